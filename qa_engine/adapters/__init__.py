@@ -1,0 +1,1 @@
+"""Adapters between the outside world (spreadsheets, JSON, PDF, mail) and the services."""

@@ -1,0 +1,1 @@
+"""The ``qa-engine`` command line."""

@@ -1,0 +1,68 @@
+"""``qa-engine credentials …``"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from qa_engine.adapters.credential_io import read_credentials_file, write_template
+from qa_engine.cli.common import console, handle_errors
+from qa_engine.config import get_settings
+from qa_engine.domain.roles import SYSTEM
+from qa_engine.services import credentials as credential_service
+from qa_engine.services.institutions import ALLIANCE
+from qa_engine.store import repositories as repo
+from qa_engine.store.db import session_scope
+
+app = typer.Typer(help="Credentials: template, import, list.", no_args_is_help=True)
+
+
+@app.command("template")
+@handle_errors
+def template(out: Path = typer.Argument(..., help="Where to write the .xlsx template")) -> None:
+    """Write an import workbook with a notes sheet and value lists."""
+    write_template(out, providers=[code for code, *_ in ALLIANCE])
+    console.print(f"wrote {out}")
+
+
+@app.command("import")
+@handle_errors
+def import_(file: Path = typer.Argument(..., help=".xlsx or .json file")) -> None:
+    """Import credentials; if any row is invalid nothing is imported (exit 1, every problem listed)."""
+    settings = get_settings()
+    with session_scope() as session:
+        known = set(repo.institution_codes(session))
+    items = read_credentials_file(file, max_bytes=settings.max_upload_bytes,
+                                  max_unzipped_bytes=settings.max_unzipped_bytes,
+                                  known_providers=known or None)
+    with session_scope() as session:
+        summary = credential_service.import_credentials(session=session, actor=SYSTEM, items=items,
+                                                        source=file.name)
+    console.print(f"imported {summary.total} credential(s) from {file.name}: {len(summary.created)} new, "
+                  f"{len(summary.new_versions)} new version(s), {len(summary.unchanged)} unchanged")
+
+
+@app.command("list")
+@handle_errors
+def list_(institution: str = typer.Option(None, help="Only this institution (code)")) -> None:
+    """Show the stored credentials."""
+    with session_scope() as session:
+        inst_id = None
+        if institution:
+            inst = repo.get_institution_by_code(session, institution)
+            if inst is None:
+                raise typer.BadParameter(f"unknown institution {institution}")
+            inst_id = inst.id
+        rows = repo.list_credentials(session, institution_id=inst_id)
+        table = Table(title=f"Credentials ({len(rows)})")
+        for col in ("id", "institution", "reference", "title", "version", "ECTS", "EQF", "updated"):
+            table.add_column(col)
+        for cred, inst in rows:
+            version = repo.get_credential_version(session, cred.id)
+            data = version.data if version else {}
+            table.add_row(str(cred.id), inst.code, cred.reference, cred.title, str(cred.current_version),
+                          str(data.get("ects", "")), str(data.get("eqf_level", "")),
+                          cred.updated_at.strftime("%Y-%m-%d %H:%M"))
+    console.print(table)

@@ -1,0 +1,107 @@
+"""``qa-engine rubrics …``"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from qa_engine.cli.common import console, handle_errors
+from qa_engine.config import get_settings
+from qa_engine.domain.rubric_loader import load_library
+from qa_engine.domain.scoring import coverage
+from qa_engine.domain.standards import REFERENCES
+from qa_engine.services import rubrics as rubric_service
+
+app = typer.Typer(help="Read, check and explain rubric files.", no_args_is_help=True)
+
+
+@app.command("validate")
+@handle_errors
+def validate(paths: list[Path] = typer.Argument(None, help="Files or folders (default: the rubrics folder)")) -> None:
+    """Check rubric files; print FILE:LINE: message for every problem (exit 1 if any)."""
+    targets = list(paths) if paths else [get_settings().rubrics_dir]
+    for p in targets:
+        if not p.exists():
+            print(f"{p}:0: no such file or folder")
+            raise typer.Exit(1)
+    # Includes resolve against the given files and the rubric folders they sit in.
+    search = list(dict.fromkeys([*targets, *{(p if p.is_dir() else p.parent) for p in targets}]))
+    lib = load_library(search)
+    chosen = {str(f.resolve()) for p in targets for f in (sorted(p.glob("*.y*ml")) if p.is_dir() else [p])}
+    problems = [pr for pr in lib.all_problems() if str(Path(pr.file).resolve()) in chosen or pr.file == "<library>"]
+    for pr in problems:
+        print(pr)
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"[green]ok[/]: {len(chosen)} rubric file(s) valid")
+
+
+@app.command("list")
+@handle_errors
+def list_() -> None:
+    """List the rubrics in the rubrics folder."""
+    lib = load_library([get_settings().rubrics_dir])
+    table = Table(title="Rubrics")
+    for col in ("id", "version", "title", "criteria", "includes", "status"):
+        table.add_column(col)
+    for rid in lib.ids():
+        m = lib.files[rid].model
+        assert m is not None
+        table.add_row(rid, m.rubric.version, m.rubric.title, str(len(m.criteria)),
+                      ", ".join(f"{i.rubric} ×{i.weight:g}" for i in m.includes) or "-", m.rubric.status)
+    console.print(table)
+    for pr in lib.all_problems():
+        console.print(f"[yellow]problem[/] {pr}")
+
+
+@app.command("show")
+@handle_errors
+def show(rubric_id: str) -> None:
+    """Print a composed rubric: criteria, weights, gates, thresholds."""
+    r = rubric_service.load(rubric_id)
+    console.print(f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash {r.content_hash[:16]}…")
+    if r.meta.description:
+        console.print(r.meta.description.strip())
+    table = Table()
+    for col in ("criterion", "title", "kind", "weight share", "gate", "maps to"):
+        table.add_column(col)
+    for rc in r.criteria:
+        c = rc.criterion
+        gate = f"≥ {c.gate.min_level} else {c.gate.otherwise.value}" if c.gate else ""
+        table.add_row(rc.id, c.title, c.kind + (f" ({c.scale})" if c.scale else ""),
+                      f"{rc.effective_weight:.1%}", gate, ", ".join(c.maps_to + c.elements))
+    console.print(table)
+    console.print("Thresholds: " + "; ".join(f"{t.outcome.value} ≥ {t.min_score:g}" for t in r.thresholds))
+
+
+@app.command("coverage")
+@handle_errors
+def coverage_cmd(rubric_id: str) -> None:
+    """Which ESG standards, EU principles and standard elements the rubric covers, and which it misses."""
+    r = rubric_service.load(rubric_id)
+    cov = coverage(r)
+    table = Table(title=f"Coverage of {r.id} {r.version}")
+    table.add_column("reference")
+    table.add_column("title")
+    table.add_column("criteria")
+    for ref in sorted(cov.covered, key=_ref_order):
+        table.add_row(ref, REFERENCES[ref].title if ref in REFERENCES else "", ", ".join(cov.covered[ref]))
+    console.print(table)
+    any_missing = False
+    for framework, refs in cov.missing.items():
+        if refs:
+            any_missing = True
+            console.print(f"[yellow]missing[/] {framework}: " + ", ".join(f"{r} {REFERENCES[r].title}" for r in refs))
+        else:
+            console.print(f"[green]complete[/] {framework}")
+    if not any_missing:
+        console.print("[green]every ESG standard, EU principle and standard element is covered[/]")
+
+
+def _ref_order(ref: str):
+    import re
+
+    parts = re.split(r"[-.]", ref)
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in parts]

@@ -1,0 +1,90 @@
+"""One settings object, read once from the environment (prefix ``QA_``) and an optional ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DEV_SECRET = "development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under data_dir")
+    rubrics_dir: Path = PROJECT_DIR / "rubrics"
+    workflow_settings: Path = PROJECT_DIR / "workflows" / "settings.yaml"
+    reports_dir: Path = PROJECT_DIR / "reports"
+    secret_key: str = DEV_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    name_reviewers: bool = False
+
+    # mail
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "qa-engine@4euplus.eu"
+
+    # signing (PAdES)
+    signing_p12: Path | None = None
+    signing_p12_password: str | None = None
+    signing_key: Path | None = None
+    signing_cert: Path | None = None
+    signing_chain: list[Path] = Field(default_factory=list)
+    signing_key_password: str | None = None
+    trust_roots: list[Path] = Field(default_factory=list)
+    timestamp_url: str | None = None
+
+    # orchestration
+    prefect_mode: Literal["embedded", "deployment"] = "embedded"
+
+    # imports
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_unzipped_bytes: int = 200 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("QA_SECRET_KEY must be set to a random value of 32+ characters in production")
+        return self
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'qa-engine.db'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.resolved_data_dir / "outbox"
+
+    @property
+    def reports_out_dir(self) -> Path:
+        return self.resolved_data_dir / "reports"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.resolved_data_dir / "pki"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()

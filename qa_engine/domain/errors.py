@@ -1,0 +1,62 @@
+"""Errors that carry their meaning. Adapters map `status` to HTTP codes and exit codes."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base of every error the engine raises on purpose; its message is meant for a person."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details or [])
+
+    def __str__(self) -> str:
+        if not self.details:
+            return self.message
+        return self.message + "\n" + "\n".join(f"  - {d}" for d in self.details)
+
+
+class ValidationFailed(QAError):
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(QAError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(QAError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthenticated(QAError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Conflict(QAError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class ConflictOfInterest(Conflict):
+    code = "conflict_of_interest"
+
+
+class StaleUpdate(Conflict):
+    code = "stale_update"
+
+
+class StorageError(QAError):
+    status = 503
+    code = "storage_error"

@@ -1,0 +1,1 @@
+"""Sample data shipped with qa-engine (credentials.json: example micro-credential descriptions)."""

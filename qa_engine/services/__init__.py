@@ -1,0 +1,1 @@
+"""Use cases. Each checks permission and state, writes the audit event and flushes; the caller commits."""

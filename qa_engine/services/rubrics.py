@@ -1,0 +1,56 @@
+"""Rubric snapshots: the frozen copy of a rubric version that cases are scored against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session
+
+from qa_engine.config import get_settings
+from qa_engine.domain.errors import Conflict, NotFound
+from qa_engine.domain.roles import SYSTEM, Actor
+from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.rubric_loader import RubricError, RubricLibrary, load_library
+from qa_engine.services import audit
+from qa_engine.store import repositories as repo
+from qa_engine.store.models import RubricSnapshot
+
+
+def library(paths: list[Path] | None = None) -> RubricLibrary:
+    return load_library(paths or [get_settings().rubrics_dir])
+
+
+def load(rubric_id: str, paths: list[Path] | None = None) -> Rubric:
+    """Compose a rubric from the rubric files, or raise naming every problem."""
+    lib = library(paths)
+    if rubric_id not in lib.files:
+        known = ", ".join(lib.ids()) or "none"
+        raise NotFound(f"no rubric with id '{rubric_id}' (known: {known})")
+    if lib.problems:
+        raise RubricError(lib.problems)
+    return lib.get(rubric_id)
+
+
+def snapshot(*, session: Session, rubric: Rubric, actor: Actor = SYSTEM) -> RubricSnapshot:
+    """Store this rubric version, or return the stored one; a changed version in place is refused."""
+    existing = repo.get_rubric_snapshot(session, rubric.id, rubric.version)
+    digest = rubric.content_hash
+    if existing is not None:
+        if existing.content_hash != digest:
+            raise Conflict(
+                f"rubric '{rubric.id}' version {rubric.version} is already stored with other content "
+                f"(hash {existing.content_hash[:12]}…, the file now gives {digest[:12]}…); "
+                "a version that has been used is never changed in place: give the file a new version"
+            )
+        return existing
+    snap = RubricSnapshot(rubric_id=rubric.id, version=rubric.version, title=rubric.meta.title,
+                          content_hash=digest, content=rubric.canonical())
+    session.add(snap)
+    session.flush()
+    audit.record(session, actor=actor, action="rubric.snapshot", subject_type="rubric",
+                 subject_id=f"{rubric.id}@{rubric.version}", payload={"hash": digest})
+    return snap
+
+
+def from_snapshot(snap: RubricSnapshot) -> Rubric:
+    return Rubric.model_validate(snap.content)

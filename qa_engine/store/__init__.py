@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, repositories (every query lives here) and Alembic migrations."""

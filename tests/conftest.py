@@ -1,0 +1,127 @@
+"""Shared fixtures: a real database per backend (SQLite file and a throwaway PostgreSQL database),
+each test wrapped in an outer transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+os.environ["QA_ENV"] = "test"
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from qa_engine.store.db import make_engine  # noqa: E402
+from qa_engine.store.migrate import upgrade  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("QA_TEST_PG_ADMIN_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+
+
+def _pg_available() -> str | None:
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        eng.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"PostgreSQL at {PG_ADMIN_URL} does not answer: {type(exc).__name__}"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test run (dropped at the end)."""
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    name = f"qa_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'qa-test.db'}"
+
+
+_MIGRATED: dict[str, Engine] = {}
+
+
+def _migrated_engine(url: str) -> Engine:
+    if url not in _MIGRATED:
+        engine = make_engine(url)
+        upgrade(engine)
+        _MIGRATED[url] = engine
+    return _MIGRATED[url]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend, request) -> str:
+    if backend == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(db_url) -> Engine:
+    return _migrated_engine(db_url)
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test."""
+    conn = engine.connect()
+    outer = conn.begin()
+    sess = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield sess
+    finally:
+        sess.close()
+        if outer.is_active:
+            outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def seeded(session) -> Session:
+    from qa_engine.services.institutions import seed_institutions
+
+    seed_institutions(session=session)
+    return session
+
+
+@pytest.fixture
+def fresh_env(tmp_path, monkeypatch) -> Path:
+    """A fresh data folder with its own SQLite database, for CLI and end-to-end tests."""
+    from qa_engine.config import reset_settings
+    from qa_engine.store.db import reset_engines
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("QA_DATA_DIR", str(data))
+    monkeypatch.delenv("QA_DATABASE_URL", raising=False)
+    reset_settings()
+    reset_engines()
+    yield data
+    reset_engines()
+    reset_settings()

@@ -1,0 +1,1 @@
+"""Prefect flows that route cases, and the workflow settings QA offices edit."""
