@@ -111,6 +111,169 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
-def version_column() -> Column:
-    """A fresh optimistic-lock column (STACK-NOTES: the column object must be shared with mapper args)."""
-    return Column("version", Integer, nullable=False, default=1)
+_case_version = Column("version", Integer, nullable=False)
+_sa_version = Column("version", Integer, nullable=False)
+_asg_version = Column("version", Integer, nullable=False)
+_rev_version = Column("version", Integer, nullable=False)
+
+
+class Case(SQLModel, table=True):
+    """One QA cycle of one frozen credential version against one frozen rubric version."""
+
+    __tablename__ = "qa_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    credential_id: int = Field(foreign_key="credential.id", index=True)
+    credential_version_id: int = Field(foreign_key="credential_version.id")
+    rubric_snapshot_id: int = Field(foreign_key="rubric_snapshot.id")
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    state: str = Field(max_length=32, index=True)
+    round: int = 1
+    outcome: str | None = Field(default=None, max_length=40)
+    screening_problems: list[str] = Field(default_factory=list, sa_type=JSONType)
+    previous_case_id: int | None = Field(default=None, foreign_key="qa_case.id")
+    opened_by_id: int | None = Field(default=None, foreign_key="users.id")
+    opened_at: datetime = _ts()
+    state_since: datetime = _ts()
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    extra_reviewers_requested: int = 0
+    version: int = Field(default=1, sa_column=_case_version)
+
+    __mapper_args__ = {"version_id_col": _case_version}
+
+
+class SelfAssessment(SQLModel, table=True):
+    __tablename__ = "self_assessment"
+    __table_args__ = (UniqueConstraint("case_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="qa_case.id", index=True)
+    round: int
+    entries: dict = Field(default_factory=dict, sa_type=JSONType)  # criterion -> {score, narrative, evidence}
+    summary: str = ""
+    status: str = Field(default="draft", max_length=16)
+    updated_at: datetime = _ts()
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column=_sa_version)
+
+    __mapper_args__ = {"version_id_col": _sa_version}
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "round", "reviewer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="qa_case.id", index=True)
+    round: int
+    reviewer_id: int = Field(foreign_key="users.id", index=True)
+    status: str = Field(max_length=16, index=True)  # invited, accepted, declined, submitted, replaced, withdrawn, expired
+    reason: str = ""
+    assigned_by: str = Field(default="", max_length=120)
+    invited_at: datetime = _ts()
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    respond_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decline_reason: str = ""
+    reminders_sent: int = 0
+    version: int = Field(default=1, sa_column=_asg_version)
+
+    __mapper_args__ = {"version_id_col": _asg_version}
+
+
+class ConflictDeclaration(SQLModel, table=True):
+    """A declared conflict of interest between a person and an institution, a credential or a case."""
+
+    __tablename__ = "conflict_declaration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="institution.id")
+    credential_id: int | None = Field(default=None, foreign_key="credential.id")
+    case_id: int | None = Field(default=None, foreign_key="qa_case.id")
+    reason: str = ""
+    declared_at: datetime = _ts()
+
+
+class Review(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", unique=True)
+    case_id: int = Field(foreign_key="qa_case.id", index=True)
+    round: int
+    reviewer_id: int = Field(foreign_key="users.id", index=True)
+    scores: dict = Field(default_factory=dict, sa_type=JSONType)
+    comments: dict = Field(default_factory=dict, sa_type=JSONType)
+    recommendation: str | None = Field(default=None, max_length=40)
+    overall_comment: str = ""
+    status: str = Field(default="draft", max_length=16)
+    rubric_hash: str = Field(max_length=64)
+    updated_at: datetime = _ts()
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column=_rev_version)
+
+    __mapper_args__ = {"version_id_col": _rev_version}
+
+
+class Consolidation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "round", "pass_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="qa_case.id", index=True)
+    round: int
+    pass_no: int = 1
+    data: dict = Field(default_factory=dict, sa_type=JSONType)
+    overall: float | None = None
+    agreement: float | None = None
+    recommended_outcome: str | None = Field(default=None, max_length=40)
+    disagreement: bool = False
+    created_at: datetime = _ts()
+
+
+class Decision(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="qa_case.id", index=True)
+    round: int
+    outcome: str = Field(max_length=40, index=True)
+    rationale: str
+    conditions: list[str] = Field(default_factory=list, sa_type=JSONType)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime = _ts()
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Report(SQLModel, table=True):
+    """One evaluation report per decision (and per kind): requested, then generated exactly once."""
+
+    __table_args__ = (UniqueConstraint("decision_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    case_id: int = Field(foreign_key="qa_case.id", index=True)
+    kind: str = Field(default="pdf", max_length=8)
+    report_id: str = Field(max_length=40, unique=True)
+    status: str = Field(default="requested", max_length=16)
+    path: str | None = Field(default=None, max_length=500)
+    sha256: str | None = Field(default=None, max_length=64)
+    template_version: str | None = Field(default=None, max_length=20)
+    error: str = ""
+    requested_at: datetime = _ts()
+    generated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Notification(SQLModel, table=True):
+    """An outgoing message; `key` makes each one exactly once (an invitation, the nth reminder …)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    recipient: str = Field(max_length=254)
+    recipient_user_id: int | None = Field(default=None, foreign_key="users.id")
+    template: str = Field(max_length=60)
+    context: dict = Field(default_factory=dict, sa_type=JSONType)
+    case_id: int | None = Field(default=None, foreign_key="qa_case.id", index=True)
+    status: str = Field(default="pending", max_length=16, index=True)  # pending, sent, failed
+    attempts: int = 0
+    last_error: str = ""
+    created_at: datetime = _ts()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

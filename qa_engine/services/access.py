@@ -1,0 +1,42 @@
+"""Who may see which case. A case a person may not see does not exist for them (404, same body)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from qa_engine.domain.errors import NotFound
+from qa_engine.domain.roles import Actor, Role
+from qa_engine.store import case_repo
+from qa_engine.store.models import Case
+
+STAFF = (Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
+
+
+def not_found(case_id: int | str) -> NotFound:
+    return NotFound(f"case {case_id} not found")
+
+
+def may_read_case(session: Session, actor: Actor, case: Case) -> bool:
+    if actor.has(*STAFF):
+        return True
+    if Role.PROVIDER in actor.roles and actor.institution_id == case.institution_id:
+        return True
+    if Role.REVIEWER in actor.roles and actor.user_id is not None:
+        return case_repo.live_assignment_for(session, case.id, actor.user_id) is not None
+    return False
+
+
+def case_for(session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
+    """The case if this actor may read it; otherwise `NotFound`, exactly as for a missing case."""
+    case = case_repo.get_case(session, case_id, for_update=for_update)
+    if case is None or not may_read_case(session, actor, case):
+        raise not_found(case_id)
+    return case
+
+
+def is_provider_of(actor: Actor, case: Case) -> bool:
+    return Role.PROVIDER in actor.roles and actor.institution_id == case.institution_id
+
+
+def sees_reviewer_names(actor: Actor) -> bool:
+    return actor.has(Role.QA_OFFICER, Role.ADMIN, Role.APPROVER)

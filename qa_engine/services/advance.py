@@ -1,0 +1,92 @@
+"""What the engine does by itself next for a case: exactly one automated step, or nothing at a human gate.
+
+The flows call `next_step` then `run_step` in a fresh transaction per step, so a crash between two
+steps leaves the case in a consistent state and a re-run continues where it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from qa_engine.domain.case_states import CaseState
+from qa_engine.services import assignments, consolidation, reporting
+from qa_engine.services.cases import screen_case
+from qa_engine.services.context import workflow_settings
+from qa_engine.store import case_repo
+
+SCREEN = "screen"
+AUTO_ASSIGN = "auto_assign"
+ASK_OFFICER = "ask_officer"
+CONSOLIDATE = "consolidate"
+REPORT = "report"
+FINISH = "finish"
+
+
+@dataclass(frozen=True)
+class Step:
+    case_id: int
+    name: str
+    state: str
+
+
+def next_step(session: Session, case_id: int) -> Step | None:
+    """The automated step due for this case now, or None when it waits for a person."""
+    case = case_repo.get_case(session, case_id)
+    if case is None:
+        return None
+    state = CaseState(case.state)
+    if state in (CaseState.SUBMITTED, CaseState.SCREENING):
+        return Step(case.id, SCREEN, case.state)
+    if state == CaseState.CONSOLIDATION:
+        return Step(case.id, CONSOLIDATE, case.state)
+    if state == CaseState.REPORTING:
+        decision = case_repo.get_decision(session, case.id, case.round)
+        if decision is None:
+            return None
+        rows = [case_repo.get_report(session, decision.id, k) for k in reporting.REPORT_KINDS]
+        if any(r is None or r.status != "generated" for r in rows):
+            return Step(case.id, REPORT, case.state)
+        return Step(case.id, FINISH, case.state)
+    if state in (CaseState.ASSIGNMENT, CaseState.PEER_REVIEW):
+        submitted = case_repo.submitted_review_count(session, case.id, case.round)
+        if state == CaseState.PEER_REVIEW and submitted >= assignments.required_reviews(case):
+            return Step(case.id, CONSOLIDATE, case.state)
+        need = assignments.case_need(session, case)
+        if need.needed > 0:
+            if workflow_settings().auto_assign:
+                return Step(case.id, AUTO_ASSIGN, case.state)
+            return Step(case.id, ASK_OFFICER, case.state)
+    return None
+
+
+def run_step(session: Session, step: Step, *, report_generator: reporting.Generator | None = None) -> str:
+    """Perform one step if the case is still where the step expects it; return what happened."""
+    case = case_repo.get_case(session, step.case_id)
+    if case is None or case.state != step.state:
+        return "skipped (the case moved on)"
+    if step.name == SCREEN:
+        screen_case(session=session, case_id=case.id)
+    elif step.name == CONSOLIDATE:
+        consolidation.consolidate_case(session=session, case_id=case.id)
+    elif step.name == AUTO_ASSIGN:
+        plans = assignments.auto_assign(session=session, case_ids=[case.id])
+        plan = plans.get(case.id)
+        if plan is not None and not plan.proposals:
+            return "no eligible reviewer; the QA officers were asked"
+    elif step.name == ASK_OFFICER:
+        need = assignments.case_need(session, case)
+        assignments.request_officer_help(session, case, needed=need.needed,
+                                         why="reviewers to confirm" if case.state == "assignment" else "a reviewer must be replaced")
+        return "waiting for a QA officer"
+    elif step.name == REPORT:
+        reporting.generate_reports(session=session, case_id=case.id, generator=report_generator)
+    elif step.name == FINISH:
+        reporting.finish_reporting(session=session, case_id=case.id)
+    session.flush()
+    after = case_repo.get_case(session, case.id)
+    return f"{step.name}: {step.state} → {after.state}"
+
+
+STOPPING = {ASK_OFFICER}

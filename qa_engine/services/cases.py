@@ -1,0 +1,186 @@
+"""Open, screen, resubmit and withdraw cases; read them as the actor may."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.credential import CredentialInvalid, element_report, parse_credential
+from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qa_engine.domain.roles import SYSTEM, Actor, Role
+from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+from qa_engine.services import access, audit, notifications
+from qa_engine.services import rubrics as rubric_service
+from qa_engine.services.context import now, transition, workflow_settings
+from qa_engine.store import audit_repo, case_repo
+from qa_engine.store import repositories as repo
+from qa_engine.store.models import Case, Credential, CredentialVersion, RubricSnapshot
+
+DEFAULT_RUBRIC = "4eu-mici"
+
+
+def open_case(*, session: Session, actor: Actor, credential_id: int, rubric_id: str = DEFAULT_RUBRIC,
+              previous_case_id: int | None = None) -> Case:
+    """Open a QA case for the credential's current version against a rubric version (both frozen)."""
+    credential = session.execute(
+        select(Credential).where(Credential.id == credential_id).with_for_update()
+    ).scalar_one_or_none()
+    own = credential is not None and Role.PROVIDER in actor.roles and actor.institution_id == credential.institution_id
+    if credential is None or not (own or actor.has(*access.STAFF)):
+        raise NotFound(f"no credential {credential_id}")
+    if not (own or actor.has(Role.QA_OFFICER, Role.ADMIN)):
+        raise Forbidden("only the provider's institution or a QA officer may open a case")
+    existing = case_repo.open_case_for_credential(session, credential_id)
+    if existing is not None:
+        raise Conflict(f"credential {credential_id} already has an open case ({existing.id}, {existing.state})")
+    version = repo.get_credential_version(session, credential_id)
+    assert version is not None
+    rubric = rubric_service.load(rubric_id)
+    snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
+    case = Case(credential_id=credential_id, credential_version_id=version.id, rubric_snapshot_id=snap.id,
+                institution_id=credential.institution_id, state=CaseState.SUBMITTED.value,
+                previous_case_id=previous_case_id, opened_by_id=actor.user_id, opened_at=now(), state_since=now())
+    session.add(case)
+    session.flush()
+    audit.record(session, actor=actor, action="case.opened", subject_type="case", subject_id=case.id,
+                 payload={"credential_id": credential_id, "credential_version": version.number,
+                          "credential_hash": version.content_hash, "rubric": f"{rubric.id}@{rubric.version}",
+                          "rubric_hash": snap.content_hash, "previous_case_id": previous_case_id})
+    return case
+
+
+def rubric_of(session: Session, case: Case) -> Rubric:
+    snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
+    assert snap is not None
+    return rubric_service.from_snapshot(snap)
+
+
+def credential_version_of(session: Session, case: Case) -> CredentialVersion:
+    version = session.get(CredentialVersion, case.credential_version_id)
+    assert version is not None
+    return version
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    passed: bool
+    problems: list[str]
+    elements: dict[str, bool]
+
+
+def screening_checks(session: Session, case: Case) -> ScreeningResult:
+    """The automated screening: standard elements present and valid, the rubric applicable."""
+    version = credential_version_of(session, case)
+    rubric = rubric_of(session, case)
+    problems: list[str] = []
+    elements: dict[str, bool] = {}
+    try:
+        cred = parse_credential(version.data)
+    except CredentialInvalid as exc:
+        problems.extend(f"{p.field}: {p.message}" for p in exc.problems)
+        cred = None
+    if cred is not None:
+        wanted = sorted({el for rc in rubric.criteria for el in rc.criterion.elements} | set(EU_ELEMENTS))
+        elements = element_report(cred, wanted)
+        for rc in rubric.criteria:
+            c = rc.criterion
+            if c.kind != "elements_check" or c.gate is None:
+                continue
+            present = sum(1 for el in c.elements if elements.get(el))
+            if present < c.gate.min_level:
+                missing = [el for el in c.elements if not elements.get(el)]
+                names = [f"{el} {(EU_ELEMENTS.get(el) or EU_OPTIONAL_ELEMENTS[el])[0]}" for el in missing]
+                problems.append(f"{rc.id}: {present} of {len(c.elements)} standard elements present, "
+                                f"{c.gate.min_level} required; missing: {', '.join(names)}")
+    if rubric.meta.status == "retired":
+        problems.append(f"rubric {rubric.id} {rubric.version} is retired; open the case with a current rubric")
+    return ScreeningResult(not problems, problems, elements)
+
+
+def screen_case(*, session: Session, case_id: int) -> Case:
+    """Run screening on a submitted case: on to self-assessment, or back to the provider with every problem."""
+    case = case_repo.get_case(session, case_id)
+    if case is None:
+        raise access.not_found(case_id)
+    if case.state == CaseState.SUBMITTED.value:
+        transition(session, case, CaseState.SCREENING, actor=SYSTEM)
+    require_state(case.state, CaseState.SCREENING, action="screen the case")
+    result = screening_checks(session, case)
+    version = credential_version_of(session, case)
+    if result.passed:
+        case.screening_problems = []
+        case.due_at = _days_from_now(workflow_settings().deadlines_days.self_assessment)
+        transition(session, case, CaseState.SELF_ASSESSMENT, actor=SYSTEM,
+                   payload={"elements_present": sum(result.elements.values())})
+    else:
+        case.screening_problems = result.problems
+        transition(session, case, CaseState.RETURNED, actor=SYSTEM, payload={"problems": result.problems})
+        attempt = sum(1 for ev in audit_repo.events_for(session, "case", case.id) if ev.action == "case.returned")
+        notifications.queue(
+            session=session, key=f"returned:{case.id}:{case.credential_version_id}:{attempt}",
+            recipient=version.data.get("contact_email") or "qa-office@4euplus.eu", template="returned",
+            context={"case_id": case.id, "credential_title": version.data.get("title", ""),
+                     "problems": result.problems}, case_id=case.id)
+    return case
+
+
+def resubmit_case(*, session: Session, actor: Actor, case_id: int) -> Case:
+    """After a return, freeze the credential's newest version and send the case through screening again."""
+    case = access.case_for(session, actor, case_id)
+    if not (access.is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)):
+        raise Forbidden("only the provider or a QA officer may resubmit a case")
+    require_state(case.state, CaseState.RETURNED, action="resubmit")
+    latest = repo.get_credential_version(session, case.credential_id)
+    assert latest is not None
+    previous = case.credential_version_id
+    case.credential_version_id = latest.id
+    transition(session, case, CaseState.SUBMITTED, actor=actor,
+               payload={"credential_version_id": latest.id, "previous_version_id": previous})
+    return case
+
+
+def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str) -> Case:
+    """Withdraw an open case; open invitations and reviews end with it."""
+    case = access.case_for(session, actor, case_id)
+    if not (access.is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)):
+        raise Forbidden("only the provider or a QA officer may withdraw a case")
+    if not reason or not reason.strip():
+        raise ValidationFailed("a reason is required to withdraw a case")
+    transition(session, case, CaseState.WITHDRAWN, actor=actor, payload={"reason": reason.strip()[:2000]})
+    for asg in case_repo.assignments_of(session, case.id, statuses=case_repo.OPEN_ASSIGNMENT):
+        asg.status = "withdrawn"
+        session.add(asg)
+    session.flush()
+    return case
+
+
+def list_cases_for(*, session: Session, actor: Actor, states: list[str] | None = None,
+                   offset: int = 0, limit: int | None = None) -> list[Case]:
+    """The cases this actor may see."""
+    if actor.has(*access.STAFF):
+        return case_repo.list_cases(session, states=states, offset=offset, limit=limit)
+    ids: set[int] = set()
+    institution = None
+    if Role.PROVIDER in actor.roles and actor.institution_id is not None:
+        institution = actor.institution_id
+    if Role.REVIEWER in actor.roles and actor.user_id is not None:
+        ids = {a.case_id for a in case_repo.assignments_of_reviewer(session, actor.user_id, case_repo.LIVE_ASSIGNMENT)}
+    out: dict[int, Case] = {}
+    if institution is not None:
+        for c in case_repo.list_cases(session, states=states, institution_id=institution):
+            out[c.id] = c
+    if ids:
+        for c in case_repo.list_cases(session, states=states, case_ids=sorted(ids)):
+            out[c.id] = c
+    rows = [out[k] for k in sorted(out)]
+    return rows[offset: offset + limit if limit is not None else None]
+
+
+def _days_from_now(days: int):
+    from datetime import timedelta
+
+    return now() + timedelta(days=days)

@@ -1,0 +1,58 @@
+"""What services share: the clock, the workflow settings, state changes with their audit event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlmodel import Session
+
+from qa_engine.config import get_settings
+from qa_engine.domain.case_states import CaseState, check_transition
+from qa_engine.domain.roles import Actor
+from qa_engine.domain.workflow_settings import WorkflowSettings, load_workflow_settings
+from qa_engine.services import audit
+from qa_engine.store.models import Case
+
+_clock_override: datetime | None = None
+
+
+def now() -> datetime:
+    """The engine's clock (tests and simulations may move it)."""
+    return _clock_override or datetime.now(UTC)
+
+
+def set_clock(when: datetime | None) -> None:
+    global _clock_override
+    _clock_override = when
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> WorkflowSettings:
+    return load_workflow_settings(Path(path))
+
+
+def workflow_settings() -> WorkflowSettings:
+    path = get_settings().workflow_settings
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return _load(str(path), mtime)
+
+
+def transition(session: Session, case: Case, target: CaseState, *, actor: Actor | str,
+               payload: dict | None = None) -> Case:
+    """Move a case to `target` if the state machine allows it, and record the event."""
+    before = case.state
+    check_transition(before, target)
+    case.state = target.value
+    case.state_since = now()
+    if target in (CaseState.CLOSED, CaseState.WITHDRAWN):
+        case.closed_at = now()
+    session.add(case)
+    session.flush()
+    audit.record(session, actor=actor, action=f"case.{target.value}", subject_type="case", subject_id=case.id,
+                 payload={"from": before, "to": target.value, "round": case.round, **(payload or {})})
+    return case

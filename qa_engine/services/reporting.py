@@ -1,0 +1,102 @@
+"""The reporting stage: one report per decision (requested once, generated once), then close or
+open the next round."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.errors import Conflict
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.roles import SYSTEM
+from qa_engine.services import access, audit
+from qa_engine.services.context import now, transition, workflow_settings
+from qa_engine.store import case_repo
+from qa_engine.store.models import Case, Decision, Report
+
+REPORT_KINDS = ("pdf", "xlsx")
+
+
+def report_id_for(decision: Decision, kind: str) -> str:
+    base = f"QA-{decision.decided_at.year}-{decision.case_id:06d}-R{decision.round}"
+    return base if kind == "pdf" else f"{base}-{kind.upper()}"
+
+
+def current_decision(session: Session, case: Case) -> Decision:
+    decision = case_repo.get_decision(session, case.id, case.round)
+    if decision is None:
+        raise Conflict(f"case {case.id} has no decision for round {case.round}")
+    return decision
+
+
+def request_reports(*, session: Session, case_id: int) -> list[Report]:
+    """Create the report rows of the current decision unless they exist (exactly once)."""
+    case = case_repo.get_case(session, case_id)
+    if case is None:
+        raise access.not_found(case_id)
+    require_state(case.state, CaseState.REPORTING, action="request reports")
+    decision = current_decision(session, case)
+    out = []
+    for kind in REPORT_KINDS:
+        row = case_repo.get_report(session, decision.id, kind)
+        if row is None:
+            row = Report(decision_id=decision.id, case_id=case.id, kind=kind, report_id=report_id_for(decision, kind))
+            try:
+                with session.begin_nested():
+                    session.add(row)
+            except IntegrityError:
+                row = case_repo.get_report(session, decision.id, kind)
+                assert row is not None
+            else:
+                audit.record(session, actor=SYSTEM, action="report.requested", subject_type="case", subject_id=case.id,
+                             payload={"report_id": row.report_id, "kind": kind, "decision_id": decision.id})
+        out.append(row)
+    return out
+
+
+Generator = Callable[[Session, Report], None]
+
+
+def generate_reports(*, session: Session, case_id: int, generator: Generator | None) -> list[Report]:
+    """Generate every requested report of the current decision with `generator` (which sets path and hash)."""
+    rows = request_reports(session=session, case_id=case_id)
+    for row in rows:
+        if row.status == "generated" or generator is None:
+            continue
+        generator(session, row)
+        row.status = "generated"
+        row.generated_at = now()
+        row.error = ""
+        session.add(row)
+        session.flush()
+        audit.record(session, actor=SYSTEM, action="report.generated", subject_type="case", subject_id=case_id,
+                     payload={"report_id": row.report_id, "kind": row.kind, "sha256": row.sha256, "path": row.path})
+    return rows
+
+
+def finish_reporting(*, session: Session, case_id: int, require_generated: bool = True) -> Case:
+    """Close the case, or open the next round after a revision request."""
+    case = case_repo.get_case(session, case_id)
+    if case is None:
+        raise access.not_found(case_id)
+    require_state(case.state, CaseState.REPORTING, action="finish reporting")
+    decision = current_decision(session, case)
+    rows = [case_repo.get_report(session, decision.id, k) for k in REPORT_KINDS]
+    if any(r is None for r in rows) or (require_generated and any(r.status != "generated" for r in rows)):
+        raise Conflict(f"case {case.id}: the reports of decision {decision.id} are not generated yet")
+    if decision.outcome == Outcome.REVISION_REQUESTED.value:
+        case.round += 1
+        case.extra_reviewers_requested = 0
+        case.due_at = now() + timedelta(days=workflow_settings().deadlines_days.self_assessment)
+        transition(session, case, CaseState.SELF_ASSESSMENT, actor=SYSTEM,
+                   payload={"new_round": case.round, "decision_id": decision.id})
+    else:
+        case.outcome = decision.outcome
+        case.due_at = None
+        transition(session, case, CaseState.CLOSED, actor=SYSTEM,
+                   payload={"outcome": decision.outcome, "decision_id": decision.id})
+    return case

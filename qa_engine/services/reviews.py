@@ -1,0 +1,112 @@
+"""Reviews: drafts, submission, and who may read which review when."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.entries import check_recommendation, clean_entries
+from qa_engine.domain.errors import Conflict, NotFound, StaleUpdate
+from qa_engine.domain.roles import Actor, Role
+from qa_engine.services import access, audit
+from qa_engine.services.cases import rubric_of
+from qa_engine.services.context import now
+from qa_engine.store import case_repo
+from qa_engine.store.models import Case, Review, RubricSnapshot, User
+
+
+def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: dict[str, Any],
+                recommendation: str | None = None, overall_comment: str = "", submit: bool = False,
+                expected_version: int | None = None) -> Review:
+    """Save the reviewer's draft; with `submit`, check it is complete and make it final."""
+    asg = case_repo.get_assignment(session, assignment_id)
+    if asg is None or asg.reviewer_id != actor.user_id:
+        raise NotFound(f"assignment {assignment_id} not found")
+    case = case_repo.get_case(session, asg.case_id)
+    if asg.status == "submitted":
+        raise Conflict("this review is already submitted")
+    if asg.status != "accepted":
+        raise Conflict(f"the invitation is {asg.status}; accept it before reviewing" if asg.status == "invited"
+                       else f"this assignment is {asg.status}")
+    require_state(case.state, CaseState.PEER_REVIEW, action="review")
+    rubric = rubric_of(session, case)
+    clean = clean_entries(rubric, entries, text_key="comment", require_complete=submit, require_text=submit,
+                          allow_evidence=False)
+    rec = check_recommendation(recommendation, required=submit)
+    review = case_repo.review_for_assignment(session, asg.id)
+    if review is None:
+        snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
+        review = Review(assignment_id=asg.id, case_id=case.id, round=asg.round, reviewer_id=asg.reviewer_id,
+                        rubric_hash=snap.content_hash)
+    elif expected_version is not None and review.version != expected_version:
+        raise StaleUpdate(f"the review changed since you loaded it (version {review.version}, yours {expected_version}); reload it")
+    review.scores = {cid: e["score"] for cid, e in clean.items() if e["score"] is not None}
+    review.comments = {cid: e["comment"] for cid, e in clean.items() if e["comment"]}
+    review.recommendation = rec.value if rec else None
+    review.overall_comment = (overall_comment or "").strip()[:20000]
+    review.updated_at = now()
+    if submit:
+        review.status = "submitted"
+        review.submitted_at = now()
+        asg.status = "submitted"
+        session.add(asg)
+    session.add(review)
+    session.flush()
+    audit.record(session, actor=actor, action="review.submitted" if submit else "review.saved",
+                 subject_type="case", subject_id=case.id,
+                 payload={"assignment_id": asg.id, "round": asg.round, "scores": review.scores if submit else None,
+                          "recommendation": review.recommendation})
+    return review
+
+
+@dataclass(frozen=True)
+class VisibleReview:
+    label: str
+    reviewer_name: str | None
+    review: Review
+    mine: bool
+
+
+def reviewer_labels(session: Session, case: Case) -> dict[int, str]:
+    """Reviewer A, B, … in the order they were first invited to the case."""
+    labels: dict[int, str] = {}
+    for asg in case_repo.assignments_of(session, case.id):
+        if asg.reviewer_id not in labels:
+            n = len(labels)
+            labels[asg.reviewer_id] = "Reviewer " + (string.ascii_uppercase[n] if n < 26 else str(n + 1))
+    return labels
+
+
+def visible_reviews(*, session: Session, actor: Actor, case_id: int, round_: int | None = None) -> list[VisibleReview]:
+    """The reviews of a round this actor may read.
+
+    Staff read every submitted review; a reviewer reads their own, and the others only once their
+    own is submitted; the provider reads them once the round's decision is made.
+    """
+    case = access.case_for(session, actor, case_id)
+    rnd = round_ or case.round
+    labels = reviewer_labels(session, case)
+    names = access.sees_reviewer_names(actor)
+    all_reviews = case_repo.reviews_of(session, case.id, rnd)
+    out: list[VisibleReview] = []
+    if actor.has(*access.STAFF):
+        chosen = [r for r in all_reviews if r.status == "submitted"]
+    elif Role.REVIEWER in actor.roles and case_repo.live_assignment_for(session, case.id, actor.user_id or -1):
+        mine = [r for r in all_reviews if r.reviewer_id == actor.user_id]
+        own_submitted = any(r.status == "submitted" for r in mine)
+        chosen = mine + ([r for r in all_reviews if r.status == "submitted" and r.reviewer_id != actor.user_id]
+                         if own_submitted else [])
+    elif access.is_provider_of(actor, case):
+        released = case_repo.get_decision(session, case.id, rnd) is not None
+        chosen = [r for r in all_reviews if r.status == "submitted"] if released else []
+    else:
+        chosen = []
+    for r in chosen:
+        user = session.get(User, r.reviewer_id) if names else None
+        out.append(VisibleReview(labels.get(r.reviewer_id, "Reviewer"), user.full_name if user else None, r,
+                                 r.reviewer_id == actor.user_id))
+    return out

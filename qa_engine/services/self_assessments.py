@@ -1,0 +1,57 @@
+"""The provider's self-assessment: save drafts, submit once per round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.entries import clean_entries
+from qa_engine.domain.errors import Conflict, Forbidden, StaleUpdate
+from qa_engine.domain.roles import Actor
+from qa_engine.services import access, audit
+from qa_engine.services.cases import rubric_of
+from qa_engine.services.context import now, transition
+from qa_engine.store import case_repo
+from qa_engine.store.models import SelfAssessment
+
+
+def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entries: dict[str, Any],
+                         summary: str = "", submit: bool = False, expected_version: int | None = None) -> SelfAssessment:
+    """Save the self-assessment of the case's current round; with `submit`, check completeness and hand over."""
+    case = access.case_for(session, actor, case_id)
+    if not (access.is_provider_of(actor, case) or actor.is_system):
+        raise Forbidden("only the provider's institution writes the self-assessment")
+    require_state(case.state, CaseState.SELF_ASSESSMENT, action="change the self-assessment")
+    rubric = rubric_of(session, case)
+    clean = clean_entries(rubric, entries, text_key="narrative", require_complete=submit, require_text=submit,
+                          allow_evidence=True)
+    sa = case_repo.get_self_assessment(session, case.id, case.round)
+    if sa is None:
+        sa = SelfAssessment(case_id=case.id, round=case.round)
+    elif sa.status == "submitted":
+        raise Conflict("the self-assessment of this round is already submitted")
+    elif expected_version is not None and sa.version != expected_version:
+        raise StaleUpdate(f"the self-assessment changed since you loaded it (version {sa.version}, yours {expected_version}); reload it")
+    sa.entries = clean
+    sa.summary = (summary or "").strip()[:20000]
+    sa.updated_at = now()
+    if submit:
+        sa.status = "submitted"
+        sa.submitted_at = now()
+    session.add(sa)
+    session.flush()
+    audit.record(session, actor=actor, action="self_assessment.submitted" if submit else "self_assessment.saved",
+                 subject_type="case", subject_id=case.id,
+                 payload={"round": case.round, "criteria": len(clean)})
+    if submit:
+        case.due_at = None
+        transition(session, case, CaseState.ASSIGNMENT, actor=actor)
+    return sa
+
+
+def self_assessment_for(*, session: Session, actor: Actor, case_id: int, round_: int | None = None) -> SelfAssessment | None:
+    """The self-assessment of a round, for anyone who may read the case."""
+    case = access.case_for(session, actor, case_id)  # reviewers read the self-assessment they review against
+    return case_repo.get_self_assessment(session, case.id, round_ or case.round)

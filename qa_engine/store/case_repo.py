@@ -1,0 +1,263 @@
+"""Queries for cases, self-assessments, assignments, reviews, decisions, reports, notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from qa_engine.store.models import (
+    Assignment,
+    Case,
+    ConflictDeclaration,
+    Consolidation,
+    Decision,
+    Notification,
+    Report,
+    Review,
+    SelfAssessment,
+)
+
+LIVE_ASSIGNMENT = ("invited", "accepted", "submitted")
+OPEN_ASSIGNMENT = ("invited", "accepted")
+CLOSED_CASE_STATES = ("closed", "withdrawn")
+
+
+def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case | None:
+    if for_update:
+        return session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
+    return session.get(Case, case_id)
+
+
+def open_case_for_credential(session: Session, credential_id: int) -> Case | None:
+    return session.execute(
+        select(Case).where(Case.credential_id == credential_id, Case.state.not_in(CLOSED_CASE_STATES))
+    ).scalars().first()
+
+
+def list_cases(session: Session, *, states: Sequence[str] | None = None, institution_id: int | None = None,
+               case_ids: Sequence[int] | None = None, offset: int = 0, limit: int | None = None) -> list[Case]:
+    q = select(Case)
+    if states:
+        q = q.where(Case.state.in_(list(states)))
+    if institution_id is not None:
+        q = q.where(Case.institution_id == institution_id)
+    if case_ids is not None:
+        q = q.where(Case.id.in_(list(case_ids)))
+    q = q.order_by(Case.id).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return list(session.execute(q).scalars())
+
+
+def count_cases(session: Session, *, states: Sequence[str] | None = None, institution_id: int | None = None,
+                case_ids: Sequence[int] | None = None) -> int:
+    q = select(func.count(Case.id))
+    if states:
+        q = q.where(Case.state.in_(list(states)))
+    if institution_id is not None:
+        q = q.where(Case.institution_id == institution_id)
+    if case_ids is not None:
+        q = q.where(Case.id.in_(list(case_ids)))
+    return int(session.execute(q).scalar_one())
+
+
+def cases_idle_in(session: Session, states: Sequence[str], before: datetime) -> list[Case]:
+    return list(session.execute(
+        select(Case).where(Case.state.in_(list(states)), Case.state_since < before).order_by(Case.id)
+    ).scalars())
+
+
+# --------------------------------------------------------------------------- self-assessment
+
+
+def get_self_assessment(session: Session, case_id: int, round_: int) -> SelfAssessment | None:
+    return session.execute(
+        select(SelfAssessment).where(SelfAssessment.case_id == case_id, SelfAssessment.round == round_)
+    ).scalar_one_or_none()
+
+
+def self_assessments_of(session: Session, case_id: int) -> list[SelfAssessment]:
+    return list(session.execute(
+        select(SelfAssessment).where(SelfAssessment.case_id == case_id).order_by(SelfAssessment.round)
+    ).scalars())
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def get_assignment(session: Session, assignment_id: int) -> Assignment | None:
+    return session.get(Assignment, assignment_id)
+
+
+def assignments_of(session: Session, case_id: int, round_: int | None = None,
+                   statuses: Sequence[str] | None = None) -> list[Assignment]:
+    q = select(Assignment).where(Assignment.case_id == case_id)
+    if round_ is not None:
+        q = q.where(Assignment.round == round_)
+    if statuses:
+        q = q.where(Assignment.status.in_(list(statuses)))
+    return list(session.execute(q.order_by(Assignment.id)).scalars())
+
+
+def assignment_for(session: Session, case_id: int, reviewer_id: int, round_: int | None = None) -> Assignment | None:
+    q = select(Assignment).where(Assignment.case_id == case_id, Assignment.reviewer_id == reviewer_id)
+    if round_ is not None:
+        q = q.where(Assignment.round == round_)
+    return session.execute(q.order_by(Assignment.round.desc())).scalars().first()
+
+
+def live_assignment_for(session: Session, case_id: int, reviewer_id: int) -> Assignment | None:
+    return session.execute(
+        select(Assignment).where(Assignment.case_id == case_id, Assignment.reviewer_id == reviewer_id,
+                                 Assignment.status.in_(LIVE_ASSIGNMENT))
+        .order_by(Assignment.round.desc())
+    ).scalars().first()
+
+
+def assignments_of_reviewer(session: Session, reviewer_id: int, statuses: Sequence[str] | None = None) -> list[Assignment]:
+    q = select(Assignment).where(Assignment.reviewer_id == reviewer_id)
+    if statuses:
+        q = q.where(Assignment.status.in_(list(statuses)))
+    return list(session.execute(q.order_by(Assignment.id)).scalars())
+
+
+def open_review_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(Assignment.reviewer_id, func.count(Assignment.id))
+        .join(Case, Case.id == Assignment.case_id)
+        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(CLOSED_CASE_STATES))
+        .group_by(Assignment.reviewer_id)
+    ).all()
+    return {r: int(n) for r, n in rows}
+
+
+def assignments_with_status_due_before(session: Session, status: str, field: str, before: datetime) -> list[Assignment]:
+    col = getattr(Assignment, field)
+    return list(session.execute(
+        select(Assignment).join(Case, Case.id == Assignment.case_id)
+        .where(Assignment.status == status, col.is_not(None), col < before,
+               Case.state.not_in(CLOSED_CASE_STATES))
+        .order_by(Assignment.id)
+    ).scalars())
+
+
+def open_assignments(session: Session) -> list[Assignment]:
+    return list(session.execute(
+        select(Assignment).join(Case, Case.id == Assignment.case_id)
+        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(CLOSED_CASE_STATES))
+        .order_by(Assignment.id)
+    ).scalars())
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def conflicts_of_users(session: Session, user_ids: Sequence[int]) -> list[ConflictDeclaration]:
+    if not user_ids:
+        return []
+    return list(session.execute(
+        select(ConflictDeclaration).where(ConflictDeclaration.user_id.in_(list(user_ids)))
+    ).scalars())
+
+
+def conflicts_of_user(session: Session, user_id: int) -> list[ConflictDeclaration]:
+    return conflicts_of_users(session, [user_id])
+
+
+# --------------------------------------------------------------------------- reviews
+
+
+def get_review(session: Session, review_id: int) -> Review | None:
+    return session.get(Review, review_id)
+
+
+def review_for_assignment(session: Session, assignment_id: int) -> Review | None:
+    return session.execute(select(Review).where(Review.assignment_id == assignment_id)).scalar_one_or_none()
+
+
+def reviews_of(session: Session, case_id: int, round_: int | None = None, *, submitted_only: bool = False) -> list[Review]:
+    q = select(Review).where(Review.case_id == case_id)
+    if round_ is not None:
+        q = q.where(Review.round == round_)
+    if submitted_only:
+        q = q.where(Review.status == "submitted")
+    return list(session.execute(q.order_by(Review.submitted_at, Review.id)).scalars())
+
+
+def submitted_review_count(session: Session, case_id: int, round_: int) -> int:
+    return int(session.execute(
+        select(func.count(Review.id)).join(Assignment, Assignment.id == Review.assignment_id)
+        .where(Review.case_id == case_id, Review.round == round_, Review.status == "submitted",
+               Assignment.status == "submitted")
+    ).scalar_one())
+
+
+# --------------------------------------------------------------------------- consolidation, decisions, reports
+
+
+def latest_consolidation(session: Session, case_id: int, round_: int) -> Consolidation | None:
+    return session.execute(
+        select(Consolidation).where(Consolidation.case_id == case_id, Consolidation.round == round_)
+        .order_by(Consolidation.pass_no.desc())
+    ).scalars().first()
+
+
+def get_decision(session: Session, case_id: int, round_: int) -> Decision | None:
+    return session.execute(
+        select(Decision).where(Decision.case_id == case_id, Decision.round == round_)
+    ).scalar_one_or_none()
+
+
+def decisions_of(session: Session, case_id: int) -> list[Decision]:
+    return list(session.execute(select(Decision).where(Decision.case_id == case_id).order_by(Decision.round)).scalars())
+
+
+def expired_approvals(session: Session, now: datetime) -> list[tuple[Case, Decision]]:
+    """Closed approved cases whose approval ran out and that have no follow-up case yet."""
+    follow = select(Case.previous_case_id).where(Case.previous_case_id.is_not(None))
+    rows = session.execute(
+        select(Case, Decision).join(Decision, and_(Decision.case_id == Case.id, Decision.round == Case.round))
+        .where(Case.state == "closed", Decision.outcome.in_(("approved", "approved_with_conditions")),
+               Decision.valid_until.is_not(None), Decision.valid_until < now, Case.id.not_in(follow))
+        .order_by(Case.id)
+    ).all()
+    return [(c, d) for c, d in rows]
+
+
+def get_report(session: Session, decision_id: int, kind: str = "pdf") -> Report | None:
+    return session.execute(
+        select(Report).where(Report.decision_id == decision_id, Report.kind == kind)
+    ).scalar_one_or_none()
+
+
+def get_report_by_report_id(session: Session, report_id: str) -> Report | None:
+    return session.execute(select(Report).where(Report.report_id == report_id)).scalar_one_or_none()
+
+
+def reports_of(session: Session, case_id: int) -> list[Report]:
+    return list(session.execute(select(Report).where(Report.case_id == case_id).order_by(Report.id)).scalars())
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+def get_notification_by_key(session: Session, key: str) -> Notification | None:
+    return session.execute(select(Notification).where(Notification.key == key)).scalar_one_or_none()
+
+
+def pending_notifications(session: Session, *, case_ids: Sequence[int] | None = None, limit: int = 500,
+                          max_attempts: int = 5) -> list[Notification]:
+    q = select(Notification).where(Notification.status == "pending", Notification.attempts < max_attempts)
+    if case_ids is not None:
+        q = q.where(Notification.case_id.in_(list(case_ids)))
+    return list(session.execute(q.order_by(Notification.id).limit(limit)).scalars())
+
+
+def notifications_of(session: Session, *, case_id: int | None = None) -> list[Notification]:
+    q = select(Notification)
+    if case_id is not None:
+        q = q.where(Notification.case_id == case_id)
+    return list(session.execute(q.order_by(Notification.id)).scalars())

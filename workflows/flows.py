@@ -1,0 +1,127 @@
+"""Prefect flows that route cases. They are thin: each task opens its own session, calls a service
+and commits; flows take ids only. The database holds every case's state, so a retried or repeated
+run re-reads it and changes nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.runtime import flow_run
+from sqlalchemy.exc import OperationalError
+
+from qa_engine.store.db import session_scope
+from workflows.faults import maybe_crash
+
+MAX_STEPS = 25
+
+
+def _retry_on_io(task_, task_run, state) -> bool:
+    """Retry only what may pass on a second try: database and file-system hiccups."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(exc, OperationalError | OSError)
+
+
+def _report_generator():
+    from qa_engine.adapters.report_files import generate_report
+
+    return generate_report
+
+
+@task(name="advance-step", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
+def advance_step(case_id: int) -> str | None:
+    """Perform the next automated step of one case in its own transaction; None at a human gate."""
+    from qa_engine.services.advance import next_step, run_step
+
+    with session_scope() as session:
+        step = next_step(session, case_id)
+        if step is None:
+            return None
+        outcome = run_step(session, step, report_generator=_report_generator())
+    maybe_crash(step.name)
+    return outcome
+
+
+@task(name="deliver-notifications", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io)
+def deliver_notifications(case_ids: list[int] | None = None) -> dict:
+    from qa_engine.adapters.delivery import deliver_pending
+
+    result = deliver_pending(case_ids=case_ids)
+    return {"sent": result.sent, "failed": result.failed}
+
+
+def _drive(case_id: int, max_steps: int) -> list[str]:
+    done: list[str] = []
+    for _ in range(max_steps):
+        outcome = advance_step(case_id)
+        if outcome is None:
+            break
+        done.append(outcome)
+        if outcome.startswith("waiting") or outcome.startswith("no eligible"):
+            break
+    return done
+
+
+@flow(name="advance-case", flow_run_name="case-{case_id}")
+async def advance_case(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
+    """Advance one case through its automated stages up to the next human gate."""
+    done = _drive(case_id, max_steps)
+    deliver_notifications([case_id])
+    maybe_crash("deliver")
+    return done
+
+
+def _batch_name() -> str:
+    ids = flow_run.parameters.get("case_ids") or []
+    if not ids:
+        return "cases-none"
+    return f"cases-{min(ids)}-{max(ids)}-n{len(ids)}"
+
+
+@flow(name="advance-cases", flow_run_name=_batch_name)
+async def advance_cases(case_ids: list[int], max_steps: int = MAX_STEPS) -> dict[int, list[str]]:
+    """Advance many cases in one run (cheaper than one run per case)."""
+    out = {cid: _drive(cid, max_steps) for cid in case_ids}
+    deliver_notifications(list(case_ids))
+    return out
+
+
+@task(name="sweep")
+def sweep_task() -> dict:
+    from qa_engine.services.sweep import sweep
+
+    with session_scope() as session:
+        result = sweep(session=session)
+    return {"summary": result.summary(), "to_advance": sorted(result.to_advance)}
+
+
+@flow(name="sweep", flow_run_name="sweep")
+async def sweep_flow() -> dict:
+    """Deadlines, reminders, replacements, expired approvals, then advance what can move."""
+    result = sweep_task()
+    advanced = {cid: _drive(cid, MAX_STEPS) for cid in result["to_advance"]}
+    delivered = deliver_notifications(None)
+    return {**result, "advanced": advanced, "delivered": delivered}
+
+
+@task(name="import-credentials")
+def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[int]:
+    from qa_engine.adapters.intake import import_and_open
+
+    return import_and_open(Path(path), rubric_id=rubric_id, actor_username=actor_username)
+
+
+@flow(name="intake", flow_run_name="intake-{path}")
+async def intake_flow(path: str, rubric_id: str = "4eu-mici", actor_username: str | None = None) -> dict:
+    """Import a spreadsheet or JSON of credentials, open a case for each new or changed one, advance them."""
+    case_ids = import_task(path, rubric_id, actor_username)
+    advanced = {cid: _drive(cid, MAX_STEPS) for cid in case_ids}
+    deliver_notifications(case_ids)
+    return {"cases": case_ids, "advanced": advanced}
+
+
+ALL_FLOWS: Sequence = (advance_case, advance_cases, sweep_flow, intake_flow)
