@@ -125,3 +125,41 @@ def fresh_env(tmp_path, monkeypatch) -> Path:
     yield data
     reset_engines()
     reset_settings()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """One Prefect test server for the whole session (starting one costs ≈10 s)."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture
+def engine_env(tmp_path, monkeypatch):
+    """A real, committed database (SQLite file) plus data folder, as the CLI and the flows use them."""
+    from qa_engine.config import reset_settings
+    from qa_engine.services.setup import initialise
+    from qa_engine.store.db import reset_engines
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("QA_DATA_DIR", str(data))
+    monkeypatch.delenv("QA_DATABASE_URL", raising=False)
+    reset_settings()
+    reset_engines()
+    initialise()
+    yield data
+    reset_engines()
+    reset_settings()
+
+
+def write_workflow_settings(path: Path, **overrides) -> Path:
+    import yaml
+
+    base = yaml.safe_load((ROOT / "workflows" / "settings.yaml").read_text())
+    base.update(overrides)
+    path.write_text(yaml.safe_dump(base))
+    return path

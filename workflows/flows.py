@@ -55,9 +55,11 @@ def deliver_notifications(case_ids: list[int] | None = None) -> dict:
 
 
 def _drive(case_id: int, max_steps: int) -> list[str]:
+    # Tasks run in the task runner's threads (submit), not on the flow's event loop: signing a
+    # report runs an event loop of its own, which cannot nest inside the flow's.
     done: list[str] = []
     for _ in range(max_steps):
-        outcome = advance_step(case_id)
+        outcome = advance_step.submit(case_id).result()
         if outcome is None:
             break
         done.append(outcome)
@@ -70,7 +72,7 @@ def _drive(case_id: int, max_steps: int) -> list[str]:
 async def advance_case(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
     """Advance one case through its automated stages up to the next human gate."""
     done = _drive(case_id, max_steps)
-    deliver_notifications([case_id])
+    deliver_notifications.submit([case_id]).result()
     maybe_crash("deliver")
     return done
 
@@ -86,7 +88,7 @@ def _batch_name() -> str:
 async def advance_cases(case_ids: list[int], max_steps: int = MAX_STEPS) -> dict[int, list[str]]:
     """Advance many cases in one run (cheaper than one run per case)."""
     out = {cid: _drive(cid, max_steps) for cid in case_ids}
-    deliver_notifications(list(case_ids))
+    deliver_notifications.submit(list(case_ids)).result()
     return out
 
 
@@ -102,9 +104,9 @@ def sweep_task() -> dict:
 @flow(name="sweep", flow_run_name="sweep")
 async def sweep_flow() -> dict:
     """Deadlines, reminders, replacements, expired approvals, then advance what can move."""
-    result = sweep_task()
+    result = sweep_task.submit().result()
     advanced = {cid: _drive(cid, MAX_STEPS) for cid in result["to_advance"]}
-    delivered = deliver_notifications(None)
+    delivered = deliver_notifications.submit(None).result()
     return {**result, "advanced": advanced, "delivered": delivered}
 
 
@@ -118,9 +120,9 @@ def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[i
 @flow(name="intake", flow_run_name="intake-{path}")
 async def intake_flow(path: str, rubric_id: str = "4eu-mici", actor_username: str | None = None) -> dict:
     """Import a spreadsheet or JSON of credentials, open a case for each new or changed one, advance them."""
-    case_ids = import_task(path, rubric_id, actor_username)
+    case_ids = import_task.submit(path, rubric_id, actor_username).result()
     advanced = {cid: _drive(cid, MAX_STEPS) for cid in case_ids}
-    deliver_notifications(case_ids)
+    deliver_notifications.submit(case_ids).result()
     return {"cases": case_ids, "advanced": advanced}
 
 

@@ -7,6 +7,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -21,6 +22,8 @@ err_console = Console(stderr=True, highlight=False)
 
 def quiet_prefect() -> None:
     """Prefect runs offline and keeps its console quiet unless asked (QA_VERBOSE=1)."""
+    data_dir = Path(os.environ.get("QA_DATA_DIR", "var")).expanduser().resolve()
+    os.environ.setdefault("PREFECT_HOME", str(data_dir / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from qa_engine.cli import credentials_cmd, rubrics_cmd
+from qa_engine.cli import cases_cmd, credentials_cmd, rubrics_cmd, users_cmd
 from qa_engine.cli.common import console, handle_errors, quiet_prefect
 
 quiet_prefect()
@@ -21,6 +21,14 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(rubrics_cmd.app, name="rubrics")
 app.add_typer(credentials_cmd.app, name="credentials")
+app.add_typer(cases_cmd.cases_app, name="cases")
+app.add_typer(cases_cmd.self_app, name="self-assessment")
+app.add_typer(cases_cmd.review_app, name="review")
+app.add_typer(cases_cmd.audit_app, name="audit")
+app.add_typer(users_cmd.app, name="users")
+app.command("assign")(handle_errors(cases_cmd.assign))
+app.command("decide")(handle_errors(cases_cmd.decide))
+app.command("sweep")(handle_errors(cases_cmd.sweep))
 
 
 @db_app.command("upgrade")
@@ -50,11 +58,9 @@ def db_current() -> None:
 @handle_errors
 def init(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR")) -> None:
     """Create the data folder, migrate the database and load the alliance's institutions."""
-    from qa_engine.services.setup import initialise
-
     if data_dir is not None:
         _use_data_dir(data_dir)
-    for line in initialise():
+    for line in initialise_all():
         console.print(line)
 
 
@@ -65,6 +71,45 @@ def demo(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR (default
     from qa_engine.cli.demo import run_demo
 
     run_demo(data_dir)
+
+
+@app.command("worker")
+@handle_errors
+def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N minutes (0: never)")) -> None:
+    """Serve the flows as Prefect deployments (needs PREFECT_API_URL pointing at a Prefect server)."""
+    from workflows.serve import serve_all
+
+    serve_all(sweep_minutes=sweep_minutes)
+
+
+@app.command("workflow-check")
+@handle_errors
+def workflow_check(path: Path = typer.Argument(None, help="Settings file (default: QA_WORKFLOW_SETTINGS)")) -> None:
+    """Check a workflow settings file; FILE:LINE: message per problem (exit 1 if any)."""
+    from qa_engine.config import get_settings
+    from qa_engine.domain.workflow_settings import WorkflowSettingsError, load_workflow_settings
+
+    target = path or get_settings().workflow_settings
+    try:
+        settings = load_workflow_settings(target)
+    except WorkflowSettingsError as exc:
+        for p in exc.problems:
+            print(p)
+        raise typer.Exit(1) from None
+    console.print(f"[green]ok[/]: {target}")
+    console.print(settings.model_dump())
+
+
+def initialise_all() -> list[str]:
+    """Migrate and seed, and create the development signing PKI when no signing key is configured."""
+    from qa_engine.adapters.report_files import ensure_dev_pki
+    from qa_engine.services.setup import initialise
+
+    lines = initialise()
+    pki = ensure_dev_pki()
+    lines.append(f"development signing certificate: {pki.signer_cert} (trust root {pki.ca_cert})" if pki
+                 else "signing: using the configured QA_SIGNING_* key")
+    return lines
 
 
 def _use_data_dir(path: Path) -> None:

@@ -1,0 +1,302 @@
+"""The review cycle from the command line: cases, assignment, reviews, decisions, audit, sweep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from qa_engine.cli.common import console, handle_errors
+from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.roles import SYSTEM, Actor, Role
+from qa_engine.store import case_repo
+from qa_engine.store import repositories as repo
+from qa_engine.store.db import session_scope
+from qa_engine.store.models import User
+
+cases_app = typer.Typer(help="Review cases.", no_args_is_help=True)
+review_app = typer.Typer(help="Reviews: answer invitations, submit scores.", no_args_is_help=True)
+self_app = typer.Typer(help="The provider's self-assessment.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+
+AS_OPTION = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself")
+
+
+def actor_for(session, username: str | None) -> Actor:
+    if not username:
+        return SYSTEM
+    user = repo.get_user_by_username(session, username)
+    if user is None or not user.active:
+        raise NotFound(f"no active user {username}")
+    return repo.actor_for(session, user)
+
+
+def _kick(case_ids: list[int]) -> None:
+    from workflows.kick import kick
+
+    with console.status("advancing the case(s) through the automated stages…"):
+        note = kick(case_ids)
+    console.print(f"[dim]{note}[/]")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationFailed(f"{path}: file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed(f"{path}: expected a JSON object")
+    return data
+
+
+@cases_app.command("list")
+@handle_errors
+def list_cases(state: list[str] = typer.Option(None, help="Only these states"), as_: str = AS_OPTION) -> None:
+    """List the cases (those the acting user may see)."""
+    from qa_engine.services.cases import list_cases_for
+
+    with session_scope() as s:
+        actor = actor_for(s, as_)
+        rows = list_cases_for(session=s, actor=actor, states=state or None)
+        table = Table(title=f"Cases ({len(rows)})")
+        for col in ("case", "credential", "institution", "state", "round", "outcome", "since"):
+            table.add_column(col)
+        codes = {i.id: i.code for i in repo.list_institutions(s)}
+        for c in rows:
+            cred = repo.get_credential(s, c.credential_id)
+            table.add_row(str(c.id), cred.title if cred else "?", codes.get(c.institution_id, "?"), c.state,
+                          str(c.round), c.outcome or "", c.state_since.strftime("%Y-%m-%d %H:%M"))
+    console.print(table)
+
+
+@cases_app.command("show")
+@handle_errors
+def show_case(case_id: int, as_: str = AS_OPTION) -> None:
+    """Show one case: credential, state, reviewers, consolidation, decisions, reports, history."""
+    from qa_engine.services import access
+    from qa_engine.services.reviews import reviewer_labels
+    from qa_engine.store import audit_repo
+
+    with session_scope() as s:
+        actor = actor_for(s, as_)
+        case = access.case_for(s, actor, case_id)
+        cred = repo.get_credential(s, case.credential_id)
+        console.rule(f"case {case.id}: {cred.title}")
+        console.print(f"state [bold]{case.state}[/] (round {case.round}) since {case.state_since:%Y-%m-%d %H:%M}; "
+                      f"outcome {case.outcome or '-'}")
+        if case.screening_problems:
+            console.print("[yellow]screening problems:[/]")
+            for p in case.screening_problems:
+                console.print(f"  - {p}")
+        labels = reviewer_labels(s, case)
+        names = access.sees_reviewer_names(actor)
+        table = Table(title="Assignments")
+        for col in ("id", "round", "reviewer", "status", "due"):
+            table.add_column(col)
+        for a in case_repo.assignments_of(s, case.id):
+            user = s.get(User, a.reviewer_id)
+            who = f"{labels.get(a.reviewer_id)} ({user.full_name})" if names else labels.get(a.reviewer_id, "")
+            table.add_row(str(a.id), str(a.round), who, a.status, a.due_at.strftime("%Y-%m-%d") if a.due_at else "")
+        console.print(table)
+        cons = case_repo.latest_consolidation(s, case.id, case.round)
+        if cons and actor.has(*access.STAFF):
+            console.print(f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
+                          f"{cons.data.get('agreement_label')}, recommended {cons.recommended_outcome}, "
+                          f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}")
+        for d in case_repo.decisions_of(s, case.id):
+            console.print(f"decision round {d.round}: [bold]{d.outcome}[/] — {d.rationale}"
+                          + (f"; conditions: {'; '.join(d.conditions)}" if d.conditions else ""))
+        for r in case_repo.reports_of(s, case.id):
+            console.print(f"report {r.report_id} ({r.kind}, {r.status}): {r.path or '-'}")
+        hist = Table(title="History")
+        for col in ("#", "when", "who", "what"):
+            hist.add_column(col)
+        for ev in audit_repo.events_for(s, "case", case.id):
+            who = ev.actor if names or ev.actor == "qa-engine" else "-"
+            hist.add_row(str(ev.seq), ev.at.strftime("%Y-%m-%d %H:%M:%S"), who, ev.action)
+        console.print(hist)
+
+
+
+@cases_app.command("open")
+@handle_errors
+def open_(credential_id: int, rubric: str = typer.Option("4eu-mici", help="Rubric id"), as_: str = AS_OPTION) -> None:
+    """Open a review case for a credential's current version."""
+    from qa_engine.services.cases import open_case
+
+    with session_scope() as s:
+        case = open_case(session=s, actor=actor_for(s, as_), credential_id=credential_id, rubric_id=rubric)
+        case_id = case.id
+    console.print(f"opened case {case_id}")
+    _kick([case_id])
+
+
+@cases_app.command("withdraw")
+@handle_errors
+def withdraw(case_id: int, reason: str = typer.Option(..., help="Why"), as_: str = AS_OPTION) -> None:
+    """Withdraw a case."""
+    from qa_engine.services.cases import withdraw_case
+
+    with session_scope() as s:
+        withdraw_case(session=s, actor=actor_for(s, as_), case_id=case_id, reason=reason)
+    console.print(f"case {case_id} withdrawn")
+
+
+@cases_app.command("resubmit")
+@handle_errors
+def resubmit(case_id: int, as_: str = AS_OPTION) -> None:
+    """Send a returned case through screening again with the credential's newest version."""
+    from qa_engine.services.cases import resubmit_case
+
+    with session_scope() as s:
+        resubmit_case(session=s, actor=actor_for(s, as_), case_id=case_id)
+    _kick([case_id])
+
+
+@self_app.command("submit")
+@handle_errors
+def self_submit(case_id: int, file: Path, draft: bool = typer.Option(False, help="Save without submitting"),
+                as_: str = AS_OPTION) -> None:
+    """Save or submit a self-assessment from a JSON file {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
+    from qa_engine.services.self_assessments import save_self_assessment
+
+    data = _read_json(file)
+    with session_scope() as s:
+        save_self_assessment(session=s, actor=actor_for(s, as_), case_id=case_id, entries=data.get("entries", {}),
+                             summary=data.get("summary", ""), submit=not draft)
+    console.print(f"self-assessment of case {case_id} {'saved' if draft else 'submitted'}")
+    if not draft:
+        _kick([case_id])
+
+
+def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every case waiting for reviewers)"),
+           reviewer: list[str] = typer.Option(None, help="Reviewer username (repeat); none: show the proposals"),
+           auto: bool = typer.Option(False, help="Assign the engine's proposals (one optimisation over all the cases)"),
+           as_: str = AS_OPTION) -> None:
+    """Show the engine's proposals, or confirm reviewers (by name or --auto) for one or many cases."""
+    from qa_engine.services import assignments
+
+    with session_scope() as s:
+        actor = actor_for(s, as_)
+        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s, states=["assignment", "peer_review"])
+                                               if assignments.case_need(s, c).needed > 0]
+        if not ids:
+            console.print("no case is waiting for reviewers")
+            return
+        if reviewer:
+            if len(ids) != 1:
+                raise ValidationFailed("name reviewers for exactly one case")
+            users = []
+            for name in reviewer:
+                u = repo.get_user_by_username(s, name)
+                if u is None:
+                    raise NotFound(f"no user {name}")
+                users.append(u.id)
+            created = assignments.assign(session=s, actor=actor, case_id=ids[0], reviewer_ids=users, reason="chosen by the QA office")
+            console.print(f"case {ids[0]}: invited {len(created)} reviewer(s)")
+        elif auto:
+            actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
+            plans = assignments.auto_assign(session=s, case_ids=ids, actor=actor)
+            for cid, plan in plans.items():
+                console.print(f"case {cid}: invited {', '.join(p.name for p in plan.proposals) or 'nobody'}"
+                              + (f" — {plan.note}" if plan.note else ""))
+        else:
+            for cid in ids:
+                plan, ranked = assignments.propose(session=s, actor=actor, case_id=cid)
+                table = Table(title=f"Case {cid}: proposal ({plan.needed} needed) {plan.note}")
+                for col in ("reviewer", "score", "why"):
+                    table.add_column(col)
+                for p in plan.proposals:
+                    table.add_row(p.name, f"{p.score:.1f}", "; ".join(p.reasons))
+                console.print(table)
+                blocked = Table(title="Blocked")
+                blocked.add_column("reviewer")
+                blocked.add_column("hard rules")
+                for b in plan.blocked:
+                    blocked.add_row(b.name, "; ".join(b.reasons))
+                console.print(blocked)
+            return
+    _kick(ids)
+
+
+@review_app.command("respond")
+@handle_errors
+def respond(assignment_id: int, accept: bool = typer.Option(..., "--accept/--decline"),
+            conflict: bool = typer.Option(False, help="Declare a conflict of interest (with --decline)"),
+            reason: str = typer.Option("", help="Why (required to decline)"), as_: str = AS_OPTION) -> None:
+    """Accept or decline an invitation."""
+    from qa_engine.services.assignments import respond as respond_service
+
+    with session_scope() as s:
+        asg = respond_service(session=s, actor=actor_for(s, as_), assignment_id=assignment_id, accept=accept,
+                              conflict=conflict, reason=reason)
+        case_id = asg.case_id
+    console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
+    if not accept:
+        _kick([case_id])
+
+
+@review_app.command("submit")
+@handle_errors
+def review_submit(file: Path, draft: bool = typer.Option(False, help="Save without submitting"), as_: str = AS_OPTION) -> None:
+    """Submit a review from a JSON file: {"assignment_id": N, "entries": {criterion: {score, comment}},
+    "recommendation": "approved", "overall_comment": "…"}."""
+    from qa_engine.services.reviews import save_review
+
+    data = _read_json(file)
+    if not isinstance(data.get("assignment_id"), int):
+        raise ValidationFailed(f"{file}: 'assignment_id' (a number) is required")
+    with session_scope() as s:
+        review = save_review(session=s, actor=actor_for(s, as_), assignment_id=data["assignment_id"],
+                             entries=data.get("entries", {}), recommendation=data.get("recommendation"),
+                             overall_comment=data.get("overall_comment", ""), submit=not draft)
+        case_id = review.case_id
+    console.print(f"review for case {case_id} {'saved' if draft else 'submitted'}")
+    if not draft:
+        _kick([case_id])
+
+
+def decide(case_id: int, outcome: str = typer.Option(..., help="approved | approved_with_conditions | revision_requested | rejected"),
+           rationale: str = typer.Option(..., help="Why"), condition: list[str] = typer.Option(None, help="A condition (repeat)"),
+           as_: str = AS_OPTION) -> None:
+    """Decide on a case in approval."""
+    from qa_engine.services.decisions import decide as decide_service
+
+    with session_scope() as s:
+        d = decide_service(session=s, actor=actor_for(s, as_), case_id=case_id, outcome=outcome, rationale=rationale,
+                           conditions=condition or [])
+        console.print(f"case {case_id} round {d.round}: {d.outcome}")
+    _kick([case_id])
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify() -> None:
+    """Check every link of the audit chain (exit 1 if an event was edited, deleted or inserted)."""
+    from qa_engine.services.audit import verify
+
+    with session_scope() as s:
+        count, problems = verify(s)
+    if problems:
+        for p in problems:
+            print(p)
+        console.print(f"[bold red]audit trail broken[/]: {len(problems)} problem(s) in {count} events")
+        raise typer.Exit(1)
+    console.print(f"[green]audit trail intact[/]: {count} events, every link verified")
+
+
+def sweep() -> None:
+    """Run the sweep now: deadlines, reminders, replacements, expired approvals, stalled cases."""
+    import asyncio
+
+    from workflows.flows import sweep_flow
+
+    with console.status("sweeping…"):
+        result = asyncio.run(sweep_flow())
+    console.print(result["summary"])
+    console.print(f"advanced: {len([v for v in result['advanced'].values() if v])} case(s); "
+                  f"mail sent: {result['delivered']['sent']}, failed: {result['delivered']['failed']}")

@@ -1,0 +1,196 @@
+"""The evaluation report as data: everything a signed report says, already decided and formatted.
+
+A report is built from a decided case (a service does that), rendered to PDF bytes by an adapter
+and signed. This module holds only the content: no layout, no database, no third-party library.
+Every value here is final: the renderer prints it and computes nothing that a reader would have
+to trust without seeing how it was obtained.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import quote
+
+from qa_engine.domain.errors import ValidationFailed
+
+# Bump when the layout or the content of the report changes in a way a reader would notice; the
+# value is stored with each report so that an old report can be explained (and re-rendered) later.
+REPORT_TEMPLATE_VERSION = "evaluation-report/1"
+
+
+def make_report_id(*, year: int, case_id: int, round: int) -> str:
+    """Return the public id of the report of one decision, e.g. ``QA-2026-000123-R1``."""
+    if case_id < 0 or round < 1:
+        raise ValidationFailed(
+            f"A report id needs a case id >= 0 and a round >= 1, not {case_id}/{round}."
+        )
+    return f"QA-{year:04d}-{case_id:06d}-R{round}"
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed(f"{name} must be a timezone-aware datetime (UTC), got {value!r}.")
+
+
+def _require_share(name: str, value: float | None) -> None:
+    if value is not None and (math.isnan(value) or not 0.0 <= value <= 1.0):
+        raise ValidationFailed(f"{name} must lie between 0 and 1, got {value!r}.")
+
+
+@dataclass(frozen=True)
+class ReportCredential:
+    """The frozen credential version the case reviewed, as the report shows it."""
+
+    reference: str
+    provider: str  # institution code, e.g. "CUNI"
+    provider_name: str
+    title: str
+    # (element id like "EU-A1.6", element title, value as display text)
+    elements: list[tuple[str, str, str]] = field(default_factory=list)
+    learning_outcomes: list[str] = field(default_factory=list)
+    ects: str = ""
+    eqf_level: int | None = None
+    isced_f: str = ""
+    languages: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportCriterion:
+    """One rubric criterion with the self-assessment, every review score and their consolidation."""
+
+    id: str
+    title: str
+    kind: str  # "scale", "yes_no", "elements_check", "text"
+    maps_to: list[str] = field(default_factory=list)
+    # the scale: (value, label, descriptor)
+    descriptors: list[tuple[int, str, str]] = field(default_factory=list)
+    self_score: float | None = None
+    self_narrative: str = ""
+    # (reviewer label such as "Reviewer A", score or None, comment)
+    scores: list[tuple[str, float | None, str]] = field(default_factory=list)
+    mean: float | None = None
+    median: float | None = None
+    spread: float | None = None
+    disagreement: bool = False
+    gate_min: int | None = None
+    gate_passed: bool | None = None
+    effective_weight: float = 0.0
+
+    def label_for(self, value: float | None) -> str:
+        """Return the scale label of a whole-number score ("" when the score has no label)."""
+        if value is None or value != int(value):
+            return ""
+        return next((label for v, label, _ in self.descriptors if v == int(value)), "")
+
+    def normalised_mean(self) -> float | None:
+        """Return the mean as a share of the scale (0..1), or None when there is no mean or scale."""
+        if self.mean is None or not self.descriptors:
+            return None
+        low = min(v for v, _, _ in self.descriptors)
+        high = max(v for v, _, _ in self.descriptors)
+        if high <= low:
+            return None
+        return min(1.0, max(0.0, (self.mean - low) / (high - low)))
+
+
+@dataclass(frozen=True)
+class ReportStandardRow:
+    """How the scores speak to one standard (ESG-1.x) or principle (EU-Px)."""
+
+    reference: str
+    title: str
+    score: float | None  # normalised mean of the criteria that map to it, 0..1
+    criteria: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _require_share(f"The score of {self.reference}", self.score)
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    """One line of the case history."""
+
+    at: datetime  # aware, UTC
+    actor_label: str  # "QA officer", "Reviewer B", "Engine": never a reviewer's name
+    action: str  # human words, e.g. "submitted the self-assessment"
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        _require_aware("A history event's time", self.at)
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """The whole content of one evaluation report: one decision on one round of one case."""
+
+    report_id: str
+    template_version: str
+    generated_at: datetime
+    case_id: int
+    round: int
+    credential: ReportCredential
+    rubric_id: str
+    rubric_version: str
+    rubric_hash: str
+    self_assessment_summary: str
+    criteria: list[ReportCriterion]
+    overall: float | None  # 0..1
+    agreement: float | None  # Krippendorff's alpha
+    agreement_label: str
+    gates_failed: list[str]
+    recommended_outcome: str
+    decision_outcome: str
+    decision_rationale: str
+    conditions: list[str]
+    decided_by_label: str
+    decided_at: datetime
+    valid_until: date | None
+    esg_rows: list[ReportStandardRow]
+    eu_rows: list[ReportStandardRow]
+    history: list[ReportEvent]
+    verify_url: str  # the public page where anyone can check a report by its id
+
+    def __post_init__(self) -> None:
+        if not self.report_id.strip():
+            raise ValidationFailed("A report needs a report id.")
+        _require_aware("The report's generation time", self.generated_at)
+        _require_aware("The decision time", self.decided_at)
+        _require_share("The overall score", self.overall)
+        if self.agreement is not None and (
+            math.isnan(self.agreement) or not -1.0 <= self.agreement <= 1.0
+        ):
+            raise ValidationFailed(
+                f"The agreement statistic must lie between -1 and 1, got {self.agreement!r}."
+            )
+        ids = [c.id for c in self.criteria]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValidationFailed(
+                "A report lists each criterion once.",
+                details=[f"repeated: {d}" for d in duplicates],
+            )
+
+    @property
+    def verification_link(self) -> str:
+        """The address printed as a QR code: the verification page with this report's id."""
+        separator = "&" if "?" in self.verify_url else "?"
+        return f"{self.verify_url}{separator}id={quote(self.report_id, safe='')}"
+
+    @property
+    def reviewer_labels(self) -> list[str]:
+        """Every reviewer label that scored at least one criterion, in first-seen order."""
+        labels: list[str] = []
+        for criterion in self.criteria:
+            for label, _, _ in criterion.scores:
+                if label not in labels:
+                    labels.append(label)
+        return labels
+
+
+def outcome_label(outcome: str) -> str:
+    """Return an outcome code in words: ``approved_with_conditions`` -> ``Approved with conditions``."""
+    words = outcome.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

@@ -1,0 +1,156 @@
+"""Build the evaluation report's content from a decided case (the data model; rendering is elsewhere)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from qa_engine.config import get_settings
+from qa_engine.domain.credential import Credential as CredentialData
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.report import (
+    REPORT_TEMPLATE_VERSION,
+    EvaluationReport,
+    ReportCredential,
+    ReportCriterion,
+    ReportEvent,
+    ReportStandardRow,
+    outcome_label,
+)
+from qa_engine.domain.roles import Role
+from qa_engine.domain.standards import ESG, EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, EU_PRINCIPLES
+from qa_engine.services import consolidation as consolidation_service
+from qa_engine.services.cases import credential_version_of, rubric_of
+from qa_engine.services.context import now
+from qa_engine.services.reviews import reviewer_labels
+from qa_engine.store import audit_repo, case_repo
+from qa_engine.store import repositories as repo
+from qa_engine.store.models import Case, Decision, Institution, RubricSnapshot, User
+
+_ACTIONS = {
+    "case.opened": "opened the case",
+    "case.screening": "started screening",
+    "case.returned": "returned the credential to the provider",
+    "case.submitted": "resubmitted the credential",
+    "case.self_assessment": "opened the self-assessment",
+    "self_assessment.submitted": "submitted the self-assessment",
+    "case.assignment": "moved the case to reviewer assignment",
+    "assignment.invited": "invited a reviewer",
+    "assignment.accepted": "accepted the invitation",
+    "assignment.declined": "declined the invitation",
+    "assignment.replaced": "replaced a reviewer",
+    "assignment.expired": "replaced an unanswered invitation",
+    "case.peer_review": "started peer review",
+    "review.submitted": "submitted a review",
+    "case.consolidation": "consolidated the reviews",
+    "case.approval": "sent the case for decision",
+    "case.reporting": "decided",
+    "case.closed": "closed the case",
+    "case.withdrawn": "withdrew the case",
+}
+
+
+def _element_text(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def _actor_label(session: Session, username: str, labels_by_user: dict[int, str], name_reviewers: bool) -> str:
+    if username == "qa-engine":
+        return "Engine"
+    user = repo.get_user_by_username(session, username)
+    if user is None:
+        return username
+    roles = repo.roles_of(session, user.id)
+    if user.id in labels_by_user:
+        return user.full_name if name_reviewers else labels_by_user[user.id]
+    for role, label in ((Role.APPROVER, "Approver"), (Role.QA_OFFICER, "QA officer"), (Role.PROVIDER, "Provider"),
+                        (Role.ADMIN, "Administrator")):
+        if role in roles:
+            return label
+    return "Engine"
+
+
+def build_report(session: Session, case: Case, decision: Decision, *, report_id: str) -> EvaluationReport:
+    """Everything the signed report says about one decision of one case."""
+    settings = get_settings()
+    rubric = rubric_of(session, case)
+    snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
+    version = credential_version_of(session, case)
+    cred = CredentialData.model_validate(version.data)
+    inst = session.get(Institution, case.institution_id)
+    labels = reviewer_labels(session, case)
+    result = consolidation_service.compute(session, case, decision.round)
+    stats = {s.criterion_id: s for s in result.criteria}
+    breakdown = {c.criterion_id: c for c in result.breakdown.criteria}
+    sa = case_repo.get_self_assessment(session, case.id, decision.round)
+    reviews = case_repo.reviews_of(session, case.id, decision.round, submitted_only=True)
+    names = {r.reviewer_id: (session.get(User, r.reviewer_id).full_name if settings.name_reviewers else labels[r.reviewer_id])
+             for r in reviews}
+
+    elements = [(eid, title, _element_text(cred.element_value(eid))) for eid, (title, _) in EU_ELEMENTS.items()]
+    elements += [(eid, title, _element_text(cred.element_value(eid))) for eid, (title, _) in EU_OPTIONAL_ELEMENTS.items()]
+    rc_out = []
+    for rc in rubric.criteria:
+        c = rc.criterion
+        scale = rubric.scale_of(c)
+        descriptors = [(lv.value, lv.label, lv.descriptor) for lv in scale.levels] if scale else []
+        if c.kind == "yes_no":
+            descriptors = [(0, "No", ""), (1, "Yes", "")]
+        entry = (sa.entries.get(rc.id) if sa else None) or {}
+        st = stats.get(rc.id)
+        bd = breakdown.get(rc.id)
+        scores = [(names[r.reviewer_id], r.scores.get(rc.id), r.comments.get(rc.id, "")) for r in reviews]
+        if c.kind == "elements_check":
+            scores = []
+        rc_out.append(ReportCriterion(
+            id=rc.id, title=c.title, kind=c.kind, maps_to=list(c.maps_to) + list(c.elements), descriptors=descriptors,
+            self_score=entry.get("score"), self_narrative=entry.get("narrative", ""), scores=scores,
+            mean=st.mean if st else (bd.raw if bd else None), median=st.median if st else None,
+            spread=st.spread if st else None, disagreement=bool(st and st.disagreement),
+            gate_min=c.gate.min_level if c.gate else None, gate_passed=bd.gate_passed if bd else None,
+            effective_weight=rc.effective_weight,
+        ))
+    by_ref = result.breakdown.by_reference
+    esg_rows = [ReportStandardRow(ref, title, by_ref[ref].score if ref in by_ref else None,
+                                  list(by_ref[ref].criteria) if ref in by_ref else []) for ref, title in ESG.items()]
+    eu_rows = [ReportStandardRow(ref, title, by_ref[ref].score if ref in by_ref else None,
+                                 list(by_ref[ref].criteria) if ref in by_ref else []) for ref, title in EU_PRINCIPLES.items()]
+    history = []
+    for ev in audit_repo.events_for(session, "case", case.id):
+        if ev.action not in _ACTIONS:
+            continue
+        detail = ""
+        if ev.action == "case.reporting":
+            detail = outcome_label(ev.payload.get("outcome", ""))
+        elif ev.action == "case.returned":
+            detail = f"{len(ev.payload.get('problems', []))} problem(s)"
+        elif "round" in ev.payload and ev.action.startswith("case."):
+            detail = f"round {ev.payload['round']}"
+        history.append(ReportEvent(ev.at, _actor_label(session, ev.actor, labels, settings.name_reviewers),
+                                   _ACTIONS[ev.action], detail))
+    approver = session.get(User, decision.decided_by_id) if decision.decided_by_id else None
+    recommended = result.breakdown.recommended_outcome
+    return EvaluationReport(
+        report_id=report_id, template_version=REPORT_TEMPLATE_VERSION, generated_at=now(), case_id=case.id,
+        round=decision.round,
+        credential=ReportCredential(
+            reference=cred.reference, provider=cred.provider, provider_name=inst.name if inst else cred.provider,
+            title=cred.title, elements=elements, learning_outcomes=list(cred.learning_outcomes), ects=f"{cred.ects}",
+            eqf_level=cred.eqf_level, isced_f=cred.isced_f, languages=list(cred.languages),
+            skills=list(cred.digcomp) + list(cred.greencomp) + list(cred.esco_skills)),
+        rubric_id=rubric.id, rubric_version=rubric.version, rubric_hash=snap.content_hash,
+        self_assessment_summary=(sa.summary if sa else "") or "(no summary given)",
+        criteria=rc_out, overall=result.overall,
+        agreement=None if result.agreement is None else max(-1.0, min(1.0, result.agreement)),
+        agreement_label=result.agreement_label,
+        gates_failed=list(result.breakdown.gates_failed),
+        recommended_outcome=recommended.value if recommended else "",
+        decision_outcome=Outcome(decision.outcome).value, decision_rationale=decision.rationale,
+        conditions=list(decision.conditions), decided_by_label=approver.full_name if approver else "Approver",
+        decided_at=decision.decided_at, valid_until=decision.valid_until.date() if decision.valid_until else None,
+        esg_rows=esg_rows, eu_rows=eu_rows, history=history,
+        verify_url=settings.base_url.rstrip("/") + "/verify",
+    )
