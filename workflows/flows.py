@@ -11,6 +11,7 @@ from prefect import flow, task
 from prefect.runtime import flow_run
 from sqlalchemy.exc import OperationalError
 
+from qa_engine.domain.errors import StorageError
 from qa_engine.store.db import session_scope
 from workflows.faults import maybe_crash
 
@@ -23,7 +24,7 @@ def _retry_on_io(task_, task_run, state) -> bool:
         exc = state.result(raise_on_failure=False)
     except Exception:  # noqa: BLE001
         return False
-    return isinstance(exc, OperationalError | OSError)
+    return isinstance(exc, OperationalError | OSError | StorageError)
 
 
 def _report_generator():

@@ -8,11 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from qa_engine.config import get_settings
+from qa_engine.domain.errors import Conflict, StaleUpdate, StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -69,15 +72,29 @@ def reset_engines() -> None:
     _ENGINES.clear()
 
 
+def translate_db_error(exc: Exception) -> Exception:
+    """Turn a lost race into an error a person understands (409); anything else passes unchanged."""
+    if isinstance(exc, StaleDataError):
+        return StaleUpdate("someone else changed this at the same moment; reload and try again")
+    if isinstance(exc, IntegrityError):
+        return Conflict("this was just done by someone else (a duplicate was refused); reload to see it")
+    if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
+        return StorageError("the database is busy; try again in a moment")
+    return exc
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error."""
+    """A unit of work: commit on success, roll back on any error; lost races become 409 errors."""
     session = Session(engine or get_engine(), expire_on_commit=False)
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        translated = translate_db_error(exc) if isinstance(exc, Exception) else exc
+        if translated is not exc:
+            raise translated from exc
         raise
     finally:
         session.close()
