@@ -1,0 +1,70 @@
+"""``qa-engine reports …``: verify a signed report; write a case's workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from qa_engine.cli.common import console, handle_errors
+from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.store.db import session_scope
+
+app = typer.Typer(help="Evaluation reports: verify, workbooks, aggregates.", no_args_is_help=True)
+
+
+@app.command("verify")
+@handle_errors
+def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
+    """Check a report's signature and whether the engine issued exactly this file (exit 1 unless valid)."""
+    from qa_engine.adapters.report_files import MAX_VERIFY_BYTES, verify_bytes
+
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise ValidationFailed(f"{file}: file not found") from None
+    if size > MAX_VERIFY_BYTES:
+        raise ValidationFailed(f"{file}: {size:,} bytes; the limit is {MAX_VERIFY_BYTES:,}")
+    data = file.read_bytes()
+    try:
+        with session_scope() as s:
+            result = verify_bytes(data, session=s)
+    except ValidationFailed:
+        raise
+    except Exception:  # noqa: BLE001 - no database here: the signature alone still tells
+        result = verify_bytes(data)
+    colour = "green" if result.ok else "red"
+    console.print(f"[bold {colour}]{result.verdict.status.upper()}[/]")
+    for line in result.lines()[1:]:
+        console.print(line)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("xlsx")
+@handle_errors
+def xlsx(case_id: int, output: Path = typer.Option(None, "--output", "-o", help="Where to write (default: the case's report folder)"),
+         round_: int = typer.Option(None, "--round", help="Round (default: the latest decided one)")) -> None:
+    """Write the workbook of a decided case: scores, comments, consolidation."""
+    from qa_engine.adapters.case_workbook import write_workbook
+    from qa_engine.adapters.report_files import report_path
+    from qa_engine.config import get_settings
+    from qa_engine.services.report_data import build_report
+    from qa_engine.services.reporting import report_id_for
+    from qa_engine.store import case_repo
+
+    with session_scope() as s:
+        case = case_repo.get_case(s, case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} not found")
+        decisions = case_repo.decisions_of(s, case_id)
+        if round_ is not None:
+            decisions = [d for d in decisions if d.round == round_]
+        if not decisions:
+            raise ValidationFailed(f"case {case_id} has no decision{' in round ' + str(round_) if round_ else ''} yet")
+        decision = decisions[-1]
+        report_id = report_id_for(decision, "pdf")
+        data = build_report(s, case, decision, report_id=report_id)
+        target = output or report_path(get_settings(), case_id, report_id_for(decision, "xlsx"), "xlsx")
+        write_workbook(data, target)
+    console.print(f"wrote {target}")
