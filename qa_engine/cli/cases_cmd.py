@@ -289,6 +289,22 @@ def audit_verify() -> None:
     console.print(f"[green]audit trail intact[/]: {count} events, every link verified")
 
 
+def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every open case)")) -> None:
+    """Run the automated stages of these cases now, in one flow run."""
+    import asyncio
+
+    from workflows.flows import advance_cases
+
+    with session_scope() as s:
+        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s) if c.state not in ("closed", "withdrawn")]
+    with console.status(f"advancing {len(ids)} case(s)…"):
+        result = asyncio.run(advance_cases(ids))
+    moved = {cid: steps for cid, steps in result.items() if steps}
+    console.print(f"{len(moved)} of {len(ids)} case(s) moved")
+    for cid, steps in moved.items():
+        console.print(f"  case {cid}: {steps[-1]}")
+
+
 def sweep() -> None:
     """Run the sweep now: deadlines, reminders, replacements, expired approvals, stalled cases."""
     import asyncio

@@ -30,6 +30,7 @@ app.add_typer(reports_cmd.app, name="reports")
 app.command("assign")(handle_errors(cases_cmd.assign))
 app.command("decide")(handle_errors(cases_cmd.decide))
 app.command("sweep")(handle_errors(cases_cmd.sweep))
+app.command("advance")(handle_errors(cases_cmd.advance))
 
 
 @db_app.command("upgrade")
