@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-multimachine lint bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+test-multimachine: $(STAMP)
+	$(BIN)/python -m pytest -q -m multimachine
 
 lint: $(STAMP)
 	$(BIN)/ruff check qa_engine workflows tests

@@ -60,14 +60,16 @@ def _run(coro):
 def _kick_deployment(ids: list[int], idempotency: str) -> str:
     from prefect.deployments import run_deployment
 
-    from qa_engine.store import case_repo
+    from qa_engine.store import audit_repo
     from qa_engine.store.db import session_scope
 
+    # The key names the case's last recorded event: the same kick twice starts one run, and any
+    # new human action (a new event) starts a new one.
     started = []
     with session_scope() as session:
-        versions = {cid: (case_repo.get_case(session, cid).version if case_repo.get_case(session, cid) else 0) for cid in ids}
+        marks = {cid: audit_repo.last_seq_for(session, "case", cid) for cid in ids}
     for cid in ids:
         run = run_deployment(ADVANCE_DEPLOYMENT, parameters={"case_id": cid}, timeout=0,
-                             idempotency_key=f"advance-{cid}-v{versions[cid]}{idempotency}")
+                             idempotency_key=f"advance-{cid}-e{marks[cid]}{idempotency}")
         started.append(str(run.id))
     return f"{len(started)} flow run(s) queued"

@@ -290,13 +290,20 @@ def audit_verify() -> None:
 
 
 def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every open case)")) -> None:
-    """Run the automated stages of these cases now, in one flow run."""
+    """Run the automated stages of these cases now: in this process (one flow run), or, in
+    deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment on the workers."""
     import asyncio
 
+    from qa_engine.config import get_settings
     from workflows.flows import advance_cases
 
     with session_scope() as s:
         ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s) if c.state not in ("closed", "withdrawn")]
+    if get_settings().prefect_mode == "deployment":
+        from workflows.kick import kick
+
+        console.print(kick(ids))
+        return
     with console.status(f"advancing {len(ids)} case(s)…"):
         result = asyncio.run(advance_cases(ids))
     moved = {cid: steps for cid, steps in result.items() if steps}

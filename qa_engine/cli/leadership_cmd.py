@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import typer
 
 from qa_engine.cli.common import console, handle_errors
-from qa_engine.domain.errors import StorageError, ValidationFailed
+from qa_engine.domain.errors import ValidationFailed
 
 reports_app = typer.Typer(help="Aggregate reports for leadership and QA officers.", no_args_is_help=True)
 
@@ -29,42 +27,6 @@ def _day(value: str, option: str) -> date:
         raise ValidationFailed(f"{option} {value!r}: give a date as YYYY-MM-DD") from None
 
 
-def render(figures, fmt: OutputFormat | str) -> bytes:
-    """The report in one format: a signed PDF, a workbook or a self-contained HTML page."""
-    from qa_engine.config import get_settings
-
-    kind = OutputFormat(fmt)
-    if kind is OutputFormat.pdf:
-        from qa_engine.adapters.aggregate_pdf import signed_pdf
-        from qa_engine.adapters.report_files import signer_from_settings
-
-        settings = get_settings()
-        return signed_pdf(figures, reports_dir=settings.reports_dir, signer=signer_from_settings(settings),
-                          timestamp_url=settings.timestamp_url)
-    if kind is OutputFormat.xlsx:
-        from qa_engine.adapters.aggregate_xlsx import workbook_bytes
-
-        return workbook_bytes(figures)
-    from qa_engine.adapters.aggregate_html import html_bytes
-
-    return html_bytes(figures)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
 @reports_app.command("aggregate")
 @handle_errors
 def aggregate(
@@ -80,6 +42,7 @@ def aggregate(
     as_: str = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself"),
 ) -> None:
     """Write the leadership report for a period: pipeline, outcomes, standards, digital and green, reviewing."""
+    from qa_engine.adapters.aggregate_report import render_aggregate, write_atomically
     from qa_engine.cli.cases_cmd import actor_for
     from qa_engine.services.leadership import ReportFilters, ReportPeriod, leadership_figures
     from qa_engine.store.db import session_scope
@@ -91,7 +54,7 @@ def aggregate(
         actor = actor_for(session, as_)
         figures = leadership_figures(session=session, actor=actor, period=period, filters=filters,
                                      reviewer_names=reviewer_names)
-    data = render(figures, format_)
+    data = render_aggregate(figures, format_.value)
     write_atomically(output, data)
     p, o = figures.pipeline, figures.outcomes
     console.print(f"{output}: {format_.value}, {len(data):,} bytes — report {figures.report_id}; "

@@ -77,11 +77,18 @@ def demo(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR (default
 
 @app.command("worker")
 @handle_errors
-def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N minutes (0: never)")) -> None:
+def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N minutes (0: never)"),
+           limit: int = typer.Option(4, help="At most this many flow runs at once in this worker")) -> None:
     """Serve the flows as Prefect deployments (needs PREFECT_API_URL pointing at a Prefect server)."""
+    import os
+
+    from qa_engine.domain.errors import ValidationFailed
     from workflows.serve import serve_all
 
-    serve_all(sweep_minutes=sweep_minutes)
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ValidationFailed("set PREFECT_API_URL to the Prefect server (e.g. http://127.0.0.1:4200/api); "
+                               "a worker serves deployments of a running server")
+    serve_all(sweep_minutes=sweep_minutes, limit=limit)
 
 
 @app.command("workflow-check")

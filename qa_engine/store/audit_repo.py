@@ -65,3 +65,13 @@ def events_for(session: Session, subject_type: str, subject_id: str | int) -> li
             .order_by(AuditEvent.seq)
         ).scalars()
     )
+
+
+def last_seq_for(session: Session, subject_type: str, subject_id: str | int) -> int:
+    from sqlalchemy import func
+
+    value = session.execute(
+        select(func.max(AuditEvent.seq))
+        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+    ).scalar_one()
+    return int(value or 0)
