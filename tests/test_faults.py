@@ -88,7 +88,7 @@ def _assert_exactly_once(ids: list[int], outbox: Path) -> None:
 
 def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
     p = fault_env
-    ids = _cases_waiting_for_assignment(p, 24)
+    ids = _cases_waiting_for_assignment(p, 60)
     env = {**os.environ, "QA_DATA_DIR": str(engine_env)}
     rng = random.Random(7)
     proc = subprocess.Popen([sys.executable, "-m", "qa_engine.cli.main", "advance", *map(str, ids)], env=env,
@@ -99,7 +99,7 @@ def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
         time.sleep(0.05)
         with session_scope() as s:
             staffed = sum(1 for cid in ids if case_repo.get_case(s, cid).state == "peer_review")
-    time.sleep(rng.uniform(0.0, 0.3))
+    time.sleep(rng.uniform(0.0, 0.1))
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     with session_scope() as s:

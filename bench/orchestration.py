@@ -1,0 +1,197 @@
+"""Benchmark: N cases through every automated stage via the real Prefect flows (batch advance),
+against the same service calls in a plain Python loop, in the same run on identical databases.
+
+    python -m bench.orchestration [--cases 1000] [--report-cases 100]
+
+Stages timed: screening, auto-assignment (with invitations delivered), consolidation, reporting
+(signed PDF + workbook; on the first --report-cases cases only: rendering dominates and costs
+the same on both sides). The human steps between them (self-assessments, reviews, decisions) are
+simulated through the services and not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _use(data_dir: Path, wf: Path) -> None:
+    os.environ["QA_DATA_DIR"] = str(data_dir)
+    os.environ["QA_WORKFLOW_SETTINGS"] = str(wf)
+    os.environ.pop("QA_DATABASE_URL", None)
+    from qa_engine.config import reset_settings
+    from qa_engine.store.db import reset_engines
+
+    reset_settings()
+    reset_engines()
+
+
+def _setup(n: int, seed: int) -> dict:
+    from qa_engine.cli.main import initialise_all
+    from qa_engine.domain.roles import Role
+    from qa_engine.services.users import add_user
+    from qa_engine.store.db import session_scope
+    from tests.helpers import credential, people
+
+    initialise_all()
+    insts = ["CUNI", "UHEI", "UPA", "SU", "UCPH", "UNIMI", "UW", "UNIGE"]
+    with session_scope() as s:
+        p = people(s)
+        for i in range(max(40, n // 4)):
+            add_user(session=s, username=f"bench{i}", full_name=f"Bench Reviewer {i}", email=f"b{i}@example.eu",
+                     roles=[Role.REVIEWER], institution_code=insts[i % 8], languages=["en"], max_open_reviews=12,
+                     expertise_fields=[["0521", "0613", "0542", "0731", "0388", "0912", "0421", "0532"][(i * 7 + seed) % 8]])
+    from qa_engine.services import cases as case_service
+
+    ids = []
+    with session_scope() as s:
+        for i in range(n):
+            cid = credential(s, i % 10, reference=f"B-{i:05d}")
+            ids.append(case_service.open_case(session=s, actor=p["officer"], credential_id=cid).id)
+    return {"people": p, "ids": ids}
+
+
+def _self_assess(p, ids):
+    from qa_engine.services import cases as case_service
+    from qa_engine.services import self_assessments
+    from qa_engine.store import case_repo
+    from qa_engine.store.db import session_scope
+    from tests.helpers import full_self_assessment
+
+    with session_scope() as s:
+        for cid in ids:
+            case = case_repo.get_case(s, cid)
+            prov = next(v for k, v in p.items() if k.startswith("prov.") and v.institution_id == case.institution_id)
+            self_assessments.save_self_assessment(session=s, actor=prov, case_id=cid, submit=True,
+                                                  entries=full_self_assessment(case_service.rubric_of(s, case)))
+
+
+def _review(ids):
+    from qa_engine.services import assignments, reviews
+    from qa_engine.services import cases as case_service
+    from qa_engine.store import case_repo
+    from qa_engine.store import repositories as repo
+    from qa_engine.store.db import session_scope
+    from qa_engine.store.models import User
+    from tests.helpers import full_review
+
+    with session_scope() as s:
+        for k, cid in enumerate(ids):
+            case = case_repo.get_case(s, cid)
+            rubric = case_service.rubric_of(s, case)
+            for j, a in enumerate(case_repo.assignments_of(s, cid, statuses=("invited",))):
+                who = repo.actor_for(s, s.get(User, a.reviewer_id))
+                assignments.respond(session=s, actor=who, assignment_id=a.id, accept=True)
+                reviews.save_review(session=s, actor=who, assignment_id=a.id, entries=full_review(rubric, 2 + (k + j) % 3),
+                                    recommendation="approved", submit=True)
+
+
+def _decide(p, ids):
+    from qa_engine.services import decisions
+    from qa_engine.store import case_repo
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as s:
+        for cid in ids:
+            if case_repo.get_case(s, cid).state == "approval":
+                decisions.decide(session=s, actor=p["approver"], case_id=cid, outcome="approved",
+                                 rationale="Meets the standards of the alliance.")
+
+
+def _plain(ids):
+    from qa_engine.adapters.delivery import deliver_pending
+    from qa_engine.adapters.report_files import generate_report
+    from qa_engine.services.advance import next_step, run_step
+    from qa_engine.store.db import session_scope
+
+    for cid in ids:
+        for _ in range(25):
+            with session_scope() as s:
+                step = next_step(s, cid)
+                if step is None:
+                    break
+                outcome = run_step(s, step, report_generator=generate_report)
+            if outcome.startswith(("waiting", "no eligible")):
+                break
+    deliver_pending(case_ids=ids, limit=100_000)
+
+
+def _flows(ids):
+    from workflows.flows import advance_cases
+
+    asyncio.run(advance_cases(ids))
+
+
+def _states(ids):
+    from collections import Counter
+
+    from qa_engine.store import case_repo
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as s:
+        return Counter(case_repo.get_case(s, c).state for c in ids)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--report-cases", type=int, default=100)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        os.environ.setdefault("PREFECT_HOME", str(tmp / "prefect"))
+        import yaml
+
+        wf = yaml.safe_load((ROOT / "workflows" / "settings.yaml").read_text())
+        wf["auto_assign"] = True
+        (tmp / "wf.yaml").write_text(yaml.safe_dump(wf))
+        sides = {"plain loop": (tmp / "plain", _plain), "Prefect flows": (tmp / "flows", _flows)}
+        ctx = {}
+        for name, (folder, _) in sides.items():
+            _use(folder, tmp / "wf.yaml")
+            ctx[name] = _setup(args.cases, seed=1)
+        print(f"{args.cases} cases on two identical SQLite databases; warming up the Prefect engine…", flush=True)
+        _use(sides["Prefect flows"][0], tmp / "wf.yaml")
+        _flows([])  # starts the local Prefect server outside the timings
+        timings: dict[str, dict[str, float]] = {n: {} for n in sides}
+        stages = [
+            ("screening", None),
+            ("auto-assignment + invitations", _self_assess),
+            ("consolidation", lambda p, ids: _review(ids)),
+            ("reporting (signed PDF + workbook)", _decide),
+        ]
+        for stage, before in stages:
+            for name, (folder, run) in sides.items():
+                _use(folder, tmp / "wf.yaml")
+                ids = ctx[name]["ids"]
+                if stage.startswith("reporting"):
+                    ids = ids[: args.report_cases]
+                if before is not None:
+                    before(ctx[name]["people"], ids)
+                t = time.perf_counter()
+                run(ids)
+                timings[name][stage] = time.perf_counter() - t
+            a, b = timings["plain loop"][stage], timings["Prefect flows"][stage]
+            n = args.report_cases if stage.startswith("reporting") else args.cases
+            print(f"{stage:38s} plain {a:7.2f} s   flows {b:7.2f} s   ratio {b / a:5.2f}×   "
+                  f"overhead {(b - a) / n * 1000:6.2f} ms/case", flush=True)
+        for name, (folder, _) in sides.items():
+            _use(folder, tmp / "wf.yaml")
+            print(f"{name}: final states {dict(_states(ctx[name]['ids']))}")
+        total_a = sum(timings["plain loop"].values())
+        total_b = sum(timings["Prefect flows"].values())
+        print(f"all timed stages: plain {total_a:.1f} s, flows {total_b:.1f} s, ratio {total_b / total_a:.2f}× (target ≤ 1.25×)")
+
+
+if __name__ == "__main__":
+    main()
