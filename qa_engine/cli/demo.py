@@ -211,32 +211,37 @@ def run_demo(data_dir: Path | None) -> None:
         progress.update(phases, completed=8, description="done")
 
     table = Table(title="Cases of the demo call")
-    for col in ("case", "credential", "provider", "plan", "rounds", "overall", "outcome", "report (verified)", "workbook"):
-        table.add_column(col, overflow="fold")
+    fixed = {"no_wrap": True}
+    for col, kw in (("#", fixed), ("credential", {"max_width": 22, "overflow": "ellipsis", "no_wrap": True}),
+                    ("inst", fixed), ("rnd", fixed), ("score", fixed), ("outcome", fixed), ("PDF ok", fixed)):
+        table.add_column(col, **kw)
     verified = 0
+    files: list[str] = []
     with session_scope() as s:
         for cid in case_ids:
             case = case_repo.get_case(s, cid)
             cred = repo.get_credential(s, case.credential_id)
             inst = next(i.code for i in repo.list_institutions(s) if i.id == case.institution_id)
             cons = case_repo.latest_consolidation(s, cid, case.round) or case_repo.latest_consolidation(s, cid, case.round - 1)
-            pdfs = [r for r in case_repo.reports_of(s, cid) if r.kind == "pdf" and r.path]
-            xlsx = [r for r in case_repo.reports_of(s, cid) if r.kind == "xlsx" and r.path]
-            checks = []
-            for r in pdfs:
-                res = verify_bytes(Path(r.path).read_bytes(), session=s)
-                verified += res.ok
-                checks.append(f"{Path(r.path).name} ({res.verdict.status})")
-            table.add_row(str(cid), cred.title, inst, plan_of[cid], str(case.round),
+            ok = 0
+            rows = [r for r in case_repo.reports_of(s, cid) if r.path]
+            for r in rows:
+                files.append(r.path)
+                if r.kind == "pdf":
+                    res = verify_bytes(Path(r.path).read_bytes(), session=s)
+                    ok += res.ok
+            verified += ok
+            pdfs = sum(1 for r in rows if r.kind == "pdf")
+            table.add_row(str(cid), cred.title, inst, str(case.round),
                           f"{cons.overall:.2f}" if cons and cons.overall is not None else "-",
-                          f"{case.state}: {case.outcome}" if case.outcome else case.state,
-                          "\n".join(checks) or "-", "\n".join(Path(r.path).name for r in xlsx) or "-")
+                          (case.outcome or case.state).replace("approved_with_conditions", "with conditions").replace("_", " "),
+                          f"{ok}/{pdfs}" if pdfs else "-")
     console.print(table)
     from qa_engine.services.audit import verify
 
     with session_scope() as s:
         count, problems = verify(s)
-    console.print(f"reports: {verified} signed PDF(s) verified by the engine; folder {target / 'reports'}")
+    console.print(f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in {target / 'reports'}")
     console.print(f"mail: {len(list((target / 'outbox').glob('*.eml')))} message(s) in {target / 'outbox'}")
     console.print(f"audit trail: {count} events, {'intact' if not problems else 'BROKEN'}")
     console.print(f"data folder: {target} (try: QA_DATA_DIR={target} .venv/bin/qa-engine cases list)")
