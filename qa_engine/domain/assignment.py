@@ -141,6 +141,10 @@ def plan(needs: Sequence[CaseNeed], candidates: Sequence[Candidate]) -> dict[int
     g.add_node("s")
     g.add_node("t")
     scored: dict[tuple[int, int], tuple[float, list[str]]] = {}
+    # No institution can take more places in all the cases together than the total demand, so
+    # keeping that many of its best candidates per case loses no optimal solution and keeps the
+    # network small.
+    keep_per_institution = max(1, sum(n.needed for n in needs if n.needed > 0))
     for need in needs:
         cp = plans[need.case_id]
         if need.needed <= 0:
@@ -154,6 +158,10 @@ def plan(needs: Sequence[CaseNeed], candidates: Sequence[Candidate]) -> dict[int
                 eligible.append(c)
         if not eligible:
             continue
+        ranked: dict[int | None, list[Candidate]] = {}
+        for c in sorted(eligible, key=lambda c: (-preference(c, need)[0], c.user_id)):
+            ranked.setdefault(c.institution_id, []).append(c)
+        eligible = [c for group in ranked.values() for c in group[:keep_per_institution]]
         insts = {c.institution_id for c in eligible}
         total_insts = len(insts | set(need.current_institutions))
         want_insts = min(need.min_institutions, total_insts)
