@@ -89,7 +89,8 @@ def _assert_exactly_once(ids: list[int], outbox: Path) -> None:
 def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
     p = fault_env
     ids = _cases_waiting_for_assignment(p, 60)
-    env = {**os.environ, "QA_DATA_DIR": str(engine_env)}
+    # each step takes ≥ 60 ms in the worker, so the batch lasts seconds and the kill lands inside it
+    env = {**os.environ, "QA_DATA_DIR": str(engine_env), "QA_FAULT_STEP_DELAY_MS": "60"}
     rng = random.Random(7)
     proc = subprocess.Popen([sys.executable, "-m", "qa_engine.cli.main", "advance", *map(str, ids)], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -99,7 +100,7 @@ def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
         time.sleep(0.05)
         with session_scope() as s:
             staffed = sum(1 for cid in ids if case_repo.get_case(s, cid).state == "peer_review")
-    time.sleep(rng.uniform(0.0, 0.1))
+    time.sleep(rng.uniform(0.2, 1.0))
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     with session_scope() as s:

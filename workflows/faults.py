@@ -22,3 +22,12 @@ def maybe_crash(point: str) -> None:
     if point in wanted:
         _crash_after.discard(point)
         raise SimulatedCrash(f"simulated crash after {point}")
+
+
+def maybe_pause() -> None:
+    """Slow each step down when the environment asks (tests that must catch a batch in the middle)."""
+    delay = os.environ.get("QA_FAULT_STEP_DELAY_MS")
+    if delay:
+        import time
+
+        time.sleep(int(delay) / 1000)

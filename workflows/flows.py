@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from qa_engine.domain.errors import StorageError
 from qa_engine.store.db import session_scope
-from workflows.faults import maybe_crash
+from workflows.faults import maybe_crash, maybe_pause
 
 MAX_STEPS = 25
 
@@ -59,6 +59,7 @@ def _drive_inline(case_id: int, max_steps: int) -> list[str]:
                 break
             outcome = run_step(session, step, report_generator=_report_generator())
         maybe_crash(step.name)
+        maybe_pause()
         done.append(outcome)
         if outcome.startswith(("waiting", "no eligible")):
             break

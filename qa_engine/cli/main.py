@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from qa_engine.cli import cases_cmd, credentials_cmd, reports_cmd, rubrics_cmd, users_cmd
+from qa_engine.cli import cases_cmd, credentials_cmd, reports_cmd, rubrics_cmd, users_cmd, web_cmd
 from qa_engine.cli.common import console, handle_errors, quiet_prefect
 
 quiet_prefect()
@@ -31,6 +31,8 @@ app.command("assign")(handle_errors(cases_cmd.assign))
 app.command("decide")(handle_errors(cases_cmd.decide))
 app.command("sweep")(handle_errors(cases_cmd.sweep))
 app.command("advance")(handle_errors(cases_cmd.advance))
+app.command("serve")(web_cmd.serve)
+users_cmd.app.command("token")(web_cmd.users_token)
 
 
 @db_app.command("upgrade")

@@ -277,3 +277,50 @@ class Notification(SQLModel, table=True):
     last_error: str = ""
     created_at: datetime = _ts()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --------------------------------------------------------------------------- web: sign-in, sessions, API tokens
+
+
+class WebSession(SQLModel, table=True):
+    """A browser session. Only a SHA-256 of the random session id is stored; the row dies with sign-out,
+    expiry, or a change of the user's `session_epoch` (password change, disabling)."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    session_epoch: int
+    csrf_token: str = Field(max_length=64)
+    flash: str = Field(default="", max_length=500)
+    user_agent: str = Field(default="", max_length=200)
+    created_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, kept for the throttling window (per username and per client address)."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=120, index=True)
+    client_ip: str = Field(max_length=64, index=True)
+    at: datetime = _ts(index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token for scripts (`Authorization: Bearer …`); only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    scope: str = Field(max_length=8)  # read, write
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = _ts()
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,298 @@
+"""The offline review sheet: a workbook with one row per criterion (score, comment, the scale's
+descriptors, a list of allowed scores), read back into review entries with errors that name the cell
+(``Review!C7: message``). A hidden sheet ties the file to its assignment and rubric version."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from qa_engine.adapters.safe_xlsx import open_untrusted_workbook, write_cell
+from qa_engine.domain.entries import EntriesInvalid, check_score
+from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.rubric import Rubric
+
+SHEET = "Review"
+META = "Meta"
+FORMAT = "qa-engine-review-sheet/1"
+FIRST_ROW = 5
+SCORE_COL, COMMENT_COL = "C", "D"
+RECOMMENDATION_KEY = "recommendation"
+OVERALL_KEY = "overall_comment"
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+NO_INPUT_FILL = PatternFill("solid", fgColor="E7E6E6")
+WRAP = Alignment(wrap_text=True, vertical="top")
+YES = {"yes", "y", "true", "1", "ja", "oui", "si", "sì", "tak", "ano"}
+NO = {"no", "n", "false", "0", "nein", "non", "nie", "ne", "nej"}
+
+
+@dataclass
+class SheetProblem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class ReviewSheetInvalid(ValidationFailed):
+    def __init__(self, source: str, problems: list[SheetProblem]) -> None:
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s); nothing was saved", details=[str(p) for p in problems])
+
+
+@dataclass
+class ReviewSheet:
+    entries: dict[str, dict[str, Any]]
+    recommendation: str | None
+    overall_comment: str
+    rows: dict[str, int] = field(default_factory=dict)  # criterion id (or key) -> row number
+
+    def cell_of(self, criterion_id: str, column: str = SCORE_COL) -> str:
+        row = self.rows.get(criterion_id)
+        return f"{SHEET}!{column}{row}" if row else f"{SHEET} ({criterion_id})"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _descriptors(rubric: Rubric, rc) -> tuple[str, str | None]:
+    c = rc.criterion
+    if c.kind == "scale":
+        scale = rubric.scale_of(c)
+        text = "\n".join(f"{lv.value} {lv.label}: {lv.descriptor}".rstrip(": ") for lv in scale.levels)
+        return text, ",".join(str(lv.value) for lv in scale.levels)
+    if c.kind == "yes_no":
+        return "yes or no", "yes,no"
+    return "No score: a comment only.", None
+
+
+def build_review_sheet(*, rubric: Rubric, rubric_hash: str, assignment_id: int, case_id: int,
+                       credential_title: str, scores: dict[str, Any] | None = None,
+                       comments: dict[str, str] | None = None, recommendation: str | None = None,
+                       overall_comment: str = "") -> bytes:
+    """The workbook a reviewer fills in offline, pre-filled with their draft."""
+    scores, comments = scores or {}, comments or {}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    write_cell(ws, 1, 1, f"Offline review — case {case_id}: {credential_title}").font = Font(bold=True, size=13)
+    write_cell(ws, 2, 1, f"Rubric {rubric.meta.title} ({rubric.id} {rubric.version}), assignment {assignment_id}. "
+                         "Fill in column C (score, from the list) and column D (comment) on every row; do not "
+                         "change column A. Upload the file on the review page; the sheet is checked like any "
+                         "import and nothing is saved while a cell is wrong.")
+    ws.merge_cells("A2:F2")
+    ws.row_dimensions[2].height = 45
+    ws["A2"].alignment = WRAP
+    for col, head in enumerate(("Criterion", "Title", "Score", "Comment", "Allowed scores and descriptors", "Guidance"), 1):
+        cell = write_cell(ws, FIRST_ROW - 1, col, head)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+    lists: dict[str, DataValidation] = {}
+    row = FIRST_ROW
+    for rc in rubric.reviewer_criteria:
+        c = rc.criterion
+        text, allowed = _descriptors(rubric, rc)
+        write_cell(ws, row, 1, rc.id)
+        write_cell(ws, row, 2, c.title).alignment = WRAP
+        score = scores.get(rc.id)
+        if c.kind == "yes_no" and score is not None:
+            score = "yes" if score else "no"
+        score_cell = ws.cell(row=row, column=3, value=score)
+        score_cell.fill = INPUT_FILL if allowed else NO_INPUT_FILL
+        write_cell(ws, row, 4, comments.get(rc.id) or None).alignment = WRAP
+        ws.cell(row=row, column=4).fill = INPUT_FILL
+        write_cell(ws, row, 5, text).alignment = WRAP
+        write_cell(ws, row, 6, c.guidance).alignment = WRAP
+        if allowed:
+            dv = lists.get(allowed)
+            if dv is None:
+                dv = DataValidation(type="list", formula1=f'"{allowed}"', allow_blank=True, showErrorMessage=True,
+                                    errorTitle="Not an allowed score", error=f"Choose one of: {allowed}")
+                ws.add_data_validation(dv)
+                lists[allowed] = dv
+            dv.add(f"{SCORE_COL}{row}")
+        ws.row_dimensions[row].height = 110 if c.kind == "scale" else 45
+        row += 1
+    row += 1
+    outcomes = ",".join(o.value for o in Outcome)
+    write_cell(ws, row, 1, RECOMMENDATION_KEY)
+    write_cell(ws, row, 2, "Overall recommendation").font = Font(bold=True)
+    write_cell(ws, row, 3, recommendation or None).fill = INPUT_FILL
+    write_cell(ws, row, 5, "approved, approved_with_conditions, revision_requested or rejected").alignment = WRAP
+    dv = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True,
+                        errorTitle="Not an outcome", error=f"Choose one of: {outcomes}")
+    ws.add_data_validation(dv)
+    dv.add(f"{SCORE_COL}{row}")
+    row += 1
+    write_cell(ws, row, 1, OVERALL_KEY)
+    write_cell(ws, row, 2, "Overall comment").font = Font(bold=True)
+    write_cell(ws, row, 4, overall_comment or None).alignment = WRAP
+    ws.cell(row=row, column=4).fill = INPUT_FILL
+    ws.row_dimensions[row].height = 60
+    for letter, width in zip("ABCDEF", (16, 34, 12, 60, 60, 60), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = f"C{FIRST_ROW}"
+
+    meta = wb.create_sheet(META)
+    for r, (key, value) in enumerate((("assignment_id", assignment_id), ("rubric_hash", rubric_hash),
+                                      ("rubric", f"{rubric.id}@{rubric.version}"), ("case_id", case_id),
+                                      ("format", FORMAT)), start=1):
+        write_cell(meta, r, 1, key)
+        write_cell(meta, r, 2, value)
+    meta.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[Any, str | None]:
+    """What a person typed in a score cell, made into the value the rubric expects."""
+    rc = rubric.criterion(criterion_id)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    kind = rc.criterion.kind
+    if kind == "yes_no":
+        if isinstance(value, bool):
+            return value, None
+        text = str(value).strip().lower()
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value), None
+        if text in YES:
+            return True, None
+        if text in NO:
+            return False, None
+        return None, f"write yes or no, not {value!r}"
+    if kind != "scale":
+        return None, "this criterion takes no score; write a comment in column D"
+    if isinstance(value, bool):
+        return None, f"expected a score from the list, not {value!r}"
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None, f"{value:g} is not a whole number"
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdigit():
+            return None, f"{text!r} is not a score; choose one from the list"
+        value = int(text)
+    elif not isinstance(value, int):
+        return None, f"{value!r} is not a score"
+    clean, problem = check_score(rubric, criterion_id, value)
+    return clean, problem
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_review_sheet(path: Path, *, rubric: Rubric, rubric_hash: str, assignment_id: int, max_bytes: int,
+                      max_unzipped_bytes: int, source: str | None = None) -> ReviewSheet:
+    """Read a filled-in sheet; raise `ReviewSheetInvalid` listing every wrong cell."""
+    name = source or path.name
+    wb = open_untrusted_workbook(path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes)
+    problems: list[SheetProblem] = []
+    try:
+        if SHEET not in wb.sheetnames or META not in wb.sheetnames:
+            raise ReviewSheetInvalid(name, [SheetProblem(name, "this is not a review sheet of the engine "
+                                                               "(download it from the review page)")])
+        meta_ws = wb[META]
+        meta_ws.reset_dimensions()
+        meta: dict[str, tuple[Any, int]] = {}
+        for r, values in enumerate(meta_ws.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True), start=1):
+            if values and values[0] is not None:
+                meta[str(values[0]).strip()] = (values[1] if len(values) > 1 else None, r)
+        got_asg, asg_row = meta.get("assignment_id", (None, 1))
+        if _text(got_asg) != str(assignment_id):
+            problems.append(SheetProblem(f"{META}!B{asg_row}", f"this sheet belongs to assignment {_text(got_asg) or '?'}, "
+                                                               f"not {assignment_id}: download the sheet of this review"))
+        got_hash, hash_row = meta.get("rubric_hash", (None, 2))
+        if _text(got_hash) != rubric_hash:
+            problems.append(SheetProblem(f"{META}!B{hash_row}", "the sheet was made for another version of the rubric: "
+                                                                "download a new sheet"))
+        if problems:
+            raise ReviewSheetInvalid(name, problems)
+
+        ws = wb[SHEET]
+        ws.reset_dimensions()
+        wanted = {rc.id for rc in rubric.reviewer_criteria}
+        entries: dict[str, dict[str, Any]] = {}
+        rows: dict[str, int] = {}
+        recommendation: str | None = None
+        overall = ""
+        for r, values in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_col=4, values_only=True), start=FIRST_ROW):
+            if r > FIRST_ROW + 500:
+                problems.append(SheetProblem(f"{SHEET}!A{r}", "more rows than any rubric has; is this the right file?"))
+                break
+            key = _text(values[0]) if values else ""
+            if not key:
+                if any(v not in (None, "") for v in values[1:4]):
+                    problems.append(SheetProblem(f"{SHEET}!A{r}", "a row without a criterion id: keep column A as it was"))
+                continue
+            score_value = values[2] if len(values) > 2 else None
+            comment_value = values[3] if len(values) > 3 else None
+            if key in rows:
+                problems.append(SheetProblem(f"{SHEET}!A{r}", f"{key} appears twice (first in row {rows[key]})"))
+                continue
+            rows[key] = r
+            if key == RECOMMENDATION_KEY:
+                text = _text(score_value).lower().replace(" ", "_")
+                if text:
+                    try:
+                        recommendation = Outcome(text).value
+                    except ValueError:
+                        problems.append(SheetProblem(f"{SHEET}!{SCORE_COL}{r}", f"{_text(score_value)!r} is not one of: "
+                                                     + ", ".join(o.value for o in Outcome)))
+                continue
+            if key == OVERALL_KEY:
+                overall = _text(comment_value) or _text(score_value)
+                continue
+            if key not in wanted:
+                problems.append(SheetProblem(f"{SHEET}!A{r}", f"unknown criterion {key!r}"))
+                continue
+            score, problem = _score(rubric, key, score_value)
+            if problem:
+                problems.append(SheetProblem(f"{SHEET}!{SCORE_COL}{r}", problem))
+            comment = _text(comment_value)
+            if len(comment) > 20_000:
+                problems.append(SheetProblem(f"{SHEET}!{COMMENT_COL}{r}", f"the comment is {len(comment)} characters; "
+                                                                          "the limit is 20000"))
+            if rubric.criterion(key).criterion.kind == "text":
+                entries[key] = {"comment": comment}
+            else:
+                entries[key] = {"score": score, "comment": comment}
+        if problems:
+            raise ReviewSheetInvalid(name, problems)
+        return ReviewSheet(entries, recommendation, overall, rows)
+    finally:
+        wb.close()
+
+
+def locate(sheet: ReviewSheet, exc: ValidationFailed, source: str) -> ReviewSheetInvalid:
+    """Turn the service's verdict on the entries (criterion: message) into cells of the sheet."""
+    problems: list[SheetProblem] = []
+    if isinstance(exc, EntriesInvalid):
+        for p in exc.problems:
+            column = COMMENT_COL if "comment" in p.message else SCORE_COL
+            problems.append(SheetProblem(sheet.cell_of(p.criterion, column), p.message))
+    elif "recommendation" in exc.message:
+        problems.append(SheetProblem(sheet.cell_of(RECOMMENDATION_KEY), exc.message))
+    else:
+        problems.append(SheetProblem(source, exc.message))
+    return ReviewSheetInvalid(source, problems)

@@ -1,0 +1,53 @@
+"""``qa-engine serve`` and ``qa-engine users token``.
+
+Wire them in qa_engine/cli/main.py with::
+
+    app.command("serve")(web_cmd.serve)
+    users_cmd.app.command("token")(web_cmd.users_token)
+"""
+
+from __future__ import annotations
+
+import typer
+
+from qa_engine.cli.common import console, handle_errors
+
+APP_FACTORY = "qa_engine.web.app:create_app"
+
+
+@handle_errors
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+          port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
+          workers: int = typer.Option(1, min=1, max=64, help="Worker processes (embedded mode: keep 1)"),
+          log_level: str = typer.Option("info", help="uvicorn log level")) -> None:
+    """Run the web app (pages and JSON API); in embedded mode the flows run in this process after each action."""
+    import uvicorn
+
+    from qa_engine.cli.main import initialise_all
+    from qa_engine.config import get_settings
+
+    for line in initialise_all():
+        console.print(f"[dim]{line}[/]")
+    settings = get_settings()
+    console.print(f"serving on http://{host}:{port} (flows: {settings.prefect_mode} mode, data in {settings.resolved_data_dir})")
+    # by import string: the CLI and the web app are sibling layers (neither imports the other)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level,
+                proxy_headers=True)
+
+
+@handle_errors
+def users_token(username: str = typer.Argument(..., help="The user the token acts for"),
+                scope: str = typer.Option("read", help="read: look only; write: may change things"),
+                days: int = typer.Option(90, min=1, max=3650, help="Days until the token expires"),
+                label: str = typer.Option("", help="A note saying what the token is for")) -> None:
+    """Create an API token (printed once; only its hash is stored). Use it as 'Authorization: Bearer TOKEN'."""
+    from qa_engine.domain.roles import SYSTEM
+    from qa_engine.services.tokens import issue_token
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as s:
+        issued = issue_token(session=s, actor=SYSTEM, username=username, scope=scope, days=days, label=label)
+        expires = issued.row.expires_at
+    console.print(f"[dim]{scope} token for {username}, expires {expires:%Y-%m-%d}; it is shown only this once:[/]",
+                  highlight=False)
+    print(issued.token)

@@ -1,0 +1,174 @@
+"""What waits for each person (the home page) and the aggregate figures leadership reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.roles import Actor, Role
+from qa_engine.services import assignments
+from qa_engine.services.context import now
+from qa_engine.store import case_repo, web_repo
+from qa_engine.store import repositories as repo
+
+AGGREGATE_READERS = (Role.LEADERSHIP, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
+
+
+@dataclass
+class InstitutionRow:
+    code: str
+    name: str
+    by_state: dict[str, int]
+    by_outcome: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+@dataclass
+class Dashboard:
+    states: list[str]
+    outcomes: list[str]
+    rows: list[InstitutionRow]
+    totals_by_state: dict[str, int]
+    totals_by_outcome: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals_by_state.values())
+
+
+def dashboard(*, session: Session, actor: Actor) -> Dashboard:
+    """Counts of cases by state and by outcome per institution: aggregates only, no person named."""
+    actor.require(*AGGREGATE_READERS, action="read the aggregate figures")
+    states = [s.value for s in CaseState]
+    outcomes = [o.value for o in Outcome]
+    by_state: dict[str, dict[str, int]] = {}
+    for code, state, n in web_repo.case_counts_by_institution_and_state(session):
+        by_state.setdefault(code, {})[state] = n
+    by_outcome: dict[str, dict[str, int]] = {}
+    for code, outcome, n in web_repo.case_counts_by_institution_and_outcome(session):
+        by_outcome.setdefault(code, {})[outcome] = n
+    rows = []
+    for inst in repo.list_institutions(session):
+        rows.append(InstitutionRow(inst.code, inst.name, {s: by_state.get(inst.code, {}).get(s, 0) for s in states},
+                                   {o: by_outcome.get(inst.code, {}).get(o, 0) for o in outcomes}))
+    return Dashboard(states, outcomes, rows,
+                     {s: sum(r.by_state[s] for r in rows) for s in states},
+                     {o: sum(r.by_outcome[o] for r in rows) for o in outcomes})
+
+
+@dataclass
+class WaitingItem:
+    text: str
+    href: str
+    count: int
+    urgent: bool = False
+
+
+@dataclass
+class Waiting:
+    """Lines such as "3 reviews due, 1 overdue", each with where to act."""
+
+    items: list[WaitingItem] = field(default_factory=list)
+
+    def add(self, count: int, text: str, href: str, *, urgent: bool = False) -> None:
+        if count:
+            self.items.append(WaitingItem(text, href, count, urgent))
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def waiting_for(*, session: Session, actor: Actor) -> Waiting:
+    """What waits for this person now, role by role."""
+    out = Waiting()
+    t = now()
+    if Role.REVIEWER in actor.roles and actor.user_id is not None:
+        rows = web_repo.assignments_with_cases(session, reviewer_id=actor.user_id, statuses=("invited", "accepted"))
+        invited = [a for a, _ in rows if a.status == "invited"]
+        accepted = [a for a, _ in rows if a.status == "accepted"]
+        overdue = [a for a in accepted if a.due_at and a.due_at < t]
+        out.add(len(invited), _plural(len(invited), "invitation") + " to answer", "/invitations", urgent=True)
+        if accepted:
+            text = _plural(len(accepted), "review") + " due" + (f", {len(overdue)} overdue" if overdue else "")
+            out.add(len(accepted), text, "/invitations", urgent=bool(overdue))
+    if Role.PROVIDER in actor.roles and actor.institution_id is not None:
+        own = case_repo.list_cases(session, institution_id=actor.institution_id,
+                                   states=[CaseState.SELF_ASSESSMENT.value, CaseState.RETURNED.value])
+        sa = [c for c in own if c.state == CaseState.SELF_ASSESSMENT.value]
+        late = [c for c in sa if c.due_at and c.due_at < t]
+        returned = [c for c in own if c.state == CaseState.RETURNED.value]
+        out.add(len(sa), _plural(len(sa), "self-assessment") + " to write"
+                + (f", {len(late)} overdue" if late else ""), "/cases?state=self_assessment", urgent=bool(late))
+        out.add(len(returned), _plural(len(returned), "credential") + " returned after screening",
+                "/cases?state=returned", urgent=True)
+    if actor.has(Role.QA_OFFICER, Role.ADMIN) and not actor.is_system:
+        waiting = [c for c in case_repo.list_cases(session, states=[CaseState.ASSIGNMENT.value, CaseState.PEER_REVIEW.value])
+                   if assignments.case_need(session, c).needed > 0]
+        out.add(len(waiting), _plural(len(waiting), "case") + " waiting for reviewers", "/assign", urgent=True)
+        open_rows = web_repo.assignments_with_cases(session, statuses=("invited", "accepted"))
+        late = [a for a, _ in open_rows if a.status == "accepted" and a.due_at and a.due_at < t]
+        unanswered = [a for a, _ in open_rows if a.status == "invited" and a.respond_by and a.respond_by < t]
+        out.add(len(late), _plural(len(late), "review") + " overdue", "/cases?state=peer_review", urgent=True)
+        out.add(len(unanswered), _plural(len(unanswered), "invitation") + " not answered in time",
+                "/cases?state=assignment")
+        returned = case_repo.count_cases(session, states=[CaseState.RETURNED.value])
+        out.add(returned, _plural(returned, "case") + " returned to providers", "/cases?state=returned")
+    if Role.APPROVER in actor.roles:
+        n = case_repo.count_cases(session, states=[CaseState.APPROVAL.value])
+        out.add(n, _plural(n, "case") + " awaiting your decision", "/cases?state=approval", urgent=True)
+    return out
+
+
+@dataclass
+class ReviewerLoad:
+    user_id: int
+    name: str
+    institution: str
+    open_reviews: int
+    max_open_reviews: int
+    expertise: list[str]
+    languages: list[str]
+
+    @property
+    def free(self) -> int:
+        return max(0, self.max_open_reviews - self.open_reviews)
+
+
+def reviewer_load(*, session: Session, actor: Actor) -> list[ReviewerLoad]:
+    """Every active reviewer with their open reviews against their limit (QA officers)."""
+    actor.require(Role.QA_OFFICER, Role.ADMIN, action="see reviewer load")
+    codes = {i.id: i.code for i in repo.list_institutions(session)}
+    return [ReviewerLoad(c.user_id, c.name, codes.get(c.institution_id, "—"), c.open_reviews, c.max_open_reviews,
+                         list(c.expertise_fields), list(c.languages))
+            for c in sorted(assignments.candidates(session), key=lambda c: (c.open_reviews / max(c.max_open_reviews, 1), c.name))]
+
+
+@dataclass
+class CaseNeedRow:
+    case_id: int
+    title: str
+    institution: str
+    state: str
+    needed: int
+    state_since: object
+
+
+def cases_needing_reviewers(*, session: Session, actor: Actor) -> list[CaseNeedRow]:
+    """Cases in assignment or peer review that still lack reviewers (QA officers)."""
+    actor.require(Role.QA_OFFICER, Role.ADMIN, action="see which cases need reviewers")
+    codes = {i.id: i.code for i in repo.list_institutions(session)}
+    out = []
+    for c in case_repo.list_cases(session, states=[CaseState.ASSIGNMENT.value, CaseState.PEER_REVIEW.value]):
+        need = assignments.case_need(session, c)
+        if need.needed > 0:
+            cred = repo.get_credential(session, c.credential_id)
+            out.append(CaseNeedRow(c.id, cred.title if cred else "", codes.get(c.institution_id, "?"), c.state,
+                                   need.needed, c.state_since))
+    return out

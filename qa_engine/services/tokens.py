@@ -1,0 +1,77 @@
+"""API tokens for scripts: issued once, stored as a SHA-256, scoped read or write."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.roles import SYSTEM, Actor, Role
+from qa_engine.services import audit
+from qa_engine.services.context import now
+from qa_engine.services.web_sessions import digest
+from qa_engine.store import repositories as repo
+from qa_engine.store import web_repo
+from qa_engine.store.models import ApiToken
+
+SCOPES = ("read", "write")
+PREFIX = "qat_"
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once
+    row: ApiToken
+
+
+def issue_token(*, session: Session, actor: Actor = SYSTEM, username: str, scope: str, days: int | None = 90,
+                label: str = "") -> IssuedToken:
+    """Create a token for a user (admin or the engine itself); the clear token is returned once only."""
+    actor.require(Role.ADMIN, action="issue API tokens")
+    if scope not in SCOPES:
+        raise ValidationFailed(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+    if days is not None and not 1 <= days <= 3650:
+        raise ValidationFailed("a token lives 1 to 3650 days")
+    user = repo.get_user_by_username(session, username.strip().lower())
+    if user is None:
+        raise NotFound(f"no user {username}")
+    if not user.active:
+        raise ValidationFailed(f"user {user.username} is disabled")
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(token_hash=digest(token), user_id=user.id, scope=scope, label=label[:100], created_at=now(),
+                   expires_at=now() + timedelta(days=days) if days else None)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="token.issued", subject_type="user", subject_id=user.id,
+                 payload={"token_id": row.id, "scope": scope, "days": days})
+    return IssuedToken(token, row)
+
+
+@dataclass(frozen=True)
+class TokenActor:
+    actor: Actor
+    scope: str
+    token_id: int
+
+
+def resolve_token(*, session: Session, token: str) -> TokenActor | None:
+    """The actor behind a bearer token, or None (unknown, expired, or the user is disabled)."""
+    if not token or not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    row = web_repo.get_api_token(session, digest(token))
+    if row is None:
+        return None
+    t = now()
+    if row.expires_at is not None and row.expires_at <= t:
+        return None
+    user = repo.get_user(session, row.user_id)
+    if user is None or not user.active:
+        return None
+    if row.last_used_at is None or t - row.last_used_at >= TOUCH_EVERY:
+        row.last_used_at = t
+        session.add(row)
+    return TokenActor(repo.actor_for(session, user), row.scope, row.id)

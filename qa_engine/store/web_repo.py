@@ -1,0 +1,109 @@
+"""Queries for the web app: browser sessions, failed sign-ins, API tokens, and the aggregate counts
+of the dashboards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from qa_engine.store.models import ApiToken, Assignment, Case, Institution, LoginAttempt, WebSession
+
+# --------------------------------------------------------------------------- sessions
+
+
+def get_web_session(session: Session, token_hash: str) -> WebSession | None:
+    return session.execute(select(WebSession).where(WebSession.token_hash == token_hash)).scalar_one_or_none()
+
+
+def delete_web_session(session: Session, token_hash: str) -> int:
+    return session.execute(delete(WebSession).where(WebSession.token_hash == token_hash)).rowcount or 0
+
+
+def delete_expired_web_sessions(session: Session, before: datetime) -> int:
+    return session.execute(delete(WebSession).where(WebSession.expires_at < before)).rowcount or 0
+
+
+def web_sessions_of(session: Session, user_id: int) -> list[WebSession]:
+    return list(session.execute(select(WebSession).where(WebSession.user_id == user_id)).scalars())
+
+
+# --------------------------------------------------------------------------- failed sign-ins
+
+
+def failures_since(session: Session, *, since: datetime, username: str | None = None,
+                   client_ip: str | None = None) -> tuple[int, datetime | None]:
+    """How many failures match since `since`, and the oldest of them."""
+    q = select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(LoginAttempt.at >= since)
+    if username is not None:
+        q = q.where(LoginAttempt.username == username)
+    if client_ip is not None:
+        q = q.where(LoginAttempt.client_ip == client_ip)
+    count, oldest = session.execute(q).one()
+    if oldest is not None and oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)  # aggregate results bypass the column type
+    return int(count or 0), oldest
+
+
+def clear_failures(session: Session, *, username: str) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+
+
+def delete_old_failures(session: Session, before: datetime) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+def get_api_token(session: Session, token_hash: str) -> ApiToken | None:
+    return session.execute(select(ApiToken).where(ApiToken.token_hash == token_hash)).scalar_one_or_none()
+
+
+def api_tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)).scalars())
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+def case_counts_by_institution_and_state(session: Session) -> list[tuple[str, str, int]]:
+    rows = session.execute(
+        select(Institution.code, Case.state, func.count(Case.id))
+        .join(Institution, Institution.id == Case.institution_id)
+        .group_by(Institution.code, Case.state)
+    ).all()
+    return [(code, state, int(n)) for code, state, n in rows]
+
+
+def case_counts_by_institution_and_outcome(session: Session) -> list[tuple[str, str, int]]:
+    rows = session.execute(
+        select(Institution.code, Case.outcome, func.count(Case.id))
+        .join(Institution, Institution.id == Case.institution_id)
+        .where(Case.outcome.is_not(None))
+        .group_by(Institution.code, Case.outcome)
+    ).all()
+    return [(code, outcome, int(n)) for code, outcome, n in rows]
+
+
+def case_state_counts(session: Session, *, institution_id: int | None = None) -> dict[str, int]:
+    q = select(Case.state, func.count(Case.id)).group_by(Case.state)
+    if institution_id is not None:
+        q = q.where(Case.institution_id == institution_id)
+    return {state: int(n) for state, n in session.execute(q).all()}
+
+
+def assignments_with_cases(session: Session, *, reviewer_id: int | None = None,
+                           statuses: tuple[str, ...] | None = None,
+                           open_cases_only: bool = True) -> list[tuple[Assignment, Case]]:
+    q = select(Assignment, Case).join(Case, Case.id == Assignment.case_id)
+    if reviewer_id is not None:
+        q = q.where(Assignment.reviewer_id == reviewer_id)
+    if statuses:
+        q = q.where(Assignment.status.in_(list(statuses)))
+    if open_cases_only:
+        q = q.where(Case.state.not_in(("closed", "withdrawn")))
+    return [(a, c) for a, c in session.execute(q.order_by(Assignment.due_at, Assignment.id)).all()]

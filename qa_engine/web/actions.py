@@ -1,0 +1,102 @@
+"""What the JSON API and the pages both do with files and loosely typed input before calling the
+services: credential files and forms, offline review sheets. Written once, used by both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from qa_engine.adapters.credential_io import read_credentials_file
+from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet
+from qa_engine.config import Settings
+from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.errors import Conflict, StaleUpdate, ValidationFailed
+from qa_engine.domain.roles import Actor, Role
+from qa_engine.services import case_views, reviews
+from qa_engine.services import cases as case_service
+from qa_engine.services import credentials as credential_service
+from qa_engine.store import case_repo
+from qa_engine.store import repositories as repo
+from qa_engine.store.models import CredentialVersion, Institution, Review
+from qa_engine.web.uploads import suffix_of, temporary_file
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    opened_cases: list[int] = field(default_factory=list)
+
+
+def import_credentials_file(db: Session, actor: Actor, data: bytes, filename: str, *, open_cases: bool,
+                            settings: Settings) -> ImportResult:
+    """Import every credential of a spreadsheet or JSON file, all or nothing; optionally open their cases."""
+    actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
+    suffix = suffix_of(filename, (".xlsx", ".json"))
+    known = set(repo.institution_codes(db))
+    with temporary_file(data, suffix) as path:
+        items = read_credentials_file(path, max_bytes=settings.max_upload_bytes,
+                                      max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known or None)
+    summary = credential_service.import_credentials(session=db, actor=actor, items=items, source=filename)
+    result = ImportResult(summary.created, summary.new_versions, summary.unchanged)
+    if open_cases:
+        for version in summary.versions:
+            if case_repo.open_case_for_credential(db, version.credential_id) is None:
+                case = case_service.open_case(session=db, actor=actor, credential_id=version.credential_id)
+                result.opened_cases.append(case.id)
+    return result
+
+
+def save_credential_data(db: Session, actor: Actor, raw: dict[str, Any], *, credential_id: int | None = None,
+                         expected_version: int | None = None, source: str = "web") -> tuple[CredentialVersion, str]:
+    """Validate a credential (every problem named by field) and store it, or a new version of it."""
+    known = set(repo.institution_codes(db))
+    if credential_id is not None:
+        existing = credential_service.get_credential_or_raise(session=db, actor=actor, credential_id=credential_id)
+        actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="change credentials")
+        if expected_version is not None and existing.current_version != expected_version:
+            raise StaleUpdate(f"credential {existing.id} changed since you loaded it (version "
+                              f"{existing.current_version}, yours {expected_version}); reload it")
+        inst = db.get(Institution, existing.institution_id)
+        provider = str(raw.get("provider") or "").strip().upper()
+        reference = str(raw.get("reference") or "").strip()
+        if provider != inst.code or reference != existing.reference:
+            raise ValidationFailed("the provider and the reference of a credential cannot change; "
+                                   "submit a new credential instead",
+                                   details=[f"provider: {inst.code}", f"reference: {existing.reference}"])
+    data = parse_credential(raw, known_providers=known or None)
+    return credential_service.save_credential(session=db, actor=actor, data=data, source=source)
+
+
+def review_sheet_bytes(db: Session, actor: Actor, assignment_id: int) -> tuple[bytes, str]:
+    mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
+    review = mine.review
+    data = build_review_sheet(rubric=mine.rubric, rubric_hash=mine.rubric_hash, assignment_id=mine.assignment.id,
+                              case_id=mine.case.id, credential_title=mine.credential.data.get("title", ""),
+                              scores=review.scores if review else None, comments=review.comments if review else None,
+                              recommendation=review.recommendation if review else None,
+                              overall_comment=review.overall_comment if review else "")
+    return data, f"review-case-{mine.case.id}-assignment-{mine.assignment.id}.xlsx"
+
+
+def upload_review_sheet(db: Session, actor: Actor, assignment_id: int, data: bytes, filename: str, *,
+                        submit: bool, settings: Settings) -> Review:
+    """Read a filled-in review sheet and save (or submit) it through the same service as the form."""
+    mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
+    if mine.assignment.status == "submitted":
+        raise Conflict("this review is already submitted")
+    suffix_of(filename, (".xlsx",))
+    with temporary_file(data, ".xlsx") as path:
+        sheet = read_review_sheet(path, rubric=mine.rubric, rubric_hash=mine.rubric_hash,
+                                  assignment_id=mine.assignment.id, max_bytes=settings.max_upload_bytes,
+                                  max_unzipped_bytes=settings.max_unzipped_bytes, source=filename)
+    try:
+        with db.begin_nested():
+            return reviews.save_review(session=db, actor=actor, assignment_id=mine.assignment.id,
+                                       entries=sheet.entries, recommendation=sheet.recommendation,
+                                       overall_comment=sheet.overall_comment, submit=submit)
+    except ValidationFailed as exc:
+        raise locate(sheet, exc, filename) from None

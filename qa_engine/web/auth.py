@@ -1,0 +1,161 @@
+"""Who is asking: a bearer token (scripts), a server-side session cookie (browsers), or nobody.
+
+Every state-changing request made with the session cookie must carry the session's CSRF token
+(form field ``csrf_token`` or header ``X-CSRF-Token``) and must not come from another site
+(``Origin`` / ``Referer`` / ``Sec-Fetch-Site``). A read-only token cannot change anything.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+
+from qa_engine.config import Settings
+from qa_engine.domain.errors import Forbidden, Unauthenticated, ValidationFailed
+from qa_engine.domain.roles import Actor
+from qa_engine.services import tokens, web_sessions
+from qa_engine.store.models import User
+from qa_engine.web.db import DB
+
+SESSION_COOKIE = "qa_session"
+SIGN_IN_COOKIE = "qa_sign_in"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_REFUSED = ("The form was not sent from this site or has expired (CSRF check). "
+                "Reload the page and try again.")
+
+
+@dataclass
+class Principal:
+    actor: Actor | None
+    user: User | None
+    via: str  # "session", "token" or "anonymous"
+    scope: str  # "write" for sessions, the token's scope, "" for nobody
+    csrf_token: str | None = None
+    live: web_sessions.LiveSession | None = None
+    display_name: str = ""  # kept as text: error pages render after the session is gone
+
+    @property
+    def signed_in(self) -> bool:
+        return self.actor is not None
+
+
+ANONYMOUS = Principal(None, None, "anonymous", "")
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https" or settings_of(request).base_url.startswith("https://")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins(request: Request) -> set[str]:
+    own = {_origin(settings_of(request).base_url)}
+    host = request.headers.get("host")
+    if host:
+        own.add(f"{request.url.scheme}://{host}".lower())
+    return own - {""}
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a state-changing request sent by another site."""
+    site = request.headers.get("sec-fetch-site")
+    if site and site.lower() not in ("same-origin", "none"):
+        raise Forbidden(CSRF_REFUSED)
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if origin.lower() == "null" or _origin(origin) not in allowed_origins(request):
+            raise Forbidden(CSRF_REFUSED)
+        return
+    referer = request.headers.get("referer")
+    if referer and _origin(referer) not in allowed_origins(request):
+        raise Forbidden(CSRF_REFUSED)
+
+
+def resolve_principal(request: Request, db: DB) -> Principal:
+    """Identify the caller (no CSRF check here: that needs the body, see `csrf_checked`)."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthenticated("use 'Authorization: Bearer <token>'")
+        found = tokens.resolve_token(session=db, token=value.strip())
+        if found is None:
+            raise Unauthenticated("the token is unknown or expired, or its user is disabled")
+        if request.method in UNSAFE and found.scope != "write":
+            raise Forbidden("this token is read-only: it cannot change anything")
+        user = db.get(User, found.actor.user_id)
+        principal = Principal(found.actor, user, "token", found.scope, display_name=user.full_name)
+    else:
+        principal = ANONYMOUS
+        sid = request.cookies.get(SESSION_COOKIE)
+        if sid:
+            live = web_sessions.resolve_session(session=db, session_id=sid)
+            if live is not None:
+                principal = Principal(live.actor, live.user, "session", "write", live.row.csrf_token, live,
+                                      display_name=live.user.full_name)
+    request.state.principal = principal
+    return principal
+
+
+def _has_nul(items) -> bool:
+    return any(isinstance(v, str) and "\x00" in v for _, v in items)
+
+
+async def csrf_checked(request: Request, principal: Annotated[Principal, Depends(resolve_principal)]) -> Principal:
+    """The caller, after the CSRF and origin checks for state-changing requests made with the cookie.
+
+    Text with NUL characters is refused here too, in every query and form (PostgreSQL cannot store it)."""
+    form = None
+    if request.method in UNSAFE and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+    if principal.via == "session" and request.method in UNSAFE:
+        check_origin(request)
+        sent = request.headers.get(CSRF_HEADER)
+        if not sent and form is not None:
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+        if not sent or not principal.csrf_token or not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
+            raise Forbidden(CSRF_REFUSED)
+    if _has_nul(request.query_params.multi_items()) or (form is not None and _has_nul(form.multi_items())):
+        raise ValidationFailed("text must not contain NUL characters")
+    return principal
+
+
+def signed_in(principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+    if principal.actor is None:
+        raise Unauthenticated("sign in first (or send an API token)")
+    return principal
+
+
+def current_actor(principal: Annotated[Principal, Depends(signed_in)]) -> Actor:
+    assert principal.actor is not None
+    return principal.actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+SignedIn = Annotated[Principal, Depends(signed_in)]
+MaybeSignedIn = Annotated[Principal, Depends(csrf_checked)]

@@ -1,0 +1,115 @@
+"""One place turns errors into responses: JSON ``{"error", "message", "details"}`` under /api/v1, an
+HTML page (or the sign-in page) for the browser. An unexpected error is logged and answered with a
+generic 500; a traceback never reaches a user."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qa_engine.domain.errors import QAError
+from qa_engine.services.web_sessions import TooManyAttempts
+from qa_engine.web.auth import is_api
+from qa_engine.web.templating import render
+
+log = logging.getLogger("qa_engine.web")
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
+               415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_attempts"}
+_TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
+           405: "Not allowed here", 409: "Conflict", 413: "Too large", 422: "Please check what you entered",
+           429: "Too many attempts", 500: "Something went wrong", 503: "Busy"}
+GENERIC_500 = "An unexpected error occurred; it has been logged. Please try again later."
+
+
+def error_response(request: Request, status: int, code: str, message: str, details: list[str] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    if is_api(request) or request.url.path == "/openapi.json":
+        return JSONResponse({"error": code, "message": message, "details": list(details or [])},
+                            status_code=status, headers=headers)
+    if status == 401:
+        target = "/sign-in"
+        if request.method == "GET" and request.url.path not in ("/", "/sign-in"):
+            nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            target += "?next=" + quote(nxt, safe="/")
+        return RedirectResponse(target, status_code=303)
+    if not hasattr(request.state, "principal"):
+        _identify(request)
+    response = render(request, "error.html", status_code=status, title=_TITLES.get(status, "Error"),
+                      message=message, details=list(details or []), status=status)
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    return response
+
+
+def _identify(request: Request) -> None:
+    """For an error met before any dependency ran (an unknown address): who is signed in, for the menu."""
+    from qa_engine.services.web_sessions import resolve_session
+    from qa_engine.store.db import session_scope
+    from qa_engine.web.auth import SESSION_COOKIE, Principal
+
+    sid = request.cookies.get(SESSION_COOKIE)
+    if not sid:
+        return
+    try:
+        with session_scope() as db:
+            live = resolve_session(session=db, session_id=sid)
+            if live is not None:
+                request.state.principal = Principal(live.actor, None, "session", "write", live.row.csrf_token,
+                                                    None, display_name=live.user.full_name)
+    except Exception:  # noqa: BLE001 - the error page is shown without the menu then
+        log.debug("could not identify the visitor of an error page", exc_info=True)
+
+
+async def qa_error(request: Request, exc: QAError) -> Response:
+    headers = {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.status == 401 and is_api(request):
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.status >= 500:
+        log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+    return error_response(request, exc.status, exc.code, exc.message, exc.details, headers)
+
+
+def _loc(loc) -> str:
+    parts = [str(p) for p in loc]
+    return ".".join(parts)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    details = []
+    for err in exc.errors()[:50]:
+        details.append(f"{_loc(err.get('loc', ()))}: {err.get('msg', 'invalid')}")
+    return error_response(request, 422, "validation_failed", "the request is not valid", details)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
+    if exc.status_code == 404 and message == "Not Found":
+        message = "there is nothing at this address"
+    elif exc.status_code == 405 and message == "Method Not Allowed":
+        message = "this address does not accept that method"
+    return error_response(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    try:
+        return error_response(request, 500, "internal_error", GENERIC_500)
+    except Exception:  # noqa: BLE001 - the error page itself failed: plain text, still no traceback
+        return Response(GENERIC_500, status_code=500, media_type="text/plain")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(QAError, qa_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,27 @@
+"""The server-rendered pages (plain HTML forms that work without JavaScript)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from qa_engine.web.pages import (
+    assignments,
+    auth,
+    cases,
+    credentials,
+    dashboard,
+    decisions,
+    home,
+    reports,
+    reviews,
+    self_assessment,
+)
+
+MODULES = (auth, home, credentials, cases, self_assessment, assignments, reviews, decisions, reports, dashboard)
+
+
+def router() -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    for module in MODULES:
+        pages.include_router(module.router)
+    return pages

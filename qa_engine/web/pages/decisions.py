@@ -1,0 +1,52 @@
+"""The approver's page: the consolidated view (scores side by side, spread, agreement, gates, the
+recommendation) and the decision form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi.responses import Response
+
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.roles import Role
+from qa_engine.services import case_views, decisions
+from qa_engine.web.background import advance_later
+from qa_engine.web.db import DB
+from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
+from qa_engine.web.templating import render
+
+router = APIRouter()
+
+
+def _page(request: Request, db, principal, case_id: int, *, form=None, error: str = "", status_code: int = 200) -> Response:
+    view = case_views.consolidated_view(session=db, actor=principal.actor, case_id=case_id)
+    stats = {s.criterion_id: s for s in view.result.criteria}
+    scored = {c.criterion_id: c for c in view.result.breakdown.criteria}
+    detail = case_views.case_detail(session=db, actor=principal.actor, case_id=case_id)
+    return render(request, "cases/decision.html", status_code=status_code, title=f"Decision, case {case_id}",
+                  v=view, d=detail, case=view.case, stats=stats, scored=scored, outcomes=list(Outcome),
+                  form=form or {"outcome": "", "rationale": "", "conditions": ""}, error=error,
+                  may_decide=Role.APPROVER in principal.actor.roles and view.case.state == "approval")
+
+
+@router.get("/cases/{case_id}/decision")
+def decision_page(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Response:
+    return _page(request, db, principal, case_id)
+
+
+@router.post("/cases/{case_id}/decision")
+def decide(case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks,
+           outcome: Annotated[str, Form(max_length=40)] = "", rationale: Annotated[str, Form(max_length=20000)] = "",
+           conditions: Annotated[str, Form(max_length=20000)] = "") -> Response:
+    lines = [c.strip() for c in conditions.splitlines() if c.strip()]
+    decision, error = attempt(db, decisions.decide, session=db, actor=principal.actor, case_id=case_id,
+                              outcome=outcome, rationale=rationale, conditions=lines)
+    if error is not None:
+        if error.status in (403, 404):
+            raise error
+        return _page(request, db, principal, case_id, error=error.message, status_code=error.status,
+                     form={"outcome": outcome, "rationale": rationale, "conditions": conditions})
+    advance_later(background, [case_id])
+    return redirect(f"/cases/{case_id}", principal,
+                    f"Decided: {Outcome(decision.outcome).label}. The signed report is being generated.")

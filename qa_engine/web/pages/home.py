@@ -1,0 +1,19 @@
+"""The home page: what waits for this person."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from qa_engine.services.dashboard import waiting_for
+from qa_engine.web.db import DB
+from qa_engine.web.pages.common import PageUser
+from qa_engine.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, db: DB, principal: PageUser) -> Response:
+    waiting = waiting_for(session=db, actor=principal.actor)
+    return render(request, "home.html", title="Home", waiting=waiting)

@@ -1,0 +1,49 @@
+"""Report downloads for those who may read the case, and the public verification page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from qa_engine.domain.errors import ValidationFailed
+from qa_engine.services import case_views
+from qa_engine.web.api.reports import report_file_response, verify_upload
+from qa_engine.web.auth import settings_of
+from qa_engine.web.db import DB
+from qa_engine.web.pages.common import PageUser, PageVisitor
+from qa_engine.web.templating import render
+from qa_engine.web.uploads import read_limited, safe_name
+
+router = APIRouter()
+
+
+@router.get("/reports/{report_id}/download")
+def download(report_id: str, db: DB, principal: PageUser) -> Response:
+    return report_file_response(db, principal.actor, report_id[:60])
+
+
+@router.get("/verify")
+def verify_page(request: Request, db: DB, principal: PageVisitor, id: str = "") -> Response:
+    report_id = id.strip()[:60]
+    known = case_views.report_exists(session=db, report_id=report_id) if report_id else None
+    return render(request, "verify.html", title="Verify a report", report_id=report_id, known=known, result=None,
+                  error="")
+
+
+@router.post("/verify")
+async def verify(request: Request, db: DB, principal: PageVisitor) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return render(request, "verify.html", status_code=422, title="Verify a report", report_id="", known=None,
+                      result=None, error="Choose the PDF report to check.")
+    limit = settings_of(request).max_upload_bytes
+    try:
+        data = await read_limited(upload, limit)
+    except ValidationFailed as exc:
+        return render(request, "verify.html", status_code=422, title="Verify a report", report_id="", known=None,
+                      result=None, error=exc.message)
+    result = await run_in_threadpool(verify_upload, db, data)
+    return render(request, "verify.html", title="Verify a report", report_id="", known=None, result=result,
+                  filename=safe_name(upload, "report.pdf"), error="")

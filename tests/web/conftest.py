@@ -1,0 +1,136 @@
+"""Fixtures of the web tests: a real committed SQLite data folder, the app, clients signed in as
+someone (by session cookie or API token), and the automated stages run without Prefect."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa_engine.config import reset_settings
+from qa_engine.store.db import reset_engines, session_scope
+
+
+def direct_kick(case_ids, *, idempotency: str = "") -> str:
+    """Stand-in for `workflows.kick.kick` in web tests.
+
+    It runs the same steps as the `advance-case` flow (`next_step` then `run_step`, one transaction
+    per step, the real report generator) but without Prefect, so that the web tests need no Prefect
+    server; the flows themselves are tested in tests/test_flows.py.
+    """
+    from qa_engine.adapters.report_files import generate_report
+    from qa_engine.services.advance import next_step, run_step
+
+    for case_id in sorted(set(case_ids)):
+        for _ in range(25):
+            with session_scope() as s:
+                step = next_step(s, case_id)
+                if step is None:
+                    break
+                outcome = run_step(s, step, report_generator=generate_report)
+            if outcome.startswith(("waiting", "no eligible")):
+                break
+    return "advanced in-process"
+
+
+@contextmanager
+def data_folder(path: Path, mp: pytest.MonkeyPatch, *, template: Path | None = None,
+                database_url: str | None = None) -> Iterator[Path]:
+    """Point the engine at a data folder: a copy of `template`, or a fresh one (migrated, seeded, with
+    the development PKI that signs reports); with `database_url`, the database lives there."""
+    import workflows.kick
+    from qa_engine.cli.main import initialise_all
+
+    if template is not None:
+        shutil.copytree(template, path)
+    mp.setenv("QA_DATA_DIR", str(path))
+    if database_url:
+        mp.setenv("QA_DATABASE_URL", database_url)
+    else:
+        mp.delenv("QA_DATABASE_URL", raising=False)
+    mp.setenv("QA_ENV", "test")
+    mp.setattr(workflows.kick, "kick", direct_kick)
+    reset_settings()
+    reset_engines()
+    if template is None:
+        initialise_all()
+    try:
+        yield path
+    finally:
+        reset_engines()
+        reset_settings()
+
+
+@pytest.fixture(scope="session")
+def template_folder(tmp_path_factory) -> Path:
+    """Built once: a migrated, seeded data folder with the PKI and one person per role (tests.helpers.people)."""
+    from tests.helpers import people
+
+    path = tmp_path_factory.mktemp("template") / "data"
+    with pytest.MonkeyPatch.context() as mp, data_folder(path, mp):
+        with session_scope() as s:
+            people(s)
+    return path
+
+
+@pytest.fixture
+def web_env(tmp_path, template_folder) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as mp, data_folder(tmp_path / "data", mp, template=template_folder) as path:
+        yield path
+
+
+@pytest.fixture
+def pg_web_env(tmp_path) -> Iterator[Path]:
+    """A fresh PostgreSQL database of its own (the shared test database is for rolled-back tests only)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import PG_ADMIN_URL, _pg_available
+
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    name = f"qa_web_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        with pytest.MonkeyPatch.context() as mp, data_folder(tmp_path / "data", mp, database_url=url) as path:
+            from tests.helpers import people
+
+            with session_scope() as s:
+                people(s)
+            yield path
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def app(web_env):
+    from qa_engine.web.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def p(web_env) -> dict:
+    """One person per role (see tests/helpers.py), committed."""
+    from tests.helpers import people
+
+    with session_scope() as s:
+        return people(s)
