@@ -87,7 +87,8 @@ def _prepare(data_dir: Path, clients: int) -> list[tuple[str, int, dict]]:
             rubric = case_service.rubric_of(s, case_repo.get_case(s, a.case_id))
             form = {"action": "save", "recommendation": "approved", "overall_comment": "Load test draft."}
             for cid_, entry in full_review(rubric, 3).items():
-                form[f"score.{cid_}"] = str(int(entry["score"]))
+                score = entry["score"]
+                form[f"score.{cid_}"] = ("yes" if score else "no") if isinstance(score, bool) else str(score)
                 form[f"comment.{cid_}"] = entry["comment"]
             out.append((user.username, a.id, form))
     return out[:clients]

@@ -19,6 +19,9 @@ def deployments(*, sweep_minutes: int = 15) -> list:
         advance_cases.to_deployment(name="advance-cases"),
         intake_flow.to_deployment(name="intake"),
     ]
+    from workflows.leadership import deployment as leadership_deployment
+
+    out.append(leadership_deployment(interval_days=7))
     if sweep_minutes > 0:
         out.append(sweep_flow.to_deployment(name="sweep", interval=timedelta(minutes=sweep_minutes)))
     else:

@@ -14,6 +14,11 @@ from qa_engine.domain.errors import ValidationFailed
 reports_app = typer.Typer(help="Aggregate reports for leadership and QA officers.", no_args_is_help=True)
 
 
+@reports_app.callback()
+def _reports() -> None:
+    """Aggregate reports for leadership and QA officers."""
+
+
 class OutputFormat(StrEnum):
     pdf = "pdf"
     xlsx = "xlsx"

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from qa_engine.cli import cases_cmd, credentials_cmd, reports_cmd, rubrics_cmd, users_cmd, web_cmd
+from qa_engine.cli import (
+    cases_cmd,
+    credentials_cmd,
+    leadership_cmd,
+    reports_cmd,
+    rubrics_cmd,
+    users_cmd,
+    web_cmd,
+)
 from qa_engine.cli.common import console, handle_errors, quiet_prefect
 
 quiet_prefect()
@@ -27,6 +35,7 @@ app.add_typer(cases_cmd.review_app, name="review")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(reports_cmd.app, name="reports")
+reports_cmd.app.command("aggregate")(leadership_cmd.aggregate)
 app.command("assign")(handle_errors(cases_cmd.assign))
 app.command("decide")(handle_errors(cases_cmd.decide))
 app.command("sweep")(handle_errors(cases_cmd.sweep))

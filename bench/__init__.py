@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic alliance they run on (not part of the test suite)."""

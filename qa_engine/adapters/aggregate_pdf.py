@@ -1,0 +1,318 @@
+"""The leadership report as a PDF (reportlab, A4), every chart drawn with reportlab.graphics and
+followed by its data table, sealed like the evaluation reports (PAdES, `signing.sign_pdf`)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    LongTable,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    TableStyle,
+)
+
+from qa_engine.adapters.charts import PALETTE, ChartSpec, TableSpec, heat_colour, report_sections
+from qa_engine.adapters.pdf_report import BRAND_LINE, FONT_FILES
+from qa_engine.adapters.signing import Signer, sign_pdf
+from qa_engine.services.leadership import LeadershipFigures
+
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+BRAND = colors.HexColor("#1d3c78")
+ACCENT = colors.HexColor("#e3a21a")
+RULE = colors.HexColor("#b8c2d6")
+MUTED = colors.HexColor("#5b6475")
+PAGE_W, PAGE_H = A4
+MARGIN = 16 * mm
+FRAME_W = PAGE_W - 2 * MARGIN
+CHART_W = FRAME_W
+SIGNATURE_FIELD = "QA-Aggregate"
+SIGNATURE_REASON = "Aggregate report of the 4EU+ micro-credential quality assurance"
+
+
+def _fonts(reports_dir: Path) -> None:
+    for name, filename in FONT_FILES.items():
+        if name in pdfmetrics.getRegisteredFontNames():
+            continue
+        path = reports_dir / "fonts" / filename
+        if not path.is_file():
+            raise FileNotFoundError(f"The report font {path} is missing (DejaVu fonts ship in reports/fonts).")
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
+    return {
+        "body": base,
+        "muted": ParagraphStyle("muted", parent=base, fontSize=8, leading=10, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
+        "cell_r": ParagraphStyle("cell_r", parent=base, fontSize=7.5, leading=9.5, alignment=2),
+        "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=7.5, leading=9.5, textColor=colors.white),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=17, leading=21, textColor=BRAND),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16, textColor=BRAND,
+                             spaceBefore=8, spaceAfter=4, keepWithNext=1),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=12, spaceBefore=6,
+                             spaceAfter=3, keepWithNext=1),
+    }
+
+
+def _t(text: object) -> str:
+    return escape(str(text))
+
+
+def _colour(spec: ChartSpec, i: int):
+    return colors.HexColor(spec.series[i].colour or PALETTE[i % len(PALETTE)])
+
+
+def _values(spec: ChartSpec) -> list[list[float]]:
+    return [[float(v) if v is not None else 0.0 for v in s.values] for s in spec.series]
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _legend(d: Drawing, spec: ChartSpec, y: float) -> None:
+    if len(spec.series) < 2:
+        return
+    lg = Legend()
+    lg.x, lg.y = 40, y
+    lg.fontName, lg.fontSize = FONT, 7
+    lg.alignment = "right"
+    lg.columnMaximum = 1
+    lg.dxTextSpace = 4
+    lg.deltax = 110
+    lg.colorNamePairs = [(_colour(spec, i), s.name) for i, s in enumerate(spec.series)]
+    d.add(lg)
+
+
+def _axis_format(spec: ChartSpec):
+    if spec.value_format == "pct":
+        return lambda v: f"{v * 100:.0f} %"
+    if spec.value_format == "num2":
+        return lambda v: f"{v:.2f}"
+    if spec.value_format == "days":
+        return lambda v: f"{v:.1f}"
+    return lambda v: f"{v:g}"
+
+
+def _vertical(spec: ChartSpec) -> Drawing:
+    rotate = len(spec.categories) > 8 or max((len(c) for c in spec.categories), default=0) > 12
+    h = 170 + (60 if rotate else 0)
+    d = Drawing(CHART_W, h)
+    c = VerticalBarChart()
+    c.x, c.y, c.width, c.height = 40, (70 if rotate else 25), CHART_W - 60, 110
+    c.data = _values(spec)
+    c.categoryAxis.categoryNames = [_short(x, 20) for x in spec.categories]
+    c.categoryAxis.labels.fontName = FONT
+    c.categoryAxis.labels.fontSize = 6.5
+    if rotate:
+        c.categoryAxis.labels.angle = 45
+        c.categoryAxis.labels.boxAnchor = "ne"
+    c.valueAxis.labels.fontName = FONT
+    c.valueAxis.labels.fontSize = 7
+    c.valueAxis.valueMin = 0
+    if spec.max_value:
+        c.valueAxis.valueMax = spec.max_value
+    c.valueAxis.labelTextFormat = _axis_format(spec)
+    if spec.kind == "stacked_bar":
+        c.categoryAxis.style = "stacked"
+    for i in range(len(spec.series)):
+        c.bars[i].fillColor = _colour(spec, i)
+        c.bars[i].strokeColor = None
+    d.add(c)
+    _legend(d, spec, h - 8)
+    return d
+
+
+def _horizontal(spec: ChartSpec) -> Drawing:
+    n = len(spec.categories)
+    row = 7 + 7 * len(spec.series)
+    h = 40 + n * row
+    d = Drawing(CHART_W, h)
+    c = HorizontalBarChart()
+    c.x, c.y, c.width, c.height = 190, 20, CHART_W - 230, n * row
+    data = _values(spec)
+    c.data = [list(reversed(s)) for s in data]  # reportlab draws the first category at the bottom
+    c.categoryAxis.categoryNames = [_short(x, 45) for x in reversed(spec.categories)]
+    c.categoryAxis.labels.fontName = FONT
+    c.categoryAxis.labels.fontSize = 6.5
+    c.valueAxis.labels.fontName = FONT
+    c.valueAxis.labels.fontSize = 7
+    lowest = min((v for s in data for v in s), default=0.0)
+    c.valueAxis.valueMin = min(0.0, lowest)
+    if spec.max_value:
+        c.valueAxis.valueMax = spec.max_value
+    c.valueAxis.labelTextFormat = _axis_format(spec)
+    for i in range(len(spec.series)):
+        c.bars[i].fillColor = _colour(spec, i)
+        c.bars[i].strokeColor = None
+    d.add(c)
+    _legend(d, spec, h - 6)
+    return d
+
+
+def _line(spec: ChartSpec) -> Drawing:
+    rotate = len(spec.categories) > 12
+    h = 160 + (30 if rotate else 0)
+    d = Drawing(CHART_W, h)
+    c = HorizontalLineChart()
+    c.x, c.y, c.width, c.height = 40, (50 if rotate else 25), CHART_W - 60, 110
+    c.data = _values(spec)
+    c.categoryAxis.categoryNames = list(spec.categories)
+    c.categoryAxis.labels.fontName = FONT
+    c.categoryAxis.labels.fontSize = 6.5
+    if rotate:
+        c.categoryAxis.labels.angle = 45
+        c.categoryAxis.labels.boxAnchor = "ne"
+    c.valueAxis.labels.fontName = FONT
+    c.valueAxis.labels.fontSize = 7
+    c.valueAxis.valueMin = 0
+    c.valueAxis.labelTextFormat = _axis_format(spec)
+    for i in range(len(spec.series)):
+        c.lines[i].strokeColor = _colour(spec, i)
+        c.lines[i].strokeWidth = 1.5
+    d.add(c)
+    _legend(d, spec, h - 8)
+    return d
+
+
+def _heatmap(spec: ChartSpec) -> Drawing:
+    rows, cols = spec.categories, [s.name for s in spec.series]
+    left, cell_h = 190, 12
+    cell_w = (CHART_W - left) / max(1, len(cols))
+    h = 20 + len(rows) * cell_h
+    d = Drawing(CHART_W, h)
+    top = h - 16
+    for j, name in enumerate(cols):
+        d.add(String(left + j * cell_w + cell_w / 2, top + 4, _short(name, 8), fontName=FONT_BOLD, fontSize=7,
+                     textAnchor="middle"))
+    for i, r in enumerate(rows):
+        y = top - (i + 1) * cell_h
+        d.add(String(left - 4, y + 3.5, _short(r, 48), fontName=FONT, fontSize=6.5, textAnchor="end"))
+        for j, s in enumerate(spec.series):
+            v = s.values[i]
+            d.add(Rect(left + j * cell_w, y, cell_w - 1, cell_h - 1, fillColor=colors.HexColor(heat_colour(v)),
+                       strokeColor=None))
+            label = "—" if v is None else f"{v * 100:.0f}"
+            ink = colors.white if v is not None and (v < 0.25 or v > 0.8) else colors.black
+            d.add(String(left + j * cell_w + cell_w / 2, y + 3.5, label, fontName=FONT, fontSize=6.5,
+                         textAnchor="middle", fillColor=ink))
+    return d
+
+
+def chart_drawing(spec: ChartSpec) -> Drawing | None:
+    """The chart drawn with reportlab.graphics; None when there is nothing to draw."""
+    if not spec.categories or (spec.kind != "heatmap" and spec.empty):
+        return None
+    return {"bar": _vertical, "stacked_bar": _vertical, "hbar": _horizontal, "line": _line,
+            "heatmap": _heatmap}[spec.kind](spec)
+
+
+def _table(spec: TableSpec, st: dict[str, ParagraphStyle]):
+    if not spec.rows:
+        return Paragraph("No data for this period.", st["muted"])
+    numeric = [f in ("int", "pct", "num2", "days") for f in spec.formats]
+    data = [[Paragraph(_t(h), st["head"]) for h in spec.headers]]
+    for row in spec.formatted():
+        data.append([Paragraph(_t(v), st["cell_r"] if numeric[i] else st["cell"]) for i, v in enumerate(row)])
+    first = 0.7 if len(spec.headers) <= 2 else (0.45 if len(spec.headers) <= 5 else 0.28)
+    rest = (1 - first) / max(1, len(spec.headers) - 1)
+    widths = [FRAME_W * first] + [FRAME_W * rest] * (len(spec.headers) - 1)
+    t = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    t.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), BRAND),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]))
+    return t
+
+
+def _on_page(figures: LeadershipFigures):
+    def draw(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFillColor(BRAND)
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawString(MARGIN, PAGE_H - 11 * mm, BRAND_LINE)
+        canvas.setFont(FONT, 7.5)
+        canvas.setFillColor(MUTED)
+        canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - 11 * mm, f"Aggregate report {figures.report_id}")
+        canvas.setStrokeColor(ACCENT)
+        canvas.setLineWidth(1)
+        canvas.line(MARGIN, PAGE_H - 13 * mm, PAGE_W - MARGIN, PAGE_H - 13 * mm)
+        canvas.drawString(MARGIN, 9 * mm, f"{figures.period.start} to {figures.period.end} · {figures.filters.describe()}")
+        canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    return draw
+
+
+def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
+    """The unsigned PDF."""
+    _fonts(Path(reports_dir))
+    st = _styles()
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
+        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=18 * mm, bottomMargin=15 * mm,
+        title="Quality of micro-credentials across the 4EU+ alliance", author="4EU+ QA engine",
+        subject=figures.report_id, creator="qa-engine",
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
+    doc.addPageTemplates([PageTemplate("page", frames=[frame], onPage=_on_page(figures))])
+    story = [
+        Paragraph("Quality of micro-credentials across the 4EU+ alliance", st["title"]),
+        Paragraph(_t(f"Period {figures.period.start} to {figures.period.end} · {figures.filters.describe()} · "
+                     f"for {figures.audience} · generated {figures.generated_at:%Y-%m-%d %H:%M} UTC"), st["muted"]),
+        Spacer(1, 4 * mm),
+    ]
+    for section in report_sections(figures):
+        story.append(CondPageBreak(60 * mm))
+        story.append(Paragraph(_t(section.title), st["h1"]))
+        story.append(Paragraph(_t(section.intro), st["muted"]))
+        for block in section.blocks:
+            parts = [Paragraph(_t(block.table.title), st["h2"])]
+            if block.chart is not None:
+                drawing = chart_drawing(block.chart)
+                if drawing is not None:
+                    parts.append(drawing)
+                if block.chart.description:
+                    parts.append(Paragraph(_t(block.chart.description), st["muted"]))
+            head = KeepTogether(parts)
+            story.append(head)
+            story.append(Spacer(1, 1.5 * mm))
+            story.append(_table(block.table, st))
+            if block.table.note:
+                story.append(Paragraph(_t(block.table.note), st["muted"]))
+            story.append(Spacer(1, 3 * mm))
+    if figures.notes:
+        story.append(Paragraph("Notes", st["h1"]))
+        story.extend(Paragraph(_t(n), st["body"]) for n in figures.notes)
+    doc.build(story)
+    return buf.getvalue()
+
+
+def signed_pdf(figures: LeadershipFigures, *, reports_dir: Path, signer: Signer,
+               timestamp_url: str | None = None) -> bytes:
+    """The PDF sealed with the organisation's certificate, like the evaluation reports."""
+    return sign_pdf(render_pdf(figures, reports_dir=reports_dir), signer, field_name=SIGNATURE_FIELD,
+                    reason=SIGNATURE_REASON, timestamp_url=timestamp_url)

@@ -1,0 +1,141 @@
+"""The leadership report as a workbook (openpyxl): one sheet per section, every table an Excel
+table with filter buttons, the figures stored as numbers, native Excel charts beside their data,
+the heatmap as a colour-scaled table. Text is always written as text, never as a formula."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from qa_engine.adapters.charts import Block, ChartSpec, TableSpec, report_sections
+from qa_engine.adapters.safe_xlsx import write_cell
+from qa_engine.services.leadership import LeadershipFigures
+
+NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0"}
+TITLE_FONT = Font(bold=True, size=12, color="1D3C78")
+HEADER_FILL = PatternFill("solid", fgColor="1D3C78")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+MUTED = Font(italic=True, color="5B6475")
+WRAP = Alignment(wrap_text=True, vertical="top")
+CHART_COLUMN = 8  # charts start in column H, beside their table
+CHART_ROWS = 16  # rows a chart covers (its default height)
+
+
+def _write_table(ws, row: int, spec: TableSpec) -> int:
+    """Write the table at `row`; return the last row used."""
+    for col, head in enumerate(spec.headers, start=1):
+        cell = write_cell(ws, row, col, head)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
+    if not spec.rows:
+        write_cell(ws, row + 1, 1, "No data for this period.").font = MUTED
+        return row + 1
+    for i, values in enumerate(spec.rows):
+        for j, value in enumerate(values):
+            kind = spec.cell_format(i, j)
+            if kind == "text" or isinstance(value, str):
+                write_cell(ws, row + 1 + i, j + 1, "" if value is None else str(value))
+            else:
+                cell = ws.cell(row=row + 1 + i, column=j + 1, value=value)
+                cell.number_format = NUMBER_FORMATS.get(kind, "General")
+    last = row + len(spec.rows)
+    ref = f"A{row}:{get_column_letter(len(spec.headers))}{last}"
+    table = Table(displayName=_table_name(spec.id), ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)  # an Excel table carries its own filter buttons
+    return last
+
+
+def _table_name(key: str) -> str:
+    return "T_" + re.sub(r"[^A-Za-z0-9_]", "_", key)
+
+
+def _native_chart(ws, spec: ChartSpec, head_row: int, last_row: int, anchor: str) -> None:
+    n = len(spec.series)
+    if last_row <= head_row:
+        return
+    if spec.kind == "heatmap":
+        rng = f"B{head_row + 1}:{get_column_letter(1 + n)}{last_row}"
+        ws.conditional_formatting.add(rng, ColorScaleRule(
+            start_type="num", start_value=0, start_color="C62828", mid_type="num", mid_value=0.5,
+            mid_color="F9D56E", end_type="num", end_value=1, end_color="2E7D32"))
+        return
+    if spec.kind == "line":
+        chart = LineChart()
+    else:
+        chart = BarChart()
+        chart.type = "bar" if spec.kind == "hbar" else "col"
+        if spec.kind == "stacked_bar":
+            chart.grouping = "stacked"
+            chart.overlap = 100
+    chart.title = spec.title
+    chart.y_axis.title = spec.value_label
+    chart.x_axis.title = spec.category_label
+    if spec.max_value is not None:
+        chart.y_axis.scaling.max = spec.max_value
+    if spec.value_format in NUMBER_FORMATS:
+        chart.y_axis.number_format = NUMBER_FORMATS[spec.value_format]
+    data = Reference(ws, min_col=2, max_col=1 + n, min_row=head_row, max_row=last_row)
+    cats = Reference(ws, min_col=1, min_row=head_row + 1, max_row=last_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.width, chart.height = 18, 7.5 if spec.kind != "hbar" else max(7.5, 0.45 * (last_row - head_row) + 2)
+    if n == 1:
+        chart.legend = None
+    ws.add_chart(chart, anchor)
+
+
+def _block(ws, row: int, block: Block) -> int:
+    write_cell(ws, row, 1, block.table.title).font = Font(bold=True)
+    note = block.chart.description if block.chart and block.chart.description else block.table.note
+    head = row + 1
+    if note:
+        write_cell(ws, head, 1, note).font = MUTED
+        head += 1
+    last = _write_table(ws, head, block.table)
+    used = last
+    if block.chart is not None and block.table.rows:
+        _native_chart(ws, block.chart, head, last, f"{get_column_letter(CHART_COLUMN)}{row}")
+        if block.chart.kind != "heatmap":
+            rows = CHART_ROWS if block.chart.kind != "hbar" else int(max(7.5, 0.45 * len(block.table.rows) + 2) / 0.5)
+            used = max(last, row + rows)
+    return used + 2
+
+
+def build_workbook(figures: LeadershipFigures) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for section in report_sections(figures):
+        ws = wb.create_sheet(section.title[:31])
+        write_cell(ws, 1, 1, f"{section.title} — {figures.period.start} to {figures.period.end}").font = TITLE_FONT
+        write_cell(ws, 2, 1, f"{figures.filters.describe()}; report {figures.report_id}; for {figures.audience}").font = MUTED
+        write_cell(ws, 3, 1, section.intro).font = MUTED
+        row = 5
+        for block in section.blocks:
+            row = _block(ws, row, block)
+        ws.column_dimensions["A"].width = 48
+        for col in "BCDEF":
+            ws.column_dimensions[col].width = 14
+        ws.sheet_view.showGridLines = False
+    if figures.notes:
+        ws = wb["Summary"]
+        row = ws.max_row + 2
+        write_cell(ws, row, 1, "Notes").font = Font(bold=True)
+        for i, note in enumerate(figures.notes, start=1):
+            write_cell(ws, row + i, 1, note).alignment = WRAP
+    wb.properties.title = "Quality of micro-credentials across the 4EU+ alliance"
+    wb.properties.subject = figures.report_id
+    wb.properties.creator = "4EU+ QA engine"
+    return wb
+
+
+def workbook_bytes(figures: LeadershipFigures) -> bytes:
+    buf = io.BytesIO()
+    build_workbook(figures).save(buf)
+    return buf.getvalue()

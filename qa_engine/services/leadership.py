@@ -1,0 +1,519 @@
+"""The figures of the leadership reports: where quality stands across the alliance, for a period.
+
+`leadership_figures` asks the aggregate query layer (`qa_engine.store.aggregates`) for every
+figure and returns plain dataclasses that the PDF, the workbook and the HTML page render as they
+are, so the three always agree. Only Krippendorff's alpha is computed here, by the `krippendorff`
+package, from the score patterns the database aggregated.
+
+Who may read them: leadership, QA officers, approvers and admins. Reviewer names ("who is
+behind") are included only when asked for and only for QA officers and admins; leadership sees
+counts and anonymous reviewer labels.
+
+The heatmap of standards uses the ``by_reference`` scores of each round's final consolidation:
+they are exactly the per-standard scores the approver saw (weighted by the rubric, including the
+engine's standard-elements check), so recomputing them from raw review scores in SQL would only
+repeat the scoring rules a second time, where the two could drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+import krippendorff
+import numpy as np
+from sqlmodel import Session
+
+from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.errors import Forbidden, ValidationFailed
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.roles import Actor, Role
+from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.standards import (
+    DIGCOMP,
+    DIGCOMP_AREAS,
+    ESG,
+    EU_ELEMENTS,
+    EU_OPTIONAL_ELEMENTS,
+    EU_PRINCIPLES,
+    GREENCOMP,
+    GREENCOMP_AREAS,
+)
+from qa_engine.services.context import now as engine_now
+from qa_engine.store import aggregates as agg
+from qa_engine.store import repositories as repo
+
+READERS = (Role.LEADERSHIP, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
+NAME_READERS = (Role.QA_OFFICER, Role.ADMIN)
+OUTCOMES = tuple(o.value for o in Outcome)
+STATE_ORDER = tuple(s.value for s in CaseState)
+STAGES = ("submitted", "screening", "returned", "self_assessment", "assignment", "peer_review",
+          "consolidation", "approval", "reporting")
+ECTS_BOUNDS = (2.0, 4.0, 6.0, 10.0, 15.0)
+ECTS_LABELS = ("under 2", "2 to under 4", "4 to under 6", "6 to under 10", "10 to under 15", "15 or more")
+TOP_CONDITIONS = 10
+LOWEST_AGREEMENT = 5
+MAX_PERIOD_DAYS = 20 * 366
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """From `start` to `end`, both days included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValidationFailed(f"the period ends ({self.end}) before it starts ({self.start})")
+        if (self.end - self.start).days > MAX_PERIOD_DAYS:
+            raise ValidationFailed("the period is longer than 20 years")
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time(), tzinfo=UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=UTC)
+
+    def months(self) -> list[str]:
+        out, y, m = [], self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> ReportPeriod:
+        """The `days` full days before `today` (today excluded)."""
+        today = today or engine_now().date()
+        return cls(today - timedelta(days=days), today - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    institution: str | None = None  # institution code
+    rubric: str | None = None  # rubric id
+    field: str | None = None  # ISCED-F code or its first digits (a broad or narrow field)
+    eqf: int | None = None
+
+    def describe(self) -> str:
+        parts = [f"institution {self.institution}" if self.institution else "",
+                 f"rubric {self.rubric}" if self.rubric else "",
+                 f"ISCED-F {self.field}" if self.field else "",
+                 f"EQF {self.eqf}" if self.eqf is not None else ""]
+        return ", ".join(p for p in parts if p) or "all institutions, rubrics, fields and levels"
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: str
+    label: str
+    intervals: int
+    median_days: float | None
+    p90_days: float | None
+    mean_days: float | None
+
+
+@dataclass(frozen=True)
+class OverdueReviewer:
+    name: str
+    institution: str | None
+    overdue: int
+    max_days_overdue: float
+
+
+@dataclass(frozen=True)
+class PipelineFigures:
+    cases_by_state: list[Count]
+    in_pipeline: int
+    open_cases: int
+    closed_per_month: list[Count]
+    closed: int
+    stage_times: list[StageTime]
+    overdue_reviews: int
+    reviews_submitted: int
+    reviews_late: int
+    overdue_by_reviewer: list[OverdueReviewer] | None  # None: not shown to this reader
+
+    @property
+    def late_share(self) -> float | None:
+        return self.reviews_late / self.reviews_submitted if self.reviews_submitted else None
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    key: str  # institution code or month
+    label: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    decisions: int
+    totals: dict[str, int]
+    by_institution: list[OutcomeRow]
+    by_month: list[OutcomeRow]
+    top_conditions: list[Count]
+
+    def share(self, outcome: str) -> float | None:
+        return self.totals.get(outcome, 0) / self.decisions if self.decisions else None
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    reference: str
+    title: str
+    by_institution: dict[str, float | None]  # mean consolidated score 0–1
+    overall: float | None
+    consolidations: int
+
+
+@dataclass(frozen=True)
+class Share:
+    key: str
+    label: str
+    count: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class StandardsFigures:
+    institutions: list[str]
+    heatmap: list[ReferenceRow]
+    consolidations: int
+    below_gate: list[Share]  # share of final consolidations
+    returned_screenings: int
+    missing_elements: list[Share]  # share of returned screenings
+
+
+@dataclass(frozen=True)
+class DigitalGreenFigures:
+    approved: int
+    digcomp: Share
+    greencomp: Share
+    esco: Share
+    digcomp_areas: list[Share]
+    digcomp_competences: list[Share]
+    greencomp_areas: list[Share]
+    greencomp_competences: list[Share]
+    eqf: list[Count]
+    ects: list[Count]
+
+    @property
+    def gaps(self) -> list[Share]:
+        """Areas and competences that no approved credential of the period covers."""
+        return [s for s in (*self.digcomp_areas, *self.digcomp_competences,
+                            *self.greencomp_areas, *self.greencomp_competences) if s.count == 0]
+
+
+@dataclass(frozen=True)
+class ReviewerLoad:
+    label: str  # a name for officers, "Reviewer 01" … for everyone else
+    institution: str | None
+    capacity: int
+    open: int
+    completed: int
+
+
+@dataclass(frozen=True)
+class CriterionAgreement:
+    criterion: str
+    title: str
+    units: int  # review rounds with at least two scores
+    alpha: float | None
+
+
+@dataclass(frozen=True)
+class CriterionGap:
+    criterion: str
+    title: str
+    units: int
+    self_mean: float | None
+    peer_mean: float | None
+    gap: float | None  # self-assessment minus mean peer score, averaged over review rounds
+
+
+@dataclass(frozen=True)
+class ReviewingFigures:
+    reviewers: list[ReviewerLoad]
+    named: bool
+    agreement: list[CriterionAgreement]
+    median_alpha: float | None  # the median of the criteria's alphas
+    lowest_agreement: list[CriterionAgreement]
+    gaps: list[CriterionGap]
+
+
+@dataclass(frozen=True)
+class LeadershipFigures:
+    report_id: str
+    period: ReportPeriod
+    filters: ReportFilters
+    generated_at: datetime
+    audience: str  # "leadership" or "officers"
+    institutions: dict[str, str]  # code -> name, those in scope
+    pipeline: PipelineFigures
+    outcomes: OutcomeFigures
+    standards: StandardsFigures
+    digital_green: DigitalGreenFigures
+    reviewing: ReviewingFigures
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return json.loads(json.dumps(asdict(self), default=str))
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def leadership_figures(*, session: Session, actor: Actor, period: ReportPeriod,
+                       filters: ReportFilters | None = None, reviewer_names: bool = False,
+                       now: datetime | None = None) -> LeadershipFigures:
+    """Compute every figure of the leadership reports for a period and filters."""
+    actor.require(*READERS, action="read the leadership reports")
+    if reviewer_names and not actor.has(*NAME_READERS):
+        raise Forbidden("only a QA officer or an admin may see which reviewers are behind")
+    filters = filters or ReportFilters()
+    if filters.institution:
+        filters = replace(filters, institution=filters.institution.strip().upper())
+    now = now or engine_now()
+    institutions = {i.code: i.name for i in repo.list_institutions(session)}
+    scope = _scope(session, period, filters, institutions)
+    in_scope = {filters.institution: institutions[filters.institution]} if filters.institution else institutions
+    rubrics = [_rubric_of(s) for s in agg.rubric_snapshots_in_scope(session, scope)]
+    titles = _criterion_titles(rubrics)
+    figures = LeadershipFigures(
+        report_id=_report_id(period, filters, reviewer_names),
+        period=period, filters=filters, generated_at=now,
+        audience="officers" if reviewer_names else "leadership",
+        institutions=in_scope,
+        pipeline=_pipeline(session, scope, period, now, reviewer_names),
+        outcomes=_outcomes(session, scope, period, in_scope),
+        standards=_standards(session, scope, in_scope, titles),
+        digital_green=_digital_green(session, scope),
+        reviewing=_reviewing(session, scope, rubrics, titles, reviewer_names),
+        notes=[
+            "ESCO alignment counts credentials that name at least one ESCO skill; the green and "
+            "digital labels of ESCO concepts are not stored, so they are not told apart.",
+        ],
+    )
+    return figures
+
+
+def _rubric_of(snapshot) -> Rubric:
+    return Rubric.model_validate(snapshot.content)
+
+
+def _scope(session: Session, period: ReportPeriod, filters: ReportFilters, institutions: dict[str, str]) -> agg.Scope:
+    institution_id = None
+    if filters.institution:
+        inst = repo.get_institution_by_code(session, filters.institution)
+        if inst is None:
+            raise ValidationFailed(f"no institution {filters.institution!r} (known: {', '.join(sorted(institutions))})")
+        institution_id = inst.id
+    if filters.field is not None and not (filters.field.isdigit() and 2 <= len(filters.field) <= 4):
+        raise ValidationFailed(f"ISCED-F field {filters.field!r}: give 2 to 4 digits, e.g. 04 or 0613")
+    if filters.eqf is not None and not 1 <= filters.eqf <= 8:
+        raise ValidationFailed(f"EQF level {filters.eqf}: give a level from 1 to 8")
+    if filters.rubric is not None:
+        known = agg.rubric_ids(session)
+        if filters.rubric not in known:
+            raise ValidationFailed(f"no case was reviewed with rubric {filters.rubric!r} (known: {', '.join(known) or 'none'})")
+    return agg.Scope(start=period.start_at, end=period.end_at, institution_id=institution_id,
+                     rubric_id=filters.rubric, isced_prefix=filters.field, eqf_level=filters.eqf)
+
+
+def _report_id(period: ReportPeriod, filters: ReportFilters, named: bool) -> str:
+    key = json.dumps([str(period.start), str(period.end), asdict(filters), named], sort_keys=True)
+    return f"AGG-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
+def _criterion_titles(rubrics: list[Rubric]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for rubric in rubrics:
+        for rc in rubric.criteria:
+            out.setdefault(rc.id, rc.criterion.title)
+    return out
+
+
+def _label(state: str) -> str:
+    return state.replace("_", " ")
+
+
+def _pipeline(session: Session, scope: agg.Scope, period: ReportPeriod, now: datetime, named: bool) -> PipelineFigures:
+    states = dict(agg.cases_by_state(session, scope))
+    by_state = [Count(s, _label(s), states.get(s, 0)) for s in STATE_ORDER]
+    closed = dict(agg.closed_per_month(session, scope))
+    months = [Count(m, m, closed.get(m, 0)) for m in period.months()]
+    times = {r.stage: r for r in agg.stage_times(session, scope)}
+    stage_times = [StageTime(s, _label(s), times[s].intervals, times[s].median_days, times[s].p90_days,
+                             times[s].mean_days) for s in STAGES if s in times]
+    timely = agg.review_timeliness(session, scope, now)
+    behind = None
+    if named:
+        behind = [OverdueReviewer(f"{r.full_name} ({r.username})", r.institution, r.overdue, r.max_days_overdue)
+                  for r in agg.overdue_by_reviewer(session, scope, now)]
+    return PipelineFigures(
+        cases_by_state=by_state, in_pipeline=sum(states.values()),
+        open_cases=sum(n for s, n in states.items() if s not in agg.FINISHED_STATES),
+        closed_per_month=months, closed=sum(c.count for c in months), stage_times=stage_times,
+        overdue_reviews=timely.overdue_open, reviews_submitted=timely.submitted, reviews_late=timely.submitted_late,
+        overdue_by_reviewer=behind,
+    )
+
+
+def _outcomes(session: Session, scope: agg.Scope, period: ReportPeriod, institutions: dict[str, str]) -> OutcomeFigures:
+    by_inst: dict[str, dict[str, int]] = {c: dict.fromkeys(OUTCOMES, 0) for c in institutions}
+    for code, outcome, n in agg.decisions_by_institution(session, scope):
+        by_inst.setdefault(code, dict.fromkeys(OUTCOMES, 0))[outcome] = n
+    by_month: dict[str, dict[str, int]] = {m: dict.fromkeys(OUTCOMES, 0) for m in period.months()}
+    for month, outcome, n in agg.decisions_by_month(session, scope):
+        by_month.setdefault(month, dict.fromkeys(OUTCOMES, 0))[outcome] = n
+    totals = {o: sum(row[o] for row in by_inst.values()) for o in OUTCOMES}
+    return OutcomeFigures(
+        decisions=sum(totals.values()), totals=totals,
+        by_institution=[OutcomeRow(c, c, by_inst[c]) for c in sorted(by_inst)],
+        by_month=[OutcomeRow(m, m, by_month[m]) for m in sorted(by_month)],
+        top_conditions=[Count(t, t, n) for t, n in agg.frequent_conditions(session, scope, TOP_CONDITIONS)],
+    )
+
+
+def _share(count: int, total: int) -> float | None:
+    return count / total if total else None
+
+
+def _standards(session: Session, scope: agg.Scope, institutions: dict[str, str], titles: dict[str, str]) -> StandardsFigures:
+    refs = {**ESG, **EU_PRINCIPLES}
+    cells: dict[str, dict[str, tuple[float, int]]] = {}
+    for ref, code, mean, n in agg.reference_scores(session, scope, list(refs)):
+        cells.setdefault(ref, {})[code] = (mean, n)
+    heatmap = []
+    codes = sorted(institutions)
+    for ref, title in refs.items():
+        row = cells.get(ref, {})
+        n = sum(k for _, k in row.values())
+        overall = sum(m * k for m, k in row.values()) / n if n else None
+        heatmap.append(ReferenceRow(ref, title, {c: row[c][0] if c in row else None for c in codes}, overall, n))
+    total, gates = agg.gates_failed(session, scope)
+    elements = {**EU_ELEMENTS, **EU_OPTIONAL_ELEMENTS}
+    returned, missing = agg.missing_elements(session, scope, [(eid, f) for eid, (_, f) in elements.items()])
+    missing_sorted = sorted(missing, key=lambda r: (-r[1], list(elements).index(r[0])))
+    return StandardsFigures(
+        institutions=codes, heatmap=heatmap, consolidations=total,
+        below_gate=[Share(c, titles.get(c, c), n, _share(n, total)) for c, n in gates],
+        returned_screenings=returned,
+        missing_elements=[Share(e, elements[e][0], n, _share(n, returned)) for e, n in missing_sorted],
+    )
+
+
+def _digital_green(session: Session, scope: agg.Scope) -> DigitalGreenFigures:
+    al = agg.approved_alignment(session, scope)
+    dc, da = agg.approved_competences(session, scope, "digcomp", len("DigComp-1"))
+    gc, ga = agg.approved_competences(session, scope, "greencomp", len("GreenComp-1"))
+
+    def shares(table: dict[str, str], counts: list[tuple[str, int]]) -> list[Share]:
+        got = dict(counts)
+        return [Share(k, f"{k.split('-', 1)[1]} {t}", got.get(k, 0), _share(got.get(k, 0), al.approved))
+                for k, t in table.items()]
+
+    eqf = dict(agg.approved_eqf(session, scope))
+    ects = dict(agg.approved_ects(session, scope, ECTS_BOUNDS))
+    return DigitalGreenFigures(
+        approved=al.approved,
+        digcomp=Share("digcomp", "DigComp", al.digcomp, _share(al.digcomp, al.approved)),
+        greencomp=Share("greencomp", "GreenComp", al.greencomp, _share(al.greencomp, al.approved)),
+        esco=Share("esco", "ESCO skills", al.esco, _share(al.esco, al.approved)),
+        digcomp_areas=shares(DIGCOMP_AREAS, da), digcomp_competences=shares(DIGCOMP, dc),
+        greencomp_areas=shares(GREENCOMP_AREAS, ga), greencomp_competences=shares(GREENCOMP, gc),
+        eqf=[Count(str(lv), f"EQF {lv}", eqf.get(lv, 0)) for lv in range(1, 9)],
+        ects=[Count(str(i), label, ects.get(i, 0)) for i, label in enumerate(ECTS_LABELS)],
+    )
+
+
+def _score_domain(rubrics: list[Rubric]) -> list[int]:
+    values: set[int] = set()
+    for rubric in rubrics:
+        for rc in rubric.reviewer_criteria:
+            if rc.criterion.scored:
+                lo, hi = rubric.score_range(rc.criterion)
+                values.update(range(lo, hi + 1))
+    return sorted(values) or [0, 1]
+
+
+def alpha_from_patterns(patterns: list[tuple[tuple[int, ...], int]], domain: list[int]) -> float | None:
+    """Krippendorff's alpha (ordinal) from (value counts of a unit, number of such units) pairs.
+
+    The coincidence matrix, and so alpha, depends on each unit's value counts only, so the units
+    are rebuilt from the aggregated patterns; None where alpha is undefined (fewer than two
+    pairable values, or no variation at all).
+    """
+    rows = [(np.asarray(c, dtype=float), n) for c, n in patterns if sum(c) >= 2 and n > 0]
+    if not rows:
+        return None
+    counts = np.repeat(np.stack([r for r, _ in rows]), [n for _, n in rows], axis=0)
+    if np.count_nonzero(counts.sum(axis=0)) < 2:
+        return None
+    try:
+        value = krippendorff.alpha(value_counts=counts, value_domain=domain, level_of_measurement="ordinal")
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None if np.isnan(value) else float(value)
+
+
+def _reviewing(session: Session, scope: agg.Scope, rubrics: list[Rubric], titles: dict[str, str],
+               named: bool) -> ReviewingFigures:
+    loads = agg.reviewer_load(session, scope, with_names=named)
+    reviewers = [
+        ReviewerLoad(f"{r.full_name} ({r.username})" if named else f"Reviewer {i:02d}",
+                     r.institution if named else None, r.capacity, r.open, r.completed)
+        for i, r in enumerate(loads, start=1)
+    ]
+    domain = _score_domain(rubrics)
+    rows = agg.criterion_patterns(session, scope, domain)
+    by_criterion: dict[str, list[agg.CriterionPatternRow]] = {}
+    for r in rows:
+        by_criterion.setdefault(r.criterion, []).append(r)
+    order = [rc.id for rubric in rubrics for rc in rubric.criteria]
+    ordered = sorted(by_criterion, key=lambda c: (order.index(c) if c in order else len(order), c))
+    agreement, gaps = [], []
+    for c in ordered:
+        pats = by_criterion[c]
+        units = sum(p.units for p in pats if sum(p.value_counts) >= 2)
+        agreement.append(CriterionAgreement(c, titles.get(c, c), units,
+                                            alpha_from_patterns([(p.value_counts, p.units) for p in pats], domain)))
+        self_units = sum(p.self_units for p in pats)
+        self_mean = sum(p.self_sum for p in pats) / self_units if self_units else None
+        peer_mean = sum(p.peer_sum_self for p in pats) / self_units if self_units else None
+        gaps.append(CriterionGap(c, titles.get(c, c), self_units, self_mean, peer_mean,
+                                 None if self_mean is None else self_mean - peer_mean))
+    # A single alpha pooled over all criteria would treat criteria as interchangeable units (and
+    # rebuild millions of units at scale): the headline is the median of the criteria's alphas.
+    alphas = sorted(a.alpha for a in agreement if a.alpha is not None)
+    median = None
+    if alphas:
+        mid = len(alphas) // 2
+        median = alphas[mid] if len(alphas) % 2 else (alphas[mid - 1] + alphas[mid]) / 2
+    lowest = sorted((a for a in agreement if a.alpha is not None), key=lambda a: (a.alpha, a.criterion))[:LOWEST_AGREEMENT]
+    return ReviewingFigures(reviewers=reviewers, named=named, agreement=agreement, median_alpha=median,
+                            lowest_agreement=lowest, gaps=gaps)

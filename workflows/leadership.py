@@ -1,0 +1,75 @@
+"""The scheduled leadership reports: the PDF, the workbook and the HTML page for the last period.
+
+One task computes the figures in its own session; three tasks render them, so the three outputs
+come from the same figures and always agree. File names are deterministic (the period and the
+format), so a retried or repeated run replaces its own files and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.exc import OperationalError
+
+from qa_engine.domain.errors import StorageError
+
+FORMATS = ("pdf", "xlsx", "html")
+
+
+def _retry_on_io(task_, task_run, state) -> bool:
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(exc, OperationalError | OSError | StorageError)
+
+
+@task(name="leadership-figures", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io,
+      cache_policy=NO_CACHE)
+def compute_figures(start: date, end: date):
+    from qa_engine.domain.roles import SYSTEM
+    from qa_engine.services.leadership import ReportPeriod, leadership_figures
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as session:
+        # the scheduled reports go to leadership: never with reviewer names
+        return leadership_figures(session=session, actor=SYSTEM, period=ReportPeriod(start, end),
+                                  reviewer_names=False)
+
+
+@task(name="leadership-render", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io,
+      cache_policy=NO_CACHE)
+def render_report(figures, fmt: str, output_dir: str) -> str:
+    from qa_engine.adapters.aggregate_report import render_aggregate, write_atomically
+
+    path = Path(output_dir) / f"leadership-{figures.period.start}-{figures.period.end}.{fmt}"
+    write_atomically(path, render_aggregate(figures, fmt))
+    return str(path)
+
+
+def default_output_dir() -> Path:
+    from qa_engine.config import get_settings
+
+    return get_settings().reports_out_dir / "aggregate"
+
+
+@flow(name="aggregate-reports", flow_run_name="aggregate-{period_days}d")
+async def aggregate_reports_flow(period_days: int = 30, output_dir: str | None = None) -> dict[str, str]:
+    """Write the leadership reports (PDF, workbook, HTML) for the last `period_days` full days."""
+    from qa_engine.services.context import now
+
+    today = now().date()
+    start, end = today - timedelta(days=period_days), today - timedelta(days=1)
+    out = output_dir or str(default_output_dir())
+    figures = compute_figures.submit(start, end).result()
+    # rendering runs in the task runner's threads: signing runs an event loop of its own
+    futures = {fmt: render_report.submit(figures, fmt, out) for fmt in FORMATS}
+    return {fmt: fut.result() for fmt, fut in futures.items()}
+
+
+def deployment(interval_days: int = 7):
+    """The scheduled deployment: every `interval_days` days, the report of the last 30 days."""
+    return aggregate_reports_flow.to_deployment(name="aggregate-reports", interval=timedelta(days=interval_days))
