@@ -107,6 +107,7 @@ async def _load(base: str, users, seconds: float, kind: str) -> tuple[list[float
 
     latencies: list[float] = []
     errors = 0
+    refusals: dict[int, int] = {}
     limits = httpx.Limits(max_connections=len(users) + 4)
     clients = [httpx.AsyncClient(limits=limits, timeout=30, follow_redirects=False) for _ in users]
     try:
@@ -133,12 +134,16 @@ async def _load(base: str, users, seconds: float, kind: str) -> tuple[list[float
                         r = await c.post(f"{base}/assignments/{aid}/review", data={**form, "csrf_token": token},
                                          headers={"Origin": base})
                         ok = r.status_code == 303
+                        if not ok:
+                            refusals[r.status_code] = refusals.get(r.status_code, 0) + 1
                 except httpx.HTTPError:
                     ok = False
                 latencies.append(time.perf_counter() - t)
                 errors += not ok
 
         await asyncio.gather(*[worker(c, u, t) for c, u, t in zip(clients, users, tokens, strict=True)])
+        if refusals:
+            print(f"  refused submissions by status: {refusals}", flush=True)
     finally:
         for c in clients:
             await c.aclose()
@@ -154,7 +159,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--database-url", help="a fresh, empty PostgreSQL database (default: SQLite in a temp folder)")
     args = parser.parse_args()
+    if args.database_url:
+        os.environ["QA_DATABASE_URL"] = args.database_url
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
