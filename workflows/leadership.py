@@ -43,7 +43,8 @@ def compute_figures(start: date, end: date):
 @task(name="leadership-render", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io,
       cache_policy=NO_CACHE)
 def render_report(figures, fmt: str, output_dir: str) -> str:
-    from qa_engine.adapters.aggregate_report import render_aggregate, write_atomically
+    from qa_engine.adapters.aggregate_report import render_aggregate
+    from qa_engine.adapters.files import write_atomically
 
     path = Path(output_dir) / f"leadership-{figures.period.start}-{figures.period.end}.{fmt}"
     write_atomically(path, render_aggregate(figures, fmt))

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 from qa_engine.config import Settings, get_settings
-from qa_engine.domain.errors import StorageError, ValidationFailed
+from qa_engine.domain.errors import ValidationFailed
 from qa_engine.services.leadership import LeadershipFigures
 
 FORMATS = ("pdf", "xlsx", "html")
@@ -31,22 +27,3 @@ def render_aggregate(figures: LeadershipFigures, fmt: str, *, settings: Settings
 
         return html_bytes(figures)
     raise ValidationFailed(f"format {fmt!r}: give one of {', '.join(FORMATS)}")
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write all of the file or nothing (a temporary file renamed into place)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path

@@ -7,14 +7,13 @@ atomically, so a retried generation replaces its own half-finished attempt and n
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session
 
 from qa_engine.adapters.case_workbook import workbook_bytes
+from qa_engine.adapters.files import write_atomically
 from qa_engine.adapters.pdf_report import render_report
 from qa_engine.adapters.signing import (
     Signer,
@@ -25,7 +24,7 @@ from qa_engine.adapters.signing import (
     verify_pdf,
 )
 from qa_engine.config import Settings, get_settings
-from qa_engine.domain.errors import StorageError, ValidationFailed
+from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.report import REPORT_TEMPLATE_VERSION
 from qa_engine.services.report_data import build_report
 from qa_engine.store import case_repo
@@ -69,23 +68,6 @@ def report_path(settings: Settings, case_id: int, report_id: str, kind: str) -> 
     return settings.reports_out_dir / f"case-{case_id:06d}" / f"{report_id}.{kind}"
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}; the case stays in reporting and is retried") from exc
-
-
 def generate_report(session: Session, row: Report) -> None:
     """Render (and for a PDF, sign) one requested report and record where it is and its SHA-256."""
     settings = get_settings()
@@ -101,7 +83,7 @@ def generate_report(session: Session, row: Report) -> None:
     else:
         raise ValidationFailed(f"unknown report kind {row.kind!r}")
     path = report_path(settings, case.id, row.report_id, row.kind)
-    _atomic_write(path, payload)
+    write_atomically(path, payload, hint="the case stays in reporting and is retried")
     row.path = str(path)
     row.sha256 = hashlib.sha256(payload).hexdigest()
     row.template_version = REPORT_TEMPLATE_VERSION

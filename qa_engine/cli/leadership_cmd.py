@@ -47,7 +47,8 @@ def aggregate(
     as_: str = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself"),
 ) -> None:
     """Write the leadership report for a period: pipeline, outcomes, standards, digital and green, reviewing."""
-    from qa_engine.adapters.aggregate_report import render_aggregate, write_atomically
+    from qa_engine.adapters.aggregate_report import render_aggregate
+    from qa_engine.adapters.files import write_atomically
     from qa_engine.cli.cases_cmd import actor_for
     from qa_engine.services.leadership import ReportFilters, ReportPeriod, leadership_figures
     from qa_engine.store.db import session_scope
