@@ -68,16 +68,11 @@ def _prepare(data_dir: Path, clients: int) -> list[tuple[str, int, dict]]:
             prov = next(v for k, v in p.items() if k.startswith("prov.") and v.institution_id == case.institution_id)
             self_assessments.save_self_assessment(session=s, actor=prov, case_id=cid, submit=True,
                                                   entries=full_self_assessment(case_service.rubric_of(s, case)))
-    load_users = []
     with session_scope() as s:
-        load_users = [u.id for u in repo.list_users(s) if u.username.startswith("load")]
-        free = list(load_users)
-        for cid in case_ids:
-            case = case_repo.get_case(s, cid)
-            pick = [u for u in free if s.get(User, u).institution_id != case.institution_id][:2]
-            for u in pick:
-                free.remove(u)
-            assignments.assign(session=s, actor=p["officer"], case_id=cid, reviewer_ids=pick)
+        # the engine's own batch assignment: two reviewers per case, every hard rule kept
+        assignments.auto_assign(session=s, case_ids=case_ids, actor=p["officer"])
+        stuck = [cid for cid in case_ids if case_repo.get_case(s, cid).state != "peer_review"]
+        assert not stuck, f"cases without reviewers: {stuck}"
     with session_scope() as s:
         for a in [a for cid in case_ids for a in case_repo.assignments_of(s, cid)]:
             user = s.get(User, a.reviewer_id)
