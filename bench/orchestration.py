@@ -107,19 +107,10 @@ def _decide(p, ids):
 
 def _plain(ids):
     from qa_engine.adapters.delivery import deliver_pending
-    from qa_engine.adapters.report_files import generate_report
-    from qa_engine.services.advance import next_step, run_step
-    from qa_engine.store.db import session_scope
+    from workflows.flows import drive_in_process
 
     for cid in ids:
-        for _ in range(25):
-            with session_scope() as s:
-                step = next_step(s, cid)
-                if step is None:
-                    break
-                outcome = run_step(s, step, report_generator=generate_report)
-            if outcome.startswith(("waiting", "no eligible")):
-                break
+        drive_in_process(cid)
     deliver_pending(case_ids=ids, limit=100_000)
 
 

@@ -92,7 +92,7 @@ def drive(session: Session, case_id: int) -> list[str]:
             break
         outcome = advance.run_step(session, step, report_generator=_fake_report)
         done.append(outcome)
-        if outcome.startswith("waiting") or outcome.startswith("no eligible"):
+        if advance.reached_gate(outcome):
             break
     return done
 

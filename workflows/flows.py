@@ -4,7 +4,7 @@ run re-reads it and changes nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from prefect import flow, task
@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 from sqlalchemy.exc import OperationalError
 
 from qa_engine.domain.errors import StorageError
+from qa_engine.services.advance import reached_gate
 from qa_engine.store.db import session_scope
 from workflows.faults import maybe_crash, maybe_pause
 
@@ -33,9 +34,8 @@ def _report_generator():
     return generate_report
 
 
-@task(name="advance-step", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
-def advance_step(case_id: int) -> str | None:
-    """Perform the next automated step of one case in its own transaction; None at a human gate."""
+def _step(case_id: int) -> str | None:
+    """The next automated step of one case in its own transaction; None at a human gate."""
     from qa_engine.services.advance import next_step, run_step
 
     with session_scope() as session:
@@ -44,26 +44,34 @@ def advance_step(case_id: int) -> str | None:
             return None
         outcome = run_step(session, step, report_generator=_report_generator())
     maybe_crash(step.name)
+    maybe_pause()
     return outcome
 
 
-def _drive_inline(case_id: int, max_steps: int) -> list[str]:
-    """The steps of one case as plain calls, each in its own transaction (inside a chunk task)."""
-    from qa_engine.services.advance import next_step, run_step
-
+def _until_gate(step: Callable[[int], str | None], case_id: int, max_steps: int) -> list[str]:
     done: list[str] = []
     for _ in range(max_steps):
-        with session_scope() as session:
-            step = next_step(session, case_id)
-            if step is None:
-                break
-            outcome = run_step(session, step, report_generator=_report_generator())
-        maybe_crash(step.name)
-        maybe_pause()
+        outcome = step(case_id)
+        if outcome is None:
+            break
         done.append(outcome)
-        if outcome.startswith(("waiting", "no eligible")):
+        if reached_gate(outcome):
             break
     return done
+
+
+@task(name="advance-step", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
+def advance_step(case_id: int) -> str | None:
+    """Perform the next automated step of one case in its own transaction; None at a human gate."""
+    return _step(case_id)
+
+
+def drive_in_process(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
+    """The steps of one case as plain calls, each in its own transaction, up to the next human gate.
+
+    What a chunk task runs; also the baseline of the orchestration benchmark and the web tests'
+    stand-in for a kick (the same steps without Prefect)."""
+    return _until_gate(_step, case_id, max_steps)
 
 
 @task(name="advance-chunk", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
@@ -71,7 +79,7 @@ def advance_chunk(case_ids: list[int], max_steps: int = MAX_STEPS) -> dict[int, 
     """Advance a chunk of cases; one task run for many cases keeps orchestration cheap per case.
 
     A retried chunk re-reads every case's state, so steps already committed are not repeated."""
-    return {cid: _drive_inline(cid, max_steps) for cid in case_ids}
+    return {cid: drive_in_process(cid, max_steps) for cid in case_ids}
 
 
 CHUNK = 50
@@ -96,15 +104,7 @@ def deliver_notifications(case_ids: list[int] | None = None) -> dict:
 def _drive(case_id: int, max_steps: int) -> list[str]:
     # Tasks run in the task runner's threads (submit), not on the flow's event loop: signing a
     # report runs an event loop of its own, which cannot nest inside the flow's.
-    done: list[str] = []
-    for _ in range(max_steps):
-        outcome = advance_step.submit(case_id).result()
-        if outcome is None:
-            break
-        done.append(outcome)
-        if outcome.startswith("waiting") or outcome.startswith("no eligible"):
-            break
-    return done
+    return _until_gate(lambda cid: advance_step.submit(cid).result(), case_id, max_steps)
 
 
 @flow(name="advance-case", flow_run_name="case-{case_id}")

@@ -89,4 +89,6 @@ def run_step(session: Session, step: Step, *, report_generator: reporting.Genera
     return f"{step.name}: {step.state} → {after.state}"
 
 
-STOPPING = {ASK_OFFICER}
+def reached_gate(outcome: str) -> bool:
+    """Whether `run_step`'s outcome says the case now waits for a person (stop driving it)."""
+    return outcome.startswith(("waiting", "no eligible"))

@@ -22,18 +22,10 @@ def direct_kick(case_ids, *, idempotency: str = "") -> str:
     per step, the real report generator) but without Prefect, so that the web tests need no Prefect
     server; the flows themselves are tested in tests/test_flows.py.
     """
-    from qa_engine.adapters.report_files import generate_report
-    from qa_engine.services.advance import next_step, run_step
+    from workflows.flows import drive_in_process
 
     for case_id in sorted(set(case_ids)):
-        for _ in range(25):
-            with session_scope() as s:
-                step = next_step(s, case_id)
-                if step is None:
-                    break
-                outcome = run_step(s, step, report_generator=generate_report)
-            if outcome.startswith(("waiting", "no eligible")):
-                break
+        drive_in_process(case_id)
     return "advanced in-process"
 
 
