@@ -1,6 +1,6 @@
-"""Faults: a worker killed with SIGKILL mid-batch, the database cut off or locked mid-batch, an
-unwritable report folder. After a restart and a sweep every case is where it should be, with
-exactly one of each effect."""
+"""Faults: a worker killed with SIGKILL mid-batch, the database locked (SQLite), cut off or
+crash-restarted (PostgreSQL) mid-batch, an unwritable report folder. After a restart and a sweep
+every case is where it should be, with exactly one of each effect."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from tests.conftest import write_workflow_settings
 from tests.helpers import credential, full_self_assessment, people
+from tests.pg_private import private_pg_fixture  # noqa: F401 - the fixture `private_pg`
 from workflows.flows import advance_cases, sweep_flow
 
 pytestmark = pytest.mark.prefect
@@ -185,8 +186,35 @@ def _actor_by_id(session, user_id):
     return repo.actor_for(session, session.get(User, user_id))
 
 
+def _engine_on_postgres(url: str, tmp_path: Path, monkeypatch, reviewers: int) -> dict:
+    """Point the engine at a PostgreSQL database, initialise it; people plus extra reviewers."""
+    from qa_engine.store.db import reset_engines
+
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("QA_DATABASE_URL", url)
+    monkeypatch.setenv("QA_WORKFLOW_SETTINGS", str(write_workflow_settings(tmp_path / "wf.yaml", auto_assign=True)))
+    reset_settings()
+    reset_engines()
+    from qa_engine.cli.main import initialise_all
+
+    initialise_all()
+    with session_scope() as s:
+        p = people(s)
+        from qa_engine.domain.roles import Role
+        from qa_engine.services.users import add_user
+
+        for i in range(reviewers):
+            inst = ["CUNI", "UW", "UCPH", "UNIMI", "UHEI", "UNIGE", "SU", "UPA"][i % 8]
+            add_user(session=s, username=f"pgx{i}", full_name=f"PG Reviewer {i}", email=f"pg{i}@example.eu",
+                     roles=[Role.REVIEWER], institution_code=inst, max_open_reviews=6)
+    return p
+
+
+@pytest.mark.postgres
 def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypatch):
-    """Every connection of the engine's database is terminated mid-batch (what a restart looks like)."""
+    """Every connection of the engine's database is terminated, again and again, mid-batch, while the
+    server stays up (an administrator's pg_terminate_backend, a proxy or failover dropping clients).
+    The real restart is `test_postgres_restarted_mid_batch`."""
     import uuid
 
     from sqlalchemy import create_engine
@@ -201,24 +229,7 @@ def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypat
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        from qa_engine.store.db import reset_engines
-
-        monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("QA_DATABASE_URL", PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
-        monkeypatch.setenv("QA_WORKFLOW_SETTINGS", str(write_workflow_settings(tmp_path / "wf.yaml", auto_assign=True)))
-        reset_settings()
-        reset_engines()
-        from qa_engine.cli.main import initialise_all
-
-        initialise_all()
-        with session_scope() as s:
-            p = people(s)
-            from qa_engine.domain.roles import Role
-            from qa_engine.services.users import add_user
-
-            for i in range(16):
-                add_user(session=s, username=f"pgx{i}", full_name=f"PG Reviewer {i}", email=f"pg{i}@example.eu",
-                         roles=[Role.REVIEWER], institution_code=["CUNI", "UW", "UCPH", "UNIMI"][i % 4], max_open_reviews=6)
+        p = _engine_on_postgres(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, tmp_path, monkeypatch, reviewers=16)
         ids = _cases_waiting_for_assignment(p, 12)
         stop = threading.Event()
 
@@ -250,4 +261,152 @@ def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypat
             conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+        reset_settings()
+
+
+def _half_written(session, ids: list[int]) -> tuple[dict[str, int], list]:
+    """How many cases are in each state, and every case whose assignment step is only partly there:
+    a case is either still waiting (assignment, no invitation) or staffed (peer review, two
+    assignments, one invitation message for each)."""
+    states: dict[str, int] = {}
+    bad = []
+    for cid in ids:
+        case = case_repo.get_case(session, cid)
+        states[case.state] = states.get(case.state, 0) + 1
+        asg = case_repo.assignments_of(session, cid)
+        keys = sorted(n.key for n in case_repo.notifications_of(session, case_id=cid) if n.template == "invitation")
+        whole = (case.state == "assignment" and not asg and not keys) or (
+            case.state == "peer_review" and len(asg) == 2 and keys == sorted(f"invitation:{a.id}" for a in asg))
+        if not whole:
+            bad.append((cid, case.state, len(asg), keys))
+    return states, bad
+
+
+@pytest.mark.postgres
+def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, monkeypatch):
+    """The database server itself is crash-restarted (`pg_ctl -m immediate restart`: no checkpoint,
+    WAL recovery on start) in the middle of a batch, on a private server of this test's own, while
+    one step's transaction is half done: it has inserted an assignment and waits for the audit
+    chain's lock, which the test holds.
+
+    Every pooled connection dies with the server and the half-done transaction is rolled back by
+    the recovery; the batch retries (or fails and is reported); after the sweep every case is staffed
+    exactly once, and at no point is a case half-written."""
+    from datetime import UTC, datetime
+
+    import psycopg
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+    from sqlmodel import Session
+
+    from qa_engine.store.audit_repo import _PG_AUDIT_LOCK
+    from qa_engine.store.db import get_engine, reset_engines
+
+    n = 30
+    try:
+        p = _engine_on_postgres(private_pg.url(), tmp_path, monkeypatch, reviewers=24)
+        ids = _cases_waiting_for_assignment(p, n)
+        dbname = private_pg.url().rsplit("/", 1)[1]
+        invalidated = []  # pooled connections the engine found dead: it saw the server go away
+        event.listen(get_engine(), "invalidate", lambda *a: invalidated.append(time.monotonic()))
+        failed = []  # what the engine's statements and connection attempts met (not the pool's pings)
+        event.listen(get_engine(), "handle_error", lambda ctx: None if ctx.is_pre_ping else failed.append(
+            f"{type(ctx.original_exception).__name__}: {str(ctx.original_exception).strip().splitlines()[0]}"))
+        # one snapshot per look, so that a case is never seen between two of its own writes
+        monitor = create_engine(private_pg.url(), poolclass=NullPool, isolation_level="REPEATABLE READ")
+
+        def look():
+            for attempt in range(100):  # the server may still be recovering: wait for it
+                try:
+                    with Session(monitor) as s:
+                        return _half_written(s, ids)
+                except Exception:  # noqa: BLE001
+                    if attempt == 99:
+                        raise
+                    time.sleep(0.2)
+
+        # each step takes ≥ 100 ms (read at each step from the environment): the batch of 30 lasts
+        # seconds, and the test has time to see a few cases staffed before it takes the lock
+        monkeypatch.setenv("QA_FAULT_STEP_DELAY_MS", "100")
+        seen: dict = {}
+        batch_done = threading.Event()
+        errors: list[BaseException] = []
+
+        def restart_mid_step():
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and not batch_done.is_set():
+                    if look()[0].get("peer_review", 0) >= 3:
+                        break
+                    time.sleep(0.05)
+                holder = psycopg.connect(host="127.0.0.1", port=private_pg.port, user="postgres", dbname=dbname,
+                                         autocommit=True)
+                holder.execute("SELECT pg_advisory_lock(%s)", (_PG_AUDIT_LOCK,))
+                blocked = None
+                while blocked is None and time.monotonic() < deadline and not batch_done.is_set():
+                    blocked = holder.execute(
+                        "SELECT l.pid, array(SELECT DISTINCT w.relation::regclass::text FROM pg_locks w "
+                        "WHERE w.pid = l.pid AND w.mode = 'RowExclusiveLock' AND w.relation IS NOT NULL) "
+                        "FROM pg_locks l WHERE l.locktype = 'advisory' AND NOT l.granted").fetchone()
+                    time.sleep(0.02)
+                seen["blocked"] = blocked  # the engine's backend, and the tables it has written to
+                seen["before"] = look()
+                seen["pid_before"] = private_pg.postmaster_pid()
+                seen["t_restart"] = time.monotonic()
+                private_pg.restart("immediate")
+                seen["t_up"] = time.monotonic()
+                seen["pid_after"] = private_pg.postmaster_pid()
+                holder.close()  # its lock died with the server
+                seen["after"] = look()  # what the recovery kept
+            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                errors.append(exc)
+
+        t = threading.Thread(target=restart_mid_step)
+        batch_start = datetime.now(UTC)
+        t0 = time.monotonic()
+        t.start()
+        failure = None
+        try:
+            asyncio.run(advance_cases(ids))
+        except Exception as exc:  # noqa: BLE001 - a run may fail when its connection dies: the sweep retries
+            failure = exc
+        finally:
+            t_batch_end = time.monotonic()
+            batch_done.set()
+            t.join(120)
+        monkeypatch.delenv("QA_FAULT_STEP_DELAY_MS")
+        assert not errors, errors
+        assert not t.is_alive()
+
+        # the restart really happened, while the batch was running and one step was half done
+        assert seen.get("blocked"), f"no step of the batch was caught waiting for the audit lock: {seen}"
+        assert "assignment" in seen["blocked"][1], seen["blocked"]
+        assert seen["pid_after"] != seen["pid_before"], "the postmaster was not restarted"
+        with monitor.connect() as conn:
+            started = conn.execute(text("SELECT pg_postmaster_start_time()")).scalar_one()
+        assert started > batch_start, (started, batch_start)
+        staffed_before = seen["before"][0].get("peer_review", 0)
+        staffed_after = seen["after"][0].get("peer_review", 0)
+        assert staffed_before >= 1, f"the restart came before any case was staffed: {seen['before'][0]}"
+        assert staffed_after < n, f"every case was staffed before the restart: {seen['after'][0]}"
+        assert seen["t_up"] < t_batch_end, "the batch ended before the server was back"
+        assert invalidated and failed, "the engine never met the dead server"
+        # nothing half-written, neither just before the crash nor in what the recovery kept
+        assert seen["before"][1] == [] and seen["after"][1] == [], (seen["before"][1], seen["after"][1])
+        print(f"crash-restarted (postmaster {seen['pid_before']} → {seen['pid_after']}, down "
+              f"{seen['t_up'] - seen['t_restart']:.2f} s) with {staffed_before} of {n} cases staffed and backend "
+              f"{seen['blocked'][0]} half-way (wrote {seen['blocked'][1]}); after recovery {staffed_after} staffed; "
+              f"the engine met {len(invalidated)} dead connection(s) and {failed}; batch "
+              + (f"failed: {type(failure).__name__}: {failure}" if failure else "completed")
+              + f" in {t_batch_end - t0:.1f} s")
+
+        result = asyncio.run(sweep_flow())
+        assert result["delivered"]["failed"] == 0
+        with Session(monitor) as s:
+            states, bad = _half_written(s, ids)
+        assert bad == [] and states == {"peer_review": n}, (states, bad)
+        _assert_exactly_once(ids, tmp_path / "data" / "outbox")
+        monitor.dispose()
+    finally:
+        reset_engines()
         reset_settings()
