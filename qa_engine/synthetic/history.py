@@ -1,0 +1,714 @@
+"""The history of a synthetic alliance for benchmarks and leadership reports: the eight
+institutions, reviewers with expertise and load limits, credentials, and decided cases with their
+whole paper trail, written with bulk inserts (SQLAlchemy Core ``insert`` executemany, in batches)
+in one transaction. `qa-engine dev generate --history N` and ``python -m bench.generate`` run it.
+
+Each decided case has a credential version with plausible standard elements (the same generator as
+the live alliance, `qa_engine.synthetic.credentials`), a self-assessment per round, two reviews per
+round (a third when the first two disagree) scored on the real ``4eu-mici`` rubric (loaded from the
+rubrics folder and snapshotted like the engine does), a consolidation per pass computed with the
+engine's own scoring rules, a decision per round with varied outcomes and conditions (a revision
+request opens a second round), and its case history as audit events with realistic stage
+durations. Some screenings return the case first; some reviews come in late; a few percent of the
+cases are still open, some with overdue reviews.
+
+The history events continue the audit chain of the database (each event's hash covers the one
+before it, `qa_engine.domain.audit.event_hash`), so ``qa-engine audit verify`` still passes. The
+generator holds the database's write lock for its whole run (one transaction; on PostgreSQL also
+the audit advisory lock), so nothing else can append to the chain in between.
+
+Left out for size: reviewers' per-criterion comments, the consolidation's ``explanation`` lines,
+reports and notifications, and audit events other than the case state changes.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from qa_engine.domain.audit import GENESIS, canonical_json, event_hash
+from qa_engine.domain.consolidation import agreement_label
+from qa_engine.domain.outcomes import Outcome, worst
+from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+from qa_engine.store.models import (
+    Assignment,
+    AuditEvent,
+    Case,
+    Consolidation,
+    Credential,
+    CredentialVersion,
+    Decision,
+    Institution,
+    Review,
+    SelfAssessment,
+    User,
+    UserRole,
+)
+from qa_engine.synthetic.credentials import CredentialFactory
+from qa_engine.synthetic.people import person_name, reviewer_profile
+from qa_engine.synthetic.tables import CONDITIONS, NOISY, member_for
+
+RUBRIC_ID = "4eu-mici"
+BATCH = 5000
+DAY = 86400.0
+_PG_AUDIT_LOCK = 0x4155_4449  # the key qa_engine.store.audit_repo appends under
+
+
+@dataclass
+class Generated:
+    cases: int = 0
+    decided_cases: int = 0
+    open_cases: int = 0
+    rounds: int = 0
+    reviews: int = 0
+    criterion_scores: int = 0
+    audit_events: int = 0
+    seconds: float = 0.0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"{self.decided_cases:,} decided + {self.open_cases:,} open cases, {self.rounds:,} review rounds, "
+                f"{self.reviews:,} reviews, {self.criterion_scores:,} criterion scores, {self.audit_events:,} "
+                f"history events in {self.seconds:.1f} s")
+
+
+# --------------------------------------------------------------------------- the rubric, fast
+
+
+class FastRubric:
+    """The scoring rules of `qa_engine.domain.scoring` and `consolidation`, vectorised for one
+    rubric (same formulas; `tests/test_leadership.py` checks the results against the domain)."""
+
+    def __init__(self, rubric: Rubric, disagreement_threshold: float = 2.0) -> None:
+        self.rubric = rubric
+        self.threshold = disagreement_threshold
+        scored = rubric.scored_criteria
+        self.ids = [rc.id for rc in scored]
+        self.lo = np.array([rubric.score_range(rc.criterion)[0] for rc in scored], dtype=float)
+        self.hi = np.array([rubric.score_range(rc.criterion)[1] for rc in scored], dtype=float)
+        self.w = np.array([rc.effective_weight for rc in scored], dtype=float)
+        self.kinds = [rc.criterion.kind for rc in scored]
+        self.gates = [(i, rc.criterion.gate.min_level, rc.criterion.gate.otherwise)
+                      for i, rc in enumerate(scored) if rc.criterion.gate is not None]
+        self.reviewer_idx = [i for i, rc in enumerate(scored) if rc.criterion.kind != "elements_check"]
+        self.reviewer_ids = [self.ids[i] for i in self.reviewer_idx]
+        self.limits = np.array([disagreement_threshold if self.kinds[i] == "scale" else 0.5 for i in self.reviewer_idx])
+        self.span = np.where(self.hi > self.lo, self.hi - self.lo, 1.0)
+        self.auto_idx = {rc.id: i for i, rc in enumerate(scored) if rc.criterion.kind == "elements_check"}
+        refs: dict[str, list[int]] = {}
+        for i, rc in enumerate(scored):
+            for key in dict.fromkeys(list(rc.criterion.maps_to) + list(rc.criterion.elements)):
+                refs.setdefault(key, []).append(i)
+        self.refs = sorted(refs.items())
+        self.ref_criteria = [(ref, [self.ids[i] for i in idx]) for ref, idx in self.refs]
+        self.ref_w = np.zeros((len(self.refs), len(self.ids)))
+        for r, (_, idx) in enumerate(self.refs):
+            self.ref_w[r, idx] = self.w[idx]
+        self.ref_wsum = self.ref_w.sum(axis=1)
+        self.thresholds = sorted(rubric.thresholds, key=lambda t: -t.min_score)
+        domain: set[float] = set()
+        for i in self.reviewer_idx:
+            domain.update(float(v) for v in range(int(self.lo[i]), int(self.hi[i]) + 1))
+        self.domain = sorted(domain)
+
+    def consolidate(self, reviews: np.ndarray, automated: dict[str, int], recommendations: list[str]) -> dict:
+        """`reviews`: reviewers × reviewer criteria. Returns what `ConsolidationResult.to_json` holds."""
+        r = reviews.astype(float)
+        n = r.shape[0]
+        mean = r.mean(axis=0)
+        lo_v, hi_v = r.min(axis=0), r.max(axis=0)
+        spread = hi_v - lo_v
+        median = np.median(r, axis=0)
+        stdev = r.std(axis=0, ddof=1) if n > 1 else np.zeros(r.shape[1])
+        flags = (spread > self.limits + 1e-9) & (n > 1)
+        ids = self.reviewer_ids
+        crit = [{"criterion_id": c, "n": n, "scores": col, "mean": m, "median": md, "minimum": a, "maximum": b,
+                 "spread": sp, "stdev": sd, "disagreement": f}
+                for c, col, m, md, a, b, sp, sd, f in zip(ids, r.T.tolist(), mean.tolist(), median.tolist(),
+                                                          lo_v.tolist(), hi_v.tolist(), spread.tolist(),
+                                                          stdev.tolist(), flags.tolist(), strict=True)]
+        disagreement = [c for c, f in zip(ids, flags.tolist(), strict=True) if f]
+        means = np.zeros(len(self.ids))
+        means[self.reviewer_idx] = mean
+        for cid, value in automated.items():
+            means[self.auto_idx[cid]] = value
+        norm = (np.clip(means, self.lo, self.hi) - self.lo) / self.span
+        overall = float((norm * self.w).sum() / self.w.sum())
+        scores = (self.ref_w @ norm) / self.ref_wsum
+        by_reference = {ref: {"score": sc, "criteria": crits}
+                        for (ref, crits), sc in zip(self.ref_criteria, scores.tolist(), strict=True)}
+        gates_failed, gate_outcomes = [], []
+        for i, minimum, otherwise in self.gates:
+            if not means[i] + 1e-9 >= minimum:
+                gates_failed.append(self.ids[i])
+                gate_outcomes.append(otherwise)
+        threshold_outcome = next((t.outcome for t in self.thresholds if overall + 1e-12 >= t.min_score),
+                                 Outcome.REJECTED)
+        recommended = worst(threshold_outcome, *gate_outcomes) if gate_outcomes else threshold_outcome
+        alpha = ordinal_alpha_fast(reviews, self.domain)
+        counts: dict[str, int] = {}
+        for rec in recommendations:
+            counts[rec] = counts.get(rec, 0) + 1
+        return {
+            "reviewers": n, "criteria": crit, "agreement": alpha,
+            "agreement_label": agreement_label(alpha), "disagreement": disagreement, "overall": overall,
+            "gates_failed": gates_failed, "recommended_outcome": recommended.value,
+            "threshold_outcome": threshold_outcome.value, "by_reference": by_reference,
+            "explanation": [], "recommendations": counts,
+        }
+
+
+def ordinal_alpha_fast(matrix: np.ndarray, domain: list[float]) -> float | None:
+    """Krippendorff's ordinal alpha of a complete raters × units matrix of integer scores (what
+    `qa_engine.domain.consolidation.ordinal_alpha` computes with the `krippendorff` package, in a
+    form cheap enough for a hundred thousand rounds; the tests compare the two)."""
+    raters = matrix.shape[0]
+    values = np.asarray(domain)
+    if raters < 2 or len(np.unique(matrix)) < 2:
+        return None
+    onehot = (matrix[:, :, None] == values[None, None, :]).sum(axis=0).astype(float)  # units × values
+    coincidence = (onehot.T @ onehot - np.diag(onehot.sum(axis=0))) / (raters - 1)
+    n_c = coincidence.sum(axis=0)
+    n = n_c.sum()
+    cum = np.concatenate([[0.0], np.cumsum(n_c)])
+    k = len(values)
+    i, j = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    delta = (cum[hi + 1] - cum[lo] - (n_c[lo] + n_c[hi]) / 2) ** 2
+    d_o = (coincidence * delta).sum()
+    d_e = (np.outer(n_c, n_c) * delta).sum() / (n - 1)
+    if d_e == 0:
+        return None
+    return float(1 - d_o / d_e)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Ids:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.next: dict[str, int] = {}
+
+    def take(self, model, n: int = 1) -> int:
+        name = model.__tablename__
+        if name not in self.next:
+            self.next[name] = (self.conn.execute(select(func.max(model.id))).scalar() or 0) + 1
+        first = self.next[name]
+        self.next[name] += n
+        return first
+
+
+class _Chain:
+    """Appends history events to the audit chain, in order, with valid hashes."""
+
+    def __init__(self, conn: Connection, ids: _Ids) -> None:
+        last = conn.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        self.seq, self.prev = (last[0], last[1]) if last else (0, GENESIS)
+        self.ids = ids
+
+    def rows(self, events: list[tuple]) -> list[dict]:
+        """`events`: (at, actor, action, case_id, payload); sorted by time here."""
+        events.sort(key=lambda e: (e[0], e[3]))
+        out = []
+        first_id = self.ids.take(AuditEvent, len(events))
+        for k, (at, actor, action, case_id, payload) in enumerate(events):
+            self.seq += 1  # payloads hold JSON types only: stored as given, hashed canonically
+            h = event_hash(prev_hash=self.prev, seq=self.seq, at=at, actor=actor, action=action,
+                           subject_type="case", subject_id=str(case_id), payload=payload)
+            out.append({"id": first_id + k, "seq": self.seq, "at": at, "actor": actor, "action": action,
+                        "subject_type": "case", "subject_id": str(case_id), "payload": payload,
+                        "prev_hash": self.prev, "hash": h})
+            self.prev = h
+        return out
+
+
+def _insert(conn: Connection, model, rows: list[dict]) -> None:
+    table = model.__table__
+    for i in range(0, len(rows), BATCH):
+        conn.execute(table.insert(), rows[i:i + BATCH])
+
+
+# --------------------------------------------------------------------------- the generator
+
+
+class _Alliance:
+    def __init__(self, conn: Connection, rng: np.random.Generator, fast: FastRubric, snapshot, ids: _Ids,
+                 chain: _Chain, institutions: list[Institution], n_cases: int) -> None:
+        self.conn, self.rng, self.fast, self.snap, self.ids, self.chain = conn, rng, fast, snapshot, ids, chain
+        self.institutions = institutions
+        self.n_reviewer_criteria = len(fast.reviewer_ids)
+        self.crit_difficulty = rng.normal(0.0, 0.3, self.n_reviewer_criteria)
+        self.crit_noise = np.array([NOISY.get(c, rng.uniform(0.35, 0.6)) for c in fast.reviewer_ids])
+        self.stackable_idx = fast.reviewer_ids.index("dg-stackable") if "dg-stackable" in fast.reviewer_ids else None
+        self.inst_effect = {i.id: rng.normal(0.0, 0.2) for i in institutions}
+        self.factory = CredentialFactory(rng)
+        self.members = {i.id: member_for(i.code, name=i.name, local_name=i.local_name, city=i.city, country=i.country)
+                        for i in institutions}
+        self.sa_criteria = [rc.id for rc in fast.rubric.reviewer_criteria]
+        self._people(n_cases)
+
+    # ---- people
+    def _people(self, n_cases: int) -> None:
+        rng, now = self.rng, datetime.now(UTC)
+        per_inst = int(min(60, 6 + n_cases // 2000))
+        users, roles = [], []
+        first = self.ids.take(User, 6 + len(self.institutions) * (1 + per_inst))
+        uid = first
+        self.reviewers_by_inst: dict[int, list[int]] = {}
+        self.reviewer_bias: dict[int, float] = {}
+        self.providers: dict[int, str] = {}
+        self.staff = {"officer": [], "approver": []}
+
+        def add(username, name, inst, role, **extra):
+            nonlocal uid
+            users.append({"id": uid, "username": username, "full_name": name, "email": f"{username}@bench.example.eu",
+                          "institution_id": inst, "password_hash": None, "active": True,
+                          "max_open_reviews": extra.get("max_open", 4), "expertise_fields": extra.get("fields", []),
+                          "expertise_skills": extra.get("skills", []), "languages": extra.get("languages", ["en"]), "session_epoch": 0,
+                          "created_at": now})
+            roles.append({"user_id": uid, "role": role})
+            uid += 1
+            return uid - 1
+
+        def staff_name(k: int) -> str:
+            member = self.members[self.institutions[k % len(self.institutions)].id]
+            return person_name(rng, member.locale).full
+
+        for k in range(2):
+            self.staff["officer"].append(f"bench-officer-{first}-{k}")
+            add(self.staff["officer"][-1], f"{staff_name(k)} (QA office)", None, "qa_officer")
+        for k in range(3):
+            u = f"bench-approver-{first}-{k}"
+            self.staff["approver"].append(add(u, f"{staff_name(k + 2)} (QA board)", None, "approver"))
+        add(f"bench-leader-{first}", "4EU+ steering committee", None, "leadership")
+        for inst in self.institutions:
+            member = self.members[inst.id]
+            self.providers[inst.id] = f"bench-prov-{first}-{inst.code.lower()}"
+            add(self.providers[inst.id], f"Micro-credential team, {member.local_name}", inst.id, "provider")
+            self.reviewers_by_inst[inst.id] = []
+            for _k in range(per_inst):
+                profile = reviewer_profile(rng, member)
+                rid = add(f"bench-rev-{uid}-{inst.code.lower()}", profile.name.full, inst.id, "reviewer",
+                          max_open=profile.max_open_reviews, fields=profile.expertise_fields,
+                          skills=profile.expertise_skills, languages=profile.languages)
+                self.reviewers_by_inst[inst.id].append(rid)
+                self.reviewer_bias[rid] = float(rng.normal(0, 0.25))
+        _insert(self.conn, User, users)
+        first_role = self.ids.take(UserRole, len(roles))
+        _insert(self.conn, UserRole, [{"id": first_role + i, **r} for i, r in enumerate(roles)])
+        self.pool_for: dict[int, np.ndarray] = {
+            inst.id: np.array([r for other, rs in self.reviewers_by_inst.items() if other != inst.id for r in rs])
+            for inst in self.institutions
+        }
+
+    # ---- credentials
+    def credential_data(self, inst: Institution, ref: str) -> dict:
+        return self.factory.data(self.rng, self.members[inst.id], ref)
+
+    def recommendation(self, scores: np.ndarray) -> str:
+        """A reviewer's own overall recommendation: the rubric's threshold for their mean score."""
+        share = float(np.mean(scores)) / 4.0
+        return next((t.outcome.value for t in self.fast.thresholds if share + 1e-12 >= t.min_score), "rejected")
+
+    @staticmethod
+    def optional_present(data: dict) -> int:
+        return sum(1 for _, (_, f) in EU_OPTIONAL_ELEMENTS.items() if data.get(f))
+
+    # ---- scores
+    def review_scores(self, q: float, inst_id: int, reviewer: int, stackable: bool) -> np.ndarray:
+        rng = self.rng
+        raw = q + self.inst_effect[inst_id] + self.crit_difficulty + self.reviewer_bias[reviewer] \
+            + rng.normal(0, 1, self.n_reviewer_criteria) * self.crit_noise
+        scores = np.clip(np.rint(raw), 0, 4).astype(int)
+        if self.stackable_idx is not None:
+            scores[self.stackable_idx] = int(stackable) if rng.random() > 0.05 else int(not stackable)
+        return scores
+
+    def self_scores(self, q: float, inst_id: int, stackable: bool) -> np.ndarray:
+        raw = q + self.inst_effect[inst_id] + self.crit_difficulty + 0.35 + self.rng.normal(0, 0.5, self.n_reviewer_criteria)
+        scores = np.clip(np.rint(raw), 0, 4).astype(int)
+        if self.stackable_idx is not None:
+            scores[self.stackable_idx] = int(stackable)
+        return scores
+
+    def decide(self, recommended: str, final_round: bool) -> tuple[str, list[str]]:
+        rng = self.rng
+        order = [o.value for o in Outcome]
+        k = order.index(recommended)
+        if rng.random() > 0.8:
+            k = int(np.clip(k + rng.choice([-1, 1]), 0, 3))
+        outcome = order[k]
+        if final_round and outcome == "revision_requested":
+            outcome = "approved_with_conditions" if rng.random() < 0.6 else "rejected"
+        conditions: list[str] = []
+        if outcome == "approved_with_conditions":
+            conditions = [str(c) for c in rng.choice(CONDITIONS, int(rng.integers(1, 4)), replace=False,
+                                                      p=_zipf(len(CONDITIONS)))]
+        elif outcome == "revision_requested" and rng.random() < 0.5:
+            conditions = [str(rng.choice(CONDITIONS, p=_zipf(len(CONDITIONS))))]
+        return outcome, conditions
+
+
+def _zipf(n: int) -> list[float]:
+    w = [1 / (k + 1) for k in range(n)]
+    s = sum(w)
+    return [x / s for x in w]
+
+
+def _lognormal(rng: np.random.Generator, median_days: float, sigma: float) -> float:
+    return float(median_days * math.exp(rng.normal(0, sigma)))
+
+
+def _missing_problems(rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    """Problems of a returned screening, in the words the engine's screening uses; and the fields."""
+    ids = list(EU_ELEMENTS)
+    weights = np.array([1, 1, 1, 1, 3, 4, 8, 6, 3, 2, 7], dtype=float)
+    k = int(rng.choice([1, 2, 3], p=[.6, .3, .1]))
+    missing = sorted(rng.choice(ids, k, replace=False, p=weights / weights.sum()), key=ids.index)
+    fields = [EU_ELEMENTS[m][1] for m in missing]
+    if rng.random() < 0.7:
+        names = ", ".join(f"{m} {EU_ELEMENTS[m][0]}" for m in missing)
+        return [f"eu-elements: {11 - k} of 11 standard elements present, 11 required; missing: {names}"], fields
+    return [f"{f}: required" for f in fields], fields
+
+
+def generate(engine: Engine, n_cases: int = 1000, *, seed: int = 42, until: datetime | None = None,
+             span_days: int = 730, open_share: float = 0.03,
+             progress: Callable[[str], None] | None = None,
+             tick: Callable[[int, int], None] | None = None) -> Generated:
+    """Write `n_cases` decided cases (plus a few open ones) of a synthetic alliance; return counts.
+
+    `progress` gets a line per chunk written, `tick` (cases written, cases in all)."""
+    t0 = time.perf_counter()
+    say = progress or (lambda _m: None)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of short-lived rows and no cycles: the cyclic collector only costs time
+    try:
+        return _generate(engine, n_cases, seed=seed, until=until, span_days=span_days, open_share=open_share,
+                         say=say, tick=tick or (lambda _done, _total: None), t0=t0)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None, span_days: int,
+              open_share: float, say: Callable[[str], None], tick: Callable[[int, int], None],
+              t0: float) -> Generated:
+    from qa_engine.services import rubrics as rubric_service
+    from qa_engine.services.institutions import seed_institutions
+
+    until = (until or datetime.now(UTC)).replace(microsecond=0)
+    rng = np.random.default_rng(seed)
+    rubric = rubric_service.load(RUBRIC_ID)
+    fast = FastRubric(rubric)
+    out = Generated()
+    with engine.connect() as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        with Session(bind=conn) as session:
+            seed_institutions(session=session)
+            snap = rubric_service.snapshot(session=session, rubric=rubric)
+            session.flush()
+            institutions = list(session.execute(select(Institution).order_by(Institution.id)).scalars())
+            snap_id, snap_hash = snap.id, snap.content_hash
+        ids = _Ids(conn)
+        chain = _Chain(conn, ids)
+        world = _Alliance(conn, rng, fast, snap, ids, chain, institutions, n_cases)
+        n_open = max(3, int(n_cases * open_share)) if n_cases else 0
+        chunk = max(250, min(2000, (n_cases + n_open) // 20))  # small enough for a progress bar to move
+        done = 0
+        for start in range(0, n_cases + n_open, chunk):
+            size = min(chunk, n_cases + n_open - start)
+            rows = _chunk(world, start, size, n_cases, until, span_days, snap_id, snap_hash, out)
+            for model in (Credential, CredentialVersion, Case, SelfAssessment, Assignment, Review,
+                          Consolidation, Decision):
+                _insert(conn, model, rows[model.__tablename__])
+                out.counts[model.__tablename__] = out.counts.get(model.__tablename__, 0) + len(rows[model.__tablename__])
+            events = chain.rows(rows["events"])
+            _insert(conn, AuditEvent, events)
+            out.audit_events += len(events)
+            done += size
+            say(f"{done:,} of {n_cases + n_open:,} cases written ({time.perf_counter() - t0:.0f} s)")
+            tick(done, n_cases + n_open)
+        if conn.dialect.name == "postgresql":
+            for model in (User, UserRole, Credential, CredentialVersion, Case, SelfAssessment, Assignment, Review,
+                          Consolidation, Decision, AuditEvent):
+                name = model.__tablename__
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                  f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # outside any transaction: the engine's connections autocommit
+        try:
+            raw.driver_connection.execute("ANALYZE")
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    out.seconds = time.perf_counter() - t0
+    out.cases = n_cases + n_open
+    out.decided_cases = n_cases
+    out.open_cases = n_open
+    return out
+
+
+def _chunk(w: _Alliance, start: int, size: int, n_decided: int, until: datetime, span_days: int,
+           snap_id: int, snap_hash: str, out: Generated) -> dict[str, list]:
+    rows: dict[str, list] = {k: [] for k in ("credential", "credential_version", "qa_case", "self_assessment",
+                                             "assignment", "review", "consolidation", "decision", "events")}
+    cred_id = w.ids.take(Credential, size)
+    case_id = w.ids.take(Case, size)
+    for k in range(size):
+        _one_case(w, rows, start + k, cred_id + k, case_id + k, n_decided, until, span_days, snap_id, snap_hash, out)
+    return rows
+
+
+def _one_case(w: _Alliance, rows: dict[str, list], index: int, cid: int, kid: int, n_decided: int, until: datetime,
+              span_days: int, snap_id: int, snap_hash: str, out: Generated) -> None:
+    """One case with its credential, rounds, reviews, consolidations, decisions and history."""
+    rng = w.rng
+    is_open = index >= n_decided
+    inst = w.institutions[int(rng.integers(len(w.institutions)))]
+    ref = f"BENCH-{cid:07d}"
+    data = w.credential_data(inst, ref)
+    provider = w.providers[inst.id]
+    returned = rng.random() < 0.12
+    versions = []
+    if returned:
+        problems, fields = _missing_problems(rng)
+        v1 = dict(data)
+        for f in fields:
+            v1[f] = [] if isinstance(data.get(f), list) else ""
+        versions.append(v1)
+    versions.append(data)
+    first_cv = w.ids.take(CredentialVersion, len(versions))
+    # ---- the timeline (days after opening)
+    if is_open:
+        t0 = until - timedelta(days=float(rng.uniform(5, 60)))
+    else:
+        t0 = until - timedelta(days=float(rng.uniform(90, max(91, span_days))))
+    events: list[tuple] = []
+    clock = t0
+
+    def ev(action: str, payload: dict, actor: str = "qa-engine", *, at_: datetime | None = None) -> None:
+        events.append((at_ or clock, actor, action, kid, payload))
+
+    def step(days: float) -> datetime:
+        nonlocal clock
+        clock = clock + timedelta(seconds=max(1.0, days * DAY) + float(rng.uniform(0, 1)))
+        return clock
+
+    state = "submitted"
+    ev("case.opened", {"credential_id": cid, "credential_version": 1,
+                       "credential_hash": hashlib.sha256(canonical_json(versions[0]).encode()).hexdigest(),
+                       "rubric": f"{RUBRIC_ID}@{w.fast.rubric.version}", "rubric_hash": snap_hash,
+                       "previous_case_id": None}, provider)
+
+    def move(to: str, payload: dict | None = None, actor: str = "qa-engine", rnd: int = 1) -> None:
+        nonlocal state
+        ev(f"case.{to}", {"from": state, "to": to, "round": rnd, **(payload or {})}, actor)
+        state = to
+
+    step(2 / 1440)
+    move("screening")
+    cv_current = first_cv
+    screening_problems: list[str] = []
+    if returned:
+        step(1 / 1440)
+        move("returned", {"problems": problems})
+        screening_problems = problems
+        open_target = None
+        if is_open and rng.random() < 0.1:
+            open_target = "returned"
+        if open_target is None:
+            step(_lognormal(rng, 6, 0.7))
+            move("submitted", {"credential_version_id": first_cv + 1, "previous_version_id": first_cv}, provider)
+            cv_current = first_cv + 1
+            screening_problems = []
+            step(2 / 1440)
+            move("screening")
+    for n, version in enumerate(versions, start=1):
+        rows["credential_version"].append({
+            "id": first_cv + n - 1, "credential_id": cid, "number": n, "data": version,
+            "content_hash": hashlib.sha256(canonical_json(version).encode()).hexdigest(),
+            "source": "bench", "created_by_id": None, "created_at": t0})
+    rows["credential"].append({"id": cid, "institution_id": inst.id, "reference": ref, "title": data["title"],
+                               "current_version": len(versions), "created_at": t0, "updated_at": t0})
+    stop_state = None
+    if is_open:
+        stop_state = "returned" if state == "returned" else str(rng.choice(
+            ["self_assessment", "assignment", "peer_review", "approval"], p=[.25, .1, .45, .2]))
+    q = float(rng.normal(2.75, 0.55))
+    stackable = data["stackability"] == "stackable"
+    optional = w.optional_present(data)
+    rnd = 0
+    outcome = None
+    due_at = None
+    extra = 0
+    while state != "returned":
+        rnd += 1
+        step(1 / 1440)
+        move("self_assessment", {"elements_present": 11} if rnd == 1 else {"new_round": rnd}, rnd=rnd)
+        if stop_state == "self_assessment":
+            due_at = clock + timedelta(days=30)
+            break
+        sa_id = w.ids.take(SelfAssessment)
+        step(_lognormal(rng, 14, 0.6))
+        sscores = w.self_scores(q, inst.id, stackable)
+        entries = {c: {"score": None, "narrative": "", "evidence": []} for c in w.sa_criteria}
+        for j, c in enumerate(w.fast.reviewer_ids):
+            entries[c] = {"score": int(sscores[j]), "narrative": "See the evidence linked.", "evidence": []}
+        rows["self_assessment"].append({"id": sa_id, "case_id": kid, "round": rnd, "entries": entries,
+                                        "summary": "Summary of the self-assessment.", "status": "submitted",
+                                        "updated_at": clock, "submitted_at": clock, "version": 1})
+        move("assignment", actor=provider, rnd=rnd)
+        if stop_state == "assignment":
+            break
+        pool = w.pool_for[inst.id]
+        picks = [int(x) for x in rng.choice(pool, 4, replace=False)]
+        reviewers, spare = picks[:2], picks[2:]
+        invited = step(_lognormal(rng, 2, 0.6))
+        officer = str(rng.choice(w.staff["officer"]))
+        live = []
+        for r in reviewers:
+            if rng.random() < 0.08:  # declined, replaced by a spare reviewer
+                a_id = w.ids.take(Assignment)
+                responded = invited + timedelta(days=_lognormal(rng, 1.5, 0.5))
+                rows["assignment"].append(_assignment(a_id, kid, rnd, r, "declined", officer, invited, responded,
+                                                      None, "workload"))
+                r = spare.pop()
+                inv2 = responded + timedelta(hours=2)
+            else:
+                inv2 = invited
+            live.append((r, inv2))
+        accepted_at = []
+        for _r, inv in live:
+            accepted_at.append(inv + timedelta(days=_lognormal(rng, 1.5, 0.6)))
+        step(max((a - clock).total_seconds() / DAY for a in accepted_at) if accepted_at else 0)
+        move("peer_review", {"reviewers": len(live)}, actor=officer, rnd=rnd)
+        review_matrix = []
+        recs = []
+        submitted_times = []
+        stop_peer = stop_state == "peer_review"
+        for (r, inv), acc in zip(live, accepted_at, strict=True):
+            a_id = w.ids.take(Assignment)
+            due = acc + timedelta(days=21)
+            took = _lognormal(rng, 15, 0.45)
+            sub = acc + timedelta(days=took)
+            if stop_peer and (sub > until or rng.random() < 0.5):
+                rows["assignment"].append(_assignment(a_id, kid, rnd, r, "accepted", officer, inv, acc, due, "",
+                                                      reminders=int(until > due)))
+                continue
+            scores = w.review_scores(q, inst.id, r, stackable)
+            rows["assignment"].append(_assignment(a_id, kid, rnd, r, "submitted", officer, inv, acc, due, "",
+                                                  reminders=int(sub > due)))
+            rec = w.recommendation(scores)
+            rows["review"].append(_review(w, a_id, kid, rnd, r, scores, rec, sub, snap_hash))
+            review_matrix.append(scores)
+            recs.append(rec)
+            submitted_times.append(sub)
+        if stop_peer:
+            break
+        clock = max(submitted_times)
+        step(1 / 1440)
+        move("consolidation", rnd=rnd)
+        matrix = np.stack(review_matrix)
+        automated = {"eu-elements": 11, "eu-optional-elements": optional}
+        passes = [w.fast.consolidate(matrix, automated, recs)]
+        if passes[0]["disagreement"] and extra < 1:
+            extra += 1
+            move("peer_review", {"extra_reviewer": True, "disagreement": passes[0]["disagreement"],
+                                 "required": 3}, rnd=rnd)
+            used = set()
+            for a in reversed(rows["assignment"]):  # this round's assignments are the last ones
+                if (a["case_id"], a["round"]) != (kid, rnd):
+                    break
+                used.add(a["reviewer_id"])
+            r = spare.pop() if spare else int(rng.choice(pool))
+            while r in used:
+                r = int(rng.choice(pool))
+            inv = step(1 / 24)
+            acc = inv + timedelta(days=_lognormal(rng, 1.5, 0.6))
+            sub = acc + timedelta(days=_lognormal(rng, 12, 0.45))
+            a_id = w.ids.take(Assignment)
+            scores = w.review_scores(q, inst.id, r, stackable)
+            rows["assignment"].append(_assignment(a_id, kid, rnd, r, "submitted", officer, inv, acc,
+                                                  acc + timedelta(days=21), "", reminders=0))
+            rows["review"].append(_review(w, a_id, kid, rnd, r, scores, recs[0], sub, snap_hash))
+            clock = sub
+            step(1 / 1440)
+            move("consolidation", rnd=rnd)
+            matrix = np.vstack([matrix, scores])
+            recs.append(recs[0])
+            passes.append(w.fast.consolidate(matrix, automated, recs))
+        final = passes[-1]
+        for p, data_ in enumerate(passes, start=1):
+            rows["consolidation"].append({
+                "id": w.ids.take(Consolidation), "case_id": kid, "round": rnd, "pass_no": p, "data": data_,
+                "overall": data_["overall"], "agreement": data_["agreement"],
+                "recommended_outcome": data_["recommended_outcome"], "disagreement": bool(data_["disagreement"]),
+                "created_at": clock})
+        step(1 / 1440)
+        move("approval", {"overall": final["overall"], "agreement": final["agreement"],
+                          "recommended": final["recommended_outcome"], "pass": len(passes)}, rnd=rnd)
+        out.rounds += 1
+        out.reviews += matrix.shape[0]
+        out.criterion_scores += int(matrix.size)
+        if stop_state == "approval":
+            break
+        decided_at = step(_lognormal(rng, 6, 0.6))
+        outcome, conditions = w.decide(final["recommended_outcome"], final_round=rnd >= 2)
+        approver = int(rng.choice(w.staff["approver"]))
+        d_id = w.ids.take(Decision)
+        rows["decision"].append({
+            "id": d_id, "case_id": kid, "round": rnd, "outcome": outcome,
+            "rationale": f"Decided on the consolidated review ({final['overall']:.2f}).",
+            "conditions": conditions, "decided_by_id": approver, "decided_at": decided_at,
+            "valid_until": decided_at + timedelta(days=1095) if outcome in ("approved", "approved_with_conditions") else None})
+        move("reporting", {"decision_id": d_id, "outcome": outcome, "conditions": conditions},
+             actor=f"approver-{approver}", rnd=rnd)
+        step(3 / 1440)
+        if outcome == "revision_requested":
+            continue
+        move("closed", {"outcome": outcome, "decision_id": d_id}, rnd=rnd)
+        break
+    closed = state == "closed"
+    rows["qa_case"].append({
+        "id": kid, "credential_id": cid, "credential_version_id": cv_current, "rubric_snapshot_id": snap_id,
+        "institution_id": inst.id, "state": state, "round": max(rnd, 1), "outcome": outcome if closed else None,
+        "screening_problems": screening_problems, "previous_case_id": None, "opened_by_id": None,
+        "opened_at": t0, "state_since": clock, "due_at": due_at, "closed_at": clock if closed else None,
+        "extra_reviewers_requested": extra, "version": 1})
+    rows["events"].extend(events)
+    out.first_at = min(out.first_at or t0, t0)
+    out.last_at = max(out.last_at or clock, clock)
+
+
+def _assignment(a_id, case_id, rnd, reviewer, status, officer, invited, responded, due, decline, reminders=0) -> dict:
+    return {"id": a_id, "case_id": case_id, "round": rnd, "reviewer_id": reviewer, "status": status, "reason": "",
+            "assigned_by": officer, "invited_at": invited, "responded_at": responded,
+            "respond_by": invited + timedelta(days=7), "due_at": due, "decline_reason": decline,
+            "reminders_sent": reminders, "version": 1}
+
+
+def _review(w: _Alliance, a_id, case_id, rnd, reviewer, scores, rec, submitted, rubric_hash) -> dict:
+    return {"id": w.ids.take(Review), "assignment_id": a_id, "case_id": case_id, "round": rnd,
+            "reviewer_id": reviewer, "scores": {c: int(s) for c, s in zip(w.fast.reviewer_ids, scores, strict=True)},
+            "comments": {}, "recommendation": rec, "overall_comment": "Reviewed against the rubric.",
+            "status": "submitted", "rubric_hash": rubric_hash, "updated_at": submitted, "submitted_at": submitted,
+            "version": 1}
