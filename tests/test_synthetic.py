@@ -10,6 +10,7 @@ from contextlib import contextmanager, nullcontext
 
 import pytest
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from qa_engine.domain.credential import element_report, parse_credential
 from qa_engine.domain.roles import Role
@@ -241,3 +242,36 @@ def test_plans_give_the_demo_its_spread_of_outcomes(session):
     assert extra.extra_reviewers_requested == 1
     assert len(case_repo.reviews_of(session, dis, 1, submitted_only=True)) == 3
     assert all(case_repo.get_case(session, x).extra_reviewers_requested == 0 for x in (a, c, rv, rej))
+
+
+# ----------------------------------------------------------------------------- the command line
+
+
+def test_dev_generate_command(fresh_env):
+    from qa_engine.cli.main import app
+
+    runner = CliRunner()
+    args = ["dev", "generate", "--credentials", "3", "--reviewers-per-institution", "1", "--seed", "4"]
+    first = runner.invoke(app, [*args, "--history", "12"])
+    assert first.exit_code == 0, first.output
+    assert "3 created" in first.output and "12 decided" in first.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "3 unchanged" in again.output and "(0 new)" in again.output
+    bad = runner.invoke(app, [*args, "--decline-rate", "2"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_dev_generate_simulates_a_call(fresh_env):
+    from qa_engine.cli.main import app
+
+    result = CliRunner().invoke(app, ["dev", "generate", "--credentials", "2", "--reviewers-per-institution", "1",
+                                      "--simulate", "--late-rate", "0"])
+    assert result.exit_code == 0, result.output
+    assert "2 simulated" in result.output
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as s:
+        cases = case_repo.list_cases(s)
+        assert len(cases) == 2 and all(c.state == "closed" for c in cases)
+        assert all(r.status == "generated" for c in cases for r in case_repo.reports_of(s, c.id))
