@@ -6,7 +6,8 @@ against the same service calls in a plain Python loop, in the same run on identi
 Stages timed: screening, auto-assignment (with invitations delivered), consolidation, reporting
 (signed PDF + workbook; on the first --report-cases cases only: rendering dominates and costs
 the same on both sides). The human steps between them (self-assessments, reviews, decisions) are
-simulated through the services and not timed.
+the synthetic alliance's simulated people (`qa_engine.synthetic`) acting through the services, not
+timed.
 """
 
 from __future__ import annotations
@@ -33,76 +34,45 @@ def _use(data_dir: Path, wf: Path) -> None:
     reset_engines()
 
 
+# The simulated people act the same way on both databases (same seed) and never decline, come
+# late or disagree: every case reaches each automated stage, so both sides do identical work.
+STEADY = {"decline_rate": 0.0, "late_rate": 0.0, "disagreement_rate": 0.0}
+
+
 def _setup(n: int, seed: int) -> dict:
     from qa_engine.cli.main import initialise_all
-    from qa_engine.domain.roles import Role
-    from qa_engine.services.users import add_user
     from qa_engine.store.db import session_scope
-    from tests.helpers import credential, people
+    from qa_engine.synthetic import Rates, SyntheticAlliance
 
     initialise_all()
-    insts = ["CUNI", "UHEI", "UPA", "SU", "UCPH", "UNIMI", "UW", "UNIGE"]
+    alliance = SyntheticAlliance(seed=seed)
     with session_scope() as s:
-        p = people(s)
-        for i in range(max(40, n // 4)):
-            add_user(session=s, username=f"bench{i}", full_name=f"Bench Reviewer {i}", email=f"b{i}@example.eu",
-                     roles=[Role.REVIEWER], institution_code=insts[i % 8], languages=["en"], max_open_reviews=12,
-                     expertise_fields=[["0521", "0613", "0542", "0731", "0388", "0912", "0421", "0532"][(i * 7 + seed) % 8]])
-    from qa_engine.services import cases as case_service
-
-    ids = []
+        # enough reviewers and load for every case at once: 2 per case, 12 open reviews each
+        staff = alliance.staff(s, reviewers_per_institution=max(5, n // 32), max_open_reviews=12)
     with session_scope() as s:
-        for i in range(n):
-            cid = credential(s, i % 10, reference=f"B-{i:05d}")
-            ids.append(case_service.open_case(session=s, actor=p["officer"], credential_id=cid).id)
-    return {"people": p, "ids": ids}
+        ids = alliance.open_cases(s, alliance.credentials(s, n), staff=staff)
+    return {"behaviour": alliance.behaviour(staff, rates=Rates(**STEADY)), "ids": ids}
 
 
-def _self_assess(p, ids):
-    from qa_engine.services import cases as case_service
-    from qa_engine.services import self_assessments
-    from qa_engine.store import case_repo
-    from qa_engine.store.db import session_scope
-    from tests.helpers import full_self_assessment
-
-    with session_scope() as s:
-        for cid in ids:
-            case = case_repo.get_case(s, cid)
-            prov = next(v for k, v in p.items() if k.startswith("prov.") and v.institution_id == case.institution_id)
-            self_assessments.save_self_assessment(session=s, actor=prov, case_id=cid, submit=True,
-                                                  entries=full_self_assessment(case_service.rubric_of(s, case)))
-
-
-def _review(ids):
-    from qa_engine.services import assignments, reviews
-    from qa_engine.services import cases as case_service
-    from qa_engine.store import case_repo
-    from qa_engine.store import repositories as repo
-    from qa_engine.store.db import session_scope
-    from qa_engine.store.models import User
-    from tests.helpers import full_review
-
-    with session_scope() as s:
-        for k, cid in enumerate(ids):
-            case = case_repo.get_case(s, cid)
-            rubric = case_service.rubric_of(s, case)
-            for j, a in enumerate(case_repo.assignments_of(s, cid, statuses=("invited",))):
-                who = repo.actor_for(s, s.get(User, a.reviewer_id))
-                assignments.respond(session=s, actor=who, assignment_id=a.id, accept=True)
-                reviews.save_review(session=s, actor=who, assignment_id=a.id, entries=full_review(rubric, 2 + (k + j) % 3),
-                                    recommendation="approved", submit=True)
-
-
-def _decide(p, ids):
-    from qa_engine.services import decisions
-    from qa_engine.store import case_repo
+def _self_assess(behaviour, ids):
     from qa_engine.store.db import session_scope
 
     with session_scope() as s:
-        for cid in ids:
-            if case_repo.get_case(s, cid).state == "approval":
-                decisions.decide(session=s, actor=p["approver"], case_id=cid, outcome="approved",
-                                 rationale="Meets the standards of the alliance.")
+        behaviour.self_assess(s, ids)
+
+
+def _review(behaviour, ids):
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as s:
+        behaviour.review_wave(s, ids)
+
+
+def _decide(behaviour, ids):
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as s:
+        behaviour.decide(s, ids)
 
 
 def _plain(ids):
@@ -158,7 +128,7 @@ def main() -> None:
         stages = [
             ("screening", None),
             ("auto-assignment + invitations", _self_assess),
-            ("consolidation", lambda p, ids: _review(ids)),
+            ("consolidation", _review),
             ("reporting (signed PDF + workbook)", _decide),
         ]
         for stage, before in stages:
@@ -168,7 +138,7 @@ def main() -> None:
                 if stage.startswith("reporting"):
                     ids = ids[: args.report_cases]
                 if before is not None:
-                    before(ctx[name]["people"], ids)
+                    before(ctx[name]["behaviour"], ids)
                 t = time.perf_counter()
                 run(ids)
                 timings[name][stage] = time.perf_counter() - t
