@@ -34,7 +34,7 @@ import numpy as np
 from sqlmodel import Session
 
 from qa_engine.domain.outcomes import Outcome
-from qa_engine.domain.roles import Actor
+from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.services import assignments, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
@@ -175,6 +175,16 @@ class Behaviour:
 
     def _actor(self, session: Session, user_id: int) -> Actor:
         return self.staff.actor(user_id) or repo.actor_for(session, session.get(User, user_id))
+
+    def _provider(self, session: Session, institution_id: int) -> Actor:
+        try:
+            return self.staff.provider_for(institution_id)
+        except LookupError:  # an institution outside these staff: any provider account of it
+            user = next((u for u in repo.users_with_role(session, Role.PROVIDER) if u.institution_id == institution_id),
+                        None)
+            if user is None:
+                raise
+            return repo.actor_for(session, user)
 
     # ------------------------------------------------------------------ the hidden truth
 
@@ -324,7 +334,7 @@ class Behaviour:
         done = 0
         for view in self._views(session, case_ids, ("self_assessment",)):
             entries, summary = self.self_assessment(view)
-            self_assessments.save_self_assessment(session=session, actor=self.staff.provider_for(view.case.institution_id),
+            self_assessments.save_self_assessment(session=session, actor=self._provider(session, view.case.institution_id),
                                                   case_id=view.case.id, entries=entries, summary=summary, submit=True)
             done += 1
         return done
