@@ -14,6 +14,7 @@ FULL = [
     ["bench.reports", "--reports", "20"],
     ["bench.imports", "--rows", "20000"],
     ["bench.web", "--clients", "32", "--seconds", "20"],
+    ["bench.sign_in", "--tries", "15"],
     ["bench.aggregates"],
 ]
 QUICK = [
@@ -21,6 +22,7 @@ QUICK = [
     ["bench.reports", "--reports", "5"],
     ["bench.imports", "--rows", "2000"],
     ["bench.web", "--clients", "8", "--seconds", "5"],
+    ["bench.sign_in", "--tries", "5"],
 ]
 
 

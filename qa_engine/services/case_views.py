@@ -15,7 +15,12 @@ from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
-from qa_engine.services.cases import credential_version_of, list_cases_for, rubric_of
+from qa_engine.services.cases import (
+    credential_version_of,
+    list_cases_for,
+    rubric_and_hash_of,
+    rubric_of,
+)
 from qa_engine.services.reviews import VisibleReview, reviewer_labels, visible_reviews
 from qa_engine.store import audit_repo, case_repo, web_repo
 from qa_engine.store import repositories as repo
@@ -261,9 +266,9 @@ def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview
     if asg is None or actor.user_id is None or asg.reviewer_id != actor.user_id or asg.status not in case_repo.LIVE_ASSIGNMENT:
         raise NotFound(f"assignment {assignment_id} not found")
     case = case_repo.get_case(session, asg.case_id)
-    snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
-    return MyReview(asg, case, rubric_of(session, case), snap.content_hash,
-                    case_repo.review_for_assignment(session, asg.id), credential_version_of(session, case))
+    rubric, rubric_hash = rubric_and_hash_of(session, case)
+    return MyReview(asg, case, rubric, rubric_hash, case_repo.review_for_assignment(session, asg.id),
+                    credential_version_of(session, case))
 
 
 def check_review_version(mine: MyReview, expected: int | None) -> None:

@@ -18,7 +18,7 @@ from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.context import now, transition, workflow_settings
 from qa_engine.store import audit_repo, case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, Credential, CredentialVersion, RubricSnapshot
+from qa_engine.store.models import Case, Credential, CredentialVersion
 
 DEFAULT_RUBRIC = "4eu-mici"
 
@@ -54,9 +54,11 @@ def open_case(*, session: Session, actor: Actor, credential_id: int, rubric_id: 
 
 
 def rubric_of(session: Session, case: Case) -> Rubric:
-    snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
-    assert snap is not None
-    return rubric_service.from_snapshot(snap)
+    return rubric_service.rubric_of_snapshot(session, case.rubric_snapshot_id)[0]
+
+
+def rubric_and_hash_of(session: Session, case: Case) -> tuple[Rubric, str]:
+    return rubric_service.rubric_of_snapshot(session, case.rubric_snapshot_id)
 
 
 def credential_version_of(session: Session, case: Case) -> CredentialVersion:

@@ -13,10 +13,10 @@ from qa_engine.domain.entries import check_recommendation, clean_entries
 from qa_engine.domain.errors import Conflict, NotFound, StaleUpdate
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import access, audit
-from qa_engine.services.cases import rubric_of
+from qa_engine.services.cases import rubric_and_hash_of
 from qa_engine.services.context import now
 from qa_engine.store import case_repo
-from qa_engine.store.models import Case, Review, RubricSnapshot, User
+from qa_engine.store.models import Case, Review, User
 
 
 def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: dict[str, Any],
@@ -33,15 +33,14 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
         raise Conflict(f"the invitation is {asg.status}; accept it before reviewing" if asg.status == "invited"
                        else f"this assignment is {asg.status}")
     require_state(case.state, CaseState.PEER_REVIEW, action="review")
-    rubric = rubric_of(session, case)
+    rubric, rubric_hash = rubric_and_hash_of(session, case)
     clean = clean_entries(rubric, entries, text_key="comment", require_complete=submit, require_text=submit,
                           allow_evidence=False)
     rec = check_recommendation(recommendation, required=submit)
     review = case_repo.review_for_assignment(session, asg.id)
     if review is None:
-        snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
         review = Review(assignment_id=asg.id, case_id=case.id, round=asg.round, reviewer_id=asg.reviewer_id,
-                        rubric_hash=snap.content_hash)
+                        rubric_hash=rubric_hash)
     elif expected_version is not None and review.version != expected_version:
         raise StaleUpdate(f"the review changed since you loaded it (version {review.version}, yours {expected_version}); reload it")
     review.scores = {cid: e["score"] for cid, e in clean.items() if e["score"] is not None}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
+from threading import Lock
 
 from sqlmodel import Session
 
@@ -52,5 +54,35 @@ def snapshot(*, session: Session, rubric: Rubric, actor: Actor = SYSTEM) -> Rubr
     return snap
 
 
+# Snapshots never change (a changed version is refused above), so a composed rubric is kept by its
+# content hash: a page view or a review save then reads one short column instead of the whole rubric.
+_BY_HASH: OrderedDict[str, Rubric] = OrderedDict()
+_BY_HASH_LOCK = Lock()
+_BY_HASH_SIZE = 64
+
+
+def _remember(content_hash: str, rubric: Rubric) -> Rubric:
+    with _BY_HASH_LOCK:
+        _BY_HASH[content_hash] = rubric
+        _BY_HASH.move_to_end(content_hash)
+        while len(_BY_HASH) > _BY_HASH_SIZE:
+            _BY_HASH.popitem(last=False)
+    return rubric
+
+
 def from_snapshot(snap: RubricSnapshot) -> Rubric:
-    return Rubric.model_validate(snap.content)
+    cached = _BY_HASH.get(snap.content_hash)
+    return cached if cached is not None else _remember(snap.content_hash, Rubric.model_validate(snap.content))
+
+
+def rubric_of_snapshot(session: Session, snapshot_id: int) -> tuple[Rubric, str]:
+    """The rubric frozen in a snapshot and its content hash (from memory when it was read before)."""
+    content_hash = repo.rubric_snapshot_hash(session, snapshot_id)
+    if content_hash is None:
+        raise NotFound(f"rubric snapshot {snapshot_id} not found")
+    cached = _BY_HASH.get(content_hash)
+    if cached is not None:
+        return cached, content_hash
+    snap = repo.get_rubric_snapshot_by_pk(session, snapshot_id)
+    assert snap is not None
+    return from_snapshot(snap), content_hash

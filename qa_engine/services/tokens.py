@@ -56,10 +56,11 @@ class TokenActor:
     actor: Actor
     scope: str
     token_id: int
+    touch: bool = False  # last used more than TOUCH_EVERY ago: see `record_token_use`
 
 
 def resolve_token(*, session: Session, token: str) -> TokenActor | None:
-    """The actor behind a bearer token, or None (unknown, expired, or the user is disabled)."""
+    """The actor behind a bearer token, or None (unknown, expired, or the user is disabled); reads only."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
     row = web_repo.get_api_token(session, digest(token))
@@ -71,7 +72,14 @@ def resolve_token(*, session: Session, token: str) -> TokenActor | None:
     user = repo.get_user(session, row.user_id)
     if user is None or not user.active:
         return None
-    if row.last_used_at is None or t - row.last_used_at >= TOUCH_EVERY:
-        row.last_used_at = t
+    touch = row.last_used_at is None or t - row.last_used_at >= TOUCH_EVERY
+    return TokenActor(repo.actor_for(session, user), row.scope, row.id, touch)
+
+
+def record_token_use(*, session: Session, token_id: int) -> None:
+    """Record that a token was used now (shown to its owner and the admin)."""
+    row = session.get(ApiToken, token_id)
+    if row is not None:
+        row.last_used_at = now() if row.last_used_at is None else max(row.last_used_at, now())
         session.add(row)
-    return TokenActor(repo.actor_for(session, user), row.scope, row.id)
+        session.flush()

@@ -118,25 +118,48 @@ class LiveSession:
     actor: Actor
 
 
-def resolve_session(*, session: Session, session_id: str) -> LiveSession | None:
-    """The live session for this cookie value, or None (unknown, signed out, expired, idle, epoch moved on)."""
+@dataclass(frozen=True)
+class SessionLookup:
+    """What a cookie names: the live session or nothing, and what using it should write."""
+
+    live: LiveSession | None
+    token_hash: str = ""
+    dead: bool = False  # the row is expired, idle, signed out by an epoch change: delete it
+    touch: bool = False  # last seen more than TOUCH_EVERY ago: record this visit
+
+    @property
+    def writes(self) -> bool:
+        return self.dead or self.touch
+
+
+def look_up_session(*, session: Session, session_id: str) -> SessionLookup:
+    """The session for this cookie value, reading only (see `record_session_use` for the writes)."""
     if not session_id or len(session_id) > 200:
-        return None
-    row = web_repo.get_web_session(session, digest(session_id))
-    if row is None:
-        return None
-    user = repo.get_user(session, row.user_id)
+        return SessionLookup(None)
+    token_hash = digest(session_id)
+    found = web_repo.get_web_session_with_user(session, token_hash)
+    if found is None:
+        return SessionLookup(None)
+    row, user = found
     t = now()
-    dead = (user is None or not user.active or user.session_epoch != row.session_epoch
-            or row.expires_at <= t or row.last_seen_at + SESSION_IDLE <= t)
-    if dead:
+    if (user is None or not user.active or user.session_epoch != row.session_epoch
+            or row.expires_at <= t or row.last_seen_at + SESSION_IDLE <= t):
+        return SessionLookup(None, token_hash, dead=True)
+    return SessionLookup(LiveSession(row, user, repo.actor_for(session, user)), token_hash,
+                         touch=t - row.last_seen_at >= TOUCH_EVERY)
+
+
+def record_session_use(*, session: Session, lookup: SessionLookup) -> None:
+    """Delete the dead session a cookie named, or record that a live one was used now."""
+    row = web_repo.get_web_session(session, lookup.token_hash) if lookup.writes else None
+    if row is None:
+        return
+    if lookup.dead:
         session.delete(row)
-        session.flush()
-        return None
-    if t - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = t
+    else:
+        row.last_seen_at = max(row.last_seen_at, now())
         session.add(row)
-    return LiveSession(row, user, repo.actor_for(session, user))
+    session.flush()
 
 
 def sign_out(*, session: Session, session_id: str) -> bool:
@@ -156,12 +179,13 @@ def set_flash(row: WebSession, message: str) -> None:
     row.flash = message[:500]
 
 
-def pop_flash(session: Session, row: WebSession) -> str:
-    message = row.flash
-    if message:
+def clear_flash(*, session: Session, token_hash: str) -> None:
+    """Forget the session's flash message once it has been shown."""
+    row = web_repo.get_web_session(session, token_hash)
+    if row is not None and row.flash:
         row.flash = ""
         session.add(row)
-    return message
+        session.flush()
 
 
 def expires_in(row: WebSession, at: datetime | None = None) -> int:

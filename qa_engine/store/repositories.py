@@ -128,5 +128,10 @@ def get_rubric_snapshot_by_pk(session: Session, snapshot_id: int) -> RubricSnaps
     return session.get(RubricSnapshot, snapshot_id)
 
 
+def rubric_snapshot_hash(session: Session, snapshot_id: int) -> str | None:
+    """The content hash of a snapshot, without loading its content."""
+    return session.execute(select(RubricSnapshot.content_hash).where(RubricSnapshot.id == snapshot_id)).scalar_one_or_none()
+
+
 def list_rubric_snapshots(session: Session) -> list[RubricSnapshot]:
     return list(session.execute(select(RubricSnapshot).order_by(RubricSnapshot.rubric_id, RubricSnapshot.id)).scalars())

@@ -8,13 +8,28 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from qa_engine.store.models import ApiToken, Assignment, Case, Institution, LoginAttempt, WebSession
+from qa_engine.store.models import (
+    ApiToken,
+    Assignment,
+    Case,
+    Institution,
+    LoginAttempt,
+    User,
+    WebSession,
+)
 
 # --------------------------------------------------------------------------- sessions
 
 
 def get_web_session(session: Session, token_hash: str) -> WebSession | None:
     return session.execute(select(WebSession).where(WebSession.token_hash == token_hash)).scalar_one_or_none()
+
+
+def get_web_session_with_user(session: Session, token_hash: str) -> tuple[WebSession, User | None] | None:
+    """The session row and its user in one query (every signed-in request asks)."""
+    row = session.execute(select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
+                          .where(WebSession.token_hash == token_hash)).one_or_none()
+    return (row[0], row[1]) if row is not None else None
 
 
 def delete_web_session(session: Session, token_hash: str) -> int:

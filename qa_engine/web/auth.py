@@ -19,7 +19,7 @@ from qa_engine.domain.errors import Forbidden, Unauthenticated, ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import tokens, web_sessions
 from qa_engine.store.models import User
-from qa_engine.web.db import DB
+from qa_engine.web.db import DB, write_aside
 
 SESSION_COOKIE = "qa_session"
 SIGN_IN_COOKIE = "qa_sign_in"
@@ -106,13 +106,18 @@ def resolve_principal(request: Request, db: DB) -> Principal:
             raise Unauthenticated("the token is unknown or expired, or its user is disabled")
         if request.method in UNSAFE and found.scope != "write":
             raise Forbidden("this token is read-only: it cannot change anything")
+        if found.touch:
+            write_aside(db, lambda s: tokens.record_token_use(session=s, token_id=found.token_id))
         user = db.get(User, found.actor.user_id)
         principal = Principal(found.actor, user, "token", found.scope, display_name=user.full_name)
     else:
         principal = ANONYMOUS
         sid = request.cookies.get(SESSION_COOKIE)
         if sid:
-            live = web_sessions.resolve_session(session=db, session_id=sid)
+            lookup = web_sessions.look_up_session(session=db, session_id=sid)
+            if lookup.writes:
+                write_aside(db, lambda s: web_sessions.record_session_use(session=s, lookup=lookup))
+            live = lookup.live
             if live is not None:
                 principal = Principal(live.actor, live.user, "session", "write", live.row.csrf_token, live,
                                       display_name=live.user.full_name)

@@ -50,16 +50,16 @@ def error_response(request: Request, status: int, code: str, message: str, detai
 
 def _identify(request: Request) -> None:
     """For an error met before any dependency ran (an unknown address): who is signed in, for the menu."""
-    from qa_engine.services.web_sessions import resolve_session
-    from qa_engine.store.db import session_scope
+    from qa_engine.services.web_sessions import look_up_session
+    from qa_engine.store.db import read_only_session
     from qa_engine.web.auth import SESSION_COOKIE, Principal
 
     sid = request.cookies.get(SESSION_COOKIE)
     if not sid:
         return
     try:
-        with session_scope() as db:
-            live = resolve_session(session=db, session_id=sid)
+        with read_only_session() as db:
+            live = look_up_session(session=db, session_id=sid).live
             if live is not None:
                 request.state.principal = Principal(live.actor, None, "session", "write", live.row.csrf_token,
                                                     None, display_name=live.user.full_name)

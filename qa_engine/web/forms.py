@@ -6,33 +6,76 @@ and ``comment.<criterion>`` (review). A form sends text; a score must be one of 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from threading import Lock
 from typing import Any
+
+from markupsafe import Markup
 
 from qa_engine.domain.entries import EntriesInvalid
 from qa_engine.domain.errors import QAError
 from qa_engine.domain.rubric import ResolvedCriterion, Rubric
 
 
-@dataclass
-class CriterionView:
-    """One criterion as a form shows it: texts, the scale, and what is entered."""
+@dataclass(frozen=True)
+class CriterionFrame:
+    """What the rubric says of one criterion: the same on every form of every case that uses it.
+
+    Its HTML is rendered once per rubric version (`frames_of`): the heading with tags, guidance and
+    evidence asked for, and the answer part (the levels as radio buttons) once per answer that is
+    chosen in it; a form adds only the texts that were entered."""
 
     id: str
     title: str
     guidance: str
     kind: str
-    evidence_asked: list[str]
-    maps_to: list[str]
-    levels: list[tuple[int, str, str]]  # value, label, descriptor
+    evidence_asked: tuple[str, ...]
+    maps_to: tuple[str, ...]
+    levels: tuple[tuple[int, str, str], ...]  # value, label, descriptor
     gate_min: int | None
     weight: float
+    head_html: Markup = Markup("")
+    _choices: dict[tuple[str, bool, bool], Markup] = field(default_factory=dict, compare=False, repr=False)
+
+    def choices_html(self, chosen: str, editable: bool, has_error: bool) -> Markup:
+        """The answer part with `chosen` checked (a handful of variants per criterion, each rendered once)."""
+        key = (chosen, editable, has_error)
+        html = self._choices.get(key)
+        if html is None:
+            html = Markup(_macros().answer_choices(self, chosen, editable, has_error))
+            if chosen in self._answers:  # never one per value someone typed: the cache stays small
+                self._choices[key] = html
+        return html
+
+    @property
+    def _answers(self) -> set[str]:
+        return {"", "yes", "no", *(str(value) for value, _, _ in self.levels)}
+
+
+@dataclass
+class CriterionView:
+    """One criterion as a form shows it: the rubric's frame, and what is entered."""
+
+    frame: CriterionFrame
     score: Any = None
     text: str = ""
     evidence: str = ""
     error: str = ""
     context: dict[str, Any] = field(default_factory=dict)  # e.g. the self-assessment shown to reviewers
+
+    @property
+    def id(self) -> str:
+        return self.frame.id
+
+    @property
+    def title(self) -> str:
+        return self.frame.title
+
+    @property
+    def kind(self) -> str:
+        return self.frame.kind
 
     @property
     def scored(self) -> bool:
@@ -46,26 +89,59 @@ class CriterionView:
             return "yes" if self.score in (True, 1, "yes") else "no"
         return str(self.score)
 
+    def choices_html(self, editable: bool) -> Markup:
+        return self.frame.choices_html(self.score_text, editable, bool(self.error))
+
+
+# Rubrics come from a cache keyed by content hash (services.rubrics), so the same object serves every
+# form of a rubric version; the entry holds the rubric itself, so its id cannot be reused meanwhile.
+_FRAMES: OrderedDict[int, tuple[Rubric, list[CriterionFrame]]] = OrderedDict()
+_FRAMES_LOCK = Lock()
+_FRAMES_SIZE = 32
+
+
+def frames_of(rubric: Rubric) -> list[CriterionFrame]:
+    """The frames of the criteria a person fills in, with their HTML, rendered once per rubric."""
+    found = _FRAMES.get(id(rubric))
+    if found is not None and found[0] is rubric:
+        return found[1]
+    frames = [_frame(rubric, rc) for rc in rubric.reviewer_criteria]
+    with _FRAMES_LOCK:
+        _FRAMES[id(rubric)] = (rubric, frames)
+        _FRAMES.move_to_end(id(rubric))
+        while len(_FRAMES) > _FRAMES_SIZE:
+            _FRAMES.popitem(last=False)
+    return frames
+
+
+def _macros():
+    from qa_engine.web.templating import env
+
+    return env.get_template("rubric_form.html").module
+
+
+def _frame(rubric: Rubric, rc: ResolvedCriterion) -> CriterionFrame:
+    c = rc.criterion
+    scale = rubric.scale_of(c)
+    frame = CriterionFrame(id=rc.id, title=c.title, guidance=c.guidance, kind=c.kind,
+                           evidence_asked=tuple(c.evidence), maps_to=tuple(c.maps_to),
+                           levels=tuple((lv.value, lv.label, lv.descriptor) for lv in scale.levels) if scale else (),
+                           gate_min=c.gate.min_level if c.gate else None, weight=rc.effective_weight)
+    return replace(frame, head_html=Markup(_macros().criterion_head(frame)))
+
 
 def criterion_views(rubric: Rubric, values: Mapping[str, Mapping[str, Any]] | None = None, *, text_key: str,
                     errors: Mapping[str, str] | None = None) -> list[CriterionView]:
     values = values or {}
     errors = errors or {}
     out = []
-    for rc in rubric.reviewer_criteria:
-        out.append(_view(rubric, rc, values.get(rc.id) or {}, text_key, errors.get(rc.id, "")))
+    for frame in frames_of(rubric):
+        value = values.get(frame.id) or {}
+        evidence = value.get("evidence") or []
+        out.append(CriterionView(frame, score=value.get("score"), text=value.get(text_key) or "",
+                                 evidence="\n".join(evidence) if isinstance(evidence, list) else str(evidence),
+                                 error=errors.get(frame.id, "")))
     return out
-
-
-def _view(rubric: Rubric, rc: ResolvedCriterion, value: Mapping[str, Any], text_key: str, error: str) -> CriterionView:
-    c = rc.criterion
-    scale = rubric.scale_of(c)
-    levels = [(lv.value, lv.label, lv.descriptor) for lv in scale.levels] if scale else []
-    evidence = value.get("evidence") or []
-    return CriterionView(id=rc.id, title=c.title, guidance=c.guidance, kind=c.kind, evidence_asked=list(c.evidence),
-                         maps_to=list(c.maps_to), levels=levels, gate_min=c.gate.min_level if c.gate else None,
-                         weight=rc.effective_weight, score=value.get("score"), text=value.get(text_key) or "",
-                         evidence="\n".join(evidence) if isinstance(evidence, list) else str(evidence), error=error)
 
 
 def _parse_score(rubric: Rubric, rc: ResolvedCriterion, raw: str | None) -> tuple[Any, str]:

@@ -58,7 +58,13 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _count_errors(criteria: list) -> int:
+    """How many criteria of a form are marked (Jinja's selectattr chain cost a tenth of the review page)."""
+    return sum(1 for cv in criteria if cv.error)
+
+
 env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num)
+env.globals["count_errors"] = _count_errors
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 

@@ -9,13 +9,14 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from qa_engine.domain.errors import QAError, Unauthenticated
-from qa_engine.services.web_sessions import pop_flash, set_flash
+from qa_engine.services.web_sessions import clear_flash, set_flash
 from qa_engine.store.db import translate_db_error
 from qa_engine.web.api.schemas import MAX_ID
 from qa_engine.web.auth import Principal, csrf_checked
-from qa_engine.web.db import DB
+from qa_engine.web.db import DB, write_aside
 
 T = TypeVar("T")
 
@@ -24,20 +25,24 @@ AssignmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CredentialId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _with_flash(request: Request, db: DB, principal: Principal) -> Principal:
-    if request.method == "GET" and principal.live is not None:
-        request.state.flash = pop_flash(db, principal.live.row)
+# Async, so that a page view does not pay a worker-thread hop for what is almost always no work:
+# only the first view after an action has a flash message to clear (then in a worker thread).
+async def _with_flash(request: Request, db: Session, principal: Principal) -> Principal:
+    live = principal.live
+    if request.method == "GET" and live is not None and live.row.flash:
+        request.state.flash = live.row.flash
+        await run_in_threadpool(write_aside, db, lambda s: clear_flash(session=s, token_hash=live.row.token_hash))
     return principal
 
 
-def page_user(request: Request, db: DB, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+async def page_user(request: Request, db: DB, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
     if principal.actor is None:
         raise Unauthenticated("sign in to continue")
-    return _with_flash(request, db, principal)
+    return await _with_flash(request, db, principal)
 
 
-def page_visitor(request: Request, db: DB, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
-    return _with_flash(request, db, principal)
+async def page_visitor(request: Request, db: DB, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+    return await _with_flash(request, db, principal)
 
 
 PageUser = Annotated[Principal, Depends(page_user)]
