@@ -1,6 +1,10 @@
 """Faults: a worker killed with SIGKILL mid-batch, the database locked (SQLite), cut off or
 crash-restarted (PostgreSQL) mid-batch, an unwritable report folder. After a restart and a sweep
-every case is where it should be, with exactly one of each effect."""
+every case is where it should be, with exactly one of each effect.
+
+People, credentials and the human steps come from the synthetic alliance (`qa_engine.synthetic`):
+seeded staff of the eight institutions, generated credentials opened by their providers, and
+simulated providers, reviewers and approvers acting through the services."""
 
 from __future__ import annotations
 
@@ -18,55 +22,51 @@ import pytest
 from sqlalchemy import text
 
 from qa_engine.config import reset_settings
-from qa_engine.services import cases as case_service
-from qa_engine.services import self_assessments
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
+from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
 from tests.conftest import write_workflow_settings
-from tests.helpers import credential, full_self_assessment, people
 from tests.pg_private import private_pg_fixture  # noqa: F401 - the fixture `private_pg`
 from workflows.flows import advance_cases, sweep_flow
 
 pytestmark = pytest.mark.prefect
 ROOT = Path(__file__).resolve().parent.parent
+SEED = 7
+# Nobody declines, is late or disagrees: every case gets exactly its two reviewers and one
+# invitation each, which is what `_assert_exactly_once` checks after the fault.
+QUIET = Rates(decline_rate=0, late_rate=0, disagreement_rate=0)
+
+
+def _alliance() -> SyntheticAlliance:
+    return SyntheticAlliance(seed=SEED)
+
+
+def _staff(reviewers_per_institution: int) -> Staff:
+    """The alliance's staff, with reviewers enough (six open reviews each) to staff many cases at once."""
+    with session_scope() as s:
+        return _alliance().staff(s, reviewers_per_institution=reviewers_per_institution, max_open_reviews=6)
 
 
 @pytest.fixture
-def fault_env(engine_env, tmp_path, monkeypatch, prefect_harness):
+def fault_env(engine_env, tmp_path, monkeypatch, prefect_harness) -> Staff:
     wf = write_workflow_settings(tmp_path / "wf.yaml", auto_assign=True, reviewers_per_case=2)
     monkeypatch.setenv("QA_WORKFLOW_SETTINGS", str(wf))
     reset_settings()
     from qa_engine.cli.main import initialise_all
 
     initialise_all()
+    return _staff(reviewers_per_institution=4)
+
+
+def _cases_waiting_for_assignment(staff: Staff, n: int) -> list[int]:
+    """n cases, opened by their providers on generated credentials, screened by the flow, whose
+    self-assessment is submitted: the next automated step invites reviewers."""
+    alliance = _alliance()
     with session_scope() as s:
-        p = people(s)
-        # more reviewers so that many cases can be staffed at once
-        from qa_engine.domain.roles import Role
-        from qa_engine.services.users import add_user
-
-        for i in range(24):
-            inst = ["CUNI", "UW", "UCPH", "UNIMI", "UHEI", "UNIGE", "SU", "UPA"][i % 8]
-            add_user(session=s, username=f"extra{i}", full_name=f"Extra Reviewer {i}", email=f"x{i}@example.eu",
-                     roles=[Role.REVIEWER], institution_code=inst, languages=["en"], max_open_reviews=6)
-    return p
-
-
-def _cases_waiting_for_assignment(p, n: int) -> list[int]:
-    """n cases whose self-assessment is submitted: the next automated step invites reviewers."""
-    ids = []
-    with session_scope() as s:
-        for i in range(n):
-            cid = credential(s, i % 10, reference=f"FAULT-{i:03d}")
-            case = case_service.open_case(session=s, actor=p["officer"], credential_id=cid)
-            ids.append(case.id)
+        ids = alliance.open_cases(s, alliance.credentials(s, n), staff=staff)
     asyncio.run(advance_cases(ids))  # screening
     with session_scope() as s:
-        for cid in ids:
-            case = case_repo.get_case(s, cid)
-            prov = next(v for k, v in p.items() if k.startswith("prov.") and v.institution_id == case.institution_id)
-            self_assessments.save_self_assessment(session=s, actor=prov, case_id=cid, submit=True,
-                                                  entries=full_self_assessment(case_service.rubric_of(s, case)))
+        assert alliance.behaviour(staff, rates=QUIET).self_assess(s, ids) == n
     return ids
 
 
@@ -88,8 +88,7 @@ def _assert_exactly_once(ids: list[int], outbox: Path) -> None:
 
 
 def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
-    p = fault_env
-    ids = _cases_waiting_for_assignment(p, 60)
+    ids = _cases_waiting_for_assignment(fault_env, 60)
     # each step takes ≥ 60 ms in the worker, so the batch lasts seconds and the kill lands inside it
     env = {**os.environ, "QA_DATA_DIR": str(engine_env), "QA_FAULT_STEP_DELAY_MS": "60"}
     rng = random.Random(7)
@@ -115,8 +114,7 @@ def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
 
 
 def test_sqlite_locked_mid_batch_waits_then_completes(fault_env, engine_env):
-    p = fault_env
-    ids = _cases_waiting_for_assignment(p, 6)
+    ids = _cases_waiting_for_assignment(fault_env, 6)
     import sqlite3
 
     db = engine_env / "qa-engine.db"
@@ -137,22 +135,25 @@ def test_sqlite_locked_mid_batch_waits_then_completes(fault_env, engine_env):
 
 
 def test_unwritable_report_folder_keeps_the_case_in_reporting(fault_env, engine_env):
-    from qa_engine.services import assignments, decisions, reviews
-    from tests.helpers import full_review
-
-    p = fault_env
-    ids = _cases_waiting_for_assignment(p, 1)
-    asyncio.run(advance_cases(ids))
+    ids = _cases_waiting_for_assignment(fault_env, 1)
     cid = ids[0]
+    # the reviewers disagree, the engine calls in a third, the board approves (with or without
+    # conditions): a realistic case on its way to its reports
+    behaviour = _alliance().behaviour(fault_env, rates=Rates(decline_rate=0, late_rate=0),
+                                      plans={cid: "disagreement"})
+    asyncio.run(advance_cases(ids))  # two reviewers invited
+    for _ in range(3):
+        with session_scope() as s:
+            behaviour.review_wave(s, ids)
+        asyncio.run(advance_cases(ids))  # consolidation: a third reviewer, then approval
+        with session_scope() as s:
+            if case_repo.get_case(s, cid).state == "approval":
+                break
     with session_scope() as s:
-        rubric = case_service.rubric_of(s, case_repo.get_case(s, cid))
-        for a in case_repo.assignments_of(s, cid):
-            who = _actor_by_id(s, a.reviewer_id)
-            assignments.respond(session=s, actor=who, assignment_id=a.id, accept=True)
-            reviews.save_review(session=s, actor=who, assignment_id=a.id, entries=full_review(rubric), recommendation="approved", submit=True)
-    asyncio.run(advance_cases(ids))
-    with session_scope() as s:
-        decisions.decide(session=s, actor=p["approver"], case_id=cid, outcome="approved", rationale="Meets the standards.")
+        case = case_repo.get_case(s, cid)
+        assert case.state == "approval" and case.extra_reviewers_requested == 1, (case.state, case.extra_reviewers_requested)
+        assert len(case_repo.reviews_of(s, cid, 1, submitted_only=True)) == 3
+        assert behaviour.decide(s, ids)[cid] in ("approved", "approved_with_conditions")
     reports = engine_env / "reports"
     reports.mkdir(exist_ok=True)
     blocker = reports / f"case-{cid:06d}"
@@ -179,15 +180,8 @@ def test_unwritable_report_folder_keeps_the_case_in_reporting(fault_env, engine_
         assert len(rows) == 2 and all(r.status == "generated" for r in rows)
 
 
-def _actor_by_id(session, user_id):
-    from qa_engine.store import repositories as repo
-    from qa_engine.store.models import User
-
-    return repo.actor_for(session, session.get(User, user_id))
-
-
-def _engine_on_postgres(url: str, tmp_path: Path, monkeypatch, reviewers: int) -> dict:
-    """Point the engine at a PostgreSQL database, initialise it; people plus extra reviewers."""
+def _engine_on_postgres(url: str, tmp_path: Path, monkeypatch, reviewers_per_institution: int) -> Staff:
+    """Point the engine at a PostgreSQL database, initialise it; the alliance's staff."""
     from qa_engine.store.db import reset_engines
 
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
@@ -198,16 +192,7 @@ def _engine_on_postgres(url: str, tmp_path: Path, monkeypatch, reviewers: int) -
     from qa_engine.cli.main import initialise_all
 
     initialise_all()
-    with session_scope() as s:
-        p = people(s)
-        from qa_engine.domain.roles import Role
-        from qa_engine.services.users import add_user
-
-        for i in range(reviewers):
-            inst = ["CUNI", "UW", "UCPH", "UNIMI", "UHEI", "UNIGE", "SU", "UPA"][i % 8]
-            add_user(session=s, username=f"pgx{i}", full_name=f"PG Reviewer {i}", email=f"pg{i}@example.eu",
-                     roles=[Role.REVIEWER], institution_code=inst, max_open_reviews=6)
-    return p
+    return _staff(reviewers_per_institution)
 
 
 @pytest.mark.postgres
@@ -229,8 +214,9 @@ def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypat
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        p = _engine_on_postgres(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, tmp_path, monkeypatch, reviewers=16)
-        ids = _cases_waiting_for_assignment(p, 12)
+        staff = _engine_on_postgres(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, tmp_path, monkeypatch,
+                                    reviewers_per_institution=2)
+        ids = _cases_waiting_for_assignment(staff, 12)
         stop = threading.Event()
 
         def cut():
@@ -304,8 +290,8 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
 
     n = 30
     try:
-        p = _engine_on_postgres(private_pg.url(), tmp_path, monkeypatch, reviewers=24)
-        ids = _cases_waiting_for_assignment(p, n)
+        staff = _engine_on_postgres(private_pg.url(), tmp_path, monkeypatch, reviewers_per_institution=3)
+        ids = _cases_waiting_for_assignment(staff, n)
         dbname = private_pg.url().rsplit("/", 1)[1]
         invalidated = []  # pooled connections the engine found dead: it saw the server go away
         event.listen(get_engine(), "invalidate", lambda *a: invalidated.append(time.monotonic()))
