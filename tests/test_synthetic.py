@@ -9,6 +9,7 @@ from collections import Counter
 from contextlib import contextmanager, nullcontext
 
 import pytest
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -275,3 +276,46 @@ def test_dev_generate_simulates_a_call(fresh_env):
         cases = case_repo.list_cases(s)
         assert len(cases) == 2 and all(c.state == "closed" for c in cases)
         assert all(r.status == "generated" for c in cases for r in case_repo.reports_of(s, c.id))
+
+
+
+def _institution_ids_from(session: Session, first: int) -> None:
+    """The alliance's institutions, created next in this transaction, take ids from `first` on
+    (PostgreSQL: the sequence is moved on, and a rollback never gives it back; SQLite: a placeholder
+    row just below, rolled back with the rest)."""
+    from qa_engine.store.models import Institution
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT setval(pg_get_serial_sequence('institution', 'id'), :v, false)"), {"v": first})
+    else:
+        session.add(Institution(id=first - 1, code="ZZ-PLACEHOLDER", name="Placeholder", country="EU"))
+        session.flush()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the engine's reviewer plan (qa_engine/domain/assignment.py, plan) adds a case's institution edges in "
+    "the iteration order of a set of institution ids, and the min-cost flow breaks ties between equally "
+    "good reviewers by edge order; iterating them sorted fixes it (then drop this marker)"))
+def test_same_seed_same_alliance_whatever_the_database_ids(engine):
+    """The same seed gives the same people, reviews and decisions whatever ids the rows get (on
+    PostgreSQL a rolled-back run does not give its sequence values back, so every run gets new
+    ones). The institutions' ids are put just below and across multiples of 32, where a set of
+    them iterates in another order than by value."""
+    from qa_engine.store.models import Institution
+
+    with engine.connect() as conn:
+        top = int(conn.execute(select(func.max(Institution.id))).scalar() or 0)
+        if engine.dialect.name == "postgresql":
+            top = max(top, int(conn.execute(text("SELECT last_value FROM institution_id_seq")).scalar()))
+    runs = []
+    for k in range(4):
+        base = (top // 32 + 2 + 2 * k) * 32  # ever higher: a sequence is only moved forwards
+        first = base + 1 if k == 0 else base - 2 * k  # ids base+1 … base+8, or across `base`
+        with _scratch(engine) as s:
+            _institution_ids_from(s, first)
+            _, _, ids = _call(s, 21, 3)
+            assert min(i.id for i in repo.list_institutions(s) if i.code != "ZZ-PLACEHOLDER") == first
+            runs.append((first, _fingerprint(s, ids)))
+    ref = runs[0][1]
+    assert ref["reviews"] and ref["decisions"]
+    assert [first for first, fp in runs if fp != ref] == [], "the result depends on the institutions' ids"
