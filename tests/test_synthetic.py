@@ -292,10 +292,6 @@ def _institution_ids_from(session: Session, first: int) -> None:
         session.flush()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the engine's reviewer plan (qa_engine/domain/assignment.py, plan) adds a case's institution edges in "
-    "the iteration order of a set of institution ids, and the min-cost flow breaks ties between equally "
-    "good reviewers by edge order; iterating them sorted fixes it (then drop this marker)"))
 def test_same_seed_same_alliance_whatever_the_database_ids(engine):
     """The same seed gives the same people, reviews and decisions whatever ids the rows get (on
     PostgreSQL a rolled-back run does not give its sequence values back, so every run gets new
