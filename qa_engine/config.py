@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # orchestration
     prefect_mode: Literal["embedded", "deployment"] = "embedded"
 
+    # web: worker threads per server process for handlers and database work
+    web_threads: int = Field(default=6, ge=1, le=200)
+
     # imports
     max_upload_bytes: int = 20 * 1024 * 1024
     max_unzipped_bytes: int = 200 * 1024 * 1024

@@ -175,18 +175,5 @@ def sign_out(*, session: Session, session_id: str) -> bool:
     return True
 
 
-def set_flash(row: WebSession, message: str) -> None:
-    row.flash = message[:500]
-
-
-def clear_flash(*, session: Session, token_hash: str) -> None:
-    """Forget the session's flash message once it has been shown."""
-    row = web_repo.get_web_session(session, token_hash)
-    if row is not None and row.flash:
-        row.flash = ""
-        session.add(row)
-        session.flush()
-
-
 def expires_in(row: WebSession, at: datetime | None = None) -> int:
     return max(0, int((row.expires_at - (at or now())).total_seconds()))

@@ -81,13 +81,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # pooled: a new SQLite connection costs its PRAGMAs and a look at the WAL index each time
+        # pooled, and generously: a new SQLite connection costs its PRAGMAs and a look at the WAL
+        # index, and an idle one only a file handle
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            pool_size=8,
-            max_overflow=56,
+            pool_size=32,
+            max_overflow=64,
             pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
         )
         _configure_sqlite(engine)

@@ -13,16 +13,18 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from sqlmodel import Session
 
 from qa_engine.config import Settings
 from qa_engine.domain.errors import Forbidden, Unauthenticated, ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import tokens, web_sessions
+from qa_engine.store.db import read_only_session, session_scope
 from qa_engine.store.models import User
-from qa_engine.web.db import DB, write_aside
 
 SESSION_COOKIE = "qa_session"
 SIGN_IN_COOKIE = "qa_sign_in"
+FLASH_COOKIE = "qa_flash"  # a message for the next page, see web/pages/common.py
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -94,8 +96,21 @@ def check_origin(request: Request) -> None:
         raise Forbidden(CSRF_REFUSED)
 
 
-def resolve_principal(request: Request, db: DB) -> Principal:
-    """Identify the caller (no CSRF check here: that needs the body, see `csrf_checked`)."""
+def resolve_principal(request: Request) -> Principal:
+    """Identify the caller (no CSRF check here: that needs the body, see `csrf_checked`).
+
+    In a short read-only unit of work of its own, not the request's: a request that writes then
+    begins its write transaction only in its handler, after its body has arrived, so a slow upload
+    never holds the database's writer, and a handler thread never waits for a transaction that
+    began on another thread. What a use writes (the session's or token's last use, once a minute
+    or five; a dead session's deletion) is written in its own short transaction when it is due."""
+    with read_only_session() as db:
+        principal = _principal(request, db)
+    request.state.principal = principal
+    return principal
+
+
+def _principal(request: Request, db: Session) -> Principal:
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
@@ -107,22 +122,22 @@ def resolve_principal(request: Request, db: DB) -> Principal:
         if request.method in UNSAFE and found.scope != "write":
             raise Forbidden("this token is read-only: it cannot change anything")
         if found.touch:
-            write_aside(db, lambda s: tokens.record_token_use(session=s, token_id=found.token_id))
+            with session_scope() as s:
+                tokens.record_token_use(session=s, token_id=found.token_id)
         user = db.get(User, found.actor.user_id)
-        principal = Principal(found.actor, user, "token", found.scope, display_name=user.full_name)
-    else:
-        principal = ANONYMOUS
-        sid = request.cookies.get(SESSION_COOKIE)
-        if sid:
-            lookup = web_sessions.look_up_session(session=db, session_id=sid)
-            if lookup.writes:
-                write_aside(db, lambda s: web_sessions.record_session_use(session=s, lookup=lookup))
-            live = lookup.live
-            if live is not None:
-                principal = Principal(live.actor, live.user, "session", "write", live.row.csrf_token, live,
-                                      display_name=live.user.full_name)
-    request.state.principal = principal
-    return principal
+        return Principal(found.actor, user, "token", found.scope, display_name=user.full_name)
+    sid = request.cookies.get(SESSION_COOKIE)
+    if not sid:
+        return ANONYMOUS
+    lookup = web_sessions.look_up_session(session=db, session_id=sid)
+    if lookup.writes:
+        with session_scope() as s:
+            web_sessions.record_session_use(session=s, lookup=lookup)
+    live = lookup.live
+    if live is None:
+        return ANONYMOUS
+    return Principal(live.actor, live.user, "session", "write", live.row.csrf_token, live,
+                     display_name=live.user.full_name)
 
 
 def _has_nul(items) -> bool:

@@ -2,9 +2,9 @@
 when it fails; a lost race (stale version, duplicate row, busy database) becomes a 409/503 error.
 
 A ``GET`` or ``HEAD`` only reads: its session is read-only (on SQLite a deferred ``BEGIN`` that
-neither waits for writers nor holds them up; see `qa_engine.store.db`). The little a page view does
-write (the session's last-seen time once a minute, a flash message shown once) goes through
-`write_aside`, in a short write transaction of its own, only when there is something to write.
+neither waits for writers nor holds them up; see `qa_engine.store.db`). Who is asking is looked up
+apart, before (`qa_engine.web.auth.resolve_principal`), so a request's transaction begins at its
+handler's first query.
 
 The dependency has scope "function": its exit (the commit) runs when the handler returns, before
 the response is sent, so a client never sees a success that was not stored, and a commit that fails
@@ -13,23 +13,31 @@ is still reported to it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from qa_engine.store.db import (
-    READ_ONLY,
     get_engine,
     read_only_session,
-    session_scope,
     translate_db_error,
 )
 
-T = TypeVar("T")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# The commit runs in a worker thread of its own pool: a handler's thread may be waiting (for the
+# database's writer) while the transaction ahead of it needs a thread to commit, and from a shared
+# pool that commit could wait for the very threads that wait for it.
+_FINISHING = anyio.CapacityLimiter(64)
+
+
+async def _finish_in_thread(session: Session, failed: bool) -> None:
+    await anyio.to_thread.run_sync(_finish, session, failed, limiter=_FINISHING)
 
 
 def _finish(session: Session, failed: bool) -> None:
@@ -52,7 +60,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except Exception as exc:
-        await run_in_threadpool(_finish, session, True)
+        await _finish_in_thread(session, True)
         translated = translate_db_error(exc)
         if translated is not exc:
             raise translated from exc
@@ -61,20 +69,12 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         _finish(session, True)
         raise
     try:
-        await run_in_threadpool(_finish, session, False)
+        await _finish_in_thread(session, False)
     except Exception as exc:
         translated = translate_db_error(exc)
         if translated is not exc:
             raise translated from exc
         raise
-
-
-def write_aside(db: Session, fn: Callable[[Session], T]) -> T:
-    """Run a small write for this request: in its own unit of work when the request only reads."""
-    if not db.info.get(READ_ONLY):
-        return fn(db)
-    with session_scope() as session:
-        return fn(session)
 
 
 DB = Annotated[Session, Depends(get_db, scope="function")]

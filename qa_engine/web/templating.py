@@ -69,6 +69,9 @@ env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 
 
+FLASH_COOKIE = "qa_flash"  # as qa_engine.web.auth.FLASH_COOKIE (templating is imported before auth)
+
+
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
     actor = principal.actor if principal is not None else None
@@ -84,4 +87,6 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
     }
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
+    if ctx["flash"]:  # shown once
+        response.delete_cookie(FLASH_COOKIE, path="/")
     return response

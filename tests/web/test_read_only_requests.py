@@ -1,9 +1,10 @@
 """A page view or an API read is a read-only unit of work: on SQLite it does not wait for the writer
-(another process's, here), and the little it writes (the session's last visit once a minute, a flash
-message shown once) is written aside, only when there is something to write."""
+(another process's, here); the little that using a session writes (its last visit, once a minute)
+is written apart, only when due; a message for the next page is a signed cookie, not a write."""
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from qa_engine.services import web_sessions
 from qa_engine.services.context import now, set_clock
 from qa_engine.store import web_repo
 from qa_engine.store.db import session_scope
-from qa_engine.web.auth import SESSION_COOKIE
+from qa_engine.web.auth import FLASH_COOKIE, SESSION_COOKIE
 from tests.helpers import SAMPLES
 from tests.web.support import bearer, signed_in, token_for
 from tests.web.test_pages import _form_fields
@@ -58,9 +59,24 @@ def test_a_flash_message_is_shown_once(client, p):
     fields = _form_fields(parse_credential(SAMPLES[0]).canonical())
     r = client.post("/credentials/new", data={**fields, "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303
-    assert "Credential saved." in client.get(r.headers["location"]).text
-    assert _session_row(client).flash == ""
+    assert FLASH_COOKIE in r.headers["set-cookie"]
+    shown = client.get(r.headers["location"])
+    assert "Credential saved." in shown.text and client.cookies.get(FLASH_COOKIE) is None
     assert "Credential saved." not in client.get(r.headers["location"]).text
+
+
+def test_a_flash_message_is_bound_to_the_session_and_signed(client, p):
+    csrf = signed_in(client, "prov.cuni")
+    fields = _form_fields(parse_credential(SAMPLES[0]).canonical())
+    r = client.post("/credentials/new", data={**fields, "csrf_token": csrf}, follow_redirects=False)
+    target, cookie = r.headers["location"], client.cookies.get(FLASH_COOKIE)
+    encoded, _, mac = cookie.rpartition(".")
+    forged = base64.urlsafe_b64encode(b"Your account is suspended.").decode() + "." + mac
+    client.cookies.set(FLASH_COOKIE, forged)
+    assert "suspended" not in client.get(target).text
+    signed_in(client, "prov.cuni")  # another session of the same person, in the same browser
+    client.cookies.set(FLASH_COOKIE, cookie)
+    assert "Credential saved." not in client.get(target).text
 
 
 def test_a_dead_session_is_deleted_by_the_read_that_finds_it(client, p):

@@ -3,20 +3,21 @@ running a service call in a savepoint so that a refused form can be shown again 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
+from qa_engine.config import get_settings
 from qa_engine.domain.errors import QAError, Unauthenticated
-from qa_engine.services.web_sessions import clear_flash, set_flash
 from qa_engine.store.db import translate_db_error
 from qa_engine.web.api.schemas import MAX_ID
-from qa_engine.web.auth import Principal, csrf_checked
-from qa_engine.web.db import DB, write_aside
+from qa_engine.web.auth import FLASH_COOKIE, Principal, csrf_checked
 
 T = TypeVar("T")
 
@@ -25,24 +26,42 @@ AssignmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CredentialId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-# Async, so that a page view does not pay a worker-thread hop for what is almost always no work:
-# only the first view after an action has a flash message to clear (then in a worker thread).
-async def _with_flash(request: Request, db: Session, principal: Principal) -> Principal:
-    live = principal.live
-    if request.method == "GET" and live is not None and live.row.flash:
-        request.state.flash = live.row.flash
-        await run_in_threadpool(write_aside, db, lambda s: clear_flash(session=s, token_hash=live.row.token_hash))
+# A message for the next page ("Credential saved.") travels in a short-lived cookie, signed with the
+# secret key and bound to the browser session, so showing it once writes nothing to the database.
+FLASH_SECONDS = 300
+
+
+def _flash_mac(live, message: str) -> str:
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"{live.row.token_hash}\n{message}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _read_flash(request: Request, principal: Principal) -> str:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw or principal.live is None or len(raw) > 2000:
+        return ""
+    encoded, _, mac = raw.rpartition(".")
+    try:
+        message = base64.urlsafe_b64decode(encoded.encode()).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return message if hmac.compare_digest(mac, _flash_mac(principal.live, message)) else ""
+
+
+def _with_flash(request: Request, principal: Principal) -> Principal:
+    if request.method == "GET":
+        request.state.flash = _read_flash(request, principal)
     return principal
 
 
-async def page_user(request: Request, db: DB, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+async def page_user(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
     if principal.actor is None:
         raise Unauthenticated("sign in to continue")
-    return await _with_flash(request, db, principal)
+    return _with_flash(request, principal)
 
 
-async def page_visitor(request: Request, db: DB, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
-    return await _with_flash(request, db, principal)
+async def page_visitor(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+    return _with_flash(request, principal)
 
 
 PageUser = Annotated[Principal, Depends(page_user)]
@@ -51,9 +70,13 @@ PageVisitor = Annotated[Principal, Depends(page_visitor)]
 
 def redirect(url: str, principal: Principal | None = None, message: str = "") -> RedirectResponse:
     """See other (303) after a successful POST, with a message for the next page."""
+    response = RedirectResponse(url, status_code=303)
     if message and principal is not None and principal.live is not None:
-        set_flash(principal.live.row, message)
-    return RedirectResponse(url, status_code=303)
+        message = message[:500]
+        value = base64.urlsafe_b64encode(message.encode()).decode() + "." + _flash_mac(principal.live, message)
+        response.set_cookie(FLASH_COOKIE, value, max_age=FLASH_SECONDS, path="/", httponly=True, samesite="lax",
+                            secure=get_settings().base_url.startswith("https://"))
+    return response
 
 
 def attempt(db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, QAError | None]:
