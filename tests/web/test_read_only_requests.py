@@ -87,3 +87,32 @@ def test_a_dead_session_is_deleted_by_the_read_that_finds_it(client, p):
     finally:
         set_clock(None)
     assert _session_row(client) is None
+
+
+def test_more_concurrent_writers_than_worker_threads_all_get_through(app, p):
+    """Twelve providers' form posts at once on two worker threads: each request's transaction begins
+    and ends around its own handler, so none waits for a thread held by a request that waits for it."""
+    import asyncio
+
+    import anyio.to_thread
+    import httpx
+
+    from tests.web.support import session_for
+
+    fields = _form_fields(parse_credential(SAMPLES[0]).canonical())
+
+    async def run() -> list[int]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 2
+        transport = httpx.ASGITransport(app=app)
+
+        async def post(i: int) -> int:
+            sid, csrf = session_for("prov.cuni")
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                         cookies={SESSION_COOKIE: sid}) as c:
+                r = await c.post("/credentials/new", data={**fields, "reference": f"CUNI-MC-LOAD-{i:02d}",
+                                                           "csrf_token": csrf}, headers={"Origin": "http://testserver"})
+                return r.status_code
+
+        return await asyncio.wait_for(asyncio.gather(*[post(i) for i in range(12)]), timeout=25)
+
+    assert asyncio.run(run()) == [303] * 12
