@@ -18,14 +18,20 @@ APP_FACTORY = "qa_engine.web.app:create_app"
 @handle_errors
 def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
           port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
-          workers: int = typer.Option(1, min=1, max=64, help="Worker processes (embedded mode: keep 1)"),
+          workers: int = typer.Option(1, min=1, max=64, help="Server processes (more than one: PostgreSQL only)"),
           log_level: str = typer.Option("info", help="uvicorn log level")) -> None:
     """Run the web app (pages and JSON API); in embedded mode the flows run in this process after each action."""
     import uvicorn
 
     from qa_engine.cli.main import initialise_all
     from qa_engine.config import get_settings
+    from qa_engine.domain.errors import ValidationFailed
 
+    if workers > 1 and get_settings().db_url.startswith("sqlite"):
+        # the writers of one process queue in arrival order; several processes would meet at SQLite's
+        # lock, whose back-off lets some wait seconds under load
+        raise ValidationFailed("several server processes need PostgreSQL (QA_DATABASE_URL): "
+                               "with SQLite, serve with one process")
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
     settings = get_settings()

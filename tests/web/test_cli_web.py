@@ -53,3 +53,11 @@ def test_serve_runs_the_app_with_uvicorn(web_env, monkeypatch):
     module, name = seen["app"].split(":")
     app = getattr(importlib.import_module(module), name)()
     assert TestClient(app).get("/sign-in").status_code == 200
+
+
+def test_serve_refuses_several_processes_on_sqlite(web_env, monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not start")))
+    result = CliRunner().invoke(_cli(), ["serve", "--workers", "2"])
+    assert result.exit_code == 1 and "several server processes need PostgreSQL" in result.output
