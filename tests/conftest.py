@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,9 +89,9 @@ def engine(db_url) -> Engine:
     return _migrated_engine(db_url)
 
 
-@pytest.fixture
-def session(engine) -> Iterator[Session]:
-    """A session inside an outer transaction that is rolled back after the test."""
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back at the end (commits are savepoints)."""
     conn = engine.connect()
     outer = conn.begin()
     sess = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -101,6 +102,13 @@ def session(engine) -> Iterator[Session]:
         if outer.is_active:
             outer.rollback()
         conn.close()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test."""
+    with rolled_back_session(engine) as sess:
+        yield sess
 
 
 @pytest.fixture

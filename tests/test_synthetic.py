@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 import pytest
 from sqlalchemy import func, select, text
@@ -25,6 +25,7 @@ from qa_engine.store import repositories as repo
 from qa_engine.store.models import User
 from qa_engine.synthetic import Rates, SyntheticAlliance
 from qa_engine.synthetic.tables import FIELDS, MEMBERS
+from tests.conftest import rolled_back_session
 from tests.helpers import drive
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,119}$")
@@ -121,19 +122,6 @@ def test_generated_credentials_pass_the_engines_screening(session):
     assert alliance.staff(session, reviewers_per_institution=1).created == 0
 
 
-@contextmanager
-def _scratch(engine):
-    conn = engine.connect()
-    outer = conn.begin()
-    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.close()
-        outer.rollback()
-        conn.close()
-
-
 def _fingerprint(session: Session, case_ids: list[int]) -> dict:
     people = sorted((u.username, u.full_name, u.institution_id is not None, tuple(u.expertise_fields),
                      tuple(u.languages), u.max_open_reviews) for u in session.query(User).all())
@@ -153,7 +141,7 @@ def _fingerprint(session: Session, case_ids: list[int]) -> dict:
 def test_same_seed_same_alliance_scores_and_decisions(engine):
     runs = []
     for seed in (21, 21, 22):
-        with _scratch(engine) as s:
+        with rolled_back_session(engine) as s:
             _, _, ids = _call(s, seed, 3)
             runs.append(_fingerprint(s, ids))
     assert runs[0] == runs[1]
@@ -307,7 +295,7 @@ def test_same_seed_same_alliance_whatever_the_database_ids(engine):
     for k in range(4):
         base = (top // 32 + 2 + 2 * k) * 32  # ever higher: a sequence is only moved forwards
         first = base + 1 if k == 0 else base - 2 * k  # ids base+1 … base+8, or across `base`
-        with _scratch(engine) as s:
+        with rolled_back_session(engine) as s:
             _institution_ids_from(s, first)
             _, _, ids = _call(s, 21, 3)
             assert min(i.id for i in repo.list_institutions(s) if i.code != "ZZ-PLACEHOLDER") == first
