@@ -346,3 +346,28 @@ def test_mailer_from_settings(tmp_path):
 
     assert templates_dir(Settings(reports_dir=tmp_path)) == tmp_path / "mail"
     assert templates_dir(Settings()) == Path(TEMPLATES)
+
+
+def test_a_batch_delivers_every_message_of_its_cases_a_page_at_a_time(engine_env):
+    """A batch of cases sends all of its messages, however many (the limit is a page size); a
+    delivery of all cases (the sweep) sends at most the limit."""
+    from qa_engine.adapters.delivery import deliver_pending
+    from qa_engine.services import cases as case_service
+    from qa_engine.services.notifications import queue
+    from qa_engine.store import case_repo
+    from qa_engine.store.db import session_scope
+    from tests.helpers import credential, people
+
+    with session_scope() as s:
+        p = people(s)
+        case_ids = [case_service.open_case(session=s, actor=p["officer"],
+                                           credential_id=credential(s, i, reference=f"DLV-{i}")).id for i in range(3)]
+        for cid in case_ids:
+            for k in range(3):
+                queue(session=s, key=f"test:{cid}:{k}", recipient="someone@example.eu", template="assignment_needed",
+                      context=_ctx("assignment_needed"), case_id=cid)
+    assert deliver_pending(case_ids=case_ids[:2], limit=2).sent == 6
+    with session_scope() as s:
+        pending = {n.key for n in case_repo.pending_notifications(s, limit=100) if n.key.startswith("test:")}
+    assert pending == {f"test:{case_ids[2]}:{k}" for k in range(3)}
+    assert deliver_pending(limit=2).sent == 2

@@ -21,13 +21,24 @@ class DeliveryResult:
 
 
 def deliver_pending(*, case_ids: Sequence[int] | None = None, limit: int = 500) -> DeliveryResult:
-    """Send every pending message (of the given cases, or all); a failure is kept for the next sweep."""
+    """Send the pending messages of the given cases (every one, `limit` at a time), or of all cases
+    (at most `limit`: the sweep's share per pass); a failure is kept for the next sweep."""
     settings = get_settings()
     mailer = mailer_from_settings(settings)
     folder = templates_dir(settings)
-    with session_scope() as session:
-        ids = [n.id for n in case_repo.pending_notifications(session, case_ids=case_ids, limit=limit)]
     result = DeliveryResult()
+    after = 0
+    while True:
+        with session_scope() as session:
+            ids = [n.id for n in case_repo.pending_notifications(session, case_ids=case_ids, limit=limit,
+                                                                 after_id=after)]
+        _deliver(ids, mailer, folder, settings, result)
+        if case_ids is None or len(ids) < limit:
+            return result
+        after = ids[-1]  # onwards: a message that failed in this pass waits for the next sweep
+
+
+def _deliver(ids: Sequence[int], mailer, folder, settings, result: DeliveryResult) -> None:
     for nid in ids:
         with session_scope() as session:
             note = session.get(Notification, nid)
@@ -51,4 +62,3 @@ def deliver_pending(*, case_ids: Sequence[int] | None = None, limit: int = 500) 
                 note.last_error = ""
                 result.sent += 1
             session.add(note)
-    return result

@@ -249,8 +249,9 @@ def get_notification_by_key(session: Session, key: str) -> Notification | None:
 
 
 def pending_notifications(session: Session, *, case_ids: Sequence[int] | None = None, limit: int = 500,
-                          max_attempts: int = 5) -> list[Notification]:
-    q = select(Notification).where(Notification.status == "pending", Notification.attempts < max_attempts)
+                          max_attempts: int = 5, after_id: int = 0) -> list[Notification]:
+    q = select(Notification).where(Notification.status == "pending", Notification.attempts < max_attempts,
+                                   Notification.id > after_id)
     if case_ids is not None:
         q = q.where(Notification.case_id.in_(list(case_ids)))
     return list(session.execute(q.order_by(Notification.id).limit(limit)).scalars())

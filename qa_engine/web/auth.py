@@ -8,6 +8,7 @@ Every state-changing request made with the session cookie must carry the session
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ from qa_engine.domain.roles import Actor
 from qa_engine.services import tokens, web_sessions
 from qa_engine.store.db import read_only_session, session_scope
 from qa_engine.store.models import User
+
+log = logging.getLogger("qa_engine.web")
 
 SESSION_COOKIE = "qa_session"
 SIGN_IN_COOKIE = "qa_sign_in"
@@ -122,8 +125,7 @@ def _principal(request: Request, db: Session) -> Principal:
         if request.method in UNSAFE and found.scope != "write":
             raise Forbidden("this token is read-only: it cannot change anything")
         if found.touch:
-            with session_scope() as s:
-                tokens.record_token_use(session=s, token_id=found.token_id)
+            _record_use(lambda s: tokens.record_token_use(session=s, token_id=found.token_id))
         user = db.get(User, found.actor.user_id)
         return Principal(found.actor, user, "token", found.scope, display_name=user.full_name)
     sid = request.cookies.get(SESSION_COOKIE)
@@ -131,13 +133,22 @@ def _principal(request: Request, db: Session) -> Principal:
         return ANONYMOUS
     lookup = web_sessions.look_up_session(session=db, session_id=sid)
     if lookup.writes:
-        with session_scope() as s:
-            web_sessions.record_session_use(session=s, lookup=lookup)
+        _record_use(lambda s: web_sessions.record_session_use(session=s, lookup=lookup))
     live = lookup.live
     if live is None:
         return ANONYMOUS
     return Principal(live.actor, live.user, "session", "write", live.row.csrf_token, live,
                      display_name=live.user.full_name)
+
+
+def _record_use(write) -> None:
+    """Record a session's or token's use in a short transaction of its own. Best effort: a visit is
+    not refused because its bookkeeping met a busy database (the next visit records it)."""
+    try:
+        with session_scope() as s:
+            write(s)
+    except Exception:  # noqa: BLE001 - logged; the request goes on
+        log.warning("could not record the use of a session or token", exc_info=True)
 
 
 def _has_nul(items) -> bool:
