@@ -176,13 +176,14 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
     return principal
 
 
-def signed_in(principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+# Async (they do no I/O): a sync dependency would cost each request a hop to a worker thread.
+async def signed_in(principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
     if principal.actor is None:
         raise Unauthenticated("sign in first (or send an API token)")
     return principal
 
 
-def current_actor(principal: Annotated[Principal, Depends(signed_in)]) -> Actor:
+async def current_actor(principal: Annotated[Principal, Depends(signed_in)]) -> Actor:
     assert principal.actor is not None
     return principal.actor
 
