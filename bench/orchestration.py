@@ -164,7 +164,7 @@ def main() -> None:
             ("reporting (signed PDF + workbook)", _decide),
         ]
         for k, (stage, before) in enumerate(stages):
-            # the sides take turns going first: whichever runs first in a stage was measured slower
+            # the sides take turns going first, so that neither always meets a warmer or busier machine
             order = list(sides.items()) if (k + args.first) % 2 == 0 else list(sides.items())[::-1]
             for name, (folder, run) in order:
                 _use(folder, tmp / "wf.yaml")
