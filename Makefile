@@ -19,12 +19,15 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $(STAMP)
 
 demo: $(STAMP)
+	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/qa-engine demo
 
 test: $(STAMP)
+	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q
 
 test-multimachine: $(STAMP)
+	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q -m multimachine
 
 lint: $(STAMP)
@@ -32,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
+	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m bench
 
 clean:
