@@ -239,7 +239,7 @@ class Decision(SQLModel, table=True):
     rationale: str
     conditions: list[str] = Field(default_factory=list, sa_type=JSONType)
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
-    decided_at: datetime = _ts()
+    decided_at: datetime = _ts(index=True)  # leadership reports select decisions by period
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -293,7 +293,6 @@ class WebSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     session_epoch: int
     csrf_token: str = Field(max_length=64)
-    flash: str = Field(default="", max_length=500)
     user_agent: str = Field(default="", max_length=200)
     created_at: datetime = _ts()
     last_seen_at: datetime = _ts()
