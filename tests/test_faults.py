@@ -285,7 +285,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
     from sqlalchemy.pool import NullPool
     from sqlmodel import Session
 
-    from qa_engine.store.audit_repo import _PG_AUDIT_LOCK
+    from qa_engine.store.audit_repo import PG_AUDIT_LOCK
     from qa_engine.store.db import get_engine, reset_engines
 
     n = 30
@@ -327,7 +327,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
                     time.sleep(0.05)
                 holder = psycopg.connect(host="127.0.0.1", port=private_pg.port, user="postgres", dbname=dbname,
                                          autocommit=True)
-                holder.execute("SELECT pg_advisory_lock(%s)", (_PG_AUDIT_LOCK,))
+                holder.execute("SELECT pg_advisory_lock(%s)", (PG_AUDIT_LOCK,))
                 blocked = None
                 while blocked is None and time.monotonic() < deadline and not batch_done.is_set():
                     blocked = holder.execute(

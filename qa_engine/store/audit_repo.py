@@ -11,13 +11,13 @@ from qa_engine.domain.audit import GENESIS, ChainEvent, event_hash
 from qa_engine.store.models import AuditEvent
 from qa_engine.store.types import utcnow
 
-_PG_AUDIT_LOCK = 0x4155_4449  # "AUDI": one appender at a time, held to the end of the transaction
+PG_AUDIT_LOCK = 0x4155_4449  # "AUDI": one appender at a time, held to the end of the transaction
 
 
 def append(session: Session, *, actor: str, action: str, subject_type: str, subject_id: str | int,
            payload: dict | None = None) -> AuditEvent:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK})
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()

@@ -41,6 +41,7 @@ from qa_engine.domain.consolidation import agreement_label
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+from qa_engine.store.audit_repo import PG_AUDIT_LOCK
 from qa_engine.store.models import (
     Assignment,
     AuditEvent,
@@ -62,7 +63,6 @@ from qa_engine.synthetic.tables import CONDITIONS, NOISY, member_for
 RUBRIC_ID = "4eu-mici"
 BATCH = 5000
 DAY = 86400.0
-_PG_AUDIT_LOCK = 0x4155_4449  # the key qa_engine.store.audit_repo appends under
 
 
 @dataclass
@@ -418,7 +418,7 @@ def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None
     out = Generated()
     with engine.connect() as conn, conn.begin():
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK})
         with Session(bind=conn) as session:
             seed_institutions(session=session)
             snap = rubric_service.snapshot(session=session, rubric=rubric)
