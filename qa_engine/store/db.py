@@ -142,18 +142,19 @@ def _configure_sqlite(engine: Engine) -> None:
 
 _ENGINES: dict[str, Engine] = {}
 _READ_ONLY_ENGINES: dict[int, Engine] = {}
-_CURRENT: list = []  # [settings, engine]: the engine of the settings in force (found once per settings)
+# The engine of the settings in force, found once per settings object (`db_url` resolves paths).
+_current: tuple[object, Engine] | None = None
 
 
 def get_engine() -> Engine:
+    global _current
     settings = get_settings()
-    current = _CURRENT
-    if current and current[0] is settings:
-        return current[1]
+    if _current is not None and _current[0] is settings:
+        return _current[1]
     url = settings.db_url
     if url not in _ENGINES:
         _ENGINES[url] = make_engine(url)
-    _CURRENT[:] = [settings, _ENGINES[url]]
+    _current = (settings, _ENGINES[url])
     return _ENGINES[url]
 
 
@@ -180,11 +181,12 @@ def _refuse_writes_when_read_only(session: Session, _context, _instances) -> Non
 
 
 def reset_engines() -> None:
+    global _current
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
     _READ_ONLY_ENGINES.clear()
-    _CURRENT.clear()
+    _current = None
 
 
 def translate_db_error(exc: Exception) -> Exception:

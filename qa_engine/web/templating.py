@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from qa_engine.domain.roles import Role
 from qa_engine.services.context import now
+from qa_engine.web.auth import FLASH_COOKIE
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -67,9 +68,6 @@ env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num)
 env.globals["count_errors"] = _count_errors
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
-
-
-FLASH_COOKIE = "qa_flash"  # as qa_engine.web.auth.FLASH_COOKIE (templating is imported before auth)
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
