@@ -77,7 +77,7 @@ def _decide(behaviour, ids):
 
 def _plain(ids):
     from qa_engine.adapters.delivery import deliver_pending
-    from workflows.flows import drive_in_process
+    from qa_engine.workflows.flows import drive_in_process
 
     for cid in ids:
         drive_in_process(cid)
@@ -85,7 +85,7 @@ def _plain(ids):
 
 
 def _flows(ids):
-    from workflows.flows import advance_cases
+    from qa_engine.workflows.flows import advance_cases
 
     asyncio.run(advance_cases(ids))
 

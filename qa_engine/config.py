@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -10,8 +11,12 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
 DEV_SECRET = "development-only-secret-change-me"
+
+
+def packaged(package: str, *parts: str) -> Path:
+    """A file or folder shipped inside the installed package (never looked up in a checkout)."""
+    return Path(str(files(package).joinpath(*parts)))
 
 
 class Settings(BaseSettings):
@@ -20,9 +25,9 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("var")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under data_dir")
-    rubrics_dir: Path = PROJECT_DIR / "rubrics"
-    workflow_settings: Path = PROJECT_DIR / "workflows" / "settings.yaml"
-    reports_dir: Path = PROJECT_DIR / "reports"
+    rubrics_dir: Path = Field(default_factory=lambda: packaged("qa_engine.rubrics"))
+    workflow_settings: Path = Field(default_factory=lambda: packaged("qa_engine.workflows", "settings.yaml"))
+    reports_dir: Path = Field(default_factory=lambda: packaged("qa_engine.reports"))
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     name_reviewers: bool = False
@@ -47,6 +52,11 @@ class Settings(BaseSettings):
 
     # orchestration
     prefect_mode: Literal["embedded", "deployment"] = "embedded"
+    # the local Prefect server of the data folder (embedded mode): a first start creates and
+    # migrates Prefect's own database, which a slow or busy laptop takes a minute or more for
+    prefect_startup_timeout: float = Field(default=180.0, ge=10, le=3600)
+    prefect_idle_minutes: float = Field(default=15.0, ge=0.1, le=7 * 24 * 60)
+    prefect_ui: bool = True
 
     # web: worker threads per server process for handlers and database work
     web_threads: int = Field(default=6, ge=1, le=200)
@@ -82,6 +92,14 @@ class Settings(BaseSettings):
     @property
     def pki_dir(self) -> Path:
         return self.resolved_data_dir / "pki"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.resolved_data_dir / "prefect"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.resolved_data_dir / "logs"
 
 
 @lru_cache(maxsize=1)

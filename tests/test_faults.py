@@ -25,9 +25,9 @@ from qa_engine.config import reset_settings
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
+from qa_engine.workflows.flows import advance_cases, sweep_flow
 from tests.conftest import write_workflow_settings
 from tests.pg_private import private_pg_fixture  # noqa: F401 - the fixture `private_pg`
-from workflows.flows import advance_cases, sweep_flow
 
 pytestmark = pytest.mark.prefect
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,11 +14,11 @@ from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from qa_engine.store.models import Notification
+from qa_engine.workflows import faults
+from qa_engine.workflows.flows import intake_flow
+from qa_engine.workflows.kick import kick
 from tests.conftest import write_workflow_settings
 from tests.helpers import SAMPLES, full_review, full_self_assessment, people
-from workflows import faults
-from workflows.flows import intake_flow
-from workflows.kick import kick
 
 pytestmark = pytest.mark.prefect
 

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {"sqlmodel", "sqlalchemy", "fastapi", "starlette", "prefect", "openpyxl", "reportlab", "pyhanko"}
-ABOVE = {"qa_engine.store", "qa_engine.services", "qa_engine.web", "qa_engine.cli", "qa_engine.adapters", "workflows"}
+ABOVE = {"qa_engine.store", "qa_engine.services", "qa_engine.web", "qa_engine.cli", "qa_engine.adapters", "qa_engine.workflows"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -624,7 +624,7 @@ def test_cli_writes_every_format(engine_env, tmp_path):
 def test_flow_tasks_and_deployment(engine_env, tmp_path):
     from prefect.logging import disable_run_logger
 
-    from workflows.leadership import (
+    from qa_engine.workflows.leadership import (
         aggregate_reports_flow,
         compute_figures,
         deployment,

@@ -23,10 +23,10 @@ from qa_engine.adapters.mail import (
     render,
     templates_dir,
 )
-from qa_engine.config import PROJECT_DIR, Settings
+from qa_engine.config import Settings, packaged
 from qa_engine.domain.errors import QAError, ValidationFailed
 
-TEMPLATES = PROJECT_DIR / "reports" / "mail"
+TEMPLATES = packaged("qa_engine.reports", "mail")
 SIGNATURE = "4EU+ Micro-credential Quality Assurance"
 SENDER = "qa-engine@4euplus.eu"
 

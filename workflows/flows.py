@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from qa_engine.domain.errors import StorageError
 from qa_engine.services.advance import reached_gate
 from qa_engine.store.db import session_scope
-from workflows.faults import maybe_crash, maybe_pause
+from qa_engine.workflows.faults import maybe_crash, maybe_pause
 
 MAX_STEPS = 25
 

@@ -35,7 +35,7 @@ def kick(case_ids: Sequence[int], *, idempotency: str = "") -> str:
 
 
 def _kick_embedded(ids: list[int]) -> str:
-    from workflows.flows import advance_case, advance_cases
+    from qa_engine.workflows.flows import advance_case, advance_cases
 
     if len(ids) == 1:
         steps = _run(advance_case(ids[0]))

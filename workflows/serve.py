@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from prefect import serve
 
-from workflows.flows import advance_case, advance_cases, intake_flow, sweep_flow
+from qa_engine.workflows.flows import advance_case, advance_cases, intake_flow, sweep_flow
 
 
 def deployments(*, sweep_minutes: int = 15) -> list:
@@ -19,7 +19,7 @@ def deployments(*, sweep_minutes: int = 15) -> list:
         advance_cases.to_deployment(name="advance-cases"),
         intake_flow.to_deployment(name="intake"),
     ]
-    from workflows.leadership import deployment as leadership_deployment
+    from qa_engine.workflows.leadership import deployment as leadership_deployment
 
     out.append(leadership_deployment(interval_days=7))
     if sweep_minutes > 0:

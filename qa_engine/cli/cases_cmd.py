@@ -34,7 +34,7 @@ def actor_for(session, username: str | None) -> Actor:
 
 
 def _kick(case_ids: list[int]) -> None:
-    from workflows.kick import kick
+    from qa_engine.workflows.kick import kick
 
     with console.status("advancing the case(s) through the automated stages…"):
         note = kick(case_ids)
@@ -295,12 +295,12 @@ def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: eve
     import asyncio
 
     from qa_engine.config import get_settings
-    from workflows.flows import advance_cases
+    from qa_engine.workflows.flows import advance_cases
 
     with session_scope() as s:
         ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s) if c.state not in ("closed", "withdrawn")]
     if get_settings().prefect_mode == "deployment":
-        from workflows.kick import kick
+        from qa_engine.workflows.kick import kick
 
         console.print(kick(ids))
         return
@@ -316,7 +316,7 @@ def sweep() -> None:
     """Run the sweep now: deadlines, reminders, replacements, expired approvals, stalled cases."""
     import asyncio
 
-    from workflows.flows import sweep_flow
+    from qa_engine.workflows.flows import sweep_flow
 
     with console.status("sweeping…"):
         result = asyncio.run(sweep_flow())

@@ -13,9 +13,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from qa_engine.cli.common import console
-from qa_engine.config import PACKAGE_DIR
+from qa_engine.config import packaged
 
-SAMPLES = PACKAGE_DIR / "samples" / "credentials.json"
+SAMPLES = packaged("qa_engine.samples", "credentials.json")
 SEED = 42
 REVIEWERS_PER_INSTITUTION = 2
 SIMULATED_DAYS = 120  # the call starts this long ago on the engine's clock (it runs ~100 days): dates in the past
@@ -37,7 +37,7 @@ def run_demo(data_dir: Path | None) -> None:
     from qa_engine.services.context import now, set_clock
     from qa_engine.store.db import session_scope
     from qa_engine.synthetic import SyntheticAlliance
-    from workflows.flows import advance_cases, intake_flow, sweep_flow
+    from qa_engine.workflows.flows import advance_cases, intake_flow, sweep_flow
 
     console.rule("[bold]qa-engine demo: a 4EU+ call routed through the real Prefect flows")
     for line in initialise_all():

@@ -88,7 +88,7 @@ def _simulate(alliance, staff, credential_ids: list[int], rates) -> None:
     from qa_engine.services.sweep import sweep
     from qa_engine.store import case_repo
     from qa_engine.store.db import session_scope
-    from workflows.flows import drive_in_process
+    from qa_engine.workflows.flows import drive_in_process
 
     with session_scope() as s:
         fresh = [cid for cid in credential_ids if case_repo.open_case_for_credential(s, cid) is None]

@@ -96,7 +96,7 @@ def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N min
     import os
 
     from qa_engine.domain.errors import ValidationFailed
-    from workflows.serve import serve_all
+    from qa_engine.workflows.serve import serve_all
 
     if not os.environ.get("PREFECT_API_URL"):
         raise ValidationFailed("set PREFECT_API_URL to the Prefect server (e.g. http://127.0.0.1:4200/api); "

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from fastapi import BackgroundTasks
 
-from workflows import kick as kick_module
+from qa_engine.workflows import kick as kick_module
 
 log = logging.getLogger("qa_engine.web")
 

@@ -16,13 +16,13 @@ from qa_engine.store.db import reset_engines, session_scope
 
 
 def direct_kick(case_ids, *, idempotency: str = "") -> str:
-    """Stand-in for `workflows.kick.kick` in web tests.
+    """Stand-in for `qa_engine.workflows.kick.kick` in web tests.
 
     It runs the same steps as the `advance-case` flow (`next_step` then `run_step`, one transaction
     per step, the real report generator) but without Prefect, so that the web tests need no Prefect
     server; the flows themselves are tested in tests/test_flows.py.
     """
-    from workflows.flows import drive_in_process
+    from qa_engine.workflows.flows import drive_in_process
 
     for case_id in sorted(set(case_ids)):
         drive_in_process(case_id)
@@ -34,7 +34,7 @@ def data_folder(path: Path, mp: pytest.MonkeyPatch, *, template: Path | None = N
                 database_url: str | None = None) -> Iterator[Path]:
     """Point the engine at a data folder: a copy of `template`, or a fresh one (migrated, seeded, with
     the development PKI that signs reports); with `database_url`, the database lives there."""
-    import workflows.kick
+    import qa_engine.workflows.kick
     from qa_engine.cli.main import initialise_all
 
     if template is not None:
@@ -45,7 +45,7 @@ def data_folder(path: Path, mp: pytest.MonkeyPatch, *, template: Path | None = N
     else:
         mp.delenv("QA_DATABASE_URL", raising=False)
     mp.setenv("QA_ENV", "test")
-    mp.setattr(workflows.kick, "kick", direct_kick)
+    mp.setattr(qa_engine.workflows.kick, "kick", direct_kick)
     reset_settings()
     reset_engines()
     if template is None:

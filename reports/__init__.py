@@ -1,0 +1,1 @@
+"""Report assets: fonts and mail templates (installed as ``qa_engine.reports``)."""
