@@ -137,13 +137,66 @@ def fresh_env(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
-    """One Prefect test server for the whole session (starting one costs ≈10 s)."""
+    """One Prefect test server for the whole session (starting one costs ≈10 s).
+
+    Its address is exported as PREFECT_API_URL, so the engine runs flows in the test's process (and
+    in the processes the test starts) against it, never in a local Prefect server of its own."""
     home = tmp_path_factory.mktemp("prefect-home")
     os.environ["PREFECT_HOME"] = str(home)
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
+    with prefect_test_harness(server_startup_timeout=180):
+        os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+        try:
+            yield
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+
+
+# -- no process outlives the test session ---------------------------------------------------------
+
+def pytest_configure(config):
+    """Orphans of the processes the tests start (a local Prefect server whose starter exited, a
+    server whose parent was killed) become this process's children, so the session-end check
+    below sees them."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the session if any process it started is still running (then end them)."""
+    try:
+        import psutil
+    except ImportError:
+        return
+    me = psutil.Process()
+    survivors = []
+    for child in me.children(recursive=True):
+        try:
+            survivors.append((child, " ".join(child.cmdline())[:200]))
+        except psutil.Error:
+            continue
+    # a moment for processes already on their way out (terminated, not yet reaped)
+    gone, alive = psutil.wait_procs([c for c, _ in survivors], timeout=5)
+    left = [(c, cmd) for c, cmd in survivors if c in alive]
+    if not left:
+        return
+    for child, _ in left:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs([c for c, _ in left], timeout=5)
+    lines = "\n".join(f"  pid {c.pid}: {cmd}" for c, cmd in left)
+    session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+        f"\nprocesses started by the tests were still running at the end (now killed):\n{lines}", red=True)
+    if session.exitstatus == 0:
+        session.exitstatus = 1
 
 
 @pytest.fixture

@@ -166,3 +166,5 @@ async def intake_flow(path: str, rubric_id: str = "4eu-mici", actor_username: st
 
 
 ALL_FLOWS: Sequence = (advance_case, advance_cases, sweep_flow, intake_flow)
+# the flows a command may ask the local Prefect server to run, by name
+BY_NAME = {"advance_case": advance_case, "advance_cases": advance_cases, "sweep": sweep_flow, "intake": intake_flow}

@@ -55,12 +55,17 @@ def signer_from_settings(settings: Settings | None = None) -> Signer:
     return create_dev_pki(settings.pki_dir).signer()
 
 
-def trust_roots(settings: Settings | None = None) -> list[Path]:
+def trust_roots(settings: Settings | None = None, *, create: bool = True) -> list[Path]:
+    """The CA certificates reports must chain to: QA_TRUST_ROOTS, else the data folder's development CA
+    (created when `create`; a read-only caller gets none when the data folder has none)."""
     settings = settings or get_settings()
     if settings.trust_roots:
         return list(settings.trust_roots)
     if signing_configured(settings):
         raise ValidationFailed("QA_TRUST_ROOTS is not set: name the CA certificate(s) that reports must chain to")
+    if not create:
+        ca = settings.pki_dir / "ca.pem"
+        return [ca] if ca.exists() else []
     return [create_dev_pki(settings.pki_dir).ca_cert]
 
 
@@ -117,11 +122,14 @@ class VerificationResult:
         return out
 
 
-def verify_bytes(data: bytes, *, session: Session | None = None) -> VerificationResult:
-    """Check a report file: its signature (any validator would agree) and, with a session, the register."""
+def verify_bytes(data: bytes, *, session: Session | None = None,
+                 roots: list[Path] | None = None) -> VerificationResult:
+    """Check a report file: its signature (any validator would agree) and, with a session, the register.
+
+    `roots` are the trust roots (default: `trust_roots()`)."""
     if len(data) > MAX_VERIFY_BYTES:
         raise ValidationFailed(f"the file is {len(data):,} bytes; the limit is {MAX_VERIFY_BYTES:,}")
-    verdict = verify_pdf(data, trust_roots=trust_roots())
+    verdict = verify_pdf(data, trust_roots=trust_roots() if roots is None else roots)
     digest = hashlib.sha256(data).hexdigest()
     registered = None
     if session is not None and verdict.report_id:

@@ -36,9 +36,21 @@ def actor_for(session, username: str | None) -> Actor:
 def _kick(case_ids: list[int]) -> None:
     from qa_engine.workflows.kick import kick
 
-    with console.status("advancing the case(s) through the automated stages…"):
-        note = kick(case_ids)
+    with console.status("advancing the case(s) through the automated stages…") as shown:
+        note = kick(case_ids, on_start=lambda: shown.update(STARTING))
     console.print(f"[dim]{note}[/]")
+
+
+STARTING = ("starting the local Prefect server of this data folder "
+            "(the first time it creates its database: up to a minute)…")
+
+
+def run_flow(name: str, status: str, **params):
+    """Run a flow (in the local Prefect server, started on first need), with a status line meanwhile."""
+    from qa_engine.workflows.kick import run_flow as run
+
+    with console.status(status) as shown:
+        return run(name, on_start=lambda: shown.update(STARTING), **params)
 
 
 def _read_json(path: Path) -> dict:
@@ -290,12 +302,9 @@ def audit_verify() -> None:
 
 
 def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every open case)")) -> None:
-    """Run the automated stages of these cases now: in this process (one flow run), or, in
+    """Run the automated stages of these cases now: one flow run (in the local Prefect server), or, in
     deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment on the workers."""
-    import asyncio
-
     from qa_engine.config import get_settings
-    from qa_engine.workflows.flows import advance_cases
 
     with session_scope() as s:
         ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s) if c.state not in ("closed", "withdrawn")]
@@ -304,8 +313,7 @@ def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: eve
 
         console.print(kick(ids))
         return
-    with console.status(f"advancing {len(ids)} case(s)…"):
-        result = asyncio.run(advance_cases(ids))
+    result = run_flow("advance_cases", f"advancing {len(ids)} case(s)…", case_ids=ids)
     moved = {cid: steps for cid, steps in result.items() if steps}
     console.print(f"{len(moved)} of {len(ids)} case(s) moved")
     for cid, steps in moved.items():
@@ -314,12 +322,7 @@ def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: eve
 
 def sweep() -> None:
     """Run the sweep now: deadlines, reminders, replacements, expired approvals, stalled cases."""
-    import asyncio
-
-    from qa_engine.workflows.flows import sweep_flow
-
-    with console.status("sweeping…"):
-        result = asyncio.run(sweep_flow())
+    result = run_flow("sweep", "sweeping…")
     console.print(result["summary"])
     console.print(f"advanced: {len([v for v in result['advanced'].values() if v])} case(s); "
                   f"mail sent: {result['delivered']['sent']}, failed: {result['delivered']['failed']}")

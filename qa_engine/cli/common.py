@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 import click
@@ -21,9 +21,10 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def quiet_prefect() -> None:
-    """Prefect runs offline and keeps its console quiet unless asked (QA_VERBOSE=1)."""
-    data_dir = Path(os.environ.get("QA_DATA_DIR", "var")).expanduser().resolve()
-    os.environ.setdefault("PREFECT_HOME", str(data_dir / "prefect"))
+    """Prefect runs offline and keeps its console quiet unless asked (QA_VERBOSE=1).
+
+    Its home (under the data folder) is set, and created, only when Prefect is about to be used
+    (`qa_engine.workflows.kick.prepare_prefect`): a command that only reads creates nothing."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
@@ -31,6 +32,44 @@ def quiet_prefect() -> None:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "CRITICAL")
+
+
+def take_children_down() -> None:
+    """This process's children (and theirs) end with it: on SIGTERM, SIGINT or any exit.
+
+    The process becomes a subreaper, so that a grandchild whose parent died is still found."""
+    import atexit
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):  # not Linux: children are still found while their parents live
+        pass
+
+    def _exit(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+    atexit.register(reap_children)
+
+
+def reap_children(timeout: float = 10.0) -> None:
+    """Terminate every descendant of this process, then kill what is left after `timeout` seconds."""
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=timeout)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(alive, timeout=5)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

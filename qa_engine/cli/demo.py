@@ -5,6 +5,8 @@ the synthetic alliance's simulated providers, QA officers, reviewers and approve
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -25,36 +27,92 @@ PLANS = ["approved", "approved_with_conditions", "revision_then_approved", "reje
          "approved", "approved_with_conditions", "rejected", "revision_then_approved", "approved"]
 
 
-def run_demo(data_dir: Path | None) -> None:
-    from qa_engine.cli.main import _use_data_dir, initialise_all
+DEMO_MARK = ".qa-engine-demo"
 
-    target = (data_dir or Path("var") / "demo").resolve()
-    if target.exists():
+
+def demo_folder(data_dir: Path | None) -> Path:
+    """--data-dir, else QA_DATA_DIR if set, else ./var/demo."""
+    if data_dir is None:
+        data_dir = Path(os.environ["QA_DATA_DIR"]) if os.environ.get("QA_DATA_DIR") else Path("var") / "demo"
+    return data_dir.expanduser().resolve()
+
+
+def _fresh(target: Path) -> None:
+    """Empty the demo's folder: an earlier demo's is replaced; anything else that is not empty is refused."""
+    from qa_engine.domain.errors import ValidationFailed
+    from qa_engine.workflows import local_server
+
+    if target.exists() and not target.is_dir():
+        raise ValidationFailed(f"{target} is a file, not a folder: give the demo a folder with --data-dir")
+    if target.is_dir() and any(target.iterdir()):
+        if not (target / DEMO_MARK).exists():
+            raise ValidationFailed(f"{target} is not empty and holds no earlier demo: the demo starts from an empty "
+                                   "folder (give another one with --data-dir)")
+        local_server.stop(target)  # an earlier demo's server must not write into the new folder
         shutil.rmtree(target)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / DEMO_MARK).write_text("a data folder made by `qa-engine demo`; the next demo replaces it\n")
+
+
+def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
+    from qa_engine.cli.common import take_children_down
+    from qa_engine.cli.main import _use_data_dir, initialise_all
+    from qa_engine.config import get_settings
+    from qa_engine.domain.errors import ValidationFailed
+
+    if get_settings().env == "production":
+        raise ValidationFailed("the demo gives its accounts a development password: it does not run with "
+                               "QA_ENV=production")
+    target = demo_folder(data_dir)
+    explicit_db = os.environ.get("QA_DATABASE_URL")
+    _fresh(target)
     _use_data_dir(target)
+    take_children_down()  # the local Prefect server this demo starts ends with it, whatever happens
 
     from qa_engine.adapters.credential_io import read_json, write_credentials_xlsx
     from qa_engine.services.context import now, set_clock
-    from qa_engine.store.db import session_scope
+    from qa_engine.store import repositories as repo
+    from qa_engine.store.db import get_engine, session_scope
     from qa_engine.synthetic import SyntheticAlliance
-    from qa_engine.workflows.flows import advance_cases, intake_flow, sweep_flow
+    from qa_engine.workflows import local_server
+    from qa_engine.workflows.kick import use_local_prefect_here
 
+    settings = get_settings()
     console.rule("[bold]qa-engine demo: a 4EU+ call routed through the real Prefect flows")
+    console.print(f"data folder: {target}")
+    console.print(f"database:    {get_engine().url.render_as_string(hide_password=True)}"
+                  + (" (QA_DATABASE_URL)" if explicit_db else ""))
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
+    with session_scope() as s:
+        if explicit_db and repo.list_users(s):
+            raise ValidationFailed("the database named by QA_DATABASE_URL already holds accounts: the demo needs an "
+                                   "empty database (or leave QA_DATABASE_URL unset to use one in the data folder)")
     alliance = SyntheticAlliance(seed=SEED)
+    password = secrets.token_urlsafe(12)
     with session_scope() as s:
         staff = alliance.staff(s, reviewers_per_institution=REVIEWERS_PER_INSTITUTION)
-    items = read_json(SAMPLES, max_bytes=5_000_000)
+        from qa_engine.domain.roles import SYSTEM
+        from qa_engine.services.users import set_development_password
+
+        set_development_password(session=s, actor=SYSTEM, usernames=[a.username for a in staff.everyone],
+                                 password=password, environment=settings.env)
+    items = read_json(SAMPLES, max_bytes=5_000_000)[:cases]
     sheet = write_credentials_xlsx(target / "call-2026.xlsx", items)
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("[dim]step {task.completed}"),
                         TimeElapsedColumn(), console=console, transient=False)
     started = now() - timedelta(days=SIMULATED_DAYS)
-    set_clock(started)
     try:
         with progress:
-            task = progress.add_task("starting the local Prefect engine and importing the call", total=None)
+            task = progress.add_task("starting the local Prefect server of the demo's data folder", total=None)
+            use_local_prefect_here(settings, on_start=lambda: progress.update(
+                task, description="starting the local Prefect server (the first time it creates its database: "
+                                  "up to a minute)"))
+            from qa_engine.workflows.flows import advance_cases, intake_flow, sweep_flow
+
+            progress.update(task, description="importing the call")
+            set_clock(started)
             result = asyncio.run(intake_flow(str(sheet)))
             case_ids: list[int] = result["cases"]
             progress.update(task, advance=1, description=f"{len(case_ids)} cases opened and screened")
@@ -67,7 +125,39 @@ def run_demo(data_dir: Path | None) -> None:
             progress.update(task, description="done")
     finally:
         set_clock(None)
+        local_server.stop(target)
     _summary(target, case_ids, staff)
+    _accounts(staff, password, target, case_ids)
+
+
+def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
+    """Who to sign in as, and how to open the web app on the demo's data."""
+    from collections import Counter
+
+    from qa_engine.store import case_repo
+    from qa_engine.store.db import session_scope
+
+    with session_scope() as s:
+        # the reviewer with the most reviews in the call has the most to show
+        load = Counter(a.reviewer_id for cid in case_ids for a in case_repo.assignments_of(s, cid))
+    busiest = load.most_common(1)[0][0] if load else None
+    reviewer = staff.reviewers.get(busiest) or next(iter(staff.reviewers.values()))
+    rows = [("QA officer", staff.officer.username), ("reviewer", reviewer.username),
+            ("approver", staff.approver.username), ("leadership", staff.leader.username),
+            ("admin", staff.admins[0].username if staff.admins else "-"),
+            ("provider", next(iter(staff.providers.values())).username)]
+    table = Table(title="Sign in to the web app as")
+    table.add_column("role")
+    table.add_column("username")
+    for role, name in rows:
+        table.add_row(role, name)
+    console.print(table)
+    console.print(f"password of every demo account (development only, shown this once): [bold]{password}[/]")
+    here = Path.cwd()
+    shown = target.relative_to(here) if target.is_relative_to(here) else target
+    console.print(f"open the web app on the demo's data:  [bold]qa-engine serve --data-dir {shown}[/]"
+                  "  (then http://127.0.0.1:8000/)")
+    console.print(f"or use the command line on it:       qa-engine --data-dir {shown} cases list")
 
 
 def _summary(target: Path, case_ids: list[int], staff) -> None:
@@ -124,4 +214,3 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
     console.print(f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in {target / 'reports'}")
     console.print(f"mail: {len(list((target / 'outbox').glob('*.eml')))} message(s) in {target / 'outbox'}")
     console.print(f"audit trail: {count} events, {'intact' if not problems else 'BROKEN'}")
-    console.print(f"data folder: {target} (try: QA_DATA_DIR={target} .venv/bin/qa-engine cases list)")

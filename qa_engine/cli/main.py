@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+prefect_app = typer.Typer(help="The local Prefect server of the data folder (embedded mode).", no_args_is_help=True)
+app.add_typer(prefect_app, name="prefect")
 app.add_typer(rubrics_cmd.app, name="rubrics")
 app.add_typer(credentials_cmd.app, name="credentials")
 app.add_typer(cases_cmd.cases_app, name="cases")
@@ -44,6 +46,57 @@ app.command("sweep")(handle_errors(cases_cmd.sweep))
 app.command("advance")(handle_errors(cases_cmd.advance))
 app.command("serve")(web_cmd.serve)
 users_cmd.app.command("token")(web_cmd.users_token)
+
+
+@app.callback()
+def _global(data_dir: Path = typer.Option(None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)")) -> None:
+    """qa-engine: quality assurance of micro-credentials for the 4EU+ alliance."""
+    if data_dir is not None:
+        _use_data_dir(data_dir)
+
+
+@prefect_app.command("status")
+@handle_errors
+def prefect_status() -> None:
+    """Say whether the data folder's local Prefect server runs, where, and since when."""
+    from datetime import datetime
+
+    from qa_engine.config import get_settings
+    from qa_engine.workflows import local_server
+
+    settings = get_settings()
+    info = local_server.running(settings.resolved_data_dir)
+    if info is None:
+        console.print(f"no local Prefect server runs for {settings.resolved_data_dir}")
+        raise typer.Exit(1)
+    since = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M:%S")
+    console.print(f"local Prefect server: pid {info.pid}, since {since}\n  UI and API: {info.ui_url}\n"
+                  f"  data folder: {info.data_dir}\n  stops after {settings.prefect_idle_minutes:g} idle minutes")
+
+
+@prefect_app.command("start")
+@handle_errors
+def prefect_start() -> None:
+    """Start the data folder's local Prefect server now (commands start it on first need anyway)."""
+    from qa_engine.cli.cases_cmd import STARTING
+    from qa_engine.workflows.kick import local_prefect
+
+    with console.status("looking for the local Prefect server…") as shown:
+        info = local_prefect(on_start=lambda: shown.update(STARTING))
+    console.print(f"local Prefect server: pid {info.pid}, UI and API at {info.ui_url}")
+
+
+@prefect_app.command("stop")
+@handle_errors
+def prefect_stop() -> None:
+    """Stop the data folder's local Prefect server (runs in progress end; the sweep picks them up)."""
+    from qa_engine.config import get_settings
+    from qa_engine.workflows import local_server
+
+    data_dir = get_settings().resolved_data_dir
+    pid = local_server.stop(data_dir)
+    console.print(f"stopped the local Prefect server (pid {pid})" if pid
+                  else f"no local Prefect server ran for {data_dir}")
 
 
 @db_app.command("upgrade")
@@ -81,11 +134,13 @@ def init(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR")) -> No
 
 @app.command("demo")
 @handle_errors
-def demo(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR (default ./var/demo)")) -> None:
+def demo(data_dir: Path = typer.Option(None, "--data-dir",
+                                       help="The demo's data folder (default: QA_DATA_DIR if set, else ./var/demo)"),
+         cases: int = typer.Option(10, min=1, max=10, help="How many of the ten sample credentials to route")) -> None:
     """Run the engine end to end on a fresh data folder with the sample credentials."""
     from qa_engine.cli.demo import run_demo
 
-    run_demo(data_dir)
+    run_demo(data_dir, cases=cases)
 
 
 @app.command("worker")
@@ -95,12 +150,17 @@ def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N min
     """Serve the flows as Prefect deployments (needs PREFECT_API_URL pointing at a Prefect server)."""
     import os
 
+    from qa_engine.cli.common import take_children_down
     from qa_engine.domain.errors import ValidationFailed
-    from qa_engine.workflows.serve import serve_all
+    from qa_engine.workflows.kick import prepare_prefect
 
     if not os.environ.get("PREFECT_API_URL"):
         raise ValidationFailed("set PREFECT_API_URL to the Prefect server (e.g. http://127.0.0.1:4200/api); "
                                "a worker serves deployments of a running server")
+    take_children_down()
+    prepare_prefect()
+    from qa_engine.workflows.serve import serve_all
+
     serve_all(sweep_minutes=sweep_minutes, limit=limit)
 
 

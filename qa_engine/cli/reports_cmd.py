@@ -16,8 +16,12 @@ app = typer.Typer(help="Evaluation reports: verify, workbooks, aggregates.", no_
 @app.command("verify")
 @handle_errors
 def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
-    """Check a report's signature and whether the engine issued exactly this file (exit 1 unless valid)."""
-    from qa_engine.adapters.report_files import MAX_VERIFY_BYTES, verify_bytes
+    """Check a report's signature and whether the engine issued exactly this file (exit 1 unless valid).
+
+    Reads only: it creates no database, data folder or key."""
+    from qa_engine.adapters.report_files import MAX_VERIFY_BYTES, trust_roots, verify_bytes
+    from qa_engine.config import get_settings
+    from qa_engine.store.db import database_exists
 
     try:
         size = file.stat().st_size
@@ -26,17 +30,35 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
     if size > MAX_VERIFY_BYTES:
         raise ValidationFailed(f"{file}: {size:,} bytes; the limit is {MAX_VERIFY_BYTES:,}")
     data = file.read_bytes()
-    try:
-        with session_scope() as s:
-            result = verify_bytes(data, session=s)
-    except ValidationFailed:
-        raise
-    except Exception:  # noqa: BLE001 - no database here: the signature alone still tells
-        result = verify_bytes(data)
+    settings = get_settings()
+    roots = trust_roots(settings, create=False)
+    register_note = ""
+    result = None
+    if database_exists(settings.db_url):
+        try:
+            with session_scope() as s:
+                result = verify_bytes(data, session=s, roots=roots)
+        except ValidationFailed:
+            raise
+        except Exception:  # noqa: BLE001 - the database does not answer: the signature alone still tells
+            register_note = "register: not checked (the database does not answer)"
+    else:
+        register_note = f"register: not checked (no database at {settings.db_url})"
+    if result is None:
+        result = verify_bytes(data, roots=roots)
     colour = "green" if result.ok else "red"
     console.print(f"[bold {colour}]{result.verdict.status.upper()}[/]")
     for line in result.lines()[1:]:
         console.print(line)
+    if register_note:
+        console.print(register_note)
+    if settings.trust_roots:
+        console.print(f"trust roots: QA_TRUST_ROOTS ({', '.join(map(str, roots))})")
+    elif roots:
+        console.print(f"trust roots: the development CA of the data folder ({roots[0]})")
+    else:
+        console.print(f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no development CA); "
+                      "a signature can be intact but not trusted")
     if not result.ok:
         raise typer.Exit(1)
 

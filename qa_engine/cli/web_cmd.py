@@ -8,6 +8,8 @@ Wire them in qa_engine/cli/main.py with::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from qa_engine.cli.common import console, handle_errors
@@ -19,23 +21,46 @@ APP_FACTORY = "qa_engine.web.app:create_app"
 def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
           port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
           workers: int = typer.Option(1, min=1, max=64, help="Server processes (more than one: PostgreSQL only)"),
-          log_level: str = typer.Option("info", help="uvicorn log level")) -> None:
-    """Run the web app (pages and JSON API); in embedded mode the flows run in this process after each action."""
+          log_level: str = typer.Option("warning", help="uvicorn log level"),
+          data_dir: Path = typer.Option(None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)")) -> None:
+    """Run the web app (pages and JSON API); in embedded mode each action's flow run goes to the data
+    folder's local Prefect server, which this command starts and takes down with it."""
+    import os
+
     import uvicorn
 
-    from qa_engine.cli.main import initialise_all
+    from qa_engine.cli.common import take_children_down
+    from qa_engine.cli.main import _use_data_dir, initialise_all
     from qa_engine.config import get_settings
     from qa_engine.domain.errors import ValidationFailed
+    from qa_engine.store.db import get_engine
+
+    if data_dir is not None:
+        _use_data_dir(data_dir)
 
     if workers > 1 and get_settings().db_url.startswith("sqlite"):
         # the writers of one process queue in arrival order; several processes would meet at SQLite's
         # lock, whose back-off lets some wait seconds under load
         raise ValidationFailed("several server processes need PostgreSQL (QA_DATABASE_URL): "
                                "with SQLite, serve with one process")
+    take_children_down()
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
     settings = get_settings()
-    console.print(f"serving on http://{host}:{port} (flows: {settings.prefect_mode} mode, data in {settings.resolved_data_dir})")
+    flows = f"{settings.prefect_mode} mode"
+    if settings.prefect_mode == "embedded" and not os.environ.get("PREFECT_API_URL"):
+        from qa_engine.cli.cases_cmd import STARTING
+        from qa_engine.workflows import local_server
+        from qa_engine.workflows.kick import local_prefect
+
+        with console.status("looking for the local Prefect server…") as shown:
+            info = local_prefect(settings, on_start=lambda: shown.update(STARTING))
+            local_server.hold(info, os.getpid())
+        flows = f"local Prefect server, UI at {info.ui_url}"
+    console.print(f"data folder: {settings.resolved_data_dir}")
+    console.print(f"database:    {get_engine().url.render_as_string(hide_password=True)}")
+    console.print(f"flows:       {flows}")
+    console.print(f"[bold]web app:     http://{host}:{port}/[/]  (Ctrl-C stops it)")
     # by import string: the CLI and the web app are sibling layers (neither imports the other)
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level,
                 proxy_headers=True)

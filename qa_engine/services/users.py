@@ -101,3 +101,29 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> User:
     session.flush()
     audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id)
     return user
+
+
+def set_development_password(*, session: Session, actor: Actor, usernames: Sequence[str], password: str,
+                             environment: str) -> int:
+    """Give these accounts one development password (hashed once; the demo's accounts).
+
+    Refused in production: a shared, printed password is for a development data folder only."""
+    actor.require(Role.ADMIN, action="set development passwords")
+    if environment == "production":
+        raise ValidationFailed("development passwords are refused when QA_ENV=production")
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters")
+    hashed = hash_password(password)
+    count = 0
+    for username in usernames:
+        user = repo.get_user_by_username(session, username)
+        if user is None:
+            raise NotFound(f"no user {username}")
+        user.password_hash = hashed
+        user.session_epoch += 1
+        session.add(user)
+        audit.record(session, actor=actor, action="user.password_set", subject_type="user", subject_id=user.id,
+                     payload={"development": True})
+        count += 1
+    session.flush()
+    return count

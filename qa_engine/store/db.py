@@ -76,6 +76,14 @@ class WriterQueue:
                 self._cond.notify_all()
 
 
+def database_exists(url: str) -> bool:
+    """Whether there is a database to read: an SQLite file that exists, or any server URL (asked lazily)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return bool(parsed.database) and (parsed.database == ":memory:" or Path(parsed.database).is_file())
+    return True
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -47,6 +47,9 @@ def test_serve_runs_the_app_with_uvicorn(web_env, monkeypatch):
         seen.update(kwargs, app=app)
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
+    # no Prefect server in this test (flows are not run), and no signal handlers in the test process
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setattr("qa_engine.cli.common.take_children_down", lambda: None)
     result = CliRunner().invoke(_cli(), ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert seen["host"] == "127.0.0.1" and seen["port"] == 8123 and seen["factory"] is True
