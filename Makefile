@@ -1,33 +1,37 @@
 # qa-engine: the two set-up commands are `make demo` and `make test`.
+# Set-up shows one line per step; pip's full output goes to $(LOG) (its last lines are shown on failure).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+LOG    := $(VENV)/install.log
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export PREFECT_HOME ?= $(CURDIR)/var/prefect
+
+# On failure: say so, show the log's last 30 lines and stop.
+FAILED = { echo "failed; the last 30 lines of $(LOG):"; tail -n 30 $(LOG); exit 1; }
 
 .PHONY: demo test test-multimachine lint bench clean
 
-$(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+$(BIN)/python:
+	@echo "creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV) || { echo "failed: $(PYTHON) -m venv $(VENV)"; exit 1; }
+	@echo "upgrading pip in $(VENV) (log: $(LOG))"
+	@$(BIN)/python -m pip install --progress-bar off --upgrade pip > $(LOG) 2>&1 || $(FAILED)
 
-.venv: $(VENV)/bin/python
+.venv: $(BIN)/python
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing qa-engine and its dependencies (log: $(LOG))"
+	@$(BIN)/python -m pip install --progress-bar off -e '.[dev]' >> $(LOG) 2>&1 || $(FAILED)
+	@touch $(STAMP)
 
 demo: $(STAMP)
-	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/qa-engine demo
 
 test: $(STAMP)
-	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q
 
 test-multimachine: $(STAMP)
-	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m pytest -q -m multimachine
 
 lint: $(STAMP)
@@ -35,7 +39,6 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	@mkdir -p $(PREFECT_HOME)
 	$(BIN)/python -m bench
 
 clean:
