@@ -19,7 +19,7 @@ from qa_engine.domain.errors import QAError, Unauthenticated
 from qa_engine.domain.roles import Actor
 from qa_engine.services import audit
 from qa_engine.services.context import now
-from qa_engine.services.users import verify_password
+from qa_engine.services.users import change_own_password, verify_password
 from qa_engine.store import repositories as repo
 from qa_engine.store import web_repo
 from qa_engine.store.models import LoginAttempt, User, WebSession
@@ -109,6 +109,14 @@ def start_session(*, session: Session, user: User, user_agent: str = "") -> Sign
                            expires_at=t + SESSION_LIFETIME))
     session.flush()
     return SignedIn(user, session_id, csrf)
+
+
+def change_password(*, session: Session, actor: Actor, current: str, new: str, user_agent: str = "") -> SignedIn:
+    """Change one's own password in the browser: every session of the account ends, and this one goes
+    on under a new id (returned for the cookie)."""
+    user = change_own_password(session=session, actor=actor, current=current, new=new)
+    web_repo.delete_web_sessions_of(session, user.id)  # the epoch ended them; their rows go too
+    return start_session(session=session, user=user, user_agent=user_agent)
 
 
 @dataclass(frozen=True)

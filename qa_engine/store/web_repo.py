@@ -40,6 +40,10 @@ def delete_expired_web_sessions(session: Session, before: datetime) -> int:
     return session.execute(delete(WebSession).where(WebSession.expires_at < before)).rowcount or 0
 
 
+def delete_web_sessions_of(session: Session, user_id: int) -> int:
+    return session.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount or 0
+
+
 def web_sessions_of(session: Session, user_id: int) -> list[WebSession]:
     return list(session.execute(select(WebSession).where(WebSession.user_id == user_id)).scalars())
 
