@@ -99,14 +99,20 @@ def test_one_time_password_must_be_changed_by_its_owner(seeded, p):
 
 
 def test_enable_and_disable(seeded, p):
+    from qa_engine.services import tokens
+
     user = repo.get_user_by_username(seeded, "rev.uw")
     epoch = user.session_epoch
+    token = tokens.issue_token(session=seeded, username="rev.uw", scope="read").token
+    assert tokens.resolve_token(session=seeded, token=token) is not None
     users.disable_user(session=seeded, actor=p["admin"], username="rev.uw")
     assert not user.active and user.session_epoch == epoch + 1
+    assert tokens.resolve_token(session=seeded, token=token) is None
     with pytest.raises(Conflict, match="already disabled"):
         users.disable_user(session=seeded, actor=p["admin"], username="rev.uw")
     users.enable_user(session=seeded, actor=p["admin"], username="REV.UW ")
     assert user.active
+    assert tokens.resolve_token(session=seeded, token=token) is None, "enabling does not bring old tokens back"
     with pytest.raises(Conflict, match="already enabled"):
         users.enable_user(session=seeded, actor=p["admin"], username="rev.uw")
     with pytest.raises(Forbidden, match="only an admin may enable accounts"):
@@ -117,7 +123,11 @@ def test_enable_and_disable(seeded, p):
         users.disable_user(session=seeded, actor=p["admin"], username="admin")
     with pytest.raises(NotFound):
         users.enable_user(session=seeded, actor=p["admin"], username="nobody")
-    assert actions(seeded, "rev.uw") == ["user.created", "user.disabled", "user.enabled"]
+    events = audit_repo.events_for(seeded, "user", user.id)
+    assert [(e.action, e.payload) for e in events] == [
+        ("user.created", {"username": "rev.uw", "roles": ["reviewer"], "institution": "UW"}),
+        ("token.issued", {"token_id": events[1].payload["token_id"], "scope": "read", "days": 90}),
+        ("user.disabled", {"tokens_ended": 1}), ("user.enabled", {})]
 
 
 def test_change_roles(seeded, p):

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
-from qa_engine.store import audit_repo
+from qa_engine.services.context import now
+from qa_engine.store import audit_repo, web_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import AuditEvent, User
 
@@ -143,7 +144,7 @@ def change_own_password(*, session: Session, actor: Actor, current: str, new: st
 
 
 def enable_user(*, session: Session, actor: Actor, username: str) -> User:
-    """Enable a disabled account: it may sign in again (its old sessions and tokens stay ended)."""
+    """Enable a disabled account: it may sign in again (its earlier sessions and API tokens stay ended)."""
     actor.require(Role.ADMIN, action="enable accounts")
     user = get_user_or_raise(session, username)
     if user.active:
@@ -167,7 +168,10 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> User:
     user.session_epoch += 1
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id)
+    # ended, not only refused while disabled: enabling the account again does not bring them back
+    ended = web_repo.end_api_tokens_of(session, user.id, now())
+    audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id,
+                 payload={"tokens_ended": ended})
     return user
 
 
