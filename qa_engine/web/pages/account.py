@@ -1,0 +1,62 @@
+"""A signed-in person's own account: changing their password (also where a one-time password leads)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from qa_engine.services import users, web_sessions
+from qa_engine.web.auth import PASSWORD_PAGE
+from qa_engine.web.db import DB
+from qa_engine.web.pages.auth import set_session_cookie
+from qa_engine.web.pages.common import PageUser, attempt, redirect, safe_next
+from qa_engine.web.templating import render
+
+router = APIRouter()
+Password = Annotated[str, Form(max_length=users.MAX_PASSWORD)]
+
+
+def _page(request: Request, principal, *, next_: str, error: str = "", status_code: int = 200) -> Response:
+    # a refused form is shown again empty: a password is never sent back in a page
+    must_change = principal.user is not None and principal.user.must_change_password
+    return render(request, "account/password.html", status_code=status_code, title="Change your password",
+                  next=next_, error=error, must_change=must_change and principal.via == "session",
+                  min_length=users.MIN_PASSWORD)
+
+
+def _after(next_: str) -> str:
+    target = safe_next(next_)
+    return "/" if target.startswith(PASSWORD_PAGE) else target
+
+
+@router.get("/account/password")
+def password_form(request: Request, principal: PageUser, next: str = "/") -> Response:
+    return _page(request, principal, next_=_after(next))
+
+
+@router.post("/account/password")
+def change_password(request: Request, db: DB, principal: PageUser, current: Password = "", new: Password = "",
+                    repeat: Password = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+    target = _after(next)
+    if new != repeat:
+        return _page(request, principal, next_=target, status_code=422,
+                     error="The two new passwords are not the same. Please type them again.")
+    if principal.via != "session":  # a token's holder: nothing to renew
+        _, error = attempt(db, users.change_own_password, session=db, actor=principal.actor, current=current,
+                           new=new)
+        renewed = None
+    else:
+        renewed, error = attempt(db, web_sessions.change_password, session=db, actor=principal.actor,
+                                 current=current, new=new, user_agent=request.headers.get("user-agent", ""))
+    if error is not None:
+        if error.status in (401, 403, 404):
+            raise error
+        return _page(request, principal, next_=target, error=error.message, status_code=error.status)
+    message = "Your password is changed. Your other sessions, if any, have ended."
+    if renewed is None:
+        return redirect(target, principal, message)
+    response = redirect(target, message=message, session_hash=web_sessions.digest(renewed.session_id))
+    set_session_cookie(response, request, renewed.session_id)
+    return response
