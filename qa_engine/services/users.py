@@ -19,6 +19,12 @@ from qa_engine.store import repositories as repo
 from qa_engine.store.models import AuditEvent, User
 
 _hasher = PasswordHash.recommended()
+
+
+class WrongPassword(ValidationFailed):
+    """The current password given to prove who one is was not right."""
+
+
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,119}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000  # the sign-in form's limit; argon2 of megabytes is work nobody needs
@@ -132,7 +138,7 @@ def change_own_password(*, session: Session, actor: Actor, current: str, new: st
     if user is None or not user.active:
         raise Forbidden("only a person signed in with their own account may change their password")
     if not verify_password(current or "", user.password_hash):
-        raise ValidationFailed("the current password is not right")
+        raise WrongPassword("the current password is not right")
     if new == current:
         raise ValidationFailed("the new password must differ from the current one")
     _check_password(new)

@@ -226,3 +226,21 @@ def test_changing_ones_own_password_ends_the_other_sessions(client, p):
     assert TestClient(client.app, cookies={SESSION_COOKIE: before}).get("/api/v1/me").status_code == 401
     assert users.verify_password("a new password", account("prov.cuni").password_hash)
     assert sign_in(TestClient(client.app), "prov.cuni", "a new password").status_code == 303
+
+
+def test_wrong_current_passwords_are_throttled_like_sign_ins(client, p):
+    from qa_engine.services import web_sessions
+
+    with session_scope() as s:
+        repo.get_user_by_username(s, "officer").password_hash = users.hash_password("the real password")
+    csrf = signed_in(client, "officer")
+    wrong = {"csrf_token": csrf, "current": "a guess", "new": "a new password", "repeat": "a new password"}
+    for _ in range(web_sessions.MAX_FAILURES_PER_USERNAME):
+        assert client.post("/account/password", data=wrong).status_code == 422
+    r = client.post("/account/password", data={**wrong, "current": "the real password"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and "Too many failed" in r.text
+    assert users.verify_password("the real password", account("officer").password_hash), "unchanged"
+    r = sign_in(TestClient(client.app), "officer", "the real password")
+    assert r.status_code == 429, "the guesses count against signing in too"
+    failed = [a for a, _ in history("officer") if a == "user.password_change_failed"]
+    assert len(failed) == web_sessions.MAX_FAILURES_PER_USERNAME

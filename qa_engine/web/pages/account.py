@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from qa_engine.domain.errors import QAError
 from qa_engine.services import users, web_sessions
-from qa_engine.web.auth import PASSWORD_PAGE
+from qa_engine.web.auth import PASSWORD_PAGE, client_ip
 from qa_engine.web.db import DB
 from qa_engine.web.pages.auth import set_session_cookie
-from qa_engine.web.pages.common import PageUser, attempt, redirect, safe_next
+from qa_engine.web.pages.common import PageUser, redirect, safe_next
 from qa_engine.web.templating import render
 
 router = APIRouter()
@@ -43,19 +44,21 @@ def change_password(request: Request, db: DB, principal: PageUser, current: Pass
     if new != repeat:
         return _page(request, principal, next_=target, status_code=422,
                      error="The two new passwords are not the same. Please type them again.")
-    if principal.via != "session":  # a token's holder: nothing to renew
-        _, error = attempt(db, users.change_own_password, session=db, actor=principal.actor, current=current,
-                           new=new)
-        renewed = None
-    else:
-        renewed, error = attempt(db, web_sessions.change_password, session=db, actor=principal.actor,
-                                 current=current, new=new, user_agent=request.headers.get("user-agent", ""))
-    if error is not None:
+    # not in a savepoint that a refusal rolls back: a wrong current password is recorded (throttling,
+    # audit) and committed with the refusal; the service leaves nothing else behind when it refuses
+    try:
+        renewed = web_sessions.change_password(session=db, actor=principal.actor, current=current, new=new,
+                                               client_ip=client_ip(request), renew=principal.via == "session",
+                                               user_agent=request.headers.get("user-agent", ""))
+    except QAError as error:
         if error.status in (401, 403, 404):
-            raise error
-        return _page(request, principal, next_=target, error=error.message, status_code=error.status)
+            raise
+        response = _page(request, principal, next_=target, error=error.message, status_code=error.status)
+        if isinstance(error, web_sessions.TooManyAttempts):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
     message = "Your password is changed. Your other sessions, if any, have ended."
-    if renewed is None:
+    if renewed is None:  # a token's holder: no browser session to renew
         return redirect(target, principal, message)
     response = redirect(target, message=message, session_hash=web_sessions.digest(renewed.session_id))
     set_session_cookie(response, request, renewed.session_id)
