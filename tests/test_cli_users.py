@@ -3,8 +3,6 @@ enabling and disabling; errors are a message and exit status 1, never a tracebac
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from typer.testing import CliRunner
 
@@ -13,21 +11,14 @@ from qa_engine.services import users
 from qa_engine.store import audit_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
+from tests.helpers import FastHasher
 
 runner = CliRunner()
 
 
-class _FastHasher:
-    def hash(self, password: str) -> str:
-        return "test$" + hashlib.sha256(password.encode()).hexdigest()
-
-    def verify(self, password: str, hashed: str) -> bool:
-        return hashed == self.hash(password)
-
-
 @pytest.fixture
 def env(engine_env, monkeypatch):
-    monkeypatch.setattr(users, "_hasher", _FastHasher())
+    monkeypatch.setattr(users, "_hasher", FastHasher())
     ok = run("users", "add", "olga", "--name", "Olga Officer", "--email", "olga@example.eu", "--role", "qa_officer")
     assert ok.exit_code == 0, ok.output
     assert "no password yet" in ok.output

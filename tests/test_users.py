@@ -3,8 +3,6 @@ disabling, roles, the admin's list, and the audit event each change writes."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
 from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -12,22 +10,12 @@ from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.services import users
 from qa_engine.store import audit_repo
 from qa_engine.store import repositories as repo
-from tests.helpers import people
-
-
-class _FastHasher:
-    """argon2 takes a third of a second here on purpose; these tests check what is stored, not argon2."""
-
-    def hash(self, password: str) -> str:
-        return "test$" + hashlib.sha256(password.encode()).hexdigest()
-
-    def verify(self, password: str, hashed: str) -> bool:
-        return hashed == self.hash(password)
+from tests.helpers import FastHasher, people
 
 
 @pytest.fixture
 def p(seeded, monkeypatch):
-    monkeypatch.setattr(users, "_hasher", _FastHasher())
+    monkeypatch.setattr(users, "_hasher", FastHasher())
     return people(seeded)
 
 

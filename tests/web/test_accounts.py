@@ -4,7 +4,6 @@ own password (other sessions end, this one goes on under a new id)."""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 
@@ -16,23 +15,13 @@ from qa_engine.store import audit_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
 from qa_engine.web.auth import SESSION_COOKIE
+from tests.helpers import FastHasher
 from tests.web.support import bearer, csrf_of, session_for, signed_in, token_for
-
-
-class _FastHasher:
-    """argon2 costs a third of a second here; what these tests check is not argon2 (test_security.py signs in
-    with it)."""
-
-    def hash(self, password: str) -> str:
-        return "test$" + hashlib.sha256(password.encode()).hexdigest()
-
-    def verify(self, password: str, hashed: str) -> bool:
-        return hashed == self.hash(password)
 
 
 @pytest.fixture(autouse=True)
 def fast_hasher(monkeypatch):
-    monkeypatch.setattr(users, "_hasher", _FastHasher())
+    monkeypatch.setattr(users, "_hasher", FastHasher())
 
 
 def sign_in(client: TestClient, username: str, password: str, next_: str = "/"):
