@@ -19,16 +19,18 @@ from qa_engine.store import repositories as repo
 from qa_engine.store.models import AuditEvent, User
 
 _hasher = PasswordHash.recommended()
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,119}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1000  # the sign-in form's limit; argon2 of megabytes is work nobody needs
+_OTP_ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"  # nothing that reads like another
 
 
 class WrongPassword(ValidationFailed):
     """The current password given to prove who one is was not right."""
 
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,119}$")
-MIN_PASSWORD = 10
-MAX_PASSWORD = 1000  # the sign-in form's limit; argon2 of megabytes is work nobody needs
-_OTP_ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"  # nothing that reads like another
+def _username(value: str | None) -> str:
+    return (value or "").strip().lower()
 
 
 def hash_password(password: str) -> str:
@@ -51,7 +53,7 @@ def add_user(*, session: Session, actor: Actor = SYSTEM, username: str, full_nam
              languages: Sequence[str] = ()) -> User:
     """Create an account with its roles (admin only, or the engine itself)."""
     actor.require(Role.ADMIN, action="add users")
-    username = username.strip().lower()
+    username = _username(username)
     if not _USERNAME.match(username):
         raise ValidationFailed(f"username {username!r}: use 2–120 lower-case letters, digits, . _ @ -")
     if repo.get_user_by_username(session, username) is not None:
@@ -86,7 +88,7 @@ def add_user(*, session: Session, actor: Actor = SYSTEM, username: str, full_nam
 
 
 def get_user_or_raise(session: Session, username: str) -> User:
-    user = repo.get_user_by_username(session, (username or "").strip().lower())
+    user = repo.get_user_by_username(session, _username(username))
     if user is None:
         raise NotFound(f"no user {username}")
     return user
@@ -252,7 +254,7 @@ def list_accounts(*, session: Session, actor: Actor) -> list[Account]:
 def get_account(*, session: Session, actor: Actor, username: str) -> Account:
     """One account (admin only)."""
     actor.require(Role.ADMIN, action="see the accounts")
-    found = _accounts(session, (username or "").strip().lower())
+    found = _accounts(session, _username(username))
     if not found:
         raise NotFound(f"no user {username}")
     return found[0]

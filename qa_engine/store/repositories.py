@@ -71,10 +71,6 @@ def users_with_role(session: Session, role: Role, *, active_only: bool = True) -
     return list(session.execute(q.order_by(User.id)).scalars())
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.execute(select(User).order_by(User.username)).scalars())
-
-
 def users_with_institution_codes(session: Session, *, username: str | None = None) -> list[tuple[User, str | None]]:
     """Every user (or the one named) with the code of their institution, by username."""
     q = select(User, Institution.code).outerjoin(Institution, Institution.id == User.institution_id)
