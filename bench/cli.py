@@ -67,17 +67,18 @@ def main() -> int:
 def _credentials(env: dict[str, str], cwd: Path) -> list[tuple[int, str]]:
     """(credential id, the username of a provider of its institution) for every credential."""
     script = (
+        "from qa_engine.domain.roles import SYSTEM, Role\n"
+        "from qa_engine.services.users import list_accounts\n"
         "from qa_engine.store.db import session_scope\n"
         "from qa_engine.store import repositories as repo\n"
         "with session_scope() as s:\n"
-        "    codes = {i.id: i.code for i in repo.list_institutions(s)}\n"
         "    providers = {}\n"
-        "    for u in repo.list_users(s):\n"
-        "        if 'provider' in {r.value for r in repo.roles_of(s, u.id)} and u.active:\n"
-        "            providers.setdefault(u.institution_id, u.username)\n"
-        "    for c, _inst in repo.list_credentials(s):\n"
-        "        if c.institution_id in providers:\n"
-        "            print(c.id, providers[c.institution_id])\n"
+        "    for a in list_accounts(session=s, actor=SYSTEM):\n"
+        "        if Role.PROVIDER in a.roles and a.active:\n"
+        "            providers.setdefault(a.institution_code, a.username)\n"
+        "    for c, inst in repo.list_credentials(s):\n"
+        "        if inst.code in providers:\n"
+        "            print(c.id, providers[inst.code])\n"
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, cwd=cwd, capture_output=True, text=True, check=True)
     return [(int(a), b) for a, b in (line.split() for line in out.stdout.splitlines())]

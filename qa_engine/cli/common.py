@@ -13,6 +13,7 @@ from typing import Any
 import click
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from qa_engine.domain.errors import QAError
 
@@ -87,7 +88,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise SystemExit(130) from None
-        except (SystemExit, GeneratorExit, typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+        except (SystemExit, GeneratorExit, typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort,
+                typer.Abort, TyperException):  # typer carries its own copy of click's exceptions
             raise
         except Exception as exc:  # a bug or an environment problem: say what, not where
             if os.environ.get("QA_DEBUG"):

@@ -70,8 +70,9 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     take_children_down()  # the local Prefect server this demo starts ends with it, whatever happens
 
     from qa_engine.adapters.credential_io import read_json, write_credentials_xlsx
+    from qa_engine.domain.roles import SYSTEM
     from qa_engine.services.context import now, set_clock
-    from qa_engine.store import repositories as repo
+    from qa_engine.services.users import list_accounts, set_development_password
     from qa_engine.store.db import get_engine, session_scope
     from qa_engine.synthetic import SyntheticAlliance
     from qa_engine.workflows import local_server
@@ -85,16 +86,13 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
     with session_scope() as s:
-        if explicit_db and repo.list_users(s):
+        if explicit_db and list_accounts(session=s, actor=SYSTEM):
             raise ValidationFailed("the database named by QA_DATABASE_URL already holds accounts: the demo needs an "
                                    "empty database (or leave QA_DATABASE_URL unset to use one in the data folder)")
     alliance = SyntheticAlliance(seed=SEED)
     password = secrets.token_urlsafe(12)
     with session_scope() as s:
         staff = alliance.staff(s, reviewers_per_institution=REVIEWERS_PER_INSTITUTION)
-        from qa_engine.domain.roles import SYSTEM
-        from qa_engine.services.users import set_development_password
-
         set_development_password(session=s, actor=SYSTEM, usernames=[a.username for a in staff.everyone],
                                  password=password, environment=settings.env)
     items = read_json(SAMPLES, max_bytes=5_000_000)[:cases]

@@ -16,6 +16,21 @@ class Role(StrEnum):
     LEADERSHIP = "leadership"
     ADMIN = "admin"
 
+    @property
+    def label(self) -> str:
+        """The role in words, with its article ("a QA officer", "an admin")."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Role.PROVIDER: "a provider",
+    Role.QA_OFFICER: "a QA officer",
+    Role.REVIEWER: "a reviewer",
+    Role.APPROVER: "an approver",
+    Role.LEADERSHIP: "a member of the leadership",
+    Role.ADMIN: "an admin",
+}
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -35,8 +50,8 @@ class Actor:
 
     def require(self, *roles: Role, action: str = "do this") -> None:
         if not self.has(*roles):
-            wanted = " or ".join(r.value for r in roles)
-            raise Forbidden(f"only a {wanted} may {action}")
+            wanted = " or ".join(r.label for r in roles)
+            raise Forbidden(f"only {wanted} may {action}")
 
 
 SYSTEM = Actor(user_id=None, username="qa-engine", roles=frozenset(Role))

@@ -35,3 +35,8 @@ def seed_institutions(*, session: Session) -> int:
                          subject_id=code, payload={"name": name})
             added += 1
     return added
+
+
+def list_institutions(*, session: Session) -> list[Institution]:
+    """The institutions, by code (anyone may read them)."""
+    return repo.list_institutions(session)

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from pwdlib import PasswordHash
 from sqlmodel import Session
 
-from qa_engine.domain.errors import Conflict, NotFound, ValidationFailed
+from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
+from qa_engine.services.context import now
+from qa_engine.store import audit_repo, web_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import User
+from qa_engine.store.models import AuditEvent, User
 
 _hasher = PasswordHash.recommended()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,119}$")
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1000  # the sign-in form's limit; argon2 of megabytes is work nobody needs
+_OTP_ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"  # nothing that reads like another
+
+
+class WrongPassword(ValidationFailed):
+    """The current password given to prove who one is was not right."""
+
+
+def _username(value: str | None) -> str:
+    return (value or "").strip().lower()
 
 
 def hash_password(password: str) -> str:
@@ -39,7 +53,7 @@ def add_user(*, session: Session, actor: Actor = SYSTEM, username: str, full_nam
              languages: Sequence[str] = ()) -> User:
     """Create an account with its roles (admin only, or the engine itself)."""
     actor.require(Role.ADMIN, action="add users")
-    username = username.strip().lower()
+    username = _username(username)
     if not _USERNAME.match(username):
         raise ValidationFailed(f"username {username!r}: use 2–120 lower-case letters, digits, . _ @ -")
     if repo.get_user_by_username(session, username) is not None:
@@ -58,8 +72,8 @@ def add_user(*, session: Session, actor: Actor = SYSTEM, username: str, full_nam
         inst_id = inst.id
     if Role.PROVIDER in role_set and inst_id is None:
         raise ValidationFailed("a provider belongs to an institution: give --institution")
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters")
+    if password is not None:
+        _check_password(password)
     user = User(username=username, full_name=full_name.strip() or username, email=email.strip(),
                 institution_id=inst_id, password_hash=hash_password(password) if password else None,
                 max_open_reviews=max_open_reviews, expertise_fields=list(expertise_fields),
@@ -73,34 +87,184 @@ def add_user(*, session: Session, actor: Actor = SYSTEM, username: str, full_nam
     return user
 
 
-def set_password(*, session: Session, actor: Actor, username: str, password: str) -> User:
-    user = repo.get_user_by_username(session, username)
+def get_user_or_raise(session: Session, username: str) -> User:
+    user = repo.get_user_by_username(session, _username(username))
     if user is None:
         raise NotFound(f"no user {username}")
-    if actor.user_id != user.id:
-        actor.require(Role.ADMIN, action="set someone else's password")
+    return user
+
+
+def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(f"the password may have at most {MAX_PASSWORD} characters")
+
+
+def _store_password(user: User, password: str, *, must_change: bool) -> None:
     user.password_hash = hash_password(password)
+    user.must_change_password = must_change
     user.session_epoch += 1  # every open session ends
+
+
+def set_password(*, session: Session, actor: Actor, username: str, password: str, must_change: bool = False) -> User:
+    """Set a password (admin, or the person themself); every open session of the account ends."""
+    user = get_user_or_raise(session, username)
+    if actor.user_id != user.id:
+        actor.require(Role.ADMIN, action="set someone else's password")
+    _check_password(password)
+    _store_password(user, password, must_change=must_change)
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.password_set", subject_type="user", subject_id=user.id)
+    audit.record(session, actor=actor, action="user.password_set", subject_type="user", subject_id=user.id,
+                 payload={"must_change": must_change})
+    return user
+
+
+def set_one_time_password(*, session: Session, actor: Actor, username: str) -> str:
+    """Give an account a random password that must be changed at the next sign-in; return it (shown once)."""
+    actor.require(Role.ADMIN, action="issue one-time passwords")
+    user = get_user_or_raise(session, username)
+    password = "-".join("".join(secrets.choice(_OTP_ALPHABET) for _ in range(4)) for _ in range(4))
+    _store_password(user, password, must_change=True)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.one_time_password_issued", subject_type="user",
+                 subject_id=user.id)
+    return password
+
+
+def change_own_password(*, session: Session, actor: Actor, current: str, new: str) -> User:
+    """Change one's own password, proving the current one; clears the demand to change it."""
+    user = repo.get_user(session, actor.user_id) if actor.user_id is not None else None
+    if user is None or not user.active:
+        raise Forbidden("only a person signed in with their own account may change their password")
+    if not verify_password(current or "", user.password_hash):
+        raise WrongPassword("the current password is not right")
+    if new == current:
+        raise ValidationFailed("the new password must differ from the current one")
+    _check_password(new)
+    _store_password(user, new, must_change=False)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.password_changed", subject_type="user", subject_id=user.id)
+    return user
+
+
+def enable_user(*, session: Session, actor: Actor, username: str) -> User:
+    """Enable a disabled account: it may sign in again (its earlier sessions and API tokens stay ended)."""
+    actor.require(Role.ADMIN, action="enable accounts")
+    user = get_user_or_raise(session, username)
+    if user.active:
+        raise Conflict(f"user {user.username} is already enabled")
+    user.active = True
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.enabled", subject_type="user", subject_id=user.id)
     return user
 
 
 def disable_user(*, session: Session, actor: Actor, username: str) -> User:
     """Disable an account: sign-in refused, its sessions and tokens stop working at once."""
-    actor.require(Role.ADMIN, action="disable users")
-    user = repo.get_user_by_username(session, username)
-    if user is None:
-        raise NotFound(f"no user {username}")
+    actor.require(Role.ADMIN, action="disable accounts")
+    user = get_user_or_raise(session, username)
+    if actor.user_id == user.id:
+        raise Forbidden("you cannot disable your own account; another admin can")
+    if not user.active:
+        raise Conflict(f"user {user.username} is already disabled")
     user.active = False
     user.session_epoch += 1
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id)
+    # ended, not only refused while disabled: enabling the account again does not bring them back
+    ended = web_repo.end_api_tokens_of(session, user.id, now())
+    audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id,
+                 payload={"tokens_ended": ended})
     return user
+
+
+def _roles(values: Iterable[Role | str]) -> set[Role]:
+    try:
+        return {Role(str(r).strip().lower()) for r in values}
+    except ValueError as exc:
+        raise ValidationFailed(f"unknown role: {exc}; roles are {', '.join(r.value for r in Role)}") from None
+
+
+def change_roles(*, session: Session, actor: Actor, username: str, add: Iterable[Role | str] = (),
+                 remove: Iterable[Role | str] = ()) -> frozenset[Role]:
+    """Add and remove roles of an account; return the roles it holds now."""
+    actor.require(Role.ADMIN, action="change roles")
+    user = get_user_or_raise(session, username)
+    added, removed = _roles(add), _roles(remove)
+    if not added and not removed:
+        raise ValidationFailed("name a role to add or to remove")
+    both = added & removed
+    if both:
+        raise ValidationFailed(f"a role cannot be both added and removed: {', '.join(sorted(both))}")
+    current = repo.roles_of(session, user.id)
+    roles = (current | added) - removed
+    if roles == current:
+        raise ValidationFailed(f"nothing to change: {user.username} has the roles "
+                               f"{', '.join(sorted(r.value for r in current))}")
+    if not roles:
+        raise ValidationFailed(f"{user.username} would have no role left; an account keeps at least one "
+                               "(disable the account instead)")
+    if actor.user_id == user.id and Role.ADMIN in current - roles:
+        raise Forbidden("you cannot remove your own admin role; another admin can")
+    if Role.PROVIDER in roles and user.institution_id is None:
+        raise ValidationFailed(f"a provider belongs to an institution, and {user.username} has none")
+    repo.set_roles(session, user.id, sorted(roles))
+    audit.record(session, actor=actor, action="user.roles_changed", subject_type="user", subject_id=user.id,
+                 payload={"added": sorted(r.value for r in roles - current),
+                          "removed": sorted(r.value for r in current - roles),
+                          "roles": sorted(r.value for r in roles)})
+    return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the admin pages and `users list` show it."""
+
+    id: int
+    username: str
+    full_name: str
+    email: str
+    institution_code: str | None
+    roles: tuple[Role, ...]
+    active: bool
+    must_change: bool
+    has_password: bool
+
+
+def _accounts(session: Session, username: str | None = None) -> list[Account]:
+    rows = repo.users_with_institution_codes(session, username=username)
+    roles = repo.roles_by_user(session, [u.id for u, _ in rows] if username is not None else None)
+    return [Account(id=u.id, username=u.username, full_name=u.full_name, email=u.email, institution_code=code,
+                    roles=tuple(sorted(roles.get(u.id, frozenset()))), active=u.active,
+                    must_change=u.must_change_password, has_password=bool(u.password_hash))
+            for u, code in rows]
+
+
+def list_accounts(*, session: Session, actor: Actor) -> list[Account]:
+    """Every account, by username (admin only)."""
+    actor.require(Role.ADMIN, action="see the accounts")
+    return _accounts(session)
+
+
+def get_account(*, session: Session, actor: Actor, username: str) -> Account:
+    """One account (admin only)."""
+    actor.require(Role.ADMIN, action="see the accounts")
+    found = _accounts(session, _username(username))
+    if not found:
+        raise NotFound(f"no user {username}")
+    return found[0]
+
+
+def account_history(*, session: Session, actor: Actor, username: str) -> list[AuditEvent]:
+    """The audit events of one account, oldest first (admin only)."""
+    actor.require(Role.ADMIN, action="see the accounts")
+    user = get_user_or_raise(session, username)
+    return audit_repo.events_for(session, "user", user.id)
 
 
 def set_development_password(*, session: Session, actor: Actor, usernames: Sequence[str], password: str,
@@ -120,6 +284,7 @@ def set_development_password(*, session: Session, actor: Actor, usernames: Seque
         if user is None:
             raise NotFound(f"no user {username}")
         user.password_hash = hashed
+        user.must_change_password = False
         user.session_epoch += 1
         session.add(user)
         audit.record(session, actor=actor, action="user.password_set", subject_type="user", subject_id=user.id,

@@ -19,7 +19,7 @@ from qa_engine.domain.errors import QAError, Unauthenticated
 from qa_engine.domain.roles import Actor
 from qa_engine.services import audit
 from qa_engine.services.context import now
-from qa_engine.services.users import verify_password
+from qa_engine.services.users import WrongPassword, change_own_password, verify_password
 from qa_engine.store import repositories as repo
 from qa_engine.store import web_repo
 from qa_engine.store.models import LoginAttempt, User, WebSession
@@ -109,6 +109,29 @@ def start_session(*, session: Session, user: User, user_agent: str = "") -> Sign
                            expires_at=t + SESSION_LIFETIME))
     session.flush()
     return SignedIn(user, session_id, csrf)
+
+
+def change_password(*, session: Session, actor: Actor, current: str, new: str, client_ip: str,
+                    user_agent: str = "", renew: bool = True) -> SignedIn | None:
+    """Change one's own password: every browser session of the account ends; with `renew`, a new one
+    begins for this browser (its id returned for the cookie).
+
+    A wrong current password counts as a failed sign-in of the account and the address (the same
+    throttle), and is kept even though the change is refused: the caller commits after the refusal."""
+    client_ip = client_ip.replace("\x00", "?")[:64]
+    check_throttle(session=session, username=actor.username, client_ip=client_ip)
+    try:
+        with session.begin_nested():  # a refusal leaves nothing of the change behind
+            user = change_own_password(session=session, actor=actor, current=current, new=new)
+    except WrongPassword:
+        session.add(LoginAttempt(username=_normalise(actor.username), client_ip=client_ip, at=now()))
+        session.flush()
+        audit.record(session, actor=actor, action="user.password_change_failed", subject_type="user",
+                     subject_id=actor.user_id or "-", payload={"ip": client_ip})
+        raise
+    web_repo.clear_failures(session, username=_normalise(actor.username))
+    web_repo.delete_web_sessions_of(session, user.id)  # the epoch ended them; their rows go too
+    return start_session(session=session, user=user, user_agent=user_agent) if renew else None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, UniqueConstraint
+from sqlalchemy import Column, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from qa_engine.store.types import JSONType, UTCDateTime, utcnow
@@ -41,6 +41,8 @@ class User(SQLModel, table=True):
     expertise_skills: list[str] = Field(default_factory=list, sa_type=JSONType)
     languages: list[str] = Field(default_factory=list, sa_type=JSONType)
     session_epoch: int = 0
+    # set with a one-time password: every page leads to the change-password page until it is changed
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _ts()
 
 

@@ -71,8 +71,23 @@ def users_with_role(session: Session, role: Role, *, active_only: bool = True) -
     return list(session.execute(q.order_by(User.id)).scalars())
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.execute(select(User).order_by(User.username)).scalars())
+def users_with_institution_codes(session: Session, *, username: str | None = None) -> list[tuple[User, str | None]]:
+    """Every user (or the one named) with the code of their institution, by username."""
+    q = select(User, Institution.code).outerjoin(Institution, Institution.id == User.institution_id)
+    if username is not None:
+        q = q.where(User.username == username)
+    return [(u, code) for u, code in session.execute(q.order_by(User.username)).all()]
+
+
+def roles_by_user(session: Session, user_ids: Sequence[int] | None = None) -> dict[int, frozenset[Role]]:
+    """The roles of many users in one query (of everyone when `user_ids` is None)."""
+    q = select(UserRole.user_id, UserRole.role)
+    if user_ids is not None:
+        q = q.where(UserRole.user_id.in_(list(user_ids)))
+    found: dict[int, set[Role]] = {}
+    for user_id, role in session.execute(q):
+        found.setdefault(user_id, set()).add(Role(role))
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 # --------------------------------------------------------------------------- credentials

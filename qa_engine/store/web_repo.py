@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from qa_engine.store.models import (
@@ -38,6 +38,10 @@ def delete_web_session(session: Session, token_hash: str) -> int:
 
 def delete_expired_web_sessions(session: Session, before: datetime) -> int:
     return session.execute(delete(WebSession).where(WebSession.expires_at < before)).rowcount or 0
+
+
+def delete_web_sessions_of(session: Session, user_id: int) -> int:
+    return session.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount or 0
 
 
 def web_sessions_of(session: Session, user_id: int) -> list[WebSession]:
@@ -76,6 +80,12 @@ def delete_old_failures(session: Session, before: datetime) -> None:
 
 def get_api_token(session: Session, token_hash: str) -> ApiToken | None:
     return session.execute(select(ApiToken).where(ApiToken.token_hash == token_hash)).scalar_one_or_none()
+
+
+def end_api_tokens_of(session: Session, user_id: int, at: datetime) -> int:
+    """Make every token of a user that is still valid at `at` expire then; how many."""
+    live = (ApiToken.user_id == user_id) & (ApiToken.expires_at.is_(None) | (ApiToken.expires_at > at))
+    return session.execute(update(ApiToken).where(live).values(expires_at=at)).rowcount or 0
 
 
 def api_tokens_of(session: Session, user_id: int) -> list[ApiToken]:

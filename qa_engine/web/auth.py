@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from qa_engine.config import Settings
-from qa_engine.domain.errors import Forbidden, Unauthenticated, ValidationFailed
+from qa_engine.domain.errors import Forbidden, QAError, Unauthenticated, ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import tokens, web_sessions
 from qa_engine.store.db import read_only_session, session_scope
@@ -33,6 +33,18 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_REFUSED = ("The form was not sent from this site or has expired (CSRF check). "
                 "Reload the page and try again.")
+PASSWORD_PAGE = "/account/password"
+# What a browser session may still do while its password must be changed (a one-time password):
+# change it, sign out, and ask who it is.
+OPEN_WHILE_PASSWORD_MUST_CHANGE = frozenset({PASSWORD_PAGE, "/sign-out", "/api/v1/me"})
+
+
+class PasswordChangeRequired(QAError):
+    """A browser session whose password must be changed first: pages lead to the change-password
+    page (see web/errors.py), the API answers 403. API tokens are not concerned."""
+
+    status = 403
+    code = "password_change_required"
 
 
 @dataclass
@@ -176,10 +188,19 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
     return principal
 
 
+def check_password_current(request: Request, principal: Principal) -> None:
+    """Refuse a browser session whose password must be changed, except to change it (or sign out)."""
+    if (principal.via == "session" and principal.user is not None and principal.user.must_change_password
+            and request.url.path not in OPEN_WHILE_PASSWORD_MUST_CHANGE):
+        raise PasswordChangeRequired("change your password first: the one you signed in with was set for you "
+                                     f"and must be replaced ({PASSWORD_PAGE})")
+
+
 # Async (they do no I/O): a sync dependency would cost each request a hop to a worker thread.
-async def signed_in(principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+async def signed_in(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
     if principal.actor is None:
         raise Unauthenticated("sign in first (or send an API token)")
+    check_password_current(request, principal)
     return principal
 
 

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa_engine.domain.errors import QAError
 from qa_engine.services.web_sessions import TooManyAttempts
-from qa_engine.web.auth import is_api
+from qa_engine.web.auth import PASSWORD_PAGE, PasswordChangeRequired, is_api
 from qa_engine.web.templating import render
 
 log = logging.getLogger("qa_engine.web")
@@ -67,7 +67,17 @@ def _identify(request: Request) -> None:
         log.debug("could not identify the visitor of an error page", exc_info=True)
 
 
+def _to_password_page(request: Request) -> Response:
+    target = PASSWORD_PAGE
+    if request.method == "GET" and request.url.path not in ("/", "/sign-in"):
+        nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target += "?next=" + quote(nxt, safe="/")
+    return RedirectResponse(target, status_code=303)
+
+
 async def qa_error(request: Request, exc: QAError) -> Response:
+    if isinstance(exc, PasswordChangeRequired) and not is_api(request):
+        return _to_password_page(request)
     headers = {}
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after)

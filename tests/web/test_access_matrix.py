@@ -27,6 +27,7 @@ from tests.web.world import PRINCIPALS, World, build_world
 REL = ("anon", "pown", "pother", "rown", "rother", "officer", "approver", "leader", "admin")
 MISSING_ID = 999_999
 MISSING_REPORT = "QA-2000-999999-R1"
+MISSING_USER = "no.such.person"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -44,12 +45,14 @@ OWNER = row(401, 404, 404, 200, 404, 404, 404, 404, 404)
 MISSING = same(404)
 OFFICERS_ONLY = row(401, 403, 403, 403, 403, 200, 403, 403, 200)
 OFFICERS_MISSING = row(401, 403, 403, 403, 403, 404, 403, 403, 404)
+ADMIN_ONLY = row(401, 403, 403, 403, 403, 403, 403, 403, 200)
+ADMIN_MISSING = row(401, 403, 403, 403, 403, 403, 403, 403, 404)
 
 
 @dataclass
 class Route:
     method: str
-    path: str  # placeholders: {case} {cred} {asg} {report}
+    path: str  # placeholders: {case} {cred} {asg} {report} {user}
     target: str  # none, case, cred, asg, report
     expect: dict[str, int]
     missing: dict[str, int] | None = None
@@ -57,6 +60,7 @@ class Route:
     files: dict | None = None
     form: dict | None = None
     targets: tuple[str, ...] = ()
+    account: str = "gone"  # the username in {user} (a disabled account unless the probe needs another)
 
     def principals(self) -> tuple[str, ...]:
         # prov.uw and rev.cuni are the provider and a reviewer of case C; elsewhere they repeat prov.upa and rev.idle
@@ -139,6 +143,7 @@ API: list[Route] = [
 ]
 
 PAGE_READERS = {**READERS, "anon": 303}
+ACCOUNT_KEYS = ("-", "missing")
 PAGE_MISSING = same(404, anon=303)
 
 
@@ -200,6 +205,22 @@ PAGES: list[Route] = [
           missing=PAGE_MISSING, form={}),
     Route("POST", "/assign", "none", page(OFFICERS_ONLY | {"officer": 422, "admin": 422}), form={}),
     Route("POST", "/verify", "none", same(422, anon=422), form={}),
+    # one's own password: the empty form's current password is not right
+    Route("GET", "/account/password", "none", same(200, anon=303)),
+    Route("POST", "/account/password", "none", same(422, anon=303), form={}),
+    # the admin's accounts pages; {user} is the disabled account `gone` (or one that does not exist), and
+    # each admin probe is refused by the state or the form, except a one-time password for `gone`
+    Route("GET", "/admin/users", "none", page(ADMIN_ONLY)),
+    Route("POST", "/admin/users", "none", page(ADMIN_ONLY | {"admin": 422}), form={}),
+    Route("GET", "/admin/users/{user}", "none", page(ADMIN_ONLY), missing=page(ADMIN_MISSING), targets=ACCOUNT_KEYS),
+    Route("POST", "/admin/users/{user}/roles", "none", page(ADMIN_ONLY | {"admin": 422}), missing=page(ADMIN_MISSING),
+          form={}, targets=ACCOUNT_KEYS),
+    Route("POST", "/admin/users/{user}/disable", "none", page(ADMIN_ONLY | {"admin": 409}),
+          missing=page(ADMIN_MISSING), form={}, targets=ACCOUNT_KEYS),
+    Route("POST", "/admin/users/{user}/enable", "none", page(ADMIN_ONLY | {"admin": 409}),
+          missing=page(ADMIN_MISSING), form={}, targets=ACCOUNT_KEYS, account="leader"),
+    Route("POST", "/admin/users/{user}/one-time-password", "none", page(ADMIN_ONLY), missing=page(ADMIN_MISSING),
+          form={}, targets=ACCOUNT_KEYS),
 ]
 
 
@@ -251,7 +272,8 @@ def url(w: World, route: Route, key: str) -> str:
             .replace("{case}", str(MISSING_ID if missing else w.cases.get(key, MISSING_ID)))
             .replace("{cred}", str(MISSING_ID if missing else w.credentials.get(key, MISSING_ID)))
             .replace("{asg}", str(MISSING_ID if missing else w.assignments.get(key, MISSING_ID)))
-            .replace("{report}", MISSING_REPORT if missing else w.report_id))
+            .replace("{report}", MISSING_REPORT if missing else w.report_id)
+            .replace("{user}", MISSING_USER if missing else route.account))
 
 
 @dataclass
@@ -386,6 +408,6 @@ def test_every_page_route_is_in_the_matrix():
                 if (m, r.path) in (("POST", "/sign-in"), ("POST", "/sign-out")):
                     continue  # signing in and out: test_security.py
                 pages.add(f"{m} {re.sub(r'{[a-z_]+}', '{}', r.path)}")
-    covered = {re.sub(r"\{(case|cred|asg|report)\}", "{}", r.name) for r in PAGES}
+    covered = {re.sub(r"\{(case|cred|asg|report|user)\}", "{}", r.name) for r in PAGES}
     covered = {"GET /dashboard/report.{}" if c == "GET /dashboard/report.xlsx" else c for c in covered}
     assert pages == covered, f"not in the matrix: {pages - covered}; unknown: {covered - pages}"

@@ -4,17 +4,17 @@
 - case B (UPA credential): peer review; `rev.unimi` has submitted, `rev.uhei` accepted.
 - case C (UW credential): reviewed by `rev.cuni` and `rev.unige`, closed and approved, with its signed PDF
   report and workbook.
-- `rev.idle` is a reviewer assigned to nothing.
+- `rev.idle` is a reviewer assigned to nothing; `gone` a disabled account (the admin pages' probes).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qa_engine.domain.roles import Role
+from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.services import assignments, decisions, reviews
 from qa_engine.services import cases as case_service
-from qa_engine.services.users import add_user
+from qa_engine.services.users import add_user, disable_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
@@ -59,6 +59,9 @@ def build_world() -> World:
         idle = add_user(session=s, username="rev.idle", full_name="Ida Idle", email="idle@example.eu",
                         roles=[Role.REVIEWER], institution_code="UNIGE", max_open_reviews=0)
         p["rev.idle"] = repo.actor_for(s, idle)
+        add_user(session=s, username="gone", full_name="Gus Gone", email="gone@example.eu", roles=[Role.REVIEWER],
+                 institution_code="UW")
+        disable_user(session=s, actor=SYSTEM, username="gone")
     w = World(p)
     with session_scope() as s:
         w.cases["A"], w.assignments["A"] = _to_peer_review(s, p, 0, ["rev.uw", "rev.ucph"], ("rev.uw",))

@@ -18,4 +18,5 @@ def me(db: DB, principal: SignedIn) -> MeOut:
     inst = db.get(Institution, user.institution_id) if user.institution_id else None
     return MeOut(id=user.id, username=user.username, full_name=user.full_name, email=user.email,
                  roles=sorted(r.value for r in actor.roles), institution=inst.code if inst else None,
-                 auth="token" if principal.via == "token" else "session", scope=principal.scope)
+                 auth="token" if principal.via == "token" else "session", scope=principal.scope,
+                 must_change_password=user.must_change_password)

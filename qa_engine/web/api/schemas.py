@@ -81,6 +81,9 @@ class MeOut(BaseModel):
     institution: str | None
     auth: Literal["session", "token"]
     scope: str
+    must_change_password: bool = Field(False, description="the password was set for this person (a one-time "
+                                       "password) and must be changed at /account/password; until then a "
+                                       "browser session may only change it (API tokens are not concerned)")
 
 
 # --------------------------------------------------------------------------- credentials

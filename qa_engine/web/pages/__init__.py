@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from qa_engine.web.pages import (
+    account,
+    admin,
     assignments,
     auth,
     cases,
@@ -17,7 +19,8 @@ from qa_engine.web.pages import (
     self_assessment,
 )
 
-MODULES = (auth, home, credentials, cases, self_assessment, assignments, reviews, decisions, reports, dashboard)
+MODULES = (auth, home, credentials, cases, self_assessment, assignments, reviews, decisions, reports, dashboard,
+           account, admin)
 
 
 def router() -> APIRouter:

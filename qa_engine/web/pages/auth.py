@@ -35,6 +35,12 @@ def _sign_in_page(request: Request, *, token: str, next_: str, username: str = "
     return response
 
 
+def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
+    """Give the browser the id of a session that has just begun (sign-in, a changed password)."""
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure_cookies(request),
+                        path="/", max_age=int(web_sessions.SESSION_LIFETIME.total_seconds()))
+
+
 @router.get("/sign-in")
 def sign_in_form(request: Request, principal: PageVisitor, next: str = "/", signed_out: bool = False) -> Response:
     if principal.signed_in:
@@ -67,9 +73,7 @@ def sign_in(request: Request, db: DB, username: Annotated[str, Form(max_length=2
         return _sign_in_page(request, token=cookie, next_=target, username=username, error=exc.message,
                              status_code=401)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, signed.session_id, httponly=True, samesite="lax",
-                        secure=secure_cookies(request), path="/",
-                        max_age=int(web_sessions.SESSION_LIFETIME.total_seconds()))
+    set_session_cookie(response, request, signed.session_id)
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     return response
 

@@ -17,7 +17,7 @@ from qa_engine.config import get_settings
 from qa_engine.domain.errors import QAError, Unauthenticated
 from qa_engine.store.db import translate_db_error
 from qa_engine.web.api.schemas import MAX_ID
-from qa_engine.web.auth import FLASH_COOKIE, Principal, csrf_checked
+from qa_engine.web.auth import FLASH_COOKIE, Principal, check_password_current, csrf_checked
 
 T = TypeVar("T")
 
@@ -31,9 +31,9 @@ CredentialId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FLASH_SECONDS = 300
 
 
-def _flash_mac(live, message: str) -> str:
+def _flash_mac(session_hash: str, message: str) -> str:
     key = get_settings().secret_key.encode()
-    return hmac.new(key, f"{live.row.token_hash}\n{message}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, f"{session_hash}\n{message}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _read_flash(request: Request, principal: Principal) -> str:
@@ -45,7 +45,7 @@ def _read_flash(request: Request, principal: Principal) -> str:
         message = base64.urlsafe_b64decode(encoded.encode()).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return ""
-    return message if hmac.compare_digest(mac, _flash_mac(principal.live, message)) else ""
+    return message if hmac.compare_digest(mac, _flash_mac(principal.live.row.token_hash, message)) else ""
 
 
 def _with_flash(request: Request, principal: Principal) -> Principal:
@@ -57,10 +57,12 @@ def _with_flash(request: Request, principal: Principal) -> Principal:
 async def page_user(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
     if principal.actor is None:
         raise Unauthenticated("sign in to continue")
+    check_password_current(request, principal)
     return _with_flash(request, principal)
 
 
 async def page_visitor(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+    check_password_current(request, principal)
     return _with_flash(request, principal)
 
 
@@ -68,12 +70,16 @@ PageUser = Annotated[Principal, Depends(page_user)]
 PageVisitor = Annotated[Principal, Depends(page_visitor)]
 
 
-def redirect(url: str, principal: Principal | None = None, message: str = "") -> RedirectResponse:
-    """See other (303) after a successful POST, with a message for the next page."""
+def redirect(url: str, principal: Principal | None = None, message: str = "", *,
+             session_hash: str | None = None) -> RedirectResponse:
+    """See other (303) after a successful POST, with a message for the next page (bound to the principal's
+    browser session, or to the session whose id hashes to `session_hash`, one begun by this request)."""
     response = RedirectResponse(url, status_code=303)
-    if message and principal is not None and principal.live is not None:
+    if session_hash is None and principal is not None and principal.live is not None:
+        session_hash = principal.live.row.token_hash
+    if message and session_hash:
         message = message[:500]
-        value = base64.urlsafe_b64encode(message.encode()).decode() + "." + _flash_mac(principal.live, message)
+        value = base64.urlsafe_b64encode(message.encode()).decode() + "." + _flash_mac(session_hash, message)
         response.set_cookie(FLASH_COOKIE, value, max_age=FLASH_SECONDS, path="/", httponly=True, samesite="lax",
                             secure=get_settings().base_url.startswith("https://"))
     return response
