@@ -174,7 +174,7 @@ print(json.dumps({
 
 # --- the test ------------------------------------------------------------------------------------
 
-def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
+def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
     before = checkout_snapshot()
     timings: list[str] = []
     clock = time.monotonic()
@@ -243,9 +243,13 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     book.close()
     lap("rubrics and template")
 
-    demo = data / "demo"
-    run([qa, "demo", "--data-dir", demo, "--cases", str(CASES)], cwd=work, env=env, timeout=300,
-        what="qa-engine demo")
+    # the demo into an empty folder named by QA_DATA_DIR: everything it writes goes there
+    demo = work / "demo-data"
+    demo.mkdir()
+    shown = run([qa, "demo", "--cases", str(CASES)], cwd=work, env=env | {"QA_DATA_DIR": str(demo)}, timeout=300,
+                what="qa-engine demo").stdout
+    assert f"data folder: {demo}" in shown, shown
+    assert "qa-engine serve --data-dir demo-data" in shown, shown
     pdfs = sorted((demo / "reports").rglob("*.pdf"))
     assert pdfs, f"the demo wrote no PDF under {demo / 'reports'}"
     lap("demo")
@@ -256,8 +260,57 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     assert re.search(r"^\s*VALID\b", verified, re.M), f"`reports verify` does not say valid:\n{verified}"
     lap("verify")
 
-    stray = [str(p.relative_to(work)) for p in everything_under(work) if p != data and data not in p.parents]
-    assert not stray, f"written outside the data folder {data}: {stray}"
+    stray = [str(p.relative_to(work)) for p in everything_under(work)
+             if not any(p == d or d in p.parents for d in (data, demo))]
+    assert not stray, f"written outside the data folders {data} and {demo}: {stray}"
+    signs_in_and_sees_the_cases(shown, demo, monkeypatch)
     changes = snapshot_changes(before, checkout_snapshot())
     assert not changes, f"the test wrote into the checkout {ROOT}: {changes[:20]}"
     print(f"packaging: {build_mode}; " + ", ".join(timings))
+
+
+DEMO_ROLES = ("QA officer", "reviewer", "approver", "leadership", "admin", "provider")
+
+
+def signs_in_and_sees_the_cases(shown: str, demo: Path, monkeypatch) -> None:
+    """The accounts the demo printed sign in with the printed password, and each sees the demo's work."""
+    from fastapi.testclient import TestClient
+
+    from qa_engine.config import reset_settings
+    from qa_engine.store import repositories as repo
+    from qa_engine.store.db import reset_engines, session_scope
+    from tests.web.support import csrf_of
+
+    accounts = dict(re.findall(r"[│|]\s*(" + "|".join(DEMO_ROLES) + r")\s*[│|]\s*(\S+)\s*[│|]", shown))
+    assert set(accounts) == set(DEMO_ROLES), f"the demo does not name an account per role:\n{shown}"
+    password = re.search(r"shown this once\):\s*(\S+)", shown)
+    assert password, f"the demo printed no password:\n{shown}"
+    monkeypatch.setenv("QA_DATA_DIR", str(demo))
+    monkeypatch.delenv("QA_DATABASE_URL", raising=False)
+    reset_settings()
+    reset_engines()
+    try:
+        with session_scope() as s:
+            titles = [c.title for c, _ in repo.list_credentials(s)]
+        from qa_engine.web.app import create_app
+
+        app = create_app()
+        where = {"QA officer": "/cases", "reviewer": "/cases", "approver": "/cases", "provider": "/cases",
+                 "leadership": "/dashboard", "admin": "/admin/users"}
+        for role, username in accounts.items():
+            client = TestClient(app)
+            page = client.get("/sign-in")
+            r = client.post("/sign-in", data={"username": username, "password": password.group(1),
+                                              "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+            assert r.status_code == 303 and "/sign-in" not in r.headers["location"], (role, username, r.status_code)
+            seen = client.get(where[role])
+            assert seen.status_code == 200, (role, where[role], seen.status_code)
+            if role in ("QA officer", "approver", "reviewer", "provider"):
+                assert any(t in seen.text for t in titles), f"{role} {username} sees none of the demo's cases"
+            elif role == "leadership":
+                assert "Reviewer A" not in seen.text and "cases" in seen.text.lower()
+            else:
+                assert accounts["reviewer"] in seen.text  # the admin sees the demo's accounts
+    finally:
+        reset_engines()
+        reset_settings()
