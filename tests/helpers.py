@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.roles import SYSTEM, Role
+from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import advance, assignments, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.services import credentials as credential_service
@@ -137,7 +138,7 @@ def to_state(session: Session, p: dict, target: str, *, index: int = 0, scores=(
                        reviewer_ids=[x.reviewer_id for x in plan_.proposals])
     if target == "invited":
         return case.id
-    live = [a for a in assignments.case_repo.assignments_of(session, case.id, case.round) if a.status == "invited"]
+    live = [a for a in assignments.case_repo.assignments_of(session, case.id, case.round) if a.status == AssignmentStatus.INVITED]
     for a in live:
         actor = next(v for v in p.values() if v.user_id == a.reviewer_id)
         assignments.respond(session=session, actor=actor, assignment_id=a.id, accept=True)

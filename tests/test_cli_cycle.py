@@ -9,6 +9,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from qa_engine.cli.main import app
+from qa_engine.domain.case_states import CaseState
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
@@ -41,7 +42,7 @@ def test_cycle_from_the_command_line(engine_env, prefect_harness, tmp_path):
     case_id = int(opened.output.split("opened case ")[1].split()[0])
     with session_scope() as s:
         case = case_repo.get_case(s, case_id)
-        assert case.state == "self_assessment"
+        assert case.state == CaseState.SELF_ASSESSMENT
         rubric = case_service.rubric_of(s, case)
     sa = tmp_path / "sa.json"
     sa.write_text(json.dumps({"summary": "Ours", "entries": full_self_assessment(rubric)}))
@@ -51,7 +52,7 @@ def test_cycle_from_the_command_line(engine_env, prefect_harness, tmp_path):
     cli("assign", case_id, "--auto", "--as", "officer")
     with session_scope() as s:
         asg = case_repo.assignments_of(s, case_id)
-        assert case_repo.get_case(s, case_id).state == "peer_review" and len(asg) == 2
+        assert case_repo.get_case(s, case_id).state == CaseState.PEER_REVIEW and len(asg) == 2
     for a in asg:
         reviewer = next(u for u, v in p.items() if v.user_id == a.reviewer_id)
         cli("review", "respond", a.id, "--accept", "--as", reviewer)
@@ -59,7 +60,7 @@ def test_cycle_from_the_command_line(engine_env, prefect_harness, tmp_path):
         f.write_text(json.dumps({"assignment_id": a.id, "entries": full_review(rubric, 3), "recommendation": "approved"}))
         cli("review", "submit", f, "--as", reviewer)
     with session_scope() as s:
-        assert case_repo.get_case(s, case_id).state == "approval"
+        assert case_repo.get_case(s, case_id).state == CaseState.APPROVAL
     # a wrong role is refused with a message, not a traceback
     refused = cli("decide", case_id, "--outcome", "approved", "--rationale", "Fine by me.", "--as", "officer", ok=False)
     assert refused.exit_code == 1 and "only a approver" in refused.output.replace("an approver", "a approver")

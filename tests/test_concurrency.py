@@ -9,7 +9,9 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import Conflict, QAError
+from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import assignments, reviews
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
@@ -98,7 +100,7 @@ def test_two_reviewers_submit_at_once(live_db):
     with session_scope() as s:
         revs = case_repo.reviews_of(s, case_id, submitted_only=True)
         assert sorted(r.scores[next(iter(r.scores))] for r in revs) == [2, 4]
-        assert {a.status for a in case_repo.assignments_of(s, case_id)} == {"submitted"}
+        assert {a.status for a in case_repo.assignments_of(s, case_id)} == {AssignmentStatus.SUBMITTED}
 
 
 def test_same_reviewer_submits_twice_at_once(live_db):
@@ -147,7 +149,7 @@ def test_two_officers_assign_the_same_case_at_once(live_db):
     with session_scope() as s:
         live = case_repo.assignments_of(s, case_id)
         assert len(live) == 2
-        assert case_repo.get_case(s, case_id).state == "peer_review"
+        assert case_repo.get_case(s, case_id).state == CaseState.PEER_REVIEW
 
 
 def test_many_writers_lose_no_update(live_db):

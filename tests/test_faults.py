@@ -22,6 +22,8 @@ import pytest
 from sqlalchemy import text
 
 from qa_engine.config import reset_settings
+from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.statuses import NotificationStatus, ReportStatus
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
@@ -74,12 +76,12 @@ def _assert_exactly_once(ids: list[int], outbox: Path) -> None:
     with session_scope() as s:
         for cid in ids:
             case = case_repo.get_case(s, cid)
-            assert case.state == "peer_review", (cid, case.state)
+            assert case.state == CaseState.PEER_REVIEW, (cid, case.state)
             asg = case_repo.assignments_of(s, cid)
             assert len(asg) == 2 and len({a.reviewer_id for a in asg}) == 2, (cid, [(a.reviewer_id, a.status) for a in asg])
             notes = [n for n in case_repo.notifications_of(s, case_id=cid) if n.template == "invitation"]
             assert sorted(n.key for n in notes) == sorted(f"invitation:{a.id}" for a in asg)
-            assert all(n.status == "sent" for n in notes)
+            assert all(n.status == NotificationStatus.SENT for n in notes)
         from qa_engine.services.audit import verify
 
         assert verify(s)[1] == []
@@ -99,13 +101,13 @@ def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
     while staffed == 0 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
         with session_scope() as s:
-            staffed = sum(1 for cid in ids if case_repo.get_case(s, cid).state == "peer_review")
+            staffed = sum(1 for cid in ids if case_repo.get_case(s, cid).state == CaseState.PEER_REVIEW)
     time.sleep(rng.uniform(0.2, 1.0))
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     with session_scope() as s:
-        staffed = sum(1 for cid in ids if case_repo.get_case(s, cid).state == "peer_review")
-        pending = sum(1 for n in case_repo.notifications_of(s) if n.status == "pending")
+        staffed = sum(1 for cid in ids if case_repo.get_case(s, cid).state == CaseState.PEER_REVIEW)
+        pending = sum(1 for n in case_repo.notifications_of(s) if n.status == NotificationStatus.PENDING)
     assert 0 < staffed < len(ids), f"the worker was not killed mid-batch ({staffed} of {len(ids)} staffed)"
     print(f"killed with {staffed} of {len(ids)} cases staffed, {pending} message(s) not yet sent")
     result = asyncio.run(sweep_flow())  # the restart: the sweep picks up what the dead worker left
@@ -147,11 +149,11 @@ def test_unwritable_report_folder_keeps_the_case_in_reporting(fault_env, engine_
             behaviour.review_wave(s, ids)
         asyncio.run(advance_cases(ids))  # consolidation: a third reviewer, then approval
         with session_scope() as s:
-            if case_repo.get_case(s, cid).state == "approval":
+            if case_repo.get_case(s, cid).state == CaseState.APPROVAL:
                 break
     with session_scope() as s:
         case = case_repo.get_case(s, cid)
-        assert case.state == "approval" and case.extra_reviewers_requested == 1, (case.state, case.extra_reviewers_requested)
+        assert case.state == CaseState.APPROVAL and case.extra_reviewers_requested == 1, (case.state, case.extra_reviewers_requested)
         assert len(case_repo.reviews_of(s, cid, 1, submitted_only=True)) == 3
         assert behaviour.decide(s, ids)[cid] in ("approved", "approved_with_conditions")
     reports = engine_env / "reports"
@@ -162,8 +164,8 @@ def test_unwritable_report_folder_keeps_the_case_in_reporting(fault_env, engine_
         asyncio.run(advance_cases(ids))
     assert "cannot write" in str(err.value)
     with session_scope() as s:
-        assert case_repo.get_case(s, cid).state == "reporting"
-        assert all(r.status == "requested" for r in case_repo.reports_of(s, cid))
+        assert case_repo.get_case(s, cid).state == CaseState.REPORTING
+        assert all(r.status == ReportStatus.REQUESTED for r in case_repo.reports_of(s, cid))
     blocker.unlink()
     from datetime import timedelta
 
@@ -175,9 +177,9 @@ def test_unwritable_report_folder_keeps_the_case_in_reporting(fault_env, engine_
     finally:
         set_clock(None)
     with session_scope() as s:
-        assert case_repo.get_case(s, cid).state == "closed"
+        assert case_repo.get_case(s, cid).state == CaseState.CLOSED
         rows = case_repo.reports_of(s, cid)
-        assert len(rows) == 2 and all(r.status == "generated" for r in rows)
+        assert len(rows) == 2 and all(r.status == ReportStatus.GENERATED for r in rows)
 
 
 def _engine_on_postgres(url: str, tmp_path: Path, monkeypatch, reviewers_per_institution: int) -> Staff:
@@ -261,8 +263,8 @@ def _half_written(session, ids: list[int]) -> tuple[dict[str, int], list]:
         states[case.state] = states.get(case.state, 0) + 1
         asg = case_repo.assignments_of(session, cid)
         keys = sorted(n.key for n in case_repo.notifications_of(session, case_id=cid) if n.template == "invitation")
-        whole = (case.state == "assignment" and not asg and not keys) or (
-            case.state == "peer_review" and len(asg) == 2 and keys == sorted(f"invitation:{a.id}" for a in asg))
+        whole = (case.state == CaseState.ASSIGNMENT and not asg and not keys) or (
+            case.state == CaseState.PEER_REVIEW and len(asg) == 2 and keys == sorted(f"invitation:{a.id}" for a in asg))
         if not whole:
             bad.append((cid, case.state, len(asg), keys))
     return states, bad
@@ -322,7 +324,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
             try:
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline and not batch_done.is_set():
-                    if look()[0].get("peer_review", 0) >= 3:
+                    if look()[0].get(CaseState.PEER_REVIEW, 0) >= 3:
                         break
                     time.sleep(0.05)
                 holder = psycopg.connect(host="127.0.0.1", port=private_pg.port, user="postgres", dbname=dbname,
@@ -371,8 +373,8 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         with monitor.connect() as conn:
             started = conn.execute(text("SELECT pg_postmaster_start_time()")).scalar_one()
         assert started > batch_start, (started, batch_start)
-        staffed_before = seen["before"][0].get("peer_review", 0)
-        staffed_after = seen["after"][0].get("peer_review", 0)
+        staffed_before = seen["before"][0].get(CaseState.PEER_REVIEW, 0)
+        staffed_after = seen["after"][0].get(CaseState.PEER_REVIEW, 0)
         assert staffed_before >= 1, f"the restart came before any case was staffed: {seen['before'][0]}"
         assert staffed_after < n, f"every case was staffed before the restart: {seen['after'][0]}"
         assert seen["t_up"] < t_batch_end, "the batch ended before the server was back"
@@ -390,7 +392,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         assert result["delivered"]["failed"] == 0
         with Session(monitor) as s:
             states, bad = _half_written(s, ids)
-        assert bad == [] and states == {"peer_review": n}, (states, bad)
+        assert bad == [] and states == {CaseState.PEER_REVIEW: n}, (states, bad)
         _assert_exactly_once(ids, tmp_path / "data" / "outbox")
         monitor.dispose()
     finally:

@@ -8,7 +8,9 @@ import pytest
 
 from qa_engine.adapters.credential_io import write_credentials_xlsx
 from qa_engine.config import reset_settings
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.statuses import AssignmentStatus, NotificationStatus, ReportStatus
 from qa_engine.services import assignments, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
@@ -54,7 +56,7 @@ def _review_all(p, case_ids, score=3):
         with session_scope() as s:
             case = case_repo.get_case(s, cid)
             rubric = case_service.rubric_of(s, case)
-            for a in case_repo.assignments_of(s, cid, case.round, statuses=("invited",)):
+            for a in case_repo.assignments_of(s, cid, case.round, statuses=(AssignmentStatus.INVITED,)):
                 assignments.respond(session=s, actor=_actor(p, a.reviewer_id), assignment_id=a.id, accept=True)
                 reviews.save_review(session=s, actor=_actor(p, a.reviewer_id), assignment_id=a.id,
                                     entries=full_review(rubric, score), recommendation="approved", submit=True)
@@ -72,14 +74,14 @@ def test_full_cycle_through_the_flows(auto_env, engine_env, tmp_path):
     result = asyncio.run(intake_flow(str(sheet)))
     case_ids = result["cases"]
     assert len(case_ids) == 2
-    assert _states(case_ids) == ["self_assessment", "self_assessment"]
+    assert _states(case_ids) == [CaseState.SELF_ASSESSMENT] * 2
 
     _submit_self_assessments(p, case_ids)
     kick(case_ids)
-    assert _states(case_ids) == ["peer_review", "peer_review"]
+    assert _states(case_ids) == [CaseState.PEER_REVIEW] * 2
     _review_all(p, case_ids)
     kick(case_ids)
-    assert _states(case_ids) == ["approval", "approval"]
+    assert _states(case_ids) == [CaseState.APPROVAL] * 2
 
     with session_scope() as s:
         decisions.decide(session=s, actor=p["approver"], case_id=case_ids[0], outcome="approved",
@@ -89,14 +91,14 @@ def test_full_cycle_through_the_flows(auto_env, engine_env, tmp_path):
     note = kick([case_ids[0]])
     assert "closed" in note
     kick([case_ids[1]])
-    assert _states(case_ids) == ["closed", "self_assessment"]
+    assert _states(case_ids) == [CaseState.CLOSED, CaseState.SELF_ASSESSMENT]
 
     with session_scope() as s:
         for cid in case_ids:
             rows = case_repo.reports_of(s, cid)
-            assert {r.kind for r in rows} == {"pdf", "xlsx"} and all(r.status == "generated" for r in rows)
+            assert {r.kind for r in rows} == {"pdf", "xlsx"} and all(r.status == ReportStatus.GENERATED for r in rows)
         outbox = list((engine_env / "outbox").glob("*.eml"))
-        sent = s.query(Notification).filter(Notification.status == "sent").count()
+        sent = s.query(Notification).filter(Notification.status == NotificationStatus.SENT).count()
         assert sent == len(outbox) > 0
 
     from prefect.client.orchestration import get_client
@@ -129,8 +131,8 @@ def test_crash_between_steps_leaves_exactly_one_of_each_effect(auto_env, engine_
         asg = case_repo.assignments_of(s, case_id)
         assert len(asg) == 2 and len({a.reviewer_id for a in asg}) == 2
         invitations = [n for n in case_repo.notifications_of(s, case_id=case_id) if n.template == "invitation"]
-        assert len(invitations) == 2 and all(n.status == "sent" for n in invitations)
-        assert case_repo.get_case(s, case_id).state == "peer_review"
+        assert len(invitations) == 2 and all(n.status == NotificationStatus.SENT for n in invitations)
+        assert case_repo.get_case(s, case_id).state == CaseState.PEER_REVIEW
     files = [f for f in (engine_env / "outbox").glob("invitation*.eml")]
     assert len(files) == 2
 
@@ -153,13 +155,13 @@ def test_crash_after_report_generation_makes_one_report(auto_env, engine_env):
     faults.crash_after("report")
     kick([case_id])
     with session_scope() as s:
-        assert case_repo.get_case(s, case_id).state == "reporting"
+        assert case_repo.get_case(s, case_id).state == CaseState.REPORTING
         first = {r.kind: (r.path, r.sha256) for r in case_repo.reports_of(s, case_id)}
     kick([case_id])
     with session_scope() as s:
         rows = case_repo.reports_of(s, case_id)
         assert len(rows) == 2
         assert {r.kind: (r.path, r.sha256) for r in rows} == first
-        assert case_repo.get_case(s, case_id).state == "closed"
+        assert case_repo.get_case(s, case_id).state == CaseState.CLOSED
     pdfs = list((engine_env / "reports").rglob("*.pdf"))
     assert len(pdfs) == 1

@@ -44,6 +44,7 @@ from qa_engine.domain.audit import GENESIS, event_hash
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
+from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus, SelfAssessmentStatus
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.institutions import seed_institutions
 from qa_engine.services.leadership import (
@@ -139,13 +140,13 @@ class Builder:
     def review_round(self, case: Case, rnd: int, reviews: list[tuple[str, datetime, datetime, dict]], self_scores: dict):
         """reviews: (reviewer, accepted at, submitted at, scores); due 21 days after acceptance."""
         for who, accepted, submitted, scores in reviews:
-            a = Assignment(case_id=case.id, round=rnd, reviewer_id=self.reviewers[who], status="submitted",
+            a = Assignment(case_id=case.id, round=rnd, reviewer_id=self.reviewers[who], status=AssignmentStatus.SUBMITTED,
                            invited_at=accepted, responded_at=accepted, due_at=accepted + timedelta(days=21))
             self.s.add(a)
             self.s.flush()
             self.s.add(Review(assignment_id=a.id, case_id=case.id, round=rnd, reviewer_id=a.reviewer_id, scores=scores,
-                              status="submitted", rubric_hash="x", submitted_at=submitted, updated_at=submitted))
-        self.s.add(SelfAssessment(case_id=case.id, round=rnd, status="submitted",
+                              status=ReviewStatus.SUBMITTED, rubric_hash="x", submitted_at=submitted, updated_at=submitted))
+        self.s.add(SelfAssessment(case_id=case.id, round=rnd, status=SelfAssessmentStatus.SUBMITTED,
                                   entries={c: {"score": v, "narrative": "n", "evidence": []} for c, v in self_scores.items()}))
         self.s.flush()
 
@@ -203,7 +204,7 @@ def data(session) -> Builder:
     b.consolidation(bcase, 1, 2, {"ESG-1.1": 0.5, "EU-P7": 0.5}, ["esg-1.2"])
     b.decision(bcase, 1, "revision_requested", t(3, 2, 5), [CHANGE_LOG, INJECTION])
     for who, due in (("R1", t(3, 25)), ("R3", t(4, 4, 6))):  # round 2: accepted, not submitted
-        b.s.add(Assignment(case_id=bcase.id, round=2, reviewer_id=b.reviewers[who], status="accepted",
+        b.s.add(Assignment(case_id=bcase.id, round=2, reviewer_id=b.reviewers[who], status=AssignmentStatus.ACCEPTED,
                            invited_at=t(3, 14, 6), responded_at=t(3, 14, 6), due_at=due))
     # C: CUNI, approved with conditions Mar 20
     c = b.case("CUNI", "C-1", isced="0421", eqf=6, ects="6", greencomp=["GreenComp-4.2", "GreenComp-2.1"], esco=1,

@@ -15,6 +15,7 @@ from qa_engine.adapters.case_workbook import workbook_bytes
 from qa_engine.adapters.pdf_report import render_report
 from qa_engine.adapters.report_files import generate_report, verify_bytes
 from qa_engine.cli.main import app
+from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import cases as case_service
 from qa_engine.services import decisions, reporting, reviews
 from qa_engine.services.report_data import build_report
@@ -107,7 +108,7 @@ def test_generated_report_verifies_and_cli_verdicts(engine_env, tmp_path):
         rows = reporting.request_reports(session=s, case_id=case_id)
         for row in rows:
             generate_report(s, row)
-            row.status = "generated"
+            row.status = ReportStatus.GENERATED
         pdf_path = Path(next(r.path for r in rows if r.kind == "pdf"))
     data = pdf_path.read_bytes()
     with session_scope() as s:

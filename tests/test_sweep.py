@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import assignments
 from qa_engine.services.context import now, set_clock
 from qa_engine.services.sweep import sweep
@@ -28,7 +30,7 @@ def test_unanswered_invitation_expires_and_is_replaced(session, p):
     _later(8)
     result = sweep(session=session)
     asg = case_repo.assignments_of(session, case_id)
-    assert {a.status for a in asg} == {"expired"}
+    assert {a.status for a in asg} == {AssignmentStatus.EXPIRED}
     assert case_id in result.to_advance
     assert assignments.case_need(session, case_repo.get_case(session, case_id)).needed == 2
     replaced = [n for n in case_repo.notifications_of(session, case_id=case_id) if n.template == "replaced"]
@@ -52,7 +54,7 @@ def test_reminders_once_each_then_replacement(session, p):
     late = sweep(session=session)
     assert asg.id in late.replaced
     session.refresh(asg)
-    assert asg.status == "replaced"
+    assert asg.status == AssignmentStatus.REPLACED
     reminders = [n for n in case_repo.notifications_of(session, case_id=case_id) if n.template == "reminder"
                  and n.key.startswith(f"reminder:{asg.id}:")]
     assert len(reminders) == 3
@@ -66,7 +68,7 @@ def test_expired_approval_opens_a_re_review_case_once(session, p):
     assert len(result.re_review_cases) == 1
     new = case_repo.get_case(session, result.re_review_cases[0])
     assert new.previous_case_id == case_id and new.credential_id == case_repo.get_case(session, case_id).credential_id
-    assert new.state == "submitted"
+    assert new.state == CaseState.SUBMITTED
     assert sweep(session=session).re_review_cases == []
 
 

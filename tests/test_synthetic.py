@@ -13,9 +13,11 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import element_report, parse_credential
 from qa_engine.domain.roles import Role
 from qa_engine.domain.standards import EU_ELEMENTS
+from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReportStatus
 from qa_engine.services import assignments
 from qa_engine.services import sweep as sweep_service
 from qa_engine.services.audit import verify
@@ -114,7 +116,7 @@ def test_generated_credentials_pass_the_engines_screening(session):
     staff = alliance.staff(session, reviewers_per_institution=1)
     case_ids = alliance.open_cases(session, alliance.credentials(session, 16), staff=staff)
     states = alliance.screen(session, case_ids)
-    assert set(states.values()) == {"self_assessment"}
+    assert set(states.values()) == {CaseState.SELF_ASSESSMENT}
     for cid in case_ids:
         assert case_repo.get_case(session, cid).screening_problems == []
     again = alliance.credentials(session, 16)  # the same content again: nothing new
@@ -181,8 +183,8 @@ def test_reviewer_hard_rules_hold_while_the_behaviour_assigns(session):
             assert reviewer.institution_id != case.institution_id
             declared = [c for c in conflicts if c.user_id == a.reviewer_id and c.case_id == cid]
             if declared:  # a conflict declared on this case: never invited to it again
-                assert [x.status for x in asg if x.reviewer_id == a.reviewer_id] == ["declined"]
-        live = [a for a in asg if a.status in case_repo.LIVE_ASSIGNMENT and a.round == case.round]
+                assert [x.status for x in asg if x.reviewer_id == a.reviewer_id] == [AssignmentStatus.DECLINED]
+        live = [a for a in asg if a.status in LIVE_ASSIGNMENT and a.round == case.round]
         if len(live) >= 2:
             assert len({session.get(User, a.reviewer_id).institution_id for a in live}) >= 2
         need = assignments.case_need(session, case)
@@ -198,16 +200,16 @@ def test_a_call_with_default_rates_reaches_decisions_with_declines_and_disagreem
         case = case_repo.get_case(session, cid)
         decided = case_repo.decisions_of(session, cid)
         assert decided, (cid, case.state)
-        assert case.state == "closed", (cid, case.state)
+        assert case.state == CaseState.CLOSED, (cid, case.state)
         outcomes.append(case.outcome)
     statuses = Counter(a.status for cid in case_ids for a in case_repo.assignments_of(session, cid))
-    assert statuses["declined"] >= 1, statuses
+    assert statuses[AssignmentStatus.DECLINED] >= 1, statuses
     disagreements = [c for cid in case_ids for c in [case_repo.latest_consolidation(session, cid, 1)]
                      if c is not None and c.pass_no > 1]
     assert disagreements, "a disagreement should have called in an extra reviewer"
     assert any(case_repo.get_case(session, cid).extra_reviewers_requested for cid in case_ids)
     assert len(set(outcomes)) >= 2, outcomes
-    assert statuses["replaced"] >= 1, "a reviewer who never submitted should have been replaced by the sweep"
+    assert statuses[AssignmentStatus.REPLACED] >= 1, "a reviewer who never submitted should have been replaced by the sweep"
     late = [(a, r) for cid in case_ids for a in case_repo.assignments_of(session, cid)
             for r in [case_repo.review_for_assignment(session, a.id)]
             if r is not None and r.submitted_at > a.due_at]
@@ -262,8 +264,8 @@ def test_dev_generate_simulates_a_call(fresh_env):
 
     with session_scope() as s:
         cases = case_repo.list_cases(s)
-        assert len(cases) == 2 and all(c.state == "closed" for c in cases)
-        assert all(r.status == "generated" for c in cases for r in case_repo.reports_of(s, c.id))
+        assert len(cases) == 2 and all(c.state == CaseState.CLOSED for c in cases)
+        assert all(r.status == ReportStatus.GENERATED for c in cases for r in case_repo.reports_of(s, c.id))
 
 
 

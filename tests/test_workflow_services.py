@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import (
     Conflict,
     ConflictOfInterest,
@@ -12,6 +13,7 @@ from qa_engine.domain.errors import (
     NotFound,
     ValidationFailed,
 )
+from qa_engine.domain.statuses import AssignmentStatus, SelfAssessmentStatus
 from qa_engine.services import access, assignments, audit, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
@@ -26,7 +28,7 @@ def p(session):
 def test_full_cycle_to_closed(session, p):
     case_id = to_state(session, p, "closed")
     case = case_repo.get_case(session, case_id)
-    assert case.state == "closed" and case.outcome == "approved"
+    assert case.state == CaseState.CLOSED and case.outcome == "approved"
     decision = case_repo.get_decision(session, case_id, 1)
     assert decision.valid_until is not None
     assert {r.kind for r in case_repo.reports_of(session, case_id)} == {"pdf", "xlsx"}
@@ -51,7 +53,7 @@ def test_screening_returns_a_credential_missing_elements(session, p):
     session.flush()
     drive(session, case_id)
     case = case_repo.get_case(session, case_id)
-    assert case.state == "returned"
+    assert case.state == CaseState.RETURNED
     text = "\n".join(case.screening_problems)
     assert "learning_outcomes" in text and "assessment_type" in text
     assert any(n.template == "returned" for n in case_repo.notifications_of(session, case_id=case_id))
@@ -63,17 +65,17 @@ def test_revision_opens_a_new_round_and_keeps_history(session, p):
                      rationale="Assessment methods need work.", conditions=["Describe the oral exam"])
     drive(session, case_id)
     case = case_repo.get_case(session, case_id)
-    assert case.state == "self_assessment" and case.round == 2
+    assert case.state == CaseState.SELF_ASSESSMENT and case.round == 2
     assert case_repo.get_decision(session, case_id, 1).outcome == "revision_requested"
     assert len(case_repo.reviews_of(session, case_id, 1)) == 2
-    assert case_repo.get_self_assessment(session, case_id, 1).status == "submitted"
+    assert case_repo.get_self_assessment(session, case_id, 1).status == SelfAssessmentStatus.SUBMITTED
     assert case_repo.get_self_assessment(session, case_id, 2) is None
 
 
 def test_disagreement_requests_one_extra_reviewer(session, p):
     case_id = to_state(session, p, "approval", scores=(0, 4))
     case = case_repo.get_case(session, case_id)
-    assert case.state == "peer_review"
+    assert case.state == CaseState.PEER_REVIEW
     assert case.extra_reviewers_requested == 1
     assert any(n.template == "assignment_needed" for n in case_repo.notifications_of(session, case_id=case_id))
     plan_, _ = assignments.propose(session=session, actor=p["officer"], case_id=case_id)
@@ -165,7 +167,7 @@ def test_withdraw_ends_open_assignments(session, p):
     with pytest.raises(ValidationFailed):
         case_service.withdraw_case(session=session, actor=prov, case_id=case_id, reason=" ")
     case_service.withdraw_case(session=session, actor=prov, case_id=case_id, reason="Course cancelled")
-    assert case_repo.get_case(session, case_id).state == "withdrawn"
-    assert {a.status for a in case_repo.assignments_of(session, case_id)} == {"withdrawn"}
+    assert case_repo.get_case(session, case_id).state == CaseState.WITHDRAWN
+    assert {a.status for a in case_repo.assignments_of(session, case_id)} == {AssignmentStatus.WITHDRAWN}
     with pytest.raises(InvalidTransition):
         case_service.withdraw_case(session=session, actor=prov, case_id=case_id, reason="again")

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from qa_engine.cli.common import console, handle_errors
+from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.store import case_repo
@@ -194,7 +195,7 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
 
     with session_scope() as s:
         actor = actor_for(s, as_)
-        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s, states=["assignment", "peer_review"])
+        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s, states=REVIEWING)
                                                if assignments.case_need(s, c).needed > 0]
         if not ids:
             console.print("no case is waiting for reviewers")
@@ -307,7 +308,7 @@ def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: eve
     from qa_engine.config import get_settings
 
     with session_scope() as s:
-        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s) if c.state not in ("closed", "withdrawn")]
+        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s) if CaseState(c.state).open]
     if get_settings().prefect_mode == "deployment":
         from qa_engine.workflows.kick import kick
 

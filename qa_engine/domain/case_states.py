@@ -37,6 +37,8 @@ S = CaseState
 
 # Stages the engine performs by itself; the others wait for a person.
 AUTOMATED = frozenset({S.SUBMITTED, S.SCREENING, S.CONSOLIDATION, S.REPORTING})
+# Where the case gathers its reviewers and their reviews (reviewers may still be invited or replaced).
+REVIEWING = (S.ASSIGNMENT, S.PEER_REVIEW)
 
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     S.SUBMITTED: frozenset({S.SCREENING}),
@@ -54,6 +56,9 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
 for _state in list(TRANSITIONS):
     if _state.open:
         TRANSITIONS[_state] = TRANSITIONS[_state] | {S.WITHDRAWN}
+
+# The states a case ends in (closed or withdrawn), in the order of the enum.
+FINISHED = tuple(s for s in CaseState if not s.open)
 
 
 def can_transition(current: CaseState | str, target: CaseState | str) -> bool:

@@ -21,6 +21,9 @@ class Outcome(StrEnum):
         return self.value.replace("_", " ")
 
 
+# The outcomes that approve the credential (and give the approval its validity period).
+APPROVING = (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS)
+
 _ORDER = [
     Outcome.APPROVED,
     Outcome.APPROVED_WITH_CONDITIONS,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.case_states import REVIEWING, CaseState
+from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import assignments, consolidation, reporting
 from qa_engine.services.cases import screen_case
 from qa_engine.services.context import workflow_settings
@@ -46,10 +47,10 @@ def next_step(session: Session, case_id: int) -> Step | None:
         if decision is None:
             return None
         rows = [case_repo.get_report(session, decision.id, k) for k in reporting.REPORT_KINDS]
-        if any(r is None or r.status != "generated" for r in rows):
+        if any(r is None or r.status != ReportStatus.GENERATED for r in rows):
             return Step(case.id, REPORT, case.state)
         return Step(case.id, FINISH, case.state)
-    if state in (CaseState.ASSIGNMENT, CaseState.PEER_REVIEW):
+    if state in REVIEWING:
         submitted = case_repo.submitted_review_count(session, case.id, case.round)
         if state == CaseState.PEER_REVIEW and submitted >= assignments.required_reviews(case):
             return Step(case.id, CONSOLIDATE, case.state)
@@ -78,7 +79,7 @@ def run_step(session: Session, step: Step, *, report_generator: reporting.Genera
     elif step.name == ASK_OFFICER:
         need = assignments.case_need(session, case)
         assignments.request_officer_help(session, case, needed=need.needed,
-                                         why="reviewers to confirm" if case.state == "assignment" else "a reviewer must be replaced")
+                                         why="reviewers to confirm" if case.state == CaseState.ASSIGNMENT else "a reviewer must be replaced")
         return "waiting for a QA officer"
     elif step.name == REPORT:
         reporting.generate_reports(session=session, case_id=case.id, generator=report_generator)

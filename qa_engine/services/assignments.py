@@ -16,9 +16,15 @@ from qa_engine.domain.assignment import (
     plan,
     ranked_candidates,
 )
-from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.case_states import REVIEWING, CaseState, require_state
 from qa_engine.domain.errors import Conflict, ConflictOfInterest, NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
+from qa_engine.domain.statuses import (
+    GONE_ASSIGNMENT,
+    LIVE_ASSIGNMENT,
+    OPEN_ASSIGNMENT,
+    AssignmentStatus,
+)
 from qa_engine.services import access, audit, notifications
 from qa_engine.services.context import now, transition, workflow_settings
 from qa_engine.store import case_repo
@@ -64,8 +70,8 @@ def candidates(session: Session) -> list[Candidate]:
 def case_need(session: Session, case: Case) -> CaseNeed:
     version = session.get(CredentialVersion, case.credential_version_id)
     data = version.data if version else {}
-    live = case_repo.assignments_of(session, case.id, case.round, statuses=case_repo.LIVE_ASSIGNMENT)
-    gone = case_repo.assignments_of(session, case.id, case.round, statuses=("declined", "replaced", "expired"))
+    live = case_repo.assignments_of(session, case.id, case.round, statuses=LIVE_ASSIGNMENT)
+    gone = case_repo.assignments_of(session, case.id, case.round, statuses=GONE_ASSIGNMENT)
     users = {a.reviewer_id: session.get(User, a.reviewer_id) for a in live}
     return CaseNeed(
         case_id=case.id, credential_id=case.credential_id, provider_institution_id=case.institution_id,
@@ -93,7 +99,7 @@ def assign(*, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequen
     """Invite reviewers to a case; every hard rule is checked again here, whoever proposed them."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
     case = access.case_for(session, actor, case_id, for_update=True)
-    require_state(case.state, CaseState.ASSIGNMENT, CaseState.PEER_REVIEW, action="assign reviewers")
+    require_state(case.state, *REVIEWING, action="assign reviewers")
     if not reviewer_ids:
         raise ValidationFailed("choose at least one reviewer")
     need = case_need(session, case)
@@ -118,7 +124,7 @@ def assign(*, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequen
 
 def _invite(session: Session, case: Case, reviewer_id: int, *, actor: Actor, reason: str) -> Assignment:
     settings = workflow_settings()
-    asg = Assignment(case_id=case.id, round=case.round, reviewer_id=reviewer_id, status="invited",
+    asg = Assignment(case_id=case.id, round=case.round, reviewer_id=reviewer_id, status=AssignmentStatus.INVITED,
                      reason=reason[:2000], assigned_by=actor.username, invited_at=now(),
                      respond_by=now() + timedelta(days=settings.deadlines_days.invitation_response),
                      due_at=now() + timedelta(days=settings.deadlines_days.invitation_response + settings.deadlines_days.review))
@@ -147,7 +153,7 @@ def _rubric_title(session: Session, case: Case) -> str:
 
 
 def _after_assignment(session: Session, case: Case, actor: Actor) -> None:
-    live = case_repo.assignments_of(session, case.id, case.round, statuses=case_repo.LIVE_ASSIGNMENT)
+    live = case_repo.assignments_of(session, case.id, case.round, statuses=LIVE_ASSIGNMENT)
     if case.state == CaseState.ASSIGNMENT.value and len(live) >= required_reviews(case):
         transition(session, case, CaseState.PEER_REVIEW, actor=actor, payload={"reviewers": len(live)})
 
@@ -155,7 +161,7 @@ def _after_assignment(session: Session, case: Case, actor: Actor) -> None:
 def auto_assign(*, session: Session, case_ids: Sequence[int], actor: Actor = SYSTEM) -> dict[int, CasePlan]:
     """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA officers."""
     cases = [c for c in case_repo.list_cases(session, case_ids=list(case_ids))
-             if c.state in (CaseState.ASSIGNMENT.value, CaseState.PEER_REVIEW.value)]
+             if c.state in REVIEWING]
     needs = [case_need(session, c) for c in cases]
     plans = plan([n for n in needs if n.needed > 0], candidates(session))
     by_id = {c.id: c for c in cases}
@@ -172,7 +178,7 @@ def auto_assign(*, session: Session, case_ids: Sequence[int], actor: Actor = SYS
 def request_officer_help(session: Session, case: Case, *, needed: int, why: str) -> None:
     version = session.get(CredentialVersion, case.credential_version_id)
     inst = session.get(Institution, case.institution_id)
-    gone = len(case_repo.assignments_of(session, case.id, case.round, statuses=("declined", "replaced", "expired")))
+    gone = len(case_repo.assignments_of(session, case.id, case.round, statuses=GONE_ASSIGNMENT))
     for officer in repo.users_with_role(session, Role.QA_OFFICER):
         notifications.queue(
             session=session, key=f"assignment_needed:{case.id}:{case.round}:{case.extra_reviewers_requested}:{gone}:{officer.id}",
@@ -188,19 +194,19 @@ def respond(*, session: Session, actor: Actor, assignment_id: int, accept: bool,
     if asg is None or asg.reviewer_id != actor.user_id:
         raise NotFound(f"invitation {assignment_id} not found")
     case = case_repo.get_case(session, asg.case_id)
-    if asg.status != "invited":
+    if asg.status != AssignmentStatus.INVITED:
         raise Conflict(f"this invitation was already answered ({asg.status})")
-    require_state(case.state, CaseState.ASSIGNMENT, CaseState.PEER_REVIEW, action="answer an invitation")
+    require_state(case.state, *REVIEWING, action="answer an invitation")
     if accept and conflict:
         raise ConflictOfInterest("you declared a conflict of interest: decline the invitation instead")
     if not accept and not reason.strip():
         raise ValidationFailed("a reason is required to decline")
     asg.responded_at = now()
     if accept:
-        asg.status = "accepted"
+        asg.status = AssignmentStatus.ACCEPTED
         asg.due_at = now() + timedelta(days=workflow_settings().deadlines_days.review)
     else:
-        asg.status = "declined"
+        asg.status = AssignmentStatus.DECLINED
         asg.decline_reason = reason.strip()[:2000]
         if conflict:
             session.add(ConflictDeclaration(user_id=asg.reviewer_id, case_id=case.id, credential_id=case.credential_id,
@@ -224,8 +230,8 @@ def reassign(*, session: Session, actor: Actor, assignment_id: int, new_reviewer
                   reason=why or "replacement")[0]
 
 
-def replace_assignment(session: Session, asg: Assignment, *, actor: Actor | str, why: str, status: str = "replaced") -> None:
-    if asg.status not in case_repo.OPEN_ASSIGNMENT:
+def replace_assignment(session: Session, asg: Assignment, *, actor: Actor | str, why: str, status: AssignmentStatus = AssignmentStatus.REPLACED) -> None:
+    if asg.status not in OPEN_ASSIGNMENT:
         raise Conflict(f"assignment {asg.id} is {asg.status}; only an open one can be replaced")
     asg.status = status
     session.add(asg)
@@ -245,7 +251,7 @@ def remind(*, session: Session, actor: Actor, assignment_id: int, label: str = "
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
         raise NotFound(f"assignment {assignment_id} not found")
-    if asg.status not in case_repo.OPEN_ASSIGNMENT:
+    if asg.status not in OPEN_ASSIGNMENT:
         raise Conflict(f"assignment {asg.id} is {asg.status}; nothing to remind")
     send_reminder(session, asg, label=f"{label}{asg.reminders_sent + 1}")
     return asg

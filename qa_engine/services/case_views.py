@@ -13,6 +13,7 @@ from qa_engine.domain.consolidation import ConsolidationResult
 from qa_engine.domain.errors import Forbidden, NotFound, StaleUpdate
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.statuses import LIVE_ASSIGNMENT, ReportStatus
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
 from qa_engine.services.cases import (
@@ -242,7 +243,7 @@ def my_assignments(*, session: Session, actor: Actor, include_closed: bool = Fal
     """The reviewer's invitations and reviews with the credential title."""
     actor.require(Role.REVIEWER, action="have review assignments")
     out = []
-    statuses = None if include_closed else ("invited", "accepted", "submitted")
+    statuses = None if include_closed else LIVE_ASSIGNMENT
     for a, c in web_repo.assignments_with_cases(session, reviewer_id=actor.user_id, statuses=statuses,
                                                 open_cases_only=not include_closed):
         version = session.get(CredentialVersion, c.credential_version_id)
@@ -263,7 +264,7 @@ class MyReview:
 def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview:
     """The reviewer's own assignment with the draft or submitted review (404 for anyone else)."""
     asg = case_repo.get_assignment(session, assignment_id)
-    if asg is None or actor.user_id is None or asg.reviewer_id != actor.user_id or asg.status not in case_repo.LIVE_ASSIGNMENT:
+    if asg is None or actor.user_id is None or asg.reviewer_id != actor.user_id or asg.status not in LIVE_ASSIGNMENT:
         raise NotFound(f"assignment {assignment_id} not found")
     case = case_repo.get_case(session, asg.case_id)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
@@ -296,7 +297,7 @@ def report_for_download(*, session: Session, actor: Actor, report_id: str) -> Re
         access.case_for(session, actor, row.case_id)
     except NotFound:
         raise NotFound(f"report {report_id} not found") from None
-    if row.status != "generated" or not row.path:
+    if row.status != ReportStatus.GENERATED or not row.path:
         raise NotFound(f"report {report_id} is not generated yet")
     return row
 
@@ -304,4 +305,4 @@ def report_for_download(*, session: Session, actor: Actor, report_id: str) -> Re
 def report_exists(*, session: Session, report_id: str) -> bool:
     """Whether the engine issued a report with this id (public: says nothing else)."""
     row = case_repo.get_report_by_report_id(session, report_id) if _REPORT_ID.fullmatch(report_id) else None
-    return row is not None and row.status == "generated"
+    return row is not None and row.status == ReportStatus.GENERATED

@@ -13,6 +13,7 @@ from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFai
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+from qa_engine.domain.statuses import LIVE_ASSIGNMENT, OPEN_ASSIGNMENT, AssignmentStatus
 from qa_engine.services import access, audit, notifications
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.context import now, transition, workflow_settings
@@ -153,8 +154,8 @@ def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str) 
     if not reason or not reason.strip():
         raise ValidationFailed("a reason is required to withdraw a case")
     transition(session, case, CaseState.WITHDRAWN, actor=actor, payload={"reason": reason.strip()[:2000]})
-    for asg in case_repo.assignments_of(session, case.id, statuses=case_repo.OPEN_ASSIGNMENT):
-        asg.status = "withdrawn"
+    for asg in case_repo.assignments_of(session, case.id, statuses=OPEN_ASSIGNMENT):
+        asg.status = AssignmentStatus.WITHDRAWN
         session.add(asg)
     session.flush()
     return case
@@ -170,7 +171,7 @@ def list_cases_for(*, session: Session, actor: Actor, states: list[str] | None =
     if Role.PROVIDER in actor.roles and actor.institution_id is not None:
         institution = actor.institution_id
     if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        ids = {a.case_id for a in case_repo.assignments_of_reviewer(session, actor.user_id, case_repo.LIVE_ASSIGNMENT)}
+        ids = {a.case_id for a in case_repo.assignments_of_reviewer(session, actor.user_id, LIVE_ASSIGNMENT)}
     out: dict[int, Case] = {}
     if institution is not None:
         for c in case_repo.list_cases(session, states=states, institution_id=institution):

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
+from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
 from qa_engine.services import assignments
 from qa_engine.services.context import now
 from qa_engine.store import case_repo, web_repo
@@ -90,9 +91,9 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
     out = Waiting()
     t = now()
     if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        rows = web_repo.assignments_with_cases(session, reviewer_id=actor.user_id, statuses=("invited", "accepted"))
-        invited = [a for a, _ in rows if a.status == "invited"]
-        accepted = [a for a, _ in rows if a.status == "accepted"]
+        rows = web_repo.assignments_with_cases(session, reviewer_id=actor.user_id, statuses=OPEN_ASSIGNMENT)
+        invited = [a for a, _ in rows if a.status == AssignmentStatus.INVITED]
+        accepted = [a for a, _ in rows if a.status == AssignmentStatus.ACCEPTED]
         overdue = [a for a in accepted if a.due_at and a.due_at < t]
         out.add(len(invited), _plural(len(invited), "invitation") + " to answer", "/invitations", urgent=True)
         if accepted:
@@ -109,12 +110,12 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
         out.add(len(returned), _plural(len(returned), "credential") + " returned after screening",
                 "/cases?state=returned", urgent=True)
     if actor.has(Role.QA_OFFICER, Role.ADMIN) and not actor.is_system:
-        waiting = [c for c in case_repo.list_cases(session, states=[CaseState.ASSIGNMENT.value, CaseState.PEER_REVIEW.value])
+        waiting = [c for c in case_repo.list_cases(session, states=REVIEWING)
                    if assignments.case_need(session, c).needed > 0]
         out.add(len(waiting), _plural(len(waiting), "case") + " waiting for reviewers", "/assign", urgent=True)
-        open_rows = web_repo.assignments_with_cases(session, statuses=("invited", "accepted"))
-        late = [a for a, _ in open_rows if a.status == "accepted" and a.due_at and a.due_at < t]
-        unanswered = [a for a, _ in open_rows if a.status == "invited" and a.respond_by and a.respond_by < t]
+        open_rows = web_repo.assignments_with_cases(session, statuses=OPEN_ASSIGNMENT)
+        late = [a for a, _ in open_rows if a.status == AssignmentStatus.ACCEPTED and a.due_at and a.due_at < t]
+        unanswered = [a for a, _ in open_rows if a.status == AssignmentStatus.INVITED and a.respond_by and a.respond_by < t]
         out.add(len(late), _plural(len(late), "review") + " overdue", "/cases?state=peer_review", urgent=True)
         out.add(len(unanswered), _plural(len(unanswered), "invitation") + " not answered in time",
                 "/cases?state=assignment")
@@ -165,7 +166,7 @@ def cases_needing_reviewers(*, session: Session, actor: Actor) -> list[CaseNeedR
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="see which cases need reviewers")
     codes = {i.id: i.code for i in repo.list_institutions(session)}
     out = []
-    for c in case_repo.list_cases(session, states=[CaseState.ASSIGNMENT.value, CaseState.PEER_REVIEW.value]):
+    for c in case_repo.list_cases(session, states=REVIEWING):
         need = assignments.case_need(session, c)
         if need.needed > 0:
             cred = repo.get_credential(session, c.credential_id)

@@ -26,7 +26,7 @@ import krippendorff
 import numpy as np
 from sqlmodel import Session
 
-from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.case_states import FINISHED, CaseState
 from qa_engine.domain.errors import Forbidden, ValidationFailed
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
@@ -49,8 +49,7 @@ READERS = (Role.LEADERSHIP, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
 NAME_READERS = (Role.QA_OFFICER, Role.ADMIN)
 OUTCOMES = tuple(o.value for o in Outcome)
 STATE_ORDER = tuple(s.value for s in CaseState)
-STAGES = ("submitted", "screening", "returned", "self_assessment", "assignment", "peer_review",
-          "consolidation", "approval", "reporting")
+STAGES = tuple(s.value for s in CaseState if s.open)  # the stages a case spends time in
 ECTS_BOUNDS = (2.0, 4.0, 6.0, 10.0, 15.0)
 ECTS_LABELS = ("under 2", "2 to under 4", "4 to under 6", "6 to under 10", "10 to under 15", "15 or more")
 TOP_CONDITIONS = 10
@@ -376,7 +375,7 @@ def _pipeline(session: Session, scope: agg.Scope, period: ReportPeriod, now: dat
                   for r in agg.overdue_by_reviewer(session, scope, now)]
     return PipelineFigures(
         cases_by_state=by_state, in_pipeline=sum(states.values()),
-        open_cases=sum(n for s, n in states.items() if s not in agg.FINISHED_STATES),
+        open_cases=sum(n for s, n in states.items() if s not in FINISHED),
         closed_per_month=months, closed=sum(c.count for c in months), stage_times=stage_times,
         overdue_reviews=timely.overdue_open, reviews_submitted=timely.submitted, reviews_late=timely.submitted_late,
         overdue_by_reviewer=behind,

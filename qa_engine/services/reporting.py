@@ -13,6 +13,7 @@ from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.errors import Conflict
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import SYSTEM
+from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import access, audit
 from qa_engine.services.context import now, transition, workflow_settings
 from qa_engine.store import case_repo
@@ -65,10 +66,10 @@ def generate_reports(*, session: Session, case_id: int, generator: Generator | N
     """Generate every requested report of the current decision with `generator` (which sets path and hash)."""
     rows = request_reports(session=session, case_id=case_id)
     for row in rows:
-        if row.status == "generated" or generator is None:
+        if row.status == ReportStatus.GENERATED or generator is None:
             continue
         generator(session, row)
-        row.status = "generated"
+        row.status = ReportStatus.GENERATED
         row.generated_at = now()
         row.error = ""
         session.add(row)
@@ -86,7 +87,7 @@ def finish_reporting(*, session: Session, case_id: int, require_generated: bool 
     require_state(case.state, CaseState.REPORTING, action="finish reporting")
     decision = current_decision(session, case)
     rows = [case_repo.get_report(session, decision.id, k) for k in REPORT_KINDS]
-    if any(r is None for r in rows) or (require_generated and any(r.status != "generated" for r in rows)):
+    if any(r is None for r in rows) or (require_generated and any(r.status != ReportStatus.GENERATED for r in rows)):
         raise Conflict(f"case {case.id}: the reports of decision {decision.id} are not generated yet")
     if decision.outcome == Outcome.REVISION_REQUESTED.value:
         case.round += 1

@@ -12,6 +12,7 @@ from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import check_recommendation, clean_entries
 from qa_engine.domain.errors import Conflict, NotFound, StaleUpdate
 from qa_engine.domain.roles import Actor, Role
+from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus
 from qa_engine.services import access, audit
 from qa_engine.services.cases import rubric_and_hash_of
 from qa_engine.services.context import now
@@ -27,10 +28,10 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
     if asg is None or asg.reviewer_id != actor.user_id:
         raise NotFound(f"assignment {assignment_id} not found")
     case = case_repo.get_case(session, asg.case_id)
-    if asg.status == "submitted":
+    if asg.status == AssignmentStatus.SUBMITTED:
         raise Conflict("this review is already submitted")
-    if asg.status != "accepted":
-        raise Conflict(f"the invitation is {asg.status}; accept it before reviewing" if asg.status == "invited"
+    if asg.status != AssignmentStatus.ACCEPTED:
+        raise Conflict(f"the invitation is {asg.status}; accept it before reviewing" if asg.status == AssignmentStatus.INVITED
                        else f"this assignment is {asg.status}")
     require_state(case.state, CaseState.PEER_REVIEW, action="review")
     rubric, rubric_hash = rubric_and_hash_of(session, case)
@@ -49,9 +50,9 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
     review.overall_comment = (overall_comment or "").strip()[:20000]
     review.updated_at = now()
     if submit:
-        review.status = "submitted"
+        review.status = ReviewStatus.SUBMITTED
         review.submitted_at = now()
-        asg.status = "submitted"
+        asg.status = AssignmentStatus.SUBMITTED
         session.add(asg)
     session.add(review)
     session.flush()
@@ -93,15 +94,15 @@ def visible_reviews(*, session: Session, actor: Actor, case_id: int, round_: int
     all_reviews = case_repo.reviews_of(session, case.id, rnd)
     out: list[VisibleReview] = []
     if actor.has(*access.STAFF):
-        chosen = [r for r in all_reviews if r.status == "submitted"]
+        chosen = [r for r in all_reviews if r.status == ReviewStatus.SUBMITTED]
     elif Role.REVIEWER in actor.roles and case_repo.live_assignment_for(session, case.id, actor.user_id or -1):
         mine = [r for r in all_reviews if r.reviewer_id == actor.user_id]
-        own_submitted = any(r.status == "submitted" for r in mine)
-        chosen = mine + ([r for r in all_reviews if r.status == "submitted" and r.reviewer_id != actor.user_id]
+        own_submitted = any(r.status == ReviewStatus.SUBMITTED for r in mine)
+        chosen = mine + ([r for r in all_reviews if r.status == ReviewStatus.SUBMITTED and r.reviewer_id != actor.user_id]
                          if own_submitted else [])
     elif access.is_provider_of(actor, case):
         released = case_repo.get_decision(session, case.id, rnd) is not None
-        chosen = [r for r in all_reviews if r.status == "submitted"] if released else []
+        chosen = [r for r in all_reviews if r.status == ReviewStatus.SUBMITTED] if released else []
     else:
         chosen = []
     for r in chosen:

@@ -10,6 +10,7 @@ from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import clean_entries
 from qa_engine.domain.errors import Conflict, Forbidden, StaleUpdate
 from qa_engine.domain.roles import Actor
+from qa_engine.domain.statuses import SelfAssessmentStatus
 from qa_engine.services import access, audit
 from qa_engine.services.cases import rubric_of
 from qa_engine.services.context import now, transition
@@ -30,7 +31,7 @@ def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entrie
     sa = case_repo.get_self_assessment(session, case.id, case.round)
     if sa is None:
         sa = SelfAssessment(case_id=case.id, round=case.round)
-    elif sa.status == "submitted":
+    elif sa.status == SelfAssessmentStatus.SUBMITTED:
         raise Conflict("the self-assessment of this round is already submitted")
     elif expected_version is not None and sa.version != expected_version:
         raise StaleUpdate(f"the self-assessment changed since you loaded it (version {sa.version}, yours {expected_version}); reload it")
@@ -38,7 +39,7 @@ def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entrie
     sa.summary = (summary or "").strip()[:20000]
     sa.updated_at = now()
     if submit:
-        sa.status = "submitted"
+        sa.status = SelfAssessmentStatus.SUBMITTED
         sa.submitted_at = now()
     session.add(sa)
     session.flush()

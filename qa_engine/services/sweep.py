@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from qa_engine.domain.case_states import AUTOMATED, CaseState
+from qa_engine.domain.case_states import AUTOMATED, REVIEWING
 from qa_engine.domain.roles import SYSTEM
+from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import assignments, audit, cases, notifications
 from qa_engine.services.context import now, workflow_settings
 from qa_engine.store import case_repo
@@ -37,15 +38,15 @@ def sweep(*, session: Session) -> SweepResult:
     result = SweepResult()
 
     # invitations nobody answered
-    for asg in case_repo.assignments_with_status_due_before(session, "invited", "respond_by", t):
+    for asg in case_repo.assignments_with_status_due_before(session, AssignmentStatus.INVITED, "respond_by", t):
         assignments.replace_assignment(session, asg, actor=SYSTEM, why="the invitation was not answered in time",
-                                       status="expired")
+                                       status=AssignmentStatus.EXPIRED)
         result.expired_invitations.append(asg.id)
         result.to_advance.add(asg.case_id)
 
     # reminders and replacement of accepted reviews
     for asg in case_repo.open_assignments(session):
-        if asg.status != "accepted" or asg.due_at is None:
+        if asg.status != AssignmentStatus.ACCEPTED or asg.due_at is None:
             continue
         overdue_days = (t - asg.due_at).total_seconds() / 86400
         if overdue_days >= settings.replace_after_days_overdue and settings.replace_after_days_overdue > 0:
@@ -81,7 +82,7 @@ def sweep(*, session: Session) -> SweepResult:
     stale = t - timedelta(minutes=settings.kick_retry_after_minutes)
     for case in case_repo.cases_idle_in(session, [s.value for s in AUTOMATED], stale):
         result.to_advance.add(case.id)
-    for case in case_repo.list_cases(session, states=[CaseState.ASSIGNMENT.value, CaseState.PEER_REVIEW.value]):
+    for case in case_repo.list_cases(session, states=REVIEWING):
         need = assignments.case_need(session, case)
         submitted = case_repo.submitted_review_count(session, case.id, case.round)
         if need.needed > 0 or submitted >= assignments.required_reviews(case):

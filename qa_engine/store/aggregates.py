@@ -42,6 +42,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from qa_engine.domain.case_states import FINISHED, CaseState
+from qa_engine.domain.outcomes import APPROVING
+from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus, ReviewStatus
 from qa_engine.store.models import (
     Assignment,
     AuditEvent,
@@ -56,13 +59,7 @@ from qa_engine.store.models import (
     User,
 )
 
-OPEN_ASSIGNMENT = ("invited", "accepted")
-FINISHED_STATES = ("closed", "withdrawn")
-APPROVED_OUTCOMES = ("approved", "approved_with_conditions")
-STATE_ACTIONS = tuple(
-    f"case.{s}" for s in ("opened", "submitted", "screening", "returned", "self_assessment", "assignment",
-                          "peer_review", "consolidation", "approval", "reporting", "closed", "withdrawn")
-)
+STATE_ACTIONS = ("case.opened", *(f"case.{s}" for s in CaseState))
 
 
 @dataclass(frozen=True)
@@ -217,7 +214,7 @@ def closed_per_month(session: Session, scope: Scope) -> list[tuple[str, int]]:
     month = _Json(session).month(Case.closed_at)
     q = (
         select(month.label("month"), func.count())
-        .where(Case.state == "closed", _in_period(Case.closed_at, scope), *_case_filters(session, scope))
+        .where(Case.state == CaseState.CLOSED, _in_period(Case.closed_at, scope), *_case_filters(session, scope))
         .group_by(month).order_by(month)
     )
     return [(m, int(n)) for m, n in session.execute(q).all()]
@@ -240,7 +237,7 @@ def stage_times(session: Session, scope: Scope) -> list[StageTimeRow]:
     """
     j = _Json(session)
     stage = case(
-        (AuditEvent.action == "case.opened", literal("submitted")),
+        (AuditEvent.action == "case.opened", literal(CaseState.SUBMITTED.value)),
         else_=func.substr(AuditEvent.action, 6),
     )
     nxt = func.lead(AuditEvent.at).over(partition_by=AuditEvent.subject_id, order_by=AuditEvent.seq)
@@ -298,15 +295,15 @@ def review_timeliness(session: Session, scope: Scope, now: datetime) -> ReviewTi
     filters = _case_filters(session, scope)
     overdue = session.execute(
         select(func.count()).select_from(Assignment).join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status == "accepted", Assignment.due_at >= scope.start,
+        .where(Assignment.status == AssignmentStatus.ACCEPTED, Assignment.due_at >= scope.start,
                Assignment.due_at < min(scope.end, now),
-               Case.state.not_in(FINISHED_STATES), *filters)
+               Case.state.not_in(FINISHED), *filters)
     ).scalar_one()
     late = case((and_(Assignment.due_at.is_not(None), Review.submitted_at > Assignment.due_at), 1), else_=0)
     submitted, submitted_late = session.execute(
         select(func.count(), func.coalesce(func.sum(late), 0)).select_from(Review)
         .join(Assignment, Assignment.id == Review.assignment_id).join(Case, Case.id == Review.case_id)
-        .where(Review.status == "submitted", _in_period(Review.submitted_at, scope), *filters)
+        .where(Review.status == ReviewStatus.SUBMITTED, _in_period(Review.submitted_at, scope), *filters)
     ).one()
     return ReviewTimeliness(int(overdue), int(submitted), int(submitted_late))
 
@@ -332,8 +329,8 @@ def overdue_by_reviewer(session: Session, scope: Scope, now: datetime) -> list[O
         .join(Case, Case.id == Assignment.case_id)
         .join(User, User.id == Assignment.reviewer_id)
         .outerjoin(Institution, Institution.id == User.institution_id)
-        .where(Assignment.status == "accepted", Assignment.due_at >= scope.start, Assignment.due_at < cutoff,
-               Case.state.not_in(FINISHED_STATES), *_case_filters(session, scope))
+        .where(Assignment.status == AssignmentStatus.ACCEPTED, Assignment.due_at >= scope.start, Assignment.due_at < cutoff,
+               Case.state.not_in(FINISHED), *_case_filters(session, scope))
         .group_by(User.id, User.username, User.full_name, Institution.code)
         .order_by(func.count().desc(), User.username)
     )
@@ -458,7 +455,7 @@ def _approved_versions(session: Session, scope: Scope):
     return (
         select(Case.credential_version_id.label("cv_id")).distinct()
         .select_from(Decision).join(Case, Case.id == Decision.case_id)
-        .where(Decision.outcome.in_(APPROVED_OUTCOMES), _in_period(Decision.decided_at, scope),
+        .where(Decision.outcome.in_(APPROVING), _in_period(Decision.decided_at, scope),
                *_case_filters(session, scope))
     ).subquery("approved")
 
@@ -544,12 +541,12 @@ def reviewer_load(session: Session, scope: Scope, *, with_names: bool) -> list[R
         select(Assignment.reviewer_id.label("rid"), literal(1).label("o"), literal(0).label("c"))
         .join(Case, Case.id == Assignment.case_id)
         .where(Assignment.status.in_(OPEN_ASSIGNMENT), Assignment.invited_at < scope.end,
-               Case.state.not_in(FINISHED_STATES), *filters)
+               Case.state.not_in(FINISHED), *filters)
     )
     done_q = (
         select(Review.reviewer_id.label("rid"), literal(0).label("o"), literal(1).label("c"))
         .join(Case, Case.id == Review.case_id)
-        .where(Review.status == "submitted", _in_period(Review.submitted_at, scope), *filters)
+        .where(Review.status == ReviewStatus.SUBMITTED, _in_period(Review.submitted_at, scope), *filters)
     )
     both = union_all(open_q, done_q).subquery("load")
     per = (select(both.c.rid, func.sum(both.c.o).label("o"), func.sum(both.c.c).label("c"))
@@ -600,7 +597,7 @@ def criterion_patterns(session: Session, scope: Scope, domain: Sequence[int]) ->
         .select_from(decided)
         .join(Review, and_(Review.case_id == decided.c.case_id, Review.round == decided.c.round))
         .join(sc, true())
-        .where(Review.status == "submitted")
+        .where(Review.status == ReviewStatus.SUBMITTED)
     )
     se = j.each_object(SelfAssessment.entries, None)
     self_rows = (

@@ -8,6 +8,15 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
+from qa_engine.domain.case_states import FINISHED, CaseState
+from qa_engine.domain.outcomes import APPROVING
+from qa_engine.domain.statuses import (
+    LIVE_ASSIGNMENT,
+    OPEN_ASSIGNMENT,
+    AssignmentStatus,
+    NotificationStatus,
+    ReviewStatus,
+)
 from qa_engine.store.models import (
     Assignment,
     Case,
@@ -20,10 +29,6 @@ from qa_engine.store.models import (
     SelfAssessment,
 )
 
-LIVE_ASSIGNMENT = ("invited", "accepted", "submitted")
-OPEN_ASSIGNMENT = ("invited", "accepted")
-CLOSED_CASE_STATES = ("closed", "withdrawn")
-
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case | None:
     if for_update:
@@ -33,7 +38,7 @@ def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Cas
 
 def open_case_for_credential(session: Session, credential_id: int) -> Case | None:
     return session.execute(
-        select(Case).where(Case.credential_id == credential_id, Case.state.not_in(CLOSED_CASE_STATES))
+        select(Case).where(Case.credential_id == credential_id, Case.state.not_in(FINISHED))
     ).scalars().first()
 
 
@@ -128,7 +133,7 @@ def open_review_counts(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(Assignment.reviewer_id, func.count(Assignment.id))
         .join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(CLOSED_CASE_STATES))
+        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(FINISHED))
         .group_by(Assignment.reviewer_id)
     ).all()
     return {r: int(n) for r, n in rows}
@@ -139,7 +144,7 @@ def assignments_with_status_due_before(session: Session, status: str, field: str
     return list(session.execute(
         select(Assignment).join(Case, Case.id == Assignment.case_id)
         .where(Assignment.status == status, col.is_not(None), col < before,
-               Case.state.not_in(CLOSED_CASE_STATES))
+               Case.state.not_in(FINISHED))
         .order_by(Assignment.id)
     ).scalars())
 
@@ -147,7 +152,7 @@ def assignments_with_status_due_before(session: Session, status: str, field: str
 def open_assignments(session: Session) -> list[Assignment]:
     return list(session.execute(
         select(Assignment).join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(CLOSED_CASE_STATES))
+        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(FINISHED))
         .order_by(Assignment.id)
     ).scalars())
 
@@ -183,15 +188,15 @@ def reviews_of(session: Session, case_id: int, round_: int | None = None, *, sub
     if round_ is not None:
         q = q.where(Review.round == round_)
     if submitted_only:
-        q = q.where(Review.status == "submitted")
+        q = q.where(Review.status == ReviewStatus.SUBMITTED)
     return list(session.execute(q.order_by(Review.submitted_at, Review.id)).scalars())
 
 
 def submitted_review_count(session: Session, case_id: int, round_: int) -> int:
     return int(session.execute(
         select(func.count(Review.id)).join(Assignment, Assignment.id == Review.assignment_id)
-        .where(Review.case_id == case_id, Review.round == round_, Review.status == "submitted",
-               Assignment.status == "submitted")
+        .where(Review.case_id == case_id, Review.round == round_, Review.status == ReviewStatus.SUBMITTED,
+               Assignment.status == AssignmentStatus.SUBMITTED)
     ).scalar_one())
 
 
@@ -220,7 +225,7 @@ def expired_approvals(session: Session, now: datetime) -> list[tuple[Case, Decis
     follow = select(Case.previous_case_id).where(Case.previous_case_id.is_not(None))
     rows = session.execute(
         select(Case, Decision).join(Decision, and_(Decision.case_id == Case.id, Decision.round == Case.round))
-        .where(Case.state == "closed", Decision.outcome.in_(("approved", "approved_with_conditions")),
+        .where(Case.state == CaseState.CLOSED, Decision.outcome.in_(APPROVING),
                Decision.valid_until.is_not(None), Decision.valid_until < now, Case.id.not_in(follow))
         .order_by(Case.id)
     ).all()
@@ -250,7 +255,7 @@ def get_notification_by_key(session: Session, key: str) -> Notification | None:
 
 def pending_notifications(session: Session, *, case_ids: Sequence[int] | None = None, limit: int = 500,
                           max_attempts: int = 5, after_id: int = 0) -> list[Notification]:
-    q = select(Notification).where(Notification.status == "pending", Notification.attempts < max_attempts,
+    q = select(Notification).where(Notification.status == NotificationStatus.PENDING, Notification.attempts < max_attempts,
                                    Notification.id > after_id)
     if case_ids is not None:
         q = q.where(Notification.case_id.in_(list(case_ids)))

@@ -8,6 +8,12 @@ from typing import Any
 from sqlalchemy import Column, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
+from qa_engine.domain.statuses import (
+    NotificationStatus,
+    ReportStatus,
+    ReviewStatus,
+    SelfAssessmentStatus,
+)
 from qa_engine.store.types import JSONType, UTCDateTime, utcnow
 
 
@@ -154,7 +160,7 @@ class SelfAssessment(SQLModel, table=True):
     round: int
     entries: dict = Field(default_factory=dict, sa_type=JSONType)  # criterion -> {score, narrative, evidence}
     summary: str = ""
-    status: str = Field(default="draft", max_length=16)
+    status: str = Field(default=SelfAssessmentStatus.DRAFT, max_length=16)
     updated_at: datetime = _ts()
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1, sa_column=_sa_version)
@@ -169,7 +175,7 @@ class Assignment(SQLModel, table=True):
     case_id: int = Field(foreign_key="qa_case.id", index=True)
     round: int
     reviewer_id: int = Field(foreign_key="users.id", index=True)
-    status: str = Field(max_length=16, index=True)  # invited, accepted, declined, submitted, replaced, withdrawn, expired
+    status: str = Field(max_length=16, index=True)  # an AssignmentStatus
     reason: str = ""
     assigned_by: str = Field(default="", max_length=120)
     invited_at: datetime = _ts()
@@ -207,7 +213,7 @@ class Review(SQLModel, table=True):
     comments: dict = Field(default_factory=dict, sa_type=JSONType)
     recommendation: str | None = Field(default=None, max_length=40)
     overall_comment: str = ""
-    status: str = Field(default="draft", max_length=16)
+    status: str = Field(default=ReviewStatus.DRAFT, max_length=16)
     rubric_hash: str = Field(max_length=64)
     updated_at: datetime = _ts()
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -255,7 +261,7 @@ class Report(SQLModel, table=True):
     case_id: int = Field(foreign_key="qa_case.id", index=True)
     kind: str = Field(default="pdf", max_length=8)
     report_id: str = Field(max_length=40, unique=True)
-    status: str = Field(default="requested", max_length=16)
+    status: str = Field(default=ReportStatus.REQUESTED, max_length=16)
     path: str | None = Field(default=None, max_length=500)
     sha256: str | None = Field(default=None, max_length=64)
     template_version: str | None = Field(default=None, max_length=20)
@@ -274,7 +280,7 @@ class Notification(SQLModel, table=True):
     template: str = Field(max_length=60)
     context: dict = Field(default_factory=dict, sa_type=JSONType)
     case_id: int | None = Field(default=None, foreign_key="qa_case.id", index=True)
-    status: str = Field(default="pending", max_length=16, index=True)  # pending, sent, failed
+    status: str = Field(default=NotificationStatus.PENDING, max_length=16, index=True)
     attempts: int = 0
     last_error: str = ""
     created_at: datetime = _ts()

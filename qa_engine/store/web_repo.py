@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
+from qa_engine.domain.case_states import FINISHED
 from qa_engine.store.models import (
     ApiToken,
     Assignment,
@@ -130,5 +131,5 @@ def assignments_with_cases(session: Session, *, reviewer_id: int | None = None,
     if statuses:
         q = q.where(Assignment.status.in_(list(statuses)))
     if open_cases_only:
-        q = q.where(Case.state.not_in(("closed", "withdrawn")))
+        q = q.where(Case.state.not_in(FINISHED))
     return [(a, c) for a, c in session.execute(q.order_by(Assignment.due_at, Assignment.id)).all()]

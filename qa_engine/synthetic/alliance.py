@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlmodel import Session
 
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Conflict
 from qa_engine.domain.roles import SYSTEM, Actor, Role
@@ -241,7 +242,7 @@ class SyntheticAlliance:
         out = {}
         for cid in case_ids:
             case = case_repo.get_case(session, cid)
-            if case is not None and case.state in ("submitted", "screening"):
+            if case is not None and case.state in (CaseState.SUBMITTED, CaseState.SCREENING):
                 case = case_service.screen_case(session=session, case_id=cid)
             out[cid] = case.state if case else "missing"
         return out

@@ -33,9 +33,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlmodel import Session
 
+from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
 from qa_engine.services import assignments, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.services.context import now, set_clock, workflow_settings
@@ -332,7 +334,7 @@ class Behaviour:
     def self_assess(self, session: Session, case_ids: Iterable[int]) -> int:
         """Each case waiting for its self-assessment gets one from its institution's provider; how many."""
         done = 0
-        for view in self._views(session, case_ids, ("self_assessment",)):
+        for view in self._views(session, case_ids, (CaseState.SELF_ASSESSMENT,)):
             entries, summary = self.self_assessment(view)
             self_assessments.save_self_assessment(session=session, actor=self._provider(session, view.case.institution_id),
                                                   case_id=view.case.id, entries=entries, summary=summary, submit=True)
@@ -345,7 +347,7 @@ class Behaviour:
         """The QA officer confirms the engine's batch proposal for every case that lacks reviewers;
         return how many invitations went out."""
         needing = [c.id for c in case_repo.list_cases(session, case_ids=list(case_ids),
-                                                      states=["assignment", "peer_review"])
+                                                      states=REVIEWING)
                    if assignments.case_need(session, c).needed > 0]
         if not needing:
             return 0
@@ -393,8 +395,8 @@ class Behaviour:
         no-shows never."""
         result = WaveResult()
         ids = list(case_ids)
-        for view in self._views(session, ids, ("assignment", "peer_review")):
-            for a in case_repo.assignments_of(session, view.case.id, view.round, statuses=("invited",)):
+        for view in self._views(session, ids, REVIEWING):
+            for a in case_repo.assignments_of(session, view.case.id, view.round, statuses=(AssignmentStatus.INVITED,)):
                 who = self._actor(session, a.reviewer_id)
                 declines, conflict, reason = self.decline(view, who.username)
                 assignments.respond(session=session, actor=who, assignment_id=a.id, accept=not declines,
@@ -406,8 +408,8 @@ class Behaviour:
                     result.accepted += 1
         if result.accepted:
             self.pass_days(self.timing.review)
-        for view in self._views(session, ids, ("peer_review",)):
-            for a in case_repo.assignments_of(session, view.case.id, view.round, statuses=("accepted",)):
+        for view in self._views(session, ids, (CaseState.PEER_REVIEW,)):
+            for a in case_repo.assignments_of(session, view.case.id, view.round, statuses=(AssignmentStatus.ACCEPTED,)):
                 who = self._actor(session, a.reviewer_id)
                 punctuality = self.punctuality(view, who.username)
                 reminded_late = a.due_at is not None and now() >= a.due_at and a.reminders_sent > 0
@@ -426,7 +428,7 @@ class Behaviour:
     def decide(self, session: Session, case_ids: Iterable[int]) -> dict[int, str]:
         """An approver decides every case waiting for approval; case → outcome."""
         out = {}
-        for view in self._views(session, case_ids, ("approval",)):
+        for view in self._views(session, case_ids, (CaseState.APPROVAL,)):
             cons = case_repo.latest_consolidation(session, view.case.id, view.round)
             outcome = self.outcome_for(view, cons.recommended_outcome if cons else None)
             rng = self.rng("decision-text", view.reference, view.round)
@@ -459,11 +461,11 @@ class Behaviour:
         settings = workflow_settings()
         t = now()
         times = []
-        for case in case_repo.list_cases(session, case_ids=list(case_ids), states=["assignment", "peer_review"]):
-            for a in case_repo.assignments_of(session, case.id, case.round, statuses=case_repo.OPEN_ASSIGNMENT):
-                if a.status == "invited" and a.respond_by is not None:
+        for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
+            for a in case_repo.assignments_of(session, case.id, case.round, statuses=OPEN_ASSIGNMENT):
+                if a.status == AssignmentStatus.INVITED and a.respond_by is not None:
                     times.append(a.respond_by)
-                elif a.status == "accepted" and a.due_at is not None:
+                elif a.status == AssignmentStatus.ACCEPTED and a.due_at is not None:
                     marks = [a.due_at + timedelta(days=d) for d in settings.reminders.days_after_due]
                     if settings.replace_after_days_overdue > 0:
                         marks.append(a.due_at + timedelta(days=settings.replace_after_days_overdue))
@@ -476,9 +478,9 @@ class Behaviour:
         """How many open assignments of these cases are past their due date (or answer-by date)."""
         t = now()
         count = 0
-        for case in case_repo.list_cases(session, case_ids=list(case_ids), states=["assignment", "peer_review"]):
-            for a in case_repo.assignments_of(session, case.id, case.round, statuses=case_repo.OPEN_ASSIGNMENT):
-                deadline = a.respond_by if a.status == "invited" else a.due_at
+        for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
+            for a in case_repo.assignments_of(session, case.id, case.round, statuses=OPEN_ASSIGNMENT):
+                deadline = a.respond_by if a.status == AssignmentStatus.INVITED else a.due_at
                 count += deadline is not None and deadline <= t
         return count
 
@@ -505,7 +507,7 @@ class Behaviour:
             set_clock(start)
         try:
             for round_no in range(1, self.rates.max_rounds + 2):
-                live = self._in_state(uow, ids, ("self_assessment",))
+                live = self._in_state(uow, ids, (CaseState.SELF_ASSESSMENT,))
                 if not live:
                     break
                 say(f"round {round_no}: providers write {len(live)} self-assessment(s)")
@@ -519,7 +521,7 @@ class Behaviour:
                 advance(live)
                 self._review_waves(live, uow=uow, advance=advance, sweep=sweep, max_waves=max_waves,
                                    say=say, round_no=round_no)
-                waiting = self._in_state(uow, live, ("approval",))
+                waiting = self._in_state(uow, live, (CaseState.APPROVAL,))
                 if waiting:
                     say(f"round {round_no}: the QA board decides {len(waiting)} case(s)")
                     self.pass_days(self.timing.decision)
@@ -535,7 +537,7 @@ class Behaviour:
                       sweep: Callable[[], Any] | None, max_waves: int, say: Callable[[str], None],
                       round_no: int) -> None:
         for wave in range(1, max_waves + 1):
-            pending = self._in_state(uow, live, ("assignment", "peer_review"))
+            pending = self._in_state(uow, live, REVIEWING)
             if not pending:
                 return
             say(f"round {round_no}, wave {wave}: reviewers answer and score ({len(pending)} case(s) in review)")
