@@ -96,18 +96,11 @@ def full_review(rubric, score: int = 3, overrides: dict | None = None) -> dict:
     return out
 
 
-def drive(session: Session, case_id: int) -> list[str]:
-    """Run the automated steps in this session until a human gate (what the flow does, minus Prefect)."""
-    done = []
-    for _ in range(30):
-        step = advance.next_step(session, case_id)
-        if step is None:
-            break
-        outcome = advance.run_step(session, step, report_generator=_fake_report)
-        done.append(outcome)
-        if advance.reached_gate(outcome):
-            break
-    return done
+def drive(session: Session, case_id: int) -> list[advance.StepOutcome]:
+    """Run the automated steps in this session until a human gate (the flows' loop, minus Prefect and
+    the transaction per step)."""
+    return advance.drive(lambda cid: advance.advance_once(session, cid, report_generator=_fake_report), case_id,
+                         max_steps=30)
 
 
 def _fake_report(session, row):

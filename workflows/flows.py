@@ -4,7 +4,7 @@ run re-reads it and changes nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from prefect import flow, task
@@ -12,7 +12,8 @@ from prefect.runtime import flow_run
 from sqlalchemy.exc import OperationalError
 
 from qa_engine.domain.errors import StorageError
-from qa_engine.services.advance import reached_gate
+from qa_engine.services import advance
+from qa_engine.services.advance import StepOutcome
 from qa_engine.store.db import session_scope
 from qa_engine.workflows.faults import maybe_crash, maybe_pause
 
@@ -34,36 +35,25 @@ def _report_generator():
     return generate_report
 
 
-def _step(case_id: int) -> str | None:
+def run_next_step(case_id: int) -> StepOutcome | None:
     """The next automated step of one case in its own transaction; None at a human gate."""
-    from qa_engine.services.advance import next_step, run_step
-
     with session_scope() as session:
-        step = next_step(session, case_id)
-        if step is None:
-            return None
-        outcome = run_step(session, step, report_generator=_report_generator())
-    maybe_crash(step.name)
-    maybe_pause()
+        outcome = advance.advance_once(session, case_id, report_generator=_report_generator())
+    if outcome is not None:
+        maybe_crash(outcome.step)
+        maybe_pause()
     return outcome
 
 
-def _until_gate(step: Callable[[int], str | None], case_id: int, max_steps: int) -> list[str]:
-    done: list[str] = []
-    for _ in range(max_steps):
-        outcome = step(case_id)
-        if outcome is None:
-            break
-        done.append(outcome)
-        if reached_gate(outcome):
-            break
-    return done
+def _messages(outcomes: list[StepOutcome]) -> list[str]:
+    # flow results travel as JSON (the local Prefect server answers with them): plain strings
+    return [o.message for o in outcomes]
 
 
 @task(name="advance-step", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
-def advance_step(case_id: int) -> str | None:
+def advance_step(case_id: int) -> StepOutcome | None:
     """Perform the next automated step of one case in its own transaction; None at a human gate."""
-    return _step(case_id)
+    return run_next_step(case_id)
 
 
 def drive_in_process(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
@@ -71,7 +61,7 @@ def drive_in_process(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
 
     What a chunk task runs; also the baseline of the orchestration benchmark and the web tests'
     stand-in for a kick (the same steps without Prefect)."""
-    return _until_gate(_step, case_id, max_steps)
+    return _messages(advance.drive(run_next_step, case_id, max_steps=max_steps))
 
 
 @task(name="advance-chunk", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
@@ -104,7 +94,7 @@ def deliver_notifications(case_ids: list[int] | None = None) -> dict:
 def _drive(case_id: int, max_steps: int) -> list[str]:
     # Tasks run in the task runner's threads (submit), not on the flow's event loop: signing a
     # report runs an event loop of its own, which cannot nest inside the flow's.
-    return _until_gate(lambda cid: advance_step.submit(cid).result(), case_id, max_steps)
+    return _messages(advance.drive(lambda cid: advance_step.submit(cid).result(), case_id, max_steps=max_steps))
 
 
 @flow(name="advance-case", flow_run_name="case-{case_id}")

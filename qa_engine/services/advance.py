@@ -1,11 +1,13 @@
 """What the engine does by itself next for a case: exactly one automated step, or nothing at a human gate.
 
-The flows call `next_step` then `run_step` in a fresh transaction per step, so a crash between two
-steps leaves the case in a consistent state and a re-run continues where it stopped.
+The flows call `advance_once` (`next_step` then `run_step`) in a fresh transaction per step, so a
+crash between two steps leaves the case in a consistent state and a re-run continues where it
+stopped; `drive` repeats a step function up to the next human gate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -30,6 +32,16 @@ class Step:
     case_id: int
     name: str
     state: str
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What one automated step did. `at_gate`: the case now waits for a person (stop driving it)."""
+
+    case_id: int
+    step: str
+    message: str
+    at_gate: bool = False
 
 
 def next_step(session: Session, case_id: int) -> Step | None:
@@ -62,11 +74,11 @@ def next_step(session: Session, case_id: int) -> Step | None:
     return None
 
 
-def run_step(session: Session, step: Step, *, report_generator: reporting.Generator | None = None) -> str:
+def run_step(session: Session, step: Step, *, report_generator: reporting.Generator | None = None) -> StepOutcome:
     """Perform one step if the case is still where the step expects it; return what happened."""
     case = case_repo.get_case(session, step.case_id)
     if case is None or case.state != step.state:
-        return "skipped (the case moved on)"
+        return StepOutcome(step.case_id, step.name, "skipped (the case moved on)")
     if step.name == SCREEN:
         screen_case(session=session, case_id=case.id)
     elif step.name == CONSOLIDATE:
@@ -75,21 +87,39 @@ def run_step(session: Session, step: Step, *, report_generator: reporting.Genera
         plans = assignments.auto_assign(session=session, case_ids=[case.id])
         plan = plans.get(case.id)
         if plan is not None and not plan.proposals:
-            return "no eligible reviewer; the QA officers were asked"
+            return StepOutcome(case.id, step.name, "no eligible reviewer; the QA officers were asked", at_gate=True)
     elif step.name == ASK_OFFICER:
         need = assignments.case_need(session, case)
         assignments.request_officer_help(session, case, needed=need.needed,
                                          why="reviewers to confirm" if case.state == CaseState.ASSIGNMENT else "a reviewer must be replaced")
-        return "waiting for a QA officer"
+        return StepOutcome(case.id, step.name, "waiting for a QA officer", at_gate=True)
     elif step.name == REPORT:
         reporting.generate_reports(session=session, case_id=case.id, generator=report_generator)
     elif step.name == FINISH:
         reporting.finish_reporting(session=session, case_id=case.id)
     session.flush()
     after = case_repo.get_case(session, case.id)
-    return f"{step.name}: {step.state} → {after.state}"
+    return StepOutcome(case.id, step.name, f"{step.name}: {step.state} → {after.state}")
 
 
-def reached_gate(outcome: str) -> bool:
-    """Whether `run_step`'s outcome says the case now waits for a person (stop driving it)."""
-    return outcome.startswith(("waiting", "no eligible"))
+def advance_once(session: Session, case_id: int, *,
+                 report_generator: reporting.Generator | None = None) -> StepOutcome | None:
+    """Perform the automated step due for this case now; None when it waits for a person."""
+    step = next_step(session, case_id)
+    if step is None:
+        return None
+    return run_step(session, step, report_generator=report_generator)
+
+
+def drive(step: Callable[[int], StepOutcome | None], case_id: int, *, max_steps: int) -> list[StepOutcome]:
+    """Call `step` for the case until it has nothing to do or reaches a human gate (at most `max_steps`
+    times); return what each call did. The flows pass a step that runs in its own transaction."""
+    done: list[StepOutcome] = []
+    for _ in range(max_steps):
+        outcome = step(case_id)
+        if outcome is None:
+            break
+        done.append(outcome)
+        if outcome.at_gate:
+            break
+    return done
