@@ -29,6 +29,7 @@ from qa_engine.store.db import session_scope
 from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
 from qa_engine.workflows.flows import advance_cases, sweep_flow
 from tests.conftest import write_workflow_settings
+from tests.faults import slow_steps
 from tests.pg_private import private_pg_fixture  # noqa: F401 - the fixture `private_pg`
 
 pytestmark = pytest.mark.prefect
@@ -91,10 +92,12 @@ def _assert_exactly_once(ids: list[int], outbox: Path) -> None:
 
 def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
     ids = _cases_waiting_for_assignment(fault_env, 60)
-    # each step takes ≥ 60 ms in the worker, so the batch lasts seconds and the kill lands inside it
-    env = {**os.environ, "QA_DATA_DIR": str(engine_env), "QA_FAULT_STEP_DELAY_MS": "60"}
+    # each step takes ≥ 60 ms in the worker (the CLI's `advance`, with the fault runner's slow steps),
+    # so the batch lasts seconds and the kill lands inside it
+    env = {**os.environ, "QA_DATA_DIR": str(engine_env)}
     rng = random.Random(7)
-    proc = subprocess.Popen([sys.executable, "-m", "qa_engine.cli.main", "advance", *map(str, ids)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fault_runner", "--step-delay-ms", "60", "--",
+                             "advance", *map(str, ids)], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     staffed = 0
@@ -291,6 +294,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
     from qa_engine.store.db import get_engine, reset_engines
 
     n = 30
+    slowed = pytest.MonkeyPatch()
     try:
         staff = _engine_on_postgres(private_pg.url(), tmp_path, monkeypatch, reviewers_per_institution=3)
         ids = _cases_waiting_for_assignment(staff, n)
@@ -313,9 +317,9 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
                         raise
                     time.sleep(0.2)
 
-        # each step takes ≥ 100 ms (read at each step from the environment): the batch of 30 lasts
-        # seconds, and the test has time to see a few cases staffed before it takes the lock
-        monkeypatch.setenv("QA_FAULT_STEP_DELAY_MS", "100")
+        # each step takes ≥ 100 ms: the batch of 30 lasts seconds, and the test has time to see a few
+        # cases staffed before it takes the lock
+        slow_steps(slowed, 100)
         seen: dict = {}
         batch_done = threading.Event()
         errors: list[BaseException] = []
@@ -362,7 +366,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
             t_batch_end = time.monotonic()
             batch_done.set()
             t.join(120)
-        monkeypatch.delenv("QA_FAULT_STEP_DELAY_MS")
+        slowed.undo()
         assert not errors, errors
         assert not t.is_alive()
 
@@ -396,5 +400,6 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         _assert_exactly_once(ids, tmp_path / "data" / "outbox")
         monitor.dispose()
     finally:
+        slowed.undo()
         reset_engines()
         reset_settings()

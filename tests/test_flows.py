@@ -13,13 +13,14 @@ from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.statuses import AssignmentStatus, NotificationStatus, ReportStatus
 from qa_engine.services import assignments, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
+from qa_engine.services.advance import AUTO_ASSIGN, REPORT
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from qa_engine.store.models import Notification
-from qa_engine.workflows import faults
 from qa_engine.workflows.flows import intake_flow
 from qa_engine.workflows.kick import kick
 from tests.conftest import write_workflow_settings
+from tests.faults import DELIVER, crash_after
 from tests.helpers import SAMPLES, full_review, full_self_assessment, people
 
 pytestmark = pytest.mark.prefect
@@ -34,8 +35,7 @@ def auto_env(engine_env, tmp_path, monkeypatch, prefect_harness):
     initialise_all()
     with session_scope() as s:
         p = people(s)
-    yield p
-    faults.crash_after()
+    return p
 
 
 def _actor(p, user_id):
@@ -112,8 +112,8 @@ def test_full_cycle_through_the_flows(auto_env, engine_env, tmp_path):
     assert f"case-{case_ids[0]}" in asyncio.run(names())
 
 
-@pytest.mark.parametrize("crash_point", ["auto_assign", "deliver"])
-def test_crash_between_steps_leaves_exactly_one_of_each_effect(auto_env, engine_env, crash_point):
+@pytest.mark.parametrize("crash_point", [AUTO_ASSIGN, DELIVER])
+def test_crash_between_steps_leaves_exactly_one_of_each_effect(auto_env, engine_env, crash_point, monkeypatch):
     p = auto_env
     with session_scope() as s:
         from tests.helpers import credential
@@ -123,7 +123,7 @@ def test_crash_between_steps_leaves_exactly_one_of_each_effect(auto_env, engine_
         case_id = case.id
     kick([case_id])
     _submit_self_assessments(p, [case_id])
-    faults.crash_after(crash_point)
+    crash_after(monkeypatch, crash_point)
     note = kick([case_id])
     assert "could not start" in note or "sweep" in note  # the run crashed; the person's action stands
     kick([case_id])  # the re-run (or the sweep) continues
@@ -137,7 +137,7 @@ def test_crash_between_steps_leaves_exactly_one_of_each_effect(auto_env, engine_
     assert len(files) == 2
 
 
-def test_crash_after_report_generation_makes_one_report(auto_env, engine_env):
+def test_crash_after_report_generation_makes_one_report(auto_env, engine_env, monkeypatch):
     p = auto_env
     with session_scope() as s:
         from tests.helpers import credential
@@ -152,7 +152,7 @@ def test_crash_after_report_generation_makes_one_report(auto_env, engine_env):
     with session_scope() as s:
         decisions.decide(session=s, actor=p["approver"], case_id=case_id, outcome="approved",
                          rationale="A well designed credential.")
-    faults.crash_after("report")
+    crash_after(monkeypatch, REPORT)
     kick([case_id])
     with session_scope() as s:
         assert case_repo.get_case(s, case_id).state == CaseState.REPORTING

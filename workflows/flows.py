@@ -15,7 +15,6 @@ from qa_engine.domain.errors import StorageError
 from qa_engine.services import advance
 from qa_engine.services.advance import StepOutcome
 from qa_engine.store.db import session_scope
-from qa_engine.workflows.faults import maybe_crash, maybe_pause
 
 MAX_STEPS = 25
 
@@ -36,13 +35,12 @@ def _report_generator():
 
 
 def run_next_step(case_id: int) -> StepOutcome | None:
-    """The next automated step of one case in its own transaction; None at a human gate."""
+    """The next automated step of one case in its own transaction; None at a human gate.
+
+    Every flow reaches the steps through this name, looked up when it runs: the durability tests
+    wrap it to crash or slow a run right after a step has committed (tests/faults.py)."""
     with session_scope() as session:
-        outcome = advance.advance_once(session, case_id, report_generator=_report_generator())
-    if outcome is not None:
-        maybe_crash(outcome.step)
-        maybe_pause()
-    return outcome
+        return advance.advance_once(session, case_id, report_generator=_report_generator())
 
 
 def _messages(outcomes: list[StepOutcome]) -> list[str]:
@@ -102,7 +100,6 @@ async def advance_case(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
     """Advance one case through its automated stages up to the next human gate."""
     done = _drive(case_id, max_steps)
     deliver_notifications.submit([case_id]).result()
-    maybe_crash("deliver")
     return done
 
 
