@@ -40,7 +40,6 @@ from qa_engine.adapters.aggregate_html import render_html
 from qa_engine.adapters.aggregate_pdf import render_pdf, signed_pdf
 from qa_engine.adapters.aggregate_xlsx import build_workbook, workbook_bytes
 from qa_engine.config import get_settings
-from qa_engine.domain.audit import GENESIS, event_hash
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
@@ -53,10 +52,10 @@ from qa_engine.services.leadership import (
     alpha_from_patterns,
     leadership_figures,
 )
+from qa_engine.store import audit_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
     Assignment,
-    AuditEvent,
     Case,
     Consolidation,
     Credential,
@@ -107,14 +106,8 @@ class Builder:
         session.flush()
 
     def event(self, case_id: int, action: str, at: datetime, payload: dict | None = None) -> None:
-        last = self.s.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        payload = payload or {}
-        self.s.add(AuditEvent(seq=seq, at=at, actor="test", action=action, subject_type="case", subject_id=str(case_id),
-                              payload=payload, prev_hash=prev,
-                              hash=event_hash(prev_hash=prev, seq=seq, at=at, actor="test", action=action,
-                                              subject_type="case", subject_id=str(case_id), payload=payload)))
-        self.s.flush()
+        audit_repo.append(self.s, actor="test", action=action, subject_type="case", subject_id=case_id,
+                          payload=payload, at=at)
 
     def case(self, code: str, ref: str, *, isced: str, eqf: int, ects: str, digcomp=(), greencomp=(), esco=0,
              history: list[tuple[str, datetime, dict]], state: str, closed: datetime | None = None) -> Case:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 GENESIS = "0" * 64
 
@@ -45,6 +45,37 @@ class ChainEvent:
     payload: dict
     prev_hash: str
     hash: str
+
+
+class NewEvent(NamedTuple):
+    """An event to append; its place in the chain (sequence number, hashes) comes from `link`."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    payload: dict
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The last event of a chain (an empty chain's head is the genesis)."""
+
+    seq: int = 0
+    hash: str = GENESIS
+
+
+def link(head: ChainHead, events: Iterable[NewEvent]) -> Iterator[ChainEvent]:
+    """The events appended after `head`, in the given order: dense sequence numbers, each event's
+    hash covering its content and the hash before it. The one place where the chain grows."""
+    seq, prev = head.seq, head.hash
+    for e in events:
+        seq += 1
+        h = event_hash(prev_hash=prev, seq=seq, at=e.at, actor=e.actor, action=e.action,
+                       subject_type=e.subject_type, subject_id=e.subject_id, payload=e.payload)
+        yield ChainEvent(seq, e.at, e.actor, e.action, e.subject_type, e.subject_id, e.payload, prev, h)
+        prev = h
 
 
 @dataclass(frozen=True)

@@ -3,33 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from qa_engine.domain.audit import GENESIS, ChainEvent, event_hash
+from qa_engine.domain.audit import ChainEvent, ChainHead, NewEvent, link
 from qa_engine.store.models import AuditEvent
 from qa_engine.store.types import utcnow
 
 PG_AUDIT_LOCK = 0x4155_4449  # "AUDI": one appender at a time, held to the end of the transaction
 
 
+def lock_chain(db: Session | Connection) -> None:
+    """Hold the chain for this transaction (PostgreSQL; SQLite's single writer already does)."""
+    bind = db.get_bind() if isinstance(db, Session) else db
+    if bind.dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK})
+
+
+def head(db: Session | Connection) -> ChainHead:
+    """The chain's last event as it is in the database now."""
+    last = db.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return ChainHead(last[0], last[1]) if last else ChainHead()
+
+
+def row(event: ChainEvent) -> dict:
+    """The audit_event columns of a linked event (without the id)."""
+    return {"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
+            "subject_type": event.subject_type, "subject_id": event.subject_id, "payload": event.payload,
+            "prev_hash": event.prev_hash, "hash": event.hash}
+
+
 def append(session: Session, *, actor: str, action: str, subject_type: str, subject_id: str | int,
-           payload: dict | None = None) -> AuditEvent:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = utcnow()
-    payload = _jsonable(payload or {})
-    ev = AuditEvent(
-        seq=seq, at=at, actor=actor, action=action, subject_type=subject_type,
-        subject_id=str(subject_id), payload=payload, prev_hash=prev,
-        hash=event_hash(prev_hash=prev, seq=seq, at=at, actor=actor, action=action,
-                        subject_type=subject_type, subject_id=str(subject_id), payload=payload),
-    )
+           payload: dict | None = None, at: datetime | None = None) -> AuditEvent:
+    """Append one event (stamped now unless `at` is given) to the chain."""
+    lock_chain(session)
+    new = NewEvent(at or utcnow(), actor, action, subject_type, str(subject_id), _jsonable(payload or {}))
+    (event,) = link(head(session), [new])
+    ev = AuditEvent(**row(event))
     session.add(ev)
     session.flush()
     return ev

@@ -13,7 +13,7 @@ durations. Some screenings return the case first; some reviews come in late; a f
 cases are still open, some with overdue reviews.
 
 The history events continue the audit chain of the database (each event's hash covers the one
-before it, `qa_engine.domain.audit.event_hash`), so ``qa-engine audit verify`` still passes. The
+before it, `qa_engine.domain.audit.link`), so ``qa-engine audit verify`` still passes. The
 generator holds the database's write lock for its whole run (one transaction; on PostgreSQL also
 the audit advisory lock), so nothing else can append to the chain in between.
 
@@ -36,12 +36,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from qa_engine.domain.audit import GENESIS, canonical_json, event_hash
+from qa_engine.domain.audit import ChainHead, NewEvent, canonical_json, link
 from qa_engine.domain.consolidation import agreement_label
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
-from qa_engine.store.audit_repo import PG_AUDIT_LOCK
+from qa_engine.store import audit_repo
 from qa_engine.store.models import (
     Assignment,
     AuditEvent,
@@ -213,26 +213,22 @@ class _Ids:
 
 
 class _Chain:
-    """Appends history events to the audit chain, in order, with valid hashes."""
+    """Appends history events to the audit chain (`qa_engine.domain.audit.link`), in time order."""
 
     def __init__(self, conn: Connection, ids: _Ids) -> None:
-        last = conn.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-        self.seq, self.prev = (last[0], last[1]) if last else (0, GENESIS)
+        self.head = audit_repo.head(conn)
         self.ids = ids
 
     def rows(self, events: list[tuple]) -> list[dict]:
         """`events`: (at, actor, action, case_id, payload); sorted by time here."""
         events.sort(key=lambda e: (e[0], e[3]))
-        out = []
         first_id = self.ids.take(AuditEvent, len(events))
-        for k, (at, actor, action, case_id, payload) in enumerate(events):
-            self.seq += 1  # payloads hold JSON types only: stored as given, hashed canonically
-            h = event_hash(prev_hash=self.prev, seq=self.seq, at=at, actor=actor, action=action,
-                           subject_type="case", subject_id=str(case_id), payload=payload)
-            out.append({"id": first_id + k, "seq": self.seq, "at": at, "actor": actor, "action": action,
-                        "subject_type": "case", "subject_id": str(case_id), "payload": payload,
-                        "prev_hash": self.prev, "hash": h})
-            self.prev = h
+        # payloads hold JSON types only: stored as given, hashed canonically
+        linked = link(self.head, (NewEvent(at, actor, action, "case", str(case_id), payload)
+                                  for at, actor, action, case_id, payload in events))
+        out = [{"id": first_id + k, **audit_repo.row(ev)} for k, ev in enumerate(linked)]
+        if out:
+            self.head = ChainHead(out[-1]["seq"], out[-1]["hash"])
         return out
 
 
@@ -417,8 +413,7 @@ def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None
     fast = FastRubric(rubric)
     out = Generated()
     with engine.connect() as conn, conn.begin():
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK})
+        audit_repo.lock_chain(conn)
         with Session(bind=conn) as session:
             seed_institutions(session=session)
             snap = rubric_service.snapshot(session=session, rubric=rubric)
