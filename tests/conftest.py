@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,22 +39,38 @@ def _pg_available() -> str | None:
         return f"PostgreSQL at {PG_ADMIN_URL} does not answer: {type(exc).__name__}"
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this test run (dropped at the end)."""
+@dataclass(frozen=True)
+class ThrowawayDatabase:
+    name: str
+    url: str
+    admin: Engine  # AUTOCOMMIT, on the server's maintenance database (for pg_terminate_backend and the like)
+
+
+@contextmanager
+def throwaway_pg_database(prefix: str) -> Iterator[ThrowawayDatabase]:
+    """A fresh PostgreSQL database of its own, named `prefix` plus a random suffix (the test is skipped
+    when PostgreSQL does not answer); on the way out its connections are ended and it is dropped."""
     reason = _pg_available()
     if reason:
         pytest.skip(reason)
-    name = f"qa_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    try:
+        yield ThrowawayDatabase(name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, admin)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test run (dropped at the end)."""
+    with throwaway_pg_database(f"qa_test_{os.getpid()}") as db:
+        yield db.url
 
 
 @pytest.fixture(scope="session")

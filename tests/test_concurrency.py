@@ -4,10 +4,9 @@ no lost update, no duplicate, and a clear conflict error for the loser."""
 from __future__ import annotations
 
 import threading
-import uuid
+from contextlib import ExitStack
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import Conflict, QAError
@@ -16,7 +15,7 @@ from qa_engine.services import assignments, reviews
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
-from tests.conftest import PG_ADMIN_URL, _pg_available
+from tests.conftest import throwaway_pg_database
 from tests.helpers import full_review, people, to_state
 
 
@@ -27,32 +26,19 @@ def live_db(request, tmp_path, monkeypatch):
     from qa_engine.store.db import reset_engines
 
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
-    admin = None
-    name = None
-    if request.param == "sqlite":
-        monkeypatch.delenv("QA_DATABASE_URL", raising=False)
-    else:
-        reason = _pg_available()
-        if reason:
-            pytest.skip(reason)
-        name = f"qa_race_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        monkeypatch.setenv("QA_DATABASE_URL", PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
-    reset_settings()
-    reset_engines()
-    initialise()
-    with session_scope() as s:
-        p = people(s)
-    yield p
-    reset_engines()
-    reset_settings()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            monkeypatch.delenv("QA_DATABASE_URL", raising=False)
+        else:
+            monkeypatch.setenv("QA_DATABASE_URL", stack.enter_context(throwaway_pg_database("qa_race")).url)
+        reset_settings()
+        reset_engines()
+        initialise()
+        with session_scope() as s:
+            p = people(s)
+        yield p
+        reset_engines()
+        reset_settings()
 
 
 def race(*fns):

@@ -28,7 +28,7 @@ from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
 from qa_engine.workflows.flows import advance_cases, sweep_flow
-from tests.conftest import write_workflow_settings
+from tests.conftest import throwaway_pg_database, write_workflow_settings
 from tests.faults import slow_steps
 from tests.pg_private import private_pg_fixture  # noqa: F401 - the fixture `private_pg`
 
@@ -205,54 +205,37 @@ def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypat
     """Every connection of the engine's database is terminated, again and again, mid-batch, while the
     server stays up (an administrator's pg_terminate_backend, a proxy or failover dropping clients).
     The real restart is `test_postgres_restarted_mid_batch`."""
-    import uuid
+    from qa_engine.store.db import reset_engines
 
-    from sqlalchemy import create_engine
-
-    from tests.conftest import PG_ADMIN_URL, _pg_available
-
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    name = f"qa_fault_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        staff = _engine_on_postgres(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, tmp_path, monkeypatch,
-                                    reviewers_per_institution=2)
-        ids = _cases_waiting_for_assignment(staff, 12)
-        stop = threading.Event()
-
-        def cut():
-            time.sleep(0.3)
-            while not stop.is_set():
-                with admin.connect() as conn:
-                    conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
-                time.sleep(0.7)
-
-        t = threading.Thread(target=cut)
-        t.start()
+    with throwaway_pg_database("qa_fault") as db:
         try:
-            try:
-                asyncio.run(advance_cases(ids))
-            except Exception:  # noqa: BLE001 - a run may fail when its connection dies: the sweep retries
-                pass
-        finally:
-            stop.set()
-            t.join()
-        asyncio.run(sweep_flow())
-        _assert_exactly_once(ids, tmp_path / "data" / "outbox")
-    finally:
-        from qa_engine.store.db import reset_engines
+            staff = _engine_on_postgres(db.url, tmp_path, monkeypatch, reviewers_per_institution=2)
+            ids = _cases_waiting_for_assignment(staff, 12)
+            stop = threading.Event()
 
-        reset_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-        reset_settings()
+            def cut():
+                time.sleep(0.3)
+                while not stop.is_set():
+                    with db.admin.connect() as conn:
+                        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                          f"WHERE datname = '{db.name}' AND pid <> pg_backend_pid()"))
+                    time.sleep(0.7)
+
+            t = threading.Thread(target=cut)
+            t.start()
+            try:
+                try:
+                    asyncio.run(advance_cases(ids))
+                except Exception:  # noqa: BLE001 - a run may fail when its connection dies: the sweep retries
+                    pass
+            finally:
+                stop.set()
+                t.join()
+            asyncio.run(sweep_flow())
+            _assert_exactly_once(ids, tmp_path / "data" / "outbox")
+        finally:
+            reset_engines()
+            reset_settings()
 
 
 def _half_written(session, ids: list[int]) -> tuple[dict[str, int], list]:

@@ -13,13 +13,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_ADMIN_URL, _pg_available
+from tests.conftest import PG_ADMIN_URL, throwaway_pg_database
 
 pytestmark = pytest.mark.multimachine
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,22 +44,9 @@ def _wait_http(url: str, timeout: float) -> None:
 
 @pytest.fixture
 def databases():
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    suffix = uuid.uuid4().hex[:8]
-    names = {"prefect": f"qa_mm_prefect_{suffix}", "engine": f"qa_mm_engine_{suffix}"}
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql+{driver}")
-    yield {k: base + "/" + v for k, v in names.items()}
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with throwaway_pg_database("qa_mm_prefect") as prefect, throwaway_pg_database("qa_mm_engine") as engine:
+        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql+{driver}")
+        yield {"prefect": base + "/" + prefect.name, "engine": base + "/" + engine.name}
 
 
 def test_two_workers_share_a_batch(databases, tmp_path):

@@ -78,32 +78,14 @@ def web_env(tmp_path, template_folder) -> Iterator[Path]:
 @pytest.fixture
 def pg_web_env(tmp_path) -> Iterator[Path]:
     """A fresh PostgreSQL database of its own (the shared test database is for rolled-back tests only)."""
-    import uuid
+    from tests.conftest import throwaway_pg_database
+    from tests.helpers import people
 
-    from sqlalchemy import create_engine, text
-
-    from tests.conftest import PG_ADMIN_URL, _pg_available
-
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    name = f"qa_web_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        with pytest.MonkeyPatch.context() as mp, data_folder(tmp_path / "data", mp, database_url=url) as path:
-            from tests.helpers import people
-
-            with session_scope() as s:
-                people(s)
-            yield path
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with (throwaway_pg_database("qa_web") as db, pytest.MonkeyPatch.context() as mp,
+          data_folder(tmp_path / "data", mp, database_url=db.url) as path):
+        with session_scope() as s:
+            people(s)
+        yield path
 
 
 @pytest.fixture
