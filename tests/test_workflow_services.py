@@ -11,10 +11,19 @@ from qa_engine.domain.errors import (
     Forbidden,
     InvalidTransition,
     NotFound,
+    StaleUpdate,
     ValidationFailed,
 )
 from qa_engine.domain.statuses import AssignmentStatus, SelfAssessmentStatus
-from qa_engine.services import access, assignments, audit, decisions, reviews, self_assessments
+from qa_engine.services import (
+    access,
+    assignments,
+    audit,
+    case_views,
+    decisions,
+    reviews,
+    self_assessments,
+)
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
 from tests.helpers import drive, full_review, full_self_assessment, people, to_state
@@ -144,6 +153,30 @@ def test_same_reviewer_cannot_submit_twice(session, p):
     reviews.save_review(session=session, actor=r1, assignment_id=a1.id, entries=full_review(rubric), recommendation="approved", submit=True)
     with pytest.raises(Conflict, match="already submitted"):
         reviews.save_review(session=session, actor=r1, assignment_id=a1.id, entries=full_review(rubric), recommendation="approved", submit=True)
+
+
+def test_a_write_from_a_stale_version_is_refused(session, p):
+    case_id = to_state(session, p, "peer_review")
+    a1 = case_repo.assignments_of(session, case_id)[0]
+    r1 = next(v for v in p.values() if v.user_id == a1.reviewer_id)
+    rubric = case_service.rubric_of(session, case_repo.get_case(session, case_id))
+    first = reviews.save_review(session=session, actor=r1, assignment_id=a1.id, entries=full_review(rubric),
+                                recommendation="approved")
+    loaded = first.version
+    kept = dict(reviews.save_review(session=session, actor=r1, assignment_id=a1.id, entries=full_review(rubric, 2),
+                                    recommendation="approved", expected_version=loaded).scores)
+    stale = f"the review changed since you loaded it \\(version {loaded + 1}, yours {loaded}\\); reload it"
+    with pytest.raises(StaleUpdate, match=stale):
+        reviews.save_review(session=session, actor=r1, assignment_id=a1.id, entries=full_review(rubric, 4),
+                            recommendation="approved", expected_version=loaded)
+    with pytest.raises(StaleUpdate, match=stale):  # the review page's check before it saves: the same
+        case_views.check_review_version(case_views.my_review(session=session, actor=r1, assignment_id=a1.id), loaded)
+    stored = case_repo.review_for_assignment(session, a1.id)
+    assert (stored.version, stored.scores) == (loaded + 1, kept)
+    case = case_repo.get_case(session, case_id)
+    case_views.check_case_version(case, case.version)
+    with pytest.raises(StaleUpdate, match=f"case {case_id} changed since you loaded it"):
+        case_views.check_case_version(case, case.version - 1)
 
 
 def test_wrong_state_and_wrong_role(session, p):

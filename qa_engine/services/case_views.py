@@ -10,12 +10,13 @@ from datetime import datetime
 from sqlmodel import Session
 
 from qa_engine.domain.consolidation import ConsolidationResult
-from qa_engine.domain.errors import Forbidden, NotFound, StaleUpdate
+from qa_engine.domain.errors import Forbidden, NotFound, check_version
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.statuses import LIVE_ASSIGNMENT, ReportStatus
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
+from qa_engine.services import reviews as review_service
 from qa_engine.services.cases import (
     credential_version_of,
     list_cases_for,
@@ -79,8 +80,7 @@ def credential_versions(session: Session, credential_id: int) -> list[Credential
 
 
 def check_case_version(case: Case, expected: int | None) -> None:
-    if expected is not None and case.version != expected:
-        raise StaleUpdate(f"case {case.id} changed since you loaded it (version {case.version}, yours {expected}); reload it")
+    check_version(f"case {case.id}", case.version, expected)
 
 
 # --------------------------------------------------------------------------- one case
@@ -273,8 +273,8 @@ def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview
 
 
 def check_review_version(mine: MyReview, expected: int | None) -> None:
-    if expected is not None and mine.review is not None and mine.review.version != expected:
-        raise StaleUpdate(f"the review changed since you loaded it (version {mine.review.version}, yours {expected}); reload it")
+    """The review page's check before it saves (the one `reviews.save_review` makes)."""
+    review_service.check_review_version(mine.review, expected)
 
 
 # --------------------------------------------------------------------------- reports

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import check_recommendation, clean_entries
-from qa_engine.domain.errors import Conflict, NotFound, StaleUpdate
+from qa_engine.domain.errors import Conflict, NotFound, check_version
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus
 from qa_engine.services import access, audit
@@ -42,8 +42,8 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
     if review is None:
         review = Review(assignment_id=asg.id, case_id=case.id, round=asg.round, reviewer_id=asg.reviewer_id,
                         rubric_hash=rubric_hash)
-    elif expected_version is not None and review.version != expected_version:
-        raise StaleUpdate(f"the review changed since you loaded it (version {review.version}, yours {expected_version}); reload it")
+    else:
+        check_review_version(review, expected_version)
     review.scores = {cid: e["score"] for cid, e in clean.items() if e["score"] is not None}
     review.comments = {cid: e["comment"] for cid, e in clean.items() if e["comment"]}
     review.recommendation = rec.value if rec else None
@@ -61,6 +61,12 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
                  payload={"assignment_id": asg.id, "round": asg.round, "scores": review.scores if submit else None,
                           "recommendation": review.recommendation})
     return review
+
+
+def check_review_version(review: Review | None, expected: int | None) -> None:
+    """Raise `StaleUpdate` when the reviewer's form was loaded from another version of their review."""
+    if review is not None:
+        check_version("the review", review.version, expected)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import clean_entries
-from qa_engine.domain.errors import Conflict, Forbidden, StaleUpdate
+from qa_engine.domain.errors import Conflict, Forbidden, check_version
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.statuses import SelfAssessmentStatus
 from qa_engine.services import access, audit
@@ -33,8 +33,8 @@ def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entrie
         sa = SelfAssessment(case_id=case.id, round=case.round)
     elif sa.status == SelfAssessmentStatus.SUBMITTED:
         raise Conflict("the self-assessment of this round is already submitted")
-    elif expected_version is not None and sa.version != expected_version:
-        raise StaleUpdate(f"the self-assessment changed since you loaded it (version {sa.version}, yours {expected_version}); reload it")
+    else:
+        check_version("the self-assessment", sa.version, expected_version)
     sa.entries = clean
     sa.summary = (summary or "").strip()[:20000]
     sa.updated_at = now()
