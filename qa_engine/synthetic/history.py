@@ -37,10 +37,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from qa_engine.domain.audit import ChainHead, NewEvent, canonical_json, link
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.consolidation import agreement_label
-from qa_engine.domain.outcomes import Outcome, worst
+from qa_engine.domain.outcomes import APPROVING, Outcome, worst
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus, SelfAssessmentStatus
 from qa_engine.store import audit_repo
 from qa_engine.store.models import (
     Assignment,
@@ -420,6 +422,7 @@ def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None
             session.flush()
             institutions = list(session.execute(select(Institution).order_by(Institution.id)).scalars())
             snap_id, snap_hash = snap.id, snap.content_hash
+        run = _Run(n_decided=n_cases, until=until, span_days=span_days, snap_id=snap_id, snap_hash=snap_hash)
         ids = _Ids(conn)
         chain = _Chain(conn, ids)
         world = _Alliance(conn, rng, fast, snap, ids, chain, institutions, n_cases)
@@ -428,7 +431,7 @@ def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None
         done = 0
         for start in range(0, n_cases + n_open, chunk):
             size = min(chunk, n_cases + n_open - start)
-            rows = _chunk(world, start, size, n_cases, until, span_days, snap_id, snap_hash, out)
+            rows = _chunk(world, run, start, size, out)
             for model in (Credential, CredentialVersion, Case, SelfAssessment, Assignment, Review,
                           Consolidation, Decision):
                 _insert(conn, model, rows[model.__tablename__])
@@ -462,236 +465,347 @@ def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None
     return out
 
 
-def _chunk(w: _Alliance, start: int, size: int, n_decided: int, until: datetime, span_days: int,
-           snap_id: int, snap_hash: str, out: Generated) -> dict[str, list]:
+@dataclass(frozen=True)
+class _Run:
+    """What every case of one run shares: how many are decided, the period, the rubric snapshot."""
+
+    n_decided: int
+    until: datetime
+    span_days: int
+    snap_id: int
+    snap_hash: str
+
+
+# Where an open case stopped (a returned one stays returned), and how often.
+_OPEN_STOPS = (CaseState.SELF_ASSESSMENT, CaseState.ASSIGNMENT, CaseState.PEER_REVIEW, CaseState.APPROVAL)
+_OPEN_STOP_SHARES = (.25, .1, .45, .2)
+
+
+def _chunk(w: _Alliance, run: _Run, start: int, size: int, out: Generated) -> dict[str, list]:
     rows: dict[str, list] = {k: [] for k in ("credential", "credential_version", "qa_case", "self_assessment",
                                              "assignment", "review", "consolidation", "decision", "events")}
     cred_id = w.ids.take(Credential, size)
     case_id = w.ids.take(Case, size)
     for k in range(size):
-        _one_case(w, rows, start + k, cred_id + k, case_id + k, n_decided, until, span_days, snap_id, snap_hash, out)
+        _CaseHistory(w, run, rows, out, index=start + k, cid=cred_id + k, kid=case_id + k).write()
     return rows
 
 
-def _one_case(w: _Alliance, rows: dict[str, list], index: int, cid: int, kid: int, n_decided: int, until: datetime,
-              span_days: int, snap_id: int, snap_hash: str, out: Generated) -> None:
-    """One case with its credential, rounds, reviews, consolidations, decisions and history."""
-    rng = w.rng
-    is_open = index >= n_decided
-    inst = w.institutions[int(rng.integers(len(w.institutions)))]
-    ref = f"BENCH-{cid:07d}"
-    data = w.credential_data(inst, ref)
-    provider = w.providers[inst.id]
-    returned = rng.random() < 0.12
-    versions = []
-    if returned:
-        problems, fields = _missing_problems(rng)
-        v1 = dict(data)
-        for f in fields:
-            v1[f] = [] if isinstance(data.get(f), list) else ""
-        versions.append(v1)
-    versions.append(data)
-    first_cv = w.ids.take(CredentialVersion, len(versions))
-    # ---- the timeline (days after opening)
-    if is_open:
-        t0 = until - timedelta(days=float(rng.uniform(5, 60)))
-    else:
-        t0 = until - timedelta(days=float(rng.uniform(90, max(91, span_days))))
-    events: list[tuple] = []
-    clock = t0
+@dataclass
+class _Panel:
+    """A round's reviewers: who invited them, who is reviewing (reviewer, invited at), who is in reserve."""
 
-    def ev(action: str, payload: dict, actor: str = "qa-engine", *, at_: datetime | None = None) -> None:
-        events.append((at_ or clock, actor, action, kid, payload))
+    officer: str
+    pool: np.ndarray
+    live: list[tuple[int, datetime]]
+    spare: list[int]
 
-    def step(days: float) -> datetime:
-        nonlocal clock
-        clock = clock + timedelta(seconds=max(1.0, days * DAY) + float(rng.uniform(0, 1)))
-        return clock
 
-    state = "submitted"
-    ev("case.opened", {"credential_id": cid, "credential_version": 1,
-                       "credential_hash": hashlib.sha256(canonical_json(versions[0]).encode()).hexdigest(),
-                       "rubric": f"{RUBRIC_ID}@{w.fast.rubric.version}", "rubric_hash": snap_hash,
-                       "previous_case_id": None}, provider)
+@dataclass
+class _Reviews:
+    """The reviews a round collected: one row of scores per reviewer, their recommendations."""
 
-    def move(to: str, payload: dict | None = None, actor: str = "qa-engine", rnd: int = 1) -> None:
-        nonlocal state
-        ev(f"case.{to}", {"from": state, "to": to, "round": rnd, **(payload or {})}, actor)
-        state = to
+    matrix: np.ndarray
+    recommendations: list[str]
 
-    step(2 / 1440)
-    move("screening")
-    cv_current = first_cv
-    screening_problems: list[str] = []
-    if returned:
-        step(1 / 1440)
-        move("returned", {"problems": problems})
-        screening_problems = problems
-        open_target = None
-        if is_open and rng.random() < 0.1:
-            open_target = "returned"
-        if open_target is None:
-            step(_lognormal(rng, 6, 0.7))
-            move("submitted", {"credential_version_id": first_cv + 1, "previous_version_id": first_cv}, provider)
-            cv_current = first_cv + 1
-            screening_problems = []
-            step(2 / 1440)
-            move("screening")
-    for n, version in enumerate(versions, start=1):
-        rows["credential_version"].append({
-            "id": first_cv + n - 1, "credential_id": cid, "number": n, "data": version,
-            "content_hash": hashlib.sha256(canonical_json(version).encode()).hexdigest(),
-            "source": "bench", "created_by_id": None, "created_at": t0})
-    rows["credential"].append({"id": cid, "institution_id": inst.id, "reference": ref, "title": data["title"],
-                               "current_version": len(versions), "created_at": t0, "updated_at": t0})
-    stop_state = None
-    if is_open:
-        stop_state = "returned" if state == "returned" else str(rng.choice(
-            ["self_assessment", "assignment", "peer_review", "approval"], p=[.25, .1, .45, .2]))
-    q = float(rng.normal(2.75, 0.55))
-    stackable = data["stackability"] == "stackable"
-    optional = w.optional_present(data)
-    rnd = 0
-    outcome = None
-    due_at = None
-    extra = 0
-    while state != "returned":
-        rnd += 1
-        step(1 / 1440)
-        move("self_assessment", {"elements_present": 11} if rnd == 1 else {"new_round": rnd}, rnd=rnd)
-        if stop_state == "self_assessment":
-            due_at = clock + timedelta(days=30)
-            break
+
+class _CaseHistory:
+    """One case with its credential, rounds, reviews, consolidations, decisions and history, written
+    stage by stage on the case's own clock. The stages draw from the run's random generator in a fixed
+    order: the same seed gives the same history."""
+
+    def __init__(self, w: _Alliance, run: _Run, rows: dict[str, list], out: Generated, *, index: int,
+                 cid: int, kid: int) -> None:
+        self.w, self.rng, self.run, self.rows, self.out = w, w.rng, run, rows, out
+        self.cid, self.kid = cid, kid
+        self.is_open = index >= run.n_decided
+        self.events: list[tuple] = []
+        self.state = CaseState.SUBMITTED
+        self.outcome: str | None = None
+        self.due_at: datetime | None = None
+        self.extra = 0
+        self.rounds = 0
+
+    # ---- the clock and the history events
+    def ev(self, action: str, payload: dict, actor: str = "qa-engine") -> None:
+        self.events.append((self.clock, actor, action, self.kid, payload))
+
+    def step(self, days: float) -> datetime:
+        """Move the case's clock on by `days` (at least a second, plus up to a second of jitter)."""
+        self.clock = self.clock + timedelta(seconds=max(1.0, days * DAY) + float(self.rng.uniform(0, 1)))
+        return self.clock
+
+    def move(self, to: CaseState, payload: dict | None = None, actor: str = "qa-engine", rnd: int = 1) -> None:
+        self.ev(f"case.{to}", {"from": self.state, "to": to, "round": rnd, **(payload or {})}, actor)
+        self.state = to
+
+    # ---- the whole case
+    def write(self) -> None:
+        self._credential()
+        self._open_and_screen()
+        self._credential_rows()
+        stop = self._open_stop()
+        self._quality()
+        rnd = 0
+        while self.state != CaseState.RETURNED:
+            rnd += 1
+            if not self._round(rnd, stop):
+                break
+        self._case_row(rnd)
+
+    def _credential(self) -> None:
+        """The institution, the credential's content, and (for a returned screening) its first, incomplete version."""
+        w, rng = self.w, self.rng
+        self.inst = w.institutions[int(rng.integers(len(w.institutions)))]
+        self.ref = f"BENCH-{self.cid:07d}"
+        self.data = w.credential_data(self.inst, self.ref)
+        self.provider = w.providers[self.inst.id]
+        self.returned = rng.random() < 0.12
+        self.versions = []
+        self.problems: list[str] = []
+        if self.returned:
+            self.problems, fields = _missing_problems(rng)
+            v1 = dict(self.data)
+            for f in fields:
+                v1[f] = [] if isinstance(self.data.get(f), list) else ""
+            self.versions.append(v1)
+        self.versions.append(self.data)
+        self.first_cv = w.ids.take(CredentialVersion, len(self.versions))
+
+    def _open_and_screen(self) -> None:
+        """Opened, screened; a returned case is resubmitted (unless it is an open case still waiting) and screened again."""
+        rng, run = self.rng, self.run
+        if self.is_open:
+            self.t0 = run.until - timedelta(days=float(rng.uniform(5, 60)))
+        else:
+            self.t0 = run.until - timedelta(days=float(rng.uniform(90, max(91, run.span_days))))
+        self.clock = self.t0
+        self.ev("case.opened", {"credential_id": self.cid, "credential_version": 1,
+                                "credential_hash": hashlib.sha256(canonical_json(self.versions[0]).encode()).hexdigest(),
+                                "rubric": f"{RUBRIC_ID}@{self.w.fast.rubric.version}", "rubric_hash": run.snap_hash,
+                                "previous_case_id": None}, self.provider)
+        self.step(2 / 1440)
+        self.move(CaseState.SCREENING)
+        self.cv_current = self.first_cv
+        self.screening_problems: list[str] = []
+        if not self.returned:
+            return
+        self.step(1 / 1440)
+        self.move(CaseState.RETURNED, {"problems": self.problems})
+        self.screening_problems = self.problems
+        if self.is_open and rng.random() < 0.1:
+            return  # still waiting for the provider
+        self.step(_lognormal(rng, 6, 0.7))
+        self.move(CaseState.SUBMITTED, {"credential_version_id": self.first_cv + 1,
+                                        "previous_version_id": self.first_cv}, self.provider)
+        self.cv_current = self.first_cv + 1
+        self.screening_problems = []
+        self.step(2 / 1440)
+        self.move(CaseState.SCREENING)
+
+    def _credential_rows(self) -> None:
+        for n, version in enumerate(self.versions, start=1):
+            self.rows["credential_version"].append({
+                "id": self.first_cv + n - 1, "credential_id": self.cid, "number": n, "data": version,
+                "content_hash": hashlib.sha256(canonical_json(version).encode()).hexdigest(),
+                "source": "bench", "created_by_id": None, "created_at": self.t0})
+        self.rows["credential"].append({"id": self.cid, "institution_id": self.inst.id, "reference": self.ref,
+                                        "title": self.data["title"], "current_version": len(self.versions),
+                                        "created_at": self.t0, "updated_at": self.t0})
+
+    def _open_stop(self) -> CaseState | None:
+        """Where an open case stops; None for a case that is decided."""
+        if not self.is_open:
+            return None
+        if self.state == CaseState.RETURNED:
+            return CaseState.RETURNED
+        return CaseState(str(self.rng.choice([s.value for s in _OPEN_STOPS], p=list(_OPEN_STOP_SHARES))))
+
+    def _quality(self) -> None:
+        """How good the credential is (the scores' centre), and what the automated criteria find."""
+        self.q = float(self.rng.normal(2.75, 0.55))
+        self.stackable = self.data["stackability"] == "stackable"
+        self.optional = self.w.optional_present(self.data)
+
+    # ---- one review round
+    def _round(self, rnd: int, stop: CaseState | None) -> bool:
+        """Self-assessment, reviewers, reviews, consolidation, decision; True when a revision opens another round."""
+        if not self._self_assessment(rnd, stop):
+            return False
+        if stop == CaseState.ASSIGNMENT:
+            return False
+        panel = self._invite(rnd)
+        reviews = self._peer_review(rnd, panel, stopped=stop == CaseState.PEER_REVIEW)
+        if reviews is None:
+            return False
+        final, reviews = self._consolidate(rnd, panel, reviews)
+        self.out.rounds += 1
+        self.out.reviews += reviews.matrix.shape[0]
+        self.out.criterion_scores += int(reviews.matrix.size)
+        if stop == CaseState.APPROVAL:
+            return False
+        return self._decide(rnd, final)
+
+    def _self_assessment(self, rnd: int, stop: CaseState | None) -> bool:
+        """The round opens; the provider submits the self-assessment (False: the case stops before)."""
+        w = self.w
+        self.step(1 / 1440)
+        self.move(CaseState.SELF_ASSESSMENT, {"elements_present": 11} if rnd == 1 else {"new_round": rnd}, rnd=rnd)
+        if stop == CaseState.SELF_ASSESSMENT:
+            self.due_at = self.clock + timedelta(days=30)
+            return False
         sa_id = w.ids.take(SelfAssessment)
-        step(_lognormal(rng, 14, 0.6))
-        sscores = w.self_scores(q, inst.id, stackable)
+        self.step(_lognormal(self.rng, 14, 0.6))
+        sscores = w.self_scores(self.q, self.inst.id, self.stackable)
         entries = {c: {"score": None, "narrative": "", "evidence": []} for c in w.sa_criteria}
         for j, c in enumerate(w.fast.reviewer_ids):
             entries[c] = {"score": int(sscores[j]), "narrative": "See the evidence linked.", "evidence": []}
-        rows["self_assessment"].append({"id": sa_id, "case_id": kid, "round": rnd, "entries": entries,
-                                        "summary": "Summary of the self-assessment.", "status": "submitted",
-                                        "updated_at": clock, "submitted_at": clock, "version": 1})
-        move("assignment", actor=provider, rnd=rnd)
-        if stop_state == "assignment":
-            break
-        pool = w.pool_for[inst.id]
+        self.rows["self_assessment"].append({
+            "id": sa_id, "case_id": self.kid, "round": rnd, "entries": entries,
+            "summary": "Summary of the self-assessment.", "status": SelfAssessmentStatus.SUBMITTED,
+            "updated_at": self.clock, "submitted_at": self.clock, "version": 1})
+        self.move(CaseState.ASSIGNMENT, actor=self.provider, rnd=rnd)
+        return True
+
+    def _invite(self, rnd: int) -> _Panel:
+        """Two reviewers of other institutions are invited; one who declines is replaced from the reserve."""
+        w, rng = self.w, self.rng
+        pool = w.pool_for[self.inst.id]
         picks = [int(x) for x in rng.choice(pool, 4, replace=False)]
         reviewers, spare = picks[:2], picks[2:]
-        invited = step(_lognormal(rng, 2, 0.6))
+        invited = self.step(_lognormal(rng, 2, 0.6))
         officer = str(rng.choice(w.staff["officer"]))
         live = []
         for r in reviewers:
             if rng.random() < 0.08:  # declined, replaced by a spare reviewer
                 a_id = w.ids.take(Assignment)
                 responded = invited + timedelta(days=_lognormal(rng, 1.5, 0.5))
-                rows["assignment"].append(_assignment(a_id, kid, rnd, r, "declined", officer, invited, responded,
-                                                      None, "workload"))
+                self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.DECLINED, officer,
+                                                           invited, responded, None, "workload"))
                 r = spare.pop()
                 inv2 = responded + timedelta(hours=2)
             else:
                 inv2 = invited
             live.append((r, inv2))
+        return _Panel(officer, pool, live, spare)
+
+    def _peer_review(self, rnd: int, panel: _Panel, *, stopped: bool) -> _Reviews | None:
+        """The reviewers accept and review (None: an open case stopped in peer review, some reviews missing)."""
+        w, rng, until = self.w, self.rng, self.run.until
         accepted_at = []
-        for _r, inv in live:
+        for _r, inv in panel.live:
             accepted_at.append(inv + timedelta(days=_lognormal(rng, 1.5, 0.6)))
-        step(max((a - clock).total_seconds() / DAY for a in accepted_at) if accepted_at else 0)
-        move("peer_review", {"reviewers": len(live)}, actor=officer, rnd=rnd)
-        review_matrix = []
-        recs = []
-        submitted_times = []
-        stop_peer = stop_state == "peer_review"
-        for (r, inv), acc in zip(live, accepted_at, strict=True):
+        self.step(max((a - self.clock).total_seconds() / DAY for a in accepted_at) if accepted_at else 0)
+        self.move(CaseState.PEER_REVIEW, {"reviewers": len(panel.live)}, actor=panel.officer, rnd=rnd)
+        review_matrix, recs, submitted_times = [], [], []
+        for (r, inv), acc in zip(panel.live, accepted_at, strict=True):
             a_id = w.ids.take(Assignment)
             due = acc + timedelta(days=21)
             took = _lognormal(rng, 15, 0.45)
             sub = acc + timedelta(days=took)
-            if stop_peer and (sub > until or rng.random() < 0.5):
-                rows["assignment"].append(_assignment(a_id, kid, rnd, r, "accepted", officer, inv, acc, due, "",
-                                                      reminders=int(until > due)))
+            if stopped and (sub > until or rng.random() < 0.5):
+                self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.ACCEPTED,
+                                                           panel.officer, inv, acc, due, "", reminders=int(until > due)))
                 continue
-            scores = w.review_scores(q, inst.id, r, stackable)
-            rows["assignment"].append(_assignment(a_id, kid, rnd, r, "submitted", officer, inv, acc, due, "",
-                                                  reminders=int(sub > due)))
+            scores = w.review_scores(self.q, self.inst.id, r, self.stackable)
+            self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.SUBMITTED,
+                                                       panel.officer, inv, acc, due, "", reminders=int(sub > due)))
             rec = w.recommendation(scores)
-            rows["review"].append(_review(w, a_id, kid, rnd, r, scores, rec, sub, snap_hash))
+            self.rows["review"].append(_review(w, a_id, self.kid, rnd, r, scores, rec, sub, self.run.snap_hash))
             review_matrix.append(scores)
             recs.append(rec)
             submitted_times.append(sub)
-        if stop_peer:
-            break
-        clock = max(submitted_times)
-        step(1 / 1440)
-        move("consolidation", rnd=rnd)
-        matrix = np.stack(review_matrix)
-        automated = {"eu-elements": 11, "eu-optional-elements": optional}
-        passes = [w.fast.consolidate(matrix, automated, recs)]
-        if passes[0]["disagreement"] and extra < 1:
-            extra += 1
-            move("peer_review", {"extra_reviewer": True, "disagreement": passes[0]["disagreement"],
-                                 "required": 3}, rnd=rnd)
-            used = set()
-            for a in reversed(rows["assignment"]):  # this round's assignments are the last ones
-                if (a["case_id"], a["round"]) != (kid, rnd):
-                    break
-                used.add(a["reviewer_id"])
-            r = spare.pop() if spare else int(rng.choice(pool))
-            while r in used:
-                r = int(rng.choice(pool))
-            inv = step(1 / 24)
-            acc = inv + timedelta(days=_lognormal(rng, 1.5, 0.6))
-            sub = acc + timedelta(days=_lognormal(rng, 12, 0.45))
-            a_id = w.ids.take(Assignment)
-            scores = w.review_scores(q, inst.id, r, stackable)
-            rows["assignment"].append(_assignment(a_id, kid, rnd, r, "submitted", officer, inv, acc,
-                                                  acc + timedelta(days=21), "", reminders=0))
-            rows["review"].append(_review(w, a_id, kid, rnd, r, scores, recs[0], sub, snap_hash))
-            clock = sub
-            step(1 / 1440)
-            move("consolidation", rnd=rnd)
-            matrix = np.vstack([matrix, scores])
-            recs.append(recs[0])
-            passes.append(w.fast.consolidate(matrix, automated, recs))
+        if stopped:
+            return None
+        self.clock = max(submitted_times)
+        return _Reviews(np.stack(review_matrix), recs)
+
+    def _consolidate(self, rnd: int, panel: _Panel, reviews: _Reviews) -> tuple[dict, _Reviews]:
+        """Consolidation; a disagreement calls in a third reviewer once, then consolidates again. The case
+        goes to approval; returns the final consolidation and every review of the round."""
+        w = self.w
+        self.step(1 / 1440)
+        self.move(CaseState.CONSOLIDATION, rnd=rnd)
+        automated = {"eu-elements": 11, "eu-optional-elements": self.optional}
+        passes = [w.fast.consolidate(reviews.matrix, automated, reviews.recommendations)]
+        if passes[0]["disagreement"] and self.extra < 1:
+            self.extra += 1
+            self.move(CaseState.PEER_REVIEW, {"extra_reviewer": True, "disagreement": passes[0]["disagreement"],
+                                              "required": 3}, rnd=rnd)
+            reviews = self._extra_review(rnd, panel, reviews)
+            self.step(1 / 1440)
+            self.move(CaseState.CONSOLIDATION, rnd=rnd)
+            passes.append(w.fast.consolidate(reviews.matrix, automated, reviews.recommendations))
         final = passes[-1]
         for p, data_ in enumerate(passes, start=1):
-            rows["consolidation"].append({
-                "id": w.ids.take(Consolidation), "case_id": kid, "round": rnd, "pass_no": p, "data": data_,
+            self.rows["consolidation"].append({
+                "id": w.ids.take(Consolidation), "case_id": self.kid, "round": rnd, "pass_no": p, "data": data_,
                 "overall": data_["overall"], "agreement": data_["agreement"],
                 "recommended_outcome": data_["recommended_outcome"], "disagreement": bool(data_["disagreement"]),
-                "created_at": clock})
-        step(1 / 1440)
-        move("approval", {"overall": final["overall"], "agreement": final["agreement"],
-                          "recommended": final["recommended_outcome"], "pass": len(passes)}, rnd=rnd)
-        out.rounds += 1
-        out.reviews += matrix.shape[0]
-        out.criterion_scores += int(matrix.size)
-        if stop_state == "approval":
-            break
-        decided_at = step(_lognormal(rng, 6, 0.6))
+                "created_at": self.clock})
+        self.step(1 / 1440)
+        self.move(CaseState.APPROVAL, {"overall": final["overall"], "agreement": final["agreement"],
+                                       "recommended": final["recommended_outcome"], "pass": len(passes)}, rnd=rnd)
+        return final, reviews
+
+    def _extra_review(self, rnd: int, panel: _Panel, reviews: _Reviews) -> _Reviews:
+        """A third reviewer, not yet in this round, reviews (recommending what the first did)."""
+        w, rng = self.w, self.rng
+        used = set()
+        for a in reversed(self.rows["assignment"]):  # this round's assignments are the last ones
+            if (a["case_id"], a["round"]) != (self.kid, rnd):
+                break
+            used.add(a["reviewer_id"])
+        r = panel.spare.pop() if panel.spare else int(rng.choice(panel.pool))
+        while r in used:
+            r = int(rng.choice(panel.pool))
+        inv = self.step(1 / 24)
+        acc = inv + timedelta(days=_lognormal(rng, 1.5, 0.6))
+        sub = acc + timedelta(days=_lognormal(rng, 12, 0.45))
+        a_id = w.ids.take(Assignment)
+        scores = w.review_scores(self.q, self.inst.id, r, self.stackable)
+        rec = reviews.recommendations[0]
+        self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.SUBMITTED, panel.officer,
+                                                   inv, acc, acc + timedelta(days=21), "", reminders=0))
+        self.rows["review"].append(_review(w, a_id, self.kid, rnd, r, scores, rec, sub, self.run.snap_hash))
+        self.clock = sub
+        return _Reviews(np.vstack([reviews.matrix, scores]), [*reviews.recommendations, rec])
+
+    def _decide(self, rnd: int, final: dict) -> bool:
+        """The board decides and the reports follow; True when a revision opens another round."""
+        w, rng = self.w, self.rng
+        decided_at = self.step(_lognormal(rng, 6, 0.6))
         outcome, conditions = w.decide(final["recommended_outcome"], final_round=rnd >= 2)
+        self.outcome = outcome
         approver = int(rng.choice(w.staff["approver"]))
         d_id = w.ids.take(Decision)
-        rows["decision"].append({
-            "id": d_id, "case_id": kid, "round": rnd, "outcome": outcome,
+        self.rows["decision"].append({
+            "id": d_id, "case_id": self.kid, "round": rnd, "outcome": outcome,
             "rationale": f"Decided on the consolidated review ({final['overall']:.2f}).",
             "conditions": conditions, "decided_by_id": approver, "decided_at": decided_at,
-            "valid_until": decided_at + timedelta(days=1095) if outcome in ("approved", "approved_with_conditions") else None})
-        move("reporting", {"decision_id": d_id, "outcome": outcome, "conditions": conditions},
-             actor=f"approver-{approver}", rnd=rnd)
-        step(3 / 1440)
-        if outcome == "revision_requested":
-            continue
-        move("closed", {"outcome": outcome, "decision_id": d_id}, rnd=rnd)
-        break
-    closed = state == "closed"
-    rows["qa_case"].append({
-        "id": kid, "credential_id": cid, "credential_version_id": cv_current, "rubric_snapshot_id": snap_id,
-        "institution_id": inst.id, "state": state, "round": max(rnd, 1), "outcome": outcome if closed else None,
-        "screening_problems": screening_problems, "previous_case_id": None, "opened_by_id": None,
-        "opened_at": t0, "state_since": clock, "due_at": due_at, "closed_at": clock if closed else None,
-        "extra_reviewers_requested": extra, "version": 1})
-    rows["events"].extend(events)
-    out.first_at = min(out.first_at or t0, t0)
-    out.last_at = max(out.last_at or clock, clock)
+            "valid_until": decided_at + timedelta(days=1095) if outcome in APPROVING else None})
+        self.move(CaseState.REPORTING, {"decision_id": d_id, "outcome": outcome, "conditions": conditions},
+                  actor=f"approver-{approver}", rnd=rnd)
+        self.step(3 / 1440)
+        if outcome == Outcome.REVISION_REQUESTED:
+            return True
+        self.move(CaseState.CLOSED, {"outcome": outcome, "decision_id": d_id}, rnd=rnd)
+        return False
+
+    # ---- the case row
+    def _case_row(self, rnd: int) -> None:
+        closed = self.state == CaseState.CLOSED
+        self.rows["qa_case"].append({
+            "id": self.kid, "credential_id": self.cid, "credential_version_id": self.cv_current,
+            "rubric_snapshot_id": self.run.snap_id, "institution_id": self.inst.id, "state": self.state,
+            "round": max(rnd, 1), "outcome": self.outcome if closed else None,
+            "screening_problems": self.screening_problems, "previous_case_id": None, "opened_by_id": None,
+            "opened_at": self.t0, "state_since": self.clock, "due_at": self.due_at,
+            "closed_at": self.clock if closed else None, "extra_reviewers_requested": self.extra, "version": 1})
+        self.rows["events"].extend(self.events)
+        out = self.out
+        out.first_at = min(out.first_at or self.t0, self.t0)
+        out.last_at = max(out.last_at or self.clock, self.clock)
 
 
 def _assignment(a_id, case_id, rnd, reviewer, status, officer, invited, responded, due, decline, reminders=0) -> dict:
@@ -705,5 +819,5 @@ def _review(w: _Alliance, a_id, case_id, rnd, reviewer, scores, rec, submitted, 
     return {"id": w.ids.take(Review), "assignment_id": a_id, "case_id": case_id, "round": rnd,
             "reviewer_id": reviewer, "scores": {c: int(s) for c, s in zip(w.fast.reviewer_ids, scores, strict=True)},
             "comments": {}, "recommendation": rec, "overall_comment": "Reviewed against the rubric.",
-            "status": "submitted", "rubric_hash": rubric_hash, "updated_at": submitted, "submitted_at": submitted,
+            "status": ReviewStatus.SUBMITTED, "rubric_hash": rubric_hash, "updated_at": submitted, "submitted_at": submitted,
             "version": 1}
