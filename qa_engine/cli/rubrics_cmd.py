@@ -47,8 +47,7 @@ def list_() -> None:
     for col in ("id", "version", "title", "criteria", "includes", "status"):
         table.add_column(col)
     for rid in lib.ids():
-        m = lib.files[rid].model
-        assert m is not None
+        m = lib.models[rid]
         table.add_row(rid, m.rubric.version, m.rubric.title, str(len(m.criteria)),
                       ", ".join(f"{i.rubric} ×{i.weight:g}" for i in m.includes) or "-", m.rubric.status)
     console.print(table)

@@ -50,8 +50,7 @@ def check_score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[int | No
         return None, f"expected yes or no (true/false), not {value!r}"
     if type(value) is not int:
         return None, f"expected a whole number on the scale, not {value!r}"
-    scale = rubric.scale_of(c)
-    assert scale is not None
+    scale = rubric.scale_of_scored(c)
     if scale.level(value) is None:
         allowed = ", ".join(str(lv.value) for lv in scale.levels)
         return None, f"{value} is not a level of the scale ({allowed})"

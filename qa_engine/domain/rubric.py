@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.outcomes import Outcome
 
 Kind = Literal["scale", "yes_no", "elements_check", "text"]
@@ -139,11 +140,18 @@ class Rubric(_Strict):
             return self.scales.get(criterion.scale)
         return None
 
+    def scale_of_scored(self, criterion: Criterion) -> Scale:
+        """The scale of a scale criterion (the loader has checked that it names one of the rubric's)."""
+        scale = self.scale_of(criterion)
+        if scale is None:
+            raise ValidationFailed(f"criterion '{criterion.id}' of rubric '{self.id}' has no scale "
+                                   f"('{criterion.scale}' is not one of {sorted(self.scales)})")
+        return scale
+
     def score_range(self, criterion: Criterion) -> tuple[int, int]:
         """Lowest and highest raw score a criterion can have."""
         if criterion.kind == "scale":
-            scale = self.scale_of(criterion)
-            assert scale is not None
+            scale = self.scale_of_scored(criterion)
             return scale.minimum, scale.maximum
         if criterion.kind == "yes_no":
             return 0, 1

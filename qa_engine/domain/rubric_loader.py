@@ -169,14 +169,12 @@ def read_rubric_file(path: Path) -> ParsedFile:
         for err in exc.errors():
             pf.problems.append(Problem(name, pf.line_of(err["loc"]), _describe(err)))
         return pf
-    pf.problems.extend(_check_file(pf))
+    pf.problems.extend(_check_file(pf, pf.model))
     return pf
 
 
-def _check_file(pf: ParsedFile) -> list[Problem]:
+def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
     """Checks inside one file that the schema alone cannot express."""
-    assert pf.model is not None
-    m = pf.model
     name = str(pf.path)
     out: list[Problem] = []
 
@@ -273,7 +271,8 @@ class RubricLibrary:
     """The rubric files of one or more folders, indexed by rubric id, composed on demand."""
 
     def __init__(self, files: Iterable[ParsedFile]) -> None:
-        self.files: dict[str, ParsedFile] = {}
+        self.files: dict[str, ParsedFile] = {}  # the files that parsed, by rubric id
+        self.models: dict[str, RubricFile] = {}  # their content
         self.problems: list[Problem] = []
         for pf in files:
             self.problems.extend(pf.problems)
@@ -285,6 +284,7 @@ class RubricLibrary:
                 self.problems.append(Problem(str(pf.path), pf.line_of(("rubric", "id")), f"rubric id '{rid}' is also used by {other.path}"))
                 continue
             self.files[rid] = pf
+            self.models[rid] = pf.model
 
     @classmethod
     def from_paths(cls, paths: Sequence[Path]) -> RubricLibrary:
@@ -318,15 +318,12 @@ class RubricLibrary:
             raise RubricError([Problem("<library>", 0, f"no rubric with id '{rubric_id}'")])
         problems: list[Problem] = []
         rubric = self._compose(rubric_id, (), problems)
-        if problems:
+        if problems or rubric is None:
             raise RubricError(problems)
-        assert rubric is not None
         return rubric
 
     def _compose(self, rid: str, stack: tuple[str, ...], problems: list[Problem]) -> Rubric | None:
-        pf = self.files[rid]
-        assert pf.model is not None
-        m = pf.model
+        pf, m = self.files[rid], self.models[rid]
         name = str(pf.path)
         scales: dict[str, Scale] = {s.id: s for s in m.scales}
         sources = {rid: m.rubric.version}

@@ -136,10 +136,8 @@ def score(rubric: Rubric, scores: Mapping[str, float | int | bool | None]) -> Sc
             f"{weight:.4f} = {overall:.4f}"
         )
         explanation.append(f"thresholds → {threshold_outcome.value if threshold_outcome else '-'}")
-    for cid in gates_failed:
-        rc = rubric.criterion(cid)
-        assert rc and rc.criterion.gate
-        explanation.append(f"gate failed on {cid} → at best {rc.criterion.gate.otherwise.value}")
+    for cid, otherwise in zip(gates_failed, gate_outcomes, strict=True):
+        explanation.append(f"gate failed on {cid} → at best {otherwise.value}")
     if missing:
         explanation.append(f"not scored: {', '.join(missing)}")
     return ScoreBreakdown(

@@ -38,8 +38,7 @@ def open_case(*, session: Session, actor: Actor, credential_id: int, rubric_id: 
     existing = case_repo.open_case_for_credential(session, credential_id)
     if existing is not None:
         raise Conflict(f"credential {credential_id} already has an open case ({existing.id}, {existing.state})")
-    version = repo.get_credential_version(session, credential_id)
-    assert version is not None
+    version = _latest_version(session, credential_id)
     rubric = rubric_service.load(rubric_id)
     snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
     case = Case(credential_id=credential_id, credential_version_id=version.id, rubric_snapshot_id=snap.id,
@@ -64,7 +63,15 @@ def rubric_and_hash_of(session: Session, case: Case) -> tuple[Rubric, str]:
 
 def credential_version_of(session: Session, case: Case) -> CredentialVersion:
     version = session.get(CredentialVersion, case.credential_version_id)
-    assert version is not None
+    if version is None:
+        raise NotFound(f"credential version {case.credential_version_id} of case {case.id} not found")
+    return version
+
+
+def _latest_version(session: Session, credential_id: int) -> CredentialVersion:
+    version = repo.get_credential_version(session, credential_id)
+    if version is None:
+        raise NotFound(f"credential {credential_id} has no version")
     return version
 
 
@@ -137,8 +144,7 @@ def resubmit_case(*, session: Session, actor: Actor, case_id: int) -> Case:
     if not (access.is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)):
         raise Forbidden("only the provider or a QA officer may resubmit a case")
     require_state(case.state, CaseState.RETURNED, action="resubmit")
-    latest = repo.get_credential_version(session, case.credential_id)
-    assert latest is not None
+    latest = _latest_version(session, case.credential_id)
     previous = case.credential_version_id
     case.credential_version_id = latest.id
     transition(session, case, CaseState.SUBMITTED, actor=actor,

@@ -50,8 +50,10 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
                 with session.begin_nested():
                     session.add(row)
             except IntegrityError:
+                # another run requested it first: use theirs (anything else is a real error)
                 row = case_repo.get_report(session, decision.id, kind)
-                assert row is not None
+                if row is None:
+                    raise
             else:
                 audit.record(session, actor=SYSTEM, action="report.requested", subject_type="case", subject_id=case.id,
                              payload={"report_id": row.report_id, "kind": kind, "decision_id": decision.id})

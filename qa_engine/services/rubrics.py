@@ -84,5 +84,6 @@ def rubric_of_snapshot(session: Session, snapshot_id: int) -> tuple[Rubric, str]
     if cached is not None:
         return cached, content_hash
     snap = repo.get_rubric_snapshot_by_pk(session, snapshot_id)
-    assert snap is not None
+    if snap is None:
+        raise NotFound(f"rubric snapshot {snapshot_id} not found")
     return from_snapshot(snap), content_hash
