@@ -10,7 +10,8 @@ from rich.table import Table
 
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.domain.errors import NotFound, ValidationFailed
-from qa_engine.domain.roles import SYSTEM, Actor, Role
+from qa_engine.domain.roles import Role
+from qa_engine.services.actors import acting_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
@@ -22,15 +23,6 @@ self_app = typer.Typer(help="The provider's self-assessment.", no_args_is_help=T
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 
 AS_OPTION = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself")
-
-
-def actor_for(session, username: str | None) -> Actor:
-    if not username:
-        return SYSTEM
-    user = repo.get_user_by_username(session, username)
-    if user is None or not user.active:
-        raise NotFound(f"no active user {username}")
-    return repo.actor_for(session, user)
 
 
 def _kick(case_ids: list[int]) -> None:
@@ -72,7 +64,7 @@ def list_cases(state: list[str] = typer.Option(None, help="Only these states"), 
     from qa_engine.services.cases import list_cases_for
 
     with session_scope() as s:
-        actor = actor_for(s, as_)
+        actor = acting_user(session=s, username=as_)
         rows = list_cases_for(session=s, actor=actor, states=state or None)
         table = Table(title=f"Cases ({len(rows)})")
         for col in ("case", "credential", "institution", "state", "round", "outcome", "since"):
@@ -94,7 +86,7 @@ def show_case(case_id: int, as_: str = AS_OPTION) -> None:
     from qa_engine.store import audit_repo
 
     with session_scope() as s:
-        actor = actor_for(s, as_)
+        actor = acting_user(session=s, username=as_)
         case = access.case_for(s, actor, case_id)
         cred = repo.get_credential(s, case.credential_id)
         console.rule(f"case {case.id}: {cred.title}")
@@ -141,7 +133,7 @@ def open_(credential_id: int, rubric: str = typer.Option("4eu-mici", help="Rubri
     from qa_engine.services.cases import open_case
 
     with session_scope() as s:
-        case = open_case(session=s, actor=actor_for(s, as_), credential_id=credential_id, rubric_id=rubric)
+        case = open_case(session=s, actor=acting_user(session=s, username=as_), credential_id=credential_id, rubric_id=rubric)
         case_id = case.id
     console.print(f"opened case {case_id}")
     _kick([case_id])
@@ -154,7 +146,7 @@ def withdraw(case_id: int, reason: str = typer.Option(..., help="Why"), as_: str
     from qa_engine.services.cases import withdraw_case
 
     with session_scope() as s:
-        withdraw_case(session=s, actor=actor_for(s, as_), case_id=case_id, reason=reason)
+        withdraw_case(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, reason=reason)
     console.print(f"case {case_id} withdrawn")
 
 
@@ -165,7 +157,7 @@ def resubmit(case_id: int, as_: str = AS_OPTION) -> None:
     from qa_engine.services.cases import resubmit_case
 
     with session_scope() as s:
-        resubmit_case(session=s, actor=actor_for(s, as_), case_id=case_id)
+        resubmit_case(session=s, actor=acting_user(session=s, username=as_), case_id=case_id)
     _kick([case_id])
 
 
@@ -178,7 +170,7 @@ def self_submit(case_id: int, file: Path, draft: bool = typer.Option(False, help
 
     data = _read_json(file)
     with session_scope() as s:
-        save_self_assessment(session=s, actor=actor_for(s, as_), case_id=case_id, entries=data.get("entries", {}),
+        save_self_assessment(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, entries=data.get("entries", {}),
                              summary=data.get("summary", ""), submit=not draft)
     console.print(f"self-assessment of case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
@@ -193,7 +185,7 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
     from qa_engine.services import assignments
 
     with session_scope() as s:
-        actor = actor_for(s, as_)
+        actor = acting_user(session=s, username=as_)
         ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s, states=["assignment", "peer_review"])
                                                if assignments.case_need(s, c).needed > 0]
         if not ids:
@@ -244,7 +236,7 @@ def respond(assignment_id: int, accept: bool = typer.Option(..., "--accept/--dec
     from qa_engine.services.assignments import respond as respond_service
 
     with session_scope() as s:
-        asg = respond_service(session=s, actor=actor_for(s, as_), assignment_id=assignment_id, accept=accept,
+        asg = respond_service(session=s, actor=acting_user(session=s, username=as_), assignment_id=assignment_id, accept=accept,
                               conflict=conflict, reason=reason)
         case_id = asg.case_id
     console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
@@ -263,7 +255,7 @@ def review_submit(file: Path, draft: bool = typer.Option(False, help="Save witho
     if not isinstance(data.get("assignment_id"), int):
         raise ValidationFailed(f"{file}: 'assignment_id' (a number) is required")
     with session_scope() as s:
-        review = save_review(session=s, actor=actor_for(s, as_), assignment_id=data["assignment_id"],
+        review = save_review(session=s, actor=acting_user(session=s, username=as_), assignment_id=data["assignment_id"],
                              entries=data.get("entries", {}), recommendation=data.get("recommendation"),
                              overall_comment=data.get("overall_comment", ""), submit=not draft)
         case_id = review.case_id
@@ -279,7 +271,7 @@ def decide(case_id: int, outcome: str = typer.Option(..., help="approved | appro
     from qa_engine.services.decisions import decide as decide_service
 
     with session_scope() as s:
-        d = decide_service(session=s, actor=actor_for(s, as_), case_id=case_id, outcome=outcome, rationale=rationale,
+        d = decide_service(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, outcome=outcome, rationale=rationale,
                            conditions=condition or [])
         console.print(f"case {case_id} round {d.round}: {d.outcome}")
     _kick([case_id])
