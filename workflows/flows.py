@@ -151,9 +151,23 @@ async def sweep_flow() -> dict:
 
 @task(name="import-credentials")
 def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[int]:
-    from qa_engine.adapters.intake import import_and_open
+    """Import the file as the named user (or the engine) and open a case for each credential without one."""
+    from qa_engine.adapters.credential_io import read_credentials_file
+    from qa_engine.config import get_settings
+    from qa_engine.services import credential_import
+    from qa_engine.services.actors import acting_user
 
-    return import_and_open(Path(path), rubric_id=rubric_id, actor_username=actor_username)
+    settings = get_settings()
+    file = Path(path)
+    with session_scope() as session:
+        actor = acting_user(session=session, username=actor_username)
+        known = credential_import.known_providers(session=session, actor=actor)
+    items = read_credentials_file(file, max_bytes=settings.max_upload_bytes,
+                                  max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known)
+    with session_scope() as session:
+        result = credential_import.import_credentials(session=session, actor=actor, items=items, open_cases=True,
+                                                      rubric_id=rubric_id, source=file.name)
+    return result.opened_cases
 
 
 @flow(name="intake", flow_run_name="intake-{path}")

@@ -25,7 +25,7 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 AS_OPTION = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself")
 
 
-def _kick(case_ids: list[int]) -> None:
+def kick_cases(case_ids: list[int]) -> None:
     from qa_engine.workflows.kick import kick
 
     with console.status("advancing the case(s) through the automated stages…") as shown:
@@ -136,7 +136,7 @@ def open_(credential_id: int, rubric: str = typer.Option("4eu-mici", help="Rubri
         case = open_case(session=s, actor=acting_user(session=s, username=as_), credential_id=credential_id, rubric_id=rubric)
         case_id = case.id
     console.print(f"opened case {case_id}")
-    _kick([case_id])
+    kick_cases([case_id])
 
 
 @cases_app.command("withdraw")
@@ -158,7 +158,7 @@ def resubmit(case_id: int, as_: str = AS_OPTION) -> None:
 
     with session_scope() as s:
         resubmit_case(session=s, actor=acting_user(session=s, username=as_), case_id=case_id)
-    _kick([case_id])
+    kick_cases([case_id])
 
 
 @self_app.command("submit")
@@ -174,7 +174,7 @@ def self_submit(case_id: int, file: Path, draft: bool = typer.Option(False, help
                              summary=data.get("summary", ""), submit=not draft)
     console.print(f"self-assessment of case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
-        _kick([case_id])
+        kick_cases([case_id])
 
 
 def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every case waiting for reviewers)"),
@@ -224,7 +224,7 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
                     blocked.add_row(b.name, "; ".join(b.reasons))
                 console.print(blocked)
             return
-    _kick(ids)
+    kick_cases(ids)
 
 
 @review_app.command("respond")
@@ -241,7 +241,7 @@ def respond(assignment_id: int, accept: bool = typer.Option(..., "--accept/--dec
         case_id = asg.case_id
     console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
     if not accept:
-        _kick([case_id])
+        kick_cases([case_id])
 
 
 @review_app.command("submit")
@@ -261,7 +261,7 @@ def review_submit(file: Path, draft: bool = typer.Option(False, help="Save witho
         case_id = review.case_id
     console.print(f"review for case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
-        _kick([case_id])
+        kick_cases([case_id])
 
 
 def decide(case_id: int, outcome: str = typer.Option(..., help="approved | approved_with_conditions | revision_requested | rejected"),
@@ -274,7 +274,7 @@ def decide(case_id: int, outcome: str = typer.Option(..., help="approved | appro
         d = decide_service(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, outcome=outcome, rationale=rationale,
                            conditions=condition or [])
         console.print(f"case {case_id} round {d.round}: {d.outcome}")
-    _kick([case_id])
+    kick_cases([case_id])
 
 
 @audit_app.command("verify")

@@ -40,3 +40,11 @@ def is_provider_of(actor: Actor, case: Case) -> bool:
 
 def sees_reviewer_names(actor: Actor) -> bool:
     return actor.has(Role.QA_OFFICER, Role.ADMIN, Role.APPROVER)
+
+
+CREDENTIAL_WRITERS = (Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
+
+
+def require_credential_writer(actor: Actor, *, action: str = "submit credentials") -> None:
+    """Providers (for their own institution, checked when a credential is stored) and the QA office."""
+    actor.require(*CREDENTIAL_WRITERS, action=action)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 from sqlmodel import Session
 
 from qa_engine.domain.credential import Credential as CredentialData
@@ -14,18 +11,6 @@ from qa_engine.services import audit
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Credential, CredentialVersion
 from qa_engine.store.types import utcnow
-
-
-@dataclass
-class ImportSummary:
-    created: list[str] = field(default_factory=list)
-    new_versions: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    versions: list[CredentialVersion] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return len(self.created) + len(self.new_versions) + len(self.unchanged)
 
 
 def save_credential(*, session: Session, actor: Actor, data: CredentialData, source: str = "") -> tuple[CredentialVersion, str]:
@@ -61,22 +46,6 @@ def save_credential(*, session: Session, actor: Actor, data: CredentialData, sou
                  payload={"reference": data.reference, "provider": data.provider, "version": number,
                           "hash": data.content_hash, "source": source[:300]})
     return version, outcome
-
-
-def import_credentials(*, session: Session, actor: Actor, items: Sequence[CredentialData], source: str = "") -> ImportSummary:
-    """Store every credential of an already validated batch (the caller's transaction makes it all-or-nothing)."""
-    summary = ImportSummary()
-    seen: set[tuple[str, str]] = set()
-    for data in items:
-        key = (data.provider, data.reference)
-        if key in seen:
-            raise ValidationFailed(f"credential {data.provider}/{data.reference} appears twice in {source or 'the batch'}")
-        seen.add(key)
-        version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
-        label = f"{data.provider}/{data.reference}"
-        {"created": summary.created, "new_version": summary.new_versions, "unchanged": summary.unchanged}[outcome].append(label)
-        summary.versions.append(version)
-    return summary
 
 
 def get_credential_or_raise(*, session: Session, actor: Actor, credential_id: int) -> Credential:

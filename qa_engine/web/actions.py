@@ -3,51 +3,20 @@ services: credential files and forms, offline review sheets. Written once, used 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
-from qa_engine.adapters.credential_io import read_credentials_file
 from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet
 from qa_engine.config import Settings
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Conflict, StaleUpdate, ValidationFailed
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import case_views, reviews
-from qa_engine.services import cases as case_service
 from qa_engine.services import credentials as credential_service
-from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import CredentialVersion, Institution, Review
 from qa_engine.web.uploads import suffix_of, temporary_file
-
-
-@dataclass
-class ImportResult:
-    created: list[str] = field(default_factory=list)
-    new_versions: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    opened_cases: list[int] = field(default_factory=list)
-
-
-def import_credentials_file(db: Session, actor: Actor, data: bytes, filename: str, *, open_cases: bool,
-                            settings: Settings) -> ImportResult:
-    """Import every credential of a spreadsheet or JSON file, all or nothing; optionally open their cases."""
-    actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
-    suffix = suffix_of(filename, (".xlsx", ".json"))
-    known = set(repo.institution_codes(db))
-    with temporary_file(data, suffix) as path:
-        items = read_credentials_file(path, max_bytes=settings.max_upload_bytes,
-                                      max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known or None)
-    summary = credential_service.import_credentials(session=db, actor=actor, items=items, source=filename)
-    result = ImportResult(summary.created, summary.new_versions, summary.unchanged)
-    if open_cases:
-        for version in summary.versions:
-            if case_repo.open_case_for_credential(db, version.credential_id) is None:
-                case = case_service.open_case(session=db, actor=actor, credential_id=version.credential_id)
-                result.opened_cases.append(case.id)
-    return result
 
 
 def save_credential_data(db: Session, actor: Actor, raw: dict[str, Any], *, credential_id: int | None = None,

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from qa_engine.domain.roles import Role
-from qa_engine.services import case_views
+from qa_engine.services import case_views, credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.store import case_repo
 from qa_engine.store.models import Credential, Institution
-from qa_engine.web.actions import import_credentials_file, save_credential_data
+from qa_engine.web.actions import save_credential_data
 from qa_engine.web.api.common import CredentialId, Limit, Offset, etag, if_match_version
 from qa_engine.web.api.schemas import (
     ERRORS,
@@ -28,7 +27,7 @@ from qa_engine.web.api.schemas import (
 from qa_engine.web.auth import CurrentActor, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.uploads import read_limited, safe_name
+from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses=ERRORS)
 
@@ -88,11 +87,10 @@ async def import_credentials(db: DB, actor: CurrentActor, request: Request, back
                              file: Annotated[UploadFile, File(description=".xlsx or .json")],
                              open_cases: Annotated[bool, Form()] = False) -> ImportOut:
     settings = settings_of(request)
-    actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
+    known = await run_in_threadpool(credential_import.known_providers, session=db, actor=actor)
     data = await read_limited(file, settings.max_upload_bytes)
-    result = await run_in_threadpool(import_credentials_file, db, actor, data, safe_name(file, "credentials.xlsx"),
-                                     open_cases=open_cases, settings=settings)
+    result = await run_in_threadpool(import_credentials_upload, db, actor, data, safe_name(file, "credentials.xlsx"),
+                                     known_providers=known, open_cases=open_cases, settings=settings)
     advance_later(background, result.opened_cases)
-    return ImportOut(**result.__dict__)
-
-
+    return ImportOut(created=result.created, new_versions=result.new_versions, unchanged=result.unchanged,
+                     opened_cases=result.opened_cases)

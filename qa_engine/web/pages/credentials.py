@@ -16,20 +16,20 @@ from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import Role
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
-from qa_engine.services import case_views
+from qa_engine.services import case_views, credential_import
 from qa_engine.services import cases as case_service
 from qa_engine.services import credentials as credential_service
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Institution
-from qa_engine.web.actions import import_credentials_file, save_credential_data
+from qa_engine.web.actions import save_credential_data
 from qa_engine.web.auth import settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
 from qa_engine.web.pages.common import CredentialId, PageUser, attempt, redirect
 from qa_engine.web.templating import render
-from qa_engine.web.uploads import read_limited, safe_name
+from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
 router = APIRouter()
 PAGE = 50
@@ -166,7 +166,7 @@ def upload_form(request: Request, principal: PageUser) -> Response:
 
 @router.post("/credentials/upload")
 async def upload(request: Request, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
-    principal.actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
+    known = await run_in_threadpool(credential_import.known_providers, session=db, actor=principal.actor)
     settings = settings_of(request)
     form = await request.form()
     upload = form.get("file")
@@ -179,8 +179,9 @@ async def upload(request: Request, db: DB, principal: PageUser, background: Back
     except ValidationFailed as exc:
         return render(request, "credentials/upload.html", status_code=422, title="Upload credentials",
                       message=exc.message, problems=[])
-    result, error = await run_in_threadpool(attempt, db, import_credentials_file, db, principal.actor, data, name,
-                                            open_cases=form.get("open_cases") == "yes", settings=settings)
+    result, error = await run_in_threadpool(attempt, db, import_credentials_upload, db, principal.actor, data, name,
+                                            known_providers=known, open_cases=form.get("open_cases") == "yes",
+                                            settings=settings)
     if error is not None:
         problems = [str(p).split(": ", 1) for p in error.problems] if isinstance(error, ImportInvalid) else []
         return render(request, "credentials/upload.html", status_code=error.status, title="Upload credentials",
