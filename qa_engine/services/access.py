@@ -45,6 +45,16 @@ def sees_reviewer_names(actor: Actor) -> bool:
 CREDENTIAL_WRITERS = (Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
 
 
+def writes_credentials(actor: Actor) -> bool:
+    return actor.has(*CREDENTIAL_WRITERS)
+
+
 def require_credential_writer(actor: Actor, *, action: str = "submit credentials") -> None:
-    """Providers (for their own institution, checked when a credential is stored) and the QA office."""
+    """Providers (for their own institution, see `may_write_credential`) and the QA office."""
     actor.require(*CREDENTIAL_WRITERS, action=action)
+
+
+def may_write_credential(actor: Actor, institution_id: int) -> bool:
+    """The QA office writes every credential; a provider those of their own institution."""
+    return actor.has(Role.QA_OFFICER, Role.ADMIN) or (Role.PROVIDER in actor.roles
+                                                     and actor.institution_id == institution_id)

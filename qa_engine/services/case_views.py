@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from qa_engine.domain.consolidation import ConsolidationResult
-from qa_engine.domain.errors import Forbidden, NotFound, StaleUpdate
+from qa_engine.domain.errors import NotFound, StaleUpdate
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.services import access
@@ -53,28 +53,6 @@ def cases_page(*, session: Session, actor: Actor, states: list[str] | None = Non
                 case_repo.count_cases(session, states=states))
     everything = list_cases_for(session=session, actor=actor, states=states)
     return everything[offset: offset + limit], len(everything)
-
-
-def credentials_page(*, session: Session, actor: Actor, offset: int = 0,
-                     limit: int = 50) -> tuple[list[tuple[Credential, Institution]], int]:
-    """One page of the credentials this actor may see (a provider: their institution's)."""
-    if actor.has(Role.QA_OFFICER, Role.APPROVER, Role.ADMIN):
-        inst = None
-    elif Role.PROVIDER in actor.roles and actor.institution_id is not None:
-        inst = actor.institution_id
-    else:
-        raise Forbidden("only providers and QA staff read credentials")
-    return (repo.list_credentials(session, institution_id=inst, offset=offset, limit=limit),
-            repo.count_credentials(session, institution_id=inst))
-
-
-def credential_versions(session: Session, credential_id: int) -> list[CredentialVersion]:
-    out = []
-    n = 1
-    while (v := repo.get_credential_version(session, credential_id, n)) is not None:
-        out.append(v)
-        n += 1
-    return out
 
 
 def check_case_version(case: Case, expected: int | None) -> None:

@@ -13,7 +13,9 @@ from qa_engine.store.models import (
     Case,
     ConflictDeclaration,
     Consolidation,
+    Credential,
     Decision,
+    Institution,
     Notification,
     Report,
     Review,
@@ -35,6 +37,24 @@ def open_case_for_credential(session: Session, credential_id: int) -> Case | Non
     return session.execute(
         select(Case).where(Case.credential_id == credential_id, Case.state.not_in(CLOSED_CASE_STATES))
     ).scalars().first()
+
+
+def credentials_with_open_cases(session: Session, *, institution_id: int | None = None, offset: int = 0,
+                                limit: int | None = None) -> list[tuple[Credential, Institution, Case | None]]:
+    """A page of credentials (by institution code and reference), each with its institution and its open
+    case if it has one, in one query."""
+    open_case_id = (select(func.min(Case.id))
+                    .where(Case.credential_id == Credential.id, Case.state.not_in(CLOSED_CASE_STATES))
+                    .correlate(Credential).scalar_subquery())
+    q = (select(Credential, Institution, Case)
+         .join(Institution, Institution.id == Credential.institution_id)
+         .outerjoin(Case, Case.id == open_case_id))
+    if institution_id is not None:
+        q = q.where(Credential.institution_id == institution_id)
+    q = q.order_by(Institution.code, Credential.reference).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return [(c, i, case) for c, i, case in session.execute(q).all()]
 
 
 def list_cases(session: Session, *, states: Sequence[str] | None = None, institution_id: int | None = None,

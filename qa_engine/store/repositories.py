@@ -112,6 +112,12 @@ def get_credential_version(session: Session, credential_id: int, number: int | N
     return session.execute(q).scalar_one_or_none()
 
 
+def credential_versions(session: Session, credential_id: int) -> list[CredentialVersion]:
+    """Every version of a credential, oldest first."""
+    q = select(CredentialVersion).where(CredentialVersion.credential_id == credential_id)
+    return list(session.execute(q.order_by(CredentialVersion.number)).scalars())
+
+
 def list_credentials(session: Session, *, institution_id: int | None = None,
                      offset: int = 0, limit: int | None = None) -> list[tuple[Credential, Institution]]:
     q = select(Credential, Institution).join(Institution, Institution.id == Credential.institution_id)

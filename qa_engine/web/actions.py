@@ -3,41 +3,15 @@ services: credential files and forms, offline review sheets. Written once, used 
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 
 from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet
 from qa_engine.config import Settings
-from qa_engine.domain.credential import parse_credential
-from qa_engine.domain.errors import Conflict, StaleUpdate, ValidationFailed
-from qa_engine.domain.roles import Actor, Role
+from qa_engine.domain.errors import Conflict, ValidationFailed
+from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, reviews
-from qa_engine.services import credentials as credential_service
-from qa_engine.store import repositories as repo
-from qa_engine.store.models import CredentialVersion, Institution, Review
+from qa_engine.store.models import Review
 from qa_engine.web.uploads import suffix_of, temporary_file
-
-
-def save_credential_data(db: Session, actor: Actor, raw: dict[str, Any], *, credential_id: int | None = None,
-                         expected_version: int | None = None, source: str = "web") -> tuple[CredentialVersion, str]:
-    """Validate a credential (every problem named by field) and store it, or a new version of it."""
-    known = set(repo.institution_codes(db))
-    if credential_id is not None:
-        existing = credential_service.get_credential_or_raise(session=db, actor=actor, credential_id=credential_id)
-        actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="change credentials")
-        if expected_version is not None and existing.current_version != expected_version:
-            raise StaleUpdate(f"credential {existing.id} changed since you loaded it (version "
-                              f"{existing.current_version}, yours {expected_version}); reload it")
-        inst = db.get(Institution, existing.institution_id)
-        provider = str(raw.get("provider") or "").strip().upper()
-        reference = str(raw.get("reference") or "").strip()
-        if provider != inst.code or reference != existing.reference:
-            raise ValidationFailed("the provider and the reference of a credential cannot change; "
-                                   "submit a new credential instead",
-                                   details=[f"provider: {inst.code}", f"reference: {existing.reference}"])
-    data = parse_credential(raw, known_providers=known or None)
-    return credential_service.save_credential(session=db, actor=actor, data=data, source=source)
 
 
 def review_sheet_bytes(db: Session, actor: Actor, assignment_id: int) -> tuple[bytes, str]:
