@@ -10,7 +10,6 @@ from rich.table import Table
 
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.domain.errors import NotFound, ValidationFailed
-from qa_engine.domain.roles import Role
 from qa_engine.services.actors import acting_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
@@ -61,18 +60,16 @@ def _read_json(path: Path) -> dict:
 @handle_errors
 def list_cases(state: list[str] = typer.Option(None, help="Only these states"), as_: str = AS_OPTION) -> None:
     """List the cases (those the acting user may see)."""
-    from qa_engine.services.cases import list_cases_for
+    from qa_engine.services.case_views import cases_page
 
     with session_scope() as s:
-        actor = acting_user(session=s, username=as_)
-        rows = list_cases_for(session=s, actor=actor, states=state or None)
-        table = Table(title=f"Cases ({len(rows)})")
+        page = cases_page(session=s, actor=acting_user(session=s, username=as_), states=state or None, limit=None)
+        table = Table(title=f"Cases ({page.total})")
         for col in ("case", "credential", "institution", "state", "round", "outcome", "since"):
             table.add_column(col)
-        codes = {i.id: i.code for i in repo.list_institutions(s)}
-        for c in rows:
-            cred = repo.get_credential(s, c.credential_id)
-            table.add_row(str(c.id), cred.title if cred else "?", codes.get(c.institution_id, "?"), c.state,
+        for row in page.rows:
+            c = row.case
+            table.add_row(str(c.id), row.credential_title or "?", row.institution, c.state,
                           str(c.round), c.outcome or "", c.state_since.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
@@ -203,7 +200,6 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
             created = assignments.assign(session=s, actor=actor, case_id=ids[0], reviewer_ids=users, reason="chosen by the QA office")
             console.print(f"case {ids[0]}: invited {len(created)} reviewer(s)")
         elif auto:
-            actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
             plans = assignments.auto_assign(session=s, case_ids=ids, actor=actor)
             for cid, plan in plans.items():
                 console.print(f"case {cid}: invited {', '.join(p.name for p in plan.proposals) or 'nobody'}"

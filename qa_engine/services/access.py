@@ -38,6 +38,11 @@ def is_provider_of(actor: Actor, case: Case) -> bool:
     return Role.PROVIDER in actor.roles and actor.institution_id == case.institution_id
 
 
+def manages_case(actor: Actor, case: Case) -> bool:
+    """The provider's institution and the QA office withdraw a case, or resubmit it after a return."""
+    return is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)
+
+
 def sees_reviewer_names(actor: Actor) -> bool:
     return actor.has(Role.QA_OFFICER, Role.ADMIN, Role.APPROVER)
 

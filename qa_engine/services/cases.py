@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.credential import CredentialInvalid, element_report, parse_credential
-from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qa_engine.domain.errors import Conflict, Forbidden, NotFound, StaleUpdate, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
@@ -130,14 +130,16 @@ def screen_case(*, session: Session, case_id: int) -> Case:
     return case
 
 
-def resubmit_case(*, session: Session, actor: Actor, case_id: int) -> Case:
+def resubmit_case(*, session: Session, actor: Actor, case_id: int, expected_version: int | None = None) -> Case:
     """After a return, freeze the credential's newest version and send the case through screening again."""
     case = access.case_for(session, actor, case_id)
-    if not (access.is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)):
+    _check_version(case, expected_version)
+    if not access.manages_case(actor, case):
         raise Forbidden("only the provider or a QA officer may resubmit a case")
     require_state(case.state, CaseState.RETURNED, action="resubmit")
     latest = repo.get_credential_version(session, case.credential_id)
-    assert latest is not None
+    if latest is None:
+        raise NotFound(f"credential {case.credential_id} has no stored version")
     previous = case.credential_version_id
     case.credential_version_id = latest.id
     transition(session, case, CaseState.SUBMITTED, actor=actor,
@@ -145,10 +147,12 @@ def resubmit_case(*, session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
-def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str) -> Case:
+def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str,
+                  expected_version: int | None = None) -> Case:
     """Withdraw an open case; open invitations and reviews end with it."""
     case = access.case_for(session, actor, case_id)
-    if not (access.is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)):
+    _check_version(case, expected_version)
+    if not access.manages_case(actor, case):
         raise Forbidden("only the provider or a QA officer may withdraw a case")
     if not reason or not reason.strip():
         raise ValidationFailed("a reason is required to withdraw a case")
@@ -158,6 +162,11 @@ def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str) 
         session.add(asg)
     session.flush()
     return case
+
+
+def _check_version(case: Case, expected: int | None) -> None:
+    if expected is not None and case.version != expected:
+        raise StaleUpdate(f"case {case.id} changed since you loaded it (version {case.version}, yours {expected}); reload it")
 
 
 def list_cases_for(*, session: Session, actor: Actor, states: list[str] | None = None,

@@ -57,6 +57,19 @@ def credentials_with_open_cases(session: Session, *, institution_id: int | None 
     return [(c, i, case) for c, i, case in session.execute(q).all()]
 
 
+def case_labels(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """The credential title and the institution code of each case, in one query."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Case.id, Credential.title, Institution.code)
+        .join(Credential, Credential.id == Case.credential_id)
+        .join(Institution, Institution.id == Case.institution_id)
+        .where(Case.id.in_(list(case_ids)))
+    ).all()
+    return {case_id: (title, code) for case_id, title, code in rows}
+
+
 def list_cases(session: Session, *, states: Sequence[str] | None = None, institution_id: int | None = None,
                case_ids: Sequence[int] | None = None, offset: int = 0, limit: int | None = None) -> list[Case]:
     q = select(Case)

@@ -1,5 +1,5 @@
-"""What the JSON API and the pages both do with files and loosely typed input before calling the
-services: credential files and forms, offline review sheets. Written once, used by both."""
+"""The offline review sheet for the pages and the API: the spreadsheet adapter around the review
+services (which decide who may read and save what)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from sqlmodel import Session
 
 from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet
 from qa_engine.config import Settings
-from qa_engine.domain.errors import Conflict, ValidationFailed
+from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, reviews
-from qa_engine.store.models import Review
 from qa_engine.web.uploads import suffix_of, temporary_file
 
 
-def review_sheet_bytes(db: Session, actor: Actor, assignment_id: int) -> tuple[bytes, str]:
+def review_sheet_file(db: Session, actor: Actor, assignment_id: int) -> tuple[bytes, str]:
+    """The reviewer's sheet, pre-filled with their draft, and its file name."""
     mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
     review = mine.review
     data = build_review_sheet(rubric=mine.rubric, rubric_hash=mine.rubric_hash, assignment_id=mine.assignment.id,
@@ -25,12 +25,11 @@ def review_sheet_bytes(db: Session, actor: Actor, assignment_id: int) -> tuple[b
     return data, f"review-case-{mine.case.id}-assignment-{mine.assignment.id}.xlsx"
 
 
-def upload_review_sheet(db: Session, actor: Actor, assignment_id: int, data: bytes, filename: str, *,
-                        submit: bool, settings: Settings) -> Review:
-    """Read a filled-in review sheet and save (or submit) it through the same service as the form."""
-    mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
-    if mine.assignment.status == "submitted":
-        raise Conflict("this review is already submitted")
+def save_review_sheet(db: Session, actor: Actor, mine: case_views.MyReview, data: bytes, filename: str, *,
+                      submit: bool, settings: Settings):
+    """Read a filled-in sheet of the reviewer's own review (`mine`) and save or submit it with the same
+    service as the form; the service's verdict on the entries names the cells."""
+    case_views.check_review_open(mine)
     suffix_of(filename, (".xlsx",))
     with temporary_file(data, ".xlsx") as path:
         sheet = read_review_sheet(path, rubric=mine.rubric, rubric_hash=mine.rubric_hash,
