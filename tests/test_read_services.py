@@ -139,3 +139,14 @@ def test_only_the_qa_office_assigns_in_a_batch(seeded):
         with pytest.raises(Forbidden):
             assignments.auto_assign(session=seeded, actor=p[who], case_ids=[case_id])
     assert assignments.auto_assign(session=seeded, actor=p["officer"], case_ids=[case_id])[case_id].proposals
+
+
+def test_the_own_account_of_whoever_is_signed_in(seeded):
+    from qa_engine.domain.roles import SYSTEM
+    from qa_engine.services import users
+
+    p = people(seeded)
+    account = users.own_account(session=seeded, actor=p["prov.cuni"])
+    assert (account.username, account.institution_code, account.must_change) == ("prov.cuni", "CUNI", False)
+    with pytest.raises(NotFound):
+        users.own_account(session=seeded, actor=SYSTEM)
