@@ -14,7 +14,6 @@ from qa_engine.services.actors import acting_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
-from qa_engine.store.models import User
 
 cases_app = typer.Typer(help="Review cases.", no_args_is_help=True)
 review_app = typer.Typer(help="Reviews: answer invitations, submit scores.", no_args_is_help=True)
@@ -78,49 +77,44 @@ def list_cases(state: list[str] = typer.Option(None, help="Only these states"), 
 @handle_errors
 def show_case(case_id: int, as_: str = AS_OPTION) -> None:
     """Show one case: credential, state, reviewers, consolidation, decisions, reports, history."""
-    from qa_engine.services import access
-    from qa_engine.services.reviews import reviewer_labels
-    from qa_engine.store import audit_repo
+    from qa_engine.services.case_views import case_detail, case_history
 
     with session_scope() as s:
         actor = acting_user(session=s, username=as_)
-        case = access.case_for(s, actor, case_id)
-        cred = repo.get_credential(s, case.credential_id)
-        console.rule(f"case {case.id}: {cred.title}")
+        d = case_detail(session=s, actor=actor, case_id=case_id)
+        history = case_history(session=s, actor=actor, case_id=case_id)
+        case = d.case
+        console.rule(f"case {case.id}: {d.credential.title}")
         console.print(f"state [bold]{case.state}[/] (round {case.round}) since {case.state_since:%Y-%m-%d %H:%M}; "
                       f"outcome {case.outcome or '-'}")
         if case.screening_problems:
             console.print("[yellow]screening problems:[/]")
             for p in case.screening_problems:
                 console.print(f"  - {p}")
-        labels = reviewer_labels(s, case)
-        names = access.sees_reviewer_names(actor)
         table = Table(title="Assignments")
         for col in ("id", "round", "reviewer", "status", "due"):
             table.add_column(col)
-        for a in case_repo.assignments_of(s, case.id):
-            user = s.get(User, a.reviewer_id)
-            who = f"{labels.get(a.reviewer_id)} ({user.full_name})" if names else labels.get(a.reviewer_id, "")
+        for line in d.assignments:
+            a = line.assignment
+            who = f"{line.label} ({line.reviewer_name})" if line.reviewer_name else line.label
             table.add_row(str(a.id), str(a.round), who, a.status, a.due_at.strftime("%Y-%m-%d") if a.due_at else "")
         console.print(table)
-        cons = case_repo.latest_consolidation(s, case.id, case.round)
-        if cons and actor.has(*access.STAFF):
+        cons = d.consolidation
+        if cons:
             console.print(f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
                           f"{cons.data.get('agreement_label')}, recommended {cons.recommended_outcome}, "
                           f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}")
-        for d in case_repo.decisions_of(s, case.id):
-            console.print(f"decision round {d.round}: [bold]{d.outcome}[/] — {d.rationale}"
-                          + (f"; conditions: {'; '.join(d.conditions)}" if d.conditions else ""))
-        for r in case_repo.reports_of(s, case.id):
+        for dec in d.decisions:
+            console.print(f"decision round {dec.round}: [bold]{dec.outcome}[/] — {dec.rationale}"
+                          + (f"; conditions: {'; '.join(dec.conditions)}" if dec.conditions else ""))
+        for r in d.reports:
             console.print(f"report {r.report_id} ({r.kind}, {r.status}): {r.path or '-'}")
         hist = Table(title="History")
         for col in ("#", "when", "who", "what"):
             hist.add_column(col)
-        for ev in audit_repo.events_for(s, "case", case.id):
-            who = ev.actor if names or ev.actor == "qa-engine" else "-"
-            hist.add_row(str(ev.seq), ev.at.strftime("%Y-%m-%d %H:%M:%S"), who, ev.action)
+        for ev in history:
+            hist.add_row(str(ev.seq), ev.at.strftime("%Y-%m-%d %H:%M:%S"), ev.who, ev.action)
         console.print(hist)
-
 
 
 @cases_app.command("open")
@@ -180,11 +174,11 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
            as_: str = AS_OPTION) -> None:
     """Show the engine's proposals, or confirm reviewers (by name or --auto) for one or many cases."""
     from qa_engine.services import assignments
+    from qa_engine.services.dashboard import cases_needing_reviewers
 
     with session_scope() as s:
         actor = acting_user(session=s, username=as_)
-        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s, states=["assignment", "peer_review"])
-                                               if assignments.case_need(s, c).needed > 0]
+        ids = list(case_ids or []) or [row.case_id for row in cases_needing_reviewers(session=s, actor=actor)]
         if not ids:
             console.print("no case is waiting for reviewers")
             return

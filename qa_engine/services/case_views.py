@@ -225,6 +225,7 @@ class CaseDetail:
     reports: list[Report]
     my_assignment: Assignment | None
     may: CaseActions
+    consolidation: Consolidation | None  # the round's latest, for QA staff and approvers only
 
     @property
     def row(self) -> CaseRow:
@@ -244,7 +245,8 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
                       session.get(Institution, case.institution_id),
                       snap.title if snap else "", f"{snap.rubric_id} {snap.version}" if snap else "",
                       lines, case_repo.decisions_of(session, case.id), case_repo.reports_of(session, case.id), mine,
-                      case_actions(actor, case))
+                      case_actions(actor, case),
+                      case_repo.latest_consolidation(session, case.id, case.round) if actor.has(*access.STAFF) else None)
 
 
 @dataclass(frozen=True)
