@@ -150,3 +150,16 @@ def test_the_own_account_of_whoever_is_signed_in(seeded):
     assert (account.username, account.institution_code, account.must_change) == ("prov.cuni", "CUNI", False)
     with pytest.raises(NotFound):
         users.own_account(session=seeded, actor=SYSTEM)
+
+
+def test_credentials_of_one_institution_with_their_current_versions(seeded):
+    p = people(seeded)
+    ids = [credential(seeded, i) for i in range(6)]
+    code = SAMPLES[0]["provider"]
+    page = credential_service.credentials_page(session=seeded, actor=p["officer"], institution=code.lower(),
+                                               limit=None, with_versions=True)
+    assert {r.credential.id for r in page.rows} == {i for i, s in zip(ids, SAMPLES, strict=False) if s["provider"] == code}
+    assert all(r.version.number == r.credential.current_version and r.version.data["provider"] == code for r in page.rows)
+    assert credential_service.credentials_page(session=seeded, actor=p["officer"]).rows[0].version is None
+    with pytest.raises(ValidationFailed, match="unknown institution"):
+        credential_service.credentials_page(session=seeded, actor=p["officer"], institution="MIT")

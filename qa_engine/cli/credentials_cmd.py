@@ -12,10 +12,10 @@ from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.config import get_settings
 from qa_engine.services import credential_import
+from qa_engine.services import credentials as credential_service
 from qa_engine.services.actors import acting_user
 from qa_engine.services.cases import DEFAULT_RUBRIC
 from qa_engine.services.institutions import ALLIANCE
-from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
 
 app = typer.Typer(help="Credentials: template, import, list.", no_args_is_help=True)
@@ -55,23 +55,17 @@ def import_(file: Path = typer.Argument(..., help=".xlsx or .json file"),
 
 @app.command("list")
 @handle_errors
-def list_(institution: str = typer.Option(None, help="Only this institution (code)")) -> None:
-    """Show the stored credentials."""
+def list_(institution: str = typer.Option(None, help="Only this institution (code)"), as_: str = AS_OPTION) -> None:
+    """Show the stored credentials (those the acting user may see)."""
     with session_scope() as session:
-        inst_id = None
-        if institution:
-            inst = repo.get_institution_by_code(session, institution)
-            if inst is None:
-                raise typer.BadParameter(f"unknown institution {institution}")
-            inst_id = inst.id
-        rows = repo.list_credentials(session, institution_id=inst_id)
-        table = Table(title=f"Credentials ({len(rows)})")
+        page = credential_service.credentials_page(session=session, actor=acting_user(session=session, username=as_),
+                                                   institution=institution, limit=None, with_versions=True)
+        table = Table(title=f"Credentials ({len(page.rows)})")
         for col in ("id", "institution", "reference", "title", "version", "ECTS", "EQF", "updated"):
             table.add_column(col)
-        for cred, inst in rows:
-            version = repo.get_credential_version(session, cred.id)
-            data = version.data if version else {}
-            table.add_row(str(cred.id), inst.code, cred.reference, cred.title, str(cred.current_version),
+        for row in page.rows:
+            cred, data = row.credential, row.version.data if row.version else {}
+            table.add_row(str(cred.id), row.institution.code, cred.reference, cred.title, str(cred.current_version),
                           str(data.get("ects", "")), str(data.get("eqf_level", "")),
                           cred.updated_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)

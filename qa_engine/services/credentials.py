@@ -120,6 +120,7 @@ class CredentialRow:
     credential: Credential
     institution: Institution
     open_case: Case | None
+    version: CredentialVersion | None = None  # the current one, when asked for
 
 
 @dataclass(frozen=True)
@@ -129,17 +130,25 @@ class CredentialsPage:
     may_write: bool  # may submit credentials at all
 
 
-def credentials_page(*, session: Session, actor: Actor, offset: int = 0, limit: int = 50) -> CredentialsPage:
-    """One page of the credentials this actor may see (a provider: their institution's), with open cases."""
+def credentials_page(*, session: Session, actor: Actor, institution: str | None = None, offset: int = 0,
+                     limit: int | None = 50, with_versions: bool = False) -> CredentialsPage:
+    """One page of the credentials this actor may see (a provider: their institution's; QA staff: every one, or
+    one institution's), with their open cases (and their current versions when asked)."""
     if actor.has(Role.QA_OFFICER, Role.APPROVER, Role.ADMIN):
         inst = None
+        if institution:
+            found = repo.get_institution_by_code(session, institution)
+            if found is None:
+                raise ValidationFailed(f"unknown institution {institution}")
+            inst = found.id
     elif Role.PROVIDER in actor.roles and actor.institution_id is not None:
         inst = actor.institution_id
     else:
         raise Forbidden("only providers and QA staff read credentials")
-    rows = case_repo.credentials_with_open_cases(session, institution_id=inst, offset=offset, limit=limit)
-    return CredentialsPage([CredentialRow(c, i, case) for c, i, case in rows],
-                           repo.count_credentials(session, institution_id=inst), access.writes_credentials(actor))
+    rows = case_repo.credentials_with_open_cases(session, institution_id=inst, offset=offset, limit=limit,
+                                                 with_versions=with_versions)
+    return CredentialsPage([CredentialRow(*row) for row in rows], repo.count_credentials(session, institution_id=inst),
+                           access.writes_credentials(actor))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from qa_engine.store.models import (
     ConflictDeclaration,
     Consolidation,
     Credential,
+    CredentialVersion,
     Decision,
     Institution,
     Notification,
@@ -40,21 +41,26 @@ def open_case_for_credential(session: Session, credential_id: int) -> Case | Non
 
 
 def credentials_with_open_cases(session: Session, *, institution_id: int | None = None, offset: int = 0,
-                                limit: int | None = None) -> list[tuple[Credential, Institution, Case | None]]:
-    """A page of credentials (by institution code and reference), each with its institution and its open
-    case if it has one, in one query."""
+                                limit: int | None = None, with_versions: bool = False
+                                ) -> list[tuple[Credential, Institution, Case | None, CredentialVersion | None]]:
+    """A page of credentials (by institution code and reference), each with its institution, its open case
+    if it has one and, when asked, its current version, in one query."""
     open_case_id = (select(func.min(Case.id))
                     .where(Case.credential_id == Credential.id, Case.state.not_in(CLOSED_CASE_STATES))
                     .correlate(Credential).scalar_subquery())
     q = (select(Credential, Institution, Case)
          .join(Institution, Institution.id == Credential.institution_id)
          .outerjoin(Case, Case.id == open_case_id))
+    if with_versions:
+        q = q.add_columns(CredentialVersion).outerjoin(
+            CredentialVersion, (CredentialVersion.credential_id == Credential.id)
+            & (CredentialVersion.number == Credential.current_version))
     if institution_id is not None:
         q = q.where(Credential.institution_id == institution_id)
     q = q.order_by(Institution.code, Credential.reference).offset(offset)
     if limit is not None:
         q = q.limit(limit)
-    return [(c, i, case) for c, i, case in session.execute(q).all()]
+    return [(row[0], row[1], row[2], row[3] if with_versions else None) for row in session.execute(q).all()]
 
 
 def case_labels(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
