@@ -76,9 +76,12 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     from qa_engine.store.db import get_engine, session_scope
     from qa_engine.synthetic import SyntheticAlliance
     from qa_engine.workflows import local_server
-    from qa_engine.workflows.kick import use_local_prefect_here
+    from qa_engine.workflows.kick import local_prefect, prepare_prefect
 
     settings = get_settings()
+    prepare_prefect(settings)
+    # Prefect's server starts (a first start migrates its database) while the data folder is set up
+    prefect_server = _in_background(lambda: None if os.environ.get("PREFECT_API_URL") else local_prefect(settings))
     console.rule("[bold]qa-engine demo: a 4EU+ call routed through the real Prefect flows")
     console.print(f"data folder: {target}")
     console.print(f"database:    {get_engine().url.render_as_string(hide_password=True)}"
@@ -103,10 +106,11 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     started = now() - timedelta(days=SIMULATED_DAYS)
     try:
         with progress:
-            task = progress.add_task("starting the local Prefect server of the demo's data folder", total=None)
-            use_local_prefect_here(settings, on_start=lambda: progress.update(
-                task, description="starting the local Prefect server (the first time it creates its database: "
-                                  "up to a minute)"))
+            task = progress.add_task("waiting for the local Prefect server of the demo's data folder (a first start "
+                                     "creates its database: up to a minute)", total=None)
+            info = prefect_server()
+            if info is not None:
+                os.environ["PREFECT_API_URL"] = info.api_url
             from qa_engine.workflows.flows import advance_cases, intake_flow, sweep_flow
 
             progress.update(task, description="importing the call")
@@ -126,6 +130,32 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
         local_server.stop(target)
     _summary(target, case_ids, staff)
     _accounts(staff, password, target, case_ids)
+
+
+def _in_background(work):
+    """Start `work` in a daemon thread; the returned call waits for its result (or raises its error).
+
+    A daemon thread: a demo that fails meanwhile exits at once (its children are taken down)."""
+    import threading
+
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="prefect-start", daemon=True)
+    thread.start()
+
+    def wait():
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    return wait
 
 
 def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
