@@ -183,9 +183,27 @@ def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
     console.print(f"password of every demo account (development only, shown this once): [bold]{password}[/]")
     here = Path.cwd()
     shown = target.relative_to(here) if target.is_relative_to(here) else target
-    console.print(f"open the web app on the demo's data:  [bold]qa-engine serve --data-dir {shown}[/]"
+    qa = command_name()
+    console.print(f"open the web app on the demo's data:  [bold]{qa} serve --data-dir {shown}[/]"
                   "  (then http://127.0.0.1:8000/)")
-    console.print(f"or use the command line on it:       qa-engine --data-dir {shown} cases list")
+    console.print(f"or use the command line on it:       {qa} --data-dir {shown} cases list")
+
+
+def command_name() -> str:
+    """How the person who ran this command runs it again: `qa-engine` when that is on their PATH,
+    else the path they used (e.g. `.venv/bin/qa-engine` after `make demo`)."""
+    import sys
+
+    used = Path(sys.argv[0])
+    on_path = shutil.which("qa-engine")
+    if on_path and used.name == "qa-engine" and Path(on_path).resolve() == used.resolve():
+        return "qa-engine"
+    if used.name != "qa-engine":
+        return "qa-engine"
+    try:
+        return str(used.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(used)
 
 
 def _summary(target: Path, case_ids: list[int], staff) -> None:
