@@ -43,15 +43,11 @@ from qa_engine.config import get_settings
 from qa_engine.domain.audit import GENESIS, event_hash
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, ValidationFailed
+from qa_engine.domain.leadership import ReportFilters, ReportPeriod
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.institutions import seed_institutions
-from qa_engine.services.leadership import (
-    ReportFilters,
-    ReportPeriod,
-    alpha_from_patterns,
-    leadership_figures,
-)
+from qa_engine.services.leadership import alpha_from_patterns, leadership_figures
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
     Assignment,

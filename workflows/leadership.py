@@ -30,8 +30,9 @@ def _retry_on_io(task_, task_run, state) -> bool:
 @task(name="leadership-figures", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io,
       cache_policy=NO_CACHE)
 def compute_figures(start: date, end: date):
+    from qa_engine.domain.leadership import ReportPeriod
     from qa_engine.domain.roles import SYSTEM
-    from qa_engine.services.leadership import ReportPeriod, leadership_figures
+    from qa_engine.services.leadership import leadership_figures
     from qa_engine.store.db import session_scope
 
     with session_scope() as session:

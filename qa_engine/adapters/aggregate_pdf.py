@@ -32,7 +32,7 @@ from reportlab.platypus import (
 from qa_engine.adapters.charts import PALETTE, ChartSpec, TableSpec, heat_colour, report_sections
 from qa_engine.adapters.pdf_report import BRAND_LINE, FONT_FILES
 from qa_engine.adapters.signing import Signer, sign_pdf
-from qa_engine.services.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 BRAND = colors.HexColor("#1d3c78")
