@@ -276,6 +276,7 @@ def _contents_span(data: bytes) -> tuple[int, int]:
 
 def test_report_id_and_verification_link(report):
     assert make_report_id(year=2026, case_id=123, round=1) == "QA-2026-000123-R1"
+    assert make_report_id(year=2026, case_id=123, round=1, kind="xlsx") == "QA-2026-000123-R1-XLSX"
     assert report.verification_link == "https://qa.4euplus.eu/verify?id=QA-2026-000123-R1"
     assert report.reviewer_labels == ["Reviewer A", "Reviewer B", "Reviewer C"]
 
