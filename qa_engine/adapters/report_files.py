@@ -25,6 +25,7 @@ from qa_engine.adapters.signing import (
 )
 from qa_engine.config import Settings, get_settings
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.limits import check_size
 from qa_engine.domain.report import REPORT_TEMPLATE_VERSION
 from qa_engine.services.report_data import build_report
 from qa_engine.store import case_repo
@@ -127,8 +128,7 @@ def verify_bytes(data: bytes, *, session: Session | None = None,
     """Check a report file: its signature (any validator would agree) and, with a session, the register.
 
     `roots` are the trust roots (default: `trust_roots()`)."""
-    if len(data) > MAX_VERIFY_BYTES:
-        raise ValidationFailed(f"the file is {len(data):,} bytes; the limit is {MAX_VERIFY_BYTES:,}")
+    check_size(len(data), MAX_VERIFY_BYTES, "the report")
     verdict = verify_pdf(data, trust_roots=trust_roots() if roots is None else roots)
     digest = hashlib.sha256(data).hexdigest()
     registered = None

@@ -21,14 +21,14 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
     Reads only: it creates no database, data folder or key."""
     from qa_engine.adapters.report_files import MAX_VERIFY_BYTES, trust_roots, verify_bytes
     from qa_engine.config import get_settings
+    from qa_engine.domain.limits import check_size
     from qa_engine.store.db import database_exists
 
     try:
         size = file.stat().st_size
     except FileNotFoundError:
         raise ValidationFailed(f"{file}: file not found") from None
-    if size > MAX_VERIFY_BYTES:
-        raise ValidationFailed(f"{file}: {size:,} bytes; the limit is {MAX_VERIFY_BYTES:,}")
+    check_size(size, MAX_VERIFY_BYTES, str(file))
     data = file.read_bytes()
     settings = get_settings()
     roots = trust_roots(settings, create=False)
