@@ -525,7 +525,8 @@ def test_the_three_outputs_agree(session, data):
 
 @sqlite_only
 def test_pdf_is_signed_and_verifies(session, data, tmp_path):
-    from qa_engine.adapters.signing import create_dev_pki, verify_pdf
+    from qa_engine.adapters.dev_pki import create_dev_pki
+    from qa_engine.adapters.signing import verify_pdf
 
     pki = create_dev_pki(tmp_path / "pki")
     f = figures(session)

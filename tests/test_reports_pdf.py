@@ -20,14 +20,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pypdf import PdfReader, PdfWriter
 
+from qa_engine.adapters.dev_pki import DevPKI, create_dev_pki
 from qa_engine.adapters.pdf_report import render_report
-from qa_engine.adapters.signing import (
-    DevPKI,
-    create_dev_pki,
-    load_signer,
-    sign_pdf,
-    verify_pdf,
-)
+from qa_engine.adapters.signing import load_signer, sign_pdf, verify_pdf
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.report import (
     REPORT_TEMPLATE_VERSION,

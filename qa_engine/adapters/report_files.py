@@ -13,16 +13,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from qa_engine.adapters.case_workbook import workbook_bytes
+from qa_engine.adapters.dev_pki import create_dev_pki
 from qa_engine.adapters.files import write_atomically
 from qa_engine.adapters.pdf_report import render_report
-from qa_engine.adapters.signing import (
-    Signer,
-    Verdict,
-    create_dev_pki,
-    load_signer,
-    sign_pdf,
-    verify_pdf,
-)
+from qa_engine.adapters.signing import Signer, Verdict, load_signer, sign_pdf, verify_pdf
 from qa_engine.config import Settings, get_settings
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.limits import check_size
