@@ -599,8 +599,9 @@ def test_figures_of_cases_run_through_the_services(session):
 def test_cli_writes_every_format(engine_env, tmp_path):
     from typer.testing import CliRunner
 
-    from qa_engine.adapters.report_files import verify_bytes
+    from qa_engine.adapters.report_files import signature_checker
     from qa_engine.cli.leadership_cmd import reports_app
+    from qa_engine.services.report_files import verify_bytes
 
     runner = CliRunner()
     for fmt in ("html", "xlsx", "pdf"):
@@ -609,7 +610,7 @@ def test_cli_writes_every_format(engine_env, tmp_path):
                                              "--institution", "CUNI", "--format", fmt, "--output", str(out)])
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
-    assert verify_bytes((tmp_path / "report.pdf").read_bytes()).verdict.ok
+    assert verify_bytes((tmp_path / "report.pdf").read_bytes(), check_signature=signature_checker()).verdict.ok
     bad = runner.invoke(reports_app, ["aggregate", "--from", "2025-03-01", "--to", "2025-01-01", "--format", "html",
                                       "--output", str(tmp_path / "x.html")])
     assert bad.exit_code == 1 and "before it starts" in bad.output

@@ -19,9 +19,11 @@ MAX_STEPS = 25
 
 
 def _report_generator():
-    from qa_engine.adapters.report_files import generate_report
+    """The reporting service's generator, writing the files through the report-file adapter."""
+    from qa_engine.adapters.report_files import ReportFiles
+    from qa_engine.services.report_files import report_generator
 
-    return generate_report
+    return report_generator(ReportFiles.from_settings())
 
 
 def _step(case_id: int) -> str | None:

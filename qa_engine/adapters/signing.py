@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Literal
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -42,6 +41,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from qa_engine.domain.errors import StorageError, ValidationFailed
+from qa_engine.domain.verification import Verdict, VerdictStatus
 
 __all__ = [
     "Signer",
@@ -306,27 +306,6 @@ def sign_pdf(
 
 
 # --- verification -------------------------------------------------------------------------------
-
-VerdictStatus = Literal["valid", "modified", "untrusted", "unsigned", "not_pdf", "invalid"]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What a verification found, in words a person can act on."""
-
-    status: VerdictStatus
-    message: str
-    signer: str | None = None  # subject common name of the signing certificate
-    signed_at: dt.datetime | None = (
-        None  # timestamp time if present, else the signer's claimed time
-    )
-    report_id: str | None = None  # from the PDF's /Subject
-    coverage: str | None = None  # pyHanko's coverage level, e.g. "ENTIRE_FILE"
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "valid"
-
 
 def _load_trust_roots(paths: Iterable[Path | str]) -> list[asn1_x509.Certificate]:
     roots: list[asn1_x509.Certificate] = []
