@@ -87,7 +87,7 @@ def _drive_many(case_ids: Sequence[int], max_steps: int) -> dict[int, list[str]]
 
 @task(name="deliver-notifications", **io_retries(2, 10))
 def deliver_notifications(case_ids: list[int] | None = None) -> dict:
-    from qa_engine.adapters.delivery import deliver_pending
+    from qa_engine.workflows.delivery import deliver_pending
 
     result = deliver_pending(case_ids=case_ids)
     return {"sent": result.sent, "failed": result.failed}
