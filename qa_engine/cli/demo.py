@@ -207,8 +207,9 @@ def command_name() -> str:
 
 
 def _summary(target: Path, case_ids: list[int], staff) -> None:
-    from qa_engine.adapters.report_files import verify_bytes
+    from qa_engine.adapters.report_files import signature_checker
     from qa_engine.services.audit import verify
+    from qa_engine.services.report_files import verify_bytes
     from qa_engine.store import case_repo
     from qa_engine.store import repositories as repo
     from qa_engine.store.db import session_scope
@@ -220,6 +221,7 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
         table.add_column(col, no_wrap=True, overflow="ellipsis", width=title_width if col == "credential" else None,
                          min_width=widths.get(col))
     verified = 0
+    check_signature = signature_checker()
     files: list[str] = []
     statuses: dict[str, int] = {}
     reminders = extra = 0
@@ -234,7 +236,7 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
             for r in rows:
                 files.append(r.path)
                 if r.kind == "pdf":
-                    ok += verify_bytes(Path(r.path).read_bytes(), session=s).ok
+                    ok += verify_bytes(Path(r.path).read_bytes(), session=s, check_signature=check_signature).ok
             verified += ok
             pdfs = sum(1 for r in rows if r.kind == "pdf")
             asg = case_repo.assignments_of(s, cid)

@@ -11,6 +11,7 @@ from pathlib import Path, PurePath
 from fastapi import UploadFile
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.limits import check_size
 
 CHUNK = 1024 * 1024
 
@@ -27,8 +28,7 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     size = 0
     while chunk := await upload.read(CHUNK):
         size += len(chunk)
-        if size > limit:
-            raise ValidationFailed(f"{safe_name(upload)}: the file is larger than the limit of {limit:,} bytes")
+        check_size(size, limit, safe_name(upload), at_least=True)
         parts.append(chunk)
     return b"".join(parts)
 
