@@ -9,29 +9,21 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.runtime import flow_run
-from sqlalchemy.exc import OperationalError
 
-from qa_engine.domain.errors import StorageError
 from qa_engine.services.advance import reached_gate
 from qa_engine.store.db import session_scope
 from qa_engine.workflows.faults import maybe_crash, maybe_pause
+from qa_engine.workflows.retry import io_retries
 
 MAX_STEPS = 25
 
 
-def _retry_on_io(task_, task_run, state) -> bool:
-    """Retry only what may pass on a second try: database and file-system hiccups."""
-    try:
-        exc = state.result(raise_on_failure=False)
-    except Exception:  # noqa: BLE001
-        return False
-    return isinstance(exc, OperationalError | OSError | StorageError)
-
-
 def _report_generator():
-    from qa_engine.adapters.report_files import generate_report
+    """The reporting service's generator, writing the files through the report-file adapter."""
+    from qa_engine.adapters.report_files import ReportFiles
+    from qa_engine.services.report_files import report_generator
 
-    return generate_report
+    return report_generator(ReportFiles.from_settings())
 
 
 def _step(case_id: int) -> str | None:
@@ -60,7 +52,7 @@ def _until_gate(step: Callable[[int], str | None], case_id: int, max_steps: int)
     return done
 
 
-@task(name="advance-step", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
+@task(name="advance-step", **io_retries(1, 5))
 def advance_step(case_id: int) -> str | None:
     """Perform the next automated step of one case in its own transaction; None at a human gate."""
     return _step(case_id)
@@ -74,7 +66,7 @@ def drive_in_process(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
     return _until_gate(_step, case_id, max_steps)
 
 
-@task(name="advance-chunk", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
+@task(name="advance-chunk", **io_retries(1, 5))
 def advance_chunk(case_ids: list[int], max_steps: int = MAX_STEPS) -> dict[int, list[str]]:
     """Advance a chunk of cases; one task run for many cases keeps orchestration cheap per case.
 
@@ -93,9 +85,9 @@ def _drive_many(case_ids: Sequence[int], max_steps: int) -> dict[int, list[str]]
     return out
 
 
-@task(name="deliver-notifications", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io)
+@task(name="deliver-notifications", **io_retries(2, 10))
 def deliver_notifications(case_ids: list[int] | None = None) -> dict:
-    from qa_engine.adapters.delivery import deliver_pending
+    from qa_engine.workflows.delivery import deliver_pending
 
     result = deliver_pending(case_ids=case_ids)
     return {"sent": result.sent, "failed": result.failed}

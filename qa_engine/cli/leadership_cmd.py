@@ -49,8 +49,9 @@ def aggregate(
     """Write the leadership report for a period: pipeline, outcomes, standards, digital and green, reviewing."""
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
+    from qa_engine.domain.leadership import ReportFilters, ReportPeriod
     from qa_engine.services.actors import acting_user
-    from qa_engine.services.leadership import ReportFilters, ReportPeriod, leadership_figures
+    from qa_engine.services.leadership import leadership_figures
     from qa_engine.store.db import session_scope
 
     period = ReportPeriod(_day(from_, "--from"), _day(to, "--to"))

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from qa_engine.adapters.credential_io import read_credentials_file
 from qa_engine.config import Settings
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.limits import check_size
 from qa_engine.domain.roles import Actor
 from qa_engine.services import credential_import
 
@@ -33,8 +34,7 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     size = 0
     while chunk := await upload.read(CHUNK):
         size += len(chunk)
-        if size > limit:
-            raise ValidationFailed(f"{safe_name(upload)}: the file is larger than the limit of {limit:,} bytes")
+        check_size(size, limit, safe_name(upload), at_least=True)
         parts.append(chunk)
     return b"".join(parts)
 
