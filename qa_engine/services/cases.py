@@ -38,7 +38,8 @@ def open_case(*, session: Session, actor: Actor, credential_id: int, rubric_id: 
     if existing is not None:
         raise Conflict(f"credential {credential_id} already has an open case ({existing.id}, {existing.state})")
     version = repo.get_credential_version(session, credential_id)
-    assert version is not None
+    if version is None:
+        raise NotFound(f"credential {credential_id} has no stored version")
     rubric = rubric_service.load(rubric_id)
     snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
     case = Case(credential_id=credential_id, credential_version_id=version.id, rubric_snapshot_id=snap.id,
@@ -63,7 +64,8 @@ def rubric_and_hash_of(session: Session, case: Case) -> tuple[Rubric, str]:
 
 def credential_version_of(session: Session, case: Case) -> CredentialVersion:
     version = session.get(CredentialVersion, case.credential_version_id)
-    assert version is not None
+    if version is None:
+        raise NotFound(f"credential version {case.credential_version_id} of case {case.id} not found")
     return version
 
 

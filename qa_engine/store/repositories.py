@@ -59,7 +59,8 @@ def set_roles(session: Session, user_id: int, roles: Sequence[Role]) -> None:
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    assert user.id is not None
+    if user.id is None:
+        raise ValueError(f"user {user.username} is not stored yet: flush it before acting for it")
     return Actor(user_id=user.id, username=user.username, roles=roles_of(session, user.id),
                  institution_id=user.institution_id)
 
