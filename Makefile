@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # On failure: say so, show the log's last 30 lines and stop.
 FAILED = { echo "failed; the last 30 lines of $(LOG):"; tail -n 30 $(LOG); exit 1; }
 
-.PHONY: demo test test-multimachine lint bench clean
+.PHONY: demo serve-demo test test-multimachine lint bench clean
 
 $(BIN)/python:
 	@echo "creating $(VENV)"
@@ -26,7 +26,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/qa-engine demo
+	@$(BIN)/qa-engine demo
+
+# the web app on the demo's data (after `make demo`)
+serve-demo: $(STAMP)
+	@$(BIN)/qa-engine serve --data-dir var/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

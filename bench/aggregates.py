@@ -128,8 +128,9 @@ def _normalise(rows) -> list[tuple]:
 
 
 def measure(engine: Engine, repeat: int) -> dict[str, float]:
+    from qa_engine.domain.leadership import ReportPeriod
     from qa_engine.domain.roles import SYSTEM
-    from qa_engine.services.leadership import ReportPeriod, leadership_figures
+    from qa_engine.services.leadership import leadership_figures
     from qa_engine.store import aggregates as agg
 
     period = ReportPeriod(*PERIOD)

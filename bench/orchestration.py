@@ -76,7 +76,7 @@ def _decide(behaviour, ids):
 
 
 def _plain(ids):
-    from qa_engine.adapters.delivery import deliver_pending
+    from qa_engine.workflows.delivery import deliver_pending
     from qa_engine.workflows.flows import drive_in_process
 
     for cid in ids:

@@ -115,8 +115,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=20)
     args = parser.parse_args()
+    from qa_engine.adapters.dev_pki import create_dev_pki
     from qa_engine.adapters.pdf_report import render_report
-    from qa_engine.adapters.signing import create_dev_pki, sign_pdf, verify_pdf
+    from qa_engine.adapters.signing import sign_pdf, verify_pdf
 
     reports_dir = ROOT / "reports"
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from qa_engine.adapters import delivery
-from qa_engine.workflows import flows
+from qa_engine.workflows import delivery, flows
 
 # the point after the notifications of a run were delivered (not a step's name)
 DELIVER = "deliver"

@@ -40,18 +40,15 @@ from qa_engine.adapters.aggregate_html import render_html
 from qa_engine.adapters.aggregate_pdf import render_pdf, signed_pdf
 from qa_engine.adapters.aggregate_xlsx import build_workbook, workbook_bytes
 from qa_engine.config import get_settings
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, ValidationFailed
+from qa_engine.domain.leadership import ReportFilters, ReportPeriod
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus, SelfAssessmentStatus
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.institutions import seed_institutions
-from qa_engine.services.leadership import (
-    ReportFilters,
-    ReportPeriod,
-    alpha_from_patterns,
-    leadership_figures,
-)
+from qa_engine.services.leadership import alpha_from_patterns, leadership_figures
 from qa_engine.store import audit_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
@@ -523,7 +520,8 @@ def test_the_three_outputs_agree(session, data):
 
 @sqlite_only
 def test_pdf_is_signed_and_verifies(session, data, tmp_path):
-    from qa_engine.adapters.signing import create_dev_pki, verify_pdf
+    from qa_engine.adapters.dev_pki import create_dev_pki
+    from qa_engine.adapters.signing import verify_pdf
 
     pki = create_dev_pki(tmp_path / "pki")
     f = figures(session)
@@ -596,8 +594,9 @@ def test_figures_of_cases_run_through_the_services(session):
 def test_cli_writes_every_format(engine_env, tmp_path):
     from typer.testing import CliRunner
 
-    from qa_engine.adapters.report_files import verify_bytes
+    from qa_engine.adapters.report_files import signature_checker
     from qa_engine.cli.leadership_cmd import reports_app
+    from qa_engine.services.report_files import verify_bytes
 
     runner = CliRunner()
     for fmt in ("html", "xlsx", "pdf"):
@@ -606,7 +605,7 @@ def test_cli_writes_every_format(engine_env, tmp_path):
                                              "--institution", "CUNI", "--format", fmt, "--output", str(out)])
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
-    assert verify_bytes((tmp_path / "report.pdf").read_bytes()).verdict.ok
+    assert verify_bytes((tmp_path / "report.pdf").read_bytes(), check_signature=signature_checker()).verdict.ok
     bad = runner.invoke(reports_app, ["aggregate", "--from", "2025-03-01", "--to", "2025-01-01", "--format", "html",
                                       "--output", str(tmp_path / "x.html")])
     assert bad.exit_code == 1 and "before it starts" in bad.output
@@ -647,7 +646,7 @@ def test_generator_writes_a_consistent_alliance(tmp_path):
     with Session(engine) as s:
         count, problems = verify(s)
         assert problems == [] and count >= result.audit_events
-        assert s.execute(select(Case).where(Case.state == "closed")).scalars().all().__len__() == 40
+        assert s.execute(select(Case).where(Case.state == CaseState.CLOSED)).scalars().all().__len__() == 40
         rubric = rubric_service.from_snapshot(repo.list_rubric_snapshots(s)[0])
         fast = FastRubric(rubric)
         for row in s.execute(select(Consolidation).limit(15)).scalars():

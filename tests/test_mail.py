@@ -351,11 +351,11 @@ def test_mailer_from_settings(tmp_path):
 def test_a_batch_delivers_every_message_of_its_cases_a_page_at_a_time(engine_env):
     """A batch of cases sends all of its messages, however many (the limit is a page size); a
     delivery of all cases (the sweep) sends at most the limit."""
-    from qa_engine.adapters.delivery import deliver_pending
     from qa_engine.services import cases as case_service
     from qa_engine.services.notifications import queue
     from qa_engine.store import case_repo
     from qa_engine.store.db import session_scope
+    from qa_engine.workflows.delivery import deliver_pending
     from tests.helpers import credential, people
 
     with session_scope() as s:

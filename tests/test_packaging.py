@@ -33,7 +33,8 @@ pytestmark = pytest.mark.packaging
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = ["esg-2015-part1", "eu-microcredentials-2022", "digital-green-skills", "4eu-mici"]
 # not part of the checkout's own files (the brief of the check: nothing else may change)
-SNAPSHOT_SKIP = {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis"}
+SNAPSHOT_SKIP = {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".mypy_cache",
+                 ".import_linter_cache"}  # tools run beside the tests write their caches here
 # left out of the copy the wheel is built from (setuptools writes build/ and *.egg-info next to
 # the sources it builds, so the build runs on a copy and the checkout stays untouched)
 COPY_SKIP_TOP = {".venv", ".git", "build", "dist", "var", ".ruff_cache", "test-output"}

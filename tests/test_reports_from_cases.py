@@ -13,12 +13,13 @@ from typer.testing import CliRunner
 
 from qa_engine.adapters.case_workbook import workbook_bytes
 from qa_engine.adapters.pdf_report import render_report
-from qa_engine.adapters.report_files import generate_report, verify_bytes
+from qa_engine.adapters.report_files import ReportFiles, signature_checker
 from qa_engine.cli.main import app
 from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import cases as case_service
 from qa_engine.services import decisions, reporting, reviews
 from qa_engine.services.report_data import build_report
+from qa_engine.services.report_files import generate_report, verify_bytes
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from tests.helpers import full_review, people, to_state
@@ -107,12 +108,12 @@ def test_generated_report_verifies_and_cli_verdicts(engine_env, tmp_path):
         case_id = _decided_case(s, p)
         rows = reporting.request_reports(session=s, case_id=case_id)
         for row in rows:
-            generate_report(s, row)
+            generate_report(s, row, output=ReportFiles.from_settings())
             row.status = ReportStatus.GENERATED
         pdf_path = Path(next(r.path for r in rows if r.kind == "pdf"))
     data = pdf_path.read_bytes()
     with session_scope() as s:
-        result = verify_bytes(data, session=s)
+        result = verify_bytes(data, session=s, check_signature=signature_checker())
     assert result.ok and result.registered is True
 
     runner = CliRunner()

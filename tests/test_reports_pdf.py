@@ -20,14 +20,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pypdf import PdfReader, PdfWriter
 
+from qa_engine.adapters.dev_pki import DevPKI, create_dev_pki
 from qa_engine.adapters.pdf_report import render_report
-from qa_engine.adapters.signing import (
-    DevPKI,
-    create_dev_pki,
-    load_signer,
-    sign_pdf,
-    verify_pdf,
-)
+from qa_engine.adapters.signing import load_signer, sign_pdf, verify_pdf
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.report import (
     REPORT_TEMPLATE_VERSION,
@@ -276,6 +271,7 @@ def _contents_span(data: bytes) -> tuple[int, int]:
 
 def test_report_id_and_verification_link(report):
     assert make_report_id(year=2026, case_id=123, round=1) == "QA-2026-000123-R1"
+    assert make_report_id(year=2026, case_id=123, round=1, kind="xlsx") == "QA-2026-000123-R1-XLSX"
     assert report.verification_link == "https://qa.4euplus.eu/verify?id=QA-2026-000123-R1"
     assert report.reviewer_labels == ["Reviewer A", "Reviewer B", "Reviewer C"]
 

@@ -12,7 +12,7 @@ from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Conflict, Forbidden
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.rubric_loader import load_library
-from qa_engine.services import audit
+from qa_engine.services import audit, credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.institutions import ALLIANCE, seed_institutions
@@ -66,12 +66,14 @@ def test_seed_is_idempotent(session):
 
 def test_import_creates_then_versions_then_leaves_unchanged(seeded):
     items = [parse_credential(i) for i in SAMPLES]
-    first = credential_service.import_credentials(session=seeded, actor=SYSTEM, items=items, source="s.json")
+    first = credential_import.import_credentials(session=seeded, actor=SYSTEM, items=items, open_cases=False,
+                                                 source="s.json")
     assert len(first.created) == len(items)
-    again = credential_service.import_credentials(session=seeded, actor=SYSTEM, items=items, source="s.json")
+    again = credential_import.import_credentials(session=seeded, actor=SYSTEM, items=items, open_cases=False,
+                                                 source="s.json")
     assert len(again.unchanged) == len(items) and not again.created
     changed = items[0].model_copy(update={"title": items[0].title + " (revised)"})
-    third = credential_service.import_credentials(session=seeded, actor=SYSTEM, items=[changed])
+    third = credential_import.import_credentials(session=seeded, actor=SYSTEM, items=[changed], open_cases=False)
     assert third.new_versions == [f"{changed.provider}/{changed.reference}"]
     inst = repo.get_institution_by_code(seeded, changed.provider)
     cred = repo.get_credential_by_reference(seeded, inst.id, changed.reference)

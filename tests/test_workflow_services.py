@@ -19,7 +19,6 @@ from qa_engine.services import (
     access,
     assignments,
     audit,
-    case_views,
     decisions,
     reviews,
     self_assessments,
@@ -169,14 +168,16 @@ def test_a_write_from_a_stale_version_is_refused(session, p):
     with pytest.raises(StaleUpdate, match=stale):
         reviews.save_review(session=session, actor=r1, assignment_id=a1.id, entries=full_review(rubric, 4),
                             recommendation="approved", expected_version=loaded)
-    with pytest.raises(StaleUpdate, match=stale):  # the review page's check before it saves: the same
-        case_views.check_review_version(case_views.my_review(session=session, actor=r1, assignment_id=a1.id), loaded)
+    with pytest.raises(StaleUpdate, match=stale):  # refused before the entries are read: even invalid ones
+        reviews.save_review(session=session, actor=r1, assignment_id=a1.id, entries={"nonsense": 9},
+                            recommendation="approved", expected_version=loaded)
     stored = case_repo.review_for_assignment(session, a1.id)
     assert (stored.version, stored.scores) == (loaded + 1, kept)
     case = case_repo.get_case(session, case_id)
-    case_views.check_case_version(case, case.version)
     with pytest.raises(StaleUpdate, match=f"case {case_id} changed since you loaded it"):
-        case_views.check_case_version(case, case.version - 1)
+        case_service.withdraw_case(session=session, actor=p["officer"], case_id=case_id, reason="A test.",
+                                   expected_version=case.version - 1)
+    assert case_repo.get_case(session, case_id).state == CaseState.PEER_REVIEW
 
 
 def test_wrong_state_and_wrong_role(session, p):

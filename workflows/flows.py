@@ -9,29 +9,21 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.runtime import flow_run
-from sqlalchemy.exc import OperationalError
 
-from qa_engine.domain.errors import StorageError
 from qa_engine.services import advance
 from qa_engine.services.advance import StepOutcome
 from qa_engine.store.db import session_scope
+from qa_engine.workflows.retry import io_retries
 
 MAX_STEPS = 25
 
 
-def _retry_on_io(task_, task_run, state) -> bool:
-    """Retry only what may pass on a second try: database and file-system hiccups."""
-    try:
-        exc = state.result(raise_on_failure=False)
-    except Exception:  # noqa: BLE001
-        return False
-    return isinstance(exc, OperationalError | OSError | StorageError)
-
-
 def _report_generator():
-    from qa_engine.adapters.report_files import generate_report
+    """The reporting service's generator, writing the files through the report-file adapter."""
+    from qa_engine.adapters.report_files import ReportFiles
+    from qa_engine.services.report_files import report_generator
 
-    return generate_report
+    return report_generator(ReportFiles.from_settings())
 
 
 def run_next_step(case_id: int) -> StepOutcome | None:
@@ -48,7 +40,7 @@ def _messages(outcomes: list[StepOutcome]) -> list[str]:
     return [o.message for o in outcomes]
 
 
-@task(name="advance-step", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
+@task(name="advance-step", **io_retries(1, 5))
 def advance_step(case_id: int) -> StepOutcome | None:
     """Perform the next automated step of one case in its own transaction; None at a human gate."""
     return run_next_step(case_id)
@@ -62,7 +54,7 @@ def drive_in_process(case_id: int, max_steps: int = MAX_STEPS) -> list[str]:
     return _messages(advance.drive(run_next_step, case_id, max_steps=max_steps))
 
 
-@task(name="advance-chunk", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_retry_on_io)
+@task(name="advance-chunk", **io_retries(1, 5))
 def advance_chunk(case_ids: list[int], max_steps: int = MAX_STEPS) -> dict[int, list[str]]:
     """Advance a chunk of cases; one task run for many cases keeps orchestration cheap per case.
 
@@ -81,9 +73,9 @@ def _drive_many(case_ids: Sequence[int], max_steps: int) -> dict[int, list[str]]
     return out
 
 
-@task(name="deliver-notifications", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io)
+@task(name="deliver-notifications", **io_retries(2, 10))
 def deliver_notifications(case_ids: list[int] | None = None) -> dict:
-    from qa_engine.adapters.delivery import deliver_pending
+    from qa_engine.workflows.delivery import deliver_pending
 
     result = deliver_pending(case_ids=case_ids)
     return {"sent": result.sent, "failed": result.failed}
@@ -138,9 +130,23 @@ async def sweep_flow() -> dict:
 
 @task(name="import-credentials")
 def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[int]:
-    from qa_engine.adapters.intake import import_and_open
+    """Import the file as the named user (or the engine) and open a case for each credential without one."""
+    from qa_engine.adapters.credential_io import read_credentials_file
+    from qa_engine.config import get_settings
+    from qa_engine.services import credential_import
+    from qa_engine.services.actors import acting_user
 
-    return import_and_open(Path(path), rubric_id=rubric_id, actor_username=actor_username)
+    settings = get_settings()
+    file = Path(path)
+    with session_scope() as session:
+        actor = acting_user(session=session, username=actor_username)
+        known = credential_import.known_providers(session=session, actor=actor)
+    items = read_credentials_file(file, max_bytes=settings.max_upload_bytes,
+                                  max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known)
+    with session_scope() as session:
+        result = credential_import.import_credentials(session=session, actor=actor, items=items, open_cases=True,
+                                                      rubric_id=rubric_id, source=file.name)
+    return result.opened_cases
 
 
 @flow(name="intake", flow_run_name="intake-{path}")

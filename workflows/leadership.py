@@ -12,26 +12,17 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy.exc import OperationalError
 
-from qa_engine.domain.errors import StorageError
+from qa_engine.workflows.retry import io_retries
 
 FORMATS = ("pdf", "xlsx", "html")
 
 
-def _retry_on_io(task_, task_run, state) -> bool:
-    try:
-        exc = state.result(raise_on_failure=False)
-    except Exception:  # noqa: BLE001
-        return False
-    return isinstance(exc, OperationalError | OSError | StorageError)
-
-
-@task(name="leadership-figures", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io,
-      cache_policy=NO_CACHE)
+@task(name="leadership-figures", **io_retries(2, 10), cache_policy=NO_CACHE)
 def compute_figures(start: date, end: date):
+    from qa_engine.domain.leadership import ReportPeriod
     from qa_engine.domain.roles import SYSTEM
-    from qa_engine.services.leadership import ReportPeriod, leadership_figures
+    from qa_engine.services.leadership import leadership_figures
     from qa_engine.store.db import session_scope
 
     with session_scope() as session:
@@ -40,8 +31,7 @@ def compute_figures(start: date, end: date):
                                   reviewer_names=False)
 
 
-@task(name="leadership-render", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_retry_on_io,
-      cache_policy=NO_CACHE)
+@task(name="leadership-render", **io_retries(2, 10), cache_policy=NO_CACHE)
 def render_report(figures, fmt: str, output_dir: str) -> str:
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from qa_engine.adapters.charts import ChartSpec, Section, fmt, render_svg, report_sections
-from qa_engine.services.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 TEMPLATE_VERSION = "1"

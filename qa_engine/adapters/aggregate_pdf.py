@@ -15,8 +15,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -26,51 +24,30 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
-    TableStyle,
 )
 
 from qa_engine.adapters.charts import PALETTE, ChartSpec, TableSpec, heat_colour, report_sections
-from qa_engine.adapters.pdf_report import BRAND_LINE, FONT_FILES
+from qa_engine.adapters.pdf_style import (
+    ACCENT,
+    AUTHOR,
+    BRAND,
+    BRAND_LINE,
+    FONT,
+    FONT_BOLD,
+    MUTED,
+    dense_styles,
+    grid_style,
+    register_fonts,
+)
 from qa_engine.adapters.signing import Signer, sign_pdf
-from qa_engine.services.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures
 
-FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
-BRAND = colors.HexColor("#1d3c78")
-ACCENT = colors.HexColor("#e3a21a")
-RULE = colors.HexColor("#b8c2d6")
-MUTED = colors.HexColor("#5b6475")
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm
 FRAME_W = PAGE_W - 2 * MARGIN
 CHART_W = FRAME_W
 SIGNATURE_FIELD = "QA-Aggregate"
 SIGNATURE_REASON = "Aggregate report of the 4EU+ micro-credential quality assurance"
-
-
-def _fonts(reports_dir: Path) -> None:
-    for name, filename in FONT_FILES.items():
-        if name in pdfmetrics.getRegisteredFontNames():
-            continue
-        path = reports_dir / "fonts" / filename
-        if not path.is_file():
-            raise FileNotFoundError(f"The report font {path} is missing (DejaVu fonts ship in reports/fonts).")
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
-    return {
-        "body": base,
-        "muted": ParagraphStyle("muted", parent=base, fontSize=8, leading=10, textColor=MUTED),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
-        "cell_r": ParagraphStyle("cell_r", parent=base, fontSize=7.5, leading=9.5, alignment=2),
-        "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=7.5, leading=9.5, textColor=colors.white),
-        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=17, leading=21, textColor=BRAND),
-        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16, textColor=BRAND,
-                             spaceBefore=8, spaceAfter=4, keepWithNext=1),
-        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=12, spaceBefore=6,
-                             spaceAfter=3, keepWithNext=1),
-    }
 
 
 def _t(text: object) -> str:
@@ -237,14 +214,7 @@ def _table(spec: TableSpec, st: dict[str, ParagraphStyle]):
     rest = (1 - first) / max(1, len(spec.headers) - 1)
     widths = [FRAME_W * first] + [FRAME_W * rest] * (len(spec.headers) - 1)
     t = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    t.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), BRAND),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]))
+    t.setStyle(grid_style(padding=1.5, side_padding=6))  # reportlab's default sides: wider than the house grid
     return t
 
 
@@ -269,12 +239,12 @@ def _on_page(figures: LeadershipFigures):
 
 def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
     """The unsigned PDF."""
-    _fonts(Path(reports_dir))
-    st = _styles()
+    register_fonts(Path(reports_dir))
+    st = dense_styles()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
         buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=18 * mm, bottomMargin=15 * mm,
-        title="Quality of micro-credentials across the 4EU+ alliance", author="4EU+ QA engine",
+        title="Quality of micro-credentials across the 4EU+ alliance", author=AUTHOR,
         subject=figures.report_id, creator="qa-engine",
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qa_engine.config import Settings, get_settings
 from qa_engine.domain.errors import ValidationFailed
-from qa_engine.services.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures
 
 FORMATS = ("pdf", "xlsx", "html")
 

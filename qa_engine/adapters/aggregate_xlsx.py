@@ -16,7 +16,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from qa_engine.adapters.charts import Block, ChartSpec, TableSpec, report_sections
 from qa_engine.adapters.safe_xlsx import write_cell
-from qa_engine.services.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures
 
 NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0"}
 TITLE_FONT = Font(bold=True, size=12, color="1D3C78")

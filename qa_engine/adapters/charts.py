@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Literal
 
-from qa_engine.services.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures
 
 Kind = Literal["bar", "hbar", "stacked_bar", "line", "heatmap"]
 Format = Literal["int", "pct", "num2", "days", "text"]

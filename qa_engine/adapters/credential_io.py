@@ -26,6 +26,7 @@ from qa_engine.domain.credential import (
     parse_credential,
 )
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.limits import check_size
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 
 SHEET = "Credentials"
@@ -202,8 +203,7 @@ def read_json(path: Path, *, max_bytes: int, known_providers: set[str] | None = 
         size = path.stat().st_size
     except FileNotFoundError:
         raise ValidationFailed(f"{name}: file not found") from None
-    if size > max_bytes:
-        raise ValidationFailed(f"{name}: the file is {size:,} bytes; the limit is {max_bytes:,}")
+    check_size(size, max_bytes, name)
     try:
         doc = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:

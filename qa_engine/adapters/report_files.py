@@ -1,4 +1,6 @@
-"""Generate, store and verify the files of a decision: the signed PDF report and the case workbook.
+"""The files of a decision, the adapters' half: render (and for a PDF, sign) the report data and
+write the file where reports live; check a file's signature; the signer, the trust roots and the
+development PKI from the settings. What is recorded in the store is `qa_engine.services.report_files`'s.
 
 Paths are deterministic (one folder per case, the report id as file name) and files are written
 atomically, so a retried generation replaces its own half-finished attempt and nothing else.
@@ -6,31 +8,19 @@ atomically, so a retried generation replaces its own half-finished attempt and n
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session
-
 from qa_engine.adapters.case_workbook import workbook_bytes
+from qa_engine.adapters.dev_pki import create_dev_pki
 from qa_engine.adapters.files import write_atomically
 from qa_engine.adapters.pdf_report import render_report
-from qa_engine.adapters.signing import (
-    Signer,
-    Verdict,
-    create_dev_pki,
-    load_signer,
-    sign_pdf,
-    verify_pdf,
-)
+from qa_engine.adapters.signing import Signer, load_signer, sign_pdf, verify_pdf
 from qa_engine.config import Settings, get_settings
 from qa_engine.domain.errors import ValidationFailed
-from qa_engine.domain.report import REPORT_TEMPLATE_VERSION
-from qa_engine.services.report_data import build_report
-from qa_engine.store import case_repo
-from qa_engine.store.models import Decision, Report
-
-MAX_VERIFY_BYTES = 50 * 1024 * 1024
+from qa_engine.domain.report import EvaluationReport
+from qa_engine.domain.verification import Verdict
 
 
 def signing_configured(settings: Settings) -> bool:
@@ -73,66 +63,38 @@ def report_path(settings: Settings, case_id: int, report_id: str, kind: str) -> 
     return settings.reports_out_dir / f"case-{case_id:06d}" / f"{report_id}.{kind}"
 
 
-def generate_report(session: Session, row: Report) -> None:
-    """Render (and for a PDF, sign) one requested report and record where it is and its SHA-256."""
-    settings = get_settings()
-    decision = session.get(Decision, row.decision_id)
-    case = case_repo.get_case(session, row.case_id)
-    pdf_row = case_repo.get_report(session, decision.id, "pdf")
-    data = build_report(session, case, decision, report_id=pdf_row.report_id if pdf_row else row.report_id)
-    if row.kind == "pdf":
-        payload = sign_pdf(render_report(data, reports_dir=settings.reports_dir), signer_from_settings(settings),
-                           timestamp_url=settings.timestamp_url)
-    elif row.kind == "xlsx":
-        payload = workbook_bytes(data)
-    else:
-        raise ValidationFailed(f"unknown report kind {row.kind!r}")
-    path = report_path(settings, case.id, row.report_id, row.kind)
-    write_atomically(path, payload, hint="the case stays in reporting and is retried")
-    row.path = str(path)
-    row.sha256 = hashlib.sha256(payload).hexdigest()
-    row.template_version = REPORT_TEMPLATE_VERSION
-    session.add(row)
-
-
 @dataclass(frozen=True)
-class VerificationResult:
-    verdict: Verdict
-    registered: bool | None  # the engine issued a report with this id and these exact bytes
-    sha256: str
+class ReportFiles:
+    """Report files as the settings say: the signed PDF, the workbook, under the reports folder.
 
-    @property
-    def ok(self) -> bool:
-        return self.verdict.ok and self.registered is not False
+    The `ReportOutput` that `qa_engine.services.report_files.generate_report` is given."""
 
-    def lines(self) -> list[str]:
-        v = self.verdict
-        out = [f"verdict: {v.status}", v.message]
-        if v.signer:
-            out.append(f"signed by: {v.signer}")
-        if v.signed_at:
-            out.append(f"signed at: {v.signed_at:%Y-%m-%d %H:%M:%S %Z}")
-        if v.report_id:
-            out.append(f"report id: {v.report_id}")
-        if self.registered is True:
-            out.append("registered: this exact file was issued by the engine")
-        elif self.registered is False:
-            out.append("registered: NO — the engine has no report with this id and these exact bytes")
-        out.append(f"sha256: {self.sha256}")
-        return out
+    settings: Settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> ReportFiles:
+        return cls(settings or get_settings())
+
+    def render(self, data: EvaluationReport, kind: str) -> bytes:
+        """The signed PDF or the workbook of the report data."""
+        if kind == "pdf":
+            return sign_pdf(render_report(data, reports_dir=self.settings.reports_dir),
+                            signer_from_settings(self.settings), timestamp_url=self.settings.timestamp_url)
+        if kind == "xlsx":
+            return workbook_bytes(data)
+        raise ValidationFailed(f"unknown report kind {kind!r}")
+
+    def write(self, *, case_id: int, report_id: str, kind: str, payload: bytes) -> Path:
+        """Write the file atomically at its deterministic path; return the path."""
+        path = report_path(self.settings, case_id, report_id, kind)
+        write_atomically(path, payload, hint="the case stays in reporting and is retried")
+        return path
 
 
-def verify_bytes(data: bytes, *, session: Session | None = None,
-                 roots: list[Path] | None = None) -> VerificationResult:
-    """Check a report file: its signature (any validator would agree) and, with a session, the register.
+def signature_checker(roots: list[Path] | None = None) -> Callable[[bytes], Verdict]:
+    """Check a report's signature against `roots` (default: `trust_roots()`, looked up at each check)."""
 
-    `roots` are the trust roots (default: `trust_roots()`)."""
-    if len(data) > MAX_VERIFY_BYTES:
-        raise ValidationFailed(f"the file is {len(data):,} bytes; the limit is {MAX_VERIFY_BYTES:,}")
-    verdict = verify_pdf(data, trust_roots=trust_roots() if roots is None else roots)
-    digest = hashlib.sha256(data).hexdigest()
-    registered = None
-    if session is not None and verdict.report_id:
-        row = case_repo.get_report_by_report_id(session, verdict.report_id)
-        registered = bool(row and row.sha256 == digest)
-    return VerificationResult(verdict, registered, digest)
+    def check(data: bytes) -> Verdict:
+        return verify_pdf(data, trust_roots=trust_roots() if roots is None else roots)
+
+    return check

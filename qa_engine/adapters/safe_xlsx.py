@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.limits import check_size
 
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200  # uncompressed / compressed for one member: beyond this it is a zip bomb
@@ -22,8 +23,7 @@ def open_untrusted_workbook(path: Path, *, max_bytes: int, max_unzipped_bytes: i
         size = path.stat().st_size
     except FileNotFoundError:
         raise ValidationFailed(f"{name}: file not found") from None
-    if size > max_bytes:
-        raise ValidationFailed(f"{name}: the file is {size:,} bytes; the limit is {max_bytes:,}")
+    check_size(size, max_bytes, name)
     if not zipfile.is_zipfile(path):
         raise ValidationFailed(f"{name}: not an .xlsx workbook (an .xlsx file is a zip container; "
                                "save the sheet as Excel Workbook .xlsx)")

@@ -9,13 +9,12 @@ import typer
 from rich.table import Table
 
 from qa_engine.cli.common import console, handle_errors
-from qa_engine.domain.case_states import REVIEWING, CaseState
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import NotFound, ValidationFailed
-from qa_engine.domain.roles import SYSTEM, Actor, Role
+from qa_engine.services.actors import acting_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
-from qa_engine.store.models import User
 
 cases_app = typer.Typer(help="Review cases.", no_args_is_help=True)
 review_app = typer.Typer(help="Reviews: answer invitations, submit scores.", no_args_is_help=True)
@@ -25,16 +24,7 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 AS_OPTION = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself")
 
 
-def actor_for(session, username: str | None) -> Actor:
-    if not username:
-        return SYSTEM
-    user = repo.get_user_by_username(session, username)
-    if user is None or not user.active:
-        raise NotFound(f"no active user {username}")
-    return repo.actor_for(session, user)
-
-
-def _kick(case_ids: list[int]) -> None:
+def kick_cases(case_ids: list[int]) -> None:
     from qa_engine.workflows.kick import kick
 
     with console.status("advancing the case(s) through the automated stages…") as shown:
@@ -70,18 +60,16 @@ def _read_json(path: Path) -> dict:
 @handle_errors
 def list_cases(state: list[str] = typer.Option(None, help="Only these states"), as_: str = AS_OPTION) -> None:
     """List the cases (those the acting user may see)."""
-    from qa_engine.services.cases import list_cases_for
+    from qa_engine.services.case_views import cases_page
 
     with session_scope() as s:
-        actor = actor_for(s, as_)
-        rows = list_cases_for(session=s, actor=actor, states=state or None)
-        table = Table(title=f"Cases ({len(rows)})")
+        page = cases_page(session=s, actor=acting_user(session=s, username=as_), states=state or None, limit=None)
+        table = Table(title=f"Cases ({page.total})")
         for col in ("case", "credential", "institution", "state", "round", "outcome", "since"):
             table.add_column(col)
-        codes = {i.id: i.code for i in repo.list_institutions(s)}
-        for c in rows:
-            cred = repo.get_credential(s, c.credential_id)
-            table.add_row(str(c.id), cred.title if cred else "?", codes.get(c.institution_id, "?"), c.state,
+        for row in page.rows:
+            c = row.case
+            table.add_row(str(c.id), row.credential_title or "?", row.institution, c.state,
                           str(c.round), c.outcome or "", c.state_since.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
@@ -90,49 +78,44 @@ def list_cases(state: list[str] = typer.Option(None, help="Only these states"), 
 @handle_errors
 def show_case(case_id: int, as_: str = AS_OPTION) -> None:
     """Show one case: credential, state, reviewers, consolidation, decisions, reports, history."""
-    from qa_engine.services import access
-    from qa_engine.services.reviews import reviewer_labels
-    from qa_engine.store import audit_repo
+    from qa_engine.services.case_views import case_detail, case_history
 
     with session_scope() as s:
-        actor = actor_for(s, as_)
-        case = access.case_for(s, actor, case_id)
-        cred = repo.get_credential(s, case.credential_id)
-        console.rule(f"case {case.id}: {cred.title}")
+        actor = acting_user(session=s, username=as_)
+        d = case_detail(session=s, actor=actor, case_id=case_id)
+        history = case_history(session=s, actor=actor, case_id=case_id)
+        case = d.case
+        console.rule(f"case {case.id}: {d.credential.title}")
         console.print(f"state [bold]{case.state}[/] (round {case.round}) since {case.state_since:%Y-%m-%d %H:%M}; "
                       f"outcome {case.outcome or '-'}")
         if case.screening_problems:
             console.print("[yellow]screening problems:[/]")
             for p in case.screening_problems:
                 console.print(f"  - {p}")
-        labels = reviewer_labels(s, case)
-        names = access.sees_reviewer_names(actor)
         table = Table(title="Assignments")
         for col in ("id", "round", "reviewer", "status", "due"):
             table.add_column(col)
-        for a in case_repo.assignments_of(s, case.id):
-            user = s.get(User, a.reviewer_id)
-            who = f"{labels.get(a.reviewer_id)} ({user.full_name})" if names else labels.get(a.reviewer_id, "")
+        for line in d.assignments:
+            a = line.assignment
+            who = f"{line.label} ({line.reviewer_name})" if line.reviewer_name else line.label
             table.add_row(str(a.id), str(a.round), who, a.status, a.due_at.strftime("%Y-%m-%d") if a.due_at else "")
         console.print(table)
-        cons = case_repo.latest_consolidation(s, case.id, case.round)
-        if cons and actor.has(*access.STAFF):
+        cons = d.consolidation
+        if cons:
             console.print(f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
                           f"{cons.data.get('agreement_label')}, recommended {cons.recommended_outcome}, "
                           f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}")
-        for d in case_repo.decisions_of(s, case.id):
-            console.print(f"decision round {d.round}: [bold]{d.outcome}[/] — {d.rationale}"
-                          + (f"; conditions: {'; '.join(d.conditions)}" if d.conditions else ""))
-        for r in case_repo.reports_of(s, case.id):
+        for dec in d.decisions:
+            console.print(f"decision round {dec.round}: [bold]{dec.outcome}[/] — {dec.rationale}"
+                          + (f"; conditions: {'; '.join(dec.conditions)}" if dec.conditions else ""))
+        for r in d.reports:
             console.print(f"report {r.report_id} ({r.kind}, {r.status}): {r.path or '-'}")
         hist = Table(title="History")
         for col in ("#", "when", "who", "what"):
             hist.add_column(col)
-        for ev in audit_repo.events_for(s, "case", case.id):
-            who = ev.actor if names or ev.actor == "qa-engine" else "-"
-            hist.add_row(str(ev.seq), ev.at.strftime("%Y-%m-%d %H:%M:%S"), who, ev.action)
+        for ev in history:
+            hist.add_row(str(ev.seq), ev.at.strftime("%Y-%m-%d %H:%M:%S"), ev.who, ev.action)
         console.print(hist)
-
 
 
 @cases_app.command("open")
@@ -142,10 +125,10 @@ def open_(credential_id: int, rubric: str = typer.Option("4eu-mici", help="Rubri
     from qa_engine.services.cases import open_case
 
     with session_scope() as s:
-        case = open_case(session=s, actor=actor_for(s, as_), credential_id=credential_id, rubric_id=rubric)
+        case = open_case(session=s, actor=acting_user(session=s, username=as_), credential_id=credential_id, rubric_id=rubric)
         case_id = case.id
     console.print(f"opened case {case_id}")
-    _kick([case_id])
+    kick_cases([case_id])
 
 
 @cases_app.command("withdraw")
@@ -155,7 +138,7 @@ def withdraw(case_id: int, reason: str = typer.Option(..., help="Why"), as_: str
     from qa_engine.services.cases import withdraw_case
 
     with session_scope() as s:
-        withdraw_case(session=s, actor=actor_for(s, as_), case_id=case_id, reason=reason)
+        withdraw_case(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, reason=reason)
     console.print(f"case {case_id} withdrawn")
 
 
@@ -166,8 +149,8 @@ def resubmit(case_id: int, as_: str = AS_OPTION) -> None:
     from qa_engine.services.cases import resubmit_case
 
     with session_scope() as s:
-        resubmit_case(session=s, actor=actor_for(s, as_), case_id=case_id)
-    _kick([case_id])
+        resubmit_case(session=s, actor=acting_user(session=s, username=as_), case_id=case_id)
+    kick_cases([case_id])
 
 
 @self_app.command("submit")
@@ -179,11 +162,11 @@ def self_submit(case_id: int, file: Path, draft: bool = typer.Option(False, help
 
     data = _read_json(file)
     with session_scope() as s:
-        save_self_assessment(session=s, actor=actor_for(s, as_), case_id=case_id, entries=data.get("entries", {}),
+        save_self_assessment(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, entries=data.get("entries", {}),
                              summary=data.get("summary", ""), submit=not draft)
     console.print(f"self-assessment of case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
-        _kick([case_id])
+        kick_cases([case_id])
 
 
 def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every case waiting for reviewers)"),
@@ -192,11 +175,11 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
            as_: str = AS_OPTION) -> None:
     """Show the engine's proposals, or confirm reviewers (by name or --auto) for one or many cases."""
     from qa_engine.services import assignments
+    from qa_engine.services.dashboard import cases_needing_reviewers
 
     with session_scope() as s:
-        actor = actor_for(s, as_)
-        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s, states=REVIEWING)
-                                               if assignments.case_need(s, c).needed > 0]
+        actor = acting_user(session=s, username=as_)
+        ids = list(case_ids or []) or [row.case_id for row in cases_needing_reviewers(session=s, actor=actor)]
         if not ids:
             console.print("no case is waiting for reviewers")
             return
@@ -212,7 +195,6 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
             created = assignments.assign(session=s, actor=actor, case_id=ids[0], reviewer_ids=users, reason="chosen by the QA office")
             console.print(f"case {ids[0]}: invited {len(created)} reviewer(s)")
         elif auto:
-            actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
             plans = assignments.auto_assign(session=s, case_ids=ids, actor=actor)
             for cid, plan in plans.items():
                 console.print(f"case {cid}: invited {', '.join(p.name for p in plan.proposals) or 'nobody'}"
@@ -233,7 +215,7 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
                     blocked.add_row(b.name, "; ".join(b.reasons))
                 console.print(blocked)
             return
-    _kick(ids)
+    kick_cases(ids)
 
 
 @review_app.command("respond")
@@ -245,12 +227,12 @@ def respond(assignment_id: int, accept: bool = typer.Option(..., "--accept/--dec
     from qa_engine.services.assignments import respond as respond_service
 
     with session_scope() as s:
-        asg = respond_service(session=s, actor=actor_for(s, as_), assignment_id=assignment_id, accept=accept,
+        asg = respond_service(session=s, actor=acting_user(session=s, username=as_), assignment_id=assignment_id, accept=accept,
                               conflict=conflict, reason=reason)
         case_id = asg.case_id
     console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
     if not accept:
-        _kick([case_id])
+        kick_cases([case_id])
 
 
 @review_app.command("submit")
@@ -264,13 +246,13 @@ def review_submit(file: Path, draft: bool = typer.Option(False, help="Save witho
     if not isinstance(data.get("assignment_id"), int):
         raise ValidationFailed(f"{file}: 'assignment_id' (a number) is required")
     with session_scope() as s:
-        review = save_review(session=s, actor=actor_for(s, as_), assignment_id=data["assignment_id"],
+        review = save_review(session=s, actor=acting_user(session=s, username=as_), assignment_id=data["assignment_id"],
                              entries=data.get("entries", {}), recommendation=data.get("recommendation"),
                              overall_comment=data.get("overall_comment", ""), submit=not draft)
         case_id = review.case_id
     console.print(f"review for case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
-        _kick([case_id])
+        kick_cases([case_id])
 
 
 def decide(case_id: int, outcome: str = typer.Option(..., help="approved | approved_with_conditions | revision_requested | rejected"),
@@ -280,10 +262,10 @@ def decide(case_id: int, outcome: str = typer.Option(..., help="approved | appro
     from qa_engine.services.decisions import decide as decide_service
 
     with session_scope() as s:
-        d = decide_service(session=s, actor=actor_for(s, as_), case_id=case_id, outcome=outcome, rationale=rationale,
+        d = decide_service(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, outcome=outcome, rationale=rationale,
                            conditions=condition or [])
         console.print(f"case {case_id} round {d.round}: {d.outcome}")
-    _kick([case_id])
+    kick_cases([case_id])
 
 
 @audit_app.command("verify")

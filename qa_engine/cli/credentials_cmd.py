@@ -8,12 +8,14 @@ import typer
 from rich.table import Table
 
 from qa_engine.adapters.credential_io import read_credentials_file, write_template
+from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.config import get_settings
-from qa_engine.domain.roles import SYSTEM
+from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
+from qa_engine.services.actors import acting_user
+from qa_engine.services.cases import DEFAULT_RUBRIC
 from qa_engine.services.institutions import ALLIANCE
-from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
 
 app = typer.Typer(help="Credentials: template, import, list.", no_args_is_help=True)
@@ -29,40 +31,41 @@ def template(out: Path = typer.Argument(..., help="Where to write the .xlsx temp
 
 @app.command("import")
 @handle_errors
-def import_(file: Path = typer.Argument(..., help=".xlsx or .json file")) -> None:
+def import_(file: Path = typer.Argument(..., help=".xlsx or .json file"),
+            open_cases: bool = typer.Option(False, "--open-cases/--no-open-cases",
+                                            help="Open a review case for every imported credential that has none"),
+            rubric: str = typer.Option(DEFAULT_RUBRIC, help="Rubric id of the cases opened"),
+            as_: str = AS_OPTION) -> None:
     """Import credentials; if any row is invalid nothing is imported (exit 1, every problem listed)."""
     settings = get_settings()
     with session_scope() as session:
-        known = set(repo.institution_codes(session))
+        actor = acting_user(session=session, username=as_)
+        known = credential_import.known_providers(session=session, actor=actor)
     items = read_credentials_file(file, max_bytes=settings.max_upload_bytes,
-                                  max_unzipped_bytes=settings.max_unzipped_bytes,
-                                  known_providers=known or None)
+                                  max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known)
     with session_scope() as session:
-        summary = credential_service.import_credentials(session=session, actor=SYSTEM, items=items,
-                                                        source=file.name)
-    console.print(f"imported {summary.total} credential(s) from {file.name}: {len(summary.created)} new, "
-                  f"{len(summary.new_versions)} new version(s), {len(summary.unchanged)} unchanged")
+        result = credential_import.import_credentials(session=session, actor=actor, items=items,
+                                                      open_cases=open_cases, rubric_id=rubric, source=file.name)
+    console.print(f"imported {result.total} credential(s) from {file.name}: {len(result.created)} new, "
+                  f"{len(result.new_versions)} new version(s), {len(result.unchanged)} unchanged"
+                  + (f"; opened case(s) {', '.join(map(str, result.opened_cases))}" if result.opened_cases else ""))
+    if result.opened_cases:
+        kick_cases(result.opened_cases)
 
 
 @app.command("list")
 @handle_errors
-def list_(institution: str = typer.Option(None, help="Only this institution (code)")) -> None:
-    """Show the stored credentials."""
+def list_(institution: str = typer.Option(None, help="Only this institution (code)"), as_: str = AS_OPTION) -> None:
+    """Show the stored credentials (those the acting user may see)."""
     with session_scope() as session:
-        inst_id = None
-        if institution:
-            inst = repo.get_institution_by_code(session, institution)
-            if inst is None:
-                raise typer.BadParameter(f"unknown institution {institution}")
-            inst_id = inst.id
-        rows = repo.list_credentials(session, institution_id=inst_id)
-        table = Table(title=f"Credentials ({len(rows)})")
+        page = credential_service.credentials_page(session=session, actor=acting_user(session=session, username=as_),
+                                                   institution=institution, limit=None, with_versions=True)
+        table = Table(title=f"Credentials ({len(page.rows)})")
         for col in ("id", "institution", "reference", "title", "version", "ECTS", "EQF", "updated"):
             table.add_column(col)
-        for cred, inst in rows:
-            version = repo.get_credential_version(session, cred.id)
-            data = version.data if version else {}
-            table.add_row(str(cred.id), inst.code, cred.reference, cred.title, str(cred.current_version),
+        for row in page.rows:
+            cred, data = row.credential, row.version.data if row.version else {}
+            table.add_row(str(cred.id), row.institution.code, cred.reference, cred.title, str(cred.current_version),
                           str(data.get("ects", "")), str(data.get("eqf_level", "")),
                           cred.updated_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)

@@ -76,9 +76,12 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     from qa_engine.store.db import get_engine, session_scope
     from qa_engine.synthetic import SyntheticAlliance
     from qa_engine.workflows import local_server
-    from qa_engine.workflows.kick import use_local_prefect_here
+    from qa_engine.workflows.kick import local_prefect, prepare_prefect
 
     settings = get_settings()
+    prepare_prefect(settings)
+    # Prefect's server starts (a first start migrates its database) while the data folder is set up
+    prefect_server = _in_background(lambda: None if os.environ.get("PREFECT_API_URL") else local_prefect(settings))
     console.rule("[bold]qa-engine demo: a 4EU+ call routed through the real Prefect flows")
     console.print(f"data folder: {target}")
     console.print(f"database:    {get_engine().url.render_as_string(hide_password=True)}"
@@ -103,10 +106,11 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     started = now() - timedelta(days=SIMULATED_DAYS)
     try:
         with progress:
-            task = progress.add_task("starting the local Prefect server of the demo's data folder", total=None)
-            use_local_prefect_here(settings, on_start=lambda: progress.update(
-                task, description="starting the local Prefect server (the first time it creates its database: "
-                                  "up to a minute)"))
+            task = progress.add_task("waiting for the local Prefect server of the demo's data folder (a first start "
+                                     "creates its database: up to a minute)", total=None)
+            info = prefect_server()
+            if info is not None:
+                os.environ["PREFECT_API_URL"] = info.api_url
             from qa_engine.workflows.flows import advance_cases, intake_flow, sweep_flow
 
             progress.update(task, description="importing the call")
@@ -126,6 +130,32 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
         local_server.stop(target)
     _summary(target, case_ids, staff)
     _accounts(staff, password, target, case_ids)
+
+
+def _in_background(work):
+    """Start `work` in a daemon thread; the returned call waits for its result (or raises its error).
+
+    A daemon thread: a demo that fails meanwhile exits at once (its children are taken down)."""
+    import threading
+
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="prefect-start", daemon=True)
+    thread.start()
+
+    def wait():
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    return wait
 
 
 def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
@@ -153,14 +183,33 @@ def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
     console.print(f"password of every demo account (development only, shown this once): [bold]{password}[/]")
     here = Path.cwd()
     shown = target.relative_to(here) if target.is_relative_to(here) else target
-    console.print(f"open the web app on the demo's data:  [bold]qa-engine serve --data-dir {shown}[/]"
+    qa = command_name()
+    console.print(f"open the web app on the demo's data:  [bold]{qa} serve --data-dir {shown}[/]"
                   "  (then http://127.0.0.1:8000/)")
-    console.print(f"or use the command line on it:       qa-engine --data-dir {shown} cases list")
+    console.print(f"or use the command line on it:       {qa} --data-dir {shown} cases list")
+
+
+def command_name() -> str:
+    """How the person who ran this command runs it again: `qa-engine` when that is on their PATH,
+    else the path they used (e.g. `.venv/bin/qa-engine` after `make demo`)."""
+    import sys
+
+    used = Path(sys.argv[0])
+    on_path = shutil.which("qa-engine")
+    if on_path and used.name == "qa-engine" and Path(on_path).resolve() == used.resolve():
+        return "qa-engine"
+    if used.name != "qa-engine":
+        return "qa-engine"
+    try:
+        return str(used.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(used)
 
 
 def _summary(target: Path, case_ids: list[int], staff) -> None:
-    from qa_engine.adapters.report_files import verify_bytes
+    from qa_engine.adapters.report_files import signature_checker
     from qa_engine.services.audit import verify
+    from qa_engine.services.report_files import verify_bytes
     from qa_engine.store import case_repo
     from qa_engine.store import repositories as repo
     from qa_engine.store.db import session_scope
@@ -172,6 +221,7 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
         table.add_column(col, no_wrap=True, overflow="ellipsis", width=title_width if col == "credential" else None,
                          min_width=widths.get(col))
     verified = 0
+    check_signature = signature_checker()
     files: list[str] = []
     statuses: dict[str, int] = {}
     reminders = extra = 0
@@ -186,7 +236,7 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
             for r in rows:
                 files.append(r.path)
                 if r.kind == "pdf":
-                    ok += verify_bytes(Path(r.path).read_bytes(), session=s).ok
+                    ok += verify_bytes(Path(r.path).read_bytes(), session=s, check_signature=check_signature).ok
             verified += ok
             pdfs = sum(1 for r in rows if r.kind == "pdf")
             asg = case_repo.assignments_of(s, cid)

@@ -49,15 +49,16 @@ def aggregate(
     """Write the leadership report for a period: pipeline, outcomes, standards, digital and green, reviewing."""
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
-    from qa_engine.cli.cases_cmd import actor_for
-    from qa_engine.services.leadership import ReportFilters, ReportPeriod, leadership_figures
+    from qa_engine.domain.leadership import ReportFilters, ReportPeriod
+    from qa_engine.services.actors import acting_user
+    from qa_engine.services.leadership import leadership_figures
     from qa_engine.store.db import session_scope
 
     period = ReportPeriod(_day(from_, "--from"), _day(to, "--to"))
     filters = ReportFilters(institution=institution.upper() if institution else None, rubric=rubric,
                             field=field, eqf=eqf)
     with session_scope() as session:
-        actor = actor_for(session, as_)
+        actor = acting_user(session=session, username=as_)
         figures = leadership_figures(session=session, actor=actor, period=period, filters=filters,
                                      reviewer_names=reviewer_names)
     data = render_aggregate(figures, format_.value)

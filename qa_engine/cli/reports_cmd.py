@@ -19,25 +19,27 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
     """Check a report's signature and whether the engine issued exactly this file (exit 1 unless valid).
 
     Reads only: it creates no database, data folder or key."""
-    from qa_engine.adapters.report_files import MAX_VERIFY_BYTES, trust_roots, verify_bytes
+    from qa_engine.adapters.report_files import signature_checker, trust_roots
     from qa_engine.config import get_settings
+    from qa_engine.domain.limits import check_size
+    from qa_engine.services.report_files import MAX_VERIFY_BYTES, verify_bytes
     from qa_engine.store.db import database_exists
 
     try:
         size = file.stat().st_size
     except FileNotFoundError:
         raise ValidationFailed(f"{file}: file not found") from None
-    if size > MAX_VERIFY_BYTES:
-        raise ValidationFailed(f"{file}: {size:,} bytes; the limit is {MAX_VERIFY_BYTES:,}")
+    check_size(size, MAX_VERIFY_BYTES, str(file))
     data = file.read_bytes()
     settings = get_settings()
     roots = trust_roots(settings, create=False)
+    check_signature = signature_checker(roots)
     register_note = ""
     result = None
     if database_exists(settings.db_url):
         try:
             with session_scope() as s:
-                result = verify_bytes(data, session=s, roots=roots)
+                result = verify_bytes(data, session=s, check_signature=check_signature)
         except ValidationFailed:
             raise
         except Exception:  # noqa: BLE001 - the database does not answer: the signature alone still tells
@@ -45,7 +47,7 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
     else:
         register_note = f"register: not checked (no database at {settings.db_url})"
     if result is None:
-        result = verify_bytes(data, roots=roots)
+        result = verify_bytes(data, check_signature=check_signature)
     colour = "green" if result.ok else "red"
     console.print(f"[bold {colour}]{result.verdict.status.upper()}[/]")
     for line in result.lines()[1:]:

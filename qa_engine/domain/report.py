@@ -20,13 +20,17 @@ from qa_engine.domain.errors import ValidationFailed
 REPORT_TEMPLATE_VERSION = "evaluation-report/1"
 
 
-def make_report_id(*, year: int, case_id: int, round: int) -> str:
-    """Return the public id of the report of one decision, e.g. ``QA-2026-000123-R1``."""
+def make_report_id(*, year: int, case_id: int, round: int, kind: str = "pdf") -> str:
+    """Return the public id of one decision's report of this kind.
+
+    The signed PDF is ``QA-2026-000123-R1``; another kind adds its name (``QA-2026-000123-R1-XLSX``).
+    """
     if case_id < 0 or round < 1:
         raise ValidationFailed(
             f"A report id needs a case id >= 0 and a round >= 1, not {case_id}/{round}."
         )
-    return f"QA-{year:04d}-{case_id:06d}-R{round}"
+    base = f"QA-{year:04d}-{case_id:06d}-R{round}"
+    return base if kind == "pdf" else f"{base}-{kind.upper()}"
 
 
 def _require_aware(name: str, value: datetime) -> None:

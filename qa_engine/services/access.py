@@ -38,5 +38,28 @@ def is_provider_of(actor: Actor, case: Case) -> bool:
     return Role.PROVIDER in actor.roles and actor.institution_id == case.institution_id
 
 
+def manages_case(actor: Actor, case: Case) -> bool:
+    """The provider's institution and the QA office withdraw a case, or resubmit it after a return."""
+    return is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)
+
+
 def sees_reviewer_names(actor: Actor) -> bool:
     return actor.has(Role.QA_OFFICER, Role.ADMIN, Role.APPROVER)
+
+
+CREDENTIAL_WRITERS = (Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
+
+
+def writes_credentials(actor: Actor) -> bool:
+    return actor.has(*CREDENTIAL_WRITERS)
+
+
+def require_credential_writer(actor: Actor, *, action: str = "submit credentials") -> None:
+    """Providers (for their own institution, see `may_write_credential`) and the QA office."""
+    actor.require(*CREDENTIAL_WRITERS, action=action)
+
+
+def may_write_credential(actor: Actor, institution_id: int) -> bool:
+    """The QA office writes every credential; a provider those of their own institution."""
+    return actor.has(Role.QA_OFFICER, Role.ADMIN) or (Role.PROVIDER in actor.roles
+                                                     and actor.institution_id == institution_id)

@@ -39,6 +39,8 @@ from qa_engine.store.models import (
     User,
 )
 
+OPEN_STATUSES = OPEN_ASSIGNMENT  # an assignment that may still be answered, reminded or replaced
+
 
 def required_reviews(case: Case) -> int:
     return workflow_settings().reviewers_per_case + case.extra_reviewers_requested
@@ -160,6 +162,7 @@ def _after_assignment(session: Session, case: Case, actor: Actor) -> None:
 
 def auto_assign(*, session: Session, case_ids: Sequence[int], actor: Actor = SYSTEM) -> dict[int, CasePlan]:
     """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA officers."""
+    actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
     cases = [c for c in case_repo.list_cases(session, case_ids=list(case_ids))
              if c.state in REVIEWING]
     needs = [case_need(session, c) for c in cases]
@@ -219,15 +222,27 @@ def respond(*, session: Session, actor: Actor, assignment_id: int, accept: bool,
     return asg
 
 
-def reassign(*, session: Session, actor: Actor, assignment_id: int, new_reviewer_id: int, why: str = "") -> Assignment:
+def reassign(*, session: Session, actor: Actor, assignment_id: int, new_reviewer_id: int | None,
+             why: str = "") -> Assignment:
     """Replace a reviewer who has not submitted; the replaced person is told."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="reassign reviews")
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
         raise NotFound(f"assignment {assignment_id} not found")
+    if new_reviewer_id is None:
+        raise ValidationFailed("Choose the new reviewer.")
     replace_assignment(session, asg, actor=actor, why=why or "reassigned by the QA office")
     return assign(session=session, actor=actor, case_id=asg.case_id, reviewer_ids=[new_reviewer_id],
                   reason=why or "replacement")[0]
+
+
+def case_of_assignment(*, session: Session, actor: Actor, assignment_id: int) -> int:
+    """The case an assignment belongs to (for the QA office, who manage assignments)."""
+    actor.require(Role.QA_OFFICER, Role.ADMIN, action="manage assignments")
+    asg = case_repo.get_assignment(session, assignment_id)
+    if asg is None:
+        raise NotFound(f"assignment {assignment_id} not found")
+    return asg.case_id
 
 
 def replace_assignment(session: Session, asg: Assignment, *, actor: Actor | str, why: str, status: AssignmentStatus = AssignmentStatus.REPLACED) -> None:

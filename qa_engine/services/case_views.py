@@ -9,21 +9,26 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.consolidation import ConsolidationResult
-from qa_engine.domain.errors import Forbidden, NotFound, check_version
+from qa_engine.domain.errors import Conflict, NotFound
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
-from qa_engine.domain.statuses import LIVE_ASSIGNMENT, ReportStatus
+from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReportStatus
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
-from qa_engine.services import reviews as review_service
 from qa_engine.services.cases import (
     credential_version_of,
     list_cases_for,
     rubric_and_hash_of,
     rubric_of,
 )
-from qa_engine.services.reviews import VisibleReview, reviewer_labels, visible_reviews
+from qa_engine.services.reviews import (
+    VisibleReview,
+    own_assignment,
+    reviewer_labels,
+    visible_reviews,
+)
 from qa_engine.store import audit_repo, case_repo, web_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
@@ -37,6 +42,7 @@ from qa_engine.store.models import (
     Report,
     Review,
     RubricSnapshot,
+    SelfAssessment,
     User,
 )
 
@@ -46,41 +52,47 @@ CASE_READERS = (Role.PROVIDER, Role.REVIEWER, Role.QA_OFFICER, Role.APPROVER, Ro
 # --------------------------------------------------------------------------- lists
 
 
+@dataclass(frozen=True)
+class CaseRow:
+    """A case as lists show it: with its credential's title and its institution's code."""
+
+    case: Case
+    credential_title: str
+    institution: str
+
+
+@dataclass(frozen=True)
+class CasesPage:
+    rows: list[CaseRow]
+    total: int
+    counts: dict[str, int] | None  # every case by state, for QA staff (when asked for)
+    intake_queue: bool  # the QA office's view of the list
+
+
+def _rows(session: Session, cases: list[Case]) -> list[CaseRow]:
+    labels = case_repo.case_labels(session, [c.id for c in cases])
+    return [CaseRow(c, *labels.get(c.id, ("", "?"))) for c in cases]
+
+
 def cases_page(*, session: Session, actor: Actor, states: list[str] | None = None, offset: int = 0,
-               limit: int = 50) -> tuple[list[Case], int]:
-    """One page of the cases this actor may see, and how many there are in all."""
+               limit: int | None = 50, with_counts: bool = False) -> CasesPage:
+    """One page of the cases this actor may see (every one when `limit` is None), and how many there are."""
     actor.require(*CASE_READERS, action="list cases (leadership reads the dashboard)")
-    if actor.has(*access.STAFF):
-        return (list_cases_for(session=session, actor=actor, states=states, offset=offset, limit=limit),
-                case_repo.count_cases(session, states=states))
-    everything = list_cases_for(session=session, actor=actor, states=states)
-    return everything[offset: offset + limit], len(everything)
-
-
-def credentials_page(*, session: Session, actor: Actor, offset: int = 0,
-                     limit: int = 50) -> tuple[list[tuple[Credential, Institution]], int]:
-    """One page of the credentials this actor may see (a provider: their institution's)."""
-    if actor.has(Role.QA_OFFICER, Role.APPROVER, Role.ADMIN):
-        inst = None
-    elif Role.PROVIDER in actor.roles and actor.institution_id is not None:
-        inst = actor.institution_id
+    staff = actor.has(*access.STAFF)
+    if staff:
+        cases = list_cases_for(session=session, actor=actor, states=states, offset=offset, limit=limit)
+        total = case_repo.count_cases(session, states=states)
     else:
-        raise Forbidden("only providers and QA staff read credentials")
-    return (repo.list_credentials(session, institution_id=inst, offset=offset, limit=limit),
-            repo.count_credentials(session, institution_id=inst))
+        everything = list_cases_for(session=session, actor=actor, states=states)
+        cases = everything[offset: offset + limit if limit is not None else None]
+        total = len(everything)
+    counts = web_repo.case_state_counts(session) if staff and with_counts else None
+    return CasesPage(_rows(session, cases), total, counts, actor.has(Role.QA_OFFICER, Role.ADMIN))
 
 
-def credential_versions(session: Session, credential_id: int) -> list[CredentialVersion]:
-    out = []
-    n = 1
-    while (v := repo.get_credential_version(session, credential_id, n)) is not None:
-        out.append(v)
-        n += 1
-    return out
-
-
-def check_case_version(case: Case, expected: int | None) -> None:
-    check_version(f"case {case.id}", case.version, expected)
+def case_row(*, session: Session, actor: Actor, case_id: int) -> CaseRow:
+    """One case as lists show it."""
+    return _rows(session, [access.case_for(session, actor, case_id)])[0]
 
 
 # --------------------------------------------------------------------------- one case
@@ -182,6 +194,26 @@ def assignment_lines(session: Session, actor: Actor, case: Case) -> list[Assignm
 
 
 @dataclass(frozen=True)
+class CaseActions:
+    """What this person may do with a case (by the services' access rules), so a page offers only that."""
+
+    is_provider: bool
+    officer: bool
+    staff: bool
+    approver: bool
+    may_withdraw: bool
+    may_resubmit: bool
+
+
+def case_actions(actor: Actor, case: Case) -> CaseActions:
+    manages = access.manages_case(actor, case)
+    return CaseActions(is_provider=access.is_provider_of(actor, case), officer=actor.has(Role.QA_OFFICER, Role.ADMIN),
+                       staff=actor.has(*access.STAFF), approver=Role.APPROVER in actor.roles,
+                       may_withdraw=manages and CaseState(case.state).open,
+                       may_resubmit=manages and case.state == CaseState.RETURNED.value)
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case: Case
     credential: Credential
@@ -193,6 +225,12 @@ class CaseDetail:
     decisions: list[Decision]
     reports: list[Report]
     my_assignment: Assignment | None
+    may: CaseActions
+    consolidation: Consolidation | None  # the round's latest, for QA staff and approvers only
+
+    @property
+    def row(self) -> CaseRow:
+        return CaseRow(self.case, self.credential.title, self.institution.code)
 
 
 def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
@@ -207,12 +245,9 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     return CaseDetail(case, repo.get_credential(session, case.credential_id), credential_version_of(session, case),
                       session.get(Institution, case.institution_id),
                       snap.title if snap else "", f"{snap.rubric_id} {snap.version}" if snap else "",
-                      lines, case_repo.decisions_of(session, case.id), case_repo.reports_of(session, case.id), mine)
-
-
-def case_rubric(*, session: Session, actor: Actor, case_id: int) -> tuple[Case, Rubric]:
-    case = access.case_for(session, actor, case_id)
-    return case, rubric_of(session, case)
+                      lines, case_repo.decisions_of(session, case.id), case_repo.reports_of(session, case.id), mine,
+                      case_actions(actor, case),
+                      case_repo.latest_consolidation(session, case.id, case.round) if actor.has(*access.STAFF) else None)
 
 
 @dataclass(frozen=True)
@@ -223,6 +258,7 @@ class ConsolidatedView:
     result: ConsolidationResult
     stored: Consolidation | None
     decision: Decision | None
+    may_decide: bool  # an approver, and the case waits for the decision
 
 
 def consolidated_view(*, session: Session, actor: Actor, case_id: int) -> ConsolidatedView:
@@ -233,7 +269,8 @@ def consolidated_view(*, session: Session, actor: Actor, case_id: int) -> Consol
     shown = visible_reviews(session=session, actor=actor, case_id=case.id)
     return ConsolidatedView(case, rubric, shown, consolidation_service.compute(session, case),
                             case_repo.latest_consolidation(session, case.id, case.round),
-                            case_repo.get_decision(session, case.id, case.round))
+                            case_repo.get_decision(session, case.id, case.round),
+                            Role.APPROVER in actor.roles and case.state == CaseState.APPROVAL.value)
 
 
 # --------------------------------------------------------------------------- a reviewer's own work
@@ -260,21 +297,36 @@ class MyReview:
     review: Review | None
     credential: CredentialVersion
 
+    @property
+    def editable(self) -> bool:
+        return self.assignment.status == AssignmentStatus.ACCEPTED and self.case.state == CaseState.PEER_REVIEW.value
+
 
 def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview:
     """The reviewer's own assignment with the draft or submitted review (404 for anyone else)."""
-    asg = case_repo.get_assignment(session, assignment_id)
-    if asg is None or actor.user_id is None or asg.reviewer_id != actor.user_id or asg.status not in LIVE_ASSIGNMENT:
-        raise NotFound(f"assignment {assignment_id} not found")
+    asg = own_assignment(session, actor, assignment_id)
     case = case_repo.get_case(session, asg.case_id)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
     return MyReview(asg, case, rubric, rubric_hash, case_repo.review_for_assignment(session, asg.id),
                     credential_version_of(session, case))
 
 
-def check_review_version(mine: MyReview, expected: int | None) -> None:
-    """The review page's check before it saves (the one `reviews.save_review` makes)."""
-    review_service.check_review_version(mine.review, expected)
+def check_review_open(mine: MyReview) -> None:
+    """A submitted review is final: nothing more is read into it."""
+    if mine.assignment.status == AssignmentStatus.SUBMITTED:
+        raise Conflict("this review is already submitted")
+
+
+@dataclass(frozen=True)
+class ReviewForm:
+    mine: MyReview
+    self_assessment: SelfAssessment | None  # the provider's, shown beside each criterion
+
+
+def review_form(*, session: Session, actor: Actor, assignment_id: int) -> ReviewForm:
+    """The reviewer's own review with the self-assessment of the round it reviews."""
+    mine = my_review(session=session, actor=actor, assignment_id=assignment_id)
+    return ReviewForm(mine, case_repo.get_self_assessment(session, mine.case.id, mine.assignment.round))
 
 
 # --------------------------------------------------------------------------- reports

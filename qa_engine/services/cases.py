@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.credential import CredentialInvalid, element_report, parse_credential
-from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, check_version
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
@@ -38,7 +38,9 @@ def open_case(*, session: Session, actor: Actor, credential_id: int, rubric_id: 
     existing = case_repo.open_case_for_credential(session, credential_id)
     if existing is not None:
         raise Conflict(f"credential {credential_id} already has an open case ({existing.id}, {existing.state})")
-    version = _latest_version(session, credential_id)
+    version = repo.get_credential_version(session, credential_id)
+    if version is None:
+        raise NotFound(f"credential {credential_id} has no stored version")
     rubric = rubric_service.load(rubric_id)
     snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
     case = Case(credential_id=credential_id, credential_version_id=version.id, rubric_snapshot_id=snap.id,
@@ -65,13 +67,6 @@ def credential_version_of(session: Session, case: Case) -> CredentialVersion:
     version = session.get(CredentialVersion, case.credential_version_id)
     if version is None:
         raise NotFound(f"credential version {case.credential_version_id} of case {case.id} not found")
-    return version
-
-
-def _latest_version(session: Session, credential_id: int) -> CredentialVersion:
-    version = repo.get_credential_version(session, credential_id)
-    if version is None:
-        raise NotFound(f"credential {credential_id} has no version")
     return version
 
 
@@ -138,13 +133,16 @@ def screen_case(*, session: Session, case_id: int) -> Case:
     return case
 
 
-def resubmit_case(*, session: Session, actor: Actor, case_id: int) -> Case:
+def resubmit_case(*, session: Session, actor: Actor, case_id: int, expected_version: int | None = None) -> Case:
     """After a return, freeze the credential's newest version and send the case through screening again."""
     case = access.case_for(session, actor, case_id)
-    if not (access.is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)):
+    _check_version(case, expected_version)
+    if not access.manages_case(actor, case):
         raise Forbidden("only the provider or a QA officer may resubmit a case")
     require_state(case.state, CaseState.RETURNED, action="resubmit")
-    latest = _latest_version(session, case.credential_id)
+    latest = repo.get_credential_version(session, case.credential_id)
+    if latest is None:
+        raise NotFound(f"credential {case.credential_id} has no stored version")
     previous = case.credential_version_id
     case.credential_version_id = latest.id
     transition(session, case, CaseState.SUBMITTED, actor=actor,
@@ -152,10 +150,12 @@ def resubmit_case(*, session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
-def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str) -> Case:
+def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str,
+                  expected_version: int | None = None) -> Case:
     """Withdraw an open case; open invitations and reviews end with it."""
     case = access.case_for(session, actor, case_id)
-    if not (access.is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)):
+    _check_version(case, expected_version)
+    if not access.manages_case(actor, case):
         raise Forbidden("only the provider or a QA officer may withdraw a case")
     if not reason or not reason.strip():
         raise ValidationFailed("a reason is required to withdraw a case")
@@ -165,6 +165,10 @@ def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str) 
         session.add(asg)
     session.flush()
     return case
+
+
+def _check_version(case: Case, expected: int | None) -> None:
+    check_version(f"case {case.id}", case.version, expected)
 
 
 def list_cases_for(*, session: Session, actor: Actor, states: list[str] | None = None,

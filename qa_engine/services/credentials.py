@@ -1,31 +1,55 @@
-"""Store credentials, one version per changed content."""
+"""Credentials: submit one (form or JSON), store it with one version per changed content, read them
+as the actor may (a page of them, one with its versions), and what a person may submit them for."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
 from qa_engine.domain.credential import Credential as CredentialData
-from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed
+from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed, check_version
 from qa_engine.domain.roles import Actor, Role
-from qa_engine.services import audit
+from qa_engine.services import access, audit
+from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Credential, CredentialVersion
+from qa_engine.store.models import Case, Credential, CredentialVersion, Institution
 from qa_engine.store.types import utcnow
 
 
-@dataclass
-class ImportSummary:
-    created: list[str] = field(default_factory=list)
-    new_versions: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    versions: list[CredentialVersion] = field(default_factory=list)
+@dataclass(frozen=True)
+class SavedCredential:
+    credential_id: int
+    version: int
+    outcome: str  # created, new_version or unchanged
 
-    @property
-    def total(self) -> int:
-        return len(self.created) + len(self.new_versions) + len(self.unchanged)
+
+def submit_credential(*, session: Session, actor: Actor, raw: Mapping[str, Any], credential_id: int | None = None,
+                      expected_version: int | None = None, source: str = "") -> SavedCredential:
+    """Validate a credential as typed (every problem named by field) and store it, or a new version of it.
+
+    With `credential_id` it is a new version of that credential: its provider and reference stay, and a
+    stale `expected_version` is refused."""
+    if credential_id is None:
+        access.require_credential_writer(actor)
+    else:
+        existing = get_credential_or_raise(session=session, actor=actor, credential_id=credential_id)
+        access.require_credential_writer(actor, action="change credentials")
+        check_version(f"credential {existing.id}", existing.current_version, expected_version)
+        code = session.get(Institution, existing.institution_id).code
+        provider = str(raw.get("provider") or "").strip().upper()
+        reference = str(raw.get("reference") or "").strip()
+        if provider != code or reference != existing.reference:
+            raise ValidationFailed("the provider and the reference of a credential cannot change; "
+                                   "submit a new credential instead",
+                                   details=[f"provider: {code}", f"reference: {existing.reference}"])
+    known = set(repo.institution_codes(session))
+    data = parse_credential(dict(raw), known_providers=known or None)
+    version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
+    return SavedCredential(version.credential_id, version.number, outcome)
 
 
 def save_credential(*, session: Session, actor: Actor, data: CredentialData, source: str = "") -> tuple[CredentialVersion, str]:
@@ -63,22 +87,6 @@ def save_credential(*, session: Session, actor: Actor, data: CredentialData, sou
     return version, outcome
 
 
-def import_credentials(*, session: Session, actor: Actor, items: Sequence[CredentialData], source: str = "") -> ImportSummary:
-    """Store every credential of an already validated batch (the caller's transaction makes it all-or-nothing)."""
-    summary = ImportSummary()
-    seen: set[tuple[str, str]] = set()
-    for data in items:
-        key = (data.provider, data.reference)
-        if key in seen:
-            raise ValidationFailed(f"credential {data.provider}/{data.reference} appears twice in {source or 'the batch'}")
-        seen.add(key)
-        version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
-        label = f"{data.provider}/{data.reference}"
-        {"created": summary.created, "new_version": summary.new_versions, "unchanged": summary.unchanged}[outcome].append(label)
-        summary.versions.append(version)
-    return summary
-
-
 def get_credential_or_raise(*, session: Session, actor: Actor, credential_id: int) -> Credential:
     credential = repo.get_credential(session, credential_id)
     if credential is None or not _may_read(actor, credential.institution_id):
@@ -97,8 +105,88 @@ def _may_read(actor: Actor, institution_id: int) -> bool:
 
 
 def _check_may_write(actor: Actor, institution_id: int) -> None:
-    if actor.has(Role.QA_OFFICER, Role.ADMIN):
-        return
-    if Role.PROVIDER in actor.roles and actor.institution_id == institution_id:
+    if access.may_write_credential(actor, institution_id):
         return
     raise Forbidden("a provider may submit credentials only for their own institution")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    credential: Credential
+    institution: Institution
+    open_case: Case | None
+    version: CredentialVersion | None = None  # the current one, when asked for
+
+
+@dataclass(frozen=True)
+class CredentialsPage:
+    rows: list[CredentialRow]
+    total: int
+    may_write: bool  # may submit credentials at all
+
+
+def credentials_page(*, session: Session, actor: Actor, institution: str | None = None, offset: int = 0,
+                     limit: int | None = 50, with_versions: bool = False) -> CredentialsPage:
+    """One page of the credentials this actor may see (a provider: their institution's; QA staff: every one, or
+    one institution's), with their open cases (and their current versions when asked)."""
+    if actor.has(Role.QA_OFFICER, Role.APPROVER, Role.ADMIN):
+        inst = None
+        if institution:
+            found = repo.get_institution_by_code(session, institution)
+            if found is None:
+                raise ValidationFailed(f"unknown institution {institution}")
+            inst = found.id
+    elif Role.PROVIDER in actor.roles and actor.institution_id is not None:
+        inst = actor.institution_id
+    else:
+        raise Forbidden("only providers and QA staff read credentials")
+    rows = case_repo.credentials_with_open_cases(session, institution_id=inst, offset=offset, limit=limit,
+                                                 with_versions=with_versions)
+    return CredentialsPage([CredentialRow(*row) for row in rows], repo.count_credentials(session, institution_id=inst),
+                           access.writes_credentials(actor))
+
+
+@dataclass(frozen=True)
+class CredentialDetail:
+    credential: Credential
+    institution: Institution
+    versions: list[CredentialVersion]  # oldest first
+    open_case: Case | None
+    may_write: bool
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.versions[-1].data if self.versions else {}
+
+
+def credential_detail(*, session: Session, actor: Actor, credential_id: int) -> CredentialDetail:
+    """One credential this actor may read, with its versions and its open case."""
+    credential = get_credential_or_raise(session=session, actor=actor, credential_id=credential_id)
+    return CredentialDetail(credential, session.get(Institution, credential.institution_id),
+                            repo.credential_versions(session, credential.id),
+                            case_repo.open_case_for_credential(session, credential.id),
+                            access.may_write_credential(actor, credential.institution_id))
+
+
+def provider_choices(*, session: Session, actor: Actor) -> list[Institution]:
+    """The institutions this actor may submit credentials for: every one for the QA office, else their own."""
+    everything = repo.list_institutions(session)
+    if actor.has(Role.QA_OFFICER, Role.ADMIN):
+        return everything
+    return [i for i in everything if i.id == actor.institution_id]
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    institutions: list[Institution]  # the provider choices
+    own: Institution | None  # the actor's institution: the form's default provider and country
+
+
+def submission_form(*, session: Session, actor: Actor, action: str = "submit credentials") -> SubmissionForm:
+    """What a person who may submit credentials submits them for."""
+    access.require_credential_writer(actor, action=action)
+    own = session.get(Institution, actor.institution_id) if actor.institution_id else None
+    return SubmissionForm(provider_choices(session=session, actor=actor), own)

@@ -1,12 +1,23 @@
-"""Queue outgoing messages exactly once (by key); delivery is an adapter's job."""
+"""Outgoing messages: queued exactly once (by key); each delivery attempt recorded.
+
+Rendering and sending are the mail adapter's; the delivery loop (one transaction per message)
+runs beside the flows (`qa_engine.workflows.delivery`) and passes the sending in.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from qa_engine.domain.errors import QAError
+from qa_engine.domain.statuses import NotificationStatus
+from qa_engine.services.context import now
 from qa_engine.store import case_repo
 from qa_engine.store.models import Notification, User
+
+MAX_ATTEMPTS = 5
 
 
 def queue(*, session: Session, key: str, recipient: User | str, template: str, context: dict,
@@ -30,3 +41,37 @@ def queue(*, session: Session, key: str, recipient: User | str, template: str, c
             raise
         return found
     return note
+
+
+def pending_ids(*, session: Session, case_ids: Sequence[int] | None = None, limit: int = 500,
+                after_id: int = 0) -> list[int]:
+    """Return the ids of the messages still to be sent (of the given cases), oldest first."""
+    return [n.id for n in case_repo.pending_notifications(session, case_ids=case_ids, limit=limit,
+                                                          max_attempts=MAX_ATTEMPTS, after_id=after_id)]
+
+
+def deliver(*, session: Session, notification_id: int, send: Callable[[Notification], None]) -> bool | None:
+    """Try to send one pending message with `send` and record the attempt.
+
+    True: sent. False: `send` failed; the message is tried again by a later sweep, and given up
+    (failed) after `MAX_ATTEMPTS` attempts. None: no such message, or no longer pending.
+    """
+    note = session.get(Notification, notification_id)
+    if note is None or note.status != NotificationStatus.PENDING:
+        return None
+    note.attempts += 1
+    try:
+        send(note)
+    except QAError as exc:
+        note.last_error = exc.message[:2000]
+        if note.attempts >= MAX_ATTEMPTS:
+            note.status = NotificationStatus.FAILED
+        sent = False
+    else:
+        note.status = NotificationStatus.SENT
+        note.sent_at = now()
+        note.last_error = ""
+        sent = True
+    session.add(note)
+    session.flush()
+    return sent

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.errors import Conflict
 from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.report import make_report_id
 from qa_engine.domain.roles import SYSTEM
 from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import access, audit
@@ -23,8 +24,8 @@ REPORT_KINDS = ("pdf", "xlsx")
 
 
 def report_id_for(decision: Decision, kind: str) -> str:
-    base = f"QA-{decision.decided_at.year}-{decision.case_id:06d}-R{decision.round}"
-    return base if kind == "pdf" else f"{base}-{kind.upper()}"
+    """Return the public id of this decision's report of this kind."""
+    return make_report_id(year=decision.decided_at.year, case_id=decision.case_id, round=decision.round, kind=kind)
 
 
 def current_decision(session: Session, case: Case) -> Decision:
@@ -49,8 +50,7 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
             try:
                 with session.begin_nested():
                     session.add(row)
-            except IntegrityError:
-                # another run requested it first: use theirs (anything else is a real error)
+            except IntegrityError:  # requested at the same moment by another run: keep theirs
                 row = case_repo.get_report(session, decision.id, kind)
                 if row is None:
                     raise

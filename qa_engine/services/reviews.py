@@ -12,21 +12,22 @@ from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import check_recommendation, clean_entries
 from qa_engine.domain.errors import Conflict, NotFound, check_version
 from qa_engine.domain.roles import Actor, Role
-from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus
+from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReviewStatus
 from qa_engine.services import access, audit
 from qa_engine.services.cases import rubric_and_hash_of
 from qa_engine.services.context import now
 from qa_engine.store import case_repo
-from qa_engine.store.models import Case, Review, User
+from qa_engine.store.models import Assignment, Case, Review, User
 
 
 def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: dict[str, Any],
                 recommendation: str | None = None, overall_comment: str = "", submit: bool = False,
                 expected_version: int | None = None) -> Review:
-    """Save the reviewer's draft; with `submit`, check it is complete and make it final."""
-    asg = case_repo.get_assignment(session, assignment_id)
-    if asg is None or asg.reviewer_id != actor.user_id:
-        raise NotFound(f"assignment {assignment_id} not found")
+    """Save the reviewer's draft; with `submit`, check it is complete and make it final.
+
+    A stale `expected_version` is refused before the entries are checked: the person reloads first."""
+    asg = own_assignment(session, actor, assignment_id)
     case = case_repo.get_case(session, asg.case_id)
     if asg.status == AssignmentStatus.SUBMITTED:
         raise Conflict("this review is already submitted")
@@ -34,16 +35,16 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
         raise Conflict(f"the invitation is {asg.status}; accept it before reviewing" if asg.status == AssignmentStatus.INVITED
                        else f"this assignment is {asg.status}")
     require_state(case.state, CaseState.PEER_REVIEW, action="review")
+    review = case_repo.review_for_assignment(session, asg.id)
+    if review is not None:
+        check_version("the review", review.version, expected_version)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
     clean = clean_entries(rubric, entries, text_key="comment", require_complete=submit, require_text=submit,
                           allow_evidence=False)
     rec = check_recommendation(recommendation, required=submit)
-    review = case_repo.review_for_assignment(session, asg.id)
     if review is None:
         review = Review(assignment_id=asg.id, case_id=case.id, round=asg.round, reviewer_id=asg.reviewer_id,
                         rubric_hash=rubric_hash)
-    else:
-        check_review_version(review, expected_version)
     review.scores = {cid: e["score"] for cid, e in clean.items() if e["score"] is not None}
     review.comments = {cid: e["comment"] for cid, e in clean.items() if e["comment"]}
     review.recommendation = rec.value if rec else None
@@ -63,10 +64,13 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
     return review
 
 
-def check_review_version(review: Review | None, expected: int | None) -> None:
-    """Raise `StaleUpdate` when the reviewer's form was loaded from another version of their review."""
-    if review is not None:
-        check_version("the review", review.version, expected)
+def own_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+    """The reviewer's own invitation or assignment that is still live; for anyone else it does not exist."""
+    asg = case_repo.get_assignment(session, assignment_id)
+    if (asg is None or actor.user_id is None or asg.reviewer_id != actor.user_id
+            or asg.status not in LIVE_ASSIGNMENT):
+        raise NotFound(f"assignment {assignment_id} not found")
+    return asg
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,10 @@ def visible_reviews(*, session: Session, actor: Actor, case_id: int, round_: int
     own is submitted; the provider reads them once the round's decision is made.
     """
     case = access.case_for(session, actor, case_id)
-    rnd = round_ or case.round
+    return _visible(session, actor, case, round_ or case.round)
+
+
+def _visible(session: Session, actor: Actor, case: Case, rnd: int) -> list[VisibleReview]:
     labels = reviewer_labels(session, case)
     names = access.sees_reviewer_names(actor)
     all_reviews = case_repo.reviews_of(session, case.id, rnd)
@@ -116,3 +123,21 @@ def visible_reviews(*, session: Session, actor: Actor, case_id: int, round_: int
         out.append(VisibleReview(labels.get(r.reviewer_id, "Reviewer"), user.full_name if user else None, r,
                                  r.reviewer_id == actor.user_id))
     return out
+
+
+@dataclass(frozen=True)
+class CaseReviews:
+    case: Case
+    rubric: Rubric
+    shown: list[VisibleReview]
+    waiting_for_own: bool  # a reviewer whose own review is not submitted yet: the others come after it
+    is_provider: bool
+
+
+def case_reviews(*, session: Session, actor: Actor, case_id: int) -> CaseReviews:
+    """The reviews of the current round this actor may read, with the rubric they score against."""
+    case = access.case_for(session, actor, case_id)
+    shown = _visible(session, actor, case, case.round)
+    mine = [v for v in shown if v.mine]
+    waiting = Role.REVIEWER in actor.roles and bool(mine) and mine[0].review.status != ReviewStatus.SUBMITTED
+    return CaseReviews(case, rubric_and_hash_of(session, case)[0], shown, waiting, access.is_provider_of(actor, case))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -10,12 +11,13 @@ from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import clean_entries
 from qa_engine.domain.errors import Conflict, Forbidden, check_version
 from qa_engine.domain.roles import Actor
+from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.statuses import SelfAssessmentStatus
 from qa_engine.services import access, audit
 from qa_engine.services.cases import rubric_of
 from qa_engine.services.context import now, transition
 from qa_engine.store import case_repo
-from qa_engine.store.models import SelfAssessment
+from qa_engine.store.models import Case, SelfAssessment
 
 
 def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entries: dict[str, Any],
@@ -52,7 +54,18 @@ def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entrie
     return sa
 
 
-def self_assessment_for(*, session: Session, actor: Actor, case_id: int, round_: int | None = None) -> SelfAssessment | None:
-    """The self-assessment of a round, for anyone who may read the case."""
-    case = access.case_for(session, actor, case_id)  # reviewers read the self-assessment they review against
-    return case_repo.get_self_assessment(session, case.id, round_ or case.round)
+@dataclass(frozen=True)
+class SelfAssessmentView:
+    case: Case
+    rubric: Rubric
+    self_assessment: SelfAssessment | None
+    editable: bool  # the provider, while the case waits for it and it is not submitted
+
+
+def self_assessment_view(*, session: Session, actor: Actor, case_id: int) -> SelfAssessmentView:
+    """The self-assessment of the case's current round with its rubric, for anyone who may read the case."""
+    case = access.case_for(session, actor, case_id)
+    sa = case_repo.get_self_assessment(session, case.id, case.round)
+    editable = (access.is_provider_of(actor, case) and case.state == CaseState.SELF_ASSESSMENT.value
+                and (sa is None or sa.status != SelfAssessmentStatus.SUBMITTED))
+    return SelfAssessmentView(case, rubric_of(session, case), sa, editable)

@@ -57,6 +57,8 @@ class TokenActor:
     scope: str
     token_id: int
     touch: bool = False  # last used more than TOUCH_EVERY ago: see `record_token_use`
+    display_name: str = ""  # the owner's full name
+    must_change_password: bool = False  # the owner's password was set for them (tokens are not concerned)
 
 
 def resolve_token(*, session: Session, token: str) -> TokenActor | None:
@@ -73,7 +75,8 @@ def resolve_token(*, session: Session, token: str) -> TokenActor | None:
     if user is None or not user.active:
         return None
     touch = row.last_used_at is None or t - row.last_used_at >= TOUCH_EVERY
-    return TokenActor(repo.actor_for(session, user), row.scope, row.id, touch)
+    return TokenActor(repo.actor_for(session, user), row.scope, row.id, touch, user.full_name,
+                      user.must_change_password)
 
 
 def record_token_use(*, session: Session, token_id: int) -> None:

@@ -260,6 +260,14 @@ def get_account(*, session: Session, actor: Actor, username: str) -> Account:
     return found[0]
 
 
+def own_account(*, session: Session, actor: Actor) -> Account:
+    """The account of the person acting (anyone signed in)."""
+    found = _accounts(session, actor.username) if actor.user_id is not None else []
+    if not found:
+        raise NotFound("the engine itself has no account" if actor.is_system else f"no user {actor.username}")
+    return found[0]
+
+
 def account_history(*, session: Session, actor: Actor, username: str) -> list[AuditEvent]:
     """The audit events of one account, oldest first (admin only)."""
     actor.require(Role.ADMIN, action="see the accounts")

@@ -22,7 +22,10 @@ from qa_engine.store.models import (
     Case,
     ConflictDeclaration,
     Consolidation,
+    Credential,
+    CredentialVersion,
     Decision,
+    Institution,
     Notification,
     Report,
     Review,
@@ -40,6 +43,42 @@ def open_case_for_credential(session: Session, credential_id: int) -> Case | Non
     return session.execute(
         select(Case).where(Case.credential_id == credential_id, Case.state.not_in(FINISHED))
     ).scalars().first()
+
+
+def credentials_with_open_cases(session: Session, *, institution_id: int | None = None, offset: int = 0,
+                                limit: int | None = None, with_versions: bool = False
+                                ) -> list[tuple[Credential, Institution, Case | None, CredentialVersion | None]]:
+    """A page of credentials (by institution code and reference), each with its institution, its open case
+    if it has one and, when asked, its current version, in one query."""
+    open_case_id = (select(func.min(Case.id))
+                    .where(Case.credential_id == Credential.id, Case.state.not_in(FINISHED))
+                    .correlate(Credential).scalar_subquery())
+    q = (select(Credential, Institution, Case)
+         .join(Institution, Institution.id == Credential.institution_id)
+         .outerjoin(Case, Case.id == open_case_id))
+    if with_versions:
+        q = q.add_columns(CredentialVersion).outerjoin(
+            CredentialVersion, (CredentialVersion.credential_id == Credential.id)
+            & (CredentialVersion.number == Credential.current_version))
+    if institution_id is not None:
+        q = q.where(Credential.institution_id == institution_id)
+    q = q.order_by(Institution.code, Credential.reference).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return [(row[0], row[1], row[2], row[3] if with_versions else None) for row in session.execute(q).all()]
+
+
+def case_labels(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """The credential title and the institution code of each case, in one query."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Case.id, Credential.title, Institution.code)
+        .join(Credential, Credential.id == Case.credential_id)
+        .join(Institution, Institution.id == Case.institution_id)
+        .where(Case.id.in_(list(case_ids)))
+    ).all()
+    return {case_id: (title, code) for case_id, title, code in rows}
 
 
 def list_cases(session: Session, *, states: Sequence[str] | None = None, institution_id: int | None = None,

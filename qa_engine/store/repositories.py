@@ -60,7 +60,7 @@ def set_roles(session: Session, user_id: int, roles: Sequence[Role]) -> None:
 
 def actor_for(session: Session, user: User) -> Actor:
     if user.id is None:
-        raise ValueError(f"user '{user.username}' is not stored yet: flush it before acting as them")
+        raise ValueError(f"user {user.username} is not stored yet: flush it before acting for it")
     return Actor(user_id=user.id, username=user.username, roles=roles_of(session, user.id),
                  institution_id=user.institution_id)
 
@@ -111,6 +111,12 @@ def get_credential_version(session: Session, credential_id: int, number: int | N
     else:
         q = q.where(CredentialVersion.number == number)
     return session.execute(q).scalar_one_or_none()
+
+
+def credential_versions(session: Session, credential_id: int) -> list[CredentialVersion]:
+    """Every version of a credential, oldest first."""
+    q = select(CredentialVersion).where(CredentialVersion.credential_id == credential_id)
+    return list(session.execute(q.order_by(CredentialVersion.number)).scalars())
 
 
 def list_credentials(session: Session, *, institution_id: int | None = None,

@@ -21,7 +21,6 @@ from qa_engine.domain.errors import Forbidden, QAError, Unauthenticated, Validat
 from qa_engine.domain.roles import Actor
 from qa_engine.services import tokens, web_sessions
 from qa_engine.store.db import read_only_session, session_scope
-from qa_engine.store.models import User
 
 log = logging.getLogger("qa_engine.web")
 
@@ -50,19 +49,19 @@ class PasswordChangeRequired(QAError):
 @dataclass
 class Principal:
     actor: Actor | None
-    user: User | None
     via: str  # "session", "token" or "anonymous"
     scope: str  # "write" for sessions, the token's scope, "" for nobody
     csrf_token: str | None = None
     live: web_sessions.LiveSession | None = None
     display_name: str = ""  # kept as text: error pages render after the session is gone
+    must_change_password: bool = False  # a one-time password: a browser session may only change it
 
     @property
     def signed_in(self) -> bool:
         return self.actor is not None
 
 
-ANONYMOUS = Principal(None, None, "anonymous", "")
+ANONYMOUS = Principal(None, "anonymous", "")
 
 
 def settings_of(request: Request) -> Settings:
@@ -138,8 +137,8 @@ def _principal(request: Request, db: Session) -> Principal:
             raise Forbidden("this token is read-only: it cannot change anything")
         if found.touch:
             _record_use(lambda s: tokens.record_token_use(session=s, token_id=found.token_id))
-        user = db.get(User, found.actor.user_id)
-        return Principal(found.actor, user, "token", found.scope, display_name=user.full_name)
+        return Principal(found.actor, "token", found.scope, display_name=found.display_name,
+                         must_change_password=found.must_change_password)
     sid = request.cookies.get(SESSION_COOKIE)
     if not sid:
         return ANONYMOUS
@@ -149,8 +148,8 @@ def _principal(request: Request, db: Session) -> Principal:
     live = lookup.live
     if live is None:
         return ANONYMOUS
-    return Principal(live.actor, live.user, "session", "write", live.row.csrf_token, live,
-                     display_name=live.user.full_name)
+    return Principal(live.actor, "session", "write", live.row.csrf_token, live, display_name=live.user.full_name,
+                     must_change_password=live.user.must_change_password)
 
 
 def _record_use(write) -> None:
@@ -190,7 +189,7 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
 
 def check_password_current(request: Request, principal: Principal) -> None:
     """Refuse a browser session whose password must be changed, except to change it (or sign out)."""
-    if (principal.via == "session" and principal.user is not None and principal.user.must_change_password
+    if (principal.via == "session" and principal.must_change_password
             and request.url.path not in OPEN_WHILE_PASSWORD_MUST_CHANGE):
         raise PasswordChangeRequired("change your password first: the one you signed in with was set for you "
                                      f"and must be replaced ({PASSWORD_PAGE})")
@@ -205,7 +204,8 @@ async def signed_in(request: Request, principal: Annotated[Principal, Depends(cs
 
 
 async def current_actor(principal: Annotated[Principal, Depends(signed_in)]) -> Actor:
-    assert principal.actor is not None
+    if principal.actor is None:  # `signed_in` has refused nobody already; never let a None through
+        raise Unauthenticated("sign in first (or send an API token)")
     return principal.actor
 
 

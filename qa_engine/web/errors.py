@@ -61,7 +61,7 @@ def _identify(request: Request) -> None:
         with read_only_session() as db:
             live = look_up_session(session=db, session_id=sid).live
             if live is not None:
-                request.state.principal = Principal(live.actor, None, "session", "write", live.row.csrf_token,
+                request.state.principal = Principal(live.actor, "session", "write", live.row.csrf_token,
                                                     None, display_name=live.user.full_name)
     except Exception:  # noqa: BLE001 - the error page is shown without the menu then
         log.debug("could not identify the visitor of an error page", exc_info=True)

@@ -144,37 +144,40 @@ def criterion_views(rubric: Rubric, values: Mapping[str, Mapping[str, Any]] | No
     return out
 
 
-def _parse_score(rubric: Rubric, rc: ResolvedCriterion, raw: str | None) -> tuple[Any, str]:
+def _parse_score(raw: str | None) -> tuple[Any, str]:
     text = (raw or "").strip()
     if not text:
         return None, ""
-    if rc.criterion.kind == "yes_no":
-        if text in ("yes", "no"):
-            return text == "yes", ""
-        return None, f"choose yes or no, not {text[:20]!r}"
-    if rc.criterion.kind != "scale":
-        return None, "this criterion takes no score"
+    if text in ("yes", "no"):
+        return text == "yes", ""
     if not text.lstrip("-").isdigit() or len(text) > 6:
         return None, f"{text[:20]!r} is not a score on the scale"
     return int(text), ""
 
 
-def entries_from_form(rubric: Rubric, form: Mapping[str, Any], *, text_key: str,
+def entries_from_form(form: Mapping[str, Any], *, text_key: str,
                       with_evidence: bool) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """The entries of a submitted rubric form, and the problems found while reading it (by criterion)."""
+    """The entries of a submitted rubric form by criterion, and the scores that could not be read.
+
+    Read by the field names alone: the service checks each entry against the rubric (a level of the
+    scale, yes or no, no score for a text criterion), so a form is read without loading anything."""
     entries: dict[str, dict[str, Any]] = {}
     problems: dict[str, str] = {}
-    for rc in rubric.reviewer_criteria:
-        score, problem = _parse_score(rubric, rc, _str(form.get(f"score.{rc.id}")))
-        if problem:
-            problems[rc.id] = problem
-        entry: dict[str, Any] = {text_key: _str(form.get(f"{text_key}.{rc.id}")) or ""}
-        if rc.criterion.kind != "text":
-            entry["score"] = score
-        if with_evidence:
-            entry["evidence"] = [line.strip() for line in (_str(form.get(f"evidence.{rc.id}")) or "").splitlines()
-                                 if line.strip()]
-        entries[rc.id] = entry
+    fields = {"score", text_key} | ({"evidence"} if with_evidence else set())
+    for key in form.keys():
+        field, _, criterion = key.partition(".")
+        if field not in fields or not criterion:
+            continue
+        entry = entries.setdefault(criterion, {text_key: ""})
+        value = _str(form.get(key))
+        if field == "score":
+            entry["score"], problem = _parse_score(value)
+            if problem:
+                problems[criterion] = problem
+        elif field == "evidence":
+            entry["evidence"] = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        else:
+            entry[text_key] = value or ""
     return entries, problems
 
 

@@ -77,7 +77,6 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
         "request": request,
         "principal": principal,
         "me": actor,
-        "user": principal.user if principal is not None else None,
         "csrf": principal.csrf_token if principal is not None else None,
         "flash": getattr(request.state, "flash", ""),
         "roles": {r.value for r in actor.roles} if actor else set(),

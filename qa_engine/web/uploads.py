@@ -1,4 +1,5 @@
-"""Uploaded files: size-checked, written to a private temporary file that is removed afterwards."""
+"""Uploaded files: size-checked, written to a private temporary file that is removed afterwards, and
+read by the same adapters as the command line's files before they go to the services."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 
 from fastapi import UploadFile
+from sqlmodel import Session
 
+from qa_engine.adapters.credential_io import read_credentials_file
+from qa_engine.config import Settings
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.limits import check_size
+from qa_engine.domain.roles import Actor
+from qa_engine.services import credential_import
 
 CHUNK = 1024 * 1024
 
@@ -27,8 +34,7 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
     size = 0
     while chunk := await upload.read(CHUNK):
         size += len(chunk)
-        if size > limit:
-            raise ValidationFailed(f"{safe_name(upload)}: the file is larger than the limit of {limit:,} bytes")
+        check_size(size, limit, safe_name(upload), at_least=True)
         parts.append(chunk)
     return b"".join(parts)
 
@@ -50,3 +56,14 @@ def suffix_of(name: str, allowed: tuple[str, ...]) -> str:
     if suffix not in allowed:
         raise ValidationFailed(f"{name}: unsupported file type {suffix or '(none)'}; use {' or '.join(allowed)}")
     return suffix
+
+
+def import_credentials_upload(db: Session, actor: Actor, data: bytes, filename: str, *, known_providers: set[str] | None,
+                              open_cases: bool, settings: Settings) -> credential_import.ImportResult:
+    """Read an uploaded spreadsheet or JSON file of credentials and import them (see `credential_import`)."""
+    suffix = suffix_of(filename, (".xlsx", ".json"))
+    with temporary_file(data, suffix) as path:
+        items = read_credentials_file(path, max_bytes=settings.max_upload_bytes,
+                                      max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known_providers)
+    return credential_import.import_credentials(session=db, actor=actor, items=items, open_cases=open_cases,
+                                                source=filename)

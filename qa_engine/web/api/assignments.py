@@ -9,10 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, U
 from fastapi.responses import Response as RawResponse
 from starlette.concurrency import run_in_threadpool
 
-from qa_engine.domain.roles import Role
-from qa_engine.services import access, assignments, case_views, reviews
-from qa_engine.store import case_repo
-from qa_engine.web.actions import review_sheet_bytes, upload_review_sheet
+from qa_engine.services import assignments, case_views, reviews
 from qa_engine.web.api.common import AssignmentId, CaseId, etag, if_match_version, review_out
 from qa_engine.web.api.schemas import (
     ERRORS,
@@ -36,6 +33,7 @@ from qa_engine.web.api.schemas import (
 from qa_engine.web.auth import CurrentActor, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
+from qa_engine.web.review_sheets import review_sheet_file, save_review_sheet
 from qa_engine.web.uploads import read_limited, safe_name
 
 router = APIRouter(prefix="/api/v1", tags=["assignments and reviews"], responses=ERRORS)
@@ -69,7 +67,6 @@ def assign(case_id: CaseId, body: AssignIn, db: DB, actor: CurrentActor,
 @router.post("/assignments/auto", response_model=AutoAssignOut,
              summary="Assign the engine's proposals to many cases at once (one optimisation)")
 def auto_assign(body: AutoAssignIn, db: DB, actor: CurrentActor, background: BackgroundTasks) -> AutoAssignOut:
-    actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
     plans = assignments.auto_assign(session=db, actor=actor, case_ids=body.case_ids)
     advance_later(background, plans.keys())
     return AutoAssignOut(plans=[PlanOut(case_id=cid, invited=[_proposal(p) for p in plan.proposals],
@@ -118,31 +115,29 @@ def remind(assignment_id: AssignmentId, db: DB, actor: CurrentActor, background:
 @router.get("/cases/{case_id}/reviews", response_model=VisibleReviewsOut,
             summary="The reviews you may read (a reviewer sees the others only after submitting their own)")
 def visible(case_id: CaseId, db: DB, actor: CurrentActor) -> VisibleReviewsOut:
-    case = access.case_for(db, actor, case_id)
-    shown = reviews.visible_reviews(session=db, actor=actor, case_id=case.id)
-    return VisibleReviewsOut(case_id=case.id, round=case.round, items=[
+    view = reviews.case_reviews(session=db, actor=actor, case_id=case_id)
+    return VisibleReviewsOut(case_id=view.case.id, round=view.case.round, items=[
         VisibleReviewOut(label=v.label, reviewer=v.reviewer_name, mine=v.mine, status=v.review.status,
                          scores={k: int(s) for k, s in (v.review.scores or {}).items()},
                          comments=dict(v.review.comments or {}), recommendation=v.review.recommendation,
                          overall_comment=v.review.overall_comment, submitted_at=v.review.submitted_at)
-        for v in shown])
+        for v in view.shown])
 
 
 @router.get("/assignments/{assignment_id}/review", response_model=ReviewOut, summary="Your review (draft or submitted)")
 def get_review(assignment_id: AssignmentId, db: DB, actor: CurrentActor, response: Response) -> ReviewOut:
     mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
     response.headers["ETag"] = etag(mine.review.version if mine.review else None)
-    return review_out(mine.assignment.id, mine.case, mine.assignment.round, mine.review)
+    return review_out(mine.assignment.id, mine.case.id, mine.assignment.round, mine.review)
 
 
 def _save_review(assignment_id: int, body: ReviewIn, request: Request, db, actor, *, submit: bool) -> ReviewOut:
-    mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
     expected = body.version if body.version is not None else if_match_version(request)
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}
     review = reviews.save_review(session=db, actor=actor, assignment_id=assignment_id, entries=entries,
                                  recommendation=body.recommendation, overall_comment=body.overall_comment,
                                  submit=submit, expected_version=expected)
-    return review_out(assignment_id, mine.case, mine.assignment.round, review)
+    return review_out(assignment_id, review.case_id, review.round, review)
 
 
 @router.put("/assignments/{assignment_id}/review", response_model=ReviewOut,
@@ -167,7 +162,7 @@ def submit_review(assignment_id: AssignmentId, body: ReviewIn, request: Request,
             responses={200: {"content": {XLSX: {}}, "description": "The offline review workbook"}},
             summary="Download the offline review sheet (pre-filled with your draft)")
 def download_sheet(assignment_id: AssignmentId, db: DB, actor: CurrentActor) -> RawResponse:
-    data, name = review_sheet_bytes(db, actor, assignment_id)
+    data, name = review_sheet_file(db, actor, assignment_id)
     return RawResponse(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -177,11 +172,10 @@ async def upload_sheet(assignment_id: AssignmentId, db: DB, actor: CurrentActor,
                        background: BackgroundTasks, file: Annotated[UploadFile, File(description=".xlsx")],
                        submit: Annotated[bool, Form()] = False) -> ReviewOut:
     settings = settings_of(request)
-    await run_in_threadpool(case_views.my_review, session=db, actor=actor, assignment_id=assignment_id)
+    mine = await run_in_threadpool(case_views.my_review, session=db, actor=actor, assignment_id=assignment_id)
     data = await read_limited(file, settings.max_upload_bytes)
-    review = await run_in_threadpool(upload_review_sheet, db, actor, assignment_id, data,
-                                     safe_name(file, "review.xlsx"), submit=submit, settings=settings)
+    review = await run_in_threadpool(save_review_sheet, db, actor, mine, data, safe_name(file, "review.xlsx"),
+                                     submit=submit, settings=settings)
     if submit:
         advance_later(background, [review.case_id])
-    case = case_repo.get_case(db, review.case_id)
-    return review_out(assignment_id, case, review.round, review)
+    return review_out(assignment_id, review.case_id, review.round, review)

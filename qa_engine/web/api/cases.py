@@ -9,10 +9,8 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import ValidationFailed
-from qa_engine.services import access, case_views, decisions, self_assessments
+from qa_engine.services import case_views, decisions, self_assessments
 from qa_engine.services import cases as case_service
-from qa_engine.store import case_repo
-from qa_engine.store import repositories as repo
 from qa_engine.web.api.common import (
     CaseId,
     Limit,
@@ -57,14 +55,13 @@ def list_cases(db: DB, actor: CurrentActor, offset: Offset = 0, limit: Limit = 5
         unknown = [s for s in state if s not in STATES]
         if unknown:
             raise ValidationFailed(f"unknown state(s) {', '.join(s[:40] for s in unknown[:5])}; states are {', '.join(STATES)}")
-    rows, total = case_views.cases_page(session=db, actor=actor, states=state or None, offset=offset, limit=limit)
-    codes = {i.id: i.code for i in repo.list_institutions(db)}
-    return CasePage(items=[case_out(db, c, codes) for c in rows], total=total, offset=offset, limit=limit)
+    page = case_views.cases_page(session=db, actor=actor, states=state or None, offset=offset, limit=limit)
+    return CasePage(items=[case_out(r) for r in page.rows], total=page.total, offset=offset, limit=limit)
 
 
 def _detail(db, actor, case_id: int) -> CaseDetailOut:
     d = case_views.case_detail(session=db, actor=actor, case_id=case_id)
-    return CaseDetailOut(**case_out(db, d.case).model_dump(), rubric=d.rubric_ref, credential=d.version.data,
+    return CaseDetailOut(**case_out(d.row).model_dump(), rubric=d.rubric_ref, credential=d.version.data,
                          assignments=[assignment_line_out(x) for x in d.assignments],
                          decisions=[DecisionOut.model_validate(x) for x in d.decisions],
                          reports=[report_out(r) for r in d.reports],
@@ -82,24 +79,23 @@ def get_case(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -
 def open_case(body: OpenCaseIn, db: DB, actor: CurrentActor, background: BackgroundTasks) -> CaseOut:
     case = case_service.open_case(session=db, actor=actor, credential_id=body.credential_id, rubric_id=body.rubric_id)
     advance_later(background, [case.id])
-    return case_out(db, case)
+    return case_out(case_views.case_row(session=db, actor=actor, case_id=case.id))
 
 
 @router.post("/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw an open case (a reason is required)")
 def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> CaseOut:
-    case_views.check_case_version(access.case_for(db, actor, case_id), body.version)
-    case = case_service.withdraw_case(session=db, actor=actor, case_id=case_id, reason=body.reason)
-    return case_out(db, case)
+    case_service.withdraw_case(session=db, actor=actor, case_id=case_id, reason=body.reason,
+                               expected_version=body.version)
+    return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
 
 
 @router.post("/{case_id}/resubmit", response_model=CaseOut,
              summary="Send a returned case through screening again with the credential's newest version")
 def resubmit(case_id: CaseId, db: DB, actor: CurrentActor, background: BackgroundTasks,
              body: ResubmitIn | None = None) -> CaseOut:
-    case_views.check_case_version(access.case_for(db, actor, case_id), body.version if body else None)
-    case = case_service.resubmit_case(session=db, actor=actor, case_id=case_id)
-    advance_later(background, [case.id])
-    return case_out(db, case)
+    case_service.resubmit_case(session=db, actor=actor, case_id=case_id, expected_version=body.version if body else None)
+    advance_later(background, [case_id])
+    return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
 
 
 @router.get("/{case_id}/history", response_model=HistoryOut, summary="The case's history (names for QA staff only)")
@@ -114,10 +110,10 @@ def history(case_id: CaseId, db: DB, actor: CurrentActor) -> HistoryOut:
 @router.get("/{case_id}/self-assessment", response_model=SelfAssessmentOut,
             summary="The self-assessment of the current round")
 def get_self_assessment(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -> SelfAssessmentOut:
-    case = access.case_for(db, actor, case_id)
-    sa = self_assessments.self_assessment_for(session=db, actor=actor, case_id=case.id)
+    view = self_assessments.self_assessment_view(session=db, actor=actor, case_id=case_id)
+    sa = view.self_assessment
     response.headers["ETag"] = etag(sa.version if sa else None)
-    return self_assessment_out(case, sa)
+    return self_assessment_out(view.case.id, view.case.round, sa)
 
 
 def _save_sa(case_id: int, body: SelfAssessmentIn, request: Request, db, actor, *, submit: bool) -> SelfAssessmentOut:
@@ -125,7 +121,7 @@ def _save_sa(case_id: int, body: SelfAssessmentIn, request: Request, db, actor, 
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}
     sa = self_assessments.save_self_assessment(session=db, actor=actor, case_id=case_id, entries=entries,
                                                summary=body.summary, submit=submit, expected_version=expected)
-    return self_assessment_out(case_repo.get_case(db, case_id), sa)
+    return self_assessment_out(sa.case_id, sa.round, sa)
 
 
 @router.put("/{case_id}/self-assessment", response_model=SelfAssessmentOut,

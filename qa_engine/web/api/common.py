@@ -1,15 +1,12 @@
-"""What the API routes share: path and paging parameters, ETags, and ORM → response conversions."""
+"""What the API routes share: path and paging parameters, ETags, and what the services return → responses."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Path, Query, Request
-from sqlmodel import Session
 
-from qa_engine.services.case_views import AssignmentLine
-from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, Report, Review, SelfAssessment
+from qa_engine.services.case_views import AssignmentLine, CaseRow
 from qa_engine.web.api.schemas import (
     MAX_ID,
     AssignmentLineOut,
@@ -40,11 +37,10 @@ def if_match_version(request: Request) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else -1
 
 
-def case_out(db: Session, case: Case, codes: dict[int, str] | None = None) -> CaseOut:
-    codes = codes if codes is not None else {i.id: i.code for i in repo.list_institutions(db)}
-    cred = repo.get_credential(db, case.credential_id)
-    return CaseOut(id=case.id, credential_id=case.credential_id, credential_title=cred.title if cred else "",
-                   institution=codes.get(case.institution_id, "?"), state=case.state, round=case.round,
+def case_out(row: CaseRow) -> CaseOut:
+    case = row.case
+    return CaseOut(id=case.id, credential_id=case.credential_id, credential_title=row.credential_title,
+                   institution=row.institution, state=case.state, round=case.round,
                    outcome=case.outcome, opened_at=case.opened_at, state_since=case.state_since, due_at=case.due_at,
                    closed_at=case.closed_at, version=case.version, screening_problems=list(case.screening_problems or []))
 
@@ -55,27 +51,29 @@ def assignment_line_out(line: AssignmentLine) -> AssignmentLineOut:
                              respond_by=a.respond_by, due_at=a.due_at)
 
 
-def report_out(row: Report) -> ReportOut:
+def report_out(row) -> ReportOut:
     ready = row.status == "generated"
     return ReportOut(report_id=row.report_id, kind=row.kind, status=row.status, generated_at=row.generated_at,
                      sha256=row.sha256, download=f"/api/v1/reports/{row.report_id}/file" if ready else None)
 
 
-def self_assessment_out(case: Case, sa: SelfAssessment | None) -> SelfAssessmentOut:
+def self_assessment_out(case_id: int, round_: int, sa) -> SelfAssessmentOut:
+    """The self-assessment of a round (`sa` None: not started yet)."""
     if sa is None:
-        return SelfAssessmentOut(case_id=case.id, round=case.round, status="not_started", summary="", entries={},
+        return SelfAssessmentOut(case_id=case_id, round=round_, status="not_started", summary="", entries={},
                                  version=None, updated_at=None, submitted_at=None)
-    return SelfAssessmentOut(case_id=case.id, round=sa.round, status=sa.status, summary=sa.summary,
+    return SelfAssessmentOut(case_id=sa.case_id, round=sa.round, status=sa.status, summary=sa.summary,
                              entries=dict(sa.entries or {}), version=sa.version, updated_at=sa.updated_at,
                              submitted_at=sa.submitted_at)
 
 
-def review_out(assignment_id: int, case: Case, round_: int, review: Review | None) -> ReviewOut:
+def review_out(assignment_id: int, case_id: int, round_: int, review) -> ReviewOut:
+    """The reviewer's review of an assignment (`review` None: not started yet)."""
     if review is None:
-        return ReviewOut(assignment_id=assignment_id, case_id=case.id, round=round_, status="not_started", scores={},
+        return ReviewOut(assignment_id=assignment_id, case_id=case_id, round=round_, status="not_started", scores={},
                          comments={}, recommendation=None, overall_comment="", version=None, updated_at=None,
                          submitted_at=None)
-    return ReviewOut(assignment_id=assignment_id, case_id=case.id, round=review.round, status=review.status,
+    return ReviewOut(assignment_id=assignment_id, case_id=review.case_id, round=review.round, status=review.status,
                      scores={k: int(v) for k, v in (review.scores or {}).items()}, comments=dict(review.comments or {}),
                      recommendation=review.recommendation, overall_comment=review.overall_comment,
                      version=review.version, updated_at=review.updated_at, submitted_at=review.submitted_at)

@@ -7,12 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from qa_engine.domain.roles import Role
-from qa_engine.services import case_views
+from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
-from qa_engine.store import case_repo
-from qa_engine.store.models import Credential, Institution
-from qa_engine.web.actions import import_credentials_file, save_credential_data
 from qa_engine.web.api.common import CredentialId, Limit, Offset, etag, if_match_version
 from qa_engine.web.api.schemas import (
     ERRORS,
@@ -28,46 +24,45 @@ from qa_engine.web.api.schemas import (
 from qa_engine.web.auth import CurrentActor, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.uploads import read_limited, safe_name
+from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses=ERRORS)
 
 
-def _out(db, cred: Credential, inst: Institution) -> CredentialOut:
-    open_case = case_repo.open_case_for_credential(db, cred.id)
-    return CredentialOut(id=cred.id, reference=cred.reference, provider=inst.code, title=cred.title,
+def _out(row) -> CredentialOut:
+    cred = row.credential
+    return CredentialOut(id=cred.id, reference=cred.reference, provider=row.institution.code, title=cred.title,
                          current_version=cred.current_version, updated_at=cred.updated_at,
-                         open_case_id=open_case.id if open_case else None)
+                         open_case_id=row.open_case.id if row.open_case else None)
 
 
 @router.get("", response_model=CredentialPage, summary="The credentials you may see, a page at a time")
 def list_credentials(db: DB, actor: CurrentActor, offset: Offset = 0, limit: Limit = 50) -> CredentialPage:
-    rows, total = case_views.credentials_page(session=db, actor=actor, offset=offset, limit=limit)
-    return CredentialPage(items=[_out(db, c, i) for c, i in rows], total=total, offset=offset, limit=limit)
+    page = credential_service.credentials_page(session=db, actor=actor, offset=offset, limit=limit)
+    return CredentialPage(items=[_out(r) for r in page.rows], total=page.total, offset=offset, limit=limit)
 
 
 @router.get("/{credential_id}", response_model=CredentialDetailOut, summary="One credential with its versions")
 def get_credential(credential_id: CredentialId, db: DB, actor: CurrentActor, response: Response) -> CredentialDetailOut:
-    cred = credential_service.get_credential_or_raise(session=db, actor=actor, credential_id=credential_id)
-    inst = db.get(Institution, cred.institution_id)
-    versions = case_views.credential_versions(db, cred.id)
-    response.headers["ETag"] = etag(cred.current_version)
-    return CredentialDetailOut(**_out(db, cred, inst).model_dump(), data=versions[-1].data if versions else {},
-                               versions=[CredentialVersionOut.model_validate(v) for v in versions])
+    detail = credential_service.credential_detail(session=db, actor=actor, credential_id=credential_id)
+    response.headers["ETag"] = etag(detail.credential.current_version)
+    return CredentialDetailOut(**_out(detail).model_dump(), data=detail.data,
+                               versions=[CredentialVersionOut.model_validate(v) for v in detail.versions])
 
 
-def _saved(version, outcome: str, response: Response) -> CredentialSavedOut:
-    if outcome == "created":
+def _saved(saved, response: Response) -> CredentialSavedOut:
+    if saved.outcome == "created":
         response.status_code = 201
-    return CredentialSavedOut(credential_id=version.credential_id, version=version.number, outcome=outcome)
+    return CredentialSavedOut(credential_id=saved.credential_id, version=saved.version, outcome=saved.outcome)
 
 
 @router.post("", response_model=CredentialSavedOut, status_code=200,
              responses={201: {"model": CredentialSavedOut, "description": "Created"}},
              summary="Create a credential, or store a new version of it (same provider and reference)")
 def create_credential(body: CredentialIn, db: DB, actor: CurrentActor, response: Response) -> CredentialSavedOut:
-    version, outcome = save_credential_data(db, actor, body.model_dump(exclude_none=True), source="api")
-    return _saved(version, outcome, response)
+    saved = credential_service.submit_credential(session=db, actor=actor, raw=body.model_dump(exclude_none=True),
+                                                 source="api")
+    return _saved(saved, response)
 
 
 @router.put("/{credential_id}", response_model=CredentialSavedOut,
@@ -76,10 +71,10 @@ def update_credential(credential_id: CredentialId, body: CredentialUpdateIn, req
                       actor: CurrentActor, response: Response) -> CredentialSavedOut:
     raw = body.model_dump(exclude_none=True)
     expected = raw.pop("expected_version", None) or if_match_version(request)
-    version, outcome = save_credential_data(db, actor, raw, credential_id=credential_id, expected_version=expected,
-                                            source="api")
-    response.headers["ETag"] = etag(version.number)
-    return CredentialSavedOut(credential_id=version.credential_id, version=version.number, outcome=outcome)
+    saved = credential_service.submit_credential(session=db, actor=actor, raw=raw, credential_id=credential_id,
+                                                 expected_version=expected, source="api")
+    response.headers["ETag"] = etag(saved.version)
+    return CredentialSavedOut(credential_id=saved.credential_id, version=saved.version, outcome=saved.outcome)
 
 
 @router.post("/import", response_model=ImportOut,
@@ -88,11 +83,10 @@ async def import_credentials(db: DB, actor: CurrentActor, request: Request, back
                              file: Annotated[UploadFile, File(description=".xlsx or .json")],
                              open_cases: Annotated[bool, Form()] = False) -> ImportOut:
     settings = settings_of(request)
-    actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
+    known = await run_in_threadpool(credential_import.known_providers, session=db, actor=actor)
     data = await read_limited(file, settings.max_upload_bytes)
-    result = await run_in_threadpool(import_credentials_file, db, actor, data, safe_name(file, "credentials.xlsx"),
-                                     open_cases=open_cases, settings=settings)
+    result = await run_in_threadpool(import_credentials_upload, db, actor, data, safe_name(file, "credentials.xlsx"),
+                                     known_providers=known, open_cases=open_cases, settings=settings)
     advance_later(background, result.opened_cases)
-    return ImportOut(**result.__dict__)
-
-
+    return ImportOut(created=result.created, new_versions=result.new_versions, unchanged=result.unchanged,
+                     opened_cases=result.opened_cases)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from qa_engine.adapters.report_files import MAX_VERIFY_BYTES, verify_bytes
+from qa_engine.adapters.report_files import signature_checker
 from qa_engine.domain.errors import NotFound
 from qa_engine.services import case_views
+from qa_engine.services.report_files import MAX_VERIFY_BYTES, verify_bytes
 from qa_engine.web.api.common import ReportId
 from qa_engine.web.api.schemas import ERRORS, VerifyOut
 from qa_engine.web.auth import CurrentActor, settings_of
@@ -39,7 +40,7 @@ def download(report_id: ReportId, db: DB, actor: CurrentActor) -> FileResponse:
 
 
 def verify_upload(db, data: bytes) -> VerifyOut:
-    result = verify_bytes(data, session=db)
+    result = verify_bytes(data, session=db, check_signature=signature_checker())
     v = result.verdict
     return VerifyOut(status=v.status, ok=result.ok, message=v.message, signer=v.signer, signed_at=v.signed_at,
                      report_id=v.report_id, registered=result.registered, sha256=result.sha256)

@@ -21,9 +21,8 @@ Password = Annotated[str, Form(max_length=users.MAX_PASSWORD)]
 
 def _page(request: Request, principal, *, next_: str, error: str = "", status_code: int = 200) -> Response:
     # a refused form is shown again empty: a password is never sent back in a page
-    must_change = principal.user is not None and principal.user.must_change_password
     return render(request, "account/password.html", status_code=status_code, title="Change your password",
-                  next=next_, error=error, must_change=must_change and principal.via == "session",
+                  next=next_, error=error, must_change=principal.must_change_password and principal.via == "session",
                   min_length=users.MIN_PASSWORD)
 
 

@@ -9,11 +9,8 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
 
 from qa_engine.domain.case_states import CaseState
-from qa_engine.domain.roles import Role
-from qa_engine.services import access, case_views, reviews
+from qa_engine.services import case_views, reviews
 from qa_engine.services import cases as case_service
-from qa_engine.store import repositories as repo
-from qa_engine.store import web_repo
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
@@ -26,30 +23,24 @@ STATES = [s.value for s in CaseState]
 
 @router.get("/cases")
 def list_cases(request: Request, db: DB, principal: PageUser, state: str = "", offset: int = 0) -> Response:
-    actor = principal.actor
     offset = max(0, min(offset, 1_000_000))
     chosen = [state] if state in STATES else None
-    rows, total = case_views.cases_page(session=db, actor=actor, states=chosen, offset=offset, limit=PAGE)
-    counts = web_repo.case_state_counts(db) if actor.has(*access.STAFF) else None
-    codes = {i.id: i.code for i in repo.list_institutions(db)}
-    titles = {c.id: (repo.get_credential(db, c.credential_id).title) for c in rows}
-    title = "Intake queue" if actor.has(Role.QA_OFFICER, Role.ADMIN) else "Cases"
-    return render(request, "cases/list.html", title=title, rows=rows, total=total, offset=offset, page=PAGE,
-                  state=state if chosen else "", states=STATES, counts=counts, codes=codes, titles=titles)
+    page = case_views.cases_page(session=db, actor=principal.actor, states=chosen, offset=offset, limit=PAGE,
+                                 with_counts=True)
+    return render(request, "cases/list.html", title="Intake queue" if page.intake_queue else "Cases", rows=page.rows,
+                  total=page.total, offset=offset, page=PAGE, state=state if chosen else "", states=STATES,
+                  counts=page.counts)
 
 
 def _case_page(request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200) -> Response:
     actor = principal.actor
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     history = case_views.case_history(session=db, actor=actor, case_id=case_id)
-    case = detail.case
-    is_provider = access.is_provider_of(actor, case)
-    officer = actor.has(Role.QA_OFFICER, Role.ADMIN)
-    open_ = CaseState(case.state).open
-    return render(request, "cases/view.html", status_code=status_code, title=f"Case {case.id}", d=detail, case=case,
-                  history=history, is_provider=is_provider, officer=officer,
-                  may_withdraw=open_ and (is_provider or officer), may_resubmit=case.state == "returned" and (is_provider or officer),
-                  staff=actor.has(*access.STAFF), approver=Role.APPROVER in actor.roles, error=error)
+    may = detail.may
+    return render(request, "cases/view.html", status_code=status_code, title=f"Case {detail.case.id}", d=detail,
+                  case=detail.case, history=history, is_provider=may.is_provider, officer=may.officer,
+                  may_withdraw=may.may_withdraw, may_resubmit=may.may_resubmit, staff=may.staff,
+                  approver=may.approver, error=error)
 
 
 @router.get("/cases/{case_id}")
@@ -77,9 +68,7 @@ def resubmit(case_id: CaseId, db: DB, principal: PageUser, background: Backgroun
 
 @router.get("/cases/{case_id}/reviews")
 def case_reviews(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Response:
-    case, rubric = case_views.case_rubric(session=db, actor=principal.actor, case_id=case_id)
-    shown = reviews.visible_reviews(session=db, actor=principal.actor, case_id=case.id)
-    mine = [v for v in shown if v.mine]
-    waiting_for_own = (Role.REVIEWER in principal.actor.roles and mine and mine[0].review.status != "submitted")
-    return render(request, "cases/reviews.html", title=f"Reviews of case {case.id}", case=case, rubric=rubric,
-                  shown=shown, waiting_for_own=waiting_for_own, is_provider=access.is_provider_of(principal.actor, case))
+    view = reviews.case_reviews(session=db, actor=principal.actor, case_id=case_id)
+    return render(request, "cases/reviews.html", title=f"Reviews of case {view.case.id}", case=view.case,
+                  rubric=view.rubric, shown=view.shown, waiting_for_own=view.waiting_for_own,
+                  is_provider=view.is_provider)

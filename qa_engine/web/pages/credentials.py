@@ -14,22 +14,17 @@ from starlette.concurrency import run_in_threadpool
 from qa_engine.adapters.credential_io import ImportInvalid, write_template
 from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid
 from qa_engine.domain.errors import ValidationFailed
-from qa_engine.domain.roles import Role
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
-from qa_engine.services import case_views
 from qa_engine.services import cases as case_service
+from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
-from qa_engine.store import case_repo
-from qa_engine.store import repositories as repo
-from qa_engine.store.models import Institution
-from qa_engine.web.actions import import_credentials_file, save_credential_data
 from qa_engine.web.auth import settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
 from qa_engine.web.pages.common import CredentialId, PageUser, attempt, redirect
 from qa_engine.web.templating import render
-from qa_engine.web.uploads import read_limited, safe_name
+from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
 router = APIRouter()
 PAGE = 50
@@ -48,7 +43,8 @@ _GROUPS = (
     ("Contact", ("contact_email", "contact_name")),
 )
 GROUPS = [(title, [FIELD_BY_NAME[n] for n in names]) for title, names in _GROUPS]
-assert sorted(f.name for _, specs in GROUPS for f in specs) == sorted(f.name for f in FIELDS)
+if sorted(f.name for _, specs in GROUPS for f in specs) != sorted(f.name for f in FIELDS):
+    raise RuntimeError("the credential form's groups must name every credential field once")
 
 
 def _element(spec) -> str:
@@ -72,40 +68,32 @@ def _form_values(data: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _institutions(db, actor) -> list[Institution]:
-    everything = repo.list_institutions(db)
-    if actor.has(Role.QA_OFFICER, Role.ADMIN):
-        return everything
-    return [i for i in everything if i.id == actor.institution_id]
-
-
 def _form_page(request: Request, db, principal, *, values: dict[str, str], errors: dict[str, str] | None = None,
-               general: list[str] | None = None, credential=None, status_code: int = 200) -> Response:
+               general: list[str] | None = None, credential=None, institutions=None, status_code: int = 200) -> Response:
+    if institutions is None:
+        institutions = credential_service.provider_choices(session=db, actor=principal.actor)
     return render(request, "credentials/form.html", status_code=status_code,
                   title=f"Edit {credential.reference}" if credential else "New credential",
                   groups=GROUPS, headers={f.name: f.header for f in FIELDS}, element=_element, long_fields=LONG, values=values, errors=errors or {},
-                  general=general or [], credential=credential, institutions=_institutions(db, principal.actor))
+                  general=general or [], credential=credential, institutions=institutions)
 
 
 @router.get("/credentials")
 def list_credentials(request: Request, db: DB, principal: PageUser, offset: int = 0) -> Response:
     offset = max(0, min(offset, 1_000_000))
-    rows, total = case_views.credentials_page(session=db, actor=principal.actor, offset=offset, limit=PAGE)
-    open_cases = {c.id: case_repo.open_case_for_credential(db, c.id) for c, _ in rows}
-    may_write = principal.actor.has(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
-    return render(request, "credentials/list.html", title="Credentials", rows=rows, total=total, offset=offset,
-                  page=PAGE, open_cases=open_cases, may_write=may_write)
+    page = credential_service.credentials_page(session=db, actor=principal.actor, offset=offset, limit=PAGE)
+    return render(request, "credentials/list.html", title="Credentials", rows=page.rows, total=page.total,
+                  offset=offset, page=PAGE, may_write=page.may_write)
 
 
 @router.get("/credentials/new")
 def new_form(request: Request, db: DB, principal: PageUser) -> Response:
-    principal.actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="submit credentials")
+    form = credential_service.submission_form(session=db, actor=principal.actor)
     values = {spec.name: "" for spec in FIELDS}
-    own = db.get(Institution, principal.actor.institution_id) if principal.actor.institution_id else None
-    if own:
-        values["provider"] = own.code
-        values["country"] = own.country
-    return _form_page(request, db, principal, values=values)
+    if form.own:
+        values["provider"] = form.own.code
+        values["country"] = form.own.country
+    return _form_page(request, db, principal, values=values, institutions=form.institutions)
 
 
 def _raw_from_form(form) -> dict[str, Any]:
@@ -117,13 +105,13 @@ def _raw_from_form(form) -> dict[str, Any]:
     return raw
 
 
-async def _save(request: Request, db, principal, credential=None) -> Response:
+async def _save(request: Request, db, principal, credential_id: int | None = None) -> Response:
     form = await request.form()
     raw = _raw_from_form(form)
     expected = form_int(form.get("expected_version"))
-    result, error = await run_in_threadpool(attempt, db, save_credential_data, db, principal.actor, raw,
-                                            credential_id=credential.id if credential else None,
-                                            expected_version=expected, source="web form")
+    saved, error = await run_in_threadpool(attempt, db, credential_service.submit_credential, session=db,
+                                           actor=principal.actor, raw=raw, credential_id=credential_id,
+                                           expected_version=expected, source="web form")
     if error is not None:
         if error.status in (403, 404):
             raise error
@@ -135,38 +123,39 @@ async def _save(request: Request, db, principal, credential=None) -> Response:
         else:
             general = [error.message, *error.details]
         values = {spec.name: (form.get(spec.name) if isinstance(form.get(spec.name), str) else "") for spec in FIELDS}
-        return _form_page(request, db, principal, values=values, errors=field_errors, general=general,
-                          credential=credential, status_code=error.status)
-    version, outcome = result
-    words = {"created": "Credential saved.", "new_version": f"Saved as version {version.number}.",
+        credential = None
+        if credential_id is not None:
+            credential = (await run_in_threadpool(credential_service.credential_detail, session=db,
+                                                  actor=principal.actor, credential_id=credential_id)).credential
+        return await run_in_threadpool(_form_page, request, db, principal, values=values, errors=field_errors,
+                                       general=general, credential=credential, status_code=error.status)
+    words = {"created": "Credential saved.", "new_version": f"Saved as version {saved.version}.",
              "unchanged": "Nothing changed: the stored version is the same."}
-    return redirect(f"/credentials/{version.credential_id}", principal, words[outcome])
+    return redirect(f"/credentials/{saved.credential_id}", principal, words[saved.outcome])
 
 
 @router.post("/credentials/new")
 async def create(request: Request, db: DB, principal: PageUser) -> Response:
-    principal.actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="submit credentials")
     return await _save(request, db, principal)
 
 
 @router.get("/credentials/template.xlsx")
 def template(db: DB, principal: PageUser) -> Response:
-    principal.actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
-    codes = [i.code for i in _institutions(db, principal.actor)]
+    form = credential_service.submission_form(session=db, actor=principal.actor, action="import credentials")
     with tempfile.TemporaryDirectory() as tmp:
-        data = write_template(Path(tmp) / "credentials.xlsx", providers=codes).read_bytes()
+        data = write_template(Path(tmp) / "credentials.xlsx", providers=[i.code for i in form.institutions]).read_bytes()
     return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="credentials-template.xlsx"'})
 
 
 @router.get("/credentials/upload")
-def upload_form(request: Request, principal: PageUser) -> Response:
-    principal.actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
+def upload_form(request: Request, db: DB, principal: PageUser) -> Response:
+    credential_service.submission_form(session=db, actor=principal.actor, action="import credentials")
     return render(request, "credentials/upload.html", title="Upload credentials", problems=[], message="")
 
 
 @router.post("/credentials/upload")
 async def upload(request: Request, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
-    principal.actor.require(Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN, action="import credentials")
+    known = await run_in_threadpool(credential_import.known_providers, session=db, actor=principal.actor)
     settings = settings_of(request)
     form = await request.form()
     upload = form.get("file")
@@ -179,8 +168,9 @@ async def upload(request: Request, db: DB, principal: PageUser, background: Back
     except ValidationFailed as exc:
         return render(request, "credentials/upload.html", status_code=422, title="Upload credentials",
                       message=exc.message, problems=[])
-    result, error = await run_in_threadpool(attempt, db, import_credentials_file, db, principal.actor, data, name,
-                                            open_cases=form.get("open_cases") == "yes", settings=settings)
+    result, error = await run_in_threadpool(attempt, db, import_credentials_upload, db, principal.actor, data, name,
+                                            known_providers=known, open_cases=form.get("open_cases") == "yes",
+                                            settings=settings)
     if error is not None:
         problems = [str(p).split(": ", 1) for p in error.problems] if isinstance(error, ImportInvalid) else []
         return render(request, "credentials/upload.html", status_code=error.status, title="Upload credentials",
@@ -193,28 +183,21 @@ async def upload(request: Request, db: DB, principal: PageUser, background: Back
 
 @router.get("/credentials/{credential_id}")
 def view(credential_id: CredentialId, request: Request, db: DB, principal: PageUser) -> Response:
-    cred = credential_service.get_credential_or_raise(session=db, actor=principal.actor, credential_id=credential_id)
-    versions = case_views.credential_versions(db, cred.id)
-    inst = db.get(Institution, cred.institution_id)
-    may_write = (principal.actor.has(Role.QA_OFFICER, Role.ADMIN)
-                 or (Role.PROVIDER in principal.actor.roles and principal.actor.institution_id == cred.institution_id))
-    return render(request, "credentials/view.html", title=cred.title, credential=cred, institution=inst,
-                  versions=versions, data=versions[-1].data if versions else {}, fields=FIELDS, element=_element,
-                  open_case=case_repo.open_case_for_credential(db, cred.id), may_write=may_write)
+    detail = credential_service.credential_detail(session=db, actor=principal.actor, credential_id=credential_id)
+    return render(request, "credentials/view.html", title=detail.credential.title, credential=detail.credential,
+                  institution=detail.institution, versions=detail.versions, data=detail.data, fields=FIELDS,
+                  element=_element, open_case=detail.open_case, may_write=detail.may_write)
 
 
 @router.get("/credentials/{credential_id}/edit")
 def edit_form(credential_id: CredentialId, request: Request, db: DB, principal: PageUser) -> Response:
-    cred = credential_service.get_credential_or_raise(session=db, actor=principal.actor, credential_id=credential_id)
-    version = repo.get_credential_version(db, cred.id)
-    return _form_page(request, db, principal, values=_form_values(version.data if version else {}), credential=cred)
+    detail = credential_service.credential_detail(session=db, actor=principal.actor, credential_id=credential_id)
+    return _form_page(request, db, principal, values=_form_values(detail.data), credential=detail.credential)
 
 
 @router.post("/credentials/{credential_id}/edit")
 async def edit(credential_id: CredentialId, request: Request, db: DB, principal: PageUser) -> Response:
-    cred = await run_in_threadpool(credential_service.get_credential_or_raise, session=db, actor=principal.actor,
-                                   credential_id=credential_id)
-    return await _save(request, db, principal, credential=cred)
+    return await _save(request, db, principal, credential_id=credential_id)
 
 
 @router.post("/credentials/{credential_id}/open-case")

@@ -14,9 +14,10 @@ from fastapi.responses import Response
 from qa_engine.adapters.aggregate_html import SvgHelper
 from qa_engine.adapters.aggregate_report import render_aggregate
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.leadership import ReportFilters, ReportPeriod
 from qa_engine.services.dashboard import dashboard as dashboard_service
-from qa_engine.services.leadership import ReportFilters, ReportPeriod, leadership_figures
-from qa_engine.store import repositories as repo
+from qa_engine.services.institutions import list_institutions
+from qa_engine.services.leadership import leadership_figures
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser
 from qa_engine.web.templating import render
@@ -63,7 +64,7 @@ def dashboard(request: Request, db: DB, principal: PageUser, from_: Annotated[st
     period, filters, query = _scope(from_, to, institution, rubric, field, eqf)
     figures = leadership_figures(session=db, actor=principal.actor, period=period, filters=filters)
     return render(request, "dashboard.html", title="Dashboard", d=data, figures=figures, svg=SvgHelper(),
-                  query=query, qs=urlencode(query), institutions=repo.list_institutions(db))
+                  query=query, qs=urlencode(query), institutions=list_institutions(session=db))
 
 
 @router.get("/dashboard/report.{fmt}")

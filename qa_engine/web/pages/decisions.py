@@ -9,7 +9,6 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
 
 from qa_engine.domain.outcomes import Outcome
-from qa_engine.domain.roles import Role
 from qa_engine.services import case_views, decisions
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
@@ -27,7 +26,7 @@ def _page(request: Request, db, principal, case_id: int, *, form=None, error: st
     return render(request, "cases/decision.html", status_code=status_code, title=f"Decision, case {case_id}",
                   v=view, d=detail, case=view.case, stats=stats, scored=scored, outcomes=list(Outcome),
                   form=form or {"outcome": "", "rationale": "", "conditions": ""}, error=error,
-                  may_decide=Role.APPROVER in principal.actor.roles and view.case.state == "approval")
+                  may_decide=view.may_decide)
 
 
 @router.get("/cases/{case_id}/decision")

@@ -13,13 +13,12 @@ from qa_engine.adapters.review_sheet import ReviewSheetInvalid
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.services import assignments, case_views, reviews
-from qa_engine.store import case_repo
-from qa_engine.web.actions import review_sheet_bytes, upload_review_sheet
 from qa_engine.web.auth import settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import criterion_views, entries_from_form, form_int, problems_by_criterion
 from qa_engine.web.pages.common import AssignmentId, PageUser, attempt, redirect
+from qa_engine.web.review_sheets import review_sheet_file, save_review_sheet
 from qa_engine.web.templating import render
 from qa_engine.web.uploads import read_limited, safe_name
 
@@ -62,7 +61,8 @@ def respond(assignment_id: AssignmentId, request: Request, db: DB, principal: Pa
 def _page(request: Request, db, principal, assignment_id: int, *, values=None, recommendation=None,
           overall_comment: str | None = None, errors=None, general=None, version: int | None = None,
           sheet_problems=None, status_code: int = 200) -> Response:
-    mine = case_views.my_review(session=db, actor=principal.actor, assignment_id=assignment_id)
+    form = case_views.review_form(session=db, actor=principal.actor, assignment_id=assignment_id)
+    mine, sa = form.mine, form.self_assessment
     review = mine.review
     if values is None:
         values = {cid: {"score": (review.scores or {}).get(cid), "comment": (review.comments or {}).get(cid, "")}
@@ -71,15 +71,13 @@ def _page(request: Request, db, principal, assignment_id: int, *, values=None, r
         overall_comment = review.overall_comment if review else ""
         version = review.version if review else None
     criteria = criterion_views(mine.rubric, values, text_key="comment", errors=errors)
-    sa = case_repo.get_self_assessment(db, mine.case.id, mine.assignment.round)
     for cv in criteria:
         cv.context = (sa.entries or {}).get(cv.id, {}) if sa else {}
-    editable = mine.assignment.status == "accepted" and mine.case.state == "peer_review"
     return render(request, "assignments/review.html", status_code=status_code,
                   title=f"Review of case {mine.case.id}", mine=mine, criteria=criteria, sa=sa,
                   recommendation=recommendation or "", overall_comment=overall_comment or "", version=version,
-                  outcomes=list(Outcome), editable=editable, general=general or [], sheet_problems=sheet_problems or [],
-                  credential=mine.credential.data)
+                  outcomes=list(Outcome), editable=mine.editable, general=general or [],
+                  sheet_problems=sheet_problems or [], credential=mine.credential.data)
 
 
 @router.get("/assignments/{assignment_id}/review")
@@ -95,9 +93,8 @@ async def save_review(assignment_id: AssignmentId, request: Request, db: DB, pri
 
 
 def _save(assignment_id: int, request: Request, db, principal, background: BackgroundTasks, data) -> Response:
-    mine = case_views.my_review(session=db, actor=principal.actor, assignment_id=assignment_id)
     submit = data.get("action") == "submit"
-    entries, problems = entries_from_form(mine.rubric, data, text_key="comment", with_evidence=False)
+    entries, problems = entries_from_form(data, text_key="comment", with_evidence=False)
     rec = data.get("recommendation") if isinstance(data.get("recommendation"), str) else ""
     overall = data.get("overall_comment") if isinstance(data.get("overall_comment"), str) else ""
     version = form_int(data.get("version"))
@@ -105,10 +102,9 @@ def _save(assignment_id: int, request: Request, db, principal, background: Backg
     if problems:
         return _page(request, db, principal, assignment_id, errors=problems, status_code=422,
                      general=["Some scores could not be read; see the marked criteria."], **keep)
-    case_views.check_review_version(mine, version)
-    _, error = attempt(db, reviews.save_review, session=db, actor=principal.actor, assignment_id=assignment_id,
-                       entries=entries, recommendation=rec or None, overall_comment=overall, submit=submit,
-                       expected_version=version)
+    review, error = attempt(db, reviews.save_review, session=db, actor=principal.actor, assignment_id=assignment_id,
+                            entries=entries, recommendation=rec or None, overall_comment=overall, submit=submit,
+                            expected_version=version)
     if error is not None:
         if error.status in (403, 404):
             raise error
@@ -117,15 +113,15 @@ def _save(assignment_id: int, request: Request, db, principal, background: Backg
             general = [f"{len(by)} criterion/criteria need attention before you can {'submit' if submit else 'save'}."]
         return _page(request, db, principal, assignment_id, errors=by, general=general, status_code=error.status, **keep)
     if submit:
-        advance_later(background, [mine.case.id])
-        return redirect(f"/cases/{mine.case.id}/reviews", principal,
+        advance_later(background, [review.case_id])
+        return redirect(f"/cases/{review.case_id}/reviews", principal,
                         "Review submitted. You can now read the other submitted reviews of this case.")
     return redirect(f"/assignments/{assignment_id}/review", principal, "Draft saved.")
 
 
 @router.get("/assignments/{assignment_id}/review-sheet")
 def download_sheet(assignment_id: AssignmentId, db: DB, principal: PageUser) -> Response:
-    data, name = review_sheet_bytes(db, principal.actor, assignment_id)
+    data, name = review_sheet_file(db, principal.actor, assignment_id)
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                     "Cache-Control": "no-store"})
 
@@ -137,7 +133,8 @@ async def upload_sheet(assignment_id: AssignmentId, request: Request, db: DB, pr
     form = await request.form()
     upload = form.get("file")
     submit = form.get("action") == "submit"
-    await run_in_threadpool(case_views.my_review, session=db, actor=principal.actor, assignment_id=assignment_id)
+    # whose review this is (a 404 for anyone else) comes first, then what was sent
+    mine = await run_in_threadpool(case_views.my_review, session=db, actor=principal.actor, assignment_id=assignment_id)
     if upload is None or isinstance(upload, str) or not upload.filename:
         return await run_in_threadpool(_page, request, db, principal, assignment_id,
                                        sheet_problems=[("", "Choose the filled-in review sheet (.xlsx) to upload.")],
@@ -147,7 +144,7 @@ async def upload_sheet(assignment_id: AssignmentId, request: Request, db: DB, pr
     except ValidationFailed as exc:
         return await run_in_threadpool(_page, request, db, principal, assignment_id, sheet_problems=[("", exc.message)],
                                        status_code=422)
-    review, error = await run_in_threadpool(attempt, db, upload_review_sheet, db, principal.actor, assignment_id, data,
+    review, error = await run_in_threadpool(attempt, db, save_review_sheet, db, principal.actor, mine, data,
                                             safe_name(upload, "review.xlsx"), submit=submit, settings=settings)
     if error is not None:
         if error.status in (403, 404):

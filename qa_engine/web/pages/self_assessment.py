@@ -7,9 +7,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from qa_engine.domain.case_states import CaseState
-from qa_engine.services import access, case_views, self_assessments
-from qa_engine.store import case_repo
+from qa_engine.services import case_views, self_assessments
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import criterion_views, entries_from_form, form_int, problems_by_criterion
@@ -22,19 +20,17 @@ router = APIRouter()
 def _page(request: Request, db, principal, case_id: int, *, values=None, summary: str | None = None,
           errors=None, general=None, version: int | None = None, status_code: int = 200) -> Response:
     actor = principal.actor
-    case, rubric = case_views.case_rubric(session=db, actor=actor, case_id=case_id)
-    sa = case_repo.get_self_assessment(db, case.id, case.round)
-    editable = (access.is_provider_of(actor, case) and case.state == CaseState.SELF_ASSESSMENT.value
-                and (sa is None or sa.status != "submitted"))
+    view = self_assessments.self_assessment_view(session=db, actor=actor, case_id=case_id)
+    sa = view.self_assessment
     if values is None:
         values = dict(sa.entries or {}) if sa else {}
         summary = sa.summary if sa else ""
         version = sa.version if sa else None
-    detail = case_views.case_detail(session=db, actor=actor, case_id=case.id)
+    detail = case_views.case_detail(session=db, actor=actor, case_id=view.case.id)
     return render(request, "cases/self_assessment.html", status_code=status_code,
-                  title=f"Self-assessment, case {case.id}", case=case, d=detail, rubric=rubric, sa=sa,
-                  criteria=criterion_views(rubric, values, text_key="narrative", errors=errors),
-                  summary=summary or "", version=version, editable=editable, general=general or [])
+                  title=f"Self-assessment, case {view.case.id}", case=view.case, d=detail, rubric=view.rubric, sa=sa,
+                  criteria=criterion_views(view.rubric, values, text_key="narrative", errors=errors),
+                  summary=summary or "", version=version, editable=view.editable, general=general or [])
 
 
 @router.get("/cases/{case_id}/self-assessment")
@@ -49,16 +45,15 @@ async def save(case_id: CaseId, request: Request, db: DB, principal: PageUser, b
 
 
 def _save(case_id: int, request: Request, db, principal, background: BackgroundTasks, data) -> Response:
-    case, rubric = case_views.case_rubric(session=db, actor=principal.actor, case_id=case_id)
     submit = data.get("action") == "submit"
-    entries, problems = entries_from_form(rubric, data, text_key="narrative", with_evidence=True)
+    entries, problems = entries_from_form(data, text_key="narrative", with_evidence=True)
     summary = data.get("summary") if isinstance(data.get("summary"), str) else ""
     version = form_int(data.get("version"))
     if problems:
         return _page(request, db, principal, case_id, values=entries, summary=summary, errors=problems,
                      version=version, general=["Some scores could not be read; see the marked criteria."],
                      status_code=422)
-    _, error = attempt(db, self_assessments.save_self_assessment, session=db, actor=principal.actor, case_id=case.id,
+    _, error = attempt(db, self_assessments.save_self_assessment, session=db, actor=principal.actor, case_id=case_id,
                        entries=entries, summary=summary, submit=submit, expected_version=version)
     if error is not None:
         if error.status in (403, 404):
@@ -69,6 +64,6 @@ def _save(case_id: int, request: Request, db, principal, background: BackgroundT
         return _page(request, db, principal, case_id, values=entries, summary=summary, errors=by, general=general,
                      version=version, status_code=error.status)
     if submit:
-        advance_later(background, [case.id])
-        return redirect(f"/cases/{case.id}", principal, "Self-assessment submitted. The QA office now assigns reviewers.")
-    return redirect(f"/cases/{case.id}/self-assessment", principal, "Draft saved.")
+        advance_later(background, [case_id])
+        return redirect(f"/cases/{case_id}", principal, "Self-assessment submitted. The QA office now assigns reviewers.")
+    return redirect(f"/cases/{case_id}/self-assessment", principal, "Draft saved.")
