@@ -38,9 +38,12 @@ test: $(STAMP)
 test-multimachine: $(STAMP)
 	$(BIN)/python -m pytest -q -m multimachine
 
+# lint: ruff (rules and format), the import contracts, mypy (strict on domain and services)
 lint: $(STAMP)
-	$(BIN)/ruff check qa_engine workflows tests
+	$(BIN)/ruff check qa_engine workflows tests bench
+	$(BIN)/ruff format --check qa_engine workflows tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -94,14 +94,22 @@ def _engine_for(size: int, server_url: str | None) -> Engine:
         return make_engine(f"sqlite:///{path}")
     url = make_url(server_url)
     if url.get_backend_name() == "sqlite":
-        return make_engine(str(url.set(database=str(Path(url.database).with_name(f"aggregates-{size}.db")))))
+        return make_engine(
+            str(url.set(database=str(Path(url.database).with_name(f"aggregates-{size}.db"))))
+        )
     name = f"qa_bench_{size}"
     admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first():
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_engine(url.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False))
+    return make_engine(
+        url.set(drivername="postgresql+psycopg", database=name).render_as_string(
+            hide_password=False
+        )
+    )
 
 
 def _decided(engine: Engine) -> int:
@@ -110,7 +118,11 @@ def _decided(engine: Engine) -> int:
     with Session(engine) as s:
         from sqlalchemy import func
 
-        return int(s.execute(select(func.count()).select_from(Case).where(Case.state == "closed")).scalar_one())
+        return int(
+            s.execute(
+                select(func.count()).select_from(Case).where(Case.state == "closed")
+            ).scalar_one()
+        )
 
 
 def _best(fn, repeat: int):
@@ -123,8 +135,17 @@ def _best(fn, repeat: int):
 
 
 def _normalise(rows) -> list[tuple]:
-    return sorted((r[0], *(int(x) for x in r[1:7]), round(float(r[7]), 6), int(r[8]), round(float(r[9]), 6),
-                   round(float(r[10]), 6)) for r in rows)
+    return sorted(
+        (
+            r[0],
+            *(int(x) for x in r[1:7]),
+            round(float(r[7]), 6),
+            int(r[8]),
+            round(float(r[9]), 6),
+            round(float(r[10]), 6),
+        )
+        for r in rows
+    )
 
 
 def measure(engine: Engine, repeat: int) -> dict[str, float]:
@@ -136,7 +157,10 @@ def measure(engine: Engine, repeat: int) -> dict[str, float]:
     period = ReportPeriod(*PERIOD)
     scope = agg.Scope(start=period.start_at, end=period.end_at)
     pg = engine.dialect.name == "postgresql"
-    params = {"start": period.start_at.replace(tzinfo=None), "end": period.end_at.replace(tzinfo=None)}
+    params = {
+        "start": period.start_at.replace(tzinfo=None),
+        "end": period.end_at.replace(tzinfo=None),
+    }
     if not pg:
         params = {k: v.strftime("%Y-%m-%d %H:%M:%S.%f") for k, v in params.items()}
     sql = text(HAND_POSTGRES if pg else HAND_SQLITE)
@@ -144,22 +168,53 @@ def measure(engine: Engine, repeat: int) -> dict[str, float]:
     with Session(engine) as session:
         hand_t, hand_rows = _best(lambda: session.execute(sql, params).all(), repeat)
         layer_t, layer_rows = _best(lambda: agg.criterion_patterns(session, scope, DOMAIN), repeat)
-        as_tuples = [(r.criterion, *r.value_counts, r.units, r.peer_sum, r.self_units, r.self_sum, r.peer_sum_self)
-                     for r in layer_rows]
+        as_tuples = [
+            (
+                r.criterion,
+                *r.value_counts,
+                r.units,
+                r.peer_sum,
+                r.self_units,
+                r.self_sum,
+                r.peer_sum_self,
+            )
+            for r in layer_rows
+        ]
         if _normalise(hand_rows) != _normalise(as_tuples):
-            raise SystemExit("the query layer and the hand-written query disagree: benchmark stopped")
-        full_t, figures = _best(lambda: leadership_figures(session=session, actor=SYSTEM, period=period,
-                                                           now=datetime.now(UTC)), repeat)
+            raise SystemExit(
+                "the query layer and the hand-written query disagree: benchmark stopped"
+            )
+        full_t, figures = _best(
+            lambda: leadership_figures(
+                session=session, actor=SYSTEM, period=period, now=datetime.now(UTC)
+            ),
+            repeat,
+        )
     scores = sum(sum(r.value_counts) * r.units for r in layer_rows)
-    return {"hand": hand_t, "layer": layer_t, "full": full_t, "scores": scores,
-            "decisions": figures.outcomes.decisions}
+    return {
+        "hand": hand_t,
+        "layer": layer_t,
+        "full": full_t,
+        "scores": scores,
+        "decisions": figures.outcomes.decisions,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Leadership aggregates against one hand-written SQL aggregation.")
-    parser.add_argument("--sizes", default="10000,100000", help="decided cases per database, comma-separated")
-    parser.add_argument("--database-url", default=None, help="a PostgreSQL server (or SQLite file) URL; default SQLite")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best counts)")
+    parser = argparse.ArgumentParser(
+        description="Leadership aggregates against one hand-written SQL aggregation."
+    )
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="decided cases per database, comma-separated"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server (or SQLite file) URL; default SQLite",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per measurement (the best counts)"
+    )
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     from bench.generate import generate
@@ -172,22 +227,38 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(engine)
         have = _decided(engine)
         if have < size:
-            print(f"[{size:,}] generating the synthetic alliance in {engine.url.render_as_string()} …", file=sys.stderr)
-            g = generate(engine, size - have, seed=args.seed, progress=lambda m: print("   ", m, file=sys.stderr))
-            print(f"[{size:,}] generated in {g.seconds:.0f} s: {g.reviews:,} reviews, {g.criterion_scores:,} "
-                  f"criterion scores, {g.audit_events:,} history events", file=sys.stderr)
+            print(
+                f"[{size:,}] generating the synthetic alliance in {engine.url.render_as_string()} …",
+                file=sys.stderr,
+            )
+            g = generate(
+                engine,
+                size - have,
+                seed=args.seed,
+                progress=lambda m: print("   ", m, file=sys.stderr),
+            )
+            print(
+                f"[{size:,}] generated in {g.seconds:.0f} s: {g.reviews:,} reviews, {g.criterion_scores:,} "
+                f"criterion scores, {g.audit_events:,} history events",
+                file=sys.stderr,
+            )
         m = measure(engine, args.repeat)
         engine.dispose()
         results.append((size, m))
-        print(f"[{size:,} decided cases, {engine.dialect.name}] {m['scores']:,} criterion scores, "
-              f"{m['decisions']:,} decisions\n"
-              f"   hand-written SQL aggregation : {m['hand']:8.3f} s\n"
-              f"   query layer, same figure     : {m['layer']:8.3f} s   ratio {m['layer'] / m['hand']:.2f}×\n"
-              f"   whole leadership report      : {m['full']:8.3f} s   ratio {m['full'] / m['hand']:.2f}×", flush=True)
+        print(
+            f"[{size:,} decided cases, {engine.dialect.name}] {m['scores']:,} criterion scores, "
+            f"{m['decisions']:,} decisions\n"
+            f"   hand-written SQL aggregation : {m['hand']:8.3f} s\n"
+            f"   query layer, same figure     : {m['layer']:8.3f} s   ratio {m['layer'] / m['hand']:.2f}×\n"
+            f"   whole leadership report      : {m['full']:8.3f} s   ratio {m['full'] / m['hand']:.2f}×",
+            flush=True,
+        )
     for (s1, a), (s2, b) in zip(results, results[1:], strict=False):
         f = s2 / s1
-        print(f"growth {s1:,} → {s2:,} cases (×{f:g}): hand-written ×{b['hand'] / a['hand']:.1f}, "
-              f"query layer ×{b['layer'] / a['layer']:.1f}, whole report ×{b['full'] / a['full']:.1f}")
+        print(
+            f"growth {s1:,} → {s2:,} cases (×{f:g}): hand-written ×{b['hand'] / a['hand']:.1f}, "
+            f"query layer ×{b['layer'] / a['layer']:.1f}, whole report ×{b['full'] / a['full']:.1f}"
+        )
     return 0
 
 

@@ -42,7 +42,18 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "PREFECT_"))}
         env.update(QA_DATA_DIR=str(work / "data"), PREFECT_SERVER_ANALYTICS_ENABLED="false")
         _run(["init"], env, work)
-        _run(["dev", "generate", "--credentials", str(args.runs + 1), "--reviewers-per-institution", "1"], env, work)
+        _run(
+            [
+                "dev",
+                "generate",
+                "--credentials",
+                str(args.runs + 1),
+                "--reviewers-per-institution",
+                "1",
+            ],
+            env,
+            work,
+        )
         credentials = _credentials(env, work)[: args.runs + 1]
         try:
             _run(["prefect", "start"], env, work)
@@ -52,14 +63,21 @@ def main() -> int:
             _run(["cases", "open", str(cred), "--as", provider], env, work)
             reads, actions = [], []
             for i, (cred, provider) in enumerate(credentials):
-                pair = [("read", ["cases", "list"]), ("act", ["cases", "open", str(cred), "--as", provider])]
-                for kind, cmd in (pair if i % 2 == 0 else pair[::-1]):
+                pair = [
+                    ("read", ["cases", "list"]),
+                    ("act", ["cases", "open", str(cred), "--as", provider]),
+                ]
+                for kind, cmd in pair if i % 2 == 0 else pair[::-1]:
                     (reads if kind == "read" else actions).append(_run(cmd, env, work))
         finally:
             subprocess.run([str(BIN), "prefect", "stop"], env=env, cwd=work, capture_output=True)
     read, act = statistics.median(reads), statistics.median(actions)
-    print(f"read-only command (cases list):             median {read * 1000:.0f} ms over {len(reads)} runs")
-    print(f"human action (cases open, screening flow):  median {act * 1000:.0f} ms over {len(actions)} runs")
+    print(
+        f"read-only command (cases list):             median {read * 1000:.0f} ms over {len(reads)} runs"
+    )
+    print(
+        f"human action (cases open, screening flow):  median {act * 1000:.0f} ms over {len(actions)} runs"
+    )
     print(f"ratio: {act / read:.2f}x (target <= 2x)")
     return 0 if act / read <= 2 else 1
 
@@ -80,7 +98,9 @@ def _credentials(env: dict[str, str], cwd: Path) -> list[tuple[int, str]]:
         "        if inst.code in providers:\n"
         "            print(c.id, providers[inst.code])\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=cwd, capture_output=True, text=True, check=True
+    )
     return [(int(a), b) for a, b in (line.split() for line in out.stdout.splitlines())]
 
 

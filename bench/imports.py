@@ -23,8 +23,13 @@ def make_workbook(path: Path, rows: int) -> None:
     from qa_engine.adapters.credential_io import write_credentials_xlsx
     from qa_engine.domain.credential import parse_credential
 
-    samples = json.loads((ROOT / "qa_engine" / "samples" / "credentials.json").read_text(encoding="utf-8"))
-    items = [parse_credential({**samples[i % len(samples)], "reference": f"BULK-{i:06d}"}) for i in range(rows)]
+    samples = json.loads(
+        (ROOT / "qa_engine" / "samples" / "credentials.json").read_text(encoding="utf-8")
+    )
+    items = [
+        parse_credential({**samples[i % len(samples)], "reference": f"BULK-{i:06d}"})
+        for i in range(rows)
+    ]
     write_credentials_xlsx(path, items)
 
 
@@ -64,8 +69,13 @@ def _peak_mb() -> float:
 
 
 def _measure(kind: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.imports", "--child", kind, str(path)], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.imports", "--child", kind, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -81,13 +91,17 @@ def main() -> None:
         path = Path(tmp) / "bulk.xlsx"
         t = time.perf_counter()
         make_workbook(path, args.rows)
-        print(f"wrote {args.rows} rows ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+        print(
+            f"wrote {args.rows} rows ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s"
+        )
         bare = _measure("bare", path)
         ours = _measure("ours", path)
     assert bare["rows"] == ours["rows"] == args.rows, (bare, ours)
     print(f"openpyxl read-only iteration: {bare['seconds']:.2f} s, peak {bare['peak_mb']:.0f} MB")
     print(f"qa-engine import (validated): {ours['seconds']:.2f} s, peak {ours['peak_mb']:.0f} MB")
-    print(f"ratio: {ours['seconds'] / bare['seconds']:.2f}× time (target ≤ 2×); peak {ours['peak_mb']:.0f} MB (target < 250 MB)")
+    print(
+        f"ratio: {ours['seconds'] / bare['seconds']:.2f}× time (target ≤ 2×); peak {ours['peak_mb']:.0f} MB (target < 250 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -131,11 +131,18 @@ def _states(ids):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--report-cases", type=int, default=100)
-    parser.add_argument("--first", type=int, choices=(0, 1), default=0,
-                        help="0: the plain loop goes first in the first stage; 1: the flows do")
+    parser.add_argument(
+        "--first",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="0: the plain loop goes first in the first stage; 1: the flows do",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
@@ -153,7 +160,10 @@ def main() -> None:
         for name, (folder, _) in sides.items():
             _use(folder, tmp / "wf.yaml")
             ctx[name] = _setup(args.cases, seed=1)
-        print(f"{args.cases} cases on two identical SQLite databases; warming up the Prefect engine…", flush=True)
+        print(
+            f"{args.cases} cases on two identical SQLite databases; warming up the Prefect engine…",
+            flush=True,
+        )
         _use(sides["Prefect flows"][0], tmp / "wf.yaml")
         _flows([])  # starts the local Prefect server outside the timings
         timings: dict[str, dict[str, float]] = {n: {} for n in sides}
@@ -179,14 +189,19 @@ def main() -> None:
                 timings[name][stage] = time.perf_counter() - t
             a, b = timings["plain loop"][stage], timings["Prefect flows"][stage]
             n = args.report_cases if stage.startswith("reporting") else args.cases
-            print(f"{stage:38s} plain {a:7.2f} s   flows {b:7.2f} s   ratio {b / a:5.2f}×   "
-                  f"overhead {(b - a) / n * 1000:6.2f} ms/case", flush=True)
+            print(
+                f"{stage:38s} plain {a:7.2f} s   flows {b:7.2f} s   ratio {b / a:5.2f}×   "
+                f"overhead {(b - a) / n * 1000:6.2f} ms/case",
+                flush=True,
+            )
         for name, (folder, _) in sides.items():
             _use(folder, tmp / "wf.yaml")
             print(f"{name}: final states {dict(_states(ctx[name]['ids']))}")
         total_a = sum(timings["plain loop"].values())
         total_b = sum(timings["Prefect flows"].values())
-        print(f"all timed stages: plain {total_a:.1f} s, flows {total_b:.1f} s, ratio {total_b / total_a:.2f}× (target ≤ 1.25×)")
+        print(
+            f"all timed stages: plain {total_a:.1f} s, flows {total_b:.1f} s, ratio {total_b / total_a:.2f}× (target ≤ 1.25×)"
+        )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,14 @@ def main() -> int:
         reset_engines()
         initialise_all()
         with session_scope() as s:
-            add_user(session=s, username="known.person", full_name="Known Person", email="known@example.eu",
-                     roles=[Role.QA_OFFICER], password="the right password 123")
+            add_user(
+                session=s,
+                username="known.person",
+                full_name="Known Person",
+                email="known@example.eu",
+                roles=[Role.QA_OFFICER],
+                password="the right password 123",
+            )
         # the throttle would refuse the repeated failures of one address: not what is measured here
         web_sessions.MAX_FAILURES_PER_USERNAME = web_sessions.MAX_FAILURES_PER_IP = 10**6
         client = TestClient(create_app())
@@ -53,8 +59,11 @@ def main() -> int:
             page = client.get("/sign-in")
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
             t = time.perf_counter()
-            r = client.post("/sign-in", data={"username": username, "password": "a wrong password",
-                                              "csrf_token": token}, follow_redirects=False)
+            r = client.post(
+                "/sign-in",
+                data={"username": username, "password": "a wrong password", "csrf_token": token},
+                follow_redirects=False,
+            )
             elapsed = time.perf_counter() - t
             assert r.status_code == 401, r.status_code
             return elapsed
@@ -65,8 +74,10 @@ def main() -> int:
             times["unknown"].append(attempt(f"nobody{i}"))
             times["wrong"].append(attempt("known.person"))
         unknown, wrong = statistics.median(times["unknown"]), statistics.median(times["wrong"])
-        print(f"unknown username {unknown * 1000:.0f} ms, wrong password {wrong * 1000:.0f} ms (medians of {args.tries}); "
-              f"ratio {unknown / wrong:.2f} (target 0.8–1.25)")
+        print(
+            f"unknown username {unknown * 1000:.0f} ms, wrong password {wrong * 1000:.0f} ms (medians of {args.tries}); "
+            f"ratio {unknown / wrong:.2f} (target 0.8–1.25)"
+        )
         reset_engines()
     return 0
 

@@ -54,15 +54,21 @@ def _prepare(data_dir: Path, clients: int) -> list[tuple[str, int, dict]]:
     alliance = SyntheticAlliance(seed=32)
     n_cases = (clients + 1) // 2
     with session_scope() as s:
-        staff = alliance.staff(s, reviewers_per_institution=max(2, (2 * n_cases + 7) // 8 + 1), max_open_reviews=4)
+        staff = alliance.staff(
+            s, reviewers_per_institution=max(2, (2 * n_cases + 7) // 8 + 1), max_open_reviews=4
+        )
         case_ids = alliance.open_cases(s, alliance.credentials(s, n_cases), staff=staff)
         screened = alliance.screen(s, case_ids)
         assert set(screened.values()) == {"self_assessment"}, screened
-    behaviour = alliance.behaviour(staff, rates=Rates(decline_rate=0, late_rate=0, disagreement_rate=0))
+    behaviour = alliance.behaviour(
+        staff, rates=Rates(decline_rate=0, late_rate=0, disagreement_rate=0)
+    )
     with session_scope() as s:
         behaviour.self_assess(s, case_ids)
     with session_scope() as s:
-        behaviour.assign(s, case_ids)  # the engine's batch assignment: two reviewers per case, every hard rule kept
+        behaviour.assign(
+            s, case_ids
+        )  # the engine's batch assignment: two reviewers per case, every hard rule kept
         stuck = [cid for cid in case_ids if case_repo.get_case(s, cid).state != "peer_review"]
         assert not stuck, f"cases without reviewers: {stuck}"
     out = []
@@ -73,13 +79,17 @@ def _prepare(data_dir: Path, clients: int) -> list[tuple[str, int, dict]]:
             for position, a in enumerate(case_repo.assignments_of(s, cid)):
                 user = s.get(User, a.reviewer_id)
                 user.password_hash = digest
-                assignments.respond(session=s, actor=staff.actor(user.id), assignment_id=a.id, accept=True)
+                assignments.respond(
+                    session=s, actor=staff.actor(user.id), assignment_id=a.id, accept=True
+                )
                 entries, rec, overall = behaviour.review_entries(view, user.username, position)
                 form = {"action": "save", "recommendation": rec, "overall_comment": overall}
                 for criterion, entry in entries.items():
                     score = entry.get("score")
                     if score is not None:
-                        form[f"score.{criterion}"] = ("yes" if score else "no") if isinstance(score, bool) else str(score)
+                        form[f"score.{criterion}"] = (
+                            ("yes" if score else "no") if isinstance(score, bool) else str(score)
+                        )
                     form[f"comment.{criterion}"] = entry["comment"]
                 out.append((user.username, a.id, form))
     return out[:clients]
@@ -88,12 +98,17 @@ def _prepare(data_dir: Path, clients: int) -> list[tuple[str, int, dict]]:
 async def _sign_in(client, base: str, username: str) -> None:
     page = await client.get(f"{base}/sign-in")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = await client.post(f"{base}/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token,
-                                                    "next": "/"}, headers={"Origin": base})
+    r = await client.post(
+        f"{base}/sign-in",
+        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"},
+        headers={"Origin": base},
+    )
     assert r.status_code == 303, (username, r.status_code, r.text[:300])
 
 
-async def _load(base: str, users, seconds: float, kind: str, server_pid: int) -> tuple[list[float], int, int, float]:
+async def _load(
+    base: str, users, seconds: float, kind: str, server_pid: int
+) -> tuple[list[float], int, int, float]:
     import httpx
 
     latencies: list[float] = []
@@ -102,7 +117,9 @@ async def _load(base: str, users, seconds: float, kind: str, server_pid: int) ->
     limits = httpx.Limits(max_connections=len(users) + 4)
     clients = [httpx.AsyncClient(limits=limits, timeout=30, follow_redirects=False) for _ in users]
     try:
-        await asyncio.gather(*[_sign_in(c, base, u[0]) for c, u in zip(clients, users, strict=True)])
+        await asyncio.gather(
+            *[_sign_in(c, base, u[0]) for c, u in zip(clients, users, strict=True)]
+        )
         tokens = []
         for c, (_, aid, _) in zip(clients, users, strict=True):
             page = await c.get(f"{base}/assignments/{aid}/review")
@@ -126,8 +143,11 @@ async def _load(base: str, users, seconds: float, kind: str, server_pid: int) ->
                         r = await c.get(f"{base}/assignments/{aid}/review")
                         ok = r.status_code == 200
                     else:
-                        r = await c.post(f"{base}/assignments/{aid}/review", data={**form, "csrf_token": token},
-                                         headers={"Origin": base})
+                        r = await c.post(
+                            f"{base}/assignments/{aid}/review",
+                            data={**form, "csrf_token": token},
+                            headers={"Origin": base},
+                        )
                         ok = r.status_code == 303
                         if not ok:
                             refusals[r.status_code] = refusals.get(r.status_code, 0) + 1
@@ -136,7 +156,9 @@ async def _load(base: str, users, seconds: float, kind: str, server_pid: int) ->
                 latencies.append(time.perf_counter() - t)
                 errors += not ok
 
-        await asyncio.gather(*[worker(c, u, t) for c, u, t in zip(clients, users, tokens, strict=True)])
+        await asyncio.gather(
+            *[worker(c, u, t) for c, u, t in zip(clients, users, tokens, strict=True)]
+        )
         cpu = _cpu_seconds(server_pid) - cpu_before
         if refusals:
             print(f"  refused submissions by status: {refusals}", flush=True)
@@ -171,8 +193,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--database-url", help="a fresh, empty PostgreSQL database (default: SQLite in a temp folder)")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (more than one needs PostgreSQL)")
+    parser.add_argument(
+        "--database-url",
+        help="a fresh, empty PostgreSQL database (default: SQLite in a temp folder)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (more than one needs PostgreSQL)"
+    )
     args = parser.parse_args()
     if args.database_url:
         os.environ["QA_DATABASE_URL"] = args.database_url
@@ -182,10 +209,32 @@ def main() -> None:
         users = _prepare(data, args.clients)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "QA_DATA_DIR": str(data), "QA_BASE_URL": base, "PREFECT_LOGGING_LEVEL": "ERROR"}
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "qa_engine.web.app:create_app",
-                                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                                   "--no-access-log", "--workers", str(args.workers)], env=env, cwd=ROOT)
+        env = {
+            **os.environ,
+            "QA_DATA_DIR": str(data),
+            "QA_BASE_URL": base,
+            "PREFECT_LOGGING_LEVEL": "ERROR",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "qa_engine.web.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         try:
             deadline = time.monotonic() + 60
             import httpx
@@ -201,19 +250,26 @@ def main() -> None:
                 lat, err, n, cpu = asyncio.run(_load(base, users, args.seconds, kind, server.pid))
                 cpu = cpu / max(n, 1) * 1000
                 results[kind] = (lat, err, n)
-                print(f"{kind:9s} {n:6d} requests  p50 {_pct(lat, .5):7.1f} ms  p95 {_pct(lat, .95):7.1f} ms  "
-                      f"p99 {_pct(lat, .99):7.1f} ms  errors {err}  ({n / args.seconds:.0f} req/s, "
-                      f"server CPU {cpu:.2f} ms per request)", flush=True)
+                print(
+                    f"{kind:9s} {n:6d} requests  p50 {_pct(lat, 0.5):7.1f} ms  p95 {_pct(lat, 0.95):7.1f} ms  "
+                    f"p99 {_pct(lat, 0.99):7.1f} ms  errors {err}  ({n / args.seconds:.0f} req/s, "
+                    f"server CPU {cpu:.2f} ms per request)",
+                    flush=True,
+                )
         finally:
             server.terminate()
             server.wait(20)
-    base95 = _pct(results["trivial"][0], .95)
-    signed95 = _pct(results["signed-in"][0], .95)
+    base95 = _pct(results["trivial"][0], 0.95)
+    signed95 = _pct(results["signed-in"][0], 0.95)
     for kind in ("form", "submit"):
         lat, err, _ = results[kind]
-        print(f"{kind}: p95 ratio {_pct(lat, .95) / base95:.2f}× the trivial endpoint (target ≤ 3×), errors {err} "
-              f"(target 0); {_pct(lat, .95) / signed95:.2f}× the signed-in /api/v1/me")
-    print(f"median trivial {statistics.median(results['trivial'][0]) * 1000:.1f} ms with {args.clients} clients")
+        print(
+            f"{kind}: p95 ratio {_pct(lat, 0.95) / base95:.2f}× the trivial endpoint (target ≤ 3×), errors {err} "
+            f"(target 0); {_pct(lat, 0.95) / signed95:.2f}× the signed-in /api/v1/me"
+        )
+    print(
+        f"median trivial {statistics.median(results['trivial'][0]) * 1000:.1f} ms with {args.clients} clients"
+    )
 
 
 if __name__ == "__main__":

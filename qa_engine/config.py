@@ -24,9 +24,13 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("var")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under data_dir")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite under data_dir"
+    )
     rubrics_dir: Path = Field(default_factory=lambda: packaged("qa_engine.rubrics"))
-    workflow_settings: Path = Field(default_factory=lambda: packaged("qa_engine.workflows", "settings.yaml"))
+    workflow_settings: Path = Field(
+        default_factory=lambda: packaged("qa_engine.workflows", "settings.yaml")
+    )
     reports_dir: Path = Field(default_factory=lambda: packaged("qa_engine.reports"))
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
@@ -67,8 +71,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
-            raise ValueError("QA_SECRET_KEY must be set to a random value of 32+ characters in production")
+        if self.env == "production" and (
+            self.secret_key == DEV_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "QA_SECRET_KEY must be set to a random value of 32+ characters in production"
+            )
         return self
 
     @property

@@ -25,7 +25,9 @@ from qa_engine.store.db import make_engine  # noqa: E402
 from qa_engine.store.migrate import upgrade  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("QA_TEST_PG_ADMIN_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "QA_TEST_PG_ADMIN_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres"
+)
 
 
 def _pg_available() -> str | None:
@@ -61,7 +63,11 @@ def throwaway_pg_database(prefix: str) -> Iterator[ThrowawayDatabase]:
         yield ThrowawayDatabase(name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, admin)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(
+                text(
+                    f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                )
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -173,6 +179,7 @@ def prefect_harness(tmp_path_factory):
 
 # -- no process outlives the test session ---------------------------------------------------------
 
+
 def pytest_configure(config):
     """Orphans of the processes the tests start (a local Prefect server whose starter exited, a
     server whose parent was killed) become this process's children, so the session-end check
@@ -211,7 +218,9 @@ def pytest_sessionfinish(session, exitstatus):
     psutil.wait_procs([c for c, _ in left], timeout=5)
     lines = "\n".join(f"  pid {c.pid}: {cmd}" for c, cmd in left)
     session.config.pluginmanager.get_plugin("terminalreporter").write_line(
-        f"\nprocesses started by the tests were still running at the end (now killed):\n{lines}", red=True)
+        f"\nprocesses started by the tests were still running at the end (now killed):\n{lines}",
+        red=True,
+    )
     if session.exitstatus == 0:
         session.exitstatus = 1
 

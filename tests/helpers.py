@@ -19,7 +19,9 @@ from qa_engine.services.users import add_user
 from qa_engine.store import repositories as repo
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = json.loads((ROOT / "qa_engine" / "samples" / "credentials.json").read_text(encoding="utf-8"))
+SAMPLES = json.loads(
+    (ROOT / "qa_engine" / "samples" / "credentials.json").read_text(encoding="utf-8")
+)
 
 REVIEWERS = [
     ("rev.cuni", "Jiří Dvořák", "CUNI", ["0521", "0613"], ["en", "cs"]),
@@ -55,13 +57,27 @@ def people(session: Session) -> dict:
     for code in ("CUNI", "SU", "UW", "UCPH", "UNIMI", "UHEI", "UPA", "UNIGE"):
         specs.append((f"prov.{code.lower()}", f"Provider {code}", code, [Role.PROVIDER], {}))
     for username, name, inst, fields, langs in REVIEWERS:
-        specs.append((username, name, inst, [Role.REVIEWER],
-                      {"expertise_fields": fields, "languages": langs, "max_open_reviews": 4}))
+        specs.append(
+            (
+                username,
+                name,
+                inst,
+                [Role.REVIEWER],
+                {"expertise_fields": fields, "languages": langs, "max_open_reviews": 4},
+            )
+        )
     for username, name, inst, roles, extra in specs:
         user = repo.get_user_by_username(session, username)
         if user is None:
-            user = add_user(session=session, username=username, full_name=name, email=f"{username}@example.eu",
-                            roles=roles, institution_code=inst, **extra)
+            user = add_user(
+                session=session,
+                username=username,
+                full_name=name,
+                email=f"{username}@example.eu",
+                roles=roles,
+                institution_code=inst,
+                **extra,
+            )
         out[username] = repo.actor_for(session, user)
     return out
 
@@ -77,7 +93,11 @@ def full_self_assessment(rubric, score: int = 3) -> dict:
     for rc in rubric.reviewer_criteria:
         c = rc.criterion
         if c.kind == "scale":
-            out[rc.id] = {"score": score, "narrative": f"We meet {c.title} this way.", "evidence": ["https://example.eu/evidence"]}
+            out[rc.id] = {
+                "score": score,
+                "narrative": f"We meet {c.title} this way.",
+                "evidence": ["https://example.eu/evidence"],
+            }
         elif c.kind == "yes_no":
             out[rc.id] = {"score": True, "narrative": "Yes, it is stackable."}
         else:
@@ -90,7 +110,10 @@ def full_review(rubric, score: int = 3, overrides: dict | None = None) -> dict:
     for rc in rubric.reviewer_criteria:
         c = rc.criterion
         if c.kind == "scale":
-            out[rc.id] = {"score": (overrides or {}).get(rc.id, score), "comment": f"Assessment of {c.title}."}
+            out[rc.id] = {
+                "score": (overrides or {}).get(rc.id, score),
+                "comment": f"Assessment of {c.title}.",
+            }
         elif c.kind == "yes_no":
             out[rc.id] = {"score": True, "comment": "Confirmed."}
     return out
@@ -99,8 +122,11 @@ def full_review(rubric, score: int = 3, overrides: dict | None = None) -> dict:
 def drive(session: Session, case_id: int) -> list[advance.StepOutcome]:
     """Run the automated steps in this session until a human gate (the flows' loop, minus Prefect and
     the transaction per step)."""
-    return advance.drive(lambda cid: advance.advance_once(session, cid, report_generator=_fake_report), case_id,
-                         max_steps=30)
+    return advance.drive(
+        lambda cid: advance.advance_once(session, cid, report_generator=_fake_report),
+        case_id,
+        max_steps=30,
+    )
 
 
 def _fake_report(session, row):
@@ -108,7 +134,9 @@ def _fake_report(session, row):
     row.sha256 = "0" * 64
 
 
-def to_state(session: Session, p: dict, target: str, *, index: int = 0, scores=(3, 3), provider=None) -> int:
+def to_state(
+    session: Session, p: dict, target: str, *, index: int = 0, scores=(3, 3), provider=None
+) -> int:
     """Open a case on a sample credential and drive it with the given people up to `target`."""
     cred_id = credential(session, index)
     inst = repo.get_credential(session, cred_id).institution_id
@@ -121,17 +149,31 @@ def to_state(session: Session, p: dict, target: str, *, index: int = 0, scores=(
     if target == "self_assessment":
         return case.id
     rubric = case_service.rubric_of(session, case)
-    self_assessments.save_self_assessment(session=session, actor=prov, case_id=case.id,
-                                          entries=full_self_assessment(rubric), summary="Our summary", submit=True)
+    self_assessments.save_self_assessment(
+        session=session,
+        actor=prov,
+        case_id=case.id,
+        entries=full_self_assessment(rubric),
+        summary="Our summary",
+        submit=True,
+    )
     drive(session, case.id)
     if target == "assignment":
         return case.id
     plan_, _ = assignments.propose(session=session, actor=p["officer"], case_id=case.id)
-    assignments.assign(session=session, actor=p["officer"], case_id=case.id,
-                       reviewer_ids=[x.reviewer_id for x in plan_.proposals])
+    assignments.assign(
+        session=session,
+        actor=p["officer"],
+        case_id=case.id,
+        reviewer_ids=[x.reviewer_id for x in plan_.proposals],
+    )
     if target == "invited":
         return case.id
-    live = [a for a in assignments.case_repo.assignments_of(session, case.id, case.round) if a.status == AssignmentStatus.INVITED]
+    live = [
+        a
+        for a in assignments.case_repo.assignments_of(session, case.id, case.round)
+        if a.status == AssignmentStatus.INVITED
+    ]
     for a in live:
         actor = next(v for v in p.values() if v.user_id == a.reviewer_id)
         assignments.respond(session=session, actor=actor, assignment_id=a.id, accept=True)
@@ -139,12 +181,23 @@ def to_state(session: Session, p: dict, target: str, *, index: int = 0, scores=(
         return case.id
     for a, s in zip(live, scores, strict=False):
         actor = next(v for v in p.values() if v.user_id == a.reviewer_id)
-        reviews.save_review(session=session, actor=actor, assignment_id=a.id, entries=full_review(rubric, s),
-                            recommendation="approved", submit=True)
+        reviews.save_review(
+            session=session,
+            actor=actor,
+            assignment_id=a.id,
+            entries=full_review(rubric, s),
+            recommendation="approved",
+            submit=True,
+        )
     drive(session, case.id)
     if target == "approval":
         return case.id
-    decisions.decide(session=session, actor=p["approver"], case_id=case.id, outcome="approved",
-                     rationale="Meets every standard we checked.")
+    decisions.decide(
+        session=session,
+        actor=p["approver"],
+        case_id=case.id,
+        outcome="approved",
+        rationale="Meets every standard we checked.",
+    )
     drive(session, case.id)
     return case.id

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-PG_USER = "postgres"  # the OS user that runs the server when the tests run as root (initdb refuses root)
+PG_USER = (
+    "postgres"  # the OS user that runs the server when the tests run as root (initdb refuses root)
+)
 DB_NAME = "qa_private"
 
 
@@ -65,12 +67,29 @@ class PrivatePostgres:
         if self.as_user:
             cmd = ["runuser", "-u", self.as_user, "--", *cmd]
         # the postmaster inherits pg_ctl's stdout unless -l is given: never hand it a pipe we wait on
-        return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=timeout, cwd=self.root)
+        return subprocess.run(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.root,
+        )
 
     def pg_ctl(self, action: str, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-        return self.run("pg_ctl", action, "-D", str(self.data), "-l", str(self.log), "-w",
-                        "-t", str(int(timeout)), *args, timeout=timeout + 15)
+        return self.run(
+            "pg_ctl",
+            action,
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            str(int(timeout)),
+            *args,
+            timeout=timeout + 15,
+        )
 
     def postmaster_pid(self) -> int | None:
         """The pid in postmaster.pid (the running server's), or None when there is none."""
@@ -83,7 +102,9 @@ class PrivatePostgres:
         """Restart the server; `immediate` kills it without a checkpoint (a crash, WAL recovery on start)."""
         res = self.pg_ctl("restart", "-m", mode)
         if res.returncode != 0:
-            raise RuntimeError(f"pg_ctl restart failed: {res.stdout}{res.stderr}\n{self.log_tail()}")
+            raise RuntimeError(
+                f"pg_ctl restart failed: {res.stdout}{res.stderr}\n{self.log_tail()}"
+            )
 
     def log_tail(self, n: int = 20) -> str:
         try:
@@ -118,8 +139,19 @@ def _start(bindir: Path) -> PrivatePostgres:
         as_user = PG_USER
     server = PrivatePostgres(bindir=bindir, root=root, port=0, as_user=as_user)
     try:
-        res = server.run("initdb", "-D", str(server.data), "-U", PG_USER, "-A", "trust", "-E", "UTF8",
-                         "--no-locale", "--no-sync")
+        res = server.run(
+            "initdb",
+            "-D",
+            str(server.data),
+            "-U",
+            PG_USER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         if res.returncode != 0:
             raise RuntimeError(f"initdb failed: {res.stdout}{res.stderr}")
         last = ""
@@ -127,9 +159,11 @@ def _start(bindir: Path) -> PrivatePostgres:
             server.port = _free_port()
             conf = server.data / "postgresql.auto.conf"
             with conf.open("a") as f:  # written as root, read by the postgres user (0644)
-                f.write(f"listen_addresses = '127.0.0.1'\nport = {server.port}\n"
-                        f"unix_socket_directories = '{root}'\nfsync = off\nfull_page_writes = off\n"
-                        "shared_buffers = 16MB\nmax_connections = 100\n")
+                f.write(
+                    f"listen_addresses = '127.0.0.1'\nport = {server.port}\n"
+                    f"unix_socket_directories = '{root}'\nfsync = off\nfull_page_writes = off\n"
+                    "shared_buffers = 16MB\nmax_connections = 100\n"
+                )
             res = server.pg_ctl("start", timeout=60)
             if res.returncode == 0:
                 break
@@ -138,8 +172,14 @@ def _start(bindir: Path) -> PrivatePostgres:
             raise RuntimeError(f"pg_ctl start failed: {last}")
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=server.port, user=PG_USER, dbname="postgres",
-                             autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=server.port,
+            user=PG_USER,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=10,
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
         return server
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, clean up and skip with the reason
@@ -153,12 +193,16 @@ def private_pg_fixture() -> Iterator[PrivatePostgres]:
     """A PostgreSQL server of our own, which a test may restart or crash at will."""
     bindir = find_pg_bin()
     if bindir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin")
+        pytest.skip(
+            "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin"
+        )
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         pytest.skip("running as root without runuser: cannot run initdb as the postgres user")
     t0 = time.monotonic()
     server = _start(bindir)
-    print(f"private PostgreSQL ({bindir.parent.name}) on port {server.port}, up in {time.monotonic() - t0:.1f} s")
+    print(
+        f"private PostgreSQL ({bindir.parent.name}) on port {server.port}, up in {time.monotonic() - t0:.1f} s"
+    )
     try:
         yield server
     finally:

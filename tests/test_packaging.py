@@ -33,8 +33,16 @@ pytestmark = pytest.mark.packaging
 ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = ["esg-2015-part1", "eu-microcredentials-2022", "digital-green-skills", "4eu-mici"]
 # not part of the checkout's own files (the brief of the check: nothing else may change)
-SNAPSHOT_SKIP = {".venv", ".git", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".mypy_cache",
-                 ".import_linter_cache"}  # tools run beside the tests write their caches here
+SNAPSHOT_SKIP = {
+    ".venv",
+    ".git",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".import_linter_cache",
+}  # tools run beside the tests write their caches here
 # left out of the copy the wheel is built from (setuptools writes build/ and *.egg-info next to
 # the sources it builds, so the build runs on a copy and the checkout stays untouched)
 COPY_SKIP_TOP = {".venv", ".git", "build", "dist", "var", ".ruff_cache", "test-output"}
@@ -44,27 +52,50 @@ CASES = 3
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 def _tail(text: str, lines: int = 30) -> str:
     return "\n".join((text or "").rstrip().splitlines()[-lines:])
 
 
-def run(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 180,
-        what: str = "") -> subprocess.CompletedProcess:
+def run(
+    args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 180, what: str = ""
+) -> subprocess.CompletedProcess:
     """Run a command; on a non-zero exit or a timeout fail with its stderr (and stdout) tail."""
     shown = " ".join(str(a) for a in args)
     started = time.monotonic()
     try:
-        result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
-                                timeout=timeout, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            [str(a) for a in args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        pytest.fail(f"{what or shown}: no answer after {timeout:.0f} s\n$ {shown}\n"
-                    f"--- stderr (tail) ---\n{_tail(err)}\n--- stdout (tail) ---\n{_tail(out, 15)}", pytrace=False)
+        out = (
+            exc.stdout.decode(errors="replace")
+            if isinstance(exc.stdout, bytes)
+            else (exc.stdout or "")
+        )
+        err = (
+            exc.stderr.decode(errors="replace")
+            if isinstance(exc.stderr, bytes)
+            else (exc.stderr or "")
+        )
+        pytest.fail(
+            f"{what or shown}: no answer after {timeout:.0f} s\n$ {shown}\n"
+            f"--- stderr (tail) ---\n{_tail(err)}\n--- stdout (tail) ---\n{_tail(out, 15)}",
+            pytrace=False,
+        )
     if result.returncode != 0:
-        pytest.fail(f"{what or shown}: exit status {result.returncode} after {time.monotonic() - started:.1f} s\n"
-                    f"$ {shown}\n(cwd {cwd})\n--- stderr (tail) ---\n{_tail(result.stderr)}\n"
-                    f"--- stdout (tail) ---\n{_tail(result.stdout, 15)}", pytrace=False)
+        pytest.fail(
+            f"{what or shown}: exit status {result.returncode} after {time.monotonic() - started:.1f} s\n"
+            f"$ {shown}\n(cwd {cwd})\n--- stderr (tail) ---\n{_tail(result.stderr)}\n"
+            f"--- stdout (tail) ---\n{_tail(result.stdout, 15)}",
+            pytrace=False,
+        )
     return result
 
 
@@ -89,7 +120,11 @@ def snapshot_changes(before: dict, after: dict) -> list[str]:
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
     changed = sorted(k for k in set(before) & set(after) if before[k] != after[k])
-    return [f"added {k}" for k in added] + [f"removed {k}" for k in removed] + [f"changed {k}" for k in changed]
+    return (
+        [f"added {k}" for k in added]
+        + [f"removed {k}" for k in removed]
+        + [f"changed {k}" for k in changed]
+    )
 
 
 def everything_under(folder: Path) -> list[Path]:
@@ -133,7 +168,9 @@ def build_wheel(tmp_path: Path, env: dict[str, str]) -> tuple[Path, str]:
     if offline:
         # measured here: ≈2 s, nothing downloaded (build isolation: ≈6 s and setuptools from the index)
         cmd[4:4] = ["--no-build-isolation", "--no-index"]
-    mode = ("no build isolation, offline" if offline else "build isolation (downloads setuptools)") + f": {why}"
+    mode = (
+        "no build isolation, offline" if offline else "build isolation (downloads setuptools)"
+    ) + f": {why}"
     run(cmd, cwd=tmp_path, env=env, timeout=300, what=f"building the wheel ({mode})")
     wheels = sorted(out.glob("qa_engine-*.whl"))
     assert len(wheels) == 1, f"expected one wheel in {out}, found {[w.name for w in wheels]}"
@@ -142,7 +179,11 @@ def build_wheel(tmp_path: Path, env: dict[str, str]) -> tuple[Path, str]:
 
 def dependency_dirs() -> list[str]:
     """The running interpreter's site-packages folders (where the dependencies are installed)."""
-    dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    dirs = [
+        *site.getsitepackages(),
+        sysconfig.get_paths()["purelib"],
+        sysconfig.get_paths()["platlib"],
+    ]
     return [d for d in dict.fromkeys(os.path.realpath(d) for d in dirs) if os.path.isdir(d)]
 
 
@@ -150,13 +191,37 @@ def fresh_venv(where: Path, wheel: Path, env: dict[str, str]) -> tuple[Path, Pat
     """A new virtual environment with the wheel installed and this interpreter's dependencies visible."""
     venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(where)
     python = where / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    purelib = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                       cwd=where, env=env, what="asking the new environment for its site-packages").stdout.strip())
-    run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "--no-cache-dir",
-         wheel], cwd=where, env=env, timeout=180, what="installing the wheel into the new environment")
+    purelib = Path(
+        run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            cwd=where,
+            env=env,
+            what="asking the new environment for its site-packages",
+        ).stdout.strip()
+    )
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--no-cache-dir",
+            wheel,
+        ],
+        cwd=where,
+        env=env,
+        timeout=180,
+        what="installing the wheel into the new environment",
+    )
     # Plain path lines: the folders join sys.path after the new site-packages; their own .pth files
     # (the editable install's finder of the checkout among them) are not processed.
-    (purelib / "_qa_engine_test_dependencies.pth").write_text("".join(f"{d}\n" for d in dependency_dirs()))
+    (purelib / "_qa_engine_test_dependencies.pth").write_text(
+        "".join(f"{d}\n" for d in dependency_dirs())
+    )
     return python, purelib
 
 
@@ -175,6 +240,7 @@ print(json.dumps({
 
 # --- the test ------------------------------------------------------------------------------------
 
+
 def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
     before = checkout_snapshot()
     timings: list[str] = []
@@ -191,8 +257,12 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
 
     wheel, build_mode = build_wheel(tmp_path, tool_env)
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = [f"qa_engine/rubrics/{r}.yaml" for r in RUBRICS] + ["qa_engine/workflows/settings.yaml"]
-    assert not [n for n in shipped if n not in names], f"the wheel lacks {[n for n in shipped if n not in names]}"
+    shipped = [f"qa_engine/rubrics/{r}.yaml" for r in RUBRICS] + [
+        "qa_engine/workflows/settings.yaml"
+    ]
+    assert not [n for n in shipped if n not in names], (
+        f"the wheel lacks {[n for n in shipped if n not in names]}"
+    )
     lap("build")
 
     python, purelib = fresh_venv(tmp_path / "venv", wheel, tool_env)
@@ -208,20 +278,34 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
 
     # a user's shell: no PYTHONPATH, no Prefect server or home given, the data folder in QA_DATA_DIR
     dev_bin = str(Path(sys.executable).parent)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("QA_", "PREFECT_")) and k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
-    env["PATH"] = os.pathsep.join([str(python.parent)]
-                                  + [p for p in env.get("PATH", "").split(os.pathsep) if p and p != dev_bin])
-    env |= {"QA_DATA_DIR": str(data), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "COLUMNS": "250"}  # wide enough that the rubrics table shows the ids unabridged
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("QA_", "PREFECT_"))
+        and k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
+    }
+    env["PATH"] = os.pathsep.join(
+        [str(python.parent)]
+        + [p for p in env.get("PATH", "").split(os.pathsep) if p and p != dev_bin]
+    )
+    env |= {
+        "QA_DATA_DIR": str(data),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "COLUMNS": "250",
+    }  # wide enough that the rubrics table shows the ids unabridged
 
-    probe = json.loads(run([python, "-c", PROBE], cwd=work, env=env, what="importing qa_engine").stdout)
+    probe = json.loads(
+        run([python, "-c", PROBE], cwd=work, env=env, what="importing qa_engine").stdout
+    )
     site_dir = os.path.realpath(purelib)
     for key in ("file", "workflows"):
         assert os.path.realpath(probe[key]).startswith(site_dir + os.sep), (
             f"qa_engine ({key}) comes from {probe[key]}, not from the new environment's {site_dir}; "
-            f"sys.path: {probe['sys_path']}")
-    assert probe["editable"] == [], f"the checkout's editable finder is active in the new environment: {probe['editable']}"
+            f"sys.path: {probe['sys_path']}"
+        )
+    assert probe["editable"] == [], (
+        f"the checkout's editable finder is active in the new environment: {probe['editable']}"
+    )
 
     out = run([qa, "init"], cwd=work, env=env, what="qa-engine init").stdout
     assert "institutions" in out, out
@@ -231,11 +315,18 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
     missing = [r for r in RUBRICS if not re.search(rf"(^|\W){re.escape(r)}(\W|$)", listed, re.M)]
     assert not missing, f"`rubrics list` does not show {missing}:\n{listed}"
 
-    out = run([qa, "rubrics", "validate"], cwd=work, env=env, what="qa-engine rubrics validate").stdout
+    out = run(
+        [qa, "rubrics", "validate"], cwd=work, env=env, what="qa-engine rubrics validate"
+    ).stdout
     assert "4 rubric file(s) valid" in out, out
 
     template = data / "credentials-template.xlsx"
-    run([qa, "credentials", "template", template], cwd=work, env=env, what="qa-engine credentials template")
+    run(
+        [qa, "credentials", "template", template],
+        cwd=work,
+        env=env,
+        what="qa-engine credentials template",
+    )
     assert template.is_file(), f"`credentials template` wrote no {template}"
     import openpyxl
 
@@ -247,8 +338,13 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
     # the demo into an empty folder named by QA_DATA_DIR: everything it writes goes there
     demo = work / "demo-data"
     demo.mkdir()
-    shown = run([qa, "demo", "--cases", str(CASES)], cwd=work, env=env | {"QA_DATA_DIR": str(demo)}, timeout=300,
-                what="qa-engine demo").stdout
+    shown = run(
+        [qa, "demo", "--cases", str(CASES)],
+        cwd=work,
+        env=env | {"QA_DATA_DIR": str(demo)},
+        timeout=300,
+        what="qa-engine demo",
+    ).stdout
     assert f"data folder: {demo}" in shown, shown
     assert "qa-engine serve --data-dir demo-data" in shown, shown
     pdfs = sorted((demo / "reports").rglob("*.pdf"))
@@ -256,13 +352,22 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
     lap("demo")
 
     # the demo's data folder holds the register and the development CA the report was signed under
-    verified = run([qa, "reports", "verify", pdfs[0]], cwd=work, env=env | {"QA_DATA_DIR": str(demo)},
-                   what=f"qa-engine reports verify {pdfs[0].name}").stdout
-    assert re.search(r"^\s*VALID\b", verified, re.M), f"`reports verify` does not say valid:\n{verified}"
+    verified = run(
+        [qa, "reports", "verify", pdfs[0]],
+        cwd=work,
+        env=env | {"QA_DATA_DIR": str(demo)},
+        what=f"qa-engine reports verify {pdfs[0].name}",
+    ).stdout
+    assert re.search(r"^\s*VALID\b", verified, re.M), (
+        f"`reports verify` does not say valid:\n{verified}"
+    )
     lap("verify")
 
-    stray = [str(p.relative_to(work)) for p in everything_under(work)
-             if not any(p == d or d in p.parents for d in (data, demo))]
+    stray = [
+        str(p.relative_to(work))
+        for p in everything_under(work)
+        if not any(p == d or d in p.parents for d in (data, demo))
+    ]
     assert not stray, f"written outside the data folders {data} and {demo}: {stray}"
     signs_in_and_sees_the_cases(shown, demo, monkeypatch)
     changes = snapshot_changes(before, checkout_snapshot())
@@ -282,7 +387,9 @@ def signs_in_and_sees_the_cases(shown: str, demo: Path, monkeypatch) -> None:
     from qa_engine.store.db import reset_engines, session_scope
     from tests.web.support import csrf_of
 
-    accounts = dict(re.findall(r"[│|]\s*(" + "|".join(DEMO_ROLES) + r")\s*[│|]\s*(\S+)\s*[│|]", shown))
+    accounts = dict(
+        re.findall(r"[│|]\s*(" + "|".join(DEMO_ROLES) + r")\s*[│|]\s*(\S+)\s*[│|]", shown)
+    )
     assert set(accounts) == set(DEMO_ROLES), f"the demo does not name an account per role:\n{shown}"
     password = re.search(r"shown this once\):\s*(\S+)", shown)
     assert password, f"the demo printed no password:\n{shown}"
@@ -296,18 +403,37 @@ def signs_in_and_sees_the_cases(shown: str, demo: Path, monkeypatch) -> None:
         from qa_engine.web.app import create_app
 
         app = create_app()
-        where = {"QA officer": "/cases", "reviewer": "/cases", "approver": "/cases", "provider": "/cases",
-                 "leadership": "/dashboard", "admin": "/admin/users"}
+        where = {
+            "QA officer": "/cases",
+            "reviewer": "/cases",
+            "approver": "/cases",
+            "provider": "/cases",
+            "leadership": "/dashboard",
+            "admin": "/admin/users",
+        }
         for role, username in accounts.items():
             client = TestClient(app)
             page = client.get("/sign-in")
-            r = client.post("/sign-in", data={"username": username, "password": password.group(1),
-                                              "csrf_token": csrf_of(page.text)}, follow_redirects=False)
-            assert r.status_code == 303 and "/sign-in" not in r.headers["location"], (role, username, r.status_code)
+            r = client.post(
+                "/sign-in",
+                data={
+                    "username": username,
+                    "password": password.group(1),
+                    "csrf_token": csrf_of(page.text),
+                },
+                follow_redirects=False,
+            )
+            assert r.status_code == 303 and "/sign-in" not in r.headers["location"], (
+                role,
+                username,
+                r.status_code,
+            )
             seen = client.get(where[role])
             assert seen.status_code == 200, (role, where[role], seen.status_code)
             if role in ("QA officer", "approver", "reviewer", "provider"):
-                assert any(t in seen.text for t in titles), f"{role} {username} sees none of the demo's cases"
+                assert any(t in seen.text for t in titles), (
+                    f"{role} {username} sees none of the demo's cases"
+                )
             elif role == "leadership":
                 assert "Reviewer A" not in seen.text and "cases" in seen.text.lower()
             else:

@@ -30,7 +30,9 @@ def deliver_pending(*, case_ids: Sequence[int] | None = None, limit: int = 500) 
     after = 0
     while True:
         with session_scope() as session:
-            ids = notifications.pending_ids(session=session, case_ids=case_ids, limit=limit, after_id=after)
+            ids = notifications.pending_ids(
+                session=session, case_ids=case_ids, limit=limit, after_id=after
+            )
         for nid in ids:
             with session_scope() as session:
                 sent = notifications.deliver(session=session, notification_id=nid, send=send)
@@ -49,9 +51,16 @@ def _sender(settings: Settings) -> Callable[[Notification], None]:
     folder = templates_dir(settings)
 
     def send(note: Notification) -> None:
-        subject, body = render(note.template, {"base_url": settings.base_url, **note.context}, templates_dir=folder)
-        message = build_message(key=note.key, recipient=note.recipient, subject=subject, body=body,
-                                sender=settings.mail_from)
+        subject, body = render(
+            note.template, {"base_url": settings.base_url, **note.context}, templates_dir=folder
+        )
+        message = build_message(
+            key=note.key,
+            recipient=note.recipient,
+            subject=subject,
+            body=body,
+            sender=settings.mail_from,
+        )
         mailer.send(message, note.key)
 
     return send

@@ -69,7 +69,7 @@ def _drive_many(case_ids: Sequence[int], max_steps: int) -> dict[int, list[str]]
     ids = list(dict.fromkeys(case_ids))
     out: dict[int, list[str]] = {}
     for i in range(0, len(ids), CHUNK):
-        out.update(advance_chunk.submit(ids[i:i + CHUNK], max_steps).result())
+        out.update(advance_chunk.submit(ids[i : i + CHUNK], max_steps).result())
     return out
 
 
@@ -84,7 +84,9 @@ def deliver_notifications(case_ids: list[int] | None = None) -> dict:
 def _drive(case_id: int, max_steps: int) -> list[str]:
     # Tasks run in the task runner's threads (submit), not on the flow's event loop: signing a
     # report runs an event loop of its own, which cannot nest inside the flow's.
-    return _messages(advance.drive(lambda cid: advance_step.submit(cid).result(), case_id, max_steps=max_steps))
+    return _messages(
+        advance.drive(lambda cid: advance_step.submit(cid).result(), case_id, max_steps=max_steps)
+    )
 
 
 @flow(name="advance-case", flow_run_name="case-{case_id}")
@@ -141,16 +143,28 @@ def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[i
     with session_scope() as session:
         actor = acting_user(session=session, username=actor_username)
         known = credential_import.known_providers(session=session, actor=actor)
-    items = read_credentials_file(file, max_bytes=settings.max_upload_bytes,
-                                  max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known)
+    items = read_credentials_file(
+        file,
+        max_bytes=settings.max_upload_bytes,
+        max_unzipped_bytes=settings.max_unzipped_bytes,
+        known_providers=known,
+    )
     with session_scope() as session:
-        result = credential_import.import_credentials(session=session, actor=actor, items=items, open_cases=True,
-                                                      rubric_id=rubric_id, source=file.name)
+        result = credential_import.import_credentials(
+            session=session,
+            actor=actor,
+            items=items,
+            open_cases=True,
+            rubric_id=rubric_id,
+            source=file.name,
+        )
     return result.opened_cases
 
 
 @flow(name="intake", flow_run_name="intake-{path}")
-async def intake_flow(path: str, rubric_id: str = "4eu-mici", actor_username: str | None = None) -> dict:
+async def intake_flow(
+    path: str, rubric_id: str = "4eu-mici", actor_username: str | None = None
+) -> dict:
     """Import a spreadsheet or JSON of credentials, open a case for each new or changed one, advance them."""
     case_ids = import_task.submit(path, rubric_id, actor_username).result()
     advanced = _drive_many(case_ids, MAX_STEPS)
@@ -160,4 +174,9 @@ async def intake_flow(path: str, rubric_id: str = "4eu-mici", actor_username: st
 
 ALL_FLOWS: Sequence = (advance_case, advance_cases, sweep_flow, intake_flow)
 # the flows a command may ask the local Prefect server to run, by name
-BY_NAME = {"advance_case": advance_case, "advance_cases": advance_cases, "sweep": sweep_flow, "intake": intake_flow}
+BY_NAME = {
+    "advance_case": advance_case,
+    "advance_cases": advance_cases,
+    "sweep": sweep_flow,
+    "intake": intake_flow,
+}

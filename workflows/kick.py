@@ -25,7 +25,9 @@ ADVANCE_DEPLOYMENT = "advance-case/advance-case"
 ADVANCE_MANY_DEPLOYMENT = "advance-cases/advance-cases"
 
 
-def kick(case_ids: Sequence[int], *, idempotency: str = "", on_start: Callable[[], None] | None = None) -> str:
+def kick(
+    case_ids: Sequence[int], *, idempotency: str = "", on_start: Callable[[], None] | None = None
+) -> str:
     """Advance these cases now; return a short note of what was started."""
     ids = sorted(set(case_ids))
     if not ids:
@@ -36,7 +38,9 @@ def kick(case_ids: Sequence[int], *, idempotency: str = "", on_start: Callable[[
         return _kick_embedded(ids, on_start)
     except Exception as exc:  # noqa: BLE001 - the human action is committed; the sweep retries
         log.warning("kick of cases %s failed: %s", ids, exc)
-        return f"could not start the flow now ({type(exc).__name__}); the sweep will advance the case"
+        return (
+            f"could not start the flow now ({type(exc).__name__}); the sweep will advance the case"
+        )
 
 
 def _kick_embedded(ids: list[int], on_start: Callable[[], None] | None = None) -> str:
@@ -55,19 +59,29 @@ def prepare_prefect(settings: Settings | None = None) -> None:
     os.environ["PREFECT_HOME"] = str(settings.prefect_home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-    os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(int(settings.prefect_startup_timeout))
+    os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(
+        int(settings.prefect_startup_timeout)
+    )
 
 
-def local_prefect(settings: Settings | None = None, *, on_start: Callable[[], None] | None = None,
-                  ) -> local_server.ServerInfo:
+def local_prefect(
+    settings: Settings | None = None,
+    *,
+    on_start: Callable[[], None] | None = None,
+) -> local_server.ServerInfo:
     """The data folder's local Prefect server, started when none answers."""
     settings = settings or get_settings()
-    return local_server.ensure_started(settings.resolved_data_dir, startup_timeout=settings.prefect_startup_timeout,
-                                       idle_minutes=settings.prefect_idle_minutes, on_start=on_start)
+    return local_server.ensure_started(
+        settings.resolved_data_dir,
+        startup_timeout=settings.prefect_startup_timeout,
+        idle_minutes=settings.prefect_idle_minutes,
+        on_start=on_start,
+    )
 
 
-def use_local_prefect_here(settings: Settings | None = None,
-                           on_start: Callable[[], None] | None = None) -> local_server.ServerInfo | None:
+def use_local_prefect_here(
+    settings: Settings | None = None, on_start: Callable[[], None] | None = None
+) -> local_server.ServerInfo | None:
     """Make flows run in this process report to the local Prefect server (unless one is given)."""
     settings = settings or get_settings()
     prepare_prefect(settings)
@@ -98,6 +112,7 @@ def run_flow(name: str, *, on_start: Callable[[], None] | None = None, **params:
 
 def _json_result(name: str, result: Any) -> Any:
     """JSON turned the case ids that key a result into strings: turn them back."""
+
     def ids(d: dict) -> dict[int, Any]:
         return {int(k): v for k, v in d.items()}
 
@@ -134,7 +149,11 @@ def _kick_deployment(ids: list[int], idempotency: str) -> str:
     with session_scope() as session:
         marks = {cid: audit_repo.last_seq_for(session, "case", cid) for cid in ids}
     for cid in ids:
-        run = run_deployment(ADVANCE_DEPLOYMENT, parameters={"case_id": cid}, timeout=0,
-                             idempotency_key=f"advance-{cid}-e{marks[cid]}{idempotency}")
+        run = run_deployment(
+            ADVANCE_DEPLOYMENT,
+            parameters={"case_id": cid},
+            timeout=0,
+            idempotency_key=f"advance-{cid}-e{marks[cid]}{idempotency}",
+        )
         started.append(str(run.id))
     return f"{len(started)} flow run(s) queued"

@@ -27,8 +27,9 @@ def compute_figures(start: date, end: date):
 
     with session_scope() as session:
         # the scheduled reports go to leadership: never with reviewer names
-        return leadership_figures(session=session, actor=SYSTEM, period=ReportPeriod(start, end),
-                                  reviewer_names=False)
+        return leadership_figures(
+            session=session, actor=SYSTEM, period=ReportPeriod(start, end), reviewer_names=False
+        )
 
 
 @task(name="leadership-render", **io_retries(2, 10), cache_policy=NO_CACHE)
@@ -48,7 +49,9 @@ def default_output_dir() -> Path:
 
 
 @flow(name="aggregate-reports", flow_run_name="aggregate-{period_days}d")
-async def aggregate_reports_flow(period_days: int = 30, output_dir: str | None = None) -> dict[str, str]:
+async def aggregate_reports_flow(
+    period_days: int = 30, output_dir: str | None = None
+) -> dict[str, str]:
     """Write the leadership reports (PDF, workbook, HTML) for the last `period_days` full days."""
     from qa_engine.services.context import now
 
@@ -63,4 +66,6 @@ async def aggregate_reports_flow(period_days: int = 30, output_dir: str | None =
 
 def deployment(interval_days: int = 7):
     """The scheduled deployment: every `interval_days` days, the report of the last 30 days."""
-    return aggregate_reports_flow.to_deployment(name="aggregate-reports", interval=timedelta(days=interval_days))
+    return aggregate_reports_flow.to_deployment(
+        name="aggregate-reports", interval=timedelta(days=interval_days)
+    )

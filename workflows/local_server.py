@@ -35,8 +35,14 @@ LOCK_FILE = "prefect-server.lock"
 LOG_FILE = "prefect-server.log"
 
 # QA_* variables that do not change what a flow does: they do not make a server a different one
-_NOT_CONFIG = {"QA_ACTOR", "QA_DEBUG", "QA_VERBOSE", "QA_PREFECT_STARTUP_TIMEOUT", "QA_PREFECT_IDLE_MINUTES",
-               "QA_DATA_DIR"}
+_NOT_CONFIG = {
+    "QA_ACTOR",
+    "QA_DEBUG",
+    "QA_VERBOSE",
+    "QA_PREFECT_STARTUP_TIMEOUT",
+    "QA_PREFECT_IDLE_MINUTES",
+    "QA_DATA_DIR",
+}
 
 
 class LocalServerError(QAError):
@@ -116,8 +122,9 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _request(info: ServerInfo, method: str, path: str, body: dict | None = None,
-             timeout: float | None = 5.0) -> dict:
+def _request(
+    info: ServerInfo, method: str, path: str, body: dict | None = None, timeout: float | None = 5.0
+) -> dict:
     import httpx
 
     headers = {"X-QA-Token": info.token}
@@ -155,8 +162,9 @@ def running(data_dir: Path) -> ServerInfo | None:
     return info if healthy(info) else None
 
 
-def ensure_started(data_dir: Path, *, startup_timeout: float, idle_minutes: float,
-                   on_start: Any = None) -> ServerInfo:
+def ensure_started(
+    data_dir: Path, *, startup_timeout: float, idle_minutes: float, on_start: Any = None
+) -> ServerInfo:
     """The data folder's server, started if none answers; waits until it answers or fails."""
     data_dir = data_dir.resolve()
     info = running(data_dir)
@@ -175,27 +183,48 @@ def _spawn(data_dir: Path, *, startup_timeout: float, idle_minutes: float) -> Se
     log = log_path(data_dir)
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "QA_DATA_DIR": str(data_dir)}
-    args = [sys.executable, "-m", "qa_engine.workflows.local_server_main", "--data-dir", str(data_dir),
-            "--idle-minutes", str(idle_minutes), "--startup-timeout", str(startup_timeout),
-            "--fingerprint", config_fingerprint(data_dir, env)]
+    args = [
+        sys.executable,
+        "-m",
+        "qa_engine.workflows.local_server_main",
+        "--data-dir",
+        str(data_dir),
+        "--idle-minutes",
+        str(idle_minutes),
+        "--startup-timeout",
+        str(startup_timeout),
+        "--fingerprint",
+        config_fingerprint(data_dir, env),
+    ]
     with open(log, "ab") as out:
         # a session of its own: a Ctrl-C in the terminal of the command that started it does not stop it
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
     deadline = time.monotonic() + startup_timeout + 15
     delay = 0.05
     try:
         while True:
             code = proc.poll()
             if code is not None:
-                raise LocalServerError(f"the local Prefect server stopped while starting (exit status {code}); "
-                                       f"see {log}:\n{_tail(log)}")
+                raise LocalServerError(
+                    f"the local Prefect server stopped while starting (exit status {code}); "
+                    f"see {log}:\n{_tail(log)}"
+                )
             info = read_state(data_dir)
             if info is not None and info.pid == proc.pid and healthy(info):
                 return info
             if time.monotonic() > deadline:
-                raise LocalServerError(f"the local Prefect server did not answer within {startup_timeout:.0f} s "
-                                       f"(QA_PREFECT_STARTUP_TIMEOUT); see {log}")
+                raise LocalServerError(
+                    f"the local Prefect server did not answer within {startup_timeout:.0f} s "
+                    f"(QA_PREFECT_STARTUP_TIMEOUT); see {log}"
+                )
             # waiting for another process to come up: poll its state with a short, growing interval
             time.sleep(delay)
             delay = min(delay * 1.5, 0.5)
@@ -252,7 +281,9 @@ def run_flow(info: ServerInfo, flow: str, **params: Any) -> Any:
     try:
         answer = _request(info, "POST", "/run", {"flow": flow, "params": params}, timeout=None)
     except Exception as exc:  # noqa: BLE001
-        raise LocalServerError(f"the local Prefect server did not run {flow}: {type(exc).__name__}") from exc
+        raise LocalServerError(
+            f"the local Prefect server did not run {flow}: {type(exc).__name__}"
+        ) from exc
     if not answer.get("ok"):
         raise LocalServerError(answer.get("error") or f"the flow run {flow} failed")
     return answer.get("result")

@@ -74,13 +74,34 @@ class PrefectApi:
             raise ls.LocalServerError("Prefect is not installed")
         app_dir = str(Path(next(iter(spec.submodule_search_locations))).parent)
         self.port = _free_port()
-        env = {**os.environ, "PREFECT_UI_ENABLED": "1" if self.ui else "0", "PREFECT__SERVER_FINAL": "1"}
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "1" if self.ui else "0",
+            "PREFECT__SERVER_FINAL": "1",
+        }
         env.pop("PREFECT_API_URL", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"],
-            env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # noqa: PLW1509
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                app_dir,
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )  # noqa: PLW1509
 
     def start(self, timeout: float, stopping: threading.Event) -> None:
         import httpx
@@ -99,7 +120,9 @@ class PrefectApi:
                     if client.get(f"{self.url}/health").status_code == 200:
                         return
                 if time.monotonic() > deadline:
-                    raise ls.LocalServerError(f"Prefect's API server did not answer within {timeout:.0f} s")
+                    raise ls.LocalServerError(
+                        f"Prefect's API server did not answer within {timeout:.0f} s"
+                    )
                 if stopping.wait(0.2):  # a stop asked for while starting ends the start
                     raise ls.LocalServerError("stopped while starting")
 
@@ -141,8 +164,11 @@ class Engine:
     def idle(self) -> bool:
         with self.lock:
             self.holders = {pid for pid in self.holders if ls._alive(pid)}
-            return (self.active == 0 and not self.holders
-                    and time.monotonic() - self.last_activity > self.idle_seconds)
+            return (
+                self.active == 0
+                and not self.holders
+                and time.monotonic() - self.last_activity > self.idle_seconds
+            )
 
     def run(self, name: str, params: dict[str, Any]) -> Any:
         flow = self.flows.get(name)
@@ -182,7 +208,9 @@ def _handler(engine: Engine) -> type[BaseHTTPRequestHandler]:
             if self.path == "/health":
                 with engine.lock:
                     active, holders = engine.active, sorted(engine.holders)
-                self._answer(200, {"ok": True, "pid": os.getpid(), "active": active, "holders": holders})
+                self._answer(
+                    200, {"ok": True, "pid": os.getpid(), "active": active, "holders": holders}
+                )
             else:
                 self._answer(404, {"ok": False, "error": "not found"})
 
@@ -197,7 +225,9 @@ def _handler(engine: Engine) -> type[BaseHTTPRequestHandler]:
                 except Exception as exc:  # noqa: BLE001 - the caller decides; the server goes on
                     from qa_engine.domain.errors import QAError
 
-                    message = exc.message if isinstance(exc, QAError) else f"{type(exc).__name__}: {exc}"
+                    message = (
+                        exc.message if isinstance(exc, QAError) else f"{type(exc).__name__}: {exc}"
+                    )
                     _log(f"flow {body.get('flow')} failed: {message}")
                     self._answer(200, {"ok": False, "error": message})
                 else:
@@ -241,7 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: engine.stopping.set())
 
-    api = PrefectApi(ui=not args.no_ui and os.environ.get("QA_PREFECT_UI", "true").lower() not in {"0", "false", "no"})
+    api = PrefectApi(
+        ui=not args.no_ui
+        and os.environ.get("QA_PREFECT_UI", "true").lower() not in {"0", "false", "no"}
+    )
     control: ThreadingHTTPServer | None = None
     try:
         _log(f"starting Prefect's API for {data_dir}")
@@ -251,9 +284,15 @@ def main(argv: list[str] | None = None) -> int:
         control = ThreadingHTTPServer(("127.0.0.1", 0), _handler(engine))
         control.daemon_threads = True
         threading.Thread(target=control.serve_forever, name="control", daemon=True).start()
-        info = ls.ServerInfo(pid=os.getpid(), api_url=api.url,
-                             control_url=f"http://127.0.0.1:{control.server_address[1]}", token=engine.token,
-                             fingerprint=args.fingerprint, data_dir=str(data_dir), started_at=time.time())
+        info = ls.ServerInfo(
+            pid=os.getpid(),
+            api_url=api.url,
+            control_url=f"http://127.0.0.1:{control.server_address[1]}",
+            token=engine.token,
+            fingerprint=args.fingerprint,
+            data_dir=str(data_dir),
+            started_at=time.time(),
+        )
         ls.write_state(data_dir, info)
         _log(f"ready: Prefect API {api.url}, idle stop after {args.idle_minutes:g} min")
         engine.touch()

@@ -18,4 +18,8 @@ def retry_on_io(task_, task_run, state) -> bool:
 
 def io_retries(*delays: int) -> dict:
     """Task options: retry an I/O failure once after each of `delays` seconds, nothing else."""
-    return {"retries": len(delays), "retry_delay_seconds": list(delays), "retry_condition_fn": retry_on_io}
+    return {
+        "retries": len(delays),
+        "retry_delay_seconds": list(delays),
+        "retry_condition_fn": retry_on_io,
+    }

@@ -23,7 +23,9 @@ def deployments(*, sweep_minutes: int = 15) -> list:
 
     out.append(leadership_deployment(interval_days=7))
     if sweep_minutes > 0:
-        out.append(sweep_flow.to_deployment(name="sweep", interval=timedelta(minutes=sweep_minutes)))
+        out.append(
+            sweep_flow.to_deployment(name="sweep", interval=timedelta(minutes=sweep_minutes))
+        )
     else:
         out.append(sweep_flow.to_deployment(name="sweep"))
     return out

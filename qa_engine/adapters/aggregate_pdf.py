@@ -179,19 +179,46 @@ def _heatmap(spec: ChartSpec) -> Drawing:
     d = Drawing(CHART_W, h)
     top = h - 16
     for j, name in enumerate(cols):
-        d.add(String(left + j * cell_w + cell_w / 2, top + 4, _short(name, 8), fontName=FONT_BOLD, fontSize=7,
-                     textAnchor="middle"))
+        d.add(
+            String(
+                left + j * cell_w + cell_w / 2,
+                top + 4,
+                _short(name, 8),
+                fontName=FONT_BOLD,
+                fontSize=7,
+                textAnchor="middle",
+            )
+        )
     for i, r in enumerate(rows):
         y = top - (i + 1) * cell_h
-        d.add(String(left - 4, y + 3.5, _short(r, 48), fontName=FONT, fontSize=6.5, textAnchor="end"))
+        d.add(
+            String(left - 4, y + 3.5, _short(r, 48), fontName=FONT, fontSize=6.5, textAnchor="end")
+        )
         for j, s in enumerate(spec.series):
             v = s.values[i]
-            d.add(Rect(left + j * cell_w, y, cell_w - 1, cell_h - 1, fillColor=colors.HexColor(heat_colour(v)),
-                       strokeColor=None))
+            d.add(
+                Rect(
+                    left + j * cell_w,
+                    y,
+                    cell_w - 1,
+                    cell_h - 1,
+                    fillColor=colors.HexColor(heat_colour(v)),
+                    strokeColor=None,
+                )
+            )
             label = "—" if v is None else f"{v * 100:.0f}"
             ink = colors.white if v is not None and (v < 0.25 or v > 0.8) else colors.black
-            d.add(String(left + j * cell_w + cell_w / 2, y + 3.5, label, fontName=FONT, fontSize=6.5,
-                         textAnchor="middle", fillColor=ink))
+            d.add(
+                String(
+                    left + j * cell_w + cell_w / 2,
+                    y + 3.5,
+                    label,
+                    fontName=FONT,
+                    fontSize=6.5,
+                    textAnchor="middle",
+                    fillColor=ink,
+                )
+            )
     return d
 
 
@@ -199,8 +226,13 @@ def chart_drawing(spec: ChartSpec) -> Drawing | None:
     """The chart drawn with reportlab.graphics; None when there is nothing to draw."""
     if not spec.categories or (spec.kind != "heatmap" and spec.empty):
         return None
-    return {"bar": _vertical, "stacked_bar": _vertical, "hbar": _horizontal, "line": _line,
-            "heatmap": _heatmap}[spec.kind](spec)
+    return {
+        "bar": _vertical,
+        "stacked_bar": _vertical,
+        "hbar": _horizontal,
+        "line": _line,
+        "heatmap": _heatmap,
+    }[spec.kind](spec)
 
 
 def _table(spec: TableSpec, st: dict[str, ParagraphStyle]):
@@ -209,12 +241,19 @@ def _table(spec: TableSpec, st: dict[str, ParagraphStyle]):
     numeric = [f in ("int", "pct", "num2", "days") for f in spec.formats]
     data = [[Paragraph(_t(h), st["head"]) for h in spec.headers]]
     for row in spec.formatted():
-        data.append([Paragraph(_t(v), st["cell_r"] if numeric[i] else st["cell"]) for i, v in enumerate(row)])
+        data.append(
+            [
+                Paragraph(_t(v), st["cell_r"] if numeric[i] else st["cell"])
+                for i, v in enumerate(row)
+            ]
+        )
     first = 0.7 if len(spec.headers) <= 2 else (0.45 if len(spec.headers) <= 5 else 0.28)
     rest = (1 - first) / max(1, len(spec.headers) - 1)
     widths = [FRAME_W * first] + [FRAME_W * rest] * (len(spec.headers) - 1)
     t = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    t.setStyle(grid_style(padding=1.5, side_padding=6))  # reportlab's default sides: wider than the house grid
+    t.setStyle(
+        grid_style(padding=1.5, side_padding=6)
+    )  # reportlab's default sides: wider than the house grid
     return t
 
 
@@ -226,11 +265,17 @@ def _on_page(figures: LeadershipFigures):
         canvas.drawString(MARGIN, PAGE_H - 11 * mm, BRAND_LINE)
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(MUTED)
-        canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - 11 * mm, f"Aggregate report {figures.report_id}")
+        canvas.drawRightString(
+            PAGE_W - MARGIN, PAGE_H - 11 * mm, f"Aggregate report {figures.report_id}"
+        )
         canvas.setStrokeColor(ACCENT)
         canvas.setLineWidth(1)
         canvas.line(MARGIN, PAGE_H - 13 * mm, PAGE_W - MARGIN, PAGE_H - 13 * mm)
-        canvas.drawString(MARGIN, 9 * mm, f"{figures.period.start} to {figures.period.end} · {figures.filters.describe()}")
+        canvas.drawString(
+            MARGIN,
+            9 * mm,
+            f"{figures.period.start} to {figures.period.end} · {figures.filters.describe()}",
+        )
         canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"page {doc.page}")
         canvas.restoreState()
 
@@ -243,16 +288,28 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
     st = dense_styles()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
-        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=18 * mm, bottomMargin=15 * mm,
-        title="Quality of micro-credentials across the 4EU+ alliance", author=AUTHOR,
-        subject=figures.report_id, creator="qa-engine",
+        buf,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=18 * mm,
+        bottomMargin=15 * mm,
+        title="Quality of micro-credentials across the 4EU+ alliance",
+        author=AUTHOR,
+        subject=figures.report_id,
+        creator="qa-engine",
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates([PageTemplate("page", frames=[frame], onPage=_on_page(figures))])
     story = [
         Paragraph("Quality of micro-credentials across the 4EU+ alliance", st["title"]),
-        Paragraph(_t(f"Period {figures.period.start} to {figures.period.end} · {figures.filters.describe()} · "
-                     f"for {figures.audience} · generated {figures.generated_at:%Y-%m-%d %H:%M} UTC"), st["muted"]),
+        Paragraph(
+            _t(
+                f"Period {figures.period.start} to {figures.period.end} · {figures.filters.describe()} · "
+                f"for {figures.audience} · generated {figures.generated_at:%Y-%m-%d %H:%M} UTC"
+            ),
+            st["muted"],
+        ),
         Spacer(1, 4 * mm),
     ]
     for section in report_sections(figures):
@@ -281,8 +338,18 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
     return buf.getvalue()
 
 
-def signed_pdf(figures: LeadershipFigures, *, reports_dir: Path, signer: Signer,
-               timestamp_url: str | None = None) -> bytes:
+def signed_pdf(
+    figures: LeadershipFigures,
+    *,
+    reports_dir: Path,
+    signer: Signer,
+    timestamp_url: str | None = None,
+) -> bytes:
     """The PDF sealed with the organisation's certificate, like the evaluation reports."""
-    return sign_pdf(render_pdf(figures, reports_dir=reports_dir), signer, field_name=SIGNATURE_FIELD,
-                    reason=SIGNATURE_REASON, timestamp_url=timestamp_url)
+    return sign_pdf(
+        render_pdf(figures, reports_dir=reports_dir),
+        signer,
+        field_name=SIGNATURE_FIELD,
+        reason=SIGNATURE_REASON,
+        timestamp_url=timestamp_url,
+    )

@@ -9,15 +9,21 @@ from qa_engine.domain.leadership import LeadershipFigures
 FORMATS = ("pdf", "xlsx", "html")
 
 
-def render_aggregate(figures: LeadershipFigures, fmt: str, *, settings: Settings | None = None) -> bytes:
+def render_aggregate(
+    figures: LeadershipFigures, fmt: str, *, settings: Settings | None = None
+) -> bytes:
     """The report as a signed PDF, a workbook or a self-contained HTML page."""
     settings = settings or get_settings()
     if fmt == "pdf":
         from qa_engine.adapters.aggregate_pdf import signed_pdf
         from qa_engine.adapters.report_files import signer_from_settings
 
-        return signed_pdf(figures, reports_dir=settings.reports_dir, signer=signer_from_settings(settings),
-                          timestamp_url=settings.timestamp_url)
+        return signed_pdf(
+            figures,
+            reports_dir=settings.reports_dir,
+            signer=signer_from_settings(settings),
+            timestamp_url=settings.timestamp_url,
+        )
     if fmt == "xlsx":
         from qa_engine.adapters.aggregate_xlsx import workbook_bytes
 

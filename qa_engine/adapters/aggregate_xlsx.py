@@ -62,9 +62,20 @@ def _native_chart(ws, spec: ChartSpec, head_row: int, last_row: int, anchor: str
         return
     if spec.kind == "heatmap":
         rng = f"B{head_row + 1}:{get_column_letter(1 + n)}{last_row}"
-        ws.conditional_formatting.add(rng, ColorScaleRule(
-            start_type="num", start_value=0, start_color="C62828", mid_type="num", mid_value=0.5,
-            mid_color="F9D56E", end_type="num", end_value=1, end_color="2E7D32"))
+        ws.conditional_formatting.add(
+            rng,
+            ColorScaleRule(
+                start_type="num",
+                start_value=0,
+                start_color="C62828",
+                mid_type="num",
+                mid_value=0.5,
+                mid_color="F9D56E",
+                end_type="num",
+                end_value=1,
+                end_color="2E7D32",
+            ),
+        )
         return
     if spec.kind == "line":
         chart = LineChart()
@@ -85,7 +96,10 @@ def _native_chart(ws, spec: ChartSpec, head_row: int, last_row: int, anchor: str
     cats = Reference(ws, min_col=1, min_row=head_row + 1, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.width, chart.height = 18, 7.5 if spec.kind != "hbar" else max(7.5, 0.45 * (last_row - head_row) + 2)
+    chart.width, chart.height = (
+        18,
+        7.5 if spec.kind != "hbar" else max(7.5, 0.45 * (last_row - head_row) + 2),
+    )
     if n == 1:
         chart.legend = None
     ws.add_chart(chart, anchor)
@@ -103,7 +117,11 @@ def _block(ws, row: int, block: Block) -> int:
     if block.chart is not None and block.table.rows:
         _native_chart(ws, block.chart, head, last, f"{get_column_letter(CHART_COLUMN)}{row}")
         if block.chart.kind != "heatmap":
-            rows = CHART_ROWS if block.chart.kind != "hbar" else int(max(7.5, 0.45 * len(block.table.rows) + 2) / 0.5)
+            rows = (
+                CHART_ROWS
+                if block.chart.kind != "hbar"
+                else int(max(7.5, 0.45 * len(block.table.rows) + 2) / 0.5)
+            )
             used = max(last, row + rows)
     return used + 2
 
@@ -113,8 +131,15 @@ def build_workbook(figures: LeadershipFigures) -> Workbook:
     wb.remove(wb.active)
     for section in report_sections(figures):
         ws = wb.create_sheet(section.title[:31])
-        write_cell(ws, 1, 1, f"{section.title} — {figures.period.start} to {figures.period.end}").font = TITLE_FONT
-        write_cell(ws, 2, 1, f"{figures.filters.describe()}; report {figures.report_id}; for {figures.audience}").font = MUTED
+        write_cell(
+            ws, 1, 1, f"{section.title} — {figures.period.start} to {figures.period.end}"
+        ).font = TITLE_FONT
+        write_cell(
+            ws,
+            2,
+            1,
+            f"{figures.filters.describe()}; report {figures.report_id}; for {figures.audience}",
+        ).font = MUTED
         write_cell(ws, 3, 1, section.intro).font = MUTED
         row = 5
         for block in section.blocks:

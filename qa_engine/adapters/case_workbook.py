@@ -39,10 +39,31 @@ def build_workbook(report: EvaluationReport) -> Workbook:
     # --- Scores: criterion × reviewer
     ws = wb.active
     ws.title = "Scores"
-    write_cell(ws, 1, 1, f"{report.credential.title} — case {report.case_id}, round {report.round}").font = Font(bold=True, size=13)
-    write_cell(ws, 2, 1, f"Rubric {report.rubric_id} {report.rubric_version} (hash {report.rubric_hash[:16]}…); report {report.report_id}")
-    head = ["Criterion", "Title", "Kind", "Maps to", "Weight", "Self-assessment", *reviewers, "Mean", "Median", "Spread",
-            "Disagreement", "Gate", "Gate passed", "Scale descriptors"]
+    write_cell(
+        ws, 1, 1, f"{report.credential.title} — case {report.case_id}, round {report.round}"
+    ).font = Font(bold=True, size=13)
+    write_cell(
+        ws,
+        2,
+        1,
+        f"Rubric {report.rubric_id} {report.rubric_version} (hash {report.rubric_hash[:16]}…); report {report.report_id}",
+    )
+    head = [
+        "Criterion",
+        "Title",
+        "Kind",
+        "Maps to",
+        "Weight",
+        "Self-assessment",
+        *reviewers,
+        "Mean",
+        "Median",
+        "Spread",
+        "Disagreement",
+        "Gate",
+        "Gate passed",
+        "Scale descriptors",
+    ]
     _header(ws, 4, head)
     first_score_col = 6
     for r, c in enumerate(report.criteria, start=5):
@@ -54,23 +75,46 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         ws.cell(row=r, column=6, value=c.self_score).number_format = "0"
         by_label = {label: score for label, score, _ in c.scores}
         for i, label in enumerate(reviewers):
-            ws.cell(row=r, column=first_score_col + 1 + i, value=by_label.get(label)).number_format = "0"
+            ws.cell(
+                row=r, column=first_score_col + 1 + i, value=by_label.get(label)
+            ).number_format = "0"
         base = first_score_col + 1 + len(reviewers)
         ws.cell(row=r, column=base, value=c.mean).number_format = "0.00"
         ws.cell(row=r, column=base + 1, value=c.median).number_format = "0.0"
         ws.cell(row=r, column=base + 2, value=c.spread).number_format = "0.0"
         write_cell(ws, r, base + 3, "yes" if c.disagreement else "")
         ws.cell(row=r, column=base + 4, value=c.gate_min)
-        write_cell(ws, r, base + 5, "" if c.gate_passed is None else ("yes" if c.gate_passed else "NO"))
-        write_cell(ws, r, base + 6, "\n".join(f"{v} {label}: {d}" for v, label, d in c.descriptors)).alignment = WRAP
+        write_cell(
+            ws, r, base + 5, "" if c.gate_passed is None else ("yes" if c.gate_passed else "NO")
+        )
+        write_cell(
+            ws, r, base + 6, "\n".join(f"{v} {label}: {d}" for v, label, d in c.descriptors)
+        ).alignment = WRAP
     last = 4 + len(report.criteria)
     if report.criteria:
-        lo = min((min(v for v, _, _ in c.descriptors) for c in report.criteria if c.descriptors), default=0)
-        hi = max((max(v for v, _, _ in c.descriptors) for c in report.criteria if c.descriptors), default=4)
+        lo = min(
+            (min(v for v, _, _ in c.descriptors) for c in report.criteria if c.descriptors),
+            default=0,
+        )
+        hi = max(
+            (max(v for v, _, _ in c.descriptors) for c in report.criteria if c.descriptors),
+            default=4,
+        )
         score_range = f"{get_column_letter(first_score_col)}5:{get_column_letter(first_score_col + len(reviewers) + 1)}{last}"
-        ws.conditional_formatting.add(score_range, ColorScaleRule(start_type="num", start_value=lo, start_color="F8696B",
-                                                                  mid_type="percentile", mid_value=50, mid_color="FFEB84",
-                                                                  end_type="num", end_value=hi, end_color="63BE7B"))
+        ws.conditional_formatting.add(
+            score_range,
+            ColorScaleRule(
+                start_type="num",
+                start_value=lo,
+                start_color="F8696B",
+                mid_type="percentile",
+                mid_value=50,
+                mid_color="FFEB84",
+                end_type="num",
+                end_value=hi,
+                end_color="63BE7B",
+            ),
+        )
     ws.freeze_panes = "C5"
     _widths(ws, [16, 40, 12, 22, 9, 9, *[12] * len(reviewers), 8, 8, 8, 12, 6, 10, 60])
     ws.auto_filter.ref = f"A4:{get_column_letter(len(head))}{last}"
@@ -81,7 +125,9 @@ def build_workbook(report: EvaluationReport) -> Workbook:
     row = 2
     for c in report.criteria:
         if c.self_narrative:
-            for col, value in enumerate((c.id, c.title, "Self-assessment", c.self_score, c.self_narrative), start=1):
+            for col, value in enumerate(
+                (c.id, c.title, "Self-assessment", c.self_score, c.self_narrative), start=1
+            ):
                 write_cell(wc, row, col, value).alignment = WRAP
             row += 1
         for label, score, comment in c.scores:
@@ -94,13 +140,25 @@ def build_workbook(report: EvaluationReport) -> Workbook:
     # --- Consolidation
     wk = wb.create_sheet("Consolidation")
     rows = [
-        ("Report", report.report_id), ("Case", report.case_id), ("Round", report.round),
-        ("Credential", f"{report.credential.provider}/{report.credential.reference}: {report.credential.title}"),
-        ("Overall score (0–1)", report.overall), ("Agreement (Krippendorff's alpha, ordinal)", report.agreement),
-        ("Agreement", report.agreement_label), ("Gates failed", ", ".join(report.gates_failed) or "none"),
-        ("Recommended outcome", outcome_label(report.recommended_outcome) if report.recommended_outcome else ""),
-        ("Decision", outcome_label(report.decision_outcome)), ("Rationale", report.decision_rationale),
-        ("Conditions", "\n".join(report.conditions)), ("Decided at", report.decided_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Report", report.report_id),
+        ("Case", report.case_id),
+        ("Round", report.round),
+        (
+            "Credential",
+            f"{report.credential.provider}/{report.credential.reference}: {report.credential.title}",
+        ),
+        ("Overall score (0–1)", report.overall),
+        ("Agreement (Krippendorff's alpha, ordinal)", report.agreement),
+        ("Agreement", report.agreement_label),
+        ("Gates failed", ", ".join(report.gates_failed) or "none"),
+        (
+            "Recommended outcome",
+            outcome_label(report.recommended_outcome) if report.recommended_outcome else "",
+        ),
+        ("Decision", outcome_label(report.decision_outcome)),
+        ("Rationale", report.decision_rationale),
+        ("Conditions", "\n".join(report.conditions)),
+        ("Decided at", report.decided_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Valid until", report.valid_until.isoformat() if report.valid_until else ""),
     ]
     _header(wk, 1, ["Item", "Value"])

@@ -71,8 +71,16 @@ class ChartSpec:
     def table(self) -> TableSpec:
         """The chart's data as a table: one row per category, one column per series."""
         heads = (self.category_label, *(s.name for s in self.series))
-        rows = tuple((c, *(s.values[i] for s in self.series)) for i, c in enumerate(self.categories))
-        return TableSpec(f"{self.id}_data", self.title, heads, ("text", *(self.value_format,) * len(self.series)), rows)
+        rows = tuple(
+            (c, *(s.values[i] for s in self.series)) for i, c in enumerate(self.categories)
+        )
+        return TableSpec(
+            f"{self.id}_data",
+            self.title,
+            heads,
+            ("text", *(self.value_format,) * len(self.series)),
+            rows,
+        )
 
     @property
     def empty(self) -> bool:
@@ -95,7 +103,10 @@ class TableSpec:
         return self.formats[column]
 
     def formatted(self) -> list[list[str]]:
-        return [[fmt(v, self.cell_format(i, j)) for j, v in enumerate(row)] for i, row in enumerate(self.rows)]
+        return [
+            [fmt(v, self.cell_format(i, j)) for j, v in enumerate(row)]
+            for i, row in enumerate(self.rows)
+        ]
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,14 @@ def _chart(spec: ChartSpec) -> Block:
 
 def report_sections(f: LeadershipFigures) -> list[Section]:
     """Every section of the leadership report, in reading order."""
-    return [_summary(f), _pipeline(f), _outcomes(f), _standards(f), _digital_green(f), _reviewing(f)]
+    return [
+        _summary(f),
+        _pipeline(f),
+        _outcomes(f),
+        _standards(f),
+        _digital_green(f),
+        _reviewing(f),
+    ]
 
 
 def _summary(f: LeadershipFigures) -> Section:
@@ -131,172 +149,460 @@ def _summary(f: LeadershipFigures) -> Section:
         ("Cases still open", p.open_cases, "int"),
         ("Cases closed in the period", p.closed, "int"),
         ("Decisions taken in the period", o.decisions, "int"),
-        ("Share approved (with or without conditions)",
-         (o.totals["approved"] + o.totals["approved_with_conditions"]) / o.decisions if o.decisions else None, "pct"),
+        (
+            "Share approved (with or without conditions)",
+            (o.totals["approved"] + o.totals["approved_with_conditions"]) / o.decisions
+            if o.decisions
+            else None,
+            "pct",
+        ),
         ("Open reviews past their due date", p.overdue_reviews, "int"),
         ("Reviews submitted late", p.late_share, "pct"),
         ("Screenings that returned a case", s.returned_screenings, "int"),
         ("Approved credentials aligned with DigComp", d.digcomp.share, "pct"),
         ("Approved credentials aligned with GreenComp", d.greencomp.share, "pct"),
-        ("Agreement between reviewers (median Krippendorff's alpha of the criteria)", r.median_alpha, "num2"),
+        (
+            "Agreement between reviewers (median Krippendorff's alpha of the criteria)",
+            r.median_alpha,
+            "num2",
+        ),
     )
-    table = TableSpec("summary", "Key figures", ("Figure", "Value"), ("text", "num2"),
-                      tuple((label, v) for label, v, _ in rows), row_formats=tuple(k for _, _, k in rows))
-    return Section("summary", "Summary",
-                   f"Period {f.period.start} to {f.period.end}; {f.filters.describe()}.", [Block(table)])
+    table = TableSpec(
+        "summary",
+        "Key figures",
+        ("Figure", "Value"),
+        ("text", "num2"),
+        tuple((label, v) for label, v, _ in rows),
+        row_formats=tuple(k for _, _, k in rows),
+    )
+    return Section(
+        "summary",
+        "Summary",
+        f"Period {f.period.start} to {f.period.end}; {f.filters.describe()}.",
+        [Block(table)],
+    )
 
 
 def _pipeline(f: LeadershipFigures) -> Section:
     p = f.pipeline
     blocks = [
-        _chart(ChartSpec("cases_by_state", "bar", "Cases by state", tuple(c.label for c in p.cases_by_state),
-                         (Series("Cases", tuple(c.count for c in p.cases_by_state)),), "cases", "State",
-                         description="Cases in the pipeline during the period, by their state now.")),
-        _chart(ChartSpec("closed_per_month", "line", "Cases closed per month", tuple(c.label for c in p.closed_per_month),
-                         (Series("Closed", tuple(c.count for c in p.closed_per_month)),), "cases", "Month",
-                         description="Throughput: cases closed in each month of the period.")),
-        _chart(ChartSpec("stage_times", "bar", "Days per stage (median and 90th percentile)",
-                         tuple(t.label for t in p.stage_times),
-                         (Series("Median days", tuple(t.median_days for t in p.stage_times)),
-                          Series("90th percentile days", tuple(t.p90_days for t in p.stage_times), PALETTE[1])),
-                         "days", "Stage", "days",
-                         description="Time between entering a state and leaving it, for stays that ended in the period.")),
-        Block(TableSpec("stage_counts", "Stays per stage", ("Stage", "Stays", "Mean days"), ("text", "int", "days"),
-                        tuple((t.label, t.intervals, t.mean_days) for t in p.stage_times))),
-        Block(TableSpec("timeliness", "Review deadlines", ("Figure", "Value"), ("text", "int"), (
-            ("Open reviews due in the period and now past their due date", p.overdue_reviews),
-            ("Reviews submitted in the period", p.reviews_submitted),
-            ("… of which after their due date", p.reviews_late),
-            ("Share submitted late", p.late_share),
-        ), row_formats=("int", "int", "int", "pct"))),
+        _chart(
+            ChartSpec(
+                "cases_by_state",
+                "bar",
+                "Cases by state",
+                tuple(c.label for c in p.cases_by_state),
+                (Series("Cases", tuple(c.count for c in p.cases_by_state)),),
+                "cases",
+                "State",
+                description="Cases in the pipeline during the period, by their state now.",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "closed_per_month",
+                "line",
+                "Cases closed per month",
+                tuple(c.label for c in p.closed_per_month),
+                (Series("Closed", tuple(c.count for c in p.closed_per_month)),),
+                "cases",
+                "Month",
+                description="Throughput: cases closed in each month of the period.",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "stage_times",
+                "bar",
+                "Days per stage (median and 90th percentile)",
+                tuple(t.label for t in p.stage_times),
+                (
+                    Series("Median days", tuple(t.median_days for t in p.stage_times)),
+                    Series(
+                        "90th percentile days", tuple(t.p90_days for t in p.stage_times), PALETTE[1]
+                    ),
+                ),
+                "days",
+                "Stage",
+                "days",
+                description="Time between entering a state and leaving it, for stays that ended in the period.",
+            )
+        ),
+        Block(
+            TableSpec(
+                "stage_counts",
+                "Stays per stage",
+                ("Stage", "Stays", "Mean days"),
+                ("text", "int", "days"),
+                tuple((t.label, t.intervals, t.mean_days) for t in p.stage_times),
+            )
+        ),
+        Block(
+            TableSpec(
+                "timeliness",
+                "Review deadlines",
+                ("Figure", "Value"),
+                ("text", "int"),
+                (
+                    (
+                        "Open reviews due in the period and now past their due date",
+                        p.overdue_reviews,
+                    ),
+                    ("Reviews submitted in the period", p.reviews_submitted),
+                    ("… of which after their due date", p.reviews_late),
+                    ("Share submitted late", p.late_share),
+                ),
+                row_formats=("int", "int", "int", "pct"),
+            )
+        ),
     ]
     if p.overdue_by_reviewer is not None:
-        blocks.append(Block(TableSpec(
-            "overdue_by_reviewer", "Who is behind (QA officers only)",
-            ("Reviewer", "Institution", "Overdue reviews", "Most days overdue"), ("text", "text", "int", "days"),
-            tuple((r.name, r.institution or "", r.overdue, r.max_days_overdue) for r in p.overdue_by_reviewer),
-        )))
-    return Section("pipeline", "Pipeline", "Where cases are, how many close, and where they wait.", blocks)
+        blocks.append(
+            Block(
+                TableSpec(
+                    "overdue_by_reviewer",
+                    "Who is behind (QA officers only)",
+                    ("Reviewer", "Institution", "Overdue reviews", "Most days overdue"),
+                    ("text", "text", "int", "days"),
+                    tuple(
+                        (r.name, r.institution or "", r.overdue, r.max_days_overdue)
+                        for r in p.overdue_by_reviewer
+                    ),
+                )
+            )
+        )
+    return Section(
+        "pipeline", "Pipeline", "Where cases are, how many close, and where they wait.", blocks
+    )
 
 
 def _outcome_series(rows, outcomes) -> tuple[Series, ...]:
-    return tuple(Series(o.replace("_", " "), tuple(r.counts[o] for r in rows), OUTCOME_COLOURS.get(o))
-                 for o in outcomes)
+    return tuple(
+        Series(o.replace("_", " "), tuple(r.counts[o] for r in rows), OUTCOME_COLOURS.get(o))
+        for o in outcomes
+    )
 
 
 def _outcomes(f: LeadershipFigures) -> Section:
     o = f.outcomes
     outcomes = list(o.totals)
     blocks = [
-        _chart(ChartSpec("outcomes_by_institution", "stacked_bar", "Decisions by institution and outcome",
-                         tuple(r.label for r in o.by_institution), _outcome_series(o.by_institution, outcomes),
-                         "decisions", "Institution")),
-        _chart(ChartSpec("outcomes_by_month", "stacked_bar", "Decisions per month and outcome",
-                         tuple(r.label for r in o.by_month), _outcome_series(o.by_month, outcomes),
-                         "decisions", "Month")),
-        Block(TableSpec("outcome_totals", "Outcomes in the period", ("Outcome", "Decisions", "Share"),
-                        ("text", "int", "pct"),
-                        tuple((k.replace("_", " "), v, o.share(k)) for k, v in o.totals.items()))),
-        _chart(ChartSpec("top_conditions", "hbar", "The most frequent conditions",
-                         tuple(c.label for c in o.top_conditions),
-                         (Series("Decisions", tuple(c.count for c in o.top_conditions)),), "decisions", "Condition")),
+        _chart(
+            ChartSpec(
+                "outcomes_by_institution",
+                "stacked_bar",
+                "Decisions by institution and outcome",
+                tuple(r.label for r in o.by_institution),
+                _outcome_series(o.by_institution, outcomes),
+                "decisions",
+                "Institution",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "outcomes_by_month",
+                "stacked_bar",
+                "Decisions per month and outcome",
+                tuple(r.label for r in o.by_month),
+                _outcome_series(o.by_month, outcomes),
+                "decisions",
+                "Month",
+            )
+        ),
+        Block(
+            TableSpec(
+                "outcome_totals",
+                "Outcomes in the period",
+                ("Outcome", "Decisions", "Share"),
+                ("text", "int", "pct"),
+                tuple((k.replace("_", " "), v, o.share(k)) for k, v in o.totals.items()),
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "top_conditions",
+                "hbar",
+                "The most frequent conditions",
+                tuple(c.label for c in o.top_conditions),
+                (Series("Decisions", tuple(c.count for c in o.top_conditions)),),
+                "decisions",
+                "Condition",
+            )
+        ),
     ]
-    return Section("outcomes", "Outcomes", "What was decided, by whom it was asked, and on which conditions.", blocks)
+    return Section(
+        "outcomes",
+        "Outcomes",
+        "What was decided, by whom it was asked, and on which conditions.",
+        blocks,
+    )
 
 
 def _standards(f: LeadershipFigures) -> Section:
     s = f.standards
     heat = ChartSpec(
-        "standards_heatmap", "heatmap", "Mean consolidated score per standard and institution",
+        "standards_heatmap",
+        "heatmap",
+        "Mean consolidated score per standard and institution",
         tuple(f"{r.reference} {r.title}" for r in s.heatmap),
-        (*(Series(c, tuple(r.by_institution.get(c) for r in s.heatmap)) for c in s.institutions),
-         Series("All", tuple(r.overall for r in s.heatmap))),
-        "score (share of the scale maximum)", "Standard or principle", "pct", max_value=1.0,
-        description="From the final consolidation of each round decided in the period (its per-standard scores).")
+        (
+            *(Series(c, tuple(r.by_institution.get(c) for r in s.heatmap)) for c in s.institutions),
+            Series("All", tuple(r.overall for r in s.heatmap)),
+        ),
+        "score (share of the scale maximum)",
+        "Standard or principle",
+        "pct",
+        max_value=1.0,
+        description="From the final consolidation of each round decided in the period (its per-standard scores).",
+    )
     blocks = [
         _chart(heat),
-        _chart(ChartSpec("below_gate", "hbar", "Criteria most often below their gate",
-                         tuple(f"{g.key} {g.label}" for g in s.below_gate),
-                         (Series("Share of consolidations", tuple(g.share for g in s.below_gate)),),
-                         "share of consolidations", "Criterion", "pct", max_value=1.0,
-                         description=f"Out of {s.consolidations} final consolidations.")),
-        Block(TableSpec("below_gate_counts", "Gate failures", ("Criterion", "Consolidations below the gate"),
-                        ("text", "int"), tuple((f"{g.key} {g.label}", g.count) for g in s.below_gate))),
-        _chart(ChartSpec("missing_elements", "hbar", "Standard elements most often missing at screening",
-                         tuple(f"{m.key} {m.label}" for m in s.missing_elements),
-                         (Series("Returned screenings", tuple(m.count for m in s.missing_elements)),),
-                         "screenings", "Standard element",
-                         description=f"Out of {s.returned_screenings} screenings that returned a case to its provider.")),
+        _chart(
+            ChartSpec(
+                "below_gate",
+                "hbar",
+                "Criteria most often below their gate",
+                tuple(f"{g.key} {g.label}" for g in s.below_gate),
+                (Series("Share of consolidations", tuple(g.share for g in s.below_gate)),),
+                "share of consolidations",
+                "Criterion",
+                "pct",
+                max_value=1.0,
+                description=f"Out of {s.consolidations} final consolidations.",
+            )
+        ),
+        Block(
+            TableSpec(
+                "below_gate_counts",
+                "Gate failures",
+                ("Criterion", "Consolidations below the gate"),
+                ("text", "int"),
+                tuple((f"{g.key} {g.label}", g.count) for g in s.below_gate),
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "missing_elements",
+                "hbar",
+                "Standard elements most often missing at screening",
+                tuple(f"{m.key} {m.label}" for m in s.missing_elements),
+                (Series("Returned screenings", tuple(m.count for m in s.missing_elements)),),
+                "screenings",
+                "Standard element",
+                description=f"Out of {s.returned_screenings} screenings that returned a case to its provider.",
+            )
+        ),
     ]
-    return Section("standards", "Standards", "How the credentials fare against ESG 2015 and the EU principles.", blocks)
+    return Section(
+        "standards",
+        "Standards",
+        "How the credentials fare against ESG 2015 and the EU principles.",
+        blocks,
+    )
 
 
 def _digital_green(f: LeadershipFigures) -> Section:
     d = f.digital_green
     gaps = d.gaps
     blocks = [
-        _chart(ChartSpec("alignment", "bar", "Approved credentials aligned with digital and green frameworks",
-                         tuple(s.label for s in (d.digcomp, d.greencomp, d.esco)),
-                         (Series("Share of approved", tuple(s.share for s in (d.digcomp, d.greencomp, d.esco))),),
-                         "share of approved credentials", "Framework", "pct", max_value=1.0,
-                         description=f"Out of {d.approved} credentials approved in the period.")),
-        _chart(ChartSpec("digcomp_areas", "bar", "DigComp areas covered", tuple(s.label for s in d.digcomp_areas),
-                         (Series("Approved credentials", tuple(s.count for s in d.digcomp_areas)),), "credentials", "Area")),
-        _chart(ChartSpec("greencomp_areas", "bar", "GreenComp areas covered", tuple(s.label for s in d.greencomp_areas),
-                         (Series("Approved credentials", tuple(s.count for s in d.greencomp_areas), PALETTE[2]),),
-                         "credentials", "Area")),
-        _chart(ChartSpec("digcomp_competences", "hbar", "DigComp competences covered",
-                         tuple(s.label for s in d.digcomp_competences),
-                         (Series("Approved credentials", tuple(s.count for s in d.digcomp_competences)),),
-                         "credentials", "Competence")),
-        _chart(ChartSpec("greencomp_competences", "hbar", "GreenComp competences covered",
-                         tuple(s.label for s in d.greencomp_competences),
-                         (Series("Approved credentials", tuple(s.count for s in d.greencomp_competences), PALETTE[2]),),
-                         "credentials", "Competence")),
-        Block(TableSpec("gaps", "Not covered by any approved credential yet", ("Area or competence", "Framework"),
-                        ("text", "text"), tuple((g.label, g.key.split("-")[0]) for g in gaps),
-                        note="The gaps the skills and co-design work packages could fill.")),
-        _chart(ChartSpec("eqf", "bar", "EQF levels of approved credentials", tuple(c.label for c in d.eqf),
-                         (Series("Approved credentials", tuple(c.count for c in d.eqf)),), "credentials", "EQF level")),
-        _chart(ChartSpec("ects", "bar", "Workload (ECTS) of approved credentials", tuple(c.label for c in d.ects),
-                         (Series("Approved credentials", tuple(c.count for c in d.ects)),), "credentials", "ECTS")),
+        _chart(
+            ChartSpec(
+                "alignment",
+                "bar",
+                "Approved credentials aligned with digital and green frameworks",
+                tuple(s.label for s in (d.digcomp, d.greencomp, d.esco)),
+                (
+                    Series(
+                        "Share of approved",
+                        tuple(s.share for s in (d.digcomp, d.greencomp, d.esco)),
+                    ),
+                ),
+                "share of approved credentials",
+                "Framework",
+                "pct",
+                max_value=1.0,
+                description=f"Out of {d.approved} credentials approved in the period.",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "digcomp_areas",
+                "bar",
+                "DigComp areas covered",
+                tuple(s.label for s in d.digcomp_areas),
+                (Series("Approved credentials", tuple(s.count for s in d.digcomp_areas)),),
+                "credentials",
+                "Area",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "greencomp_areas",
+                "bar",
+                "GreenComp areas covered",
+                tuple(s.label for s in d.greencomp_areas),
+                (
+                    Series(
+                        "Approved credentials",
+                        tuple(s.count for s in d.greencomp_areas),
+                        PALETTE[2],
+                    ),
+                ),
+                "credentials",
+                "Area",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "digcomp_competences",
+                "hbar",
+                "DigComp competences covered",
+                tuple(s.label for s in d.digcomp_competences),
+                (Series("Approved credentials", tuple(s.count for s in d.digcomp_competences)),),
+                "credentials",
+                "Competence",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "greencomp_competences",
+                "hbar",
+                "GreenComp competences covered",
+                tuple(s.label for s in d.greencomp_competences),
+                (
+                    Series(
+                        "Approved credentials",
+                        tuple(s.count for s in d.greencomp_competences),
+                        PALETTE[2],
+                    ),
+                ),
+                "credentials",
+                "Competence",
+            )
+        ),
+        Block(
+            TableSpec(
+                "gaps",
+                "Not covered by any approved credential yet",
+                ("Area or competence", "Framework"),
+                ("text", "text"),
+                tuple((g.label, g.key.split("-")[0]) for g in gaps),
+                note="The gaps the skills and co-design work packages could fill.",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "eqf",
+                "bar",
+                "EQF levels of approved credentials",
+                tuple(c.label for c in d.eqf),
+                (Series("Approved credentials", tuple(c.count for c in d.eqf)),),
+                "credentials",
+                "EQF level",
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "ects",
+                "bar",
+                "Workload (ECTS) of approved credentials",
+                tuple(c.label for c in d.ects),
+                (Series("Approved credentials", tuple(c.count for c in d.ects)),),
+                "credentials",
+                "ECTS",
+            )
+        ),
     ]
-    return Section("digital_green", "Digital and green", "What the approved credentials teach, and what is missing.", blocks)
+    return Section(
+        "digital_green",
+        "Digital and green",
+        "What the approved credentials teach, and what is missing.",
+        blocks,
+    )
 
 
 def _reviewing(f: LeadershipFigures) -> Section:
     r = f.reviewing
     busiest = r.reviewers[:MAX_CHART_CATEGORIES]
     load_chart = ChartSpec(
-        "reviewer_load_chart", "stacked_bar", "Reviewer load", tuple(x.label for x in busiest),
-        (Series("Completed in the period", tuple(x.completed for x in busiest)),
-         Series("Open", tuple(x.open for x in busiest), PALETTE[1])), "reviews", "Reviewer",
-        description=(f"The {len(busiest)} busiest of {len(r.reviewers)} reviewers." if len(r.reviewers) > len(busiest) else ""))
+        "reviewer_load_chart",
+        "stacked_bar",
+        "Reviewer load",
+        tuple(x.label for x in busiest),
+        (
+            Series("Completed in the period", tuple(x.completed for x in busiest)),
+            Series("Open", tuple(x.open for x in busiest), PALETTE[1]),
+        ),
+        "reviews",
+        "Reviewer",
+        description=(
+            f"The {len(busiest)} busiest of {len(r.reviewers)} reviewers."
+            if len(r.reviewers) > len(busiest)
+            else ""
+        ),
+    )
     load_table = TableSpec(
-        "reviewer_load", "Reviewer load", ("Reviewer", "Institution", "Open", "Completed in the period", "Open reviews allowed"),
+        "reviewer_load",
+        "Reviewer load",
+        ("Reviewer", "Institution", "Open", "Completed in the period", "Open reviews allowed"),
         ("text", "text", "int", "int", "int"),
         tuple((x.label, x.institution or "", x.open, x.completed, x.capacity) for x in r.reviewers),
-        note="" if r.named else "Reviewers are anonymised.")
+        note="" if r.named else "Reviewers are anonymised.",
+    )
     blocks = [
         Block(load_table, load_chart),
-        _chart(ChartSpec("agreement", "hbar", "Agreement between reviewers per criterion",
-                         tuple(f"{a.criterion} {a.title}" for a in r.agreement),
-                         (Series("Krippendorff's alpha", tuple(a.alpha for a in r.agreement)),),
-                         "alpha (ordinal)", "Criterion", "num2", max_value=1.0,
-                         description="1 is perfect agreement, 0 agreement by chance; below 0.667 is low.")),
-        Block(TableSpec("lowest_agreement", "Criteria with the lowest agreement (descriptors to revisit)",
-                        ("Criterion", "Review rounds", "Alpha"), ("text", "int", "num2"),
-                        tuple((f"{a.criterion} {a.title}", a.units, a.alpha) for a in r.lowest_agreement))),
-        _chart(ChartSpec("self_vs_peer", "hbar", "Self-assessment and peer score per criterion",
-                         tuple(f"{g.criterion} {g.title}" for g in r.gaps),
-                         (Series("Self-assessment", tuple(g.self_mean for g in r.gaps)),
-                          Series("Peers", tuple(g.peer_mean for g in r.gaps), PALETTE[1])),
-                         "mean score", "Criterion", "num2")),
-        Block(TableSpec("gap", "Self-assessment minus peer score", ("Criterion", "Review rounds", "Gap"),
-                        ("text", "int", "num2"), tuple((f"{g.criterion} {g.title}", g.units, g.gap) for g in r.gaps),
-                        note="Positive: providers rate themselves higher than their peers do.")),
+        _chart(
+            ChartSpec(
+                "agreement",
+                "hbar",
+                "Agreement between reviewers per criterion",
+                tuple(f"{a.criterion} {a.title}" for a in r.agreement),
+                (Series("Krippendorff's alpha", tuple(a.alpha for a in r.agreement)),),
+                "alpha (ordinal)",
+                "Criterion",
+                "num2",
+                max_value=1.0,
+                description="1 is perfect agreement, 0 agreement by chance; below 0.667 is low.",
+            )
+        ),
+        Block(
+            TableSpec(
+                "lowest_agreement",
+                "Criteria with the lowest agreement (descriptors to revisit)",
+                ("Criterion", "Review rounds", "Alpha"),
+                ("text", "int", "num2"),
+                tuple((f"{a.criterion} {a.title}", a.units, a.alpha) for a in r.lowest_agreement),
+            )
+        ),
+        _chart(
+            ChartSpec(
+                "self_vs_peer",
+                "hbar",
+                "Self-assessment and peer score per criterion",
+                tuple(f"{g.criterion} {g.title}" for g in r.gaps),
+                (
+                    Series("Self-assessment", tuple(g.self_mean for g in r.gaps)),
+                    Series("Peers", tuple(g.peer_mean for g in r.gaps), PALETTE[1]),
+                ),
+                "mean score",
+                "Criterion",
+                "num2",
+            )
+        ),
+        Block(
+            TableSpec(
+                "gap",
+                "Self-assessment minus peer score",
+                ("Criterion", "Review rounds", "Gap"),
+                ("text", "int", "num2"),
+                tuple((f"{g.criterion} {g.title}", g.units, g.gap) for g in r.gaps),
+                note="Positive: providers rate themselves higher than their peers do.",
+            )
+        ),
     ]
-    return Section("reviewing", "Reviewing", "Who carries the load, and how far reviewers agree.", blocks)
+    return Section(
+        "reviewing", "Reviewing", "Who carries the load, and how far reviewers agree.", blocks
+    )
 
 
 # --------------------------------------------------------------------------- SVG
@@ -348,10 +654,17 @@ def _axis_label(value: float, spec: ChartSpec) -> str:
 def render_svg(spec: ChartSpec) -> str:
     """The chart as a standalone SVG element (a string)."""
     body, height = {
-        "bar": _bars, "stacked_bar": _bars, "hbar": _hbars, "line": _line, "heatmap": _heatmap,
+        "bar": _bars,
+        "stacked_bar": _bars,
+        "hbar": _hbars,
+        "line": _line,
+        "heatmap": _heatmap,
     }[spec.kind](spec)
     tid, did = f"chart-{spec.id}-title", f"chart-{spec.id}-desc"
-    desc = spec.description or f"{spec.title}: {spec.value_label} by {spec.category_label.lower()}; the table below holds the data."
+    desc = (
+        spec.description
+        or f"{spec.title}: {spec.value_label} by {spec.category_label.lower()}; the table below holds the data."
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{spec.kind}" role="img" '
         f'aria-labelledby="{tid} {did}" viewBox="0 0 {W} {height}" width="{W}" height="{height}" '
@@ -371,8 +684,10 @@ def _legend(spec: ChartSpec, y: float) -> str:
         return ""
     out, x = [], 60.0
     for i, s in enumerate(spec.series):
-        out.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{_colour(spec, i)}"/>'
-                   f'<text x="{x + 14:.1f}" y="{y}">{_e(s.name)}</text>')
+        out.append(
+            f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{_colour(spec, i)}"/>'
+            f'<text x="{x + 14:.1f}" y="{y}">{_e(s.name)}</text>'
+        )
         x += 24 + 6.5 * len(s.name)
     return "".join(out)
 
@@ -398,8 +713,10 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
     for k in range(5):
         v = vmax * k / 4
         y = top + plot_h - plot_h * k / 4
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{W - 10}" y2="{y:.1f}" stroke="{GRID}"/>'
-                   f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_e(_axis_label(v, spec))}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{W - 10}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_e(_axis_label(v, spec))}</text>'
+        )
     n = len(spec.series)
     for i, c in enumerate(cats):
         x0 = left + i * step
@@ -407,24 +724,36 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
         for j, s in enumerate(spec.series):
             v = s.values[i] or 0
             h = plot_h * min(v, vmax) / vmax
-            tip = f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(s.values[i], spec.value_format))}</title>"
+            tip = (
+                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(s.values[i], spec.value_format))}</title>"
+            )
             if stacked:
                 bw = step * 0.7
-                out.append(f'<rect x="{x0 + step * 0.15:.1f}" y="{base - h:.1f}" width="{bw:.1f}" height="{h:.1f}" '
-                           f'fill="{_colour(spec, j)}">{tip}</rect>')
+                out.append(
+                    f'<rect x="{x0 + step * 0.15:.1f}" y="{base - h:.1f}" width="{bw:.1f}" height="{h:.1f}" '
+                    f'fill="{_colour(spec, j)}">{tip}</rect>'
+                )
                 base -= h
             else:
                 bw = step * 0.8 / n
-                out.append(f'<rect x="{x0 + step * 0.1 + j * bw:.1f}" y="{base - h:.1f}" width="{bw:.1f}" '
-                           f'height="{h:.1f}" fill="{_colour(spec, j)}">{tip}</rect>')
+                out.append(
+                    f'<rect x="{x0 + step * 0.1 + j * bw:.1f}" y="{base - h:.1f}" width="{bw:.1f}" '
+                    f'height="{h:.1f}" fill="{_colour(spec, j)}">{tip}</rect>'
+                )
         cx = x0 + step / 2
         ly = top + plot_h + 14
         if rotate:
-            out.append(f'<text x="{cx:.1f}" y="{ly}" text-anchor="end" transform="rotate(-45 {cx:.1f} {ly})">'
-                       f"{_e(_short(c, 22))}</text>")
+            out.append(
+                f'<text x="{cx:.1f}" y="{ly}" text-anchor="end" transform="rotate(-45 {cx:.1f} {ly})">'
+                f"{_e(_short(c, 22))}</text>"
+            )
         else:
-            out.append(f'<text x="{cx:.1f}" y="{ly}" text-anchor="middle">{_e(_short(c, 14))}</text>')
-    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{W - 10}" y2="{top + plot_h}" stroke="{TEXT}"/>')
+            out.append(
+                f'<text x="{cx:.1f}" y="{ly}" text-anchor="middle">{_e(_short(c, 14))}</text>'
+            )
+    out.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{W - 10}" y2="{top + plot_h}" stroke="{TEXT}"/>'
+    )
     return "".join(out), height
 
 
@@ -443,18 +772,24 @@ def _hbars(spec: ChartSpec) -> tuple[str, int]:
     out = [_legend(spec, 36)]
     for k in range(5):
         x = left + plot_w * k / 4
-        out.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 24}" stroke="{GRID}"/>'
-                   f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{_e(_axis_label(vmax * k / 4, spec))}</text>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 24}" stroke="{GRID}"/>'
+            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{_e(_axis_label(vmax * k / 4, spec))}</text>'
+        )
     for i, c in enumerate(cats):
         y0 = top + i * row_h
-        out.append(f'<text x="{left - 6}" y="{y0 + row_h / 2 + 4:.1f}" text-anchor="end">{_e(_short(c, 42))}</text>')
+        out.append(
+            f'<text x="{left - 6}" y="{y0 + row_h / 2 + 4:.1f}" text-anchor="end">{_e(_short(c, 42))}</text>'
+        )
         for j, s in enumerate(spec.series):
             v = s.values[i]
             w = plot_w * max(0.0, min(v or 0, vmax)) / vmax
             y = y0 + 4 + j * 10
-            out.append(f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="9" fill="{_colour(spec, j)}">'
-                       f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>"
-                       f'<text x="{left + w + 4:.1f}" y="{y + 8:.1f}" font-size="9">{_e(fmt(v, spec.value_format))}</text>')
+            out.append(
+                f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="9" fill="{_colour(spec, j)}">'
+                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>"
+                f'<text x="{left + w + 4:.1f}" y="{y + 8:.1f}" font-size="9">{_e(fmt(v, spec.value_format))}</text>'
+            )
     return "".join(out), height
 
 
@@ -472,15 +807,19 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
     out = [_legend(spec, 36)]
     for k in range(5):
         y = top + plot_h - plot_h * k / 4
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{W - 20}" y2="{y:.1f}" stroke="{GRID}"/>'
-                   f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_e(_axis_label(vmax * k / 4, spec))}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{W - 20}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_e(_axis_label(vmax * k / 4, spec))}</text>'
+        )
     every = max(1, math.ceil(len(cats) / 24))
     for i, c in enumerate(cats):
         x = left + (i * step if len(cats) > 1 else plot_w / 2)
         if i % every == 0:
             ly = top + plot_h + 14
             if rotate:
-                out.append(f'<text x="{x:.1f}" y="{ly}" text-anchor="end" transform="rotate(-45 {x:.1f} {ly})">{_e(c)}</text>')
+                out.append(
+                    f'<text x="{x:.1f}" y="{ly}" text-anchor="end" transform="rotate(-45 {x:.1f} {ly})">{_e(c)}</text>'
+                )
             else:
                 out.append(f'<text x="{x:.1f}" y="{ly}" text-anchor="middle">{_e(c)}</text>')
     for j, s in enumerate(spec.series):
@@ -493,12 +832,19 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
             pts.append((x, y, v, cats[i]))
         colour = _colour(spec, j)
         if len(pts) > 1:
-            out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
-                       + " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in pts) + '"/>')
+            out.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
+                + " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in pts)
+                + '"/>'
+            )
         for x, y, v, c in pts:
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
-                       f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></circle>")
-    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{W - 20}" y2="{top + plot_h}" stroke="{TEXT}"/>')
+            out.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
+                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></circle>"
+            )
+    out.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{W - 20}" y2="{top + plot_h}" stroke="{TEXT}"/>'
+    )
     return "".join(out), height
 
 
@@ -507,7 +853,7 @@ def heat_colour(value: float | None) -> str:
     if value is None:
         return "#eeeeee"
     v = max(0.0, min(1.0, value))
-    stops = ((0.0, (0xc6, 0x28, 0x28)), (0.5, (0xf9, 0xd5, 0x6e)), (1.0, (0x2e, 0x7d, 0x32)))
+    stops = ((0.0, (0xC6, 0x28, 0x28)), (0.5, (0xF9, 0xD5, 0x6E)), (1.0, (0x2E, 0x7D, 0x32)))
     for (a, ca), (b, cb) in zip(stops, stops[1:], strict=False):
         if v <= b:
             t = (v - a) / (b - a)
@@ -523,17 +869,23 @@ def _heatmap(spec: ChartSpec) -> tuple[str, int]:
     height = top + len(rows) * cell_h + 20
     out = []
     for j, c in enumerate(cols):
-        out.append(f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{top - 8}" text-anchor="middle" '
-                   f'font-weight="bold">{_e(_short(c, 8))}</text>')
+        out.append(
+            f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{top - 8}" text-anchor="middle" '
+            f'font-weight="bold">{_e(_short(c, 8))}</text>'
+        )
     for i, r in enumerate(rows):
         y = top + i * cell_h
-        out.append(f'<text x="{left - 6}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end">{_e(_short(r, 44))}</text>')
+        out.append(
+            f'<text x="{left - 6}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end">{_e(_short(r, 44))}</text>'
+        )
         for j, s in enumerate(spec.series):
             v = s.values[i]
             colour = heat_colour(v)
             ink = "#ffffff" if v is not None and (v < 0.25 or v > 0.8) else TEXT
-            out.append(f'<rect x="{left + j * cell_w:.1f}" y="{y}" width="{cell_w - 1:.1f}" height="{cell_h - 1}" '
-                       f'fill="{colour}"><title>{_e(r)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>'
-                       f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
-                       f'font-size="9" fill="{ink}">{_e(fmt(v, spec.value_format).replace(" ", ""))}</text>')
+            out.append(
+                f'<rect x="{left + j * cell_w:.1f}" y="{y}" width="{cell_w - 1:.1f}" height="{cell_h - 1}" '
+                f'fill="{colour}"><title>{_e(r)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>'
+                f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
+                f'font-size="9" fill="{ink}">{_e(fmt(v, spec.value_format).replace(" ", ""))}</text>'
+            )
     return "".join(out), height

@@ -45,8 +45,10 @@ class ImportProblem:
 class ImportInvalid(ValidationFailed):
     def __init__(self, source: str, problems: list[ImportProblem]) -> None:
         self.problems = problems
-        super().__init__(f"{source}: {len(problems)} problem(s); nothing was imported",
-                         details=[str(p) for p in problems])
+        super().__init__(
+            f"{source}: {len(problems)} problem(s); nothing was imported",
+            details=[str(p) for p in problems],
+        )
 
 
 # --------------------------------------------------------------------------- template
@@ -73,7 +75,11 @@ def write_template(path: Path, *, providers: Iterable[str] = ()) -> Path:
         cell.font = header_font
         cell.fill = required_fill if spec.required else optional_fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        width = 48 if spec.multi or spec.name in ("title", "assessment_type", "quality_assurance") else 22
+        width = (
+            48
+            if spec.multi or spec.name in ("title", "assessment_type", "quality_assurance")
+            else 22
+        )
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "C2"
     ws.row_dimensions[1].height = 32
@@ -90,15 +96,22 @@ def write_template(path: Path, *, providers: Iterable[str] = ()) -> Path:
             write_cell(lists, r, idx, v)
         letter = get_column_letter(idx)
         target = next(i for i, s in enumerate(FIELDS, start=1) if s.name == name)
-        dv = DataValidation(type="list", formula1=f"=Lists!${letter}$2:${letter}${len(values) + 1}",
-                            allow_blank=True, showErrorMessage=True,
-                            errorTitle="Not in the list", error=f"Choose one of: {', '.join(values)}")
+        dv = DataValidation(
+            type="list",
+            formula1=f"=Lists!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Not in the list",
+            error=f"Choose one of: {', '.join(values)}",
+        )
         ws.add_data_validation(dv)
         dv.add(f"{get_column_letter(target)}2:{get_column_letter(target)}5000")
     lists.sheet_state = "hidden"
 
     notes = wb.create_sheet("Notes")
-    for col, head in enumerate(("Column", "Required", "EU standard element", "What to write"), start=1):
+    for col, head in enumerate(
+        ("Column", "Required", "EU standard element", "What to write"), start=1
+    ):
         c = write_cell(notes, 1, col, head)
         c.font = Font(bold=True)
     for r, spec in enumerate(FIELDS, start=2):
@@ -129,8 +142,9 @@ for _spec in FIELDS:
     _HEADER_INDEX[_spec.name.replace("_", " ").lower()] = _spec
 
 
-def read_xlsx(path: Path, *, max_bytes: int, max_unzipped_bytes: int,
-              known_providers: set[str] | None = None) -> list[Credential]:
+def read_xlsx(
+    path: Path, *, max_bytes: int, max_unzipped_bytes: int, known_providers: set[str] | None = None
+) -> list[Credential]:
     wb = open_untrusted_workbook(path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes)
     try:
         if SHEET in wb.sheetnames:
@@ -143,7 +157,10 @@ def read_xlsx(path: Path, *, max_bytes: int, max_unzipped_bytes: int,
         problems: list[ImportProblem] = []
         header = next(rows, None)
         if header is None:
-            raise ImportInvalid(path.name, [ImportProblem(f"{sheet}!A1", "the sheet is empty; expected a header row")])
+            raise ImportInvalid(
+                path.name,
+                [ImportProblem(f"{sheet}!A1", "the sheet is empty; expected a header row")],
+            )
         columns: dict[int, FieldSpec] = {}
         for idx, text in enumerate(header):
             if text is None or not str(text).strip():
@@ -159,7 +176,9 @@ def read_xlsx(path: Path, *, max_bytes: int, max_unzipped_bytes: int,
         present = set(columns.values())
         for spec in FIELDS:
             if spec.required and spec not in present:
-                problems.append(ImportProblem(f"{sheet}!1", f"required column {spec.header!r} is missing"))
+                problems.append(
+                    ImportProblem(f"{sheet}!1", f"required column {spec.header!r} is missing")
+                )
         if problems:
             raise ImportInvalid(path.name, problems)
         letter_of = {spec.name: get_column_letter(idx + 1) for idx, spec in columns.items()}
@@ -168,9 +187,13 @@ def read_xlsx(path: Path, *, max_bytes: int, max_unzipped_bytes: int,
         seen: dict[tuple[str, str], int] = {}
         for rownum, values in enumerate(rows, start=2):
             if rownum > MAX_ROWS + 1:
-                problems.append(ImportProblem(f"{sheet}!{rownum}", f"more than {MAX_ROWS} rows; split the file"))
+                problems.append(
+                    ImportProblem(f"{sheet}!{rownum}", f"more than {MAX_ROWS} rows; split the file")
+                )
                 break
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            if values is None or all(
+                v is None or (isinstance(v, str) and not v.strip()) for v in values
+            ):
                 continue
             raw = {spec.name: values[idx] for idx, spec in columns.items() if idx < len(values)}
             try:
@@ -179,25 +202,35 @@ def read_xlsx(path: Path, *, max_bytes: int, max_unzipped_bytes: int,
                 for p in exc.problems:
                     letter = letter_of.get(p.field, "")
                     header_text = next((s.header for s in FIELDS if s.name == p.field), p.field)
-                    problems.append(ImportProblem(f"{sheet}!{letter}{rownum}", f"{header_text}: {p.message}"))
+                    problems.append(
+                        ImportProblem(f"{sheet}!{letter}{rownum}", f"{header_text}: {p.message}")
+                    )
                 continue
             key = (cred.provider, cred.reference)
             if key in seen:
-                problems.append(ImportProblem(f"{sheet}!{letter_of['reference']}{rownum}",
-                                              f"reference {cred.reference!r} already used in row {seen[key]}"))
+                problems.append(
+                    ImportProblem(
+                        f"{sheet}!{letter_of['reference']}{rownum}",
+                        f"reference {cred.reference!r} already used in row {seen[key]}",
+                    )
+                )
                 continue
             seen[key] = rownum
             out.append(cred)
         if problems:
             raise ImportInvalid(path.name, problems)
         if not out:
-            raise ImportInvalid(path.name, [ImportProblem(f"{sheet}!A2", "no credential rows below the header")])
+            raise ImportInvalid(
+                path.name, [ImportProblem(f"{sheet}!A2", "no credential rows below the header")]
+            )
         return out
     finally:
         wb.close()
 
 
-def read_json(path: Path, *, max_bytes: int, known_providers: set[str] | None = None) -> list[Credential]:
+def read_json(
+    path: Path, *, max_bytes: int, known_providers: set[str] | None = None
+) -> list[Credential]:
     name = path.name
     try:
         size = path.stat().st_size
@@ -207,13 +240,20 @@ def read_json(path: Path, *, max_bytes: int, known_providers: set[str] | None = 
     try:
         doc = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ImportInvalid(name, [ImportProblem("$", f"not UTF-8 text (byte {exc.start})")]) from None
+        raise ImportInvalid(
+            name, [ImportProblem("$", f"not UTF-8 text (byte {exc.start})")]
+        ) from None
     except json.JSONDecodeError as exc:
-        raise ImportInvalid(name, [ImportProblem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")]) from None
+        raise ImportInvalid(
+            name,
+            [ImportProblem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")],
+        ) from None
     return parse_json_document(doc, name=name, known_providers=known_providers)
 
 
-def parse_json_document(doc: Any, *, name: str = "JSON", known_providers: set[str] | None = None) -> list[Credential]:
+def parse_json_document(
+    doc: Any, *, name: str = "JSON", known_providers: set[str] | None = None
+) -> list[Credential]:
     prefix = "$"
     if isinstance(doc, dict) and "credentials" in doc:
         doc, prefix = doc["credentials"], "$.credentials"
@@ -236,7 +276,12 @@ def parse_json_document(doc: Any, *, name: str = "JSON", known_providers: set[st
             continue
         key = (cred.provider, cred.reference)
         if key in seen:
-            problems.append(ImportProblem(f"{where}.reference", f"{cred.reference!r} already used at {prefix}[{seen[key]}]"))
+            problems.append(
+                ImportProblem(
+                    f"{where}.reference",
+                    f"{cred.reference!r} already used at {prefix}[{seen[key]}]",
+                )
+            )
             continue
         seen[key] = i
         out.append(cred)
@@ -247,15 +292,22 @@ def parse_json_document(doc: Any, *, name: str = "JSON", known_providers: set[st
     return out
 
 
-def read_credentials_file(path: Path, *, max_bytes: int, max_unzipped_bytes: int,
-                          known_providers: set[str] | None = None) -> list[Credential]:
+def read_credentials_file(
+    path: Path, *, max_bytes: int, max_unzipped_bytes: int, known_providers: set[str] | None = None
+) -> list[Credential]:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return read_json(path, max_bytes=max_bytes, known_providers=known_providers)
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes,
-                         known_providers=known_providers)
-    raise ValidationFailed(f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx or .json")
+        return read_xlsx(
+            path,
+            max_bytes=max_bytes,
+            max_unzipped_bytes=max_unzipped_bytes,
+            known_providers=known_providers,
+        )
+    raise ValidationFailed(
+        f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx or .json"
+    )
 
 
 def write_credentials_xlsx(path: Path, credentials: Iterable[Credential]) -> Path:

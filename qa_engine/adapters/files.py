@@ -27,5 +27,7 @@ def write_atomically(path: Path, data: bytes, *, hint: str = "") -> Path:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}" + (f"; {hint}" if hint else "")) from exc
+        raise StorageError(
+            f"cannot write {path}: {exc.strerror or exc}" + (f"; {hint}" if hint else "")
+        ) from exc
     return path

@@ -72,7 +72,9 @@ def render(template: str, context: dict, *, templates_dir: Path) -> tuple[str, s
     except jinja2.TemplateNotFound:
         raise ValidationFailed(f"mail template {template!r} not found in {templates_dir}") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise ValidationFailed(f"mail template {template!r} is malformed (line {exc.lineno}): {exc.message}") from None
+        raise ValidationFailed(
+            f"mail template {template!r} is malformed (line {exc.lineno}): {exc.message}"
+        ) from None
 
     missing = sorted(meta.find_undeclared_variables(parsed) - set(context) - set(env.globals))
     if missing:
@@ -96,8 +98,10 @@ def _split_source(template: str, source: str) -> tuple[str, str]:
         raise ValidationFailed(f"mail template {template!r} must start with a 'Subject: …' line")
     blank, _, body = rest.partition("\n")
     if blank.strip():
-        raise ValidationFailed(f"mail template {template!r} needs a blank line after the subject line")
-    return first[len(_SUBJECT_PREFIX):], body
+        raise ValidationFailed(
+            f"mail template {template!r} needs a blank line after the subject line"
+        )
+    return first[len(_SUBJECT_PREFIX) :], body
 
 
 def _render(env: jinja2.Environment, template: str, source: str, context: dict) -> str:
@@ -120,8 +124,16 @@ def message_id(key: str, domain: str = DEFAULT_DOMAIN) -> str:
     return f"<{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{domain}>"
 
 
-def build_message(*, key: str, recipient: str, subject: str, body: str, sender: str,
-                  domain: str = DEFAULT_DOMAIN, date: datetime | None = None) -> EmailMessage:
+def build_message(
+    *,
+    key: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    sender: str,
+    domain: str = DEFAULT_DOMAIN,
+    date: datetime | None = None,
+) -> EmailMessage:
     """A UTF-8 plain-text message whose Message-ID is derived from ``key``."""
     msg = EmailMessage()
     try:
@@ -183,7 +195,9 @@ class OutboxMailer:
             tmp_name = None
             _fsync_dir(self.outbox_dir)
         except OSError as exc:
-            raise MailError(f"cannot write mail {key!r} to the outbox {self.outbox_dir}: {exc.strerror or exc}") from None
+            raise MailError(
+                f"cannot write mail {key!r} to the outbox {self.outbox_dir}: {exc.strerror or exc}"
+            ) from None
         finally:
             if tmp_name is not None:
                 try:
@@ -210,8 +224,15 @@ def _fsync_dir(directory: Path) -> None:
 class SMTPMailer:
     """Hands each message to an SMTP server (STARTTLS and login when configured)."""
 
-    def __init__(self, host: str, port: int, user: str | None = None, password: str | None = None,
-                 starttls: bool = False, timeout: float = 10) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        user: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout: float = 10,
+    ) -> None:
         self.host = host
         self.port = int(port)
         self.user = user
@@ -236,35 +257,59 @@ class SMTPMailer:
                     try:
                         smtp.login(self.user, self.password or "")
                     except UnicodeEncodeError:  # smtplib sends credentials as ASCII only
-                        raise MailError(f"cannot send mail {key!r}: the SMTP user name or password for {where} "
-                                        "contains non-ASCII characters, which smtplib cannot send") from None
+                        raise MailError(
+                            f"cannot send mail {key!r}: the SMTP user name or password for {where} "
+                            "contains non-ASCII characters, which smtplib cannot send"
+                        ) from None
                 refused = smtp.send_message(message)
         except ConnectionRefusedError:
-            raise MailError(f"cannot send mail {key!r}: connection refused by the SMTP server at {where}") from None
+            raise MailError(
+                f"cannot send mail {key!r}: connection refused by the SMTP server at {where}"
+            ) from None
         except smtplib.SMTPNotSupportedError as exc:
-            raise MailError(f"cannot send mail {key!r} via the SMTP server at {where}: {exc}") from None
+            raise MailError(
+                f"cannot send mail {key!r} via the SMTP server at {where}: {exc}"
+            ) from None
         except smtplib.SMTPAuthenticationError as exc:
-            raise MailError(f"cannot send mail {key!r}: the SMTP server at {where} refused the login of "
-                            f"{self.user!r}: {exc.smtp_code} {_smtp_text(exc)}") from None
+            raise MailError(
+                f"cannot send mail {key!r}: the SMTP server at {where} refused the login of "
+                f"{self.user!r}: {exc.smtp_code} {_smtp_text(exc)}"
+            ) from None
         except smtplib.SMTPRecipientsRefused as exc:
-            raise MailError(f"cannot send mail {key!r}: the SMTP server at {where} refused the recipient(s) "
-                            f"{_refused_text(exc.recipients)}") from None
+            raise MailError(
+                f"cannot send mail {key!r}: the SMTP server at {where} refused the recipient(s) "
+                f"{_refused_text(exc.recipients)}"
+            ) from None
         except smtplib.SMTPSenderRefused as exc:
-            raise MailError(f"cannot send mail {key!r}: the SMTP server at {where} refused the sender "
-                            f"{exc.sender!r}: {exc.smtp_code} {_smtp_text(exc)}") from None
+            raise MailError(
+                f"cannot send mail {key!r}: the SMTP server at {where} refused the sender "
+                f"{exc.sender!r}: {exc.smtp_code} {_smtp_text(exc)}"
+            ) from None
         except smtplib.SMTPResponseException as exc:
-            raise MailError(f"cannot send mail {key!r}: the SMTP server at {where} answered "
-                            f"{exc.smtp_code} {_smtp_text(exc)}") from None
+            raise MailError(
+                f"cannot send mail {key!r}: the SMTP server at {where} answered "
+                f"{exc.smtp_code} {_smtp_text(exc)}"
+            ) from None
         except smtplib.SMTPException as exc:
-            raise MailError(f"cannot send mail {key!r} via the SMTP server at {where}: {exc}") from None
+            raise MailError(
+                f"cannot send mail {key!r} via the SMTP server at {where}: {exc}"
+            ) from None
         except ssl.SSLError as exc:
-            raise MailError(f"cannot send mail {key!r}: TLS with the SMTP server at {where} failed: {exc.reason or exc}") from None
+            raise MailError(
+                f"cannot send mail {key!r}: TLS with the SMTP server at {where} failed: {exc.reason or exc}"
+            ) from None
         except TimeoutError:
-            raise MailError(f"cannot send mail {key!r}: the SMTP server at {where} did not answer within {self.timeout:g} s") from None
+            raise MailError(
+                f"cannot send mail {key!r}: the SMTP server at {where} did not answer within {self.timeout:g} s"
+            ) from None
         except OSError as exc:
-            raise MailError(f"cannot send mail {key!r}: cannot reach the SMTP server at {where}: {exc.strerror or exc}") from None
+            raise MailError(
+                f"cannot send mail {key!r}: cannot reach the SMTP server at {where}: {exc.strerror or exc}"
+            ) from None
         if refused:
-            raise MailError(f"mail {key!r}: the SMTP server at {where} refused the recipient(s) {_refused_text(refused)}")
+            raise MailError(
+                f"mail {key!r}: the SMTP server at {where} refused the recipient(s) {_refused_text(refused)}"
+            )
 
 
 def _smtp_text(exc: smtplib.SMTPException) -> str:
@@ -285,6 +330,11 @@ def _refused_text(refused: dict) -> str:
 def mailer_from_settings(settings: Settings) -> OutboxMailer | SMTPMailer:
     """SMTP when ``QA_SMTP_HOST`` is set; otherwise the outbox folder under the data folder."""
     if settings.smtp_host:
-        return SMTPMailer(settings.smtp_host, settings.smtp_port, user=settings.smtp_user,
-                          password=settings.smtp_password, starttls=settings.smtp_starttls)
+        return SMTPMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+        )
     return OutboxMailer(settings.outbox_dir)

@@ -109,9 +109,6 @@ def score_bar(value: float | None, width: float = 22 * mm, height: float = 7) ->
     return d
 
 
-
-
-
 def agreement_text(r: EvaluationReport) -> str:
     if r.agreement is None:
         return markup(r.agreement_label or "not computed")

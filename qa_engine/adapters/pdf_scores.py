@@ -95,7 +95,9 @@ def criteria_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
         self_row = [
             para("Provider<br/>(self-assessment)", st["cell"]),
             _score_cell(c, c.self_score, st),
-            para(markup(c.self_narrative) or '<font color="#5b6475">no narrative</font>', st["cell"]),
+            para(
+                markup(c.self_narrative) or '<font color="#5b6475">no narrative</font>', st["cell"]
+            ),
         ]
         data.extend(split_row(self_row, widths, continued_cell(st, "Provider")))
         # keep the criterion's band with its first answer, so no band is orphaned at a page foot
@@ -307,7 +309,9 @@ def standards_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> lis
         else para("No criterion maps to an ESG standard.", st["body"])
     )
     out.append(
-        para("EU principles for micro-credentials (Council Recommendation 2022, Annex II)", st["h2"])
+        para(
+            "EU principles for micro-credentials (Council Recommendation 2022, Annex II)", st["h2"]
+        )
     )
     out.append(
         _standards_table(r.eu_rows, st)

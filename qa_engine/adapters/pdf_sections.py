@@ -184,7 +184,12 @@ def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[
         t.setStyle(grid_style())
         out.append(
             KeepTogether(
-                [para("Used by " + markup(", ".join(ids)), st["small"]), Spacer(1, 2), t, Spacer(1, 6)]
+                [
+                    para("Used by " + markup(", ".join(ids)), st["small"]),
+                    Spacer(1, 2),
+                    t,
+                    Spacer(1, 6),
+                ]
             )
         )
     return out

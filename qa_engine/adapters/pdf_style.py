@@ -132,7 +132,9 @@ def dense_styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def grid_style(extra: Iterable[tuple] = (), *, padding: float = 2.5, side_padding: float = 3) -> TableStyle:
+def grid_style(
+    extra: Iterable[tuple] = (), *, padding: float = 2.5, side_padding: float = 3
+) -> TableStyle:
     """A data table: a header row in the brand colour, thin rules, a frame; `extra` commands last."""
     return TableStyle(
         [

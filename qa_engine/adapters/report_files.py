@@ -40,8 +40,12 @@ def signer_from_settings(settings: Settings | None = None) -> Signer:
     if settings.signing_p12:
         return load_signer(p12=settings.signing_p12, p12_password=settings.signing_p12_password)
     if settings.signing_key and settings.signing_cert:
-        return load_signer(key=settings.signing_key, cert=settings.signing_cert, chain=settings.signing_chain,
-                           key_password=settings.signing_key_password)
+        return load_signer(
+            key=settings.signing_key,
+            cert=settings.signing_cert,
+            chain=settings.signing_chain,
+            key_password=settings.signing_key_password,
+        )
     return create_dev_pki(settings.pki_dir).signer()
 
 
@@ -52,7 +56,9 @@ def trust_roots(settings: Settings | None = None, *, create: bool = True) -> lis
     if settings.trust_roots:
         return list(settings.trust_roots)
     if signing_configured(settings):
-        raise ValidationFailed("QA_TRUST_ROOTS is not set: name the CA certificate(s) that reports must chain to")
+        raise ValidationFailed(
+            "QA_TRUST_ROOTS is not set: name the CA certificate(s) that reports must chain to"
+        )
     if not create:
         ca = settings.pki_dir / "ca.pem"
         return [ca] if ca.exists() else []
@@ -78,8 +84,11 @@ class ReportFiles:
     def render(self, data: EvaluationReport, kind: str) -> bytes:
         """The signed PDF or the workbook of the report data."""
         if kind == "pdf":
-            return sign_pdf(render_report(data, reports_dir=self.settings.reports_dir),
-                            signer_from_settings(self.settings), timestamp_url=self.settings.timestamp_url)
+            return sign_pdf(
+                render_report(data, reports_dir=self.settings.reports_dir),
+                signer_from_settings(self.settings),
+                timestamp_url=self.settings.timestamp_url,
+            )
         if kind == "xlsx":
             return workbook_bytes(data)
         raise ValidationFailed(f"unknown report kind {kind!r}")

@@ -46,7 +46,10 @@ class SheetProblem:
 class ReviewSheetInvalid(ValidationFailed):
     def __init__(self, source: str, problems: list[SheetProblem]) -> None:
         self.problems = problems
-        super().__init__(f"{source}: {len(problems)} problem(s); nothing was saved", details=[str(p) for p in problems])
+        super().__init__(
+            f"{source}: {len(problems)} problem(s); nothing was saved",
+            details=[str(p) for p in problems],
+        )
 
 
 @dataclass
@@ -68,31 +71,50 @@ def _descriptors(rubric: Rubric, rc) -> tuple[str, str | None]:
     c = rc.criterion
     if c.kind == "scale":
         scale = rubric.scale_of(c)
-        text = "\n".join(f"{lv.value} {lv.label}: {lv.descriptor}".rstrip(": ") for lv in scale.levels)
+        text = "\n".join(
+            f"{lv.value} {lv.label}: {lv.descriptor}".rstrip(": ") for lv in scale.levels
+        )
         return text, ",".join(str(lv.value) for lv in scale.levels)
     if c.kind == "yes_no":
         return "yes or no", "yes,no"
     return "No score: a comment only.", None
 
 
-def build_review_sheet(*, rubric: Rubric, rubric_hash: str, assignment_id: int, case_id: int,
-                       credential_title: str, scores: dict[str, Any] | None = None,
-                       comments: dict[str, str] | None = None, recommendation: str | None = None,
-                       overall_comment: str = "") -> bytes:
+def build_review_sheet(
+    *,
+    rubric: Rubric,
+    rubric_hash: str,
+    assignment_id: int,
+    case_id: int,
+    credential_title: str,
+    scores: dict[str, Any] | None = None,
+    comments: dict[str, str] | None = None,
+    recommendation: str | None = None,
+    overall_comment: str = "",
+) -> bytes:
     """The workbook a reviewer fills in offline, pre-filled with their draft."""
     scores, comments = scores or {}, comments or {}
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    write_cell(ws, 1, 1, f"Offline review — case {case_id}: {credential_title}").font = Font(bold=True, size=13)
-    write_cell(ws, 2, 1, f"Rubric {rubric.meta.title} ({rubric.id} {rubric.version}), assignment {assignment_id}. "
-                         "Fill in column C (score, from the list) and column D (comment) on every row; do not "
-                         "change column A. Upload the file on the review page; the sheet is checked like any "
-                         "import and nothing is saved while a cell is wrong.")
+    write_cell(ws, 1, 1, f"Offline review — case {case_id}: {credential_title}").font = Font(
+        bold=True, size=13
+    )
+    write_cell(
+        ws,
+        2,
+        1,
+        f"Rubric {rubric.meta.title} ({rubric.id} {rubric.version}), assignment {assignment_id}. "
+        "Fill in column C (score, from the list) and column D (comment) on every row; do not "
+        "change column A. Upload the file on the review page; the sheet is checked like any "
+        "import and nothing is saved while a cell is wrong.",
+    )
     ws.merge_cells("A2:F2")
     ws.row_dimensions[2].height = 45
     ws["A2"].alignment = WRAP
-    for col, head in enumerate(("Criterion", "Title", "Score", "Comment", "Allowed scores and descriptors", "Guidance"), 1):
+    for col, head in enumerate(
+        ("Criterion", "Title", "Score", "Comment", "Allowed scores and descriptors", "Guidance"), 1
+    ):
         cell = write_cell(ws, FIRST_ROW - 1, col, head)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
@@ -116,8 +138,14 @@ def build_review_sheet(*, rubric: Rubric, rubric_hash: str, assignment_id: int, 
         if allowed:
             dv = lists.get(allowed)
             if dv is None:
-                dv = DataValidation(type="list", formula1=f'"{allowed}"', allow_blank=True, showErrorMessage=True,
-                                    errorTitle="Not an allowed score", error=f"Choose one of: {allowed}")
+                dv = DataValidation(
+                    type="list",
+                    formula1=f'"{allowed}"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle="Not an allowed score",
+                    error=f"Choose one of: {allowed}",
+                )
                 ws.add_data_validation(dv)
                 lists[allowed] = dv
             dv.add(f"{SCORE_COL}{row}")
@@ -128,9 +156,17 @@ def build_review_sheet(*, rubric: Rubric, rubric_hash: str, assignment_id: int, 
     write_cell(ws, row, 1, RECOMMENDATION_KEY)
     write_cell(ws, row, 2, "Overall recommendation").font = Font(bold=True)
     write_cell(ws, row, 3, recommendation or None).fill = INPUT_FILL
-    write_cell(ws, row, 5, "approved, approved_with_conditions, revision_requested or rejected").alignment = WRAP
-    dv = DataValidation(type="list", formula1=f'"{outcomes}"', allow_blank=True, showErrorMessage=True,
-                        errorTitle="Not an outcome", error=f"Choose one of: {outcomes}")
+    write_cell(
+        ws, row, 5, "approved, approved_with_conditions, revision_requested or rejected"
+    ).alignment = WRAP
+    dv = DataValidation(
+        type="list",
+        formula1=f'"{outcomes}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not an outcome",
+        error=f"Choose one of: {outcomes}",
+    )
     ws.add_data_validation(dv)
     dv.add(f"{SCORE_COL}{row}")
     row += 1
@@ -144,9 +180,16 @@ def build_review_sheet(*, rubric: Rubric, rubric_hash: str, assignment_id: int, 
     ws.freeze_panes = f"C{FIRST_ROW}"
 
     meta = wb.create_sheet(META)
-    for r, (key, value) in enumerate((("assignment_id", assignment_id), ("rubric_hash", rubric_hash),
-                                      ("rubric", f"{rubric.id}@{rubric.version}"), ("case_id", case_id),
-                                      ("format", FORMAT)), start=1):
+    for r, (key, value) in enumerate(
+        (
+            ("assignment_id", assignment_id),
+            ("rubric_hash", rubric_hash),
+            ("rubric", f"{rubric.id}@{rubric.version}"),
+            ("case_id", case_id),
+            ("format", FORMAT),
+        ),
+        start=1,
+    ):
         write_cell(meta, r, 1, key)
         write_cell(meta, r, 2, value)
     meta.sheet_state = "hidden"
@@ -202,30 +245,57 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_review_sheet(path: Path, *, rubric: Rubric, rubric_hash: str, assignment_id: int, max_bytes: int,
-                      max_unzipped_bytes: int, source: str | None = None) -> ReviewSheet:
+def read_review_sheet(
+    path: Path,
+    *,
+    rubric: Rubric,
+    rubric_hash: str,
+    assignment_id: int,
+    max_bytes: int,
+    max_unzipped_bytes: int,
+    source: str | None = None,
+) -> ReviewSheet:
     """Read a filled-in sheet; raise `ReviewSheetInvalid` listing every wrong cell."""
     name = source or path.name
     wb = open_untrusted_workbook(path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes)
     problems: list[SheetProblem] = []
     try:
         if SHEET not in wb.sheetnames or META not in wb.sheetnames:
-            raise ReviewSheetInvalid(name, [SheetProblem(name, "this is not a review sheet of the engine "
-                                                               "(download it from the review page)")])
+            raise ReviewSheetInvalid(
+                name,
+                [
+                    SheetProblem(
+                        name,
+                        "this is not a review sheet of the engine "
+                        "(download it from the review page)",
+                    )
+                ],
+            )
         meta_ws = wb[META]
         meta_ws.reset_dimensions()
         meta: dict[str, tuple[Any, int]] = {}
-        for r, values in enumerate(meta_ws.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True), start=1):
+        for r, values in enumerate(
+            meta_ws.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True), start=1
+        ):
             if values and values[0] is not None:
                 meta[str(values[0]).strip()] = (values[1] if len(values) > 1 else None, r)
         got_asg, asg_row = meta.get("assignment_id", (None, 1))
         if _text(got_asg) != str(assignment_id):
-            problems.append(SheetProblem(f"{META}!B{asg_row}", f"this sheet belongs to assignment {_text(got_asg) or '?'}, "
-                                                               f"not {assignment_id}: download the sheet of this review"))
+            problems.append(
+                SheetProblem(
+                    f"{META}!B{asg_row}",
+                    f"this sheet belongs to assignment {_text(got_asg) or '?'}, "
+                    f"not {assignment_id}: download the sheet of this review",
+                )
+            )
         got_hash, hash_row = meta.get("rubric_hash", (None, 2))
         if _text(got_hash) != rubric_hash:
-            problems.append(SheetProblem(f"{META}!B{hash_row}", "the sheet was made for another version of the rubric: "
-                                                                "download a new sheet"))
+            problems.append(
+                SheetProblem(
+                    f"{META}!B{hash_row}",
+                    "the sheet was made for another version of the rubric: download a new sheet",
+                )
+            )
         if problems:
             raise ReviewSheetInvalid(name, problems)
 
@@ -236,19 +306,31 @@ def read_review_sheet(path: Path, *, rubric: Rubric, rubric_hash: str, assignmen
         rows: dict[str, int] = {}
         recommendation: str | None = None
         overall = ""
-        for r, values in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_col=4, values_only=True), start=FIRST_ROW):
+        for r, values in enumerate(
+            ws.iter_rows(min_row=FIRST_ROW, max_col=4, values_only=True), start=FIRST_ROW
+        ):
             if r > FIRST_ROW + 500:
-                problems.append(SheetProblem(f"{SHEET}!A{r}", "more rows than any rubric has; is this the right file?"))
+                problems.append(
+                    SheetProblem(
+                        f"{SHEET}!A{r}", "more rows than any rubric has; is this the right file?"
+                    )
+                )
                 break
             key = _text(values[0]) if values else ""
             if not key:
                 if any(v not in (None, "") for v in values[1:4]):
-                    problems.append(SheetProblem(f"{SHEET}!A{r}", "a row without a criterion id: keep column A as it was"))
+                    problems.append(
+                        SheetProblem(
+                            f"{SHEET}!A{r}", "a row without a criterion id: keep column A as it was"
+                        )
+                    )
                 continue
             score_value = values[2] if len(values) > 2 else None
             comment_value = values[3] if len(values) > 3 else None
             if key in rows:
-                problems.append(SheetProblem(f"{SHEET}!A{r}", f"{key} appears twice (first in row {rows[key]})"))
+                problems.append(
+                    SheetProblem(f"{SHEET}!A{r}", f"{key} appears twice (first in row {rows[key]})")
+                )
                 continue
             rows[key] = r
             if key == RECOMMENDATION_KEY:
@@ -257,8 +339,13 @@ def read_review_sheet(path: Path, *, rubric: Rubric, rubric_hash: str, assignmen
                     try:
                         recommendation = Outcome(text).value
                     except ValueError:
-                        problems.append(SheetProblem(f"{SHEET}!{SCORE_COL}{r}", f"{_text(score_value)!r} is not one of: "
-                                                     + ", ".join(o.value for o in Outcome)))
+                        problems.append(
+                            SheetProblem(
+                                f"{SHEET}!{SCORE_COL}{r}",
+                                f"{_text(score_value)!r} is not one of: "
+                                + ", ".join(o.value for o in Outcome),
+                            )
+                        )
                 continue
             if key == OVERALL_KEY:
                 overall = _text(comment_value) or _text(score_value)
@@ -271,8 +358,12 @@ def read_review_sheet(path: Path, *, rubric: Rubric, rubric_hash: str, assignmen
                 problems.append(SheetProblem(f"{SHEET}!{SCORE_COL}{r}", problem))
             comment = _text(comment_value)
             if len(comment) > 20_000:
-                problems.append(SheetProblem(f"{SHEET}!{COMMENT_COL}{r}", f"the comment is {len(comment)} characters; "
-                                                                          "the limit is 20000"))
+                problems.append(
+                    SheetProblem(
+                        f"{SHEET}!{COMMENT_COL}{r}",
+                        f"the comment is {len(comment)} characters; the limit is 20000",
+                    )
+                )
             if rubric.criterion(key).criterion.kind == "text":
                 entries[key] = {"comment": comment}
             else:

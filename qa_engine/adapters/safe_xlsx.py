@@ -25,20 +25,32 @@ def open_untrusted_workbook(path: Path, *, max_bytes: int, max_unzipped_bytes: i
         raise ValidationFailed(f"{name}: file not found") from None
     check_size(size, max_bytes, name)
     if not zipfile.is_zipfile(path):
-        raise ValidationFailed(f"{name}: not an .xlsx workbook (an .xlsx file is a zip container; "
-                               "save the sheet as Excel Workbook .xlsx)")
+        raise ValidationFailed(
+            f"{name}: not an .xlsx workbook (an .xlsx file is a zip container; "
+            "save the sheet as Excel Workbook .xlsx)"
+        )
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_MEMBERS:
-                raise ValidationFailed(f"{name}: {len(infos)} parts in the workbook; the limit is {MAX_MEMBERS}")
+                raise ValidationFailed(
+                    f"{name}: {len(infos)} parts in the workbook; the limit is {MAX_MEMBERS}"
+                )
             total = 0
             for info in infos:
                 total += info.file_size
-                if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_RATIO and info.file_size > 1_000_000:
-                    raise ValidationFailed(f"{name}: part {info.filename} expands {info.file_size // max(info.compress_size, 1)}×; refused as a possible zip bomb")
+                if (
+                    info.compress_size
+                    and info.file_size / max(info.compress_size, 1) > MAX_RATIO
+                    and info.file_size > 1_000_000
+                ):
+                    raise ValidationFailed(
+                        f"{name}: part {info.filename} expands {info.file_size // max(info.compress_size, 1)}×; refused as a possible zip bomb"
+                    )
             if total > max_unzipped_bytes:
-                raise ValidationFailed(f"{name}: unzips to {total:,} bytes; the limit is {max_unzipped_bytes:,}")
+                raise ValidationFailed(
+                    f"{name}: unzips to {total:,} bytes; the limit is {max_unzipped_bytes:,}"
+                )
             if "xl/workbook.xml" not in {i.filename for i in infos}:
                 raise ValidationFailed(f"{name}: not an Excel workbook (no xl/workbook.xml)")
     except zipfile.BadZipFile as exc:
@@ -48,7 +60,9 @@ def open_untrusted_workbook(path: Path, *, max_bytes: int, max_unzipped_bytes: i
     except ValidationFailed:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise ValidationFailed(f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+        raise ValidationFailed(
+            f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def write_cell(ws, row: int, column: int, value):

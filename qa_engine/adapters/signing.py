@@ -307,6 +307,7 @@ def sign_pdf(
 
 # --- verification -------------------------------------------------------------------------------
 
+
 def _load_trust_roots(paths: Iterable[Path | str]) -> list[asn1_x509.Certificate]:
     roots: list[asn1_x509.Certificate] = []
     for path in paths:

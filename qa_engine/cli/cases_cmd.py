@@ -21,7 +21,9 @@ review_app = typer.Typer(help="Reviews: answer invitations, submit scores.", no_
 self_app = typer.Typer(help="The provider's self-assessment.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 
-AS_OPTION = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself")
+AS_OPTION = typer.Option(
+    None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself"
+)
 
 
 def kick_cases(case_ids: list[int]) -> None:
@@ -32,8 +34,10 @@ def kick_cases(case_ids: list[int]) -> None:
     console.print(f"[dim]{note}[/]")
 
 
-STARTING = ("starting the local Prefect server of this data folder "
-            "(the first time it creates its database: up to a minute)…")
+STARTING = (
+    "starting the local Prefect server of this data folder "
+    "(the first time it creates its database: up to a minute)…"
+)
 
 
 def run_flow(name: str, status: str, **params):
@@ -58,19 +62,30 @@ def _read_json(path: Path) -> dict:
 
 @cases_app.command("list")
 @handle_errors
-def list_cases(state: list[str] = typer.Option(None, help="Only these states"), as_: str = AS_OPTION) -> None:
+def list_cases(
+    state: list[str] = typer.Option(None, help="Only these states"), as_: str = AS_OPTION
+) -> None:
     """List the cases (those the acting user may see)."""
     from qa_engine.services.case_views import cases_page
 
     with session_scope() as s:
-        page = cases_page(session=s, actor=acting_user(session=s, username=as_), states=state or None, limit=None)
+        page = cases_page(
+            session=s, actor=acting_user(session=s, username=as_), states=state or None, limit=None
+        )
         table = Table(title=f"Cases ({page.total})")
         for col in ("case", "credential", "institution", "state", "round", "outcome", "since"):
             table.add_column(col)
         for row in page.rows:
             c = row.case
-            table.add_row(str(c.id), row.credential_title or "?", row.institution, c.state,
-                          str(c.round), c.outcome or "", c.state_since.strftime("%Y-%m-%d %H:%M"))
+            table.add_row(
+                str(c.id),
+                row.credential_title or "?",
+                row.institution,
+                c.state,
+                str(c.round),
+                c.outcome or "",
+                c.state_since.strftime("%Y-%m-%d %H:%M"),
+            )
     console.print(table)
 
 
@@ -86,8 +101,10 @@ def show_case(case_id: int, as_: str = AS_OPTION) -> None:
         history = case_history(session=s, actor=actor, case_id=case_id)
         case = d.case
         console.rule(f"case {case.id}: {d.credential.title}")
-        console.print(f"state [bold]{case.state}[/] (round {case.round}) since {case.state_since:%Y-%m-%d %H:%M}; "
-                      f"outcome {case.outcome or '-'}")
+        console.print(
+            f"state [bold]{case.state}[/] (round {case.round}) since {case.state_since:%Y-%m-%d %H:%M}; "
+            f"outcome {case.outcome or '-'}"
+        )
         if case.screening_problems:
             console.print("[yellow]screening problems:[/]")
             for p in case.screening_problems:
@@ -98,16 +115,26 @@ def show_case(case_id: int, as_: str = AS_OPTION) -> None:
         for line in d.assignments:
             a = line.assignment
             who = f"{line.label} ({line.reviewer_name})" if line.reviewer_name else line.label
-            table.add_row(str(a.id), str(a.round), who, a.status, a.due_at.strftime("%Y-%m-%d") if a.due_at else "")
+            table.add_row(
+                str(a.id),
+                str(a.round),
+                who,
+                a.status,
+                a.due_at.strftime("%Y-%m-%d") if a.due_at else "",
+            )
         console.print(table)
         cons = d.consolidation
         if cons:
-            console.print(f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
-                          f"{cons.data.get('agreement_label')}, recommended {cons.recommended_outcome}, "
-                          f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}")
+            console.print(
+                f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
+                f"{cons.data.get('agreement_label')}, recommended {cons.recommended_outcome}, "
+                f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}"
+            )
         for dec in d.decisions:
-            console.print(f"decision round {dec.round}: [bold]{dec.outcome}[/] — {dec.rationale}"
-                          + (f"; conditions: {'; '.join(dec.conditions)}" if dec.conditions else ""))
+            console.print(
+                f"decision round {dec.round}: [bold]{dec.outcome}[/] — {dec.rationale}"
+                + (f"; conditions: {'; '.join(dec.conditions)}" if dec.conditions else "")
+            )
         for r in d.reports:
             console.print(f"report {r.report_id} ({r.kind}, {r.status}): {r.path or '-'}")
         hist = Table(title="History")
@@ -120,12 +147,21 @@ def show_case(case_id: int, as_: str = AS_OPTION) -> None:
 
 @cases_app.command("open")
 @handle_errors
-def open_(credential_id: int, rubric: str = typer.Option("4eu-mici", help="Rubric id"), as_: str = AS_OPTION) -> None:
+def open_(
+    credential_id: int,
+    rubric: str = typer.Option("4eu-mici", help="Rubric id"),
+    as_: str = AS_OPTION,
+) -> None:
     """Open a review case for a credential's current version."""
     from qa_engine.services.cases import open_case
 
     with session_scope() as s:
-        case = open_case(session=s, actor=acting_user(session=s, username=as_), credential_id=credential_id, rubric_id=rubric)
+        case = open_case(
+            session=s,
+            actor=acting_user(session=s, username=as_),
+            credential_id=credential_id,
+            rubric_id=rubric,
+        )
         case_id = case.id
     console.print(f"opened case {case_id}")
     kick_cases([case_id])
@@ -133,12 +169,16 @@ def open_(credential_id: int, rubric: str = typer.Option("4eu-mici", help="Rubri
 
 @cases_app.command("withdraw")
 @handle_errors
-def withdraw(case_id: int, reason: str = typer.Option(..., help="Why"), as_: str = AS_OPTION) -> None:
+def withdraw(
+    case_id: int, reason: str = typer.Option(..., help="Why"), as_: str = AS_OPTION
+) -> None:
     """Withdraw a case."""
     from qa_engine.services.cases import withdraw_case
 
     with session_scope() as s:
-        withdraw_case(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, reason=reason)
+        withdraw_case(
+            session=s, actor=acting_user(session=s, username=as_), case_id=case_id, reason=reason
+        )
     console.print(f"case {case_id} withdrawn")
 
 
@@ -155,31 +195,51 @@ def resubmit(case_id: int, as_: str = AS_OPTION) -> None:
 
 @self_app.command("submit")
 @handle_errors
-def self_submit(case_id: int, file: Path, draft: bool = typer.Option(False, help="Save without submitting"),
-                as_: str = AS_OPTION) -> None:
+def self_submit(
+    case_id: int,
+    file: Path,
+    draft: bool = typer.Option(False, help="Save without submitting"),
+    as_: str = AS_OPTION,
+) -> None:
     """Save or submit a self-assessment from a JSON file {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
     from qa_engine.services.self_assessments import save_self_assessment
 
     data = _read_json(file)
     with session_scope() as s:
-        save_self_assessment(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, entries=data.get("entries", {}),
-                             summary=data.get("summary", ""), submit=not draft)
+        save_self_assessment(
+            session=s,
+            actor=acting_user(session=s, username=as_),
+            case_id=case_id,
+            entries=data.get("entries", {}),
+            summary=data.get("summary", ""),
+            submit=not draft,
+        )
     console.print(f"self-assessment of case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
         kick_cases([case_id])
 
 
-def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every case waiting for reviewers)"),
-           reviewer: list[str] = typer.Option(None, help="Reviewer username (repeat); none: show the proposals"),
-           auto: bool = typer.Option(False, help="Assign the engine's proposals (one optimisation over all the cases)"),
-           as_: str = AS_OPTION) -> None:
+def assign(
+    case_ids: list[int] = typer.Argument(
+        None, help="Case ids (none: every case waiting for reviewers)"
+    ),
+    reviewer: list[str] = typer.Option(
+        None, help="Reviewer username (repeat); none: show the proposals"
+    ),
+    auto: bool = typer.Option(
+        False, help="Assign the engine's proposals (one optimisation over all the cases)"
+    ),
+    as_: str = AS_OPTION,
+) -> None:
     """Show the engine's proposals, or confirm reviewers (by name or --auto) for one or many cases."""
     from qa_engine.services import assignments
     from qa_engine.services.dashboard import cases_needing_reviewers
 
     with session_scope() as s:
         actor = acting_user(session=s, username=as_)
-        ids = list(case_ids or []) or [row.case_id for row in cases_needing_reviewers(session=s, actor=actor)]
+        ids = list(case_ids or []) or [
+            row.case_id for row in cases_needing_reviewers(session=s, actor=actor)
+        ]
         if not ids:
             console.print("no case is waiting for reviewers")
             return
@@ -192,13 +252,21 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
                 if u is None:
                     raise NotFound(f"no user {name}")
                 users.append(u.id)
-            created = assignments.assign(session=s, actor=actor, case_id=ids[0], reviewer_ids=users, reason="chosen by the QA office")
+            created = assignments.assign(
+                session=s,
+                actor=actor,
+                case_id=ids[0],
+                reviewer_ids=users,
+                reason="chosen by the QA office",
+            )
             console.print(f"case {ids[0]}: invited {len(created)} reviewer(s)")
         elif auto:
             plans = assignments.auto_assign(session=s, case_ids=ids, actor=actor)
             for cid, plan in plans.items():
-                console.print(f"case {cid}: invited {', '.join(p.name for p in plan.proposals) or 'nobody'}"
-                              + (f" — {plan.note}" if plan.note else ""))
+                console.print(
+                    f"case {cid}: invited {', '.join(p.name for p in plan.proposals) or 'nobody'}"
+                    + (f" — {plan.note}" if plan.note else "")
+                )
         else:
             for cid in ids:
                 plan, ranked = assignments.propose(session=s, actor=actor, case_id=cid)
@@ -220,15 +288,25 @@ def assign(case_ids: list[int] = typer.Argument(None, help="Case ids (none: ever
 
 @review_app.command("respond")
 @handle_errors
-def respond(assignment_id: int, accept: bool = typer.Option(..., "--accept/--decline"),
-            conflict: bool = typer.Option(False, help="Declare a conflict of interest (with --decline)"),
-            reason: str = typer.Option("", help="Why (required to decline)"), as_: str = AS_OPTION) -> None:
+def respond(
+    assignment_id: int,
+    accept: bool = typer.Option(..., "--accept/--decline"),
+    conflict: bool = typer.Option(False, help="Declare a conflict of interest (with --decline)"),
+    reason: str = typer.Option("", help="Why (required to decline)"),
+    as_: str = AS_OPTION,
+) -> None:
     """Accept or decline an invitation."""
     from qa_engine.services.assignments import respond as respond_service
 
     with session_scope() as s:
-        asg = respond_service(session=s, actor=acting_user(session=s, username=as_), assignment_id=assignment_id, accept=accept,
-                              conflict=conflict, reason=reason)
+        asg = respond_service(
+            session=s,
+            actor=acting_user(session=s, username=as_),
+            assignment_id=assignment_id,
+            accept=accept,
+            conflict=conflict,
+            reason=reason,
+        )
         case_id = asg.case_id
     console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
     if not accept:
@@ -237,7 +315,11 @@ def respond(assignment_id: int, accept: bool = typer.Option(..., "--accept/--dec
 
 @review_app.command("submit")
 @handle_errors
-def review_submit(file: Path, draft: bool = typer.Option(False, help="Save without submitting"), as_: str = AS_OPTION) -> None:
+def review_submit(
+    file: Path,
+    draft: bool = typer.Option(False, help="Save without submitting"),
+    as_: str = AS_OPTION,
+) -> None:
     """Submit a review from a JSON file: {"assignment_id": N, "entries": {criterion: {score, comment}},
     "recommendation": "approved", "overall_comment": "…"}."""
     from qa_engine.services.reviews import save_review
@@ -246,24 +328,42 @@ def review_submit(file: Path, draft: bool = typer.Option(False, help="Save witho
     if not isinstance(data.get("assignment_id"), int):
         raise ValidationFailed(f"{file}: 'assignment_id' (a number) is required")
     with session_scope() as s:
-        review = save_review(session=s, actor=acting_user(session=s, username=as_), assignment_id=data["assignment_id"],
-                             entries=data.get("entries", {}), recommendation=data.get("recommendation"),
-                             overall_comment=data.get("overall_comment", ""), submit=not draft)
+        review = save_review(
+            session=s,
+            actor=acting_user(session=s, username=as_),
+            assignment_id=data["assignment_id"],
+            entries=data.get("entries", {}),
+            recommendation=data.get("recommendation"),
+            overall_comment=data.get("overall_comment", ""),
+            submit=not draft,
+        )
         case_id = review.case_id
     console.print(f"review for case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
         kick_cases([case_id])
 
 
-def decide(case_id: int, outcome: str = typer.Option(..., help="approved | approved_with_conditions | revision_requested | rejected"),
-           rationale: str = typer.Option(..., help="Why"), condition: list[str] = typer.Option(None, help="A condition (repeat)"),
-           as_: str = AS_OPTION) -> None:
+def decide(
+    case_id: int,
+    outcome: str = typer.Option(
+        ..., help="approved | approved_with_conditions | revision_requested | rejected"
+    ),
+    rationale: str = typer.Option(..., help="Why"),
+    condition: list[str] = typer.Option(None, help="A condition (repeat)"),
+    as_: str = AS_OPTION,
+) -> None:
     """Decide on a case in approval."""
     from qa_engine.services.decisions import decide as decide_service
 
     with session_scope() as s:
-        d = decide_service(session=s, actor=acting_user(session=s, username=as_), case_id=case_id, outcome=outcome, rationale=rationale,
-                           conditions=condition or [])
+        d = decide_service(
+            session=s,
+            actor=acting_user(session=s, username=as_),
+            case_id=case_id,
+            outcome=outcome,
+            rationale=rationale,
+            conditions=condition or [],
+        )
         console.print(f"case {case_id} round {d.round}: {d.outcome}")
     kick_cases([case_id])
 
@@ -279,18 +379,26 @@ def audit_verify() -> None:
     if problems:
         for p in problems:
             print(p)
-        console.print(f"[bold red]audit trail broken[/]: {len(problems)} problem(s) in {count} events")
+        console.print(
+            f"[bold red]audit trail broken[/]: {len(problems)} problem(s) in {count} events"
+        )
         raise typer.Exit(1)
     console.print(f"[green]audit trail intact[/]: {count} events, every link verified")
 
 
-def advance(case_ids: list[int] = typer.Argument(None, help="Case ids (none: every open case)")) -> None:
+def advance(
+    case_ids: list[int] = typer.Argument(None, help="Case ids (none: every open case)"),
+) -> None:
     """Run the automated stages of these cases now: one flow run (in the local Prefect server), or, in
     deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment on the workers."""
     from qa_engine.config import get_settings
 
     with session_scope() as s:
-        ids = list(case_ids) if case_ids else [c.id for c in case_repo.list_cases(s) if CaseState(c.state).open]
+        ids = (
+            list(case_ids)
+            if case_ids
+            else [c.id for c in case_repo.list_cases(s) if CaseState(c.state).open]
+        )
     if get_settings().prefect_mode == "deployment":
         from qa_engine.workflows.kick import kick
 
@@ -307,5 +415,7 @@ def sweep() -> None:
     """Run the sweep now: deadlines, reminders, replacements, expired approvals, stalled cases."""
     result = run_flow("sweep", "sweeping…")
     console.print(result["summary"])
-    console.print(f"advanced: {len([v for v in result['advanced'].values() if v])} case(s); "
-                  f"mail sent: {result['delivered']['sent']}, failed: {result['delivered']['failed']}")
+    console.print(
+        f"advanced: {len([v for v in result['advanced'].values() if v])} case(s); "
+        f"mail sent: {result['delivered']['sent']}, failed: {result['delivered']['failed']}"
+    )

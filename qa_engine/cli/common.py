@@ -45,7 +45,10 @@ def take_children_down() -> None:
 
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):  # not Linux: children are still found while their parents live
+    except (
+        OSError,
+        AttributeError,
+    ):  # not Linux: children are still found while their parents live
         pass
 
     def _exit(signum: int, _frame: Any) -> None:
@@ -88,8 +91,16 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise SystemExit(130) from None
-        except (SystemExit, GeneratorExit, typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort,
-                typer.Abort, TyperException):  # typer carries its own copy of click's exceptions
+        except (
+            SystemExit,
+            GeneratorExit,
+            typer.Exit,
+            click.exceptions.Exit,
+            click.ClickException,
+            click.Abort,
+            typer.Abort,
+            TyperException,
+        ):  # typer carries its own copy of click's exceptions
             raise
         except Exception as exc:  # a bug or an environment problem: say what, not where
             if os.environ.get("QA_DEBUG"):

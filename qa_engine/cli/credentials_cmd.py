@@ -31,41 +31,76 @@ def template(out: Path = typer.Argument(..., help="Where to write the .xlsx temp
 
 @app.command("import")
 @handle_errors
-def import_(file: Path = typer.Argument(..., help=".xlsx or .json file"),
-            open_cases: bool = typer.Option(False, "--open-cases/--no-open-cases",
-                                            help="Open a review case for every imported credential that has none"),
-            rubric: str = typer.Option(DEFAULT_RUBRIC, help="Rubric id of the cases opened"),
-            as_: str = AS_OPTION) -> None:
+def import_(
+    file: Path = typer.Argument(..., help=".xlsx or .json file"),
+    open_cases: bool = typer.Option(
+        False,
+        "--open-cases/--no-open-cases",
+        help="Open a review case for every imported credential that has none",
+    ),
+    rubric: str = typer.Option(DEFAULT_RUBRIC, help="Rubric id of the cases opened"),
+    as_: str = AS_OPTION,
+) -> None:
     """Import credentials; if any row is invalid nothing is imported (exit 1, every problem listed)."""
     settings = get_settings()
     with session_scope() as session:
         actor = acting_user(session=session, username=as_)
         known = credential_import.known_providers(session=session, actor=actor)
-    items = read_credentials_file(file, max_bytes=settings.max_upload_bytes,
-                                  max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known)
+    items = read_credentials_file(
+        file,
+        max_bytes=settings.max_upload_bytes,
+        max_unzipped_bytes=settings.max_unzipped_bytes,
+        known_providers=known,
+    )
     with session_scope() as session:
-        result = credential_import.import_credentials(session=session, actor=actor, items=items,
-                                                      open_cases=open_cases, rubric_id=rubric, source=file.name)
-    console.print(f"imported {result.total} credential(s) from {file.name}: {len(result.created)} new, "
-                  f"{len(result.new_versions)} new version(s), {len(result.unchanged)} unchanged"
-                  + (f"; opened case(s) {', '.join(map(str, result.opened_cases))}" if result.opened_cases else ""))
+        result = credential_import.import_credentials(
+            session=session,
+            actor=actor,
+            items=items,
+            open_cases=open_cases,
+            rubric_id=rubric,
+            source=file.name,
+        )
+    console.print(
+        f"imported {result.total} credential(s) from {file.name}: {len(result.created)} new, "
+        f"{len(result.new_versions)} new version(s), {len(result.unchanged)} unchanged"
+        + (
+            f"; opened case(s) {', '.join(map(str, result.opened_cases))}"
+            if result.opened_cases
+            else ""
+        )
+    )
     if result.opened_cases:
         kick_cases(result.opened_cases)
 
 
 @app.command("list")
 @handle_errors
-def list_(institution: str = typer.Option(None, help="Only this institution (code)"), as_: str = AS_OPTION) -> None:
+def list_(
+    institution: str = typer.Option(None, help="Only this institution (code)"), as_: str = AS_OPTION
+) -> None:
     """Show the stored credentials (those the acting user may see)."""
     with session_scope() as session:
-        page = credential_service.credentials_page(session=session, actor=acting_user(session=session, username=as_),
-                                                   institution=institution, limit=None, with_versions=True)
+        page = credential_service.credentials_page(
+            session=session,
+            actor=acting_user(session=session, username=as_),
+            institution=institution,
+            limit=None,
+            with_versions=True,
+        )
         table = Table(title=f"Credentials ({len(page.rows)})")
         for col in ("id", "institution", "reference", "title", "version", "ECTS", "EQF", "updated"):
             table.add_column(col)
         for row in page.rows:
             cred, data = row.credential, row.version.data if row.version else {}
-            table.add_row(str(cred.id), row.institution.code, cred.reference, cred.title, str(cred.current_version),
-                          str(data.get("ects", "")), str(data.get("eqf_level", "")),
-                          cred.updated_at.strftime("%Y-%m-%d %H:%M"))
+            table.add_row(
+                str(cred.id),
+                row.institution.code,
+                cred.reference,
+                cred.title,
+                str(cred.current_version),
+                str(data.get("ects", "")),
+                str(data.get("eqf_level", "")),
+                cred.updated_at.strftime("%Y-%m-%d %H:%M"),
+            )
     console.print(table)

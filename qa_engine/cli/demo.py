@@ -23,8 +23,18 @@ REVIEWERS_PER_INSTITUTION = 2
 SIMULATED_DAYS = 120  # the call starts this long ago on the engine's clock (it runs ~100 days): dates in the past
 
 # What the simulated people aim at for each sample, in order (cycled): the outcomes must differ.
-PLANS = ["approved", "approved_with_conditions", "revision_then_approved", "rejected", "disagreement",
-         "approved", "approved_with_conditions", "rejected", "revision_then_approved", "approved"]
+PLANS = [
+    "approved",
+    "approved_with_conditions",
+    "revision_then_approved",
+    "rejected",
+    "disagreement",
+    "approved",
+    "approved_with_conditions",
+    "rejected",
+    "revision_then_approved",
+    "approved",
+]
 
 
 DEMO_MARK = ".qa-engine-demo"
@@ -33,7 +43,11 @@ DEMO_MARK = ".qa-engine-demo"
 def demo_folder(data_dir: Path | None) -> Path:
     """--data-dir, else QA_DATA_DIR if set, else ./var/demo."""
     if data_dir is None:
-        data_dir = Path(os.environ["QA_DATA_DIR"]) if os.environ.get("QA_DATA_DIR") else Path("var") / "demo"
+        data_dir = (
+            Path(os.environ["QA_DATA_DIR"])
+            if os.environ.get("QA_DATA_DIR")
+            else Path("var") / "demo"
+        )
     return data_dir.expanduser().resolve()
 
 
@@ -43,15 +57,21 @@ def _fresh(target: Path) -> None:
     from qa_engine.workflows import local_server
 
     if target.exists() and not target.is_dir():
-        raise ValidationFailed(f"{target} is a file, not a folder: give the demo a folder with --data-dir")
+        raise ValidationFailed(
+            f"{target} is a file, not a folder: give the demo a folder with --data-dir"
+        )
     if target.is_dir() and any(target.iterdir()):
         if not (target / DEMO_MARK).exists():
-            raise ValidationFailed(f"{target} is not empty and holds no earlier demo: the demo starts from an empty "
-                                   "folder (give another one with --data-dir)")
+            raise ValidationFailed(
+                f"{target} is not empty and holds no earlier demo: the demo starts from an empty "
+                "folder (give another one with --data-dir)"
+            )
         local_server.stop(target)  # an earlier demo's server must not write into the new folder
         shutil.rmtree(target)
     target.mkdir(parents=True, exist_ok=True)
-    (target / DEMO_MARK).write_text("a data folder made by `qa-engine demo`; the next demo replaces it\n")
+    (target / DEMO_MARK).write_text(
+        "a data folder made by `qa-engine demo`; the next demo replaces it\n"
+    )
 
 
 def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
@@ -61,8 +81,10 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     from qa_engine.domain.errors import ValidationFailed
 
     if get_settings().env == "production":
-        raise ValidationFailed("the demo gives its accounts a development password: it does not run with "
-                               "QA_ENV=production")
+        raise ValidationFailed(
+            "the demo gives its accounts a development password: it does not run with "
+            "QA_ENV=production"
+        )
     target = demo_folder(data_dir)
     explicit_db = os.environ.get("QA_DATABASE_URL")
     _fresh(target)
@@ -81,33 +103,53 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     settings = get_settings()
     prepare_prefect(settings)
     # Prefect's server starts (a first start migrates its database) while the data folder is set up
-    prefect_server = _in_background(lambda: None if os.environ.get("PREFECT_API_URL") else local_prefect(settings))
+    prefect_server = _in_background(
+        lambda: None if os.environ.get("PREFECT_API_URL") else local_prefect(settings)
+    )
     console.rule("[bold]qa-engine demo: a 4EU+ call routed through the real Prefect flows")
     console.print(f"data folder: {target}")
-    console.print(f"database:    {get_engine().url.render_as_string(hide_password=True)}"
-                  + (" (QA_DATABASE_URL)" if explicit_db else ""))
+    console.print(
+        f"database:    {get_engine().url.render_as_string(hide_password=True)}"
+        + (" (QA_DATABASE_URL)" if explicit_db else "")
+    )
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
     with session_scope() as s:
         if explicit_db and list_accounts(session=s, actor=SYSTEM):
-            raise ValidationFailed("the database named by QA_DATABASE_URL already holds accounts: the demo needs an "
-                                   "empty database (or leave QA_DATABASE_URL unset to use one in the data folder)")
+            raise ValidationFailed(
+                "the database named by QA_DATABASE_URL already holds accounts: the demo needs an "
+                "empty database (or leave QA_DATABASE_URL unset to use one in the data folder)"
+            )
     alliance = SyntheticAlliance(seed=SEED)
     password = secrets.token_urlsafe(12)
     with session_scope() as s:
         staff = alliance.staff(s, reviewers_per_institution=REVIEWERS_PER_INSTITUTION)
-        set_development_password(session=s, actor=SYSTEM, usernames=[a.username for a in staff.everyone],
-                                 password=password, environment=settings.env)
+        set_development_password(
+            session=s,
+            actor=SYSTEM,
+            usernames=[a.username for a in staff.everyone],
+            password=password,
+            environment=settings.env,
+        )
     items = read_json(SAMPLES, max_bytes=5_000_000)[:cases]
     sheet = write_credentials_xlsx(target / "call-2026.xlsx", items)
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("[dim]step {task.completed}"),
-                        TimeElapsedColumn(), console=console, transient=False)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("[dim]step {task.completed}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
     started = now() - timedelta(days=SIMULATED_DAYS)
     try:
         with progress:
-            task = progress.add_task("waiting for the local Prefect server of the demo's data folder (a first start "
-                                     "creates its database: up to a minute)", total=None)
+            task = progress.add_task(
+                "waiting for the local Prefect server of the demo's data folder (a first start "
+                "creates its database: up to a minute)",
+                total=None,
+            )
             info = prefect_server()
             if info is not None:
                 os.environ["PREFECT_API_URL"] = info.api_url
@@ -117,13 +159,21 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
             set_clock(started)
             result = asyncio.run(intake_flow(str(sheet)))
             case_ids: list[int] = result["cases"]
-            progress.update(task, advance=1, description=f"{len(case_ids)} cases opened and screened")
-            behaviour = alliance.behaviour(staff, manage_clock=True,
-                                           plans={cid: PLANS[i % len(PLANS)] for i, cid in enumerate(case_ids)})
-            behaviour.run(case_ids, uow=session_scope,
-                          advance=lambda ids: asyncio.run(advance_cases(ids)),
-                          sweep=lambda: asyncio.run(sweep_flow()),
-                          on_step=lambda message: progress.update(task, advance=1, description=message))
+            progress.update(
+                task, advance=1, description=f"{len(case_ids)} cases opened and screened"
+            )
+            behaviour = alliance.behaviour(
+                staff,
+                manage_clock=True,
+                plans={cid: PLANS[i % len(PLANS)] for i, cid in enumerate(case_ids)},
+            )
+            behaviour.run(
+                case_ids,
+                uow=session_scope,
+                advance=lambda ids: asyncio.run(advance_cases(ids)),
+                sweep=lambda: asyncio.run(sweep_flow()),
+                on_step=lambda message: progress.update(task, advance=1, description=message),
+            )
             progress.update(task, description="done")
     finally:
         set_clock(None)
@@ -170,22 +220,30 @@ def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
         load = Counter(a.reviewer_id for cid in case_ids for a in case_repo.assignments_of(s, cid))
     busiest = load.most_common(1)[0][0] if load else None
     reviewer = staff.reviewers.get(busiest) or next(iter(staff.reviewers.values()))
-    rows = [("QA officer", staff.officer.username), ("reviewer", reviewer.username),
-            ("approver", staff.approver.username), ("leadership", staff.leader.username),
-            ("admin", staff.admins[0].username if staff.admins else "-"),
-            ("provider", next(iter(staff.providers.values())).username)]
+    rows = [
+        ("QA officer", staff.officer.username),
+        ("reviewer", reviewer.username),
+        ("approver", staff.approver.username),
+        ("leadership", staff.leader.username),
+        ("admin", staff.admins[0].username if staff.admins else "-"),
+        ("provider", next(iter(staff.providers.values())).username),
+    ]
     table = Table(title="Sign in to the web app as")
     table.add_column("role")
     table.add_column("username")
     for role, name in rows:
         table.add_row(role, name)
     console.print(table)
-    console.print(f"password of every demo account (development only, shown this once): [bold]{password}[/]")
+    console.print(
+        f"password of every demo account (development only, shown this once): [bold]{password}[/]"
+    )
     here = Path.cwd()
     shown = target.relative_to(here) if target.is_relative_to(here) else target
     qa = command_name()
-    console.print(f"open the web app on the demo's data:  [bold]{qa} serve --data-dir {shown}[/]"
-                  "  (then http://127.0.0.1:8000/)")
+    console.print(
+        f"open the web app on the demo's data:  [bold]{qa} serve --data-dir {shown}[/]"
+        "  (then http://127.0.0.1:8000/)"
+    )
     console.print(f"or use the command line on it:       {qa} --data-dir {shown} cases list")
 
 
@@ -218,8 +276,13 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
     widths = {"#": 2, "inst": 5, "rnd": 3, "reviews": 7, "score": 5, "outcome": 15, "PDF ok": 6}
     title_width = max(8, min(30, console.width - sum(widths.values()) - 3 * (len(widths) + 1) - 2))
     for col in ("#", "credential", *list(widths)[1:]):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", width=title_width if col == "credential" else None,
-                         min_width=widths.get(col))
+        table.add_column(
+            col,
+            no_wrap=True,
+            overflow="ellipsis",
+            width=title_width if col == "credential" else None,
+            min_width=widths.get(col),
+        )
     verified = 0
     check_signature = signature_checker()
     files: list[str] = []
@@ -230,13 +293,17 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
         for cid in case_ids:
             case = case_repo.get_case(s, cid)
             cred = repo.get_credential(s, case.credential_id)
-            cons = case_repo.latest_consolidation(s, cid, case.round) or case_repo.latest_consolidation(s, cid, case.round - 1)
+            cons = case_repo.latest_consolidation(
+                s, cid, case.round
+            ) or case_repo.latest_consolidation(s, cid, case.round - 1)
             ok = 0
             rows = [r for r in case_repo.reports_of(s, cid) if r.path]
             for r in rows:
                 files.append(r.path)
                 if r.kind == "pdf":
-                    ok += verify_bytes(Path(r.path).read_bytes(), session=s, check_signature=check_signature).ok
+                    ok += verify_bytes(
+                        Path(r.path).read_bytes(), session=s, check_signature=check_signature
+                    ).ok
             verified += ok
             pdfs = sum(1 for r in rows if r.kind == "pdf")
             asg = case_repo.assignments_of(s, cid)
@@ -244,21 +311,36 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
                 statuses[a.status] = statuses.get(a.status, 0) + 1
                 reminders += a.reminders_sent
             extra += case.extra_reviewers_requested
-            table.add_row(str(cid), cred.title, codes.get(case.institution_id, ""), str(case.round),
-                          str(len(case_repo.reviews_of(s, cid, submitted_only=True))),
-                          f"{cons.overall:.2f}" if cons and cons.overall is not None else "-",
-                          (case.outcome or case.state).replace("approved_with_conditions", "with conditions").replace("_", " "),
-                          f"{ok}/{pdfs}" if pdfs else "-")
+            table.add_row(
+                str(cid),
+                cred.title,
+                codes.get(case.institution_id, ""),
+                str(case.round),
+                str(len(case_repo.reviews_of(s, cid, submitted_only=True))),
+                f"{cons.overall:.2f}" if cons and cons.overall is not None else "-",
+                (case.outcome or case.state)
+                .replace("approved_with_conditions", "with conditions")
+                .replace("_", " "),
+                f"{ok}/{pdfs}" if pdfs else "-",
+            )
         conflicts = len(case_repo.conflicts_of_users(s, list(staff.reviewers)))
         count, problems = verify(s)
     console.print(table)
-    console.print(f"people: {len(staff.everyone)} accounts of the synthetic alliance (seed {SEED}): "
-                  f"{len(staff.officers)} QA officers, {len(staff.approvers)} approvers, leadership, an admin, "
-                  f"{len(staff.providers)} providers, {len(staff.reviewers)} reviewers")
-    console.print(f"reviewing: {sum(statuses.values())} invitation(s), {statuses.get('declined', 0)} declined "
-                  f"({conflicts} with a conflict of interest declared), {reminders} reminder(s), "
-                  f"{statuses.get('replaced', 0)} late reviewer(s) replaced by the sweep, "
-                  f"{extra} extra reviewer(s) called in on disagreement")
-    console.print(f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in {target / 'reports'}")
-    console.print(f"mail: {len(list((target / 'outbox').glob('*.eml')))} message(s) in {target / 'outbox'}")
+    console.print(
+        f"people: {len(staff.everyone)} accounts of the synthetic alliance (seed {SEED}): "
+        f"{len(staff.officers)} QA officers, {len(staff.approvers)} approvers, leadership, an admin, "
+        f"{len(staff.providers)} providers, {len(staff.reviewers)} reviewers"
+    )
+    console.print(
+        f"reviewing: {sum(statuses.values())} invitation(s), {statuses.get('declined', 0)} declined "
+        f"({conflicts} with a conflict of interest declared), {reminders} reminder(s), "
+        f"{statuses.get('replaced', 0)} late reviewer(s) replaced by the sweep, "
+        f"{extra} extra reviewer(s) called in on disagreement"
+    )
+    console.print(
+        f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in {target / 'reports'}"
+    )
+    console.print(
+        f"mail: {len(list((target / 'outbox').glob('*.eml')))} message(s) in {target / 'outbox'}"
+    )
     console.print(f"audit trail: {count} events, {'intact' if not problems else 'BROKEN'}")

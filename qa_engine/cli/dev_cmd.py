@@ -18,30 +18,51 @@ from qa_engine.cli.common import console, handle_errors
 
 SIMULATED_DAYS = 150  # with --simulate the engine's clock starts this long ago
 
-app = typer.Typer(help="Development tools: a synthetic alliance for trying the engine out.", no_args_is_help=True)
+app = typer.Typer(
+    help="Development tools: a synthetic alliance for trying the engine out.", no_args_is_help=True
+)
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 @app.command("generate")
 @handle_errors
 def generate(
     credentials: int = typer.Option(20, "--credentials", min=0, help="Credentials to create"),
-    reviewers_per_institution: int = typer.Option(4, "--reviewers-per-institution", min=0,
-                                                  help="Reviewers per institution"),
+    reviewers_per_institution: int = typer.Option(
+        4, "--reviewers-per-institution", min=0, help="Reviewers per institution"
+    ),
     seed: int = typer.Option(42, help="Same seed, same alliance"),
-    simulate: bool = typer.Option(False, "--simulate/--no-simulate",
-                                  help="Open a case per new credential and route it to its decision and reports, "
-                                       "with simulated people (in-process, no Prefect server)"),
-    decline_rate: float = typer.Option(0.12, min=0.0, max=1.0, help="With --simulate: invitations declined"),
-    late_rate: float = typer.Option(0.15, min=0.0, max=1.0, help="With --simulate: reviews that come in late"),
-    disagreement_rate: float = typer.Option(0.2, min=0.0, max=1.0,
-                                            help="With --simulate: rounds in which reviewers disagree"),
-    history: int = typer.Option(0, "--history", min=0,
-                                help="Also write N decided cases of history with bulk inserts (for reports)"),
+    simulate: bool = typer.Option(
+        False,
+        "--simulate/--no-simulate",
+        help="Open a case per new credential and route it to its decision and reports, "
+        "with simulated people (in-process, no Prefect server)",
+    ),
+    decline_rate: float = typer.Option(
+        0.12, min=0.0, max=1.0, help="With --simulate: invitations declined"
+    ),
+    late_rate: float = typer.Option(
+        0.15, min=0.0, max=1.0, help="With --simulate: reviews that come in late"
+    ),
+    disagreement_rate: float = typer.Option(
+        0.2, min=0.0, max=1.0, help="With --simulate: rounds in which reviewers disagree"
+    ),
+    history: int = typer.Option(
+        0,
+        "--history",
+        min=0,
+        help="Also write N decided cases of history with bulk inserts (for reports)",
+    ),
     data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR"),
 ) -> None:
     """Seed a synthetic alliance: staff of the eight institutions, reviewers with expertise and load
@@ -57,9 +78,11 @@ def generate(
     alliance = SyntheticAlliance(seed=seed)
     with session_scope() as s:
         staff = alliance.staff(s, reviewers_per_institution=reviewers_per_institution)
-    console.print(f"people: {len(staff.everyone)} accounts ({staff.created} new): {len(staff.officers)} QA officers "
-                  f"(officer …), {len(staff.approvers)} approvers (approver …), leader, admin, "
-                  f"{len(staff.providers)} providers (provider.cuni …), {len(staff.reviewers)} reviewers")
+    console.print(
+        f"people: {len(staff.everyone)} accounts ({staff.created} new): {len(staff.officers)} QA officers "
+        f"(officer …), {len(staff.approvers)} approvers (approver …), leader, admin, "
+        f"{len(staff.providers)} providers (provider.cuni …), {len(staff.reviewers)} reviewers"
+    )
     created: list[int] = []
     if credentials:
         with _progress() as progress:
@@ -72,10 +95,19 @@ def generate(
                 if outcome != "unchanged":
                     created.append(cid)
                 progress.advance(task)
-        console.print("credentials: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(outcomes.items())))
+        console.print(
+            "credentials: "
+            + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(outcomes.items()))
+        )
     if simulate:
-        _simulate(alliance, staff, created, Rates(decline_rate=decline_rate, late_rate=late_rate,
-                                                  disagreement_rate=disagreement_rate))
+        _simulate(
+            alliance,
+            staff,
+            created,
+            Rates(
+                decline_rate=decline_rate, late_rate=late_rate, disagreement_rate=disagreement_rate
+            ),
+        )
     if history:
         _history(history, seed)
 
@@ -91,7 +123,9 @@ def _simulate(alliance, staff, credential_ids: list[int], rates) -> None:
     from qa_engine.workflows.flows import drive_in_process
 
     with session_scope() as s:
-        fresh = [cid for cid in credential_ids if case_repo.open_case_for_credential(s, cid) is None]
+        fresh = [
+            cid for cid in credential_ids if case_repo.open_case_for_credential(s, cid) is None
+        ]
     if not fresh:
         console.print("cases: none to simulate (no new credential without an open case)")
         return
@@ -114,14 +148,21 @@ def _simulate(alliance, staff, credential_ids: list[int], rates) -> None:
             with session_scope() as s:
                 case_ids = alliance.open_cases(s, fresh, staff=staff)
             advance(case_ids)
-            behaviour.run(case_ids, uow=session_scope, advance=advance, sweep=run_sweep,
-                          on_step=lambda message: progress.update(task, description=message))
+            behaviour.run(
+                case_ids,
+                uow=session_scope,
+                advance=advance,
+                sweep=run_sweep,
+                on_step=lambda message: progress.update(task, description=message),
+            )
     finally:
         set_clock(None)
     with session_scope() as s:
         states = Counter((c.outcome or c.state) for c in case_repo.list_cases(s, case_ids=case_ids))
-    console.print(f"cases: {len(case_ids)} simulated: " +
-                  ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(states.items())))
+    console.print(
+        f"cases: {len(case_ids)} simulated: "
+        + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(states.items()))
+    )
 
 
 def _history(n: int, seed: int) -> None:

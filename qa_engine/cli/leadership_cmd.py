@@ -11,7 +11,9 @@ import typer
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.domain.errors import ValidationFailed
 
-reports_app = typer.Typer(help="Aggregate reports for leadership and QA officers.", no_args_is_help=True)
+reports_app = typer.Typer(
+    help="Aggregate reports for leadership and QA officers.", no_args_is_help=True
+)
 
 
 @reports_app.callback()
@@ -39,12 +41,21 @@ def aggregate(
     to: str = typer.Option(..., "--to", help="Last day of the period (YYYY-MM-DD), included"),
     institution: str = typer.Option(None, help="Only this institution (code, e.g. CUNI)"),
     rubric: str = typer.Option(None, help="Only cases reviewed with this rubric (id)"),
-    field: str = typer.Option(None, help="Only this ISCED-F field (2 to 4 digits; 04 takes every 04xx)"),
+    field: str = typer.Option(
+        None, help="Only this ISCED-F field (2 to 4 digits; 04 takes every 04xx)"
+    ),
     eqf: int = typer.Option(None, help="Only credentials at this EQF level (1-8)"),
     format_: OutputFormat = typer.Option(..., "--format", help="pdf (signed), xlsx or html"),
     output: Path = typer.Option(..., "--output", help="Where to write the report"),
-    reviewer_names: bool = typer.Option(False, "--reviewer-names", help="Name the reviewers who are behind (QA officers only)"),
-    as_: str = typer.Option(None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine itself"),
+    reviewer_names: bool = typer.Option(
+        False, "--reviewer-names", help="Name the reviewers who are behind (QA officers only)"
+    ),
+    as_: str = typer.Option(
+        None,
+        "--as",
+        envvar="QA_ACTOR",
+        help="Act as this user (username); default: the engine itself",
+    ),
 ) -> None:
     """Write the leadership report for a period: pipeline, outcomes, standards, digital and green, reviewing."""
     from qa_engine.adapters.aggregate_report import render_aggregate
@@ -55,14 +66,25 @@ def aggregate(
     from qa_engine.store.db import session_scope
 
     period = ReportPeriod(_day(from_, "--from"), _day(to, "--to"))
-    filters = ReportFilters(institution=institution.upper() if institution else None, rubric=rubric,
-                            field=field, eqf=eqf)
+    filters = ReportFilters(
+        institution=institution.upper() if institution else None,
+        rubric=rubric,
+        field=field,
+        eqf=eqf,
+    )
     with session_scope() as session:
         actor = acting_user(session=session, username=as_)
-        figures = leadership_figures(session=session, actor=actor, period=period, filters=filters,
-                                     reviewer_names=reviewer_names)
+        figures = leadership_figures(
+            session=session,
+            actor=actor,
+            period=period,
+            filters=filters,
+            reviewer_names=reviewer_names,
+        )
     data = render_aggregate(figures, format_.value)
     write_atomically(output, data)
     p, o = figures.pipeline, figures.outcomes
-    console.print(f"{output}: {format_.value}, {len(data):,} bytes — report {figures.report_id}; "
-                  f"{p.in_pipeline} case(s) in the pipeline, {o.decisions} decision(s), {p.closed} closed")
+    console.print(
+        f"{output}: {format_.value}, {len(data):,} bytes — report {figures.report_id}; "
+        f"{p.in_pipeline} case(s) in the pipeline, {o.decisions} decision(s), {p.closed} closed"
+    )

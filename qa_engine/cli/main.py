@@ -28,7 +28,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-prefect_app = typer.Typer(help="The local Prefect server of the data folder (embedded mode).", no_args_is_help=True)
+prefect_app = typer.Typer(
+    help="The local Prefect server of the data folder (embedded mode).", no_args_is_help=True
+)
 app.add_typer(prefect_app, name="prefect")
 app.add_typer(rubrics_cmd.app, name="rubrics")
 app.add_typer(credentials_cmd.app, name="credentials")
@@ -49,7 +51,11 @@ users_cmd.app.command("token")(web_cmd.users_token)
 
 
 @app.callback()
-def _global(data_dir: Path = typer.Option(None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)")) -> None:
+def _global(
+    data_dir: Path = typer.Option(
+        None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)"
+    ),
+) -> None:
     """qa-engine: quality assurance of micro-credentials for the 4EU+ alliance."""
     if data_dir is not None:
         _use_data_dir(data_dir)
@@ -70,8 +76,10 @@ def prefect_status() -> None:
         console.print(f"no local Prefect server runs for {settings.resolved_data_dir}")
         raise typer.Exit(1)
     since = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M:%S")
-    console.print(f"local Prefect server: pid {info.pid}, since {since}\n  UI and API: {info.ui_url}\n"
-                  f"  data folder: {info.data_dir}\n  stops after {settings.prefect_idle_minutes:g} idle minutes")
+    console.print(
+        f"local Prefect server: pid {info.pid}, since {since}\n  UI and API: {info.ui_url}\n"
+        f"  data folder: {info.data_dir}\n  stops after {settings.prefect_idle_minutes:g} idle minutes"
+    )
 
 
 @prefect_app.command("start")
@@ -95,8 +103,11 @@ def prefect_stop() -> None:
 
     data_dir = get_settings().resolved_data_dir
     pid = local_server.stop(data_dir)
-    console.print(f"stopped the local Prefect server (pid {pid})" if pid
-                  else f"no local Prefect server ran for {data_dir}")
+    console.print(
+        f"stopped the local Prefect server (pid {pid})"
+        if pid
+        else f"no local Prefect server ran for {data_dir}"
+    )
 
 
 @db_app.command("upgrade")
@@ -108,7 +119,9 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
     engine = get_engine()
     upgrade(engine, revision)
-    console.print(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
+    console.print(
+        f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})"
+    )
 
 
 @db_app.command("current")
@@ -119,7 +132,9 @@ def db_current() -> None:
     from qa_engine.store.migrate import current_revision, head_revision
 
     engine = get_engine()
-    console.print(f"current: {current_revision(engine) or '(empty database)'}; newest: {head_revision()}")
+    console.print(
+        f"current: {current_revision(engine) or '(empty database)'}; newest: {head_revision()}"
+    )
 
 
 @app.command("init")
@@ -134,9 +149,16 @@ def init(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR")) -> No
 
 @app.command("demo")
 @handle_errors
-def demo(data_dir: Path = typer.Option(None, "--data-dir",
-                                       help="The demo's data folder (default: QA_DATA_DIR if set, else ./var/demo)"),
-         cases: int = typer.Option(10, min=1, max=10, help="How many of the ten sample credentials to route")) -> None:
+def demo(
+    data_dir: Path = typer.Option(
+        None,
+        "--data-dir",
+        help="The demo's data folder (default: QA_DATA_DIR if set, else ./var/demo)",
+    ),
+    cases: int = typer.Option(
+        10, min=1, max=10, help="How many of the ten sample credentials to route"
+    ),
+) -> None:
     """Run the engine end to end on a fresh data folder with the sample credentials."""
     from qa_engine.cli.demo import run_demo
 
@@ -145,8 +167,10 @@ def demo(data_dir: Path = typer.Option(None, "--data-dir",
 
 @app.command("worker")
 @handle_errors
-def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N minutes (0: never)"),
-           limit: int = typer.Option(4, help="At most this many flow runs at once in this worker")) -> None:
+def worker(
+    sweep_minutes: int = typer.Option(15, help="Run the sweep every N minutes (0: never)"),
+    limit: int = typer.Option(4, help="At most this many flow runs at once in this worker"),
+) -> None:
     """Serve the flows as Prefect deployments (needs PREFECT_API_URL pointing at a Prefect server)."""
     import os
 
@@ -155,8 +179,10 @@ def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N min
     from qa_engine.workflows.kick import prepare_prefect
 
     if not os.environ.get("PREFECT_API_URL"):
-        raise ValidationFailed("set PREFECT_API_URL to the Prefect server (e.g. http://127.0.0.1:4200/api); "
-                               "a worker serves deployments of a running server")
+        raise ValidationFailed(
+            "set PREFECT_API_URL to the Prefect server (e.g. http://127.0.0.1:4200/api); "
+            "a worker serves deployments of a running server"
+        )
     take_children_down()
     prepare_prefect()
     from qa_engine.workflows.serve import serve_all
@@ -166,7 +192,9 @@ def worker(sweep_minutes: int = typer.Option(15, help="Run the sweep every N min
 
 @app.command("workflow-check")
 @handle_errors
-def workflow_check(path: Path = typer.Argument(None, help="Settings file (default: QA_WORKFLOW_SETTINGS)")) -> None:
+def workflow_check(
+    path: Path = typer.Argument(None, help="Settings file (default: QA_WORKFLOW_SETTINGS)"),
+) -> None:
     """Check a workflow settings file; FILE:LINE: message per problem (exit 1 if any)."""
     from qa_engine.config import get_settings
     from qa_engine.domain.workflow_settings import WorkflowSettingsError, load_workflow_settings
@@ -189,8 +217,11 @@ def initialise_all() -> list[str]:
 
     lines = initialise()
     pki = ensure_dev_pki()
-    lines.append(f"development signing certificate: {pki.signer_cert} (trust root {pki.ca_cert})" if pki
-                 else "signing: using the configured QA_SIGNING_* key")
+    lines.append(
+        f"development signing certificate: {pki.signer_cert} (trust root {pki.ca_cert})"
+        if pki
+        else "signing: using the configured QA_SIGNING_* key"
+    )
     return lines
 
 

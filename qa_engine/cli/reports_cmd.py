@@ -59,16 +59,23 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
     elif roots:
         console.print(f"trust roots: the development CA of the data folder ({roots[0]})")
     else:
-        console.print(f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no development CA); "
-                      "a signature can be intact but not trusted")
+        console.print(
+            f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no development CA); "
+            "a signature can be intact but not trusted"
+        )
     if not result.ok:
         raise typer.Exit(1)
 
 
 @app.command("xlsx")
 @handle_errors
-def xlsx(case_id: int, output: Path = typer.Option(None, "--output", "-o", help="Where to write (default: the case's report folder)"),
-         round_: int = typer.Option(None, "--round", help="Round (default: the latest decided one)")) -> None:
+def xlsx(
+    case_id: int,
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Where to write (default: the case's report folder)"
+    ),
+    round_: int = typer.Option(None, "--round", help="Round (default: the latest decided one)"),
+) -> None:
     """Write the workbook of a decided case: scores, comments, consolidation."""
     from qa_engine.adapters.case_workbook import write_workbook
     from qa_engine.adapters.report_files import report_path
@@ -85,10 +92,14 @@ def xlsx(case_id: int, output: Path = typer.Option(None, "--output", "-o", help=
         if round_ is not None:
             decisions = [d for d in decisions if d.round == round_]
         if not decisions:
-            raise ValidationFailed(f"case {case_id} has no decision{' in round ' + str(round_) if round_ else ''} yet")
+            raise ValidationFailed(
+                f"case {case_id} has no decision{' in round ' + str(round_) if round_ else ''} yet"
+            )
         decision = decisions[-1]
         report_id = report_id_for(decision, "pdf")
         data = build_report(s, case, decision, report_id=report_id)
-        target = output or report_path(get_settings(), case_id, report_id_for(decision, "xlsx"), "xlsx")
+        target = output or report_path(
+            get_settings(), case_id, report_id_for(decision, "xlsx"), "xlsx"
+        )
         write_workbook(data, target)
     console.print(f"wrote {target}")

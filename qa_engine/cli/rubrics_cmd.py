@@ -19,7 +19,9 @@ app = typer.Typer(help="Read, check and explain rubric files.", no_args_is_help=
 
 @app.command("validate")
 @handle_errors
-def validate(paths: list[Path] = typer.Argument(None, help="Files or folders (default: the rubrics folder)")) -> None:
+def validate(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the rubrics folder)"),
+) -> None:
     """Check rubric files; print FILE:LINE: message for every problem (exit 1 if any)."""
     targets = list(paths) if paths else [get_settings().rubrics_dir]
     for p in targets:
@@ -29,8 +31,14 @@ def validate(paths: list[Path] = typer.Argument(None, help="Files or folders (de
     # Includes resolve against the given files and the rubric folders they sit in.
     search = list(dict.fromkeys([*targets, *{(p if p.is_dir() else p.parent) for p in targets}]))
     lib = load_library(search)
-    chosen = {str(f.resolve()) for p in targets for f in (sorted(p.glob("*.y*ml")) if p.is_dir() else [p])}
-    problems = [pr for pr in lib.all_problems() if str(Path(pr.file).resolve()) in chosen or pr.file == "<library>"]
+    chosen = {
+        str(f.resolve()) for p in targets for f in (sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+    }
+    problems = [
+        pr
+        for pr in lib.all_problems()
+        if str(Path(pr.file).resolve()) in chosen or pr.file == "<library>"
+    ]
     for pr in problems:
         print(pr)
     if problems:
@@ -48,8 +56,14 @@ def list_() -> None:
         table.add_column(col)
     for rid in lib.ids():
         m = lib.models[rid]
-        table.add_row(rid, m.rubric.version, m.rubric.title, str(len(m.criteria)),
-                      ", ".join(f"{i.rubric} ×{i.weight:g}" for i in m.includes) or "-", m.rubric.status)
+        table.add_row(
+            rid,
+            m.rubric.version,
+            m.rubric.title,
+            str(len(m.criteria)),
+            ", ".join(f"{i.rubric} ×{i.weight:g}" for i in m.includes) or "-",
+            m.rubric.status,
+        )
     console.print(table)
     for pr in lib.all_problems():
         console.print(f"[yellow]problem[/] {pr}")
@@ -60,7 +74,9 @@ def list_() -> None:
 def show(rubric_id: str) -> None:
     """Print a composed rubric: criteria, weights, gates, thresholds."""
     r = rubric_service.load(rubric_id)
-    console.print(f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash {r.content_hash[:16]}…")
+    console.print(
+        f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash {r.content_hash[:16]}…"
+    )
     if r.meta.description:
         console.print(r.meta.description.strip())
     table = Table()
@@ -69,10 +85,18 @@ def show(rubric_id: str) -> None:
     for rc in r.criteria:
         c = rc.criterion
         gate = f"≥ {c.gate.min_level} else {c.gate.otherwise.value}" if c.gate else ""
-        table.add_row(rc.id, c.title, c.kind + (f" ({c.scale})" if c.scale else ""),
-                      f"{rc.effective_weight:.1%}", gate, ", ".join(c.maps_to + c.elements))
+        table.add_row(
+            rc.id,
+            c.title,
+            c.kind + (f" ({c.scale})" if c.scale else ""),
+            f"{rc.effective_weight:.1%}",
+            gate,
+            ", ".join(c.maps_to + c.elements),
+        )
     console.print(table)
-    console.print("Thresholds: " + "; ".join(f"{t.outcome.value} ≥ {t.min_score:g}" for t in r.thresholds))
+    console.print(
+        "Thresholds: " + "; ".join(f"{t.outcome.value} ≥ {t.min_score:g}" for t in r.thresholds)
+    )
 
 
 @app.command("coverage")
@@ -86,13 +110,18 @@ def coverage_cmd(rubric_id: str) -> None:
     table.add_column("title")
     table.add_column("criteria")
     for ref in sorted(cov.covered, key=_ref_order):
-        table.add_row(ref, REFERENCES[ref].title if ref in REFERENCES else "", ", ".join(cov.covered[ref]))
+        table.add_row(
+            ref, REFERENCES[ref].title if ref in REFERENCES else "", ", ".join(cov.covered[ref])
+        )
     console.print(table)
     any_missing = False
     for framework, refs in cov.missing.items():
         if refs:
             any_missing = True
-            console.print(f"[yellow]missing[/] {framework}: " + ", ".join(f"{r} {REFERENCES[r].title}" for r in refs))
+            console.print(
+                f"[yellow]missing[/] {framework}: "
+                + ", ".join(f"{r} {REFERENCES[r].title}" for r in refs)
+            )
         else:
             console.print(f"[green]complete[/] {framework}")
     if not any_missing:

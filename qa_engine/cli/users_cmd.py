@@ -14,11 +14,15 @@ from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.store.db import session_scope
 
-app = typer.Typer(help="Accounts: add, list, passwords, roles, disable and enable, API tokens.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Accounts: add, list, passwords, roles, disable and enable, API tokens.",
+    no_args_is_help=True,
+)
 
 ROLES = ", ".join(r.value for r in Role)
-STDIN_HELP = "Read the password from the first line of standard input (for scripts) instead of asking"
+STDIN_HELP = (
+    "Read the password from the first line of standard input (for scripts) instead of asking"
+)
 
 
 def read_password(*, ask: bool, from_stdin: bool) -> str | None:
@@ -46,26 +50,47 @@ def _exists(username: str) -> None:
 
 @app.command("add")
 @handle_errors
-def add(username: str, full_name: str = typer.Option(..., "--name"), email: str = typer.Option(...),
-        role: list[Role] = typer.Option(..., help="Role (repeat for several)"),
-        institution: str = typer.Option(None, help="Institution code (required for providers)"),
-        ask_password: bool = typer.Option(False, "--ask-password",
-                                          help="Ask for a password (twice, not shown); without a password "
-                                               "the account cannot sign in until one is set"),
-        password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
-        max_open_reviews: int = typer.Option(4), expertise: list[str] = typer.Option(None, help="ISCED-F field code"),
-        skill: list[str] = typer.Option(None, help="DigComp/GreenComp id or ESCO URI"),
-        language: list[str] = typer.Option(None, help="ISO 639-1 code")) -> None:
+def add(
+    username: str,
+    full_name: str = typer.Option(..., "--name"),
+    email: str = typer.Option(...),
+    role: list[Role] = typer.Option(..., help="Role (repeat for several)"),
+    institution: str = typer.Option(None, help="Institution code (required for providers)"),
+    ask_password: bool = typer.Option(
+        False,
+        "--ask-password",
+        help="Ask for a password (twice, not shown); without a password "
+        "the account cannot sign in until one is set",
+    ),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
+    max_open_reviews: int = typer.Option(4),
+    expertise: list[str] = typer.Option(None, help="ISCED-F field code"),
+    skill: list[str] = typer.Option(None, help="DigComp/GreenComp id or ESCO URI"),
+    language: list[str] = typer.Option(None, help="ISO 639-1 code"),
+) -> None:
     """Create an account."""
     from qa_engine.services.users import add_user
 
     password = read_password(ask=ask_password, from_stdin=password_stdin)
     with session_scope() as s:
-        user = add_user(session=s, actor=SYSTEM, username=username, full_name=full_name, email=email, roles=role,
-                        institution_code=institution, password=password, max_open_reviews=max_open_reviews,
-                        expertise_fields=expertise or [], expertise_skills=skill or [], languages=language or [])
-        console.print(f"user {user.username} created (id {user.id}) with roles {', '.join(r.value for r in role)}"
-                      + ("" if password else "; no password yet (users set-password NAME)"))
+        user = add_user(
+            session=s,
+            actor=SYSTEM,
+            username=username,
+            full_name=full_name,
+            email=email,
+            roles=role,
+            institution_code=institution,
+            password=password,
+            max_open_reviews=max_open_reviews,
+            expertise_fields=expertise or [],
+            expertise_skills=skill or [],
+            languages=language or [],
+        )
+        console.print(
+            f"user {user.username} created (id {user.id}) with roles {', '.join(r.value for r in role)}"
+            + ("" if password else "; no password yet (users set-password NAME)")
+        )
 
 
 @app.command("list")
@@ -81,27 +106,45 @@ def list_() -> None:
         table.add_column(col, no_wrap=col in ("username", "password"))
     for a in accounts:
         password = "must change" if a.must_change else ("set" if a.has_password else "none")
-        table.add_row(str(a.id), a.username, a.full_name, ", ".join(r.value for r in a.roles),
-                      a.institution_code or "", "yes" if a.active else "no", password)
+        table.add_row(
+            str(a.id),
+            a.username,
+            a.full_name,
+            ", ".join(r.value for r in a.roles),
+            a.institution_code or "",
+            "yes" if a.active else "no",
+            password,
+        )
     console.print(table)
 
 
 @app.command("set-password")
 @handle_errors
-def set_password(username: str,
-                 password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
-                 must_change: bool = typer.Option(False, "--must-change",
-                                                  help="The person must change it at the next sign-in")) -> None:
+def set_password(
+    username: str,
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
+    must_change: bool = typer.Option(
+        False, "--must-change", help="The person must change it at the next sign-in"
+    ),
+) -> None:
     """Set an account's password (asked twice, not shown); every open session of the account ends."""
     from qa_engine.services.users import set_password as set_password_
 
     _exists(username)
     password = read_password(ask=not password_stdin, from_stdin=password_stdin)
     with session_scope() as s:
-        user = set_password_(session=s, actor=SYSTEM, username=username, password=password or "",
-                             must_change=must_change)
+        user = set_password_(
+            session=s,
+            actor=SYSTEM,
+            username=username,
+            password=password or "",
+            must_change=must_change,
+        )
         name = user.username
-    console.print(f"password of {name} set" + ("; it must be changed at the next sign-in" if must_change else ""))
+    console.print(
+        f"password of {name} set"
+        + ("; it must be changed at the next sign-in" if must_change else "")
+    )
 
 
 @app.command("one-time-password")
@@ -112,21 +155,29 @@ def one_time_password(username: str) -> None:
 
     with session_scope() as s:
         password = set_one_time_password(session=s, actor=SYSTEM, username=username)
-    console.print(f"[dim]one-time password of {username.strip().lower()}; it is shown only this once:[/]")
+    console.print(
+        f"[dim]one-time password of {username.strip().lower()}; it is shown only this once:[/]"
+    )
     print(password)
 
 
 @app.command("roles")
 @handle_errors
-def roles(username: str,
-          add: list[str] = typer.Option(None, "--add", help=f"Role to add (repeat for several): {ROLES}"),
-          remove: list[str] = typer.Option(None, "--remove", help="Role to remove (repeat for several)")) -> None:
+def roles(
+    username: str,
+    add: list[str] = typer.Option(None, "--add", help=f"Role to add (repeat for several): {ROLES}"),
+    remove: list[str] = typer.Option(None, "--remove", help="Role to remove (repeat for several)"),
+) -> None:
     """Add or remove roles of an account."""
     from qa_engine.services.users import change_roles
 
     with session_scope() as s:
-        held = change_roles(session=s, actor=SYSTEM, username=username, add=add or (), remove=remove or ())
-    console.print(f"{username.strip().lower()} now has the roles {', '.join(sorted(r.value for r in held))}")
+        held = change_roles(
+            session=s, actor=SYSTEM, username=username, add=add or (), remove=remove or ()
+        )
+    console.print(
+        f"{username.strip().lower()} now has the roles {', '.join(sorted(r.value for r in held))}"
+    )
 
 
 @app.command("disable")

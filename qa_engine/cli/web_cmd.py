@@ -18,11 +18,17 @@ APP_FACTORY = "qa_engine.web.app:create_app"
 
 
 @handle_errors
-def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
-          port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
-          workers: int = typer.Option(1, min=1, max=64, help="Server processes (more than one: PostgreSQL only)"),
-          log_level: str = typer.Option("warning", help="uvicorn log level"),
-          data_dir: Path = typer.Option(None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Server processes (more than one: PostgreSQL only)"
+    ),
+    log_level: str = typer.Option("warning", help="uvicorn log level"),
+    data_dir: Path = typer.Option(
+        None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)"
+    ),
+) -> None:
     """Run the web app (pages and JSON API); in embedded mode each action's flow run goes to the data
     folder's local Prefect server, which this command starts and takes down with it."""
     import os
@@ -41,8 +47,10 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
     if workers > 1 and get_settings().db_url.startswith("sqlite"):
         # the writers of one process queue in arrival order; several processes would meet at SQLite's
         # lock, whose back-off lets some wait seconds under load
-        raise ValidationFailed("several server processes need PostgreSQL (QA_DATABASE_URL): "
-                               "with SQLite, serve with one process")
+        raise ValidationFailed(
+            "several server processes need PostgreSQL (QA_DATABASE_URL): "
+            "with SQLite, serve with one process"
+        )
     take_children_down()
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
@@ -62,23 +70,36 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
     console.print(f"flows:       {flows}")
     console.print(f"[bold]web app:     http://{host}:{port}/[/]  (Ctrl-C stops it)")
     # by import string: the CLI and the web app are sibling layers (neither imports the other)
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level,
-                proxy_headers=True)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=True,
+    )
 
 
 @handle_errors
-def users_token(username: str = typer.Argument(..., help="The user the token acts for"),
-                scope: str = typer.Option("read", help="read: look only; write: may change things"),
-                days: int = typer.Option(90, min=1, max=3650, help="Days until the token expires"),
-                label: str = typer.Option("", help="A note saying what the token is for")) -> None:
+def users_token(
+    username: str = typer.Argument(..., help="The user the token acts for"),
+    scope: str = typer.Option("read", help="read: look only; write: may change things"),
+    days: int = typer.Option(90, min=1, max=3650, help="Days until the token expires"),
+    label: str = typer.Option("", help="A note saying what the token is for"),
+) -> None:
     """Create an API token (printed once; only its hash is stored). Use it as 'Authorization: Bearer TOKEN'."""
     from qa_engine.domain.roles import SYSTEM
     from qa_engine.services.tokens import issue_token
     from qa_engine.store.db import session_scope
 
     with session_scope() as s:
-        issued = issue_token(session=s, actor=SYSTEM, username=username, scope=scope, days=days, label=label)
+        issued = issue_token(
+            session=s, actor=SYSTEM, username=username, scope=scope, days=days, label=label
+        )
         expires = issued.row.expires_at
-    console.print(f"[dim]{scope} token for {username}, expires {expires:%Y-%m-%d}; it is shown only this once:[/]",
-                  highlight=False)
+    console.print(
+        f"[dim]{scope} token for {username}, expires {expires:%Y-%m-%d}; it is shown only this once:[/]",
+        highlight=False,
+    )
     print(issued.token)

@@ -175,12 +175,18 @@ def plan(needs: Sequence[CaseNeed], candidates: Sequence[Candidate]) -> dict[int
             already = sum(1 for i in need.current_institutions if i == inst)
             cap = max(0, per_inst_cap - already)
             if cap:
-                g.add_edge(("case", need.case_id), ("ci", need.case_id, inst), capacity=cap, weight=0)
+                g.add_edge(
+                    ("case", need.case_id), ("ci", need.case_id, inst), capacity=cap, weight=0
+                )
         for c in eligible:
             s, reasons = preference(c, need)
             scored[(need.case_id, c.user_id)] = (s, reasons)
-            g.add_edge(("ci", need.case_id, c.institution_id), ("cr", need.case_id, c.user_id),
-                       capacity=1, weight=-int(round(s * 100)) + 1000)
+            g.add_edge(
+                ("ci", need.case_id, c.institution_id),
+                ("cr", need.case_id, c.user_id),
+                capacity=1,
+                weight=-int(round(s * 100)) + 1000,
+            )
             g.add_edge(("cr", need.case_id, c.user_id), ("r", c.user_id), capacity=1, weight=0)
     for c in candidates:
         if ("r", c.user_id) in g:
@@ -200,7 +206,9 @@ def plan(needs: Sequence[CaseNeed], candidates: Sequence[Candidate]) -> dict[int
         cp = plans[need.case_id]
         cp.proposals.sort(key=lambda p: (-p.score, p.reviewer_id))
         cp.shortfall = max(0, need.needed - len(cp.proposals))
-        insts = {by_id[p.reviewer_id].institution_id for p in cp.proposals} | set(need.current_institutions)
+        insts = {by_id[p.reviewer_id].institution_id for p in cp.proposals} | set(
+            need.current_institutions
+        )
         if cp.shortfall:
             cp.note = f"only {len(cp.proposals)} of {need.needed} reviewers can be found without breaking a rule"
         elif len(insts) < need.min_institutions and need.needed + len(need.current_reviewers) > 1:

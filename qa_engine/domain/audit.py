@@ -17,8 +17,15 @@ def canonical_json(value: Any) -> str:
 
 
 def event_hash(
-    *, prev_hash: str, seq: int, at: datetime, actor: str, action: str,
-    subject_type: str, subject_id: str, payload: dict,
+    *,
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    payload: dict,
 ) -> str:
     body = canonical_json(
         {
@@ -72,9 +79,19 @@ def link(head: ChainHead, events: Iterable[NewEvent]) -> Iterator[ChainEvent]:
     seq, prev = head.seq, head.hash
     for e in events:
         seq += 1
-        h = event_hash(prev_hash=prev, seq=seq, at=e.at, actor=e.actor, action=e.action,
-                       subject_type=e.subject_type, subject_id=e.subject_id, payload=e.payload)
-        yield ChainEvent(seq, e.at, e.actor, e.action, e.subject_type, e.subject_id, e.payload, prev, h)
+        h = event_hash(
+            prev_hash=prev,
+            seq=seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            subject_type=e.subject_type,
+            subject_id=e.subject_id,
+            payload=e.payload,
+        )
+        yield ChainEvent(
+            seq, e.at, e.actor, e.action, e.subject_type, e.subject_id, e.payload, prev, h
+        )
         prev = h
 
 
@@ -96,15 +113,32 @@ def verify_chain(events: Iterable[ChainEvent]) -> tuple[int, list[ChainProblem]]
     for ev in events:
         count += 1
         if expected_seq is not None and ev.seq != expected_seq:
-            problems.append(ChainProblem(ev.seq, f"sequence jumps from {expected_seq - 1} to {ev.seq}: events deleted"))
+            problems.append(
+                ChainProblem(
+                    ev.seq, f"sequence jumps from {expected_seq - 1} to {ev.seq}: events deleted"
+                )
+            )
         if ev.prev_hash != expected_prev:
-            problems.append(ChainProblem(ev.seq, "does not link to the event before it (an event was deleted, inserted or reordered)"))
+            problems.append(
+                ChainProblem(
+                    ev.seq,
+                    "does not link to the event before it (an event was deleted, inserted or reordered)",
+                )
+            )
         recomputed = event_hash(
-            prev_hash=ev.prev_hash, seq=ev.seq, at=ev.at, actor=ev.actor, action=ev.action,
-            subject_type=ev.subject_type, subject_id=ev.subject_id, payload=ev.payload,
+            prev_hash=ev.prev_hash,
+            seq=ev.seq,
+            at=ev.at,
+            actor=ev.actor,
+            action=ev.action,
+            subject_type=ev.subject_type,
+            subject_id=ev.subject_id,
+            payload=ev.payload,
         )
         if recomputed != ev.hash:
-            problems.append(ChainProblem(ev.seq, "content does not match its hash (the event was edited)"))
+            problems.append(
+                ChainProblem(ev.seq, "content does not match its hash (the event was edited)")
+            )
         expected_prev = ev.hash
         expected_seq = ev.seq + 1
     return count, problems

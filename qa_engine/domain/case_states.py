@@ -47,7 +47,9 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     S.SELF_ASSESSMENT: frozenset({S.ASSIGNMENT}),
     S.ASSIGNMENT: frozenset({S.PEER_REVIEW}),
     S.PEER_REVIEW: frozenset({S.CONSOLIDATION}),
-    S.CONSOLIDATION: frozenset({S.APPROVAL, S.PEER_REVIEW}),  # back when an extra reviewer is needed
+    S.CONSOLIDATION: frozenset(
+        {S.APPROVAL, S.PEER_REVIEW}
+    ),  # back when an extra reviewer is needed
     S.APPROVAL: frozenset({S.REPORTING}),
     S.REPORTING: frozenset({S.CLOSED, S.SELF_ASSESSMENT}),  # revision requested: a new round
     S.CLOSED: frozenset(),
@@ -69,8 +71,12 @@ def check_transition(current: CaseState | str, target: CaseState | str) -> CaseS
     """Return the target state, or raise `InvalidTransition` saying what is allowed instead."""
     cur, tgt = CaseState(current), CaseState(target)
     if tgt not in TRANSITIONS[cur]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[cur])) or "nothing (the case is finished)"
-        raise InvalidTransition(f"a case in state '{cur.value}' cannot move to '{tgt.value}'; allowed: {allowed}")
+        allowed = (
+            ", ".join(sorted(s.value for s in TRANSITIONS[cur])) or "nothing (the case is finished)"
+        )
+        raise InvalidTransition(
+            f"a case in state '{cur.value}' cannot move to '{tgt.value}'; allowed: {allowed}"
+        )
     return tgt
 
 
@@ -78,4 +84,6 @@ def require_state(current: CaseState | str, *expected: CaseState, action: str) -
     """Raise `InvalidTransition` when an action is attempted in the wrong state."""
     if CaseState(current) not in expected:
         wanted = " or ".join(s.value for s in expected)
-        raise InvalidTransition(f"cannot {action}: the case is in state '{CaseState(current).value}', not {wanted}")
+        raise InvalidTransition(
+            f"cannot {action}: the case is in state '{CaseState(current).value}', not {wanted}"
+        )

@@ -51,9 +51,16 @@ class ConsolidationResult:
             "disagreement": self.disagreement,
             "overall": self.breakdown.overall,
             "gates_failed": self.breakdown.gates_failed,
-            "recommended_outcome": self.breakdown.recommended_outcome.value if self.breakdown.recommended_outcome else None,
-            "threshold_outcome": self.breakdown.threshold_outcome.value if self.breakdown.threshold_outcome else None,
-            "by_reference": {k: {"score": v.score, "criteria": list(v.criteria)} for k, v in self.breakdown.by_reference.items()},
+            "recommended_outcome": self.breakdown.recommended_outcome.value
+            if self.breakdown.recommended_outcome
+            else None,
+            "threshold_outcome": self.breakdown.threshold_outcome.value
+            if self.breakdown.threshold_outcome
+            else None,
+            "by_reference": {
+                k: {"score": v.score, "criteria": list(v.criteria)}
+                for k, v in self.breakdown.by_reference.items()
+            },
             "explanation": self.breakdown.explanation,
             "recommendations": self.recommendations,
         }
@@ -70,9 +77,13 @@ def agreement_label(alpha: float | None) -> str:
     return "low agreement"
 
 
-def ordinal_alpha(matrix: Sequence[Sequence[float | None]], value_domain: Sequence[float] | None = None) -> float | None:
+def ordinal_alpha(
+    matrix: Sequence[Sequence[float | None]], value_domain: Sequence[float] | None = None
+) -> float | None:
     """Krippendorff's alpha (ordinal) for a reviewers × units matrix; None where it is undefined."""
-    data = np.array([[np.nan if v is None else float(v) for v in row] for row in matrix], dtype=float)
+    data = np.array(
+        [[np.nan if v is None else float(v) for v in row] for row in matrix], dtype=float
+    )
     if data.shape[0] < 2 or data.shape[1] < 1:
         return None
     pairable = (np.sum(~np.isnan(data), axis=0) >= 2).sum()
@@ -132,10 +143,20 @@ def consolidate(
             disagreement.append(rc.id)
         mean = statistics.fmean(values)
         means[rc.id] = mean
-        stats.append(CriterionStats(
-            rc.id, len(values), tuple(values), mean, statistics.median(values), min(values), max(values),
-            spread, statistics.stdev(values) if len(values) > 1 else 0.0, flag,
-        ))
+        stats.append(
+            CriterionStats(
+                rc.id,
+                len(values),
+                tuple(values),
+                mean,
+                statistics.median(values),
+                min(values),
+                max(values),
+                spread,
+                statistics.stdev(values) if len(values) > 1 else 0.0,
+                flag,
+            )
+        )
     alpha = ordinal_alpha(matrix_rows, sorted(domain) if domain else None)
     counts: dict[str, int] = {}
     for rec in recommendations:

@@ -106,7 +106,9 @@ class Credential(BaseModel):
 
     @property
     def content_hash(self) -> str:
-        data = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        data = json.dumps(
+            self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     def element_value(self, element_id: str) -> Any:
@@ -149,34 +151,171 @@ class FieldSpec:
 
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("reference", "Reference", True, "Your institution's own code for this credential (letters, digits, - _ . /); importing the same reference again stores a new version."),
-    FieldSpec("provider", "Provider institution", True, "Code of the providing institution: CUNI, UHEI, UPA, SU, UCPH, UNIMI, UW or UNIGE."),
+    FieldSpec(
+        "reference",
+        "Reference",
+        True,
+        "Your institution's own code for this credential (letters, digits, - _ . /); importing the same reference again stores a new version.",
+    ),
+    FieldSpec(
+        "provider",
+        "Provider institution",
+        True,
+        "Code of the providing institution: CUNI, UHEI, UPA, SU, UCPH, UNIMI, UW or UNIGE.",
+    ),
     FieldSpec("title", "Title", True, "Title of the micro-credential.", element="EU-A1.2"),
-    FieldSpec("learner_identification", "Identification of the learner", True, "How the learner is identified on the credential (e.g. full name, date of birth, student number).", element="EU-A1.1"),
-    FieldSpec("country", "Country of the issuer", True, "ISO 3166 two-letter code, e.g. CZ, DE, FR, DK, IT, PL, CH.", element="EU-A1.3"),
-    FieldSpec("region", "Region of the issuer", False, "Region, where relevant (e.g. Île-de-France)."),
-    FieldSpec("awarding_body", "Awarding body", True, "Legal name of the body that awards the credential.", element="EU-A1.4"),
-    FieldSpec("date_of_issuing", "Date of issuing", True, "Date the credential is (first) issued: a date cell or YYYY-MM-DD.", element="EU-A1.5"),
-    FieldSpec("learning_outcomes", "Learning outcomes", True, "One learning outcome per line in the cell.", multi=True, element="EU-A1.6"),
-    FieldSpec("ects", "ECTS", True, "Notional workload in ECTS credits, e.g. 5 or 2.5 (5,0 is fine too).", element="EU-A1.7"),
-    FieldSpec("workload_hours", "Workload (hours)", False, "Notional learning hours; 1 ECTS is 25–30 hours."),
-    FieldSpec("eqf_level", "EQF level", True, "EQF level 1–8 (6, EQF 6 or Level 6).", element="EU-A1.8"),
-    FieldSpec("qf_ehea_cycle", "QF-EHEA cycle", False, "short, first, second or third, where applicable.", choices=CYCLES),
-    FieldSpec("assessment_type", "Type of assessment", True, "How learning outcomes are assessed (e.g. written exam, project).", element="EU-A1.9"),
-    FieldSpec("participation_form", "Form of participation", True, "online, onsite or blended.", choices=PARTICIPATION_FORMS, element="EU-A1.10"),
-    FieldSpec("quality_assurance", "Type of quality assurance", True, "The quality assurance that underpins the credential.", element="EU-A1.11"),
-    FieldSpec("prerequisites", "Prerequisites", False, "Prerequisites needed to enrol.", element="EU-A1.O1"),
-    FieldSpec("supervision", "Supervision and identity verification", False, "unsupervised_no_id, supervised_no_id, supervised_online_with_id or supervised_onsite_with_id.", choices=SUPERVISION_VALUES, element="EU-A1.O2"),
+    FieldSpec(
+        "learner_identification",
+        "Identification of the learner",
+        True,
+        "How the learner is identified on the credential (e.g. full name, date of birth, student number).",
+        element="EU-A1.1",
+    ),
+    FieldSpec(
+        "country",
+        "Country of the issuer",
+        True,
+        "ISO 3166 two-letter code, e.g. CZ, DE, FR, DK, IT, PL, CH.",
+        element="EU-A1.3",
+    ),
+    FieldSpec(
+        "region", "Region of the issuer", False, "Region, where relevant (e.g. Île-de-France)."
+    ),
+    FieldSpec(
+        "awarding_body",
+        "Awarding body",
+        True,
+        "Legal name of the body that awards the credential.",
+        element="EU-A1.4",
+    ),
+    FieldSpec(
+        "date_of_issuing",
+        "Date of issuing",
+        True,
+        "Date the credential is (first) issued: a date cell or YYYY-MM-DD.",
+        element="EU-A1.5",
+    ),
+    FieldSpec(
+        "learning_outcomes",
+        "Learning outcomes",
+        True,
+        "One learning outcome per line in the cell.",
+        multi=True,
+        element="EU-A1.6",
+    ),
+    FieldSpec(
+        "ects",
+        "ECTS",
+        True,
+        "Notional workload in ECTS credits, e.g. 5 or 2.5 (5,0 is fine too).",
+        element="EU-A1.7",
+    ),
+    FieldSpec(
+        "workload_hours",
+        "Workload (hours)",
+        False,
+        "Notional learning hours; 1 ECTS is 25–30 hours.",
+    ),
+    FieldSpec(
+        "eqf_level", "EQF level", True, "EQF level 1–8 (6, EQF 6 or Level 6).", element="EU-A1.8"
+    ),
+    FieldSpec(
+        "qf_ehea_cycle",
+        "QF-EHEA cycle",
+        False,
+        "short, first, second or third, where applicable.",
+        choices=CYCLES,
+    ),
+    FieldSpec(
+        "assessment_type",
+        "Type of assessment",
+        True,
+        "How learning outcomes are assessed (e.g. written exam, project).",
+        element="EU-A1.9",
+    ),
+    FieldSpec(
+        "participation_form",
+        "Form of participation",
+        True,
+        "online, onsite or blended.",
+        choices=PARTICIPATION_FORMS,
+        element="EU-A1.10",
+    ),
+    FieldSpec(
+        "quality_assurance",
+        "Type of quality assurance",
+        True,
+        "The quality assurance that underpins the credential.",
+        element="EU-A1.11",
+    ),
+    FieldSpec(
+        "prerequisites",
+        "Prerequisites",
+        False,
+        "Prerequisites needed to enrol.",
+        element="EU-A1.O1",
+    ),
+    FieldSpec(
+        "supervision",
+        "Supervision and identity verification",
+        False,
+        "unsupervised_no_id, supervised_no_id, supervised_online_with_id or supervised_onsite_with_id.",
+        choices=SUPERVISION_VALUES,
+        element="EU-A1.O2",
+    ),
     FieldSpec("grading", "Grading", False, "Grading scheme or grade achieved.", element="EU-A1.O3"),
-    FieldSpec("stackability", "Stackability", False, "stand_alone or stackable.", choices=STACKABILITY_VALUES, element="EU-A1.O4"),
-    FieldSpec("stackable_towards", "Stackable towards", False, "The credential or programme it stacks towards."),
-    FieldSpec("further_information", "Further information", False, "Anything else a learner or employer should know.", element="EU-A1.O5"),
-    FieldSpec("isced_f", "ISCED-F field", True, "ISCED-F 2013 field code (2 to 4 digits), e.g. 0613 or 0521."),
-    FieldSpec("languages", "Languages", True, "Languages of instruction, ISO 639-1 codes separated by commas or lines (en, fr, cs …).", multi=True),
+    FieldSpec(
+        "stackability",
+        "Stackability",
+        False,
+        "stand_alone or stackable.",
+        choices=STACKABILITY_VALUES,
+        element="EU-A1.O4",
+    ),
+    FieldSpec(
+        "stackable_towards",
+        "Stackable towards",
+        False,
+        "The credential or programme it stacks towards.",
+    ),
+    FieldSpec(
+        "further_information",
+        "Further information",
+        False,
+        "Anything else a learner or employer should know.",
+        element="EU-A1.O5",
+    ),
+    FieldSpec(
+        "isced_f",
+        "ISCED-F field",
+        True,
+        "ISCED-F 2013 field code (2 to 4 digits), e.g. 0613 or 0521.",
+    ),
+    FieldSpec(
+        "languages",
+        "Languages",
+        True,
+        "Languages of instruction, ISO 639-1 codes separated by commas or lines (en, fr, cs …).",
+        multi=True,
+    ),
     FieldSpec("esco_skills", "ESCO skills", False, "ESCO concept URIs, one per line.", multi=True),
-    FieldSpec("digcomp", "DigComp competences", False, "DigComp 2.2 competences, e.g. 1.2, 4.4 (one per line or comma-separated).", multi=True),
-    FieldSpec("greencomp", "GreenComp competences", False, "GreenComp competences, e.g. 2.1, 4.2.", multi=True),
-    FieldSpec("contact_email", "Contact e-mail", True, "Address for questions about the credential."),
+    FieldSpec(
+        "digcomp",
+        "DigComp competences",
+        False,
+        "DigComp 2.2 competences, e.g. 1.2, 4.4 (one per line or comma-separated).",
+        multi=True,
+    ),
+    FieldSpec(
+        "greencomp",
+        "GreenComp competences",
+        False,
+        "GreenComp competences, e.g. 2.1, 4.2.",
+        multi=True,
+    ),
+    FieldSpec(
+        "contact_email", "Contact e-mail", True, "Address for questions about the credential."
+    ),
     FieldSpec("contact_name", "Contact name", False, "Name of the contact person."),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
@@ -284,14 +423,21 @@ def parse_int(value: Any) -> int:
 
 def _choice(value: Any, choices: tuple[str, ...]) -> str:
     text = (_text(value) or "").lower().replace("-", "_").replace(" ", "_")
-    aliases = {"on_site": "onsite", "on_line": "online", "hybrid": "blended", "standalone": "stand_alone"}
+    aliases = {
+        "on_site": "onsite",
+        "on_line": "online",
+        "hybrid": "blended",
+        "standalone": "stand_alone",
+    }
     text = aliases.get(text, text)
     if text not in choices:
         raise ValueError(f"{_text(value)!r} is not one of: {', '.join(choices)}")
     return text
 
 
-def parse_credential(raw: Mapping[str, Any], *, known_providers: set[str] | None = None) -> Credential:
+def parse_credential(
+    raw: Mapping[str, Any], *, known_providers: set[str] | None = None
+) -> Credential:
     """Build a `Credential` from loosely typed input, or raise `CredentialInvalid` naming every problem."""
     problems: list[FieldProblem] = []
     values: dict[str, Any] = {}
@@ -308,7 +454,11 @@ def parse_credential(raw: Mapping[str, Any], *, known_providers: set[str] | None
             continue
         if parsed is None or parsed == []:
             if spec.required:
-                problems.append(FieldProblem(spec.name, "required" + (f" ({spec.help})" if spec.choices else "")))
+                problems.append(
+                    FieldProblem(
+                        spec.name, "required" + (f" ({spec.help})" if spec.choices else "")
+                    )
+                )
             continue
         values[spec.name] = parsed
 
@@ -329,7 +479,9 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
         if number <= 0:
             raise ValueError(f"ECTS must be more than 0, not {number}")
         if number > 60:
-            raise ValueError(f"ECTS {number} is more than a year of study (60); a micro-credential is smaller")
+            raise ValueError(
+                f"ECTS {number} is more than a year of study (60); a micro-credential is smaller"
+            )
         if number != number.quantize(Decimal("0.1")):
             raise ValueError(f"ECTS {number}: use at most one decimal place")
         return number.quantize(Decimal("0.1"))
@@ -348,7 +500,9 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
         outcomes = _split_list(value, commas=False)
         for o in outcomes:
             if len(o) < 10:
-                raise ValueError(f"outcome {o!r} is too short to be assessable (10 characters at least)")
+                raise ValueError(
+                    f"outcome {o!r} is too short to be assessable (10 characters at least)"
+                )
         return outcomes
     if name == "languages":
         langs = [s.lower() for s in _split_list(value, commas=True)]
@@ -360,7 +514,9 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
         uris = _split_list(value, commas=True)
         bad = [u for u in uris if not _ESCO_URI.match(u)]
         if bad:
-            raise ValueError(f"not ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>): {', '.join(bad)}")
+            raise ValueError(
+                f"not ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>): {', '.join(bad)}"
+            )
         return list(dict.fromkeys(uris))
     if name in ("digcomp", "greencomp"):
         framework = "DigComp" if name == "digcomp" else "GreenComp"
@@ -370,7 +526,9 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
             ref = normalise_competence(item, framework)
             (out if ref else bad).append(ref or item)
         if bad:
-            raise ValueError(f"unknown {framework} competences: {', '.join(bad)} (known: {', '.join(k.split('-', 1)[1] for k in table)})")
+            raise ValueError(
+                f"unknown {framework} competences: {', '.join(bad)} (known: {', '.join(k.split('-', 1)[1] for k in table)})"
+            )
         return list(dict.fromkeys(out))
     text = _text(value)
     if name == "country":
@@ -396,13 +554,27 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
 
 def _cross_checks(values: dict[str, Any], known_providers: set[str] | None) -> list[FieldProblem]:
     out: list[FieldProblem] = []
-    if known_providers is not None and "provider" in values and values["provider"] not in known_providers:
-        out.append(FieldProblem("provider", f"unknown institution {values['provider']!r} (known: {', '.join(sorted(known_providers))})"))
+    if (
+        known_providers is not None
+        and "provider" in values
+        and values["provider"] not in known_providers
+    ):
+        out.append(
+            FieldProblem(
+                "provider",
+                f"unknown institution {values['provider']!r} (known: {', '.join(sorted(known_providers))})",
+            )
+        )
     ects, hours = values.get("ects"), values.get("workload_hours")
     if ects is not None and hours is not None:
         lo, hi = HOURS_PER_ECTS
         if not (lo * ects <= hours <= hi * ects):
-            out.append(FieldProblem("workload_hours", f"{hours} hours does not match {ects} ECTS ({lo * ects:g}–{hi * ects:g} hours)"))
+            out.append(
+                FieldProblem(
+                    "workload_hours",
+                    f"{hours} hours does not match {ects} ECTS ({lo * ects:g}–{hi * ects:g} hours)",
+                )
+            )
     if values.get("stackable_towards") and values.get("stackability") == "stand_alone":
         out.append(FieldProblem("stackable_towards", "given, but stackability says stand_alone"))
     return out

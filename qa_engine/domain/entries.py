@@ -27,7 +27,9 @@ class EntryProblem:
 class EntriesInvalid(ValidationFailed):
     def __init__(self, problems: list[EntryProblem]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the scores", details=[str(p) for p in problems])
+        super().__init__(
+            f"{len(problems)} problem(s) in the scores", details=[str(p) for p in problems]
+        )
 
 
 def check_score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[int | None, str | None]:
@@ -64,12 +66,21 @@ def _text(value: Any, what: str, criterion: str, problems: list[EntryProblem]) -
         problems.append(EntryProblem(criterion, f"{what} must be text"))
         return ""
     if len(value) > MAX_TEXT:
-        problems.append(EntryProblem(criterion, f"{what} is {len(value)} characters; the limit is {MAX_TEXT}"))
+        problems.append(
+            EntryProblem(criterion, f"{what} is {len(value)} characters; the limit is {MAX_TEXT}")
+        )
     return value.strip()
 
 
-def clean_entries(rubric: Rubric, raw: Mapping[str, Any], *, text_key: str, require_complete: bool,
-                  require_text: bool, allow_evidence: bool) -> dict[str, dict]:
+def clean_entries(
+    rubric: Rubric,
+    raw: Mapping[str, Any],
+    *,
+    text_key: str,
+    require_complete: bool,
+    require_text: bool,
+    allow_evidence: bool,
+) -> dict[str, dict]:
     """Check every criterion entry; return the cleaned entries or raise naming every problem.
 
     `raw` maps criterion id → {"score": …, text_key: "…", "evidence": [...]}.
@@ -81,7 +92,12 @@ def clean_entries(rubric: Rubric, raw: Mapping[str, Any], *, text_key: str, requ
     for cid, entry in raw.items():
         rc = rubric.criterion(str(cid))
         if rc is None or rc.criterion.kind == "elements_check":
-            problems.append(EntryProblem(str(cid), "unknown criterion" if rc is None else "scored by the engine, not by a person"))
+            problems.append(
+                EntryProblem(
+                    str(cid),
+                    "unknown criterion" if rc is None else "scored by the engine, not by a person",
+                )
+            )
             continue
         if not isinstance(entry, Mapping):
             problems.append(EntryProblem(str(cid), "expected an object with a score and text"))
@@ -103,15 +119,28 @@ def clean_entries(rubric: Rubric, raw: Mapping[str, Any], *, text_key: str, requ
                 evidence = []
             for e in evidence:
                 if not _LINK.match(e.strip()):
-                    problems.append(EntryProblem(str(cid), f"evidence {e!r} is not an http(s) link or an uploaded file"))
+                    problems.append(
+                        EntryProblem(
+                            str(cid), f"evidence {e!r} is not an http(s) link or an uploaded file"
+                        )
+                    )
             clean["evidence"] = [e.strip() for e in evidence][:50]
         out[str(cid)] = clean
     if require_complete:
         for rc in rubric.reviewer_criteria:
             entry = out.get(rc.id, {})
-            if rc.criterion.scored and entry.get("score") is None and not any(p.criterion == rc.id for p in problems):
+            if (
+                rc.criterion.scored
+                and entry.get("score") is None
+                and not any(p.criterion == rc.id for p in problems)
+            ):
                 problems.append(EntryProblem(rc.id, "a score is required"))
-            if require_text and rc.criterion.scored and not entry.get(text_key) and not any(p.criterion == rc.id for p in problems):
+            if (
+                require_text
+                and rc.criterion.scored
+                and not entry.get(text_key)
+                and not any(p.criterion == rc.id for p in problems)
+            ):
                 problems.append(EntryProblem(rc.id, f"a {text_key} is required"))
     if problems:
         raise EntriesInvalid(problems)
@@ -121,10 +150,13 @@ def clean_entries(rubric: Rubric, raw: Mapping[str, Any], *, text_key: str, requ
 def check_recommendation(value: Any, *, required: bool) -> Outcome | None:
     if value is None or value == "":
         if required:
-            raise ValidationFailed("an overall recommendation is required "
-                                   f"({', '.join(o.value for o in Outcome)})")
+            raise ValidationFailed(
+                f"an overall recommendation is required ({', '.join(o.value for o in Outcome)})"
+            )
         return None
     try:
         return Outcome(value)
     except ValueError:
-        raise ValidationFailed(f"recommendation {value!r} is not one of: {', '.join(o.value for o in Outcome)}") from None
+        raise ValidationFailed(
+            f"recommendation {value!r} is not one of: {', '.join(o.value for o in Outcome)}"
+        ) from None

@@ -61,7 +61,9 @@ def check_version(what: str, current: int, expected: int | None) -> None:
     """Raise `StaleUpdate` when a write carries another version of `what` than the stored one
     (None: the writer did not say which version they loaded)."""
     if expected is not None and current != expected:
-        raise StaleUpdate(f"{what} changed since you loaded it (version {current}, yours {expected}); reload it")
+        raise StaleUpdate(
+            f"{what} changed since you loaded it (version {current}, yours {expected}); reload it"
+        )
 
 
 class StorageError(QAError):

@@ -61,10 +61,12 @@ class ReportFilters:
     eqf: int | None = None
 
     def describe(self) -> str:
-        parts = [f"institution {self.institution}" if self.institution else "",
-                 f"rubric {self.rubric}" if self.rubric else "",
-                 f"ISCED-F {self.field}" if self.field else "",
-                 f"EQF {self.eqf}" if self.eqf is not None else ""]
+        parts = [
+            f"institution {self.institution}" if self.institution else "",
+            f"rubric {self.rubric}" if self.rubric else "",
+            f"ISCED-F {self.field}" if self.field else "",
+            f"EQF {self.eqf}" if self.eqf is not None else "",
+        ]
         return ", ".join(p for p in parts if p) or "all institutions, rubrics, fields and levels"
 
 
@@ -180,8 +182,16 @@ class DigitalGreenFigures:
     @property
     def gaps(self) -> list[Share]:
         """Areas and competences that no approved credential of the period covers."""
-        return [s for s in (*self.digcomp_areas, *self.digcomp_competences,
-                            *self.greencomp_areas, *self.greencomp_competences) if s.count == 0]
+        return [
+            s
+            for s in (
+                *self.digcomp_areas,
+                *self.digcomp_competences,
+                *self.greencomp_areas,
+                *self.greencomp_competences,
+            )
+            if s.count == 0
+        ]
 
 
 @dataclass(frozen=True)

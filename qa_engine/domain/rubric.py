@@ -144,8 +144,10 @@ class Rubric(_Strict):
         """The scale of a scale criterion (the loader has checked that it names one of the rubric's)."""
         scale = self.scale_of(criterion)
         if scale is None:
-            raise ValidationFailed(f"criterion '{criterion.id}' of rubric '{self.id}' has no scale "
-                                   f"('{criterion.scale}' is not one of {sorted(self.scales)})")
+            raise ValidationFailed(
+                f"criterion '{criterion.id}' of rubric '{self.id}' has no scale "
+                f"('{criterion.scale}' is not one of {sorted(self.scales)})"
+            )
         return scale
 
     def score_range(self, criterion: Criterion) -> tuple[int, int]:
@@ -173,7 +175,9 @@ class Rubric(_Strict):
 
     @property
     def content_hash(self) -> str:
-        data = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        data = json.dumps(
+            self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
         return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     def maps(self) -> set[str]:

@@ -140,7 +140,9 @@ def read_rubric_file(path: Path) -> ParsedFile:
         size = path.stat().st_size
         if size > MAX_RUBRIC_BYTES:
             pf = ParsedFile(path, None, {})
-            pf.problems.append(Problem(name, 1, f"file is {size} bytes, over the {MAX_RUBRIC_BYTES} limit"))
+            pf.problems.append(
+                Problem(name, 1, f"file is {size} bytes, over the {MAX_RUBRIC_BYTES} limit")
+            )
             return pf
         raw = path.read_bytes()
         text = raw.decode("utf-8")
@@ -188,68 +190,182 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
         scales[scale.id] = scale
         values = [lv.value for lv in scale.levels]
         if len(set(values)) != len(values):
-            out.append(Problem(name, at("scales", i, "levels"), f"scale '{scale.id}' repeats a level value"))
+            out.append(
+                Problem(
+                    name, at("scales", i, "levels"), f"scale '{scale.id}' repeats a level value"
+                )
+            )
         if values != sorted(values):
-            out.append(Problem(name, at("scales", i, "levels"), f"scale '{scale.id}': levels must be listed in ascending order"))
+            out.append(
+                Problem(
+                    name,
+                    at("scales", i, "levels"),
+                    f"scale '{scale.id}': levels must be listed in ascending order",
+                )
+            )
 
     seen: dict[str, int] = {}
     for i, c in enumerate(m.criteria):
         if c.id in seen:
-            out.append(Problem(name, at("criteria", i, "id"), f"duplicate criterion id '{c.id}' (first at line {seen[c.id]})"))
+            out.append(
+                Problem(
+                    name,
+                    at("criteria", i, "id"),
+                    f"duplicate criterion id '{c.id}' (first at line {seen[c.id]})",
+                )
+            )
         else:
             seen[c.id] = at("criteria", i, "id")
         if c.kind == "text":
             if c.weight != 0 and "weight" in pf.data["criteria"][i]:
-                out.append(Problem(name, at("criteria", i, "weight"), f"criterion '{c.id}': a text criterion is not scored; its weight must be 0"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i, "weight"),
+                        f"criterion '{c.id}': a text criterion is not scored; its weight must be 0",
+                    )
+                )
         elif c.weight <= 0:
-            out.append(Problem(name, at("criteria", i, "weight"), f"criterion '{c.id}': weight must be positive, not {c.weight:g}"))
+            out.append(
+                Problem(
+                    name,
+                    at("criteria", i, "weight"),
+                    f"criterion '{c.id}': weight must be positive, not {c.weight:g}",
+                )
+            )
         if c.kind == "scale":
             if not c.scale:
-                out.append(Problem(name, at("criteria", i), f"criterion '{c.id}': a scale criterion needs 'scale'"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i),
+                        f"criterion '{c.id}': a scale criterion needs 'scale'",
+                    )
+                )
             elif c.scale not in scales:
-                out.append(Problem(name, at("criteria", i, "scale"), f"criterion '{c.id}': unknown scale '{c.scale}'"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i, "scale"),
+                        f"criterion '{c.id}': unknown scale '{c.scale}'",
+                    )
+                )
         elif c.scale:
-            out.append(Problem(name, at("criteria", i, "scale"), f"criterion '{c.id}': 'scale' is only for kind 'scale'"))
+            out.append(
+                Problem(
+                    name,
+                    at("criteria", i, "scale"),
+                    f"criterion '{c.id}': 'scale' is only for kind 'scale'",
+                )
+            )
         if c.kind == "elements_check":
             if not c.elements:
-                out.append(Problem(name, at("criteria", i), f"criterion '{c.id}': an elements_check needs 'elements'"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i),
+                        f"criterion '{c.id}': an elements_check needs 'elements'",
+                    )
+                )
             for j, el in enumerate(c.elements):
                 if el not in EU_ELEMENTS and el not in EU_OPTIONAL_ELEMENTS:
-                    out.append(Problem(name, at("criteria", i, "elements", j), f"criterion '{c.id}': unknown standard element '{el}' (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)"))
+                    out.append(
+                        Problem(
+                            name,
+                            at("criteria", i, "elements", j),
+                            f"criterion '{c.id}': unknown standard element '{el}' (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)",
+                        )
+                    )
         elif c.elements:
-            out.append(Problem(name, at("criteria", i, "elements"), f"criterion '{c.id}': 'elements' is only for kind 'elements_check'"))
+            out.append(
+                Problem(
+                    name,
+                    at("criteria", i, "elements"),
+                    f"criterion '{c.id}': 'elements' is only for kind 'elements_check'",
+                )
+            )
         if c.gate is not None:
             lo, hi = _range(c, scales)
             if c.kind == "text":
-                out.append(Problem(name, at("criteria", i, "gate"), f"criterion '{c.id}': a text criterion cannot have a gate"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i, "gate"),
+                        f"criterion '{c.id}': a text criterion cannot have a gate",
+                    )
+                )
             elif hi is not None and not (lo <= c.gate.min_level <= hi):
-                out.append(Problem(name, at("criteria", i, "gate", "min_level"), f"criterion '{c.id}': gate level {c.gate.min_level} is beyond the scale ({lo}–{hi})"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i, "gate", "min_level"),
+                        f"criterion '{c.id}': gate level {c.gate.min_level} is beyond the scale ({lo}–{hi})",
+                    )
+                )
             if c.gate.otherwise == Outcome.APPROVED:
-                out.append(Problem(name, at("criteria", i, "gate", "otherwise"), f"criterion '{c.id}': a failed gate cannot lead to 'approved'"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i, "gate", "otherwise"),
+                        f"criterion '{c.id}': a failed gate cannot lead to 'approved'",
+                    )
+                )
         for j, ref in enumerate(c.maps_to):
             if not is_known_reference(ref):
-                out.append(Problem(name, at("criteria", i, "maps_to", j), f"criterion '{c.id}': unknown maps_to reference '{ref}'"))
+                out.append(
+                    Problem(
+                        name,
+                        at("criteria", i, "maps_to", j),
+                        f"criterion '{c.id}': unknown maps_to reference '{ref}'",
+                    )
+                )
 
     for i, inc in enumerate(m.includes):
         if inc.weight <= 0:
-            out.append(Problem(name, at("includes", i, "weight"), f"include '{inc.rubric}': weight must be positive, not {inc.weight:g}"))
+            out.append(
+                Problem(
+                    name,
+                    at("includes", i, "weight"),
+                    f"include '{inc.rubric}': weight must be positive, not {inc.weight:g}",
+                )
+            )
         if inc.rubric == m.rubric.id:
-            out.append(Problem(name, at("includes", i, "rubric"), f"rubric '{inc.rubric}' includes itself"))
+            out.append(
+                Problem(name, at("includes", i, "rubric"), f"rubric '{inc.rubric}' includes itself")
+            )
     if not m.criteria and not m.includes:
         out.append(Problem(name, at("rubric"), "a rubric needs criteria or includes"))
 
     outcomes = [t.outcome for t in m.thresholds]
     for i, t in enumerate(m.thresholds):
         if outcomes.count(t.outcome) > 1 and outcomes.index(t.outcome) != i:
-            out.append(Problem(name, at("thresholds", i, "outcome"), f"outcome '{t.outcome.value}' has two thresholds"))
+            out.append(
+                Problem(
+                    name,
+                    at("thresholds", i, "outcome"),
+                    f"outcome '{t.outcome.value}' has two thresholds",
+                )
+            )
     if m.thresholds:
         mins = [t.min_score for t in m.thresholds]
         if min(mins) > 0:
-            out.append(Problem(name, at("thresholds"), f"thresholds leave scores below {min(mins):g} without an outcome; give the lowest outcome min_score 0"))
+            out.append(
+                Problem(
+                    name,
+                    at("thresholds"),
+                    f"thresholds leave scores below {min(mins):g} without an outcome; give the lowest outcome min_score 0",
+                )
+            )
         ranked = sorted(m.thresholds, key=lambda t: t.outcome.rank)
         for better, worse in zip(ranked, ranked[1:], strict=False):
             if better.min_score < worse.min_score:
-                out.append(Problem(name, at("thresholds"), f"threshold for '{better.outcome.value}' ({better.min_score:g}) is below the one for the worse outcome '{worse.outcome.value}' ({worse.min_score:g})"))
+                out.append(
+                    Problem(
+                        name,
+                        at("thresholds"),
+                        f"threshold for '{better.outcome.value}' ({better.min_score:g}) is below the one for the worse outcome '{worse.outcome.value}' ({worse.min_score:g})",
+                    )
+                )
     return out
 
 
@@ -281,7 +397,13 @@ class RubricLibrary:
             rid = pf.model.rubric.id
             if rid in self.files:
                 other = self.files[rid]
-                self.problems.append(Problem(str(pf.path), pf.line_of(("rubric", "id")), f"rubric id '{rid}' is also used by {other.path}"))
+                self.problems.append(
+                    Problem(
+                        str(pf.path),
+                        pf.line_of(("rubric", "id")),
+                        f"rubric id '{rid}' is also used by {other.path}",
+                    )
+                )
                 continue
             self.files[rid] = pf
             self.models[rid] = pf.model
@@ -345,14 +467,24 @@ class RubricLibrary:
                 continue
             for sid, scale in sub.scales.items():
                 if sid in scales and scales[sid] != scale:
-                    problems.append(Problem(name, line, f"scale '{sid}' of '{inc.rubric}' differs from a scale of the same id here"))
+                    problems.append(
+                        Problem(
+                            name,
+                            line,
+                            f"scale '{sid}' of '{inc.rubric}' differs from a scale of the same id here",
+                        )
+                    )
                 scales.setdefault(sid, scale)
             sources.update(sub.sources)
-            nested = [
-                rc.model_copy(update={"path": (rid,) + rc.path}) for rc in sub.criteria
-            ]
+            nested = [rc.model_copy(update={"path": (rid,) + rc.path}) for rc in sub.criteria]
             if not any(rc.criterion.scored for rc in nested):
-                problems.append(Problem(name, line, f"included rubric '{inc.rubric}' has no scored criteria; its weight would count for nothing"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        f"included rubric '{inc.rubric}' has no scored criteria; its weight would count for nothing",
+                    )
+                )
                 continue
             parts.append((inc.weight, nested))
         total = sum(w for w, _ in parts if w > 0)
@@ -362,13 +494,27 @@ class RubricLibrary:
             group_total = sum(rc.effective_weight for rc in group if rc.criterion.scored) or 1.0
             for rc in group:
                 if rc.id in seen:
-                    problems.append(Problem(name, pf.line_of(("includes",)) if m.includes else 1, f"criterion id '{rc.id}' appears in both '{seen[rc.id]}' and '{rc.source}'"))
+                    problems.append(
+                        Problem(
+                            name,
+                            pf.line_of(("includes",)) if m.includes else 1,
+                            f"criterion id '{rc.id}' appears in both '{seen[rc.id]}' and '{rc.source}'",
+                        )
+                    )
                     continue
                 seen[rc.id] = rc.source
-                share = (weight / total) * (rc.effective_weight / group_total) if (total and rc.criterion.scored and weight > 0) else 0.0
+                share = (
+                    (weight / total) * (rc.effective_weight / group_total)
+                    if (total and rc.criterion.scored and weight > 0)
+                    else 0.0
+                )
                 criteria.append(rc.model_copy(update={"effective_weight": share}))
         if not stack and not m.thresholds:
-            problems.append(Problem(name, pf.line_of(("rubric",)), "a rubric used on its own needs 'thresholds'"))
+            problems.append(
+                Problem(
+                    name, pf.line_of(("rubric",)), "a rubric used on its own needs 'thresholds'"
+                )
+            )
         try:
             return Rubric(
                 meta=m.rubric,

@@ -99,8 +99,19 @@ def score(rubric: Rubric, scores: Mapping[str, float | int | bool | None]) -> Sc
         if raw is None:
             missing.append(rc.id)
             results.append(
-                CriterionScore(rc.id, c.title, None, lo, hi, None, rc.effective_weight, 0.0,
-                               c.gate.min_level if c.gate else None, None, tuple(c.maps_to))
+                CriterionScore(
+                    rc.id,
+                    c.title,
+                    None,
+                    lo,
+                    hi,
+                    None,
+                    rc.effective_weight,
+                    0.0,
+                    c.gate.min_level if c.gate else None,
+                    None,
+                    tuple(c.maps_to),
+                )
             )
             continue
         norm = normalise(rubric, rc, raw)
@@ -111,9 +122,19 @@ def score(rubric: Rubric, scores: Mapping[str, float | int | bool | None]) -> Sc
                 gates_failed.append(rc.id)
                 gate_outcomes.append(c.gate.otherwise)
         results.append(
-            CriterionScore(rc.id, c.title, float(raw), lo, hi, norm, rc.effective_weight,
-                           norm * rc.effective_weight, c.gate.min_level if c.gate else None,
-                           passed, tuple(c.maps_to))
+            CriterionScore(
+                rc.id,
+                c.title,
+                float(raw),
+                lo,
+                hi,
+                norm,
+                rc.effective_weight,
+                norm * rc.effective_weight,
+                c.gate.min_level if c.gate else None,
+                passed,
+                tuple(c.maps_to),
+            )
         )
 
     scored = [r for r in results if r.raw is not None]
@@ -127,7 +148,9 @@ def score(rubric: Rubric, scores: Mapping[str, float | int | bool | None]) -> Sc
     threshold_outcome = outcome_for(rubric, overall) if overall is not None else None
     recommended = None
     if threshold_outcome is not None:
-        recommended = worst(threshold_outcome, *gate_outcomes) if gate_outcomes else threshold_outcome
+        recommended = (
+            worst(threshold_outcome, *gate_outcomes) if gate_outcomes else threshold_outcome
+        )
 
     explanation = [r.explain() for r in results]
     if overall is not None:

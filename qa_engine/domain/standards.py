@@ -185,7 +185,7 @@ def normalise_competence(raw: str, framework: str) -> str | None:
     low = text.lower()
     prefix = framework.lower()
     if low.startswith(prefix):
-        text = text[len(prefix):].lstrip("-_:")
+        text = text[len(prefix) :].lstrip("-_:")
     candidate = f"{framework}-{text}"
     table = DIGCOMP if framework == "DigComp" else GREENCOMP
     return candidate if candidate in table else None

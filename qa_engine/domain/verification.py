@@ -50,6 +50,8 @@ class VerificationResult:
         if self.registered is True:
             out.append("registered: this exact file was issued by the engine")
         elif self.registered is False:
-            out.append("registered: NO — the engine has no report with this id and these exact bytes")
+            out.append(
+                "registered: NO — the engine has no report with this id and these exact bytes"
+            )
         out.append(f"sha256: {self.sha256}")
         return out

@@ -61,5 +61,6 @@ def require_credential_writer(actor: Actor, *, action: str = "submit credentials
 
 def may_write_credential(actor: Actor, institution_id: int) -> bool:
     """The QA office writes every credential; a provider those of their own institution."""
-    return actor.has(Role.QA_OFFICER, Role.ADMIN) or (Role.PROVIDER in actor.roles
-                                                     and actor.institution_id == institution_id)
+    return actor.has(Role.QA_OFFICER, Role.ADMIN) or (
+        Role.PROVIDER in actor.roles and actor.institution_id == institution_id
+    )

@@ -74,7 +74,9 @@ def next_step(session: Session, case_id: int) -> Step | None:
     return None
 
 
-def run_step(session: Session, step: Step, *, report_generator: reporting.Generator | None = None) -> StepOutcome:
+def run_step(
+    session: Session, step: Step, *, report_generator: reporting.Generator | None = None
+) -> StepOutcome:
     """Perform one step if the case is still where the step expects it; return what happened."""
     case = case_repo.get_case(session, step.case_id)
     if case is None or case.state != step.state:
@@ -87,11 +89,19 @@ def run_step(session: Session, step: Step, *, report_generator: reporting.Genera
         plans = assignments.auto_assign(session=session, case_ids=[case.id])
         plan = plans.get(case.id)
         if plan is not None and not plan.proposals:
-            return StepOutcome(case.id, step.name, "no eligible reviewer; the QA officers were asked", at_gate=True)
+            return StepOutcome(
+                case.id, step.name, "no eligible reviewer; the QA officers were asked", at_gate=True
+            )
     elif step.name == ASK_OFFICER:
         need = assignments.case_need(session, case)
-        assignments.request_officer_help(session, case, needed=need.needed,
-                                         why="reviewers to confirm" if case.state == CaseState.ASSIGNMENT else "a reviewer must be replaced")
+        assignments.request_officer_help(
+            session,
+            case,
+            needed=need.needed,
+            why="reviewers to confirm"
+            if case.state == CaseState.ASSIGNMENT
+            else "a reviewer must be replaced",
+        )
         return StepOutcome(case.id, step.name, "waiting for a QA officer", at_gate=True)
     elif step.name == REPORT:
         reporting.generate_reports(session=session, case_id=case.id, generator=report_generator)
@@ -102,8 +112,9 @@ def run_step(session: Session, step: Step, *, report_generator: reporting.Genera
     return StepOutcome(case.id, step.name, f"{step.name}: {step.state} → {after.state}")
 
 
-def advance_once(session: Session, case_id: int, *,
-                 report_generator: reporting.Generator | None = None) -> StepOutcome | None:
+def advance_once(
+    session: Session, case_id: int, *, report_generator: reporting.Generator | None = None
+) -> StepOutcome | None:
     """Perform the automated step due for this case now; None when it waits for a person."""
     step = next_step(session, case_id)
     if step is None:
@@ -111,7 +122,9 @@ def advance_once(session: Session, case_id: int, *,
     return run_step(session, step, report_generator=report_generator)
 
 
-def drive(step: Callable[[int], StepOutcome | None], case_id: int, *, max_steps: int) -> list[StepOutcome]:
+def drive(
+    step: Callable[[int], StepOutcome | None], case_id: int, *, max_steps: int
+) -> list[StepOutcome]:
     """Call `step` for the case until it has nothing to do or reaches a human gate (at most `max_steps`
     times); return what each call did. The flows pass a step that runs in its own transaction."""
     done: list[StepOutcome] = []

@@ -56,16 +56,22 @@ def candidates(session: Session) -> list[Candidate]:
     out = []
     for u in users:
         mine = conflicts.get(u.id, [])
-        out.append(Candidate(
-            user_id=u.id, name=u.full_name, institution_id=u.institution_id,
-            open_reviews=load.get(u.id, 0), max_open_reviews=u.max_open_reviews,
-            expertise_fields=tuple(u.expertise_fields or ()), expertise_skills=tuple(u.expertise_skills or ()),
-            languages=tuple(u.languages or ()),
-            conflict_institutions=frozenset(c.institution_id for c in mine if c.institution_id),
-            conflict_credentials=frozenset(c.credential_id for c in mine if c.credential_id),
-            conflict_cases=frozenset(c.case_id for c in mine if c.case_id),
-            active=u.active,
-        ))
+        out.append(
+            Candidate(
+                user_id=u.id,
+                name=u.full_name,
+                institution_id=u.institution_id,
+                open_reviews=load.get(u.id, 0),
+                max_open_reviews=u.max_open_reviews,
+                expertise_fields=tuple(u.expertise_fields or ()),
+                expertise_skills=tuple(u.expertise_skills or ()),
+                languages=tuple(u.languages or ()),
+                conflict_institutions=frozenset(c.institution_id for c in mine if c.institution_id),
+                conflict_credentials=frozenset(c.credential_id for c in mine if c.credential_id),
+                conflict_cases=frozenset(c.case_id for c in mine if c.case_id),
+                active=u.active,
+            )
+        )
     return out
 
 
@@ -76,14 +82,20 @@ def case_need(session: Session, case: Case) -> CaseNeed:
     gone = case_repo.assignments_of(session, case.id, case.round, statuses=GONE_ASSIGNMENT)
     users = {a.reviewer_id: session.get(User, a.reviewer_id) for a in live}
     return CaseNeed(
-        case_id=case.id, credential_id=case.credential_id, provider_institution_id=case.institution_id,
+        case_id=case.id,
+        credential_id=case.credential_id,
+        provider_institution_id=case.institution_id,
         isced_f=str(data.get("isced_f", "")),
-        skills=tuple(data.get("esco_skills", []) + data.get("digcomp", []) + data.get("greencomp", [])),
+        skills=tuple(
+            data.get("esco_skills", []) + data.get("digcomp", []) + data.get("greencomp", [])
+        ),
         languages=tuple(data.get("languages", [])),
         needed=max(0, required_reviews(case) - len(live)),
         current_reviewers=frozenset(a.reviewer_id for a in live),
         excluded_reviewers=frozenset(a.reviewer_id for a in gone),
-        current_institutions=frozenset(u.institution_id for u in users.values() if u and u.institution_id),
+        current_institutions=frozenset(
+            u.institution_id for u in users.values() if u and u.institution_id
+        ),
         min_institutions=workflow_settings().min_institutions,
     )
 
@@ -97,7 +109,9 @@ def propose(*, session: Session, actor: Actor, case_id: int) -> tuple[CasePlan, 
     return plan([need], pool)[case.id], ranked_candidates(need, pool)
 
 
-def assign(*, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequence[int], reason: str = "") -> list[Assignment]:
+def assign(
+    *, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequence[int], reason: str = ""
+) -> list[Assignment]:
     """Invite reviewers to a case; every hard rule is checked again here, whoever proposed them."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
     case = access.case_for(session, actor, case_id, for_update=True)
@@ -106,7 +120,9 @@ def assign(*, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequen
         raise ValidationFailed("choose at least one reviewer")
     need = case_need(session, case)
     if len(reviewer_ids) > need.needed and case.state == CaseState.PEER_REVIEW.value:
-        raise Conflict(f"case {case.id} needs {need.needed} more reviewer(s), not {len(reviewer_ids)}")
+        raise Conflict(
+            f"case {case.id} needs {need.needed} more reviewer(s), not {len(reviewer_ids)}"
+        )
     if need.needed == 0:
         raise Conflict(f"case {case.id} already has the reviewers it needs")
     pool = {c.user_id: c for c in candidates(session)}
@@ -117,35 +133,72 @@ def assign(*, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequen
             raise ValidationFailed(f"user {rid} is not an active reviewer")
         problems = hard_rule_violations(cand, need)
         if problems:
-            raise ConflictOfInterest(f"{cand.name} cannot review case {case.id}: {'; '.join(problems)}")
+            raise ConflictOfInterest(
+                f"{cand.name} cannot review case {case.id}: {'; '.join(problems)}"
+            )
         created.append(_invite(session, case, rid, actor=actor, reason=reason))
         need = case_need(session, case)
     _after_assignment(session, case, actor)
     return created
 
 
-def _invite(session: Session, case: Case, reviewer_id: int, *, actor: Actor, reason: str) -> Assignment:
+def _invite(
+    session: Session, case: Case, reviewer_id: int, *, actor: Actor, reason: str
+) -> Assignment:
     settings = workflow_settings()
-    asg = Assignment(case_id=case.id, round=case.round, reviewer_id=reviewer_id, status=AssignmentStatus.INVITED,
-                     reason=reason[:2000], assigned_by=actor.username, invited_at=now(),
-                     respond_by=now() + timedelta(days=settings.deadlines_days.invitation_response),
-                     due_at=now() + timedelta(days=settings.deadlines_days.invitation_response + settings.deadlines_days.review))
+    asg = Assignment(
+        case_id=case.id,
+        round=case.round,
+        reviewer_id=reviewer_id,
+        status=AssignmentStatus.INVITED,
+        reason=reason[:2000],
+        assigned_by=actor.username,
+        invited_at=now(),
+        respond_by=now() + timedelta(days=settings.deadlines_days.invitation_response),
+        due_at=now()
+        + timedelta(
+            days=settings.deadlines_days.invitation_response + settings.deadlines_days.review
+        ),
+    )
     try:
         with session.begin_nested():
             session.add(asg)
     except IntegrityError:
-        raise Conflict(f"reviewer {reviewer_id} is already invited to case {case.id} in round {case.round}") from None
-    audit.record(session, actor=actor, action="assignment.invited", subject_type="case", subject_id=case.id,
-                 payload={"assignment_id": asg.id, "reviewer_id": reviewer_id, "round": case.round, "reason": reason[:500]})
+        raise Conflict(
+            f"reviewer {reviewer_id} is already invited to case {case.id} in round {case.round}"
+        ) from None
+    audit.record(
+        session,
+        actor=actor,
+        action="assignment.invited",
+        subject_type="case",
+        subject_id=case.id,
+        payload={
+            "assignment_id": asg.id,
+            "reviewer_id": reviewer_id,
+            "round": case.round,
+            "reason": reason[:500],
+        },
+    )
     reviewer = session.get(User, reviewer_id)
     version = session.get(CredentialVersion, case.credential_version_id)
     inst = session.get(Institution, case.institution_id)
     notifications.queue(
-        session=session, key=f"invitation:{asg.id}", recipient=reviewer, template="invitation", case_id=case.id,
-        context={"case_id": case.id, "credential_title": version.data.get("title", ""),
-                 "provider_name": inst.name if inst else "", "rubric_title": _rubric_title(session, case),
-                 "respond_by": asg.respond_by.date().isoformat(), "due_at": asg.due_at.date().isoformat(),
-                 "reason": reason or "your expertise matches the credential"})
+        session=session,
+        key=f"invitation:{asg.id}",
+        recipient=reviewer,
+        template="invitation",
+        case_id=case.id,
+        context={
+            "case_id": case.id,
+            "credential_title": version.data.get("title", ""),
+            "provider_name": inst.name if inst else "",
+            "rubric_title": _rubric_title(session, case),
+            "respond_by": asg.respond_by.date().isoformat(),
+            "due_at": asg.due_at.date().isoformat(),
+            "reason": reason or "your expertise matches the credential",
+        },
+    )
     return asg
 
 
@@ -157,14 +210,19 @@ def _rubric_title(session: Session, case: Case) -> str:
 def _after_assignment(session: Session, case: Case, actor: Actor) -> None:
     live = case_repo.assignments_of(session, case.id, case.round, statuses=LIVE_ASSIGNMENT)
     if case.state == CaseState.ASSIGNMENT.value and len(live) >= required_reviews(case):
-        transition(session, case, CaseState.PEER_REVIEW, actor=actor, payload={"reviewers": len(live)})
+        transition(
+            session, case, CaseState.PEER_REVIEW, actor=actor, payload={"reviewers": len(live)}
+        )
 
 
-def auto_assign(*, session: Session, case_ids: Sequence[int], actor: Actor = SYSTEM) -> dict[int, CasePlan]:
+def auto_assign(
+    *, session: Session, case_ids: Sequence[int], actor: Actor = SYSTEM
+) -> dict[int, CasePlan]:
     """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA officers."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
-    cases = [c for c in case_repo.list_cases(session, case_ids=list(case_ids))
-             if c.state in REVIEWING]
+    cases = [
+        c for c in case_repo.list_cases(session, case_ids=list(case_ids)) if c.state in REVIEWING
+    ]
     needs = [case_need(session, c) for c in cases]
     plans = plan([n for n in needs if n.needed > 0], candidates(session))
     by_id = {c.id: c for c in cases}
@@ -174,7 +232,9 @@ def auto_assign(*, session: Session, case_ids: Sequence[int], actor: Actor = SYS
             _invite(session, case, p.reviewer_id, actor=actor, reason="; ".join(p.reasons))
         _after_assignment(session, case, actor)
         if cp.shortfall:
-            request_officer_help(session, case, needed=cp.shortfall, why=cp.note or "not enough eligible reviewers")
+            request_officer_help(
+                session, case, needed=cp.shortfall, why=cp.note or "not enough eligible reviewers"
+            )
     return plans
 
 
@@ -184,14 +244,30 @@ def request_officer_help(session: Session, case: Case, *, needed: int, why: str)
     gone = len(case_repo.assignments_of(session, case.id, case.round, statuses=GONE_ASSIGNMENT))
     for officer in repo.users_with_role(session, Role.QA_OFFICER):
         notifications.queue(
-            session=session, key=f"assignment_needed:{case.id}:{case.round}:{case.extra_reviewers_requested}:{gone}:{officer.id}",
-            recipient=officer, template="assignment_needed", case_id=case.id,
-            context={"case_id": case.id, "credential_title": version.data.get("title", "") if version else "",
-                     "provider_name": inst.name if inst else "", "needed": needed, "why": why})
+            session=session,
+            key=f"assignment_needed:{case.id}:{case.round}:{case.extra_reviewers_requested}:{gone}:{officer.id}",
+            recipient=officer,
+            template="assignment_needed",
+            case_id=case.id,
+            context={
+                "case_id": case.id,
+                "credential_title": version.data.get("title", "") if version else "",
+                "provider_name": inst.name if inst else "",
+                "needed": needed,
+                "why": why,
+            },
+        )
 
 
-def respond(*, session: Session, actor: Actor, assignment_id: int, accept: bool, conflict: bool = False,
-            reason: str = "") -> Assignment:
+def respond(
+    *,
+    session: Session,
+    actor: Actor,
+    assignment_id: int,
+    accept: bool,
+    conflict: bool = False,
+    reason: str = "",
+) -> Assignment:
     """A reviewer accepts (declaring no conflict) or declines (with a reason, possibly a conflict)."""
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None or asg.reviewer_id != actor.user_id:
@@ -201,7 +277,9 @@ def respond(*, session: Session, actor: Actor, assignment_id: int, accept: bool,
         raise Conflict(f"this invitation was already answered ({asg.status})")
     require_state(case.state, *REVIEWING, action="answer an invitation")
     if accept and conflict:
-        raise ConflictOfInterest("you declared a conflict of interest: decline the invitation instead")
+        raise ConflictOfInterest(
+            "you declared a conflict of interest: decline the invitation instead"
+        )
     if not accept and not reason.strip():
         raise ValidationFailed("a reason is required to decline")
     asg.responded_at = now()
@@ -212,18 +290,35 @@ def respond(*, session: Session, actor: Actor, assignment_id: int, accept: bool,
         asg.status = AssignmentStatus.DECLINED
         asg.decline_reason = reason.strip()[:2000]
         if conflict:
-            session.add(ConflictDeclaration(user_id=asg.reviewer_id, case_id=case.id, credential_id=case.credential_id,
-                                            reason=reason.strip()[:2000]))
+            session.add(
+                ConflictDeclaration(
+                    user_id=asg.reviewer_id,
+                    case_id=case.id,
+                    credential_id=case.credential_id,
+                    reason=reason.strip()[:2000],
+                )
+            )
     session.add(asg)
     session.flush()
-    audit.record(session, actor=actor, action="assignment.accepted" if accept else "assignment.declined",
-                 subject_type="case", subject_id=case.id,
-                 payload={"assignment_id": asg.id, "conflict": conflict, "reason": reason.strip()[:500]})
+    audit.record(
+        session,
+        actor=actor,
+        action="assignment.accepted" if accept else "assignment.declined",
+        subject_type="case",
+        subject_id=case.id,
+        payload={"assignment_id": asg.id, "conflict": conflict, "reason": reason.strip()[:500]},
+    )
     return asg
 
 
-def reassign(*, session: Session, actor: Actor, assignment_id: int, new_reviewer_id: int | None,
-             why: str = "") -> Assignment:
+def reassign(
+    *,
+    session: Session,
+    actor: Actor,
+    assignment_id: int,
+    new_reviewer_id: int | None,
+    why: str = "",
+) -> Assignment:
     """Replace a reviewer who has not submitted; the replaced person is told."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="reassign reviews")
     asg = case_repo.get_assignment(session, assignment_id)
@@ -232,8 +327,13 @@ def reassign(*, session: Session, actor: Actor, assignment_id: int, new_reviewer
     if new_reviewer_id is None:
         raise ValidationFailed("Choose the new reviewer.")
     replace_assignment(session, asg, actor=actor, why=why or "reassigned by the QA office")
-    return assign(session=session, actor=actor, case_id=asg.case_id, reviewer_ids=[new_reviewer_id],
-                  reason=why or "replacement")[0]
+    return assign(
+        session=session,
+        actor=actor,
+        case_id=asg.case_id,
+        reviewer_ids=[new_reviewer_id],
+        reason=why or "replacement",
+    )[0]
 
 
 def case_of_assignment(*, session: Session, actor: Actor, assignment_id: int) -> int:
@@ -245,22 +345,46 @@ def case_of_assignment(*, session: Session, actor: Actor, assignment_id: int) ->
     return asg.case_id
 
 
-def replace_assignment(session: Session, asg: Assignment, *, actor: Actor | str, why: str, status: AssignmentStatus = AssignmentStatus.REPLACED) -> None:
+def replace_assignment(
+    session: Session,
+    asg: Assignment,
+    *,
+    actor: Actor | str,
+    why: str,
+    status: AssignmentStatus = AssignmentStatus.REPLACED,
+) -> None:
     if asg.status not in OPEN_ASSIGNMENT:
         raise Conflict(f"assignment {asg.id} is {asg.status}; only an open one can be replaced")
     asg.status = status
     session.add(asg)
     session.flush()
-    audit.record(session, actor=actor, action=f"assignment.{status}", subject_type="case", subject_id=asg.case_id,
-                 payload={"assignment_id": asg.id, "reviewer_id": asg.reviewer_id, "why": why})
+    audit.record(
+        session,
+        actor=actor,
+        action=f"assignment.{status}",
+        subject_type="case",
+        subject_id=asg.case_id,
+        payload={"assignment_id": asg.id, "reviewer_id": asg.reviewer_id, "why": why},
+    )
     case = case_repo.get_case(session, asg.case_id)
     version = session.get(CredentialVersion, case.credential_version_id)
-    notifications.queue(session=session, key=f"replaced:{asg.id}", recipient=session.get(User, asg.reviewer_id),
-                        template="replaced", case_id=asg.case_id,
-                        context={"case_id": asg.case_id, "credential_title": version.data.get("title", ""), "why": why})
+    notifications.queue(
+        session=session,
+        key=f"replaced:{asg.id}",
+        recipient=session.get(User, asg.reviewer_id),
+        template="replaced",
+        case_id=asg.case_id,
+        context={
+            "case_id": asg.case_id,
+            "credential_title": version.data.get("title", ""),
+            "why": why,
+        },
+    )
 
 
-def remind(*, session: Session, actor: Actor, assignment_id: int, label: str = "manual") -> Assignment:
+def remind(
+    *, session: Session, actor: Actor, assignment_id: int, label: str = "manual"
+) -> Assignment:
     """Send the reviewer a reminder now."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="send reminders")
     asg = case_repo.get_assignment(session, assignment_id)
@@ -282,18 +406,40 @@ def send_reminder(session: Session, asg: Assignment, *, label: str) -> bool:
     due = asg.due_at or now()
     asg.reminders_sent += 1
     session.add(asg)
-    notifications.queue(session=session, key=key, recipient=session.get(User, asg.reviewer_id), template="reminder",
-                        case_id=asg.case_id,
-                        context={"case_id": asg.case_id, "credential_title": version.data.get("title", ""),
-                                 "due_at": due.date().isoformat(), "days_left": (due - now()).days,
-                                 "reminder_no": asg.reminders_sent})
-    audit.record(session, actor=SYSTEM, action="assignment.reminded", subject_type="case", subject_id=asg.case_id,
-                 payload={"assignment_id": asg.id, "label": label})
+    notifications.queue(
+        session=session,
+        key=key,
+        recipient=session.get(User, asg.reviewer_id),
+        template="reminder",
+        case_id=asg.case_id,
+        context={
+            "case_id": asg.case_id,
+            "credential_title": version.data.get("title", ""),
+            "due_at": due.date().isoformat(),
+            "days_left": (due - now()).days,
+            "reminder_no": asg.reminders_sent,
+        },
+    )
+    audit.record(
+        session,
+        actor=SYSTEM,
+        action="assignment.reminded",
+        subject_type="case",
+        subject_id=asg.case_id,
+        payload={"assignment_id": asg.id, "label": label},
+    )
     return True
 
 
-def declare_conflict(*, session: Session, actor: Actor, user_id: int, institution_code: str | None = None,
-                     credential_id: int | None = None, reason: str = "") -> ConflictDeclaration:
+def declare_conflict(
+    *,
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    institution_code: str | None = None,
+    credential_id: int | None = None,
+    reason: str = "",
+) -> ConflictDeclaration:
     """Record a standing conflict of interest (a reviewer for themself, or an officer for anyone)."""
     if actor.user_id != user_id:
         actor.require(Role.QA_OFFICER, Role.ADMIN, action="declare conflicts for someone else")
@@ -305,9 +451,17 @@ def declare_conflict(*, session: Session, actor: Actor, user_id: int, institutio
         inst_id = inst.id
     if inst_id is None and credential_id is None:
         raise ValidationFailed("name the institution or the credential the conflict is with")
-    decl = ConflictDeclaration(user_id=user_id, institution_id=inst_id, credential_id=credential_id, reason=reason[:2000])
+    decl = ConflictDeclaration(
+        user_id=user_id, institution_id=inst_id, credential_id=credential_id, reason=reason[:2000]
+    )
     session.add(decl)
     session.flush()
-    audit.record(session, actor=actor, action="conflict.declared", subject_type="user", subject_id=user_id,
-                 payload={"institution": institution_code, "credential_id": credential_id})
+    audit.record(
+        session,
+        actor=actor,
+        action="conflict.declared",
+        subject_type="user",
+        subject_id=user_id,
+        payload={"institution": institution_code, "credential_id": credential_id},
+    )
     return decl

@@ -10,12 +10,25 @@ from qa_engine.store import audit_repo
 from qa_engine.store.models import AuditEvent
 
 
-def record(session: Session, *, actor: Actor | str, action: str, subject_type: str,
-           subject_id: str | int, payload: dict | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    *,
+    actor: Actor | str,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    payload: dict | None = None,
+) -> AuditEvent:
     """Append one event to the chain."""
     name = actor if isinstance(actor, str) else actor.username
-    return audit_repo.append(session, actor=name, action=action, subject_type=subject_type,
-                             subject_id=subject_id, payload=payload)
+    return audit_repo.append(
+        session,
+        actor=name,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        payload=payload,
+    )
 
 
 def verify(session: Session) -> tuple[int, list[ChainProblem]]:

@@ -74,17 +74,26 @@ def _rows(session: Session, cases: list[Case]) -> list[CaseRow]:
     return [CaseRow(c, *labels.get(c.id, ("", "?"))) for c in cases]
 
 
-def cases_page(*, session: Session, actor: Actor, states: list[str] | None = None, offset: int = 0,
-               limit: int | None = 50, with_counts: bool = False) -> CasesPage:
+def cases_page(
+    *,
+    session: Session,
+    actor: Actor,
+    states: list[str] | None = None,
+    offset: int = 0,
+    limit: int | None = 50,
+    with_counts: bool = False,
+) -> CasesPage:
     """One page of the cases this actor may see (every one when `limit` is None), and how many there are."""
     actor.require(*CASE_READERS, action="list cases (leadership reads the dashboard)")
     staff = actor.has(*access.STAFF)
     if staff:
-        cases = list_cases_for(session=session, actor=actor, states=states, offset=offset, limit=limit)
+        cases = list_cases_for(
+            session=session, actor=actor, states=states, offset=offset, limit=limit
+        )
         total = case_repo.count_cases(session, states=states)
     else:
         everything = list_cases_for(session=session, actor=actor, states=states)
-        cases = everything[offset: offset + limit if limit is not None else None]
+        cases = everything[offset : offset + limit if limit is not None else None]
         total = len(everything)
     counts = web_repo.case_state_counts(session) if staff and with_counts else None
     return CasesPage(_rows(session, cases), total, counts, actor.has(Role.QA_OFFICER, Role.ADMIN))
@@ -145,7 +154,11 @@ def case_history(*, session: Session, actor: Actor, case_id: int) -> list[Histor
     out = []
     roles: dict[str, str] = {}
     for ev in audit_repo.events_for(session, "case", case.id):
-        if not staff and ev.action in ("review.saved", "self_assessment.saved") and ev.actor != actor.username:
+        if (
+            not staff
+            and ev.action in ("review.saved", "self_assessment.saved")
+            and ev.actor != actor.username
+        ):
             continue  # other people's drafts are their own business
         if ev.actor == "qa-engine":
             who = "the engine"
@@ -157,12 +170,25 @@ def case_history(*, session: Session, actor: Actor, case_id: int) -> list[Histor
             if ev.actor not in roles:
                 roles[ev.actor] = _role_label(session, ev.actor)
             who = roles[ev.actor]
-        out.append(HistoryEvent(ev.seq, ev.at, who, ev.action, _ACTION_TEXT.get(ev.action, ev.action.replace("_", " "))))
+        out.append(
+            HistoryEvent(
+                ev.seq,
+                ev.at,
+                who,
+                ev.action,
+                _ACTION_TEXT.get(ev.action, ev.action.replace("_", " ")),
+            )
+        )
     return out
 
 
-_ROLE_LABELS = ((Role.APPROVER, "an approver"), (Role.QA_OFFICER, "the QA office"), (Role.ADMIN, "an administrator"),
-                (Role.REVIEWER, "a reviewer"), (Role.PROVIDER, "the provider"))
+_ROLE_LABELS = (
+    (Role.APPROVER, "an approver"),
+    (Role.QA_OFFICER, "the QA office"),
+    (Role.ADMIN, "an administrator"),
+    (Role.REVIEWER, "a reviewer"),
+    (Role.PROVIDER, "the provider"),
+)
 
 
 def _role_label(session: Session, username: str) -> str:
@@ -188,8 +214,14 @@ def assignment_lines(session: Session, actor: Actor, case: Case) -> list[Assignm
     out = []
     for a in case_repo.assignments_of(session, case.id):
         user = session.get(User, a.reviewer_id) if names else None
-        out.append(AssignmentLine(a, labels.get(a.reviewer_id, "Reviewer"), user.full_name if user else None,
-                                  codes.get(user.institution_id) if user else None))
+        out.append(
+            AssignmentLine(
+                a,
+                labels.get(a.reviewer_id, "Reviewer"),
+                user.full_name if user else None,
+                codes.get(user.institution_id) if user else None,
+            )
+        )
     return out
 
 
@@ -207,10 +239,14 @@ class CaseActions:
 
 def case_actions(actor: Actor, case: Case) -> CaseActions:
     manages = access.manages_case(actor, case)
-    return CaseActions(is_provider=access.is_provider_of(actor, case), officer=actor.has(Role.QA_OFFICER, Role.ADMIN),
-                       staff=actor.has(*access.STAFF), approver=Role.APPROVER in actor.roles,
-                       may_withdraw=manages and CaseState(case.state).open,
-                       may_resubmit=manages and case.state == CaseState.RETURNED.value)
+    return CaseActions(
+        is_provider=access.is_provider_of(actor, case),
+        officer=actor.has(Role.QA_OFFICER, Role.ADMIN),
+        staff=actor.has(*access.STAFF),
+        approver=Role.APPROVER in actor.roles,
+        may_withdraw=manages and CaseState(case.state).open,
+        may_resubmit=manages and case.state == CaseState.RETURNED.value,
+    )
 
 
 @dataclass(frozen=True)
@@ -236,18 +272,31 @@ class CaseDetail:
 def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     case = access.case_for(session, actor, case_id)
     snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
-    mine = (case_repo.live_assignment_for(session, case.id, actor.user_id)
-            if actor.user_id is not None and Role.REVIEWER in actor.roles else None)
+    mine = (
+        case_repo.live_assignment_for(session, case.id, actor.user_id)
+        if actor.user_id is not None and Role.REVIEWER in actor.roles
+        else None
+    )
     # a reviewer sees only their own line; the provider and staff see every reviewer (by label)
     lines = assignment_lines(session, actor, case)
     if not (actor.has(*access.STAFF) or access.is_provider_of(actor, case)):
         lines = [ln for ln in lines if mine is not None and ln.assignment.id == mine.id]
-    return CaseDetail(case, repo.get_credential(session, case.credential_id), credential_version_of(session, case),
-                      session.get(Institution, case.institution_id),
-                      snap.title if snap else "", f"{snap.rubric_id} {snap.version}" if snap else "",
-                      lines, case_repo.decisions_of(session, case.id), case_repo.reports_of(session, case.id), mine,
-                      case_actions(actor, case),
-                      case_repo.latest_consolidation(session, case.id, case.round) if actor.has(*access.STAFF) else None)
+    return CaseDetail(
+        case,
+        repo.get_credential(session, case.credential_id),
+        credential_version_of(session, case),
+        session.get(Institution, case.institution_id),
+        snap.title if snap else "",
+        f"{snap.rubric_id} {snap.version}" if snap else "",
+        lines,
+        case_repo.decisions_of(session, case.id),
+        case_repo.reports_of(session, case.id),
+        mine,
+        case_actions(actor, case),
+        case_repo.latest_consolidation(session, case.id, case.round)
+        if actor.has(*access.STAFF)
+        else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -267,22 +316,30 @@ def consolidated_view(*, session: Session, actor: Actor, case_id: int) -> Consol
     actor.require(*access.STAFF, action="read the consolidated review")
     rubric = rubric_of(session, case)
     shown = visible_reviews(session=session, actor=actor, case_id=case.id)
-    return ConsolidatedView(case, rubric, shown, consolidation_service.compute(session, case),
-                            case_repo.latest_consolidation(session, case.id, case.round),
-                            case_repo.get_decision(session, case.id, case.round),
-                            Role.APPROVER in actor.roles and case.state == CaseState.APPROVAL.value)
+    return ConsolidatedView(
+        case,
+        rubric,
+        shown,
+        consolidation_service.compute(session, case),
+        case_repo.latest_consolidation(session, case.id, case.round),
+        case_repo.get_decision(session, case.id, case.round),
+        Role.APPROVER in actor.roles and case.state == CaseState.APPROVAL.value,
+    )
 
 
 # --------------------------------------------------------------------------- a reviewer's own work
 
 
-def my_assignments(*, session: Session, actor: Actor, include_closed: bool = False) -> list[tuple[Assignment, Case, str]]:
+def my_assignments(
+    *, session: Session, actor: Actor, include_closed: bool = False
+) -> list[tuple[Assignment, Case, str]]:
     """The reviewer's invitations and reviews with the credential title."""
     actor.require(Role.REVIEWER, action="have review assignments")
     out = []
     statuses = None if include_closed else LIVE_ASSIGNMENT
-    for a, c in web_repo.assignments_with_cases(session, reviewer_id=actor.user_id, statuses=statuses,
-                                                open_cases_only=not include_closed):
+    for a, c in web_repo.assignments_with_cases(
+        session, reviewer_id=actor.user_id, statuses=statuses, open_cases_only=not include_closed
+    ):
         version = session.get(CredentialVersion, c.credential_version_id)
         out.append((a, c, version.data.get("title", "") if version else ""))
     return out
@@ -299,7 +356,10 @@ class MyReview:
 
     @property
     def editable(self) -> bool:
-        return self.assignment.status == AssignmentStatus.ACCEPTED and self.case.state == CaseState.PEER_REVIEW.value
+        return (
+            self.assignment.status == AssignmentStatus.ACCEPTED
+            and self.case.state == CaseState.PEER_REVIEW.value
+        )
 
 
 def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview:
@@ -307,8 +367,14 @@ def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview
     asg = own_assignment(session, actor, assignment_id)
     case = case_repo.get_case(session, asg.case_id)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
-    return MyReview(asg, case, rubric, rubric_hash, case_repo.review_for_assignment(session, asg.id),
-                    credential_version_of(session, case))
+    return MyReview(
+        asg,
+        case,
+        rubric,
+        rubric_hash,
+        case_repo.review_for_assignment(session, asg.id),
+        credential_version_of(session, case),
+    )
 
 
 def check_review_open(mine: MyReview) -> None:
@@ -326,7 +392,9 @@ class ReviewForm:
 def review_form(*, session: Session, actor: Actor, assignment_id: int) -> ReviewForm:
     """The reviewer's own review with the self-assessment of the round it reviews."""
     mine = my_review(session=session, actor=actor, assignment_id=assignment_id)
-    return ReviewForm(mine, case_repo.get_self_assessment(session, mine.case.id, mine.assignment.round))
+    return ReviewForm(
+        mine, case_repo.get_self_assessment(session, mine.case.id, mine.assignment.round)
+    )
 
 
 # --------------------------------------------------------------------------- reports
@@ -342,7 +410,11 @@ _REPORT_ID = re.compile(r"[A-Za-z0-9\-]{1,40}")
 
 def report_for_download(*, session: Session, actor: Actor, report_id: str) -> Report:
     """A generated report this actor may read (its case is readable), else NotFound."""
-    row = case_repo.get_report_by_report_id(session, report_id) if _REPORT_ID.fullmatch(report_id) else None
+    row = (
+        case_repo.get_report_by_report_id(session, report_id)
+        if _REPORT_ID.fullmatch(report_id)
+        else None
+    )
     if row is None:
         raise NotFound(f"report {report_id} not found")
     try:
@@ -356,5 +428,9 @@ def report_for_download(*, session: Session, actor: Actor, report_id: str) -> Re
 
 def report_exists(*, session: Session, report_id: str) -> bool:
     """Whether the engine issued a report with this id (public: says nothing else)."""
-    row = case_repo.get_report_by_report_id(session, report_id) if _REPORT_ID.fullmatch(report_id) else None
+    row = (
+        case_repo.get_report_by_report_id(session, report_id)
+        if _REPORT_ID.fullmatch(report_id)
+        else None
+    )
     return row is not None and row.status == ReportStatus.GENERATED

@@ -24,34 +24,65 @@ from qa_engine.store.models import Case, Credential, CredentialVersion
 DEFAULT_RUBRIC = "4eu-mici"
 
 
-def open_case(*, session: Session, actor: Actor, credential_id: int, rubric_id: str = DEFAULT_RUBRIC,
-              previous_case_id: int | None = None) -> Case:
+def open_case(
+    *,
+    session: Session,
+    actor: Actor,
+    credential_id: int,
+    rubric_id: str = DEFAULT_RUBRIC,
+    previous_case_id: int | None = None,
+) -> Case:
     """Open a QA case for the credential's current version against a rubric version (both frozen)."""
     credential = session.execute(
         select(Credential).where(Credential.id == credential_id).with_for_update()
     ).scalar_one_or_none()
-    own = credential is not None and Role.PROVIDER in actor.roles and actor.institution_id == credential.institution_id
+    own = (
+        credential is not None
+        and Role.PROVIDER in actor.roles
+        and actor.institution_id == credential.institution_id
+    )
     if credential is None or not (own or actor.has(*access.STAFF)):
         raise NotFound(f"no credential {credential_id}")
     if not (own or actor.has(Role.QA_OFFICER, Role.ADMIN)):
         raise Forbidden("only the provider's institution or a QA officer may open a case")
     existing = case_repo.open_case_for_credential(session, credential_id)
     if existing is not None:
-        raise Conflict(f"credential {credential_id} already has an open case ({existing.id}, {existing.state})")
+        raise Conflict(
+            f"credential {credential_id} already has an open case ({existing.id}, {existing.state})"
+        )
     version = repo.get_credential_version(session, credential_id)
     if version is None:
         raise NotFound(f"credential {credential_id} has no stored version")
     rubric = rubric_service.load(rubric_id)
     snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
-    case = Case(credential_id=credential_id, credential_version_id=version.id, rubric_snapshot_id=snap.id,
-                institution_id=credential.institution_id, state=CaseState.SUBMITTED.value,
-                previous_case_id=previous_case_id, opened_by_id=actor.user_id, opened_at=now(), state_since=now())
+    case = Case(
+        credential_id=credential_id,
+        credential_version_id=version.id,
+        rubric_snapshot_id=snap.id,
+        institution_id=credential.institution_id,
+        state=CaseState.SUBMITTED.value,
+        previous_case_id=previous_case_id,
+        opened_by_id=actor.user_id,
+        opened_at=now(),
+        state_since=now(),
+    )
     session.add(case)
     session.flush()
-    audit.record(session, actor=actor, action="case.opened", subject_type="case", subject_id=case.id,
-                 payload={"credential_id": credential_id, "credential_version": version.number,
-                          "credential_hash": version.content_hash, "rubric": f"{rubric.id}@{rubric.version}",
-                          "rubric_hash": snap.content_hash, "previous_case_id": previous_case_id})
+    audit.record(
+        session,
+        actor=actor,
+        action="case.opened",
+        subject_type="case",
+        subject_id=case.id,
+        payload={
+            "credential_id": credential_id,
+            "credential_version": version.number,
+            "credential_hash": version.content_hash,
+            "rubric": f"{rubric.id}@{rubric.version}",
+            "rubric_hash": snap.content_hash,
+            "previous_case_id": previous_case_id,
+        },
+    )
     return case
 
 
@@ -66,7 +97,9 @@ def rubric_and_hash_of(session: Session, case: Case) -> tuple[Rubric, str]:
 def credential_version_of(session: Session, case: Case) -> CredentialVersion:
     version = session.get(CredentialVersion, case.credential_version_id)
     if version is None:
-        raise NotFound(f"credential version {case.credential_version_id} of case {case.id} not found")
+        raise NotFound(
+            f"credential version {case.credential_version_id} of case {case.id} not found"
+        )
     return version
 
 
@@ -89,7 +122,9 @@ def screening_checks(session: Session, case: Case) -> ScreeningResult:
         problems.extend(f"{p.field}: {p.message}" for p in exc.problems)
         cred = None
     if cred is not None:
-        wanted = sorted({el for rc in rubric.criteria for el in rc.criterion.elements} | set(EU_ELEMENTS))
+        wanted = sorted(
+            {el for rc in rubric.criteria for el in rc.criterion.elements} | set(EU_ELEMENTS)
+        )
         elements = element_report(cred, wanted)
         for rc in rubric.criteria:
             c = rc.criterion
@@ -98,11 +133,17 @@ def screening_checks(session: Session, case: Case) -> ScreeningResult:
             present = sum(1 for el in c.elements if elements.get(el))
             if present < c.gate.min_level:
                 missing = [el for el in c.elements if not elements.get(el)]
-                names = [f"{el} {(EU_ELEMENTS.get(el) or EU_OPTIONAL_ELEMENTS[el])[0]}" for el in missing]
-                problems.append(f"{rc.id}: {present} of {len(c.elements)} standard elements present, "
-                                f"{c.gate.min_level} required; missing: {', '.join(names)}")
+                names = [
+                    f"{el} {(EU_ELEMENTS.get(el) or EU_OPTIONAL_ELEMENTS[el])[0]}" for el in missing
+                ]
+                problems.append(
+                    f"{rc.id}: {present} of {len(c.elements)} standard elements present, "
+                    f"{c.gate.min_level} required; missing: {', '.join(names)}"
+                )
     if rubric.meta.status == "retired":
-        problems.append(f"rubric {rubric.id} {rubric.version} is retired; open the case with a current rubric")
+        problems.append(
+            f"rubric {rubric.id} {rubric.version} is retired; open the case with a current rubric"
+        )
     return ScreeningResult(not problems, problems, elements)
 
 
@@ -119,21 +160,41 @@ def screen_case(*, session: Session, case_id: int) -> Case:
     if result.passed:
         case.screening_problems = []
         case.due_at = _days_from_now(workflow_settings().deadlines_days.self_assessment)
-        transition(session, case, CaseState.SELF_ASSESSMENT, actor=SYSTEM,
-                   payload={"elements_present": sum(result.elements.values())})
+        transition(
+            session,
+            case,
+            CaseState.SELF_ASSESSMENT,
+            actor=SYSTEM,
+            payload={"elements_present": sum(result.elements.values())},
+        )
     else:
         case.screening_problems = result.problems
-        transition(session, case, CaseState.RETURNED, actor=SYSTEM, payload={"problems": result.problems})
-        attempt = sum(1 for ev in audit_repo.events_for(session, "case", case.id) if ev.action == "case.returned")
+        transition(
+            session, case, CaseState.RETURNED, actor=SYSTEM, payload={"problems": result.problems}
+        )
+        attempt = sum(
+            1
+            for ev in audit_repo.events_for(session, "case", case.id)
+            if ev.action == "case.returned"
+        )
         notifications.queue(
-            session=session, key=f"returned:{case.id}:{case.credential_version_id}:{attempt}",
-            recipient=version.data.get("contact_email") or "qa-office@4euplus.eu", template="returned",
-            context={"case_id": case.id, "credential_title": version.data.get("title", ""),
-                     "problems": result.problems}, case_id=case.id)
+            session=session,
+            key=f"returned:{case.id}:{case.credential_version_id}:{attempt}",
+            recipient=version.data.get("contact_email") or "qa-office@4euplus.eu",
+            template="returned",
+            context={
+                "case_id": case.id,
+                "credential_title": version.data.get("title", ""),
+                "problems": result.problems,
+            },
+            case_id=case.id,
+        )
     return case
 
 
-def resubmit_case(*, session: Session, actor: Actor, case_id: int, expected_version: int | None = None) -> Case:
+def resubmit_case(
+    *, session: Session, actor: Actor, case_id: int, expected_version: int | None = None
+) -> Case:
     """After a return, freeze the credential's newest version and send the case through screening again."""
     case = access.case_for(session, actor, case_id)
     _check_version(case, expected_version)
@@ -145,13 +206,24 @@ def resubmit_case(*, session: Session, actor: Actor, case_id: int, expected_vers
         raise NotFound(f"credential {case.credential_id} has no stored version")
     previous = case.credential_version_id
     case.credential_version_id = latest.id
-    transition(session, case, CaseState.SUBMITTED, actor=actor,
-               payload={"credential_version_id": latest.id, "previous_version_id": previous})
+    transition(
+        session,
+        case,
+        CaseState.SUBMITTED,
+        actor=actor,
+        payload={"credential_version_id": latest.id, "previous_version_id": previous},
+    )
     return case
 
 
-def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str,
-                  expected_version: int | None = None) -> Case:
+def withdraw_case(
+    *,
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Case:
     """Withdraw an open case; open invitations and reviews end with it."""
     case = access.case_for(session, actor, case_id)
     _check_version(case, expected_version)
@@ -159,7 +231,9 @@ def withdraw_case(*, session: Session, actor: Actor, case_id: int, reason: str,
         raise Forbidden("only the provider or a QA officer may withdraw a case")
     if not reason or not reason.strip():
         raise ValidationFailed("a reason is required to withdraw a case")
-    transition(session, case, CaseState.WITHDRAWN, actor=actor, payload={"reason": reason.strip()[:2000]})
+    transition(
+        session, case, CaseState.WITHDRAWN, actor=actor, payload={"reason": reason.strip()[:2000]}
+    )
     for asg in case_repo.assignments_of(session, case.id, statuses=OPEN_ASSIGNMENT):
         asg.status = AssignmentStatus.WITHDRAWN
         session.add(asg)
@@ -171,8 +245,14 @@ def _check_version(case: Case, expected: int | None) -> None:
     check_version(f"case {case.id}", case.version, expected)
 
 
-def list_cases_for(*, session: Session, actor: Actor, states: list[str] | None = None,
-                   offset: int = 0, limit: int | None = None) -> list[Case]:
+def list_cases_for(
+    *,
+    session: Session,
+    actor: Actor,
+    states: list[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Case]:
     """The cases this actor may see."""
     if actor.has(*access.STAFF):
         return case_repo.list_cases(session, states=states, offset=offset, limit=limit)
@@ -181,7 +261,10 @@ def list_cases_for(*, session: Session, actor: Actor, states: list[str] | None =
     if Role.PROVIDER in actor.roles and actor.institution_id is not None:
         institution = actor.institution_id
     if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        ids = {a.case_id for a in case_repo.assignments_of_reviewer(session, actor.user_id, LIVE_ASSIGNMENT)}
+        ids = {
+            a.case_id
+            for a in case_repo.assignments_of_reviewer(session, actor.user_id, LIVE_ASSIGNMENT)
+        }
     out: dict[int, Case] = {}
     if institution is not None:
         for c in case_repo.list_cases(session, states=states, institution_id=institution):
@@ -190,7 +273,7 @@ def list_cases_for(*, session: Session, actor: Actor, states: list[str] | None =
         for c in case_repo.list_cases(session, states=states, case_ids=sorted(ids)):
             out[c.id] = c
     rows = [out[k] for k in sorted(out)]
-    return rows[offset: offset + limit if limit is not None else None]
+    return rows[offset : offset + limit if limit is not None else None]
 
 
 def _days_from_now(days: int):

@@ -26,9 +26,13 @@ def compute(session: Session, case: Case, round_: int | None = None) -> Consolid
     cred = parse_credential(credential_version_of(session, case).data)
     wanted = [el for rc in rubric.criteria for el in rc.criterion.elements]
     automated = element_scores(rubric, element_report(cred, wanted))
-    return consolidate(rubric, [r.scores for r in reviews], automated=automated,
-                       threshold=workflow_settings().disagreement_threshold,
-                       recommendations=[r.recommendation for r in reviews])
+    return consolidate(
+        rubric,
+        [r.scores for r in reviews],
+        automated=automated,
+        threshold=workflow_settings().disagreement_threshold,
+        recommendations=[r.recommendation for r in reviews],
+    )
 
 
 def consolidate_case(*, session: Session, case_id: int) -> Case:
@@ -42,29 +46,68 @@ def consolidate_case(*, session: Session, case_id: int) -> Case:
     result = compute(session, case)
     previous = case_repo.latest_consolidation(session, case.id, case.round)
     pass_no = (previous.pass_no + 1) if previous else 1
-    row = Consolidation(case_id=case.id, round=case.round, pass_no=pass_no, data=result.to_json(),
-                        overall=result.overall, agreement=result.agreement,
-                        recommended_outcome=result.breakdown.recommended_outcome.value if result.breakdown.recommended_outcome else None,
-                        disagreement=bool(result.disagreement))
+    row = Consolidation(
+        case_id=case.id,
+        round=case.round,
+        pass_no=pass_no,
+        data=result.to_json(),
+        overall=result.overall,
+        agreement=result.agreement,
+        recommended_outcome=result.breakdown.recommended_outcome.value
+        if result.breakdown.recommended_outcome
+        else None,
+        disagreement=bool(result.disagreement),
+    )
     session.add(row)
     session.flush()
     settings = workflow_settings()
     if result.disagreement and case.extra_reviewers_requested < settings.max_extra_reviewers:
         case.extra_reviewers_requested += 1
-        transition(session, case, CaseState.PEER_REVIEW, actor=SYSTEM,
-                   payload={"extra_reviewer": True, "disagreement": result.disagreement,
-                            "required": required_reviews(case)})
+        transition(
+            session,
+            case,
+            CaseState.PEER_REVIEW,
+            actor=SYSTEM,
+            payload={
+                "extra_reviewer": True,
+                "disagreement": result.disagreement,
+                "required": required_reviews(case),
+            },
+        )
         return case
-    transition(session, case, CaseState.APPROVAL, actor=SYSTEM,
-               payload={"overall": result.overall, "agreement": result.agreement,
-                        "recommended": row.recommended_outcome, "pass": pass_no})
+    transition(
+        session,
+        case,
+        CaseState.APPROVAL,
+        actor=SYSTEM,
+        payload={
+            "overall": result.overall,
+            "agreement": result.agreement,
+            "recommended": row.recommended_outcome,
+            "pass": pass_no,
+        },
+    )
     version = credential_version_of(session, case)
     for approver in repo.users_with_role(session, Role.APPROVER):
-        notifications.queue(session=session, key=f"decision_needed:{case.id}:{case.round}:{approver.id}",
-                            recipient=approver, template="decision_needed", case_id=case.id,
-                            context={"case_id": case.id, "credential_title": version.data.get("title", ""),
-                                     "recommended_outcome": row.recommended_outcome or "",
-                                     "overall": f"{result.overall:.2f}" if result.overall is not None else "-"})
-    audit.record(session, actor=SYSTEM, action="consolidation.done", subject_type="case", subject_id=case.id,
-                 payload={"round": case.round, "pass": pass_no, "overall": result.overall})
+        notifications.queue(
+            session=session,
+            key=f"decision_needed:{case.id}:{case.round}:{approver.id}",
+            recipient=approver,
+            template="decision_needed",
+            case_id=case.id,
+            context={
+                "case_id": case.id,
+                "credential_title": version.data.get("title", ""),
+                "recommended_outcome": row.recommended_outcome or "",
+                "overall": f"{result.overall:.2f}" if result.overall is not None else "-",
+            },
+        )
+    audit.record(
+        session,
+        actor=SYSTEM,
+        action="consolidation.done",
+        subject_type="case",
+        subject_id=case.id,
+        payload={"round": case.round, "pass": pass_no, "overall": result.overall},
+    )
     return case

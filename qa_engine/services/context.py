@@ -42,8 +42,14 @@ def workflow_settings() -> WorkflowSettings:
     return _load(str(path), mtime)
 
 
-def transition(session: Session, case: Case, target: CaseState, *, actor: Actor | str,
-               payload: dict | None = None) -> Case:
+def transition(
+    session: Session,
+    case: Case,
+    target: CaseState,
+    *,
+    actor: Actor | str,
+    payload: dict | None = None,
+) -> Case:
     """Move a case to `target` if the state machine allows it, and record the event."""
     before = case.state
     check_transition(before, target)
@@ -53,6 +59,12 @@ def transition(session: Session, case: Case, target: CaseState, *, actor: Actor 
         case.closed_at = now()
     session.add(case)
     session.flush()
-    audit.record(session, actor=actor, action=f"case.{target.value}", subject_type="case", subject_id=case.id,
-                 payload={"from": before, "to": target.value, "round": case.round, **(payload or {})})
+    audit.record(
+        session,
+        actor=actor,
+        action=f"case.{target.value}",
+        subject_type="case",
+        subject_id=case.id,
+        payload={"from": before, "to": target.value, "round": case.round, **(payload or {})},
+    )
     return case

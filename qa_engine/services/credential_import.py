@@ -44,20 +44,33 @@ def known_providers(*, session: Session, actor: Actor) -> set[str] | None:
     return set(repo.institution_codes(session)) or None
 
 
-def import_credentials(*, session: Session, actor: Actor, items: Sequence[CredentialData], open_cases: bool,
-                       rubric_id: str = case_service.DEFAULT_RUBRIC, source: str = "") -> ImportResult:
+def import_credentials(
+    *,
+    session: Session,
+    actor: Actor,
+    items: Sequence[CredentialData],
+    open_cases: bool,
+    rubric_id: str = case_service.DEFAULT_RUBRIC,
+    source: str = "",
+) -> ImportResult:
     """Store every credential of a validated batch; with `open_cases`, open a case for each that has none.
 
     The caller's transaction makes it all or nothing."""
     access.require_credential_writer(actor, action=ACTION)
     result = ImportResult()
-    outcomes = {"created": result.created, "new_version": result.new_versions, "unchanged": result.unchanged}
+    outcomes = {
+        "created": result.created,
+        "new_version": result.new_versions,
+        "unchanged": result.unchanged,
+    }
     seen: set[tuple[str, str]] = set()
     stored: list[int] = []
     for data in items:
         key = (data.provider, data.reference)
         if key in seen:
-            raise ValidationFailed(f"credential {data.provider}/{data.reference} appears twice in {source or 'the batch'}")
+            raise ValidationFailed(
+                f"credential {data.provider}/{data.reference} appears twice in {source or 'the batch'}"
+            )
         seen.add(key)
         version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
         outcomes[outcome].append(f"{data.provider}/{data.reference}")
@@ -65,7 +78,8 @@ def import_credentials(*, session: Session, actor: Actor, items: Sequence[Creden
     if open_cases:
         for credential_id in stored:
             if case_repo.open_case_for_credential(session, credential_id) is None:
-                case = case_service.open_case(session=session, actor=actor, credential_id=credential_id,
-                                              rubric_id=rubric_id)
+                case = case_service.open_case(
+                    session=session, actor=actor, credential_id=credential_id, rubric_id=rubric_id
+                )
                 result.opened_cases.append(case.id)
     return result

@@ -27,8 +27,15 @@ class SavedCredential:
     outcome: str  # created, new_version or unchanged
 
 
-def submit_credential(*, session: Session, actor: Actor, raw: Mapping[str, Any], credential_id: int | None = None,
-                      expected_version: int | None = None, source: str = "") -> SavedCredential:
+def submit_credential(
+    *,
+    session: Session,
+    actor: Actor,
+    raw: Mapping[str, Any],
+    credential_id: int | None = None,
+    expected_version: int | None = None,
+    source: str = "",
+) -> SavedCredential:
     """Validate a credential as typed (every problem named by field) and store it, or a new version of it.
 
     With `credential_id` it is a new version of that credential: its provider and reference stay, and a
@@ -36,23 +43,29 @@ def submit_credential(*, session: Session, actor: Actor, raw: Mapping[str, Any],
     if credential_id is None:
         access.require_credential_writer(actor)
     else:
-        existing = get_credential_or_raise(session=session, actor=actor, credential_id=credential_id)
+        existing = get_credential_or_raise(
+            session=session, actor=actor, credential_id=credential_id
+        )
         access.require_credential_writer(actor, action="change credentials")
         check_version(f"credential {existing.id}", existing.current_version, expected_version)
         code = session.get(Institution, existing.institution_id).code
         provider = str(raw.get("provider") or "").strip().upper()
         reference = str(raw.get("reference") or "").strip()
         if provider != code or reference != existing.reference:
-            raise ValidationFailed("the provider and the reference of a credential cannot change; "
-                                   "submit a new credential instead",
-                                   details=[f"provider: {code}", f"reference: {existing.reference}"])
+            raise ValidationFailed(
+                "the provider and the reference of a credential cannot change; "
+                "submit a new credential instead",
+                details=[f"provider: {code}", f"reference: {existing.reference}"],
+            )
     known = set(repo.institution_codes(session))
     data = parse_credential(dict(raw), known_providers=known or None)
     version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
     return SavedCredential(version.credential_id, version.number, outcome)
 
 
-def save_credential(*, session: Session, actor: Actor, data: CredentialData, source: str = "") -> tuple[CredentialVersion, str]:
+def save_credential(
+    *, session: Session, actor: Actor, data: CredentialData, source: str = ""
+) -> tuple[CredentialVersion, str]:
     """Create the credential or add a version when its content changed; return (version, what happened)."""
     institution = repo.get_institution_by_code(session, data.provider)
     if institution is None:
@@ -60,7 +73,9 @@ def save_credential(*, session: Session, actor: Actor, data: CredentialData, sou
     _check_may_write(actor, institution.id)
     credential = repo.get_credential_by_reference(session, institution.id, data.reference)
     if credential is None:
-        credential = Credential(institution_id=institution.id, reference=data.reference, title=data.title)
+        credential = Credential(
+            institution_id=institution.id, reference=data.reference, title=data.title
+        )
         session.add(credential)
         session.flush()
         outcome = "created"
@@ -71,19 +86,34 @@ def save_credential(*, session: Session, actor: Actor, data: CredentialData, sou
             return latest, "unchanged"
         number = (latest.number if latest else 0) + 1
         outcome = "new_version"
-    version = CredentialVersion(credential_id=credential.id, number=number, data=data.canonical(),
-                                content_hash=data.content_hash, source=source[:300],
-                                created_by_id=actor.user_id)
+    version = CredentialVersion(
+        credential_id=credential.id,
+        number=number,
+        data=data.canonical(),
+        content_hash=data.content_hash,
+        source=source[:300],
+        created_by_id=actor.user_id,
+    )
     credential.current_version = number
     credential.title = data.title
     credential.updated_at = utcnow()
     session.add(version)
     session.add(credential)
     session.flush()
-    audit.record(session, actor=actor, action=f"credential.{outcome}", subject_type="credential",
-                 subject_id=credential.id,
-                 payload={"reference": data.reference, "provider": data.provider, "version": number,
-                          "hash": data.content_hash, "source": source[:300]})
+    audit.record(
+        session,
+        actor=actor,
+        action=f"credential.{outcome}",
+        subject_type="credential",
+        subject_id=credential.id,
+        payload={
+            "reference": data.reference,
+            "provider": data.provider,
+            "version": number,
+            "hash": data.content_hash,
+            "source": source[:300],
+        },
+    )
     return version, outcome
 
 
@@ -128,8 +158,15 @@ class CredentialsPage:
     may_write: bool  # may submit credentials at all
 
 
-def credentials_page(*, session: Session, actor: Actor, institution: str | None = None, offset: int = 0,
-                     limit: int | None = 50, with_versions: bool = False) -> CredentialsPage:
+def credentials_page(
+    *,
+    session: Session,
+    actor: Actor,
+    institution: str | None = None,
+    offset: int = 0,
+    limit: int | None = 50,
+    with_versions: bool = False,
+) -> CredentialsPage:
     """One page of the credentials this actor may see (a provider: their institution's; QA staff: every one, or
     one institution's), with their open cases (and their current versions when asked)."""
     if actor.has(Role.QA_OFFICER, Role.APPROVER, Role.ADMIN):
@@ -143,10 +180,14 @@ def credentials_page(*, session: Session, actor: Actor, institution: str | None 
         inst = actor.institution_id
     else:
         raise Forbidden("only providers and QA staff read credentials")
-    rows = case_repo.credentials_with_open_cases(session, institution_id=inst, offset=offset, limit=limit,
-                                                 with_versions=with_versions)
-    return CredentialsPage([CredentialRow(*row) for row in rows], repo.count_credentials(session, institution_id=inst),
-                           access.writes_credentials(actor))
+    rows = case_repo.credentials_with_open_cases(
+        session, institution_id=inst, offset=offset, limit=limit, with_versions=with_versions
+    )
+    return CredentialsPage(
+        [CredentialRow(*row) for row in rows],
+        repo.count_credentials(session, institution_id=inst),
+        access.writes_credentials(actor),
+    )
 
 
 @dataclass(frozen=True)
@@ -165,10 +206,13 @@ class CredentialDetail:
 def credential_detail(*, session: Session, actor: Actor, credential_id: int) -> CredentialDetail:
     """One credential this actor may read, with its versions and its open case."""
     credential = get_credential_or_raise(session=session, actor=actor, credential_id=credential_id)
-    return CredentialDetail(credential, session.get(Institution, credential.institution_id),
-                            repo.credential_versions(session, credential.id),
-                            case_repo.open_case_for_credential(session, credential.id),
-                            access.may_write_credential(actor, credential.institution_id))
+    return CredentialDetail(
+        credential,
+        session.get(Institution, credential.institution_id),
+        repo.credential_versions(session, credential.id),
+        case_repo.open_case_for_credential(session, credential.id),
+        access.may_write_credential(actor, credential.institution_id),
+    )
 
 
 def provider_choices(*, session: Session, actor: Actor) -> list[Institution]:
@@ -185,7 +229,9 @@ class SubmissionForm:
     own: Institution | None  # the actor's institution: the form's default provider and country
 
 
-def submission_form(*, session: Session, actor: Actor, action: str = "submit credentials") -> SubmissionForm:
+def submission_form(
+    *, session: Session, actor: Actor, action: str = "submit credentials"
+) -> SubmissionForm:
     """What a person who may submit credentials submits them for."""
     access.require_credential_writer(actor, action=action)
     own = session.get(Institution, actor.institution_id) if actor.institution_id else None

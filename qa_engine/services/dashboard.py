@@ -56,11 +56,21 @@ def dashboard(*, session: Session, actor: Actor) -> Dashboard:
         by_outcome.setdefault(code, {})[outcome] = n
     rows = []
     for inst in repo.list_institutions(session):
-        rows.append(InstitutionRow(inst.code, inst.name, {s: by_state.get(inst.code, {}).get(s, 0) for s in states},
-                                   {o: by_outcome.get(inst.code, {}).get(o, 0) for o in outcomes}))
-    return Dashboard(states, outcomes, rows,
-                     {s: sum(r.by_state[s] for r in rows) for s in states},
-                     {o: sum(r.by_outcome[o] for r in rows) for o in outcomes})
+        rows.append(
+            InstitutionRow(
+                inst.code,
+                inst.name,
+                {s: by_state.get(inst.code, {}).get(s, 0) for s in states},
+                {o: by_outcome.get(inst.code, {}).get(o, 0) for o in outcomes},
+            )
+        )
+    return Dashboard(
+        states,
+        outcomes,
+        rows,
+        {s: sum(r.by_state[s] for r in rows) for s in states},
+        {o: sum(r.by_outcome[o] for r in rows) for o in outcomes},
+    )
 
 
 @dataclass
@@ -91,39 +101,91 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
     out = Waiting()
     t = now()
     if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        rows = web_repo.assignments_with_cases(session, reviewer_id=actor.user_id, statuses=OPEN_ASSIGNMENT)
+        rows = web_repo.assignments_with_cases(
+            session, reviewer_id=actor.user_id, statuses=OPEN_ASSIGNMENT
+        )
         invited = [a for a, _ in rows if a.status == AssignmentStatus.INVITED]
         accepted = [a for a, _ in rows if a.status == AssignmentStatus.ACCEPTED]
         overdue = [a for a in accepted if a.due_at and a.due_at < t]
-        out.add(len(invited), _plural(len(invited), "invitation") + " to answer", "/invitations", urgent=True)
+        out.add(
+            len(invited),
+            _plural(len(invited), "invitation") + " to answer",
+            "/invitations",
+            urgent=True,
+        )
         if accepted:
-            text = _plural(len(accepted), "review") + " due" + (f", {len(overdue)} overdue" if overdue else "")
+            text = (
+                _plural(len(accepted), "review")
+                + " due"
+                + (f", {len(overdue)} overdue" if overdue else "")
+            )
             out.add(len(accepted), text, "/invitations", urgent=bool(overdue))
     if Role.PROVIDER in actor.roles and actor.institution_id is not None:
-        own = case_repo.list_cases(session, institution_id=actor.institution_id,
-                                   states=[CaseState.SELF_ASSESSMENT.value, CaseState.RETURNED.value])
+        own = case_repo.list_cases(
+            session,
+            institution_id=actor.institution_id,
+            states=[CaseState.SELF_ASSESSMENT.value, CaseState.RETURNED.value],
+        )
         sa = [c for c in own if c.state == CaseState.SELF_ASSESSMENT.value]
         late = [c for c in sa if c.due_at and c.due_at < t]
         returned = [c for c in own if c.state == CaseState.RETURNED.value]
-        out.add(len(sa), _plural(len(sa), "self-assessment") + " to write"
-                + (f", {len(late)} overdue" if late else ""), "/cases?state=self_assessment", urgent=bool(late))
-        out.add(len(returned), _plural(len(returned), "credential") + " returned after screening",
-                "/cases?state=returned", urgent=True)
+        out.add(
+            len(sa),
+            _plural(len(sa), "self-assessment")
+            + " to write"
+            + (f", {len(late)} overdue" if late else ""),
+            "/cases?state=self_assessment",
+            urgent=bool(late),
+        )
+        out.add(
+            len(returned),
+            _plural(len(returned), "credential") + " returned after screening",
+            "/cases?state=returned",
+            urgent=True,
+        )
     if actor.has(Role.QA_OFFICER, Role.ADMIN) and not actor.is_system:
-        waiting = [c for c in case_repo.list_cases(session, states=REVIEWING)
-                   if assignments.case_need(session, c).needed > 0]
-        out.add(len(waiting), _plural(len(waiting), "case") + " waiting for reviewers", "/assign", urgent=True)
+        waiting = [
+            c
+            for c in case_repo.list_cases(session, states=REVIEWING)
+            if assignments.case_need(session, c).needed > 0
+        ]
+        out.add(
+            len(waiting),
+            _plural(len(waiting), "case") + " waiting for reviewers",
+            "/assign",
+            urgent=True,
+        )
         open_rows = web_repo.assignments_with_cases(session, statuses=OPEN_ASSIGNMENT)
-        late = [a for a, _ in open_rows if a.status == AssignmentStatus.ACCEPTED and a.due_at and a.due_at < t]
-        unanswered = [a for a, _ in open_rows if a.status == AssignmentStatus.INVITED and a.respond_by and a.respond_by < t]
-        out.add(len(late), _plural(len(late), "review") + " overdue", "/cases?state=peer_review", urgent=True)
-        out.add(len(unanswered), _plural(len(unanswered), "invitation") + " not answered in time",
-                "/cases?state=assignment")
+        late = [
+            a
+            for a, _ in open_rows
+            if a.status == AssignmentStatus.ACCEPTED and a.due_at and a.due_at < t
+        ]
+        unanswered = [
+            a
+            for a, _ in open_rows
+            if a.status == AssignmentStatus.INVITED and a.respond_by and a.respond_by < t
+        ]
+        out.add(
+            len(late),
+            _plural(len(late), "review") + " overdue",
+            "/cases?state=peer_review",
+            urgent=True,
+        )
+        out.add(
+            len(unanswered),
+            _plural(len(unanswered), "invitation") + " not answered in time",
+            "/cases?state=assignment",
+        )
         returned = case_repo.count_cases(session, states=[CaseState.RETURNED.value])
-        out.add(returned, _plural(returned, "case") + " returned to providers", "/cases?state=returned")
+        out.add(
+            returned, _plural(returned, "case") + " returned to providers", "/cases?state=returned"
+        )
     if Role.APPROVER in actor.roles:
         n = case_repo.count_cases(session, states=[CaseState.APPROVAL.value])
-        out.add(n, _plural(n, "case") + " awaiting your decision", "/cases?state=approval", urgent=True)
+        out.add(
+            n, _plural(n, "case") + " awaiting your decision", "/cases?state=approval", urgent=True
+        )
     return out
 
 
@@ -146,9 +208,21 @@ def reviewer_load(*, session: Session, actor: Actor) -> list[ReviewerLoad]:
     """Every active reviewer with their open reviews against their limit (QA officers)."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="see reviewer load")
     codes = {i.id: i.code for i in repo.list_institutions(session)}
-    return [ReviewerLoad(c.user_id, c.name, codes.get(c.institution_id, "—"), c.open_reviews, c.max_open_reviews,
-                         list(c.expertise_fields), list(c.languages))
-            for c in sorted(assignments.candidates(session), key=lambda c: (c.open_reviews / max(c.max_open_reviews, 1), c.name))]
+    return [
+        ReviewerLoad(
+            c.user_id,
+            c.name,
+            codes.get(c.institution_id, "—"),
+            c.open_reviews,
+            c.max_open_reviews,
+            list(c.expertise_fields),
+            list(c.languages),
+        )
+        for c in sorted(
+            assignments.candidates(session),
+            key=lambda c: (c.open_reviews / max(c.max_open_reviews, 1), c.name),
+        )
+    ]
 
 
 @dataclass
@@ -170,6 +244,14 @@ def cases_needing_reviewers(*, session: Session, actor: Actor) -> list[CaseNeedR
         need = assignments.case_need(session, c)
         if need.needed > 0:
             cred = repo.get_credential(session, c.credential_id)
-            out.append(CaseNeedRow(c.id, cred.title if cred else "", codes.get(c.institution_id, "?"), c.state,
-                                   need.needed, c.state_since))
+            out.append(
+                CaseNeedRow(
+                    c.id,
+                    cred.title if cred else "",
+                    codes.get(c.institution_id, "?"),
+                    c.state,
+                    need.needed,
+                    c.state_since,
+                )
+            )
     return out

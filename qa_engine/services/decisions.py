@@ -19,8 +19,15 @@ from qa_engine.store import case_repo
 from qa_engine.store.models import Case, Decision
 
 
-def decide(*, session: Session, actor: Actor, case_id: int, outcome: str, rationale: str,
-           conditions: Sequence[str] = ()) -> Decision:
+def decide(
+    *,
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    outcome: str,
+    rationale: str,
+    conditions: Sequence[str] = (),
+) -> Decision:
     """Record the decision of the case's current round and hand the case to reporting."""
     actor.require(Role.APPROVER, action="decide on a case")
     case = access.case_for(session, actor, case_id, for_update=True)
@@ -28,7 +35,9 @@ def decide(*, session: Session, actor: Actor, case_id: int, outcome: str, ration
     try:
         result = Outcome(outcome)
     except ValueError:
-        raise ValidationFailed(f"outcome {outcome!r} is not one of: {', '.join(o.value for o in Outcome)}") from None
+        raise ValidationFailed(
+            f"outcome {outcome!r} is not one of: {', '.join(o.value for o in Outcome)}"
+        ) from None
     rationale = (rationale or "").strip()
     if len(rationale) < 10:
         raise ValidationFailed("a rationale is required (a sentence at least)")
@@ -36,22 +45,43 @@ def decide(*, session: Session, actor: Actor, case_id: int, outcome: str, ration
     if result == Outcome.APPROVED_WITH_CONDITIONS and not clean_conditions:
         raise ValidationFailed("approved_with_conditions needs at least one condition")
     if result in (Outcome.APPROVED, Outcome.REJECTED) and clean_conditions:
-        raise ValidationFailed(f"{result.value} takes no conditions; use approved_with_conditions or revision_requested")
-    if actor.user_id is not None and case_repo.assignment_for(session, case.id, actor.user_id) is not None:
+        raise ValidationFailed(
+            f"{result.value} takes no conditions; use approved_with_conditions or revision_requested"
+        )
+    if (
+        actor.user_id is not None
+        and case_repo.assignment_for(session, case.id, actor.user_id) is not None
+    ):
         raise ConflictOfInterest("you reviewed this case; another approver must decide")
     valid_until = None
     if result in (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS):
         valid_until = now() + timedelta(days=workflow_settings().approval_validity_days)
-    decision = Decision(case_id=case.id, round=case.round, outcome=result.value, rationale=rationale[:20000],
-                        conditions=clean_conditions, decided_by_id=actor.user_id, decided_at=now(),
-                        valid_until=valid_until)
+    decision = Decision(
+        case_id=case.id,
+        round=case.round,
+        outcome=result.value,
+        rationale=rationale[:20000],
+        conditions=clean_conditions,
+        decided_by_id=actor.user_id,
+        decided_at=now(),
+        valid_until=valid_until,
+    )
     try:
         with session.begin_nested():
             session.add(decision)
     except IntegrityError:
         raise Conflict(f"case {case.id} round {case.round} is already decided") from None
-    transition(session, case, CaseState.REPORTING, actor=actor,
-               payload={"decision_id": decision.id, "outcome": result.value, "conditions": clean_conditions})
+    transition(
+        session,
+        case,
+        CaseState.REPORTING,
+        actor=actor,
+        payload={
+            "decision_id": decision.id,
+            "outcome": result.value,
+            "conditions": clean_conditions,
+        },
+    )
     _notify_provider(session, case, decision)
     return decision
 
@@ -59,16 +89,35 @@ def decide(*, session: Session, actor: Actor, case_id: int, outcome: str, ration
 def _notify_provider(session: Session, case: Case, decision: Decision) -> None:
     version = credential_version_of(session, case)
     outcome = Outcome(decision.outcome)
-    context = {"case_id": case.id, "credential_title": version.data.get("title", ""),
-               "rationale": decision.rationale, "conditions": decision.conditions}
+    context = {
+        "case_id": case.id,
+        "credential_title": version.data.get("title", ""),
+        "rationale": decision.rationale,
+        "conditions": decision.conditions,
+    }
     if outcome == Outcome.REVISION_REQUESTED:
         template, context = "revision_requested", {**context, "round": case.round + 1}
     else:
         template = "decision"
-        context = {**context, "outcome": outcome.value, "outcome_label": outcome.label,
-                   "valid_until": decision.valid_until.date().isoformat() if decision.valid_until else ""}
-    notifications.queue(session=session, key=f"decision:{decision.id}",
-                        recipient=version.data.get("contact_email") or "qa-office@4euplus.eu",
-                        template=template, context=context, case_id=case.id)
-    audit.record(session, actor="qa-engine", action="decision.notified", subject_type="case", subject_id=case.id,
-                 payload={"decision_id": decision.id})
+        context = {
+            **context,
+            "outcome": outcome.value,
+            "outcome_label": outcome.label,
+            "valid_until": decision.valid_until.date().isoformat() if decision.valid_until else "",
+        }
+    notifications.queue(
+        session=session,
+        key=f"decision:{decision.id}",
+        recipient=version.data.get("contact_email") or "qa-office@4euplus.eu",
+        template=template,
+        context=context,
+        case_id=case.id,
+    )
+    audit.record(
+        session,
+        actor="qa-engine",
+        action="decision.notified",
+        subject_type="case",
+        subject_id=case.id,
+        payload={"decision_id": decision.id},
+    )

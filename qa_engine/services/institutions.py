@@ -12,8 +12,22 @@ from qa_engine.store.models import Institution
 # (code, English name, name in the institution's language, city, country, membership)
 ALLIANCE: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("CUNI", "Charles University", "Univerzita Karlova", "Prague", "CZ", "member"),
-    ("UHEI", "Heidelberg University", "Ruprecht-Karls-Universität Heidelberg", "Heidelberg", "DE", "member"),
-    ("UPA", "Paris Panthéon-Assas University", "Université Paris-Panthéon-Assas", "Paris", "FR", "member"),
+    (
+        "UHEI",
+        "Heidelberg University",
+        "Ruprecht-Karls-Universität Heidelberg",
+        "Heidelberg",
+        "DE",
+        "member",
+    ),
+    (
+        "UPA",
+        "Paris Panthéon-Assas University",
+        "Université Paris-Panthéon-Assas",
+        "Paris",
+        "FR",
+        "member",
+    ),
     ("SU", "Sorbonne University", "Sorbonne Université", "Paris", "FR", "coordinator"),
     ("UCPH", "University of Copenhagen", "Københavns Universitet", "Copenhagen", "DK", "member"),
     ("UNIMI", "University of Milan", "Università degli Studi di Milano", "Milan", "IT", "member"),
@@ -27,12 +41,24 @@ def seed_institutions(*, session: Session) -> int:
     added = 0
     for code, name, local, city, country, membership in ALLIANCE:
         if repo.get_institution_by_code(session, code) is None:
-            inst = Institution(code=code, name=name, local_name=local, city=city, country=country,
-                               membership=membership)
+            inst = Institution(
+                code=code,
+                name=name,
+                local_name=local,
+                city=city,
+                country=country,
+                membership=membership,
+            )
             session.add(inst)
             session.flush()
-            audit.record(session, actor=SYSTEM, action="institution.created", subject_type="institution",
-                         subject_id=code, payload={"name": name})
+            audit.record(
+                session,
+                actor=SYSTEM,
+                action="institution.created",
+                subject_type="institution",
+                subject_id=code,
+                payload={"name": name},
+            )
             added += 1
     return added
 

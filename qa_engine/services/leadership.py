@@ -70,7 +70,14 @@ OUTCOMES = tuple(o.value for o in Outcome)
 STATE_ORDER = tuple(s.value for s in CaseState)
 STAGES = tuple(s.value for s in CaseState if s.open)  # the stages a case spends time in
 ECTS_BOUNDS = (2.0, 4.0, 6.0, 10.0, 15.0)
-ECTS_LABELS = ("under 2", "2 to under 4", "4 to under 6", "6 to under 10", "10 to under 15", "15 or more")
+ECTS_LABELS = (
+    "under 2",
+    "2 to under 4",
+    "4 to under 6",
+    "6 to under 10",
+    "10 to under 15",
+    "15 or more",
+)
 TOP_CONDITIONS = 10
 LOWEST_AGREEMENT = 5
 
@@ -78,9 +85,15 @@ LOWEST_AGREEMENT = 5
 # --------------------------------------------------------------------------- the service
 
 
-def leadership_figures(*, session: Session, actor: Actor, period: ReportPeriod,
-                       filters: ReportFilters | None = None, reviewer_names: bool = False,
-                       now: datetime | None = None) -> LeadershipFigures:
+def leadership_figures(
+    *,
+    session: Session,
+    actor: Actor,
+    period: ReportPeriod,
+    filters: ReportFilters | None = None,
+    reviewer_names: bool = False,
+    now: datetime | None = None,
+) -> LeadershipFigures:
     """Compute every figure of the leadership reports for a period and filters."""
     actor.require(*READERS, action="read the leadership reports")
     if reviewer_names and not actor.has(*NAME_READERS):
@@ -91,12 +104,18 @@ def leadership_figures(*, session: Session, actor: Actor, period: ReportPeriod,
     now = now or engine_now()
     institutions = {i.code: i.name for i in repo.list_institutions(session)}
     scope = _scope(session, period, filters, institutions)
-    in_scope = {filters.institution: institutions[filters.institution]} if filters.institution else institutions
+    in_scope = (
+        {filters.institution: institutions[filters.institution]}
+        if filters.institution
+        else institutions
+    )
     rubrics = [_rubric_of(s) for s in agg.rubric_snapshots_in_scope(session, scope)]
     titles = _criterion_titles(rubrics)
     figures = LeadershipFigures(
         report_id=_report_id(period, filters, reviewer_names),
-        period=period, filters=filters, generated_at=now,
+        period=period,
+        filters=filters,
+        generated_at=now,
         audience="officers" if reviewer_names else "leadership",
         institutions=in_scope,
         pipeline=_pipeline(session, scope, period, now, reviewer_names),
@@ -116,23 +135,37 @@ def _rubric_of(snapshot) -> Rubric:
     return Rubric.model_validate(snapshot.content)
 
 
-def _scope(session: Session, period: ReportPeriod, filters: ReportFilters, institutions: dict[str, str]) -> agg.Scope:
+def _scope(
+    session: Session, period: ReportPeriod, filters: ReportFilters, institutions: dict[str, str]
+) -> agg.Scope:
     institution_id = None
     if filters.institution:
         inst = repo.get_institution_by_code(session, filters.institution)
         if inst is None:
-            raise ValidationFailed(f"no institution {filters.institution!r} (known: {', '.join(sorted(institutions))})")
+            raise ValidationFailed(
+                f"no institution {filters.institution!r} (known: {', '.join(sorted(institutions))})"
+            )
         institution_id = inst.id
     if filters.field is not None and not (filters.field.isdigit() and 2 <= len(filters.field) <= 4):
-        raise ValidationFailed(f"ISCED-F field {filters.field!r}: give 2 to 4 digits, e.g. 04 or 0613")
+        raise ValidationFailed(
+            f"ISCED-F field {filters.field!r}: give 2 to 4 digits, e.g. 04 or 0613"
+        )
     if filters.eqf is not None and not 1 <= filters.eqf <= 8:
         raise ValidationFailed(f"EQF level {filters.eqf}: give a level from 1 to 8")
     if filters.rubric is not None:
         known = agg.rubric_ids(session)
         if filters.rubric not in known:
-            raise ValidationFailed(f"no case was reviewed with rubric {filters.rubric!r} (known: {', '.join(known) or 'none'})")
-    return agg.Scope(start=period.start_at, end=period.end_at, institution_id=institution_id,
-                     rubric_id=filters.rubric, isced_prefix=filters.field, eqf_level=filters.eqf)
+            raise ValidationFailed(
+                f"no case was reviewed with rubric {filters.rubric!r} (known: {', '.join(known) or 'none'})"
+            )
+    return agg.Scope(
+        start=period.start_at,
+        end=period.end_at,
+        institution_id=institution_id,
+        rubric_id=filters.rubric,
+        isced_prefix=filters.field,
+        eqf_level=filters.eqf,
+    )
 
 
 def _report_id(period: ReportPeriod, filters: ReportFilters, named: bool) -> str:
@@ -152,29 +185,52 @@ def _label(state: str) -> str:
     return state.replace("_", " ")
 
 
-def _pipeline(session: Session, scope: agg.Scope, period: ReportPeriod, now: datetime, named: bool) -> PipelineFigures:
+def _pipeline(
+    session: Session, scope: agg.Scope, period: ReportPeriod, now: datetime, named: bool
+) -> PipelineFigures:
     states = dict(agg.cases_by_state(session, scope))
     by_state = [Count(s, _label(s), states.get(s, 0)) for s in STATE_ORDER]
     closed = dict(agg.closed_per_month(session, scope))
     months = [Count(m, m, closed.get(m, 0)) for m in period.months()]
     times = {r.stage: r for r in agg.stage_times(session, scope)}
-    stage_times = [StageTime(s, _label(s), times[s].intervals, times[s].median_days, times[s].p90_days,
-                             times[s].mean_days) for s in STAGES if s in times]
+    stage_times = [
+        StageTime(
+            s,
+            _label(s),
+            times[s].intervals,
+            times[s].median_days,
+            times[s].p90_days,
+            times[s].mean_days,
+        )
+        for s in STAGES
+        if s in times
+    ]
     timely = agg.review_timeliness(session, scope, now)
     behind = None
     if named:
-        behind = [OverdueReviewer(f"{r.full_name} ({r.username})", r.institution, r.overdue, r.max_days_overdue)
-                  for r in agg.overdue_by_reviewer(session, scope, now)]
+        behind = [
+            OverdueReviewer(
+                f"{r.full_name} ({r.username})", r.institution, r.overdue, r.max_days_overdue
+            )
+            for r in agg.overdue_by_reviewer(session, scope, now)
+        ]
     return PipelineFigures(
-        cases_by_state=by_state, in_pipeline=sum(states.values()),
+        cases_by_state=by_state,
+        in_pipeline=sum(states.values()),
         open_cases=sum(n for s, n in states.items() if s not in FINISHED),
-        closed_per_month=months, closed=sum(c.count for c in months), stage_times=stage_times,
-        overdue_reviews=timely.overdue_open, reviews_submitted=timely.submitted, reviews_late=timely.submitted_late,
+        closed_per_month=months,
+        closed=sum(c.count for c in months),
+        stage_times=stage_times,
+        overdue_reviews=timely.overdue_open,
+        reviews_submitted=timely.submitted,
+        reviews_late=timely.submitted_late,
         overdue_by_reviewer=behind,
     )
 
 
-def _outcomes(session: Session, scope: agg.Scope, period: ReportPeriod, institutions: dict[str, str]) -> OutcomeFigures:
+def _outcomes(
+    session: Session, scope: agg.Scope, period: ReportPeriod, institutions: dict[str, str]
+) -> OutcomeFigures:
     by_inst: dict[str, dict[str, int]] = {c: dict.fromkeys(OUTCOMES, 0) for c in institutions}
     for code, outcome, n in agg.decisions_by_institution(session, scope):
         by_inst.setdefault(code, dict.fromkeys(OUTCOMES, 0))[outcome] = n
@@ -183,10 +239,13 @@ def _outcomes(session: Session, scope: agg.Scope, period: ReportPeriod, institut
         by_month.setdefault(month, dict.fromkeys(OUTCOMES, 0))[outcome] = n
     totals = {o: sum(row[o] for row in by_inst.values()) for o in OUTCOMES}
     return OutcomeFigures(
-        decisions=sum(totals.values()), totals=totals,
+        decisions=sum(totals.values()),
+        totals=totals,
         by_institution=[OutcomeRow(c, c, by_inst[c]) for c in sorted(by_inst)],
         by_month=[OutcomeRow(m, m, by_month[m]) for m in sorted(by_month)],
-        top_conditions=[Count(t, t, n) for t, n in agg.frequent_conditions(session, scope, TOP_CONDITIONS)],
+        top_conditions=[
+            Count(t, t, n) for t, n in agg.frequent_conditions(session, scope, TOP_CONDITIONS)
+        ],
     )
 
 
@@ -194,7 +253,9 @@ def _share(count: int, total: int) -> float | None:
     return count / total if total else None
 
 
-def _standards(session: Session, scope: agg.Scope, institutions: dict[str, str], titles: dict[str, str]) -> StandardsFigures:
+def _standards(
+    session: Session, scope: agg.Scope, institutions: dict[str, str], titles: dict[str, str]
+) -> StandardsFigures:
     refs = {**ESG, **EU_PRINCIPLES}
     cells: dict[str, dict[str, tuple[float, int]]] = {}
     for ref, code, mean, n in agg.reference_scores(session, scope, list(refs)):
@@ -205,16 +266,26 @@ def _standards(session: Session, scope: agg.Scope, institutions: dict[str, str],
         row = cells.get(ref, {})
         n = sum(k for _, k in row.values())
         overall = sum(m * k for m, k in row.values()) / n if n else None
-        heatmap.append(ReferenceRow(ref, title, {c: row[c][0] if c in row else None for c in codes}, overall, n))
+        heatmap.append(
+            ReferenceRow(
+                ref, title, {c: row[c][0] if c in row else None for c in codes}, overall, n
+            )
+        )
     total, gates = agg.gates_failed(session, scope)
     elements = {**EU_ELEMENTS, **EU_OPTIONAL_ELEMENTS}
-    returned, missing = agg.missing_elements(session, scope, [(eid, f) for eid, (_, f) in elements.items()])
+    returned, missing = agg.missing_elements(
+        session, scope, [(eid, f) for eid, (_, f) in elements.items()]
+    )
     missing_sorted = sorted(missing, key=lambda r: (-r[1], list(elements).index(r[0])))
     return StandardsFigures(
-        institutions=codes, heatmap=heatmap, consolidations=total,
+        institutions=codes,
+        heatmap=heatmap,
+        consolidations=total,
         below_gate=[Share(c, titles.get(c, c), n, _share(n, total)) for c, n in gates],
         returned_screenings=returned,
-        missing_elements=[Share(e, elements[e][0], n, _share(n, returned)) for e, n in missing_sorted],
+        missing_elements=[
+            Share(e, elements[e][0], n, _share(n, returned)) for e, n in missing_sorted
+        ],
     )
 
 
@@ -225,8 +296,10 @@ def _digital_green(session: Session, scope: agg.Scope) -> DigitalGreenFigures:
 
     def shares(table: dict[str, str], counts: list[tuple[str, int]]) -> list[Share]:
         got = dict(counts)
-        return [Share(k, f"{k.split('-', 1)[1]} {t}", got.get(k, 0), _share(got.get(k, 0), al.approved))
-                for k, t in table.items()]
+        return [
+            Share(k, f"{k.split('-', 1)[1]} {t}", got.get(k, 0), _share(got.get(k, 0), al.approved))
+            for k, t in table.items()
+        ]
 
     eqf = dict(agg.approved_eqf(session, scope))
     ects = dict(agg.approved_ects(session, scope, ECTS_BOUNDS))
@@ -235,8 +308,10 @@ def _digital_green(session: Session, scope: agg.Scope) -> DigitalGreenFigures:
         digcomp=Share("digcomp", "DigComp", al.digcomp, _share(al.digcomp, al.approved)),
         greencomp=Share("greencomp", "GreenComp", al.greencomp, _share(al.greencomp, al.approved)),
         esco=Share("esco", "ESCO skills", al.esco, _share(al.esco, al.approved)),
-        digcomp_areas=shares(DIGCOMP_AREAS, da), digcomp_competences=shares(DIGCOMP, dc),
-        greencomp_areas=shares(GREENCOMP_AREAS, ga), greencomp_competences=shares(GREENCOMP, gc),
+        digcomp_areas=shares(DIGCOMP_AREAS, da),
+        digcomp_competences=shares(DIGCOMP, dc),
+        greencomp_areas=shares(GREENCOMP_AREAS, ga),
+        greencomp_competences=shares(GREENCOMP, gc),
         eqf=[Count(str(lv), f"EQF {lv}", eqf.get(lv, 0)) for lv in range(1, 9)],
         ects=[Count(str(i), label, ects.get(i, 0)) for i, label in enumerate(ECTS_LABELS)],
     )
@@ -252,7 +327,9 @@ def _score_domain(rubrics: list[Rubric]) -> list[int]:
     return sorted(values) or [0, 1]
 
 
-def alpha_from_patterns(patterns: list[tuple[tuple[int, ...], int]], domain: list[int]) -> float | None:
+def alpha_from_patterns(
+    patterns: list[tuple[tuple[int, ...], int]], domain: list[int]
+) -> float | None:
     """Krippendorff's alpha (ordinal) from (value counts of a unit, number of such units) pairs.
 
     The coincidence matrix, and so alpha, depends on each unit's value counts only, so the units
@@ -266,18 +343,26 @@ def alpha_from_patterns(patterns: list[tuple[tuple[int, ...], int]], domain: lis
     if np.count_nonzero(counts.sum(axis=0)) < 2:
         return None
     try:
-        value = krippendorff.alpha(value_counts=counts, value_domain=domain, level_of_measurement="ordinal")
+        value = krippendorff.alpha(
+            value_counts=counts, value_domain=domain, level_of_measurement="ordinal"
+        )
     except (ValueError, ZeroDivisionError):
         return None
     return None if np.isnan(value) else float(value)
 
 
-def _reviewing(session: Session, scope: agg.Scope, rubrics: list[Rubric], titles: dict[str, str],
-               named: bool) -> ReviewingFigures:
+def _reviewing(
+    session: Session, scope: agg.Scope, rubrics: list[Rubric], titles: dict[str, str], named: bool
+) -> ReviewingFigures:
     loads = agg.reviewer_load(session, scope, with_names=named)
     reviewers = [
-        ReviewerLoad(f"{r.full_name} ({r.username})" if named else f"Reviewer {i:02d}",
-                     r.institution if named else None, r.capacity, r.open, r.completed)
+        ReviewerLoad(
+            f"{r.full_name} ({r.username})" if named else f"Reviewer {i:02d}",
+            r.institution if named else None,
+            r.capacity,
+            r.open,
+            r.completed,
+        )
         for i, r in enumerate(loads, start=1)
     ]
     domain = _score_domain(rubrics)
@@ -291,13 +376,27 @@ def _reviewing(session: Session, scope: agg.Scope, rubrics: list[Rubric], titles
     for c in ordered:
         pats = by_criterion[c]
         units = sum(p.units for p in pats if sum(p.value_counts) >= 2)
-        agreement.append(CriterionAgreement(c, titles.get(c, c), units,
-                                            alpha_from_patterns([(p.value_counts, p.units) for p in pats], domain)))
+        agreement.append(
+            CriterionAgreement(
+                c,
+                titles.get(c, c),
+                units,
+                alpha_from_patterns([(p.value_counts, p.units) for p in pats], domain),
+            )
+        )
         self_units = sum(p.self_units for p in pats)
         self_mean = sum(p.self_sum for p in pats) / self_units if self_units else None
         peer_mean = sum(p.peer_sum_self for p in pats) / self_units if self_units else None
-        gaps.append(CriterionGap(c, titles.get(c, c), self_units, self_mean, peer_mean,
-                                 None if self_mean is None else self_mean - peer_mean))
+        gaps.append(
+            CriterionGap(
+                c,
+                titles.get(c, c),
+                self_units,
+                self_mean,
+                peer_mean,
+                None if self_mean is None else self_mean - peer_mean,
+            )
+        )
     # A single alpha pooled over all criteria would treat criteria as interchangeable units (and
     # rebuild millions of units at scale): the headline is the median of the criteria's alphas.
     alphas = sorted(a.alpha for a in agreement if a.alpha is not None)
@@ -305,6 +404,14 @@ def _reviewing(session: Session, scope: agg.Scope, rubrics: list[Rubric], titles
     if alphas:
         mid = len(alphas) // 2
         median = alphas[mid] if len(alphas) % 2 else (alphas[mid - 1] + alphas[mid]) / 2
-    lowest = sorted((a for a in agreement if a.alpha is not None), key=lambda a: (a.alpha, a.criterion))[:LOWEST_AGREEMENT]
-    return ReviewingFigures(reviewers=reviewers, named=named, agreement=agreement, median_alpha=median,
-                            lowest_agreement=lowest, gaps=gaps)
+    lowest = sorted(
+        (a for a in agreement if a.alpha is not None), key=lambda a: (a.alpha, a.criterion)
+    )[:LOWEST_AGREEMENT]
+    return ReviewingFigures(
+        reviewers=reviewers,
+        named=named,
+        agreement=agreement,
+        median_alpha=median,
+        lowest_agreement=lowest,
+        gaps=gaps,
+    )

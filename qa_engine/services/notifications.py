@@ -20,8 +20,15 @@ from qa_engine.store.models import Notification, User
 MAX_ATTEMPTS = 5
 
 
-def queue(*, session: Session, key: str, recipient: User | str, template: str, context: dict,
-          case_id: int | None = None) -> Notification:
+def queue(
+    *,
+    session: Session,
+    key: str,
+    recipient: User | str,
+    template: str,
+    context: dict,
+    case_id: int | None = None,
+) -> Notification:
     """Create the message with this key unless it already exists; return it either way."""
     existing = case_repo.get_notification_by_key(session, key)
     if existing is not None:
@@ -30,8 +37,14 @@ def queue(*, session: Session, key: str, recipient: User | str, template: str, c
         email, user_id, name = recipient.email, recipient.id, recipient.full_name
     else:
         email, user_id, name = recipient, None, recipient
-    note = Notification(key=key, recipient=email, recipient_user_id=user_id, template=template,
-                        context={"recipient_name": name, **context}, case_id=case_id)
+    note = Notification(
+        key=key,
+        recipient=email,
+        recipient_user_id=user_id,
+        template=template,
+        context={"recipient_name": name, **context},
+        case_id=case_id,
+    )
     try:
         with session.begin_nested():
             session.add(note)
@@ -43,14 +56,21 @@ def queue(*, session: Session, key: str, recipient: User | str, template: str, c
     return note
 
 
-def pending_ids(*, session: Session, case_ids: Sequence[int] | None = None, limit: int = 500,
-                after_id: int = 0) -> list[int]:
+def pending_ids(
+    *, session: Session, case_ids: Sequence[int] | None = None, limit: int = 500, after_id: int = 0
+) -> list[int]:
     """Return the ids of the messages still to be sent (of the given cases), oldest first."""
-    return [n.id for n in case_repo.pending_notifications(session, case_ids=case_ids, limit=limit,
-                                                          max_attempts=MAX_ATTEMPTS, after_id=after_id)]
+    return [
+        n.id
+        for n in case_repo.pending_notifications(
+            session, case_ids=case_ids, limit=limit, max_attempts=MAX_ATTEMPTS, after_id=after_id
+        )
+    ]
 
 
-def deliver(*, session: Session, notification_id: int, send: Callable[[Notification], None]) -> bool | None:
+def deliver(
+    *, session: Session, notification_id: int, send: Callable[[Notification], None]
+) -> bool | None:
     """Try to send one pending message with `send` and record the attempt.
 
     True: sent. False: `send` failed; the message is tried again by a later sweep, and given up

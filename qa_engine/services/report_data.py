@@ -57,7 +57,9 @@ def _element_text(value) -> str:
     return str(value)
 
 
-def _actor_label(session: Session, username: str, labels_by_user: dict[int, str], name_reviewers: bool) -> str:
+def _actor_label(
+    session: Session, username: str, labels_by_user: dict[int, str], name_reviewers: bool
+) -> str:
     if username == "qa-engine":
         return "Engine"
     user = repo.get_user_by_username(session, username)
@@ -66,14 +68,20 @@ def _actor_label(session: Session, username: str, labels_by_user: dict[int, str]
     roles = repo.roles_of(session, user.id)
     if user.id in labels_by_user:
         return user.full_name if name_reviewers else labels_by_user[user.id]
-    for role, label in ((Role.APPROVER, "Approver"), (Role.QA_OFFICER, "QA officer"), (Role.PROVIDER, "Provider"),
-                        (Role.ADMIN, "Administrator")):
+    for role, label in (
+        (Role.APPROVER, "Approver"),
+        (Role.QA_OFFICER, "QA officer"),
+        (Role.PROVIDER, "Provider"),
+        (Role.ADMIN, "Administrator"),
+    ):
         if role in roles:
             return label
     return "Engine"
 
 
-def build_report(session: Session, case: Case, decision: Decision, *, report_id: str) -> EvaluationReport:
+def build_report(
+    session: Session, case: Case, decision: Decision, *, report_id: str
+) -> EvaluationReport:
     """Everything the signed report says about one decision of one case."""
     settings = get_settings()
     rubric = rubric_of(session, case)
@@ -87,11 +95,23 @@ def build_report(session: Session, case: Case, decision: Decision, *, report_id:
     breakdown = {c.criterion_id: c for c in result.breakdown.criteria}
     sa = case_repo.get_self_assessment(session, case.id, decision.round)
     reviews = case_repo.reviews_of(session, case.id, decision.round, submitted_only=True)
-    names = {r.reviewer_id: (session.get(User, r.reviewer_id).full_name if settings.name_reviewers else labels[r.reviewer_id])
-             for r in reviews}
+    names = {
+        r.reviewer_id: (
+            session.get(User, r.reviewer_id).full_name
+            if settings.name_reviewers
+            else labels[r.reviewer_id]
+        )
+        for r in reviews
+    }
 
-    elements = [(eid, title, _element_text(cred.element_value(eid))) for eid, (title, _) in EU_ELEMENTS.items()]
-    elements += [(eid, title, _element_text(cred.element_value(eid))) for eid, (title, _) in EU_OPTIONAL_ELEMENTS.items()]
+    elements = [
+        (eid, title, _element_text(cred.element_value(eid)))
+        for eid, (title, _) in EU_ELEMENTS.items()
+    ]
+    elements += [
+        (eid, title, _element_text(cred.element_value(eid)))
+        for eid, (title, _) in EU_OPTIONAL_ELEMENTS.items()
+    ]
     rc_out = []
     for rc in rubric.criteria:
         c = rc.criterion
@@ -102,22 +122,49 @@ def build_report(session: Session, case: Case, decision: Decision, *, report_id:
         entry = (sa.entries.get(rc.id) if sa else None) or {}
         st = stats.get(rc.id)
         bd = breakdown.get(rc.id)
-        scores = [(names[r.reviewer_id], r.scores.get(rc.id), r.comments.get(rc.id, "")) for r in reviews]
+        scores = [
+            (names[r.reviewer_id], r.scores.get(rc.id), r.comments.get(rc.id, "")) for r in reviews
+        ]
         if c.kind == "elements_check":
             scores = []
-        rc_out.append(ReportCriterion(
-            id=rc.id, title=c.title, kind=c.kind, maps_to=list(c.maps_to) + list(c.elements), descriptors=descriptors,
-            self_score=entry.get("score"), self_narrative=entry.get("narrative", ""), scores=scores,
-            mean=st.mean if st else (bd.raw if bd else None), median=st.median if st else None,
-            spread=st.spread if st else None, disagreement=bool(st and st.disagreement),
-            gate_min=c.gate.min_level if c.gate else None, gate_passed=bd.gate_passed if bd else None,
-            effective_weight=rc.effective_weight,
-        ))
+        rc_out.append(
+            ReportCriterion(
+                id=rc.id,
+                title=c.title,
+                kind=c.kind,
+                maps_to=list(c.maps_to) + list(c.elements),
+                descriptors=descriptors,
+                self_score=entry.get("score"),
+                self_narrative=entry.get("narrative", ""),
+                scores=scores,
+                mean=st.mean if st else (bd.raw if bd else None),
+                median=st.median if st else None,
+                spread=st.spread if st else None,
+                disagreement=bool(st and st.disagreement),
+                gate_min=c.gate.min_level if c.gate else None,
+                gate_passed=bd.gate_passed if bd else None,
+                effective_weight=rc.effective_weight,
+            )
+        )
     by_ref = result.breakdown.by_reference
-    esg_rows = [ReportStandardRow(ref, title, by_ref[ref].score if ref in by_ref else None,
-                                  list(by_ref[ref].criteria) if ref in by_ref else []) for ref, title in ESG.items()]
-    eu_rows = [ReportStandardRow(ref, title, by_ref[ref].score if ref in by_ref else None,
-                                 list(by_ref[ref].criteria) if ref in by_ref else []) for ref, title in EU_PRINCIPLES.items()]
+    esg_rows = [
+        ReportStandardRow(
+            ref,
+            title,
+            by_ref[ref].score if ref in by_ref else None,
+            list(by_ref[ref].criteria) if ref in by_ref else [],
+        )
+        for ref, title in ESG.items()
+    ]
+    eu_rows = [
+        ReportStandardRow(
+            ref,
+            title,
+            by_ref[ref].score if ref in by_ref else None,
+            list(by_ref[ref].criteria) if ref in by_ref else [],
+        )
+        for ref, title in EU_PRINCIPLES.items()
+    ]
     history = []
     for ev in audit_repo.events_for(session, "case", case.id):
         if ev.action not in _ACTIONS:
@@ -129,28 +176,53 @@ def build_report(session: Session, case: Case, decision: Decision, *, report_id:
             detail = f"{len(ev.payload.get('problems', []))} problem(s)"
         elif "round" in ev.payload and ev.action.startswith("case."):
             detail = f"round {ev.payload['round']}"
-        history.append(ReportEvent(ev.at, _actor_label(session, ev.actor, labels, settings.name_reviewers),
-                                   _ACTIONS[ev.action], detail))
+        history.append(
+            ReportEvent(
+                ev.at,
+                _actor_label(session, ev.actor, labels, settings.name_reviewers),
+                _ACTIONS[ev.action],
+                detail,
+            )
+        )
     approver = session.get(User, decision.decided_by_id) if decision.decided_by_id else None
     recommended = result.breakdown.recommended_outcome
     return EvaluationReport(
-        report_id=report_id, template_version=REPORT_TEMPLATE_VERSION, generated_at=now(), case_id=case.id,
+        report_id=report_id,
+        template_version=REPORT_TEMPLATE_VERSION,
+        generated_at=now(),
+        case_id=case.id,
         round=decision.round,
         credential=ReportCredential(
-            reference=cred.reference, provider=cred.provider, provider_name=inst.name if inst else cred.provider,
-            title=cred.title, elements=elements, learning_outcomes=list(cred.learning_outcomes), ects=f"{cred.ects}",
-            eqf_level=cred.eqf_level, isced_f=cred.isced_f, languages=list(cred.languages),
-            skills=list(cred.digcomp) + list(cred.greencomp) + list(cred.esco_skills)),
-        rubric_id=rubric.id, rubric_version=rubric.version, rubric_hash=snap.content_hash,
+            reference=cred.reference,
+            provider=cred.provider,
+            provider_name=inst.name if inst else cred.provider,
+            title=cred.title,
+            elements=elements,
+            learning_outcomes=list(cred.learning_outcomes),
+            ects=f"{cred.ects}",
+            eqf_level=cred.eqf_level,
+            isced_f=cred.isced_f,
+            languages=list(cred.languages),
+            skills=list(cred.digcomp) + list(cred.greencomp) + list(cred.esco_skills),
+        ),
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        rubric_hash=snap.content_hash,
         self_assessment_summary=(sa.summary if sa else "") or "(no summary given)",
-        criteria=rc_out, overall=result.overall,
+        criteria=rc_out,
+        overall=result.overall,
         agreement=None if result.agreement is None else max(-1.0, min(1.0, result.agreement)),
         agreement_label=result.agreement_label,
         gates_failed=list(result.breakdown.gates_failed),
         recommended_outcome=recommended.value if recommended else "",
-        decision_outcome=Outcome(decision.outcome).value, decision_rationale=decision.rationale,
-        conditions=list(decision.conditions), decided_by_label=approver.full_name if approver else "Approver",
-        decided_at=decision.decided_at, valid_until=decision.valid_until.date() if decision.valid_until else None,
-        esg_rows=esg_rows, eu_rows=eu_rows, history=history,
+        decision_outcome=Outcome(decision.outcome).value,
+        decision_rationale=decision.rationale,
+        conditions=list(decision.conditions),
+        decided_by_label=approver.full_name if approver else "Approver",
+        decided_at=decision.decided_at,
+        valid_until=decision.valid_until.date() if decision.valid_until else None,
+        esg_rows=esg_rows,
+        eu_rows=eu_rows,
+        history=history,
         verify_url=settings.base_url.rstrip("/") + "/verify",
     )

@@ -43,7 +43,9 @@ def generate_report(session: Session, row: Report, *, output: ReportOutput) -> N
     decision = session.get(Decision, row.decision_id)
     case = case_repo.get_case(session, row.case_id)
     pdf_row = case_repo.get_report(session, decision.id, "pdf")
-    data = build_report(session, case, decision, report_id=pdf_row.report_id if pdf_row else row.report_id)
+    data = build_report(
+        session, case, decision, report_id=pdf_row.report_id if pdf_row else row.report_id
+    )
     payload = output.render(data, row.kind)
     path = output.write(case_id=case.id, report_id=row.report_id, kind=row.kind, payload=payload)
     row.path = str(path)
@@ -57,8 +59,9 @@ def report_generator(output: ReportOutput) -> Generator:
     return functools.partial(generate_report, output=output)
 
 
-def verify_bytes(data: bytes, *, check_signature: Callable[[bytes], Verdict],
-                 session: Session | None = None) -> VerificationResult:
+def verify_bytes(
+    data: bytes, *, check_signature: Callable[[bytes], Verdict], session: Session | None = None
+) -> VerificationResult:
     """Check a report file: its signature (any validator would agree) and, with a session, the register."""
     check_size(len(data), MAX_VERIFY_BYTES, "the report")
     verdict = check_signature(data)

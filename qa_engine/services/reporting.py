@@ -25,7 +25,9 @@ REPORT_KINDS = ("pdf", "xlsx")
 
 def report_id_for(decision: Decision, kind: str) -> str:
     """Return the public id of this decision's report of this kind."""
-    return make_report_id(year=decision.decided_at.year, case_id=decision.case_id, round=decision.round, kind=kind)
+    return make_report_id(
+        year=decision.decided_at.year, case_id=decision.case_id, round=decision.round, kind=kind
+    )
 
 
 def current_decision(session: Session, case: Case) -> Decision:
@@ -46,7 +48,12 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
     for kind in REPORT_KINDS:
         row = case_repo.get_report(session, decision.id, kind)
         if row is None:
-            row = Report(decision_id=decision.id, case_id=case.id, kind=kind, report_id=report_id_for(decision, kind))
+            row = Report(
+                decision_id=decision.id,
+                case_id=case.id,
+                kind=kind,
+                report_id=report_id_for(decision, kind),
+            )
             try:
                 with session.begin_nested():
                     session.add(row)
@@ -55,8 +62,14 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
                 if row is None:
                     raise
             else:
-                audit.record(session, actor=SYSTEM, action="report.requested", subject_type="case", subject_id=case.id,
-                             payload={"report_id": row.report_id, "kind": kind, "decision_id": decision.id})
+                audit.record(
+                    session,
+                    actor=SYSTEM,
+                    action="report.requested",
+                    subject_type="case",
+                    subject_id=case.id,
+                    payload={"report_id": row.report_id, "kind": kind, "decision_id": decision.id},
+                )
         out.append(row)
     return out
 
@@ -64,7 +77,9 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
 Generator = Callable[[Session, Report], None]
 
 
-def generate_reports(*, session: Session, case_id: int, generator: Generator | None) -> list[Report]:
+def generate_reports(
+    *, session: Session, case_id: int, generator: Generator | None
+) -> list[Report]:
     """Generate every requested report of the current decision with `generator` (which sets path and hash)."""
     rows = request_reports(session=session, case_id=case_id)
     for row in rows:
@@ -76,8 +91,19 @@ def generate_reports(*, session: Session, case_id: int, generator: Generator | N
         row.error = ""
         session.add(row)
         session.flush()
-        audit.record(session, actor=SYSTEM, action="report.generated", subject_type="case", subject_id=case_id,
-                     payload={"report_id": row.report_id, "kind": row.kind, "sha256": row.sha256, "path": row.path})
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action="report.generated",
+            subject_type="case",
+            subject_id=case_id,
+            payload={
+                "report_id": row.report_id,
+                "kind": row.kind,
+                "sha256": row.sha256,
+                "path": row.path,
+            },
+        )
     return rows
 
 
@@ -89,17 +115,31 @@ def finish_reporting(*, session: Session, case_id: int, require_generated: bool 
     require_state(case.state, CaseState.REPORTING, action="finish reporting")
     decision = current_decision(session, case)
     rows = [case_repo.get_report(session, decision.id, k) for k in REPORT_KINDS]
-    if any(r is None for r in rows) or (require_generated and any(r.status != ReportStatus.GENERATED for r in rows)):
-        raise Conflict(f"case {case.id}: the reports of decision {decision.id} are not generated yet")
+    if any(r is None for r in rows) or (
+        require_generated and any(r.status != ReportStatus.GENERATED for r in rows)
+    ):
+        raise Conflict(
+            f"case {case.id}: the reports of decision {decision.id} are not generated yet"
+        )
     if decision.outcome == Outcome.REVISION_REQUESTED.value:
         case.round += 1
         case.extra_reviewers_requested = 0
         case.due_at = now() + timedelta(days=workflow_settings().deadlines_days.self_assessment)
-        transition(session, case, CaseState.SELF_ASSESSMENT, actor=SYSTEM,
-                   payload={"new_round": case.round, "decision_id": decision.id})
+        transition(
+            session,
+            case,
+            CaseState.SELF_ASSESSMENT,
+            actor=SYSTEM,
+            payload={"new_round": case.round, "decision_id": decision.id},
+        )
     else:
         case.outcome = decision.outcome
         case.due_at = None
-        transition(session, case, CaseState.CLOSED, actor=SYSTEM,
-                   payload={"outcome": decision.outcome, "decision_id": decision.id})
+        transition(
+            session,
+            case,
+            CaseState.CLOSED,
+            actor=SYSTEM,
+            payload={"outcome": decision.outcome, "decision_id": decision.id},
+        )
     return case

@@ -21,9 +21,17 @@ from qa_engine.store import case_repo
 from qa_engine.store.models import Assignment, Case, Review, User
 
 
-def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: dict[str, Any],
-                recommendation: str | None = None, overall_comment: str = "", submit: bool = False,
-                expected_version: int | None = None) -> Review:
+def save_review(
+    *,
+    session: Session,
+    actor: Actor,
+    assignment_id: int,
+    entries: dict[str, Any],
+    recommendation: str | None = None,
+    overall_comment: str = "",
+    submit: bool = False,
+    expected_version: int | None = None,
+) -> Review:
     """Save the reviewer's draft; with `submit`, check it is complete and make it final.
 
     A stale `expected_version` is refused before the entries are checked: the person reloads first."""
@@ -32,19 +40,33 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
     if asg.status == AssignmentStatus.SUBMITTED:
         raise Conflict("this review is already submitted")
     if asg.status != AssignmentStatus.ACCEPTED:
-        raise Conflict(f"the invitation is {asg.status}; accept it before reviewing" if asg.status == AssignmentStatus.INVITED
-                       else f"this assignment is {asg.status}")
+        raise Conflict(
+            f"the invitation is {asg.status}; accept it before reviewing"
+            if asg.status == AssignmentStatus.INVITED
+            else f"this assignment is {asg.status}"
+        )
     require_state(case.state, CaseState.PEER_REVIEW, action="review")
     review = case_repo.review_for_assignment(session, asg.id)
     if review is not None:
         check_version("the review", review.version, expected_version)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
-    clean = clean_entries(rubric, entries, text_key="comment", require_complete=submit, require_text=submit,
-                          allow_evidence=False)
+    clean = clean_entries(
+        rubric,
+        entries,
+        text_key="comment",
+        require_complete=submit,
+        require_text=submit,
+        allow_evidence=False,
+    )
     rec = check_recommendation(recommendation, required=submit)
     if review is None:
-        review = Review(assignment_id=asg.id, case_id=case.id, round=asg.round, reviewer_id=asg.reviewer_id,
-                        rubric_hash=rubric_hash)
+        review = Review(
+            assignment_id=asg.id,
+            case_id=case.id,
+            round=asg.round,
+            reviewer_id=asg.reviewer_id,
+            rubric_hash=rubric_hash,
+        )
     review.scores = {cid: e["score"] for cid, e in clean.items() if e["score"] is not None}
     review.comments = {cid: e["comment"] for cid, e in clean.items() if e["comment"]}
     review.recommendation = rec.value if rec else None
@@ -57,18 +79,31 @@ def save_review(*, session: Session, actor: Actor, assignment_id: int, entries: 
         session.add(asg)
     session.add(review)
     session.flush()
-    audit.record(session, actor=actor, action="review.submitted" if submit else "review.saved",
-                 subject_type="case", subject_id=case.id,
-                 payload={"assignment_id": asg.id, "round": asg.round, "scores": review.scores if submit else None,
-                          "recommendation": review.recommendation})
+    audit.record(
+        session,
+        actor=actor,
+        action="review.submitted" if submit else "review.saved",
+        subject_type="case",
+        subject_id=case.id,
+        payload={
+            "assignment_id": asg.id,
+            "round": asg.round,
+            "scores": review.scores if submit else None,
+            "recommendation": review.recommendation,
+        },
+    )
     return review
 
 
 def own_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
     """The reviewer's own invitation or assignment that is still live; for anyone else it does not exist."""
     asg = case_repo.get_assignment(session, assignment_id)
-    if (asg is None or actor.user_id is None or asg.reviewer_id != actor.user_id
-            or asg.status not in LIVE_ASSIGNMENT):
+    if (
+        asg is None
+        or actor.user_id is None
+        or asg.reviewer_id != actor.user_id
+        or asg.status not in LIVE_ASSIGNMENT
+    ):
         raise NotFound(f"assignment {assignment_id} not found")
     return asg
 
@@ -87,11 +122,15 @@ def reviewer_labels(session: Session, case: Case) -> dict[int, str]:
     for asg in case_repo.assignments_of(session, case.id):
         if asg.reviewer_id not in labels:
             n = len(labels)
-            labels[asg.reviewer_id] = "Reviewer " + (string.ascii_uppercase[n] if n < 26 else str(n + 1))
+            labels[asg.reviewer_id] = "Reviewer " + (
+                string.ascii_uppercase[n] if n < 26 else str(n + 1)
+            )
     return labels
 
 
-def visible_reviews(*, session: Session, actor: Actor, case_id: int, round_: int | None = None) -> list[VisibleReview]:
+def visible_reviews(
+    *, session: Session, actor: Actor, case_id: int, round_: int | None = None
+) -> list[VisibleReview]:
     """The reviews of a round this actor may read.
 
     Staff read every submitted review; a reviewer reads their own, and the others only once their
@@ -108,11 +147,20 @@ def _visible(session: Session, actor: Actor, case: Case, rnd: int) -> list[Visib
     out: list[VisibleReview] = []
     if actor.has(*access.STAFF):
         chosen = [r for r in all_reviews if r.status == ReviewStatus.SUBMITTED]
-    elif Role.REVIEWER in actor.roles and case_repo.live_assignment_for(session, case.id, actor.user_id or -1):
+    elif Role.REVIEWER in actor.roles and case_repo.live_assignment_for(
+        session, case.id, actor.user_id or -1
+    ):
         mine = [r for r in all_reviews if r.reviewer_id == actor.user_id]
         own_submitted = any(r.status == ReviewStatus.SUBMITTED for r in mine)
-        chosen = mine + ([r for r in all_reviews if r.status == ReviewStatus.SUBMITTED and r.reviewer_id != actor.user_id]
-                         if own_submitted else [])
+        chosen = mine + (
+            [
+                r
+                for r in all_reviews
+                if r.status == ReviewStatus.SUBMITTED and r.reviewer_id != actor.user_id
+            ]
+            if own_submitted
+            else []
+        )
     elif access.is_provider_of(actor, case):
         released = case_repo.get_decision(session, case.id, rnd) is not None
         chosen = [r for r in all_reviews if r.status == ReviewStatus.SUBMITTED] if released else []
@@ -120,8 +168,14 @@ def _visible(session: Session, actor: Actor, case: Case, rnd: int) -> list[Visib
         chosen = []
     for r in chosen:
         user = session.get(User, r.reviewer_id) if names else None
-        out.append(VisibleReview(labels.get(r.reviewer_id, "Reviewer"), user.full_name if user else None, r,
-                                 r.reviewer_id == actor.user_id))
+        out.append(
+            VisibleReview(
+                labels.get(r.reviewer_id, "Reviewer"),
+                user.full_name if user else None,
+                r,
+                r.reviewer_id == actor.user_id,
+            )
+        )
     return out
 
 
@@ -130,7 +184,9 @@ class CaseReviews:
     case: Case
     rubric: Rubric
     shown: list[VisibleReview]
-    waiting_for_own: bool  # a reviewer whose own review is not submitted yet: the others come after it
+    waiting_for_own: (
+        bool  # a reviewer whose own review is not submitted yet: the others come after it
+    )
     is_provider: bool
 
 
@@ -139,5 +195,15 @@ def case_reviews(*, session: Session, actor: Actor, case_id: int) -> CaseReviews
     case = access.case_for(session, actor, case_id)
     shown = _visible(session, actor, case, case.round)
     mine = [v for v in shown if v.mine]
-    waiting = Role.REVIEWER in actor.roles and bool(mine) and mine[0].review.status != ReviewStatus.SUBMITTED
-    return CaseReviews(case, rubric_and_hash_of(session, case)[0], shown, waiting, access.is_provider_of(actor, case))
+    waiting = (
+        Role.REVIEWER in actor.roles
+        and bool(mine)
+        and mine[0].review.status != ReviewStatus.SUBMITTED
+    )
+    return CaseReviews(
+        case,
+        rubric_and_hash_of(session, case)[0],
+        shown,
+        waiting,
+        access.is_provider_of(actor, case),
+    )

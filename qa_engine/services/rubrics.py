@@ -45,12 +45,23 @@ def snapshot(*, session: Session, rubric: Rubric, actor: Actor = SYSTEM) -> Rubr
                 "a version that has been used is never changed in place: give the file a new version"
             )
         return existing
-    snap = RubricSnapshot(rubric_id=rubric.id, version=rubric.version, title=rubric.meta.title,
-                          content_hash=digest, content=rubric.canonical())
+    snap = RubricSnapshot(
+        rubric_id=rubric.id,
+        version=rubric.version,
+        title=rubric.meta.title,
+        content_hash=digest,
+        content=rubric.canonical(),
+    )
     session.add(snap)
     session.flush()
-    audit.record(session, actor=actor, action="rubric.snapshot", subject_type="rubric",
-                 subject_id=f"{rubric.id}@{rubric.version}", payload={"hash": digest})
+    audit.record(
+        session,
+        actor=actor,
+        action="rubric.snapshot",
+        subject_type="rubric",
+        subject_id=f"{rubric.id}@{rubric.version}",
+        payload={"hash": digest},
+    )
     return snap
 
 
@@ -72,7 +83,11 @@ def _remember(content_hash: str, rubric: Rubric) -> Rubric:
 
 def from_snapshot(snap: RubricSnapshot) -> Rubric:
     cached = _BY_HASH.get(snap.content_hash)
-    return cached if cached is not None else _remember(snap.content_hash, Rubric.model_validate(snap.content))
+    return (
+        cached
+        if cached is not None
+        else _remember(snap.content_hash, Rubric.model_validate(snap.content))
+    )
 
 
 def rubric_of_snapshot(session: Session, snapshot_id: int) -> tuple[Rubric, str]:

@@ -20,16 +20,30 @@ from qa_engine.store import case_repo
 from qa_engine.store.models import Case, SelfAssessment
 
 
-def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entries: dict[str, Any],
-                         summary: str = "", submit: bool = False, expected_version: int | None = None) -> SelfAssessment:
+def save_self_assessment(
+    *,
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    entries: dict[str, Any],
+    summary: str = "",
+    submit: bool = False,
+    expected_version: int | None = None,
+) -> SelfAssessment:
     """Save the self-assessment of the case's current round; with `submit`, check completeness and hand over."""
     case = access.case_for(session, actor, case_id)
     if not (access.is_provider_of(actor, case) or actor.is_system):
         raise Forbidden("only the provider's institution writes the self-assessment")
     require_state(case.state, CaseState.SELF_ASSESSMENT, action="change the self-assessment")
     rubric = rubric_of(session, case)
-    clean = clean_entries(rubric, entries, text_key="narrative", require_complete=submit, require_text=submit,
-                          allow_evidence=True)
+    clean = clean_entries(
+        rubric,
+        entries,
+        text_key="narrative",
+        require_complete=submit,
+        require_text=submit,
+        allow_evidence=True,
+    )
     sa = case_repo.get_self_assessment(session, case.id, case.round)
     if sa is None:
         sa = SelfAssessment(case_id=case.id, round=case.round)
@@ -45,9 +59,14 @@ def save_self_assessment(*, session: Session, actor: Actor, case_id: int, entrie
         sa.submitted_at = now()
     session.add(sa)
     session.flush()
-    audit.record(session, actor=actor, action="self_assessment.submitted" if submit else "self_assessment.saved",
-                 subject_type="case", subject_id=case.id,
-                 payload={"round": case.round, "criteria": len(clean)})
+    audit.record(
+        session,
+        actor=actor,
+        action="self_assessment.submitted" if submit else "self_assessment.saved",
+        subject_type="case",
+        subject_id=case.id,
+        payload={"round": case.round, "criteria": len(clean)},
+    )
     if submit:
         case.due_at = None
         transition(session, case, CaseState.ASSIGNMENT, actor=actor)
@@ -66,6 +85,9 @@ def self_assessment_view(*, session: Session, actor: Actor, case_id: int) -> Sel
     """The self-assessment of the case's current round with its rubric, for anyone who may read the case."""
     case = access.case_for(session, actor, case_id)
     sa = case_repo.get_self_assessment(session, case.id, case.round)
-    editable = (access.is_provider_of(actor, case) and case.state == CaseState.SELF_ASSESSMENT.value
-                and (sa is None or sa.status != SelfAssessmentStatus.SUBMITTED))
+    editable = (
+        access.is_provider_of(actor, case)
+        and case.state == CaseState.SELF_ASSESSMENT.value
+        and (sa is None or sa.status != SelfAssessmentStatus.SUBMITTED)
+    )
     return SelfAssessmentView(case, rubric_of(session, case), sa, editable)

@@ -26,9 +26,11 @@ class SweepResult:
     to_advance: set[int] = field(default_factory=set)
 
     def summary(self) -> str:
-        return (f"{len(self.expired_invitations)} invitation(s) expired, {len(self.reminders)} reminder(s), "
-                f"{len(self.replaced)} late review(s) replaced, {len(self.re_review_cases)} re-review case(s) opened, "
-                f"{len(self.to_advance)} case(s) to advance")
+        return (
+            f"{len(self.expired_invitations)} invitation(s) expired, {len(self.reminders)} reminder(s), "
+            f"{len(self.replaced)} late review(s) replaced, {len(self.re_review_cases)} re-review case(s) opened, "
+            f"{len(self.to_advance)} case(s) to advance"
+        )
 
 
 def sweep(*, session: Session) -> SweepResult:
@@ -38,9 +40,16 @@ def sweep(*, session: Session) -> SweepResult:
     result = SweepResult()
 
     # invitations nobody answered
-    for asg in case_repo.assignments_with_status_due_before(session, AssignmentStatus.INVITED, "respond_by", t):
-        assignments.replace_assignment(session, asg, actor=SYSTEM, why="the invitation was not answered in time",
-                                       status=AssignmentStatus.EXPIRED)
+    for asg in case_repo.assignments_with_status_due_before(
+        session, AssignmentStatus.INVITED, "respond_by", t
+    ):
+        assignments.replace_assignment(
+            session,
+            asg,
+            actor=SYSTEM,
+            why="the invitation was not answered in time",
+            status=AssignmentStatus.EXPIRED,
+        )
         result.expired_invitations.append(asg.id)
         result.to_advance.add(asg.case_id)
 
@@ -49,7 +58,10 @@ def sweep(*, session: Session) -> SweepResult:
         if asg.status != AssignmentStatus.ACCEPTED or asg.due_at is None:
             continue
         overdue_days = (t - asg.due_at).total_seconds() / 86400
-        if overdue_days >= settings.replace_after_days_overdue and settings.replace_after_days_overdue > 0:
+        if (
+            overdue_days >= settings.replace_after_days_overdue
+            and settings.replace_after_days_overdue > 0
+        ):
             assignments.replace_assignment(session, asg, actor=SYSTEM, why="the review was overdue")
             result.replaced.append(asg.id)
             result.to_advance.add(asg.case_id)
@@ -65,18 +77,34 @@ def sweep(*, session: Session) -> SweepResult:
 
     # approvals that ran out: a re-review case opens
     for case, decision in case_repo.expired_approvals(session, t):
-        new = cases.open_case(session=session, actor=SYSTEM, credential_id=case.credential_id,
-                              previous_case_id=case.id) if case_repo.open_case_for_credential(session, case.credential_id) is None else None
+        new = (
+            cases.open_case(
+                session=session,
+                actor=SYSTEM,
+                credential_id=case.credential_id,
+                previous_case_id=case.id,
+            )
+            if case_repo.open_case_for_credential(session, case.credential_id) is None
+            else None
+        )
         if new is None:
             continue
         result.re_review_cases.append(new.id)
         result.to_advance.add(new.id)
         version = session.get(CredentialVersion, new.credential_version_id)
-        notifications.queue(session=session, key=f"re_review:{case.id}", template="re_review_opened",
-                            recipient=version.data.get("contact_email") or "qa-office@4euplus.eu", case_id=new.id,
-                            context={"case_id": new.id, "previous_case_id": case.id,
-                                     "credential_title": version.data.get("title", ""),
-                                     "expired_on": decision.valid_until.date().isoformat()})
+        notifications.queue(
+            session=session,
+            key=f"re_review:{case.id}",
+            template="re_review_opened",
+            recipient=version.data.get("contact_email") or "qa-office@4euplus.eu",
+            case_id=new.id,
+            context={
+                "case_id": new.id,
+                "previous_case_id": case.id,
+                "credential_title": version.data.get("title", ""),
+                "expired_on": decision.valid_until.date().isoformat(),
+            },
+        )
 
     # automated stages left behind (a kick that failed), and waits that can move on
     stale = t - timedelta(minutes=settings.kick_retry_after_minutes)
@@ -88,6 +116,12 @@ def sweep(*, session: Session) -> SweepResult:
         if need.needed > 0 or submitted >= assignments.required_reviews(case):
             result.to_advance.add(case.id)
     if result.expired_invitations or result.reminders or result.replaced or result.re_review_cases:
-        audit.record(session, actor=SYSTEM, action="sweep.done", subject_type="engine", subject_id="sweep",
-                     payload={"summary": result.summary()})
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action="sweep.done",
+            subject_type="engine",
+            subject_id="sweep",
+            payload={"summary": result.summary()},
+        )
     return result

@@ -28,8 +28,15 @@ class IssuedToken:
     row: ApiToken
 
 
-def issue_token(*, session: Session, actor: Actor = SYSTEM, username: str, scope: str, days: int | None = 90,
-                label: str = "") -> IssuedToken:
+def issue_token(
+    *,
+    session: Session,
+    actor: Actor = SYSTEM,
+    username: str,
+    scope: str,
+    days: int | None = 90,
+    label: str = "",
+) -> IssuedToken:
     """Create a token for a user (admin or the engine itself); the clear token is returned once only."""
     actor.require(Role.ADMIN, action="issue API tokens")
     if scope not in SCOPES:
@@ -42,12 +49,24 @@ def issue_token(*, session: Session, actor: Actor = SYSTEM, username: str, scope
     if not user.active:
         raise ValidationFailed(f"user {user.username} is disabled")
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=digest(token), user_id=user.id, scope=scope, label=label[:100], created_at=now(),
-                   expires_at=now() + timedelta(days=days) if days else None)
+    row = ApiToken(
+        token_hash=digest(token),
+        user_id=user.id,
+        scope=scope,
+        label=label[:100],
+        created_at=now(),
+        expires_at=now() + timedelta(days=days) if days else None,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="token.issued", subject_type="user", subject_id=user.id,
-                 payload={"token_id": row.id, "scope": scope, "days": days})
+    audit.record(
+        session,
+        actor=actor,
+        action="token.issued",
+        subject_type="user",
+        subject_id=user.id,
+        payload={"token_id": row.id, "scope": scope, "days": days},
+    )
     return IssuedToken(token, row)
 
 
@@ -58,7 +77,9 @@ class TokenActor:
     token_id: int
     touch: bool = False  # last used more than TOUCH_EVERY ago: see `record_token_use`
     display_name: str = ""  # the owner's full name
-    must_change_password: bool = False  # the owner's password was set for them (tokens are not concerned)
+    must_change_password: bool = (
+        False  # the owner's password was set for them (tokens are not concerned)
+    )
 
 
 def resolve_token(*, session: Session, token: str) -> TokenActor | None:
@@ -75,8 +96,14 @@ def resolve_token(*, session: Session, token: str) -> TokenActor | None:
     if user is None or not user.active:
         return None
     touch = row.last_used_at is None or t - row.last_used_at >= TOUCH_EVERY
-    return TokenActor(repo.actor_for(session, user), row.scope, row.id, touch, user.full_name,
-                      user.must_change_password)
+    return TokenActor(
+        repo.actor_for(session, user),
+        row.scope,
+        row.id,
+        touch,
+        user.full_name,
+        user.must_change_password,
+    )
 
 
 def record_token_use(*, session: Session, token_id: int) -> None:

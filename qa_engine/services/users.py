@@ -22,7 +22,9 @@ _hasher = PasswordHash.recommended()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@\-]{1,119}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000  # the sign-in form's limit; argon2 of megabytes is work nobody needs
-_OTP_ALPHABET = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"  # nothing that reads like another
+_OTP_ALPHABET = (
+    "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"  # nothing that reads like another
+)
 
 
 class WrongPassword(ValidationFailed):
@@ -47,21 +49,36 @@ def verify_password(password: str, hashed: str | None) -> bool:
         return False
 
 
-def add_user(*, session: Session, actor: Actor = SYSTEM, username: str, full_name: str, email: str,
-             roles: Sequence[Role | str], institution_code: str | None = None, password: str | None = None,
-             max_open_reviews: int = 4, expertise_fields: Sequence[str] = (), expertise_skills: Sequence[str] = (),
-             languages: Sequence[str] = ()) -> User:
+def add_user(
+    *,
+    session: Session,
+    actor: Actor = SYSTEM,
+    username: str,
+    full_name: str,
+    email: str,
+    roles: Sequence[Role | str],
+    institution_code: str | None = None,
+    password: str | None = None,
+    max_open_reviews: int = 4,
+    expertise_fields: Sequence[str] = (),
+    expertise_skills: Sequence[str] = (),
+    languages: Sequence[str] = (),
+) -> User:
     """Create an account with its roles (admin only, or the engine itself)."""
     actor.require(Role.ADMIN, action="add users")
     username = _username(username)
     if not _USERNAME.match(username):
-        raise ValidationFailed(f"username {username!r}: use 2–120 lower-case letters, digits, . _ @ -")
+        raise ValidationFailed(
+            f"username {username!r}: use 2–120 lower-case letters, digits, . _ @ -"
+        )
     if repo.get_user_by_username(session, username) is not None:
         raise Conflict(f"user {username} already exists")
     try:
         role_set = [Role(r) for r in roles]
     except ValueError as exc:
-        raise ValidationFailed(f"unknown role: {exc}; roles are {', '.join(r.value for r in Role)}") from None
+        raise ValidationFailed(
+            f"unknown role: {exc}; roles are {', '.join(r.value for r in Role)}"
+        ) from None
     if not role_set:
         raise ValidationFailed("give the user at least one role")
     inst_id = None
@@ -74,16 +91,32 @@ def add_user(*, session: Session, actor: Actor = SYSTEM, username: str, full_nam
         raise ValidationFailed("a provider belongs to an institution: give --institution")
     if password is not None:
         _check_password(password)
-    user = User(username=username, full_name=full_name.strip() or username, email=email.strip(),
-                institution_id=inst_id, password_hash=hash_password(password) if password else None,
-                max_open_reviews=max_open_reviews, expertise_fields=list(expertise_fields),
-                expertise_skills=list(expertise_skills), languages=list(languages))
+    user = User(
+        username=username,
+        full_name=full_name.strip() or username,
+        email=email.strip(),
+        institution_id=inst_id,
+        password_hash=hash_password(password) if password else None,
+        max_open_reviews=max_open_reviews,
+        expertise_fields=list(expertise_fields),
+        expertise_skills=list(expertise_skills),
+        languages=list(languages),
+    )
     session.add(user)
     session.flush()
     repo.set_roles(session, user.id, role_set)
-    audit.record(session, actor=actor, action="user.created", subject_type="user", subject_id=user.id,
-                 payload={"username": username, "roles": sorted(r.value for r in role_set),
-                          "institution": institution_code})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        subject_type="user",
+        subject_id=user.id,
+        payload={
+            "username": username,
+            "roles": sorted(r.value for r in role_set),
+            "institution": institution_code,
+        },
+    )
     return user
 
 
@@ -107,7 +140,9 @@ def _store_password(user: User, password: str, *, must_change: bool) -> None:
     user.session_epoch += 1  # every open session ends
 
 
-def set_password(*, session: Session, actor: Actor, username: str, password: str, must_change: bool = False) -> User:
+def set_password(
+    *, session: Session, actor: Actor, username: str, password: str, must_change: bool = False
+) -> User:
     """Set a password (admin, or the person themself); every open session of the account ends."""
     user = get_user_or_raise(session, username)
     if actor.user_id != user.id:
@@ -116,8 +151,14 @@ def set_password(*, session: Session, actor: Actor, username: str, password: str
     _store_password(user, password, must_change=must_change)
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.password_set", subject_type="user", subject_id=user.id,
-                 payload={"must_change": must_change})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.password_set",
+        subject_type="user",
+        subject_id=user.id,
+        payload={"must_change": must_change},
+    )
     return user
 
 
@@ -129,8 +170,13 @@ def set_one_time_password(*, session: Session, actor: Actor, username: str) -> s
     _store_password(user, password, must_change=True)
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.one_time_password_issued", subject_type="user",
-                 subject_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.one_time_password_issued",
+        subject_type="user",
+        subject_id=user.id,
+    )
     return password
 
 
@@ -147,7 +193,13 @@ def change_own_password(*, session: Session, actor: Actor, current: str, new: st
     _store_password(user, new, must_change=False)
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.password_changed", subject_type="user", subject_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.password_changed",
+        subject_type="user",
+        subject_id=user.id,
+    )
     return user
 
 
@@ -160,7 +212,9 @@ def enable_user(*, session: Session, actor: Actor, username: str) -> User:
     user.active = True
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.enabled", subject_type="user", subject_id=user.id)
+    audit.record(
+        session, actor=actor, action="user.enabled", subject_type="user", subject_id=user.id
+    )
     return user
 
 
@@ -178,8 +232,14 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> User:
     session.flush()
     # ended, not only refused while disabled: enabling the account again does not bring them back
     ended = web_repo.end_api_tokens_of(session, user.id, now())
-    audit.record(session, actor=actor, action="user.disabled", subject_type="user", subject_id=user.id,
-                 payload={"tokens_ended": ended})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.disabled",
+        subject_type="user",
+        subject_id=user.id,
+        payload={"tokens_ended": ended},
+    )
     return user
 
 
@@ -187,11 +247,19 @@ def _roles(values: Iterable[Role | str]) -> set[Role]:
     try:
         return {Role(str(r).strip().lower()) for r in values}
     except ValueError as exc:
-        raise ValidationFailed(f"unknown role: {exc}; roles are {', '.join(r.value for r in Role)}") from None
+        raise ValidationFailed(
+            f"unknown role: {exc}; roles are {', '.join(r.value for r in Role)}"
+        ) from None
 
 
-def change_roles(*, session: Session, actor: Actor, username: str, add: Iterable[Role | str] = (),
-                 remove: Iterable[Role | str] = ()) -> frozenset[Role]:
+def change_roles(
+    *,
+    session: Session,
+    actor: Actor,
+    username: str,
+    add: Iterable[Role | str] = (),
+    remove: Iterable[Role | str] = (),
+) -> frozenset[Role]:
     """Add and remove roles of an account; return the roles it holds now."""
     actor.require(Role.ADMIN, action="change roles")
     user = get_user_or_raise(session, username)
@@ -200,24 +268,40 @@ def change_roles(*, session: Session, actor: Actor, username: str, add: Iterable
         raise ValidationFailed("name a role to add or to remove")
     both = added & removed
     if both:
-        raise ValidationFailed(f"a role cannot be both added and removed: {', '.join(sorted(both))}")
+        raise ValidationFailed(
+            f"a role cannot be both added and removed: {', '.join(sorted(both))}"
+        )
     current = repo.roles_of(session, user.id)
     roles = (current | added) - removed
     if roles == current:
-        raise ValidationFailed(f"nothing to change: {user.username} has the roles "
-                               f"{', '.join(sorted(r.value for r in current))}")
+        raise ValidationFailed(
+            f"nothing to change: {user.username} has the roles "
+            f"{', '.join(sorted(r.value for r in current))}"
+        )
     if not roles:
-        raise ValidationFailed(f"{user.username} would have no role left; an account keeps at least one "
-                               "(disable the account instead)")
+        raise ValidationFailed(
+            f"{user.username} would have no role left; an account keeps at least one "
+            "(disable the account instead)"
+        )
     if actor.user_id == user.id and Role.ADMIN in current - roles:
         raise Forbidden("you cannot remove your own admin role; another admin can")
     if Role.PROVIDER in roles and user.institution_id is None:
-        raise ValidationFailed(f"a provider belongs to an institution, and {user.username} has none")
+        raise ValidationFailed(
+            f"a provider belongs to an institution, and {user.username} has none"
+        )
     repo.set_roles(session, user.id, sorted(roles))
-    audit.record(session, actor=actor, action="user.roles_changed", subject_type="user", subject_id=user.id,
-                 payload={"added": sorted(r.value for r in roles - current),
-                          "removed": sorted(r.value for r in current - roles),
-                          "roles": sorted(r.value for r in roles)})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.roles_changed",
+        subject_type="user",
+        subject_id=user.id,
+        payload={
+            "added": sorted(r.value for r in roles - current),
+            "removed": sorted(r.value for r in current - roles),
+            "roles": sorted(r.value for r in roles),
+        },
+    )
     return frozenset(roles)
 
 
@@ -239,10 +323,20 @@ class Account:
 def _accounts(session: Session, username: str | None = None) -> list[Account]:
     rows = repo.users_with_institution_codes(session, username=username)
     roles = repo.roles_by_user(session, [u.id for u, _ in rows] if username is not None else None)
-    return [Account(id=u.id, username=u.username, full_name=u.full_name, email=u.email, institution_code=code,
-                    roles=tuple(sorted(roles.get(u.id, frozenset()))), active=u.active,
-                    must_change=u.must_change_password, has_password=bool(u.password_hash))
-            for u, code in rows]
+    return [
+        Account(
+            id=u.id,
+            username=u.username,
+            full_name=u.full_name,
+            email=u.email,
+            institution_code=code,
+            roles=tuple(sorted(roles.get(u.id, frozenset()))),
+            active=u.active,
+            must_change=u.must_change_password,
+            has_password=bool(u.password_hash),
+        )
+        for u, code in rows
+    ]
 
 
 def list_accounts(*, session: Session, actor: Actor) -> list[Account]:
@@ -264,7 +358,9 @@ def own_account(*, session: Session, actor: Actor) -> Account:
     """The account of the person acting (anyone signed in)."""
     found = _accounts(session, actor.username) if actor.user_id is not None else []
     if not found:
-        raise NotFound("the engine itself has no account" if actor.is_system else f"no user {actor.username}")
+        raise NotFound(
+            "the engine itself has no account" if actor.is_system else f"no user {actor.username}"
+        )
     return found[0]
 
 
@@ -275,8 +371,9 @@ def account_history(*, session: Session, actor: Actor, username: str) -> list[Au
     return audit_repo.events_for(session, "user", user.id)
 
 
-def set_development_password(*, session: Session, actor: Actor, usernames: Sequence[str], password: str,
-                             environment: str) -> int:
+def set_development_password(
+    *, session: Session, actor: Actor, usernames: Sequence[str], password: str, environment: str
+) -> int:
     """Give these accounts one development password (hashed once; the demo's accounts).
 
     Refused in production: a shared, printed password is for a development data folder only."""
@@ -295,8 +392,14 @@ def set_development_password(*, session: Session, actor: Actor, usernames: Seque
         user.must_change_password = False
         user.session_epoch += 1
         session.add(user)
-        audit.record(session, actor=actor, action="user.password_set", subject_type="user", subject_id=user.id,
-                     payload={"development": True})
+        audit.record(
+            session,
+            actor=actor,
+            action="user.password_set",
+            subject_type="user",
+            subject_id=user.id,
+            payload={"development": True},
+        )
         count += 1
     session.flush()
     return count

@@ -66,16 +66,28 @@ def check_throttle(*, session: Session, username: str, client_ip: str) -> None:
     name = _normalise(username)
     for count, oldest, limit in (
         (*web_repo.failures_since(session, since=since, username=name), MAX_FAILURES_PER_USERNAME),
-        (*web_repo.failures_since(session, since=since, client_ip=client_ip[:64]), MAX_FAILURES_PER_IP),
+        (
+            *web_repo.failures_since(session, since=since, client_ip=client_ip[:64]),
+            MAX_FAILURES_PER_IP,
+        ),
     ):
         if count >= limit and oldest is not None:
             wait = max(1, int((oldest + THROTTLE_WINDOW - t).total_seconds()) + 1)
             minutes = (wait + 59) // 60
-            raise TooManyAttempts(f"Too many failed sign-ins. Try again in {minutes} minute(s).", retry_after=wait)
+            raise TooManyAttempts(
+                f"Too many failed sign-ins. Try again in {minutes} minute(s).", retry_after=wait
+            )
 
 
-def sign_in(*, session: Session, username: str, password: str, client_ip: str, user_agent: str = "",
-            previous_session_id: str | None = None) -> SignedIn:
+def sign_in(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    client_ip: str,
+    user_agent: str = "",
+    previous_session_id: str | None = None,
+) -> SignedIn:
     """Check the password and open a new session; the same refusal for an unknown user and a wrong password."""
     client_ip = client_ip.replace("\x00", "?")
     check_throttle(session=session, username=username, client_ip=client_ip)
@@ -85,16 +97,28 @@ def sign_in(*, session: Session, username: str, password: str, client_ip: str, u
     if not ok or user is None or not user.active:
         session.add(LoginAttempt(username=name, client_ip=client_ip[:64], at=now()))
         session.flush()
-        audit.record(session, actor=name or "(empty)", action="user.sign_in_failed", subject_type="user",
-                     subject_id=name or "-", payload={"ip": client_ip[:64]})
+        audit.record(
+            session,
+            actor=name or "(empty)",
+            action="user.sign_in_failed",
+            subject_type="user",
+            subject_id=name or "-",
+            payload={"ip": client_ip[:64]},
+        )
         raise Unauthenticated(SIGN_IN_REFUSED)
     if previous_session_id:
         web_repo.delete_web_session(session, digest(previous_session_id))
     web_repo.clear_failures(session, username=name)
     web_repo.delete_old_failures(session, now() - THROTTLE_WINDOW)
     signed = start_session(session=session, user=user, user_agent=user_agent)
-    audit.record(session, actor=user.username, action="user.signed_in", subject_type="user", subject_id=user.id,
-                 payload={"ip": client_ip[:64]})
+    audit.record(
+        session,
+        actor=user.username,
+        action="user.signed_in",
+        subject_type="user",
+        subject_id=user.id,
+        payload={"ip": client_ip[:64]},
+    )
     return signed
 
 
@@ -104,15 +128,32 @@ def start_session(*, session: Session, user: User, user_agent: str = "") -> Sign
     session_id = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     t = now()
-    session.add(WebSession(token_hash=digest(session_id), user_id=user.id, session_epoch=user.session_epoch,
-                           csrf_token=csrf, user_agent=(user_agent or "")[:200], created_at=t, last_seen_at=t,
-                           expires_at=t + SESSION_LIFETIME))
+    session.add(
+        WebSession(
+            token_hash=digest(session_id),
+            user_id=user.id,
+            session_epoch=user.session_epoch,
+            csrf_token=csrf,
+            user_agent=(user_agent or "")[:200],
+            created_at=t,
+            last_seen_at=t,
+            expires_at=t + SESSION_LIFETIME,
+        )
+    )
     session.flush()
     return SignedIn(user, session_id, csrf)
 
 
-def change_password(*, session: Session, actor: Actor, current: str, new: str, client_ip: str,
-                    user_agent: str = "", renew: bool = True) -> SignedIn | None:
+def change_password(
+    *,
+    session: Session,
+    actor: Actor,
+    current: str,
+    new: str,
+    client_ip: str,
+    user_agent: str = "",
+    renew: bool = True,
+) -> SignedIn | None:
     """Change one's own password: every browser session of the account ends; with `renew`, a new one
     begins for this browser (its id returned for the cookie).
 
@@ -124,10 +165,18 @@ def change_password(*, session: Session, actor: Actor, current: str, new: str, c
         with session.begin_nested():  # a refusal leaves nothing of the change behind
             user = change_own_password(session=session, actor=actor, current=current, new=new)
     except WrongPassword:
-        session.add(LoginAttempt(username=_normalise(actor.username), client_ip=client_ip, at=now()))
+        session.add(
+            LoginAttempt(username=_normalise(actor.username), client_ip=client_ip, at=now())
+        )
         session.flush()
-        audit.record(session, actor=actor, action="user.password_change_failed", subject_type="user",
-                     subject_id=actor.user_id or "-", payload={"ip": client_ip})
+        audit.record(
+            session,
+            actor=actor,
+            action="user.password_change_failed",
+            subject_type="user",
+            subject_id=actor.user_id or "-",
+            payload={"ip": client_ip},
+        )
         raise
     web_repo.clear_failures(session, username=_normalise(actor.username))
     web_repo.delete_web_sessions_of(session, user.id)  # the epoch ended them; their rows go too
@@ -165,11 +214,19 @@ def look_up_session(*, session: Session, session_id: str) -> SessionLookup:
         return SessionLookup(None)
     row, user = found
     t = now()
-    if (user is None or not user.active or user.session_epoch != row.session_epoch
-            or row.expires_at <= t or row.last_seen_at + SESSION_IDLE <= t):
+    if (
+        user is None
+        or not user.active
+        or user.session_epoch != row.session_epoch
+        or row.expires_at <= t
+        or row.last_seen_at + SESSION_IDLE <= t
+    ):
         return SessionLookup(None, token_hash, dead=True)
-    return SessionLookup(LiveSession(row, user, repo.actor_for(session, user)), token_hash,
-                         touch=t - row.last_seen_at >= TOUCH_EVERY)
+    return SessionLookup(
+        LiveSession(row, user, repo.actor_for(session, user)),
+        token_hash,
+        touch=t - row.last_seen_at >= TOUCH_EVERY,
+    )
 
 
 def record_session_use(*, session: Session, lookup: SessionLookup) -> None:
@@ -193,8 +250,13 @@ def sign_out(*, session: Session, session_id: str) -> bool:
     user = repo.get_user(session, row.user_id)
     session.delete(row)
     session.flush()
-    audit.record(session, actor=user.username if user else "-", action="user.signed_out", subject_type="user",
-                 subject_id=row.user_id)
+    audit.record(
+        session,
+        actor=user.username if user else "-",
+        action="user.signed_out",
+        subject_type="user",
+        subject_id=row.user_id,
+    )
     return True
 
 

@@ -75,7 +75,10 @@ class Scope:
 
     @property
     def filters_cases(self) -> bool:
-        return any(v is not None for v in (self.institution_id, self.rubric_id, self.isced_prefix, self.eqf_level))
+        return any(
+            v is not None
+            for v in (self.institution_id, self.rubric_id, self.isced_prefix, self.eqf_level)
+        )
 
 
 # --------------------------------------------------------------------------- dialect helpers
@@ -126,7 +129,9 @@ class _Json:
     def array_text(self, col, key: str):
         """The elements of an array of strings, as column ``value``."""
         if self.pg:
-            return func.jsonb_array_elements_text(func.jsonb_extract_path(col, key)).table_valued("value")
+            return func.jsonb_array_elements_text(func.jsonb_extract_path(col, key)).table_valued(
+                "value"
+            )
         return func.json_each(col, _path((key,))).table_valued("value")
 
     def scalar_value(self, tv) -> ColumnElement:
@@ -156,15 +161,20 @@ def _case_filters(session: Session, scope: Scope, case_table=Case) -> list[Colum
     if scope.institution_id is not None:
         out.append(case_table.institution_id == scope.institution_id)
     if scope.rubric_id is not None:
-        out.append(case_table.rubric_snapshot_id.in_(
-            select(RubricSnapshot.id).where(RubricSnapshot.rubric_id == scope.rubric_id)))
+        out.append(
+            case_table.rubric_snapshot_id.in_(
+                select(RubricSnapshot.id).where(RubricSnapshot.rubric_id == scope.rubric_id)
+            )
+        )
     if scope.isced_prefix is not None or scope.eqf_level is not None:
         conds = []
         if scope.isced_prefix is not None:
             isced = j.text(CredentialVersion.data, "isced_f")
             conds.append(func.substr(isced, 1, len(scope.isced_prefix)) == scope.isced_prefix)
         if scope.eqf_level is not None:
-            conds.append(cast(j.text(CredentialVersion.data, "eqf_level"), Integer) == scope.eqf_level)
+            conds.append(
+                cast(j.text(CredentialVersion.data, "eqf_level"), Integer) == scope.eqf_level
+            )
         out.append(case_table.credential_version_id.in_(select(CredentialVersion.id).where(*conds)))
     return out
 
@@ -187,11 +197,24 @@ def _final_consolidations(session: Session, scope: Scope):
     decided = _decided_rounds(session, scope)
     later = aliased(Consolidation)
     return (
-        select(Consolidation.id, Consolidation.case_id, Consolidation.data, decided.c.institution_id)
-        .join(decided, and_(decided.c.case_id == Consolidation.case_id, decided.c.round == Consolidation.round))
-        .where(~exists(select(later.id).where(later.case_id == Consolidation.case_id,
-                                              later.round == Consolidation.round,
-                                              later.pass_no > Consolidation.pass_no)))
+        select(
+            Consolidation.id, Consolidation.case_id, Consolidation.data, decided.c.institution_id
+        )
+        .join(
+            decided,
+            and_(
+                decided.c.case_id == Consolidation.case_id, decided.c.round == Consolidation.round
+            ),
+        )
+        .where(
+            ~exists(
+                select(later.id).where(
+                    later.case_id == Consolidation.case_id,
+                    later.round == Consolidation.round,
+                    later.pass_no > Consolidation.pass_no,
+                )
+            )
+        )
     ).subquery("final")
 
 
@@ -202,8 +225,11 @@ def cases_by_state(session: Session, scope: Scope) -> list[tuple[str, int]]:
     """Cases in the pipeline during the period, by their current state."""
     q = (
         select(Case.state, func.count())
-        .where(Case.opened_at < scope.end, or_(Case.closed_at.is_(None), Case.closed_at >= scope.start),
-               *_case_filters(session, scope))
+        .where(
+            Case.opened_at < scope.end,
+            or_(Case.closed_at.is_(None), Case.closed_at >= scope.start),
+            *_case_filters(session, scope),
+        )
         .group_by(Case.state)
     )
     return [(s, int(n)) for s, n in session.execute(q).all()]
@@ -214,8 +240,13 @@ def closed_per_month(session: Session, scope: Scope) -> list[tuple[str, int]]:
     month = _Json(session).month(Case.closed_at)
     q = (
         select(month.label("month"), func.count())
-        .where(Case.state == CaseState.CLOSED, _in_period(Case.closed_at, scope), *_case_filters(session, scope))
-        .group_by(month).order_by(month)
+        .where(
+            Case.state == CaseState.CLOSED,
+            _in_period(Case.closed_at, scope),
+            *_case_filters(session, scope),
+        )
+        .group_by(month)
+        .order_by(month)
     )
     return [(m, int(n)) for m, n in session.execute(q).all()]
 
@@ -241,35 +272,47 @@ def stage_times(session: Session, scope: Scope) -> list[StageTimeRow]:
         else_=func.substr(AuditEvent.action, 6),
     )
     nxt = func.lead(AuditEvent.at).over(partition_by=AuditEvent.subject_id, order_by=AuditEvent.seq)
-    ev = (
-        select(stage.label("stage"), AuditEvent.at.label("at"), nxt.label("next_at"))
-        .where(AuditEvent.subject_type == "case", AuditEvent.action.in_(STATE_ACTIONS))
+    ev = select(stage.label("stage"), AuditEvent.at.label("at"), nxt.label("next_at")).where(
+        AuditEvent.subject_type == "case", AuditEvent.action.in_(STATE_ACTIONS)
     )
     if scope.filters_cases:
-        ev = ev.join(Case, cast(Case.id, String) == AuditEvent.subject_id).where(*_case_filters(session, scope))
+        ev = ev.join(Case, cast(Case.id, String) == AuditEvent.subject_id).where(
+            *_case_filters(session, scope)
+        )
     ev = ev.subquery("ev")
     spans = (
-        select(ev.c.stage, j.days(ev.c.at, ev.c.next_at).label("days"))
-        .where(ev.c.next_at.is_not(None), _in_period(ev.c.next_at, scope))
+        select(ev.c.stage, j.days(ev.c.at, ev.c.next_at).label("days")).where(
+            ev.c.next_at.is_not(None), _in_period(ev.c.next_at, scope)
+        )
     ).subquery("spans")
     if j.pg:
         q = select(
-            spans.c.stage, func.count(), func.avg(spans.c.days),
+            spans.c.stage,
+            func.count(),
+            func.avg(spans.c.days),
             func.percentile_cont(0.5).within_group(spans.c.days),
             func.percentile_cont(0.9).within_group(spans.c.days),
         ).group_by(spans.c.stage)
     else:
         ranked = select(
-            spans.c.stage, spans.c.days,
-            (func.row_number().over(partition_by=spans.c.stage, order_by=spans.c.days) - 1).label("i"),
+            spans.c.stage,
+            spans.c.days,
+            (func.row_number().over(partition_by=spans.c.stage, order_by=spans.c.days) - 1).label(
+                "i"
+            ),
             func.count().over(partition_by=spans.c.stage).label("n"),
         ).subquery("ranked")
         q = select(
-            ranked.c.stage, func.count(), func.avg(ranked.c.days),
-            _interpolated(ranked, 0.5), _interpolated(ranked, 0.9),
+            ranked.c.stage,
+            func.count(),
+            func.avg(ranked.c.days),
+            _interpolated(ranked, 0.5),
+            _interpolated(ranked, 0.9),
         ).group_by(ranked.c.stage)
-    return [StageTimeRow(s, int(n), float(mean), float(p50), float(p90))
-            for s, n, mean, p50, p90 in session.execute(q).all()]
+    return [
+        StageTimeRow(s, int(n), float(mean), float(p50), float(p90))
+        for s, n, mean, p50, p90 in session.execute(q).all()
+    ]
 
 
 def _interpolated(ranked, p: float) -> ColumnElement:
@@ -277,11 +320,13 @@ def _interpolated(ranked, p: float) -> ColumnElement:
     pos = literal(p) * (ranked.c.n - 1)
     lo = cast(pos, Integer)  # floor: pos is never negative
     frac = pos - lo
-    return func.sum(case(
-        (ranked.c.i == lo, ranked.c.days * (1 - frac)),
-        (ranked.c.i == lo + 1, ranked.c.days * frac),
-        else_=0.0,
-    ))
+    return func.sum(
+        case(
+            (ranked.c.i == lo, ranked.c.days * (1 - frac)),
+            (ranked.c.i == lo + 1, ranked.c.days * frac),
+            else_=0.0,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -294,16 +339,30 @@ class ReviewTimeliness:
 def review_timeliness(session: Session, scope: Scope, now: datetime) -> ReviewTimeliness:
     filters = _case_filters(session, scope)
     overdue = session.execute(
-        select(func.count()).select_from(Assignment).join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status == AssignmentStatus.ACCEPTED, Assignment.due_at >= scope.start,
-               Assignment.due_at < min(scope.end, now),
-               Case.state.not_in(FINISHED), *filters)
+        select(func.count())
+        .select_from(Assignment)
+        .join(Case, Case.id == Assignment.case_id)
+        .where(
+            Assignment.status == AssignmentStatus.ACCEPTED,
+            Assignment.due_at >= scope.start,
+            Assignment.due_at < min(scope.end, now),
+            Case.state.not_in(FINISHED),
+            *filters,
+        )
     ).scalar_one()
-    late = case((and_(Assignment.due_at.is_not(None), Review.submitted_at > Assignment.due_at), 1), else_=0)
+    late = case(
+        (and_(Assignment.due_at.is_not(None), Review.submitted_at > Assignment.due_at), 1), else_=0
+    )
     submitted, submitted_late = session.execute(
-        select(func.count(), func.coalesce(func.sum(late), 0)).select_from(Review)
-        .join(Assignment, Assignment.id == Review.assignment_id).join(Case, Case.id == Review.case_id)
-        .where(Review.status == ReviewStatus.SUBMITTED, _in_period(Review.submitted_at, scope), *filters)
+        select(func.count(), func.coalesce(func.sum(late), 0))
+        .select_from(Review)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Case, Case.id == Review.case_id)
+        .where(
+            Review.status == ReviewStatus.SUBMITTED,
+            _in_period(Review.submitted_at, scope),
+            *filters,
+        )
     ).one()
     return ReviewTimeliness(int(overdue), int(submitted), int(submitted_late))
 
@@ -324,17 +383,27 @@ def overdue_by_reviewer(session: Session, scope: Scope, now: datetime) -> list[O
     cutoff = min(scope.end, now)
     days = j.days(Assignment.due_at, literal(now, type_=Assignment.__table__.c.due_at.type))
     q = (
-        select(User.id, User.username, User.full_name, Institution.code, func.count(), func.max(days))
+        select(
+            User.id, User.username, User.full_name, Institution.code, func.count(), func.max(days)
+        )
         .select_from(Assignment)
         .join(Case, Case.id == Assignment.case_id)
         .join(User, User.id == Assignment.reviewer_id)
         .outerjoin(Institution, Institution.id == User.institution_id)
-        .where(Assignment.status == AssignmentStatus.ACCEPTED, Assignment.due_at >= scope.start, Assignment.due_at < cutoff,
-               Case.state.not_in(FINISHED), *_case_filters(session, scope))
+        .where(
+            Assignment.status == AssignmentStatus.ACCEPTED,
+            Assignment.due_at >= scope.start,
+            Assignment.due_at < cutoff,
+            Case.state.not_in(FINISHED),
+            *_case_filters(session, scope),
+        )
         .group_by(User.id, User.username, User.full_name, Institution.code)
         .order_by(func.count().desc(), User.username)
     )
-    return [OverdueReviewerRow(int(i), u, n, c, int(k), float(d)) for i, u, n, c, k, d in session.execute(q).all()]
+    return [
+        OverdueReviewerRow(int(i), u, n, c, int(k), float(d))
+        for i, u, n, c, k, d in session.execute(q).all()
+    ]
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -344,7 +413,8 @@ def decisions_by_institution(session: Session, scope: Scope) -> list[tuple[str, 
     """(institution code, outcome, decisions) for decisions taken in the period."""
     q = (
         select(Institution.code, Decision.outcome, func.count())
-        .select_from(Decision).join(Case, Case.id == Decision.case_id)
+        .select_from(Decision)
+        .join(Case, Case.id == Decision.case_id)
         .join(Institution, Institution.id == Case.institution_id)
         .where(_in_period(Decision.decided_at, scope), *_case_filters(session, scope))
         .group_by(Institution.code, Decision.outcome)
@@ -357,7 +427,8 @@ def decisions_by_month(session: Session, scope: Scope) -> list[tuple[str, str, i
     month = _Json(session).month(Decision.decided_at)
     q = (
         select(month, Decision.outcome, func.count())
-        .select_from(Decision).join(Case, Case.id == Decision.case_id)
+        .select_from(Decision)
+        .join(Case, Case.id == Decision.case_id)
         .where(_in_period(Decision.decided_at, scope), *_case_filters(session, scope))
         .group_by(month, Decision.outcome)
     )
@@ -374,9 +445,13 @@ def frequent_conditions(session: Session, scope: Scope, limit: int = 10) -> list
     text_ = func.trim(tv.c.value)
     q = (
         select(text_, func.count())
-        .select_from(Decision).join(Case, Case.id == Decision.case_id).join(tv, true())
+        .select_from(Decision)
+        .join(Case, Case.id == Decision.case_id)
+        .join(tv, true())
         .where(_in_period(Decision.decided_at, scope), *_case_filters(session, scope))
-        .group_by(text_).order_by(func.count().desc(), text_).limit(limit)
+        .group_by(text_)
+        .order_by(func.count().desc(), text_)
+        .limit(limit)
     )
     return [(t, int(n)) for t, n in session.execute(q).all()]
 
@@ -384,7 +459,9 @@ def frequent_conditions(session: Session, scope: Scope, limit: int = 10) -> list
 # --------------------------------------------------------------------------- standards
 
 
-def reference_scores(session: Session, scope: Scope, references: Sequence[str]) -> list[tuple[str, str, float, int]]:
+def reference_scores(
+    session: Session, scope: Scope, references: Sequence[str]
+) -> list[tuple[str, str, float, int]]:
     """(reference, institution code, mean consolidated score 0–1, consolidations) from `by_reference`."""
     j = _Json(session)
     final = _final_consolidations(session, scope)
@@ -392,7 +469,9 @@ def reference_scores(session: Session, scope: Scope, references: Sequence[str]) 
     score = j.field(br.c.value, "score")
     q = (
         select(br.c.key, Institution.code, func.avg(score), func.count(score))
-        .select_from(final).join(Institution, Institution.id == final.c.institution_id).join(br, true())
+        .select_from(final)
+        .join(Institution, Institution.id == final.c.institution_id)
+        .join(br, true())
         .where(br.c.key.in_(list(references)))
         .group_by(br.c.key, Institution.code)
     )
@@ -406,14 +485,18 @@ def gates_failed(session: Session, scope: Scope) -> tuple[int, list[tuple[str, i
     total = session.execute(select(func.count()).select_from(final)).scalar_one()
     tv = j.array_text(final.c.data, "gates_failed")
     q = (
-        select(tv.c.value, func.count()).select_from(final).join(tv, true())
-        .group_by(tv.c.value).order_by(func.count().desc(), tv.c.value)
+        select(tv.c.value, func.count())
+        .select_from(final)
+        .join(tv, true())
+        .group_by(tv.c.value)
+        .order_by(func.count().desc(), tv.c.value)
     )
     return int(total), [(c, int(n)) for c, n in session.execute(q).all()]
 
 
-def missing_elements(session: Session, scope: Scope,
-                     elements: Sequence[tuple[str, str]]) -> tuple[int, list[tuple[str, int]]]:
+def missing_elements(
+    session: Session, scope: Scope, elements: Sequence[tuple[str, str]]
+) -> tuple[int, list[tuple[str, int]]]:
     """(screenings that returned a case, [(element id, returns naming it)]) in the period.
 
     A returned screening's problems (the ``case.returned`` audit payload) name a missing element
@@ -421,16 +504,26 @@ def missing_elements(session: Session, scope: Scope,
     credential field when the credential could not be read at all (``ects: required``).
     """
     j = _Json(session)
-    base = [AuditEvent.action == "case.returned", AuditEvent.subject_type == "case",
-            _in_period(AuditEvent.at, scope)]
+    base = [
+        AuditEvent.action == "case.returned",
+        AuditEvent.subject_type == "case",
+        _in_period(AuditEvent.at, scope),
+    ]
     joined = select(AuditEvent.id).select_from(AuditEvent)
     if scope.filters_cases:
         joined = joined.join(Case, cast(Case.id, String) == AuditEvent.subject_id)
         base += _case_filters(session, scope)
-    total = session.execute(select(func.count()).select_from(joined.where(*base).subquery())).scalar_one()
+    total = session.execute(
+        select(func.count()).select_from(joined.where(*base).subquery())
+    ).scalar_one()
     if not elements:
         return int(total), []
-    el = union_all(*[select(literal(eid).label("id"), literal(field).label("field")) for eid, field in elements]).subquery("el")
+    el = union_all(
+        *[
+            select(literal(eid).label("id"), literal(field).label("field"))
+            for eid, field in elements
+        ]
+    ).subquery("el")
     tv = j.array_text(AuditEvent.payload, "problems")
     problem = tv.c.value
     named = or_(
@@ -439,7 +532,9 @@ def missing_elements(session: Session, scope: Scope,
     )
     q = (
         select(el.c.id, func.count(distinct(AuditEvent.id)))
-        .select_from(AuditEvent).join(tv, true()).join(el, named)
+        .select_from(AuditEvent)
+        .join(tv, true())
+        .join(el, named)
     )
     if scope.filters_cases:
         q = q.join(Case, cast(Case.id, String) == AuditEvent.subject_id)
@@ -453,10 +548,15 @@ def missing_elements(session: Session, scope: Scope,
 def _approved_versions(session: Session, scope: Scope):
     """The credential versions approved (with or without conditions) in the period."""
     return (
-        select(Case.credential_version_id.label("cv_id")).distinct()
-        .select_from(Decision).join(Case, Case.id == Decision.case_id)
-        .where(Decision.outcome.in_(APPROVING), _in_period(Decision.decided_at, scope),
-               *_case_filters(session, scope))
+        select(Case.credential_version_id.label("cv_id"))
+        .distinct()
+        .select_from(Decision)
+        .join(Case, Case.id == Decision.case_id)
+        .where(
+            Decision.outcome.in_(APPROVING),
+            _in_period(Decision.decided_at, scope),
+            *_case_filters(session, scope),
+        )
     ).subquery("approved")
 
 
@@ -478,12 +578,15 @@ def approved_alignment(session: Session, scope: Scope) -> AlignmentRow:
 
     row = session.execute(
         select(func.count(), has("digcomp"), has("greencomp"), has("esco_skills"))
-        .select_from(ap).join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
+        .select_from(ap)
+        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
     ).one()
     return AlignmentRow(*(int(v) for v in row))
 
 
-def approved_competences(session: Session, scope: Scope, key: str, area_chars: int) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+def approved_competences(
+    session: Session, scope: Scope, key: str, area_chars: int
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """([(competence, approved credentials)], [(area, approved credentials)]) for `digcomp`/`greencomp`.
 
     The area is the competence id cut to `area_chars` characters (``DigComp-4.4`` → ``DigComp-4``).
@@ -491,20 +594,33 @@ def approved_competences(session: Session, scope: Scope, key: str, area_chars: i
     j = _Json(session)
     ap = _approved_versions(session, scope)
     tv = j.array_text(CredentialVersion.data, key)
-    base = select().select_from(ap).join(CredentialVersion, CredentialVersion.id == ap.c.cv_id).join(tv, true())
-    comp = base.add_columns(tv.c.value, func.count(distinct(CredentialVersion.id))).group_by(tv.c.value)
+    base = (
+        select()
+        .select_from(ap)
+        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
+        .join(tv, true())
+    )
+    comp = base.add_columns(tv.c.value, func.count(distinct(CredentialVersion.id))).group_by(
+        tv.c.value
+    )
     area = func.substr(tv.c.value, 1, area_chars)
     areas = base.add_columns(area, func.count(distinct(CredentialVersion.id))).group_by(area)
-    return ([(c, int(n)) for c, n in session.execute(comp).all()],
-            [(a, int(n)) for a, n in session.execute(areas).all()])
+    return (
+        [(c, int(n)) for c, n in session.execute(comp).all()],
+        [(a, int(n)) for a, n in session.execute(areas).all()],
+    )
 
 
 def approved_eqf(session: Session, scope: Scope) -> list[tuple[int, int]]:
     j = _Json(session)
     ap = _approved_versions(session, scope)
     level = cast(j.text(CredentialVersion.data, "eqf_level"), Integer)
-    q = (select(level, func.count()).select_from(ap).join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
-         .group_by(level))
+    q = (
+        select(level, func.count())
+        .select_from(ap)
+        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
+        .group_by(level)
+    )
     return [(int(lv), int(n)) for lv, n in session.execute(q).all() if lv is not None]
 
 
@@ -514,8 +630,12 @@ def approved_ects(session: Session, scope: Scope, bounds: Sequence[float]) -> li
     ap = _approved_versions(session, scope)
     ects = j.num(CredentialVersion.data, "ects")
     bin_ = case(*[(ects < b, i) for i, b in enumerate(bounds)], else_=len(bounds))
-    q = (select(bin_, func.count()).select_from(ap).join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
-         .group_by(bin_))
+    q = (
+        select(bin_, func.count())
+        .select_from(ap)
+        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
+        .group_by(bin_)
+    )
     return [(int(b), int(n)) for b, n in session.execute(q).all()]
 
 
@@ -540,28 +660,45 @@ def reviewer_load(session: Session, scope: Scope, *, with_names: bool) -> list[R
     open_q = (
         select(Assignment.reviewer_id.label("rid"), literal(1).label("o"), literal(0).label("c"))
         .join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Assignment.invited_at < scope.end,
-               Case.state.not_in(FINISHED), *filters)
+        .where(
+            Assignment.status.in_(OPEN_ASSIGNMENT),
+            Assignment.invited_at < scope.end,
+            Case.state.not_in(FINISHED),
+            *filters,
+        )
     )
     done_q = (
         select(Review.reviewer_id.label("rid"), literal(0).label("o"), literal(1).label("c"))
         .join(Case, Case.id == Review.case_id)
-        .where(Review.status == ReviewStatus.SUBMITTED, _in_period(Review.submitted_at, scope), *filters)
+        .where(
+            Review.status == ReviewStatus.SUBMITTED,
+            _in_period(Review.submitted_at, scope),
+            *filters,
+        )
     )
     both = union_all(open_q, done_q).subquery("load")
-    per = (select(both.c.rid, func.sum(both.c.o).label("o"), func.sum(both.c.c).label("c"))
-           .group_by(both.c.rid)).subquery("per")
+    per = (
+        select(both.c.rid, func.sum(both.c.o).label("o"), func.sum(both.c.c).label("c")).group_by(
+            both.c.rid
+        )
+    ).subquery("per")
     cols = [per.c.rid, User.max_open_reviews, per.c.o, per.c.c]
     if with_names:
         cols += [User.username, User.full_name, Institution.code]
-    q = (select(*cols).select_from(per).join(User, User.id == per.c.rid)
-         .outerjoin(Institution, Institution.id == User.institution_id)
-         .order_by(per.c.c.desc(), per.c.o.desc(), per.c.rid))
+    q = (
+        select(*cols)
+        .select_from(per)
+        .join(User, User.id == per.c.rid)
+        .outerjoin(Institution, Institution.id == User.institution_id)
+        .order_by(per.c.c.desc(), per.c.o.desc(), per.c.rid)
+    )
     out = []
     for row in session.execute(q).all():
         rid, cap, o, c = row[:4]
         names = row[4:] if with_names else (None, None, None)
-        out.append(ReviewerLoadRow(int(rid), names[0], names[1], names[2], int(cap), int(o), int(c)))
+        out.append(
+            ReviewerLoadRow(int(rid), names[0], names[1], names[2], int(cap), int(o), int(c))
+        )
     return out
 
 
@@ -578,7 +715,9 @@ class CriterionPatternRow:
     peer_sum_self: float  # Σ mean peer score over those
 
 
-def criterion_patterns(session: Session, scope: Scope, domain: Sequence[int]) -> list[CriterionPatternRow]:
+def criterion_patterns(
+    session: Session, scope: Scope, domain: Sequence[int]
+) -> list[CriterionPatternRow]:
     """Per criterion, the review rounds of the period grouped by their pattern of peer scores.
 
     One pass over the submitted reviews' scores and the self-assessments' entries of the rounds
@@ -592,8 +731,13 @@ def criterion_patterns(session: Session, scope: Scope, domain: Sequence[int]) ->
     decided = _decided_rounds(session, scope)
     sc = j.each_scalar(Review.scores)
     peer_rows = (
-        select(Review.case_id.label("case_id"), Review.round.label("round"), sc.c.key.label("criterion"),
-               j.scalar_value(sc).label("v"), literal(1).label("peer"))
+        select(
+            Review.case_id.label("case_id"),
+            Review.round.label("round"),
+            sc.c.key.label("criterion"),
+            j.scalar_value(sc).label("v"),
+            literal(1).label("peer"),
+        )
         .select_from(decided)
         .join(Review, and_(Review.case_id == decided.c.case_id, Review.round == decided.c.round))
         .join(sc, true())
@@ -601,35 +745,60 @@ def criterion_patterns(session: Session, scope: Scope, domain: Sequence[int]) ->
     )
     se = j.each_object(SelfAssessment.entries, None)
     self_rows = (
-        select(SelfAssessment.case_id, SelfAssessment.round, se.c.key, j.field(se.c.value, "score"), literal(0))
+        select(
+            SelfAssessment.case_id,
+            SelfAssessment.round,
+            se.c.key,
+            j.field(se.c.value, "score"),
+            literal(0),
+        )
         .select_from(decided)
-        .join(SelfAssessment, and_(SelfAssessment.case_id == decided.c.case_id,
-                                   SelfAssessment.round == decided.c.round))
+        .join(
+            SelfAssessment,
+            and_(
+                SelfAssessment.case_id == decided.c.case_id, SelfAssessment.round == decided.c.round
+            ),
+        )
         .join(se, true())
     )
     stream = union_all(peer_rows, self_rows).subquery("scores")
     is_peer = stream.c.peer == 1
-    counts = [func.sum(case((and_(is_peer, stream.c.v == v), 1), else_=0)).label(f"n{i}")
-              for i, v in enumerate(domain)]
+    counts = [
+        func.sum(case((and_(is_peer, stream.c.v == v), 1), else_=0)).label(f"n{i}")
+        for i, v in enumerate(domain)
+    ]
     units = (
-        select(stream.c.criterion, func.avg(case((is_peer, stream.c.v))).label("peer"),
-               func.max(case((~is_peer, stream.c.v))).label("self"), *counts)
+        select(
+            stream.c.criterion,
+            func.avg(case((is_peer, stream.c.v))).label("peer"),
+            func.max(case((~is_peer, stream.c.v))).label("self"),
+            *counts,
+        )
         .group_by(stream.c.case_id, stream.c.round, stream.c.criterion)
         .having(func.sum(stream.c.peer) > 0)
     ).subquery("units")
     has_self = units.c.self.is_not(None)
     ncols = [units.c[f"n{i}"] for i in range(len(domain))]
-    q = (
-        select(units.c.criterion, *ncols, func.count(), func.sum(units.c.peer),
-               func.sum(case((has_self, 1), else_=0)),
-               func.coalesce(func.sum(units.c.self), 0.0),
-               func.coalesce(func.sum(case((has_self, units.c.peer), else_=0.0)), 0.0))
-        .group_by(units.c.criterion, *ncols)
-    )
+    q = select(
+        units.c.criterion,
+        *ncols,
+        func.count(),
+        func.sum(units.c.peer),
+        func.sum(case((has_self, 1), else_=0)),
+        func.coalesce(func.sum(units.c.self), 0.0),
+        func.coalesce(func.sum(case((has_self, units.c.peer), else_=0.0)), 0.0),
+    ).group_by(units.c.criterion, *ncols)
     k = len(domain)
     return [
-        CriterionPatternRow(r[0], tuple(int(x) for x in r[1:1 + k]), int(r[1 + k]), float(r[2 + k] or 0.0),
-                            int(r[3 + k] or 0), float(r[4 + k] or 0.0), float(r[5 + k] or 0.0))
+        CriterionPatternRow(
+            r[0],
+            tuple(int(x) for x in r[1 : 1 + k]),
+            int(r[1 + k]),
+            float(r[2 + k] or 0.0),
+            int(r[3 + k] or 0),
+            float(r[4 + k] or 0.0),
+            float(r[5 + k] or 0.0),
+        )
         for r in session.execute(q).all()
     ]
 
@@ -637,12 +806,20 @@ def criterion_patterns(session: Session, scope: Scope, domain: Sequence[int]) ->
 def rubric_snapshots_in_scope(session: Session, scope: Scope) -> list[RubricSnapshot]:
     """The rubric versions of the cases of the period (few; their criteria title the figures)."""
     used = (
-        select(Case.rubric_snapshot_id).distinct()
+        select(Case.rubric_snapshot_id)
+        .distinct()
         .where(Case.opened_at < scope.end, *_case_filters(session, scope))
     )
-    return list(session.execute(select(RubricSnapshot).where(RubricSnapshot.id.in_(used))
-                                .order_by(RubricSnapshot.id)).scalars())
+    return list(
+        session.execute(
+            select(RubricSnapshot).where(RubricSnapshot.id.in_(used)).order_by(RubricSnapshot.id)
+        ).scalars()
+    )
 
 
 def rubric_ids(session: Session) -> list[str]:
-    return list(session.execute(select(RubricSnapshot.rubric_id).distinct().order_by(RubricSnapshot.rubric_id)).scalars())
+    return list(
+        session.execute(
+            select(RubricSnapshot.rubric_id).distinct().order_by(RubricSnapshot.rubric_id)
+        ).scalars()
+    )

@@ -25,22 +25,42 @@ def lock_chain(db: Session | Connection) -> None:
 
 def head(db: Session | Connection) -> ChainHead:
     """The chain's last event as it is in the database now."""
-    last = db.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    last = db.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
     return ChainHead(last[0], last[1]) if last else ChainHead()
 
 
 def row(event: ChainEvent) -> dict:
     """The audit_event columns of a linked event (without the id)."""
-    return {"seq": event.seq, "at": event.at, "actor": event.actor, "action": event.action,
-            "subject_type": event.subject_type, "subject_id": event.subject_id, "payload": event.payload,
-            "prev_hash": event.prev_hash, "hash": event.hash}
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "actor": event.actor,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "payload": event.payload,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
 
 
-def append(session: Session, *, actor: str, action: str, subject_type: str, subject_id: str | int,
-           payload: dict | None = None, at: datetime | None = None) -> AuditEvent:
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    payload: dict | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
     """Append one event (stamped now unless `at` is given) to the chain."""
     lock_chain(session)
-    new = NewEvent(at or utcnow(), actor, action, subject_type, str(subject_id), _jsonable(payload or {}))
+    new = NewEvent(
+        at or utcnow(), actor, action, subject_type, str(subject_id), _jsonable(payload or {})
+    )
     (event,) = link(head(session), [new])
     ev = AuditEvent(**row(event))
     session.add(ev)
@@ -59,14 +79,30 @@ def _jsonable(value):
 def iter_chain(session: Session, batch: int = 5000) -> Iterator[ChainEvent]:
     last = 0
     while True:
-        rows = session.execute(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(AuditEvent)
+                .where(AuditEvent.seq > last)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             return
         for r in rows:
-            yield ChainEvent(r.seq, r.at, r.actor, r.action, r.subject_type, r.subject_id,
-                             r.payload, r.prev_hash, r.hash)
+            yield ChainEvent(
+                r.seq,
+                r.at,
+                r.actor,
+                r.action,
+                r.subject_type,
+                r.subject_id,
+                r.payload,
+                r.prev_hash,
+                r.hash,
+            )
         last = rows[-1].seq
 
 
@@ -74,7 +110,9 @@ def events_for(session: Session, subject_type: str, subject_id: str | int) -> li
     return list(
         session.execute(
             select(AuditEvent)
-            .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+            .where(
+                AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id)
+            )
             .order_by(AuditEvent.seq)
         ).scalars()
     )
@@ -84,7 +122,8 @@ def last_seq_for(session: Session, subject_type: str, subject_id: str | int) -> 
     from sqlalchemy import func
 
     value = session.execute(
-        select(func.max(AuditEvent.seq))
-        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+        select(func.max(AuditEvent.seq)).where(
+            AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id)
+        )
     ).scalar_one()
     return int(value or 0)

@@ -35,37 +35,58 @@ from qa_engine.store.models import (
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case | None:
     if for_update:
-        return session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
+        return session.execute(
+            select(Case).where(Case.id == case_id).with_for_update()
+        ).scalar_one_or_none()
     return session.get(Case, case_id)
 
 
 def open_case_for_credential(session: Session, credential_id: int) -> Case | None:
-    return session.execute(
-        select(Case).where(Case.credential_id == credential_id, Case.state.not_in(FINISHED))
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Case).where(Case.credential_id == credential_id, Case.state.not_in(FINISHED))
+        )
+        .scalars()
+        .first()
+    )
 
 
-def credentials_with_open_cases(session: Session, *, institution_id: int | None = None, offset: int = 0,
-                                limit: int | None = None, with_versions: bool = False
-                                ) -> list[tuple[Credential, Institution, Case | None, CredentialVersion | None]]:
+def credentials_with_open_cases(
+    session: Session,
+    *,
+    institution_id: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    with_versions: bool = False,
+) -> list[tuple[Credential, Institution, Case | None, CredentialVersion | None]]:
     """A page of credentials (by institution code and reference), each with its institution, its open case
     if it has one and, when asked, its current version, in one query."""
-    open_case_id = (select(func.min(Case.id))
-                    .where(Case.credential_id == Credential.id, Case.state.not_in(FINISHED))
-                    .correlate(Credential).scalar_subquery())
-    q = (select(Credential, Institution, Case)
-         .join(Institution, Institution.id == Credential.institution_id)
-         .outerjoin(Case, Case.id == open_case_id))
+    open_case_id = (
+        select(func.min(Case.id))
+        .where(Case.credential_id == Credential.id, Case.state.not_in(FINISHED))
+        .correlate(Credential)
+        .scalar_subquery()
+    )
+    q = (
+        select(Credential, Institution, Case)
+        .join(Institution, Institution.id == Credential.institution_id)
+        .outerjoin(Case, Case.id == open_case_id)
+    )
     if with_versions:
         q = q.add_columns(CredentialVersion).outerjoin(
-            CredentialVersion, (CredentialVersion.credential_id == Credential.id)
-            & (CredentialVersion.number == Credential.current_version))
+            CredentialVersion,
+            (CredentialVersion.credential_id == Credential.id)
+            & (CredentialVersion.number == Credential.current_version),
+        )
     if institution_id is not None:
         q = q.where(Credential.institution_id == institution_id)
     q = q.order_by(Institution.code, Credential.reference).offset(offset)
     if limit is not None:
         q = q.limit(limit)
-    return [(row[0], row[1], row[2], row[3] if with_versions else None) for row in session.execute(q).all()]
+    return [
+        (row[0], row[1], row[2], row[3] if with_versions else None)
+        for row in session.execute(q).all()
+    ]
 
 
 def case_labels(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -81,8 +102,15 @@ def case_labels(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[st
     return {case_id: (title, code) for case_id, title, code in rows}
 
 
-def list_cases(session: Session, *, states: Sequence[str] | None = None, institution_id: int | None = None,
-               case_ids: Sequence[int] | None = None, offset: int = 0, limit: int | None = None) -> list[Case]:
+def list_cases(
+    session: Session,
+    *,
+    states: Sequence[str] | None = None,
+    institution_id: int | None = None,
+    case_ids: Sequence[int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Case]:
     q = select(Case)
     if states:
         q = q.where(Case.state.in_(list(states)))
@@ -96,8 +124,13 @@ def list_cases(session: Session, *, states: Sequence[str] | None = None, institu
     return list(session.execute(q).scalars())
 
 
-def count_cases(session: Session, *, states: Sequence[str] | None = None, institution_id: int | None = None,
-                case_ids: Sequence[int] | None = None) -> int:
+def count_cases(
+    session: Session,
+    *,
+    states: Sequence[str] | None = None,
+    institution_id: int | None = None,
+    case_ids: Sequence[int] | None = None,
+) -> int:
     q = select(func.count(Case.id))
     if states:
         q = q.where(Case.state.in_(list(states)))
@@ -109,9 +142,13 @@ def count_cases(session: Session, *, states: Sequence[str] | None = None, instit
 
 
 def cases_idle_in(session: Session, states: Sequence[str], before: datetime) -> list[Case]:
-    return list(session.execute(
-        select(Case).where(Case.state.in_(list(states)), Case.state_since < before).order_by(Case.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Case)
+            .where(Case.state.in_(list(states)), Case.state_since < before)
+            .order_by(Case.id)
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------- self-assessment
@@ -119,14 +156,20 @@ def cases_idle_in(session: Session, states: Sequence[str], before: datetime) -> 
 
 def get_self_assessment(session: Session, case_id: int, round_: int) -> SelfAssessment | None:
     return session.execute(
-        select(SelfAssessment).where(SelfAssessment.case_id == case_id, SelfAssessment.round == round_)
+        select(SelfAssessment).where(
+            SelfAssessment.case_id == case_id, SelfAssessment.round == round_
+        )
     ).scalar_one_or_none()
 
 
 def self_assessments_of(session: Session, case_id: int) -> list[SelfAssessment]:
-    return list(session.execute(
-        select(SelfAssessment).where(SelfAssessment.case_id == case_id).order_by(SelfAssessment.round)
-    ).scalars())
+    return list(
+        session.execute(
+            select(SelfAssessment)
+            .where(SelfAssessment.case_id == case_id)
+            .order_by(SelfAssessment.round)
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------- assignments
@@ -136,8 +179,9 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment | None:
     return session.get(Assignment, assignment_id)
 
 
-def assignments_of(session: Session, case_id: int, round_: int | None = None,
-                   statuses: Sequence[str] | None = None) -> list[Assignment]:
+def assignments_of(
+    session: Session, case_id: int, round_: int | None = None, statuses: Sequence[str] | None = None
+) -> list[Assignment]:
     q = select(Assignment).where(Assignment.case_id == case_id)
     if round_ is not None:
         q = q.where(Assignment.round == round_)
@@ -146,22 +190,36 @@ def assignments_of(session: Session, case_id: int, round_: int | None = None,
     return list(session.execute(q.order_by(Assignment.id)).scalars())
 
 
-def assignment_for(session: Session, case_id: int, reviewer_id: int, round_: int | None = None) -> Assignment | None:
-    q = select(Assignment).where(Assignment.case_id == case_id, Assignment.reviewer_id == reviewer_id)
+def assignment_for(
+    session: Session, case_id: int, reviewer_id: int, round_: int | None = None
+) -> Assignment | None:
+    q = select(Assignment).where(
+        Assignment.case_id == case_id, Assignment.reviewer_id == reviewer_id
+    )
     if round_ is not None:
         q = q.where(Assignment.round == round_)
     return session.execute(q.order_by(Assignment.round.desc())).scalars().first()
 
 
 def live_assignment_for(session: Session, case_id: int, reviewer_id: int) -> Assignment | None:
-    return session.execute(
-        select(Assignment).where(Assignment.case_id == case_id, Assignment.reviewer_id == reviewer_id,
-                                 Assignment.status.in_(LIVE_ASSIGNMENT))
-        .order_by(Assignment.round.desc())
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Assignment)
+            .where(
+                Assignment.case_id == case_id,
+                Assignment.reviewer_id == reviewer_id,
+                Assignment.status.in_(LIVE_ASSIGNMENT),
+            )
+            .order_by(Assignment.round.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
-def assignments_of_reviewer(session: Session, reviewer_id: int, statuses: Sequence[str] | None = None) -> list[Assignment]:
+def assignments_of_reviewer(
+    session: Session, reviewer_id: int, statuses: Sequence[str] | None = None
+) -> list[Assignment]:
     q = select(Assignment).where(Assignment.reviewer_id == reviewer_id)
     if statuses:
         q = q.where(Assignment.status.in_(list(statuses)))
@@ -178,22 +236,34 @@ def open_review_counts(session: Session) -> dict[int, int]:
     return {r: int(n) for r, n in rows}
 
 
-def assignments_with_status_due_before(session: Session, status: str, field: str, before: datetime) -> list[Assignment]:
+def assignments_with_status_due_before(
+    session: Session, status: str, field: str, before: datetime
+) -> list[Assignment]:
     col = getattr(Assignment, field)
-    return list(session.execute(
-        select(Assignment).join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status == status, col.is_not(None), col < before,
-               Case.state.not_in(FINISHED))
-        .order_by(Assignment.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Assignment)
+            .join(Case, Case.id == Assignment.case_id)
+            .where(
+                Assignment.status == status,
+                col.is_not(None),
+                col < before,
+                Case.state.not_in(FINISHED),
+            )
+            .order_by(Assignment.id)
+        ).scalars()
+    )
 
 
 def open_assignments(session: Session) -> list[Assignment]:
-    return list(session.execute(
-        select(Assignment).join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(FINISHED))
-        .order_by(Assignment.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Assignment)
+            .join(Case, Case.id == Assignment.case_id)
+            .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(FINISHED))
+            .order_by(Assignment.id)
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------- conflicts
@@ -202,9 +272,11 @@ def open_assignments(session: Session) -> list[Assignment]:
 def conflicts_of_users(session: Session, user_ids: Sequence[int]) -> list[ConflictDeclaration]:
     if not user_ids:
         return []
-    return list(session.execute(
-        select(ConflictDeclaration).where(ConflictDeclaration.user_id.in_(list(user_ids)))
-    ).scalars())
+    return list(
+        session.execute(
+            select(ConflictDeclaration).where(ConflictDeclaration.user_id.in_(list(user_ids)))
+        ).scalars()
+    )
 
 
 def conflicts_of_user(session: Session, user_id: int) -> list[ConflictDeclaration]:
@@ -219,10 +291,14 @@ def get_review(session: Session, review_id: int) -> Review | None:
 
 
 def review_for_assignment(session: Session, assignment_id: int) -> Review | None:
-    return session.execute(select(Review).where(Review.assignment_id == assignment_id)).scalar_one_or_none()
+    return session.execute(
+        select(Review).where(Review.assignment_id == assignment_id)
+    ).scalar_one_or_none()
 
 
-def reviews_of(session: Session, case_id: int, round_: int | None = None, *, submitted_only: bool = False) -> list[Review]:
+def reviews_of(
+    session: Session, case_id: int, round_: int | None = None, *, submitted_only: bool = False
+) -> list[Review]:
     q = select(Review).where(Review.case_id == case_id)
     if round_ is not None:
         q = q.where(Review.round == round_)
@@ -232,21 +308,33 @@ def reviews_of(session: Session, case_id: int, round_: int | None = None, *, sub
 
 
 def submitted_review_count(session: Session, case_id: int, round_: int) -> int:
-    return int(session.execute(
-        select(func.count(Review.id)).join(Assignment, Assignment.id == Review.assignment_id)
-        .where(Review.case_id == case_id, Review.round == round_, Review.status == ReviewStatus.SUBMITTED,
-               Assignment.status == AssignmentStatus.SUBMITTED)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count(Review.id))
+            .join(Assignment, Assignment.id == Review.assignment_id)
+            .where(
+                Review.case_id == case_id,
+                Review.round == round_,
+                Review.status == ReviewStatus.SUBMITTED,
+                Assignment.status == AssignmentStatus.SUBMITTED,
+            )
+        ).scalar_one()
+    )
 
 
 # --------------------------------------------------------------------------- consolidation, decisions, reports
 
 
 def latest_consolidation(session: Session, case_id: int, round_: int) -> Consolidation | None:
-    return session.execute(
-        select(Consolidation).where(Consolidation.case_id == case_id, Consolidation.round == round_)
-        .order_by(Consolidation.pass_no.desc())
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Consolidation)
+            .where(Consolidation.case_id == case_id, Consolidation.round == round_)
+            .order_by(Consolidation.pass_no.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def get_decision(session: Session, case_id: int, round_: int) -> Decision | None:
@@ -256,16 +344,26 @@ def get_decision(session: Session, case_id: int, round_: int) -> Decision | None
 
 
 def decisions_of(session: Session, case_id: int) -> list[Decision]:
-    return list(session.execute(select(Decision).where(Decision.case_id == case_id).order_by(Decision.round)).scalars())
+    return list(
+        session.execute(
+            select(Decision).where(Decision.case_id == case_id).order_by(Decision.round)
+        ).scalars()
+    )
 
 
 def expired_approvals(session: Session, now: datetime) -> list[tuple[Case, Decision]]:
     """Closed approved cases whose approval ran out and that have no follow-up case yet."""
     follow = select(Case.previous_case_id).where(Case.previous_case_id.is_not(None))
     rows = session.execute(
-        select(Case, Decision).join(Decision, and_(Decision.case_id == Case.id, Decision.round == Case.round))
-        .where(Case.state == CaseState.CLOSED, Decision.outcome.in_(APPROVING),
-               Decision.valid_until.is_not(None), Decision.valid_until < now, Case.id.not_in(follow))
+        select(Case, Decision)
+        .join(Decision, and_(Decision.case_id == Case.id, Decision.round == Case.round))
+        .where(
+            Case.state == CaseState.CLOSED,
+            Decision.outcome.in_(APPROVING),
+            Decision.valid_until.is_not(None),
+            Decision.valid_until < now,
+            Case.id.not_in(follow),
+        )
         .order_by(Case.id)
     ).all()
     return [(c, d) for c, d in rows]
@@ -282,7 +380,11 @@ def get_report_by_report_id(session: Session, report_id: str) -> Report | None:
 
 
 def reports_of(session: Session, case_id: int) -> list[Report]:
-    return list(session.execute(select(Report).where(Report.case_id == case_id).order_by(Report.id)).scalars())
+    return list(
+        session.execute(
+            select(Report).where(Report.case_id == case_id).order_by(Report.id)
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------- notifications
@@ -292,10 +394,19 @@ def get_notification_by_key(session: Session, key: str) -> Notification | None:
     return session.execute(select(Notification).where(Notification.key == key)).scalar_one_or_none()
 
 
-def pending_notifications(session: Session, *, case_ids: Sequence[int] | None = None, limit: int = 500,
-                          max_attempts: int = 5, after_id: int = 0) -> list[Notification]:
-    q = select(Notification).where(Notification.status == NotificationStatus.PENDING, Notification.attempts < max_attempts,
-                                   Notification.id > after_id)
+def pending_notifications(
+    session: Session,
+    *,
+    case_ids: Sequence[int] | None = None,
+    limit: int = 500,
+    max_attempts: int = 5,
+    after_id: int = 0,
+) -> list[Notification]:
+    q = select(Notification).where(
+        Notification.status == NotificationStatus.PENDING,
+        Notification.attempts < max_attempts,
+        Notification.id > after_id,
+    )
     if case_ids is not None:
         q = q.where(Notification.case_id.in_(list(case_ids)))
     return list(session.execute(q.order_by(Notification.id).limit(limit)).scalars())

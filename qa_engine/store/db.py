@@ -60,13 +60,20 @@ class WriterQueue:
             ticket = object()
             self._waiting.append(ticket)
             try:
-                ok = self._cond.wait_for(lambda: self._holder is None and self._waiting[0] is ticket, self.timeout)
+                ok = self._cond.wait_for(
+                    lambda: self._holder is None and self._waiting[0] is ticket, self.timeout
+                )
             finally:
                 self._waiting.remove(ticket)
             if not ok:
                 self._cond.notify_all()
-                raise OperationalError("BEGIN IMMEDIATE", None, Exception(
-                    f"database is locked (waited {self.timeout:.0f} s for the writers ahead)"))
+                raise OperationalError(
+                    "BEGIN IMMEDIATE",
+                    None,
+                    Exception(
+                        f"database is locked (waited {self.timeout:.0f} s for the writers ahead)"
+                    ),
+                )
             self._holder = holder
 
     def release(self, holder: int) -> None:
@@ -80,7 +87,9 @@ def database_exists(url: str) -> bool:
     """Whether there is a database to read: an SQLite file that exists, or any server URL (asked lazily)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return bool(parsed.database) and (parsed.database == ":memory:" or Path(parsed.database).is_file())
+        return bool(parsed.database) and (
+            parsed.database == ":memory:" or Path(parsed.database).is_file()
+        )
     return True
 
 
@@ -184,7 +193,9 @@ def read_only_session(engine: Engine | None = None) -> Session:
 @event.listens_for(Session, "before_flush")
 def _refuse_writes_when_read_only(session: Session, _context, _instances) -> None:
     if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
-        changed = sorted({type(o).__name__ for o in (*session.new, *session.dirty, *session.deleted)})
+        changed = sorted(
+            {type(o).__name__ for o in (*session.new, *session.dirty, *session.deleted)}
+        )
         raise ReadOnlyTransaction(f"a read-only unit of work tried to write {', '.join(changed)}")
 
 
@@ -202,7 +213,9 @@ def translate_db_error(exc: Exception) -> Exception:
     if isinstance(exc, StaleDataError):
         return StaleUpdate("someone else changed this at the same moment; reload and try again")
     if isinstance(exc, IntegrityError):
-        return Conflict("this was just done by someone else (a duplicate was refused); reload to see it")
+        return Conflict(
+            "this was just done by someone else (a duplicate was refused); reload to see it"
+        )
     if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
         return StorageError("the database is busy; try again in a moment")
     return exc

@@ -158,7 +158,9 @@ class SelfAssessment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="qa_case.id", index=True)
     round: int
-    entries: dict = Field(default_factory=dict, sa_type=JSONType)  # criterion -> {score, narrative, evidence}
+    entries: dict = Field(
+        default_factory=dict, sa_type=JSONType
+    )  # criterion -> {score, narrative, evidence}
     summary: str = ""
     status: str = Field(default=SelfAssessmentStatus.DRAFT, max_length=16)
     updated_at: datetime = _ts()

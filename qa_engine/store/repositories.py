@@ -21,7 +21,9 @@ from qa_engine.store.models import (
 
 
 def get_institution_by_code(session: Session, code: str) -> Institution | None:
-    return session.execute(select(Institution).where(Institution.code == code.upper())).scalar_one_or_none()
+    return session.execute(
+        select(Institution).where(Institution.code == code.upper())
+    ).scalar_one_or_none()
 
 
 def list_institutions(session: Session) -> list[Institution]:
@@ -61,8 +63,12 @@ def set_roles(session: Session, user_id: int, roles: Sequence[Role]) -> None:
 def actor_for(session: Session, user: User) -> Actor:
     if user.id is None:
         raise ValueError(f"user {user.username} is not stored yet: flush it before acting for it")
-    return Actor(user_id=user.id, username=user.username, roles=roles_of(session, user.id),
-                 institution_id=user.institution_id)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        roles=roles_of(session, user.id),
+        institution_id=user.institution_id,
+    )
 
 
 def users_with_role(session: Session, role: Role, *, active_only: bool = True) -> list[User]:
@@ -72,7 +78,9 @@ def users_with_role(session: Session, role: Role, *, active_only: bool = True) -
     return list(session.execute(q.order_by(User.id)).scalars())
 
 
-def users_with_institution_codes(session: Session, *, username: str | None = None) -> list[tuple[User, str | None]]:
+def users_with_institution_codes(
+    session: Session, *, username: str | None = None
+) -> list[tuple[User, str | None]]:
     """Every user (or the one named) with the code of their institution, by username."""
     q = select(User, Institution.code).outerjoin(Institution, Institution.id == User.institution_id)
     if username is not None:
@@ -80,7 +88,9 @@ def users_with_institution_codes(session: Session, *, username: str | None = Non
     return [(u, code) for u, code in session.execute(q.order_by(User.username)).all()]
 
 
-def roles_by_user(session: Session, user_ids: Sequence[int] | None = None) -> dict[int, frozenset[Role]]:
+def roles_by_user(
+    session: Session, user_ids: Sequence[int] | None = None
+) -> dict[int, frozenset[Role]]:
     """The roles of many users in one query (of everyone when `user_ids` is None)."""
     q = select(UserRole.user_id, UserRole.role)
     if user_ids is not None:
@@ -98,13 +108,19 @@ def get_credential(session: Session, credential_id: int) -> Credential | None:
     return session.get(Credential, credential_id)
 
 
-def get_credential_by_reference(session: Session, institution_id: int, reference: str) -> Credential | None:
+def get_credential_by_reference(
+    session: Session, institution_id: int, reference: str
+) -> Credential | None:
     return session.execute(
-        select(Credential).where(Credential.institution_id == institution_id, Credential.reference == reference)
+        select(Credential).where(
+            Credential.institution_id == institution_id, Credential.reference == reference
+        )
     ).scalar_one_or_none()
 
 
-def get_credential_version(session: Session, credential_id: int, number: int | None = None) -> CredentialVersion | None:
+def get_credential_version(
+    session: Session, credential_id: int, number: int | None = None
+) -> CredentialVersion | None:
     q = select(CredentialVersion).where(CredentialVersion.credential_id == credential_id)
     if number is None:
         q = q.order_by(CredentialVersion.number.desc()).limit(1)
@@ -119,9 +135,16 @@ def credential_versions(session: Session, credential_id: int) -> list[Credential
     return list(session.execute(q.order_by(CredentialVersion.number)).scalars())
 
 
-def list_credentials(session: Session, *, institution_id: int | None = None,
-                     offset: int = 0, limit: int | None = None) -> list[tuple[Credential, Institution]]:
-    q = select(Credential, Institution).join(Institution, Institution.id == Credential.institution_id)
+def list_credentials(
+    session: Session,
+    *,
+    institution_id: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[tuple[Credential, Institution]]:
+    q = select(Credential, Institution).join(
+        Institution, Institution.id == Credential.institution_id
+    )
     if institution_id is not None:
         q = q.where(Credential.institution_id == institution_id)
     q = q.order_by(Institution.code, Credential.reference).offset(offset)
@@ -142,7 +165,9 @@ def count_credentials(session: Session, *, institution_id: int | None = None) ->
 
 def get_rubric_snapshot(session: Session, rubric_id: str, version: str) -> RubricSnapshot | None:
     return session.execute(
-        select(RubricSnapshot).where(RubricSnapshot.rubric_id == rubric_id, RubricSnapshot.version == version)
+        select(RubricSnapshot).where(
+            RubricSnapshot.rubric_id == rubric_id, RubricSnapshot.version == version
+        )
     ).scalar_one_or_none()
 
 
@@ -152,8 +177,14 @@ def get_rubric_snapshot_by_pk(session: Session, snapshot_id: int) -> RubricSnaps
 
 def rubric_snapshot_hash(session: Session, snapshot_id: int) -> str | None:
     """The content hash of a snapshot, without loading its content."""
-    return session.execute(select(RubricSnapshot.content_hash).where(RubricSnapshot.id == snapshot_id)).scalar_one_or_none()
+    return session.execute(
+        select(RubricSnapshot.content_hash).where(RubricSnapshot.id == snapshot_id)
+    ).scalar_one_or_none()
 
 
 def list_rubric_snapshots(session: Session) -> list[RubricSnapshot]:
-    return list(session.execute(select(RubricSnapshot).order_by(RubricSnapshot.rubric_id, RubricSnapshot.id)).scalars())
+    return list(
+        session.execute(
+            select(RubricSnapshot).order_by(RubricSnapshot.rubric_id, RubricSnapshot.id)
+        ).scalars()
+    )

@@ -23,18 +23,27 @@ from qa_engine.store.models import (
 
 
 def get_web_session(session: Session, token_hash: str) -> WebSession | None:
-    return session.execute(select(WebSession).where(WebSession.token_hash == token_hash)).scalar_one_or_none()
+    return session.execute(
+        select(WebSession).where(WebSession.token_hash == token_hash)
+    ).scalar_one_or_none()
 
 
-def get_web_session_with_user(session: Session, token_hash: str) -> tuple[WebSession, User | None] | None:
+def get_web_session_with_user(
+    session: Session, token_hash: str
+) -> tuple[WebSession, User | None] | None:
     """The session row and its user in one query (every signed-in request asks)."""
-    row = session.execute(select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
-                          .where(WebSession.token_hash == token_hash)).one_or_none()
+    row = session.execute(
+        select(WebSession, User)
+        .outerjoin(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == token_hash)
+    ).one_or_none()
     return (row[0], row[1]) if row is not None else None
 
 
 def delete_web_session(session: Session, token_hash: str) -> int:
-    return session.execute(delete(WebSession).where(WebSession.token_hash == token_hash)).rowcount or 0
+    return (
+        session.execute(delete(WebSession).where(WebSession.token_hash == token_hash)).rowcount or 0
+    )
 
 
 def delete_expired_web_sessions(session: Session, before: datetime) -> int:
@@ -52,10 +61,13 @@ def web_sessions_of(session: Session, user_id: int) -> list[WebSession]:
 # --------------------------------------------------------------------------- failed sign-ins
 
 
-def failures_since(session: Session, *, since: datetime, username: str | None = None,
-                   client_ip: str | None = None) -> tuple[int, datetime | None]:
+def failures_since(
+    session: Session, *, since: datetime, username: str | None = None, client_ip: str | None = None
+) -> tuple[int, datetime | None]:
     """How many failures match since `since`, and the oldest of them."""
-    q = select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(LoginAttempt.at >= since)
+    q = select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
+        LoginAttempt.at >= since
+    )
     if username is not None:
         q = q.where(LoginAttempt.username == username)
     if client_ip is not None:
@@ -80,17 +92,25 @@ def delete_old_failures(session: Session, before: datetime) -> None:
 
 
 def get_api_token(session: Session, token_hash: str) -> ApiToken | None:
-    return session.execute(select(ApiToken).where(ApiToken.token_hash == token_hash)).scalar_one_or_none()
+    return session.execute(
+        select(ApiToken).where(ApiToken.token_hash == token_hash)
+    ).scalar_one_or_none()
 
 
 def end_api_tokens_of(session: Session, user_id: int, at: datetime) -> int:
     """Make every token of a user that is still valid at `at` expire then; how many."""
-    live = (ApiToken.user_id == user_id) & (ApiToken.expires_at.is_(None) | (ApiToken.expires_at > at))
+    live = (ApiToken.user_id == user_id) & (
+        ApiToken.expires_at.is_(None) | (ApiToken.expires_at > at)
+    )
     return session.execute(update(ApiToken).where(live).values(expires_at=at)).rowcount or 0
 
 
 def api_tokens_of(session: Session, user_id: int) -> list[ApiToken]:
-    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)).scalars())
+    return list(
+        session.execute(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------- aggregates
@@ -122,9 +142,13 @@ def case_state_counts(session: Session, *, institution_id: int | None = None) ->
     return {state: int(n) for state, n in session.execute(q).all()}
 
 
-def assignments_with_cases(session: Session, *, reviewer_id: int | None = None,
-                           statuses: tuple[str, ...] | None = None,
-                           open_cases_only: bool = True) -> list[tuple[Assignment, Case]]:
+def assignments_with_cases(
+    session: Session,
+    *,
+    reviewer_id: int | None = None,
+    statuses: tuple[str, ...] | None = None,
+    open_cases_only: bool = True,
+) -> list[tuple[Assignment, Case]]:
     q = select(Assignment, Case).join(Case, Case.id == Assignment.case_id)
     if reviewer_id is not None:
         q = q.where(Assignment.reviewer_id == reviewer_id)

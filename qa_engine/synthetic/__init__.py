@@ -19,5 +19,15 @@ Used by ``qa-engine demo``, ``qa-engine dev generate``, the benchmarks and the t
 from qa_engine.synthetic.alliance import PersonSpec, Staff, SyntheticAlliance, keyed_rng
 from qa_engine.synthetic.behaviour import PLANS, Behaviour, CaseView, Rates, Timing, WaveResult
 
-__all__ = ["PLANS", "Behaviour", "CaseView", "PersonSpec", "Rates", "Staff", "SyntheticAlliance", "Timing",
-           "WaveResult", "keyed_rng"]
+__all__ = [
+    "PLANS",
+    "Behaviour",
+    "CaseView",
+    "PersonSpec",
+    "Rates",
+    "Staff",
+    "SyntheticAlliance",
+    "Timing",
+    "WaveResult",
+    "keyed_rng",
+]

@@ -81,19 +81,31 @@ class Staff:
 
     @property
     def everyone(self) -> list[Actor]:
-        return [*self.officers, *self.approvers, *self.leadership, *self.admins, *self.providers.values(),
-                *self.reviewers.values()]
+        return [
+            *self.officers,
+            *self.approvers,
+            *self.leadership,
+            *self.admins,
+            *self.providers.values(),
+            *self.reviewers.values(),
+        ]
 
     def by_username(self, username: str) -> Actor | None:
         return next((a for a in self.everyone if a.username == username), None)
 
     def actor(self, user_id: int) -> Actor | None:
-        return self.reviewers.get(user_id) or next((a for a in self.everyone if a.user_id == user_id), None)
+        return self.reviewers.get(user_id) or next(
+            (a for a in self.everyone if a.user_id == user_id), None
+        )
 
     def provider_for(self, institution_id: int) -> Actor:
-        found = next((a for a in self.providers.values() if a.institution_id == institution_id), None)
+        found = next(
+            (a for a in self.providers.values() if a.institution_id == institution_id), None
+        )
         if found is None:
-            raise LookupError(f"no provider of institution {institution_id} among the synthetic staff")
+            raise LookupError(
+                f"no provider of institution {institution_id} among the synthetic staff"
+            )
         return found
 
 
@@ -116,8 +128,14 @@ class SyntheticAlliance:
 
     # ------------------------------------------------------------------ people
 
-    def people(self, *, reviewers_per_institution: int = 3, max_open_reviews: int | None = None,
-               officers: int = 2, approvers: int = 2) -> list[PersonSpec]:
+    def people(
+        self,
+        *,
+        reviewers_per_institution: int = 3,
+        max_open_reviews: int | None = None,
+        officers: int = 2,
+        approvers: int = 2,
+    ) -> list[PersonSpec]:
         """Everyone the alliance needs (no database): QA officers, approvers, leadership, an admin, a
         provider per institution and `reviewers_per_institution` reviewers per institution."""
         out: list[PersonSpec] = []
@@ -127,20 +145,35 @@ class SyntheticAlliance:
             rng = self.rng("staff", role.value, k)
             member = self.members[int(rng.integers(len(self.members)))]
             name = person_name(rng, member.locale, titled=0.6 if role == Role.APPROVER else 0.0)
-            out.append(PersonSpec(username, f"{name.full} ({label})", f"{name.handle}@qa.example.eu", role))
+            out.append(
+                PersonSpec(username, f"{name.full} ({label})", f"{name.handle}@qa.example.eu", role)
+            )
             taken.add(username)
 
         for k in range(officers):
-            staff_member("officer" if k == 0 else f"officer{k + 1}", Role.QA_OFFICER, "4EU+ QA office", k)
+            staff_member(
+                "officer" if k == 0 else f"officer{k + 1}", Role.QA_OFFICER, "4EU+ QA office", k
+            )
         for k in range(approvers):
-            staff_member("approver" if k == 0 else f"approver{k + 1}", Role.APPROVER,
-                         "QA board chair" if k == 0 else "QA board", k)
+            staff_member(
+                "approver" if k == 0 else f"approver{k + 1}",
+                Role.APPROVER,
+                "QA board chair" if k == 0 else "QA board",
+                k,
+            )
         staff_member("leader", Role.LEADERSHIP, "4EU+ steering committee", 0)
         staff_member("admin", Role.ADMIN, "4EU+ IT services", 0)
         for m in self.members:
             username = f"provider.{m.code.lower()}"
-            out.append(PersonSpec(username, f"Micro-credential team, {m.local_name}", f"{username}@{m.domain}",
-                                  Role.PROVIDER, m.code))
+            out.append(
+                PersonSpec(
+                    username,
+                    f"Micro-credential team, {m.local_name}",
+                    f"{username}@{m.domain}",
+                    Role.PROVIDER,
+                    m.code,
+                )
+            )
             taken.add(username)
         for m in self.members:
             for i in range(reviewers_per_institution):
@@ -154,37 +187,76 @@ class SyntheticAlliance:
                     name = person_name(rng, m.locale)
                     handle = name.handle
                 n = 2
-                while handle in taken:  # pools exhausted (hundreds of reviewers): number the namesakes
+                while (
+                    handle in taken
+                ):  # pools exhausted (hundreds of reviewers): number the namesakes
                     handle = f"{name.handle}{n}"
                     n += 1
                 taken.add(handle)
-                out.append(PersonSpec(handle, name.full, f"{handle}@{m.domain}", Role.REVIEWER, m.code,
-                                      tuple(profile.expertise_fields), tuple(profile.expertise_skills),
-                                      tuple(profile.languages),
-                                      max_open_reviews if max_open_reviews is not None else profile.max_open_reviews))
+                out.append(
+                    PersonSpec(
+                        handle,
+                        name.full,
+                        f"{handle}@{m.domain}",
+                        Role.REVIEWER,
+                        m.code,
+                        tuple(profile.expertise_fields),
+                        tuple(profile.expertise_skills),
+                        tuple(profile.languages),
+                        max_open_reviews
+                        if max_open_reviews is not None
+                        else profile.max_open_reviews,
+                    )
+                )
         return out
 
-    def staff(self, session: Session, *, reviewers_per_institution: int = 3, max_open_reviews: int | None = None,
-              officers: int = 2, approvers: int = 2) -> Staff:
+    def staff(
+        self,
+        session: Session,
+        *,
+        reviewers_per_institution: int = 3,
+        max_open_reviews: int | None = None,
+        officers: int = 2,
+        approvers: int = 2,
+    ) -> Staff:
         """Create the people of `people()` through the users service (an account that already exists
         with the same role is reused, so running twice changes nothing); return their actors."""
         seed_institutions(session=session)
         out = Staff()
-        for spec in self.people(reviewers_per_institution=reviewers_per_institution,
-                                max_open_reviews=max_open_reviews, officers=officers, approvers=approvers):
+        for spec in self.people(
+            reviewers_per_institution=reviewers_per_institution,
+            max_open_reviews=max_open_reviews,
+            officers=officers,
+            approvers=approvers,
+        ):
             user = repo.get_user_by_username(session, spec.username)
             if user is None:
-                user = add_user(session=session, actor=SYSTEM, username=spec.username, full_name=spec.full_name,
-                                email=spec.email, roles=[spec.role], institution_code=spec.institution,
-                                max_open_reviews=spec.max_open_reviews, expertise_fields=spec.expertise_fields,
-                                expertise_skills=spec.expertise_skills, languages=spec.languages)
+                user = add_user(
+                    session=session,
+                    actor=SYSTEM,
+                    username=spec.username,
+                    full_name=spec.full_name,
+                    email=spec.email,
+                    roles=[spec.role],
+                    institution_code=spec.institution,
+                    max_open_reviews=spec.max_open_reviews,
+                    expertise_fields=spec.expertise_fields,
+                    expertise_skills=spec.expertise_skills,
+                    languages=spec.languages,
+                )
                 out.created += 1
             actor = repo.actor_for(session, user)
             if spec.role not in actor.roles:
-                raise Conflict(f"user {spec.username} already exists without the role {spec.role.value}; "
-                               "use another database or seed")
-            bucket = {Role.QA_OFFICER: out.officers, Role.APPROVER: out.approvers, Role.LEADERSHIP: out.leadership,
-                      Role.ADMIN: out.admins}.get(spec.role)
+                raise Conflict(
+                    f"user {spec.username} already exists without the role {spec.role.value}; "
+                    "use another database or seed"
+                )
+            bucket = {
+                Role.QA_OFFICER: out.officers,
+                Role.APPROVER: out.approvers,
+                Role.LEADERSHIP: out.leadership,
+                Role.ADMIN: out.admins,
+            }.get(spec.role)
             if bucket is not None:
                 bucket.append(actor)
             elif spec.role == Role.PROVIDER:
@@ -201,7 +273,9 @@ class SyntheticAlliance:
     def credential_data(self, index: int) -> dict:
         """The raw fields of credential number `index` (no database)."""
         member = self._member_of(index)
-        return self.factory.data(self.rng("credential", index, "content"), member, self.reference(index))
+        return self.factory.data(
+            self.rng("credential", index, "content"), member, self.reference(index)
+        )
 
     def credentials(self, session: Session, n: int, *, start: int = 0) -> list[int]:
         """Save credentials number start … start+n-1 through the credentials service; return their ids
@@ -214,18 +288,30 @@ class SyntheticAlliance:
         out = []
         for index in indices:
             data = parse_credential(self.credential_data(index))
-            version, outcome = credential_service.save_credential(session=session, actor=SYSTEM, data=data,
-                                                                  source=f"synthetic alliance, seed {self.seed}")
+            version, outcome = credential_service.save_credential(
+                session=session,
+                actor=SYSTEM,
+                data=data,
+                source=f"synthetic alliance, seed {self.seed}",
+            )
             out.append((version.credential_id, outcome))
         return out
 
     def _member_of(self, index: int):
-        return self.members[int(self.rng("credential", index, "institution").integers(len(self.members)))]
+        return self.members[
+            int(self.rng("credential", index, "institution").integers(len(self.members)))
+        ]
 
     # ------------------------------------------------------------------ cases
 
-    def open_cases(self, session: Session, credential_ids: Iterable[int], *, staff: Staff | None = None,
-                   rubric_id: str | None = None) -> list[int]:
+    def open_cases(
+        self,
+        session: Session,
+        credential_ids: Iterable[int],
+        *,
+        staff: Staff | None = None,
+        rubric_id: str | None = None,
+    ) -> list[int]:
         """Open a case per credential, by its institution's provider when `staff` is given (else the
         engine); return the case ids. Screening is the engine's next automated step (or `screen`)."""
         ids = []
@@ -233,7 +319,9 @@ class SyntheticAlliance:
             credential = repo.get_credential(session, cid)
             actor = staff.provider_for(credential.institution_id) if staff else SYSTEM
             kwargs = {"rubric_id": rubric_id} if rubric_id else {}
-            ids.append(case_service.open_case(session=session, actor=actor, credential_id=cid, **kwargs).id)
+            ids.append(
+                case_service.open_case(session=session, actor=actor, credential_id=cid, **kwargs).id
+            )
         return ids
 
     @staticmethod
@@ -249,9 +337,18 @@ class SyntheticAlliance:
 
     # ------------------------------------------------------------------ behaviour
 
-    def behaviour(self, staff: Staff, *, rates: Rates | None = None, plans: Mapping[int, str] | None = None,
-                  manage_clock: bool = False, timing: Timing | None = None) -> Behaviour:
+    def behaviour(
+        self,
+        staff: Staff,
+        *,
+        rates: Rates | None = None,
+        plans: Mapping[int, str] | None = None,
+        manage_clock: bool = False,
+        timing: Timing | None = None,
+    ) -> Behaviour:
         """The simulated people of this alliance (see `qa_engine.synthetic.behaviour`)."""
         from qa_engine.synthetic.behaviour import Behaviour
 
-        return Behaviour(self, staff, rates=rates, plans=plans, manage_clock=manage_clock, timing=timing)
+        return Behaviour(
+            self, staff, rates=rates, plans=plans, manage_clock=manage_clock, timing=timing
+        )

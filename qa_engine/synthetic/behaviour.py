@@ -61,9 +61,20 @@ if TYPE_CHECKING:
     from qa_engine.synthetic.alliance import Staff, SyntheticAlliance
 
 # What a plan makes of a case: the quality the reviewers see in each round, and the decisions.
-PLANS = ("approved", "approved_with_conditions", "revision_then_approved", "rejected", "disagreement")
-_PLAN_QUALITY = {"approved": (3.6,), "approved_with_conditions": (2.8,), "revision_then_approved": (1.7, 3.6),
-                 "rejected": (0.8,), "disagreement": (3.2,)}
+PLANS = (
+    "approved",
+    "approved_with_conditions",
+    "revision_then_approved",
+    "rejected",
+    "disagreement",
+)
+_PLAN_QUALITY = {
+    "approved": (3.6,),
+    "approved_with_conditions": (2.8,),
+    "revision_then_approved": (1.7, 3.6),
+    "rejected": (0.8,),
+    "disagreement": (3.2,),
+}
 _ORDER = [o.value for o in Outcome]  # best to worst
 _ZIPF = np.array([1 / (k + 1) for k in range(len(CONDITIONS))])
 _ZIPF = _ZIPF / _ZIPF.sum()
@@ -76,15 +87,25 @@ class Rates:
     decline_rate: float = 0.12  # an invitation is declined
     conflict_share: float = 0.4  # of the declines: with a conflict of interest declared
     late_rate: float = 0.15  # an accepted review is late
-    no_show_share: float = 0.3  # of the late reviews: never submitted (the sweep replaces the reviewer)
-    disagreement_rate: float = 0.2  # a round in which one reviewer reads some criteria very differently
+    no_show_share: float = (
+        0.3  # of the late reviews: never submitted (the sweep replaces the reviewer)
+    )
+    disagreement_rate: float = (
+        0.2  # a round in which one reviewer reads some criteria very differently
+    )
     deviation_rate: float = 0.2  # the approver departs one step from the recommended outcome
     improvement: float = 0.7  # quality gained by a revision (scale points)
     max_rounds: int = 2  # a revision request in this round becomes conditions or a rejection
 
     def __post_init__(self) -> None:
-        for name in ("decline_rate", "conflict_share", "late_rate", "no_show_share", "disagreement_rate",
-                     "deviation_rate"):
+        for name in (
+            "decline_rate",
+            "conflict_share",
+            "late_rate",
+            "no_show_share",
+            "disagreement_rate",
+            "deviation_rate",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} is a probability (0 to 1), not {value}")
@@ -140,9 +161,16 @@ UnitOfWork = Callable[[], AbstractContextManager[Session]]
 
 
 class Behaviour:
-    def __init__(self, alliance: SyntheticAlliance, staff: Staff, *, rates: Rates | None = None,
-                 plans: Mapping[int, str] | None = None, manage_clock: bool = False,
-                 timing: Timing | None = None) -> None:
+    def __init__(
+        self,
+        alliance: SyntheticAlliance,
+        staff: Staff,
+        *,
+        rates: Rates | None = None,
+        plans: Mapping[int, str] | None = None,
+        manage_clock: bool = False,
+        timing: Timing | None = None,
+    ) -> None:
         self.alliance = alliance
         self.staff = staff
         self.rates = rates or Rates()
@@ -168,12 +196,22 @@ class Behaviour:
             self._codes.update({i.id: i.code for i in repo.list_institutions(session)})
         data = case_service.credential_version_of(session, case).data
         credential = repo.get_credential(session, case.credential_id)
-        return CaseView(case, credential.reference, self._codes[case.institution_id], data,
-                        self._rubrics[case.rubric_snapshot_id], self.plans.get(case.id))
+        return CaseView(
+            case,
+            credential.reference,
+            self._codes[case.institution_id],
+            data,
+            self._rubrics[case.rubric_snapshot_id],
+            self.plans.get(case.id),
+        )
 
-    def _views(self, session: Session, case_ids: Iterable[int], states: Sequence[str]) -> list[CaseView]:
-        return [self.view(session, c) for c in case_repo.list_cases(session, case_ids=list(case_ids),
-                                                                     states=list(states))]
+    def _views(
+        self, session: Session, case_ids: Iterable[int], states: Sequence[str]
+    ) -> list[CaseView]:
+        return [
+            self.view(session, c)
+            for c in case_repo.list_cases(session, case_ids=list(case_ids), states=list(states))
+        ]
 
     def _actor(self, session: Session, user_id: int) -> Actor:
         return self.staff.actor(user_id) or repo.actor_for(session, session.get(User, user_id))
@@ -182,8 +220,14 @@ class Behaviour:
         try:
             return self.staff.provider_for(institution_id)
         except LookupError:  # an institution outside these staff: any provider account of it
-            user = next((u for u in repo.users_with_role(session, Role.PROVIDER) if u.institution_id == institution_id),
-                        None)
+            user = next(
+                (
+                    u
+                    for u in repo.users_with_role(session, Role.PROVIDER)
+                    if u.institution_id == institution_id
+                ),
+                None,
+            )
             if user is None:
                 raise
             return repo.actor_for(session, user)
@@ -227,13 +271,19 @@ class Behaviour:
         """Whether one reviewer of this round reads some criteria very differently, and which."""
         rng = self.rng("contest", view.reference, view.round)
         draw = float(rng.random())
-        contested = (view.plan == "disagreement" and view.round == 1) if view.plan else draw < self.rates.disagreement_rate
+        contested = (
+            (view.plan == "disagreement" and view.round == 1)
+            if view.plan
+            else draw < self.rates.disagreement_rate
+        )
         if not contested:
             return _Contest()
         scale = [rc.id for rc in view.rubric.reviewer_criteria if rc.criterion.kind == "scale"]
         weights = np.array([3.0 if c in NOISY else 1.0 for c in scale])
         k = min(len(scale), int(rng.integers(1, 4)))
-        return _Contest(sorted(str(c) for c in rng.choice(scale, k, replace=False, p=weights / weights.sum())))
+        return _Contest(
+            sorted(str(c) for c in rng.choice(scale, k, replace=False, p=weights / weights.sum()))
+        )
 
     def punctuality(self, view: CaseView, username: str) -> str:
         """on_time, late (submits after the due date once reminded) or no_show (never submits)."""
@@ -267,7 +317,9 @@ class Behaviour:
             if rc.id in contest.criteria:
                 gap = min(hi - lo, int(math.floor(threshold)) + 1)
                 low = int(np.clip(a - gap // 2, lo, hi - gap))
-                near, far = (low, low + gap) if abs(a - low) <= abs(a - low - gap) else (low + gap, low)
+                near, far = (
+                    (low, low + gap) if abs(a - low) <= abs(a - low - gap) else (low + gap, low)
+                )
                 score = far if position == 1 else near
             out[rc.id] = score
         return out
@@ -291,8 +343,11 @@ class Behaviour:
         if view.plan == "revision_then_approved":
             return Outcome.REVISION_REQUESTED.value if view.round == 1 else Outcome.APPROVED.value
         if view.plan == "disagreement":
-            return rec if rec in (Outcome.APPROVED.value, Outcome.APPROVED_WITH_CONDITIONS.value) \
+            return (
+                rec
+                if rec in (Outcome.APPROVED.value, Outcome.APPROVED_WITH_CONDITIONS.value)
                 else Outcome.APPROVED_WITH_CONDITIONS.value
+            )
         if view.plan:
             return view.plan
         rng = self.rng("decide", view.reference, view.round)
@@ -301,7 +356,11 @@ class Behaviour:
             k = int(np.clip(k + (1 if rng.random() < 0.5 else -1), 0, len(_ORDER) - 1))
         outcome = _ORDER[k]
         if outcome == Outcome.REVISION_REQUESTED.value and view.round >= self.rates.max_rounds:
-            outcome = Outcome.APPROVED_WITH_CONDITIONS.value if rng.random() < 0.6 else Outcome.REJECTED.value
+            outcome = (
+                Outcome.APPROVED_WITH_CONDITIONS.value
+                if rng.random() < 0.6
+                else Outcome.REJECTED.value
+            )
         return outcome
 
     # ------------------------------------------------------------------ providers
@@ -316,19 +375,33 @@ class Behaviour:
             c = rc.criterion
             if c.kind == "scale":
                 lo, hi = view.rubric.score_range(c)
-                score = int(np.clip(round(anchors[rc.id] + 0.35 + 0.5 * float(rng.standard_normal())), lo, hi))
-                entries[rc.id] = {"score": score, "narrative": f"{c.title} {pick(rng, CLAIMS)}; see the evidence linked.",
-                                  "evidence": [f"https://{domain}/mc/{view.reference}/{rc.id}"]}
+                score = int(
+                    np.clip(
+                        round(anchors[rc.id] + 0.35 + 0.5 * float(rng.standard_normal())), lo, hi
+                    )
+                )
+                entries[rc.id] = {
+                    "score": score,
+                    "narrative": f"{c.title} {pick(rng, CLAIMS)}; see the evidence linked.",
+                    "evidence": [f"https://{domain}/mc/{view.reference}/{rc.id}"],
+                }
             elif c.kind == "yes_no":
                 stackable = view.data.get("stackability") == "stackable"
                 towards = view.data.get("stackable_towards")
-                entries[rc.id] = {"score": stackable,
-                                  "narrative": f"Stackable towards {towards}." if stackable and towards
-                                  else "Stackable as published." if stackable else "Offered as a stand-alone credential."}
+                entries[rc.id] = {
+                    "score": stackable,
+                    "narrative": f"Stackable towards {towards}."
+                    if stackable and towards
+                    else "Stackable as published."
+                    if stackable
+                    else "Offered as a stand-alone credential.",
+                }
             elif c.kind == "text":
                 entries[rc.id] = {"narrative": "Nothing to add."}
-        summary = (f"Self-assessment of {view.data.get('title', view.reference)}, round {view.round}: "
-                   f"{len(entries)} criteria addressed with evidence.")
+        summary = (
+            f"Self-assessment of {view.data.get('title', view.reference)}, round {view.round}: "
+            f"{len(entries)} criteria addressed with evidence."
+        )
         return entries, summary
 
     def self_assess(self, session: Session, case_ids: Iterable[int]) -> int:
@@ -336,8 +409,14 @@ class Behaviour:
         done = 0
         for view in self._views(session, case_ids, (CaseState.SELF_ASSESSMENT,)):
             entries, summary = self.self_assessment(view)
-            self_assessments.save_self_assessment(session=session, actor=self._provider(session, view.case.institution_id),
-                                                  case_id=view.case.id, entries=entries, summary=summary, submit=True)
+            self_assessments.save_self_assessment(
+                session=session,
+                actor=self._provider(session, view.case.institution_id),
+                case_id=view.case.id,
+                entries=entries,
+                summary=summary,
+                submit=True,
+            )
             done += 1
         return done
 
@@ -346,9 +425,11 @@ class Behaviour:
     def assign(self, session: Session, case_ids: Iterable[int]) -> int:
         """The QA officer confirms the engine's batch proposal for every case that lacks reviewers;
         return how many invitations went out."""
-        needing = [c.id for c in case_repo.list_cases(session, case_ids=list(case_ids),
-                                                      states=REVIEWING)
-                   if assignments.case_need(session, c).needed > 0]
+        needing = [
+            c.id
+            for c in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING)
+            if assignments.case_need(session, c).needed > 0
+        ]
         if not needing:
             return 0
         plans = assignments.auto_assign(session=session, case_ids=needing, actor=self.staff.officer)
@@ -356,7 +437,9 @@ class Behaviour:
 
     # ------------------------------------------------------------------ reviewers
 
-    def review_entries(self, view: CaseView, username: str, position: int) -> tuple[dict[str, dict], str, str]:
+    def review_entries(
+        self, view: CaseView, username: str, position: int
+    ) -> tuple[dict[str, dict], str, str]:
         """(entries, recommendation, overall comment) of one review."""
         rng = self.rng("comments", view.reference, view.round, username)
         scores = self.review_scores(view, username, position)
@@ -366,19 +449,38 @@ class Behaviour:
             if c.kind == "scale":
                 lo, hi = view.rubric.score_range(c)
                 level = view.rubric.scale_of(c).level(scores[rc.id])
-                band = "high" if scores[rc.id] >= hi - 1 else "low" if scores[rc.id] <= lo + 1 else "mid"
-                text = f"{level.descriptor} {pick(rng, REMARKS[band])}" if level else pick(rng, REMARKS[band])
+                band = (
+                    "high"
+                    if scores[rc.id] >= hi - 1
+                    else "low"
+                    if scores[rc.id] <= lo + 1
+                    else "mid"
+                )
+                text = (
+                    f"{level.descriptor} {pick(rng, REMARKS[band])}"
+                    if level
+                    else pick(rng, REMARKS[band])
+                )
                 entries[rc.id] = {"score": scores[rc.id], "comment": text}
             elif c.kind == "yes_no":
-                entries[rc.id] = {"score": bool(scores[rc.id]), "comment": "Checked against the published description."}
+                entries[rc.id] = {
+                    "score": bool(scores[rc.id]),
+                    "comment": "Checked against the published description.",
+                }
             elif c.kind == "text":
                 entries[rc.id] = {"comment": "No further remarks."}
         rec = self.recommendation(view, scores)
         titled = {rc.id: rc.criterion.title for rc in view.rubric.reviewer_criteria}
         scale = {rc.id for rc in view.rubric.reviewer_criteria if rc.criterion.kind == "scale"}
         ranked = sorted((s, cid) for cid, s in scores.items() if cid in scale)
-        overall = (f"Recommendation: {Outcome(rec).label}. Strongest: {titled[ranked[-1][1]]}; "
-                   f"weakest: {titled[ranked[0][1]]}.") if ranked else f"Recommendation: {Outcome(rec).label}."
+        overall = (
+            (
+                f"Recommendation: {Outcome(rec).label}. Strongest: {titled[ranked[-1][1]]}; "
+                f"weakest: {titled[ranked[0][1]]}."
+            )
+            if ranked
+            else f"Recommendation: {Outcome(rec).label}."
+        )
         return entries, rec, overall
 
     def decline(self, view: CaseView, username: str) -> tuple[bool, bool, str]:
@@ -396,11 +498,19 @@ class Behaviour:
         result = WaveResult()
         ids = list(case_ids)
         for view in self._views(session, ids, REVIEWING):
-            for a in case_repo.assignments_of(session, view.case.id, view.round, statuses=(AssignmentStatus.INVITED,)):
+            for a in case_repo.assignments_of(
+                session, view.case.id, view.round, statuses=(AssignmentStatus.INVITED,)
+            ):
                 who = self._actor(session, a.reviewer_id)
                 declines, conflict, reason = self.decline(view, who.username)
-                assignments.respond(session=session, actor=who, assignment_id=a.id, accept=not declines,
-                                    conflict=conflict, reason=reason)
+                assignments.respond(
+                    session=session,
+                    actor=who,
+                    assignment_id=a.id,
+                    accept=not declines,
+                    conflict=conflict,
+                    reason=reason,
+                )
                 if declines:
                     result.declined += 1
                     result.conflicts += conflict
@@ -409,7 +519,9 @@ class Behaviour:
         if result.accepted:
             self.pass_days(self.timing.review)
         for view in self._views(session, ids, (CaseState.PEER_REVIEW,)):
-            for a in case_repo.assignments_of(session, view.case.id, view.round, statuses=(AssignmentStatus.ACCEPTED,)):
+            for a in case_repo.assignments_of(
+                session, view.case.id, view.round, statuses=(AssignmentStatus.ACCEPTED,)
+            ):
                 who = self._actor(session, a.reviewer_id)
                 punctuality = self.punctuality(view, who.username)
                 reminded_late = a.due_at is not None and now() >= a.due_at and a.reminders_sent > 0
@@ -418,8 +530,15 @@ class Behaviour:
                     continue
                 position = case_repo.submitted_review_count(session, view.case.id, view.round)
                 entries, rec, overall = self.review_entries(view, who.username, position)
-                reviews.save_review(session=session, actor=who, assignment_id=a.id, entries=entries,
-                                    recommendation=rec, overall_comment=overall, submit=True)
+                reviews.save_review(
+                    session=session,
+                    actor=who,
+                    assignment_id=a.id,
+                    entries=entries,
+                    recommendation=rec,
+                    overall_comment=overall,
+                    submit=True,
+                )
                 result.submitted += 1
         return result
 
@@ -437,14 +556,26 @@ class Behaviour:
                 k = int(rng.integers(1, 4))
                 conditions = [str(c) for c in rng.choice(CONDITIONS, k, replace=False, p=_ZIPF)]
             elif outcome == Outcome.REVISION_REQUESTED.value:
-                conditions = [str(c) for c in rng.choice(REVISIONS, int(rng.integers(1, 3)), replace=False)]
-            overall = f"{cons.overall:.2f}" if cons and cons.overall is not None else "not available"
+                conditions = [
+                    str(c) for c in rng.choice(REVISIONS, int(rng.integers(1, 3)), replace=False)
+                ]
+            overall = (
+                f"{cons.overall:.2f}" if cons and cons.overall is not None else "not available"
+            )
             rationale = RATIONALES[outcome].format(overall=overall)
             if view.case.extra_reviewers_requested:
-                rationale += " The reviewers disagreed; the extra review was weighed with the others."
+                rationale += (
+                    " The reviewers disagreed; the extra review was weighed with the others."
+                )
             approver = self.staff.approvers[int(rng.integers(len(self.staff.approvers)))]
-            decisions.decide(session=session, actor=approver, case_id=view.case.id, outcome=outcome,
-                             rationale=rationale, conditions=conditions)
+            decisions.decide(
+                session=session,
+                actor=approver,
+                case_id=view.case.id,
+                outcome=outcome,
+                rationale=rationale,
+                conditions=conditions,
+            )
             out[view.case.id] = outcome
         return out
 
@@ -462,11 +593,15 @@ class Behaviour:
         t = now()
         times = []
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
-            for a in case_repo.assignments_of(session, case.id, case.round, statuses=OPEN_ASSIGNMENT):
+            for a in case_repo.assignments_of(
+                session, case.id, case.round, statuses=OPEN_ASSIGNMENT
+            ):
                 if a.status == AssignmentStatus.INVITED and a.respond_by is not None:
                     times.append(a.respond_by)
                 elif a.status == AssignmentStatus.ACCEPTED and a.due_at is not None:
-                    marks = [a.due_at + timedelta(days=d) for d in settings.reminders.days_after_due]
+                    marks = [
+                        a.due_at + timedelta(days=d) for d in settings.reminders.days_after_due
+                    ]
                     if settings.replace_after_days_overdue > 0:
                         marks.append(a.due_at + timedelta(days=settings.replace_after_days_overdue))
                     ahead = [m for m in marks if m > t]
@@ -479,16 +614,26 @@ class Behaviour:
         t = now()
         count = 0
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
-            for a in case_repo.assignments_of(session, case.id, case.round, statuses=OPEN_ASSIGNMENT):
+            for a in case_repo.assignments_of(
+                session, case.id, case.round, statuses=OPEN_ASSIGNMENT
+            ):
                 deadline = a.respond_by if a.status == AssignmentStatus.INVITED else a.due_at
                 count += deadline is not None and deadline <= t
         return count
 
     # ------------------------------------------------------------------ a whole call
 
-    def run(self, case_ids: Iterable[int], *, uow: UnitOfWork, advance: Callable[[list[int]], Any],
-            sweep: Callable[[], Any] | None = None, max_waves: int = 12, start: datetime | None = None,
-            on_step: Callable[[str], None] | None = None) -> list[str]:
+    def run(
+        self,
+        case_ids: Iterable[int],
+        *,
+        uow: UnitOfWork,
+        advance: Callable[[list[int]], Any],
+        sweep: Callable[[], Any] | None = None,
+        max_waves: int = 12,
+        start: datetime | None = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> list[str]:
         """Route the cases round after round until each is decided (or stuck), the engine's automated
         stages in between: `uow()` is a unit of work (a context manager yielding a session, committed
         on exit), `advance(ids)` runs the automated stages of those cases, `sweep()` the scheduled
@@ -519,8 +664,15 @@ class Behaviour:
                 with uow() as s:
                     self.assign(s, live)
                 advance(live)
-                self._review_waves(live, uow=uow, advance=advance, sweep=sweep, max_waves=max_waves,
-                                   say=say, round_no=round_no)
+                self._review_waves(
+                    live,
+                    uow=uow,
+                    advance=advance,
+                    sweep=sweep,
+                    max_waves=max_waves,
+                    say=say,
+                    round_no=round_no,
+                )
                 waiting = self._in_state(uow, live, (CaseState.APPROVAL,))
                 if waiting:
                     say(f"round {round_no}: the QA board decides {len(waiting)} case(s)")
@@ -533,20 +685,32 @@ class Behaviour:
                 set_clock(None)
         return steps
 
-    def _review_waves(self, live: list[int], *, uow: UnitOfWork, advance: Callable[[list[int]], Any],
-                      sweep: Callable[[], Any] | None, max_waves: int, say: Callable[[str], None],
-                      round_no: int) -> None:
+    def _review_waves(
+        self,
+        live: list[int],
+        *,
+        uow: UnitOfWork,
+        advance: Callable[[list[int]], Any],
+        sweep: Callable[[], Any] | None,
+        max_waves: int,
+        say: Callable[[str], None],
+        round_no: int,
+    ) -> None:
         for wave in range(1, max_waves + 1):
             pending = self._in_state(uow, live, REVIEWING)
             if not pending:
                 return
-            say(f"round {round_no}, wave {wave}: reviewers answer and score ({len(pending)} case(s) in review)")
+            say(
+                f"round {round_no}, wave {wave}: reviewers answer and score ({len(pending)} case(s) in review)"
+            )
             self.pass_days(self.timing.response)
             with uow() as s:
                 result = self.review_wave(s, pending)
             with uow() as s:
                 invited = self.assign(s, pending)  # replacements for those who declined
-            advance(pending)  # consolidation (an extra reviewer on disagreement), invitations delivered
+            advance(
+                pending
+            )  # consolidation (an extra reviewer on disagreement), invitations delivered
             with uow() as s:
                 invited += self.assign(s, pending)
             if not (self.manage_clock and sweep is not None):
@@ -556,7 +720,9 @@ class Behaviour:
             with uow() as s:
                 overdue = self.overdue(s, pending)
             if overdue:
-                say(f"round {round_no}: {now():%Y-%m-%d}, {overdue} review(s) overdue; the sweep reminds and replaces")
+                say(
+                    f"round {round_no}: {now():%Y-%m-%d}, {overdue} review(s) overdue; the sweep reminds and replaces"
+                )
                 sweep()
                 with uow() as s:
                     invited += self.assign(s, pending)
@@ -567,7 +733,9 @@ class Behaviour:
             if when is None:
                 return
             set_clock(when)
-            say(f"round {round_no}: {when:%Y-%m-%d}, deadlines pass; the sweep reminds and replaces late reviewers")
+            say(
+                f"round {round_no}: {when:%Y-%m-%d}, deadlines pass; the sweep reminds and replaces late reviewers"
+            )
             sweep()
             with uow() as s:
                 self.assign(s, pending)

@@ -30,10 +30,15 @@ from qa_engine.synthetic.tables import (
 )
 
 _ECTS = np.array([1, 2, 2.5, 3, 4, 5, 6, 8, 10, 15])
-_ECTS_P = [.04, .12, .08, .2, .2, .18, .1, .04, .03, .01]
-_EQF_P = [.04, .09, .4, .45, .02]
+_ECTS_P = [0.04, 0.12, 0.08, 0.2, 0.2, 0.18, 0.1, 0.04, 0.03, 0.01]
+_EQF_P = [0.04, 0.09, 0.4, 0.45, 0.02]
 _CYCLE = {5: "short", 6: "first", 7: "second", 8: "third"}
-_SUPERVISION = ["supervised_online_with_id", "supervised_onsite_with_id", "supervised_no_id", "unsupervised_no_id"]
+_SUPERVISION = [
+    "supervised_online_with_id",
+    "supervised_onsite_with_id",
+    "supervised_no_id",
+    "unsupervised_no_id",
+]
 
 
 def esco_uri(rng: np.random.Generator) -> str:
@@ -55,40 +60,54 @@ class CredentialFactory:
         topic = pick(rng, TOPICS.get(isced[:2], ["Interdisciplinary Skills"]))
         ects = float(rng.choice(_ECTS, p=_ECTS_P))
         eqf = int(rng.choice(5, p=_EQF_P)) + 4
-        ndig = int(rng.choice(4, p=[.25, .35, .3, .1]))
-        ngreen = int(rng.choice(3, p=[.4, .4, .2]))
-        nesco = int(rng.choice(4, p=[.2, .3, .3, .2]))
+        ndig = int(rng.choice(4, p=[0.25, 0.35, 0.3, 0.1]))
+        ngreen = int(rng.choice(3, p=[0.4, 0.4, 0.2]))
+        nesco = int(rng.choice(4, p=[0.2, 0.3, 0.3, 0.2]))
         t = topic.lower()
         n_outcomes = int(rng.integers(3, 6))
-        outcomes = [OUTCOMES[int(i)].format(t=t, sector=pick(rng, SECTORS))
-                    for i in rng.choice(len(OUTCOMES), n_outcomes, replace=False)]
+        outcomes = [
+            OUTCOMES[int(i)].format(t=t, sector=pick(rng, SECTORS))
+            for i in rng.choice(len(OUTCOMES), n_outcomes, replace=False)
+        ]
         stackable = rng.random() < 0.6
         language_mix = rng.random()
-        languages = ["en"] if language_mix < 0.45 else (["en", member.language] if language_mix < 0.9
-                                                         else [member.language])
+        languages = (
+            ["en"]
+            if language_mix < 0.45
+            else (["en", member.language] if language_mix < 0.9 else [member.language])
+        )
         contact = person_name(rng, member.locale, titled=0.0)
         return {
-            "reference": reference, "provider": member.code,
+            "reference": reference,
+            "provider": member.code,
             "title": pick(rng, TITLE_PATTERNS).format(topic=topic, audience=pick(rng, AUDIENCES)),
             "learner_identification": pick(rng, LEARNER_IDS),
-            "country": member.country, "region": member.region, "awarding_body": member.local_name,
+            "country": member.country,
+            "region": member.region,
+            "awarding_body": member.local_name,
             "date_of_issuing": pick(rng, ISSUE_DATES),
             "learning_outcomes": outcomes,
-            "ects": f"{ects:g}", "workload_hours": int(round(ects * float(rng.uniform(25.5, 29.5)))),
-            "eqf_level": eqf, "qf_ehea_cycle": _CYCLE.get(eqf),
+            "ects": f"{ects:g}",
+            "workload_hours": int(round(ects * float(rng.uniform(25.5, 29.5)))),
+            "eqf_level": eqf,
+            "qf_ehea_cycle": _CYCLE.get(eqf),
             "assessment_type": pick(rng, ASSESSMENTS),
             "participation_form": pick(rng, ["online", "onsite", "blended"]),
             "quality_assurance": f"Internal quality assurance of {member.local_name}; "
-                                 "reviewed through the 4EU+ micro-credential QA procedure",
+            "reviewed through the 4EU+ micro-credential QA procedure",
             "prerequisites": pick(rng, PREREQUISITES) if rng.random() < 0.7 else None,
             "supervision": pick(rng, _SUPERVISION) if rng.random() < 0.6 else None,
             "grading": pick(rng, GRADING) if rng.random() < 0.8 else None,
             "stackability": "stackable" if stackable else "stand_alone",
             "stackable_towards": f"{pick(rng, PROGRAMMES)} at {member.local_name}"
-                                 if stackable and rng.random() < 0.7 else None,
-            "further_information": f"Offered in {member.city}" + (" and online" if rng.random() < 0.5 else "")
-                                   if rng.random() < 0.4 else None,
-            "isced_f": isced, "languages": languages,
+            if stackable and rng.random() < 0.7
+            else None,
+            "further_information": f"Offered in {member.city}"
+            + (" and online" if rng.random() < 0.5 else "")
+            if rng.random() < 0.4
+            else None,
+            "isced_f": isced,
+            "languages": languages,
             "esco_skills": [str(x) for x in rng.choice(self.esco_pool, nesco, replace=False)],
             "digcomp": sorted(str(x) for x in rng.choice(self.digcomp, ndig, replace=False)),
             "greencomp": sorted(str(x) for x in rng.choice(self.greencomp, ngreen, replace=False)),

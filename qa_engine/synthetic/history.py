@@ -82,9 +82,11 @@ class Generated:
     counts: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return (f"{self.decided_cases:,} decided + {self.open_cases:,} open cases, {self.rounds:,} review rounds, "
-                f"{self.reviews:,} reviews, {self.criterion_scores:,} criterion scores, {self.audit_events:,} "
-                f"history events in {self.seconds:.1f} s")
+        return (
+            f"{self.decided_cases:,} decided + {self.open_cases:,} open cases, {self.rounds:,} review rounds, "
+            f"{self.reviews:,} reviews, {self.criterion_scores:,} criterion scores, {self.audit_events:,} "
+            f"history events in {self.seconds:.1f} s"
+        )
 
 
 # --------------------------------------------------------------------------- the rubric, fast
@@ -92,7 +94,7 @@ class Generated:
 
 class FastRubric:
     """The scoring rules of `qa_engine.domain.scoring` and `consolidation`, vectorised for one
-    rubric (same formulas; `tests/test_leadership.py` checks the results against the domain)."""
+    rubric (same formulas; `tests/services/test_leadership.py` checks the results against the domain)."""
 
     def __init__(self, rubric: Rubric, disagreement_threshold: float = 2.0) -> None:
         self.rubric = rubric
@@ -103,13 +105,22 @@ class FastRubric:
         self.hi = np.array([rubric.score_range(rc.criterion)[1] for rc in scored], dtype=float)
         self.w = np.array([rc.effective_weight for rc in scored], dtype=float)
         self.kinds = [rc.criterion.kind for rc in scored]
-        self.gates = [(i, rc.criterion.gate.min_level, rc.criterion.gate.otherwise)
-                      for i, rc in enumerate(scored) if rc.criterion.gate is not None]
-        self.reviewer_idx = [i for i, rc in enumerate(scored) if rc.criterion.kind != "elements_check"]
+        self.gates = [
+            (i, rc.criterion.gate.min_level, rc.criterion.gate.otherwise)
+            for i, rc in enumerate(scored)
+            if rc.criterion.gate is not None
+        ]
+        self.reviewer_idx = [
+            i for i, rc in enumerate(scored) if rc.criterion.kind != "elements_check"
+        ]
         self.reviewer_ids = [self.ids[i] for i in self.reviewer_idx]
-        self.limits = np.array([disagreement_threshold if self.kinds[i] == "scale" else 0.5 for i in self.reviewer_idx])
+        self.limits = np.array(
+            [disagreement_threshold if self.kinds[i] == "scale" else 0.5 for i in self.reviewer_idx]
+        )
         self.span = np.where(self.hi > self.lo, self.hi - self.lo, 1.0)
-        self.auto_idx = {rc.id: i for i, rc in enumerate(scored) if rc.criterion.kind == "elements_check"}
+        self.auto_idx = {
+            rc.id: i for i, rc in enumerate(scored) if rc.criterion.kind == "elements_check"
+        }
         refs: dict[str, list[int]] = {}
         for i, rc in enumerate(scored):
             for key in dict.fromkeys(list(rc.criterion.maps_to) + list(rc.criterion.elements)):
@@ -126,7 +137,9 @@ class FastRubric:
             domain.update(float(v) for v in range(int(self.lo[i]), int(self.hi[i]) + 1))
         self.domain = sorted(domain)
 
-    def consolidate(self, reviews: np.ndarray, automated: dict[str, int], recommendations: list[str]) -> dict:
+    def consolidate(
+        self, reviews: np.ndarray, automated: dict[str, int], recommendations: list[str]
+    ) -> dict:
         """`reviews`: reviewers × reviewer criteria. Returns what `ConsolidationResult.to_json` holds."""
         r = reviews.astype(float)
         n = r.shape[0]
@@ -137,11 +150,32 @@ class FastRubric:
         stdev = r.std(axis=0, ddof=1) if n > 1 else np.zeros(r.shape[1])
         flags = (spread > self.limits + 1e-9) & (n > 1)
         ids = self.reviewer_ids
-        crit = [{"criterion_id": c, "n": n, "scores": col, "mean": m, "median": md, "minimum": a, "maximum": b,
-                 "spread": sp, "stdev": sd, "disagreement": f}
-                for c, col, m, md, a, b, sp, sd, f in zip(ids, r.T.tolist(), mean.tolist(), median.tolist(),
-                                                          lo_v.tolist(), hi_v.tolist(), spread.tolist(),
-                                                          stdev.tolist(), flags.tolist(), strict=True)]
+        crit = [
+            {
+                "criterion_id": c,
+                "n": n,
+                "scores": col,
+                "mean": m,
+                "median": md,
+                "minimum": a,
+                "maximum": b,
+                "spread": sp,
+                "stdev": sd,
+                "disagreement": f,
+            }
+            for c, col, m, md, a, b, sp, sd, f in zip(
+                ids,
+                r.T.tolist(),
+                mean.tolist(),
+                median.tolist(),
+                lo_v.tolist(),
+                hi_v.tolist(),
+                spread.tolist(),
+                stdev.tolist(),
+                flags.tolist(),
+                strict=True,
+            )
+        ]
         disagreement = [c for c, f in zip(ids, flags.tolist(), strict=True) if f]
         means = np.zeros(len(self.ids))
         means[self.reviewer_idx] = mean
@@ -150,26 +184,38 @@ class FastRubric:
         norm = (np.clip(means, self.lo, self.hi) - self.lo) / self.span
         overall = float((norm * self.w).sum() / self.w.sum())
         scores = (self.ref_w @ norm) / self.ref_wsum
-        by_reference = {ref: {"score": sc, "criteria": crits}
-                        for (ref, crits), sc in zip(self.ref_criteria, scores.tolist(), strict=True)}
+        by_reference = {
+            ref: {"score": sc, "criteria": crits}
+            for (ref, crits), sc in zip(self.ref_criteria, scores.tolist(), strict=True)
+        }
         gates_failed, gate_outcomes = [], []
         for i, minimum, otherwise in self.gates:
             if not means[i] + 1e-9 >= minimum:
                 gates_failed.append(self.ids[i])
                 gate_outcomes.append(otherwise)
-        threshold_outcome = next((t.outcome for t in self.thresholds if overall + 1e-12 >= t.min_score),
-                                 Outcome.REJECTED)
-        recommended = worst(threshold_outcome, *gate_outcomes) if gate_outcomes else threshold_outcome
+        threshold_outcome = next(
+            (t.outcome for t in self.thresholds if overall + 1e-12 >= t.min_score), Outcome.REJECTED
+        )
+        recommended = (
+            worst(threshold_outcome, *gate_outcomes) if gate_outcomes else threshold_outcome
+        )
         alpha = ordinal_alpha_fast(reviews, self.domain)
         counts: dict[str, int] = {}
         for rec in recommendations:
             counts[rec] = counts.get(rec, 0) + 1
         return {
-            "reviewers": n, "criteria": crit, "agreement": alpha,
-            "agreement_label": agreement_label(alpha), "disagreement": disagreement, "overall": overall,
-            "gates_failed": gates_failed, "recommended_outcome": recommended.value,
-            "threshold_outcome": threshold_outcome.value, "by_reference": by_reference,
-            "explanation": [], "recommendations": counts,
+            "reviewers": n,
+            "criteria": crit,
+            "agreement": alpha,
+            "agreement_label": agreement_label(alpha),
+            "disagreement": disagreement,
+            "overall": overall,
+            "gates_failed": gates_failed,
+            "recommended_outcome": recommended.value,
+            "threshold_outcome": threshold_outcome.value,
+            "by_reference": by_reference,
+            "explanation": [],
+            "recommendations": counts,
         }
 
 
@@ -181,7 +227,9 @@ def ordinal_alpha_fast(matrix: np.ndarray, domain: list[float]) -> float | None:
     values = np.asarray(domain)
     if raters < 2 or len(np.unique(matrix)) < 2:
         return None
-    onehot = (matrix[:, :, None] == values[None, None, :]).sum(axis=0).astype(float)  # units × values
+    onehot = (
+        (matrix[:, :, None] == values[None, None, :]).sum(axis=0).astype(float)
+    )  # units × values
     coincidence = (onehot.T @ onehot - np.diag(onehot.sum(axis=0))) / (raters - 1)
     n_c = coincidence.sum(axis=0)
     n = n_c.sum()
@@ -226,8 +274,13 @@ class _Chain:
         events.sort(key=lambda e: (e[0], e[3]))
         first_id = self.ids.take(AuditEvent, len(events))
         # payloads hold JSON types only: stored as given, hashed canonically
-        linked = link(self.head, (NewEvent(at, actor, action, "case", str(case_id), payload)
-                                  for at, actor, action, case_id, payload in events))
+        linked = link(
+            self.head,
+            (
+                NewEvent(at, actor, action, "case", str(case_id), payload)
+                for at, actor, action, case_id, payload in events
+            ),
+        )
         out = [{"id": first_id + k, **audit_repo.row(ev)} for k, ev in enumerate(linked)]
         if out:
             self.head = ChainHead(out[-1]["seq"], out[-1]["hash"])
@@ -237,25 +290,49 @@ class _Chain:
 def _insert(conn: Connection, model, rows: list[dict]) -> None:
     table = model.__table__
     for i in range(0, len(rows), BATCH):
-        conn.execute(table.insert(), rows[i:i + BATCH])
+        conn.execute(table.insert(), rows[i : i + BATCH])
 
 
 # --------------------------------------------------------------------------- the generator
 
 
 class _Alliance:
-    def __init__(self, conn: Connection, rng: np.random.Generator, fast: FastRubric, snapshot, ids: _Ids,
-                 chain: _Chain, institutions: list[Institution], n_cases: int) -> None:
-        self.conn, self.rng, self.fast, self.snap, self.ids, self.chain = conn, rng, fast, snapshot, ids, chain
+    def __init__(
+        self,
+        conn: Connection,
+        rng: np.random.Generator,
+        fast: FastRubric,
+        snapshot,
+        ids: _Ids,
+        chain: _Chain,
+        institutions: list[Institution],
+        n_cases: int,
+    ) -> None:
+        self.conn, self.rng, self.fast, self.snap, self.ids, self.chain = (
+            conn,
+            rng,
+            fast,
+            snapshot,
+            ids,
+            chain,
+        )
         self.institutions = institutions
         self.n_reviewer_criteria = len(fast.reviewer_ids)
         self.crit_difficulty = rng.normal(0.0, 0.3, self.n_reviewer_criteria)
-        self.crit_noise = np.array([NOISY.get(c, rng.uniform(0.35, 0.6)) for c in fast.reviewer_ids])
-        self.stackable_idx = fast.reviewer_ids.index("dg-stackable") if "dg-stackable" in fast.reviewer_ids else None
+        self.crit_noise = np.array(
+            [NOISY.get(c, rng.uniform(0.35, 0.6)) for c in fast.reviewer_ids]
+        )
+        self.stackable_idx = (
+            fast.reviewer_ids.index("dg-stackable") if "dg-stackable" in fast.reviewer_ids else None
+        )
         self.inst_effect = {i.id: rng.normal(0.0, 0.2) for i in institutions}
         self.factory = CredentialFactory(rng)
-        self.members = {i.id: member_for(i.code, name=i.name, local_name=i.local_name, city=i.city, country=i.country)
-                        for i in institutions}
+        self.members = {
+            i.id: member_for(
+                i.code, name=i.name, local_name=i.local_name, city=i.city, country=i.country
+            )
+            for i in institutions
+        }
         self.sa_criteria = [rc.id for rc in fast.rubric.reviewer_criteria]
         self._people(n_cases)
 
@@ -273,11 +350,23 @@ class _Alliance:
 
         def add(username, name, inst, role, **extra):
             nonlocal uid
-            users.append({"id": uid, "username": username, "full_name": name, "email": f"{username}@bench.example.eu",
-                          "institution_id": inst, "password_hash": None, "active": True,
-                          "max_open_reviews": extra.get("max_open", 4), "expertise_fields": extra.get("fields", []),
-                          "expertise_skills": extra.get("skills", []), "languages": extra.get("languages", ["en"]), "session_epoch": 0,
-                          "created_at": now})
+            users.append(
+                {
+                    "id": uid,
+                    "username": username,
+                    "full_name": name,
+                    "email": f"{username}@bench.example.eu",
+                    "institution_id": inst,
+                    "password_hash": None,
+                    "active": True,
+                    "max_open_reviews": extra.get("max_open", 4),
+                    "expertise_fields": extra.get("fields", []),
+                    "expertise_skills": extra.get("skills", []),
+                    "languages": extra.get("languages", ["en"]),
+                    "session_epoch": 0,
+                    "created_at": now,
+                }
+            )
             roles.append({"user_id": uid, "role": role})
             uid += 1
             return uid - 1
@@ -291,25 +380,41 @@ class _Alliance:
             add(self.staff["officer"][-1], f"{staff_name(k)} (QA office)", None, "qa_officer")
         for k in range(3):
             u = f"bench-approver-{first}-{k}"
-            self.staff["approver"].append(add(u, f"{staff_name(k + 2)} (QA board)", None, "approver"))
+            self.staff["approver"].append(
+                add(u, f"{staff_name(k + 2)} (QA board)", None, "approver")
+            )
         add(f"bench-leader-{first}", "4EU+ steering committee", None, "leadership")
         for inst in self.institutions:
             member = self.members[inst.id]
             self.providers[inst.id] = f"bench-prov-{first}-{inst.code.lower()}"
-            add(self.providers[inst.id], f"Micro-credential team, {member.local_name}", inst.id, "provider")
+            add(
+                self.providers[inst.id],
+                f"Micro-credential team, {member.local_name}",
+                inst.id,
+                "provider",
+            )
             self.reviewers_by_inst[inst.id] = []
             for _k in range(per_inst):
                 profile = reviewer_profile(rng, member)
-                rid = add(f"bench-rev-{uid}-{inst.code.lower()}", profile.name.full, inst.id, "reviewer",
-                          max_open=profile.max_open_reviews, fields=profile.expertise_fields,
-                          skills=profile.expertise_skills, languages=profile.languages)
+                rid = add(
+                    f"bench-rev-{uid}-{inst.code.lower()}",
+                    profile.name.full,
+                    inst.id,
+                    "reviewer",
+                    max_open=profile.max_open_reviews,
+                    fields=profile.expertise_fields,
+                    skills=profile.expertise_skills,
+                    languages=profile.languages,
+                )
                 self.reviewers_by_inst[inst.id].append(rid)
                 self.reviewer_bias[rid] = float(rng.normal(0, 0.25))
         _insert(self.conn, User, users)
         first_role = self.ids.take(UserRole, len(roles))
         _insert(self.conn, UserRole, [{"id": first_role + i, **r} for i, r in enumerate(roles)])
         self.pool_for: dict[int, np.ndarray] = {
-            inst.id: np.array([r for other, rs in self.reviewers_by_inst.items() if other != inst.id for r in rs])
+            inst.id: np.array(
+                [r for other, rs in self.reviewers_by_inst.items() if other != inst.id for r in rs]
+            )
             for inst in self.institutions
         }
 
@@ -320,7 +425,10 @@ class _Alliance:
     def recommendation(self, scores: np.ndarray) -> str:
         """A reviewer's own overall recommendation: the rubric's threshold for their mean score."""
         share = float(np.mean(scores)) / 4.0
-        return next((t.outcome.value for t in self.fast.thresholds if share + 1e-12 >= t.min_score), "rejected")
+        return next(
+            (t.outcome.value for t in self.fast.thresholds if share + 1e-12 >= t.min_score),
+            "rejected",
+        )
 
     @staticmethod
     def optional_present(data: dict) -> int:
@@ -329,15 +437,28 @@ class _Alliance:
     # ---- scores
     def review_scores(self, q: float, inst_id: int, reviewer: int, stackable: bool) -> np.ndarray:
         rng = self.rng
-        raw = q + self.inst_effect[inst_id] + self.crit_difficulty + self.reviewer_bias[reviewer] \
+        raw = (
+            q
+            + self.inst_effect[inst_id]
+            + self.crit_difficulty
+            + self.reviewer_bias[reviewer]
             + rng.normal(0, 1, self.n_reviewer_criteria) * self.crit_noise
+        )
         scores = np.clip(np.rint(raw), 0, 4).astype(int)
         if self.stackable_idx is not None:
-            scores[self.stackable_idx] = int(stackable) if rng.random() > 0.05 else int(not stackable)
+            scores[self.stackable_idx] = (
+                int(stackable) if rng.random() > 0.05 else int(not stackable)
+            )
         return scores
 
     def self_scores(self, q: float, inst_id: int, stackable: bool) -> np.ndarray:
-        raw = q + self.inst_effect[inst_id] + self.crit_difficulty + 0.35 + self.rng.normal(0, 0.5, self.n_reviewer_criteria)
+        raw = (
+            q
+            + self.inst_effect[inst_id]
+            + self.crit_difficulty
+            + 0.35
+            + self.rng.normal(0, 0.5, self.n_reviewer_criteria)
+        )
         scores = np.clip(np.rint(raw), 0, 4).astype(int)
         if self.stackable_idx is not None:
             scores[self.stackable_idx] = int(stackable)
@@ -354,8 +475,12 @@ class _Alliance:
             outcome = "approved_with_conditions" if rng.random() < 0.6 else "rejected"
         conditions: list[str] = []
         if outcome == "approved_with_conditions":
-            conditions = [str(c) for c in rng.choice(CONDITIONS, int(rng.integers(1, 4)), replace=False,
-                                                      p=_zipf(len(CONDITIONS)))]
+            conditions = [
+                str(c)
+                for c in rng.choice(
+                    CONDITIONS, int(rng.integers(1, 4)), replace=False, p=_zipf(len(CONDITIONS))
+                )
+            ]
         elif outcome == "revision_requested" and rng.random() < 0.5:
             conditions = [str(rng.choice(CONDITIONS, p=_zipf(len(CONDITIONS))))]
         return outcome, conditions
@@ -375,19 +500,28 @@ def _missing_problems(rng: np.random.Generator) -> tuple[list[str], list[str]]:
     """Problems of a returned screening, in the words the engine's screening uses; and the fields."""
     ids = list(EU_ELEMENTS)
     weights = np.array([1, 1, 1, 1, 3, 4, 8, 6, 3, 2, 7], dtype=float)
-    k = int(rng.choice([1, 2, 3], p=[.6, .3, .1]))
+    k = int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
     missing = sorted(rng.choice(ids, k, replace=False, p=weights / weights.sum()), key=ids.index)
     fields = [EU_ELEMENTS[m][1] for m in missing]
     if rng.random() < 0.7:
         names = ", ".join(f"{m} {EU_ELEMENTS[m][0]}" for m in missing)
-        return [f"eu-elements: {11 - k} of 11 standard elements present, 11 required; missing: {names}"], fields
+        return [
+            f"eu-elements: {11 - k} of 11 standard elements present, 11 required; missing: {names}"
+        ], fields
     return [f"{f}: required" for f in fields], fields
 
 
-def generate(engine: Engine, n_cases: int = 1000, *, seed: int = 42, until: datetime | None = None,
-             span_days: int = 730, open_share: float = 0.03,
-             progress: Callable[[str], None] | None = None,
-             tick: Callable[[int, int], None] | None = None) -> Generated:
+def generate(
+    engine: Engine,
+    n_cases: int = 1000,
+    *,
+    seed: int = 42,
+    until: datetime | None = None,
+    span_days: int = 730,
+    open_share: float = 0.03,
+    progress: Callable[[str], None] | None = None,
+    tick: Callable[[int, int], None] | None = None,
+) -> Generated:
     """Write `n_cases` decided cases (plus a few open ones) of a synthetic alliance; return counts.
 
     `progress` gets a line per chunk written, `tick` (cases written, cases in all)."""
@@ -396,16 +530,34 @@ def generate(engine: Engine, n_cases: int = 1000, *, seed: int = 42, until: date
     collecting = gc.isenabled()
     gc.disable()  # millions of short-lived rows and no cycles: the cyclic collector only costs time
     try:
-        return _generate(engine, n_cases, seed=seed, until=until, span_days=span_days, open_share=open_share,
-                         say=say, tick=tick or (lambda _done, _total: None), t0=t0)
+        return _generate(
+            engine,
+            n_cases,
+            seed=seed,
+            until=until,
+            span_days=span_days,
+            open_share=open_share,
+            say=say,
+            tick=tick or (lambda _done, _total: None),
+            t0=t0,
+        )
     finally:
         if collecting:
             gc.enable()
 
 
-def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None, span_days: int,
-              open_share: float, say: Callable[[str], None], tick: Callable[[int, int], None],
-              t0: float) -> Generated:
+def _generate(
+    engine: Engine,
+    n_cases: int,
+    *,
+    seed: int,
+    until: datetime | None,
+    span_days: int,
+    open_share: float,
+    say: Callable[[str], None],
+    tick: Callable[[int, int], None],
+    t0: float,
+) -> Generated:
     from qa_engine.services import rubrics as rubric_service
     from qa_engine.services.institutions import seed_institutions
 
@@ -420,36 +572,75 @@ def _generate(engine: Engine, n_cases: int, *, seed: int, until: datetime | None
             seed_institutions(session=session)
             snap = rubric_service.snapshot(session=session, rubric=rubric)
             session.flush()
-            institutions = list(session.execute(select(Institution).order_by(Institution.id)).scalars())
+            institutions = list(
+                session.execute(select(Institution).order_by(Institution.id)).scalars()
+            )
             snap_id, snap_hash = snap.id, snap.content_hash
-        run = _Run(n_decided=n_cases, until=until, span_days=span_days, snap_id=snap_id, snap_hash=snap_hash)
+        run = _Run(
+            n_decided=n_cases,
+            until=until,
+            span_days=span_days,
+            snap_id=snap_id,
+            snap_hash=snap_hash,
+        )
         ids = _Ids(conn)
         chain = _Chain(conn, ids)
         world = _Alliance(conn, rng, fast, snap, ids, chain, institutions, n_cases)
         n_open = max(3, int(n_cases * open_share)) if n_cases else 0
-        chunk = max(250, min(2000, (n_cases + n_open) // 20))  # small enough for a progress bar to move
+        chunk = max(
+            250, min(2000, (n_cases + n_open) // 20)
+        )  # small enough for a progress bar to move
         done = 0
         for start in range(0, n_cases + n_open, chunk):
             size = min(chunk, n_cases + n_open - start)
             rows = _chunk(world, run, start, size, out)
-            for model in (Credential, CredentialVersion, Case, SelfAssessment, Assignment, Review,
-                          Consolidation, Decision):
+            for model in (
+                Credential,
+                CredentialVersion,
+                Case,
+                SelfAssessment,
+                Assignment,
+                Review,
+                Consolidation,
+                Decision,
+            ):
                 _insert(conn, model, rows[model.__tablename__])
-                out.counts[model.__tablename__] = out.counts.get(model.__tablename__, 0) + len(rows[model.__tablename__])
+                out.counts[model.__tablename__] = out.counts.get(model.__tablename__, 0) + len(
+                    rows[model.__tablename__]
+                )
             events = chain.rows(rows["events"])
             _insert(conn, AuditEvent, events)
             out.audit_events += len(events)
             done += size
-            say(f"{done:,} of {n_cases + n_open:,} cases written ({time.perf_counter() - t0:.0f} s)")
+            say(
+                f"{done:,} of {n_cases + n_open:,} cases written ({time.perf_counter() - t0:.0f} s)"
+            )
             tick(done, n_cases + n_open)
         if conn.dialect.name == "postgresql":
-            for model in (User, UserRole, Credential, CredentialVersion, Case, SelfAssessment, Assignment, Review,
-                          Consolidation, Decision, AuditEvent):
+            for model in (
+                User,
+                UserRole,
+                Credential,
+                CredentialVersion,
+                Case,
+                SelfAssessment,
+                Assignment,
+                Review,
+                Consolidation,
+                Decision,
+                AuditEvent,
+            ):
                 name = model.__tablename__
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                  f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
+                    )
+                )
     if engine.dialect.name == "sqlite":
-        raw = engine.raw_connection()  # outside any transaction: the engine's connections autocommit
+        raw = (
+            engine.raw_connection()
+        )  # outside any transaction: the engine's connections autocommit
         try:
             raw.driver_connection.execute("ANALYZE")
             raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -477,13 +668,30 @@ class _Run:
 
 
 # Where an open case stopped (a returned one stays returned), and how often.
-_OPEN_STOPS = (CaseState.SELF_ASSESSMENT, CaseState.ASSIGNMENT, CaseState.PEER_REVIEW, CaseState.APPROVAL)
-_OPEN_STOP_SHARES = (.25, .1, .45, .2)
+_OPEN_STOPS = (
+    CaseState.SELF_ASSESSMENT,
+    CaseState.ASSIGNMENT,
+    CaseState.PEER_REVIEW,
+    CaseState.APPROVAL,
+)
+_OPEN_STOP_SHARES = (0.25, 0.1, 0.45, 0.2)
 
 
 def _chunk(w: _Alliance, run: _Run, start: int, size: int, out: Generated) -> dict[str, list]:
-    rows: dict[str, list] = {k: [] for k in ("credential", "credential_version", "qa_case", "self_assessment",
-                                             "assignment", "review", "consolidation", "decision", "events")}
+    rows: dict[str, list] = {
+        k: []
+        for k in (
+            "credential",
+            "credential_version",
+            "qa_case",
+            "self_assessment",
+            "assignment",
+            "review",
+            "consolidation",
+            "decision",
+            "events",
+        )
+    }
     cred_id = w.ids.take(Credential, size)
     case_id = w.ids.take(Case, size)
     for k in range(size):
@@ -514,8 +722,17 @@ class _CaseHistory:
     stage by stage on the case's own clock. The stages draw from the run's random generator in a fixed
     order: the same seed gives the same history."""
 
-    def __init__(self, w: _Alliance, run: _Run, rows: dict[str, list], out: Generated, *, index: int,
-                 cid: int, kid: int) -> None:
+    def __init__(
+        self,
+        w: _Alliance,
+        run: _Run,
+        rows: dict[str, list],
+        out: Generated,
+        *,
+        index: int,
+        cid: int,
+        kid: int,
+    ) -> None:
         self.w, self.rng, self.run, self.rows, self.out = w, w.rng, run, rows, out
         self.cid, self.kid = cid, kid
         self.is_open = index >= run.n_decided
@@ -532,11 +749,17 @@ class _CaseHistory:
 
     def step(self, days: float) -> datetime:
         """Move the case's clock on by `days` (at least a second, plus up to a second of jitter)."""
-        self.clock = self.clock + timedelta(seconds=max(1.0, days * DAY) + float(self.rng.uniform(0, 1)))
+        self.clock = self.clock + timedelta(
+            seconds=max(1.0, days * DAY) + float(self.rng.uniform(0, 1))
+        )
         return self.clock
 
-    def move(self, to: CaseState, payload: dict | None = None, actor: str = "qa-engine", rnd: int = 1) -> None:
-        self.ev(f"case.{to}", {"from": self.state, "to": to, "round": rnd, **(payload or {})}, actor)
+    def move(
+        self, to: CaseState, payload: dict | None = None, actor: str = "qa-engine", rnd: int = 1
+    ) -> None:
+        self.ev(
+            f"case.{to}", {"from": self.state, "to": to, "round": rnd, **(payload or {})}, actor
+        )
         self.state = to
 
     # ---- the whole case
@@ -580,10 +803,20 @@ class _CaseHistory:
         else:
             self.t0 = run.until - timedelta(days=float(rng.uniform(90, max(91, run.span_days))))
         self.clock = self.t0
-        self.ev("case.opened", {"credential_id": self.cid, "credential_version": 1,
-                                "credential_hash": hashlib.sha256(canonical_json(self.versions[0]).encode()).hexdigest(),
-                                "rubric": f"{RUBRIC_ID}@{self.w.fast.rubric.version}", "rubric_hash": run.snap_hash,
-                                "previous_case_id": None}, self.provider)
+        self.ev(
+            "case.opened",
+            {
+                "credential_id": self.cid,
+                "credential_version": 1,
+                "credential_hash": hashlib.sha256(
+                    canonical_json(self.versions[0]).encode()
+                ).hexdigest(),
+                "rubric": f"{RUBRIC_ID}@{self.w.fast.rubric.version}",
+                "rubric_hash": run.snap_hash,
+                "previous_case_id": None,
+            },
+            self.provider,
+        )
         self.step(2 / 1440)
         self.move(CaseState.SCREENING)
         self.cv_current = self.first_cv
@@ -596,8 +829,11 @@ class _CaseHistory:
         if self.is_open and rng.random() < 0.1:
             return  # still waiting for the provider
         self.step(_lognormal(rng, 6, 0.7))
-        self.move(CaseState.SUBMITTED, {"credential_version_id": self.first_cv + 1,
-                                        "previous_version_id": self.first_cv}, self.provider)
+        self.move(
+            CaseState.SUBMITTED,
+            {"credential_version_id": self.first_cv + 1, "previous_version_id": self.first_cv},
+            self.provider,
+        )
         self.cv_current = self.first_cv + 1
         self.screening_problems = []
         self.step(2 / 1440)
@@ -605,13 +841,29 @@ class _CaseHistory:
 
     def _credential_rows(self) -> None:
         for n, version in enumerate(self.versions, start=1):
-            self.rows["credential_version"].append({
-                "id": self.first_cv + n - 1, "credential_id": self.cid, "number": n, "data": version,
-                "content_hash": hashlib.sha256(canonical_json(version).encode()).hexdigest(),
-                "source": "bench", "created_by_id": None, "created_at": self.t0})
-        self.rows["credential"].append({"id": self.cid, "institution_id": self.inst.id, "reference": self.ref,
-                                        "title": self.data["title"], "current_version": len(self.versions),
-                                        "created_at": self.t0, "updated_at": self.t0})
+            self.rows["credential_version"].append(
+                {
+                    "id": self.first_cv + n - 1,
+                    "credential_id": self.cid,
+                    "number": n,
+                    "data": version,
+                    "content_hash": hashlib.sha256(canonical_json(version).encode()).hexdigest(),
+                    "source": "bench",
+                    "created_by_id": None,
+                    "created_at": self.t0,
+                }
+            )
+        self.rows["credential"].append(
+            {
+                "id": self.cid,
+                "institution_id": self.inst.id,
+                "reference": self.ref,
+                "title": self.data["title"],
+                "current_version": len(self.versions),
+                "created_at": self.t0,
+                "updated_at": self.t0,
+            }
+        )
 
     def _open_stop(self) -> CaseState | None:
         """Where an open case stops; None for a case that is decided."""
@@ -619,7 +871,9 @@ class _CaseHistory:
             return None
         if self.state == CaseState.RETURNED:
             return CaseState.RETURNED
-        return CaseState(str(self.rng.choice([s.value for s in _OPEN_STOPS], p=list(_OPEN_STOP_SHARES))))
+        return CaseState(
+            str(self.rng.choice([s.value for s in _OPEN_STOPS], p=list(_OPEN_STOP_SHARES)))
+        )
 
     def _quality(self) -> None:
         """How good the credential is (the scores' centre), and what the automated criteria find."""
@@ -650,7 +904,11 @@ class _CaseHistory:
         """The round opens; the provider submits the self-assessment (False: the case stops before)."""
         w = self.w
         self.step(1 / 1440)
-        self.move(CaseState.SELF_ASSESSMENT, {"elements_present": 11} if rnd == 1 else {"new_round": rnd}, rnd=rnd)
+        self.move(
+            CaseState.SELF_ASSESSMENT,
+            {"elements_present": 11} if rnd == 1 else {"new_round": rnd},
+            rnd=rnd,
+        )
         if stop == CaseState.SELF_ASSESSMENT:
             self.due_at = self.clock + timedelta(days=30)
             return False
@@ -659,11 +917,24 @@ class _CaseHistory:
         sscores = w.self_scores(self.q, self.inst.id, self.stackable)
         entries = {c: {"score": None, "narrative": "", "evidence": []} for c in w.sa_criteria}
         for j, c in enumerate(w.fast.reviewer_ids):
-            entries[c] = {"score": int(sscores[j]), "narrative": "See the evidence linked.", "evidence": []}
-        self.rows["self_assessment"].append({
-            "id": sa_id, "case_id": self.kid, "round": rnd, "entries": entries,
-            "summary": "Summary of the self-assessment.", "status": SelfAssessmentStatus.SUBMITTED,
-            "updated_at": self.clock, "submitted_at": self.clock, "version": 1})
+            entries[c] = {
+                "score": int(sscores[j]),
+                "narrative": "See the evidence linked.",
+                "evidence": [],
+            }
+        self.rows["self_assessment"].append(
+            {
+                "id": sa_id,
+                "case_id": self.kid,
+                "round": rnd,
+                "entries": entries,
+                "summary": "Summary of the self-assessment.",
+                "status": SelfAssessmentStatus.SUBMITTED,
+                "updated_at": self.clock,
+                "submitted_at": self.clock,
+                "version": 1,
+            }
+        )
         self.move(CaseState.ASSIGNMENT, actor=self.provider, rnd=rnd)
         return True
 
@@ -680,8 +951,20 @@ class _CaseHistory:
             if rng.random() < 0.08:  # declined, replaced by a spare reviewer
                 a_id = w.ids.take(Assignment)
                 responded = invited + timedelta(days=_lognormal(rng, 1.5, 0.5))
-                self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.DECLINED, officer,
-                                                           invited, responded, None, "workload"))
+                self.rows["assignment"].append(
+                    _assignment(
+                        a_id,
+                        self.kid,
+                        rnd,
+                        r,
+                        AssignmentStatus.DECLINED,
+                        officer,
+                        invited,
+                        responded,
+                        None,
+                        "workload",
+                    )
+                )
                 r = spare.pop()
                 inv2 = responded + timedelta(hours=2)
             else:
@@ -695,8 +978,12 @@ class _CaseHistory:
         accepted_at = []
         for _r, inv in panel.live:
             accepted_at.append(inv + timedelta(days=_lognormal(rng, 1.5, 0.6)))
-        self.step(max((a - self.clock).total_seconds() / DAY for a in accepted_at) if accepted_at else 0)
-        self.move(CaseState.PEER_REVIEW, {"reviewers": len(panel.live)}, actor=panel.officer, rnd=rnd)
+        self.step(
+            max((a - self.clock).total_seconds() / DAY for a in accepted_at) if accepted_at else 0
+        )
+        self.move(
+            CaseState.PEER_REVIEW, {"reviewers": len(panel.live)}, actor=panel.officer, rnd=rnd
+        )
         review_matrix, recs, submitted_times = [], [], []
         for (r, inv), acc in zip(panel.live, accepted_at, strict=True):
             a_id = w.ids.take(Assignment)
@@ -704,14 +991,42 @@ class _CaseHistory:
             took = _lognormal(rng, 15, 0.45)
             sub = acc + timedelta(days=took)
             if stopped and (sub > until or rng.random() < 0.5):
-                self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.ACCEPTED,
-                                                           panel.officer, inv, acc, due, "", reminders=int(until > due)))
+                self.rows["assignment"].append(
+                    _assignment(
+                        a_id,
+                        self.kid,
+                        rnd,
+                        r,
+                        AssignmentStatus.ACCEPTED,
+                        panel.officer,
+                        inv,
+                        acc,
+                        due,
+                        "",
+                        reminders=int(until > due),
+                    )
+                )
                 continue
             scores = w.review_scores(self.q, self.inst.id, r, self.stackable)
-            self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.SUBMITTED,
-                                                       panel.officer, inv, acc, due, "", reminders=int(sub > due)))
+            self.rows["assignment"].append(
+                _assignment(
+                    a_id,
+                    self.kid,
+                    rnd,
+                    r,
+                    AssignmentStatus.SUBMITTED,
+                    panel.officer,
+                    inv,
+                    acc,
+                    due,
+                    "",
+                    reminders=int(sub > due),
+                )
+            )
             rec = w.recommendation(scores)
-            self.rows["review"].append(_review(w, a_id, self.kid, rnd, r, scores, rec, sub, self.run.snap_hash))
+            self.rows["review"].append(
+                _review(w, a_id, self.kid, rnd, r, scores, rec, sub, self.run.snap_hash)
+            )
             review_matrix.append(scores)
             recs.append(rec)
             submitted_times.append(sub)
@@ -730,22 +1045,42 @@ class _CaseHistory:
         passes = [w.fast.consolidate(reviews.matrix, automated, reviews.recommendations)]
         if passes[0]["disagreement"] and self.extra < 1:
             self.extra += 1
-            self.move(CaseState.PEER_REVIEW, {"extra_reviewer": True, "disagreement": passes[0]["disagreement"],
-                                              "required": 3}, rnd=rnd)
+            self.move(
+                CaseState.PEER_REVIEW,
+                {"extra_reviewer": True, "disagreement": passes[0]["disagreement"], "required": 3},
+                rnd=rnd,
+            )
             reviews = self._extra_review(rnd, panel, reviews)
             self.step(1 / 1440)
             self.move(CaseState.CONSOLIDATION, rnd=rnd)
             passes.append(w.fast.consolidate(reviews.matrix, automated, reviews.recommendations))
         final = passes[-1]
         for p, data_ in enumerate(passes, start=1):
-            self.rows["consolidation"].append({
-                "id": w.ids.take(Consolidation), "case_id": self.kid, "round": rnd, "pass_no": p, "data": data_,
-                "overall": data_["overall"], "agreement": data_["agreement"],
-                "recommended_outcome": data_["recommended_outcome"], "disagreement": bool(data_["disagreement"]),
-                "created_at": self.clock})
+            self.rows["consolidation"].append(
+                {
+                    "id": w.ids.take(Consolidation),
+                    "case_id": self.kid,
+                    "round": rnd,
+                    "pass_no": p,
+                    "data": data_,
+                    "overall": data_["overall"],
+                    "agreement": data_["agreement"],
+                    "recommended_outcome": data_["recommended_outcome"],
+                    "disagreement": bool(data_["disagreement"]),
+                    "created_at": self.clock,
+                }
+            )
         self.step(1 / 1440)
-        self.move(CaseState.APPROVAL, {"overall": final["overall"], "agreement": final["agreement"],
-                                       "recommended": final["recommended_outcome"], "pass": len(passes)}, rnd=rnd)
+        self.move(
+            CaseState.APPROVAL,
+            {
+                "overall": final["overall"],
+                "agreement": final["agreement"],
+                "recommended": final["recommended_outcome"],
+                "pass": len(passes),
+            },
+            rnd=rnd,
+        )
         return final, reviews
 
     def _extra_review(self, rnd: int, panel: _Panel, reviews: _Reviews) -> _Reviews:
@@ -765,9 +1100,24 @@ class _CaseHistory:
         a_id = w.ids.take(Assignment)
         scores = w.review_scores(self.q, self.inst.id, r, self.stackable)
         rec = reviews.recommendations[0]
-        self.rows["assignment"].append(_assignment(a_id, self.kid, rnd, r, AssignmentStatus.SUBMITTED, panel.officer,
-                                                   inv, acc, acc + timedelta(days=21), "", reminders=0))
-        self.rows["review"].append(_review(w, a_id, self.kid, rnd, r, scores, rec, sub, self.run.snap_hash))
+        self.rows["assignment"].append(
+            _assignment(
+                a_id,
+                self.kid,
+                rnd,
+                r,
+                AssignmentStatus.SUBMITTED,
+                panel.officer,
+                inv,
+                acc,
+                acc + timedelta(days=21),
+                "",
+                reminders=0,
+            )
+        )
+        self.rows["review"].append(
+            _review(w, a_id, self.kid, rnd, r, scores, rec, sub, self.run.snap_hash)
+        )
         self.clock = sub
         return _Reviews(np.vstack([reviews.matrix, scores]), [*reviews.recommendations, rec])
 
@@ -779,13 +1129,25 @@ class _CaseHistory:
         self.outcome = outcome
         approver = int(rng.choice(w.staff["approver"]))
         d_id = w.ids.take(Decision)
-        self.rows["decision"].append({
-            "id": d_id, "case_id": self.kid, "round": rnd, "outcome": outcome,
-            "rationale": f"Decided on the consolidated review ({final['overall']:.2f}).",
-            "conditions": conditions, "decided_by_id": approver, "decided_at": decided_at,
-            "valid_until": decided_at + timedelta(days=1095) if outcome in APPROVING else None})
-        self.move(CaseState.REPORTING, {"decision_id": d_id, "outcome": outcome, "conditions": conditions},
-                  actor=f"approver-{approver}", rnd=rnd)
+        self.rows["decision"].append(
+            {
+                "id": d_id,
+                "case_id": self.kid,
+                "round": rnd,
+                "outcome": outcome,
+                "rationale": f"Decided on the consolidated review ({final['overall']:.2f}).",
+                "conditions": conditions,
+                "decided_by_id": approver,
+                "decided_at": decided_at,
+                "valid_until": decided_at + timedelta(days=1095) if outcome in APPROVING else None,
+            }
+        )
+        self.move(
+            CaseState.REPORTING,
+            {"decision_id": d_id, "outcome": outcome, "conditions": conditions},
+            actor=f"approver-{approver}",
+            rnd=rnd,
+        )
         self.step(3 / 1440)
         if outcome == Outcome.REVISION_REQUESTED:
             return True
@@ -795,29 +1157,70 @@ class _CaseHistory:
     # ---- the case row
     def _case_row(self, rnd: int) -> None:
         closed = self.state == CaseState.CLOSED
-        self.rows["qa_case"].append({
-            "id": self.kid, "credential_id": self.cid, "credential_version_id": self.cv_current,
-            "rubric_snapshot_id": self.run.snap_id, "institution_id": self.inst.id, "state": self.state,
-            "round": max(rnd, 1), "outcome": self.outcome if closed else None,
-            "screening_problems": self.screening_problems, "previous_case_id": None, "opened_by_id": None,
-            "opened_at": self.t0, "state_since": self.clock, "due_at": self.due_at,
-            "closed_at": self.clock if closed else None, "extra_reviewers_requested": self.extra, "version": 1})
+        self.rows["qa_case"].append(
+            {
+                "id": self.kid,
+                "credential_id": self.cid,
+                "credential_version_id": self.cv_current,
+                "rubric_snapshot_id": self.run.snap_id,
+                "institution_id": self.inst.id,
+                "state": self.state,
+                "round": max(rnd, 1),
+                "outcome": self.outcome if closed else None,
+                "screening_problems": self.screening_problems,
+                "previous_case_id": None,
+                "opened_by_id": None,
+                "opened_at": self.t0,
+                "state_since": self.clock,
+                "due_at": self.due_at,
+                "closed_at": self.clock if closed else None,
+                "extra_reviewers_requested": self.extra,
+                "version": 1,
+            }
+        )
         self.rows["events"].extend(self.events)
         out = self.out
         out.first_at = min(out.first_at or self.t0, self.t0)
         out.last_at = max(out.last_at or self.clock, self.clock)
 
 
-def _assignment(a_id, case_id, rnd, reviewer, status, officer, invited, responded, due, decline, reminders=0) -> dict:
-    return {"id": a_id, "case_id": case_id, "round": rnd, "reviewer_id": reviewer, "status": status, "reason": "",
-            "assigned_by": officer, "invited_at": invited, "responded_at": responded,
-            "respond_by": invited + timedelta(days=7), "due_at": due, "decline_reason": decline,
-            "reminders_sent": reminders, "version": 1}
+def _assignment(
+    a_id, case_id, rnd, reviewer, status, officer, invited, responded, due, decline, reminders=0
+) -> dict:
+    return {
+        "id": a_id,
+        "case_id": case_id,
+        "round": rnd,
+        "reviewer_id": reviewer,
+        "status": status,
+        "reason": "",
+        "assigned_by": officer,
+        "invited_at": invited,
+        "responded_at": responded,
+        "respond_by": invited + timedelta(days=7),
+        "due_at": due,
+        "decline_reason": decline,
+        "reminders_sent": reminders,
+        "version": 1,
+    }
 
 
-def _review(w: _Alliance, a_id, case_id, rnd, reviewer, scores, rec, submitted, rubric_hash) -> dict:
-    return {"id": w.ids.take(Review), "assignment_id": a_id, "case_id": case_id, "round": rnd,
-            "reviewer_id": reviewer, "scores": {c: int(s) for c, s in zip(w.fast.reviewer_ids, scores, strict=True)},
-            "comments": {}, "recommendation": rec, "overall_comment": "Reviewed against the rubric.",
-            "status": ReviewStatus.SUBMITTED, "rubric_hash": rubric_hash, "updated_at": submitted, "submitted_at": submitted,
-            "version": 1}
+def _review(
+    w: _Alliance, a_id, case_id, rnd, reviewer, scores, rec, submitted, rubric_hash
+) -> dict:
+    return {
+        "id": w.ids.take(Review),
+        "assignment_id": a_id,
+        "case_id": case_id,
+        "round": rnd,
+        "reviewer_id": reviewer,
+        "scores": {c: int(s) for c, s in zip(w.fast.reviewer_ids, scores, strict=True)},
+        "comments": {},
+        "recommendation": rec,
+        "overall_comment": "Reviewed against the rubric.",
+        "status": ReviewStatus.SUBMITTED,
+        "rubric_hash": rubric_hash,
+        "updated_at": submitted,
+        "submitted_at": submitted,
+        "version": 1,
+    }

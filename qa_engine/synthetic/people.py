@@ -15,8 +15,21 @@ from qa_engine.domain.standards import DIGCOMP, GREENCOMP
 from qa_engine.synthetic.tables import EXTRA_LANGUAGES, FIELDS, NAMES, TITLES, Member
 
 T = TypeVar("T")
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "œ": "oe",
-                       "đ": "d", "å": "aa", "Å": "AA"})
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "ß": "ss",
+        "œ": "oe",
+        "đ": "d",
+        "å": "aa",
+        "Å": "AA",
+    }
+)
 _SKILLS = sorted(DIGCOMP) + sorted(GREENCOMP)
 
 
@@ -44,8 +57,10 @@ class PersonName:
     @property
     def handle(self) -> str:
         """given.family in lower-case ASCII, e.g. 'jiri.dvorak'."""
+
         def part(s: str) -> str:
             return "".join(c for c in ascii_fold(s).lower() if c.isalnum())
+
         return f"{part(self.given)}.{part(self.family)}"
 
 

@@ -39,8 +39,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         yield
 
-    app = FastAPI(title="qa-engine", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json", lifespan=lifespan)
+    app = FastAPI(
+        title="qa-engine",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     errors.install(app)
     app.include_router(api.router())
@@ -57,9 +64,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
             schema.setdefault("components", {})["securitySchemes"] = {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "an API token (qat_…)"},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "an API token (qat_…)",
+                },
             }
             schema["security"] = [{"bearer": []}]
             app.openapi_schema = schema

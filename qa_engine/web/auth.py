@@ -30,8 +30,10 @@ FLASH_COOKIE = "qa_flash"  # a message for the next page, see web/pages/common.p
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSRF_REFUSED = ("The form was not sent from this site or has expired (CSRF check). "
-                "Reload the page and try again.")
+CSRF_REFUSED = (
+    "The form was not sent from this site or has expired (CSRF check). "
+    "Reload the page and try again."
+)
 PASSWORD_PAGE = "/account/password"
 # What a browser session may still do while its password must be changed (a one-time password):
 # change it, sign out, and ask who it is.
@@ -137,8 +139,13 @@ def _principal(request: Request, db: Session) -> Principal:
             raise Forbidden("this token is read-only: it cannot change anything")
         if found.touch:
             _record_use(lambda s: tokens.record_token_use(session=s, token_id=found.token_id))
-        return Principal(found.actor, "token", found.scope, display_name=found.display_name,
-                         must_change_password=found.must_change_password)
+        return Principal(
+            found.actor,
+            "token",
+            found.scope,
+            display_name=found.display_name,
+            must_change_password=found.must_change_password,
+        )
     sid = request.cookies.get(SESSION_COOKIE)
     if not sid:
         return ANONYMOUS
@@ -148,8 +155,15 @@ def _principal(request: Request, db: Session) -> Principal:
     live = lookup.live
     if live is None:
         return ANONYMOUS
-    return Principal(live.actor, "session", "write", live.row.csrf_token, live, display_name=live.user.full_name,
-                     must_change_password=live.user.must_change_password)
+    return Principal(
+        live.actor,
+        "session",
+        "write",
+        live.row.csrf_token,
+        live,
+        display_name=live.user.full_name,
+        must_change_password=live.user.must_change_password,
+    )
 
 
 def _record_use(write) -> None:
@@ -166,13 +180,16 @@ def _has_nul(items) -> bool:
     return any(isinstance(v, str) and "\x00" in v for _, v in items)
 
 
-async def csrf_checked(request: Request, principal: Annotated[Principal, Depends(resolve_principal)]) -> Principal:
+async def csrf_checked(
+    request: Request, principal: Annotated[Principal, Depends(resolve_principal)]
+) -> Principal:
     """The caller, after the CSRF and origin checks for state-changing requests made with the cookie.
 
     Text with NUL characters is refused here too, in every query and form (PostgreSQL cannot store it)."""
     form = None
     if request.method in UNSAFE and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         form = await request.form()
     if principal.via == "session" and request.method in UNSAFE:
         check_origin(request)
@@ -180,23 +197,36 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
         if not sent and form is not None:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-        if not sent or not principal.csrf_token or not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
+        if (
+            not sent
+            or not principal.csrf_token
+            or not hmac.compare_digest(sent.encode(), principal.csrf_token.encode())
+        ):
             raise Forbidden(CSRF_REFUSED)
-    if _has_nul(request.query_params.multi_items()) or (form is not None and _has_nul(form.multi_items())):
+    if _has_nul(request.query_params.multi_items()) or (
+        form is not None and _has_nul(form.multi_items())
+    ):
         raise ValidationFailed("text must not contain NUL characters")
     return principal
 
 
 def check_password_current(request: Request, principal: Principal) -> None:
     """Refuse a browser session whose password must be changed, except to change it (or sign out)."""
-    if (principal.via == "session" and principal.must_change_password
-            and request.url.path not in OPEN_WHILE_PASSWORD_MUST_CHANGE):
-        raise PasswordChangeRequired("change your password first: the one you signed in with was set for you "
-                                     f"and must be replaced ({PASSWORD_PAGE})")
+    if (
+        principal.via == "session"
+        and principal.must_change_password
+        and request.url.path not in OPEN_WHILE_PASSWORD_MUST_CHANGE
+    ):
+        raise PasswordChangeRequired(
+            "change your password first: the one you signed in with was set for you "
+            f"and must be replaced ({PASSWORD_PAGE})"
+        )
 
 
 # Async (they do no I/O): a sync dependency would cost each request a hop to a worker thread.
-async def signed_in(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+async def signed_in(
+    request: Request, principal: Annotated[Principal, Depends(csrf_checked)]
+) -> Principal:
     if principal.actor is None:
         raise Unauthenticated("sign in first (or send an API token)")
     check_password_current(request, principal)

@@ -19,20 +19,49 @@ from qa_engine.web.templating import render
 
 log = logging.getLogger("qa_engine.web")
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
-               415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_attempts"}
-_TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
-           405: "Not allowed here", 409: "Conflict", 413: "Too large", 422: "Please check what you entered",
-           429: "Too many attempts", 500: "Something went wrong", 503: "Busy"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_attempts",
+}
+_TITLES = {
+    400: "Bad request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed here",
+    409: "Conflict",
+    413: "Too large",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    500: "Something went wrong",
+    503: "Busy",
+}
 GENERIC_500 = "An unexpected error occurred; it has been logged. Please try again later."
 
 
-def error_response(request: Request, status: int, code: str, message: str, details: list[str] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if is_api(request) or request.url.path == "/openapi.json":
-        return JSONResponse({"error": code, "message": message, "details": list(details or [])},
-                            status_code=status, headers=headers)
+        return JSONResponse(
+            {"error": code, "message": message, "details": list(details or [])},
+            status_code=status,
+            headers=headers,
+        )
     if status == 401:
         target = "/sign-in"
         if request.method == "GET" and request.url.path not in ("/", "/sign-in"):
@@ -41,8 +70,15 @@ def error_response(request: Request, status: int, code: str, message: str, detai
         return RedirectResponse(target, status_code=303)
     if not hasattr(request.state, "principal"):
         _identify(request)
-    response = render(request, "error.html", status_code=status, title=_TITLES.get(status, "Error"),
-                      message=message, details=list(details or []), status=status)
+    response = render(
+        request,
+        "error.html",
+        status_code=status,
+        title=_TITLES.get(status, "Error"),
+        message=message,
+        details=list(details or []),
+        status=status,
+    )
     for k, v in (headers or {}).items():
         response.headers[k] = v
     return response
@@ -61,8 +97,14 @@ def _identify(request: Request) -> None:
         with read_only_session() as db:
             live = look_up_session(session=db, session_id=sid).live
             if live is not None:
-                request.state.principal = Principal(live.actor, "session", "write", live.row.csrf_token,
-                                                    None, display_name=live.user.full_name)
+                request.state.principal = Principal(
+                    live.actor,
+                    "session",
+                    "write",
+                    live.row.csrf_token,
+                    None,
+                    display_name=live.user.full_name,
+                )
     except Exception:  # noqa: BLE001 - the error page is shown without the menu then
         log.debug("could not identify the visitor of an error page", exc_info=True)
 
@@ -107,7 +149,9 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = "there is nothing at this address"
     elif exc.status_code == 405 and message == "Method Not Allowed":
         message = "this address does not accept that method"
-    return error_response(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    return error_response(
+        request, exc.status_code, code, message, headers=getattr(exc, "headers", None)
+    )
 
 
 async def unexpected(request: Request, exc: Exception) -> Response:

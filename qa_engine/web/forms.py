@@ -37,7 +37,9 @@ class CriterionFrame:
     gate_min: int | None
     weight: float
     head_html: Markup = Markup("")
-    _choices: dict[tuple[str, bool, bool], Markup] = field(default_factory=dict, compare=False, repr=False)
+    _choices: dict[tuple[str, bool, bool], Markup] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def choices_html(self, chosen: str, editable: bool, has_error: bool) -> Markup:
         """The answer part with `chosen` checked (a handful of variants per criterion, each rendered once)."""
@@ -63,7 +65,9 @@ class CriterionView:
     text: str = ""
     evidence: str = ""
     error: str = ""
-    context: dict[str, Any] = field(default_factory=dict)  # e.g. the self-assessment shown to reviewers
+    context: dict[str, Any] = field(
+        default_factory=dict
+    )  # e.g. the self-assessment shown to reviewers
 
     @property
     def id(self) -> str:
@@ -123,24 +127,42 @@ def _macros():
 def _frame(rubric: Rubric, rc: ResolvedCriterion) -> CriterionFrame:
     c = rc.criterion
     scale = rubric.scale_of(c)
-    frame = CriterionFrame(id=rc.id, title=c.title, guidance=c.guidance, kind=c.kind,
-                           evidence_asked=tuple(c.evidence), maps_to=tuple(c.maps_to),
-                           levels=tuple((lv.value, lv.label, lv.descriptor) for lv in scale.levels) if scale else (),
-                           gate_min=c.gate.min_level if c.gate else None, weight=rc.effective_weight)
+    frame = CriterionFrame(
+        id=rc.id,
+        title=c.title,
+        guidance=c.guidance,
+        kind=c.kind,
+        evidence_asked=tuple(c.evidence),
+        maps_to=tuple(c.maps_to),
+        levels=tuple((lv.value, lv.label, lv.descriptor) for lv in scale.levels) if scale else (),
+        gate_min=c.gate.min_level if c.gate else None,
+        weight=rc.effective_weight,
+    )
     return replace(frame, head_html=Markup(_macros().criterion_head(frame)))
 
 
-def criterion_views(rubric: Rubric, values: Mapping[str, Mapping[str, Any]] | None = None, *, text_key: str,
-                    errors: Mapping[str, str] | None = None) -> list[CriterionView]:
+def criterion_views(
+    rubric: Rubric,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    text_key: str,
+    errors: Mapping[str, str] | None = None,
+) -> list[CriterionView]:
     values = values or {}
     errors = errors or {}
     out = []
     for frame in frames_of(rubric):
         value = values.get(frame.id) or {}
         evidence = value.get("evidence") or []
-        out.append(CriterionView(frame, score=value.get("score"), text=value.get(text_key) or "",
-                                 evidence="\n".join(evidence) if isinstance(evidence, list) else str(evidence),
-                                 error=errors.get(frame.id, "")))
+        out.append(
+            CriterionView(
+                frame,
+                score=value.get("score"),
+                text=value.get(text_key) or "",
+                evidence="\n".join(evidence) if isinstance(evidence, list) else str(evidence),
+                error=errors.get(frame.id, ""),
+            )
+        )
     return out
 
 
@@ -155,8 +177,9 @@ def _parse_score(raw: str | None) -> tuple[Any, str]:
     return int(text), ""
 
 
-def entries_from_form(form: Mapping[str, Any], *, text_key: str,
-                      with_evidence: bool) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def entries_from_form(
+    form: Mapping[str, Any], *, text_key: str, with_evidence: bool
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """The entries of a submitted rubric form by criterion, and the scores that could not be read.
 
     Read by the field names alone: the service checks each entry against the rubric (a level of the
@@ -175,7 +198,9 @@ def entries_from_form(form: Mapping[str, Any], *, text_key: str,
             if problem:
                 problems[criterion] = problem
         elif field == "evidence":
-            entry["evidence"] = [line.strip() for line in (value or "").splitlines() if line.strip()]
+            entry["evidence"] = [
+                line.strip() for line in (value or "").splitlines() if line.strip()
+            ]
         else:
             entry[text_key] = value or ""
     return entries, problems

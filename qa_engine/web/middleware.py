@@ -7,8 +7,10 @@ from fastapi import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -20,7 +22,9 @@ SECURITY_HEADERS = [
 
 
 def too_large(limit: int) -> HTTPException:
-    return HTTPException(status_code=413, detail=f"the request is larger than the limit of {limit:,} bytes")
+    return HTTPException(
+        status_code=413, detail=f"the request is larger than the limit of {limit:,} bytes"
+    )
 
 
 class BodyLimit:

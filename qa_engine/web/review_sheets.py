@@ -17,28 +17,54 @@ def review_sheet_file(db: Session, actor: Actor, assignment_id: int) -> tuple[by
     """The reviewer's sheet, pre-filled with their draft, and its file name."""
     mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
     review = mine.review
-    data = build_review_sheet(rubric=mine.rubric, rubric_hash=mine.rubric_hash, assignment_id=mine.assignment.id,
-                              case_id=mine.case.id, credential_title=mine.credential.data.get("title", ""),
-                              scores=review.scores if review else None, comments=review.comments if review else None,
-                              recommendation=review.recommendation if review else None,
-                              overall_comment=review.overall_comment if review else "")
+    data = build_review_sheet(
+        rubric=mine.rubric,
+        rubric_hash=mine.rubric_hash,
+        assignment_id=mine.assignment.id,
+        case_id=mine.case.id,
+        credential_title=mine.credential.data.get("title", ""),
+        scores=review.scores if review else None,
+        comments=review.comments if review else None,
+        recommendation=review.recommendation if review else None,
+        overall_comment=review.overall_comment if review else "",
+    )
     return data, f"review-case-{mine.case.id}-assignment-{mine.assignment.id}.xlsx"
 
 
-def save_review_sheet(db: Session, actor: Actor, mine: case_views.MyReview, data: bytes, filename: str, *,
-                      submit: bool, settings: Settings):
+def save_review_sheet(
+    db: Session,
+    actor: Actor,
+    mine: case_views.MyReview,
+    data: bytes,
+    filename: str,
+    *,
+    submit: bool,
+    settings: Settings,
+):
     """Read a filled-in sheet of the reviewer's own review (`mine`) and save or submit it with the same
     service as the form; the service's verdict on the entries names the cells."""
     case_views.check_review_open(mine)
     suffix_of(filename, (".xlsx",))
     with temporary_file(data, ".xlsx") as path:
-        sheet = read_review_sheet(path, rubric=mine.rubric, rubric_hash=mine.rubric_hash,
-                                  assignment_id=mine.assignment.id, max_bytes=settings.max_upload_bytes,
-                                  max_unzipped_bytes=settings.max_unzipped_bytes, source=filename)
+        sheet = read_review_sheet(
+            path,
+            rubric=mine.rubric,
+            rubric_hash=mine.rubric_hash,
+            assignment_id=mine.assignment.id,
+            max_bytes=settings.max_upload_bytes,
+            max_unzipped_bytes=settings.max_unzipped_bytes,
+            source=filename,
+        )
     try:
         with db.begin_nested():
-            return reviews.save_review(session=db, actor=actor, assignment_id=mine.assignment.id,
-                                       entries=sheet.entries, recommendation=sheet.recommendation,
-                                       overall_comment=sheet.overall_comment, submit=submit)
+            return reviews.save_review(
+                session=db,
+                actor=actor,
+                assignment_id=mine.assignment.id,
+                entries=sheet.entries,
+                recommendation=sheet.recommendation,
+                overall_comment=sheet.overall_comment,
+                submit=submit,
+            )
     except ValidationFailed as exc:
         raise locate(sheet, exc, filename) from None

@@ -54,16 +54,31 @@ def temporary_file(data: bytes, suffix: str) -> Iterator[Path]:
 def suffix_of(name: str, allowed: tuple[str, ...]) -> str:
     suffix = PurePath(name).suffix.lower()
     if suffix not in allowed:
-        raise ValidationFailed(f"{name}: unsupported file type {suffix or '(none)'}; use {' or '.join(allowed)}")
+        raise ValidationFailed(
+            f"{name}: unsupported file type {suffix or '(none)'}; use {' or '.join(allowed)}"
+        )
     return suffix
 
 
-def import_credentials_upload(db: Session, actor: Actor, data: bytes, filename: str, *, known_providers: set[str] | None,
-                              open_cases: bool, settings: Settings) -> credential_import.ImportResult:
+def import_credentials_upload(
+    db: Session,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    *,
+    known_providers: set[str] | None,
+    open_cases: bool,
+    settings: Settings,
+) -> credential_import.ImportResult:
     """Read an uploaded spreadsheet or JSON file of credentials and import them (see `credential_import`)."""
     suffix = suffix_of(filename, (".xlsx", ".json"))
     with temporary_file(data, suffix) as path:
-        items = read_credentials_file(path, max_bytes=settings.max_upload_bytes,
-                                      max_unzipped_bytes=settings.max_unzipped_bytes, known_providers=known_providers)
-    return credential_import.import_credentials(session=db, actor=actor, items=items, open_cases=open_cases,
-                                                source=filename)
+        items = read_credentials_file(
+            path,
+            max_bytes=settings.max_upload_bytes,
+            max_unzipped_bytes=settings.max_unzipped_bytes,
+            known_providers=known_providers,
+        )
+    return credential_import.import_credentials(
+        session=db, actor=actor, items=items, open_cases=open_cases, source=filename
+    )

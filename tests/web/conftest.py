@@ -20,7 +20,7 @@ def direct_kick(case_ids, *, idempotency: str = "") -> str:
 
     It runs the same steps as the `advance-case` flow (`next_step` then `run_step`, one transaction
     per step, the real report generator) but without Prefect, so that the web tests need no Prefect
-    server; the flows themselves are tested in tests/test_flows.py.
+    server; the flows themselves are tested in tests/workflows/test_flows.py.
     """
     from qa_engine.workflows.flows import drive_in_process
 
@@ -30,8 +30,13 @@ def direct_kick(case_ids, *, idempotency: str = "") -> str:
 
 
 @contextmanager
-def data_folder(path: Path, mp: pytest.MonkeyPatch, *, template: Path | None = None,
-                database_url: str | None = None) -> Iterator[Path]:
+def data_folder(
+    path: Path,
+    mp: pytest.MonkeyPatch,
+    *,
+    template: Path | None = None,
+    database_url: str | None = None,
+) -> Iterator[Path]:
     """Point the engine at a data folder: a copy of `template`, or a fresh one (migrated, seeded, with
     the development PKI that signs reports); with `database_url`, the database lives there."""
     import qa_engine.workflows.kick
@@ -71,7 +76,10 @@ def template_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def web_env(tmp_path, template_folder) -> Iterator[Path]:
-    with pytest.MonkeyPatch.context() as mp, data_folder(tmp_path / "data", mp, template=template_folder) as path:
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        data_folder(tmp_path / "data", mp, template=template_folder) as path,
+    ):
         yield path
 
 
@@ -81,8 +89,11 @@ def pg_web_env(tmp_path) -> Iterator[Path]:
     from tests.conftest import throwaway_pg_database
     from tests.helpers import people
 
-    with (throwaway_pg_database("qa_web") as db, pytest.MonkeyPatch.context() as mp,
-          data_folder(tmp_path / "data", mp, database_url=db.url) as path):
+    with (
+        throwaway_pg_database("qa_web") as db,
+        pytest.MonkeyPatch.context() as mp,
+        data_folder(tmp_path / "data", mp, database_url=db.url) as path,
+    ):
         with session_scope() as s:
             people(s)
         yield path

@@ -49,7 +49,9 @@ def signed_in(client: TestClient, username: str) -> str:
 
 def token_for(username: str, scope: str = "write") -> str:
     with session_scope() as s:
-        return tokens.issue_token(session=s, actor=SYSTEM, username=username, scope=scope, days=30).token
+        return tokens.issue_token(
+            session=s, actor=SYSTEM, username=username, scope=scope, days=30
+        ).token
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -60,7 +60,9 @@ class Route:
     files: dict | None = None
     form: dict | None = None
     targets: tuple[str, ...] = ()
-    account: str = "gone"  # the username in {user} (a disabled account unless the probe needs another)
+    account: str = (
+        "gone"  # the username in {user} (a disabled account unless the probe needs another)
+    )
 
     def principals(self) -> tuple[str, ...]:
         # prov.uw and rev.cuni are the provider and a reviewer of case C; elsewhere they repeat prov.upa and rev.idle
@@ -91,52 +93,152 @@ NOT_PDF = {"file": ("report.pdf", b"%PDF-1.4 not really", "application/pdf")}
 API: list[Route] = [
     Route("GET", "/api/v1/me", "none", same(200)),
     Route("GET", "/api/v1/credentials", "none", row(401, 200, 200, 403, 403, 200, 200, 403, 200)),
-    Route("GET", "/api/v1/credentials/{cred}", "cred", row(401, 200, 404, 404, 404, 200, 200, 404, 200)),
-    Route("POST", "/api/v1/credentials", "cred", row(401, 200, 403, 403, 403, 200, 403, 403, 200),
-          json=lambda w, k: api_credential(w.credential_data[k]), targets=("A", "B")),
-    Route("PUT", "/api/v1/credentials/{cred}", "cred", row(401, 200, 404, 404, 404, 200, 403, 404, 200),
-          json=lambda w, k: api_credential(w.credential_data[k if k != "missing" else "A"])),
-    Route("POST", "/api/v1/credentials/import", "none", row(401, 422, 422, 403, 403, 422, 403, 403, 422), files=BAD_JSON),
+    Route(
+        "GET",
+        "/api/v1/credentials/{cred}",
+        "cred",
+        row(401, 200, 404, 404, 404, 200, 200, 404, 200),
+    ),
+    Route(
+        "POST",
+        "/api/v1/credentials",
+        "cred",
+        row(401, 200, 403, 403, 403, 200, 403, 403, 200),
+        json=lambda w, k: api_credential(w.credential_data[k]),
+        targets=("A", "B"),
+    ),
+    Route(
+        "PUT",
+        "/api/v1/credentials/{cred}",
+        "cred",
+        row(401, 200, 404, 404, 404, 200, 403, 404, 200),
+        json=lambda w, k: api_credential(w.credential_data[k if k != "missing" else "A"]),
+    ),
+    Route(
+        "POST",
+        "/api/v1/credentials/import",
+        "none",
+        row(401, 422, 422, 403, 403, 422, 403, 403, 422),
+        files=BAD_JSON,
+    ),
     Route("GET", "/api/v1/cases", "none", row(401, 200, 200, 200, 200, 200, 200, 403, 200)),
     Route("GET", "/api/v1/cases/{case}", "case", READERS),
-    Route("POST", "/api/v1/cases", "cred", row(401, 409, 404, 404, 404, 409, 403, 404, 409),
-          json=lambda w, k: {"credential_id": w.credentials.get(k, MISSING_ID)}),
-    Route("POST", "/api/v1/cases/{case}/withdraw", "case", row(401, 422, 404, 403, 404, 422, 403, 404, 422),
-          json=lambda w, k: {"reason": ""}),
-    Route("POST", "/api/v1/cases/{case}/resubmit", "case", row(401, 409, 404, 403, 404, 409, 403, 404, 409),
-          json=lambda w, k: {}),
+    Route(
+        "POST",
+        "/api/v1/cases",
+        "cred",
+        row(401, 409, 404, 404, 404, 409, 403, 404, 409),
+        json=lambda w, k: {"credential_id": w.credentials.get(k, MISSING_ID)},
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases/{case}/withdraw",
+        "case",
+        row(401, 422, 404, 403, 404, 422, 403, 404, 422),
+        json=lambda w, k: {"reason": ""},
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases/{case}/resubmit",
+        "case",
+        row(401, 409, 404, 403, 404, 409, 403, 404, 409),
+        json=lambda w, k: {},
+    ),
     Route("GET", "/api/v1/cases/{case}/history", "case", READERS),
     Route("GET", "/api/v1/cases/{case}/self-assessment", "case", READERS),
-    Route("PUT", "/api/v1/cases/{case}/self-assessment", "case", row(401, 409, 404, 403, 404, 403, 403, 404, 403),
-          json=lambda w, k: {"entries": {}}),
-    Route("POST", "/api/v1/cases/{case}/self-assessment/submit", "case",
-          row(401, 409, 404, 403, 404, 403, 403, 404, 403), json=lambda w, k: {"entries": {}}),
-    Route("GET", "/api/v1/cases/{case}/consolidation", "case", row(401, 403, 404, 403, 404, 200, 200, 404, 200)),
-    Route("POST", "/api/v1/cases/{case}/decision", "case", row(401, 403, 403, 403, 403, 403, 409, 403, 403),
-          missing=row(401, 403, 403, 403, 403, 403, 404, 403, 403),
-          json=lambda w, k: {"outcome": "approved", "rationale": ""}),
+    Route(
+        "PUT",
+        "/api/v1/cases/{case}/self-assessment",
+        "case",
+        row(401, 409, 404, 403, 404, 403, 403, 404, 403),
+        json=lambda w, k: {"entries": {}},
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases/{case}/self-assessment/submit",
+        "case",
+        row(401, 409, 404, 403, 404, 403, 403, 404, 403),
+        json=lambda w, k: {"entries": {}},
+    ),
+    Route(
+        "GET",
+        "/api/v1/cases/{case}/consolidation",
+        "case",
+        row(401, 403, 404, 403, 404, 200, 200, 404, 200),
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases/{case}/decision",
+        "case",
+        row(401, 403, 403, 403, 403, 403, 409, 403, 403),
+        missing=row(401, 403, 403, 403, 403, 403, 404, 403, 403),
+        json=lambda w, k: {"outcome": "approved", "rationale": ""},
+    ),
     Route("GET", "/api/v1/cases/{case}/reports", "case", READERS),
     Route("GET", "/api/v1/cases/{case}/proposals", "case", OFFICERS_ONLY, missing=OFFICERS_MISSING),
-    Route("POST", "/api/v1/cases/{case}/assignments", "case", row(401, 403, 403, 403, 403, 422, 403, 403, 422),
-          missing=OFFICERS_MISSING, json=lambda w, k: {"reviewer_ids": []}),
-    Route("POST", "/api/v1/assignments/auto", "case", OFFICERS_ONLY, missing=OFFICERS_ONLY,
-          json=lambda w, k: {"case_ids": [w.cases.get(k, MISSING_ID)]}),
+    Route(
+        "POST",
+        "/api/v1/cases/{case}/assignments",
+        "case",
+        row(401, 403, 403, 403, 403, 422, 403, 403, 422),
+        missing=OFFICERS_MISSING,
+        json=lambda w, k: {"reviewer_ids": []},
+    ),
+    Route(
+        "POST",
+        "/api/v1/assignments/auto",
+        "case",
+        OFFICERS_ONLY,
+        missing=OFFICERS_ONLY,
+        json=lambda w, k: {"case_ids": [w.cases.get(k, MISSING_ID)]},
+    ),
     Route("GET", "/api/v1/assignments", "none", row(401, 403, 403, 200, 200, 403, 403, 403, 403)),
-    Route("POST", "/api/v1/assignments/{asg}/respond", "asg", row(401, 404, 404, 409, 404, 404, 404, 404, 404),
-          json=lambda w, k: {"accept": True}),
-    Route("POST", "/api/v1/assignments/{asg}/reassign", "asg", row(401, 403, 403, 403, 403, 409, 403, 403, 409),
-          missing=OFFICERS_MISSING, json=lambda w, k: {"reviewer_id": w.p["rev.idle"].user_id}),
-    Route("POST", "/api/v1/assignments/{asg}/remind", "asg", row(401, 403, 403, 403, 403, 409, 403, 403, 409),
-          missing=OFFICERS_MISSING),
+    Route(
+        "POST",
+        "/api/v1/assignments/{asg}/respond",
+        "asg",
+        row(401, 404, 404, 409, 404, 404, 404, 404, 404),
+        json=lambda w, k: {"accept": True},
+    ),
+    Route(
+        "POST",
+        "/api/v1/assignments/{asg}/reassign",
+        "asg",
+        row(401, 403, 403, 403, 403, 409, 403, 403, 409),
+        missing=OFFICERS_MISSING,
+        json=lambda w, k: {"reviewer_id": w.p["rev.idle"].user_id},
+    ),
+    Route(
+        "POST",
+        "/api/v1/assignments/{asg}/remind",
+        "asg",
+        row(401, 403, 403, 403, 403, 409, 403, 403, 409),
+        missing=OFFICERS_MISSING,
+    ),
     Route("GET", "/api/v1/cases/{case}/reviews", "case", READERS),
     Route("GET", "/api/v1/assignments/{asg}/review", "asg", OWNER),
-    Route("PUT", "/api/v1/assignments/{asg}/review", "asg", row(401, 404, 404, 409, 404, 404, 404, 404, 404),
-          json=lambda w, k: {"entries": {}}),
-    Route("POST", "/api/v1/assignments/{asg}/review/submit", "asg", row(401, 404, 404, 409, 404, 404, 404, 404, 404),
-          json=lambda w, k: {"entries": {}}),
+    Route(
+        "PUT",
+        "/api/v1/assignments/{asg}/review",
+        "asg",
+        row(401, 404, 404, 409, 404, 404, 404, 404, 404),
+        json=lambda w, k: {"entries": {}},
+    ),
+    Route(
+        "POST",
+        "/api/v1/assignments/{asg}/review/submit",
+        "asg",
+        row(401, 404, 404, 409, 404, 404, 404, 404, 404),
+        json=lambda w, k: {"entries": {}},
+    ),
     Route("GET", "/api/v1/assignments/{asg}/review-sheet", "asg", OWNER),
-    Route("POST", "/api/v1/assignments/{asg}/review-sheet", "asg", row(401, 404, 404, 409, 404, 404, 404, 404, 404),
-          files=NOT_XLSX),
+    Route(
+        "POST",
+        "/api/v1/assignments/{asg}/review-sheet",
+        "asg",
+        row(401, 404, 404, 409, 404, 404, 404, 404, 404),
+        files=NOT_XLSX,
+    ),
     Route("GET", "/api/v1/reports/{report}/file", "report", READERS),
     Route("POST", "/api/v1/reports/verify", "none", same(200, anon=200), files=NOT_PDF),
     Route("GET", "/api/v1/dashboard", "none", row(401, 403, 403, 403, 403, 200, 200, 200, 200)),
@@ -156,53 +258,171 @@ PAGES: list[Route] = [
     Route("GET", "/sign-in", "none", same(303, anon=200)),
     Route("GET", "/verify", "none", same(200, anon=200)),
     Route("GET", "/dashboard", "none", page(row(0, 403, 403, 403, 403, 200, 200, 200, 200))),
-    Route("GET", "/dashboard/report.xlsx", "none", page(row(0, 403, 403, 403, 403, 200, 200, 200, 200))),
+    Route(
+        "GET",
+        "/dashboard/report.xlsx",
+        "none",
+        page(row(0, 403, 403, 403, 403, 200, 200, 200, 200)),
+    ),
     Route("GET", "/cases", "none", page(row(0, 200, 200, 200, 200, 200, 200, 403, 200))),
     Route("GET", "/cases/{case}", "case", PAGE_READERS, missing=PAGE_MISSING),
     Route("GET", "/cases/{case}/self-assessment", "case", PAGE_READERS, missing=PAGE_MISSING),
     Route("GET", "/cases/{case}/reviews", "case", PAGE_READERS, missing=PAGE_MISSING),
-    Route("GET", "/cases/{case}/assignment", "case", page(OFFICERS_ONLY), missing=page(OFFICERS_MISSING)),
-    Route("GET", "/cases/{case}/decision", "case", page(row(0, 403, 404, 403, 404, 200, 200, 404, 200)),
-          missing=PAGE_MISSING),
+    Route(
+        "GET",
+        "/cases/{case}/assignment",
+        "case",
+        page(OFFICERS_ONLY),
+        missing=page(OFFICERS_MISSING),
+    ),
+    Route(
+        "GET",
+        "/cases/{case}/decision",
+        "case",
+        page(row(0, 403, 404, 403, 404, 200, 200, 404, 200)),
+        missing=PAGE_MISSING,
+    ),
     Route("GET", "/credentials", "none", page(row(0, 200, 200, 403, 403, 200, 200, 403, 200))),
     Route("GET", "/credentials/new", "none", page(row(0, 200, 200, 403, 403, 200, 403, 403, 200))),
-    Route("GET", "/credentials/upload", "none", page(row(0, 200, 200, 403, 403, 200, 403, 403, 200))),
-    Route("GET", "/credentials/template.xlsx", "none", page(row(0, 200, 200, 403, 403, 200, 403, 403, 200))),
-    Route("GET", "/credentials/{cred}", "cred", page(row(0, 200, 404, 404, 404, 200, 200, 404, 200)), missing=PAGE_MISSING),
-    Route("GET", "/credentials/{cred}/edit", "cred", page(row(0, 200, 404, 404, 404, 200, 200, 404, 200)),
-          missing=PAGE_MISSING),
+    Route(
+        "GET", "/credentials/upload", "none", page(row(0, 200, 200, 403, 403, 200, 403, 403, 200))
+    ),
+    Route(
+        "GET",
+        "/credentials/template.xlsx",
+        "none",
+        page(row(0, 200, 200, 403, 403, 200, 403, 403, 200)),
+    ),
+    Route(
+        "GET",
+        "/credentials/{cred}",
+        "cred",
+        page(row(0, 200, 404, 404, 404, 200, 200, 404, 200)),
+        missing=PAGE_MISSING,
+    ),
+    Route(
+        "GET",
+        "/credentials/{cred}/edit",
+        "cred",
+        page(row(0, 200, 404, 404, 404, 200, 200, 404, 200)),
+        missing=PAGE_MISSING,
+    ),
     Route("GET", "/invitations", "none", page(row(0, 403, 403, 200, 200, 403, 403, 403, 403))),
     Route("GET", "/assign", "none", page(OFFICERS_ONLY)),
     Route("GET", "/assignments/{asg}/review", "asg", page(OWNER), missing=PAGE_MISSING),
     Route("GET", "/assignments/{asg}/review-sheet", "asg", page(OWNER), missing=PAGE_MISSING),
     Route("GET", "/reports/{report}/download", "report", PAGE_READERS, missing=PAGE_MISSING),
     # state-changing forms, each sent with the session's CSRF token and harmless content
-    Route("POST", "/credentials/new", "none", page(row(0, 422, 422, 403, 403, 422, 403, 403, 422)), form={}),
-    Route("POST", "/credentials/{cred}/edit", "cred", page(row(0, 422, 404, 404, 404, 422, 403, 404, 422)),
-          missing=PAGE_MISSING, form={}),
-    Route("POST", "/credentials/upload", "none", page(row(0, 422, 422, 403, 403, 422, 403, 403, 422)), form={}),
-    Route("POST", "/credentials/{cred}/open-case", "cred", page(row(0, 409, 404, 404, 404, 409, 403, 404, 409)),
-          missing=PAGE_MISSING, form={}),
-    Route("POST", "/cases/{case}/withdraw", "case", page(row(0, 422, 404, 403, 404, 422, 403, 404, 422)),
-          missing=PAGE_MISSING, form={"reason": ""}),
-    Route("POST", "/cases/{case}/resubmit", "case", page(row(0, 409, 404, 403, 404, 409, 403, 404, 409)),
-          missing=PAGE_MISSING, form={}),
-    Route("POST", "/cases/{case}/self-assessment", "case", page(row(0, 409, 404, 403, 404, 403, 403, 404, 403)),
-          missing=PAGE_MISSING, form={"action": "save"}),
-    Route("POST", "/cases/{case}/assignment", "case", page(row(0, 403, 403, 403, 403, 422, 403, 403, 422)),
-          missing=page(OFFICERS_MISSING), form={}),
-    Route("POST", "/cases/{case}/decision", "case", page(row(0, 403, 403, 403, 403, 403, 409, 403, 403)),
-          missing=page(row(0, 403, 403, 403, 403, 403, 404, 403, 403)), form={"outcome": "approved", "rationale": ""}),
-    Route("POST", "/assignments/{asg}/respond", "asg", page(row(0, 404, 404, 409, 404, 404, 404, 404, 404)),
-          missing=PAGE_MISSING, form={"answer": "accept"}),
-    Route("POST", "/assignments/{asg}/remind", "asg", page(row(0, 403, 403, 403, 403, 409, 403, 403, 409)),
-          missing=page(OFFICERS_MISSING), form={}),
-    Route("POST", "/assignments/{asg}/reassign", "asg", page(row(0, 403, 403, 403, 403, 422, 403, 403, 422)),
-          missing=page(OFFICERS_MISSING), form={"reviewer_id": ""}),
-    Route("POST", "/assignments/{asg}/review", "asg", page(row(0, 404, 404, 409, 404, 404, 404, 404, 404)),
-          missing=PAGE_MISSING, form={"action": "save"}),
-    Route("POST", "/assignments/{asg}/review-sheet", "asg", page(row(0, 404, 404, 422, 404, 404, 404, 404, 404)),
-          missing=PAGE_MISSING, form={}),
+    Route(
+        "POST",
+        "/credentials/new",
+        "none",
+        page(row(0, 422, 422, 403, 403, 422, 403, 403, 422)),
+        form={},
+    ),
+    Route(
+        "POST",
+        "/credentials/{cred}/edit",
+        "cred",
+        page(row(0, 422, 404, 404, 404, 422, 403, 404, 422)),
+        missing=PAGE_MISSING,
+        form={},
+    ),
+    Route(
+        "POST",
+        "/credentials/upload",
+        "none",
+        page(row(0, 422, 422, 403, 403, 422, 403, 403, 422)),
+        form={},
+    ),
+    Route(
+        "POST",
+        "/credentials/{cred}/open-case",
+        "cred",
+        page(row(0, 409, 404, 404, 404, 409, 403, 404, 409)),
+        missing=PAGE_MISSING,
+        form={},
+    ),
+    Route(
+        "POST",
+        "/cases/{case}/withdraw",
+        "case",
+        page(row(0, 422, 404, 403, 404, 422, 403, 404, 422)),
+        missing=PAGE_MISSING,
+        form={"reason": ""},
+    ),
+    Route(
+        "POST",
+        "/cases/{case}/resubmit",
+        "case",
+        page(row(0, 409, 404, 403, 404, 409, 403, 404, 409)),
+        missing=PAGE_MISSING,
+        form={},
+    ),
+    Route(
+        "POST",
+        "/cases/{case}/self-assessment",
+        "case",
+        page(row(0, 409, 404, 403, 404, 403, 403, 404, 403)),
+        missing=PAGE_MISSING,
+        form={"action": "save"},
+    ),
+    Route(
+        "POST",
+        "/cases/{case}/assignment",
+        "case",
+        page(row(0, 403, 403, 403, 403, 422, 403, 403, 422)),
+        missing=page(OFFICERS_MISSING),
+        form={},
+    ),
+    Route(
+        "POST",
+        "/cases/{case}/decision",
+        "case",
+        page(row(0, 403, 403, 403, 403, 403, 409, 403, 403)),
+        missing=page(row(0, 403, 403, 403, 403, 403, 404, 403, 403)),
+        form={"outcome": "approved", "rationale": ""},
+    ),
+    Route(
+        "POST",
+        "/assignments/{asg}/respond",
+        "asg",
+        page(row(0, 404, 404, 409, 404, 404, 404, 404, 404)),
+        missing=PAGE_MISSING,
+        form={"answer": "accept"},
+    ),
+    Route(
+        "POST",
+        "/assignments/{asg}/remind",
+        "asg",
+        page(row(0, 403, 403, 403, 403, 409, 403, 403, 409)),
+        missing=page(OFFICERS_MISSING),
+        form={},
+    ),
+    Route(
+        "POST",
+        "/assignments/{asg}/reassign",
+        "asg",
+        page(row(0, 403, 403, 403, 403, 422, 403, 403, 422)),
+        missing=page(OFFICERS_MISSING),
+        form={"reviewer_id": ""},
+    ),
+    Route(
+        "POST",
+        "/assignments/{asg}/review",
+        "asg",
+        page(row(0, 404, 404, 409, 404, 404, 404, 404, 404)),
+        missing=PAGE_MISSING,
+        form={"action": "save"},
+    ),
+    Route(
+        "POST",
+        "/assignments/{asg}/review-sheet",
+        "asg",
+        page(row(0, 404, 404, 422, 404, 404, 404, 404, 404)),
+        missing=PAGE_MISSING,
+        form={},
+    ),
     Route("POST", "/assign", "none", page(OFFICERS_ONLY | {"officer": 422, "admin": 422}), form={}),
     Route("POST", "/verify", "none", same(422, anon=422), form={}),
     # one's own password: the empty form's current password is not right
@@ -212,15 +432,51 @@ PAGES: list[Route] = [
     # each admin probe is refused by the state or the form, except a one-time password for `gone`
     Route("GET", "/admin/users", "none", page(ADMIN_ONLY)),
     Route("POST", "/admin/users", "none", page(ADMIN_ONLY | {"admin": 422}), form={}),
-    Route("GET", "/admin/users/{user}", "none", page(ADMIN_ONLY), missing=page(ADMIN_MISSING), targets=ACCOUNT_KEYS),
-    Route("POST", "/admin/users/{user}/roles", "none", page(ADMIN_ONLY | {"admin": 422}), missing=page(ADMIN_MISSING),
-          form={}, targets=ACCOUNT_KEYS),
-    Route("POST", "/admin/users/{user}/disable", "none", page(ADMIN_ONLY | {"admin": 409}),
-          missing=page(ADMIN_MISSING), form={}, targets=ACCOUNT_KEYS),
-    Route("POST", "/admin/users/{user}/enable", "none", page(ADMIN_ONLY | {"admin": 409}),
-          missing=page(ADMIN_MISSING), form={}, targets=ACCOUNT_KEYS, account="leader"),
-    Route("POST", "/admin/users/{user}/one-time-password", "none", page(ADMIN_ONLY), missing=page(ADMIN_MISSING),
-          form={}, targets=ACCOUNT_KEYS),
+    Route(
+        "GET",
+        "/admin/users/{user}",
+        "none",
+        page(ADMIN_ONLY),
+        missing=page(ADMIN_MISSING),
+        targets=ACCOUNT_KEYS,
+    ),
+    Route(
+        "POST",
+        "/admin/users/{user}/roles",
+        "none",
+        page(ADMIN_ONLY | {"admin": 422}),
+        missing=page(ADMIN_MISSING),
+        form={},
+        targets=ACCOUNT_KEYS,
+    ),
+    Route(
+        "POST",
+        "/admin/users/{user}/disable",
+        "none",
+        page(ADMIN_ONLY | {"admin": 409}),
+        missing=page(ADMIN_MISSING),
+        form={},
+        targets=ACCOUNT_KEYS,
+    ),
+    Route(
+        "POST",
+        "/admin/users/{user}/enable",
+        "none",
+        page(ADMIN_ONLY | {"admin": 409}),
+        missing=page(ADMIN_MISSING),
+        form={},
+        targets=ACCOUNT_KEYS,
+        account="leader",
+    ),
+    Route(
+        "POST",
+        "/admin/users/{user}/one-time-password",
+        "none",
+        page(ADMIN_ONLY),
+        missing=page(ADMIN_MISSING),
+        form={},
+        targets=ACCOUNT_KEYS,
+    ),
 ]
 
 
@@ -241,8 +497,12 @@ def relation(w: World, principal: str, route: Route, key: str) -> str:
     if principal == "anonymous":
         return "anon"
     actor = w.p[principal]
-    for role, rel in ((Role.QA_OFFICER, "officer"), (Role.APPROVER, "approver"), (Role.LEADERSHIP, "leader"),
-                      (Role.ADMIN, "admin")):
+    for role, rel in (
+        (Role.QA_OFFICER, "officer"),
+        (Role.APPROVER, "approver"),
+        (Role.LEADERSHIP, "leader"),
+        (Role.ADMIN, "admin"),
+    ):
         if role in actor.roles:
             return rel
     if key in ("-", "missing"):
@@ -268,12 +528,13 @@ def expected(route: Route, rel: str, key: str) -> int:
 
 def url(w: World, route: Route, key: str) -> str:
     missing = key == "missing"
-    return (route.path
-            .replace("{case}", str(MISSING_ID if missing else w.cases.get(key, MISSING_ID)))
-            .replace("{cred}", str(MISSING_ID if missing else w.credentials.get(key, MISSING_ID)))
-            .replace("{asg}", str(MISSING_ID if missing else w.assignments.get(key, MISSING_ID)))
-            .replace("{report}", MISSING_REPORT if missing else w.report_id)
-            .replace("{user}", MISSING_USER if missing else route.account))
+    return (
+        route.path.replace("{case}", str(MISSING_ID if missing else w.cases.get(key, MISSING_ID)))
+        .replace("{cred}", str(MISSING_ID if missing else w.credentials.get(key, MISSING_ID)))
+        .replace("{asg}", str(MISSING_ID if missing else w.assignments.get(key, MISSING_ID)))
+        .replace("{report}", MISSING_REPORT if missing else w.report_id)
+        .replace("{user}", MISSING_USER if missing else route.account)
+    )
 
 
 @dataclass
@@ -287,7 +548,9 @@ class Cell:
     body: str = field(repr=False, default="")
 
 
-def run(client: TestClient, w: World, routes: list[Route], auth: Callable[[str], dict], *, pages: bool) -> list[Cell]:
+def run(
+    client: TestClient, w: World, routes: list[Route], auth: Callable[[str], dict], *, pages: bool
+) -> list[Cell]:
     cells = []
     relations: dict[tuple[str, str, str], str] = {}
     for route in routes:
@@ -304,10 +567,23 @@ def run(client: TestClient, w: World, routes: list[Route], auth: Callable[[str],
                     kwargs["files"] = route.files
                 if route.form is not None:
                     kwargs["data"] = {**route.form, **form}
-                response = client.request(route.method, url(w, route, key), follow_redirects=False, **kwargs)
-                assert response.status_code < 500, f"{route.name} as {principal}: {response.status_code} {response.text[:300]}"
-                cells.append(Cell(route.name, principal, key, rel, expected(route, rel, key), response.status_code,
-                                  response.text))
+                response = client.request(
+                    route.method, url(w, route, key), follow_redirects=False, **kwargs
+                )
+                assert response.status_code < 500, (
+                    f"{route.name} as {principal}: {response.status_code} {response.text[:300]}"
+                )
+                cells.append(
+                    Cell(
+                        route.name,
+                        principal,
+                        key,
+                        rel,
+                        expected(route, rel, key),
+                        response.status_code,
+                        response.text,
+                    )
+                )
     return cells
 
 
@@ -321,7 +597,11 @@ def render_matrix(cells: list[Cell]) -> str:
         marks = []
         for col in cols:
             c = row_cells.get(col)
-            marks.append(("" if c is None else (str(c.got) if c.got == c.want else f"{c.got}≠{c.want}")).rjust(9))
+            marks.append(
+                (
+                    "" if c is None else (str(c.got) if c.got == c.want else f"{c.got}≠{c.want}")
+                ).rjust(9)
+            )
         lines.append(f"{route} [{key}]"[:58].ljust(58) + " ".join(marks))
     return "\n".join(lines)
 
@@ -330,9 +610,14 @@ def check(cells: list[Cell]) -> None:
     wrong = [c for c in cells if c.got != c.want]
     if wrong:
         print(render_matrix(cells))
-        detail = "\n".join(f"  {c.route} [{c.key}] as {c.principal} ({c.rel}): got {c.got}, expected {c.want}: "
-                           f"{c.body[:160]!r}" for c in wrong[:25])
-        pytest.fail(f"{len(wrong)} of {len(cells)} cells differ from the expected access matrix:\n{detail}")
+        detail = "\n".join(
+            f"  {c.route} [{c.key}] as {c.principal} ({c.rel}): got {c.got}, expected {c.want}: "
+            f"{c.body[:160]!r}"
+            for c in wrong[:25]
+        )
+        pytest.fail(
+            f"{len(wrong)} of {len(cells)} cells differ from the expected access matrix:\n{detail}"
+        )
 
 
 def _main(html: str) -> str:
@@ -350,8 +635,12 @@ def check_404_bodies(w: World, cells: list[Cell]) -> None:
         twin = index.get((c.route, c.principal, "missing"))
         if twin is None or twin.got != 404:
             continue
-        ids = {str(w.cases.get(c.key, "")), str(w.credentials.get(c.key, "")), str(w.assignments.get(c.key, "")),
-               w.report_id if c.key == "C" else ""} - {""}
+        ids = {
+            str(w.cases.get(c.key, "")),
+            str(w.credentials.get(c.key, "")),
+            str(w.assignments.get(c.key, "")),
+            w.report_id if c.key == "C" else "",
+        } - {""}
         mine, theirs = c.body, twin.body
         if " /api/" not in c.route:
             mine, theirs = _main(mine), _main(theirs)
@@ -359,7 +648,9 @@ def check_404_bodies(w: World, cells: list[Cell]) -> None:
             mine = re.sub(rf"\b{re.escape(value)}\b", "<ID>", mine)
         for value in (MISSING_REPORT, str(MISSING_ID)):
             theirs = theirs.replace(value, "<ID>")
-        assert mine == theirs, f"{c.route} as {c.principal}: the 404 for {c.key} differs from a missing one:\n{mine}\n{theirs}"
+        assert mine == theirs, (
+            f"{c.route} as {c.principal}: the 404 for {c.key} differs from a missing one:\n{mine}\n{theirs}"
+        )
         compared += 1
     assert compared > 20
 
@@ -367,7 +658,13 @@ def check_404_bodies(w: World, cells: list[Cell]) -> None:
 def test_api_access_matrix(world):
     w, app = world
     with TestClient(app) as client:
-        cells = run(client, w, API, lambda who: (bearer(w.tokens[who]) if who != "anonymous" else {}, {}), pages=False)
+        cells = run(
+            client,
+            w,
+            API,
+            lambda who: (bearer(w.tokens[who]) if who != "anonymous" else {}, {}),
+            pages=False,
+        )
     check(cells)
     check_404_bodies(w, cells)
     assert len(cells) > 600
@@ -395,7 +692,9 @@ def test_every_api_route_is_in_the_matrix(world):
     documented = {f"{m.upper()} {p}" for p, ops in schema["paths"].items() for m in ops}
     covered = {re.sub(r"\{(case|cred|asg|report)\}", "{}", r.name) for r in API}
     normalised = {re.sub(r"\{[a-z_]+\}", "{}", d) for d in documented}
-    assert normalised == covered, f"not in the matrix: {normalised - covered}; unknown: {covered - normalised}"
+    assert normalised == covered, (
+        f"not in the matrix: {normalised - covered}; unknown: {covered - normalised}"
+    )
 
 
 def test_every_page_route_is_in_the_matrix():
@@ -409,5 +708,7 @@ def test_every_page_route_is_in_the_matrix():
                     continue  # signing in and out: test_security.py
                 pages.add(f"{m} {re.sub(r'{[a-z_]+}', '{}', r.path)}")
     covered = {re.sub(r"\{(case|cred|asg|report|user)\}", "{}", r.name) for r in PAGES}
-    covered = {"GET /dashboard/report.{}" if c == "GET /dashboard/report.xlsx" else c for c in covered}
+    covered = {
+        "GET /dashboard/report.{}" if c == "GET /dashboard/report.xlsx" else c for c in covered
+    }
     assert pages == covered, f"not in the matrix: {pages - covered}; unknown: {covered - pages}"

@@ -24,12 +24,23 @@ from tests.web.support import PASSWORD, set_password
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is missing (apt-get install chromium chromium-driver)",
+    ),
 ]
 
 
@@ -45,10 +56,20 @@ def server(web_env, p) -> Iterator[str]:
 
     from qa_engine.web.app import create_app
 
-    for name in ("prov.cuni", "officer", "approver", "leader", *[k for k in p if k.startswith("rev.")]):
+    for name in (
+        "prov.cuni",
+        "officer",
+        "approver",
+        "leader",
+        *[k for k in p if k.startswith("rev.")],
+    ):
         set_password(name)
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    srv = uvicorn.Server(
+        uvicorn.Config(
+            create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -80,7 +101,9 @@ class Person:
 
     def __init__(self, browser, base: str, username: str) -> None:
         self.base = base
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(20_000)
         self.page.goto(f"{base}/sign-in")
@@ -148,7 +171,9 @@ def test_a_review_cycle_in_the_browser(server, browser, p):
     page.evaluate("document.querySelector('form[data-autosave]').setAttribute('data-delay', '200')")
     _by_id(page, "t-mici-recognition").fill("Recognised by three partners.")
     page.locator("#autosave-status", has_text="saved automatically").wait_for()
-    page.evaluate("document.querySelector('form[data-autosave]').setAttribute('data-delay', '600000')")
+    page.evaluate(
+        "document.querySelector('form[data-autosave]').setAttribute('data-delay', '600000')"
+    )
     for rc in rubric.reviewer_criteria:
         kind = rc.criterion.kind
         if kind == "scale":
@@ -202,7 +227,9 @@ def test_a_review_cycle_in_the_browser(server, browser, p):
         assert "Review submitted." in page.content()
         if n == 1:
             rev.shot("08-reviews-after-submitting")
-            assert page.content().count('class="review"') == 2, "both reviews visible after one's own"
+            assert page.content().count('class="review"') == 2, (
+                "both reviews visible after one's own"
+            )
         rev.context.close()
 
     # --- the approver reads the consolidated view and decides

@@ -23,7 +23,9 @@ def _cli() -> typer.Typer:
 
 
 def test_users_token_prints_the_token_once_and_stores_its_hash(client, p):
-    result = CliRunner().invoke(_cli(), ["users", "token", "prov.cuni", "--scope", "read", "--days", "7"])
+    result = CliRunner().invoke(
+        _cli(), ["users", "token", "prov.cuni", "--scope", "read", "--days", "7"]
+    )
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     assert token.startswith("qat_")
@@ -32,7 +34,9 @@ def test_users_token_prints_the_token_once_and_stores_its_hash(client, p):
         assert len(rows) == 1 and rows[0].scope == "read" and token not in rows[0].token_hash
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=headers).json()["scope"] == "read"
-    assert client.post("/api/v1/cases", json={"credential_id": 1}, headers=headers).status_code == 403
+    assert (
+        client.post("/api/v1/cases", json={"credential_id": 1}, headers=headers).status_code == 403
+    )
     bad = CliRunner().invoke(_cli(), ["users", "token", "prov.cuni", "--scope", "admin"])
     assert bad.exit_code == 1 and "scope must be one of read, write" in bad.output
     assert CliRunner().invoke(_cli(), ["users", "token", "nobody"]).exit_code == 1
@@ -61,6 +65,8 @@ def test_serve_runs_the_app_with_uvicorn(web_env, monkeypatch):
 def test_serve_refuses_several_processes_on_sqlite(web_env, monkeypatch):
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not start")))
+    monkeypatch.setattr(
+        uvicorn, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not start"))
+    )
     result = CliRunner().invoke(_cli(), ["serve", "--workers", "2"])
     assert result.exit_code == 1 and "several server processes need PostgreSQL" in result.output

@@ -27,7 +27,9 @@ def _session_row(client):
 def test_reads_answer_while_another_process_holds_the_write_lock(client, p, web_env):
     signed_in(client, "officer")
     token = bearer(token_for("officer", "read"))
-    client.get("/api/v1/me", headers=token)  # the token's first use is recorded now, not under the lock
+    client.get(
+        "/api/v1/me", headers=token
+    )  # the token's first use is recorded now, not under the lock
     locker = sqlite3.connect(web_env / "qa-engine.db", isolation_level=None, timeout=30)
     locker.execute("BEGIN IMMEDIATE")
     try:  # a request that began a write transaction would wait the 30 s busy timeout, then fail with 503
@@ -107,10 +109,14 @@ def test_more_concurrent_writers_than_worker_threads_all_get_through(app, p):
 
         async def post(i: int) -> int:
             sid, csrf = session_for("prov.cuni")
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                         cookies={SESSION_COOKIE: sid}) as c:
-                r = await c.post("/credentials/new", data={**fields, "reference": f"CUNI-MC-LOAD-{i:02d}",
-                                                           "csrf_token": csrf}, headers={"Origin": "http://testserver"})
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver", cookies={SESSION_COOKIE: sid}
+            ) as c:
+                r = await c.post(
+                    "/credentials/new",
+                    data={**fields, "reference": f"CUNI-MC-LOAD-{i:02d}", "csrf_token": csrf},
+                    headers={"Origin": "http://testserver"},
+                )
                 return r.status_code
 
         return await asyncio.wait_for(asyncio.gather(*[post(i) for i in range(12)]), timeout=25)

@@ -25,8 +25,14 @@ LIMITS = {"max_bytes": 5_000_000, "max_unzipped_bytes": 50_000_000}
 
 
 def sheet(tmp_path: Path, fill=None, **kw) -> Path:
-    data = build_review_sheet(rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, case_id=3,
-                              credential_title="=HYPERLINK(\"http://evil\")", **kw)
+    data = build_review_sheet(
+        rubric=RUBRIC,
+        rubric_hash=HASH,
+        assignment_id=7,
+        case_id=3,
+        credential_title='=HYPERLINK("http://evil")',
+        **kw,
+    )
     wb = load_workbook(io.BytesIO(data))
     if fill:
         fill(wb)
@@ -37,7 +43,11 @@ def sheet(tmp_path: Path, fill=None, **kw) -> Path:
 
 def rows(wb):
     ws = wb["Review"]
-    return {ws.cell(row=r, column=1).value: r for r in range(FIRST_ROW, ws.max_row + 1) if ws.cell(row=r, column=1).value}
+    return {
+        ws.cell(row=r, column=1).value: r
+        for r in range(FIRST_ROW, ws.max_row + 1)
+        if ws.cell(row=r, column=1).value
+    }
 
 
 def fill_all(wb, score=3):
@@ -63,7 +73,9 @@ def test_the_sheet_has_one_row_per_criterion_descriptors_lists_and_a_hidden_key(
     assert [k for k in keys if RUBRIC.criterion(k)] == [rc.id for rc in RUBRIC.reviewer_criteria]
     r = keys["esg-1.1"]
     assert ws.cell(row=r, column=3).value == 2
-    assert ws.cell(row=r, column=4).value == "=SUM(A1)" and ws.cell(row=r, column=4).data_type == "s"
+    assert (
+        ws.cell(row=r, column=4).value == "=SUM(A1)" and ws.cell(row=r, column=4).data_type == "s"
+    )
     assert ws["A1"].data_type == "s", "user text is never a formula"
     assert "3 Meets the standard" in ws.cell(row=r, column=5).value
     lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
@@ -74,8 +86,12 @@ def test_the_sheet_has_one_row_per_criterion_descriptors_lists_and_a_hidden_key(
 
 
 def test_a_filled_sheet_reads_back_into_review_entries(tmp_path):
-    got = read_review_sheet(sheet(tmp_path, fill_all), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS)
-    assert got.recommendation == "approved_with_conditions" and got.overall_comment == "Overall fine."
+    got = read_review_sheet(
+        sheet(tmp_path, fill_all), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS
+    )
+    assert (
+        got.recommendation == "approved_with_conditions" and got.overall_comment == "Overall fine."
+    )
     assert got.entries["esg-1.1"] == {"score": 3, "comment": "Comment on esg-1.1"}
     assert got.entries["dg-stackable"]["score"] is True
     assert got.entries["eu-notes"] == {"comment": "Comment on eu-notes"}
@@ -95,14 +111,21 @@ def test_every_wrong_cell_is_named(tmp_path):
         ws.cell(row=k["esg-1.5"], column=1, value="esg-9.9")
 
     with pytest.raises(ReviewSheetInvalid) as err:
-        read_review_sheet(sheet(tmp_path, spoil), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS)
+        read_review_sheet(
+            sheet(tmp_path, spoil), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS
+        )
     details = err.value.details
     wb = load_workbook(sheet(tmp_path, fill_all))
     k = rows(wb)
-    expected = [f"Review!C{k['esg-1.2']}: 7 is not a level of the scale", f"Review!C{k['esg-1.3']}: 'three' is not a score",
-                f"Review!C{k['esg-1.4']}: 2.5 is not a whole number", f"Review!C{k['dg-stackable']}: write yes or no",
-                f"Review!C{k['eu-notes']}: this criterion takes no score", f"Review!C{k['recommendation']}: 'great' is not one of",
-                f"Review!A{k['esg-1.5']}: unknown criterion 'esg-9.9'"]
+    expected = [
+        f"Review!C{k['esg-1.2']}: 7 is not a level of the scale",
+        f"Review!C{k['esg-1.3']}: 'three' is not a score",
+        f"Review!C{k['esg-1.4']}: 2.5 is not a whole number",
+        f"Review!C{k['dg-stackable']}: write yes or no",
+        f"Review!C{k['eu-notes']}: this criterion takes no score",
+        f"Review!C{k['recommendation']}: 'great' is not one of",
+        f"Review!A{k['esg-1.5']}: unknown criterion 'esg-9.9'",
+    ]
     for prefix in expected:
         assert any(d.startswith(prefix) for d in details), (prefix, details)
 
@@ -114,7 +137,9 @@ def test_a_sheet_of_another_assignment_or_rubric_version_is_refused(tmp_path):
     assert err.value.details[0].startswith("Meta!B1: this sheet belongs to assignment 7, not 8")
     with pytest.raises(ReviewSheetInvalid) as err:
         read_review_sheet(path, rubric=RUBRIC, rubric_hash="0" * 64, assignment_id=7, **LIMITS)
-    assert err.value.details[0].startswith("Meta!B2: the sheet was made for another version of the rubric")
+    assert err.value.details[0].startswith(
+        "Meta!B2: the sheet was made for another version of the rubric"
+    )
 
 
 def test_not_a_review_sheet(tmp_path):
@@ -131,8 +156,18 @@ def test_not_a_review_sheet(tmp_path):
 
 
 def test_service_problems_are_located_in_the_sheet(tmp_path):
-    got = read_review_sheet(sheet(tmp_path, fill_all), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS)
-    exc = EntriesInvalid([EntryProblem("esg-1.1", "a score is required"), EntryProblem("esg-1.2", "a comment is required")])
+    got = read_review_sheet(
+        sheet(tmp_path, fill_all), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS
+    )
+    exc = EntriesInvalid(
+        [
+            EntryProblem("esg-1.1", "a score is required"),
+            EntryProblem("esg-1.2", "a comment is required"),
+        ]
+    )
     located = locate(got, exc, "review.xlsx")
     r1, r2 = got.rows["esg-1.1"], got.rows["esg-1.2"]
-    assert located.details == [f"Review!C{r1}: a score is required", f"Review!D{r2}: a comment is required"]
+    assert located.details == [
+        f"Review!C{r1}: a score is required",
+        f"Review!D{r2}: a comment is required",
+    ]

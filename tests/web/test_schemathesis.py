@@ -40,9 +40,16 @@ def test_no_server_error_for_any_generated_request(fuzz_target):
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 30
+
     def make_probe(operation, mode, examples):
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy(generation_mode=mode))
         def probe(case):
             nonlocal calls
@@ -52,8 +59,10 @@ def test_no_server_error_for_any_generated_request(fuzz_target):
                 try:
                     case.validate_response(response, checks=[not_a_server_error], headers=headers)
                 except Exception as exc:  # noqa: BLE001 - collect every operation's failures, then report
-                    failures.append(f"{operation.label} [{mode.value}]: {response.status_code} "
-                                    f"{response.text[:300]!r}\n  {str(exc)[:500]}")
+                    failures.append(
+                        f"{operation.label} [{mode.value}]: {response.status_code} "
+                        f"{response.text[:300]!r}\n  {str(exc)[:500]}"
+                    )
                     return
 
         return probe
@@ -63,5 +72,7 @@ def test_no_server_error_for_any_generated_request(fuzz_target):
             if time.monotonic() - started > BUDGET_SECONDS and mode is GenerationMode.NEGATIVE:
                 break
             make_probe(operation, mode, examples)()
-    assert not failures, f"{len(failures)} server error(s) in {calls} calls:\n" + "\n".join(failures[:10])
+    assert not failures, f"{len(failures)} server error(s) in {calls} calls:\n" + "\n".join(
+        failures[:10]
+    )
     assert calls > 300

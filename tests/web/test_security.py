@@ -22,12 +22,22 @@ from qa_engine.web.db import DB
 from tests.web.support import PASSWORD, bearer, csrf_of, set_password, signed_in, token_for
 
 
-def sign_in(client: TestClient, username: str, password: str = PASSWORD, *, fresh: bool = False, **extra):
+def sign_in(
+    client: TestClient, username: str, password: str = PASSWORD, *, fresh: bool = False, **extra
+):
     if fresh:  # a browser that is not signed in
         client = TestClient(client.app)
     page = client.get("/sign-in")
-    return client.post("/sign-in", data={"username": username, "password": password, "csrf_token": csrf_of(page.text),
-                                         **extra}, follow_redirects=False)
+    return client.post(
+        "/sign-in",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_of(page.text),
+            **extra,
+        },
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture
@@ -41,7 +51,12 @@ def test_sign_in_sets_a_new_server_side_session_and_sign_out_ends_it(client, wit
     r = sign_in(client, "prov.cuni", next="/cases")
     assert r.status_code == 303 and r.headers["location"] == "/cases"
     cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie and "Secure" not in cookie
+    assert (
+        "HttpOnly" in cookie
+        and "SameSite=lax" in cookie
+        and "Path=/" in cookie
+        and "Secure" not in cookie
+    )
     first = client.cookies.get(SESSION_COOKIE)
     with session_scope() as s:
         row = web_repo.get_web_session(s, web_sessions.digest(first))
@@ -49,8 +64,11 @@ def test_sign_in_sets_a_new_server_side_session_and_sign_out_ends_it(client, wit
     assert client.get("/").status_code == 200
     # signing in again (a sign-in form opened before) gives a new id; the old one is dead
     again = TestClient(client.app, cookies={SESSION_COOKIE: first, SIGN_IN_COOKIE: "form-token"})
-    r = again.post("/sign-in", data={"username": "prov.cuni", "password": PASSWORD, "csrf_token": "form-token"},
-                   follow_redirects=False)
+    r = again.post(
+        "/sign-in",
+        data={"username": "prov.cuni", "password": PASSWORD, "csrf_token": "form-token"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     second = r.cookies.get(SESSION_COOKIE)
     assert second and second != first
@@ -95,7 +113,11 @@ def test_same_answer_for_unknown_user_and_wrong_password(client, with_password, 
     counting = _CountingHasher(users._hasher)
     monkeypatch.setattr(users, "_hasher", counting)
     bodies, work = {}, {}
-    for name, username in (("unknown", "nobody.here"), ("wrong", "prov.cuni"), ("disabled", "officer")):
+    for name, username in (
+        ("unknown", "nobody.here"),
+        ("wrong", "prov.cuni"),
+        ("disabled", "officer"),
+    ):
         if name == "disabled":
             with session_scope() as s:
                 users.disable_user(session=s, actor=SYSTEM, username="officer")
@@ -109,15 +131,23 @@ def test_same_answer_for_unknown_user_and_wrong_password(client, with_password, 
     assert work == {"unknown": ["argon2"], "wrong": ["argon2"], "disabled": ["argon2"]}
 
 
-def test_repeated_failures_are_throttled_per_username_and_per_address(client, with_password, monkeypatch):
+def test_repeated_failures_are_throttled_per_username_and_per_address(
+    client, with_password, monkeypatch
+):
     # the throttle, not argon2, is under test here: make password checks instant
-    monkeypatch.setattr(web_sessions, "verify_password", lambda pw, hashed: hashed is not None and pw == PASSWORD)
+    monkeypatch.setattr(
+        web_sessions, "verify_password", lambda pw, hashed: hashed is not None and pw == PASSWORD
+    )
     for _ in range(web_sessions.MAX_FAILURES_PER_USERNAME):
         assert sign_in(client, "prov.cuni", "wrong", fresh=True).status_code == 401
     r = sign_in(client, "prov.cuni", fresh=True)
-    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0, "even the right password waits"
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0, (
+        "even the right password waits"
+    )
     assert "Too many failed sign-ins" in r.text
-    assert sign_in(client, "officer", fresh=True).status_code == 303, "another account from the same address works"
+    assert sign_in(client, "officer", fresh=True).status_code == 303, (
+        "another account from the same address works"
+    )
     # after the window, the account signs in again
     set_clock(now() + web_sessions.THROTTLE_WINDOW + timedelta(seconds=5))
     try:
@@ -137,14 +167,32 @@ def test_csrf_token_and_origin_are_checked_on_every_state_changing_request(clien
     assert r.status_code == 403 and "CSRF" in r.text, "no token"
     r = client.post("/cases/1/withdraw", data={**data, "csrf_token": "forged"})
     assert r.status_code == 403
-    r = client.post("/cases/1/withdraw", data={**data, "csrf_token": csrf}, headers={"Origin": "https://evil.example"})
+    r = client.post(
+        "/cases/1/withdraw",
+        data={**data, "csrf_token": csrf},
+        headers={"Origin": "https://evil.example"},
+    )
     assert r.status_code == 403, "wrong Origin"
-    r = client.post("/cases/1/withdraw", data={**data, "csrf_token": csrf}, headers={"Sec-Fetch-Site": "cross-site"})
+    r = client.post(
+        "/cases/1/withdraw",
+        data={**data, "csrf_token": csrf},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
     assert r.status_code == 403, "cross-site fetch"
-    r = client.post("/cases/1/withdraw", data={**data, "csrf_token": csrf}, headers={"Referer": "http://evil.example/x"})
+    r = client.post(
+        "/cases/1/withdraw",
+        data={**data, "csrf_token": csrf},
+        headers={"Referer": "http://evil.example/x"},
+    )
     assert r.status_code == 403, "foreign referer"
-    r = client.post("/cases/1/withdraw", data={**data, "csrf_token": csrf}, headers={"Origin": "http://testserver"})
-    assert r.status_code == 404, "same origin with the token passes the CSRF check (and there is no case 1)"
+    r = client.post(
+        "/cases/1/withdraw",
+        data={**data, "csrf_token": csrf},
+        headers={"Origin": "http://testserver"},
+    )
+    assert r.status_code == 404, (
+        "same origin with the token passes the CSRF check (and there is no case 1)"
+    )
     # the JSON API used with the cookie needs the token in a header
     r = client.post("/api/v1/cases", json={"credential_id": 1})
     assert r.status_code == 403
@@ -152,14 +200,19 @@ def test_csrf_token_and_origin_are_checked_on_every_state_changing_request(clien
     assert r.status_code == 404
     # sign-in has its own token (cookie + field)
     client.cookies.delete(SIGN_IN_COOKIE)
-    r = client.post("/sign-in", data={"username": "prov.cuni", "password": "x", "csrf_token": "guess"})
+    r = client.post(
+        "/sign-in", data={"username": "prov.cuni", "password": "x", "csrf_token": "guess"}
+    )
     assert r.status_code == 403
 
 
 def test_disabling_a_user_ends_sessions_and_tokens(client, p):
     signed_in(client, "prov.cuni")
     token = bearer(token_for("prov.cuni"))
-    assert client.get("/").status_code == 200 and client.get("/api/v1/me", headers=token).status_code == 200
+    assert (
+        client.get("/").status_code == 200
+        and client.get("/api/v1/me", headers=token).status_code == 200
+    )
     with session_scope() as s:
         users.disable_user(session=s, actor=SYSTEM, username="prov.cuni")
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -169,7 +222,9 @@ def test_disabling_a_user_ends_sessions_and_tokens(client, p):
 def test_a_password_change_ends_other_sessions(client, p):
     signed_in(client, "officer")
     with session_scope() as s:
-        users.set_password(session=s, actor=SYSTEM, username="officer", password="a brand new password")
+        users.set_password(
+            session=s, actor=SYSTEM, username="officer", password="a brand new password"
+        )
     assert client.get("/api/v1/me").status_code == 401
 
 
@@ -192,7 +247,11 @@ def test_sessions_expire_when_idle_and_tokens_when_due(client, p):
 def test_anonymous_requests(client):
     r = client.get("/api/v1/cases")
     assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
-    assert r.json() == {"error": "unauthenticated", "message": "sign in first (or send an API token)", "details": []}
+    assert r.json() == {
+        "error": "unauthenticated",
+        "message": "sign in first (or send an API token)",
+        "details": [],
+    }
     r = client.get("/cases/3?x=1", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=/cases/3%3Fx%3D1"
     assert client.get("/verify").status_code == 200
@@ -202,7 +261,9 @@ def test_anonymous_requests(client):
 
 def test_secure_cookie_over_https(web_env, p, monkeypatch):
     set_password("officer")
-    monkeypatch.setattr(web_sessions, "verify_password", lambda pw, hashed: hashed is not None and pw == PASSWORD)
+    monkeypatch.setattr(
+        web_sessions, "verify_password", lambda pw, hashed: hashed is not None and pw == PASSWORD
+    )
     from qa_engine.web.app import create_app
 
     with TestClient(create_app(), base_url="https://testserver") as client:
@@ -213,7 +274,9 @@ def test_secure_cookie_over_https(web_env, p, monkeypatch):
 def test_security_headers_and_no_store(client, p):
     signed_in(client, "officer")
     r = client.get("/")
-    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert (
+        r.headers["X-Frame-Options"] == "DENY" and r.headers["X-Content-Type-Options"] == "nosniff"
+    )
     assert "default-src 'self'" in r.headers["Content-Security-Policy"]
     assert r.headers["Cache-Control"] == "no-store"
 
@@ -226,14 +289,25 @@ def test_uploads_above_the_limit_are_refused(web_env, p):
     big = b"x" * 1_100_000  # above the file limit plus the allowance for the rest of the form
     with TestClient(app) as client:
         token = bearer(token_for("prov.cuni"))
-        r = client.post("/api/v1/credentials/import", files={"file": ("big.json", big, "application/json")}, headers=token)
+        r = client.post(
+            "/api/v1/credentials/import",
+            files={"file": ("big.json", big, "application/json")},
+            headers=token,
+        )
         assert r.status_code == 413 and r.json()["error"] == "too_large"
         csrf = signed_in(client, "prov.cuni")
-        r = client.post("/credentials/upload", data={"csrf_token": csrf}, files={"file": ("big.json", big, "application/json")})
+        r = client.post(
+            "/credentials/upload",
+            data={"csrf_token": csrf},
+            files={"file": ("big.json", big, "application/json")},
+        )
         assert r.status_code == 413 and "<html" in r.text
         # within the body limit but above the file limit (the multipart overhead allowance)
-        r = client.post("/api/v1/credentials/import", files={"file": ("mid.json", b"[" + b" " * 3000 + b"]", "application/json")},
-                        headers=token)
+        r = client.post(
+            "/api/v1/credentials/import",
+            files={"file": ("mid.json", b"[" + b" " * 3000 + b"]", "application/json")},
+            headers=token,
+        )
         assert r.status_code == 422 and "limit" in r.json()["message"]
 
 
@@ -270,7 +344,9 @@ def test_unknown_paths_and_methods(client, p):
 def _stale(db: DB):
     db.add(Institution(code="XX", name="Half-done", country="XX"))
     db.flush()
-    raise StaleDataError("UPDATE statement on table 'self_assessment' expected to update 1 row(s); 0 were matched.")
+    raise StaleDataError(
+        "UPDATE statement on table 'self_assessment' expected to update 1 row(s); 0 were matched."
+    )
 
 
 def _duplicate(db: DB):
@@ -292,7 +368,10 @@ def test_lost_races_in_the_unit_of_work_become_409(web_env, p):
         r = client.post("/api/v1/duplicate")
         assert r.status_code == 409 and r.json()["error"] == "conflict", r.text
     with session_scope() as s:
-        assert repo.get_institution_by_code(s, "XX") is None and repo.get_institution_by_code(s, "XY") is None
+        assert (
+            repo.get_institution_by_code(s, "XX") is None
+            and repo.get_institution_by_code(s, "XY") is None
+        )
 
 
 def test_nul_characters_are_refused_not_stored(client, p):
@@ -302,7 +381,9 @@ def test_nul_characters_are_refused_not_stored(client, p):
     assert client.get("/api/v1/cases", params={"state": "x\x00"}).status_code == 422
     r = client.post("/credentials/new", data={"csrf_token": csrf, "title": "bad\x00title"})
     assert r.status_code == 422 and "NUL" in r.text
-    r = client.post("/api/v1/cases/1/withdraw", json={"reason": "no\x00"}, headers={"X-CSRF-Token": csrf})
+    r = client.post(
+        "/api/v1/cases/1/withdraw", json={"reason": "no\x00"}, headers={"X-CSRF-Token": csrf}
+    )
     assert r.status_code == 422
     anonymous = TestClient(client.app)
     r = sign_in(anonymous, "prov\x00cuni", "whatever", next="/\x00x")

@@ -49,56 +49,101 @@ STATES = [s.value for s in CaseState]
 
 
 @router.get("", response_model=CasePage, summary="The cases you may see, a page at a time")
-def list_cases(db: DB, actor: CurrentActor, offset: Offset = 0, limit: Limit = 50,
-               state: Annotated[list[str] | None, Query(description="only these states")] = None) -> CasePage:
+def list_cases(
+    db: DB,
+    actor: CurrentActor,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    state: Annotated[list[str] | None, Query(description="only these states")] = None,
+) -> CasePage:
     if state:
         unknown = [s for s in state if s not in STATES]
         if unknown:
-            raise ValidationFailed(f"unknown state(s) {', '.join(s[:40] for s in unknown[:5])}; states are {', '.join(STATES)}")
-    page = case_views.cases_page(session=db, actor=actor, states=state or None, offset=offset, limit=limit)
-    return CasePage(items=[case_out(r) for r in page.rows], total=page.total, offset=offset, limit=limit)
+            raise ValidationFailed(
+                f"unknown state(s) {', '.join(s[:40] for s in unknown[:5])}; states are {', '.join(STATES)}"
+            )
+    page = case_views.cases_page(
+        session=db, actor=actor, states=state or None, offset=offset, limit=limit
+    )
+    return CasePage(
+        items=[case_out(r) for r in page.rows], total=page.total, offset=offset, limit=limit
+    )
 
 
 def _detail(db, actor, case_id: int) -> CaseDetailOut:
     d = case_views.case_detail(session=db, actor=actor, case_id=case_id)
-    return CaseDetailOut(**case_out(d.row).model_dump(), rubric=d.rubric_ref, credential=d.version.data,
-                         assignments=[assignment_line_out(x) for x in d.assignments],
-                         decisions=[DecisionOut.model_validate(x) for x in d.decisions],
-                         reports=[report_out(r) for r in d.reports],
-                         my_assignment_id=d.my_assignment.id if d.my_assignment else None)
+    return CaseDetailOut(
+        **case_out(d.row).model_dump(),
+        rubric=d.rubric_ref,
+        credential=d.version.data,
+        assignments=[assignment_line_out(x) for x in d.assignments],
+        decisions=[DecisionOut.model_validate(x) for x in d.decisions],
+        reports=[report_out(r) for r in d.reports],
+        my_assignment_id=d.my_assignment.id if d.my_assignment else None,
+    )
 
 
-@router.get("/{case_id}", response_model=CaseDetailOut, summary="One case (404 unless you may see it)")
+@router.get(
+    "/{case_id}", response_model=CaseDetailOut, summary="One case (404 unless you may see it)"
+)
 def get_case(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -> CaseDetailOut:
     out = _detail(db, actor, case_id)
     response.headers["ETag"] = etag(out.version)
     return out
 
 
-@router.post("", response_model=CaseOut, status_code=201, summary="Open a review case for a credential's current version")
-def open_case(body: OpenCaseIn, db: DB, actor: CurrentActor, background: BackgroundTasks) -> CaseOut:
-    case = case_service.open_case(session=db, actor=actor, credential_id=body.credential_id, rubric_id=body.rubric_id)
+@router.post(
+    "",
+    response_model=CaseOut,
+    status_code=201,
+    summary="Open a review case for a credential's current version",
+)
+def open_case(
+    body: OpenCaseIn, db: DB, actor: CurrentActor, background: BackgroundTasks
+) -> CaseOut:
+    case = case_service.open_case(
+        session=db, actor=actor, credential_id=body.credential_id, rubric_id=body.rubric_id
+    )
     advance_later(background, [case.id])
     return case_out(case_views.case_row(session=db, actor=actor, case_id=case.id))
 
 
-@router.post("/{case_id}/withdraw", response_model=CaseOut, summary="Withdraw an open case (a reason is required)")
+@router.post(
+    "/{case_id}/withdraw",
+    response_model=CaseOut,
+    summary="Withdraw an open case (a reason is required)",
+)
 def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> CaseOut:
-    case_service.withdraw_case(session=db, actor=actor, case_id=case_id, reason=body.reason,
-                               expected_version=body.version)
+    case_service.withdraw_case(
+        session=db, actor=actor, case_id=case_id, reason=body.reason, expected_version=body.version
+    )
     return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
 
 
-@router.post("/{case_id}/resubmit", response_model=CaseOut,
-             summary="Send a returned case through screening again with the credential's newest version")
-def resubmit(case_id: CaseId, db: DB, actor: CurrentActor, background: BackgroundTasks,
-             body: ResubmitIn | None = None) -> CaseOut:
-    case_service.resubmit_case(session=db, actor=actor, case_id=case_id, expected_version=body.version if body else None)
+@router.post(
+    "/{case_id}/resubmit",
+    response_model=CaseOut,
+    summary="Send a returned case through screening again with the credential's newest version",
+)
+def resubmit(
+    case_id: CaseId,
+    db: DB,
+    actor: CurrentActor,
+    background: BackgroundTasks,
+    body: ResubmitIn | None = None,
+) -> CaseOut:
+    case_service.resubmit_case(
+        session=db, actor=actor, case_id=case_id, expected_version=body.version if body else None
+    )
     advance_later(background, [case_id])
     return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
 
 
-@router.get("/{case_id}/history", response_model=HistoryOut, summary="The case's history (names for QA staff only)")
+@router.get(
+    "/{case_id}/history",
+    response_model=HistoryOut,
+    summary="The case's history (names for QA staff only)",
+)
 def history(case_id: CaseId, db: DB, actor: CurrentActor) -> HistoryOut:
     events = case_views.case_history(session=db, actor=actor, case_id=case_id)
     return HistoryOut(case_id=case_id, items=[HistoryEventOut(**e.__dict__) for e in events])
@@ -107,36 +152,68 @@ def history(case_id: CaseId, db: DB, actor: CurrentActor) -> HistoryOut:
 # --------------------------------------------------------------------------- self-assessment
 
 
-@router.get("/{case_id}/self-assessment", response_model=SelfAssessmentOut,
-            summary="The self-assessment of the current round")
-def get_self_assessment(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -> SelfAssessmentOut:
+@router.get(
+    "/{case_id}/self-assessment",
+    response_model=SelfAssessmentOut,
+    summary="The self-assessment of the current round",
+)
+def get_self_assessment(
+    case_id: CaseId, db: DB, actor: CurrentActor, response: Response
+) -> SelfAssessmentOut:
     view = self_assessments.self_assessment_view(session=db, actor=actor, case_id=case_id)
     sa = view.self_assessment
     response.headers["ETag"] = etag(sa.version if sa else None)
     return self_assessment_out(view.case.id, view.case.round, sa)
 
 
-def _save_sa(case_id: int, body: SelfAssessmentIn, request: Request, db, actor, *, submit: bool) -> SelfAssessmentOut:
+def _save_sa(
+    case_id: int, body: SelfAssessmentIn, request: Request, db, actor, *, submit: bool
+) -> SelfAssessmentOut:
     expected = body.version if body.version is not None else if_match_version(request)
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}
-    sa = self_assessments.save_self_assessment(session=db, actor=actor, case_id=case_id, entries=entries,
-                                               summary=body.summary, submit=submit, expected_version=expected)
+    sa = self_assessments.save_self_assessment(
+        session=db,
+        actor=actor,
+        case_id=case_id,
+        entries=entries,
+        summary=body.summary,
+        submit=submit,
+        expected_version=expected,
+    )
     return self_assessment_out(sa.case_id, sa.round, sa)
 
 
-@router.put("/{case_id}/self-assessment", response_model=SelfAssessmentOut,
-            summary="Save the self-assessment as a draft (send the version you loaded)")
-def save_self_assessment(case_id: CaseId, body: SelfAssessmentIn, request: Request, db: DB, actor: CurrentActor,
-                         response: Response) -> SelfAssessmentOut:
+@router.put(
+    "/{case_id}/self-assessment",
+    response_model=SelfAssessmentOut,
+    summary="Save the self-assessment as a draft (send the version you loaded)",
+)
+def save_self_assessment(
+    case_id: CaseId,
+    body: SelfAssessmentIn,
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    response: Response,
+) -> SelfAssessmentOut:
     out = _save_sa(case_id, body, request, db, actor, submit=False)
     response.headers["ETag"] = etag(out.version)
     return out
 
 
-@router.post("/{case_id}/self-assessment/submit", response_model=SelfAssessmentOut,
-             summary="Submit the self-assessment (complete, with a narrative per criterion)")
-def submit_self_assessment(case_id: CaseId, body: SelfAssessmentIn, request: Request, db: DB, actor: CurrentActor,
-                           background: BackgroundTasks) -> SelfAssessmentOut:
+@router.post(
+    "/{case_id}/self-assessment/submit",
+    response_model=SelfAssessmentOut,
+    summary="Submit the self-assessment (complete, with a narrative per criterion)",
+)
+def submit_self_assessment(
+    case_id: CaseId,
+    body: SelfAssessmentIn,
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    background: BackgroundTasks,
+) -> SelfAssessmentOut:
     out = _save_sa(case_id, body, request, db, actor, submit=True)
     advance_later(background, [case_id])
     return out
@@ -145,8 +222,11 @@ def submit_self_assessment(case_id: CaseId, body: SelfAssessmentIn, request: Req
 # --------------------------------------------------------------------------- consolidation and decision
 
 
-@router.get("/{case_id}/consolidation", response_model=ConsolidationOut,
-            summary="Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)")
+@router.get(
+    "/{case_id}/consolidation",
+    response_model=ConsolidationOut,
+    summary="Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)",
+)
 def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> ConsolidationOut:
     view = case_views.consolidated_view(session=db, actor=actor, case_id=case_id)
     result = view.result
@@ -159,25 +239,53 @@ def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> Consolidation
         stats = by_id.get(rc.id)
         scores = {v.label: (v.review.scores or {}).get(rc.id) for v in view.reviews}
         gate = gates.get(rc.id)
-        rows.append(CriterionStatsOut(criterion_id=rc.id, title=rc.criterion.title, scores=scores,
-                                      mean=stats.mean if stats else None, median=stats.median if stats else None,
-                                      spread=stats.spread if stats else None,
-                                      disagreement=bool(stats and stats.disagreement),
-                                      gate_min=gate.gate_min if gate else None,
-                                      gate_passed=gate.gate_passed if gate else None))
+        rows.append(
+            CriterionStatsOut(
+                criterion_id=rc.id,
+                title=rc.criterion.title,
+                scores=scores,
+                mean=stats.mean if stats else None,
+                median=stats.median if stats else None,
+                spread=stats.spread if stats else None,
+                disagreement=bool(stats and stats.disagreement),
+                gate_min=gate.gate_min if gate else None,
+                gate_passed=gate.gate_passed if gate else None,
+            )
+        )
     rec = result.breakdown.recommended_outcome
-    return ConsolidationOut(case_id=view.case.id, round=view.case.round, reviewers=result.reviewers,
-                            overall=result.overall, agreement=result.agreement, agreement_label=result.agreement_label,
-                            disagreement=list(result.disagreement), gates_failed=list(result.breakdown.gates_failed),
-                            recommended_outcome=rec.value if rec else None, recommendations=dict(result.recommendations),
-                            criteria=rows, explanation=list(result.breakdown.explanation))
+    return ConsolidationOut(
+        case_id=view.case.id,
+        round=view.case.round,
+        reviewers=result.reviewers,
+        overall=result.overall,
+        agreement=result.agreement,
+        agreement_label=result.agreement_label,
+        disagreement=list(result.disagreement),
+        gates_failed=list(result.breakdown.gates_failed),
+        recommended_outcome=rec.value if rec else None,
+        recommendations=dict(result.recommendations),
+        criteria=rows,
+        explanation=list(result.breakdown.explanation),
+    )
 
 
-@router.post("/{case_id}/decision", response_model=DecisionOut, status_code=201,
-             summary="Decide on a case in approval (approvers)")
-def decide(case_id: CaseId, body: DecisionIn, db: DB, actor: CurrentActor, background: BackgroundTasks) -> DecisionOut:
-    decision = decisions.decide(session=db, actor=actor, case_id=case_id, outcome=body.outcome,
-                                rationale=body.rationale, conditions=body.conditions)
+@router.post(
+    "/{case_id}/decision",
+    response_model=DecisionOut,
+    status_code=201,
+    summary="Decide on a case in approval (approvers)",
+)
+def decide(
+    case_id: CaseId, body: DecisionIn, db: DB, actor: CurrentActor, background: BackgroundTasks
+) -> DecisionOut:
+    decision = decisions.decide(
+        session=db,
+        actor=actor,
+        case_id=case_id,
+        outcome=body.outcome,
+        rationale=body.rationale,
+        conditions=body.conditions,
+    )
     advance_later(background, [case_id])
     return DecisionOut.model_validate(decision)
 

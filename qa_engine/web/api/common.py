@@ -39,41 +39,99 @@ def if_match_version(request: Request) -> int | None:
 
 def case_out(row: CaseRow) -> CaseOut:
     case = row.case
-    return CaseOut(id=case.id, credential_id=case.credential_id, credential_title=row.credential_title,
-                   institution=row.institution, state=case.state, round=case.round,
-                   outcome=case.outcome, opened_at=case.opened_at, state_since=case.state_since, due_at=case.due_at,
-                   closed_at=case.closed_at, version=case.version, screening_problems=list(case.screening_problems or []))
+    return CaseOut(
+        id=case.id,
+        credential_id=case.credential_id,
+        credential_title=row.credential_title,
+        institution=row.institution,
+        state=case.state,
+        round=case.round,
+        outcome=case.outcome,
+        opened_at=case.opened_at,
+        state_since=case.state_since,
+        due_at=case.due_at,
+        closed_at=case.closed_at,
+        version=case.version,
+        screening_problems=list(case.screening_problems or []),
+    )
 
 
 def assignment_line_out(line: AssignmentLine) -> AssignmentLineOut:
     a = line.assignment
-    return AssignmentLineOut(id=a.id, label=line.label, reviewer=line.reviewer_name, status=a.status, round=a.round,
-                             respond_by=a.respond_by, due_at=a.due_at)
+    return AssignmentLineOut(
+        id=a.id,
+        label=line.label,
+        reviewer=line.reviewer_name,
+        status=a.status,
+        round=a.round,
+        respond_by=a.respond_by,
+        due_at=a.due_at,
+    )
 
 
 def report_out(row) -> ReportOut:
     ready = row.status == "generated"
-    return ReportOut(report_id=row.report_id, kind=row.kind, status=row.status, generated_at=row.generated_at,
-                     sha256=row.sha256, download=f"/api/v1/reports/{row.report_id}/file" if ready else None)
+    return ReportOut(
+        report_id=row.report_id,
+        kind=row.kind,
+        status=row.status,
+        generated_at=row.generated_at,
+        sha256=row.sha256,
+        download=f"/api/v1/reports/{row.report_id}/file" if ready else None,
+    )
 
 
 def self_assessment_out(case_id: int, round_: int, sa) -> SelfAssessmentOut:
     """The self-assessment of a round (`sa` None: not started yet)."""
     if sa is None:
-        return SelfAssessmentOut(case_id=case_id, round=round_, status="not_started", summary="", entries={},
-                                 version=None, updated_at=None, submitted_at=None)
-    return SelfAssessmentOut(case_id=sa.case_id, round=sa.round, status=sa.status, summary=sa.summary,
-                             entries=dict(sa.entries or {}), version=sa.version, updated_at=sa.updated_at,
-                             submitted_at=sa.submitted_at)
+        return SelfAssessmentOut(
+            case_id=case_id,
+            round=round_,
+            status="not_started",
+            summary="",
+            entries={},
+            version=None,
+            updated_at=None,
+            submitted_at=None,
+        )
+    return SelfAssessmentOut(
+        case_id=sa.case_id,
+        round=sa.round,
+        status=sa.status,
+        summary=sa.summary,
+        entries=dict(sa.entries or {}),
+        version=sa.version,
+        updated_at=sa.updated_at,
+        submitted_at=sa.submitted_at,
+    )
 
 
 def review_out(assignment_id: int, case_id: int, round_: int, review) -> ReviewOut:
     """The reviewer's review of an assignment (`review` None: not started yet)."""
     if review is None:
-        return ReviewOut(assignment_id=assignment_id, case_id=case_id, round=round_, status="not_started", scores={},
-                         comments={}, recommendation=None, overall_comment="", version=None, updated_at=None,
-                         submitted_at=None)
-    return ReviewOut(assignment_id=assignment_id, case_id=review.case_id, round=review.round, status=review.status,
-                     scores={k: int(v) for k, v in (review.scores or {}).items()}, comments=dict(review.comments or {}),
-                     recommendation=review.recommendation, overall_comment=review.overall_comment,
-                     version=review.version, updated_at=review.updated_at, submitted_at=review.submitted_at)
+        return ReviewOut(
+            assignment_id=assignment_id,
+            case_id=case_id,
+            round=round_,
+            status="not_started",
+            scores={},
+            comments={},
+            recommendation=None,
+            overall_comment="",
+            version=None,
+            updated_at=None,
+            submitted_at=None,
+        )
+    return ReviewOut(
+        assignment_id=assignment_id,
+        case_id=review.case_id,
+        round=review.round,
+        status=review.status,
+        scores={k: int(v) for k, v in (review.scores or {}).items()},
+        comments=dict(review.comments or {}),
+        recommendation=review.recommendation,
+        overall_comment=review.overall_comment,
+        version=review.version,
+        updated_at=review.updated_at,
+        submitted_at=review.submitted_at,
+    )

@@ -31,62 +31,131 @@ router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses
 
 def _out(row) -> CredentialOut:
     cred = row.credential
-    return CredentialOut(id=cred.id, reference=cred.reference, provider=row.institution.code, title=cred.title,
-                         current_version=cred.current_version, updated_at=cred.updated_at,
-                         open_case_id=row.open_case.id if row.open_case else None)
+    return CredentialOut(
+        id=cred.id,
+        reference=cred.reference,
+        provider=row.institution.code,
+        title=cred.title,
+        current_version=cred.current_version,
+        updated_at=cred.updated_at,
+        open_case_id=row.open_case.id if row.open_case else None,
+    )
 
 
-@router.get("", response_model=CredentialPage, summary="The credentials you may see, a page at a time")
-def list_credentials(db: DB, actor: CurrentActor, offset: Offset = 0, limit: Limit = 50) -> CredentialPage:
+@router.get(
+    "", response_model=CredentialPage, summary="The credentials you may see, a page at a time"
+)
+def list_credentials(
+    db: DB, actor: CurrentActor, offset: Offset = 0, limit: Limit = 50
+) -> CredentialPage:
     page = credential_service.credentials_page(session=db, actor=actor, offset=offset, limit=limit)
-    return CredentialPage(items=[_out(r) for r in page.rows], total=page.total, offset=offset, limit=limit)
+    return CredentialPage(
+        items=[_out(r) for r in page.rows], total=page.total, offset=offset, limit=limit
+    )
 
 
-@router.get("/{credential_id}", response_model=CredentialDetailOut, summary="One credential with its versions")
-def get_credential(credential_id: CredentialId, db: DB, actor: CurrentActor, response: Response) -> CredentialDetailOut:
-    detail = credential_service.credential_detail(session=db, actor=actor, credential_id=credential_id)
+@router.get(
+    "/{credential_id}",
+    response_model=CredentialDetailOut,
+    summary="One credential with its versions",
+)
+def get_credential(
+    credential_id: CredentialId, db: DB, actor: CurrentActor, response: Response
+) -> CredentialDetailOut:
+    detail = credential_service.credential_detail(
+        session=db, actor=actor, credential_id=credential_id
+    )
     response.headers["ETag"] = etag(detail.credential.current_version)
-    return CredentialDetailOut(**_out(detail).model_dump(), data=detail.data,
-                               versions=[CredentialVersionOut.model_validate(v) for v in detail.versions])
+    return CredentialDetailOut(
+        **_out(detail).model_dump(),
+        data=detail.data,
+        versions=[CredentialVersionOut.model_validate(v) for v in detail.versions],
+    )
 
 
 def _saved(saved, response: Response) -> CredentialSavedOut:
     if saved.outcome == "created":
         response.status_code = 201
-    return CredentialSavedOut(credential_id=saved.credential_id, version=saved.version, outcome=saved.outcome)
+    return CredentialSavedOut(
+        credential_id=saved.credential_id, version=saved.version, outcome=saved.outcome
+    )
 
 
-@router.post("", response_model=CredentialSavedOut, status_code=200,
-             responses={201: {"model": CredentialSavedOut, "description": "Created"}},
-             summary="Create a credential, or store a new version of it (same provider and reference)")
-def create_credential(body: CredentialIn, db: DB, actor: CurrentActor, response: Response) -> CredentialSavedOut:
-    saved = credential_service.submit_credential(session=db, actor=actor, raw=body.model_dump(exclude_none=True),
-                                                 source="api")
+@router.post(
+    "",
+    response_model=CredentialSavedOut,
+    status_code=200,
+    responses={201: {"model": CredentialSavedOut, "description": "Created"}},
+    summary="Create a credential, or store a new version of it (same provider and reference)",
+)
+def create_credential(
+    body: CredentialIn, db: DB, actor: CurrentActor, response: Response
+) -> CredentialSavedOut:
+    saved = credential_service.submit_credential(
+        session=db, actor=actor, raw=body.model_dump(exclude_none=True), source="api"
+    )
     return _saved(saved, response)
 
 
-@router.put("/{credential_id}", response_model=CredentialSavedOut,
-            summary="Store a new version of this credential (If-Match or expected_version: a stale one is a 409)")
-def update_credential(credential_id: CredentialId, body: CredentialUpdateIn, request: Request, db: DB,
-                      actor: CurrentActor, response: Response) -> CredentialSavedOut:
+@router.put(
+    "/{credential_id}",
+    response_model=CredentialSavedOut,
+    summary="Store a new version of this credential (If-Match or expected_version: a stale one is a 409)",
+)
+def update_credential(
+    credential_id: CredentialId,
+    body: CredentialUpdateIn,
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    response: Response,
+) -> CredentialSavedOut:
     raw = body.model_dump(exclude_none=True)
     expected = raw.pop("expected_version", None) or if_match_version(request)
-    saved = credential_service.submit_credential(session=db, actor=actor, raw=raw, credential_id=credential_id,
-                                                 expected_version=expected, source="api")
+    saved = credential_service.submit_credential(
+        session=db,
+        actor=actor,
+        raw=raw,
+        credential_id=credential_id,
+        expected_version=expected,
+        source="api",
+    )
     response.headers["ETag"] = etag(saved.version)
-    return CredentialSavedOut(credential_id=saved.credential_id, version=saved.version, outcome=saved.outcome)
+    return CredentialSavedOut(
+        credential_id=saved.credential_id, version=saved.version, outcome=saved.outcome
+    )
 
 
-@router.post("/import", response_model=ImportOut,
-             summary="Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell")
-async def import_credentials(db: DB, actor: CurrentActor, request: Request, background: BackgroundTasks,
-                             file: Annotated[UploadFile, File(description=".xlsx or .json")],
-                             open_cases: Annotated[bool, Form()] = False) -> ImportOut:
+@router.post(
+    "/import",
+    response_model=ImportOut,
+    summary="Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell",
+)
+async def import_credentials(
+    db: DB,
+    actor: CurrentActor,
+    request: Request,
+    background: BackgroundTasks,
+    file: Annotated[UploadFile, File(description=".xlsx or .json")],
+    open_cases: Annotated[bool, Form()] = False,
+) -> ImportOut:
     settings = settings_of(request)
     known = await run_in_threadpool(credential_import.known_providers, session=db, actor=actor)
     data = await read_limited(file, settings.max_upload_bytes)
-    result = await run_in_threadpool(import_credentials_upload, db, actor, data, safe_name(file, "credentials.xlsx"),
-                                     known_providers=known, open_cases=open_cases, settings=settings)
+    result = await run_in_threadpool(
+        import_credentials_upload,
+        db,
+        actor,
+        data,
+        safe_name(file, "credentials.xlsx"),
+        known_providers=known,
+        open_cases=open_cases,
+        settings=settings,
+    )
     advance_later(background, result.opened_cases)
-    return ImportOut(created=result.created, new_versions=result.new_versions, unchanged=result.unchanged,
-                     opened_cases=result.opened_cases)
+    return ImportOut(
+        created=result.created,
+        new_versions=result.new_versions,
+        unchanged=result.unchanged,
+        opened_cases=result.opened_cases,
+    )

@@ -12,11 +12,27 @@ from qa_engine.web.db import DB
 router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=ERRORS)
 
 
-@router.get("/dashboard", response_model=DashboardOut,
-            summary="Counts of cases by state and by outcome per institution (no person is named)")
+@router.get(
+    "/dashboard",
+    response_model=DashboardOut,
+    summary="Counts of cases by state and by outcome per institution (no person is named)",
+)
 def dashboard(db: DB, actor: CurrentActor) -> DashboardOut:
     d = dashboard_service(session=db, actor=actor)
-    return DashboardOut(total=d.total, states=d.states, outcomes=d.outcomes, totals_by_state=d.totals_by_state,
-                        totals_by_outcome=d.totals_by_outcome,
-                        institutions=[InstitutionCountsOut(code=r.code, name=r.name, total=r.total, by_state=r.by_state,
-                                                           by_outcome=r.by_outcome) for r in d.rows])
+    return DashboardOut(
+        total=d.total,
+        states=d.states,
+        outcomes=d.outcomes,
+        totals_by_state=d.totals_by_state,
+        totals_by_outcome=d.totals_by_outcome,
+        institutions=[
+            InstitutionCountsOut(
+                code=r.code,
+                name=r.name,
+                total=r.total,
+                by_state=r.by_state,
+                by_outcome=r.by_outcome,
+            )
+            for r in d.rows
+        ],
+    )

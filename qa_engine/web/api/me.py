@@ -16,7 +16,14 @@ router = APIRouter(prefix="/api/v1", tags=["me"], responses=ERRORS)
 def me(db: DB, principal: SignedIn) -> MeOut:
     actor = principal.actor
     account = users.own_account(session=db, actor=actor)
-    return MeOut(id=account.id, username=account.username, full_name=account.full_name, email=account.email,
-                 roles=sorted(r.value for r in actor.roles), institution=account.institution_code,
-                 auth="token" if principal.via == "token" else "session", scope=principal.scope,
-                 must_change_password=account.must_change)
+    return MeOut(
+        id=account.id,
+        username=account.username,
+        full_name=account.full_name,
+        email=account.email,
+        roles=sorted(r.value for r in actor.roles),
+        institution=account.institution_code,
+        auth="token" if principal.via == "token" else "session",
+        scope=principal.scope,
+        must_change_password=account.must_change,
+    )

@@ -20,21 +20,33 @@ from qa_engine.web.db import DB
 from qa_engine.web.uploads import read_limited
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
-MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def report_file_response(db, actor, report_id: str) -> FileResponse:
     row = case_views.report_for_download(session=db, actor=actor, report_id=report_id)
     path = Path(row.path)
     if not path.is_file():
-        raise NotFound(f"the file of report {report_id} is missing on the server; ask the QA office")
-    return FileResponse(path, media_type=MEDIA.get(row.kind, "application/octet-stream"),
-                        filename=f"{row.report_id}.{row.kind}", headers={"Cache-Control": "no-store"})
+        raise NotFound(
+            f"the file of report {report_id} is missing on the server; ask the QA office"
+        )
+    return FileResponse(
+        path,
+        media_type=MEDIA.get(row.kind, "application/octet-stream"),
+        filename=f"{row.report_id}.{row.kind}",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
-@router.get("/{report_id}/file", response_class=FileResponse,
-            responses={200: {"content": {v: {} for v in MEDIA.values()}, "description": "The report file"}},
-            summary="Download a report (signed PDF or workbook) of a case you may read")
+@router.get(
+    "/{report_id}/file",
+    response_class=FileResponse,
+    responses={200: {"content": {v: {} for v in MEDIA.values()}, "description": "The report file"}},
+    summary="Download a report (signed PDF or workbook) of a case you may read",
+)
 def download(report_id: ReportId, db: DB, actor: CurrentActor) -> FileResponse:
     return report_file_response(db, actor, report_id)
 
@@ -42,13 +54,27 @@ def download(report_id: ReportId, db: DB, actor: CurrentActor) -> FileResponse:
 def verify_upload(db, data: bytes) -> VerifyOut:
     result = verify_bytes(data, session=db, check_signature=signature_checker())
     v = result.verdict
-    return VerifyOut(status=v.status, ok=result.ok, message=v.message, signer=v.signer, signed_at=v.signed_at,
-                     report_id=v.report_id, registered=result.registered, sha256=result.sha256)
+    return VerifyOut(
+        status=v.status,
+        ok=result.ok,
+        message=v.message,
+        signer=v.signer,
+        signed_at=v.signed_at,
+        report_id=v.report_id,
+        registered=result.registered,
+        sha256=result.sha256,
+    )
 
 
-@router.post("/verify", response_model=VerifyOut, openapi_extra={"security": []},
-             summary="Verify a report file (public): valid, modified, untrusted, unsigned …")
-async def verify(request: Request, db: DB, file: Annotated[UploadFile, File(description="the PDF report")]) -> VerifyOut:
+@router.post(
+    "/verify",
+    response_model=VerifyOut,
+    openapi_extra={"security": []},
+    summary="Verify a report file (public): valid, modified, untrusted, unsigned …",
+)
+async def verify(
+    request: Request, db: DB, file: Annotated[UploadFile, File(description="the PDF report")]
+) -> VerifyOut:
     limit = min(MAX_VERIFY_BYTES, settings_of(request).max_upload_bytes)
     data = await read_limited(file, limit)
     return await run_in_threadpool(verify_upload, db, data)

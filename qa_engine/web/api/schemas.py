@@ -48,18 +48,25 @@ class Out(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    error: str = Field(description="machine-readable code, e.g. not_found, validation_failed, stale_update")
+    error: str = Field(
+        description="machine-readable code, e.g. not_found, validation_failed, stale_update"
+    )
     message: str
     details: list[str] = Field(default_factory=list)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": text}
-    for status, text in ((400, "Bad request"), (401, "Not signed in / no valid token"),
-                         (403, "Not allowed (role, read-only token, CSRF)"),
-                         (404, "Not found, or not visible to you (the same answer)"),
-                         (409, "Conflict: wrong state, stale version, duplicate"), (413, "Body too large"),
-                         (422, "Invalid input"), (503, "Database busy"))
+    for status, text in (
+        (400, "Bad request"),
+        (401, "Not signed in / no valid token"),
+        (403, "Not allowed (role, read-only token, CSRF)"),
+        (404, "Not found, or not visible to you (the same answer)"),
+        (409, "Conflict: wrong state, stale version, duplicate"),
+        (413, "Body too large"),
+        (422, "Invalid input"),
+        (503, "Database busy"),
+    )
 }
 
 
@@ -81,9 +88,12 @@ class MeOut(BaseModel):
     institution: str | None
     auth: Literal["session", "token"]
     scope: str
-    must_change_password: bool = Field(False, description="the password was set for this person (a one-time "
-                                       "password) and must be changed at /account/password; until then a "
-                                       "browser session may only change it (API tokens are not concerned)")
+    must_change_password: bool = Field(
+        False,
+        description="the password was set for this person (a one-time "
+        "password) and must be changed at /account/password; until then a "
+        "browser session may only change it (API tokens are not concerned)",
+    )
 
 
 # --------------------------------------------------------------------------- credentials
@@ -99,7 +109,9 @@ class CredentialIn(StrictIn):
     country: ShortText
     region: ShortText | None = None
     awarding_body: ShortText
-    date_of_issuing: Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+    date_of_issuing: Annotated[
+        StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+    ]
     learning_outcomes: Annotated[list[ShortText], Field(max_length=100)]
     ects: Annotated[StrictInt | StrictFloat, Field(description="ECTS credits, e.g. 5 or 2.5")]
     workload_hours: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
@@ -109,8 +121,15 @@ class CredentialIn(StrictIn):
     participation_form: Literal["online", "onsite", "blended"]
     quality_assurance: ShortText
     prerequisites: ShortText | None = None
-    supervision: Literal["unsupervised_no_id", "supervised_no_id", "supervised_online_with_id",
-                         "supervised_onsite_with_id"] | None = None
+    supervision: (
+        Literal[
+            "unsupervised_no_id",
+            "supervised_no_id",
+            "supervised_online_with_id",
+            "supervised_onsite_with_id",
+        ]
+        | None
+    ) = None
     grading: ShortText | None = None
     stackability: Literal["stand_alone", "stackable"] | None = None
     stackable_towards: ShortText | None = None
@@ -125,7 +144,9 @@ class CredentialIn(StrictIn):
 
 
 class CredentialUpdateIn(CredentialIn):
-    expected_version: Version | None = Field(default=None, description="the credential's current_version you edited")
+    expected_version: Version | None = Field(
+        default=None, description="the credential's current_version you edited"
+    )
 
 
 class CredentialOut(Out):
@@ -268,7 +289,9 @@ class SelfEntryIn(StrictIn):
 class SelfAssessmentIn(StrictIn):
     entries: Annotated[dict[Key, SelfEntryIn], Field(max_length=200)]
     summary: Text = ""
-    version: Version | None = Field(default=None, description="the version you loaded; a stale one is a 409")
+    version: Version | None = Field(
+        default=None, description="the version you loaded; a stale one is a 409"
+    )
 
 
 class SelfAssessmentOut(BaseModel):
@@ -373,7 +396,9 @@ class ReviewIn(StrictIn):
     entries: Annotated[dict[Key, ReviewEntryIn], Field(max_length=200)]
     recommendation: OutcomeValue | None = None
     overall_comment: Text = ""
-    version: Version | None = Field(default=None, description="the version you loaded; a stale one is a 409")
+    version: Version | None = Field(
+        default=None, description="the version you loaded; a stale one is a 409"
+    )
 
 
 class ReviewOut(BaseModel):
@@ -459,7 +484,9 @@ class VerifyOut(BaseModel):
     signer: str | None
     signed_at: datetime | None
     report_id: str | None
-    registered: bool | None = Field(description="the engine issued a report with this id and these exact bytes")
+    registered: bool | None = Field(
+        description="the engine issued a report with this id and these exact bytes"
+    )
     sha256: str
 
 

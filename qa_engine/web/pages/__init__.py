@@ -19,8 +19,20 @@ from qa_engine.web.pages import (
     self_assessment,
 )
 
-MODULES = (auth, home, credentials, cases, self_assessment, assignments, reviews, decisions, reports, dashboard,
-           account, admin)
+MODULES = (
+    auth,
+    home,
+    credentials,
+    cases,
+    self_assessment,
+    assignments,
+    reviews,
+    decisions,
+    reports,
+    dashboard,
+    account,
+    admin,
+)
 
 
 def router() -> APIRouter:

@@ -19,11 +19,20 @@ router = APIRouter()
 Password = Annotated[str, Form(max_length=users.MAX_PASSWORD)]
 
 
-def _page(request: Request, principal, *, next_: str, error: str = "", status_code: int = 200) -> Response:
+def _page(
+    request: Request, principal, *, next_: str, error: str = "", status_code: int = 200
+) -> Response:
     # a refused form is shown again empty: a password is never sent back in a page
-    return render(request, "account/password.html", status_code=status_code, title="Change your password",
-                  next=next_, error=error, must_change=principal.must_change_password and principal.via == "session",
-                  min_length=users.MIN_PASSWORD)
+    return render(
+        request,
+        "account/password.html",
+        status_code=status_code,
+        title="Change your password",
+        next=next_,
+        error=error,
+        must_change=principal.must_change_password and principal.via == "session",
+        min_length=users.MIN_PASSWORD,
+    )
 
 
 def _after(next_: str) -> str:
@@ -37,28 +46,50 @@ def password_form(request: Request, principal: PageUser, next: str = "/") -> Res
 
 
 @router.post("/account/password")
-def change_password(request: Request, db: DB, principal: PageUser, current: Password = "", new: Password = "",
-                    repeat: Password = "", next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+def change_password(
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    current: Password = "",
+    new: Password = "",
+    repeat: Password = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
     target = _after(next)
     if new != repeat:
-        return _page(request, principal, next_=target, status_code=422,
-                     error="The two new passwords are not the same. Please type them again.")
+        return _page(
+            request,
+            principal,
+            next_=target,
+            status_code=422,
+            error="The two new passwords are not the same. Please type them again.",
+        )
     # not in a savepoint that a refusal rolls back: a wrong current password is recorded (throttling,
     # audit) and committed with the refusal; the service leaves nothing else behind when it refuses
     try:
-        renewed = web_sessions.change_password(session=db, actor=principal.actor, current=current, new=new,
-                                               client_ip=client_ip(request), renew=principal.via == "session",
-                                               user_agent=request.headers.get("user-agent", ""))
+        renewed = web_sessions.change_password(
+            session=db,
+            actor=principal.actor,
+            current=current,
+            new=new,
+            client_ip=client_ip(request),
+            renew=principal.via == "session",
+            user_agent=request.headers.get("user-agent", ""),
+        )
     except QAError as error:
         if error.status in (401, 403, 404):
             raise
-        response = _page(request, principal, next_=target, error=error.message, status_code=error.status)
+        response = _page(
+            request, principal, next_=target, error=error.message, status_code=error.status
+        )
         if isinstance(error, web_sessions.TooManyAttempts):
             response.headers["Retry-After"] = str(error.retry_after)
         return response
     message = "Your password is changed. Your other sessions, if any, have ended."
     if renewed is None:  # a token's holder: no browser session to renew
         return redirect(target, principal, message)
-    response = redirect(target, message=message, session_hash=web_sessions.digest(renewed.session_id))
+    response = redirect(
+        target, message=message, session_hash=web_sessions.digest(renewed.session_id)
+    )
     set_session_cookie(response, request, renewed.session_id)
     return response

@@ -27,27 +27,57 @@ def _raise_refusal(error: QAError) -> None:
         raise error
 
 
-def _list_page(request: Request, db, principal, *, form: dict | None = None, error: str = "",
-               status_code: int = 200) -> Response:
+def _list_page(
+    request: Request,
+    db,
+    principal,
+    *,
+    form: dict | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
     accounts = users.list_accounts(session=db, actor=principal.actor)
-    return render(request, "admin/users.html", status_code=status_code, title="Accounts", accounts=accounts,
-                  institutions=institutions.list_institutions(session=db), all_roles=list(Role),
-                  form=form or EMPTY_FORM, error=error)
+    return render(
+        request,
+        "admin/users.html",
+        status_code=status_code,
+        title="Accounts",
+        accounts=accounts,
+        institutions=institutions.list_institutions(session=db),
+        all_roles=list(Role),
+        form=form or EMPTY_FORM,
+        error=error,
+    )
 
 
-def _account_page(request: Request, db, principal, username: str, *, error: str = "",
-                  status_code: int = 200) -> Response:
+def _account_page(
+    request: Request, db, principal, username: str, *, error: str = "", status_code: int = 200
+) -> Response:
     account = users.get_account(session=db, actor=principal.actor, username=username)
     history = users.account_history(session=db, actor=principal.actor, username=username)
-    return render(request, "admin/user.html", status_code=status_code, title=f"Account {account.username}",
-                  account=account, history=history, all_roles=list(Role), error=error,
-                  is_me=account.id == principal.actor.user_id)
+    return render(
+        request,
+        "admin/user.html",
+        status_code=status_code,
+        title=f"Account {account.username}",
+        account=account,
+        history=history,
+        all_roles=list(Role),
+        error=error,
+        is_me=account.id == principal.actor.user_id,
+    )
 
 
 def _one_time_page(request: Request, username: str, password: str, *, created: bool) -> Response:
     # shown once, in the answer to the POST: it is stored nowhere in clear (the page is never cached)
-    return render(request, "admin/one_time_password.html", title=f"One-time password for {username}",
-                  username=username, password=password, created=created)
+    return render(
+        request,
+        "admin/one_time_password.html",
+        title=f"One-time password for {username}",
+        username=username,
+        password=password,
+        created=created,
+    )
 
 
 @router.get("/admin/users")
@@ -56,16 +86,42 @@ def accounts_page(request: Request, db: DB, principal: PageUser) -> Response:
 
 
 @router.post("/admin/users")
-def add_account(request: Request, db: DB, principal: PageUser, username: Short = "", full_name: Short = "",
-                email: Short = "", institution: Short = "", role: Roles = []) -> Response:  # noqa: B006 - FastAPI copies it
-    user, error = attempt(db, users.add_user, session=db, actor=principal.actor, username=username,
-                          full_name=full_name, email=email, roles=role, institution_code=institution or None)
+def add_account(
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    username: Short = "",
+    full_name: Short = "",
+    email: Short = "",
+    institution: Short = "",
+    role: Roles = [],  # noqa: B006 - FastAPI copies the default for each request
+) -> Response:
+    user, error = attempt(
+        db,
+        users.add_user,
+        session=db,
+        actor=principal.actor,
+        username=username,
+        full_name=full_name,
+        email=email,
+        roles=role,
+        institution_code=institution or None,
+    )
     if error is not None:
         _raise_refusal(error)
-        form = {"username": username, "full_name": full_name, "email": email, "institution": institution,
-                "roles": role}
-        return _list_page(request, db, principal, form=form, error=error.message, status_code=error.status)
-    password = users.set_one_time_password(session=db, actor=principal.actor, username=user.username)
+        form = {
+            "username": username,
+            "full_name": full_name,
+            "email": email,
+            "institution": institution,
+            "roles": role,
+        }
+        return _list_page(
+            request, db, principal, form=form, error=error.message, status_code=error.status
+        )
+    password = users.set_one_time_password(
+        session=db, actor=principal.actor, username=user.username
+    )
     return _one_time_page(request, user.username, password, created=True)
 
 
@@ -75,45 +131,82 @@ def account_page(username: Username, request: Request, db: DB, principal: PageUs
 
 
 @router.post("/admin/users/{username}/roles")
-def change_roles(username: Username, request: Request, db: DB, principal: PageUser, role: Roles = [],  # noqa: B006
-                 loaded: Roles = []) -> Response:  # noqa: B006
+def change_roles(
+    username: Username,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    role: Roles = [],  # noqa: B006 - FastAPI copies the default for each request
+    loaded: Roles = [],  # noqa: B006 - FastAPI copies the default for each request
+) -> Response:
     # the form says which roles it showed: only what this admin changed is applied, not what another
     # admin changed meanwhile
     wanted, shown = set(role), set(loaded)
-    held, error = attempt(db, users.change_roles, session=db, actor=principal.actor, username=username,
-                          add=sorted(wanted - shown), remove=sorted(shown - wanted))
+    held, error = attempt(
+        db,
+        users.change_roles,
+        session=db,
+        actor=principal.actor,
+        username=username,
+        add=sorted(wanted - shown),
+        remove=sorted(shown - wanted),
+    )
     if error is not None:
         _raise_refusal(error)
-        return _account_page(request, db, principal, username, error=error.message, status_code=error.status)
-    return redirect(f"/admin/users/{username}", principal,
-                    f"Roles of {username}: {', '.join(sorted(r.value.replace('_', ' ') for r in held))}.")
+        return _account_page(
+            request, db, principal, username, error=error.message, status_code=error.status
+        )
+    return redirect(
+        f"/admin/users/{username}",
+        principal,
+        f"Roles of {username}: {', '.join(sorted(r.value.replace('_', ' ') for r in held))}.",
+    )
 
 
 def _switch(request: Request, db, principal, username: str, service, done: str) -> Response:
     _, error = attempt(db, service, session=db, actor=principal.actor, username=username)
     if error is not None:
         _raise_refusal(error)
-        return _account_page(request, db, principal, username, error=error.message, status_code=error.status)
+        return _account_page(
+            request, db, principal, username, error=error.message, status_code=error.status
+        )
     return redirect(f"/admin/users/{username}", principal, done)
 
 
 @router.post("/admin/users/{username}/disable")
 def disable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
-    return _switch(request, db, principal, username, users.disable_user,
-                   f"Account {username} disabled: its sessions and API tokens have ended.")
+    return _switch(
+        request,
+        db,
+        principal,
+        username,
+        users.disable_user,
+        f"Account {username} disabled: its sessions and API tokens have ended.",
+    )
 
 
 @router.post("/admin/users/{username}/enable")
 def enable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
-    return _switch(request, db, principal, username, users.enable_user,
-                   f"Account {username} enabled: it may sign in again.")
+    return _switch(
+        request,
+        db,
+        principal,
+        username,
+        users.enable_user,
+        f"Account {username} enabled: it may sign in again.",
+    )
 
 
 @router.post("/admin/users/{username}/one-time-password")
-def one_time_password(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
-    password, error = attempt(db, users.set_one_time_password, session=db, actor=principal.actor,
-                              username=username)
+def one_time_password(
+    username: Username, request: Request, db: DB, principal: PageUser
+) -> Response:
+    password, error = attempt(
+        db, users.set_one_time_password, session=db, actor=principal.actor, username=username
+    )
     if error is not None:
         _raise_refusal(error)
-        return _account_page(request, db, principal, username, error=error.message, status_code=error.status)
+        return _account_page(
+            request, db, principal, username, error=error.message, status_code=error.status
+        )
     return _one_time_page(request, username, password, created=False)

@@ -19,15 +19,28 @@ from qa_engine.web.templating import render
 router = APIRouter()
 
 
-def _page(request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200) -> Response:
+def _page(
+    request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200
+) -> Response:
     actor = principal.actor
     plan, ranked = assignments.propose(session=db, actor=actor, case_id=case_id)
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     load = {r.user_id: r for r in reviewer_load(session=db, actor=actor)}
     proposed = {p.reviewer_id for p in plan.proposals}
-    return render(request, "cases/assignment.html", status_code=status_code, title=f"Assign reviewers, case {case_id}",
-                  d=detail, case=detail.case, plan=plan, ranked=ranked, proposed=proposed, load=load, error=error,
-                  open_statuses=assignments.OPEN_STATUSES)
+    return render(
+        request,
+        "cases/assignment.html",
+        status_code=status_code,
+        title=f"Assign reviewers, case {case_id}",
+        d=detail,
+        case=detail.case,
+        plan=plan,
+        ranked=ranked,
+        proposed=proposed,
+        load=load,
+        error=error,
+        open_statuses=assignments.OPEN_STATUSES,
+    )
 
 
 @router.get("/cases/{case_id}/assignment")
@@ -36,38 +49,74 @@ def assignment_page(case_id: CaseId, request: Request, db: DB, principal: PageUs
 
 
 @router.post("/cases/{case_id}/assignment")
-def assign(case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks,
-           reviewer_id: Annotated[list[str], Form()] = (), reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def assign(
+    case_id: CaseId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
+    reviewer_id: Annotated[list[str], Form()] = (),
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     ids = [i for i in (form_int(v) for v in reviewer_id) if i is not None]
-    created, error = attempt(db, assignments.assign, session=db, actor=principal.actor, case_id=case_id,
-                             reviewer_ids=ids, reason=reason or "chosen by the QA office")
+    created, error = attempt(
+        db,
+        assignments.assign,
+        session=db,
+        actor=principal.actor,
+        case_id=case_id,
+        reviewer_ids=ids,
+        reason=reason or "chosen by the QA office",
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
         return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
     advance_later(background, [case_id])
-    return redirect(f"/cases/{case_id}/assignment", principal, f"{len(created)} reviewer(s) invited.")
+    return redirect(
+        f"/cases/{case_id}/assignment", principal, f"{len(created)} reviewer(s) invited."
+    )
 
 
 @router.post("/assignments/{assignment_id}/remind")
-def remind(assignment_id: AssignmentId, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
+def remind(
+    assignment_id: AssignmentId, db: DB, principal: PageUser, background: BackgroundTasks
+) -> Response:
     asg = assignments.remind(session=db, actor=principal.actor, assignment_id=assignment_id)
     advance_later(background, [asg.case_id])
     return redirect(f"/cases/{asg.case_id}/assignment", principal, "Reminder sent.")
 
 
 @router.post("/assignments/{assignment_id}/reassign")
-def reassign(assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks,
-             reviewer_id: Annotated[str, Form(max_length=20)] = "", reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    new, error = attempt(db, assignments.reassign, session=db, actor=principal.actor, assignment_id=assignment_id,
-                         new_reviewer_id=form_int(reviewer_id), why=reason[:2000])
+def reassign(
+    assignment_id: AssignmentId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
+    reviewer_id: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    new, error = attempt(
+        db,
+        assignments.reassign,
+        session=db,
+        actor=principal.actor,
+        assignment_id=assignment_id,
+        new_reviewer_id=form_int(reviewer_id),
+        why=reason[:2000],
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
-        case_id = assignments.case_of_assignment(session=db, actor=principal.actor, assignment_id=assignment_id)
+        case_id = assignments.case_of_assignment(
+            session=db, actor=principal.actor, assignment_id=assignment_id
+        )
         return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
     advance_later(background, [new.case_id])
-    return redirect(f"/cases/{new.case_id}/assignment", principal, "Reviewer replaced; the new one is invited.")
+    return redirect(
+        f"/cases/{new.case_id}/assignment", principal, "Reviewer replaced; the new one is invited."
+    )
 
 
 @router.get("/assign")
@@ -78,17 +127,31 @@ def batch_page(request: Request, db: DB, principal: PageUser) -> Response:
 def _batch(request: Request, db, principal, error: str = "", status_code: int = 200) -> Response:
     actor = principal.actor
     rows = cases_needing_reviewers(session=db, actor=actor)
-    return render(request, "assignments/batch.html", status_code=status_code, title="Assign reviewers", rows=rows,
-                  load=reviewer_load(session=db, actor=actor), error=error)
+    return render(
+        request,
+        "assignments/batch.html",
+        status_code=status_code,
+        title="Assign reviewers",
+        rows=rows,
+        load=reviewer_load(session=db, actor=actor),
+        error=error,
+    )
 
 
 @router.post("/assign")
-def batch_assign(request: Request, db: DB, principal: PageUser, background: BackgroundTasks,
-                 case_id: Annotated[list[str], Form()] = ()) -> Response:
+def batch_assign(
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
+    case_id: Annotated[list[str], Form()] = (),
+) -> Response:
     ids = [i for i in (form_int(v) for v in case_id) if i is not None]
     if not ids:  # the batch page itself is the QA office's: anyone else is refused there
         return _batch(request, db, principal, error="Select at least one case.", status_code=422)
-    plans, error = attempt(db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids)
+    plans, error = attempt(
+        db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
@@ -96,5 +159,7 @@ def batch_assign(request: Request, db: DB, principal: PageUser, background: Back
     advance_later(background, plans.keys())
     invited = sum(len(p.proposals) for p in plans.values())
     short = [f"case {cid}: {p.note}" for cid, p in plans.items() if p.shortfall]
-    text = f"{invited} invitation(s) sent for {len(plans)} case(s)." + (" " + "; ".join(short) if short else "")
+    text = f"{invited} invitation(s) sent for {len(plans)} case(s)." + (
+        " " + "; ".join(short) if short else ""
+    )
     return redirect("/assign", principal, text)

@@ -26,52 +26,115 @@ from qa_engine.web.templating import render
 router = APIRouter()
 
 
-def _sign_in_page(request: Request, *, token: str, next_: str, username: str = "", error: str = "",
-                  status_code: int = 200, notice: str = "") -> Response:
-    response = render(request, "sign_in.html", status_code=status_code, sign_in_token=token, next=next_,
-                      username=username, error=error, notice=notice, title="Sign in")
-    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(request),
-                        path="/sign-in", max_age=3600)
+def _sign_in_page(
+    request: Request,
+    *,
+    token: str,
+    next_: str,
+    username: str = "",
+    error: str = "",
+    status_code: int = 200,
+    notice: str = "",
+) -> Response:
+    response = render(
+        request,
+        "sign_in.html",
+        status_code=status_code,
+        sign_in_token=token,
+        next=next_,
+        username=username,
+        error=error,
+        notice=notice,
+        title="Sign in",
+    )
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/sign-in",
+        max_age=3600,
+    )
     return response
 
 
 def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
     """Give the browser the id of a session that has just begun (sign-in, a changed password)."""
-    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure_cookies(request),
-                        path="/", max_age=int(web_sessions.SESSION_LIFETIME.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/",
+        max_age=int(web_sessions.SESSION_LIFETIME.total_seconds()),
+    )
 
 
 @router.get("/sign-in")
-def sign_in_form(request: Request, principal: PageVisitor, next: str = "/", signed_out: bool = False) -> Response:
+def sign_in_form(
+    request: Request, principal: PageVisitor, next: str = "/", signed_out: bool = False
+) -> Response:
     if principal.signed_in:
         return RedirectResponse(safe_next(next), status_code=303)
     token = request.cookies.get(SIGN_IN_COOKIE) or secrets.token_urlsafe(32)
-    return _sign_in_page(request, token=token, next_=safe_next(next),
-                         notice="You are signed out." if signed_out else "")
+    return _sign_in_page(
+        request,
+        token=token,
+        next_=safe_next(next),
+        notice="You are signed out." if signed_out else "",
+    )
 
 
 @router.post("/sign-in")
-def sign_in(request: Request, db: DB, username: Annotated[str, Form(max_length=200)] = "",
-            password: Annotated[str, Form(max_length=1000)] = "", csrf_token: Annotated[str, Form(max_length=100)] = "",
-            next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+def sign_in(
+    request: Request,
+    db: DB,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
     check_origin(request)
     cookie = request.cookies.get(SIGN_IN_COOKIE)
-    if not cookie or not csrf_token or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
+    if (
+        not cookie
+        or not csrf_token
+        or not hmac.compare_digest(cookie.encode(), csrf_token.encode())
+    ):
         raise Forbidden(CSRF_REFUSED + " (Your browser must accept cookies from this site.)")
     target = safe_next(next)
     try:
-        signed = web_sessions.sign_in(session=db, username=username, password=password, client_ip=client_ip(request),
-                                      user_agent=request.headers.get("user-agent", ""),
-                                      previous_session_id=request.cookies.get(SESSION_COOKIE))
+        signed = web_sessions.sign_in(
+            session=db,
+            username=username,
+            password=password,
+            client_ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            previous_session_id=request.cookies.get(SESSION_COOKIE),
+        )
     except web_sessions.TooManyAttempts as exc:
-        response = _sign_in_page(request, token=cookie, next_=target, username=username, error=exc.message,
-                                 status_code=429)
+        response = _sign_in_page(
+            request,
+            token=cookie,
+            next_=target,
+            username=username,
+            error=exc.message,
+            status_code=429,
+        )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except Unauthenticated as exc:
         # the failed attempt is recorded (this response commits); the same page for every refusal
-        return _sign_in_page(request, token=cookie, next_=target, username=username, error=exc.message,
-                             status_code=401)
+        return _sign_in_page(
+            request,
+            token=cookie,
+            next_=target,
+            username=username,
+            error=exc.message,
+            status_code=401,
+        )
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, signed.session_id)
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
@@ -82,5 +145,7 @@ def sign_in(request: Request, db: DB, username: Annotated[str, Form(max_length=2
 def sign_out(request: Request, db: DB, principal: PageUser) -> Response:
     web_sessions.sign_out(session=db, session_id=request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/sign-in?signed_out=true", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request))
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)
+    )
     return response

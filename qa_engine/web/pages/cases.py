@@ -22,25 +22,56 @@ STATES = [s.value for s in CaseState]
 
 
 @router.get("/cases")
-def list_cases(request: Request, db: DB, principal: PageUser, state: str = "", offset: int = 0) -> Response:
+def list_cases(
+    request: Request, db: DB, principal: PageUser, state: str = "", offset: int = 0
+) -> Response:
     offset = max(0, min(offset, 1_000_000))
     chosen = [state] if state in STATES else None
-    page = case_views.cases_page(session=db, actor=principal.actor, states=chosen, offset=offset, limit=PAGE,
-                                 with_counts=True)
-    return render(request, "cases/list.html", title="Intake queue" if page.intake_queue else "Cases", rows=page.rows,
-                  total=page.total, offset=offset, page=PAGE, state=state if chosen else "", states=STATES,
-                  counts=page.counts)
+    page = case_views.cases_page(
+        session=db,
+        actor=principal.actor,
+        states=chosen,
+        offset=offset,
+        limit=PAGE,
+        with_counts=True,
+    )
+    return render(
+        request,
+        "cases/list.html",
+        title="Intake queue" if page.intake_queue else "Cases",
+        rows=page.rows,
+        total=page.total,
+        offset=offset,
+        page=PAGE,
+        state=state if chosen else "",
+        states=STATES,
+        counts=page.counts,
+    )
 
 
-def _case_page(request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200) -> Response:
+def _case_page(
+    request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200
+) -> Response:
     actor = principal.actor
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     history = case_views.case_history(session=db, actor=actor, case_id=case_id)
     may = detail.may
-    return render(request, "cases/view.html", status_code=status_code, title=f"Case {detail.case.id}", d=detail,
-                  case=detail.case, history=history, is_provider=may.is_provider, officer=may.officer,
-                  may_withdraw=may.may_withdraw, may_resubmit=may.may_resubmit, staff=may.staff,
-                  approver=may.approver, error=error)
+    return render(
+        request,
+        "cases/view.html",
+        status_code=status_code,
+        title=f"Case {detail.case.id}",
+        d=detail,
+        case=detail.case,
+        history=history,
+        is_provider=may.is_provider,
+        officer=may.officer,
+        may_withdraw=may.may_withdraw,
+        may_resubmit=may.may_resubmit,
+        staff=may.staff,
+        approver=may.approver,
+        error=error,
+    )
 
 
 @router.get("/cases/{case_id}")
@@ -49,13 +80,27 @@ def view(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Resp
 
 
 @router.post("/cases/{case_id}/withdraw")
-def withdraw(case_id: CaseId, request: Request, db: DB, principal: PageUser,
-             reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    _, error = attempt(db, case_service.withdraw_case, session=db, actor=principal.actor, case_id=case_id, reason=reason)
+def withdraw(
+    case_id: CaseId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    _, error = attempt(
+        db,
+        case_service.withdraw_case,
+        session=db,
+        actor=principal.actor,
+        case_id=case_id,
+        reason=reason,
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
-        return _case_page(request, db, principal, case_id, error=error.message, status_code=error.status)
+        return _case_page(
+            request, db, principal, case_id, error=error.message, status_code=error.status
+        )
     return redirect(f"/cases/{case_id}", principal, f"Case {case_id} withdrawn.")
 
 
@@ -63,12 +108,21 @@ def withdraw(case_id: CaseId, request: Request, db: DB, principal: PageUser,
 def resubmit(case_id: CaseId, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
     case_service.resubmit_case(session=db, actor=principal.actor, case_id=case_id)
     advance_later(background, [case_id])
-    return redirect(f"/cases/{case_id}", principal, "Resubmitted: screening runs again with the newest version.")
+    return redirect(
+        f"/cases/{case_id}", principal, "Resubmitted: screening runs again with the newest version."
+    )
 
 
 @router.get("/cases/{case_id}/reviews")
 def case_reviews(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Response:
     view = reviews.case_reviews(session=db, actor=principal.actor, case_id=case_id)
-    return render(request, "cases/reviews.html", title=f"Reviews of case {view.case.id}", case=view.case,
-                  rubric=view.rubric, shown=view.shown, waiting_for_own=view.waiting_for_own,
-                  is_provider=view.is_provider)
+    return render(
+        request,
+        "cases/reviews.html",
+        title=f"Reviews of case {view.case.id}",
+        case=view.case,
+        rubric=view.rubric,
+        shown=view.shown,
+        waiting_for_own=view.waiting_for_own,
+        is_provider=view.is_provider,
+    )

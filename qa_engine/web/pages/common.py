@@ -45,7 +45,11 @@ def _read_flash(request: Request, principal: Principal) -> str:
         message = base64.urlsafe_b64decode(encoded.encode()).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return ""
-    return message if hmac.compare_digest(mac, _flash_mac(principal.live.row.token_hash, message)) else ""
+    return (
+        message
+        if hmac.compare_digest(mac, _flash_mac(principal.live.row.token_hash, message))
+        else ""
+    )
 
 
 def _with_flash(request: Request, principal: Principal) -> Principal:
@@ -54,14 +58,18 @@ def _with_flash(request: Request, principal: Principal) -> Principal:
     return principal
 
 
-async def page_user(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+async def page_user(
+    request: Request, principal: Annotated[Principal, Depends(csrf_checked)]
+) -> Principal:
     if principal.actor is None:
         raise Unauthenticated("sign in to continue")
     check_password_current(request, principal)
     return _with_flash(request, principal)
 
 
-async def page_visitor(request: Request, principal: Annotated[Principal, Depends(csrf_checked)]) -> Principal:
+async def page_visitor(
+    request: Request, principal: Annotated[Principal, Depends(csrf_checked)]
+) -> Principal:
     check_password_current(request, principal)
     return _with_flash(request, principal)
 
@@ -70,8 +78,13 @@ PageUser = Annotated[Principal, Depends(page_user)]
 PageVisitor = Annotated[Principal, Depends(page_visitor)]
 
 
-def redirect(url: str, principal: Principal | None = None, message: str = "", *,
-             session_hash: str | None = None) -> RedirectResponse:
+def redirect(
+    url: str,
+    principal: Principal | None = None,
+    message: str = "",
+    *,
+    session_hash: str | None = None,
+) -> RedirectResponse:
     """See other (303) after a successful POST, with a message for the next page (bound to the principal's
     browser session, or to the session whose id hashes to `session_hash`, one begun by this request)."""
     response = RedirectResponse(url, status_code=303)
@@ -79,13 +92,26 @@ def redirect(url: str, principal: Principal | None = None, message: str = "", *,
         session_hash = principal.live.row.token_hash
     if message and session_hash:
         message = message[:500]
-        value = base64.urlsafe_b64encode(message.encode()).decode() + "." + _flash_mac(session_hash, message)
-        response.set_cookie(FLASH_COOKIE, value, max_age=FLASH_SECONDS, path="/", httponly=True, samesite="lax",
-                            secure=get_settings().base_url.startswith("https://"))
+        value = (
+            base64.urlsafe_b64encode(message.encode()).decode()
+            + "."
+            + _flash_mac(session_hash, message)
+        )
+        response.set_cookie(
+            FLASH_COOKIE,
+            value,
+            max_age=FLASH_SECONDS,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().base_url.startswith("https://"),
+        )
     return response
 
 
-def attempt(db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, QAError | None]:
+def attempt(
+    db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any
+) -> tuple[T | None, QAError | None]:
     """Call a service in a savepoint: its result, or the refusal (with nothing of it kept)."""
     try:
         with db.begin_nested():
@@ -101,7 +127,13 @@ def attempt(db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tup
 
 def safe_next(value: str | None) -> str:
     """A local path to go to after signing in (never another site)."""
-    if (not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or len(value) > 500
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    ):
         return "/"
     return value

@@ -28,18 +28,52 @@ from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_
 
 router = APIRouter()
 PAGE = 50
-LONG = {"learner_identification", "assessment_type", "quality_assurance", "prerequisites", "further_information",
-        "grading", "stackable_towards"}
+LONG = {
+    "learner_identification",
+    "assessment_type",
+    "quality_assurance",
+    "prerequisites",
+    "further_information",
+    "grading",
+    "stackable_towards",
+}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _GROUPS = (
     ("The credential", ("reference", "provider")),
-    ("Standard elements (Council Recommendation, Annex I, mandatory)",
-     ("title", "learner_identification", "country", "region", "awarding_body", "date_of_issuing", "learning_outcomes",
-      "ects", "workload_hours", "eqf_level", "qf_ehea_cycle", "assessment_type", "participation_form",
-      "quality_assurance")),
-    ("Optional standard elements", ("prerequisites", "supervision", "grading", "stackability", "stackable_towards",
-                                    "further_information")),
-    ("Field, skills and languages", ("isced_f", "languages", "esco_skills", "digcomp", "greencomp")),
+    (
+        "Standard elements (Council Recommendation, Annex I, mandatory)",
+        (
+            "title",
+            "learner_identification",
+            "country",
+            "region",
+            "awarding_body",
+            "date_of_issuing",
+            "learning_outcomes",
+            "ects",
+            "workload_hours",
+            "eqf_level",
+            "qf_ehea_cycle",
+            "assessment_type",
+            "participation_form",
+            "quality_assurance",
+        ),
+    ),
+    (
+        "Optional standard elements",
+        (
+            "prerequisites",
+            "supervision",
+            "grading",
+            "stackability",
+            "stackable_towards",
+            "further_information",
+        ),
+    ),
+    (
+        "Field, skills and languages",
+        ("isced_f", "languages", "esco_skills", "digcomp", "greencomp"),
+    ),
     ("Contact", ("contact_email", "contact_name")),
 )
 GROUPS = [(title, [FIELD_BY_NAME[n] for n in names]) for title, names in _GROUPS]
@@ -68,22 +102,53 @@ def _form_values(data: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _form_page(request: Request, db, principal, *, values: dict[str, str], errors: dict[str, str] | None = None,
-               general: list[str] | None = None, credential=None, institutions=None, status_code: int = 200) -> Response:
+def _form_page(
+    request: Request,
+    db,
+    principal,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    general: list[str] | None = None,
+    credential=None,
+    institutions=None,
+    status_code: int = 200,
+) -> Response:
     if institutions is None:
         institutions = credential_service.provider_choices(session=db, actor=principal.actor)
-    return render(request, "credentials/form.html", status_code=status_code,
-                  title=f"Edit {credential.reference}" if credential else "New credential",
-                  groups=GROUPS, headers={f.name: f.header for f in FIELDS}, element=_element, long_fields=LONG, values=values, errors=errors or {},
-                  general=general or [], credential=credential, institutions=institutions)
+    return render(
+        request,
+        "credentials/form.html",
+        status_code=status_code,
+        title=f"Edit {credential.reference}" if credential else "New credential",
+        groups=GROUPS,
+        headers={f.name: f.header for f in FIELDS},
+        element=_element,
+        long_fields=LONG,
+        values=values,
+        errors=errors or {},
+        general=general or [],
+        credential=credential,
+        institutions=institutions,
+    )
 
 
 @router.get("/credentials")
 def list_credentials(request: Request, db: DB, principal: PageUser, offset: int = 0) -> Response:
     offset = max(0, min(offset, 1_000_000))
-    page = credential_service.credentials_page(session=db, actor=principal.actor, offset=offset, limit=PAGE)
-    return render(request, "credentials/list.html", title="Credentials", rows=page.rows, total=page.total,
-                  offset=offset, page=PAGE, may_write=page.may_write)
+    page = credential_service.credentials_page(
+        session=db, actor=principal.actor, offset=offset, limit=PAGE
+    )
+    return render(
+        request,
+        "credentials/list.html",
+        title="Credentials",
+        rows=page.rows,
+        total=page.total,
+        offset=offset,
+        page=PAGE,
+        may_write=page.may_write,
+    )
 
 
 @router.get("/credentials/new")
@@ -109,9 +174,17 @@ async def _save(request: Request, db, principal, credential_id: int | None = Non
     form = await request.form()
     raw = _raw_from_form(form)
     expected = form_int(form.get("expected_version"))
-    saved, error = await run_in_threadpool(attempt, db, credential_service.submit_credential, session=db,
-                                           actor=principal.actor, raw=raw, credential_id=credential_id,
-                                           expected_version=expected, source="web form")
+    saved, error = await run_in_threadpool(
+        attempt,
+        db,
+        credential_service.submit_credential,
+        session=db,
+        actor=principal.actor,
+        raw=raw,
+        credential_id=credential_id,
+        expected_version=expected,
+        source="web form",
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
@@ -119,18 +192,41 @@ async def _save(request: Request, db, principal, credential_id: int | None = Non
         general: list[str] = []
         if isinstance(error, CredentialInvalid):
             for p in error.problems:
-                field_errors[p.field] = (field_errors[p.field] + "; " if p.field in field_errors else "") + p.message
+                field_errors[p.field] = (
+                    field_errors[p.field] + "; " if p.field in field_errors else ""
+                ) + p.message
         else:
             general = [error.message, *error.details]
-        values = {spec.name: (form.get(spec.name) if isinstance(form.get(spec.name), str) else "") for spec in FIELDS}
+        values = {
+            spec.name: (form.get(spec.name) if isinstance(form.get(spec.name), str) else "")
+            for spec in FIELDS
+        }
         credential = None
         if credential_id is not None:
-            credential = (await run_in_threadpool(credential_service.credential_detail, session=db,
-                                                  actor=principal.actor, credential_id=credential_id)).credential
-        return await run_in_threadpool(_form_page, request, db, principal, values=values, errors=field_errors,
-                                       general=general, credential=credential, status_code=error.status)
-    words = {"created": "Credential saved.", "new_version": f"Saved as version {saved.version}.",
-             "unchanged": "Nothing changed: the stored version is the same."}
+            credential = (
+                await run_in_threadpool(
+                    credential_service.credential_detail,
+                    session=db,
+                    actor=principal.actor,
+                    credential_id=credential_id,
+                )
+            ).credential
+        return await run_in_threadpool(
+            _form_page,
+            request,
+            db,
+            principal,
+            values=values,
+            errors=field_errors,
+            general=general,
+            credential=credential,
+            status_code=error.status,
+        )
+    words = {
+        "created": "Credential saved.",
+        "new_version": f"Saved as version {saved.version}.",
+        "unchanged": "Nothing changed: the stored version is the same.",
+    }
     return redirect(f"/credentials/{saved.credential_id}", principal, words[saved.outcome])
 
 
@@ -141,68 +237,144 @@ async def create(request: Request, db: DB, principal: PageUser) -> Response:
 
 @router.get("/credentials/template.xlsx")
 def template(db: DB, principal: PageUser) -> Response:
-    form = credential_service.submission_form(session=db, actor=principal.actor, action="import credentials")
+    form = credential_service.submission_form(
+        session=db, actor=principal.actor, action="import credentials"
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        data = write_template(Path(tmp) / "credentials.xlsx", providers=[i.code for i in form.institutions]).read_bytes()
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="credentials-template.xlsx"'})
+        data = write_template(
+            Path(tmp) / "credentials.xlsx", providers=[i.code for i in form.institutions]
+        ).read_bytes()
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="credentials-template.xlsx"'},
+    )
 
 
 @router.get("/credentials/upload")
 def upload_form(request: Request, db: DB, principal: PageUser) -> Response:
-    credential_service.submission_form(session=db, actor=principal.actor, action="import credentials")
-    return render(request, "credentials/upload.html", title="Upload credentials", problems=[], message="")
+    credential_service.submission_form(
+        session=db, actor=principal.actor, action="import credentials"
+    )
+    return render(
+        request, "credentials/upload.html", title="Upload credentials", problems=[], message=""
+    )
 
 
 @router.post("/credentials/upload")
-async def upload(request: Request, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
-    known = await run_in_threadpool(credential_import.known_providers, session=db, actor=principal.actor)
+async def upload(
+    request: Request, db: DB, principal: PageUser, background: BackgroundTasks
+) -> Response:
+    known = await run_in_threadpool(
+        credential_import.known_providers, session=db, actor=principal.actor
+    )
     settings = settings_of(request)
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(request, "credentials/upload.html", status_code=422, title="Upload credentials",
-                      message="Choose a file to upload.", problems=[])
+        return render(
+            request,
+            "credentials/upload.html",
+            status_code=422,
+            title="Upload credentials",
+            message="Choose a file to upload.",
+            problems=[],
+        )
     name = safe_name(upload, "credentials.xlsx")
     try:
         data = await read_limited(upload, settings.max_upload_bytes)
     except ValidationFailed as exc:
-        return render(request, "credentials/upload.html", status_code=422, title="Upload credentials",
-                      message=exc.message, problems=[])
-    result, error = await run_in_threadpool(attempt, db, import_credentials_upload, db, principal.actor, data, name,
-                                            known_providers=known, open_cases=form.get("open_cases") == "yes",
-                                            settings=settings)
+        return render(
+            request,
+            "credentials/upload.html",
+            status_code=422,
+            title="Upload credentials",
+            message=exc.message,
+            problems=[],
+        )
+    result, error = await run_in_threadpool(
+        attempt,
+        db,
+        import_credentials_upload,
+        db,
+        principal.actor,
+        data,
+        name,
+        known_providers=known,
+        open_cases=form.get("open_cases") == "yes",
+        settings=settings,
+    )
     if error is not None:
-        problems = [str(p).split(": ", 1) for p in error.problems] if isinstance(error, ImportInvalid) else []
-        return render(request, "credentials/upload.html", status_code=error.status, title="Upload credentials",
-                      message=error.message, problems=problems if problems else [[d, ""] for d in error.details])
+        problems = (
+            [str(p).split(": ", 1) for p in error.problems]
+            if isinstance(error, ImportInvalid)
+            else []
+        )
+        return render(
+            request,
+            "credentials/upload.html",
+            status_code=error.status,
+            title="Upload credentials",
+            message=error.message,
+            problems=problems if problems else [[d, ""] for d in error.details],
+        )
     advance_later(background, result.opened_cases)
-    text = (f"{name}: {len(result.created)} created, {len(result.new_versions)} new version(s), "
-            f"{len(result.unchanged)} unchanged" + (f"; {len(result.opened_cases)} case(s) opened" if result.opened_cases else "") + ".")
+    text = (
+        f"{name}: {len(result.created)} created, {len(result.new_versions)} new version(s), "
+        f"{len(result.unchanged)} unchanged"
+        + (f"; {len(result.opened_cases)} case(s) opened" if result.opened_cases else "")
+        + "."
+    )
     return redirect("/credentials", principal, text)
 
 
 @router.get("/credentials/{credential_id}")
 def view(credential_id: CredentialId, request: Request, db: DB, principal: PageUser) -> Response:
-    detail = credential_service.credential_detail(session=db, actor=principal.actor, credential_id=credential_id)
-    return render(request, "credentials/view.html", title=detail.credential.title, credential=detail.credential,
-                  institution=detail.institution, versions=detail.versions, data=detail.data, fields=FIELDS,
-                  element=_element, open_case=detail.open_case, may_write=detail.may_write)
+    detail = credential_service.credential_detail(
+        session=db, actor=principal.actor, credential_id=credential_id
+    )
+    return render(
+        request,
+        "credentials/view.html",
+        title=detail.credential.title,
+        credential=detail.credential,
+        institution=detail.institution,
+        versions=detail.versions,
+        data=detail.data,
+        fields=FIELDS,
+        element=_element,
+        open_case=detail.open_case,
+        may_write=detail.may_write,
+    )
 
 
 @router.get("/credentials/{credential_id}/edit")
-def edit_form(credential_id: CredentialId, request: Request, db: DB, principal: PageUser) -> Response:
-    detail = credential_service.credential_detail(session=db, actor=principal.actor, credential_id=credential_id)
-    return _form_page(request, db, principal, values=_form_values(detail.data), credential=detail.credential)
+def edit_form(
+    credential_id: CredentialId, request: Request, db: DB, principal: PageUser
+) -> Response:
+    detail = credential_service.credential_detail(
+        session=db, actor=principal.actor, credential_id=credential_id
+    )
+    return _form_page(
+        request, db, principal, values=_form_values(detail.data), credential=detail.credential
+    )
 
 
 @router.post("/credentials/{credential_id}/edit")
-async def edit(credential_id: CredentialId, request: Request, db: DB, principal: PageUser) -> Response:
+async def edit(
+    credential_id: CredentialId, request: Request, db: DB, principal: PageUser
+) -> Response:
     return await _save(request, db, principal, credential_id=credential_id)
 
 
 @router.post("/credentials/{credential_id}/open-case")
-def open_case(credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
+def open_case(
+    credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks
+) -> Response:
     case = case_service.open_case(session=db, actor=principal.actor, credential_id=credential_id)
     advance_later(background, [case.id])
-    return redirect(f"/cases/{case.id}", principal,
-                    f"Case {case.id} opened. Screening runs now; reload in a moment to see the next step.")
+    return redirect(
+        f"/cases/{case.id}",
+        principal,
+        f"Case {case.id} opened. Screening runs now; reload in a moment to see the next step.",
+    )

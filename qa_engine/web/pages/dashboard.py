@@ -24,7 +24,10 @@ from qa_engine.web.templating import render
 
 router = APIRouter()
 
-MEDIA = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _day(value: str | None, default: date, name: str) -> date:
@@ -36,8 +39,14 @@ def _day(value: str | None, default: date, name: str) -> date:
         raise ValidationFailed(f"{name}: give a date as YYYY-MM-DD, not {value[:20]!r}") from None
 
 
-def _scope(from_: str | None, to: str | None, institution: str | None, rubric: str | None, field: str | None,
-           eqf: str | None) -> tuple[ReportPeriod, ReportFilters, dict]:
+def _scope(
+    from_: str | None,
+    to: str | None,
+    institution: str | None,
+    rubric: str | None,
+    field: str | None,
+    eqf: str | None,
+) -> tuple[ReportPeriod, ReportFilters, dict]:
     today = date.today()
     end = _day(to, today, "to")
     start = _day(from_, end - timedelta(days=365), "from")
@@ -46,10 +55,24 @@ def _scope(from_: str | None, to: str | None, institution: str | None, rubric: s
         if not eqf.isdigit() or not 1 <= int(eqf) <= 8:
             raise ValidationFailed("eqf: a level from 1 to 8")
         level = int(eqf)
-    filters = ReportFilters(institution=(institution or "").upper() or None, rubric=rubric or None,
-                            field=field or None, eqf=level)
-    query = {k: v for k, v in {"from": start.isoformat(), "to": end.isoformat(), "institution": filters.institution,
-                               "rubric": filters.rubric, "field": filters.field, "eqf": level}.items() if v}
+    filters = ReportFilters(
+        institution=(institution or "").upper() or None,
+        rubric=rubric or None,
+        field=field or None,
+        eqf=level,
+    )
+    query = {
+        k: v
+        for k, v in {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "institution": filters.institution,
+            "rubric": filters.rubric,
+            "field": filters.field,
+            "eqf": level,
+        }.items()
+        if v
+    }
     return ReportPeriod(start, end), filters, query
 
 
@@ -57,25 +80,55 @@ Param = Annotated[str | None, Query(max_length=20)]
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, db: DB, principal: PageUser, from_: Annotated[str | None, Query(alias="from", max_length=20)] = None,
-              to: Param = None, institution: Param = None, rubric: Annotated[str | None, Query(max_length=100)] = None,
-              field: Param = None, eqf: Param = None) -> Response:
+def dashboard(
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    from_: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+    to: Param = None,
+    institution: Param = None,
+    rubric: Annotated[str | None, Query(max_length=100)] = None,
+    field: Param = None,
+    eqf: Param = None,
+) -> Response:
     data = dashboard_service(session=db, actor=principal.actor)
     period, filters, query = _scope(from_, to, institution, rubric, field, eqf)
     figures = leadership_figures(session=db, actor=principal.actor, period=period, filters=filters)
-    return render(request, "dashboard.html", title="Dashboard", d=data, figures=figures, svg=SvgHelper(),
-                  query=query, qs=urlencode(query), institutions=list_institutions(session=db))
+    return render(
+        request,
+        "dashboard.html",
+        title="Dashboard",
+        d=data,
+        figures=figures,
+        svg=SvgHelper(),
+        query=query,
+        qs=urlencode(query),
+        institutions=list_institutions(session=db),
+    )
 
 
 @router.get("/dashboard/report.{fmt}")
-def dashboard_report(fmt: str, db: DB, principal: PageUser,
-                     from_: Annotated[str | None, Query(alias="from", max_length=20)] = None, to: Param = None,
-                     institution: Param = None, rubric: Annotated[str | None, Query(max_length=100)] = None,
-                     field: Param = None, eqf: Param = None) -> Response:
+def dashboard_report(
+    fmt: str,
+    db: DB,
+    principal: PageUser,
+    from_: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+    to: Param = None,
+    institution: Param = None,
+    rubric: Annotated[str | None, Query(max_length=100)] = None,
+    field: Param = None,
+    eqf: Param = None,
+) -> Response:
     if fmt not in MEDIA:
         raise ValidationFailed("download the report as .pdf or .xlsx")
     period, filters, _ = _scope(from_, to, institution, rubric, field, eqf)
     figures = leadership_figures(session=db, actor=principal.actor, period=period, filters=filters)
     name = f"leadership-{period.start}-{period.end}.{fmt}"
-    return Response(render_aggregate(figures, fmt), media_type=MEDIA[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        render_aggregate(figures, fmt),
+        media_type=MEDIA[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

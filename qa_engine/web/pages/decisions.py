@@ -18,15 +18,35 @@ from qa_engine.web.templating import render
 router = APIRouter()
 
 
-def _page(request: Request, db, principal, case_id: int, *, form=None, error: str = "", status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    db,
+    principal,
+    case_id: int,
+    *,
+    form=None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
     view = case_views.consolidated_view(session=db, actor=principal.actor, case_id=case_id)
     stats = {s.criterion_id: s for s in view.result.criteria}
     scored = {c.criterion_id: c for c in view.result.breakdown.criteria}
     detail = case_views.case_detail(session=db, actor=principal.actor, case_id=case_id)
-    return render(request, "cases/decision.html", status_code=status_code, title=f"Decision, case {case_id}",
-                  v=view, d=detail, case=view.case, stats=stats, scored=scored, outcomes=list(Outcome),
-                  form=form or {"outcome": "", "rationale": "", "conditions": ""}, error=error,
-                  may_decide=view.may_decide)
+    return render(
+        request,
+        "cases/decision.html",
+        status_code=status_code,
+        title=f"Decision, case {case_id}",
+        v=view,
+        d=detail,
+        case=view.case,
+        stats=stats,
+        scored=scored,
+        outcomes=list(Outcome),
+        form=form or {"outcome": "", "rationale": "", "conditions": ""},
+        error=error,
+        may_decide=view.may_decide,
+    )
 
 
 @router.get("/cases/{case_id}/decision")
@@ -35,17 +55,42 @@ def decision_page(case_id: CaseId, request: Request, db: DB, principal: PageUser
 
 
 @router.post("/cases/{case_id}/decision")
-def decide(case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks,
-           outcome: Annotated[str, Form(max_length=40)] = "", rationale: Annotated[str, Form(max_length=20000)] = "",
-           conditions: Annotated[str, Form(max_length=20000)] = "") -> Response:
+def decide(
+    case_id: CaseId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
+    outcome: Annotated[str, Form(max_length=40)] = "",
+    rationale: Annotated[str, Form(max_length=20000)] = "",
+    conditions: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
     lines = [c.strip() for c in conditions.splitlines() if c.strip()]
-    decision, error = attempt(db, decisions.decide, session=db, actor=principal.actor, case_id=case_id,
-                              outcome=outcome, rationale=rationale, conditions=lines)
+    decision, error = attempt(
+        db,
+        decisions.decide,
+        session=db,
+        actor=principal.actor,
+        case_id=case_id,
+        outcome=outcome,
+        rationale=rationale,
+        conditions=lines,
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
-        return _page(request, db, principal, case_id, error=error.message, status_code=error.status,
-                     form={"outcome": outcome, "rationale": rationale, "conditions": conditions})
+        return _page(
+            request,
+            db,
+            principal,
+            case_id,
+            error=error.message,
+            status_code=error.status,
+            form={"outcome": outcome, "rationale": rationale, "conditions": conditions},
+        )
     advance_later(background, [case_id])
-    return redirect(f"/cases/{case_id}", principal,
-                    f"Decided: {Outcome(decision.outcome).label}. The signed report is being generated.")
+    return redirect(
+        f"/cases/{case_id}",
+        principal,
+        f"Decided: {Outcome(decision.outcome).label}. The signed report is being generated.",
+    )

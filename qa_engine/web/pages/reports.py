@@ -27,8 +27,15 @@ def download(report_id: str, db: DB, principal: PageUser) -> Response:
 def verify_page(request: Request, db: DB, principal: PageVisitor, id: str = "") -> Response:
     report_id = id.strip()[:60]
     known = case_views.report_exists(session=db, report_id=report_id) if report_id else None
-    return render(request, "verify.html", title="Verify a report", report_id=report_id, known=known, result=None,
-                  error="")
+    return render(
+        request,
+        "verify.html",
+        title="Verify a report",
+        report_id=report_id,
+        known=known,
+        result=None,
+        error="",
+    )
 
 
 @router.post("/verify")
@@ -36,14 +43,38 @@ async def verify(request: Request, db: DB, principal: PageVisitor) -> Response:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(request, "verify.html", status_code=422, title="Verify a report", report_id="", known=None,
-                      result=None, error="Choose the PDF report to check.")
+        return render(
+            request,
+            "verify.html",
+            status_code=422,
+            title="Verify a report",
+            report_id="",
+            known=None,
+            result=None,
+            error="Choose the PDF report to check.",
+        )
     limit = settings_of(request).max_upload_bytes
     try:
         data = await read_limited(upload, limit)
     except ValidationFailed as exc:
-        return render(request, "verify.html", status_code=422, title="Verify a report", report_id="", known=None,
-                      result=None, error=exc.message)
+        return render(
+            request,
+            "verify.html",
+            status_code=422,
+            title="Verify a report",
+            report_id="",
+            known=None,
+            result=None,
+            error=exc.message,
+        )
     result = await run_in_threadpool(verify_upload, db, data)
-    return render(request, "verify.html", title="Verify a report", report_id="", known=None, result=result,
-                  filename=safe_name(upload, "report.pdf"), error="")
+    return render(
+        request,
+        "verify.html",
+        title="Verify a report",
+        report_id="",
+        known=None,
+        result=result,
+        filename=safe_name(upload, "report.pdf"),
+        error="",
+    )

@@ -29,132 +29,292 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get("/invitations")
 def invitations(request: Request, db: DB, principal: PageUser) -> Response:
     rows = case_views.my_assignments(session=db, actor=principal.actor)
-    return render(request, "assignments/invitations.html", title="Invitations and reviews",
-                  invited=[r for r in rows if r[0].status == "invited"],
-                  accepted=[r for r in rows if r[0].status == "accepted"],
-                  submitted=[r for r in rows if r[0].status == "submitted"], error="")
+    return render(
+        request,
+        "assignments/invitations.html",
+        title="Invitations and reviews",
+        invited=[r for r in rows if r[0].status == "invited"],
+        accepted=[r for r in rows if r[0].status == "accepted"],
+        submitted=[r for r in rows if r[0].status == "submitted"],
+        error="",
+    )
 
 
 @router.post("/assignments/{assignment_id}/respond")
-def respond(assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks,
-            answer: Annotated[str, Form(max_length=10)] = "", reason: Annotated[str, Form(max_length=2000)] = "",
-            conflict: Annotated[str, Form(max_length=10)] = "") -> Response:
+def respond(
+    assignment_id: AssignmentId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
+    answer: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    conflict: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
     accept = answer == "accept"
-    asg, error = attempt(db, assignments.respond, session=db, actor=principal.actor, assignment_id=assignment_id,
-                         accept=accept, conflict=conflict == "yes", reason=reason)
+    asg, error = attempt(
+        db,
+        assignments.respond,
+        session=db,
+        actor=principal.actor,
+        assignment_id=assignment_id,
+        accept=accept,
+        conflict=conflict == "yes",
+        reason=reason,
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
         rows = case_views.my_assignments(session=db, actor=principal.actor)
-        return render(request, "assignments/invitations.html", status_code=error.status,
-                      title="Invitations and reviews", invited=[r for r in rows if r[0].status == "invited"],
-                      accepted=[r for r in rows if r[0].status == "accepted"],
-                      submitted=[r for r in rows if r[0].status == "submitted"],
-                      error=error.message, error_for=assignment_id, reason=reason)
+        return render(
+            request,
+            "assignments/invitations.html",
+            status_code=error.status,
+            title="Invitations and reviews",
+            invited=[r for r in rows if r[0].status == "invited"],
+            accepted=[r for r in rows if r[0].status == "accepted"],
+            submitted=[r for r in rows if r[0].status == "submitted"],
+            error=error.message,
+            error_for=assignment_id,
+            reason=reason,
+        )
     if accept:
-        return redirect(f"/assignments/{asg.id}/review", principal,
-                        f"Thank you: you review case {asg.case_id}, due {asg.due_at:%Y-%m-%d}.")
+        return redirect(
+            f"/assignments/{asg.id}/review",
+            principal,
+            f"Thank you: you review case {asg.case_id}, due {asg.due_at:%Y-%m-%d}.",
+        )
     advance_later(background, [asg.case_id])
-    return redirect("/invitations", principal, "Invitation declined." + (" Your conflict of interest is recorded." if conflict == "yes" else ""))
+    return redirect(
+        "/invitations",
+        principal,
+        "Invitation declined."
+        + (" Your conflict of interest is recorded." if conflict == "yes" else ""),
+    )
 
 
-def _page(request: Request, db, principal, assignment_id: int, *, values=None, recommendation=None,
-          overall_comment: str | None = None, errors=None, general=None, version: int | None = None,
-          sheet_problems=None, status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    db,
+    principal,
+    assignment_id: int,
+    *,
+    values=None,
+    recommendation=None,
+    overall_comment: str | None = None,
+    errors=None,
+    general=None,
+    version: int | None = None,
+    sheet_problems=None,
+    status_code: int = 200,
+) -> Response:
     form = case_views.review_form(session=db, actor=principal.actor, assignment_id=assignment_id)
     mine, sa = form.mine, form.self_assessment
     review = mine.review
     if values is None:
-        values = {cid: {"score": (review.scores or {}).get(cid), "comment": (review.comments or {}).get(cid, "")}
-                  for cid in ({**(review.scores or {}), **(review.comments or {})} if review else {})}
+        values = {
+            cid: {
+                "score": (review.scores or {}).get(cid),
+                "comment": (review.comments or {}).get(cid, ""),
+            }
+            for cid in ({**(review.scores or {}), **(review.comments or {})} if review else {})
+        }
         recommendation = review.recommendation if review else None
         overall_comment = review.overall_comment if review else ""
         version = review.version if review else None
     criteria = criterion_views(mine.rubric, values, text_key="comment", errors=errors)
     for cv in criteria:
         cv.context = (sa.entries or {}).get(cv.id, {}) if sa else {}
-    return render(request, "assignments/review.html", status_code=status_code,
-                  title=f"Review of case {mine.case.id}", mine=mine, criteria=criteria, sa=sa,
-                  recommendation=recommendation or "", overall_comment=overall_comment or "", version=version,
-                  outcomes=list(Outcome), editable=mine.editable, general=general or [],
-                  sheet_problems=sheet_problems or [], credential=mine.credential.data)
+    return render(
+        request,
+        "assignments/review.html",
+        status_code=status_code,
+        title=f"Review of case {mine.case.id}",
+        mine=mine,
+        criteria=criteria,
+        sa=sa,
+        recommendation=recommendation or "",
+        overall_comment=overall_comment or "",
+        version=version,
+        outcomes=list(Outcome),
+        editable=mine.editable,
+        general=general or [],
+        sheet_problems=sheet_problems or [],
+        credential=mine.credential.data,
+    )
 
 
 @router.get("/assignments/{assignment_id}/review")
-def review_form(assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser) -> Response:
+def review_form(
+    assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser
+) -> Response:
     return _page(request, db, principal, assignment_id)
 
 
 @router.post("/assignments/{assignment_id}/review")
-async def save_review(assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser,
-                      background: BackgroundTasks) -> Response:
+async def save_review(
+    assignment_id: AssignmentId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
+) -> Response:
     data = await request.form()
     return await run_in_threadpool(_save, assignment_id, request, db, principal, background, data)
 
 
-def _save(assignment_id: int, request: Request, db, principal, background: BackgroundTasks, data) -> Response:
+def _save(
+    assignment_id: int, request: Request, db, principal, background: BackgroundTasks, data
+) -> Response:
     submit = data.get("action") == "submit"
     entries, problems = entries_from_form(data, text_key="comment", with_evidence=False)
     rec = data.get("recommendation") if isinstance(data.get("recommendation"), str) else ""
     overall = data.get("overall_comment") if isinstance(data.get("overall_comment"), str) else ""
     version = form_int(data.get("version"))
-    keep = {"values": entries, "recommendation": rec, "overall_comment": overall, "version": version}
+    keep = {
+        "values": entries,
+        "recommendation": rec,
+        "overall_comment": overall,
+        "version": version,
+    }
     if problems:
-        return _page(request, db, principal, assignment_id, errors=problems, status_code=422,
-                     general=["Some scores could not be read; see the marked criteria."], **keep)
-    review, error = attempt(db, reviews.save_review, session=db, actor=principal.actor, assignment_id=assignment_id,
-                            entries=entries, recommendation=rec or None, overall_comment=overall, submit=submit,
-                            expected_version=version)
+        return _page(
+            request,
+            db,
+            principal,
+            assignment_id,
+            errors=problems,
+            status_code=422,
+            general=["Some scores could not be read; see the marked criteria."],
+            **keep,
+        )
+    review, error = attempt(
+        db,
+        reviews.save_review,
+        session=db,
+        actor=principal.actor,
+        assignment_id=assignment_id,
+        entries=entries,
+        recommendation=rec or None,
+        overall_comment=overall,
+        submit=submit,
+        expected_version=version,
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
         by, general = problems_by_criterion(error)
         if by:
-            general = [f"{len(by)} criterion/criteria need attention before you can {'submit' if submit else 'save'}."]
-        return _page(request, db, principal, assignment_id, errors=by, general=general, status_code=error.status, **keep)
+            general = [
+                f"{len(by)} criterion/criteria need attention before you can {'submit' if submit else 'save'}."
+            ]
+        return _page(
+            request,
+            db,
+            principal,
+            assignment_id,
+            errors=by,
+            general=general,
+            status_code=error.status,
+            **keep,
+        )
     if submit:
         advance_later(background, [review.case_id])
-        return redirect(f"/cases/{review.case_id}/reviews", principal,
-                        "Review submitted. You can now read the other submitted reviews of this case.")
+        return redirect(
+            f"/cases/{review.case_id}/reviews",
+            principal,
+            "Review submitted. You can now read the other submitted reviews of this case.",
+        )
     return redirect(f"/assignments/{assignment_id}/review", principal, "Draft saved.")
 
 
 @router.get("/assignments/{assignment_id}/review-sheet")
 def download_sheet(assignment_id: AssignmentId, db: DB, principal: PageUser) -> Response:
     data, name = review_sheet_file(db, principal.actor, assignment_id)
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                    "Cache-Control": "no-store"})
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/assignments/{assignment_id}/review-sheet")
-async def upload_sheet(assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser,
-                       background: BackgroundTasks) -> Response:
+async def upload_sheet(
+    assignment_id: AssignmentId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
+) -> Response:
     settings = settings_of(request)
     form = await request.form()
     upload = form.get("file")
     submit = form.get("action") == "submit"
     # whose review this is (a 404 for anyone else) comes first, then what was sent
-    mine = await run_in_threadpool(case_views.my_review, session=db, actor=principal.actor, assignment_id=assignment_id)
+    mine = await run_in_threadpool(
+        case_views.my_review, session=db, actor=principal.actor, assignment_id=assignment_id
+    )
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return await run_in_threadpool(_page, request, db, principal, assignment_id,
-                                       sheet_problems=[("", "Choose the filled-in review sheet (.xlsx) to upload.")],
-                                       status_code=422)
+        return await run_in_threadpool(
+            _page,
+            request,
+            db,
+            principal,
+            assignment_id,
+            sheet_problems=[("", "Choose the filled-in review sheet (.xlsx) to upload.")],
+            status_code=422,
+        )
     try:
         data = await read_limited(upload, settings.max_upload_bytes)
     except ValidationFailed as exc:
-        return await run_in_threadpool(_page, request, db, principal, assignment_id, sheet_problems=[("", exc.message)],
-                                       status_code=422)
-    review, error = await run_in_threadpool(attempt, db, save_review_sheet, db, principal.actor, mine, data,
-                                            safe_name(upload, "review.xlsx"), submit=submit, settings=settings)
+        return await run_in_threadpool(
+            _page,
+            request,
+            db,
+            principal,
+            assignment_id,
+            sheet_problems=[("", exc.message)],
+            status_code=422,
+        )
+    review, error = await run_in_threadpool(
+        attempt,
+        db,
+        save_review_sheet,
+        db,
+        principal.actor,
+        mine,
+        data,
+        safe_name(upload, "review.xlsx"),
+        submit=submit,
+        settings=settings,
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
-        problems = ([(p.where, p.message) for p in error.problems] if isinstance(error, ReviewSheetInvalid)
-                    else [("", m) for m in (error.message, *error.details)])
-        return await run_in_threadpool(_page, request, db, principal, assignment_id, sheet_problems=problems,
-                                       status_code=error.status)
+        problems = (
+            [(p.where, p.message) for p in error.problems]
+            if isinstance(error, ReviewSheetInvalid)
+            else [("", m) for m in (error.message, *error.details)]
+        )
+        return await run_in_threadpool(
+            _page,
+            request,
+            db,
+            principal,
+            assignment_id,
+            sheet_problems=problems,
+            status_code=error.status,
+        )
     if submit:
         advance_later(background, [review.case_id])
-        return redirect(f"/cases/{review.case_id}/reviews", principal, "Review sheet read and submitted.")
-    return redirect(f"/assignments/{assignment_id}/review", principal,
-                    "Review sheet read and saved as your draft; check it below, then submit.")
+        return redirect(
+            f"/cases/{review.case_id}/reviews", principal, "Review sheet read and submitted."
+        )
+    return redirect(
+        f"/assignments/{assignment_id}/review",
+        principal,
+        "Review sheet read and saved as your draft; check it below, then submit.",
+    )

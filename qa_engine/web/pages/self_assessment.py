@@ -17,8 +17,19 @@ from qa_engine.web.templating import render
 router = APIRouter()
 
 
-def _page(request: Request, db, principal, case_id: int, *, values=None, summary: str | None = None,
-          errors=None, general=None, version: int | None = None, status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    db,
+    principal,
+    case_id: int,
+    *,
+    values=None,
+    summary: str | None = None,
+    errors=None,
+    general=None,
+    version: int | None = None,
+    status_code: int = 200,
+) -> Response:
     actor = principal.actor
     view = self_assessments.self_assessment_view(session=db, actor=actor, case_id=case_id)
     sa = view.self_assessment
@@ -27,10 +38,21 @@ def _page(request: Request, db, principal, case_id: int, *, values=None, summary
         summary = sa.summary if sa else ""
         version = sa.version if sa else None
     detail = case_views.case_detail(session=db, actor=actor, case_id=view.case.id)
-    return render(request, "cases/self_assessment.html", status_code=status_code,
-                  title=f"Self-assessment, case {view.case.id}", case=view.case, d=detail, rubric=view.rubric, sa=sa,
-                  criteria=criterion_views(view.rubric, values, text_key="narrative", errors=errors),
-                  summary=summary or "", version=version, editable=view.editable, general=general or [])
+    return render(
+        request,
+        "cases/self_assessment.html",
+        status_code=status_code,
+        title=f"Self-assessment, case {view.case.id}",
+        case=view.case,
+        d=detail,
+        rubric=view.rubric,
+        sa=sa,
+        criteria=criterion_views(view.rubric, values, text_key="narrative", errors=errors),
+        summary=summary or "",
+        version=version,
+        editable=view.editable,
+        general=general or [],
+    )
 
 
 @router.get("/cases/{case_id}/self-assessment")
@@ -39,31 +61,69 @@ def form(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Resp
 
 
 @router.post("/cases/{case_id}/self-assessment")
-async def save(case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
+async def save(
+    case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks
+) -> Response:
     data = await request.form()
     return await run_in_threadpool(_save, case_id, request, db, principal, background, data)
 
 
-def _save(case_id: int, request: Request, db, principal, background: BackgroundTasks, data) -> Response:
+def _save(
+    case_id: int, request: Request, db, principal, background: BackgroundTasks, data
+) -> Response:
     submit = data.get("action") == "submit"
     entries, problems = entries_from_form(data, text_key="narrative", with_evidence=True)
     summary = data.get("summary") if isinstance(data.get("summary"), str) else ""
     version = form_int(data.get("version"))
     if problems:
-        return _page(request, db, principal, case_id, values=entries, summary=summary, errors=problems,
-                     version=version, general=["Some scores could not be read; see the marked criteria."],
-                     status_code=422)
-    _, error = attempt(db, self_assessments.save_self_assessment, session=db, actor=principal.actor, case_id=case_id,
-                       entries=entries, summary=summary, submit=submit, expected_version=version)
+        return _page(
+            request,
+            db,
+            principal,
+            case_id,
+            values=entries,
+            summary=summary,
+            errors=problems,
+            version=version,
+            general=["Some scores could not be read; see the marked criteria."],
+            status_code=422,
+        )
+    _, error = attempt(
+        db,
+        self_assessments.save_self_assessment,
+        session=db,
+        actor=principal.actor,
+        case_id=case_id,
+        entries=entries,
+        summary=summary,
+        submit=submit,
+        expected_version=version,
+    )
     if error is not None:
         if error.status in (403, 404):
             raise error
         by, general = problems_by_criterion(error)
         if by:
-            general = [f"{len(by)} criterion/criteria need attention before you can {'submit' if submit else 'save'}."]
-        return _page(request, db, principal, case_id, values=entries, summary=summary, errors=by, general=general,
-                     version=version, status_code=error.status)
+            general = [
+                f"{len(by)} criterion/criteria need attention before you can {'submit' if submit else 'save'}."
+            ]
+        return _page(
+            request,
+            db,
+            principal,
+            case_id,
+            values=entries,
+            summary=summary,
+            errors=by,
+            general=general,
+            version=version,
+            status_code=error.status,
+        )
     if submit:
         advance_later(background, [case_id])
-        return redirect(f"/cases/{case_id}", principal, "Self-assessment submitted. The QA office now assigns reviewers.")
+        return redirect(
+            f"/cases/{case_id}",
+            principal,
+            "Self-assessment submitted. The QA office now assigns reviewers.",
+        )
     return redirect(f"/cases/{case_id}/self-assessment", principal, "Draft saved.")

@@ -1,0 +1,96 @@
+"""The command line on good and bad input: exit codes and messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qa_engine.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result
+
+
+def test_rubrics_validate_shipped_ok():
+    result = run("rubrics", "validate")
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_rubrics_validate_bad_file_lists_file_line_message(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "rubric:\n  id: bad\n  version: '1'\n  title: B\n  colour: red\ncriteria:\n  - id: a\n    title: A\n    kind: scale\n    scale: missing\nthresholds:\n  - {outcome: rejected, min_score: 0}\n"
+    )
+    result = run("rubrics", "validate", str(bad))
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert f"{bad}:5: unknown key 'colour' in rubric" in lines
+    assert "Traceback" not in result.output
+
+
+def test_rubrics_validate_missing_path(tmp_path):
+    result = run("rubrics", "validate", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 1
+
+
+def test_rubrics_list_show_coverage():
+    assert "4eu-mici" in run("rubrics", "list").output
+    shown = run("rubrics", "show", "esg-2015-part1")
+    assert shown.exit_code == 0 and "esg-1.10" in shown.output
+    cov = run("rubrics", "coverage", "4eu-mici")
+    assert (
+        cov.exit_code == 0
+        and "every ESG standard, EU principle and standard element is covered" in cov.output
+    )
+    partial = run("rubrics", "coverage", "digital-green-skills")
+    assert "missing" in partial.output
+    unknown = run("rubrics", "show", "no-such-rubric")
+    assert unknown.exit_code == 1
+
+
+def test_init_import_list_cycle(fresh_env, tmp_path):
+    assert run("init").exit_code == 0
+    assert "already present" in run("init").output
+    samples = ROOT / "qa_engine" / "samples" / "credentials.json"
+    out = run("credentials", "import", str(samples))
+    assert out.exit_code == 0, out.output
+    assert "10 new" in out.output
+    listed = run("credentials", "list")
+    assert "CUNI-MC-2026-01" in listed.output or "CUNI" in listed.output
+
+    bad = tmp_path / "bad.json"
+    items = json.loads(samples.read_text(encoding="utf-8"))
+    items[2]["ects"] = "abc"
+    items[2]["title"] = "A changed title that must not be stored"
+    bad.write_text(json.dumps(items), encoding="utf-8")
+    result = run("credentials", "import", str(bad))
+    assert result.exit_code == 1
+    assert "$[2].ects" in result.output
+    assert "A changed title" not in run("credentials", "list").output
+
+
+def test_template_then_import_empty_is_an_error(fresh_env, tmp_path):
+    run("init")
+    out = tmp_path / "template.xlsx"
+    assert run("credentials", "template", str(out)).exit_code == 0
+    result = run("credentials", "import", str(out))
+    assert result.exit_code == 1
+    assert "no credential rows" in result.output
+
+
+def test_import_of_a_non_spreadsheet(fresh_env, tmp_path):
+    run("init")
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"%PDF-1.7 not a workbook")
+    result = run("credentials", "import", str(junk))
+    assert result.exit_code == 1
+    assert "not an .xlsx workbook" in result.output
+    assert "Traceback" not in result.output
