@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Column, Integer, UniqueConstraint, false
+from sqlalchemy import Column, Integer, Table, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from qa_engine.domain.statuses import (
@@ -15,6 +15,26 @@ from qa_engine.domain.statuses import (
     SelfAssessmentStatus,
 )
 from qa_engine.store.types import JSONType, UTCDateTime, utcnow
+
+
+class Stored(Protocol):
+    """A table row: its primary key is None until the row is flushed."""
+
+    id: int | None
+
+
+def pk(row: Stored) -> int:
+    """The primary key of a stored row; a row not flushed yet has none (a programming error)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} is not stored yet: flush it before using its id")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for bulk inserts and its name."""
+    # SQLModel's stubs do not declare the `__table__` that SQLAlchemy sets on every table model
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def _ts(**kw: Any) -> Any:

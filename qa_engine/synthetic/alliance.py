@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
-from qa_engine.domain.errors import Conflict
+from qa_engine.domain.errors import Conflict, NotFound
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import cases as case_service
 from qa_engine.services import credentials as credential_service
@@ -26,9 +26,10 @@ from qa_engine.services.institutions import seed_institutions
 from qa_engine.services.users import add_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
+from qa_engine.store.models import pk
 from qa_engine.synthetic.credentials import CredentialFactory
 from qa_engine.synthetic.people import person_name, reviewer_profile
-from qa_engine.synthetic.tables import MEMBERS
+from qa_engine.synthetic.tables import MEMBERS, Member
 
 if TYPE_CHECKING:
     from qa_engine.synthetic.behaviour import Behaviour, Rates, Timing
@@ -262,7 +263,7 @@ class SyntheticAlliance:
             elif spec.role == Role.PROVIDER:
                 out.providers[spec.institution or ""] = actor
             else:
-                out.reviewers[actor.user_id] = actor
+                out.reviewers[pk(user)] = actor
         return out
 
     # ------------------------------------------------------------------ credentials
@@ -270,7 +271,7 @@ class SyntheticAlliance:
     def reference(self, index: int) -> str:
         return f"{self._member_of(index).code}-MC-S{self.seed}-{index + 1:04d}"
 
-    def credential_data(self, index: int) -> dict:
+    def credential_data(self, index: int) -> dict[str, Any]:
         """The raw fields of credential number `index` (no database)."""
         member = self._member_of(index)
         return self.factory.data(
@@ -285,7 +286,7 @@ class SyntheticAlliance:
     def save_credentials(self, session: Session, indices: Iterable[int]) -> list[tuple[int, str]]:
         """Like `credentials`, with what happened to each: created, new_version or unchanged."""
         seed_institutions(session=session)
-        out = []
+        out: list[tuple[int, str]] = []
         for index in indices:
             data = parse_credential(self.credential_data(index))
             version, outcome = credential_service.save_credential(
@@ -297,7 +298,7 @@ class SyntheticAlliance:
             out.append((version.credential_id, outcome))
         return out
 
-    def _member_of(self, index: int):
+    def _member_of(self, index: int) -> Member:
         return self.members[
             int(self.rng("credential", index, "institution").integers(len(self.members)))
         ]
@@ -317,17 +318,22 @@ class SyntheticAlliance:
         ids = []
         for cid in credential_ids:
             credential = repo.get_credential(session, cid)
+            if credential is None:
+                raise NotFound(f"no credential {cid}")
             actor = staff.provider_for(credential.institution_id) if staff else SYSTEM
-            kwargs = {"rubric_id": rubric_id} if rubric_id else {}
-            ids.append(
-                case_service.open_case(session=session, actor=actor, credential_id=cid, **kwargs).id
+            case = case_service.open_case(
+                session=session,
+                actor=actor,
+                credential_id=cid,
+                rubric_id=rubric_id or case_service.DEFAULT_RUBRIC,
             )
+            ids.append(pk(case))
         return ids
 
     @staticmethod
     def screen(session: Session, case_ids: Iterable[int]) -> dict[int, str]:
         """Run the automated screening of submitted cases now (what the flows do next); case → state."""
-        out = {}
+        out: dict[int, str] = {}
         for cid in case_ids:
             case = case_repo.get_case(session, cid)
             if case is not None and case.state in (CaseState.SUBMITTED, CaseState.SCREENING):

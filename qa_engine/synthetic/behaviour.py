@@ -34,6 +34,7 @@ import numpy as np
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import REVIEWING, CaseState
+from qa_engine.domain.errors import NotFound
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
@@ -43,7 +44,7 @@ from qa_engine.services import cases as case_service
 from qa_engine.services.context import now, set_clock, workflow_settings
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, User
+from qa_engine.store.models import Case, User, pk
 from qa_engine.synthetic.people import pick
 from qa_engine.synthetic.tables import (
     CLAIMS,
@@ -151,6 +152,10 @@ class CaseView:
     def round(self) -> int:
         return self.case.round
 
+    @property
+    def case_id(self) -> int:
+        return pk(self.case)
+
 
 @dataclass
 class _Contest:
@@ -182,7 +187,7 @@ class Behaviour:
         self.timing = timing or Timing()
         self._rubrics: dict[int, Rubric] = {}
         self._codes: dict[int, str] = {}
-        self._cache: dict[tuple, float] = {}
+        self._cache: dict[tuple[str, ...], float] = {}
 
     def rng(self, *parts: object) -> np.random.Generator:
         return self.alliance.rng("behaviour", *parts)
@@ -193,16 +198,18 @@ class Behaviour:
         if case.rubric_snapshot_id not in self._rubrics:
             self._rubrics[case.rubric_snapshot_id] = case_service.rubric_of(session, case)
         if case.institution_id not in self._codes:
-            self._codes.update({i.id: i.code for i in repo.list_institutions(session)})
+            self._codes.update({pk(i): i.code for i in repo.list_institutions(session)})
         data = case_service.credential_version_of(session, case).data
         credential = repo.get_credential(session, case.credential_id)
+        if credential is None:
+            raise NotFound(f"no credential {case.credential_id}")
         return CaseView(
             case,
             credential.reference,
             self._codes[case.institution_id],
             data,
             self._rubrics[case.rubric_snapshot_id],
-            self.plans.get(case.id),
+            self.plans.get(pk(case)),
         )
 
     def _views(
@@ -214,7 +221,13 @@ class Behaviour:
         ]
 
     def _actor(self, session: Session, user_id: int) -> Actor:
-        return self.staff.actor(user_id) or repo.actor_for(session, session.get(User, user_id))
+        known = self.staff.actor(user_id)
+        if known:
+            return known
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        return repo.actor_for(session, user)
 
     def _provider(self, session: Session, institution_id: int) -> Actor:
         try:
@@ -365,12 +378,12 @@ class Behaviour:
 
     # ------------------------------------------------------------------ providers
 
-    def self_assessment(self, view: CaseView) -> tuple[dict[str, dict], str]:
+    def self_assessment(self, view: CaseView) -> tuple[dict[str, dict[str, Any]], str]:
         """The provider's entries (optimistic by a third of a level) and summary."""
         rng = self.rng("self-assessment", view.reference, view.round)
         anchors = self.anchors(view)
         domain = member_for(view.institution).domain
-        entries: dict[str, dict] = {}
+        entries: dict[str, dict[str, Any]] = {}
         for rc in view.rubric.reviewer_criteria:
             c = rc.criterion
             if c.kind == "scale":
@@ -412,7 +425,7 @@ class Behaviour:
             self_assessments.save_self_assessment(
                 session=session,
                 actor=self._provider(session, view.case.institution_id),
-                case_id=view.case.id,
+                case_id=pk(view.case),
                 entries=entries,
                 summary=summary,
                 submit=True,
@@ -426,7 +439,7 @@ class Behaviour:
         """The QA officer confirms the engine's batch proposal for every case that lacks reviewers;
         return how many invitations went out."""
         needing = [
-            c.id
+            pk(c)
             for c in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING)
             if assignments.case_need(session, c).needed > 0
         ]
@@ -439,16 +452,16 @@ class Behaviour:
 
     def review_entries(
         self, view: CaseView, username: str, position: int
-    ) -> tuple[dict[str, dict], str, str]:
+    ) -> tuple[dict[str, dict[str, Any]], str, str]:
         """(entries, recommendation, overall comment) of one review."""
         rng = self.rng("comments", view.reference, view.round, username)
         scores = self.review_scores(view, username, position)
-        entries: dict[str, dict] = {}
+        entries: dict[str, dict[str, Any]] = {}
         for rc in view.rubric.reviewer_criteria:
             c = rc.criterion
             if c.kind == "scale":
                 lo, hi = view.rubric.score_range(c)
-                level = view.rubric.scale_of(c).level(scores[rc.id])
+                level = view.rubric.scale_of_scored(c).level(scores[rc.id])
                 band = (
                     "high"
                     if scores[rc.id] >= hi - 1
@@ -499,14 +512,14 @@ class Behaviour:
         ids = list(case_ids)
         for view in self._views(session, ids, REVIEWING):
             for a in case_repo.assignments_of(
-                session, view.case.id, view.round, statuses=(AssignmentStatus.INVITED,)
+                session, view.case_id, view.round, statuses=(AssignmentStatus.INVITED,)
             ):
                 who = self._actor(session, a.reviewer_id)
                 declines, conflict, reason = self.decline(view, who.username)
                 assignments.respond(
                     session=session,
                     actor=who,
-                    assignment_id=a.id,
+                    assignment_id=pk(a),
                     accept=not declines,
                     conflict=conflict,
                     reason=reason,
@@ -520,7 +533,7 @@ class Behaviour:
             self.pass_days(self.timing.review)
         for view in self._views(session, ids, (CaseState.PEER_REVIEW,)):
             for a in case_repo.assignments_of(
-                session, view.case.id, view.round, statuses=(AssignmentStatus.ACCEPTED,)
+                session, view.case_id, view.round, statuses=(AssignmentStatus.ACCEPTED,)
             ):
                 who = self._actor(session, a.reviewer_id)
                 punctuality = self.punctuality(view, who.username)
@@ -528,12 +541,12 @@ class Behaviour:
                 if not (punctuality == "on_time" or (punctuality == "late" and reminded_late)):
                     result.waiting += 1
                     continue
-                position = case_repo.submitted_review_count(session, view.case.id, view.round)
+                position = case_repo.submitted_review_count(session, view.case_id, view.round)
                 entries, rec, overall = self.review_entries(view, who.username, position)
                 reviews.save_review(
                     session=session,
                     actor=who,
-                    assignment_id=a.id,
+                    assignment_id=pk(a),
                     entries=entries,
                     recommendation=rec,
                     overall_comment=overall,
@@ -546,9 +559,9 @@ class Behaviour:
 
     def decide(self, session: Session, case_ids: Iterable[int]) -> dict[int, str]:
         """An approver decides every case waiting for approval; case → outcome."""
-        out = {}
+        out: dict[int, str] = {}
         for view in self._views(session, case_ids, (CaseState.APPROVAL,)):
-            cons = case_repo.latest_consolidation(session, view.case.id, view.round)
+            cons = case_repo.latest_consolidation(session, view.case_id, view.round)
             outcome = self.outcome_for(view, cons.recommended_outcome if cons else None)
             rng = self.rng("decision-text", view.reference, view.round)
             conditions: list[str] = []
@@ -571,12 +584,12 @@ class Behaviour:
             decisions.decide(
                 session=session,
                 actor=approver,
-                case_id=view.case.id,
+                case_id=view.case_id,
                 outcome=outcome,
                 rationale=rationale,
                 conditions=conditions,
             )
-            out[view.case.id] = outcome
+            out[view.case_id] = outcome
         return out
 
     # ------------------------------------------------------------------ time
@@ -594,7 +607,7 @@ class Behaviour:
         times = []
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
             for a in case_repo.assignments_of(
-                session, case.id, case.round, statuses=OPEN_ASSIGNMENT
+                session, pk(case), case.round, statuses=OPEN_ASSIGNMENT
             ):
                 if a.status == AssignmentStatus.INVITED and a.respond_by is not None:
                     times.append(a.respond_by)
@@ -615,7 +628,7 @@ class Behaviour:
         count = 0
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
             for a in case_repo.assignments_of(
-                session, case.id, case.round, statuses=OPEN_ASSIGNMENT
+                session, pk(case), case.round, statuses=OPEN_ASSIGNMENT
             ):
                 deadline = a.respond_by if a.status == AssignmentStatus.INVITED else a.due_at
                 count += deadline is not None and deadline <= t
@@ -743,4 +756,4 @@ class Behaviour:
     @staticmethod
     def _in_state(uow: UnitOfWork, ids: Sequence[int], states: Sequence[str]) -> list[int]:
         with uow() as s:
-            return [c.id for c in case_repo.list_cases(s, case_ids=list(ids), states=list(states))]
+            return [pk(c) for c in case_repo.list_cases(s, case_ids=list(ids), states=list(states))]
