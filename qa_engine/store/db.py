@@ -85,7 +85,8 @@ class WriterQueue:
 
 
 def database_exists(url: str) -> bool:
-    """Whether there is a database to read: an SQLite file that exists, or any server URL (asked lazily)."""
+    """Whether there is a database to read: an SQLite file that exists, or any server URL (asked
+    lazily)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -151,7 +152,8 @@ def _configure_sqlite(engine: Engine) -> None:
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
 
-    # a connection returned, invalidated or closed in the middle of a transaction lets the queue go on
+    # a connection returned, invalidated or closed in the middle of a transaction lets the queue
+    # go on
     def _pool_end(dbapi_conn: Any, *_args: Any) -> None:
         writers.release(id(dbapi_conn))
 

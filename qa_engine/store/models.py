@@ -212,7 +212,8 @@ class Assignment(SQLModel, table=True):
 
 
 class ConflictDeclaration(SQLModel, table=True):
-    """A declared conflict of interest between a person and an institution, a credential or a case."""
+    """A declared conflict of interest between a person and an institution, a credential or a
+    case."""
 
     __tablename__ = "conflict_declaration"
 
@@ -293,7 +294,8 @@ class Report(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """An outgoing message; `key` makes each one exactly once (an invitation, the nth reminder …)."""
+    """An outgoing message; `key` makes each one exactly once (an invitation, the nth reminder
+    …)."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=160, unique=True)
@@ -309,12 +311,12 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-# --------------------------------------------------------------------------- web: sign-in, sessions, API tokens
+# ------------------------------------------------------------ web: sign-in, sessions, API tokens
 
 
 class WebSession(SQLModel, table=True):
-    """A browser session. Only a SHA-256 of the random session id is stored; the row dies with sign-out,
-    expiry, or a change of the user's `session_epoch` (password change, disabling)."""
+    """A browser session. Only a SHA-256 of the random session id is stored; the row dies with
+    sign-out, expiry, or a change of the user's `session_epoch` (password change, disabling)."""
 
     __tablename__ = "web_session"
 

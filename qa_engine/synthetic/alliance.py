@@ -137,8 +137,8 @@ class SyntheticAlliance:
         officers: int = 2,
         approvers: int = 2,
     ) -> list[PersonSpec]:
-        """Everyone the alliance needs (no database): QA officers, approvers, leadership, an admin, a
-        provider per institution and `reviewers_per_institution` reviewers per institution."""
+        """Everyone the alliance needs (no database): QA officers, approvers, leadership, an admin,
+        a provider per institution and `reviewers_per_institution` reviewers per institution."""
         out: list[PersonSpec] = []
         taken: set[str] = set()
 
@@ -279,8 +279,8 @@ class SyntheticAlliance:
         )
 
     def credentials(self, session: Session, n: int, *, start: int = 0) -> list[int]:
-        """Save credentials number start … start+n-1 through the credentials service; return their ids
-        (one already saved with the same content is left as it is)."""
+        """Save credentials number start … start+n-1 through the credentials service; return their
+        ids (one already saved with the same content is left as it is)."""
         return [cid for cid, _ in self.save_credentials(session, range(start, start + n))]
 
     def save_credentials(self, session: Session, indices: Iterable[int]) -> list[tuple[int, str]]:
@@ -313,8 +313,9 @@ class SyntheticAlliance:
         staff: Staff | None = None,
         rubric_id: str | None = None,
     ) -> list[int]:
-        """Open a case per credential, by its institution's provider when `staff` is given (else the
-        engine); return the case ids. Screening is the engine's next automated step (or `screen`)."""
+        """Open a case per credential, by its institution's provider when `staff` is given (else
+        the engine); return the case ids. Screening is the engine's next automated step (or
+        `screen`)."""
         ids = []
         for cid in credential_ids:
             credential = repo.get_credential(session, cid)
@@ -332,7 +333,8 @@ class SyntheticAlliance:
 
     @staticmethod
     def screen(session: Session, case_ids: Iterable[int]) -> dict[int, str]:
-        """Run the automated screening of submitted cases now (what the flows do next); case → state."""
+        """Run the automated screening of submitted cases now (what the flows do next); case →
+        state."""
         out: dict[int, str] = {}
         for cid in case_ids:
             case = case_repo.get_case(session, cid)

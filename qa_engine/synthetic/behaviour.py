@@ -116,7 +116,8 @@ class Rates:
 
 @dataclass(frozen=True)
 class Timing:
-    """Simulated days between the steps of a round (the engine's clock moves only with `manage_clock`)."""
+    """Simulated days between the steps of a round (the engine's clock moves only with
+    `manage_clock`)."""
 
     self_assessment: float = 14
     response: float = 3
@@ -248,7 +249,8 @@ class Behaviour:
     # ------------------------------------------------------------------ the hidden truth
 
     def quality(self, view: CaseView) -> float:
-        """The credential's quality in this round on the rubric's 0-4 scale, as reviewers would see it."""
+        """The credential's quality in this round on the rubric's 0-4 scale, as reviewers would see
+        it."""
         if view.plan:
             levels = _PLAN_QUALITY[view.plan]
             return levels[min(view.round, len(levels)) - 1]
@@ -306,9 +308,9 @@ class Behaviour:
         return "late" if draw < self.rates.late_rate else "on_time"
 
     def review_scores(self, view: CaseView, username: str, position: int) -> dict[str, int]:
-        """A reviewer's scores: the anchor, moved by their bias and the criterion's noise, within the
-        disagreement threshold of the anchor, except where this round is contested and this review is
-        the second one submitted (position 1)."""
+        """A reviewer's scores: the anchor, moved by their bias and the criterion's noise, within
+        the disagreement threshold of the anchor, except where this round is contested and this
+        review is the second one submitted (position 1)."""
         rng = self.rng("review", view.reference, view.round, username)
         threshold = workflow_settings().disagreement_threshold
         width = int(math.floor(threshold / 2))
@@ -338,7 +340,8 @@ class Behaviour:
         return out
 
     def recommendation(self, view: CaseView, scores: Mapping[str, int]) -> str:
-        """The reviewer's own overall recommendation: the rubric's threshold for their mean score."""
+        """The reviewer's own overall recommendation: the rubric's threshold for their mean
+        score."""
         shares = []
         for rc in view.rubric.reviewer_criteria:
             if rc.criterion.kind == "scale" and rc.id in scores:
@@ -418,7 +421,8 @@ class Behaviour:
         return entries, summary
 
     def self_assess(self, session: Session, case_ids: Iterable[int]) -> int:
-        """Each case waiting for its self-assessment gets one from its institution's provider; how many."""
+        """Each case waiting for its self-assessment gets one from its institution's provider; how
+        many."""
         done = 0
         for view in self._views(session, case_ids, (CaseState.SELF_ASSESSMENT,)):
             entries, summary = self.self_assessment(view)
@@ -506,8 +510,8 @@ class Behaviour:
 
     def review_wave(self, session: Session, case_ids: Iterable[int]) -> WaveResult:
         """Reviewers answer every open invitation, then submit the reviews that are due from them:
-        on-time reviewers at once, late ones only after their due date has passed and a reminder came,
-        no-shows never."""
+        on-time reviewers at once, late ones only after their due date has passed and a reminder
+        came, no-shows never."""
         result = WaveResult()
         ids = list(case_ids)
         for view in self._views(session, ids, REVIEWING):
@@ -647,12 +651,13 @@ class Behaviour:
         start: datetime | None = None,
         on_step: Callable[[str], None] | None = None,
     ) -> list[str]:
-        """Route the cases round after round until each is decided (or stuck), the engine's automated
-        stages in between: `uow()` is a unit of work (a context manager yielding a session, committed
-        on exit), `advance(ids)` runs the automated stages of those cases, `sweep()` the scheduled
-        sweep. With `manage_clock` the engine's clock starts at `start` (default: now), moves on by
-        the `Timing` between steps and jumps to the next deadline when only late reviewers are left;
-        it returns to real time at the end. Returns the steps, in words."""
+        """Route the cases round after round until each is decided (or stuck), the engine's
+        automated stages in between: `uow()` is a unit of work (a context manager yielding a
+        session, committed on exit), `advance(ids)` runs the automated stages of those cases,
+        `sweep()` the scheduled sweep. With `manage_clock` the engine's clock starts at `start`
+        (default: now), moves on by the `Timing` between steps and jumps to the next deadline when
+        only late reviewers are left; it returns to real time at the end. Returns the steps, in
+        words."""
         steps: list[str] = []
 
         def say(message: str) -> None:
@@ -714,7 +719,8 @@ class Behaviour:
             if not pending:
                 return
             say(
-                f"round {round_no}, wave {wave}: reviewers answer and score ({len(pending)} case(s) in review)"
+                f"round {round_no}, wave {wave}: reviewers answer and score "
+                f"({len(pending)} case(s) in review)"
             )
             self.pass_days(self.timing.response)
             with uow() as s:
@@ -734,7 +740,8 @@ class Behaviour:
                 overdue = self.overdue(s, pending)
             if overdue:
                 say(
-                    f"round {round_no}: {now():%Y-%m-%d}, {overdue} review(s) overdue; the sweep reminds and replaces"
+                    f"round {round_no}: {now():%Y-%m-%d}, {overdue} review(s) overdue; "
+                    "the sweep reminds and replaces"
                 )
                 sweep()
                 with uow() as s:
@@ -747,7 +754,8 @@ class Behaviour:
                 return
             set_clock(when)
             say(
-                f"round {round_no}: {when:%Y-%m-%d}, deadlines pass; the sweep reminds and replaces late reviewers"
+                f"round {round_no}: {when:%Y-%m-%d}, deadlines pass; "
+                "the sweep reminds and replaces late reviewers"
             )
             sweep()
             with uow() as s:

@@ -91,8 +91,9 @@ class Generated:
 
     def summary(self) -> str:
         return (
-            f"{self.decided_cases:,} decided + {self.open_cases:,} open cases, {self.rounds:,} review rounds, "
-            f"{self.reviews:,} reviews, {self.criterion_scores:,} criterion scores, {self.audit_events:,} "
+            f"{self.decided_cases:,} decided + {self.open_cases:,} open cases, "
+            f"{self.rounds:,} review rounds, {self.reviews:,} reviews, "
+            f"{self.criterion_scores:,} criterion scores, {self.audit_events:,} "
             f"history events in {self.seconds:.1f} s"
         )
 
@@ -102,7 +103,8 @@ class Generated:
 
 class FastRubric:
     """The scoring rules of `qa_engine.domain.scoring` and `consolidation`, vectorised for one
-    rubric (same formulas; `tests/services/test_leadership.py` checks the results against the domain)."""
+    rubric (same formulas; `tests/services/test_leadership.py` checks the results against the
+    domain)."""
 
     def __init__(self, rubric: Rubric, disagreement_threshold: float = 2.0) -> None:
         self.rubric = rubric
@@ -148,7 +150,8 @@ class FastRubric:
     def consolidate(
         self, reviews: np.ndarray, automated: dict[str, int], recommendations: list[str]
     ) -> dict[str, Any]:
-        """`reviews`: reviewers × reviewer criteria. Returns what `ConsolidationResult.to_json` holds."""
+        """`reviews`: reviewers × reviewer criteria. Returns what `ConsolidationResult.to_json`
+        holds."""
         r = reviews.astype(float)
         n = r.shape[0]
         mean = r.mean(axis=0)
@@ -506,7 +509,8 @@ def _lognormal(rng: np.random.Generator, median_days: float, sigma: float) -> fl
 
 
 def _missing_problems(rng: np.random.Generator) -> tuple[list[str], list[str]]:
-    """Problems of a returned screening, in the words the engine's screening uses; and the fields."""
+    """Problems of a returned screening, in the words the engine's screening uses; and the
+    fields."""
     ids = list(EU_ELEMENTS)
     weights = np.array([1, 1, 1, 1, 3, 4, 8, 6, 3, 2, 7], dtype=float)
     k = int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
@@ -712,7 +716,8 @@ def _chunk(w: _Alliance, run: _Run, start: int, size: int, out: Generated) -> di
 
 @dataclass
 class _Panel:
-    """A round's reviewers: who invited them, who is reviewing (reviewer, invited at), who is in reserve."""
+    """A round's reviewers: who invited them, who is reviewing (reviewer, invited at), who is in
+    reserve."""
 
     officer: str
     pool: np.ndarray
@@ -729,9 +734,9 @@ class _Reviews:
 
 
 class _CaseHistory:
-    """One case with its credential, rounds, reviews, consolidations, decisions and history, written
-    stage by stage on the case's own clock. The stages draw from the run's random generator in a fixed
-    order: the same seed gives the same history."""
+    """One case with its credential, rounds, reviews, consolidations, decisions and history,
+    written stage by stage on the case's own clock. The stages draw from the run's random generator
+    in a fixed order: the same seed gives the same history."""
 
     def __init__(
         self,
@@ -793,7 +798,8 @@ class _CaseHistory:
         self._case_row(rnd)
 
     def _credential(self) -> None:
-        """The institution, the credential's content, and (for a returned screening) its first, incomplete version."""
+        """The institution, the credential's content, and (for a returned screening) its first,
+        incomplete version."""
         w, rng = self.w, self.rng
         self.inst = w.institutions[int(rng.integers(len(w.institutions)))]
         self.ref = f"BENCH-{self.cid:07d}"
@@ -812,7 +818,8 @@ class _CaseHistory:
         self.first_cv = w.ids.take(CredentialVersion, len(self.versions))
 
     def _open_and_screen(self) -> None:
-        """Opened, screened; a returned case is resubmitted (unless it is an open case still waiting) and screened again."""
+        """Opened, screened; a returned case is resubmitted (unless it is an open case still
+        waiting) and screened again."""
         rng, run = self.rng, self.run
         if self.is_open:
             self.t0 = run.until - timedelta(days=float(rng.uniform(5, 60)))
@@ -899,7 +906,8 @@ class _CaseHistory:
 
     # ---- one review round
     def _round(self, rnd: int, stop: CaseState | None) -> bool:
-        """Self-assessment, reviewers, reviews, consolidation, decision; True when a revision opens another round."""
+        """Self-assessment, reviewers, reviews, consolidation, decision; True when a revision opens
+        another round."""
         if not self._self_assessment(rnd, stop):
             return False
         if stop == CaseState.ASSIGNMENT:
@@ -917,7 +925,8 @@ class _CaseHistory:
         return self._decide(rnd, final)
 
     def _self_assessment(self, rnd: int, stop: CaseState | None) -> bool:
-        """The round opens; the provider submits the self-assessment (False: the case stops before)."""
+        """The round opens; the provider submits the self-assessment (False: the case stops
+        before)."""
         w = self.w
         self.step(1 / 1440)
         self.move(
@@ -957,7 +966,8 @@ class _CaseHistory:
         return True
 
     def _invite(self, rnd: int) -> _Panel:
-        """Two reviewers of other institutions are invited; one who declines is replaced from the reserve."""
+        """Two reviewers of other institutions are invited; one who declines is replaced from the
+        reserve."""
         w, rng = self.w, self.rng
         pool = w.pool_for[pk(self.inst)]
         picks = [int(x) for x in rng.choice(pool, 4, replace=False)]
@@ -991,7 +1001,8 @@ class _CaseHistory:
         return _Panel(officer, pool, live, spare)
 
     def _peer_review(self, rnd: int, panel: _Panel, *, stopped: bool) -> _Reviews | None:
-        """The reviewers accept and review (None: an open case stopped in peer review, some reviews missing)."""
+        """The reviewers accept and review (None: an open case stopped in peer review, some reviews
+        missing)."""
         w, rng, until = self.w, self.rng, self.run.until
         accepted_at = []
         for _r, inv in panel.live:
@@ -1056,8 +1067,9 @@ class _CaseHistory:
     def _consolidate(
         self, rnd: int, panel: _Panel, reviews: _Reviews
     ) -> tuple[dict[str, Any], _Reviews]:
-        """Consolidation; a disagreement calls in a third reviewer once, then consolidates again. The case
-        goes to approval; returns the final consolidation and every review of the round."""
+        """Consolidation; a disagreement calls in a third reviewer once, then consolidates again.
+        The case goes to approval; returns the final consolidation and every review of the
+        round."""
         w = self.w
         self.step(1 / 1440)
         self.move(CaseState.CONSOLIDATION, rnd=rnd)
