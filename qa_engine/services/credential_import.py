@@ -15,6 +15,7 @@ from qa_engine.domain.roles import Actor
 from qa_engine.services import access
 from qa_engine.services import cases as case_service
 from qa_engine.services.credentials import save_credential
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 
@@ -81,5 +82,5 @@ def import_credentials(
                 case = case_service.open_case(
                     session=session, actor=actor, credential_id=credential_id, rubric_id=rubric_id
                 )
-                result.opened_cases.append(case.id)
+                result.opened_cases.append(saved_id(case))
     return result

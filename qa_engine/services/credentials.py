@@ -14,6 +14,7 @@ from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed, check_version
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import access, audit
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Credential, CredentialVersion, Institution
@@ -48,7 +49,7 @@ def submit_credential(
         )
         access.require_credential_writer(actor, action="change credentials")
         check_version(f"credential {existing.id}", existing.current_version, expected_version)
-        code = session.get(Institution, existing.institution_id).code
+        code = get_or_raise(session, Institution, existing.institution_id, what="institution").code
         provider = str(raw.get("provider") or "").strip().upper()
         reference = str(raw.get("reference") or "").strip()
         if provider != code or reference != existing.reference:
@@ -70,24 +71,26 @@ def save_credential(
     institution = repo.get_institution_by_code(session, data.provider)
     if institution is None:
         raise ValidationFailed(f"unknown provider institution '{data.provider}'")
-    _check_may_write(actor, institution.id)
-    credential = repo.get_credential_by_reference(session, institution.id, data.reference)
+    institution_id = saved_id(institution)
+    _check_may_write(actor, institution_id)
+    credential = repo.get_credential_by_reference(session, institution_id, data.reference)
     if credential is None:
         credential = Credential(
-            institution_id=institution.id, reference=data.reference, title=data.title
+            institution_id=institution_id, reference=data.reference, title=data.title
         )
         session.add(credential)
         session.flush()
         outcome = "created"
         number = 1
     else:
-        latest = repo.get_credential_version(session, credential.id)
+        latest = repo.get_credential_version(session, saved_id(credential))
         if latest is not None and latest.content_hash == data.content_hash:
             return latest, "unchanged"
         number = (latest.number if latest else 0) + 1
         outcome = "new_version"
+    credential_id = saved_id(credential)
     version = CredentialVersion(
-        credential_id=credential.id,
+        credential_id=credential_id,
         number=number,
         data=data.canonical(),
         content_hash=data.content_hash,
@@ -105,7 +108,7 @@ def save_credential(
         actor=actor,
         action=f"credential.{outcome}",
         subject_type="credential",
-        subject_id=credential.id,
+        subject_id=credential_id,
         payload={
             "reference": data.reference,
             "provider": data.provider,
@@ -208,9 +211,9 @@ def credential_detail(*, session: Session, actor: Actor, credential_id: int) -> 
     credential = get_credential_or_raise(session=session, actor=actor, credential_id=credential_id)
     return CredentialDetail(
         credential,
-        session.get(Institution, credential.institution_id),
-        repo.credential_versions(session, credential.id),
-        case_repo.open_case_for_credential(session, credential.id),
+        get_or_raise(session, Institution, credential.institution_id, what="institution"),
+        repo.credential_versions(session, credential_id),
+        case_repo.open_case_for_credential(session, credential_id),
         access.may_write_credential(actor, credential.institution_id),
     )
 

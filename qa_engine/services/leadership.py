@@ -63,6 +63,7 @@ from qa_engine.domain.standards import (
 from qa_engine.services.context import now as engine_now
 from qa_engine.store import aggregates as agg
 from qa_engine.store import repositories as repo
+from qa_engine.store.models import RubricSnapshot
 
 READERS = (Role.LEADERSHIP, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
 NAME_READERS = (Role.QA_OFFICER, Role.ADMIN)
@@ -131,7 +132,7 @@ def leadership_figures(
     return figures
 
 
-def _rubric_of(snapshot) -> Rubric:
+def _rubric_of(snapshot: RubricSnapshot) -> Rubric:
     return Rubric.model_validate(snapshot.content)
 
 
@@ -394,7 +395,7 @@ def _reviewing(
                 self_units,
                 self_mean,
                 peer_mean,
-                None if self_mean is None else self_mean - peer_mean,
+                None if self_mean is None or peer_mean is None else self_mean - peer_mean,
             )
         )
     # A single alpha pooled over all criteria would treat criteria as interchangeable units (and

@@ -18,8 +18,10 @@ from sqlmodel import Session
 from qa_engine.domain.limits import check_size
 from qa_engine.domain.report import REPORT_TEMPLATE_VERSION, EvaluationReport
 from qa_engine.domain.verification import Verdict, VerificationResult
+from qa_engine.services import access
 from qa_engine.services.report_data import build_report
 from qa_engine.services.reporting import Generator
+from qa_engine.services.rows import get_or_raise
 from qa_engine.store import case_repo
 from qa_engine.store.models import Decision, Report
 
@@ -40,14 +42,16 @@ class ReportOutput(Protocol):
 
 def generate_report(session: Session, row: Report, *, output: ReportOutput) -> None:
     """Render (and for a PDF, sign) one requested report and record where it is and its SHA-256."""
-    decision = session.get(Decision, row.decision_id)
-    case = case_repo.get_case(session, row.case_id)
-    pdf_row = case_repo.get_report(session, decision.id, "pdf")
+    decision = get_or_raise(session, Decision, row.decision_id, what="decision")
+    case = access.get_case_or_raise(session, row.case_id)
+    pdf_row = case_repo.get_report(session, row.decision_id, "pdf")
     data = build_report(
         session, case, decision, report_id=pdf_row.report_id if pdf_row else row.report_id
     )
     payload = output.render(data, row.kind)
-    path = output.write(case_id=case.id, report_id=row.report_id, kind=row.kind, payload=payload)
+    path = output.write(
+        case_id=row.case_id, report_id=row.report_id, kind=row.kind, payload=payload
+    )
     row.path = str(path)
     row.sha256 = hashlib.sha256(payload).hexdigest()
     row.template_version = REPORT_TEMPLATE_VERSION

@@ -12,6 +12,7 @@ from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.services.web_sessions import digest
 from qa_engine.store import repositories as repo
 from qa_engine.store import web_repo
@@ -51,7 +52,7 @@ def issue_token(
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         token_hash=digest(token),
-        user_id=user.id,
+        user_id=saved_id(user),
         scope=scope,
         label=label[:100],
         created_at=now(),
@@ -64,7 +65,7 @@ def issue_token(
         actor=actor,
         action="token.issued",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={"token_id": row.id, "scope": scope, "days": days},
     )
     return IssuedToken(token, row)
@@ -99,7 +100,7 @@ def resolve_token(*, session: Session, token: str) -> TokenActor | None:
     return TokenActor(
         repo.actor_for(session, user),
         row.scope,
-        row.id,
+        saved_id(row),
         touch,
         user.full_name,
         user.must_change_password,

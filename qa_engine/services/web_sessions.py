@@ -19,6 +19,7 @@ from qa_engine.domain.errors import QAError, Unauthenticated
 from qa_engine.domain.roles import Actor
 from qa_engine.services import audit
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.services.users import WrongPassword, change_own_password, verify_password
 from qa_engine.store import repositories as repo
 from qa_engine.store import web_repo
@@ -116,7 +117,7 @@ def sign_in(
         actor=user.username,
         action="user.signed_in",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={"ip": client_ip[:64]},
     )
     return signed
@@ -131,7 +132,7 @@ def start_session(*, session: Session, user: User, user_agent: str = "") -> Sign
     session.add(
         WebSession(
             token_hash=digest(session_id),
-            user_id=user.id,
+            user_id=saved_id(user),
             session_epoch=user.session_epoch,
             csrf_token=csrf,
             user_agent=(user_agent or "")[:200],
@@ -179,7 +180,9 @@ def change_password(
         )
         raise
     web_repo.clear_failures(session, username=_normalise(actor.username))
-    web_repo.delete_web_sessions_of(session, user.id)  # the epoch ended them; their rows go too
+    web_repo.delete_web_sessions_of(
+        session, saved_id(user)
+    )  # the epoch ended them; their rows go too
     return start_session(session=session, user=user, user_agent=user_agent) if renew else None
 
 
