@@ -48,7 +48,8 @@ def is_provider_of(actor: Actor, case: Case) -> bool:
 
 
 def manages_case(actor: Actor, case: Case) -> bool:
-    """The provider's institution and the QA office withdraw a case, or resubmit it after a return."""
+    """The provider's institution and the QA office withdraw a case, or resubmit it after a
+    return."""
     return is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)
 
 

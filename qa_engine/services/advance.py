@@ -1,4 +1,5 @@
-"""What the engine does by itself next for a case: exactly one automated step, or nothing at a human gate.
+"""What the engine does by itself next for a case: exactly one automated step, or nothing at a human
+gate.
 
 The flows call `advance_once` (`next_step` then `run_step`) in a fresh transaction per step, so a
 crash between two steps leaves the case in a consistent state and a re-run continues where it
@@ -132,8 +133,9 @@ def advance_once(
 def drive(
     step: Callable[[int], StepOutcome | None], case_id: int, *, max_steps: int
 ) -> list[StepOutcome]:
-    """Call `step` for the case until it has nothing to do or reaches a human gate (at most `max_steps`
-    times); return what each call did. The flows pass a step that runs in its own transaction."""
+    """Call `step` for the case until it has nothing to do or reaches a human gate (at most
+    `max_steps` times); return what each call did. The flows pass a step that runs in its own
+    transaction."""
     done: list[StepOutcome] = []
     for _ in range(max_steps):
         outcome = step(case_id)

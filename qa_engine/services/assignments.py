@@ -222,7 +222,8 @@ def _after_assignment(session: Session, case: Case, actor: Actor) -> None:
 def auto_assign(
     *, session: Session, case_ids: Sequence[int], actor: Actor = SYSTEM
 ) -> dict[int, CasePlan]:
-    """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA officers."""
+    """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA
+    officers."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
     cases = [
         c for c in case_repo.list_cases(session, case_ids=list(case_ids)) if c.state in REVIEWING
@@ -274,7 +275,8 @@ def respond(
     conflict: bool = False,
     reason: str = "",
 ) -> Assignment:
-    """A reviewer accepts (declaring no conflict) or declines (with a reason, possibly a conflict)."""
+    """A reviewer accepts (declaring no conflict) or declines (with a reason, possibly a
+    conflict)."""
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None or asg.reviewer_id != actor.user_id:
         raise NotFound(f"invitation {assignment_id} not found")
@@ -446,7 +448,8 @@ def declare_conflict(
     credential_id: int | None = None,
     reason: str = "",
 ) -> ConflictDeclaration:
-    """Record a standing conflict of interest (a reviewer for themself, or an officer for anyone)."""
+    """Record a standing conflict of interest (a reviewer for themself, or an officer for
+    anyone)."""
     if actor.user_id != user_id:
         actor.require(Role.QA_OFFICER, Role.ADMIN, action="declare conflicts for someone else")
     inst_id = None

@@ -84,7 +84,8 @@ def cases_page(
     limit: int | None = 50,
     with_counts: bool = False,
 ) -> CasesPage:
-    """One page of the cases this actor may see (every one when `limit` is None), and how many there are."""
+    """One page of the cases this actor may see (every one when `limit` is None), and how many there
+    are."""
     actor.require(*CASE_READERS, action="list cases (leadership reads the dashboard)")
     staff = actor.has(*access.STAFF)
     if staff:
@@ -228,7 +229,8 @@ def assignment_lines(session: Session, actor: Actor, case: Case) -> list[Assignm
 
 @dataclass(frozen=True)
 class CaseActions:
-    """What this person may do with a case (by the services' access rules), so a page offers only that."""
+    """What this person may do with a case (by the services' access rules), so a page offers only
+    that."""
 
     is_provider: bool
     officer: bool
@@ -312,7 +314,8 @@ class ConsolidatedView:
 
 
 def consolidated_view(*, session: Session, actor: Actor, case_id: int) -> ConsolidatedView:
-    """Scores side by side, spread, agreement, gates and the recommendation (QA staff and approvers)."""
+    """Scores side by side, spread, agreement, gates and the recommendation (QA staff and
+    approvers)."""
     case = access.case_for(session, actor, case_id)
     actor.require(*access.STAFF, action="read the consolidated review")
     rubric = rubric_of(session, case)

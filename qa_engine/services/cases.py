@@ -34,7 +34,8 @@ def open_case(
     rubric_id: str = DEFAULT_RUBRIC,
     previous_case_id: int | None = None,
 ) -> Case:
-    """Open a QA case for the credential's current version against a rubric version (both frozen)."""
+    """Open a QA case for the credential's current version against a rubric version (both
+    frozen)."""
     credential = session.execute(
         select(Credential).where(col(Credential.id) == credential_id).with_for_update()
     ).scalar_one_or_none()
@@ -150,7 +151,8 @@ def screening_checks(session: Session, case: Case) -> ScreeningResult:
 
 
 def screen_case(*, session: Session, case_id: int) -> Case:
-    """Run screening on a submitted case: on to self-assessment, or back to the provider with every problem."""
+    """Run screening on a submitted case: on to self-assessment, or back to the provider with every
+    problem."""
     case = case_repo.get_case(session, case_id)
     if case is None:
         raise access.not_found(case_id)
@@ -197,7 +199,8 @@ def screen_case(*, session: Session, case_id: int) -> Case:
 def resubmit_case(
     *, session: Session, actor: Actor, case_id: int, expected_version: int | None = None
 ) -> Case:
-    """After a return, freeze the credential's newest version and send the case through screening again."""
+    """After a return, freeze the credential's newest version and send the case through screening
+    again."""
     case = access.case_for(session, actor, case_id)
     _check_version(case, expected_version)
     if not access.manages_case(actor, case):

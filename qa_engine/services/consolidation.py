@@ -37,7 +37,8 @@ def compute(session: Session, case: Case, round_: int | None = None) -> Consolid
 
 
 def consolidate_case(*, session: Session, case_id: int) -> Case:
-    """Move a fully reviewed case to consolidation, aggregate, then on to approval or back for an extra reviewer."""
+    """Move a fully reviewed case to consolidation, aggregate, then on to approval or back for an
+    extra reviewer."""
     case = case_repo.get_case(session, case_id)
     if case is None:
         raise access.not_found(case_id)

@@ -1,6 +1,7 @@
-"""Import a batch of credentials, all or nothing, and open their review cases if asked: the one set of
-rules behind the upload page, the API, `qa-engine credentials import` and the intake flow. The file
-itself is read by `qa_engine.adapters.credential_io`; this module takes the validated credentials."""
+"""Import a batch of credentials, all or nothing, and open their review cases if asked: the one set
+of rules behind the upload page, the API, `qa-engine credentials import` and the intake flow. The
+file itself is read by `qa_engine.adapters.credential_io`; this module takes the validated
+credentials."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def import_credentials(
     rubric_id: str = case_service.DEFAULT_RUBRIC,
     source: str = "",
 ) -> ImportResult:
-    """Store every credential of a validated batch; with `open_cases`, open a case for each that has none.
+    """Store every credential of a validated batch; with `open_cases`, open a case for each that has
+    none.
 
     The caller's transaction makes it all or nothing."""
     access.require_credential_writer(actor, action=ACTION)
@@ -70,7 +72,8 @@ def import_credentials(
         key = (data.provider, data.reference)
         if key in seen:
             raise ValidationFailed(
-                f"credential {data.provider}/{data.reference} appears twice in {source or 'the batch'}"
+                f"credential {data.provider}/{data.reference}"
+                f" appears twice in {source or 'the batch'}"
             )
         seen.add(key)
         version, outcome = save_credential(session=session, actor=actor, data=data, source=source)

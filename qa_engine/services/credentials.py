@@ -37,10 +37,11 @@ def submit_credential(
     expected_version: int | None = None,
     source: str = "",
 ) -> SavedCredential:
-    """Validate a credential as typed (every problem named by field) and store it, or a new version of it.
+    """Validate a credential as typed (every problem named by field) and store it, or a new version
+    of it.
 
-    With `credential_id` it is a new version of that credential: its provider and reference stay, and a
-    stale `expected_version` is refused."""
+    With `credential_id` it is a new version of that credential: its provider and reference stay,
+    and a stale `expected_version` is refused."""
     if credential_id is None:
         access.require_credential_writer(actor)
     else:
@@ -67,7 +68,8 @@ def submit_credential(
 def save_credential(
     *, session: Session, actor: Actor, data: CredentialData, source: str = ""
 ) -> tuple[CredentialVersion, str]:
-    """Create the credential or add a version when its content changed; return (version, what happened)."""
+    """Create the credential or add a version when its content changed; return (version, what
+    happened)."""
     institution = repo.get_institution_by_code(session, data.provider)
     if institution is None:
         raise ValidationFailed(f"unknown provider institution '{data.provider}'")
@@ -170,8 +172,9 @@ def credentials_page(
     limit: int | None = 50,
     with_versions: bool = False,
 ) -> CredentialsPage:
-    """One page of the credentials this actor may see (a provider: their institution's; QA staff: every one, or
-    one institution's), with their open cases (and their current versions when asked)."""
+    """One page of the credentials this actor may see (a provider: their institution's; QA staff:
+    every one, or one institution's), with their open cases (and their current versions when
+    asked)."""
     if actor.has(Role.QA_OFFICER, Role.APPROVER, Role.ADMIN):
         inst = None
         if institution:
@@ -219,7 +222,8 @@ def credential_detail(*, session: Session, actor: Actor, credential_id: int) -> 
 
 
 def provider_choices(*, session: Session, actor: Actor) -> list[Institution]:
-    """The institutions this actor may submit credentials for: every one for the QA office, else their own."""
+    """The institutions this actor may submit credentials for: every one for the QA office, else
+    their own."""
     everything = repo.list_institutions(session)
     if actor.has(Role.QA_OFFICER, Role.ADMIN):
         return everything

@@ -47,7 +47,8 @@ def decide(
         raise ValidationFailed("approved_with_conditions needs at least one condition")
     if result in (Outcome.APPROVED, Outcome.REJECTED) and clean_conditions:
         raise ValidationFailed(
-            f"{result.value} takes no conditions; use approved_with_conditions or revision_requested"
+            f"{result.value} takes no conditions;"
+            " use approved_with_conditions or revision_requested"
         )
     if (
         actor.user_id is not None

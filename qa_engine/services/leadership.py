@@ -1,9 +1,9 @@
 """The figures of the leadership reports: where quality stands across the alliance, for a period.
 
-`leadership_figures` asks the aggregate query layer (`qa_engine.store.aggregates`) for every
-figure and returns the plain dataclasses of `qa_engine.domain.leadership`, which the PDF, the
-workbook and the HTML page render as they are, so the three always agree. Only Krippendorff's alpha is computed here, by the `krippendorff`
-package, from the score patterns the database aggregated.
+`leadership_figures` asks the aggregate query layer (`qa_engine.store.aggregates`) for every figure
+and returns the plain dataclasses of `qa_engine.domain.leadership`, which the PDF, the workbook and
+the HTML page render as they are, so the three always agree. Only Krippendorff's alpha is computed
+here, by the `krippendorff` package, from the score patterns the database aggregated.
 
 Who may read them: leadership, QA officers, approvers and admins. Reviewer names ("who is
 behind") are included only when asked for and only for QA officers and admins; leadership sees
@@ -157,7 +157,8 @@ def _scope(
         known = agg.rubric_ids(session)
         if filters.rubric not in known:
             raise ValidationFailed(
-                f"no case was reviewed with rubric {filters.rubric!r} (known: {', '.join(known) or 'none'})"
+                f"no case was reviewed with rubric {filters.rubric!r}"
+                f" (known: {', '.join(known) or 'none'})"
             )
     return agg.Scope(
         start=period.start_at,
@@ -171,7 +172,8 @@ def _scope(
 
 def _report_id(period: ReportPeriod, filters: ReportFilters, named: bool) -> str:
     key = json.dumps([str(period.start), str(period.end), asdict(filters), named], sort_keys=True)
-    return f"AGG-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    return f"AGG-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{digest}"
 
 
 def _criterion_titles(rubrics: list[Rubric]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Build the evaluation report's content from a decided case (the data model; rendering is elsewhere)."""
+"""Build the evaluation report's content from a decided case (the data model; rendering is
+elsewhere)."""
 
 from __future__ import annotations
 

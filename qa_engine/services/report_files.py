@@ -32,11 +32,13 @@ class ReportOutput(Protocol):
     """Turns report data into the bytes of one file and keeps them where reports live."""
 
     def render(self, data: EvaluationReport, kind: str) -> bytes:
-        """The file of this kind (a signed PDF, a workbook); `ValidationFailed` for an unknown kind."""
+        """The file of this kind (a signed PDF, a workbook); `ValidationFailed` for an unknown
+        kind."""
         ...
 
     def write(self, *, case_id: int, report_id: str, kind: str, payload: bytes) -> Path:
-        """Keep the file (atomically, at a path that depends only on its arguments); return the path."""
+        """Keep the file (atomically, at a path that depends only on its arguments); return the
+        path."""
         ...
 
 
@@ -66,7 +68,8 @@ def report_generator(output: ReportOutput) -> Generator:
 def verify_bytes(
     data: bytes, *, check_signature: Callable[[bytes], Verdict], session: Session | None = None
 ) -> VerificationResult:
-    """Check a report file: its signature (any validator would agree) and, with a session, the register."""
+    """Check a report file: its signature (any validator would agree) and, with a session, the
+    register."""
     check_size(len(data), MAX_VERIFY_BYTES, "the report")
     verdict = check_signature(data)
     digest = hashlib.sha256(data).hexdigest()

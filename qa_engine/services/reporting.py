@@ -82,7 +82,8 @@ Generator = Callable[[Session, Report], None]
 def generate_reports(
     *, session: Session, case_id: int, generator: Generator | None
 ) -> list[Report]:
-    """Generate every requested report of the current decision with `generator` (which sets path and hash)."""
+    """Generate every requested report of the current decision with `generator` (which sets path and
+    hash)."""
     rows = request_reports(session=session, case_id=case_id)
     for row in rows:
         if row.status == ReportStatus.GENERATED or generator is None:

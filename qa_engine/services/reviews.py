@@ -35,7 +35,8 @@ def save_review(
 ) -> Review:
     """Save the reviewer's draft; with `submit`, check it is complete and make it final.
 
-    A stale `expected_version` is refused before the entries are checked: the person reloads first."""
+    A stale `expected_version` is refused before the entries are checked: the person reloads
+    first."""
     asg = own_assignment(session, actor, assignment_id)
     case = access.get_case_or_raise(session, asg.case_id)
     if asg.status == AssignmentStatus.SUBMITTED:
@@ -97,7 +98,8 @@ def save_review(
 
 
 def own_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
-    """The reviewer's own invitation or assignment that is still live; for anyone else it does not exist."""
+    """The reviewer's own invitation or assignment that is still live; for anyone else it does not
+    exist."""
     asg = case_repo.get_assignment(session, assignment_id)
     if (
         asg is None

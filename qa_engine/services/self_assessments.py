@@ -30,7 +30,8 @@ def save_self_assessment(
     submit: bool = False,
     expected_version: int | None = None,
 ) -> SelfAssessment:
-    """Save the self-assessment of the case's current round; with `submit`, check completeness and hand over."""
+    """Save the self-assessment of the case's current round; with `submit`, check completeness and
+    hand over."""
     case = access.case_for(session, actor, case_id)
     if not (access.is_provider_of(actor, case) or actor.is_system):
         raise Forbidden("only the provider's institution writes the self-assessment")
@@ -82,7 +83,8 @@ class SelfAssessmentView:
 
 
 def self_assessment_view(*, session: Session, actor: Actor, case_id: int) -> SelfAssessmentView:
-    """The self-assessment of the case's current round with its rubric, for anyone who may read the case."""
+    """The self-assessment of the case's current round with its rubric, for anyone who may read the
+    case."""
     case = access.case_for(session, actor, case_id)
     sa = case_repo.get_self_assessment(session, case_id, case.round)
     editable = (

@@ -27,14 +27,17 @@ class SweepResult:
 
     def summary(self) -> str:
         return (
-            f"{len(self.expired_invitations)} invitation(s) expired, {len(self.reminders)} reminder(s), "
-            f"{len(self.replaced)} late review(s) replaced, {len(self.re_review_cases)} re-review case(s) opened, "
+            f"{len(self.expired_invitations)} invitation(s) expired, "
+            f"{len(self.reminders)} reminder(s), "
+            f"{len(self.replaced)} late review(s) replaced, "
+            f"{len(self.re_review_cases)} re-review case(s) opened, "
             f"{len(self.to_advance)} case(s) to advance"
         )
 
 
 def sweep(*, session: Session) -> SweepResult:
-    """Apply every deadline rule once; safe to run as often as wished (each effect has a unique key)."""
+    """Apply every deadline rule once; safe to run as often as wished (each effect has a unique
+    key)."""
     settings = workflow_settings()
     t = now()
     result = SweepResult()

@@ -38,7 +38,8 @@ def issue_token(
     days: int | None = 90,
     label: str = "",
 ) -> IssuedToken:
-    """Create a token for a user (admin or the engine itself); the clear token is returned once only."""
+    """Create a token for a user (admin or the engine itself); the clear token is returned once
+    only."""
     actor.require(Role.ADMIN, action="issue API tokens")
     if scope not in SCOPES:
         raise ValidationFailed(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
@@ -84,7 +85,8 @@ class TokenActor:
 
 
 def resolve_token(*, session: Session, token: str) -> TokenActor | None:
-    """The actor behind a bearer token, or None (unknown, expired, or the user is disabled); reads only."""
+    """The actor behind a bearer token, or None (unknown, expired, or the user is disabled); reads
+    only."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
     row = web_repo.get_api_token(session, digest(token))

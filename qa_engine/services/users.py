@@ -164,7 +164,8 @@ def set_password(
 
 
 def set_one_time_password(*, session: Session, actor: Actor, username: str) -> str:
-    """Give an account a random password that must be changed at the next sign-in; return it (shown once)."""
+    """Give an account a random password that must be changed at the next sign-in; return it (shown
+    once)."""
     actor.require(Role.ADMIN, action="issue one-time passwords")
     user = get_user_or_raise(session, username)
     password = "-".join("".join(secrets.choice(_OTP_ALPHABET) for _ in range(4)) for _ in range(4))
@@ -205,7 +206,8 @@ def change_own_password(*, session: Session, actor: Actor, current: str, new: st
 
 
 def enable_user(*, session: Session, actor: Actor, username: str) -> User:
-    """Enable a disabled account: it may sign in again (its earlier sessions and API tokens stay ended)."""
+    """Enable a disabled account: it may sign in again (its earlier sessions and API tokens stay
+    ended)."""
     actor.require(Role.ADMIN, action="enable accounts")
     user = get_user_or_raise(session, username)
     if user.active:

@@ -61,7 +61,8 @@ def _normalise(username: str) -> str:
 
 
 def check_throttle(*, session: Session, username: str, client_ip: str) -> None:
-    """Raise `TooManyAttempts` (with the seconds to wait) when this account or address failed too often."""
+    """Raise `TooManyAttempts` (with the seconds to wait) when this account or address failed too
+    often."""
     t = now()
     since = t - THROTTLE_WINDOW
     name = _normalise(username)
@@ -89,7 +90,8 @@ def sign_in(
     user_agent: str = "",
     previous_session_id: str | None = None,
 ) -> SignedIn:
-    """Check the password and open a new session; the same refusal for an unknown user and a wrong password."""
+    """Check the password and open a new session; the same refusal for an unknown user and a wrong
+    password."""
     client_ip = client_ip.replace("\x00", "?")
     check_throttle(session=session, username=username, client_ip=client_ip)
     name = _normalise(username)
@@ -159,7 +161,8 @@ def change_password(
     begins for this browser (its id returned for the cookie).
 
     A wrong current password counts as a failed sign-in of the account and the address (the same
-    throttle), and is kept even though the change is refused: the caller commits after the refusal."""
+    throttle), and is kept even though the change is refused: the caller commits after the
+    refusal."""
     client_ip = client_ip.replace("\x00", "?")[:64]
     check_throttle(session=session, username=actor.username, client_ip=client_ip)
     try:
