@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Column, Integer, Table, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
@@ -15,19 +15,6 @@ from qa_engine.domain.statuses import (
     SelfAssessmentStatus,
 )
 from qa_engine.store.types import JSONType, UTCDateTime, utcnow
-
-
-class Stored(Protocol):
-    """A table row: its primary key is None until the row is flushed."""
-
-    id: int | None
-
-
-def pk(row: Stored) -> int:
-    """The primary key of a stored row; a row not flushed yet has none (a programming error)."""
-    if row.id is None:
-        raise ValueError(f"{type(row).__name__} is not stored yet: flush it before using its id")
-    return row.id
 
 
 def table_of(model: type[SQLModel]) -> Table:

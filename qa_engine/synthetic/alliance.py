@@ -18,15 +18,16 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
-from qa_engine.domain.errors import Conflict, NotFound
+from qa_engine.domain.errors import Conflict
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import cases as case_service
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.institutions import seed_institutions
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.services.users import add_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import pk
+from qa_engine.store.models import Credential
 from qa_engine.synthetic.credentials import CredentialFactory
 from qa_engine.synthetic.people import person_name, reviewer_profile
 from qa_engine.synthetic.tables import MEMBERS, Member
@@ -263,7 +264,7 @@ class SyntheticAlliance:
             elif spec.role == Role.PROVIDER:
                 out.providers[spec.institution or ""] = actor
             else:
-                out.reviewers[pk(user)] = actor
+                out.reviewers[saved_id(user)] = actor
         return out
 
     # ------------------------------------------------------------------ credentials
@@ -318,9 +319,7 @@ class SyntheticAlliance:
         `screen`)."""
         ids = []
         for cid in credential_ids:
-            credential = repo.get_credential(session, cid)
-            if credential is None:
-                raise NotFound(f"no credential {cid}")
+            credential = get_or_raise(session, Credential, cid, what="credential")
             actor = staff.provider_for(credential.institution_id) if staff else SYSTEM
             case = case_service.open_case(
                 session=session,
@@ -328,7 +327,7 @@ class SyntheticAlliance:
                 credential_id=cid,
                 rubric_id=rubric_id or case_service.DEFAULT_RUBRIC,
             )
-            ids.append(pk(case))
+            ids.append(saved_id(case))
         return ids
 
     @staticmethod

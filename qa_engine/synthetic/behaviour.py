@@ -34,7 +34,6 @@ import numpy as np
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import REVIEWING, CaseState
-from qa_engine.domain.errors import NotFound
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
@@ -42,9 +41,10 @@ from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
 from qa_engine.services import assignments, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.services.context import now, set_clock, workflow_settings
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, User, pk
+from qa_engine.store.models import Case, Credential, User
 from qa_engine.synthetic.people import pick
 from qa_engine.synthetic.tables import (
     CLAIMS,
@@ -155,7 +155,7 @@ class CaseView:
 
     @property
     def case_id(self) -> int:
-        return pk(self.case)
+        return saved_id(self.case)
 
 
 @dataclass
@@ -199,18 +199,16 @@ class Behaviour:
         if case.rubric_snapshot_id not in self._rubrics:
             self._rubrics[case.rubric_snapshot_id] = case_service.rubric_of(session, case)
         if case.institution_id not in self._codes:
-            self._codes.update({pk(i): i.code for i in repo.list_institutions(session)})
+            self._codes.update({saved_id(i): i.code for i in repo.list_institutions(session)})
         data = case_service.credential_version_of(session, case).data
-        credential = repo.get_credential(session, case.credential_id)
-        if credential is None:
-            raise NotFound(f"no credential {case.credential_id}")
+        credential = get_or_raise(session, Credential, case.credential_id, what="credential")
         return CaseView(
             case,
             credential.reference,
             self._codes[case.institution_id],
             data,
             self._rubrics[case.rubric_snapshot_id],
-            self.plans.get(pk(case)),
+            self.plans.get(saved_id(case)),
         )
 
     def _views(
@@ -225,10 +223,7 @@ class Behaviour:
         known = self.staff.actor(user_id)
         if known:
             return known
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound(f"no user {user_id}")
-        return repo.actor_for(session, user)
+        return repo.actor_for(session, get_or_raise(session, User, user_id, what="user"))
 
     def _provider(self, session: Session, institution_id: int) -> Actor:
         try:
@@ -429,7 +424,7 @@ class Behaviour:
             self_assessments.save_self_assessment(
                 session=session,
                 actor=self._provider(session, view.case.institution_id),
-                case_id=pk(view.case),
+                case_id=saved_id(view.case),
                 entries=entries,
                 summary=summary,
                 submit=True,
@@ -443,7 +438,7 @@ class Behaviour:
         """The QA officer confirms the engine's batch proposal for every case that lacks reviewers;
         return how many invitations went out."""
         needing = [
-            pk(c)
+            saved_id(c)
             for c in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING)
             if assignments.case_need(session, c).needed > 0
         ]
@@ -523,7 +518,7 @@ class Behaviour:
                 assignments.respond(
                     session=session,
                     actor=who,
-                    assignment_id=pk(a),
+                    assignment_id=saved_id(a),
                     accept=not declines,
                     conflict=conflict,
                     reason=reason,
@@ -550,7 +545,7 @@ class Behaviour:
                 reviews.save_review(
                     session=session,
                     actor=who,
-                    assignment_id=pk(a),
+                    assignment_id=saved_id(a),
                     entries=entries,
                     recommendation=rec,
                     overall_comment=overall,
@@ -611,7 +606,7 @@ class Behaviour:
         times = []
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
             for a in case_repo.assignments_of(
-                session, pk(case), case.round, statuses=OPEN_ASSIGNMENT
+                session, saved_id(case), case.round, statuses=OPEN_ASSIGNMENT
             ):
                 if a.status == AssignmentStatus.INVITED and a.respond_by is not None:
                     times.append(a.respond_by)
@@ -632,7 +627,7 @@ class Behaviour:
         count = 0
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
             for a in case_repo.assignments_of(
-                session, pk(case), case.round, statuses=OPEN_ASSIGNMENT
+                session, saved_id(case), case.round, statuses=OPEN_ASSIGNMENT
             ):
                 deadline = a.respond_by if a.status == AssignmentStatus.INVITED else a.due_at
                 count += deadline is not None and deadline <= t
@@ -764,4 +759,7 @@ class Behaviour:
     @staticmethod
     def _in_state(uow: UnitOfWork, ids: Sequence[int], states: Sequence[str]) -> list[int]:
         with uow() as s:
-            return [pk(c) for c in case_repo.list_cases(s, case_ids=list(ids), states=list(states))]
+            return [
+                saved_id(c)
+                for c in case_repo.list_cases(s, case_ids=list(ids), states=list(states))
+            ]

@@ -45,6 +45,7 @@ from qa_engine.domain.outcomes import APPROVING, Outcome, worst
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus, SelfAssessmentStatus
+from qa_engine.services.rows import saved_id
 from qa_engine.store import audit_repo
 from qa_engine.store.models import (
     Assignment,
@@ -60,7 +61,6 @@ from qa_engine.store.models import (
     SelfAssessment,
     User,
     UserRole,
-    pk,
     table_of,
 )
 from qa_engine.synthetic.credentials import CredentialFactory
@@ -337,10 +337,10 @@ class _Alliance:
         self.stackable_idx = (
             fast.reviewer_ids.index("dg-stackable") if "dg-stackable" in fast.reviewer_ids else None
         )
-        self.inst_effect = {pk(i): rng.normal(0.0, 0.2) for i in institutions}
+        self.inst_effect = {saved_id(i): rng.normal(0.0, 0.2) for i in institutions}
         self.factory = CredentialFactory(rng)
         self.members = {
-            pk(i): member_for(
+            saved_id(i): member_for(
                 i.code, name=i.name, local_name=i.local_name, city=i.city, country=i.country
             )
             for i in institutions
@@ -385,7 +385,7 @@ class _Alliance:
             return uid - 1
 
         def staff_name(k: int) -> str:
-            member = self.members[pk(self.institutions[k % len(self.institutions)])]
+            member = self.members[saved_id(self.institutions[k % len(self.institutions)])]
             return person_name(rng, member.locale).full
 
         for k in range(2):
@@ -396,7 +396,7 @@ class _Alliance:
             self.approvers.append(add(u, f"{staff_name(k + 2)} (QA board)", None, "approver"))
         add(f"bench-leader-{first}", "4EU+ steering committee", None, "leadership")
         for inst in self.institutions:
-            inst_id = pk(inst)
+            inst_id = saved_id(inst)
             member = self.members[inst_id]
             self.providers[inst_id] = f"bench-prov-{first}-{inst.code.lower()}"
             add(
@@ -427,12 +427,12 @@ class _Alliance:
             inst_id: np.array(
                 [r for other, rs in self.reviewers_by_inst.items() if other != inst_id for r in rs]
             )
-            for inst_id in map(pk, self.institutions)
+            for inst_id in map(saved_id, self.institutions)
         }
 
     # ---- credentials
     def credential_data(self, inst: Institution, ref: str) -> dict[str, Any]:
-        return self.factory.data(self.rng, self.members[pk(inst)], ref)
+        return self.factory.data(self.rng, self.members[saved_id(inst)], ref)
 
     def recommendation(self, scores: np.ndarray) -> str:
         """A reviewer's own overall recommendation: the rubric's threshold for their mean score."""
@@ -586,7 +586,7 @@ def _generate(
             snap = rubric_service.snapshot(session=session, rubric=rubric)
             session.flush()
             institutions = list(session.scalars(select(Institution).order_by(col(Institution.id))))
-            snap_id, snap_hash = pk(snap), snap.content_hash
+            snap_id, snap_hash = saved_id(snap), snap.content_hash
         run = _Run(
             n_decided=n_cases,
             until=until,
@@ -804,7 +804,7 @@ class _CaseHistory:
         self.inst = w.institutions[int(rng.integers(len(w.institutions)))]
         self.ref = f"BENCH-{self.cid:07d}"
         self.data = w.credential_data(self.inst, self.ref)
-        self.provider = w.providers[pk(self.inst)]
+        self.provider = w.providers[saved_id(self.inst)]
         self.returned = rng.random() < 0.12
         self.versions = []
         self.problems: list[str] = []
@@ -879,7 +879,7 @@ class _CaseHistory:
         self.rows["credential"].append(
             {
                 "id": self.cid,
-                "institution_id": pk(self.inst),
+                "institution_id": saved_id(self.inst),
                 "reference": self.ref,
                 "title": self.data["title"],
                 "current_version": len(self.versions),
@@ -939,7 +939,7 @@ class _CaseHistory:
             return False
         sa_id = w.ids.take(SelfAssessment)
         self.step(_lognormal(self.rng, 14, 0.6))
-        sscores = w.self_scores(self.q, pk(self.inst), self.stackable)
+        sscores = w.self_scores(self.q, saved_id(self.inst), self.stackable)
         entries: dict[str, dict[str, Any]] = {
             c: {"score": None, "narrative": "", "evidence": []} for c in w.sa_criteria
         }
@@ -969,7 +969,7 @@ class _CaseHistory:
         """Two reviewers of other institutions are invited; one who declines is replaced from the
         reserve."""
         w, rng = self.w, self.rng
-        pool = w.pool_for[pk(self.inst)]
+        pool = w.pool_for[saved_id(self.inst)]
         picks = [int(x) for x in rng.choice(pool, 4, replace=False)]
         reviewers, spare = picks[:2], picks[2:]
         invited = self.step(_lognormal(rng, 2, 0.6))
@@ -1036,7 +1036,7 @@ class _CaseHistory:
                     )
                 )
                 continue
-            scores = w.review_scores(self.q, pk(self.inst), r, self.stackable)
+            scores = w.review_scores(self.q, saved_id(self.inst), r, self.stackable)
             self.rows["assignment"].append(
                 _assignment(
                     a_id,
@@ -1130,7 +1130,7 @@ class _CaseHistory:
         acc = inv + timedelta(days=_lognormal(rng, 1.5, 0.6))
         sub = acc + timedelta(days=_lognormal(rng, 12, 0.45))
         a_id = w.ids.take(Assignment)
-        scores = w.review_scores(self.q, pk(self.inst), r, self.stackable)
+        scores = w.review_scores(self.q, saved_id(self.inst), r, self.stackable)
         rec = reviews.recommendations[0]
         self.rows["assignment"].append(
             _assignment(
@@ -1195,7 +1195,7 @@ class _CaseHistory:
                 "credential_id": self.cid,
                 "credential_version_id": self.cv_current,
                 "rubric_snapshot_id": self.run.snap_id,
-                "institution_id": pk(self.inst),
+                "institution_id": saved_id(self.inst),
                 "state": self.state,
                 "round": max(rnd, 1),
                 "outcome": self.outcome if closed else None,
