@@ -199,8 +199,8 @@ class Assignment(SQLModel, table=True):
 
 
 class ConflictDeclaration(SQLModel, table=True):
-    """A declared conflict of interest between a person and an institution, a credential or a
-    case."""
+    """A declared conflict of interest between a person and an institution, a credential
+    or a case."""
 
     __tablename__ = "conflict_declaration"
 
@@ -281,8 +281,8 @@ class Report(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """An outgoing message; `key` makes each one exactly once (an invitation, the nth reminder
-    …)."""
+    """An outgoing message; `key` makes each one exactly once (an invitation, the nth
+    reminder …)."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=160, unique=True)
