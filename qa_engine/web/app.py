@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router())
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
+    def healthz() -> dict[str, str]:
         """Liveness for load balancers and benchmarks: no database, no session."""
         return {"status": "ok"}
 

@@ -118,7 +118,8 @@ def frames_of(rubric: Rubric) -> list[CriterionFrame]:
     return frames
 
 
-def _macros():
+def _macros() -> Any:
+    """The macros of rubric_form.html (a template module: its attributes are its macros)."""
     from qa_engine.web.templating import env
 
     return env.get_template("rubric_form.html").module
@@ -218,6 +219,11 @@ def problems_by_criterion(exc: QAError) -> tuple[dict[str, str], list[str]]:
             by[p.criterion] = (by[p.criterion] + "; " if p.criterion in by else "") + p.message
         return by, []
     return {}, [exc.message, *exc.details]
+
+
+def form_text(value: Any) -> str:
+    """A form field's text ("" for a missing field or a file)."""
+    return value if isinstance(value, str) else ""
 
 
 def form_int(value: Any) -> int | None:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 
-from fastapi import UploadFile
 from sqlmodel import Session
+from starlette.datastructures import UploadFile  # a form's files; FastAPI's UploadFile is one too
 
 from qa_engine.adapters.credential_io import read_credentials_file
 from qa_engine.config import Settings

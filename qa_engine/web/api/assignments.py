@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 from fastapi.responses import Response as RawResponse
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from qa_engine.domain.assignment import Proposal
+from qa_engine.domain.roles import Actor
 from qa_engine.services import assignments, case_views, reviews
 from qa_engine.web.api.common import AssignmentId, CaseId, etag, if_match_version, review_out
 from qa_engine.web.api.schemas import (
@@ -40,7 +43,7 @@ router = APIRouter(prefix="/api/v1", tags=["assignments and reviews"], responses
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _proposal(p) -> ProposalOut:
+def _proposal(p: Proposal) -> ProposalOut:
     return ProposalOut(
         reviewer_id=p.reviewer_id, name=p.name, score=round(p.score, 3), reasons=list(p.reasons)
     )
@@ -230,11 +233,17 @@ def get_review(
 ) -> ReviewOut:
     mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
     response.headers["ETag"] = etag(mine.review.version if mine.review else None)
-    return review_out(mine.assignment.id, mine.case.id, mine.assignment.round, mine.review)
+    return review_out(assignment_id, mine.assignment.case_id, mine.assignment.round, mine.review)
 
 
 def _save_review(
-    assignment_id: int, body: ReviewIn, request: Request, db, actor, *, submit: bool
+    assignment_id: int,
+    body: ReviewIn,
+    request: Request,
+    db: Session,
+    actor: Actor,
+    *,
+    submit: bool,
 ) -> ReviewOut:
     expected = body.version if body.version is not None else if_match_version(request)
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from qa_engine.domain.errors import QAError
 from qa_engine.services import users, web_sessions
-from qa_engine.web.auth import PASSWORD_PAGE, client_ip
+from qa_engine.web.auth import PASSWORD_PAGE, SignedInPrincipal, client_ip
 from qa_engine.web.db import DB
 from qa_engine.web.pages.auth import set_session_cookie
 from qa_engine.web.pages.common import PageUser, redirect, safe_next
@@ -20,7 +20,12 @@ Password = Annotated[str, Form(max_length=users.MAX_PASSWORD)]
 
 
 def _page(
-    request: Request, principal, *, next_: str, error: str = "", status_code: int = 200
+    request: Request,
+    principal: SignedInPrincipal,
+    *,
+    next_: str,
+    error: str = "",
+    status_code: int = 200,
 ) -> Response:
     # a refused form is shown again empty: a password is never sent back in a page
     return render(

@@ -3,14 +3,17 @@ and enabling, a one-time password). Who may do what is decided by the services."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError
 from qa_engine.domain.roles import Role
 from qa_engine.services import institutions, users
+from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser, attempt, redirect
 from qa_engine.web.templating import render
@@ -19,7 +22,13 @@ router = APIRouter()
 Username = Annotated[str, Path(min_length=1, max_length=120)]
 Short = Annotated[str, Form(max_length=254)]
 Roles = Annotated[list[str], Form(max_length=len(Role))]
-EMPTY_FORM = {"username": "", "full_name": "", "email": "", "institution": "", "roles": []}
+EMPTY_FORM: dict[str, str | list[str]] = {
+    "username": "",
+    "full_name": "",
+    "email": "",
+    "institution": "",
+    "roles": [],
+}
 
 
 def _raise_refusal(error: QAError) -> None:
@@ -29,10 +38,10 @@ def _raise_refusal(error: QAError) -> None:
 
 def _list_page(
     request: Request,
-    db,
-    principal,
+    db: Session,
+    principal: SignedInPrincipal,
     *,
-    form: dict | None = None,
+    form: dict[str, str | list[str]] | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -51,7 +60,13 @@ def _list_page(
 
 
 def _account_page(
-    request: Request, db, principal, username: str, *, error: str = "", status_code: int = 200
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    username: str,
+    *,
+    error: str = "",
+    status_code: int = 200,
 ) -> Response:
     account = users.get_account(session=db, actor=principal.actor, username=username)
     history = users.account_history(session=db, actor=principal.actor, username=username)
@@ -96,7 +111,7 @@ def add_account(
     institution: Short = "",
     role: Roles = [],  # noqa: B006 - FastAPI copies the default for each request
 ) -> Response:
-    user, error = attempt(
+    user = attempt(
         db,
         users.add_user,
         session=db,
@@ -107,9 +122,9 @@ def add_account(
         roles=role,
         institution_code=institution or None,
     )
-    if error is not None:
-        _raise_refusal(error)
-        form = {
+    if isinstance(user, QAError):
+        _raise_refusal(user)
+        form: dict[str, str | list[str]] = {
             "username": username,
             "full_name": full_name,
             "email": email,
@@ -117,7 +132,7 @@ def add_account(
             "roles": role,
         }
         return _list_page(
-            request, db, principal, form=form, error=error.message, status_code=error.status
+            request, db, principal, form=form, error=user.message, status_code=user.status
         )
     password = users.set_one_time_password(
         session=db, actor=principal.actor, username=user.username
@@ -142,7 +157,7 @@ def change_roles(
     # the form says which roles it showed: only what this admin changed is applied, not what another
     # admin changed meanwhile
     wanted, shown = set(role), set(loaded)
-    held, error = attempt(
+    held = attempt(
         db,
         users.change_roles,
         session=db,
@@ -151,10 +166,10 @@ def change_roles(
         add=sorted(wanted - shown),
         remove=sorted(shown - wanted),
     )
-    if error is not None:
-        _raise_refusal(error)
+    if isinstance(held, QAError):
+        _raise_refusal(held)
         return _account_page(
-            request, db, principal, username, error=error.message, status_code=error.status
+            request, db, principal, username, error=held.message, status_code=held.status
         )
     return redirect(
         f"/admin/users/{username}",
@@ -163,9 +178,16 @@ def change_roles(
     )
 
 
-def _switch(request: Request, db, principal, username: str, service, done: str) -> Response:
-    _, error = attempt(db, service, session=db, actor=principal.actor, username=username)
-    if error is not None:
+def _switch(
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    username: str,
+    service: Callable[..., object],
+    done: str,
+) -> Response:
+    error = attempt(db, service, session=db, actor=principal.actor, username=username)
+    if isinstance(error, QAError):
         _raise_refusal(error)
         return _account_page(
             request, db, principal, username, error=error.message, status_code=error.status
@@ -201,12 +223,12 @@ def enable_account(username: Username, request: Request, db: DB, principal: Page
 def one_time_password(
     username: Username, request: Request, db: DB, principal: PageUser
 ) -> Response:
-    password, error = attempt(
+    password = attempt(
         db, users.set_one_time_password, session=db, actor=principal.actor, username=username
     )
-    if error is not None:
-        _raise_refusal(error)
+    if isinstance(password, QAError):
+        _raise_refusal(password)
         return _account_page(
-            request, db, principal, username, error=error.message, status_code=error.status
+            request, db, principal, username, error=password.message, status_code=password.status
         )
     return _one_time_page(request, username, password, created=False)

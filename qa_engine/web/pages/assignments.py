@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
+from qa_engine.domain.errors import QAError
 from qa_engine.services import assignments, case_views
 from qa_engine.services.dashboard import cases_needing_reviewers, reviewer_load
+from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
@@ -20,7 +23,13 @@ router = APIRouter()
 
 
 def _page(
-    request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    case_id: int,
+    *,
+    error: str = "",
+    status_code: int = 200,
 ) -> Response:
     actor = principal.actor
     plan, ranked = assignments.propose(session=db, actor=actor, case_id=case_id)
@@ -55,11 +64,11 @@ def assign(
     db: DB,
     principal: PageUser,
     background: BackgroundTasks,
-    reviewer_id: Annotated[list[str], Form()] = (),
+    reviewer_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it per request
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     ids = [i for i in (form_int(v) for v in reviewer_id) if i is not None]
-    created, error = attempt(
+    created = attempt(
         db,
         assignments.assign,
         session=db,
@@ -68,10 +77,12 @@ def assign(
         reviewer_ids=ids,
         reason=reason or "chosen by the QA office",
     )
-    if error is not None:
-        if error.status in (403, 404):
-            raise error
-        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
+    if isinstance(created, QAError):
+        if created.status in (403, 404):
+            raise created
+        return _page(
+            request, db, principal, case_id, error=created.message, status_code=created.status
+        )
     advance_later(background, [case_id])
     return redirect(
         f"/cases/{case_id}/assignment", principal, f"{len(created)} reviewer(s) invited."
@@ -97,7 +108,7 @@ def reassign(
     reviewer_id: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    new, error = attempt(
+    new = attempt(
         db,
         assignments.reassign,
         session=db,
@@ -106,13 +117,13 @@ def reassign(
         new_reviewer_id=form_int(reviewer_id),
         why=reason[:2000],
     )
-    if error is not None:
-        if error.status in (403, 404):
-            raise error
+    if isinstance(new, QAError):
+        if new.status in (403, 404):
+            raise new
         case_id = assignments.case_of_assignment(
             session=db, actor=principal.actor, assignment_id=assignment_id
         )
-        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
+        return _page(request, db, principal, case_id, error=new.message, status_code=new.status)
     advance_later(background, [new.case_id])
     return redirect(
         f"/cases/{new.case_id}/assignment", principal, "Reviewer replaced; the new one is invited."
@@ -124,7 +135,13 @@ def batch_page(request: Request, db: DB, principal: PageUser) -> Response:
     return _batch(request, db, principal)
 
 
-def _batch(request: Request, db, principal, error: str = "", status_code: int = 200) -> Response:
+def _batch(
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
     actor = principal.actor
     rows = cases_needing_reviewers(session=db, actor=actor)
     return render(
@@ -144,18 +161,16 @@ def batch_assign(
     db: DB,
     principal: PageUser,
     background: BackgroundTasks,
-    case_id: Annotated[list[str], Form()] = (),
+    case_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it per request
 ) -> Response:
     ids = [i for i in (form_int(v) for v in case_id) if i is not None]
     if not ids:  # the batch page itself is the QA office's: anyone else is refused there
         return _batch(request, db, principal, error="Select at least one case.", status_code=422)
-    plans, error = attempt(
-        db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids
-    )
-    if error is not None:
-        if error.status in (403, 404):
-            raise error
-        return _batch(request, db, principal, error=error.message, status_code=error.status)
+    plans = attempt(db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids)
+    if isinstance(plans, QAError):
+        if plans.status in (403, 404):
+            raise plans
+        return _batch(request, db, principal, error=plans.message, status_code=plans.status)
     advance_later(background, plans.keys())
     invited = sum(len(p.proposals) for p in plans.values())
     short = [f"case {cid}: {p.note}" for cid, p in plans.items() if p.shortfall]
