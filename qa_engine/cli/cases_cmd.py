@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import console, handle_errors, stored_id
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.services.actors import acting_user
@@ -40,7 +41,7 @@ STARTING = (
 )
 
 
-def run_flow(name: str, status: str, **params):
+def run_flow(name: str, status: str, **params: Any) -> Any:
     """Run a flow (in the local Prefect server, started on first need), with a status line meanwhile."""
     from qa_engine.workflows.kick import run_flow as run
 
@@ -48,7 +49,7 @@ def run_flow(name: str, status: str, **params):
         return run(name, on_start=lambda: shown.update(STARTING), **params)
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -63,7 +64,8 @@ def _read_json(path: Path) -> dict:
 @cases_app.command("list")
 @handle_errors
 def list_cases(
-    state: list[str] = typer.Option(None, help="Only these states"), as_: str = AS_OPTION
+    state: list[str] | None = typer.Option(None, help="Only these states"),
+    as_: str | None = AS_OPTION,
 ) -> None:
     """List the cases (those the acting user may see)."""
     from qa_engine.services.case_views import cases_page
@@ -91,7 +93,7 @@ def list_cases(
 
 @cases_app.command("show")
 @handle_errors
-def show_case(case_id: int, as_: str = AS_OPTION) -> None:
+def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
     """Show one case: credential, state, reviewers, consolidation, decisions, reports, history."""
     from qa_engine.services.case_views import case_detail, case_history
 
@@ -150,7 +152,7 @@ def show_case(case_id: int, as_: str = AS_OPTION) -> None:
 def open_(
     credential_id: int,
     rubric: str = typer.Option("4eu-mici", help="Rubric id"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Open a review case for a credential's current version."""
     from qa_engine.services.cases import open_case
@@ -162,7 +164,7 @@ def open_(
             credential_id=credential_id,
             rubric_id=rubric,
         )
-        case_id = case.id
+        case_id = stored_id(case, "case")
     console.print(f"opened case {case_id}")
     kick_cases([case_id])
 
@@ -170,7 +172,7 @@ def open_(
 @cases_app.command("withdraw")
 @handle_errors
 def withdraw(
-    case_id: int, reason: str = typer.Option(..., help="Why"), as_: str = AS_OPTION
+    case_id: int, reason: str = typer.Option(..., help="Why"), as_: str | None = AS_OPTION
 ) -> None:
     """Withdraw a case."""
     from qa_engine.services.cases import withdraw_case
@@ -184,7 +186,7 @@ def withdraw(
 
 @cases_app.command("resubmit")
 @handle_errors
-def resubmit(case_id: int, as_: str = AS_OPTION) -> None:
+def resubmit(case_id: int, as_: str | None = AS_OPTION) -> None:
     """Send a returned case through screening again with the credential's newest version."""
     from qa_engine.services.cases import resubmit_case
 
@@ -199,7 +201,7 @@ def self_submit(
     case_id: int,
     file: Path,
     draft: bool = typer.Option(False, help="Save without submitting"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Save or submit a self-assessment from a JSON file {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
     from qa_engine.services.self_assessments import save_self_assessment
@@ -220,16 +222,16 @@ def self_submit(
 
 
 def assign(
-    case_ids: list[int] = typer.Argument(
+    case_ids: list[int] | None = typer.Argument(
         None, help="Case ids (none: every case waiting for reviewers)"
     ),
-    reviewer: list[str] = typer.Option(
+    reviewer: list[str] | None = typer.Option(
         None, help="Reviewer username (repeat); none: show the proposals"
     ),
     auto: bool = typer.Option(
         False, help="Assign the engine's proposals (one optimisation over all the cases)"
     ),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Show the engine's proposals, or confirm reviewers (by name or --auto) for one or many cases."""
     from qa_engine.services import assignments
@@ -251,7 +253,7 @@ def assign(
                 u = repo.get_user_by_username(s, name)
                 if u is None:
                     raise NotFound(f"no user {name}")
-                users.append(u.id)
+                users.append(stored_id(u, f"user {name}"))
             created = assignments.assign(
                 session=s,
                 actor=actor,
@@ -293,7 +295,7 @@ def respond(
     accept: bool = typer.Option(..., "--accept/--decline"),
     conflict: bool = typer.Option(False, help="Declare a conflict of interest (with --decline)"),
     reason: str = typer.Option("", help="Why (required to decline)"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Accept or decline an invitation."""
     from qa_engine.services.assignments import respond as respond_service
@@ -318,7 +320,7 @@ def respond(
 def review_submit(
     file: Path,
     draft: bool = typer.Option(False, help="Save without submitting"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Submit a review from a JSON file: {"assignment_id": N, "entries": {criterion: {score, comment}},
     "recommendation": "approved", "overall_comment": "…"}."""
@@ -349,8 +351,8 @@ def decide(
         ..., help="approved | approved_with_conditions | revision_requested | rejected"
     ),
     rationale: str = typer.Option(..., help="Why"),
-    condition: list[str] = typer.Option(None, help="A condition (repeat)"),
-    as_: str = AS_OPTION,
+    condition: list[str] | None = typer.Option(None, help="A condition (repeat)"),
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Decide on a case in approval."""
     from qa_engine.services.decisions import decide as decide_service
@@ -387,7 +389,7 @@ def audit_verify() -> None:
 
 
 def advance(
-    case_ids: list[int] = typer.Argument(None, help="Case ids (none: every open case)"),
+    case_ids: list[int] | None = typer.Argument(None, help="Case ids (none: every open case)"),
 ) -> None:
     """Run the automated stages of these cases now: one flow run (in the local Prefect server), or, in
     deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment on the workers."""
@@ -397,7 +399,7 @@ def advance(
         ids = (
             list(case_ids)
             if case_ids
-            else [c.id for c in case_repo.list_cases(s) if CaseState(c.state).open]
+            else [stored_id(c, "case") for c in case_repo.list_cases(s) if CaseState(c.state).open]
         )
     if get_settings().prefect_mode == "deployment":
         from qa_engine.workflows.kick import kick

@@ -39,7 +39,7 @@ def import_(
         help="Open a review case for every imported credential that has none",
     ),
     rubric: str = typer.Option(DEFAULT_RUBRIC, help="Rubric id of the cases opened"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Import credentials; if any row is invalid nothing is imported (exit 1, every problem listed)."""
     settings = get_settings()
@@ -77,7 +77,8 @@ def import_(
 @app.command("list")
 @handle_errors
 def list_(
-    institution: str = typer.Option(None, help="Only this institution (code)"), as_: str = AS_OPTION
+    institution: str | None = typer.Option(None, help="Only this institution (code)"),
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Show the stored credentials (those the acting user may see)."""
     with session_scope() as session:

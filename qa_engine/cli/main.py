@@ -52,7 +52,7 @@ users_cmd.app.command("token")(web_cmd.users_token)
 
 @app.callback()
 def _global(
-    data_dir: Path = typer.Option(
+    data_dir: Path | None = typer.Option(
         None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)"
     ),
 ) -> None:
@@ -139,7 +139,7 @@ def db_current() -> None:
 
 @app.command("init")
 @handle_errors
-def init(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR")) -> None:
+def init(data_dir: Path | None = typer.Option(None, help="Override QA_DATA_DIR")) -> None:
     """Create the data folder, migrate the database and load the alliance's institutions."""
     if data_dir is not None:
         _use_data_dir(data_dir)
@@ -150,7 +150,7 @@ def init(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR")) -> No
 @app.command("demo")
 @handle_errors
 def demo(
-    data_dir: Path = typer.Option(
+    data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
         help="The demo's data folder (default: QA_DATA_DIR if set, else ./var/demo)",
@@ -193,7 +193,7 @@ def worker(
 @app.command("workflow-check")
 @handle_errors
 def workflow_check(
-    path: Path = typer.Argument(None, help="Settings file (default: QA_WORKFLOW_SETTINGS)"),
+    path: Path | None = typer.Argument(None, help="Settings file (default: QA_WORKFLOW_SETTINGS)"),
 ) -> None:
     """Check a workflow settings file; FILE:LINE: message per problem (exit 1 if any)."""
     from qa_engine.config import get_settings

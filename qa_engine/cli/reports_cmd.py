@@ -71,10 +71,12 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
 @handle_errors
 def xlsx(
     case_id: int,
-    output: Path = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Where to write (default: the case's report folder)"
     ),
-    round_: int = typer.Option(None, "--round", help="Round (default: the latest decided one)"),
+    round_: int | None = typer.Option(
+        None, "--round", help="Round (default: the latest decided one)"
+    ),
 ) -> None:
     """Write the workbook of a decided case: scores, comments, consolidation."""
     from qa_engine.adapters.case_workbook import write_workbook

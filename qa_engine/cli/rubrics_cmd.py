@@ -20,7 +20,9 @@ app = typer.Typer(help="Read, check and explain rubric files.", no_args_is_help=
 @app.command("validate")
 @handle_errors
 def validate(
-    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the rubrics folder)"),
+    paths: list[Path] | None = typer.Argument(
+        None, help="Files or folders (default: the rubrics folder)"
+    ),
 ) -> None:
     """Check rubric files; print FILE:LINE: message for every problem (exit 1 if any)."""
     targets = list(paths) if paths else [get_settings().rubrics_dir]
@@ -128,7 +130,7 @@ def coverage_cmd(rubric_id: str) -> None:
         console.print("[green]every ESG standard, EU principle and standard element is covered[/]")
 
 
-def _ref_order(ref: str):
+def _ref_order(ref: str) -> list[tuple[int, int | str]]:
     import re
 
     parts = re.split(r"[-.]", ref)

@@ -36,7 +36,8 @@ def read_password(*, ask: bool, from_stdin: bool) -> str | None:
             raise ValidationFailed("no password on standard input (one line expected)")
         return password
     if ask:
-        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return typed
     return None
 
 
@@ -55,7 +56,7 @@ def add(
     full_name: str = typer.Option(..., "--name"),
     email: str = typer.Option(...),
     role: list[Role] = typer.Option(..., help="Role (repeat for several)"),
-    institution: str = typer.Option(None, help="Institution code (required for providers)"),
+    institution: str | None = typer.Option(None, help="Institution code (required for providers)"),
     ask_password: bool = typer.Option(
         False,
         "--ask-password",
@@ -64,9 +65,9 @@ def add(
     ),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
     max_open_reviews: int = typer.Option(4),
-    expertise: list[str] = typer.Option(None, help="ISCED-F field code"),
-    skill: list[str] = typer.Option(None, help="DigComp/GreenComp id or ESCO URI"),
-    language: list[str] = typer.Option(None, help="ISO 639-1 code"),
+    expertise: list[str] | None = typer.Option(None, help="ISCED-F field code"),
+    skill: list[str] | None = typer.Option(None, help="DigComp/GreenComp id or ESCO URI"),
+    language: list[str] | None = typer.Option(None, help="ISO 639-1 code"),
 ) -> None:
     """Create an account."""
     from qa_engine.services.users import add_user
@@ -165,8 +166,12 @@ def one_time_password(username: str) -> None:
 @handle_errors
 def roles(
     username: str,
-    add: list[str] = typer.Option(None, "--add", help=f"Role to add (repeat for several): {ROLES}"),
-    remove: list[str] = typer.Option(None, "--remove", help="Role to remove (repeat for several)"),
+    add: list[str] | None = typer.Option(
+        None, "--add", help=f"Role to add (repeat for several): {ROLES}"
+    ),
+    remove: list[str] | None = typer.Option(
+        None, "--remove", help="Role to remove (repeat for several)"
+    ),
 ) -> None:
     """Add or remove roles of an account."""
     from qa_engine.services.users import change_roles

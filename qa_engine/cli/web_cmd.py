@@ -25,7 +25,7 @@ def serve(
         1, min=1, max=64, help="Server processes (more than one: PostgreSQL only)"
     ),
     log_level: str = typer.Option("warning", help="uvicorn log level"),
-    data_dir: Path = typer.Option(
+    data_dir: Path | None = typer.Option(
         None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)"
     ),
 ) -> None:
