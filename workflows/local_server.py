@@ -123,15 +123,20 @@ def _alive(pid: int) -> bool:
 
 
 def _request(
-    info: ServerInfo, method: str, path: str, body: dict | None = None, timeout: float | None = 5.0
-) -> dict:
+    info: ServerInfo,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    timeout: float | None = 5.0,
+) -> dict[str, Any]:
     import httpx
 
     headers = {"X-QA-Token": info.token}
     with httpx.Client(timeout=timeout) as client:
         response = client.request(method, info.control_url + path, json=body, headers=headers)
     response.raise_for_status()
-    return response.json()
+    answer: dict[str, Any] = response.json()  # the control server answers with a JSON object
+    return answer
 
 
 def healthy(info: ServerInfo | None) -> bool:
