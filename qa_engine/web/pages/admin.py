@@ -123,7 +123,8 @@ def add_account(
         institution_code=institution or None,
     )
     if isinstance(user, QAError):
-        _raise_refusal(user)
+        error = user
+        _raise_refusal(error)
         form: dict[str, str | list[str]] = {
             "username": username,
             "full_name": full_name,
@@ -132,7 +133,7 @@ def add_account(
             "roles": role,
         }
         return _list_page(
-            request, db, principal, form=form, error=user.message, status_code=user.status
+            request, db, principal, form=form, error=error.message, status_code=error.status
         )
     password = users.set_one_time_password(
         session=db, actor=principal.actor, username=user.username
@@ -167,9 +168,10 @@ def change_roles(
         remove=sorted(shown - wanted),
     )
     if isinstance(held, QAError):
-        _raise_refusal(held)
+        error = held
+        _raise_refusal(error)
         return _account_page(
-            request, db, principal, username, error=held.message, status_code=held.status
+            request, db, principal, username, error=error.message, status_code=error.status
         )
     return redirect(
         f"/admin/users/{username}",
@@ -227,8 +229,9 @@ def one_time_password(
         db, users.set_one_time_password, session=db, actor=principal.actor, username=username
     )
     if isinstance(password, QAError):
-        _raise_refusal(password)
+        error = password
+        _raise_refusal(error)
         return _account_page(
-            request, db, principal, username, error=password.message, status_code=password.status
+            request, db, principal, username, error=error.message, status_code=error.status
         )
     return _one_time_page(request, username, password, created=False)

@@ -78,11 +78,10 @@ def assign(
         reason=reason or "chosen by the QA office",
     )
     if isinstance(created, QAError):
-        if created.status in (403, 404):
-            raise created
-        return _page(
-            request, db, principal, case_id, error=created.message, status_code=created.status
-        )
+        error = created
+        if error.status in (403, 404):
+            raise error
+        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
     advance_later(background, [case_id])
     return redirect(
         f"/cases/{case_id}/assignment", principal, f"{len(created)} reviewer(s) invited."
@@ -118,12 +117,13 @@ def reassign(
         why=reason[:2000],
     )
     if isinstance(new, QAError):
-        if new.status in (403, 404):
-            raise new
+        error = new
+        if error.status in (403, 404):
+            raise error
         case_id = assignments.case_of_assignment(
             session=db, actor=principal.actor, assignment_id=assignment_id
         )
-        return _page(request, db, principal, case_id, error=new.message, status_code=new.status)
+        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
     advance_later(background, [new.case_id])
     return redirect(
         f"/cases/{new.case_id}/assignment", principal, "Reviewer replaced; the new one is invited."
@@ -168,9 +168,10 @@ def batch_assign(
         return _batch(request, db, principal, error="Select at least one case.", status_code=422)
     plans = attempt(db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids)
     if isinstance(plans, QAError):
-        if plans.status in (403, 404):
-            raise plans
-        return _batch(request, db, principal, error=plans.message, status_code=plans.status)
+        error = plans
+        if error.status in (403, 404):
+            raise error
+        return _batch(request, db, principal, error=error.message, status_code=error.status)
     advance_later(background, plans.keys())
     invited = sum(len(p.proposals) for p in plans.values())
     short = [f"case {cid}: {p.note}" for cid, p in plans.items() if p.shortfall]

@@ -195,17 +195,18 @@ async def _save(
         source="web form",
     )
     if isinstance(saved, QAError):
-        if saved.status in (403, 404):
-            raise saved
+        error = saved
+        if error.status in (403, 404):
+            raise error
         field_errors: dict[str, str] = {}
         general: list[str] = []
-        if isinstance(saved, CredentialInvalid):
-            for p in saved.problems:
+        if isinstance(error, CredentialInvalid):
+            for p in error.problems:
                 field_errors[p.field] = (
                     field_errors[p.field] + "; " if p.field in field_errors else ""
                 ) + p.message
         else:
-            general = [saved.message, *saved.details]
+            general = [error.message, *error.details]
         values = {spec.name: form_text(form.get(spec.name)) for spec in FIELDS}
         credential = None
         if credential_id is not None:
@@ -226,7 +227,7 @@ async def _save(
             errors=field_errors,
             general=general,
             credential=credential,
-            status_code=saved.status,
+            status_code=error.status,
         )
     words = {
         "created": "Credential saved.",
@@ -311,18 +312,19 @@ async def upload(
         settings=settings,
     )
     if isinstance(result, QAError):
+        error = result
         problems = (
-            [str(p).split(": ", 1) for p in result.problems]
-            if isinstance(result, ImportInvalid)
+            [str(p).split(": ", 1) for p in error.problems]
+            if isinstance(error, ImportInvalid)
             else []
         )
         return render(
             request,
             "credentials/upload.html",
-            status_code=result.status,
+            status_code=error.status,
             title="Upload credentials",
-            message=result.message,
-            problems=problems if problems else [[d, ""] for d in result.details],
+            message=error.message,
+            problems=problems if problems else [[d, ""] for d in error.details],
         )
     advance_later(background, result.opened_cases)
     text = (

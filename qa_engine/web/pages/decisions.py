@@ -80,15 +80,16 @@ def decide(
         conditions=lines,
     )
     if isinstance(decision, QAError):
-        if decision.status in (403, 404):
-            raise decision
+        error = decision
+        if error.status in (403, 404):
+            raise error
         return _page(
             request,
             db,
             principal,
             case_id,
-            error=decision.message,
-            status_code=decision.status,
+            error=error.message,
+            status_code=error.status,
             form={"outcome": outcome, "rationale": rationale, "conditions": conditions},
         )
     advance_later(background, [case_id])

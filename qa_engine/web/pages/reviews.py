@@ -73,18 +73,19 @@ def respond(
         reason=reason,
     )
     if isinstance(asg, QAError):
-        if asg.status in (403, 404):
-            raise asg
+        error = asg
+        if error.status in (403, 404):
+            raise error
         rows = case_views.my_assignments(session=db, actor=principal.actor)
         return render(
             request,
             "assignments/invitations.html",
-            status_code=asg.status,
+            status_code=error.status,
             title="Invitations and reviews",
             invited=[r for r in rows if r[0].status == AssignmentStatus.INVITED],
             accepted=[r for r in rows if r[0].status == AssignmentStatus.ACCEPTED],
             submitted=[r for r in rows if r[0].status == AssignmentStatus.SUBMITTED],
-            error=asg.message,
+            error=error.message,
             error_for=assignment_id,
             reason=reason,
         )
@@ -219,9 +220,10 @@ def _save(
         expected_version=version,
     )
     if isinstance(review, QAError):
-        if review.status in (403, 404):
-            raise review
-        by, general = problems_by_criterion(review)
+        error = review
+        if error.status in (403, 404):
+            raise error
+        by, general = problems_by_criterion(error)
         if by:
             general = [
                 f"{len(by)} criterion/criteria need attention before you can "
@@ -234,7 +236,7 @@ def _save(
             assignment_id,
             errors=by,
             general=general,
-            status_code=review.status,
+            status_code=error.status,
             **keep,
         )
     if submit:
@@ -311,12 +313,13 @@ async def upload_sheet(
         settings=settings,
     )
     if isinstance(review, QAError):
-        if review.status in (403, 404):
-            raise review
+        error = review
+        if error.status in (403, 404):
+            raise error
         problems = (
-            [(p.where, p.message) for p in review.problems]
-            if isinstance(review, ReviewSheetInvalid)
-            else [("", m) for m in (review.message, *review.details)]
+            [(p.where, p.message) for p in error.problems]
+            if isinstance(error, ReviewSheetInvalid)
+            else [("", m) for m in (error.message, *error.details)]
         )
         return await run_in_threadpool(
             _page,
@@ -325,7 +328,7 @@ async def upload_sheet(
             principal,
             assignment_id,
             sheet_problems=problems,
-            status_code=review.status,
+            status_code=error.status,
         )
     if submit:
         advance_later(background, [review.case_id])
