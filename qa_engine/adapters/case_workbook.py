@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.adapters.safe_xlsx import write_cell
 from qa_engine.domain.report import EvaluationReport, outcome_label
@@ -19,7 +20,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _header(ws, row: int, values: list[str]) -> None:
+def _header(ws: Worksheet, row: int, values: list[str]) -> None:
     for col, value in enumerate(values, start=1):
         cell = write_cell(ws, row, col, value)
         cell.fill = HEADER_FILL
@@ -27,7 +28,7 @@ def _header(ws, row: int, values: list[str]) -> None:
         cell.alignment = WRAP
 
 
-def _widths(ws, widths: list[int]) -> None:
+def _widths(ws: Worksheet, widths: list[int]) -> None:
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
 

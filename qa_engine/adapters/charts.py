@@ -12,14 +12,16 @@ fetched at run time.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Literal
+from typing import Literal, SupportsFloat, SupportsInt, get_args
 
-from qa_engine.domain.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures, OutcomeRow
 
 Kind = Literal["bar", "hbar", "stacked_bar", "line", "heatmap"]
 Format = Literal["int", "pct", "num2", "days", "text"]
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 BRAND = "#1d3c78"
 PALETTE = ("#1d3c78", "#e3a21a", "#3f8f8a", "#b7410e", "#7a5195", "#5b6475", "#2e7d32", "#c62828")
@@ -34,11 +36,14 @@ MAX_CHART_CATEGORIES = 40
 
 
 def fmt(value: object, kind: Format = "text") -> str:
-    """How a value prints in every output (the workbook stores the number and shows the same)."""
+    """How a value prints in every output (the workbook stores the number and shows the same).
+    A value that is not a number prints as text in any format."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if kind == "int":
+    if kind == "int" and isinstance(value, SupportsInt | str):
         return f"{int(value):,}".replace(",", " ")
+    if not isinstance(value, SupportsFloat | str):
+        return str(value)
     if kind == "pct":
         return f"{float(value) * 100:.1f} %"
     if kind == "num2":
@@ -46,6 +51,11 @@ def fmt(value: object, kind: Format = "text") -> str:
     if kind == "days":
         return f"{float(value):.1f}"
     return str(value)
+
+
+def as_format(kind: str) -> Format:
+    """A format named in text (a template's), "text" for any other name."""
+    return next((f for f in FORMATS if f == kind), "text")
 
 
 @dataclass(frozen=True)
@@ -144,7 +154,7 @@ def report_sections(f: LeadershipFigures) -> list[Section]:
 
 def _summary(f: LeadershipFigures) -> Section:
     p, o, s, d, r = f.pipeline, f.outcomes, f.standards, f.digital_green, f.reviewing
-    rows = (
+    rows: tuple[tuple[str, object, Format], ...] = (
         ("Cases in the pipeline during the period", p.in_pipeline, "int"),
         ("Cases still open", p.open_cases, "int"),
         ("Cases closed in the period", p.closed, "int"),
@@ -276,7 +286,7 @@ def _pipeline(f: LeadershipFigures) -> Section:
     )
 
 
-def _outcome_series(rows, outcomes) -> tuple[Series, ...]:
+def _outcome_series(rows: Sequence[OutcomeRow], outcomes: Sequence[str]) -> tuple[Series, ...]:
     return tuple(
         Series(o.replace("_", " "), tuple(r.counts[o] for r in rows), OUTCOME_COLOURS.get(o))
         for o in outcomes
@@ -630,7 +640,7 @@ def _top(spec: ChartSpec, peak: float) -> float:
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
-    exp = 10 ** math.floor(math.log10(value))
+    exp = 10.0 ** math.floor(math.log10(value))
     for m in (1, 2, 2.5, 5, 10):
         if value <= m * exp:
             return m * exp
@@ -720,7 +730,7 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
     n = len(spec.series)
     for i, c in enumerate(cats):
         x0 = left + i * step
-        base = top + plot_h
+        base: float = top + plot_h
         for j, s in enumerate(spec.series):
             v = s.values[i] or 0
             h = plot_h * min(v, vmax) / vmax

@@ -15,10 +15,11 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
 from jinja2 import meta
@@ -58,7 +59,7 @@ def _environment(directory: Path) -> jinja2.Environment:
     )
 
 
-def render(template: str, context: dict, *, templates_dir: Path) -> tuple[str, str]:
+def render(template: str, context: Mapping[str, Any], *, templates_dir: Path) -> tuple[str, str]:
     """Render ``<templates_dir>/<template>.txt.j2`` to ``(subject, body)``.
 
     The template's first line is ``Subject: …``, then a blank line, then the body. A missing
@@ -104,7 +105,7 @@ def _split_source(template: str, source: str) -> tuple[str, str]:
     return first[len(_SUBJECT_PREFIX) :], body
 
 
-def _render(env: jinja2.Environment, template: str, source: str, context: dict) -> str:
+def _render(env: jinja2.Environment, template: str, source: str, context: Mapping[str, Any]) -> str:
     try:
         return env.from_string(source).render(**context)
     except jinja2.UndefinedError as exc:
@@ -319,7 +320,7 @@ def _smtp_text(exc: smtplib.SMTPException) -> str:
     return str(err or exc)
 
 
-def _refused_text(refused: dict) -> str:
+def _refused_text(refused: Mapping[str, tuple[int, bytes | str]]) -> str:
     parts = []
     for rcpt, (code, text) in refused.items():
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -81,11 +82,14 @@ def make_canvas_class(report: EvaluationReport) -> type[rl_canvas.Canvas]:
     link = report.verification_link
     stamp = _timestamp(report.generated_at)
 
-    class ReportCanvas(rl_canvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
+    # reportlab ships no type information: its Canvas is Any to mypy
+    class ReportCanvas(rl_canvas.Canvas):  # type: ignore[misc]
+        _annotationCount: int  # reportlab's counter that names the annotations
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._doc._timeStamp = stamp  # the PDF's dates are the report's generation time
-            self._held_pages: list[dict] = []
+            self._held_pages: list[dict[str, Any]] = []
             # Drawn once, shown on every page.
             self.beginForm("qa-logo")
             _draw_logo(self, MARGIN_X, PAGE_H - 8 * mm - 14 * mm, 14 * mm)

@@ -83,10 +83,10 @@ def criteria_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
         ),
         Spacer(1, 4),
     ]
-    data: list[list] = [
+    data: list[list[object]] = [
         [para("Who", st["head"]), para("Score", st["head"]), para("Justification", st["head"])]
     ]
-    style: list[tuple] = []
+    style: list[tuple[object, ...]] = []
     widths = column_widths([30, 20, 124])
     for c in r.criteria:
         band = len(data)
@@ -140,8 +140,10 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
         lbl.replace("Reviewer ", "") if lbl.startswith("Reviewer ") else lbl for lbl in reviewers
     ]
     head = ["Criterion", "Self", *short, "Mean", "Median", "Spread", "Weight"]
-    data: list[list] = [[para(markup(h), st["head"]) for h in head]]
-    style: list[tuple] = [("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])]
+    data: list[list[object]] = [[para(markup(h), st["head"]) for h in head]]
+    style: list[tuple[object, ...]] = [
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])
+    ]
     for i, c in enumerate(r.criteria, start=1):
         by_label = {label: value for label, value, _ in c.scores}
         flag = ' <font color="#b7410e">▲</font>' if c.disagreement else ""
@@ -176,8 +178,8 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
 
 
 def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
-    scored = [(c, c.normalised_mean()) for c in r.criteria]
-    scored = [(c, v) for c, v in scored if v is not None]
+    means = [(c, c.normalised_mean()) for c in r.criteria]
+    scored = [(c, v) for c, v in means if v is not None]
     if not scored:
         return []
     out: list[Flowable] = [CondPageBreak(80 * mm), para("Mean score per criterion", st["h2"])]
@@ -243,10 +245,10 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
     )
     out.append(para(summary, st["body"]))
     out.append(Spacer(1, 4))
-    data: list[list] = [
+    data: list[list[object]] = [
         [para(h, st["head"]) for h in ("Criterion", "Minimum level", "Mean", "Median", "Result")]
     ]
-    style: list[tuple] = []
+    style: list[tuple[object, ...]] = []
     for i, c in enumerate(gated, start=1):
         verdict = {True: "passed", False: "failed", None: "not judged"}[c.gate_passed]
         data.append(
@@ -268,7 +270,7 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
 
 
 def _standards_table(rows: Sequence[ReportStandardRow], st: dict[str, ParagraphStyle]) -> Flowable:
-    data: list[list] = [
+    data: list[list[object]] = [
         [para(h, st["head"]) for h in ("Reference", "Standard", "Score", "", "Criteria")]
     ]
     for row in rows:

@@ -82,7 +82,7 @@ def _credential_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> l
         )
     if cred.elements:
         out.append(para("Standard elements (Council Recommendation 2022, Annex I)", st["h2"]))
-        data: list[list] = [
+        data: list[list[object]] = [
             [para("Element", st["head"]), para("Title", st["head"]), para("Value", st["head"])]
         ]
         widths = column_widths([18, 40, 116])
@@ -162,7 +162,7 @@ def _decision_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> lis
 
 def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     """Each distinct scale once, with the criteria that use it."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[tuple[int, str, str], ...], list[str]] = {}
     for c in r.criteria:
         if c.descriptors:
             groups.setdefault(tuple(sorted(c.descriptors)), []).append(c.id)
@@ -171,7 +171,7 @@ def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[
         out.append(para("No criterion uses a scale.", st["body"]))
         return out
     for descriptors, ids in groups.items():
-        data: list[list] = [[para(h, st["head"]) for h in ("Level", "Label", "Descriptor")]]
+        data: list[list[object]] = [[para(h, st["head"]) for h in ("Level", "Label", "Descriptor")]]
         for value, label, descriptor in descriptors:
             data.append(
                 [
@@ -200,7 +200,7 @@ def _history_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
     if not r.history:
         out.append(para("No events recorded.", st["body"]))
         return out
-    data: list[list] = [[para(h, st["head"]) for h in ("When", "Who", "What", "Detail")]]
+    data: list[list[object]] = [[para(h, st["head"]) for h in ("When", "Who", "What", "Detail")]]
     widths = column_widths([36, 28, 48, 62])
     for e in sorted(r.history, key=lambda e: e.at):
         row = [

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa_engine.adapters.case_workbook import workbook_bytes
-from qa_engine.adapters.dev_pki import create_dev_pki
+from qa_engine.adapters.dev_pki import DevPKI, create_dev_pki
 from qa_engine.adapters.files import write_atomically
 from qa_engine.adapters.pdf_report import render_report
 from qa_engine.adapters.signing import Signer, load_signer, sign_pdf, verify_pdf
@@ -27,7 +27,7 @@ def signing_configured(settings: Settings) -> bool:
     return bool(settings.signing_p12 or (settings.signing_key and settings.signing_cert))
 
 
-def ensure_dev_pki(settings: Settings | None = None):
+def ensure_dev_pki(settings: Settings | None = None) -> DevPKI | None:
     """Create the development CA and signing certificate under the data folder if none is configured."""
     settings = settings or get_settings()
     if signing_configured(settings):
