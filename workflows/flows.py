@@ -134,7 +134,8 @@ async def sweep_flow() -> dict[str, Any]:
 
 @task(name="import-credentials")
 def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[int]:
-    """Import the file as the named user (or the engine) and open a case for each credential without one."""
+    """Import the file as the named user (or the engine) and open a case for each credential without
+    one."""
     from qa_engine.adapters.credential_io import read_credentials_file
     from qa_engine.config import get_settings
     from qa_engine.services import credential_import

@@ -96,9 +96,10 @@ def use_local_prefect_here(
 def run_flow(name: str, *, on_start: Callable[[], None] | None = None, **params: Any) -> Any:
     """Run one of the engine's flows (`flows.BY_NAME`) and return its result.
 
-    With a Prefect server given (PREFECT_API_URL), in this process against it; otherwise in the local
-    Prefect server's process, warm, so a command does not pay Prefect's start-up. A local server
-    started with other QA_* settings than ours runs nothing of ours: then here, reporting to it."""
+    With a Prefect server given (PREFECT_API_URL), in this process against it; otherwise in the
+    local Prefect server's process, warm, so a command does not pay Prefect's start-up. A local
+    server started with other QA_* settings than ours runs nothing of ours: then here, reporting to
+    it."""
     settings = get_settings()
     if not os.environ.get("PREFECT_API_URL"):
         info = local_prefect(settings, on_start=on_start)

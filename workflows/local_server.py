@@ -76,7 +76,8 @@ def log_path(data_dir: Path) -> Path:
 
 
 def config_fingerprint(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
-    """What makes two commands want the same server: the data folder and their other QA_* settings."""
+    """What makes two commands want the same server: the data folder and their other QA_*
+    settings."""
     env = os.environ if env is None else env
     items = sorted((k, v) for k, v in env.items() if k.startswith("QA_") and k not in _NOT_CONFIG)
     return hashlib.sha256(json.dumps([str(data_dir.resolve()), items]).encode()).hexdigest()[:16]
@@ -202,7 +203,8 @@ def _spawn(data_dir: Path, *, startup_timeout: float, idle_minutes: float) -> Se
         config_fingerprint(data_dir, env),
     ]
     with open(log, "ab") as out:
-        # a session of its own: a Ctrl-C in the terminal of the command that started it does not stop it
+        # a session of its own: a Ctrl-C in the terminal of the command that started it does not
+        # stop it
         proc = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
@@ -295,7 +297,8 @@ def run_flow(info: ServerInfo, flow: str, **params: Any) -> Any:
 
 
 def hold(info: ServerInfo, pid: int) -> None:
-    """Keep the server up while process `pid` lives (a web app, a worker), whatever the idle period."""
+    """Keep the server up while process `pid` lives (a web app, a worker), whatever the idle
+    period."""
     _request(info, "POST", "/hold", {"pid": pid})
 
 

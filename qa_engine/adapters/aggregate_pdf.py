@@ -308,8 +308,9 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
         Paragraph("Quality of micro-credentials across the 4EU+ alliance", st["title"]),
         Paragraph(
             _t(
-                f"Period {figures.period.start} to {figures.period.end} · {figures.filters.describe()} · "
-                f"for {figures.audience} · generated {figures.generated_at:%Y-%m-%d %H:%M} UTC"
+                f"Period {figures.period.start} to {figures.period.end} · "
+                f"{figures.filters.describe()} · for {figures.audience} · generated "
+                f"{figures.generated_at:%Y-%m-%d %H:%M} UTC"
             ),
             st["muted"],
         ),

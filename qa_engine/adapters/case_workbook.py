@@ -47,7 +47,8 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         ws,
         2,
         1,
-        f"Rubric {report.rubric_id} {report.rubric_version} (hash {report.rubric_hash[:16]}…); report {report.report_id}",
+        f"Rubric {report.rubric_id} {report.rubric_version} (hash "
+        f"{report.rubric_hash[:16]}…); report {report.report_id}",
     )
     head = [
         "Criterion",
@@ -101,7 +102,8 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             (max(v for v, _, _ in c.descriptors) for c in report.criteria if c.descriptors),
             default=4,
         )
-        score_range = f"{get_column_letter(first_score_col)}5:{get_column_letter(first_score_col + len(reviewers) + 1)}{last}"
+        last_col = get_column_letter(first_score_col + len(reviewers) + 1)
+        score_range = f"{get_column_letter(first_score_col)}5:{last_col}{last}"
         ws.conditional_formatting.add(
             score_range,
             ColorScaleRule(
@@ -146,7 +148,8 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         ("Round", report.round),
         (
             "Credential",
-            f"{report.credential.provider}/{report.credential.reference}: {report.credential.title}",
+            f"{report.credential.provider}/{report.credential.reference}: "
+            f"{report.credential.title}",
         ),
         ("Overall score (0–1)", report.overall),
         ("Agreement (Krippendorff's alpha, ordinal)", report.agreement),

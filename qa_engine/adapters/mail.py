@@ -80,7 +80,8 @@ def render(template: str, context: Mapping[str, Any], *, templates_dir: Path) ->
     missing = sorted(meta.find_undeclared_variables(parsed) - set(context) - set(env.globals))
     if missing:
         raise ValidationFailed(
-            f"mail template {template!r} needs context keys that were not given: {', '.join(missing)}",
+            f"mail template {template!r} needs context keys that were not given: "
+            f"{', '.join(missing)}",
             details=[f"missing: {key}" for key in missing],
         )
     subject_source, body_source = _split_source(template, source)
@@ -172,7 +173,8 @@ def outbox_file_name(key: str) -> str:
 
 
 class OutboxMailer:
-    """Writes each message as ``<outbox_dir>/<key-derived name>.eml`` (development, tests, audits)."""
+    """Writes each message as ``<outbox_dir>/<key-derived name>.eml`` (development, tests,
+    audits)."""
 
     def __init__(self, outbox_dir: Path) -> None:
         self.outbox_dir = Path(outbox_dir)
@@ -297,19 +299,23 @@ class SMTPMailer:
             ) from None
         except ssl.SSLError as exc:
             raise MailError(
-                f"cannot send mail {key!r}: TLS with the SMTP server at {where} failed: {exc.reason or exc}"
+                f"cannot send mail {key!r}: TLS with the SMTP server at {where} failed: "
+                f"{exc.reason or exc}"
             ) from None
         except TimeoutError:
             raise MailError(
-                f"cannot send mail {key!r}: the SMTP server at {where} did not answer within {self.timeout:g} s"
+                f"cannot send mail {key!r}: the SMTP server at {where} did not answer within "
+                f"{self.timeout:g} s"
             ) from None
         except OSError as exc:
             raise MailError(
-                f"cannot send mail {key!r}: cannot reach the SMTP server at {where}: {exc.strerror or exc}"
+                f"cannot send mail {key!r}: cannot reach the SMTP server at {where}: "
+                f"{exc.strerror or exc}"
             ) from None
         if refused:
             raise MailError(
-                f"mail {key!r}: the SMTP server at {where} refused the recipient(s) {_refused_text(refused)}"
+                f"mail {key!r}: the SMTP server at {where} refused the recipient(s) "
+                f"{_refused_text(refused)}"
             )
 
 

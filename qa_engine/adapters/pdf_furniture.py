@@ -61,7 +61,8 @@ def _draw_logo(c: rl_canvas.Canvas, x: float, y: float, size: float) -> None:
 def _fit_string(
     c: rl_canvas.Canvas, x: float, y: float, text: str, size: float, room: float
 ) -> None:
-    """Draw one line of footer text, shrinking it (down to 5 pt) rather than running off the page."""
+    """Draw one line of footer text, shrinking it (down to 5 pt) rather than running off the
+    page."""
     width = pdfmetrics.stringWidth(text, FONT, size)
     if width > room:
         size = max(5.0, size * room / width)

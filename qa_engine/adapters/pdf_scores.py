@@ -77,8 +77,8 @@ def criteria_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
         para("4. Criteria, scores and justifications", st["h1"]),
         para(
             "For each criterion: the provider's self-assessment, then each reviewer's score and "
-            "justification. Reviewers are shown by label, not by name. Scale labels are given under "
-            "each score; the full scales are listed in section 9.",
+            "justification. Reviewers are shown by label, not by name. Scale labels are given "
+            "under each score; the full scales are listed in section 9.",
             st["muted"],
         ),
         Spacer(1, 4),
@@ -169,7 +169,8 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     out.append(Spacer(1, 2))
     out.append(
         para(
-            "▲ marks a criterion where the reviewers' scores are further apart than the workflow allows.",
+            "▲ marks a criterion where the reviewers' scores are further apart than the "
+            "workflow allows.",
             st["muted"],
         )
     )
@@ -241,7 +242,10 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
     summary = (
         "Every gate is passed."
         if not r.gates_failed
-        else f"<b>Gates failed:</b> {markup(', '.join(r.gates_failed))}. A failed gate caps the outcome whatever the overall score."
+        else (
+            f"<b>Gates failed:</b> {markup(', '.join(r.gates_failed))}. A failed gate caps the "
+            "outcome whatever the overall score."
+        )
     )
     out.append(para(summary, st["body"]))
     out.append(Spacer(1, 4))
@@ -299,8 +303,8 @@ def standards_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> lis
     out: list[Flowable] = [
         para("7. What the scores say about the standards", st["h1"]),
         para(
-            "Each standard's score is the mean of the normalised means of the criteria that map to it "
-            "(0 % = lowest level of every scale, 100 % = highest).",
+            "Each standard's score is the mean of the normalised means of the criteria that map "
+            "to it (0 % = lowest level of every scale, 100 % = highest).",
             st["muted"],
         ),
     ]

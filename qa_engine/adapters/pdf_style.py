@@ -135,7 +135,8 @@ def dense_styles() -> dict[str, ParagraphStyle]:
 def grid_style(
     extra: Iterable[tuple[object, ...]] = (), *, padding: float = 2.5, side_padding: float = 3
 ) -> TableStyle:
-    """A data table: a header row in the brand colour, thin rules, a frame; `extra` commands last."""
+    """A data table: a header row in the brand colour, thin rules, a frame; `extra` commands
+    last."""
     return TableStyle(
         [
             ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),

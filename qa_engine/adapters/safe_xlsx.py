@@ -47,7 +47,9 @@ def open_untrusted_workbook(path: Path, *, max_bytes: int, max_unzipped_bytes: i
                     and info.file_size > 1_000_000
                 ):
                     raise ValidationFailed(
-                        f"{name}: part {info.filename} expands {info.file_size // max(info.compress_size, 1)}×; refused as a possible zip bomb"
+                        f"{name}: part {info.filename} expands "
+                        f"{info.file_size // max(info.compress_size, 1)}×; refused as a "
+                        "possible zip bomb"
                     )
             if total > max_unzipped_bytes:
                 raise ValidationFailed(

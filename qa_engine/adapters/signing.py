@@ -80,7 +80,9 @@ _TRUST_PROBLEMS = {
     "REVOKED_CA_NO_POE": "a certificate of its chain has been revoked",
     "EXPIRED": "it has expired",
     "OUT_OF_BOUNDS_NO_POE": "it was not valid at the time of validation (expired or not yet valid)",
-    "OUT_OF_BOUNDS_NOT_REVOKED": "it was not valid at the time of validation (expired or not yet valid)",
+    "OUT_OF_BOUNDS_NOT_REVOKED": (
+        "it was not valid at the time of validation (expired or not yet valid)"
+    ),
     "NOT_YET_VALID": "it is not yet valid",
     "SIG_CONSTRAINTS_FAILURE": "it is not allowed to sign documents (key usage)",
     "CRYPTO_CONSTRAINTS_FAILURE": "it uses an algorithm that is no longer accepted",
@@ -224,12 +226,14 @@ def load_signer(
         certificate, extra = certs[0], certs[1:] + extra
     else:
         raise ValidationFailed(
-            "To sign reports, give a PKCS#12 file, or both a private key file and a certificate file."
+            "To sign reports, give a PKCS#12 file, or both a private key file and a "
+            "certificate file."
         )
 
     if isinstance(private_key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         raise ValidationFailed(
-            f"The key in {source} is an EdDSA key; use ECDSA (P-256) or RSA, which every PDF validator can check."
+            f"The key in {source} is an EdDSA key; use ECDSA (P-256) or RSA, which every PDF "
+            "validator can check."
         )
     if not isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise ValidationFailed(
@@ -240,11 +244,14 @@ def load_signer(
     now = dt.datetime.now(dt.UTC)
     if certificate.not_valid_after_utc < now:
         raise ValidationFailed(
-            f"The certificate in {source} expired on {certificate.not_valid_after_utc:%Y-%m-%d}; reports signed with it would not verify."
+            f"The certificate in {source} expired on "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}; reports signed with it would not "
+            "verify."
         )
     if certificate.not_valid_before_utc > now:
         raise ValidationFailed(
-            f"The certificate in {source} is valid only from {certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC."
+            f"The certificate in {source} is valid only from "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC."
         )
 
     # pyhanko_certvalidator leaves from_certs (and the store's __init__) unannotated
@@ -453,7 +460,8 @@ def verify_pdf(
     trust_roots: Sequence[Path | str],
     revoked_serials: Iterable[int] = frozenset(),
 ) -> Verdict:
-    """Check a signed report; a file that is damaged, altered or unsigned gets a verdict, not an error.
+    """Check a signed report; a file that is damaged, altered or unsigned gets a verdict, not an
+    error.
 
     Every signature must be intact, valid and chain to one of `trust_roots`, and the last one must
     cover the whole file: anything appended after signing (an incremental update) counts as a
@@ -476,13 +484,15 @@ def verify_pdf(
     except Exception as exc:  # noqa: BLE001
         return Verdict(
             "invalid",
-            f"The signatures of this PDF cannot be read; the file is damaged or was altered ({type(exc).__name__}).",
+            "The signatures of this PDF cannot be read; the file is damaged or was altered "
+            f"({type(exc).__name__}).",
             report_id=report_id,
         )
     if not signatures:
         return Verdict(
             "unsigned",
-            "The PDF carries no signature, so nothing proves who issued it or that it is unchanged.",
+            "The PDF carries no signature, so nothing proves who issued it or that it is "
+            "unchanged.",
             report_id=report_id,
         )
     # what the signer sealed, not what a later update may claim
@@ -535,8 +545,8 @@ def verify_pdf(
         return Verdict("untrusted", untrusted, **seen)
     return Verdict(
         "valid",
-        f"The report is intact and sealed by {first_signer or 'an unnamed signer'} on {_when(first_time)}; "
-        "the certificate chain leads to a trusted root.",
+        f"The report is intact and sealed by {first_signer or 'an unnamed signer'} on "
+        f"{_when(first_time)}; the certificate chain leads to a trusted root.",
         **seen,
     )
 
@@ -578,8 +588,8 @@ def _integrity_problem(
     if last and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return (
             "modified",
-            "Something was added to the file after it was signed (an incremental update): the signed "
-            "part is intact, but the file is not exactly the report that was sealed.",
+            "Something was added to the file after it was signed (an incremental update): the "
+            "signed part is intact, but the file is not exactly the report that was sealed.",
         )
     if status.docmdp_ok is False:
         return (

@@ -42,7 +42,8 @@ STARTING = (
 
 
 def run_flow(name: str, status: str, **params: Any) -> Any:
-    """Run a flow (in the local Prefect server, started on first need), with a status line meanwhile."""
+    """Run a flow (in the local Prefect server, started on first need), with a status line
+    meanwhile."""
     from qa_engine.workflows.kick import run_flow as run
 
     with console.status(status) as shown:
@@ -104,8 +105,8 @@ def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
         case = d.case
         console.rule(f"case {case.id}: {d.credential.title}")
         console.print(
-            f"state [bold]{case.state}[/] (round {case.round}) since {case.state_since:%Y-%m-%d %H:%M}; "
-            f"outcome {case.outcome or '-'}"
+            f"state [bold]{case.state}[/] (round {case.round}) since "
+            f"{case.state_since:%Y-%m-%d %H:%M}; outcome {case.outcome or '-'}"
         )
         if case.screening_problems:
             console.print("[yellow]screening problems:[/]")
@@ -203,7 +204,8 @@ def self_submit(
     draft: bool = typer.Option(False, help="Save without submitting"),
     as_: str | None = AS_OPTION,
 ) -> None:
-    """Save or submit a self-assessment from a JSON file {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
+    """Save or submit a self-assessment from a JSON file
+    {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
     from qa_engine.services.self_assessments import save_self_assessment
 
     data = _read_json(file)
@@ -233,7 +235,8 @@ def assign(
     ),
     as_: str | None = AS_OPTION,
 ) -> None:
-    """Show the engine's proposals, or confirm reviewers (by name or --auto) for one or many cases."""
+    """Show the engine's proposals, or confirm reviewers (by name or --auto)
+    for one or many cases."""
     from qa_engine.services import assignments
     from qa_engine.services.dashboard import cases_needing_reviewers
 
@@ -322,7 +325,8 @@ def review_submit(
     draft: bool = typer.Option(False, help="Save without submitting"),
     as_: str | None = AS_OPTION,
 ) -> None:
-    """Submit a review from a JSON file: {"assignment_id": N, "entries": {criterion: {score, comment}},
+    """Submit a review from a JSON file:
+    {"assignment_id": N, "entries": {criterion: {score, comment}},
     "recommendation": "approved", "overall_comment": "…"}."""
     from qa_engine.services.reviews import save_review
 
@@ -391,8 +395,9 @@ def audit_verify() -> None:
 def advance(
     case_ids: list[int] | None = typer.Argument(None, help="Case ids (none: every open case)"),
 ) -> None:
-    """Run the automated stages of these cases now: one flow run (in the local Prefect server), or, in
-    deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment on the workers."""
+    """Run the automated stages of these cases now: one flow run (in the local Prefect server),
+    or, in deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment
+    on the workers."""
     from qa_engine.config import get_settings
 
     with session_scope() as s:

@@ -71,7 +71,8 @@ def take_children_down() -> None:
 
 
 def reap_children(timeout: float = 10.0) -> None:
-    """Terminate every descendant of this process, then kill what is left after `timeout` seconds."""
+    """Terminate every descendant of this process, then kill what is left after `timeout`
+    seconds."""
     import psutil
 
     try:
@@ -89,7 +90,8 @@ def reap_children(timeout: float = 10.0) -> None:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn engine errors into a clear message and exit status 1; never show a traceback to a user."""
+    """Turn engine errors into a clear message and exit status 1; never show a traceback to a
+    user."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

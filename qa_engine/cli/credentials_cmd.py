@@ -41,7 +41,8 @@ def import_(
     rubric: str = typer.Option(DEFAULT_RUBRIC, help="Rubric id of the cases opened"),
     as_: str | None = AS_OPTION,
 ) -> None:
-    """Import credentials; if any row is invalid nothing is imported (exit 1, every problem listed)."""
+    """Import credentials; if any row is invalid nothing is imported
+    (exit 1, every problem listed)."""
     settings = get_settings()
     with session_scope() as session:
         actor = acting_user(session=session, username=as_)

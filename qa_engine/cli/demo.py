@@ -27,7 +27,8 @@ T = TypeVar("T")
 SAMPLES = packaged("qa_engine.samples", "credentials.json")
 SEED = 42
 REVIEWERS_PER_INSTITUTION = 2
-SIMULATED_DAYS = 120  # the call starts this long ago on the engine's clock (it runs ~100 days): dates in the past
+# the call starts this long ago on the engine's clock (it runs ~100 days): dates in the past
+SIMULATED_DAYS = 120
 
 # What the simulated people aim at for each sample, in order (cycled): the outcomes must differ.
 PLANS = [
@@ -59,7 +60,8 @@ def demo_folder(data_dir: Path | None) -> Path:
 
 
 def _fresh(target: Path) -> None:
-    """Empty the demo's folder: an earlier demo's is replaced; anything else that is not empty is refused."""
+    """Empty the demo's folder: an earlier demo's is replaced; anything else that is not empty is
+    refused."""
     from qa_engine.domain.errors import ValidationFailed
     from qa_engine.workflows import local_server
 
@@ -190,7 +192,8 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
 
 
 def _in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` in a daemon thread; the returned call waits for its result (or raises its error).
+    """Start `work` in a daemon thread; the returned call waits for its result (or raises its
+    error).
 
     A daemon thread: a demo that fails meanwhile exits at once (its children are taken down)."""
     import threading
@@ -342,17 +345,19 @@ def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
     console.print(table)
     console.print(
         f"people: {len(staff.everyone)} accounts of the synthetic alliance (seed {SEED}): "
-        f"{len(staff.officers)} QA officers, {len(staff.approvers)} approvers, leadership, an admin, "
-        f"{len(staff.providers)} providers, {len(staff.reviewers)} reviewers"
+        f"{len(staff.officers)} QA officers, {len(staff.approvers)} approvers, leadership, an "
+        f"admin, {len(staff.providers)} providers, {len(staff.reviewers)} reviewers"
     )
     console.print(
-        f"reviewing: {sum(statuses.values())} invitation(s), {statuses.get(AssignmentStatus.DECLINED, 0)} declined "
-        f"({conflicts} with a conflict of interest declared), {reminders} reminder(s), "
+        f"reviewing: {sum(statuses.values())} invitation(s), "
+        f"{statuses.get(AssignmentStatus.DECLINED, 0)} declined ({conflicts} with a conflict of "
+        f"interest declared), {reminders} reminder(s), "
         f"{statuses.get(AssignmentStatus.REPLACED, 0)} late reviewer(s) replaced by the sweep, "
         f"{extra} extra reviewer(s) called in on disagreement"
     )
     console.print(
-        f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in {target / 'reports'}"
+        f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in "
+        f"{target / 'reports'}"
     )
     console.print(
         f"mail: {len(list((target / 'outbox').glob('*.eml')))} message(s) in {target / 'outbox'}"

@@ -83,8 +83,8 @@ def generate(
     with session_scope() as s:
         staff = alliance.staff(s, reviewers_per_institution=reviewers_per_institution)
     console.print(
-        f"people: {len(staff.everyone)} accounts ({staff.created} new): {len(staff.officers)} QA officers "
-        f"(officer …), {len(staff.approvers)} approvers (approver …), leader, admin, "
+        f"people: {len(staff.everyone)} accounts ({staff.created} new): {len(staff.officers)} QA "
+        f"officers (officer …), {len(staff.approvers)} approvers (approver …), leader, admin, "
         f"{len(staff.providers)} providers (provider.cuni …), {len(staff.reviewers)} reviewers"
     )
     created: list[int] = []

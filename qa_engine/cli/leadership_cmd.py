@@ -57,7 +57,8 @@ def aggregate(
         help="Act as this user (username); default: the engine itself",
     ),
 ) -> None:
-    """Write the leadership report for a period: pipeline, outcomes, standards, digital and green, reviewing."""
+    """Write the leadership report for a period:
+    pipeline, outcomes, standards, digital and green, reviewing."""
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
     from qa_engine.domain.leadership import ReportFilters, ReportPeriod

@@ -78,7 +78,8 @@ def prefect_status() -> None:
     since = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M:%S")
     console.print(
         f"local Prefect server: pid {info.pid}, since {since}\n  UI and API: {info.ui_url}\n"
-        f"  data folder: {info.data_dir}\n  stops after {settings.prefect_idle_minutes:g} idle minutes"
+        f"  data folder: {info.data_dir}\n"
+        f"  stops after {settings.prefect_idle_minutes:g} idle minutes"
     )
 
 
@@ -97,7 +98,8 @@ def prefect_start() -> None:
 @prefect_app.command("stop")
 @handle_errors
 def prefect_stop() -> None:
-    """Stop the data folder's local Prefect server (runs in progress end; the sweep picks them up)."""
+    """Stop the data folder's local Prefect server
+    (runs in progress end; the sweep picks them up)."""
     from qa_engine.config import get_settings
     from qa_engine.workflows import local_server
 
@@ -171,7 +173,8 @@ def worker(
     sweep_minutes: int = typer.Option(15, help="Run the sweep every N minutes (0: never)"),
     limit: int = typer.Option(4, help="At most this many flow runs at once in this worker"),
 ) -> None:
-    """Serve the flows as Prefect deployments (needs PREFECT_API_URL pointing at a Prefect server)."""
+    """Serve the flows as Prefect deployments
+    (needs PREFECT_API_URL pointing at a Prefect server)."""
     import os
 
     from qa_engine.cli.common import take_children_down
@@ -211,7 +214,8 @@ def workflow_check(
 
 
 def initialise_all() -> list[str]:
-    """Migrate and seed, and create the development signing PKI when no signing key is configured."""
+    """Migrate and seed, and create the development signing PKI when no signing key is
+    configured."""
     from qa_engine.adapters.report_files import ensure_dev_pki
     from qa_engine.services.setup import initialise
 

@@ -16,7 +16,8 @@ app = typer.Typer(help="Evaluation reports: verify, workbooks, aggregates.", no_
 @app.command("verify")
 @handle_errors
 def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
-    """Check a report's signature and whether the engine issued exactly this file (exit 1 unless valid).
+    """Check a report's signature and whether the engine issued exactly this file
+    (exit 1 unless valid).
 
     Reads only: it creates no database, data folder or key."""
     from qa_engine.adapters.report_files import signature_checker, trust_roots
@@ -60,8 +61,8 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
         console.print(f"trust roots: the development CA of the data folder ({roots[0]})")
     else:
         console.print(
-            f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no development CA); "
-            "a signature can be intact but not trusted"
+            f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no "
+            "development CA); a signature can be intact but not trusted"
         )
     if not result.ok:
         raise typer.Exit(1)

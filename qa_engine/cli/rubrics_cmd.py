@@ -77,7 +77,8 @@ def show(rubric_id: str) -> None:
     """Print a composed rubric: criteria, weights, gates, thresholds."""
     r = rubric_service.load(rubric_id)
     console.print(
-        f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash {r.content_hash[:16]}…"
+        f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash "
+        f"{r.content_hash[:16]}…"
     )
     if r.meta.description:
         console.print(r.meta.description.strip())
@@ -104,7 +105,8 @@ def show(rubric_id: str) -> None:
 @app.command("coverage")
 @handle_errors
 def coverage_cmd(rubric_id: str) -> None:
-    """Which ESG standards, EU principles and standard elements the rubric covers, and which it misses."""
+    """Which ESG standards, EU principles and standard elements the rubric covers,
+    and which it misses."""
     r = rubric_service.load(rubric_id)
     cov = coverage(r)
     table = Table(title=f"Coverage of {r.id} {r.version}")

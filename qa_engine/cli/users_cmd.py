@@ -1,4 +1,5 @@
-"""``qa-engine users …``: the operator's accounts commands (they act as the engine itself, like an admin).
+"""``qa-engine users …``: the operator's accounts commands (they act as the engine itself, like an
+admin).
 
 A password is never an argument (it would show in the shell's history and the process list): it is
 asked twice without echo, or read as one line from standard input with ``--password-stdin``.
@@ -26,7 +27,8 @@ STDIN_HELP = (
 
 
 def read_password(*, ask: bool, from_stdin: bool) -> str | None:
-    """The password asked twice without echo, or the first line of standard input; None if neither."""
+    """The password asked twice without echo, or the first line of standard input; None if
+    neither."""
     if ask and from_stdin:
         raise ValidationFailed("use either --ask-password or --password-stdin, not both")
     if from_stdin:
@@ -89,7 +91,10 @@ def add(
             languages=language or [],
         )
         console.print(
-            f"user {user.username} created (id {user.id}) with roles {', '.join(r.value for r in role)}"
+            (
+                f"user {user.username} created (id {user.id}) with roles "
+                f"{', '.join(r.value for r in role)}"
+            )
             + ("" if password else "; no password yet (users set-password NAME)")
         )
 
@@ -128,7 +133,8 @@ def set_password(
         False, "--must-change", help="The person must change it at the next sign-in"
     ),
 ) -> None:
-    """Set an account's password (asked twice, not shown); every open session of the account ends."""
+    """Set an account's password (asked twice, not shown);
+    every open session of the account ends."""
     from qa_engine.services.users import set_password as set_password_
 
     _exists(username)
@@ -199,7 +205,8 @@ def disable(username: str) -> None:
 @app.command("enable")
 @handle_errors
 def enable(username: str) -> None:
-    """Enable a disabled account: it may sign in again (its earlier sessions and tokens stay ended)."""
+    """Enable a disabled account: it may sign in again
+    (its earlier sessions and tokens stay ended)."""
     from qa_engine.services.users import enable_user
 
     with session_scope() as s:

@@ -207,9 +207,11 @@ def _has_nul(items: Iterable[tuple[str, object]]) -> bool:
 async def csrf_checked(
     request: Request, principal: Annotated[Principal, Depends(resolve_principal)]
 ) -> Principal:
-    """The caller, after the CSRF and origin checks for state-changing requests made with the cookie.
+    """The caller, after the CSRF and origin checks for state-changing requests made with the
+    cookie.
 
-    Text with NUL characters is refused here too, in every query and form (PostgreSQL cannot store it)."""
+    Text with NUL characters is refused here too, in every query and form (PostgreSQL cannot store
+    it)."""
     form = None
     if request.method in UNSAFE and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -235,7 +237,8 @@ async def csrf_checked(
 
 
 def check_password_current(request: Request, principal: Principal) -> None:
-    """Refuse a browser session whose password must be changed, except to change it (or sign out)."""
+    """Refuse a browser session whose password must be changed, except to change it (or sign
+    out)."""
     if (
         principal.via == "session"
         and principal.must_change_password

@@ -86,7 +86,8 @@ def error_response(
 
 
 def _identify(request: Request) -> None:
-    """For an error met before any dependency ran (an unknown address): who is signed in, for the menu."""
+    """For an error met before any dependency ran (an unknown address): who is signed in, for the
+    menu."""
     from qa_engine.services.web_sessions import look_up_session
     from qa_engine.store.db import read_only_session
     from qa_engine.web.auth import SESSION_COOKIE, Principal

@@ -70,7 +70,8 @@ def import_credentials_upload(
     open_cases: bool,
     settings: Settings,
 ) -> credential_import.ImportResult:
-    """Read an uploaded spreadsheet or JSON file of credentials and import them (see `credential_import`)."""
+    """Read an uploaded spreadsheet or JSON file of credentials and import them (see
+    `credential_import`)."""
     suffix = suffix_of(filename, (".xlsx", ".json"))
     with temporary_file(data, suffix) as path:
         items = read_credentials_file(

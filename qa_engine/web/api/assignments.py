@@ -52,7 +52,10 @@ def _proposal(p: Proposal) -> ProposalOut:
 @router.get(
     "/cases/{case_id}/proposals",
     response_model=ProposalsOut,
-    summary="The engine's proposed reviewers with reasons, every eligible one, and who is blocked and why",
+    summary=(
+        "The engine's proposed reviewers with reasons, every eligible one, and who is blocked "
+        "and why"
+    ),
 )
 def proposals(case_id: CaseId, db: DB, actor: CurrentActor) -> ProposalsOut:
     plan, ranked = assignments.propose(session=db, actor=actor, case_id=case_id)
@@ -135,7 +138,10 @@ def my_assignments(db: DB, actor: CurrentActor) -> MyAssignmentsOut:
 @router.post(
     "/assignments/{assignment_id}/respond",
     response_model=AssignmentOut,
-    summary="Accept an invitation, or decline it with a reason (and a declared conflict if there is one)",
+    summary=(
+        "Accept an invitation, or decline it with a reason (and a declared conflict if there is "
+        "one)"
+    ),
 )
 def respond(
     assignment_id: AssignmentId,
@@ -312,7 +318,10 @@ def download_sheet(assignment_id: AssignmentId, db: DB, actor: CurrentActor) -> 
 @router.post(
     "/assignments/{assignment_id}/review-sheet",
     response_model=ReviewOut,
-    summary="Upload a filled-in review sheet (errors name the cell, e.g. Review!C7); submit=true to submit",
+    summary=(
+        "Upload a filled-in review sheet (errors name the cell, e.g. Review!C7); submit=true to "
+        "submit"
+    ),
 )
 async def upload_sheet(
     assignment_id: AssignmentId,

@@ -230,13 +230,15 @@ def submit_self_assessment(
     return out
 
 
-# --------------------------------------------------------------------------- consolidation and decision
+# ----------------------------------------------------------------------- consolidation and decision
 
 
 @router.get(
     "/{case_id}/consolidation",
     response_model=ConsolidationOut,
-    summary="Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)",
+    summary=(
+        "Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)"
+    ),
 )
 def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> ConsolidationOut:
     view = case_views.consolidated_view(session=db, actor=actor, case_id=case_id)

@@ -1,4 +1,5 @@
-"""What the API routes share: path and paging parameters, ETags, and what the services return → responses."""
+"""What the API routes share: path and paging parameters, ETags, and what the services return →
+responses."""
 
 from __future__ import annotations
 

@@ -102,7 +102,10 @@ def create_credential(
 @router.put(
     "/{credential_id}",
     response_model=CredentialSavedOut,
-    summary="Store a new version of this credential (If-Match or expected_version: a stale one is a 409)",
+    summary=(
+        "Store a new version of this credential (If-Match or expected_version: a stale one is a "
+        "409)"
+    ),
 )
 def update_credential(
     credential_id: CredentialId,
@@ -131,7 +134,9 @@ def update_credential(
 @router.post(
     "/import",
     response_model=ImportOut,
-    summary="Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell",
+    summary=(
+        "Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell"
+    ),
 )
 async def import_credentials(
     db: DB,

@@ -1,4 +1,5 @@
-"""A signed-in person's own account: changing their password (also where a one-time password leads)."""
+"""A signed-in person's own account: changing their password (also where a one-time password
+leads)."""
 
 from __future__ import annotations
 
@@ -69,8 +70,9 @@ def change_password(
             status_code=422,
             error="The two new passwords are not the same. Please type them again.",
         )
-    # not in a savepoint that a refusal rolls back: a wrong current password is recorded (throttling,
-    # audit) and committed with the refusal; the service leaves nothing else behind when it refuses
+    # not in a savepoint that a refusal rolls back: a wrong current password is recorded
+    # (throttling, audit) and committed with the refusal; the service leaves nothing else behind
+    # when it refuses
     try:
         renewed = web_sessions.change_password(
             session=db,

@@ -1,5 +1,5 @@
-"""The admin's accounts pages: the list with a form to add one, and one account's page (roles, disabling
-and enabling, a one-time password). Who may do what is decided by the services."""
+"""The admin's accounts pages: the list with a form to add one, and one account's page (roles,
+disabling and enabling, a one-time password). Who may do what is decided by the services."""
 
 from __future__ import annotations
 
@@ -84,7 +84,8 @@ def _account_page(
 
 
 def _one_time_page(request: Request, username: str, password: str, *, created: bool) -> Response:
-    # shown once, in the answer to the POST: it is stored nowhere in clear (the page is never cached)
+    # shown once, in the answer to the POST: it is stored nowhere in clear (the page is never
+    # cached)
     return render(
         request,
         "admin/one_time_password.html",

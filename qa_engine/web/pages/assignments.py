@@ -1,5 +1,5 @@
-"""QA officer pages: the assignment page of a case (the engine's proposals and why, blocked reviewers
-and the hard rules they break, load, deadlines, remind, reassign) and batch assignment."""
+"""QA officer pages: the assignment page of a case (the engine's proposals and why, blocked
+reviewers and the hard rules they break, load, deadlines, remind, reassign) and batch assignment."""
 
 from __future__ import annotations
 

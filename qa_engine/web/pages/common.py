@@ -91,8 +91,9 @@ def redirect(
     *,
     session_hash: str | None = None,
 ) -> RedirectResponse:
-    """See other (303) after a successful POST, with a message for the next page (bound to the principal's
-    browser session, or to the session whose id hashes to `session_hash`, one begun by this request)."""
+    """See other (303) after a successful POST, with a message for the next page (bound to the
+    principal's browser session, or to the session whose id hashes to `session_hash`, one begun by
+    this request)."""
     response = RedirectResponse(url, status_code=303)
     if session_hash is None and principal is not None and principal.live is not None:
         session_hash = principal.live.row.token_hash

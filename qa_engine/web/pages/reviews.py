@@ -1,5 +1,5 @@
-"""Reviewer pages: invitations (accept; decline with a reason and a conflict declaration), the review
-form generated from the rubric, the offline review sheet (download, upload)."""
+"""Reviewer pages: invitations (accept; decline with a reason and a conflict declaration), the
+review form generated from the rubric, the offline review sheet (download, upload)."""
 
 from __future__ import annotations
 
