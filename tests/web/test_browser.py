@@ -1,6 +1,6 @@
 """A whole review cycle clicked through the real pages in headless Chromium: a provider submits a
-credential and self-assesses, an officer assigns, two reviewers score, an approver decides, the signed
-report is downloaded and verified on /verify. Screenshots of the main pages go to
+credential and self-assesses, an officer assigns, two reviewers score, an approver decides, the
+signed report is downloaded and verified on /verify. Screenshots of the main pages go to
 test-output/screenshots/."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The pages with plain form posts: what each role sees, and forms that show their errors in place."""
+"""The pages with plain form posts: what each role sees, and forms that show their errors in
+place."""
 
 from __future__ import annotations
 

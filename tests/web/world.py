@@ -2,8 +2,8 @@
 
 - case A (CUNI credential): peer review; `rev.uw` has submitted, `rev.ucph` accepted and is writing.
 - case B (UPA credential): peer review; `rev.unimi` has submitted, `rev.uhei` accepted.
-- case C (UW credential): reviewed by `rev.cuni` and `rev.unige`, closed and approved, with its signed PDF
-  report and workbook.
+- case C (UW credential): reviewed by `rev.cuni` and `rev.unige`, closed and approved, with its
+  signed PDF report and workbook.
 - `rev.idle` is a reviewer assigned to nothing; `gone` a disabled account (the admin pages' probes).
 """
 
