@@ -50,13 +50,16 @@ WITH scores AS (
   JOIN json_each(sa.entries) e
   WHERE d.decided_at >= :start AND d.decided_at < :end
 ), units AS (
-  SELECT criterion, AVG(CASE WHEN peer = 1 THEN v END) AS peer, MAX(CASE WHEN peer = 0 THEN v END) AS self,
-         SUM(peer = 1 AND v = 0) AS n0, SUM(peer = 1 AND v = 1) AS n1, SUM(peer = 1 AND v = 2) AS n2,
-         SUM(peer = 1 AND v = 3) AS n3, SUM(peer = 1 AND v = 4) AS n4
+  SELECT criterion, AVG(CASE WHEN peer = 1 THEN v END) AS peer,
+         MAX(CASE WHEN peer = 0 THEN v END) AS self,
+         SUM(peer = 1 AND v = 0) AS n0, SUM(peer = 1 AND v = 1) AS n1,
+         SUM(peer = 1 AND v = 2) AS n2, SUM(peer = 1 AND v = 3) AS n3,
+         SUM(peer = 1 AND v = 4) AS n4
   FROM scores GROUP BY case_id, round, criterion HAVING SUM(peer) > 0
 )
 SELECT criterion, n0, n1, n2, n3, n4, COUNT(*), SUM(peer), SUM(self IS NOT NULL),
-       COALESCE(SUM(self), 0.0), COALESCE(SUM(CASE WHEN self IS NOT NULL THEN peer ELSE 0.0 END), 0.0)
+       COALESCE(SUM(self), 0.0),
+       COALESCE(SUM(CASE WHEN self IS NOT NULL THEN peer ELSE 0.0 END), 0.0)
 FROM units GROUP BY criterion, n0, n1, n2, n3, n4
 """
 
@@ -75,13 +78,17 @@ WITH scores AS (
   WHERE d.decided_at >= :start AND d.decided_at < :end
 ), units AS (
   SELECT criterion, AVG(v) FILTER (WHERE peer = 1) AS peer, MAX(v) FILTER (WHERE peer = 0) AS self,
-         COUNT(*) FILTER (WHERE peer = 1 AND v = 0) AS n0, COUNT(*) FILTER (WHERE peer = 1 AND v = 1) AS n1,
-         COUNT(*) FILTER (WHERE peer = 1 AND v = 2) AS n2, COUNT(*) FILTER (WHERE peer = 1 AND v = 3) AS n3,
+         COUNT(*) FILTER (WHERE peer = 1 AND v = 0) AS n0,
+         COUNT(*) FILTER (WHERE peer = 1 AND v = 1) AS n1,
+         COUNT(*) FILTER (WHERE peer = 1 AND v = 2) AS n2,
+         COUNT(*) FILTER (WHERE peer = 1 AND v = 3) AS n3,
          COUNT(*) FILTER (WHERE peer = 1 AND v = 4) AS n4
   FROM scores GROUP BY case_id, round, criterion HAVING SUM(peer) > 0
 )
-SELECT criterion, n0, n1, n2, n3, n4, COUNT(*), SUM(peer), SUM(CASE WHEN self IS NOT NULL THEN 1 ELSE 0 END),
-       COALESCE(SUM(self), 0.0), COALESCE(SUM(CASE WHEN self IS NOT NULL THEN peer ELSE 0.0 END), 0.0)
+SELECT criterion, n0, n1, n2, n3, n4, COUNT(*), SUM(peer),
+       SUM(CASE WHEN self IS NOT NULL THEN 1 ELSE 0 END),
+       COALESCE(SUM(self), 0.0),
+       COALESCE(SUM(CASE WHEN self IS NOT NULL THEN peer ELSE 0.0 END), 0.0)
 FROM units GROUP BY criterion, n0, n1, n2, n3, n4
 """
 
@@ -228,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         have = _decided(engine)
         if have < size:
             print(
-                f"[{size:,}] generating the synthetic alliance in {engine.url.render_as_string()} …",
+                f"[{size:,}] generating the synthetic alliance in "
+                f"{engine.url.render_as_string()} …",
                 file=sys.stderr,
             )
             g = generate(
@@ -238,8 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                 progress=lambda m: print("   ", m, file=sys.stderr),
             )
             print(
-                f"[{size:,}] generated in {g.seconds:.0f} s: {g.reviews:,} reviews, {g.criterion_scores:,} "
-                f"criterion scores, {g.audit_events:,} history events",
+                f"[{size:,}] generated in {g.seconds:.0f} s: {g.reviews:,} reviews, "
+                f"{g.criterion_scores:,} criterion scores, {g.audit_events:,} history events",
                 file=sys.stderr,
             )
         m = measure(engine, args.repeat)
@@ -249,8 +257,10 @@ def main(argv: list[str] | None = None) -> int:
             f"[{size:,} decided cases, {engine.dialect.name}] {m['scores']:,} criterion scores, "
             f"{m['decisions']:,} decisions\n"
             f"   hand-written SQL aggregation : {m['hand']:8.3f} s\n"
-            f"   query layer, same figure     : {m['layer']:8.3f} s   ratio {m['layer'] / m['hand']:.2f}×\n"
-            f"   whole leadership report      : {m['full']:8.3f} s   ratio {m['full'] / m['hand']:.2f}×",
+            f"   query layer, same figure     : {m['layer']:8.3f} s   "
+            f"ratio {m['layer'] / m['hand']:.2f}×\n"
+            f"   whole leadership report      : {m['full']:8.3f} s   "
+            f"ratio {m['full'] / m['hand']:.2f}×",
             flush=True,
         )
     for (s1, a), (s2, b) in zip(results, results[1:], strict=False):

@@ -1,10 +1,10 @@
 """A human action through the command line against a read-only command on the same data.
 
 The human action is `cases open CREDENTIAL --as PROVIDER`: it commits the new case, then its
-automated stage (screening) runs as a Prefect flow run in the data folder's local Prefect server. The
-read-only command is `cases list`. Both run as a person runs them: a new `qa-engine` process each
-time, the two taking turns; the local server is started before the timings (a first command starts
-it once). Prints the medians and their ratio (target ≤ 2×).
+automated stage (screening) runs as a Prefect flow run in the data folder's local Prefect server.
+The read-only command is `cases list`. Both run as a person runs them: a new `qa-engine` process
+each time, the two taking turns; the local server is started before the timings (a first command
+starts it once). Prints the medians and their ratio (target ≤ 2×).
 
     python -m bench.cli [--runs 7]
 """
@@ -73,10 +73,12 @@ def main() -> int:
             subprocess.run([str(BIN), "prefect", "stop"], env=env, cwd=work, capture_output=True)
     read, act = statistics.median(reads), statistics.median(actions)
     print(
-        f"read-only command (cases list):             median {read * 1000:.0f} ms over {len(reads)} runs"
+        f"read-only command (cases list):             median {read * 1000:.0f} ms over "
+        f"{len(reads)} runs"
     )
     print(
-        f"human action (cases open, screening flow):  median {act * 1000:.0f} ms over {len(actions)} runs"
+        f"human action (cases open, screening flow):  median {act * 1000:.0f} ms over "
+        f"{len(actions)} runs"
     )
     print(f"ratio: {act / read:.2f}x (target <= 2x)")
     return 0 if act / read <= 2 else 1

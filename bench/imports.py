@@ -58,7 +58,8 @@ def _child(kind: str, path: str) -> None:
 
 
 def _peak_mb() -> float:
-    """This process's peak resident memory since exec (VmHWM; ru_maxrss would count the forked parent)."""
+    """This process's peak resident memory since exec (VmHWM; ru_maxrss would count the forked
+    parent)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -92,7 +93,8 @@ def main() -> None:
         t = time.perf_counter()
         make_workbook(path, args.rows)
         print(
-            f"wrote {args.rows} rows ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s"
+            f"wrote {args.rows} rows ({path.stat().st_size / 1e6:.1f} MB) in "
+            f"{time.perf_counter() - t:.1f} s"
         )
         bare = _measure("bare", path)
         ours = _measure("ours", path)
@@ -100,7 +102,8 @@ def main() -> None:
     print(f"openpyxl read-only iteration: {bare['seconds']:.2f} s, peak {bare['peak_mb']:.0f} MB")
     print(f"qa-engine import (validated): {ours['seconds']:.2f} s, peak {ours['peak_mb']:.0f} MB")
     print(
-        f"ratio: {ours['seconds'] / bare['seconds']:.2f}× time (target ≤ 2×); peak {ours['peak_mb']:.0f} MB (target < 250 MB)"
+        f"ratio: {ours['seconds'] / bare['seconds']:.2f}× time (target ≤ 2×); peak "
+        f"{ours['peak_mb']:.0f} MB (target < 250 MB)"
     )
 
 

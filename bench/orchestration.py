@@ -174,7 +174,8 @@ def main() -> None:
             ("reporting (signed PDF + workbook)", _decide),
         ]
         for k, (stage, before) in enumerate(stages):
-            # the sides take turns going first, so that neither always meets a warmer or busier machine
+            # the sides take turns going first, so that neither always meets a warmer or busier
+            # machine
             order = list(sides.items()) if (k + args.first) % 2 == 0 else list(sides.items())[::-1]
             for name, (folder, run) in order:
                 _use(folder, tmp / "wf.yaml")
@@ -200,7 +201,8 @@ def main() -> None:
         total_a = sum(timings["plain loop"].values())
         total_b = sum(timings["Prefect flows"].values())
         print(
-            f"all timed stages: plain {total_a:.1f} s, flows {total_b:.1f} s, ratio {total_b / total_a:.2f}× (target ≤ 1.25×)"
+            f"all timed stages: plain {total_a:.1f} s, flows {total_b:.1f} s, ratio "
+            f"{total_b / total_a:.2f}× (target ≤ 1.25×)"
         )
 
 

@@ -59,7 +59,9 @@ def synthetic_report(seed: int = 1):
                 maps_to=list(c.maps_to),
                 descriptors=desc,
                 self_score=3 if scores else None,
-                self_narrative="We address this through the course design and the published assessment rubric.",
+                self_narrative=(
+                    "We address this through the course design and the published assessment rubric."
+                ),
                 scores=scores,
                 mean=statistics.fmean(values) if values else None,
                 median=statistics.median(values) if values else None,
@@ -209,7 +211,8 @@ def main() -> None:
         assert bare_signed.startswith(b"%PDF")
     o, b = statistics.median(ours), statistics.median(bare)
     print(
-        f"signed evaluation report ({len(report.criteria)} criteria, 3 reviewers): median {o * 1000:.0f} ms"
+        f"signed evaluation report ({len(report.criteria)} criteria, 3 reviewers): median "
+        f"{o * 1000:.0f} ms"
     )
     print(f"bare reportlab + pyHanko, same content:          median {b * 1000:.0f} ms")
     print(f"ratio: {o / b:.2f}×  ({args.reports} reports each)")

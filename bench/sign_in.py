@@ -75,8 +75,8 @@ def main() -> int:
             times["wrong"].append(attempt("known.person"))
         unknown, wrong = statistics.median(times["unknown"]), statistics.median(times["wrong"])
         print(
-            f"unknown username {unknown * 1000:.0f} ms, wrong password {wrong * 1000:.0f} ms (medians of {args.tries}); "
-            f"ratio {unknown / wrong:.2f} (target 0.8–1.25)"
+            f"unknown username {unknown * 1000:.0f} ms, wrong password {wrong * 1000:.0f} ms "
+            f"(medians of {args.tries}); ratio {unknown / wrong:.2f} (target 0.8–1.25)"
         )
         reset_engines()
     return 0

@@ -251,9 +251,9 @@ def main() -> None:
                 cpu = cpu / max(n, 1) * 1000
                 results[kind] = (lat, err, n)
                 print(
-                    f"{kind:9s} {n:6d} requests  p50 {_pct(lat, 0.5):7.1f} ms  p95 {_pct(lat, 0.95):7.1f} ms  "
-                    f"p99 {_pct(lat, 0.99):7.1f} ms  errors {err}  ({n / args.seconds:.0f} req/s, "
-                    f"server CPU {cpu:.2f} ms per request)",
+                    f"{kind:9s} {n:6d} requests  p50 {_pct(lat, 0.5):7.1f} ms  p95 "
+                    f"{_pct(lat, 0.95):7.1f} ms  p99 {_pct(lat, 0.99):7.1f} ms  errors {err}  "
+                    f"({n / args.seconds:.0f} req/s, server CPU {cpu:.2f} ms per request)",
                     flush=True,
                 )
         finally:
@@ -264,11 +264,13 @@ def main() -> None:
     for kind in ("form", "submit"):
         lat, err, _ = results[kind]
         print(
-            f"{kind}: p95 ratio {_pct(lat, 0.95) / base95:.2f}× the trivial endpoint (target ≤ 3×), errors {err} "
-            f"(target 0); {_pct(lat, 0.95) / signed95:.2f}× the signed-in /api/v1/me"
+            f"{kind}: p95 ratio {_pct(lat, 0.95) / base95:.2f}× the trivial endpoint (target ≤ "
+            f"3×), errors {err} (target 0); {_pct(lat, 0.95) / signed95:.2f}× the signed-in "
+            "/api/v1/me"
         )
     print(
-        f"median trivial {statistics.median(results['trivial'][0]) * 1000:.1f} ms with {args.clients} clients"
+        f"median trivial {statistics.median(results['trivial'][0]) * 1000:.1f} ms with "
+        f"{args.clients} clients"
     )
 
 

@@ -45,13 +45,15 @@ def _pg_available() -> str | None:
 class ThrowawayDatabase:
     name: str
     url: str
-    admin: Engine  # AUTOCOMMIT, on the server's maintenance database (for pg_terminate_backend and the like)
+    # AUTOCOMMIT, on the server's maintenance database (for pg_terminate_backend and the like)
+    admin: Engine
 
 
 @contextmanager
 def throwaway_pg_database(prefix: str) -> Iterator[ThrowawayDatabase]:
-    """A fresh PostgreSQL database of its own, named `prefix` plus a random suffix (the test is skipped
-    when PostgreSQL does not answer); on the way out its connections are ended and it is dropped."""
+    """A fresh PostgreSQL database of its own, named `prefix` plus a random suffix (the test is
+    skipped when PostgreSQL does not answer); on the way out its connections are ended and it is
+    dropped."""
     reason = _pg_available()
     if reason:
         pytest.skip(reason)
@@ -65,7 +67,8 @@ def throwaway_pg_database(prefix: str) -> Iterator[ThrowawayDatabase]:
         with admin.connect() as conn:
             conn.execute(
                 text(
-                    f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                    f"'{name}'"
                 )
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -114,7 +117,8 @@ def engine(db_url) -> Engine:
 
 @contextmanager
 def rolled_back_session(engine: Engine) -> Iterator[Session]:
-    """A session inside an outer transaction that is rolled back at the end (commits are savepoints)."""
+    """A session inside an outer transaction that is rolled back at the end (commits are
+    savepoints)."""
     conn = engine.connect()
     outer = conn.begin()
     sess = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -227,7 +231,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture
 def engine_env(tmp_path, monkeypatch):
-    """A real, committed database (SQLite file) plus data folder, as the CLI and the flows use them."""
+    """A real, committed database (SQLite file) plus data folder, as the CLI and the flows use
+    them."""
     from qa_engine.config import reset_settings
     from qa_engine.services.setup import initialise
     from qa_engine.store.db import reset_engines

@@ -51,7 +51,8 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, *points: str) -> None:
 
 
 def slow_steps(monkeypatch: pytest.MonkeyPatch, delay_ms: int) -> None:
-    """Make each step last `delay_ms` longer (after its commit): tests that must catch a batch in the middle."""
+    """Make each step last `delay_ms` longer (after its commit): tests that must catch a batch in
+    the middle."""
     step = flows.run_next_step
 
     def slow_step(case_id: int):

@@ -34,8 +34,9 @@ REVIEWERS = [
 
 
 class FastHasher:
-    """Stands in for argon2 (a third of a second per hash here, on purpose) in tests of what is stored, not
-    of argon2: `monkeypatch.setattr(qa_engine.services.users, "_hasher", FastHasher())`."""
+    """Stands in for argon2 (a third of a second per hash here, on purpose) in tests of what is
+    stored, not of argon2: `monkeypatch.setattr(qa_engine.services.users, "_hasher", FastHasher())`.
+    """
 
     def hash(self, password: str) -> str:
         return "test$" + hashlib.sha256(password.encode()).hexdigest()
@@ -45,7 +46,8 @@ class FastHasher:
 
 
 def people(session: Session) -> dict:
-    """Seed institutions and one person per role (reviewers at several institutions); return actors."""
+    """Seed institutions and one person per role (reviewers at several institutions); return
+    actors."""
     seed_institutions(session=session)
     out = {}
     specs = [
@@ -120,8 +122,8 @@ def full_review(rubric, score: int = 3, overrides: dict | None = None) -> dict:
 
 
 def drive(session: Session, case_id: int) -> list[advance.StepOutcome]:
-    """Run the automated steps in this session until a human gate (the flows' loop, minus Prefect and
-    the transaction per step)."""
+    """Run the automated steps in this session until a human gate (the flows' loop, minus Prefect
+    and the transaction per step)."""
     return advance.drive(
         lambda cid: advance.advance_once(session, cid, report_generator=_fake_report),
         case_id,

@@ -66,7 +66,8 @@ class PrivatePostgres:
         cmd = [str(self.bindir / tool), *args]
         if self.as_user:
             cmd = ["runuser", "-u", self.as_user, "--", *cmd]
-        # the postmaster inherits pg_ctl's stdout unless -l is given: never hand it a pipe we wait on
+        # the postmaster inherits pg_ctl's stdout unless -l is given: never hand it a pipe we wait
+        # on
         return subprocess.run(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -99,7 +100,8 @@ class PrivatePostgres:
             return None
 
     def restart(self, mode: str = "immediate") -> None:
-        """Restart the server; `immediate` kills it without a checkpoint (a crash, WAL recovery on start)."""
+        """Restart the server; `immediate` kills it without a checkpoint (a crash, WAL recovery on
+        start)."""
         res = self.pg_ctl("restart", "-m", mode)
         if res.returncode != 0:
             raise RuntimeError(
@@ -201,7 +203,8 @@ def private_pg_fixture() -> Iterator[PrivatePostgres]:
     t0 = time.monotonic()
     server = _start(bindir)
     print(
-        f"private PostgreSQL ({bindir.parent.name}) on port {server.port}, up in {time.monotonic() - t0:.1f} s"
+        f"private PostgreSQL ({bindir.parent.name}) on port {server.port}, up in "
+        f"{time.monotonic() - t0:.1f} s"
     )
     try:
         yield server

@@ -1,6 +1,7 @@
-"""The layering holds: the domain imports no ORM, web, orchestration, spreadsheet or PDF library; adapters
-translate only (no store, service, entry point, ORM, web or orchestration import); services import no
-adapter. The same rules as the import-linter contracts in pyproject.toml, read from the source."""
+"""The layering holds: the domain imports no ORM, web, orchestration, spreadsheet or PDF library;
+adapters translate only (no store, service, entry point, ORM, web or orchestration import); services
+import no adapter. The same rules as the import-linter contracts in pyproject.toml, read from the
+source."""
 
 from __future__ import annotations
 

@@ -92,7 +92,8 @@ def run(
         )
     if result.returncode != 0:
         pytest.fail(
-            f"{what or shown}: exit status {result.returncode} after {time.monotonic() - started:.1f} s\n"
+            f"{what or shown}: exit status {result.returncode} after "
+            f"{time.monotonic() - started:.1f} s\n"
             f"$ {shown}\n(cwd {cwd})\n--- stderr (tail) ---\n{_tail(result.stderr)}\n"
             f"--- stdout (tail) ---\n{_tail(result.stdout, 15)}",
             pytrace=False,
@@ -140,7 +141,8 @@ def _copy_ignore(src: str, names: list[str]) -> set[str]:
 
 
 def build_requirements_met() -> tuple[bool, str]:
-    """Whether this interpreter has what pyproject's [build-system] requires (then: no isolation)."""
+    """Whether this interpreter has what pyproject's [build-system] requires (then: no
+    isolation)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -167,7 +169,8 @@ def build_wheel(tmp_path: Path, env: dict[str, str]) -> tuple[Path, str]:
     offline, why = build_requirements_met()
     cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, src]
     if offline:
-        # measured here: ≈2 s, nothing downloaded (build isolation: ≈6 s and setuptools from the index)
+        # measured here: ≈2 s, nothing downloaded (build isolation: ≈6 s and setuptools from the
+        # index)
         cmd[4:4] = ["--no-build-isolation", "--no-index"]
     mode = (
         "no build isolation, offline" if offline else "build isolation (downloads setuptools)"
@@ -189,7 +192,8 @@ def dependency_dirs() -> list[str]:
 
 
 def fresh_venv(where: Path, wheel: Path, env: dict[str, str]) -> tuple[Path, Path]:
-    """A new virtual environment with the wheel installed and this interpreter's dependencies visible."""
+    """A new virtual environment with the wheel installed and this interpreter's dependencies
+    visible."""
     venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(where)
     python = where / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     purelib = Path(
@@ -301,8 +305,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
     site_dir = os.path.realpath(purelib)
     for key in ("file", "workflows"):
         assert os.path.realpath(probe[key]).startswith(site_dir + os.sep), (
-            f"qa_engine ({key}) comes from {probe[key]}, not from the new environment's {site_dir}; "
-            f"sys.path: {probe['sys_path']}"
+            f"qa_engine ({key}) comes from {probe[key]}, not from the new environment's "
+            f"{site_dir}; sys.path: {probe['sys_path']}"
         )
     assert probe["editable"] == [], (
         f"the checkout's editable finder is active in the new environment: {probe['editable']}"
@@ -380,7 +384,8 @@ DEMO_ROLES = ("QA officer", "reviewer", "approver", "leadership", "admin", "prov
 
 
 def signs_in_and_sees_the_cases(shown: str, demo: Path, monkeypatch) -> None:
-    """The accounts the demo printed sign in with the printed password, and each sees the demo's work."""
+    """The accounts the demo printed sign in with the printed password, and each sees the demo's
+    work."""
     from fastapi.testclient import TestClient
 
     from qa_engine.config import reset_settings

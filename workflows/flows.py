@@ -4,21 +4,23 @@ run re-reads it and changes nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.runtime import flow_run
 
 from qa_engine.services import advance
 from qa_engine.services.advance import StepOutcome
+from qa_engine.services.reporting import Generator
 from qa_engine.store.db import session_scope
 from qa_engine.workflows.retry import io_retries
 
 MAX_STEPS = 25
 
 
-def _report_generator():
+def _report_generator() -> Generator:
     """The reporting service's generator, writing the files through the report-file adapter."""
     from qa_engine.adapters.report_files import ReportFiles
     from qa_engine.services.report_files import report_generator
@@ -74,7 +76,7 @@ def _drive_many(case_ids: Sequence[int], max_steps: int) -> dict[int, list[str]]
 
 
 @task(name="deliver-notifications", **io_retries(2, 10))
-def deliver_notifications(case_ids: list[int] | None = None) -> dict:
+def deliver_notifications(case_ids: list[int] | None = None) -> dict[str, int]:
     from qa_engine.workflows.delivery import deliver_pending
 
     result = deliver_pending(case_ids=case_ids)
@@ -113,7 +115,7 @@ async def advance_cases(case_ids: list[int], max_steps: int = MAX_STEPS) -> dict
 
 
 @task(name="sweep")
-def sweep_task() -> dict:
+def sweep_task() -> dict[str, Any]:
     from qa_engine.services.sweep import sweep
 
     with session_scope() as session:
@@ -122,7 +124,7 @@ def sweep_task() -> dict:
 
 
 @flow(name="sweep", flow_run_name="sweep")
-async def sweep_flow() -> dict:
+async def sweep_flow() -> dict[str, Any]:
     """Deadlines, reminders, replacements, expired approvals, then advance what can move."""
     result = sweep_task.submit().result()
     advanced = _drive_many(result["to_advance"], MAX_STEPS)
@@ -132,7 +134,8 @@ async def sweep_flow() -> dict:
 
 @task(name="import-credentials")
 def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[int]:
-    """Import the file as the named user (or the engine) and open a case for each credential without one."""
+    """Import the file as the named user (or the engine) and open a case for each credential without
+    one."""
     from qa_engine.adapters.credential_io import read_credentials_file
     from qa_engine.config import get_settings
     from qa_engine.services import credential_import
@@ -164,17 +167,20 @@ def import_task(path: str, rubric_id: str, actor_username: str | None) -> list[i
 @flow(name="intake", flow_run_name="intake-{path}")
 async def intake_flow(
     path: str, rubric_id: str = "4eu-mici", actor_username: str | None = None
-) -> dict:
-    """Import a spreadsheet or JSON of credentials, open a case for each new or changed one, advance them."""
+) -> dict[str, Any]:
+    """Import a spreadsheet or JSON of credentials, open a case for each new or changed one, and
+    advance them."""
     case_ids = import_task.submit(path, rubric_id, actor_username).result()
     advanced = _drive_many(case_ids, MAX_STEPS)
     deliver_notifications.submit(case_ids).result()
     return {"cases": case_ids, "advanced": advanced}
 
 
-ALL_FLOWS: Sequence = (advance_case, advance_cases, sweep_flow, intake_flow)
+# the flows are async: calling one gives the coroutine of its run
+EngineFlow = Flow[..., Coroutine[Any, Any, Any]]
+ALL_FLOWS: Sequence[EngineFlow] = (advance_case, advance_cases, sweep_flow, intake_flow)
 # the flows a command may ask the local Prefect server to run, by name
-BY_NAME = {
+BY_NAME: dict[str, EngineFlow] = {
     "advance_case": advance_case,
     "advance_cases": advance_cases,
     "sweep": sweep_flow,

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar, cast
 
 from qa_engine.config import Settings, get_settings
 from qa_engine.workflows import local_server
 
 log = logging.getLogger("qa_engine.kick")
+T = TypeVar("T")
 
 ADVANCE_DEPLOYMENT = "advance-case/advance-case"
 ADVANCE_MANY_DEPLOYMENT = "advance-cases/advance-cases"
@@ -95,9 +96,10 @@ def use_local_prefect_here(
 def run_flow(name: str, *, on_start: Callable[[], None] | None = None, **params: Any) -> Any:
     """Run one of the engine's flows (`flows.BY_NAME`) and return its result.
 
-    With a Prefect server given (PREFECT_API_URL), in this process against it; otherwise in the local
-    Prefect server's process, warm, so a command does not pay Prefect's start-up. A local server
-    started with other QA_* settings than ours runs nothing of ours: then here, reporting to it."""
+    With a Prefect server given (PREFECT_API_URL), in this process against it; otherwise in the
+    local Prefect server's process, warm, so a command does not pay Prefect's start-up. A local
+    server started with other QA_* settings than ours runs nothing of ours: then here, reporting to
+    it."""
     settings = get_settings()
     if not os.environ.get("PREFECT_API_URL"):
         info = local_prefect(settings, on_start=on_start)
@@ -113,7 +115,7 @@ def run_flow(name: str, *, on_start: Callable[[], None] | None = None, **params:
 def _json_result(name: str, result: Any) -> Any:
     """JSON turned the case ids that key a result into strings: turn them back."""
 
-    def ids(d: dict) -> dict[int, Any]:
+    def ids(d: dict[str, Any]) -> dict[int, Any]:
         return {int(k): v for k, v in d.items()}
 
     if name == "advance_cases":
@@ -125,7 +127,7 @@ def _json_result(name: str, result: Any) -> Any:
     return result
 
 
-def _run(coro):
+def _run(coro: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -138,6 +140,7 @@ def _run(coro):
 
 
 def _kick_deployment(ids: list[int], idempotency: str) -> str:
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
     from qa_engine.store import audit_repo
@@ -149,11 +152,16 @@ def _kick_deployment(ids: list[int], idempotency: str) -> str:
     with session_scope() as session:
         marks = {cid: audit_repo.last_seq_for(session, "case", cid) for cid in ids}
     for cid in ids:
-        run = run_deployment(
-            ADVANCE_DEPLOYMENT,
-            parameters={"case_id": cid},
-            timeout=0,
-            idempotency_key=f"advance-{cid}-e{marks[cid]}{idempotency}",
+        # Prefect types the answer as the FlowRun or, in an async context, its coroutine; this
+        # runs in synchronous code (a command, a web request's thread): the FlowRun
+        run = cast(
+            FlowRun,
+            run_deployment(
+                ADVANCE_DEPLOYMENT,
+                parameters={"case_id": cid},
+                timeout=0,
+                idempotency_key=f"advance-{cid}-e{marks[cid]}{idempotency}",
+            ),
         )
         started.append(str(run.id))
     return f"{len(started)} flow run(s) queued"

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from qa_engine.workflows.retry import io_retries
 
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+    from qa_engine.domain.leadership import LeadershipFigures
+
 FORMATS = ("pdf", "xlsx", "html")
 
 
 @task(name="leadership-figures", **io_retries(2, 10), cache_policy=NO_CACHE)
-def compute_figures(start: date, end: date):
+def compute_figures(start: date, end: date) -> LeadershipFigures:
     from qa_engine.domain.leadership import ReportPeriod
     from qa_engine.domain.roles import SYSTEM
     from qa_engine.services.leadership import leadership_figures
@@ -33,7 +39,7 @@ def compute_figures(start: date, end: date):
 
 
 @task(name="leadership-render", **io_retries(2, 10), cache_policy=NO_CACHE)
-def render_report(figures, fmt: str, output_dir: str) -> str:
+def render_report(figures: LeadershipFigures, fmt: str, output_dir: str) -> str:
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
 
@@ -64,8 +70,13 @@ async def aggregate_reports_flow(
     return {fmt: fut.result() for fmt, fut in futures.items()}
 
 
-def deployment(interval_days: int = 7):
+def deployment(interval_days: int = 7) -> RunnerDeployment:
     """The scheduled deployment: every `interval_days` days, the report of the last 30 days."""
-    return aggregate_reports_flow.to_deployment(
-        name="aggregate-reports", interval=timedelta(days=interval_days)
+    # Prefect types the answer as the deployment or, in an async context, its coroutine; the
+    # worker makes its deployments in synchronous code: the deployment
+    return cast(
+        "RunnerDeployment",
+        aggregate_reports_flow.to_deployment(
+            name="aggregate-reports", interval=timedelta(days=interval_days)
+        ),
     )

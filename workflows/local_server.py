@@ -76,7 +76,8 @@ def log_path(data_dir: Path) -> Path:
 
 
 def config_fingerprint(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
-    """What makes two commands want the same server: the data folder and their other QA_* settings."""
+    """What makes two commands want the same server: the data folder and their other QA_*
+    settings."""
     env = os.environ if env is None else env
     items = sorted((k, v) for k, v in env.items() if k.startswith("QA_") and k not in _NOT_CONFIG)
     return hashlib.sha256(json.dumps([str(data_dir.resolve()), items]).encode()).hexdigest()[:16]
@@ -123,15 +124,20 @@ def _alive(pid: int) -> bool:
 
 
 def _request(
-    info: ServerInfo, method: str, path: str, body: dict | None = None, timeout: float | None = 5.0
-) -> dict:
+    info: ServerInfo,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    timeout: float | None = 5.0,
+) -> dict[str, Any]:
     import httpx
 
     headers = {"X-QA-Token": info.token}
     with httpx.Client(timeout=timeout) as client:
         response = client.request(method, info.control_url + path, json=body, headers=headers)
     response.raise_for_status()
-    return response.json()
+    answer: dict[str, Any] = response.json()  # the control server answers with a JSON object
+    return answer
 
 
 def healthy(info: ServerInfo | None) -> bool:
@@ -197,7 +203,8 @@ def _spawn(data_dir: Path, *, startup_timeout: float, idle_minutes: float) -> Se
         config_fingerprint(data_dir, env),
     ]
     with open(log, "ab") as out:
-        # a session of its own: a Ctrl-C in the terminal of the command that started it does not stop it
+        # a session of its own: a Ctrl-C in the terminal of the command that started it does not
+        # stop it
         proc = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
@@ -290,7 +297,8 @@ def run_flow(info: ServerInfo, flow: str, **params: Any) -> Any:
 
 
 def hold(info: ServerInfo, pid: int) -> None:
-    """Keep the server up while process `pid` lives (a web app, a worker), whatever the idle period."""
+    """Keep the server up while process `pid` lives (a web app, a worker), whatever the idle
+    period."""
     _request(info, "POST", "/hold", {"pid": pid})
 
 

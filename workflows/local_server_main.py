@@ -296,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         ls.write_state(data_dir, info)
         _log(f"ready: Prefect API {api.url}, idle stop after {args.idle_minutes:g} min")
         engine.touch()
-        # a periodic check, not a wait for a result: idle time is measured, a stop request ends it at once
+        # a periodic check, not a wait for a result: idle time is measured, a stop request ends it
+        # at once
         while not engine.stopping.wait(1.0):
             if engine.idle():
                 _log("idle: stopping")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from prefect import State, Task
+from prefect.client.schemas.objects import TaskRun
 from sqlalchemy.exc import OperationalError
 
 from qa_engine.domain.errors import StorageError
 
 
-def retry_on_io(task_, task_run, state) -> bool:
+def retry_on_io(task_: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
     """Retry only what may pass on a second try: database and file-system hiccups."""
     try:
         exc = state.result(raise_on_failure=False)
@@ -16,7 +20,7 @@ def retry_on_io(task_, task_run, state) -> bool:
     return isinstance(exc, OperationalError | OSError | StorageError)
 
 
-def io_retries(*delays: int) -> dict:
+def io_retries(*delays: int) -> dict[str, Any]:
     """Task options: retry an I/O failure once after each of `delays` seconds, nothing else."""
     return {
         "retries": len(delays),

@@ -12,7 +12,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from qa_engine.adapters.charts import ChartSpec, Section, fmt, render_svg, report_sections
+from qa_engine.adapters.charts import (
+    ChartSpec,
+    Section,
+    as_format,
+    fmt,
+    render_svg,
+    report_sections,
+)
 from qa_engine.domain.leadership import LeadershipFigures
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -32,7 +39,7 @@ class SvgHelper:
 
     @staticmethod
     def fmt(value: object, kind: str = "text") -> str:
-        return fmt(value, kind)  # type: ignore[arg-type]
+        return fmt(value, as_format(kind))
 
 
 def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:

@@ -4,6 +4,7 @@ followed by its data table, sealed like the evaluation reports (PAdES, `signing.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -15,9 +16,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
+    Flowable,
     Frame,
     KeepTogether,
     LongTable,
@@ -54,7 +57,7 @@ def _t(text: object) -> str:
     return escape(str(text))
 
 
-def _colour(spec: ChartSpec, i: int):
+def _colour(spec: ChartSpec, i: int) -> colors.Color:
     return colors.HexColor(spec.series[i].colour or PALETTE[i % len(PALETTE)])
 
 
@@ -80,7 +83,7 @@ def _legend(d: Drawing, spec: ChartSpec, y: float) -> None:
     d.add(lg)
 
 
-def _axis_format(spec: ChartSpec):
+def _axis_format(spec: ChartSpec) -> Callable[[float], str]:
     if spec.value_format == "pct":
         return lambda v: f"{v * 100:.0f} %"
     if spec.value_format == "num2":
@@ -235,7 +238,7 @@ def chart_drawing(spec: ChartSpec) -> Drawing | None:
     }[spec.kind](spec)
 
 
-def _table(spec: TableSpec, st: dict[str, ParagraphStyle]):
+def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     if not spec.rows:
         return Paragraph("No data for this period.", st["muted"])
     numeric = [f in ("int", "pct", "num2", "days") for f in spec.formats]
@@ -257,8 +260,8 @@ def _table(spec: TableSpec, st: dict[str, ParagraphStyle]):
     return t
 
 
-def _on_page(figures: LeadershipFigures):
-    def draw(canvas, doc) -> None:
+def _on_page(figures: LeadershipFigures) -> Callable[[Canvas, BaseDocTemplate], None]:
+    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         canvas.setFillColor(BRAND)
         canvas.setFont(FONT_BOLD, 9)
@@ -305,8 +308,9 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
         Paragraph("Quality of micro-credentials across the 4EU+ alliance", st["title"]),
         Paragraph(
             _t(
-                f"Period {figures.period.start} to {figures.period.end} · {figures.filters.describe()} · "
-                f"for {figures.audience} · generated {figures.generated_at:%Y-%m-%d %H:%M} UTC"
+                f"Period {figures.period.start} to {figures.period.end} · "
+                f"{figures.filters.describe()} · for {figures.audience} · generated "
+                f"{figures.generated_at:%Y-%m-%d %H:%M} UTC"
             ),
             st["muted"],
         ),

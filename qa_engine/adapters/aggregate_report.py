@@ -1,4 +1,5 @@
-"""The leadership report in a given format, and writing it to a file: shared by the CLI and the flow."""
+"""The leadership report in a given format, and writing it to a file: shared by the CLI and the
+flow."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.adapters.charts import Block, ChartSpec, TableSpec, report_sections
 from qa_engine.adapters.safe_xlsx import write_cell
@@ -28,7 +29,7 @@ CHART_COLUMN = 8  # charts start in column H, beside their table
 CHART_ROWS = 16  # rows a chart covers (its default height)
 
 
-def _write_table(ws, row: int, spec: TableSpec) -> int:
+def _write_table(ws: Worksheet, row: int, spec: TableSpec) -> int:
     """Write the table at `row`; return the last row used."""
     for col, head in enumerate(spec.headers, start=1):
         cell = write_cell(ws, row, col, head)
@@ -56,7 +57,9 @@ def _table_name(key: str) -> str:
     return "T_" + re.sub(r"[^A-Za-z0-9_]", "_", key)
 
 
-def _native_chart(ws, spec: ChartSpec, head_row: int, last_row: int, anchor: str) -> None:
+def _native_chart(
+    ws: Worksheet, spec: ChartSpec, head_row: int, last_row: int, anchor: str
+) -> None:
     n = len(spec.series)
     if last_row <= head_row:
         return
@@ -105,7 +108,7 @@ def _native_chart(ws, spec: ChartSpec, head_row: int, last_row: int, anchor: str
     ws.add_chart(chart, anchor)
 
 
-def _block(ws, row: int, block: Block) -> int:
+def _block(ws: Worksheet, row: int, block: Block) -> int:
     write_cell(ws, row, 1, block.table.title).font = Font(bold=True)
     note = block.chart.description if block.chart and block.chart.description else block.table.note
     head = row + 1

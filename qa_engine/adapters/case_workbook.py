@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.adapters.safe_xlsx import write_cell
 from qa_engine.domain.report import EvaluationReport, outcome_label
@@ -19,7 +20,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _header(ws, row: int, values: list[str]) -> None:
+def _header(ws: Worksheet, row: int, values: list[str]) -> None:
     for col, value in enumerate(values, start=1):
         cell = write_cell(ws, row, col, value)
         cell.fill = HEADER_FILL
@@ -27,7 +28,7 @@ def _header(ws, row: int, values: list[str]) -> None:
         cell.alignment = WRAP
 
 
-def _widths(ws, widths: list[int]) -> None:
+def _widths(ws: Worksheet, widths: list[int]) -> None:
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
 
@@ -46,7 +47,8 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         ws,
         2,
         1,
-        f"Rubric {report.rubric_id} {report.rubric_version} (hash {report.rubric_hash[:16]}…); report {report.report_id}",
+        f"Rubric {report.rubric_id} {report.rubric_version} (hash "
+        f"{report.rubric_hash[:16]}…); report {report.report_id}",
     )
     head = [
         "Criterion",
@@ -100,7 +102,8 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             (max(v for v, _, _ in c.descriptors) for c in report.criteria if c.descriptors),
             default=4,
         )
-        score_range = f"{get_column_letter(first_score_col)}5:{get_column_letter(first_score_col + len(reviewers) + 1)}{last}"
+        last_col = get_column_letter(first_score_col + len(reviewers) + 1)
+        score_range = f"{get_column_letter(first_score_col)}5:{last_col}{last}"
         ws.conditional_formatting.add(
             score_range,
             ColorScaleRule(
@@ -145,7 +148,8 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         ("Round", report.round),
         (
             "Credential",
-            f"{report.credential.provider}/{report.credential.reference}: {report.credential.title}",
+            f"{report.credential.provider}/{report.credential.reference}: "
+            f"{report.credential.title}",
         ),
         ("Overall score (0–1)", report.overall),
         ("Agreement (Krippendorff's alpha, ordinal)", report.agreement),

@@ -12,14 +12,16 @@ fetched at run time.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Literal
+from typing import Literal, SupportsFloat, SupportsInt, get_args
 
-from qa_engine.domain.leadership import LeadershipFigures
+from qa_engine.domain.leadership import LeadershipFigures, OutcomeRow
 
 Kind = Literal["bar", "hbar", "stacked_bar", "line", "heatmap"]
 Format = Literal["int", "pct", "num2", "days", "text"]
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 BRAND = "#1d3c78"
 PALETTE = ("#1d3c78", "#e3a21a", "#3f8f8a", "#b7410e", "#7a5195", "#5b6475", "#2e7d32", "#c62828")
@@ -34,11 +36,14 @@ MAX_CHART_CATEGORIES = 40
 
 
 def fmt(value: object, kind: Format = "text") -> str:
-    """How a value prints in every output (the workbook stores the number and shows the same)."""
+    """How a value prints in every output (the workbook stores the number and shows the same).
+    A value that is not a number prints as text in any format."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if kind == "int":
+    if kind == "int" and isinstance(value, SupportsInt | str):
         return f"{int(value):,}".replace(",", " ")
+    if not isinstance(value, SupportsFloat | str):
+        return str(value)
     if kind == "pct":
         return f"{float(value) * 100:.1f} %"
     if kind == "num2":
@@ -46,6 +51,11 @@ def fmt(value: object, kind: Format = "text") -> str:
     if kind == "days":
         return f"{float(value):.1f}"
     return str(value)
+
+
+def as_format(kind: str) -> Format:
+    """A format named in text (a template's), "text" for any other name."""
+    return next((f for f in FORMATS if f == kind), "text")
 
 
 @dataclass(frozen=True)
@@ -144,7 +154,7 @@ def report_sections(f: LeadershipFigures) -> list[Section]:
 
 def _summary(f: LeadershipFigures) -> Section:
     p, o, s, d, r = f.pipeline, f.outcomes, f.standards, f.digital_green, f.reviewing
-    rows = (
+    rows: tuple[tuple[str, object, Format], ...] = (
         ("Cases in the pipeline during the period", p.in_pipeline, "int"),
         ("Cases still open", p.open_cases, "int"),
         ("Cases closed in the period", p.closed, "int"),
@@ -225,7 +235,10 @@ def _pipeline(f: LeadershipFigures) -> Section:
                 "days",
                 "Stage",
                 "days",
-                description="Time between entering a state and leaving it, for stays that ended in the period.",
+                description=(
+                    "Time between entering a state and leaving it, "
+                    "for stays that ended in the period."
+                ),
             )
         ),
         Block(
@@ -276,7 +289,7 @@ def _pipeline(f: LeadershipFigures) -> Section:
     )
 
 
-def _outcome_series(rows, outcomes) -> tuple[Series, ...]:
+def _outcome_series(rows: Sequence[OutcomeRow], outcomes: Sequence[str]) -> tuple[Series, ...]:
     return tuple(
         Series(o.replace("_", " "), tuple(r.counts[o] for r in rows), OUTCOME_COLOURS.get(o))
         for o in outcomes
@@ -353,7 +366,10 @@ def _standards(f: LeadershipFigures) -> Section:
         "Standard or principle",
         "pct",
         max_value=1.0,
-        description="From the final consolidation of each round decided in the period (its per-standard scores).",
+        description=(
+            "From the final consolidation of each round decided in the period "
+            "(its per-standard scores)."
+        ),
     )
     blocks = [
         _chart(heat),
@@ -389,7 +405,10 @@ def _standards(f: LeadershipFigures) -> Section:
                 (Series("Returned screenings", tuple(m.count for m in s.missing_elements)),),
                 "screenings",
                 "Standard element",
-                description=f"Out of {s.returned_screenings} screenings that returned a case to its provider.",
+                description=(
+                    f"Out of {s.returned_screenings} screenings "
+                    "that returned a case to its provider."
+                ),
             )
         ),
     ]
@@ -630,7 +649,7 @@ def _top(spec: ChartSpec, peak: float) -> float:
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
-    exp = 10 ** math.floor(math.log10(value))
+    exp = 10.0 ** math.floor(math.log10(value))
     for m in (1, 2, 2.5, 5, 10):
         if value <= m * exp:
             return m * exp
@@ -663,20 +682,25 @@ def render_svg(spec: ChartSpec) -> str:
     tid, did = f"chart-{spec.id}-title", f"chart-{spec.id}-desc"
     desc = (
         spec.description
-        or f"{spec.title}: {spec.value_label} by {spec.category_label.lower()}; the table below holds the data."
+        or f"{spec.title}: {spec.value_label} by {spec.category_label.lower()}; "
+        "the table below holds the data."
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{spec.kind}" role="img" '
         f'aria-labelledby="{tid} {did}" viewBox="0 0 {W} {height}" width="{W}" height="{height}" '
         f'font-family="{FONT}" font-size="11">'
         f'<title id="{tid}">{_e(spec.title)}</title><desc id="{did}">{_e(desc)}</desc>'
-        f'<text x="0" y="16" font-size="14" font-weight="bold" fill="{BRAND}">{_e(spec.title)}</text>'
+        f'<text x="0" y="16" font-size="14" font-weight="bold" fill="{BRAND}">'
+        f"{_e(spec.title)}</text>"
         f"{body}</svg>"
     )
 
 
 def _no_data(y: float) -> str:
-    return f'<text x="{W / 2}" y="{y}" text-anchor="middle" fill="#5b6475">No data for this period</text>'
+    return (
+        f'<text x="{W / 2}" y="{y}" text-anchor="middle" fill="#5b6475">'
+        "No data for this period</text>"
+    )
 
 
 def _legend(spec: ChartSpec, y: float) -> str:
@@ -715,12 +739,13 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
         y = top + plot_h - plot_h * k / 4
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{W - 10}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_e(_axis_label(v, spec))}</text>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{_e(_axis_label(v, spec))}</text>"
         )
     n = len(spec.series)
     for i, c in enumerate(cats):
         x0 = left + i * step
-        base = top + plot_h
+        base: float = top + plot_h
         for j, s in enumerate(spec.series):
             v = s.values[i] or 0
             h = plot_h * min(v, vmax) / vmax
@@ -730,8 +755,8 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
             if stacked:
                 bw = step * 0.7
                 out.append(
-                    f'<rect x="{x0 + step * 0.15:.1f}" y="{base - h:.1f}" width="{bw:.1f}" height="{h:.1f}" '
-                    f'fill="{_colour(spec, j)}">{tip}</rect>'
+                    f'<rect x="{x0 + step * 0.15:.1f}" y="{base - h:.1f}" '
+                    f'width="{bw:.1f}" height="{h:.1f}" fill="{_colour(spec, j)}">{tip}</rect>'
                 )
                 base -= h
             else:
@@ -744,7 +769,8 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
         ly = top + plot_h + 14
         if rotate:
             out.append(
-                f'<text x="{cx:.1f}" y="{ly}" text-anchor="end" transform="rotate(-45 {cx:.1f} {ly})">'
+                f'<text x="{cx:.1f}" y="{ly}" text-anchor="end" '
+                f'transform="rotate(-45 {cx:.1f} {ly})">'
                 f"{_e(_short(c, 22))}</text>"
             )
         else:
@@ -774,21 +800,25 @@ def _hbars(spec: ChartSpec) -> tuple[str, int]:
         x = left + plot_w * k / 4
         out.append(
             f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 24}" stroke="{GRID}"/>'
-            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{_e(_axis_label(vmax * k / 4, spec))}</text>'
+            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">'
+            f"{_e(_axis_label(vmax * k / 4, spec))}</text>"
         )
     for i, c in enumerate(cats):
         y0 = top + i * row_h
         out.append(
-            f'<text x="{left - 6}" y="{y0 + row_h / 2 + 4:.1f}" text-anchor="end">{_e(_short(c, 42))}</text>'
+            f'<text x="{left - 6}" y="{y0 + row_h / 2 + 4:.1f}" text-anchor="end">'
+            f"{_e(_short(c, 42))}</text>"
         )
         for j, s in enumerate(spec.series):
             v = s.values[i]
             w = plot_w * max(0.0, min(v or 0, vmax)) / vmax
             y = y0 + 4 + j * 10
             out.append(
-                f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="9" fill="{_colour(spec, j)}">'
+                f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="9" '
+                f'fill="{_colour(spec, j)}">'
                 f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>"
-                f'<text x="{left + w + 4:.1f}" y="{y + 8:.1f}" font-size="9">{_e(fmt(v, spec.value_format))}</text>'
+                f'<text x="{left + w + 4:.1f}" y="{y + 8:.1f}" font-size="9">'
+                f"{_e(fmt(v, spec.value_format))}</text>"
             )
     return "".join(out), height
 
@@ -809,7 +839,8 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
         y = top + plot_h - plot_h * k / 4
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{W - 20}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_e(_axis_label(vmax * k / 4, spec))}</text>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{_e(_axis_label(vmax * k / 4, spec))}</text>"
         )
     every = max(1, math.ceil(len(cats) / 24))
     for i, c in enumerate(cats):
@@ -818,7 +849,8 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
             ly = top + plot_h + 14
             if rotate:
                 out.append(
-                    f'<text x="{x:.1f}" y="{ly}" text-anchor="end" transform="rotate(-45 {x:.1f} {ly})">{_e(c)}</text>'
+                    f'<text x="{x:.1f}" y="{ly}" text-anchor="end" '
+                    f'transform="rotate(-45 {x:.1f} {ly})">{_e(c)}</text>'
                 )
             else:
                 out.append(f'<text x="{x:.1f}" y="{ly}" text-anchor="middle">{_e(c)}</text>')
@@ -876,16 +908,19 @@ def _heatmap(spec: ChartSpec) -> tuple[str, int]:
     for i, r in enumerate(rows):
         y = top + i * cell_h
         out.append(
-            f'<text x="{left - 6}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end">{_e(_short(r, 44))}</text>'
+            f'<text x="{left - 6}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end">'
+            f"{_e(_short(r, 44))}</text>"
         )
         for j, s in enumerate(spec.series):
             v = s.values[i]
             colour = heat_colour(v)
             ink = "#ffffff" if v is not None and (v < 0.25 or v > 0.8) else TEXT
             out.append(
-                f'<rect x="{left + j * cell_w:.1f}" y="{y}" width="{cell_w - 1:.1f}" height="{cell_h - 1}" '
-                f'fill="{colour}"><title>{_e(r)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>'
-                f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
-                f'font-size="9" fill="{ink}">{_e(fmt(v, spec.value_format).replace(" ", ""))}</text>'
+                f'<rect x="{left + j * cell_w:.1f}" y="{y}" '
+                f'width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{colour}">'
+                f"<title>{_e(r)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>"
+                f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" '
+                f'text-anchor="middle" font-size="9" fill="{ink}">'
+                f"{_e(fmt(v, spec.value_format).replace(' ', ''))}</text>"
             )
     return "".join(out), height

@@ -88,8 +88,8 @@ def create_dev_pki(directory: Path, *, organisation: str = DEFAULT_ORGANISATION)
     if pki.ca_cert.exists():
         if not pki.ca_key.exists():
             raise ValidationFailed(
-                f"{pki.ca_cert} exists without its key {pki.ca_key}, so no signing certificate can be "
-                f"issued from it; remove {pki.ca_cert} to start a new development PKI."
+                f"{pki.ca_cert} exists without its key {pki.ca_key}, so no signing certificate "
+                f"can be issued from it; remove {pki.ca_cert} to start a new development PKI."
             )
         ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
         loaded = serialization.load_pem_private_key(pki.ca_key.read_bytes(), password=None)

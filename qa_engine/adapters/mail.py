@@ -15,10 +15,11 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
 from jinja2 import meta
@@ -58,7 +59,7 @@ def _environment(directory: Path) -> jinja2.Environment:
     )
 
 
-def render(template: str, context: dict, *, templates_dir: Path) -> tuple[str, str]:
+def render(template: str, context: Mapping[str, Any], *, templates_dir: Path) -> tuple[str, str]:
     """Render ``<templates_dir>/<template>.txt.j2`` to ``(subject, body)``.
 
     The template's first line is ``Subject: …``, then a blank line, then the body. A missing
@@ -79,7 +80,8 @@ def render(template: str, context: dict, *, templates_dir: Path) -> tuple[str, s
     missing = sorted(meta.find_undeclared_variables(parsed) - set(context) - set(env.globals))
     if missing:
         raise ValidationFailed(
-            f"mail template {template!r} needs context keys that were not given: {', '.join(missing)}",
+            f"mail template {template!r} needs context keys that were not given: "
+            f"{', '.join(missing)}",
             details=[f"missing: {key}" for key in missing],
         )
     subject_source, body_source = _split_source(template, source)
@@ -104,7 +106,7 @@ def _split_source(template: str, source: str) -> tuple[str, str]:
     return first[len(_SUBJECT_PREFIX) :], body
 
 
-def _render(env: jinja2.Environment, template: str, source: str, context: dict) -> str:
+def _render(env: jinja2.Environment, template: str, source: str, context: Mapping[str, Any]) -> str:
     try:
         return env.from_string(source).render(**context)
     except jinja2.UndefinedError as exc:
@@ -171,7 +173,8 @@ def outbox_file_name(key: str) -> str:
 
 
 class OutboxMailer:
-    """Writes each message as ``<outbox_dir>/<key-derived name>.eml`` (development, tests, audits)."""
+    """Writes each message as ``<outbox_dir>/<key-derived name>.eml`` (development, tests,
+    audits)."""
 
     def __init__(self, outbox_dir: Path) -> None:
         self.outbox_dir = Path(outbox_dir)
@@ -296,19 +299,23 @@ class SMTPMailer:
             ) from None
         except ssl.SSLError as exc:
             raise MailError(
-                f"cannot send mail {key!r}: TLS with the SMTP server at {where} failed: {exc.reason or exc}"
+                f"cannot send mail {key!r}: TLS with the SMTP server at {where} failed: "
+                f"{exc.reason or exc}"
             ) from None
         except TimeoutError:
             raise MailError(
-                f"cannot send mail {key!r}: the SMTP server at {where} did not answer within {self.timeout:g} s"
+                f"cannot send mail {key!r}: the SMTP server at {where} did not answer within "
+                f"{self.timeout:g} s"
             ) from None
         except OSError as exc:
             raise MailError(
-                f"cannot send mail {key!r}: cannot reach the SMTP server at {where}: {exc.strerror or exc}"
+                f"cannot send mail {key!r}: cannot reach the SMTP server at {where}: "
+                f"{exc.strerror or exc}"
             ) from None
         if refused:
             raise MailError(
-                f"mail {key!r}: the SMTP server at {where} refused the recipient(s) {_refused_text(refused)}"
+                f"mail {key!r}: the SMTP server at {where} refused the recipient(s) "
+                f"{_refused_text(refused)}"
             )
 
 
@@ -319,7 +326,7 @@ def _smtp_text(exc: smtplib.SMTPException) -> str:
     return str(err or exc)
 
 
-def _refused_text(refused: dict) -> str:
+def _refused_text(refused: Mapping[str, tuple[int, bytes | str]]) -> str:
     parts = []
     for rcpt, (code, text) in refused.items():
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)

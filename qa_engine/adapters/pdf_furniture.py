@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -60,7 +61,8 @@ def _draw_logo(c: rl_canvas.Canvas, x: float, y: float, size: float) -> None:
 def _fit_string(
     c: rl_canvas.Canvas, x: float, y: float, text: str, size: float, room: float
 ) -> None:
-    """Draw one line of footer text, shrinking it (down to 5 pt) rather than running off the page."""
+    """Draw one line of footer text, shrinking it (down to 5 pt) rather than running off the
+    page."""
     width = pdfmetrics.stringWidth(text, FONT, size)
     if width > room:
         size = max(5.0, size * room / width)
@@ -81,11 +83,14 @@ def make_canvas_class(report: EvaluationReport) -> type[rl_canvas.Canvas]:
     link = report.verification_link
     stamp = _timestamp(report.generated_at)
 
-    class ReportCanvas(rl_canvas.Canvas):
-        def __init__(self, *args, **kwargs) -> None:
+    # reportlab ships no type information: its Canvas is Any to mypy
+    class ReportCanvas(rl_canvas.Canvas):  # type: ignore[misc]
+        _annotationCount: int  # reportlab's counter that names the annotations
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._doc._timeStamp = stamp  # the PDF's dates are the report's generation time
-            self._held_pages: list[dict] = []
+            self._held_pages: list[dict[str, Any]] = []
             # Drawn once, shown on every page.
             self.beginForm("qa-logo")
             _draw_logo(self, MARGIN_X, PAGE_H - 8 * mm - 14 * mm, 14 * mm)

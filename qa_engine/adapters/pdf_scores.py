@@ -77,16 +77,16 @@ def criteria_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
         para("4. Criteria, scores and justifications", st["h1"]),
         para(
             "For each criterion: the provider's self-assessment, then each reviewer's score and "
-            "justification. Reviewers are shown by label, not by name. Scale labels are given under "
-            "each score; the full scales are listed in section 9.",
+            "justification. Reviewers are shown by label, not by name. Scale labels are given "
+            "under each score; the full scales are listed in section 9.",
             st["muted"],
         ),
         Spacer(1, 4),
     ]
-    data: list[list] = [
+    data: list[list[object]] = [
         [para("Who", st["head"]), para("Score", st["head"]), para("Justification", st["head"])]
     ]
-    style: list[tuple] = []
+    style: list[tuple[object, ...]] = []
     widths = column_widths([30, 20, 124])
     for c in r.criteria:
         band = len(data)
@@ -140,8 +140,10 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
         lbl.replace("Reviewer ", "") if lbl.startswith("Reviewer ") else lbl for lbl in reviewers
     ]
     head = ["Criterion", "Self", *short, "Mean", "Median", "Spread", "Weight"]
-    data: list[list] = [[para(markup(h), st["head"]) for h in head]]
-    style: list[tuple] = [("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])]
+    data: list[list[object]] = [[para(markup(h), st["head"]) for h in head]]
+    style: list[tuple[object, ...]] = [
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])
+    ]
     for i, c in enumerate(r.criteria, start=1):
         by_label = {label: value for label, value, _ in c.scores}
         flag = ' <font color="#b7410e">▲</font>' if c.disagreement else ""
@@ -167,7 +169,8 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     out.append(Spacer(1, 2))
     out.append(
         para(
-            "▲ marks a criterion where the reviewers' scores are further apart than the workflow allows.",
+            "▲ marks a criterion where the reviewers' scores are further apart than the "
+            "workflow allows.",
             st["muted"],
         )
     )
@@ -176,8 +179,8 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
 
 
 def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
-    scored = [(c, c.normalised_mean()) for c in r.criteria]
-    scored = [(c, v) for c, v in scored if v is not None]
+    means = [(c, c.normalised_mean()) for c in r.criteria]
+    scored = [(c, v) for c, v in means if v is not None]
     if not scored:
         return []
     out: list[Flowable] = [CondPageBreak(80 * mm), para("Mean score per criterion", st["h2"])]
@@ -239,14 +242,17 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
     summary = (
         "Every gate is passed."
         if not r.gates_failed
-        else f"<b>Gates failed:</b> {markup(', '.join(r.gates_failed))}. A failed gate caps the outcome whatever the overall score."
+        else (
+            f"<b>Gates failed:</b> {markup(', '.join(r.gates_failed))}. A failed gate caps the "
+            "outcome whatever the overall score."
+        )
     )
     out.append(para(summary, st["body"]))
     out.append(Spacer(1, 4))
-    data: list[list] = [
+    data: list[list[object]] = [
         [para(h, st["head"]) for h in ("Criterion", "Minimum level", "Mean", "Median", "Result")]
     ]
-    style: list[tuple] = []
+    style: list[tuple[object, ...]] = []
     for i, c in enumerate(gated, start=1):
         verdict = {True: "passed", False: "failed", None: "not judged"}[c.gate_passed]
         data.append(
@@ -268,7 +274,7 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
 
 
 def _standards_table(rows: Sequence[ReportStandardRow], st: dict[str, ParagraphStyle]) -> Flowable:
-    data: list[list] = [
+    data: list[list[object]] = [
         [para(h, st["head"]) for h in ("Reference", "Standard", "Score", "", "Criteria")]
     ]
     for row in rows:
@@ -297,8 +303,8 @@ def standards_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> lis
     out: list[Flowable] = [
         para("7. What the scores say about the standards", st["h1"]),
         para(
-            "Each standard's score is the mean of the normalised means of the criteria that map to it "
-            "(0 % = lowest level of every scale, 100 % = highest).",
+            "Each standard's score is the mean of the normalised means of the criteria that map "
+            "to it (0 % = lowest level of every scale, 100 % = highest).",
             st["muted"],
         ),
     ]

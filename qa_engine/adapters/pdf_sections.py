@@ -40,14 +40,16 @@ def _title_block(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flo
         ("Provider", f"{markup(cred.provider_name)} ({markup(cred.provider)})"),
         (
             "Decision",
-            f"<b>{markup(outcome_label(r.decision_outcome))}</b> — {markup(r.decided_by_label)}, {utc_time(r.decided_at)}",
+            f"<b>{markup(outcome_label(r.decision_outcome))}</b> — "
+            f"{markup(r.decided_by_label)}, {utc_time(r.decided_at)}",
         ),
         ("Valid until", iso_day(r.valid_until)),
         ("Overall score", f"{percent(r.overall)} of the rubric maximum"),
         ("Reviewer agreement", agreement_text(r)),
         (
             "Report",
-            f"{markup(r.report_id)} · case {r.case_id}, round {r.round} · generated {utc_time(r.generated_at)}",
+            f"{markup(r.report_id)} · case {r.case_id}, round {r.round} · generated "
+            f"{utc_time(r.generated_at)}",
         ),
     ]
     return [
@@ -82,7 +84,7 @@ def _credential_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> l
         )
     if cred.elements:
         out.append(para("Standard elements (Council Recommendation 2022, Annex I)", st["h2"]))
-        data: list[list] = [
+        data: list[list[object]] = [
             [para("Element", st["head"]), para("Title", st["head"]), para("Value", st["head"])]
         ]
         widths = column_widths([18, 40, 116])
@@ -142,7 +144,8 @@ def _decision_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> lis
         out.append(Spacer(1, 2))
         out.append(
             para(
-                "The decision differs from the outcome the scores recommend; the rationale says why.",
+                "The decision differs from the outcome the scores recommend; the rationale "
+                "says why.",
                 st["muted"],
             )
         )
@@ -162,7 +165,7 @@ def _decision_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> lis
 
 def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     """Each distinct scale once, with the criteria that use it."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[tuple[int, str, str], ...], list[str]] = {}
     for c in r.criteria:
         if c.descriptors:
             groups.setdefault(tuple(sorted(c.descriptors)), []).append(c.id)
@@ -171,7 +174,7 @@ def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[
         out.append(para("No criterion uses a scale.", st["body"]))
         return out
     for descriptors, ids in groups.items():
-        data: list[list] = [[para(h, st["head"]) for h in ("Level", "Label", "Descriptor")]]
+        data: list[list[object]] = [[para(h, st["head"]) for h in ("Level", "Label", "Descriptor")]]
         for value, label, descriptor in descriptors:
             data.append(
                 [
@@ -200,7 +203,7 @@ def _history_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
     if not r.history:
         out.append(para("No events recorded.", st["body"]))
         return out
-    data: list[list] = [[para(h, st["head"]) for h in ("When", "Who", "What", "Detail")]]
+    data: list[list[object]] = [[para(h, st["head"]) for h in ("When", "Who", "What", "Detail")]]
     widths = column_widths([36, 28, 48, 62])
     for e in sorted(r.history, key=lambda e: e.at):
         row = [
@@ -220,11 +223,11 @@ def _verification_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     return [
         para("How to verify this report", st["h1"]),
         para(
-            "This report is sealed with an electronic signature (PAdES) of the alliance's quality "
-            "assurance office. Any PDF signature validator can check the seal; a change of any kind "
-            "to the file after sealing breaks it. You can also check the report at "
-            f"<b>{markup(r.verify_url)}</b> with the report id <b>{markup(r.report_id)}</b>, or by "
-            "scanning the code at the foot of each page.",
+            "This report is sealed with an electronic signature (PAdES) of the alliance's "
+            "quality assurance office. Any PDF signature validator can check the seal; a change "
+            "of any kind to the file after sealing breaks it. You can also check the report at "
+            f"<b>{markup(r.verify_url)}</b> with the report id <b>{markup(r.report_id)}</b>, or "
+            "by scanning the code at the foot of each page.",
             st["body"],
         ),
     ]

@@ -117,7 +117,7 @@ def dense_styles() -> dict[str, ParagraphStyle]:
     """The house styles set tighter, for the leadership report's long tables and many charts."""
     house = paragraph_styles()
 
-    def tighter(name: str, **changes) -> ParagraphStyle:
+    def tighter(name: str, **changes: float) -> ParagraphStyle:
         return ParagraphStyle(name, parent=house[name], **changes)
 
     return {
@@ -133,9 +133,10 @@ def dense_styles() -> dict[str, ParagraphStyle]:
 
 
 def grid_style(
-    extra: Iterable[tuple] = (), *, padding: float = 2.5, side_padding: float = 3
+    extra: Iterable[tuple[object, ...]] = (), *, padding: float = 2.5, side_padding: float = 3
 ) -> TableStyle:
-    """A data table: a header row in the brand colour, thin rules, a frame; `extra` commands last."""
+    """A data table: a header row in the brand colour, thin rules, a frame; `extra` commands
+    last."""
     return TableStyle(
         [
             ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),

@@ -1,6 +1,7 @@
 """The files of a decision, the adapters' half: render (and for a PDF, sign) the report data and
 write the file where reports live; check a file's signature; the signer, the trust roots and the
-development PKI from the settings. What is recorded in the store is `qa_engine.services.report_files`'s.
+development PKI from the settings. What is recorded in the store is
+`qa_engine.services.report_files`'s.
 
 Paths are deterministic (one folder per case, the report id as file name) and files are written
 atomically, so a retried generation replaces its own half-finished attempt and nothing else.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa_engine.adapters.case_workbook import workbook_bytes
-from qa_engine.adapters.dev_pki import create_dev_pki
+from qa_engine.adapters.dev_pki import DevPKI, create_dev_pki
 from qa_engine.adapters.files import write_atomically
 from qa_engine.adapters.pdf_report import render_report
 from qa_engine.adapters.signing import Signer, load_signer, sign_pdf, verify_pdf
@@ -27,8 +28,9 @@ def signing_configured(settings: Settings) -> bool:
     return bool(settings.signing_p12 or (settings.signing_key and settings.signing_cert))
 
 
-def ensure_dev_pki(settings: Settings | None = None):
-    """Create the development CA and signing certificate under the data folder if none is configured."""
+def ensure_dev_pki(settings: Settings | None = None) -> DevPKI | None:
+    """Create the development CA and signing certificate under the data folder if none is
+    configured."""
     settings = settings or get_settings()
     if signing_configured(settings):
         return None
@@ -50,8 +52,8 @@ def signer_from_settings(settings: Settings | None = None) -> Signer:
 
 
 def trust_roots(settings: Settings | None = None, *, create: bool = True) -> list[Path]:
-    """The CA certificates reports must chain to: QA_TRUST_ROOTS, else the data folder's development CA
-    (created when `create`; a read-only caller gets none when the data folder has none)."""
+    """The CA certificates reports must chain to: QA_TRUST_ROOTS, else the data folder's development
+    CA (created when `create`; a read-only caller gets none when the data folder has none)."""
     settings = settings or get_settings()
     if settings.trust_roots:
         return list(settings.trust_roots)
@@ -101,7 +103,8 @@ class ReportFiles:
 
 
 def signature_checker(roots: list[Path] | None = None) -> Callable[[bytes], Verdict]:
-    """Check a report's signature against `roots` (default: `trust_roots()`, looked up at each check)."""
+    """Check a report's signature against `roots` (default: `trust_roots()`, looked up at each
+    check)."""
 
     def check(data: bytes) -> Verdict:
         return verify_pdf(data, trust_roots=trust_roots() if roots is None else roots)

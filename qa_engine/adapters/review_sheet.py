@@ -17,7 +17,7 @@ from qa_engine.adapters.safe_xlsx import open_untrusted_workbook, write_cell
 from qa_engine.domain.entries import EntriesInvalid, check_score
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.outcomes import Outcome
-from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.rubric import ResolvedCriterion, Rubric
 
 SHEET = "Review"
 META = "Meta"
@@ -67,10 +67,10 @@ class ReviewSheet:
 # --------------------------------------------------------------------------- writing
 
 
-def _descriptors(rubric: Rubric, rc) -> tuple[str, str | None]:
+def _descriptors(rubric: Rubric, rc: ResolvedCriterion) -> tuple[str, str | None]:
     c = rc.criterion
     if c.kind == "scale":
-        scale = rubric.scale_of(c)
+        scale = rubric.scale_of_scored(c)
         text = "\n".join(
             f"{lv.value} {lv.label}: {lv.descriptor}".rstrip(": ") for lv in scale.levels
         )
@@ -201,9 +201,8 @@ def build_review_sheet(
 # --------------------------------------------------------------------------- reading
 
 
-def _score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[Any, str | None]:
+def _score(rubric: Rubric, rc: ResolvedCriterion, value: Any) -> tuple[Any, str | None]:
     """What a person typed in a score cell, made into the value the rubric expects."""
-    rc = rubric.criterion(criterion_id)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     kind = rc.criterion.kind
@@ -233,7 +232,7 @@ def _score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[Any, str | No
         value = int(text)
     elif not isinstance(value, int):
         return None, f"{value!r} is not a score"
-    clean, problem = check_score(rubric, criterion_id, value)
+    clean, problem = check_score(rubric, rc.id, value)
     return clean, problem
 
 
@@ -301,7 +300,7 @@ def read_review_sheet(
 
         ws = wb[SHEET]
         ws.reset_dimensions()
-        wanted = {rc.id for rc in rubric.reviewer_criteria}
+        wanted = {rc.id: rc for rc in rubric.reviewer_criteria}
         entries: dict[str, dict[str, Any]] = {}
         rows: dict[str, int] = {}
         recommendation: str | None = None
@@ -353,7 +352,7 @@ def read_review_sheet(
             if key not in wanted:
                 problems.append(SheetProblem(f"{SHEET}!A{r}", f"unknown criterion {key!r}"))
                 continue
-            score, problem = _score(rubric, key, score_value)
+            score, problem = _score(rubric, wanted[key], score_value)
             if problem:
                 problems.append(SheetProblem(f"{SHEET}!{SCORE_COL}{r}", problem))
             comment = _text(comment_value)
@@ -364,7 +363,7 @@ def read_review_sheet(
                         f"the comment is {len(comment)} characters; the limit is 20000",
                     )
                 )
-            if rubric.criterion(key).criterion.kind == "text":
+            if wanted[key].criterion.kind == "text":
                 entries[key] = {"comment": comment}
             else:
                 entries[key] = {"score": score, "comment": comment}

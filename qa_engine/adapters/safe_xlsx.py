@@ -7,7 +7,9 @@ from pathlib import Path
 
 import defusedxml  # noqa: F401  (openpyxl uses it for every XML part when it is installed)
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.limits import check_size
@@ -45,7 +47,9 @@ def open_untrusted_workbook(path: Path, *, max_bytes: int, max_unzipped_bytes: i
                     and info.file_size > 1_000_000
                 ):
                     raise ValidationFailed(
-                        f"{name}: part {info.filename} expands {info.file_size // max(info.compress_size, 1)}×; refused as a possible zip bomb"
+                        f"{name}: part {info.filename} expands "
+                        f"{info.file_size // max(info.compress_size, 1)}×; refused as a "
+                        "possible zip bomb"
                     )
             if total > max_unzipped_bytes:
                 raise ValidationFailed(
@@ -65,7 +69,7 @@ def open_untrusted_workbook(path: Path, *, max_bytes: int, max_unzipped_bytes: i
         ) from None
 
 
-def write_cell(ws, row: int, column: int, value):
+def write_cell(ws: Worksheet, row: int, column: int, value: object) -> Cell:
     """Write a value; strings are always stored as text, never as formulas."""
     cell = ws.cell(row=row, column=column)
     cell.value = value

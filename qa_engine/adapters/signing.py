@@ -18,11 +18,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificatePublicKeyTypes,
+    PrivateKeyTypes,
+)
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.keys.internal import (
@@ -34,7 +39,11 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper, TimestampRequestError
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import (
+    EmbeddedPdfSignature,
+    PdfSignatureStatus,
+    validate_pdf_signature,
+)
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -71,7 +80,9 @@ _TRUST_PROBLEMS = {
     "REVOKED_CA_NO_POE": "a certificate of its chain has been revoked",
     "EXPIRED": "it has expired",
     "OUT_OF_BOUNDS_NO_POE": "it was not valid at the time of validation (expired or not yet valid)",
-    "OUT_OF_BOUNDS_NOT_REVOKED": "it was not valid at the time of validation (expired or not yet valid)",
+    "OUT_OF_BOUNDS_NOT_REVOKED": (
+        "it was not valid at the time of validation (expired or not yet valid)"
+    ),
     "NOT_YET_VALID": "it is not yet valid",
     "SIG_CONSTRAINTS_FAILURE": "it is not allowed to sign documents (key usage)",
     "CRYPTO_CONSTRAINTS_FAILURE": "it uses an algorithm that is no longer accepted",
@@ -133,7 +144,7 @@ def _load_certs(path: Path | str, what: str) -> list[x509.Certificate]:
     return certs
 
 
-def _load_key(path: Path | str, password: bytes | None):
+def _load_key(path: Path | str, password: bytes | None) -> PrivateKeyTypes:
     data = _read(path, "private key")
     loader = (
         serialization.load_pem_private_key
@@ -164,7 +175,7 @@ def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
     return str(values[0].value) if values else None
 
 
-def _public_der(key) -> bytes:
+def _public_der(key: CertificatePublicKeyTypes) -> bytes:
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -215,12 +226,14 @@ def load_signer(
         certificate, extra = certs[0], certs[1:] + extra
     else:
         raise ValidationFailed(
-            "To sign reports, give a PKCS#12 file, or both a private key file and a certificate file."
+            "To sign reports, give a PKCS#12 file, or both a private key file and a "
+            "certificate file."
         )
 
     if isinstance(private_key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         raise ValidationFailed(
-            f"The key in {source} is an EdDSA key; use ECDSA (P-256) or RSA, which every PDF validator can check."
+            f"The key in {source} is an EdDSA key; use ECDSA (P-256) or RSA, which every PDF "
+            "validator can check."
         )
     if not isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise ValidationFailed(
@@ -231,14 +244,18 @@ def load_signer(
     now = dt.datetime.now(dt.UTC)
     if certificate.not_valid_after_utc < now:
         raise ValidationFailed(
-            f"The certificate in {source} expired on {certificate.not_valid_after_utc:%Y-%m-%d}; reports signed with it would not verify."
+            f"The certificate in {source} expired on "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}; reports signed with it would not "
+            "verify."
         )
     if certificate.not_valid_before_utc > now:
         raise ValidationFailed(
-            f"The certificate in {source} is valid only from {certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC."
+            f"The certificate in {source} is valid only from "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d %H:%M} UTC."
         )
 
-    registry = SimpleCertificateStore.from_certs(
+    # pyhanko_certvalidator leaves from_certs (and the store's __init__) unannotated
+    registry = SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
         [translate_pyca_cryptography_cert_to_asn1(c) for c in extra]
     )
     simple = signers.SimpleSigner(
@@ -302,7 +319,8 @@ def sign_pdf(
         raise StorageError(
             f"The timestamp authority at {where} did not answer with a timestamp: {exc}."
         ) from exc
-    return out.getvalue()
+    signed: bytes = out.getvalue()  # pyHanko leaves sign_pdf's answer (a BytesIO) unannotated
+    return signed
 
 
 # --- verification -------------------------------------------------------------------------------
@@ -338,7 +356,8 @@ def _common_name(cert: asn1_x509.Certificate | None) -> str | None:
     if cert is None:
         return None
     try:
-        return cert.subject.native.get("common_name")
+        name = cert.subject.native.get("common_name")  # asn1crypto has no type information
+        return name if isinstance(name, str) else None
     except Exception:  # noqa: BLE001
         return None
 
@@ -364,7 +383,9 @@ def _der_length(raw: bytes) -> int | None:
     return 2 + count + int.from_bytes(raw[2 : 2 + count], "big")
 
 
-def _container_problem(embedded, roots: Sequence[asn1_x509.Certificate]) -> str | None:
+def _container_problem(
+    embedded: EmbeddedPdfSignature, roots: Sequence[asn1_x509.Certificate]
+) -> str | None:
     """Check the parts of the signature that its byte range and signature value do not protect.
 
     The /Contents hex string is excluded from the signed byte range and holds the CMS object
@@ -404,7 +425,10 @@ def _container_problem(embedded, roots: Sequence[asn1_x509.Certificate]) -> str 
     return None
 
 
-def _key_id(cert: x509.Certificate, ext_type) -> bytes | None:
+def _key_id(
+    cert: x509.Certificate,
+    ext_type: type[x509.AuthorityKeyIdentifier] | type[x509.SubjectKeyIdentifier],
+) -> bytes | None:
     try:
         ext = cert.extensions.get_extension_for_class(ext_type).value
     except (x509.ExtensionNotFound, ValueError):
@@ -436,7 +460,8 @@ def verify_pdf(
     trust_roots: Sequence[Path | str],
     revoked_serials: Iterable[int] = frozenset(),
 ) -> Verdict:
-    """Check a signed report; a file that is damaged, altered or unsigned gets a verdict, not an error.
+    """Check a signed report; a file that is damaged, altered or unsigned gets a verdict, not an
+    error.
 
     Every signature must be intact, valid and chain to one of `trust_roots`, and the last one must
     cover the whole file: anything appended after signing (an incremental update) counts as a
@@ -459,13 +484,15 @@ def verify_pdf(
     except Exception as exc:  # noqa: BLE001
         return Verdict(
             "invalid",
-            f"The signatures of this PDF cannot be read; the file is damaged or was altered ({type(exc).__name__}).",
+            "The signatures of this PDF cannot be read; the file is damaged or was altered "
+            f"({type(exc).__name__}).",
             report_id=report_id,
         )
     if not signatures:
         return Verdict(
             "unsigned",
-            "The PDF carries no signature, so nothing proves who issued it or that it is unchanged.",
+            "The PDF carries no signature, so nothing proves who issued it or that it is "
+            "unchanged.",
             report_id=report_id,
         )
     # what the signer sealed, not what a later update may claim
@@ -477,7 +504,7 @@ def verify_pdf(
     first_signer: str | None = None
     first_time: dt.datetime | None = None
     untrusted: str | None = None
-    seen: dict = {}
+    seen: dict[str, Any] = {}
     for index, embedded in enumerate(signatures):
         last = index == len(signatures) - 1
         try:
@@ -518,13 +545,13 @@ def verify_pdf(
         return Verdict("untrusted", untrusted, **seen)
     return Verdict(
         "valid",
-        f"The report is intact and sealed by {first_signer or 'an unnamed signer'} on {_when(first_time)}; "
-        "the certificate chain leads to a trusted root.",
+        f"The report is intact and sealed by {first_signer or 'an unnamed signer'} on "
+        f"{_when(first_time)}; the certificate chain leads to a trusted root.",
         **seen,
     )
 
 
-def _signer_name(embedded) -> str | None:
+def _signer_name(embedded: EmbeddedPdfSignature) -> str | None:
     try:
         return _common_name(embedded.signer_cert)
     except Exception:  # noqa: BLE001 - the signature is too damaged to name its signer
@@ -532,7 +559,11 @@ def _signer_name(embedded) -> str | None:
 
 
 def _integrity_problem(
-    embedded, status, roots: Sequence[asn1_x509.Certificate], *, last: bool
+    embedded: EmbeddedPdfSignature,
+    status: PdfSignatureStatus,
+    roots: Sequence[asn1_x509.Certificate],
+    *,
+    last: bool,
 ) -> tuple[VerdictStatus, str] | None:
     """Was anything changed after signing? ("modified"/"invalid" and why, or None)."""
     if not status.intact:
@@ -557,8 +588,8 @@ def _integrity_problem(
     if last and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return (
             "modified",
-            "Something was added to the file after it was signed (an incremental update): the signed "
-            "part is intact, but the file is not exactly the report that was sealed.",
+            "Something was added to the file after it was signed (an incremental update): the "
+            "signed part is intact, but the file is not exactly the report that was sealed.",
         )
     if status.docmdp_ok is False:
         return (
@@ -568,7 +599,7 @@ def _integrity_problem(
     return None
 
 
-def _trust_problem(status, revoked: set[int]) -> str | None:
+def _trust_problem(status: PdfSignatureStatus, revoked: set[int]) -> str | None:
     """Why an intact signature is not trusted (revoked, no chain, expired, ...), or None."""
     name = _common_name(status.signing_cert) or "the signer"
     chain_serials = {status.signing_cert.serial_number}
@@ -582,7 +613,8 @@ def _trust_problem(status, revoked: set[int]) -> str | None:
     if chain_serials & revoked:
         return f"The certificate of {name} has been revoked; the seal is no longer trusted."
     if not status.trusted:
-        problem = status.trust_problem_indic.name if status.trust_problem_indic else ""
+        indic = status.trust_problem_indic
+        problem = str(indic.standard_name) if indic else ""  # the member's name
         why = _TRUST_PROBLEMS.get(problem, "its chain does not lead to a trusted root")
         return f"The report is intact, but the certificate of {name} is not trusted: {why}."
     ts = status.timestamp_validity

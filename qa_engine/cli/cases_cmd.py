@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import console, handle_errors, stored_id
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.services.actors import acting_user
@@ -40,15 +41,16 @@ STARTING = (
 )
 
 
-def run_flow(name: str, status: str, **params):
-    """Run a flow (in the local Prefect server, started on first need), with a status line meanwhile."""
+def run_flow(name: str, status: str, **params: Any) -> Any:
+    """Run a flow (in the local Prefect server, started on first need), with a status line
+    meanwhile."""
     from qa_engine.workflows.kick import run_flow as run
 
     with console.status(status) as shown:
         return run(name, on_start=lambda: shown.update(STARTING), **params)
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -63,7 +65,8 @@ def _read_json(path: Path) -> dict:
 @cases_app.command("list")
 @handle_errors
 def list_cases(
-    state: list[str] = typer.Option(None, help="Only these states"), as_: str = AS_OPTION
+    state: list[str] | None = typer.Option(None, help="Only these states"),
+    as_: str | None = AS_OPTION,
 ) -> None:
     """List the cases (those the acting user may see)."""
     from qa_engine.services.case_views import cases_page
@@ -91,7 +94,7 @@ def list_cases(
 
 @cases_app.command("show")
 @handle_errors
-def show_case(case_id: int, as_: str = AS_OPTION) -> None:
+def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
     """Show one case: credential, state, reviewers, consolidation, decisions, reports, history."""
     from qa_engine.services.case_views import case_detail, case_history
 
@@ -102,8 +105,8 @@ def show_case(case_id: int, as_: str = AS_OPTION) -> None:
         case = d.case
         console.rule(f"case {case.id}: {d.credential.title}")
         console.print(
-            f"state [bold]{case.state}[/] (round {case.round}) since {case.state_since:%Y-%m-%d %H:%M}; "
-            f"outcome {case.outcome or '-'}"
+            f"state [bold]{case.state}[/] (round {case.round}) since "
+            f"{case.state_since:%Y-%m-%d %H:%M}; outcome {case.outcome or '-'}"
         )
         if case.screening_problems:
             console.print("[yellow]screening problems:[/]")
@@ -150,7 +153,7 @@ def show_case(case_id: int, as_: str = AS_OPTION) -> None:
 def open_(
     credential_id: int,
     rubric: str = typer.Option("4eu-mici", help="Rubric id"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Open a review case for a credential's current version."""
     from qa_engine.services.cases import open_case
@@ -162,7 +165,7 @@ def open_(
             credential_id=credential_id,
             rubric_id=rubric,
         )
-        case_id = case.id
+        case_id = stored_id(case, "case")
     console.print(f"opened case {case_id}")
     kick_cases([case_id])
 
@@ -170,7 +173,7 @@ def open_(
 @cases_app.command("withdraw")
 @handle_errors
 def withdraw(
-    case_id: int, reason: str = typer.Option(..., help="Why"), as_: str = AS_OPTION
+    case_id: int, reason: str = typer.Option(..., help="Why"), as_: str | None = AS_OPTION
 ) -> None:
     """Withdraw a case."""
     from qa_engine.services.cases import withdraw_case
@@ -184,7 +187,7 @@ def withdraw(
 
 @cases_app.command("resubmit")
 @handle_errors
-def resubmit(case_id: int, as_: str = AS_OPTION) -> None:
+def resubmit(case_id: int, as_: str | None = AS_OPTION) -> None:
     """Send a returned case through screening again with the credential's newest version."""
     from qa_engine.services.cases import resubmit_case
 
@@ -199,9 +202,10 @@ def self_submit(
     case_id: int,
     file: Path,
     draft: bool = typer.Option(False, help="Save without submitting"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
-    """Save or submit a self-assessment from a JSON file {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
+    """Save or submit a self-assessment from a JSON file
+    {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
     from qa_engine.services.self_assessments import save_self_assessment
 
     data = _read_json(file)
@@ -220,18 +224,19 @@ def self_submit(
 
 
 def assign(
-    case_ids: list[int] = typer.Argument(
+    case_ids: list[int] | None = typer.Argument(
         None, help="Case ids (none: every case waiting for reviewers)"
     ),
-    reviewer: list[str] = typer.Option(
+    reviewer: list[str] | None = typer.Option(
         None, help="Reviewer username (repeat); none: show the proposals"
     ),
     auto: bool = typer.Option(
         False, help="Assign the engine's proposals (one optimisation over all the cases)"
     ),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
-    """Show the engine's proposals, or confirm reviewers (by name or --auto) for one or many cases."""
+    """Show the engine's proposals, or confirm reviewers (by name or --auto)
+    for one or many cases."""
     from qa_engine.services import assignments
     from qa_engine.services.dashboard import cases_needing_reviewers
 
@@ -251,7 +256,7 @@ def assign(
                 u = repo.get_user_by_username(s, name)
                 if u is None:
                     raise NotFound(f"no user {name}")
-                users.append(u.id)
+                users.append(stored_id(u, f"user {name}"))
             created = assignments.assign(
                 session=s,
                 actor=actor,
@@ -293,7 +298,7 @@ def respond(
     accept: bool = typer.Option(..., "--accept/--decline"),
     conflict: bool = typer.Option(False, help="Declare a conflict of interest (with --decline)"),
     reason: str = typer.Option("", help="Why (required to decline)"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Accept or decline an invitation."""
     from qa_engine.services.assignments import respond as respond_service
@@ -318,9 +323,10 @@ def respond(
 def review_submit(
     file: Path,
     draft: bool = typer.Option(False, help="Save without submitting"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
-    """Submit a review from a JSON file: {"assignment_id": N, "entries": {criterion: {score, comment}},
+    """Submit a review from a JSON file:
+    {"assignment_id": N, "entries": {criterion: {score, comment}},
     "recommendation": "approved", "overall_comment": "…"}."""
     from qa_engine.services.reviews import save_review
 
@@ -349,8 +355,8 @@ def decide(
         ..., help="approved | approved_with_conditions | revision_requested | rejected"
     ),
     rationale: str = typer.Option(..., help="Why"),
-    condition: list[str] = typer.Option(None, help="A condition (repeat)"),
-    as_: str = AS_OPTION,
+    condition: list[str] | None = typer.Option(None, help="A condition (repeat)"),
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Decide on a case in approval."""
     from qa_engine.services.decisions import decide as decide_service
@@ -387,17 +393,18 @@ def audit_verify() -> None:
 
 
 def advance(
-    case_ids: list[int] = typer.Argument(None, help="Case ids (none: every open case)"),
+    case_ids: list[int] | None = typer.Argument(None, help="Case ids (none: every open case)"),
 ) -> None:
-    """Run the automated stages of these cases now: one flow run (in the local Prefect server), or, in
-    deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment on the workers."""
+    """Run the automated stages of these cases now: one flow run (in the local Prefect server),
+    or, in deployment mode (QA_PREFECT_MODE=deployment), as runs of the advance-case deployment
+    on the workers."""
     from qa_engine.config import get_settings
 
     with session_scope() as s:
         ids = (
             list(case_ids)
             if case_ids
-            else [c.id for c in case_repo.list_cases(s) if CaseState(c.state).open]
+            else [stored_id(c, "case") for c in case_repo.list_cases(s) if CaseState(c.state).open]
         )
     if get_settings().prefect_mode == "deployment":
         from qa_engine.workflows.kick import kick

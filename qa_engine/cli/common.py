@@ -8,17 +8,29 @@ import sys
 import traceback
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 import click
 import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
-from qa_engine.domain.errors import QAError
+from qa_engine.domain.errors import QAError, StorageError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+class StoredRow(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: StoredRow, what: str) -> int:
+    """The id of a row read from the database or stored by a service; one without was not stored."""
+    if row.id is None:
+        raise StorageError(f"the {what} was not stored; try again")
+    return row.id
 
 
 def quiet_prefect() -> None:
@@ -59,7 +71,8 @@ def take_children_down() -> None:
 
 
 def reap_children(timeout: float = 10.0) -> None:
-    """Terminate every descendant of this process, then kill what is left after `timeout` seconds."""
+    """Terminate every descendant of this process, then kill what is left after `timeout`
+    seconds."""
     import psutil
 
     try:
@@ -77,7 +90,8 @@ def reap_children(timeout: float = 10.0) -> None:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn engine errors into a clear message and exit status 1; never show a traceback to a user."""
+    """Turn engine errors into a clear message and exit status 1; never show a traceback to a
+    user."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

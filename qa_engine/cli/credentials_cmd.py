@@ -39,9 +39,10 @@ def import_(
         help="Open a review case for every imported credential that has none",
     ),
     rubric: str = typer.Option(DEFAULT_RUBRIC, help="Rubric id of the cases opened"),
-    as_: str = AS_OPTION,
+    as_: str | None = AS_OPTION,
 ) -> None:
-    """Import credentials; if any row is invalid nothing is imported (exit 1, every problem listed)."""
+    """Import credentials; if any row is invalid nothing is imported
+    (exit 1, every problem listed)."""
     settings = get_settings()
     with session_scope() as session:
         actor = acting_user(session=session, username=as_)
@@ -77,7 +78,8 @@ def import_(
 @app.command("list")
 @handle_errors
 def list_(
-    institution: str = typer.Option(None, help="Only this institution (code)"), as_: str = AS_OPTION
+    institution: str | None = typer.Option(None, help="Only this institution (code)"),
+    as_: str | None = AS_OPTION,
 ) -> None:
     """Show the stored credentials (those the acting user may see)."""
     with session_scope() as session:

@@ -8,8 +8,10 @@ import asyncio
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -17,10 +19,16 @@ from rich.table import Table
 from qa_engine.cli.common import console
 from qa_engine.config import packaged
 
+if TYPE_CHECKING:  # imported when the demo runs: the command line starts fast
+    from qa_engine.synthetic import Staff
+
+T = TypeVar("T")
+
 SAMPLES = packaged("qa_engine.samples", "credentials.json")
 SEED = 42
 REVIEWERS_PER_INSTITUTION = 2
-SIMULATED_DAYS = 120  # the call starts this long ago on the engine's clock (it runs ~100 days): dates in the past
+# the call starts this long ago on the engine's clock (it runs ~100 days): dates in the past
+SIMULATED_DAYS = 120
 
 # What the simulated people aim at for each sample, in order (cycled): the outcomes must differ.
 PLANS = [
@@ -52,7 +60,8 @@ def demo_folder(data_dir: Path | None) -> Path:
 
 
 def _fresh(target: Path) -> None:
-    """Empty the demo's folder: an earlier demo's is replaced; anything else that is not empty is refused."""
+    """Empty the demo's folder: an earlier demo's is replaced; anything else that is not empty is
+    refused."""
     from qa_engine.domain.errors import ValidationFailed
     from qa_engine.workflows import local_server
 
@@ -182,33 +191,35 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     _accounts(staff, password, target, case_ids)
 
 
-def _in_background(work):
-    """Start `work` in a daemon thread; the returned call waits for its result (or raises its error).
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` in a daemon thread; the returned call waits for its result (or raises its
+    error).
 
     A daemon thread: a demo that fails meanwhile exits at once (its children are taken down)."""
     import threading
 
-    box: dict = {}
+    results: list[T] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            box["result"] = work()
+            results.append(work())
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
-            box["error"] = exc
+            errors.append(exc)
 
     thread = threading.Thread(target=run, name="prefect-start", daemon=True)
     thread.start()
 
-    def wait():
+    def wait() -> T:
         thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
+        if errors:
+            raise errors[0]
+        return results[0]
 
     return wait
 
 
-def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
+def _accounts(staff: Staff, password: str, target: Path, case_ids: list[int]) -> None:
     """Who to sign in as, and how to open the web app on the demo's data."""
     from collections import Counter
 
@@ -218,8 +229,8 @@ def _accounts(staff, password: str, target: Path, case_ids: list[int]) -> None:
     with session_scope() as s:
         # the reviewer with the most reviews in the call has the most to show
         load = Counter(a.reviewer_id for cid in case_ids for a in case_repo.assignments_of(s, cid))
-    busiest = load.most_common(1)[0][0] if load else None
-    reviewer = staff.reviewers.get(busiest) or next(iter(staff.reviewers.values()))
+    busiest = staff.reviewers.get(load.most_common(1)[0][0]) if load else None
+    reviewer = busiest or next(iter(staff.reviewers.values()))
     rows = [
         ("QA officer", staff.officer.username),
         ("reviewer", reviewer.username),
@@ -264,8 +275,10 @@ def command_name() -> str:
         return str(used)
 
 
-def _summary(target: Path, case_ids: list[int], staff) -> None:
+def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
     from qa_engine.adapters.report_files import signature_checker
+    from qa_engine.domain.errors import NotFound
+    from qa_engine.domain.statuses import AssignmentStatus
     from qa_engine.services.audit import verify
     from qa_engine.services.report_files import verify_bytes
     from qa_engine.store import case_repo
@@ -292,20 +305,24 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
         codes = {i.id: i.code for i in repo.list_institutions(s)}
         for cid in case_ids:
             case = case_repo.get_case(s, cid)
+            if case is None:
+                raise NotFound(f"case {cid} not found")
             cred = repo.get_credential(s, case.credential_id)
+            if cred is None:
+                raise NotFound(f"credential {case.credential_id} not found")
             cons = case_repo.latest_consolidation(
                 s, cid, case.round
             ) or case_repo.latest_consolidation(s, cid, case.round - 1)
             ok = 0
-            rows = [r for r in case_repo.reports_of(s, cid) if r.path]
-            for r in rows:
-                files.append(r.path)
-                if r.kind == "pdf":
+            stored = [(r.kind, r.path) for r in case_repo.reports_of(s, cid) if r.path]
+            for kind, path in stored:
+                files.append(path)
+                if kind == "pdf":
                     ok += verify_bytes(
-                        Path(r.path).read_bytes(), session=s, check_signature=check_signature
+                        Path(path).read_bytes(), session=s, check_signature=check_signature
                     ).ok
             verified += ok
-            pdfs = sum(1 for r in rows if r.kind == "pdf")
+            pdfs = sum(1 for kind, _ in stored if kind == "pdf")
             asg = case_repo.assignments_of(s, cid)
             for a in asg:
                 statuses[a.status] = statuses.get(a.status, 0) + 1
@@ -328,17 +345,19 @@ def _summary(target: Path, case_ids: list[int], staff) -> None:
     console.print(table)
     console.print(
         f"people: {len(staff.everyone)} accounts of the synthetic alliance (seed {SEED}): "
-        f"{len(staff.officers)} QA officers, {len(staff.approvers)} approvers, leadership, an admin, "
-        f"{len(staff.providers)} providers, {len(staff.reviewers)} reviewers"
+        f"{len(staff.officers)} QA officers, {len(staff.approvers)} approvers, leadership, an "
+        f"admin, {len(staff.providers)} providers, {len(staff.reviewers)} reviewers"
     )
     console.print(
-        f"reviewing: {sum(statuses.values())} invitation(s), {statuses.get('declined', 0)} declined "
-        f"({conflicts} with a conflict of interest declared), {reminders} reminder(s), "
-        f"{statuses.get('replaced', 0)} late reviewer(s) replaced by the sweep, "
+        f"reviewing: {sum(statuses.values())} invitation(s), "
+        f"{statuses.get(AssignmentStatus.DECLINED, 0)} declined ({conflicts} with a conflict of "
+        f"interest declared), {reminders} reminder(s), "
+        f"{statuses.get(AssignmentStatus.REPLACED, 0)} late reviewer(s) replaced by the sweep, "
         f"{extra} extra reviewer(s) called in on disagreement"
     )
     console.print(
-        f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in {target / 'reports'}"
+        f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in "
+        f"{target / 'reports'}"
     )
     console.print(
         f"mail: {len(list((target / 'outbox').glob('*.eml')))} message(s) in {target / 'outbox'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import (
@@ -15,6 +16,9 @@ from rich.progress import (
 )
 
 from qa_engine.cli.common import console, handle_errors
+
+if TYPE_CHECKING:  # imported when a command runs: the command line starts fast
+    from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
 
 SIMULATED_DAYS = 150  # with --simulate the engine's clock starts this long ago
 
@@ -63,7 +67,7 @@ def generate(
         min=0,
         help="Also write N decided cases of history with bulk inserts (for reports)",
     ),
-    data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR"),
+    data_dir: Path | None = typer.Option(None, help="Override QA_DATA_DIR"),
 ) -> None:
     """Seed a synthetic alliance: staff of the eight institutions, reviewers with expertise and load
     limits, plausible credentials; optionally live cases routed by simulated people, and history."""
@@ -79,8 +83,8 @@ def generate(
     with session_scope() as s:
         staff = alliance.staff(s, reviewers_per_institution=reviewers_per_institution)
     console.print(
-        f"people: {len(staff.everyone)} accounts ({staff.created} new): {len(staff.officers)} QA officers "
-        f"(officer …), {len(staff.approvers)} approvers (approver …), leader, admin, "
+        f"people: {len(staff.everyone)} accounts ({staff.created} new): {len(staff.officers)} QA "
+        f"officers (officer …), {len(staff.approvers)} approvers (approver …), leader, admin, "
         f"{len(staff.providers)} providers (provider.cuni …), {len(staff.reviewers)} reviewers"
     )
     created: list[int] = []
@@ -112,7 +116,9 @@ def generate(
         _history(history, seed)
 
 
-def _simulate(alliance, staff, credential_ids: list[int], rates) -> None:
+def _simulate(
+    alliance: SyntheticAlliance, staff: Staff, credential_ids: list[int], rates: Rates
+) -> None:
     from collections import Counter
     from datetime import timedelta
 

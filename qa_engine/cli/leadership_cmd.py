@@ -39,25 +39,26 @@ def _day(value: str, option: str) -> date:
 def aggregate(
     from_: str = typer.Option(..., "--from", help="First day of the period (YYYY-MM-DD)"),
     to: str = typer.Option(..., "--to", help="Last day of the period (YYYY-MM-DD), included"),
-    institution: str = typer.Option(None, help="Only this institution (code, e.g. CUNI)"),
-    rubric: str = typer.Option(None, help="Only cases reviewed with this rubric (id)"),
-    field: str = typer.Option(
+    institution: str | None = typer.Option(None, help="Only this institution (code, e.g. CUNI)"),
+    rubric: str | None = typer.Option(None, help="Only cases reviewed with this rubric (id)"),
+    field: str | None = typer.Option(
         None, help="Only this ISCED-F field (2 to 4 digits; 04 takes every 04xx)"
     ),
-    eqf: int = typer.Option(None, help="Only credentials at this EQF level (1-8)"),
+    eqf: int | None = typer.Option(None, help="Only credentials at this EQF level (1-8)"),
     format_: OutputFormat = typer.Option(..., "--format", help="pdf (signed), xlsx or html"),
     output: Path = typer.Option(..., "--output", help="Where to write the report"),
     reviewer_names: bool = typer.Option(
         False, "--reviewer-names", help="Name the reviewers who are behind (QA officers only)"
     ),
-    as_: str = typer.Option(
+    as_: str | None = typer.Option(
         None,
         "--as",
         envvar="QA_ACTOR",
         help="Act as this user (username); default: the engine itself",
     ),
 ) -> None:
-    """Write the leadership report for a period: pipeline, outcomes, standards, digital and green, reviewing."""
+    """Write the leadership report for a period:
+    pipeline, outcomes, standards, digital and green, reviewing."""
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
     from qa_engine.domain.leadership import ReportFilters, ReportPeriod

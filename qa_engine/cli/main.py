@@ -52,7 +52,7 @@ users_cmd.app.command("token")(web_cmd.users_token)
 
 @app.callback()
 def _global(
-    data_dir: Path = typer.Option(
+    data_dir: Path | None = typer.Option(
         None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)"
     ),
 ) -> None:
@@ -78,7 +78,8 @@ def prefect_status() -> None:
     since = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M:%S")
     console.print(
         f"local Prefect server: pid {info.pid}, since {since}\n  UI and API: {info.ui_url}\n"
-        f"  data folder: {info.data_dir}\n  stops after {settings.prefect_idle_minutes:g} idle minutes"
+        f"  data folder: {info.data_dir}\n"
+        f"  stops after {settings.prefect_idle_minutes:g} idle minutes"
     )
 
 
@@ -97,7 +98,8 @@ def prefect_start() -> None:
 @prefect_app.command("stop")
 @handle_errors
 def prefect_stop() -> None:
-    """Stop the data folder's local Prefect server (runs in progress end; the sweep picks them up)."""
+    """Stop the data folder's local Prefect server
+    (runs in progress end; the sweep picks them up)."""
     from qa_engine.config import get_settings
     from qa_engine.workflows import local_server
 
@@ -139,7 +141,7 @@ def db_current() -> None:
 
 @app.command("init")
 @handle_errors
-def init(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR")) -> None:
+def init(data_dir: Path | None = typer.Option(None, help="Override QA_DATA_DIR")) -> None:
     """Create the data folder, migrate the database and load the alliance's institutions."""
     if data_dir is not None:
         _use_data_dir(data_dir)
@@ -150,7 +152,7 @@ def init(data_dir: Path = typer.Option(None, help="Override QA_DATA_DIR")) -> No
 @app.command("demo")
 @handle_errors
 def demo(
-    data_dir: Path = typer.Option(
+    data_dir: Path | None = typer.Option(
         None,
         "--data-dir",
         help="The demo's data folder (default: QA_DATA_DIR if set, else ./var/demo)",
@@ -171,7 +173,8 @@ def worker(
     sweep_minutes: int = typer.Option(15, help="Run the sweep every N minutes (0: never)"),
     limit: int = typer.Option(4, help="At most this many flow runs at once in this worker"),
 ) -> None:
-    """Serve the flows as Prefect deployments (needs PREFECT_API_URL pointing at a Prefect server)."""
+    """Serve the flows as Prefect deployments
+    (needs PREFECT_API_URL pointing at a Prefect server)."""
     import os
 
     from qa_engine.cli.common import take_children_down
@@ -193,7 +196,7 @@ def worker(
 @app.command("workflow-check")
 @handle_errors
 def workflow_check(
-    path: Path = typer.Argument(None, help="Settings file (default: QA_WORKFLOW_SETTINGS)"),
+    path: Path | None = typer.Argument(None, help="Settings file (default: QA_WORKFLOW_SETTINGS)"),
 ) -> None:
     """Check a workflow settings file; FILE:LINE: message per problem (exit 1 if any)."""
     from qa_engine.config import get_settings
@@ -211,7 +214,8 @@ def workflow_check(
 
 
 def initialise_all() -> list[str]:
-    """Migrate and seed, and create the development signing PKI when no signing key is configured."""
+    """Migrate and seed, and create the development signing PKI when no signing key is
+    configured."""
     from qa_engine.adapters.report_files import ensure_dev_pki
     from qa_engine.services.setup import initialise
 

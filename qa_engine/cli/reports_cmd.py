@@ -16,7 +16,8 @@ app = typer.Typer(help="Evaluation reports: verify, workbooks, aggregates.", no_
 @app.command("verify")
 @handle_errors
 def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
-    """Check a report's signature and whether the engine issued exactly this file (exit 1 unless valid).
+    """Check a report's signature and whether the engine issued exactly this file
+    (exit 1 unless valid).
 
     Reads only: it creates no database, data folder or key."""
     from qa_engine.adapters.report_files import signature_checker, trust_roots
@@ -60,8 +61,8 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
         console.print(f"trust roots: the development CA of the data folder ({roots[0]})")
     else:
         console.print(
-            f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no development CA); "
-            "a signature can be intact but not trusted"
+            f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no "
+            "development CA); a signature can be intact but not trusted"
         )
     if not result.ok:
         raise typer.Exit(1)
@@ -71,10 +72,12 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
 @handle_errors
 def xlsx(
     case_id: int,
-    output: Path = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Where to write (default: the case's report folder)"
     ),
-    round_: int = typer.Option(None, "--round", help="Round (default: the latest decided one)"),
+    round_: int | None = typer.Option(
+        None, "--round", help="Round (default: the latest decided one)"
+    ),
 ) -> None:
     """Write the workbook of a decided case: scores, comments, consolidation."""
     from qa_engine.adapters.case_workbook import write_workbook

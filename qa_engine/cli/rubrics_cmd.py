@@ -20,7 +20,9 @@ app = typer.Typer(help="Read, check and explain rubric files.", no_args_is_help=
 @app.command("validate")
 @handle_errors
 def validate(
-    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the rubrics folder)"),
+    paths: list[Path] | None = typer.Argument(
+        None, help="Files or folders (default: the rubrics folder)"
+    ),
 ) -> None:
     """Check rubric files; print FILE:LINE: message for every problem (exit 1 if any)."""
     targets = list(paths) if paths else [get_settings().rubrics_dir]
@@ -75,7 +77,8 @@ def show(rubric_id: str) -> None:
     """Print a composed rubric: criteria, weights, gates, thresholds."""
     r = rubric_service.load(rubric_id)
     console.print(
-        f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash {r.content_hash[:16]}…"
+        f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash "
+        f"{r.content_hash[:16]}…"
     )
     if r.meta.description:
         console.print(r.meta.description.strip())
@@ -102,7 +105,8 @@ def show(rubric_id: str) -> None:
 @app.command("coverage")
 @handle_errors
 def coverage_cmd(rubric_id: str) -> None:
-    """Which ESG standards, EU principles and standard elements the rubric covers, and which it misses."""
+    """Which ESG standards, EU principles and standard elements the rubric covers,
+    and which it misses."""
     r = rubric_service.load(rubric_id)
     cov = coverage(r)
     table = Table(title=f"Coverage of {r.id} {r.version}")
@@ -128,7 +132,7 @@ def coverage_cmd(rubric_id: str) -> None:
         console.print("[green]every ESG standard, EU principle and standard element is covered[/]")
 
 
-def _ref_order(ref: str):
+def _ref_order(ref: str) -> list[tuple[int, int | str]]:
     import re
 
     parts = re.split(r"[-.]", ref)

@@ -1,4 +1,5 @@
-"""``qa-engine users …``: the operator's accounts commands (they act as the engine itself, like an admin).
+"""``qa-engine users …``: the operator's accounts commands (they act as the engine itself, like an
+admin).
 
 A password is never an argument (it would show in the shell's history and the process list): it is
 asked twice without echo, or read as one line from standard input with ``--password-stdin``.
@@ -26,7 +27,8 @@ STDIN_HELP = (
 
 
 def read_password(*, ask: bool, from_stdin: bool) -> str | None:
-    """The password asked twice without echo, or the first line of standard input; None if neither."""
+    """The password asked twice without echo, or the first line of standard input; None if
+    neither."""
     if ask and from_stdin:
         raise ValidationFailed("use either --ask-password or --password-stdin, not both")
     if from_stdin:
@@ -36,7 +38,8 @@ def read_password(*, ask: bool, from_stdin: bool) -> str | None:
             raise ValidationFailed("no password on standard input (one line expected)")
         return password
     if ask:
-        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return typed
     return None
 
 
@@ -55,7 +58,7 @@ def add(
     full_name: str = typer.Option(..., "--name"),
     email: str = typer.Option(...),
     role: list[Role] = typer.Option(..., help="Role (repeat for several)"),
-    institution: str = typer.Option(None, help="Institution code (required for providers)"),
+    institution: str | None = typer.Option(None, help="Institution code (required for providers)"),
     ask_password: bool = typer.Option(
         False,
         "--ask-password",
@@ -64,9 +67,9 @@ def add(
     ),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
     max_open_reviews: int = typer.Option(4),
-    expertise: list[str] = typer.Option(None, help="ISCED-F field code"),
-    skill: list[str] = typer.Option(None, help="DigComp/GreenComp id or ESCO URI"),
-    language: list[str] = typer.Option(None, help="ISO 639-1 code"),
+    expertise: list[str] | None = typer.Option(None, help="ISCED-F field code"),
+    skill: list[str] | None = typer.Option(None, help="DigComp/GreenComp id or ESCO URI"),
+    language: list[str] | None = typer.Option(None, help="ISO 639-1 code"),
 ) -> None:
     """Create an account."""
     from qa_engine.services.users import add_user
@@ -88,7 +91,10 @@ def add(
             languages=language or [],
         )
         console.print(
-            f"user {user.username} created (id {user.id}) with roles {', '.join(r.value for r in role)}"
+            (
+                f"user {user.username} created (id {user.id}) with roles "
+                f"{', '.join(r.value for r in role)}"
+            )
             + ("" if password else "; no password yet (users set-password NAME)")
         )
 
@@ -127,7 +133,8 @@ def set_password(
         False, "--must-change", help="The person must change it at the next sign-in"
     ),
 ) -> None:
-    """Set an account's password (asked twice, not shown); every open session of the account ends."""
+    """Set an account's password (asked twice, not shown);
+    every open session of the account ends."""
     from qa_engine.services.users import set_password as set_password_
 
     _exists(username)
@@ -165,8 +172,12 @@ def one_time_password(username: str) -> None:
 @handle_errors
 def roles(
     username: str,
-    add: list[str] = typer.Option(None, "--add", help=f"Role to add (repeat for several): {ROLES}"),
-    remove: list[str] = typer.Option(None, "--remove", help="Role to remove (repeat for several)"),
+    add: list[str] | None = typer.Option(
+        None, "--add", help=f"Role to add (repeat for several): {ROLES}"
+    ),
+    remove: list[str] | None = typer.Option(
+        None, "--remove", help="Role to remove (repeat for several)"
+    ),
 ) -> None:
     """Add or remove roles of an account."""
     from qa_engine.services.users import change_roles
@@ -194,7 +205,8 @@ def disable(username: str) -> None:
 @app.command("enable")
 @handle_errors
 def enable(username: str) -> None:
-    """Enable a disabled account: it may sign in again (its earlier sessions and tokens stay ended)."""
+    """Enable a disabled account: it may sign in again
+    (its earlier sessions and tokens stay ended)."""
     from qa_engine.services.users import enable_user
 
     with session_scope() as s:

@@ -25,12 +25,12 @@ def serve(
         1, min=1, max=64, help="Server processes (more than one: PostgreSQL only)"
     ),
     log_level: str = typer.Option("warning", help="uvicorn log level"),
-    data_dir: Path = typer.Option(
+    data_dir: Path | None = typer.Option(
         None, "--data-dir", help="The data folder (overrides QA_DATA_DIR)"
     ),
 ) -> None:
-    """Run the web app (pages and JSON API); in embedded mode each action's flow run goes to the data
-    folder's local Prefect server, which this command starts and takes down with it."""
+    """Run the web app (pages and JSON API); in embedded mode each action's flow run goes to the
+    data folder's local Prefect server, which this command starts and takes down with it."""
     import os
 
     import uvicorn
@@ -45,8 +45,8 @@ def serve(
         _use_data_dir(data_dir)
 
     if workers > 1 and get_settings().db_url.startswith("sqlite"):
-        # the writers of one process queue in arrival order; several processes would meet at SQLite's
-        # lock, whose back-off lets some wait seconds under load
+        # the writers of one process queue in arrival order; several processes would meet at
+        # SQLite's lock, whose back-off lets some wait seconds under load
         raise ValidationFailed(
             "several server processes need PostgreSQL (QA_DATABASE_URL): "
             "with SQLite, serve with one process"
@@ -88,7 +88,8 @@ def users_token(
     days: int = typer.Option(90, min=1, max=3650, help="Days until the token expires"),
     label: str = typer.Option("", help="A note saying what the token is for"),
 ) -> None:
-    """Create an API token (printed once; only its hash is stored). Use it as 'Authorization: Bearer TOKEN'."""
+    """Create an API token (printed once; only its hash is stored).
+    Use it as 'Authorization: Bearer TOKEN'."""
     from qa_engine.domain.roles import SYSTEM
     from qa_engine.services.tokens import issue_token
     from qa_engine.store.db import session_scope
@@ -99,7 +100,8 @@ def users_token(
         )
         expires = issued.row.expires_at
     console.print(
-        f"[dim]{scope} token for {username}, expires {expires:%Y-%m-%d}; it is shown only this once:[/]",
+        f"[dim]{scope} token for {username}, expires {expires:%Y-%m-%d}; it is shown only "
+        "this once:[/]",
         highlight=False,
     )
     print(issued.token)

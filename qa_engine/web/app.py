@@ -17,13 +17,15 @@ from qa_engine.web import api, errors, pages
 from qa_engine.web.middleware import BodyLimit, SecurityHeaders
 from qa_engine.web.templating import STATIC_DIR
 
-DESCRIPTION = """The quality-assurance workflow engine of the 4EU+ alliance: micro-credentials, review cases,
-self-assessments, reviewer assignment, reviews, decisions and signed evaluation reports.
+DESCRIPTION = """The quality-assurance workflow engine of the 4EU+ alliance: micro-credentials,
+review cases, self-assessments, reviewer assignment, reviews, decisions and signed evaluation
+reports.
 
-Authenticate with `Authorization: Bearer <token>` (`qa-engine users token USERNAME --scope read|write`); a read
-token cannot change anything. Browser sessions use a cookie plus the CSRF token in `X-CSRF-Token`.
-Errors are `{"error": code, "message": text, "details": [...]}`. Updates carry the `version` you loaded
-(or `If-Match`); a stale one is a 409. A case you may not see is a 404, exactly as a case that does not exist."""
+Authenticate with `Authorization: Bearer <token>` (`qa-engine users token USERNAME --scope
+read|write`); a read token cannot change anything. Browser sessions use a cookie plus the CSRF token
+in `X-CSRF-Token`. Errors are `{"error": code, "message": text, "details": [...]}`. Updates carry
+the `version` you loaded (or `If-Match`); a stale one is a 409. A case you may not see is a 404,
+exactly as a case that does not exist."""
 
 FORM_OVERHEAD = 1024 * 1024  # multipart boundaries and the other fields of an upload form
 
@@ -54,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router())
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
+    def healthz() -> dict[str, str]:
         """Liveness for load balancers and benchmarks: no database, no session."""
         return {"status": "ok"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -63,11 +64,34 @@ class Principal:
         return self.actor is not None
 
 
+@dataclass
+class SignedInPrincipal(Principal):
+    """A principal with an actor: what `signed_in` and the pages' `page_user` hand to a route."""
+
+    actor: Actor
+
+    @classmethod
+    def of(cls, principal: Principal, refusal: str) -> SignedInPrincipal:
+        """The same principal, known to be signed in; nobody is refused (`refusal` says why)."""
+        if principal.actor is None:
+            raise Unauthenticated(refusal)
+        return cls(
+            principal.actor,
+            principal.via,
+            principal.scope,
+            principal.csrf_token,
+            principal.live,
+            display_name=principal.display_name,
+            must_change_password=principal.must_change_password,
+        )
+
+
 ANONYMOUS = Principal(None, "anonymous", "")
 
 
 def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings  # set by create_app
+    return settings
 
 
 def is_api(request: Request) -> bool:
@@ -166,7 +190,7 @@ def _principal(request: Request, db: Session) -> Principal:
     )
 
 
-def _record_use(write) -> None:
+def _record_use(write: Callable[[Session], object]) -> None:
     """Record a session's or token's use in a short transaction of its own. Best effort: a visit is
     not refused because its bookkeeping met a busy database (the next visit records it)."""
     try:
@@ -176,16 +200,18 @@ def _record_use(write) -> None:
         log.warning("could not record the use of a session or token", exc_info=True)
 
 
-def _has_nul(items) -> bool:
+def _has_nul(items: Iterable[tuple[str, object]]) -> bool:
     return any(isinstance(v, str) and "\x00" in v for _, v in items)
 
 
 async def csrf_checked(
     request: Request, principal: Annotated[Principal, Depends(resolve_principal)]
 ) -> Principal:
-    """The caller, after the CSRF and origin checks for state-changing requests made with the cookie.
+    """The caller, after the CSRF and origin checks for state-changing requests made with the
+    cookie.
 
-    Text with NUL characters is refused here too, in every query and form (PostgreSQL cannot store it)."""
+    Text with NUL characters is refused here too, in every query and form (PostgreSQL cannot store
+    it)."""
     form = None
     if request.method in UNSAFE and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -211,7 +237,8 @@ async def csrf_checked(
 
 
 def check_password_current(request: Request, principal: Principal) -> None:
-    """Refuse a browser session whose password must be changed, except to change it (or sign out)."""
+    """Refuse a browser session whose password must be changed, except to change it (or sign
+    out)."""
     if (
         principal.via == "session"
         and principal.must_change_password
@@ -226,19 +253,16 @@ def check_password_current(request: Request, principal: Principal) -> None:
 # Async (they do no I/O): a sync dependency would cost each request a hop to a worker thread.
 async def signed_in(
     request: Request, principal: Annotated[Principal, Depends(csrf_checked)]
-) -> Principal:
-    if principal.actor is None:
-        raise Unauthenticated("sign in first (or send an API token)")
-    check_password_current(request, principal)
-    return principal
+) -> SignedInPrincipal:
+    user = SignedInPrincipal.of(principal, "sign in first (or send an API token)")
+    check_password_current(request, user)
+    return user
 
 
-async def current_actor(principal: Annotated[Principal, Depends(signed_in)]) -> Actor:
-    if principal.actor is None:  # `signed_in` has refused nobody already; never let a None through
-        raise Unauthenticated("sign in first (or send an API token)")
+async def current_actor(principal: Annotated[SignedInPrincipal, Depends(signed_in)]) -> Actor:
     return principal.actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-SignedIn = Annotated[Principal, Depends(signed_in)]
+SignedIn = Annotated[SignedInPrincipal, Depends(signed_in)]
 MaybeSignedIn = Annotated[Principal, Depends(csrf_checked)]

@@ -51,8 +51,8 @@ def _finish(session: Session, failed: bool) -> None:
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    # Async: opening a session does no I/O (it connects at its first query, in the handler's thread),
-    # so only the commit or rollback at the end needs a worker thread.
+    # Async: opening a session does no I/O (it connects at its first query, in the handler's
+    # thread), so only the commit or rollback at the end needs a worker thread.
     if request.method in SAFE_METHODS:
         session = read_only_session()
     else:

@@ -5,6 +5,7 @@ generic 500; a traceback never reaches a user."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -85,7 +86,8 @@ def error_response(
 
 
 def _identify(request: Request) -> None:
-    """For an error met before any dependency ran (an unknown address): who is signed in, for the menu."""
+    """For an error met before any dependency ran (an unknown address): who is signed in, for the
+    menu."""
     from qa_engine.services.web_sessions import look_up_session
     from qa_engine.store.db import read_only_session
     from qa_engine.web.auth import SESSION_COOKIE, Principal
@@ -130,7 +132,7 @@ async def qa_error(request: Request, exc: QAError) -> Response:
     return error_response(request, exc.status, exc.code, exc.message, exc.details, headers)
 
 
-def _loc(loc) -> str:
+def _loc(loc: Iterable[object]) -> str:
     parts = [str(p) for p in loc]
     return ".".join(parts)
 
@@ -163,7 +165,9 @@ async def unexpected(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(QAError, qa_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
+    # Starlette types every handler as taking any Exception, though it calls one only with the
+    # class it is registered for: a handler of that class is refused (its parameter is narrower).
+    app.add_exception_handler(QAError, qa_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected)

@@ -1,7 +1,8 @@
 """HTML forms generated from the rubric, and read back into the entries the services check.
 
-Field names: ``score.<criterion>``, ``narrative.<criterion>``, ``evidence.<criterion>`` (self-assessment)
-and ``comment.<criterion>`` (review). A form sends text; a score must be one of the scale's values.
+Field names: ``score.<criterion>``, ``narrative.<criterion>``, ``evidence.<criterion>``
+(self-assessment) and ``comment.<criterion>`` (review). A form sends text; a score must be one of
+the scale's values.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class CriterionFrame:
     )
 
     def choices_html(self, chosen: str, editable: bool, has_error: bool) -> Markup:
-        """The answer part with `chosen` checked (a handful of variants per criterion, each rendered once)."""
+        """The answer part with `chosen` checked (a handful of variants per criterion, each rendered
+        once)."""
         key = (chosen, editable, has_error)
         html = self._choices.get(key)
         if html is None:
@@ -97,8 +99,9 @@ class CriterionView:
         return self.frame.choices_html(self.score_text, editable, bool(self.error))
 
 
-# Rubrics come from a cache keyed by content hash (services.rubrics), so the same object serves every
-# form of a rubric version; the entry holds the rubric itself, so its id cannot be reused meanwhile.
+# Rubrics come from a cache keyed by content hash (services.rubrics), so the same object serves
+# every form of a rubric version; the entry holds the rubric itself, so its id cannot be reused
+# meanwhile.
 _FRAMES: OrderedDict[int, tuple[Rubric, list[CriterionFrame]]] = OrderedDict()
 _FRAMES_LOCK = Lock()
 _FRAMES_SIZE = 32
@@ -118,7 +121,8 @@ def frames_of(rubric: Rubric) -> list[CriterionFrame]:
     return frames
 
 
-def _macros():
+def _macros() -> Any:
+    """The macros of rubric_form.html (a template module: its attributes are its macros)."""
     from qa_engine.web.templating import env
 
     return env.get_template("rubric_form.html").module
@@ -218,6 +222,11 @@ def problems_by_criterion(exc: QAError) -> tuple[dict[str, str], list[str]]:
             by[p.criterion] = (by[p.criterion] + "; " if p.criterion in by else "") + p.message
         return by, []
     return {}, [exc.message, *exc.details]
+
+
+def form_text(value: Any) -> str:
+    """A form field's text ("" for a missing field or a file)."""
+    return value if isinstance(value, str) else ""
 
 
 def form_int(value: Any) -> int | None:

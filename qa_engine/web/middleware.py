@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action "
+    "'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -10,6 +10,7 @@ from qa_engine.config import Settings
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, reviews
+from qa_engine.web.rows import ReviewRow, stored_id
 from qa_engine.web.uploads import suffix_of, temporary_file
 
 
@@ -20,15 +21,15 @@ def review_sheet_file(db: Session, actor: Actor, assignment_id: int) -> tuple[by
     data = build_review_sheet(
         rubric=mine.rubric,
         rubric_hash=mine.rubric_hash,
-        assignment_id=mine.assignment.id,
-        case_id=mine.case.id,
+        assignment_id=assignment_id,
+        case_id=mine.assignment.case_id,
         credential_title=mine.credential.data.get("title", ""),
         scores=review.scores if review else None,
         comments=review.comments if review else None,
         recommendation=review.recommendation if review else None,
         overall_comment=review.overall_comment if review else "",
     )
-    return data, f"review-case-{mine.case.id}-assignment-{mine.assignment.id}.xlsx"
+    return data, f"review-case-{mine.assignment.case_id}-assignment-{assignment_id}.xlsx"
 
 
 def save_review_sheet(
@@ -40,17 +41,18 @@ def save_review_sheet(
     *,
     submit: bool,
     settings: Settings,
-):
-    """Read a filled-in sheet of the reviewer's own review (`mine`) and save or submit it with the same
-    service as the form; the service's verdict on the entries names the cells."""
+) -> ReviewRow:
+    """Read a filled-in sheet of the reviewer's own review (`mine`) and save or submit it with the
+    same service as the form; the service's verdict on the entries names the cells."""
     case_views.check_review_open(mine)
     suffix_of(filename, (".xlsx",))
+    assignment_id = stored_id(mine.assignment, "assignment")
     with temporary_file(data, ".xlsx") as path:
         sheet = read_review_sheet(
             path,
             rubric=mine.rubric,
             rubric_hash=mine.rubric_hash,
-            assignment_id=mine.assignment.id,
+            assignment_id=assignment_id,
             max_bytes=settings.max_upload_bytes,
             max_unzipped_bytes=settings.max_unzipped_bytes,
             source=filename,
@@ -60,7 +62,7 @@ def save_review_sheet(
             return reviews.save_review(
                 session=db,
                 actor=actor,
-                assignment_id=mine.assignment.id,
+                assignment_id=assignment_id,
                 entries=sheet.entries,
                 recommendation=sheet.recommendation,
                 overall_comment=sheet.overall_comment,

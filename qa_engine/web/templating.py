@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from qa_engine.domain.roles import Role
 from qa_engine.services.context import now
 from qa_engine.web.auth import FLASH_COOKIE
+from qa_engine.web.forms import CriterionView
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -59,8 +61,9 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def _count_errors(criteria: list) -> int:
-    """How many criteria of a form are marked (Jinja's selectattr chain cost a tenth of the review page)."""
+def _count_errors(criteria: Iterable[CriterionView]) -> int:
+    """How many criteria of a form are marked (Jinja's selectattr chain cost a tenth of the review
+    page)."""
     return sum(1 for cv in criteria if cv.error)
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 
-from fastapi import UploadFile
 from sqlmodel import Session
+from starlette.datastructures import UploadFile  # a form's files; FastAPI's UploadFile is one too
 
 from qa_engine.adapters.credential_io import read_credentials_file
 from qa_engine.config import Settings
@@ -70,7 +70,8 @@ def import_credentials_upload(
     open_cases: bool,
     settings: Settings,
 ) -> credential_import.ImportResult:
-    """Read an uploaded spreadsheet or JSON file of credentials and import them (see `credential_import`)."""
+    """Read an uploaded spreadsheet or JSON file of credentials and import them (see
+    `credential_import`)."""
     suffix = suffix_of(filename, (".xlsx", ".json"))
     with temporary_file(data, suffix) as path:
         items = read_credentials_file(

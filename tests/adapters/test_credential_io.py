@@ -1,5 +1,5 @@
-"""Spreadsheet and JSON import: messy but reasonable input accepted; every problem named by cell or path;
-hostile files refused before parsing."""
+"""Spreadsheet and JSON import: messy but reasonable input accepted; every problem named by cell or
+path; hostile files refused before parsing."""
 
 from __future__ import annotations
 

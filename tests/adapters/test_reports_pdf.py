@@ -70,9 +70,10 @@ CRITERIA_IDS = [
 
 def _comment(i: int, reviewer: str) -> str:
     base = (
-        f"{reviewer} on criterion {i}: the provider documents the arrangements in the self-assessment "
-        "and the linked evidence. The approval decision of the faculty board (Univerzita Karlova, "
-        "Přírodovědecká fakulta) is on record and dated; the learning outcomes are assessable."
+        f"{reviewer} on criterion {i}: the provider documents the arrangements in the "
+        "self-assessment and the linked evidence. The approval decision of the faculty board "
+        "(Univerzita Karlova, Přírodovědecká fakulta) is on record and dated; the learning "
+        "outcomes are assessable."
     )
     if i % 3 == 0:
         base += (
@@ -108,7 +109,10 @@ def build_report(n_criteria: int = 30, reviewers: int = 3) -> EvaluationReport:
                 maps_to=["ESG-1.2", "EU-P3"] if i % 2 else ["ESG-1.3", "EU-P4", "DigComp-2.1"],
                 descriptors=descriptors,
                 self_score=3.0 if not yes_no else 1.0,
-                self_narrative=f"Self-assessment for {cid}: we describe our practice at Københavns Universitet.",
+                self_narrative=(
+                    f"Self-assessment for {cid}: we describe our practice at Københavns "
+                    "Universitet."
+                ),
                 scores=scores,
                 mean=mean,
                 median=sorted(values)[len(values) // 2],
@@ -161,15 +165,16 @@ def build_report(n_criteria: int = 30, reviewers: int = 3) -> EvaluationReport:
                 (
                     "EU-A1.6",
                     "Learning outcomes",
-                    "Learners can clean, analyse and visualise open climate data (Copernicus, ČHMÚ) "
-                    "and explain uncertainty to non-specialists.",
+                    "Learners can clean, analyse and visualise open climate data (Copernicus, "
+                    "ČHMÚ) and explain uncertainty to non-specialists.",
                 ),
                 ("EU-A1.7", "Notional workload (ECTS)", "5 ECTS (125–150 hours)"),
                 ("EU-A1.8", "Level (EQF)", "EQF 6"),
             ],
             learning_outcomes=[
                 "Clean and document open climate data sets from Copernicus and ČHMÚ.",
-                "Explain uncertainty in climate projections to municipal decision-makers in Bordeaux and Kraków.",
+                "Explain uncertainty in climate projections to municipal decision-makers in "
+                "Bordeaux and Kraków.",
             ],
             ects="5",
             eqf_level=6,
@@ -195,12 +200,14 @@ def build_report(n_criteria: int = 30, reviewers: int = 3) -> EvaluationReport:
         recommended_outcome="approved_with_conditions",
         decision_outcome="approved_with_conditions",
         decision_rationale=(
-            "The board follows the consolidated review. The credential is well designed; "
-            "the assessment mapping needs completing.\n\nMs. Åsa Sørensen abstained (conflict declared)."
+            "The board follows the consolidated review. The credential is well designed; the "
+            "assessment mapping needs completing.\n\nMs. Åsa Sørensen abstained (conflict "
+            "declared)."
         ),
         conditions=[
             "Complete the mapping of assessment tasks to learning outcomes within 3 months.",
-            "Publish the grading rubric on the course page in Czech and English (à la carte, façade, Românește: ș).",
+            "Publish the grading rubric on the course page in Czech and English (à la carte, "
+            "façade, Românește: ș).",
         ],
         decided_by_label="QA board chair",
         decided_at=dt.datetime(2026, 4, 11, 14, 30, tzinfo=UTC),

@@ -27,7 +27,9 @@ def test_rubrics_validate_shipped_ok():
 def test_rubrics_validate_bad_file_lists_file_line_message(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "rubric:\n  id: bad\n  version: '1'\n  title: B\n  colour: red\ncriteria:\n  - id: a\n    title: A\n    kind: scale\n    scale: missing\nthresholds:\n  - {outcome: rejected, min_score: 0}\n"
+        "rubric:\n  id: bad\n  version: '1'\n  title: B\n  colour: red\n"
+        "criteria:\n  - id: a\n    title: A\n    kind: scale\n    scale: missing\n"
+        "thresholds:\n  - {outcome: rejected, min_score: 0}\n"
     )
     result = run("rubrics", "validate", str(bad))
     assert result.exit_code == 1

@@ -1,5 +1,5 @@
-"""``qa-engine users …``: passwords asked twice or read from standard input, never an argument; roles,
-enabling and disabling; errors are a message and exit status 1, never a traceback."""
+"""``qa-engine users …``: passwords asked twice or read from standard input, never an argument;
+roles, enabling and disabling; errors are a message and exit status 1, never a traceback."""
 
 from __future__ import annotations
 

@@ -71,7 +71,9 @@ def test_dates(raw):
 def test_outcomes_one_per_line_with_bullets_and_spaces():
     cred = parse_credential(
         good(
-            learning_outcomes="  • Compute a scope 1–3 footprint \r\n\r\n2) Explain the GHG Protocol  "
+            learning_outcomes=(
+                "  • Compute a scope 1–3 footprint \r\n\r\n2) Explain the GHG Protocol  "
+            )
         )
     )
     assert cred.learning_outcomes == ["Compute a scope 1–3 footprint", "Explain the GHG Protocol"]

@@ -1,4 +1,5 @@
-"""Rubric files: the shipped ones are valid and complete; every kind of mistake is named with its line."""
+"""Rubric files: the shipped ones are valid and complete; every kind of mistake is named with its
+line."""
 
 from __future__ import annotations
 

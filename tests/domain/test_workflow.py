@@ -1,4 +1,5 @@
-"""Case states, assignment rules (as properties), consolidation numbers, entries, workflow settings."""
+"""Case states, assignment rules (as properties), consolidation numbers, entries, workflow
+settings."""
 
 from __future__ import annotations
 

@@ -4,19 +4,20 @@ formula injection, who may read what, the CLI, the flow's tasks and the benchmar
 
 The data set (period 2025-01-01 to 2025-03-31, "now" 2025-04-15):
 
-case  inst  field EQF ECTS  history (UTC)                                                decision
-A     CUNI  0411  7   4     open Jan 5; SA 10 d; assignment 2 d; peer review 20 d;        approved, Feb 10
-                            approval 4 d; closed Feb 10
-B     UW    0613  6   2.5   open Jan 10; returned (EU-A1.7, EU-A1.8) 2 d; SA 10 d;        revision requested, Mar 2
-                            assignment 3 d; peer review 26 d; approval 10 d; round 2:
-                            SA 10 d, assignment 2 d, in peer review (R1 overdue)
-C     CUNI  0421  6   6     open Feb 1; SA 10 d; assignment 2 d; peer review 20 d;        approved with conditions, Mar 20
-                            approval 15 d; closed Mar 20
-D     UHEI  0413  7   5     open Feb 15; SA 10 d; assignment 2 d; peer review 21 d;       rejected, Mar 25
-                            approval 5 d; closed Mar 25
-E     CUNI  0411  7   4     everything in 2024 (outside the period)                       approved, Dec 2024
-G     UNIMI 0611  6   3     open Mar 10; returned (ects, title) and still returned        —
-F     UW    0611  6   3     opened Apr 5 (after the period)                               —
+case  inst  field EQF ECTS  history (UTC) → decision
+A     CUNI  0411  7   4     open Jan 5; SA 10 d; assignment 2 d; peer review 20 d;
+                            approval 4 d; closed Feb 10 → approved, Feb 10
+B     UW    0613  6   2.5   open Jan 10; returned (EU-A1.7, EU-A1.8) 2 d; SA 10 d;
+                            assignment 3 d; peer review 26 d; approval 10 d
+                            → revision requested, Mar 2; round 2: SA 10 d, assignment 2 d,
+                            in peer review (R1 overdue)
+C     CUNI  0421  6   6     open Feb 1; SA 10 d; assignment 2 d; peer review 20 d;
+                            approval 15 d; closed Mar 20 → approved with conditions, Mar 20
+D     UHEI  0413  7   5     open Feb 15; SA 10 d; assignment 2 d; peer review 21 d;
+                            approval 5 d; closed Mar 25 → rejected, Mar 25
+E     CUNI  0411  7   4     everything in 2024 (outside the period) → approved, Dec 2024
+G     UNIMI 0611  6   3     open Mar 10; returned (ects, title) and still returned
+F     UW    0611  6   3     opened Apr 5 (after the period)
 
 Automated stays (submitted, screening, consolidation, reporting) last one hour each.
 """
@@ -306,8 +307,8 @@ def data(session) -> Builder:
     b.decision(a, 1, "approved", t(2, 10, 3))
     # B: UW, returned first, revision requested Mar 2, round 2 in peer review
     problems = [
-        "eu-elements: 9 of 11 standard elements present, 11 required; missing: EU-A1.7 Notional workload "
-        "(ECTS), EU-A1.8 Level of the learning experience (EQF)"
+        "eu-elements: 9 of 11 standard elements present, 11 required; missing: EU-A1.7 Notional "
+        "workload (ECTS), EU-A1.8 Level of the learning experience (EQF)"
     ]
     stages = [
         ("submitted", HOUR),
@@ -634,7 +635,8 @@ def check_standards(f, data):
 
 def check_digital_and_green(f, data):
     d = f.digital_green
-    # approved in the period: A (DigComp 1.3, 4.4; GreenComp 2.1; 2 ESCO) and C (GreenComp 4.2, 2.1; 1 ESCO)
+    # approved in the period: A (DigComp 1.3, 4.4; GreenComp 2.1; 2 ESCO) and C (GreenComp 4.2, 2.1;
+    # 1 ESCO)
     assert d.approved == 2
     assert (d.digcomp.count, d.digcomp.share, d.greencomp.share, d.esco.share) == (1, 0.5, 1.0, 1.0)
     areas = {a.key: a.count for a in d.digcomp_areas}
@@ -673,14 +675,15 @@ def check_reviewing(f, data):
     # esg-1.1: (3,3) (3,4) (4,4) (3,3): coincidences o33=4, o34=o43=1, o44=2; n3=5, n4=3, n=8;
     # δ²(3,4) = (8 − 4)² = 16; α = 1 − 7 · 32 / (2 · 5 · 3 · 16) = 1 − 224/480 = 8/15
     assert agreement["esg-1.1"].alpha == approx(8 / 15) and agreement["esg-1.1"].units == 4
-    # eu-p7: (1,3) (2,2) (3,1) (2,2): o13=o31=2, o22=4; n1=2, n2=4, n3=2; δ²(1,3)=36, δ²(1,2)=δ²(2,3)=9;
-    # α = 1 − 7 · 144 / (2 · (2·4·9 + 2·2·36 + 4·2·9)) = 1 − 1008/576 = −0.75
+    # eu-p7: (1,3) (2,2) (3,1) (2,2): o13=o31=2, o22=4; n1=2, n2=4, n3=2; δ²(1,3)=36,
+    # δ²(1,2)=δ²(2,3)=9; α = 1 − 7 · 144 / (2 · (2·4·9 + 2·2·36 + 4·2·9)) = 1 − 1008/576 = −0.75
     assert agreement["eu-p7"].alpha == approx(-0.75)
     # the headline: the median of the criteria's alphas, (8/15 − 0.75) / 2
     assert r.median_alpha == approx((8 / 15 - 0.75) / 2)
     assert [a.criterion for a in r.lowest_agreement] == ["eu-p7", "esg-1.1"]
     gaps = {g.criterion: g for g in r.gaps}
-    # esg-1.1 self 4, 3, 4, 3 vs peer means 3, 3.5, 4, 3 → gap 0.125; eu-p7 self 3, 2, 2, 4 vs 2, 2, 2, 2 → 0.75
+    # esg-1.1 self 4, 3, 4, 3 vs peer means 3, 3.5, 4, 3 → gap 0.125; eu-p7 self 3, 2, 2, 4 vs 2, 2,
+    # 2, 2 → 0.75
     assert (gaps["esg-1.1"].self_mean, gaps["esg-1.1"].peer_mean, gaps["esg-1.1"].gap) == (
         approx(3.5),
         approx(3.375),
@@ -708,7 +711,8 @@ def test_one_institution_and_other_filters(session, data):
         (0, 2),
     ]  # R2 and R3, on A and C
     agreement = {a.criterion: a.alpha for a in f.reviewing.agreement}
-    # esg-1.1 (3,3) (4,4): perfect; eu-p7 (1,3) (3,1): o13=o31=2, δ²(1,3)=(4−2)²=4 → α = 1 − 3·16/32 = −0.5
+    # esg-1.1 (3,3) (4,4): perfect; eu-p7 (1,3) (3,1): o13=o31=2, δ²(1,3)=(4−2)²=4 → α = 1 − 3·16/32
+    # = −0.5
     assert agreement == {"esg-1.1": approx(1.0), "eu-p7": approx(-0.5)}
     assert {s.stage: s.intervals for s in f.pipeline.stage_times}["peer_review"] == 2
 
@@ -768,7 +772,7 @@ def test_empty_period_renders(session, data):
     assert workbook_bytes(f)[:2] == b"PK"
 
 
-# --------------------------------------------------------------------------- agreement: worked example
+# ------------------------------------------------------------------------ agreement: worked example
 
 
 def test_agreement_worked_example():

@@ -1,4 +1,5 @@
-"""What the pages and the API read comes from services, each page of rows in a fixed number of queries."""
+"""What the pages and the API read comes from services, each page of rows in a fixed number of
+queries."""
 
 from __future__ import annotations
 

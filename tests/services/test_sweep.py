@@ -1,4 +1,5 @@
-"""The sweep: deadlines, reminders (each once), replacement of late reviewers, expired approvals, stalled cases."""
+"""The sweep: deadlines, reminders (each once), replacement of late reviewers, expired approvals,
+stalled cases."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Accounts on SQLite and PostgreSQL: passwords (set, one-time, changed by their owner), enabling and
-disabling, roles, the admin's list, and the audit event each change writes."""
+"""Accounts on SQLite and PostgreSQL: passwords (set, one-time, changed by their owner), enabling
+and disabling, roles, the admin's list, and the audit event each change writes."""
 
 from __future__ import annotations
 
@@ -229,8 +229,8 @@ def test_list_accounts_shows_what_the_admin_page_needs(seeded, p):
 
 
 def test_every_account_change_is_an_audit_event(seeded, p):
-    """Created, password set, one-time password issued, password changed, enabled, disabled, roles changed:
-    read back from the chain, which still verifies."""
+    """Created, password set, one-time password issued, password changed, enabled, disabled, roles
+    changed: read back from the chain, which still verifies."""
     from qa_engine.services import audit
 
     admin = p["admin"]

@@ -66,7 +66,8 @@ def test_full_cycle_to_closed(session, p):
 
 
 def test_screening_returns_a_credential_missing_elements(session, p):
-    # A stored credential edited behind the model's back (e.g. an older import) lacks learning outcomes
+    # A stored credential edited behind the model's back (e.g. an older import) lacks learning
+    # outcomes
     case_id = to_state(session, p, "submitted")
     case = case_repo.get_case(session, case_id)
     version = case_service.credential_version_of(session, case)
@@ -264,7 +265,10 @@ def test_a_write_from_a_stale_version_is_refused(session, p):
             expected_version=loaded,
         ).scores
     )
-    stale = f"the review changed since you loaded it \\(version {loaded + 1}, yours {loaded}\\); reload it"
+    stale = (
+        f"the review changed since you loaded it \\(version {loaded + 1}, yours {loaded}\\); "
+        "reload it"
+    )
     with pytest.raises(StaleUpdate, match=stale):
         reviews.save_review(
             session=session,

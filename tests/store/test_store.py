@@ -1,4 +1,5 @@
-"""The store on SQLite and PostgreSQL: migrations, seeds, credential versions, rubric snapshots, audit chain."""
+"""The store on SQLite and PostgreSQL: migrations, seeds, credential versions, rubric snapshots,
+audit chain."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def test_migrated_to_head(engine):
 
 
 def test_the_migrations_build_the_schema_the_models_describe(engine):
-    """Tables, columns, types, indexes and constraints: what Alembic's autogenerate would change is nothing."""
+    """Tables, columns, types, indexes and constraints: what Alembic's autogenerate would change is
+    nothing."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel

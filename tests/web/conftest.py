@@ -37,8 +37,8 @@ def data_folder(
     template: Path | None = None,
     database_url: str | None = None,
 ) -> Iterator[Path]:
-    """Point the engine at a data folder: a copy of `template`, or a fresh one (migrated, seeded, with
-    the development PKI that signs reports); with `database_url`, the database lives there."""
+    """Point the engine at a data folder: a copy of `template`, or a fresh one (migrated, seeded,
+    with the development PKI that signs reports); with `database_url`, the database lives there."""
     import qa_engine.workflows.kick
     from qa_engine.cli.main import initialise_all
 
@@ -64,7 +64,8 @@ def data_folder(
 
 @pytest.fixture(scope="session")
 def template_folder(tmp_path_factory) -> Path:
-    """Built once: a migrated, seeded data folder with the PKI and one person per role (tests.helpers.people)."""
+    """Built once: a migrated, seeded data folder with the PKI and one person per role
+    (tests.helpers.people)."""
     from tests.helpers import people
 
     path = tmp_path_factory.mktemp("template") / "data"
@@ -85,7 +86,8 @@ def web_env(tmp_path, template_folder) -> Iterator[Path]:
 
 @pytest.fixture
 def pg_web_env(tmp_path) -> Iterator[Path]:
-    """A fresh PostgreSQL database of its own (the shared test database is for rolled-back tests only)."""
+    """A fresh PostgreSQL database of its own (the shared test database is for rolled-back tests
+    only)."""
     from tests.conftest import throwaway_pg_database
     from tests.helpers import people
 

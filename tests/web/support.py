@@ -1,4 +1,5 @@
-"""Helpers of the web tests: sign a client in without typing a password, issue tokens, read forms."""
+"""Helpers of the web tests: sign a client in without typing a password, issue tokens, read
+forms."""
 
 from __future__ import annotations
 

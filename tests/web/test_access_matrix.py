@@ -1,6 +1,6 @@
-"""The access matrix: every route × every kind of person × own / other / missing case, with the expected
-status in each cell. Each probe is harmless (it asks for something the state forbids, or sends an
-empty form), so one world serves the whole table. On failure the whole matrix is printed.
+"""The access matrix: every route × every kind of person × own / other / missing case, with the
+expected status in each cell. Each probe is harmless (it asks for something the state forbids, or
+sends an empty form), so one world serves the whole table. On failure the whole matrix is printed.
 
 Relations (columns): anon; pown / pother = a provider of the case's institution / of another one;
 rown / rother = a reviewer assigned to the case (for an assignment: its owner) / not assigned;
@@ -65,7 +65,8 @@ class Route:
     )
 
     def principals(self) -> tuple[str, ...]:
-        # prov.uw and rev.cuni are the provider and a reviewer of case C; elsewhere they repeat prov.upa and rev.idle
+        # prov.uw and rev.cuni are the provider and a reviewer of case C; elsewhere they repeat
+        # prov.upa and rev.idle
         if self.target == "report":
             return PRINCIPALS
         return tuple(x for x in PRINCIPALS if x not in ("prov.uw", "rev.cuni"))
@@ -428,8 +429,9 @@ PAGES: list[Route] = [
     # one's own password: the empty form's current password is not right
     Route("GET", "/account/password", "none", same(200, anon=303)),
     Route("POST", "/account/password", "none", same(422, anon=303), form={}),
-    # the admin's accounts pages; {user} is the disabled account `gone` (or one that does not exist), and
-    # each admin probe is refused by the state or the form, except a one-time password for `gone`
+    # the admin's accounts pages; {user} is the disabled account `gone` (or one that does not
+    # exist), and each admin probe is refused by the state or the form, except a one-time password
+    # for `gone`
     Route("GET", "/admin/users", "none", page(ADMIN_ONLY)),
     Route("POST", "/admin/users", "none", page(ADMIN_ONLY | {"admin": 422}), form={}),
     Route(
@@ -480,7 +482,7 @@ PAGES: list[Route] = [
 ]
 
 
-# --------------------------------------------------------------------------- the world and the probes
+# ------------------------------------------------------------------------- the world and the probes
 
 
 @pytest.fixture(scope="module")
@@ -626,7 +628,8 @@ def _main(html: str) -> str:
 
 
 def check_404_bodies(w: World, cells: list[Cell]) -> None:
-    """A case (credential, assignment, report) you may not see answers exactly like one that does not exist."""
+    """A case (credential, assignment, report) you may not see answers exactly like one that does
+    not exist."""
     index = {(c.route, c.principal, c.key): c for c in cells}
     compared = 0
     for c in cells:
@@ -649,7 +652,8 @@ def check_404_bodies(w: World, cells: list[Cell]) -> None:
         for value in (MISSING_REPORT, str(MISSING_ID)):
             theirs = theirs.replace(value, "<ID>")
         assert mine == theirs, (
-            f"{c.route} as {c.principal}: the 404 for {c.key} differs from a missing one:\n{mine}\n{theirs}"
+            f"{c.route} as {c.principal}: the 404 for {c.key} differs from a missing one:\n"
+            f"{mine}\n{theirs}"
         )
         compared += 1
     assert compared > 20

@@ -1,6 +1,6 @@
-"""Accounts in the browser: the admin's pages (add with a one-time password, roles, disable and enable),
-the change-password page every page leads to while a one-time password is in use, and changing one's
-own password (other sessions end, this one goes on under a new id)."""
+"""Accounts in the browser: the admin's pages (add with a one-time password, roles, disable and
+enable), the change-password page every page leads to while a one-time password is in use, and
+changing one's own password (other sessions end, this one goes on under a new id)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,14 @@ import pytest
 from openpyxl import load_workbook
 
 from qa_engine.adapters.credential_io import write_credentials_xlsx
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.statuses import (
+    AssignmentStatus,
+    ReportStatus,
+    ReviewStatus,
+    SelfAssessmentStatus,
+)
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
@@ -107,9 +114,9 @@ def test_a_whole_cycle_through_the_api(cycle):
     assert r.status_code == 201, r.text
     case_id = r.json()["id"]
     r = client.get(f"/api/v1/cases/{case_id}", headers=h["prov.cuni"])
-    assert r.json()["state"] == "self_assessment" and r.json()["credential"]["title"].endswith(
-        "(2026 edition)"
-    )
+    assert r.json()["state"] == CaseState.SELF_ASSESSMENT and r.json()["credential"][
+        "title"
+    ].endswith("(2026 edition)")
     assert r.json()["my_assignment_id"] is None
     page = client.get("/api/v1/cases?state=self_assessment", headers=h["officer"]).json()
     assert [c["id"] for c in page["items"]] == [case_id] and page["total"] == 1
@@ -130,7 +137,7 @@ def test_a_whole_cycle_through_the_api(cycle):
         json={"entries": {first: entries[first]}, "summary": "draft"},
         headers=h["prov.cuni"],
     )
-    assert r.status_code == 200 and r.json()["status"] == "draft"
+    assert r.status_code == 200 and r.json()["status"] == SelfAssessmentStatus.DRAFT
     version = r.json()["version"]
     for bad in (True, "3", 3.0):
         r = client.put(
@@ -171,9 +178,10 @@ def test_a_whole_cycle_through_the_api(cycle):
         json={"entries": entries, "summary": "Our summary", "version": current.json()["version"]},
         headers={**h["prov.cuni"], "If-Match": current.headers["ETag"]},
     )
-    assert r.status_code == 200 and r.json()["status"] == "submitted"
+    assert r.status_code == 200 and r.json()["status"] == SelfAssessmentStatus.SUBMITTED
     assert (
-        client.get(f"/api/v1/cases/{case_id}", headers=h["officer"]).json()["state"] == "assignment"
+        client.get(f"/api/v1/cases/{case_id}", headers=h["officer"]).json()["state"]
+        == CaseState.ASSIGNMENT
     )
 
     # --- officer: proposals with reasons, blocked reviewers, assign
@@ -203,19 +211,21 @@ def test_a_whole_cycle_through_the_api(cycle):
     assert r.status_code == 201 and len(r.json()) == 2
     assert (
         client.get(f"/api/v1/cases/{case_id}", headers=h["officer"]).json()["state"]
-        == "peer_review"
+        == CaseState.PEER_REVIEW
     )
     names = {v.user_id: k for k, v in p.items()}
     first_rev, second_rev = names[ids[0]], names[ids[1]]
 
     # --- reviewers: invitations, accept, drafts, reviews visible only after one's own
     mine = client.get("/api/v1/assignments", headers=h[first_rev]).json()["items"]
-    assert [a["status"] for a in mine] == ["invited"] and mine[0]["case_id"] == case_id
+    assert [a["status"] for a in mine] == [AssignmentStatus.INVITED] and mine[0][
+        "case_id"
+    ] == case_id
     asg1 = mine[0]["id"]
     asg2 = client.get("/api/v1/assignments", headers=h[second_rev]).json()["items"][0]["id"]
     for who, asg in ((first_rev, asg1), (second_rev, asg2)):
         r = client.post(f"/api/v1/assignments/{asg}/respond", json={"accept": True}, headers=h[who])
-        assert r.status_code == 200 and r.json()["status"] == "accepted"
+        assert r.status_code == 200 and r.json()["status"] == AssignmentStatus.ACCEPTED
     assert (
         client.get(f"/api/v1/cases/{case_id}", headers=h[first_rev]).json()["my_assignment_id"]
         == asg1
@@ -228,7 +238,7 @@ def test_a_whole_cycle_through_the_api(cycle):
     )
     assert (
         r.status_code == 200
-        and r.json()["status"] == "draft"
+        and r.json()["status"] == ReviewStatus.DRAFT
         and r.headers["ETag"] == f'"{r.json()["version"]}"'
     )
     r = client.put(
@@ -248,7 +258,7 @@ def test_a_whole_cycle_through_the_api(cycle):
         json={"entries": review, "recommendation": "approved", "overall_comment": "Solid."},
         headers=h[first_rev],
     )
-    assert r.status_code == 200 and r.json()["status"] == "submitted"
+    assert r.status_code == 200 and r.json()["status"] == ReviewStatus.SUBMITTED
     seen = client.get(f"/api/v1/cases/{case_id}/reviews", headers=h[second_rev]).json()["items"]
     assert seen == [], "the second reviewer sees nothing before writing their own"
     seen = client.get(f"/api/v1/cases/{case_id}/reviews", headers=h[first_rev]).json()["items"]
@@ -278,11 +288,15 @@ def test_a_whole_cycle_through_the_api(cycle):
         headers=h[second_rev],
     )
     assert r.status_code == 200, r.text
-    assert r.json()["status"] == "submitted" and set(r.json()["scores"].values()) <= {1, 4}
+    assert r.json()["status"] == ReviewStatus.SUBMITTED and set(r.json()["scores"].values()) <= {
+        1,
+        4,
+    }
 
     # --- consolidation ran in the background; the approver decides
     assert (
-        client.get(f"/api/v1/cases/{case_id}", headers=h["approver"]).json()["state"] == "approval"
+        client.get(f"/api/v1/cases/{case_id}", headers=h["approver"]).json()["state"]
+        == CaseState.APPROVAL
     )
     cons = client.get(f"/api/v1/cases/{case_id}/consolidation", headers=h["approver"]).json()
     assert cons["reviewers"] == 2 and cons["overall"] > 0.5 and cons["recommended_outcome"]
@@ -306,10 +320,10 @@ def test_a_whole_cycle_through_the_api(cycle):
 
     # --- reporting ran: the case is closed, its reports download and verify
     case = client.get(f"/api/v1/cases/{case_id}", headers=h["prov.cuni"]).json()
-    assert case["state"] == "closed" and case["outcome"] == "approved"
+    assert case["state"] == CaseState.CLOSED and case["outcome"] == "approved"
     reports = client.get(f"/api/v1/cases/{case_id}/reports", headers=h["prov.cuni"]).json()["items"]
     assert {r["kind"] for r in reports} == {"pdf", "xlsx"} and all(
-        r["status"] == "generated" for r in reports
+        r["status"] == ReportStatus.GENERATED for r in reports
     )
     pdf = next(r for r in reports if r["kind"] == "pdf")
     got = client.get(pdf["download"], headers=h["prov.cuni"])
@@ -356,7 +370,7 @@ def test_a_whole_cycle_through_the_api(cycle):
     dash = client.get("/api/v1/dashboard", headers=h["leader"]).json()
     cuni = next(i for i in dash["institutions"] if i["code"] == "CUNI")
     assert (
-        cuni["by_state"]["closed"] == 1
+        cuni["by_state"][CaseState.CLOSED] == 1
         and cuni["by_outcome"]["approved"] == 1
         and dash["total"] == 1
     )
@@ -410,7 +424,7 @@ def test_batch_assignment_decline_with_conflict_reassign_remind(client, p, h):
         json={"accept": False, "conflict": True, "reason": "I co-taught this course."},
         headers=h[who],
     )
-    assert r.status_code == 200 and r.json()["status"] == "declined"
+    assert r.status_code == 200 and r.json()["status"] == AssignmentStatus.DECLINED
     # the replacement need is visible to the officer; the declined reviewer is blocked for this case
     prop = client.get(f"/api/v1/cases/{a}/proposals", headers=h["officer"]).json()
     assert prop["needed"] == 1
@@ -457,7 +471,7 @@ def test_withdraw_and_resubmit(client, p, h):
         json={"reason": "Course cancelled", "version": version},
         headers=h["prov.cuni"],
     )
-    assert r.status_code == 200 and r.json()["state"] == "withdrawn"
+    assert r.status_code == 200 and r.json()["state"] == CaseState.WITHDRAWN
     # a case returned by screening goes through screening again with the newest version
     r = client.post("/api/v1/credentials", json=api_credential(SAMPLES[3]), headers=h["prov.upa"])
     b = client.post(
@@ -465,11 +479,15 @@ def test_withdraw_and_resubmit(client, p, h):
     ).json()["id"]
     with session_scope() as s:  # as if screening had found a problem
         case = case_repo.get_case(s, b)
-        case.state, case.screening_problems = "returned", ["EU-A1.6: learning outcomes missing"]
+        case.state, case.screening_problems = (
+            CaseState.RETURNED,
+            ["EU-A1.6: learning outcomes missing"],
+        )
     r = client.post(f"/api/v1/cases/{b}/resubmit", headers=h["prov.upa"])
     assert r.status_code == 200
     assert (
-        client.get(f"/api/v1/cases/{b}", headers=h["prov.upa"]).json()["state"] == "self_assessment"
+        client.get(f"/api/v1/cases/{b}", headers=h["prov.upa"]).json()["state"]
+        == CaseState.SELF_ASSESSMENT
     )
 
 
@@ -503,7 +521,7 @@ def test_import_file_all_or_nothing_with_errors_per_cell(client, p, h, tmp_path)
     states = {
         c["state"] for c in client.get("/api/v1/cases", headers=h["prov.cuni"]).json()["items"]
     }
-    assert states == {"self_assessment"}
+    assert states == {CaseState.SELF_ASSESSMENT}
     r = client.post(
         "/api/v1/credentials/import",
         files={"file": ("call.json", json.dumps([SAMPLES[3]]).encode(), "application/json")},

@@ -1,6 +1,6 @@
 """A whole review cycle clicked through the real pages in headless Chromium: a provider submits a
-credential and self-assesses, an officer assigns, two reviewers score, an approver decides, the signed
-report is downloaded and verified on /verify. Screenshots of the main pages go to
+credential and self-assesses, an officer assigns, two reviewers score, an approver decides, the
+signed report is downloaded and verified on /verify. Screenshots of the main pages go to
 test-output/screenshots/."""
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import cases as case_service
 from qa_engine.services.rubrics import load
 from qa_engine.store import case_repo
@@ -201,7 +203,7 @@ def test_a_review_cycle_in_the_browser(server, browser, p):
 
     # --- two reviewers accept and score
     with session_scope() as s:
-        invited = case_repo.assignments_of(s, case_id, 1, statuses=("invited",))
+        invited = case_repo.assignments_of(s, case_id, 1, statuses=(AssignmentStatus.INVITED,))
         names = {v.user_id: k for k, v in p.items()}
         reviewers = [(names[a.reviewer_id], a.id) for a in invited]
     for n, (username, asg_id) in enumerate(reviewers):
@@ -266,5 +268,5 @@ def test_a_review_cycle_in_the_browser(server, browser, p):
     leader.shot("12-dashboard")
     with session_scope() as s:
         case = case_repo.get_case(s, case_id)
-        assert case.state == "closed" and case.outcome == "approved"
+        assert case.state == CaseState.CLOSED and case.outcome == "approved"
         assert case_service.rubric_of(s, case).id == "4eu-mici"

@@ -1,4 +1,5 @@
-"""A rubric form is read by its field names alone; the service checks the entries against the rubric."""
+"""A rubric form is read by its field names alone; the service checks the entries against the
+rubric."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The pages with plain form posts: what each role sees, and forms that show their errors in place."""
+"""The pages with plain form posts: what each role sees, and forms that show their errors in
+place."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import re
 from openpyxl import load_workbook
 
 from qa_engine.adapters.credential_io import write_credentials_xlsx
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
@@ -164,7 +167,7 @@ def test_self_assessment_form_from_the_rubric(client, p):
         data[f"narrative.{cid}"] = entry["narrative"]
     r = client.post(f"/cases/{case_id}/self-assessment", data=data)
     assert r.status_code == 200 and "Self-assessment submitted." in r.text
-    assert _state(case_id) == "assignment"
+    assert _state(case_id) == CaseState.ASSIGNMENT
     readonly = client.get(f"/cases/{case_id}/self-assessment")
     assert (
         "can no longer be changed" in readonly.text
@@ -197,7 +200,9 @@ def test_officer_assignment_pages(client, p):
     proposed = re.findall(r'name="reviewer_id" value="(\d+)" checked', page.text)
     r = client.post(f"/cases/{a}/assignment", data={"csrf_token": csrf, "reviewer_id": proposed})
     assert (
-        r.status_code == 200 and "2 reviewer(s) invited." in r.text and _state(a) == "peer_review"
+        r.status_code == 200
+        and "2 reviewer(s) invited." in r.text
+        and _state(a) == CaseState.PEER_REVIEW
     )
     asg = re.search(r'action="/assignments/(\d+)/remind"', r.text).group(1)
     r = client.post(f"/assignments/{asg}/remind", data={"csrf_token": csrf})
@@ -208,7 +213,7 @@ def test_officer_assignment_pages(client, p):
     assert (
         r.status_code == 200
         and "2 invitation(s) sent for 1 case(s)." in r.text
-        and _state(b) == "peer_review"
+        and _state(b) == CaseState.PEER_REVIEW
     )
     queue = client.get("/cases?state=peer_review")
     assert (
@@ -221,7 +226,7 @@ def test_officer_assignment_pages(client, p):
 def test_reviewer_pages_invitation_form_and_offline_sheet(client, p):
     with session_scope() as s:
         case_id = to_state(s, p, "invited")
-        invited = case_repo.assignments_of(s, case_id, 1, statuses=("invited",))
+        invited = case_repo.assignments_of(s, case_id, 1, statuses=(AssignmentStatus.INVITED,))
         names = {v.user_id: k for k, v in p.items()}
         first, second = (names[a.reviewer_id] for a in invited)
         asg1, asg2 = (a.id for a in invited)
@@ -348,7 +353,7 @@ def test_approver_consolidated_view_and_decision(client, p):
     )
     assert r.status_code == 200 and "Decided: approved with conditions." in r.text
     assert (
-        _state(case_id) == "closed"
+        _state(case_id) == CaseState.CLOSED
         and "Download PDF" in r.text
         or "Download PDF" in client.get(f"/cases/{case_id}").text
     )

@@ -32,7 +32,8 @@ def test_reads_answer_while_another_process_holds_the_write_lock(client, p, web_
     )  # the token's first use is recorded now, not under the lock
     locker = sqlite3.connect(web_env / "qa-engine.db", isolation_level=None, timeout=30)
     locker.execute("BEGIN IMMEDIATE")
-    try:  # a request that began a write transaction would wait the 30 s busy timeout, then fail with 503
+    # a request that began a write transaction would wait the 30 s busy timeout, then fail with 503
+    try:
         assert client.get("/").status_code == 200
         assert client.get("/cases").status_code == 200
         assert client.get("/api/v1/cases").status_code == 200
@@ -93,7 +94,8 @@ def test_a_dead_session_is_deleted_by_the_read_that_finds_it(client, p):
 
 def test_more_concurrent_writers_than_worker_threads_all_get_through(app, p):
     """Twelve providers' form posts at once on two worker threads: each request's transaction begins
-    and ends around its own handler, so none waits for a thread held by a request that waits for it."""
+    and ends around its own handler, so none waits for a thread held by a request that waits for it.
+    """
     import asyncio
 
     import anyio.to_thread

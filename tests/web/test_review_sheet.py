@@ -1,5 +1,5 @@
-"""The offline review sheet: written with the rubric's descriptors and allowed scores, read back with
-errors that name the cell. No database."""
+"""The offline review sheet: written with the rubric's descriptors and allowed scores, read back
+with errors that name the cell. No database."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Property-based calls generated from the OpenAPI schema, in process, as two different users (a provider
-and a QA officer), against a world with cases in several states: never a server error.
+"""Property-based calls generated from the OpenAPI schema, in process, as two different users (a
+provider and a QA officer), against a world with cases in several states: never a server error.
 
 Budget: a few examples per operation and mode, and about 30 s in all (the loop stops early when the
 time is up; every operation still gets its first examples)."""

@@ -356,7 +356,8 @@ def _duplicate(db: DB):
 
 
 def test_lost_races_in_the_unit_of_work_become_409(web_env, p):
-    """A stale version or a duplicate found at flush or commit time is a 409, not a 500; nothing is kept."""
+    """A stale version or a duplicate found at flush or commit time is a 409, not a 500; nothing is
+    kept."""
     from qa_engine.web.app import create_app
 
     app = create_app()
@@ -375,7 +376,8 @@ def test_lost_races_in_the_unit_of_work_become_409(web_env, p):
 
 
 def test_nul_characters_are_refused_not_stored(client, p):
-    """PostgreSQL cannot store NUL in text: every way in refuses it with a 422 (or treats it as a wrong sign-in)."""
+    """PostgreSQL cannot store NUL in text: every way in refuses it with a 422 (or treats it as a
+    wrong sign-in)."""
     csrf = signed_in(client, "prov.cuni")
     assert client.get("/cases", params={"state": "a\x00b"}).status_code == 422
     assert client.get("/api/v1/cases", params={"state": "x\x00"}).status_code == 422

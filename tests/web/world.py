@@ -2,8 +2,8 @@
 
 - case A (CUNI credential): peer review; `rev.uw` has submitted, `rev.ucph` accepted and is writing.
 - case B (UPA credential): peer review; `rev.unimi` has submitted, `rev.uhei` accepted.
-- case C (UW credential): reviewed by `rev.cuni` and `rev.unige`, closed and approved, with its signed PDF
-  report and workbook.
+- case C (UW credential): reviewed by `rev.cuni` and `rev.unige`, closed and approved, with its
+  signed PDF report and workbook.
 - `rev.idle` is a reviewer assigned to nothing; `gone` a disabled account (the admin pages' probes).
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.services import assignments, decisions, reviews
 from qa_engine.services import cases as case_service
@@ -126,7 +127,7 @@ def build_world() -> World:
             case = case_repo.get_case(s, cid)
             w.credentials[key] = case.credential_id
             w.credential_data[key] = repo.get_credential_version(s, case.credential_id).data
-        assert case_repo.get_case(s, w.cases["C"]).state == "closed"
+        assert case_repo.get_case(s, w.cases["C"]).state == CaseState.CLOSED
         w.report_id = next(
             r.report_id for r in case_repo.reports_of(s, w.cases["C"]) if r.kind == "pdf"
         )

@@ -45,7 +45,8 @@ def _alliance() -> SyntheticAlliance:
 
 
 def _staff(reviewers_per_institution: int) -> Staff:
-    """The alliance's staff, with reviewers enough (six open reviews each) to staff many cases at once."""
+    """The alliance's staff, with reviewers enough (six open reviews each) to staff many cases at
+    once."""
     with session_scope() as s:
         return _alliance().staff(
             s, reviewers_per_institution=reviewers_per_institution, max_open_reviews=6
@@ -99,8 +100,8 @@ def _assert_exactly_once(ids: list[int], outbox: Path) -> None:
 
 def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
     ids = _cases_waiting_for_assignment(fault_env, 60)
-    # each step takes ≥ 60 ms in the worker (the CLI's `advance`, with the fault runner's slow steps),
-    # so the batch lasts seconds and the kill lands inside it
+    # each step takes ≥ 60 ms in the worker (the CLI's `advance`, with the fault runner's slow
+    # steps), so the batch lasts seconds and the kill lands inside it
     env = {**os.environ, "QA_DATA_DIR": str(engine_env)}
     rng = random.Random(7)
     proc = subprocess.Popen(
@@ -240,9 +241,9 @@ def _engine_on_postgres(
 
 @pytest.mark.postgres
 def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypatch):
-    """Every connection of the engine's database is terminated, again and again, mid-batch, while the
-    server stays up (an administrator's pg_terminate_backend, a proxy or failover dropping clients).
-    The real restart is `test_postgres_restarted_mid_batch`."""
+    """Every connection of the engine's database is terminated, again and again, mid-batch, while
+    the server stays up (an administrator's pg_terminate_backend, a proxy or failover dropping
+    clients). The real restart is `test_postgres_restarted_mid_batch`."""
     from qa_engine.store.db import reset_engines
 
     with throwaway_pg_database("qa_fault") as db:
@@ -313,8 +314,8 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
     chain's lock, which the test holds.
 
     Every pooled connection dies with the server and the half-done transaction is rolled back by
-    the recovery; the batch retries (or fails and is reported); after the sweep every case is staffed
-    exactly once, and at no point is a case half-written."""
+    the recovery; the batch retries (or fails and is reported); after the sweep every case is
+    staffed exactly once, and at no point is a case half-written."""
     from datetime import UTC, datetime
 
     import psycopg
@@ -335,7 +336,8 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         dbname = private_pg.url().rsplit("/", 1)[1]
         invalidated = []  # pooled connections the engine found dead: it saw the server go away
         event.listen(get_engine(), "invalidate", lambda *a: invalidated.append(time.monotonic()))
-        failed = []  # what the engine's statements and connection attempts met (not the pool's pings)
+        # what the engine's statements and connection attempts met (not the pool's pings)
+        failed = []
         event.listen(
             get_engine(),
             "handle_error",
@@ -343,7 +345,8 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
                 None
                 if ctx.is_pre_ping
                 else failed.append(
-                    f"{type(ctx.original_exception).__name__}: {str(ctx.original_exception).strip().splitlines()[0]}"
+                    f"{type(ctx.original_exception).__name__}: "
+                    f"{str(ctx.original_exception).strip().splitlines()[0]}"
                 )
             ),
         )
@@ -362,8 +365,8 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
                         raise
                     time.sleep(0.2)
 
-        # each step takes ≥ 100 ms: the batch of 30 lasts seconds, and the test has time to see a few
-        # cases staffed before it takes the lock
+        # each step takes ≥ 100 ms: the batch of 30 lasts seconds, and the test has time to see a
+        # few cases staffed before it takes the lock
         slow_steps(slowed, 100)
         seen: dict = {}
         batch_done = threading.Event()
@@ -387,9 +390,10 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
                 blocked = None
                 while blocked is None and time.monotonic() < deadline and not batch_done.is_set():
                     blocked = holder.execute(
-                        "SELECT l.pid, array(SELECT DISTINCT w.relation::regclass::text FROM pg_locks w "
-                        "WHERE w.pid = l.pid AND w.mode = 'RowExclusiveLock' AND w.relation IS NOT NULL) "
-                        "FROM pg_locks l WHERE l.locktype = 'advisory' AND NOT l.granted"
+                        "SELECT l.pid, array(SELECT DISTINCT w.relation::regclass::text FROM "
+                        "pg_locks w WHERE w.pid = l.pid AND w.mode = 'RowExclusiveLock' AND "
+                        "w.relation IS NOT NULL) FROM pg_locks l WHERE l.locktype = 'advisory' "
+                        "AND NOT l.granted"
                     ).fetchone()
                     time.sleep(0.02)
                 seen["blocked"] = blocked  # the engine's backend, and the tables it has written to
@@ -444,10 +448,13 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
             seen["after"][1],
         )
         print(
-            f"crash-restarted (postmaster {seen['pid_before']} → {seen['pid_after']}, down "
-            f"{seen['t_up'] - seen['t_restart']:.2f} s) with {staffed_before} of {n} cases staffed and backend "
-            f"{seen['blocked'][0]} half-way (wrote {seen['blocked'][1]}); after recovery {staffed_after} staffed; "
-            f"the engine met {len(invalidated)} dead connection(s) and {failed}; batch "
+            (
+                f"crash-restarted (postmaster {seen['pid_before']} → {seen['pid_after']}, down "
+                f"{seen['t_up'] - seen['t_restart']:.2f} s) with {staffed_before} of {n} cases "
+                f"staffed and backend {seen['blocked'][0]} half-way (wrote {seen['blocked'][1]}); "
+                f"after recovery {staffed_after} staffed; the engine met {len(invalidated)} dead "
+                f"connection(s) and {failed}; batch "
+            )
             + (f"failed: {type(failure).__name__}: {failure}" if failure else "completed")
             + f" in {t_batch_end - t0:.1f} s"
         )

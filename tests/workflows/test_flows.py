@@ -1,4 +1,5 @@
-"""The real Prefect flows (one test server per session): a full cycle, and durability under crashes."""
+"""The real Prefect flows (one test server per session): a full cycle, and durability under
+crashes."""
 
 from __future__ import annotations
 

@@ -188,8 +188,11 @@ ids = []
 with session_scope() as s:
     p = people(s)
     for i in range(12):
-        add_user(session=s, username=f"mm{i}", full_name=f"MM Reviewer {i}", email=f"mm{i}@example.eu",
-                 roles=[Role.REVIEWER], institution_code=["CUNI", "UW", "UCPH", "UNIMI"][i % 4], max_open_reviews=6)
+        add_user(
+            session=s, username=f"mm{i}", full_name=f"MM Reviewer {i}", email=f"mm{i}@example.eu",
+            roles=[Role.REVIEWER], institution_code=["CUNI", "UW", "UCPH", "UNIMI"][i % 4],
+            max_open_reviews=6,
+        )
     for i in range(8):
         cid = credential(s, i % 10, reference=f"MM-{i:02d}")
         ids.append(case_service.open_case(session=s, actor=p["officer"], credential_id=cid).id)
@@ -199,9 +202,13 @@ for cid in ids:
         run_step(s, step)  # screening, so that the workers start from the assignment stage
     with session_scope() as s:
         case = case_repo.get_case(s, cid)
-        prov = next(v for k, v in p.items() if k.startswith("prov.") and v.institution_id == case.institution_id)
+        prov = next(
+            v for k, v in p.items()
+            if k.startswith("prov.") and v.institution_id == case.institution_id
+        )
+        rubric = case_service.rubric_of(s, case)
         self_assessments.save_self_assessment(session=s, actor=prov, case_id=cid, submit=True,
-                                              entries=full_self_assessment(case_service.rubric_of(s, case)))
+                                              entries=full_self_assessment(rubric))
 (get_settings().resolved_data_dir / "case-ids.txt").write_text(" ".join(map(str, ids)))
 """
 
@@ -216,15 +223,17 @@ with session_scope() as s:
 CHECK = """
 import sys
 from qa_engine.store.db import session_scope
-from qa_engine.store import case_repo
+from qa_engine.store import audit_repo, case_repo
 from qa_engine.services.audit import verify
 with session_scope() as s:
     for c in map(int, sys.argv[1:]):
         asg = case_repo.assignments_of(s, c)
         assert len(asg) == 2 and len({a.reviewer_id for a in asg}) == 2, (c, len(asg))
         inv = [n for n in case_repo.notifications_of(s, case_id=c) if n.template == "invitation"]
-        assert len(inv) == 2 and all(n.status == "sent" for n in inv), (c, [(n.key, n.status) for n in inv])
-        events = [e.action for e in __import__("qa_engine.store.audit_repo", fromlist=["x"]).events_for(s, "case", c)]
+        assert len(inv) == 2 and all(n.status == "sent" for n in inv), (
+            c, [(n.key, n.status) for n in inv]
+        )
+        events = [e.action for e in audit_repo.events_for(s, "case", c)]
         assert events.count("case.peer_review") == 1, (c, events)
     assert verify(s)[1] == []
 print("ok")

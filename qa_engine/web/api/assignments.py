@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 from fastapi.responses import Response as RawResponse
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from qa_engine.domain.assignment import Proposal
+from qa_engine.domain.roles import Actor
 from qa_engine.services import assignments, case_views, reviews
 from qa_engine.web.api.common import AssignmentId, CaseId, etag, if_match_version, review_out
 from qa_engine.web.api.schemas import (
@@ -40,7 +43,7 @@ router = APIRouter(prefix="/api/v1", tags=["assignments and reviews"], responses
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _proposal(p) -> ProposalOut:
+def _proposal(p: Proposal) -> ProposalOut:
     return ProposalOut(
         reviewer_id=p.reviewer_id, name=p.name, score=round(p.score, 3), reasons=list(p.reasons)
     )
@@ -49,7 +52,10 @@ def _proposal(p) -> ProposalOut:
 @router.get(
     "/cases/{case_id}/proposals",
     response_model=ProposalsOut,
-    summary="The engine's proposed reviewers with reasons, every eligible one, and who is blocked and why",
+    summary=(
+        "The engine's proposed reviewers with reasons, every eligible one, and who is blocked "
+        "and why"
+    ),
 )
 def proposals(case_id: CaseId, db: DB, actor: CurrentActor) -> ProposalsOut:
     plan, ranked = assignments.propose(session=db, actor=actor, case_id=case_id)
@@ -132,7 +138,10 @@ def my_assignments(db: DB, actor: CurrentActor) -> MyAssignmentsOut:
 @router.post(
     "/assignments/{assignment_id}/respond",
     response_model=AssignmentOut,
-    summary="Accept an invitation, or decline it with a reason (and a declared conflict if there is one)",
+    summary=(
+        "Accept an invitation, or decline it with a reason (and a declared conflict if there is "
+        "one)"
+    ),
 )
 def respond(
     assignment_id: AssignmentId,
@@ -230,11 +239,17 @@ def get_review(
 ) -> ReviewOut:
     mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
     response.headers["ETag"] = etag(mine.review.version if mine.review else None)
-    return review_out(mine.assignment.id, mine.case.id, mine.assignment.round, mine.review)
+    return review_out(assignment_id, mine.assignment.case_id, mine.assignment.round, mine.review)
 
 
 def _save_review(
-    assignment_id: int, body: ReviewIn, request: Request, db, actor, *, submit: bool
+    assignment_id: int,
+    body: ReviewIn,
+    request: Request,
+    db: Session,
+    actor: Actor,
+    *,
+    submit: bool,
 ) -> ReviewOut:
     expected = body.version if body.version is not None else if_match_version(request)
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}
@@ -303,7 +318,10 @@ def download_sheet(assignment_id: AssignmentId, db: DB, actor: CurrentActor) -> 
 @router.post(
     "/assignments/{assignment_id}/review-sheet",
     response_model=ReviewOut,
-    summary="Upload a filled-in review sheet (errors name the cell, e.g. Review!C7); submit=true to submit",
+    summary=(
+        "Upload a filled-in review sheet (errors name the cell, e.g. Review!C7); submit=true to "
+        "submit"
+    ),
 )
 async def upload_sheet(
     assignment_id: AssignmentId,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, decisions, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.web.api.common import (
@@ -43,6 +45,7 @@ from qa_engine.web.api.schemas import (
 from qa_engine.web.auth import CurrentActor
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
+from qa_engine.web.rows import stored_id
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=ERRORS)
 STATES = [s.value for s in CaseState]
@@ -60,7 +63,8 @@ def list_cases(
         unknown = [s for s in state if s not in STATES]
         if unknown:
             raise ValidationFailed(
-                f"unknown state(s) {', '.join(s[:40] for s in unknown[:5])}; states are {', '.join(STATES)}"
+                f"unknown state(s) {', '.join(s[:40] for s in unknown[:5])}; "
+                f"states are {', '.join(STATES)}"
             )
     page = case_views.cases_page(
         session=db, actor=actor, states=state or None, offset=offset, limit=limit
@@ -70,7 +74,7 @@ def list_cases(
     )
 
 
-def _detail(db, actor, case_id: int) -> CaseDetailOut:
+def _detail(db: Session, actor: Actor, case_id: int) -> CaseDetailOut:
     d = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     return CaseDetailOut(
         **case_out(d.row).model_dump(),
@@ -104,8 +108,9 @@ def open_case(
     case = case_service.open_case(
         session=db, actor=actor, credential_id=body.credential_id, rubric_id=body.rubric_id
     )
-    advance_later(background, [case.id])
-    return case_out(case_views.case_row(session=db, actor=actor, case_id=case.id))
+    case_id = stored_id(case, "case")
+    advance_later(background, [case_id])
+    return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
 
 
 @router.post(
@@ -163,11 +168,17 @@ def get_self_assessment(
     view = self_assessments.self_assessment_view(session=db, actor=actor, case_id=case_id)
     sa = view.self_assessment
     response.headers["ETag"] = etag(sa.version if sa else None)
-    return self_assessment_out(view.case.id, view.case.round, sa)
+    return self_assessment_out(case_id, view.case.round, sa)
 
 
 def _save_sa(
-    case_id: int, body: SelfAssessmentIn, request: Request, db, actor, *, submit: bool
+    case_id: int,
+    body: SelfAssessmentIn,
+    request: Request,
+    db: Session,
+    actor: Actor,
+    *,
+    submit: bool,
 ) -> SelfAssessmentOut:
     expected = body.version if body.version is not None else if_match_version(request)
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}
@@ -219,13 +230,15 @@ def submit_self_assessment(
     return out
 
 
-# --------------------------------------------------------------------------- consolidation and decision
+# ----------------------------------------------------------------------- consolidation and decision
 
 
 @router.get(
     "/{case_id}/consolidation",
     response_model=ConsolidationOut,
-    summary="Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)",
+    summary=(
+        "Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)"
+    ),
 )
 def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> ConsolidationOut:
     view = case_views.consolidated_view(session=db, actor=actor, case_id=case_id)

@@ -1,4 +1,5 @@
-"""What the API routes share: path and paging parameters, ETags, and what the services return → responses."""
+"""What the API routes share: path and paging parameters, ETags, and what the services return →
+responses."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request
 
+from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services.case_views import AssignmentLine, CaseRow
 from qa_engine.web.api.schemas import (
     MAX_ID,
@@ -15,6 +17,7 @@ from qa_engine.web.api.schemas import (
     ReviewOut,
     SelfAssessmentOut,
 )
+from qa_engine.web.rows import ReportRow, ReviewRow, SelfAssessmentRow
 
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="case id")]
 AssignmentId = Annotated[int, Path(ge=1, le=MAX_ID, description="assignment id")]
@@ -69,8 +72,8 @@ def assignment_line_out(line: AssignmentLine) -> AssignmentLineOut:
     )
 
 
-def report_out(row) -> ReportOut:
-    ready = row.status == "generated"
+def report_out(row: ReportRow) -> ReportOut:
+    ready = row.status == ReportStatus.GENERATED
     return ReportOut(
         report_id=row.report_id,
         kind=row.kind,
@@ -81,7 +84,9 @@ def report_out(row) -> ReportOut:
     )
 
 
-def self_assessment_out(case_id: int, round_: int, sa) -> SelfAssessmentOut:
+def self_assessment_out(
+    case_id: int, round_: int, sa: SelfAssessmentRow | None
+) -> SelfAssessmentOut:
     """The self-assessment of a round (`sa` None: not started yet)."""
     if sa is None:
         return SelfAssessmentOut(
@@ -106,7 +111,9 @@ def self_assessment_out(case_id: int, round_: int, sa) -> SelfAssessmentOut:
     )
 
 
-def review_out(assignment_id: int, case_id: int, round_: int, review) -> ReviewOut:
+def review_out(
+    assignment_id: int, case_id: int, round_: int, review: ReviewRow | None
+) -> ReviewOut:
     """The reviewer's review of an assignment (`review` None: not started yet)."""
     if review is None:
         return ReviewOut(

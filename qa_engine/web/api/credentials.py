@@ -29,7 +29,9 @@ from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses=ERRORS)
 
 
-def _out(row) -> CredentialOut:
+def _out(
+    row: credential_service.CredentialRow | credential_service.CredentialDetail,
+) -> CredentialOut:
     cred = row.credential
     return CredentialOut(
         id=cred.id,
@@ -73,7 +75,7 @@ def get_credential(
     )
 
 
-def _saved(saved, response: Response) -> CredentialSavedOut:
+def _saved(saved: credential_service.SavedCredential, response: Response) -> CredentialSavedOut:
     if saved.outcome == "created":
         response.status_code = 201
     return CredentialSavedOut(
@@ -100,7 +102,10 @@ def create_credential(
 @router.put(
     "/{credential_id}",
     response_model=CredentialSavedOut,
-    summary="Store a new version of this credential (If-Match or expected_version: a stale one is a 409)",
+    summary=(
+        "Store a new version of this credential (If-Match or expected_version: a stale one is a "
+        "409)"
+    ),
 )
 def update_credential(
     credential_id: CredentialId,
@@ -129,7 +134,9 @@ def update_credential(
 @router.post(
     "/import",
     response_model=ImportOut,
-    summary="Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell",
+    summary=(
+        "Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell"
+    ),
 )
 async def import_credentials(
     db: DB,

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import FileResponse
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from qa_engine.adapters.report_files import signature_checker
 from qa_engine.domain.errors import NotFound
+from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views
 from qa_engine.services.report_files import MAX_VERIFY_BYTES, verify_bytes
 from qa_engine.web.api.common import ReportId
@@ -26,10 +28,10 @@ MEDIA = {
 }
 
 
-def report_file_response(db, actor, report_id: str) -> FileResponse:
+def report_file_response(db: Session, actor: Actor, report_id: str) -> FileResponse:
     row = case_views.report_for_download(session=db, actor=actor, report_id=report_id)
-    path = Path(row.path)
-    if not path.is_file():
+    path = Path(row.path) if row.path else None
+    if path is None or not path.is_file():
         raise NotFound(
             f"the file of report {report_id} is missing on the server; ask the QA office"
         )
@@ -51,7 +53,7 @@ def download(report_id: ReportId, db: DB, actor: CurrentActor) -> FileResponse:
     return report_file_response(db, actor, report_id)
 
 
-def verify_upload(db, data: bytes) -> VerifyOut:
+def verify_upload(db: Session, data: bytes) -> VerifyOut:
     result = verify_bytes(data, session=db, check_signature=signature_checker())
     v = result.verdict
     return VerifyOut(

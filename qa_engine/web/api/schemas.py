@@ -1,5 +1,5 @@
-"""Request and response models of the JSON API. Requests are strict: a score of ``true`` or ``"5"`` is
-a 422, unknown fields are refused, text must be valid Unicode without NUL characters."""
+"""Request and response models of the JSON API. Requests are strict: a score of ``true`` or ``"5"``
+is a 422, unknown fields are refused, text must be valid Unicode without NUL characters."""
 
 from __future__ import annotations
 
@@ -433,7 +433,7 @@ class VisibleReviewsOut(BaseModel):
     items: list[VisibleReviewOut]
 
 
-# --------------------------------------------------------------------------- consolidation and decision
+# ----------------------------------------------------------------------- consolidation and decision
 
 
 class CriterionStatsOut(BaseModel):

@@ -1,4 +1,5 @@
-"""A signed-in person's own account: changing their password (also where a one-time password leads)."""
+"""A signed-in person's own account: changing their password (also where a one-time password
+leads)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi.responses import Response
 
 from qa_engine.domain.errors import QAError
 from qa_engine.services import users, web_sessions
-from qa_engine.web.auth import PASSWORD_PAGE, client_ip
+from qa_engine.web.auth import PASSWORD_PAGE, SignedInPrincipal, client_ip
 from qa_engine.web.db import DB
 from qa_engine.web.pages.auth import set_session_cookie
 from qa_engine.web.pages.common import PageUser, redirect, safe_next
@@ -20,7 +21,12 @@ Password = Annotated[str, Form(max_length=users.MAX_PASSWORD)]
 
 
 def _page(
-    request: Request, principal, *, next_: str, error: str = "", status_code: int = 200
+    request: Request,
+    principal: SignedInPrincipal,
+    *,
+    next_: str,
+    error: str = "",
+    status_code: int = 200,
 ) -> Response:
     # a refused form is shown again empty: a password is never sent back in a page
     return render(
@@ -64,8 +70,9 @@ def change_password(
             status_code=422,
             error="The two new passwords are not the same. Please type them again.",
         )
-    # not in a savepoint that a refusal rolls back: a wrong current password is recorded (throttling,
-    # audit) and committed with the refusal; the service leaves nothing else behind when it refuses
+    # not in a savepoint that a refusal rolls back: a wrong current password is recorded
+    # (throttling, audit) and committed with the refusal; the service leaves nothing else behind
+    # when it refuses
     try:
         renewed = web_sessions.change_password(
             session=db,

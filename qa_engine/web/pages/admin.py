@@ -1,16 +1,19 @@
-"""The admin's accounts pages: the list with a form to add one, and one account's page (roles, disabling
-and enabling, a one-time password). Who may do what is decided by the services."""
+"""The admin's accounts pages: the list with a form to add one, and one account's page (roles,
+disabling and enabling, a one-time password). Who may do what is decided by the services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError
 from qa_engine.domain.roles import Role
 from qa_engine.services import institutions, users
+from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser, attempt, redirect
 from qa_engine.web.templating import render
@@ -19,7 +22,13 @@ router = APIRouter()
 Username = Annotated[str, Path(min_length=1, max_length=120)]
 Short = Annotated[str, Form(max_length=254)]
 Roles = Annotated[list[str], Form(max_length=len(Role))]
-EMPTY_FORM = {"username": "", "full_name": "", "email": "", "institution": "", "roles": []}
+EMPTY_FORM: dict[str, str | list[str]] = {
+    "username": "",
+    "full_name": "",
+    "email": "",
+    "institution": "",
+    "roles": [],
+}
 
 
 def _raise_refusal(error: QAError) -> None:
@@ -29,10 +38,10 @@ def _raise_refusal(error: QAError) -> None:
 
 def _list_page(
     request: Request,
-    db,
-    principal,
+    db: Session,
+    principal: SignedInPrincipal,
     *,
-    form: dict | None = None,
+    form: dict[str, str | list[str]] | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -51,7 +60,13 @@ def _list_page(
 
 
 def _account_page(
-    request: Request, db, principal, username: str, *, error: str = "", status_code: int = 200
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    username: str,
+    *,
+    error: str = "",
+    status_code: int = 200,
 ) -> Response:
     account = users.get_account(session=db, actor=principal.actor, username=username)
     history = users.account_history(session=db, actor=principal.actor, username=username)
@@ -69,7 +84,8 @@ def _account_page(
 
 
 def _one_time_page(request: Request, username: str, password: str, *, created: bool) -> Response:
-    # shown once, in the answer to the POST: it is stored nowhere in clear (the page is never cached)
+    # shown once, in the answer to the POST: it is stored nowhere in clear (the page is never
+    # cached)
     return render(
         request,
         "admin/one_time_password.html",
@@ -96,7 +112,7 @@ def add_account(
     institution: Short = "",
     role: Roles = [],  # noqa: B006 - FastAPI copies the default for each request
 ) -> Response:
-    user, error = attempt(
+    user = attempt(
         db,
         users.add_user,
         session=db,
@@ -107,9 +123,10 @@ def add_account(
         roles=role,
         institution_code=institution or None,
     )
-    if error is not None:
+    if isinstance(user, QAError):
+        error = user
         _raise_refusal(error)
-        form = {
+        form: dict[str, str | list[str]] = {
             "username": username,
             "full_name": full_name,
             "email": email,
@@ -142,7 +159,7 @@ def change_roles(
     # the form says which roles it showed: only what this admin changed is applied, not what another
     # admin changed meanwhile
     wanted, shown = set(role), set(loaded)
-    held, error = attempt(
+    held = attempt(
         db,
         users.change_roles,
         session=db,
@@ -151,7 +168,8 @@ def change_roles(
         add=sorted(wanted - shown),
         remove=sorted(shown - wanted),
     )
-    if error is not None:
+    if isinstance(held, QAError):
+        error = held
         _raise_refusal(error)
         return _account_page(
             request, db, principal, username, error=error.message, status_code=error.status
@@ -163,9 +181,16 @@ def change_roles(
     )
 
 
-def _switch(request: Request, db, principal, username: str, service, done: str) -> Response:
-    _, error = attempt(db, service, session=db, actor=principal.actor, username=username)
-    if error is not None:
+def _switch(
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    username: str,
+    service: Callable[..., object],
+    done: str,
+) -> Response:
+    error = attempt(db, service, session=db, actor=principal.actor, username=username)
+    if isinstance(error, QAError):
         _raise_refusal(error)
         return _account_page(
             request, db, principal, username, error=error.message, status_code=error.status
@@ -201,10 +226,11 @@ def enable_account(username: Username, request: Request, db: DB, principal: Page
 def one_time_password(
     username: Username, request: Request, db: DB, principal: PageUser
 ) -> Response:
-    password, error = attempt(
+    password = attempt(
         db, users.set_one_time_password, session=db, actor=principal.actor, username=username
     )
-    if error is not None:
+    if isinstance(password, QAError):
+        error = password
         _raise_refusal(error)
         return _account_page(
             request, db, principal, username, error=error.message, status_code=error.status

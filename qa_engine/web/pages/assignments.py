@@ -1,5 +1,5 @@
-"""QA officer pages: the assignment page of a case (the engine's proposals and why, blocked reviewers
-and the hard rules they break, load, deadlines, remind, reassign) and batch assignment."""
+"""QA officer pages: the assignment page of a case (the engine's proposals and why, blocked
+reviewers and the hard rules they break, load, deadlines, remind, reassign) and batch assignment."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
+from qa_engine.domain.errors import QAError
 from qa_engine.services import assignments, case_views
 from qa_engine.services.dashboard import cases_needing_reviewers, reviewer_load
+from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
@@ -20,7 +23,13 @@ router = APIRouter()
 
 
 def _page(
-    request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    case_id: int,
+    *,
+    error: str = "",
+    status_code: int = 200,
 ) -> Response:
     actor = principal.actor
     plan, ranked = assignments.propose(session=db, actor=actor, case_id=case_id)
@@ -55,11 +64,11 @@ def assign(
     db: DB,
     principal: PageUser,
     background: BackgroundTasks,
-    reviewer_id: Annotated[list[str], Form()] = (),
+    reviewer_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it per request
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     ids = [i for i in (form_int(v) for v in reviewer_id) if i is not None]
-    created, error = attempt(
+    created = attempt(
         db,
         assignments.assign,
         session=db,
@@ -68,7 +77,8 @@ def assign(
         reviewer_ids=ids,
         reason=reason or "chosen by the QA office",
     )
-    if error is not None:
+    if isinstance(created, QAError):
+        error = created
         if error.status in (403, 404):
             raise error
         return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
@@ -97,7 +107,7 @@ def reassign(
     reviewer_id: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    new, error = attempt(
+    new = attempt(
         db,
         assignments.reassign,
         session=db,
@@ -106,7 +116,8 @@ def reassign(
         new_reviewer_id=form_int(reviewer_id),
         why=reason[:2000],
     )
-    if error is not None:
+    if isinstance(new, QAError):
+        error = new
         if error.status in (403, 404):
             raise error
         case_id = assignments.case_of_assignment(
@@ -124,7 +135,13 @@ def batch_page(request: Request, db: DB, principal: PageUser) -> Response:
     return _batch(request, db, principal)
 
 
-def _batch(request: Request, db, principal, error: str = "", status_code: int = 200) -> Response:
+def _batch(
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
     actor = principal.actor
     rows = cases_needing_reviewers(session=db, actor=actor)
     return render(
@@ -144,15 +161,14 @@ def batch_assign(
     db: DB,
     principal: PageUser,
     background: BackgroundTasks,
-    case_id: Annotated[list[str], Form()] = (),
+    case_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it per request
 ) -> Response:
     ids = [i for i in (form_int(v) for v in case_id) if i is not None]
     if not ids:  # the batch page itself is the QA office's: anyone else is refused there
         return _batch(request, db, principal, error="Select at least one case.", status_code=422)
-    plans, error = attempt(
-        db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids
-    )
-    if error is not None:
+    plans = attempt(db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids)
+    if isinstance(plans, QAError):
+        error = plans
         if error.status in (403, 404):
             raise error
         return _batch(request, db, principal, error=error.message, status_code=error.status)

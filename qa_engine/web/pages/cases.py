@@ -7,10 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.errors import QAError
 from qa_engine.services import case_views, reviews
 from qa_engine.services import cases as case_service
+from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
@@ -50,7 +53,13 @@ def list_cases(
 
 
 def _case_page(
-    request: Request, db, principal, case_id: int, *, error: str = "", status_code: int = 200
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    case_id: int,
+    *,
+    error: str = "",
+    status_code: int = 200,
 ) -> Response:
     actor = principal.actor
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
@@ -87,7 +96,7 @@ def withdraw(
     principal: PageUser,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    _, error = attempt(
+    error = attempt(
         db,
         case_service.withdraw_case,
         session=db,
@@ -95,7 +104,7 @@ def withdraw(
         case_id=case_id,
         reason=reason,
     )
-    if error is not None:
+    if isinstance(error, QAError):
         if error.status in (403, 404):
             raise error
         return _case_page(

@@ -14,10 +14,16 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from qa_engine.config import get_settings
-from qa_engine.domain.errors import QAError, Unauthenticated
+from qa_engine.domain.errors import QAError
 from qa_engine.store.db import translate_db_error
 from qa_engine.web.api.schemas import MAX_ID
-from qa_engine.web.auth import FLASH_COOKIE, Principal, check_password_current, csrf_checked
+from qa_engine.web.auth import (
+    FLASH_COOKIE,
+    Principal,
+    SignedInPrincipal,
+    check_password_current,
+    csrf_checked,
+)
 
 T = TypeVar("T")
 
@@ -60,11 +66,11 @@ def _with_flash(request: Request, principal: Principal) -> Principal:
 
 async def page_user(
     request: Request, principal: Annotated[Principal, Depends(csrf_checked)]
-) -> Principal:
-    if principal.actor is None:
-        raise Unauthenticated("sign in to continue")
-    check_password_current(request, principal)
-    return _with_flash(request, principal)
+) -> SignedInPrincipal:
+    user = SignedInPrincipal.of(principal, "sign in to continue")
+    check_password_current(request, user)
+    _with_flash(request, user)
+    return user
 
 
 async def page_visitor(
@@ -74,7 +80,7 @@ async def page_visitor(
     return _with_flash(request, principal)
 
 
-PageUser = Annotated[Principal, Depends(page_user)]
+PageUser = Annotated[SignedInPrincipal, Depends(page_user)]
 PageVisitor = Annotated[Principal, Depends(page_visitor)]
 
 
@@ -85,8 +91,9 @@ def redirect(
     *,
     session_hash: str | None = None,
 ) -> RedirectResponse:
-    """See other (303) after a successful POST, with a message for the next page (bound to the principal's
-    browser session, or to the session whose id hashes to `session_hash`, one begun by this request)."""
+    """See other (303) after a successful POST, with a message for the next page (bound to the
+    principal's browser session, or to the session whose id hashes to `session_hash`, one begun by
+    this request)."""
     response = RedirectResponse(url, status_code=303)
     if session_hash is None and principal is not None and principal.live is not None:
         session_hash = principal.live.row.token_hash
@@ -109,19 +116,18 @@ def redirect(
     return response
 
 
-def attempt(
-    db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any
-) -> tuple[T | None, QAError | None]:
-    """Call a service in a savepoint: its result, or the refusal (with nothing of it kept)."""
+def attempt(db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | QAError:
+    """Call a service in a savepoint: its result, or the refusal (with nothing of it kept); tell
+    them apart with ``isinstance(outcome, QAError)``."""
     try:
         with db.begin_nested():
-            return fn(*args, **kwargs), None
+            return fn(*args, **kwargs)
     except QAError as exc:
-        return None, exc
+        return exc
     except Exception as exc:
         translated = translate_db_error(exc)
         if isinstance(translated, QAError):
-            return None, translated
+            return translated
         raise
 
 

@@ -4,25 +4,29 @@ cell, opening a review case."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from qa_engine.adapters.credential_io import ImportInvalid, write_template
-from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
+from qa_engine.domain.errors import QAError, ValidationFailed
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.services import cases as case_service
 from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
-from qa_engine.web.auth import settings_of
+from qa_engine.web.auth import SignedInPrincipal, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.forms import form_int
+from qa_engine.web.forms import form_int, form_text
 from qa_engine.web.pages.common import CredentialId, PageUser, attempt, redirect
+from qa_engine.web.rows import CredentialRecord, stored_id
 from qa_engine.web.templating import render
 from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
@@ -81,7 +85,7 @@ if sorted(f.name for _, specs in GROUPS for f in specs) != sorted(f.name for f i
     raise RuntimeError("the credential form's groups must name every credential field once")
 
 
-def _element(spec) -> str:
+def _element(spec: FieldSpec) -> str:
     if spec.element in EU_ELEMENTS:
         return f"{spec.element}, mandatory standard element"
     if spec.element in EU_OPTIONAL_ELEMENTS:
@@ -104,14 +108,14 @@ def _form_values(data: dict[str, Any]) -> dict[str, str]:
 
 def _form_page(
     request: Request,
-    db,
-    principal,
+    db: Session,
+    principal: SignedInPrincipal,
     *,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     general: list[str] | None = None,
-    credential=None,
-    institutions=None,
+    credential: CredentialRecord | None = None,
+    institutions: Sequence[object] | None = None,  # the provider choices, for the template
     status_code: int = 200,
 ) -> Response:
     if institutions is None:
@@ -161,7 +165,7 @@ def new_form(request: Request, db: DB, principal: PageUser) -> Response:
     return _form_page(request, db, principal, values=values, institutions=form.institutions)
 
 
-def _raw_from_form(form) -> dict[str, Any]:
+def _raw_from_form(form: FormData) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for spec in FIELDS:
         value = form.get(spec.name)
@@ -170,11 +174,16 @@ def _raw_from_form(form) -> dict[str, Any]:
     return raw
 
 
-async def _save(request: Request, db, principal, credential_id: int | None = None) -> Response:
+async def _save(
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    credential_id: int | None = None,
+) -> Response:
     form = await request.form()
     raw = _raw_from_form(form)
     expected = form_int(form.get("expected_version"))
-    saved, error = await run_in_threadpool(
+    saved = await run_in_threadpool(
         attempt,
         db,
         credential_service.submit_credential,
@@ -185,7 +194,8 @@ async def _save(request: Request, db, principal, credential_id: int | None = Non
         expected_version=expected,
         source="web form",
     )
-    if error is not None:
+    if isinstance(saved, QAError):
+        error = saved
         if error.status in (403, 404):
             raise error
         field_errors: dict[str, str] = {}
@@ -197,10 +207,7 @@ async def _save(request: Request, db, principal, credential_id: int | None = Non
                 ) + p.message
         else:
             general = [error.message, *error.details]
-        values = {
-            spec.name: (form.get(spec.name) if isinstance(form.get(spec.name), str) else "")
-            for spec in FIELDS
-        }
+        values = {spec.name: form_text(form.get(spec.name)) for spec in FIELDS}
         credential = None
         if credential_id is not None:
             credential = (
@@ -292,7 +299,7 @@ async def upload(
             message=exc.message,
             problems=[],
         )
-    result, error = await run_in_threadpool(
+    result = await run_in_threadpool(
         attempt,
         db,
         import_credentials_upload,
@@ -304,7 +311,8 @@ async def upload(
         open_cases=form.get("open_cases") == "yes",
         settings=settings,
     )
-    if error is not None:
+    if isinstance(result, QAError):
+        error = result
         problems = (
             [str(p).split(": ", 1) for p in error.problems]
             if isinstance(error, ImportInvalid)
@@ -372,9 +380,10 @@ def open_case(
     credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:
     case = case_service.open_case(session=db, actor=principal.actor, credential_id=credential_id)
-    advance_later(background, [case.id])
+    case_id = stored_id(case, "case")
+    advance_later(background, [case_id])
     return redirect(
-        f"/cases/{case.id}",
+        f"/cases/{case_id}",
         principal,
-        f"Case {case.id} opened. Screening runs now; reload in a moment to see the next step.",
+        f"Case {case_id} opened. Screening runs now; reload in a moment to see the next step.",
     )

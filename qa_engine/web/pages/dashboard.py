@@ -46,7 +46,7 @@ def _scope(
     rubric: str | None,
     field: str | None,
     eqf: str | None,
-) -> tuple[ReportPeriod, ReportFilters, dict]:
+) -> tuple[ReportPeriod, ReportFilters, dict[str, str | int]]:
     today = date.today()
     end = _day(to, today, "to")
     start = _day(from_, end - timedelta(days=365), "from")

@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
+from qa_engine.domain.errors import QAError
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.services import case_views, decisions
+from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
@@ -20,11 +23,11 @@ router = APIRouter()
 
 def _page(
     request: Request,
-    db,
-    principal,
+    db: Session,
+    principal: SignedInPrincipal,
     case_id: int,
     *,
-    form=None,
+    form: dict[str, str] | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -66,7 +69,7 @@ def decide(
     conditions: Annotated[str, Form(max_length=20000)] = "",
 ) -> Response:
     lines = [c.strip() for c in conditions.splitlines() if c.strip()]
-    decision, error = attempt(
+    decision = attempt(
         db,
         decisions.decide,
         session=db,
@@ -76,7 +79,8 @@ def decide(
         rationale=rationale,
         conditions=lines,
     )
-    if error is not None:
+    if isinstance(decision, QAError):
+        error = decision
         if error.status in (403, 404):
             raise error
         return _page(

@@ -1,22 +1,32 @@
-"""Reviewer pages: invitations (accept; decline with a reason and a conflict declaration), the review
-form generated from the rubric, the offline review sheet (download, upload)."""
+"""Reviewer pages: invitations (accept; decline with a reason and a conflict declaration), the
+review form generated from the rubric, the offline review sheet (download, upload)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from qa_engine.adapters.review_sheet import ReviewSheetInvalid
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.errors import QAError, ValidationFailed
 from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import assignments, case_views, reviews
-from qa_engine.web.auth import settings_of
+from qa_engine.web.auth import SignedInPrincipal, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.forms import criterion_views, entries_from_form, form_int, problems_by_criterion
+from qa_engine.web.forms import (
+    criterion_views,
+    entries_from_form,
+    form_int,
+    form_text,
+    problems_by_criterion,
+)
 from qa_engine.web.pages.common import AssignmentId, PageUser, attempt, redirect
 from qa_engine.web.review_sheets import review_sheet_file, save_review_sheet
 from qa_engine.web.templating import render
@@ -33,9 +43,9 @@ def invitations(request: Request, db: DB, principal: PageUser) -> Response:
         request,
         "assignments/invitations.html",
         title="Invitations and reviews",
-        invited=[r for r in rows if r[0].status == "invited"],
-        accepted=[r for r in rows if r[0].status == "accepted"],
-        submitted=[r for r in rows if r[0].status == "submitted"],
+        invited=[r for r in rows if r[0].status == AssignmentStatus.INVITED],
+        accepted=[r for r in rows if r[0].status == AssignmentStatus.ACCEPTED],
+        submitted=[r for r in rows if r[0].status == AssignmentStatus.SUBMITTED],
         error="",
     )
 
@@ -52,7 +62,7 @@ def respond(
     conflict: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     accept = answer == "accept"
-    asg, error = attempt(
+    asg = attempt(
         db,
         assignments.respond,
         session=db,
@@ -62,7 +72,8 @@ def respond(
         conflict=conflict == "yes",
         reason=reason,
     )
-    if error is not None:
+    if isinstance(asg, QAError):
+        error = asg
         if error.status in (403, 404):
             raise error
         rows = case_views.my_assignments(session=db, actor=principal.actor)
@@ -71,9 +82,9 @@ def respond(
             "assignments/invitations.html",
             status_code=error.status,
             title="Invitations and reviews",
-            invited=[r for r in rows if r[0].status == "invited"],
-            accepted=[r for r in rows if r[0].status == "accepted"],
-            submitted=[r for r in rows if r[0].status == "submitted"],
+            invited=[r for r in rows if r[0].status == AssignmentStatus.INVITED],
+            accepted=[r for r in rows if r[0].status == AssignmentStatus.ACCEPTED],
+            submitted=[r for r in rows if r[0].status == AssignmentStatus.SUBMITTED],
             error=error.message,
             error_for=assignment_id,
             reason=reason,
@@ -93,31 +104,39 @@ def respond(
     )
 
 
+class _Entered(TypedDict):
+    """What a refused review form sent, shown again as it was."""
+
+    values: dict[str, dict[str, Any]]
+    recommendation: str
+    overall_comment: str
+    version: int | None
+
+
 def _page(
     request: Request,
-    db,
-    principal,
+    db: Session,
+    principal: SignedInPrincipal,
     assignment_id: int,
     *,
-    values=None,
-    recommendation=None,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
+    recommendation: str | None = None,
     overall_comment: str | None = None,
-    errors=None,
-    general=None,
+    errors: Mapping[str, str] | None = None,
+    general: list[str] | None = None,
     version: int | None = None,
-    sheet_problems=None,
+    sheet_problems: list[tuple[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
     form = case_views.review_form(session=db, actor=principal.actor, assignment_id=assignment_id)
     mine, sa = form.mine, form.self_assessment
     review = mine.review
     if values is None:
+        scores = (review.scores or {}) if review else {}
+        comments = (review.comments or {}) if review else {}
         values = {
-            cid: {
-                "score": (review.scores or {}).get(cid),
-                "comment": (review.comments or {}).get(cid, ""),
-            }
-            for cid in ({**(review.scores or {}), **(review.comments or {})} if review else {})
+            cid: {"score": scores.get(cid), "comment": comments.get(cid, "")}
+            for cid in {**scores, **comments}
         }
         recommendation = review.recommendation if review else None
         overall_comment = review.overall_comment if review else ""
@@ -164,19 +183,19 @@ async def save_review(
 
 
 def _save(
-    assignment_id: int, request: Request, db, principal, background: BackgroundTasks, data
+    assignment_id: int,
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    background: BackgroundTasks,
+    data: FormData,
 ) -> Response:
     submit = data.get("action") == "submit"
     entries, problems = entries_from_form(data, text_key="comment", with_evidence=False)
-    rec = data.get("recommendation") if isinstance(data.get("recommendation"), str) else ""
-    overall = data.get("overall_comment") if isinstance(data.get("overall_comment"), str) else ""
+    rec = form_text(data.get("recommendation"))
+    overall = form_text(data.get("overall_comment"))
     version = form_int(data.get("version"))
-    keep = {
-        "values": entries,
-        "recommendation": rec,
-        "overall_comment": overall,
-        "version": version,
-    }
+    keep = _Entered(values=entries, recommendation=rec, overall_comment=overall, version=version)
     if problems:
         return _page(
             request,
@@ -188,7 +207,7 @@ def _save(
             general=["Some scores could not be read; see the marked criteria."],
             **keep,
         )
-    review, error = attempt(
+    review = attempt(
         db,
         reviews.save_review,
         session=db,
@@ -200,13 +219,15 @@ def _save(
         submit=submit,
         expected_version=version,
     )
-    if error is not None:
+    if isinstance(review, QAError):
+        error = review
         if error.status in (403, 404):
             raise error
         by, general = problems_by_criterion(error)
         if by:
             general = [
-                f"{len(by)} criterion/criteria need attention before you can {'submit' if submit else 'save'}."
+                f"{len(by)} criterion/criteria need attention before you can "
+                f"{'submit' if submit else 'save'}."
             ]
         return _page(
             request,
@@ -279,7 +300,7 @@ async def upload_sheet(
             sheet_problems=[("", exc.message)],
             status_code=422,
         )
-    review, error = await run_in_threadpool(
+    review = await run_in_threadpool(
         attempt,
         db,
         save_review_sheet,
@@ -291,7 +312,8 @@ async def upload_sheet(
         submit=submit,
         settings=settings,
     )
-    if error is not None:
+    if isinstance(review, QAError):
+        error = review
         if error.status in (403, 404):
             raise error
         problems = (

@@ -3,14 +3,27 @@ save a draft, submit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
+from qa_engine.domain.errors import QAError
 from qa_engine.services import case_views, self_assessments
+from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.forms import criterion_views, entries_from_form, form_int, problems_by_criterion
+from qa_engine.web.forms import (
+    criterion_views,
+    entries_from_form,
+    form_int,
+    form_text,
+    problems_by_criterion,
+)
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
 from qa_engine.web.templating import render
 
@@ -19,14 +32,14 @@ router = APIRouter()
 
 def _page(
     request: Request,
-    db,
-    principal,
+    db: Session,
+    principal: SignedInPrincipal,
     case_id: int,
     *,
-    values=None,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
     summary: str | None = None,
-    errors=None,
-    general=None,
+    errors: Mapping[str, str] | None = None,
+    general: list[str] | None = None,
     version: int | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -37,7 +50,7 @@ def _page(
         values = dict(sa.entries or {}) if sa else {}
         summary = sa.summary if sa else ""
         version = sa.version if sa else None
-    detail = case_views.case_detail(session=db, actor=actor, case_id=view.case.id)
+    detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     return render(
         request,
         "cases/self_assessment.html",
@@ -69,11 +82,16 @@ async def save(
 
 
 def _save(
-    case_id: int, request: Request, db, principal, background: BackgroundTasks, data
+    case_id: int,
+    request: Request,
+    db: Session,
+    principal: SignedInPrincipal,
+    background: BackgroundTasks,
+    data: FormData,
 ) -> Response:
     submit = data.get("action") == "submit"
     entries, problems = entries_from_form(data, text_key="narrative", with_evidence=True)
-    summary = data.get("summary") if isinstance(data.get("summary"), str) else ""
+    summary = form_text(data.get("summary"))
     version = form_int(data.get("version"))
     if problems:
         return _page(
@@ -88,7 +106,7 @@ def _save(
             general=["Some scores could not be read; see the marked criteria."],
             status_code=422,
         )
-    _, error = attempt(
+    error = attempt(
         db,
         self_assessments.save_self_assessment,
         session=db,
@@ -99,13 +117,14 @@ def _save(
         submit=submit,
         expected_version=version,
     )
-    if error is not None:
+    if isinstance(error, QAError):
         if error.status in (403, 404):
             raise error
         by, general = problems_by_criterion(error)
         if by:
             general = [
-                f"{len(by)} criterion/criteria need attention before you can {'submit' if submit else 'save'}."
+                f"{len(by)} criterion/criteria need attention before you can "
+                f"{'submit' if submit else 'save'}."
             ]
         return _page(
             request,
