@@ -42,7 +42,8 @@ SNAPSHOT_SKIP = {
     ".ruff_cache",
     ".mypy_cache",
     ".import_linter_cache",
-}  # tools run beside the tests write their caches here
+    "test-output",
+}  # tools run beside the tests write their caches here; the browser tests their screenshots
 # left out of the copy the wheel is built from (setuptools writes build/ and *.egg-info next to
 # the sources it builds, so the build runs on a copy and the checkout stays untouched)
 COPY_SKIP_TOP = {".venv", ".git", "build", "dist", "var", ".ruff_cache", "test-output"}

@@ -170,7 +170,8 @@ def plan(needs: Sequence[CaseNeed], candidates: Sequence[Candidate]) -> dict[int
         n_total = need.needed + len(need.current_reviewers)
         per_inst_cap = max(1, n_total - (want_insts - 1)) if want_insts > 1 else need.needed
         g.add_edge("s", ("case", need.case_id), capacity=need.needed, weight=0)
-        # in id order, not a set's: the flow breaks ties by edge order, so the same people get the same plan
+        # in id order, not a set's: the flow breaks ties by edge order, so the same people get
+        # the same plan
         for inst in sorted(insts, key=lambda i: (i is None, i or 0)):
             already = sum(1 for i in need.current_institutions if i == inst)
             cap = max(0, per_inst_cap - already)
@@ -210,7 +211,10 @@ def plan(needs: Sequence[CaseNeed], candidates: Sequence[Candidate]) -> dict[int
             need.current_institutions
         )
         if cp.shortfall:
-            cp.note = f"only {len(cp.proposals)} of {need.needed} reviewers can be found without breaking a rule"
+            cp.note = (
+                f"only {len(cp.proposals)} of {need.needed} reviewers can be found"
+                " without breaking a rule"
+            )
         elif len(insts) < need.min_institutions and need.needed + len(need.current_reviewers) > 1:
             cp.note = f"eligible reviewers come from only {len(insts)} institution(s)"
     return plans

@@ -25,7 +25,7 @@ def event_hash(
     action: str,
     subject_type: str,
     subject_id: str,
-    payload: dict,
+    payload: dict[str, Any],
 ) -> str:
     body = canonical_json(
         {
@@ -49,7 +49,7 @@ class ChainEvent:
     action: str
     subject_type: str
     subject_id: str
-    payload: dict
+    payload: dict[str, Any]
     prev_hash: str
     hash: str
 
@@ -62,7 +62,7 @@ class NewEvent(NamedTuple):
     action: str
     subject_type: str
     subject_id: str
-    payload: dict
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ def verify_chain(events: Iterable[ChainEvent]) -> tuple[int, list[ChainProblem]]
             problems.append(
                 ChainProblem(
                     ev.seq,
-                    "does not link to the event before it (an event was deleted, inserted or reordered)",
+                    "does not link to the event before it"
+                    " (an event was deleted, inserted or reordered)",
                 )
             )
         recomputed = event_hash(

@@ -37,7 +37,8 @@ S = CaseState
 
 # Stages the engine performs by itself; the others wait for a person.
 AUTOMATED = frozenset({S.SUBMITTED, S.SCREENING, S.CONSOLIDATION, S.REPORTING})
-# Where the case gathers its reviewers and their reviews (reviewers may still be invited or replaced).
+# Where the case gathers its reviewers and their reviews (reviewers may still be invited or
+# replaced).
 REVIEWING = (S.ASSIGNMENT, S.PEER_REVIEW)
 
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {

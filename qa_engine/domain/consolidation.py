@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import krippendorff
 import numpy as np
@@ -42,7 +43,7 @@ class ConsolidationResult:
     def overall(self) -> float | None:
         return self.breakdown.overall
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "reviewers": self.reviewers,
             "criteria": [asdict(c) for c in self.criteria],

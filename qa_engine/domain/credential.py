@@ -155,7 +155,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "reference",
         "Reference",
         True,
-        "Your institution's own code for this credential (letters, digits, - _ . /); importing the same reference again stores a new version.",
+        "Your institution's own code for this credential (letters, digits, - _ . /);"
+        " importing the same reference again stores a new version.",
     ),
     FieldSpec(
         "provider",
@@ -168,7 +169,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "learner_identification",
         "Identification of the learner",
         True,
-        "How the learner is identified on the credential (e.g. full name, date of birth, student number).",
+        "How the learner is identified on the credential"
+        " (e.g. full name, date of birth, student number).",
         element="EU-A1.1",
     ),
     FieldSpec(
@@ -259,7 +261,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "supervision",
         "Supervision and identity verification",
         False,
-        "unsupervised_no_id, supervised_no_id, supervised_online_with_id or supervised_onsite_with_id.",
+        "unsupervised_no_id, supervised_no_id, supervised_online_with_id"
+        " or supervised_onsite_with_id.",
         choices=SUPERVISION_VALUES,
         element="EU-A1.O2",
     ),
@@ -438,7 +441,8 @@ def _choice(value: Any, choices: tuple[str, ...]) -> str:
 def parse_credential(
     raw: Mapping[str, Any], *, known_providers: set[str] | None = None
 ) -> Credential:
-    """Build a `Credential` from loosely typed input, or raise `CredentialInvalid` naming every problem."""
+    """Build a `Credential` from loosely typed input, or raise `CredentialInvalid` naming every
+    problem."""
     problems: list[FieldProblem] = []
     values: dict[str, Any] = {}
     unknown = [k for k in raw if k not in FIELD_BY_NAME]
@@ -521,13 +525,15 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
     if name in ("digcomp", "greencomp"):
         framework = "DigComp" if name == "digcomp" else "GreenComp"
         table = DIGCOMP if name == "digcomp" else GREENCOMP
-        out, bad = [], []
+        out: list[str] = []
+        bad = []
         for item in _split_list(value, commas=True):
             ref = normalise_competence(item, framework)
             (out if ref else bad).append(ref or item)
         if bad:
             raise ValueError(
-                f"unknown {framework} competences: {', '.join(bad)} (known: {', '.join(k.split('-', 1)[1] for k in table)})"
+                f"unknown {framework} competences: {', '.join(bad)}"
+                f" (known: {', '.join(k.split('-', 1)[1] for k in table)})"
             )
         return list(dict.fromkeys(out))
     text = _text(value)
@@ -562,7 +568,8 @@ def _cross_checks(values: dict[str, Any], known_providers: set[str] | None) -> l
         out.append(
             FieldProblem(
                 "provider",
-                f"unknown institution {values['provider']!r} (known: {', '.join(sorted(known_providers))})",
+                f"unknown institution {values['provider']!r}"
+                f" (known: {', '.join(sorted(known_providers))})",
             )
         )
     ects, hours = values.get("ects"), values.get("workload_hours")

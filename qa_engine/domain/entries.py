@@ -80,13 +80,13 @@ def clean_entries(
     require_complete: bool,
     require_text: bool,
     allow_evidence: bool,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Check every criterion entry; return the cleaned entries or raise naming every problem.
 
     `raw` maps criterion id → {"score": …, text_key: "…", "evidence": [...]}.
     """
     problems: list[EntryProblem] = []
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     if not isinstance(raw, Mapping):
         raise EntriesInvalid([EntryProblem("(all)", "expected one entry per criterion")])
     for cid, entry in raw.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from qa_engine.domain.errors import ValidationFailed
 
@@ -246,5 +247,6 @@ class LeadershipFigures:
     reviewing: ReviewingFigures
     notes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        return json.loads(json.dumps(asdict(self), default=str))
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = json.loads(json.dumps(asdict(self), default=str))
+        return out

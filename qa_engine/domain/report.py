@@ -23,7 +23,8 @@ REPORT_TEMPLATE_VERSION = "evaluation-report/1"
 def make_report_id(*, year: int, case_id: int, round: int, kind: str = "pdf") -> str:
     """Return the public id of one decision's report of this kind.
 
-    The signed PDF is ``QA-2026-000123-R1``; another kind adds its name (``QA-2026-000123-R1-XLSX``).
+    The signed PDF is ``QA-2026-000123-R1``; another kind adds its name
+    (``QA-2026-000123-R1-XLSX``).
     """
     if case_id < 0 or round < 1:
         raise ValidationFailed(
@@ -90,7 +91,8 @@ class ReportCriterion:
         return next((label for v, label, _ in self.descriptors if v == int(value)), "")
 
     def normalised_mean(self) -> float | None:
-        """Return the mean as a share of the scale (0..1), or None when there is no mean or scale."""
+        """Return the mean as a share of the scale (0..1), or None when there is no mean or
+        scale."""
         if self.mean is None or not self.descriptors:
             return None
         low = min(v for v, _, _ in self.descriptors)
@@ -195,6 +197,7 @@ class EvaluationReport:
 
 
 def outcome_label(outcome: str) -> str:
-    """Return an outcome code in words: ``approved_with_conditions`` -> ``Approved with conditions``."""
+    """Return an outcome code in words:
+    ``approved_with_conditions`` -> ``Approved with conditions``."""
     words = outcome.replace("_", " ").strip()
     return words[:1].upper() + words[1:]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -141,7 +141,8 @@ class Rubric(_Strict):
         return None
 
     def scale_of_scored(self, criterion: Criterion) -> Scale:
-        """The scale of a scale criterion (the loader has checked that it names one of the rubric's)."""
+        """The scale of a scale criterion (the loader has checked that it names one of the
+        rubric's)."""
         scale = self.scale_of(criterion)
         if scale is None:
             raise ValidationFailed(
@@ -170,7 +171,7 @@ class Rubric(_Strict):
         """Criteria a person scores or comments on (element checks are automated)."""
         return [c for c in self.criteria if c.criterion.kind != "elements_check"]
 
-    def canonical(self) -> dict:
+    def canonical(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
     @property

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.outcomes import Outcome
@@ -26,6 +27,9 @@ from qa_engine.domain.rubric import (
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, is_known_reference
 
 MAX_RUBRIC_BYTES = 2 * 1024 * 1024
+
+# where a value sits in a YAML document: the keys and list indexes from its root
+YamlPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -51,7 +55,7 @@ class RubricError(ValidationFailed):
 class ParsedFile:
     path: Path
     data: Any
-    lines: dict[tuple, int]
+    lines: dict[YamlPath, int]
     model: RubricFile | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -68,7 +72,7 @@ class ParsedFile:
 # --------------------------------------------------------------------------- YAML with lines
 
 
-def _construct_scalar(node: yaml.ScalarNode):
+def _construct_scalar(node: yaml.ScalarNode) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
@@ -76,9 +80,9 @@ def _construct_scalar(node: yaml.ScalarNode):
         loader.dispose()
 
 
-def parse_yaml(text: str, name: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
+def parse_yaml(text: str, name: str) -> tuple[Any, dict[YamlPath, int], list[Problem]]:
     problems: list[Problem] = []
-    lines: dict[tuple, int] = {}
+    lines: dict[YamlPath, int] = {}
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -90,7 +94,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[tuple, int], list[Proble
     if node is None:
         return None, lines, [Problem(name, 1, "the file is empty")]
 
-    def convert(n: yaml.Node, path: tuple):
+    def convert(n: yaml.Node, path: YamlPath) -> Any:
         lines[path] = n.start_mark.line + 1
         if isinstance(n, yaml.MappingNode):
             out: dict[Any, Any] = {}
@@ -107,7 +111,9 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[tuple, int], list[Proble
             return out
         if isinstance(n, yaml.SequenceNode):
             return [convert(item, path + (i,)) for i, item in enumerate(n.value)]
-        return _construct_scalar(n)
+        if isinstance(n, yaml.ScalarNode):
+            return _construct_scalar(n)
+        raise yaml.YAMLError(f"unexpected node {n.tag} at line {n.start_mark.line + 1}")
 
     try:
         data = convert(node, ())
@@ -119,7 +125,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[tuple, int], list[Proble
 # --------------------------------------------------------------------------- structure
 
 
-def _describe(err: dict) -> str:
+def _describe(err: ErrorDetails) -> str:
     loc = [str(p) for p in err["loc"]]
     where = ".".join(loc)
     kind = err["type"]
@@ -273,7 +279,8 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
                         Problem(
                             name,
                             at("criteria", i, "elements", j),
-                            f"criterion '{c.id}': unknown standard element '{el}' (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)",
+                            f"criterion '{c.id}': unknown standard element '{el}'"
+                            " (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)",
                         )
                     )
         elif c.elements:
@@ -299,7 +306,8 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
                     Problem(
                         name,
                         at("criteria", i, "gate", "min_level"),
-                        f"criterion '{c.id}': gate level {c.gate.min_level} is beyond the scale ({lo}–{hi})",
+                        f"criterion '{c.id}': gate level {c.gate.min_level}"
+                        f" is beyond the scale ({lo}–{hi})",
                     )
                 )
             if c.gate.otherwise == Outcome.APPROVED:
@@ -353,7 +361,8 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
                 Problem(
                     name,
                     at("thresholds"),
-                    f"thresholds leave scores below {min(mins):g} without an outcome; give the lowest outcome min_score 0",
+                    f"thresholds leave scores below {min(mins):g} without an outcome;"
+                    " give the lowest outcome min_score 0",
                 )
             )
         ranked = sorted(m.thresholds, key=lambda t: t.outcome.rank)
@@ -363,7 +372,9 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
                     Problem(
                         name,
                         at("thresholds"),
-                        f"threshold for '{better.outcome.value}' ({better.min_score:g}) is below the one for the worse outcome '{worse.outcome.value}' ({worse.min_score:g})",
+                        f"threshold for '{better.outcome.value}' ({better.min_score:g})"
+                        f" is below the one for the worse outcome"
+                        f" '{worse.outcome.value}' ({worse.min_score:g})",
                     )
                 )
     return out
@@ -471,7 +482,8 @@ class RubricLibrary:
                         Problem(
                             name,
                             line,
-                            f"scale '{sid}' of '{inc.rubric}' differs from a scale of the same id here",
+                            f"scale '{sid}' of '{inc.rubric}'"
+                            " differs from a scale of the same id here",
                         )
                     )
                 scales.setdefault(sid, scale)
@@ -482,7 +494,8 @@ class RubricLibrary:
                     Problem(
                         name,
                         line,
-                        f"included rubric '{inc.rubric}' has no scored criteria; its weight would count for nothing",
+                        f"included rubric '{inc.rubric}' has no scored criteria;"
+                        " its weight would count for nothing",
                     )
                 )
                 continue
@@ -498,7 +511,8 @@ class RubricLibrary:
                         Problem(
                             name,
                             pf.line_of(("includes",)) if m.includes else 1,
-                            f"criterion id '{rc.id}' appears in both '{seen[rc.id]}' and '{rc.source}'",
+                            f"criterion id '{rc.id}' appears in both"
+                            f" '{seen[rc.id]}' and '{rc.source}'",
                         )
                     )
                     continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from qa_engine.domain.outcomes import Outcome, worst
@@ -79,7 +79,8 @@ def outcome_for(rubric: Rubric, overall: float) -> Outcome:
 
 
 def score(rubric: Rubric, scores: Mapping[str, float | int | bool | None]) -> ScoreBreakdown:
-    """Score one set of per-criterion raw scores (a review, a self-assessment, or consolidated means).
+    """Score one set of per-criterion raw scores (a review, a self-assessment, or consolidated
+    means).
 
     Missing criteria are listed and left out of the total (the remaining weights are rescaled),
     so a partial score is visible as partial rather than silently counted as zero.
@@ -155,7 +156,8 @@ def score(rubric: Rubric, scores: Mapping[str, float | int | bool | None]) -> Sc
     explanation = [r.explain() for r in results]
     if overall is not None:
         explanation.append(
-            f"overall = Σ contributions / Σ weights scored = {sum(r.contribution for r in scored):.4f} / "
+            "overall = Σ contributions / Σ weights scored = "
+            f"{sum(r.contribution for r in scored):.4f} / "
             f"{weight:.4f} = {overall:.4f}"
         )
         explanation.append(f"thresholds → {threshold_outcome.value if threshold_outcome else '-'}")
@@ -183,7 +185,9 @@ def _element_refs(rubric: Rubric, r: CriterionScore) -> list[str]:
     return list(rc.criterion.elements) if rc else []
 
 
-def _group(scored: list[CriterionScore], keys) -> dict[str, GroupScore]:
+def _group(
+    scored: list[CriterionScore], keys: Callable[[CriterionScore], Iterable[str]]
+) -> dict[str, GroupScore]:
     acc: dict[str, list[CriterionScore]] = {}
     for r in scored:
         for key in dict.fromkeys(keys(r)):

@@ -1,4 +1,5 @@
-"""The reference frameworks that rubric criteria map to (`maps_to`) and coverage is measured against.
+"""The reference frameworks that rubric criteria map to (`maps_to`) and coverage is measured
+against.
 
 Identifiers:
 - ``ESG-1.1`` … ``ESG-1.10``: ESG 2015, Part 1.
@@ -135,7 +136,7 @@ OTHER = {
     "ECTS": "European Credit Transfer and Accumulation System workload",
 }
 
-_FRAMEWORKS: list[tuple[str, dict]] = [
+_FRAMEWORKS: list[tuple[str, dict[str, str]]] = [
     ("ESG 2015 Part 1", ESG),
     ("EU principles (Annex II)", EU_PRINCIPLES),
     ("EU standard elements (Annex I)", {k: v[0] for k, v in EU_ELEMENTS.items()}),

@@ -1,4 +1,5 @@
-"""Workflow settings (reviewers per case, deadlines, reminders, thresholds), checked like rubrics."""
+"""Workflow settings (reviewers per case, deadlines, reminders, thresholds), checked like
+rubrics."""
 
 from __future__ import annotations
 

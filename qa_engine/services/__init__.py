@@ -1,1 +1,2 @@
-"""Use cases. Each checks permission and state, writes the audit event and flushes; the caller commits."""
+"""Use cases. Each checks permission and state, writes the audit event and flushes; the caller
+commits."""

@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.errors import NotFound
 from qa_engine.domain.roles import Actor, Role
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store.models import Case
 
@@ -22,8 +23,16 @@ def may_read_case(session: Session, actor: Actor, case: Case) -> bool:
     if Role.PROVIDER in actor.roles and actor.institution_id == case.institution_id:
         return True
     if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        return case_repo.live_assignment_for(session, case.id, actor.user_id) is not None
+        return case_repo.live_assignment_for(session, saved_id(case), actor.user_id) is not None
     return False
+
+
+def get_case_or_raise(session: Session, case_id: int, *, for_update: bool = False) -> Case:
+    """The case, whoever asks (the engine's own steps); `NotFound` when there is none."""
+    case = case_repo.get_case(session, case_id, for_update=for_update)
+    if case is None:
+        raise not_found(case_id)
+    return case
 
 
 def case_for(session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
@@ -39,7 +48,8 @@ def is_provider_of(actor: Actor, case: Case) -> bool:
 
 
 def manages_case(actor: Actor, case: Case) -> bool:
-    """The provider's institution and the QA office withdraw a case, or resubmit it after a return."""
+    """The provider's institution and the QA office withdraw a case, or resubmit it after a
+    return."""
     return is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)
 
 

@@ -10,7 +10,8 @@ from qa_engine.store import repositories as repo
 
 
 def acting_user(*, session: Session, username: str | None) -> Actor:
-    """The engine itself when nobody is named, else the named user; unknown and disabled users are refused alike."""
+    """The engine itself when nobody is named, else the named user; unknown and disabled users are
+    refused alike."""
     if not username:
         return SYSTEM
     user = repo.get_user_by_username(session, username.strip().lower())

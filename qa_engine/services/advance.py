@@ -1,4 +1,5 @@
-"""What the engine does by itself next for a case: exactly one automated step, or nothing at a human gate.
+"""What the engine does by itself next for a case: exactly one automated step, or nothing at a human
+gate.
 
 The flows call `advance_once` (`next_step` then `run_step`) in a fresh transaction per step, so a
 crash between two steps leaves the case in a consistent state and a re-run continues where it
@@ -14,9 +15,10 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.statuses import ReportStatus
-from qa_engine.services import assignments, consolidation, reporting
+from qa_engine.services import access, assignments, consolidation, reporting
 from qa_engine.services.cases import screen_case
 from qa_engine.services.context import workflow_settings
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 
 SCREEN = "screen"
@@ -51,26 +53,27 @@ def next_step(session: Session, case_id: int) -> Step | None:
         return None
     state = CaseState(case.state)
     if state in (CaseState.SUBMITTED, CaseState.SCREENING):
-        return Step(case.id, SCREEN, case.state)
+        return Step(case_id, SCREEN, case.state)
     if state == CaseState.CONSOLIDATION:
-        return Step(case.id, CONSOLIDATE, case.state)
+        return Step(case_id, CONSOLIDATE, case.state)
     if state == CaseState.REPORTING:
-        decision = case_repo.get_decision(session, case.id, case.round)
+        decision = case_repo.get_decision(session, case_id, case.round)
         if decision is None:
             return None
-        rows = [case_repo.get_report(session, decision.id, k) for k in reporting.REPORT_KINDS]
+        decision_id = saved_id(decision)
+        rows = [case_repo.get_report(session, decision_id, k) for k in reporting.REPORT_KINDS]
         if any(r is None or r.status != ReportStatus.GENERATED for r in rows):
-            return Step(case.id, REPORT, case.state)
-        return Step(case.id, FINISH, case.state)
+            return Step(case_id, REPORT, case.state)
+        return Step(case_id, FINISH, case.state)
     if state in REVIEWING:
-        submitted = case_repo.submitted_review_count(session, case.id, case.round)
+        submitted = case_repo.submitted_review_count(session, case_id, case.round)
         if state == CaseState.PEER_REVIEW and submitted >= assignments.required_reviews(case):
-            return Step(case.id, CONSOLIDATE, case.state)
+            return Step(case_id, CONSOLIDATE, case.state)
         need = assignments.case_need(session, case)
         if need.needed > 0:
             if workflow_settings().auto_assign:
-                return Step(case.id, AUTO_ASSIGN, case.state)
-            return Step(case.id, ASK_OFFICER, case.state)
+                return Step(case_id, AUTO_ASSIGN, case.state)
+            return Step(case_id, ASK_OFFICER, case.state)
     return None
 
 
@@ -82,15 +85,18 @@ def run_step(
     if case is None or case.state != step.state:
         return StepOutcome(step.case_id, step.name, "skipped (the case moved on)")
     if step.name == SCREEN:
-        screen_case(session=session, case_id=case.id)
+        screen_case(session=session, case_id=step.case_id)
     elif step.name == CONSOLIDATE:
-        consolidation.consolidate_case(session=session, case_id=case.id)
+        consolidation.consolidate_case(session=session, case_id=step.case_id)
     elif step.name == AUTO_ASSIGN:
-        plans = assignments.auto_assign(session=session, case_ids=[case.id])
-        plan = plans.get(case.id)
+        plans = assignments.auto_assign(session=session, case_ids=[step.case_id])
+        plan = plans.get(step.case_id)
         if plan is not None and not plan.proposals:
             return StepOutcome(
-                case.id, step.name, "no eligible reviewer; the QA officers were asked", at_gate=True
+                step.case_id,
+                step.name,
+                "no eligible reviewer; the QA officers were asked",
+                at_gate=True,
             )
     elif step.name == ASK_OFFICER:
         need = assignments.case_need(session, case)
@@ -102,14 +108,16 @@ def run_step(
             if case.state == CaseState.ASSIGNMENT
             else "a reviewer must be replaced",
         )
-        return StepOutcome(case.id, step.name, "waiting for a QA officer", at_gate=True)
+        return StepOutcome(step.case_id, step.name, "waiting for a QA officer", at_gate=True)
     elif step.name == REPORT:
-        reporting.generate_reports(session=session, case_id=case.id, generator=report_generator)
+        reporting.generate_reports(
+            session=session, case_id=step.case_id, generator=report_generator
+        )
     elif step.name == FINISH:
-        reporting.finish_reporting(session=session, case_id=case.id)
+        reporting.finish_reporting(session=session, case_id=step.case_id)
     session.flush()
-    after = case_repo.get_case(session, case.id)
-    return StepOutcome(case.id, step.name, f"{step.name}: {step.state} → {after.state}")
+    after = access.get_case_or_raise(session, step.case_id)
+    return StepOutcome(step.case_id, step.name, f"{step.name}: {step.state} → {after.state}")
 
 
 def advance_once(
@@ -125,8 +133,9 @@ def advance_once(
 def drive(
     step: Callable[[int], StepOutcome | None], case_id: int, *, max_steps: int
 ) -> list[StepOutcome]:
-    """Call `step` for the case until it has nothing to do or reaches a human gate (at most `max_steps`
-    times); return what each call did. The flows pass a step that runs in its own transaction."""
+    """Call `step` for the case until it has nothing to do or reaches a human gate (at most
+    `max_steps` times); return what each call did. The flows pass a step that runs in its own
+    transaction."""
     done: list[StepOutcome] = []
     for _ in range(max_steps):
         outcome = step(case_id)

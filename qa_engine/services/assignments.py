@@ -12,6 +12,7 @@ from qa_engine.domain.assignment import (
     Candidate,
     CaseNeed,
     CasePlan,
+    Proposal,
     hard_rule_violations,
     plan,
     ranked_candidates,
@@ -26,7 +27,9 @@ from qa_engine.domain.statuses import (
     AssignmentStatus,
 )
 from qa_engine.services import access, audit, notifications
+from qa_engine.services.cases import credential_version_of
 from qa_engine.services.context import now, transition, workflow_settings
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
@@ -51,17 +54,17 @@ def candidates(session: Session) -> list[Candidate]:
     users = repo.users_with_role(session, Role.REVIEWER)
     load = case_repo.open_review_counts(session)
     conflicts: dict[int, list[ConflictDeclaration]] = {}
-    for c in case_repo.conflicts_of_users(session, [u.id for u in users]):
+    for c in case_repo.conflicts_of_users(session, [saved_id(u) for u in users]):
         conflicts.setdefault(c.user_id, []).append(c)
     out = []
     for u in users:
-        mine = conflicts.get(u.id, [])
+        mine = conflicts.get(saved_id(u), [])
         out.append(
             Candidate(
-                user_id=u.id,
+                user_id=saved_id(u),
                 name=u.full_name,
                 institution_id=u.institution_id,
-                open_reviews=load.get(u.id, 0),
+                open_reviews=load.get(saved_id(u), 0),
                 max_open_reviews=u.max_open_reviews,
                 expertise_fields=tuple(u.expertise_fields or ()),
                 expertise_skills=tuple(u.expertise_skills or ()),
@@ -78,11 +81,11 @@ def candidates(session: Session) -> list[Candidate]:
 def case_need(session: Session, case: Case) -> CaseNeed:
     version = session.get(CredentialVersion, case.credential_version_id)
     data = version.data if version else {}
-    live = case_repo.assignments_of(session, case.id, case.round, statuses=LIVE_ASSIGNMENT)
-    gone = case_repo.assignments_of(session, case.id, case.round, statuses=GONE_ASSIGNMENT)
+    live = case_repo.assignments_of(session, saved_id(case), case.round, statuses=LIVE_ASSIGNMENT)
+    gone = case_repo.assignments_of(session, saved_id(case), case.round, statuses=GONE_ASSIGNMENT)
     users = {a.reviewer_id: session.get(User, a.reviewer_id) for a in live}
     return CaseNeed(
-        case_id=case.id,
+        case_id=saved_id(case),
         credential_id=case.credential_id,
         provider_institution_id=case.institution_id,
         isced_f=str(data.get("isced_f", "")),
@@ -100,13 +103,13 @@ def case_need(session: Session, case: Case) -> CaseNeed:
     )
 
 
-def propose(*, session: Session, actor: Actor, case_id: int) -> tuple[CasePlan, list]:
+def propose(*, session: Session, actor: Actor, case_id: int) -> tuple[CasePlan, list[Proposal]]:
     """The engine's proposal for one case (and every eligible reviewer ranked), with reasons."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="see reviewer proposals")
     case = access.case_for(session, actor, case_id)
     need = case_need(session, case)
     pool = candidates(session)
-    return plan([need], pool)[case.id], ranked_candidates(need, pool)
+    return plan([need], pool)[case_id], ranked_candidates(need, pool)
 
 
 def assign(
@@ -146,19 +149,20 @@ def _invite(
     session: Session, case: Case, reviewer_id: int, *, actor: Actor, reason: str
 ) -> Assignment:
     settings = workflow_settings()
+    respond_by = now() + timedelta(days=settings.deadlines_days.invitation_response)
+    due_at = now() + timedelta(
+        days=settings.deadlines_days.invitation_response + settings.deadlines_days.review
+    )
     asg = Assignment(
-        case_id=case.id,
+        case_id=saved_id(case),
         round=case.round,
         reviewer_id=reviewer_id,
         status=AssignmentStatus.INVITED,
         reason=reason[:2000],
         assigned_by=actor.username,
         invited_at=now(),
-        respond_by=now() + timedelta(days=settings.deadlines_days.invitation_response),
-        due_at=now()
-        + timedelta(
-            days=settings.deadlines_days.invitation_response + settings.deadlines_days.review
-        ),
+        respond_by=respond_by,
+        due_at=due_at,
     )
     try:
         with session.begin_nested():
@@ -172,7 +176,7 @@ def _invite(
         actor=actor,
         action="assignment.invited",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=saved_id(case),
         payload={
             "assignment_id": asg.id,
             "reviewer_id": reviewer_id,
@@ -180,8 +184,8 @@ def _invite(
             "reason": reason[:500],
         },
     )
-    reviewer = session.get(User, reviewer_id)
-    version = session.get(CredentialVersion, case.credential_version_id)
+    reviewer = get_or_raise(session, User, reviewer_id, what="user")
+    version = credential_version_of(session, case)
     inst = session.get(Institution, case.institution_id)
     notifications.queue(
         session=session,
@@ -194,8 +198,8 @@ def _invite(
             "credential_title": version.data.get("title", ""),
             "provider_name": inst.name if inst else "",
             "rubric_title": _rubric_title(session, case),
-            "respond_by": asg.respond_by.date().isoformat(),
-            "due_at": asg.due_at.date().isoformat(),
+            "respond_by": respond_by.date().isoformat(),
+            "due_at": due_at.date().isoformat(),
             "reason": reason or "your expertise matches the credential",
         },
     )
@@ -208,7 +212,7 @@ def _rubric_title(session: Session, case: Case) -> str:
 
 
 def _after_assignment(session: Session, case: Case, actor: Actor) -> None:
-    live = case_repo.assignments_of(session, case.id, case.round, statuses=LIVE_ASSIGNMENT)
+    live = case_repo.assignments_of(session, saved_id(case), case.round, statuses=LIVE_ASSIGNMENT)
     if case.state == CaseState.ASSIGNMENT.value and len(live) >= required_reviews(case):
         transition(
             session, case, CaseState.PEER_REVIEW, actor=actor, payload={"reviewers": len(live)}
@@ -218,7 +222,8 @@ def _after_assignment(session: Session, case: Case, actor: Actor) -> None:
 def auto_assign(
     *, session: Session, case_ids: Sequence[int], actor: Actor = SYSTEM
 ) -> dict[int, CasePlan]:
-    """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA officers."""
+    """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA
+    officers."""
     actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
     cases = [
         c for c in case_repo.list_cases(session, case_ids=list(case_ids)) if c.state in REVIEWING
@@ -241,7 +246,9 @@ def auto_assign(
 def request_officer_help(session: Session, case: Case, *, needed: int, why: str) -> None:
     version = session.get(CredentialVersion, case.credential_version_id)
     inst = session.get(Institution, case.institution_id)
-    gone = len(case_repo.assignments_of(session, case.id, case.round, statuses=GONE_ASSIGNMENT))
+    gone = len(
+        case_repo.assignments_of(session, saved_id(case), case.round, statuses=GONE_ASSIGNMENT)
+    )
     for officer in repo.users_with_role(session, Role.QA_OFFICER):
         notifications.queue(
             session=session,
@@ -268,11 +275,12 @@ def respond(
     conflict: bool = False,
     reason: str = "",
 ) -> Assignment:
-    """A reviewer accepts (declaring no conflict) or declines (with a reason, possibly a conflict)."""
+    """A reviewer accepts (declaring no conflict) or declines (with a reason, possibly a
+    conflict)."""
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None or asg.reviewer_id != actor.user_id:
         raise NotFound(f"invitation {assignment_id} not found")
-    case = case_repo.get_case(session, asg.case_id)
+    case = access.get_case_or_raise(session, asg.case_id)
     if asg.status != AssignmentStatus.INVITED:
         raise Conflict(f"this invitation was already answered ({asg.status})")
     require_state(case.state, *REVIEWING, action="answer an invitation")
@@ -293,7 +301,7 @@ def respond(
             session.add(
                 ConflictDeclaration(
                     user_id=asg.reviewer_id,
-                    case_id=case.id,
+                    case_id=saved_id(case),
                     credential_id=case.credential_id,
                     reason=reason.strip()[:2000],
                 )
@@ -305,7 +313,7 @@ def respond(
         actor=actor,
         action="assignment.accepted" if accept else "assignment.declined",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=saved_id(case),
         payload={"assignment_id": asg.id, "conflict": conflict, "reason": reason.strip()[:500]},
     )
     return asg
@@ -366,12 +374,12 @@ def replace_assignment(
         subject_id=asg.case_id,
         payload={"assignment_id": asg.id, "reviewer_id": asg.reviewer_id, "why": why},
     )
-    case = case_repo.get_case(session, asg.case_id)
-    version = session.get(CredentialVersion, case.credential_version_id)
+    case = access.get_case_or_raise(session, asg.case_id)
+    version = credential_version_of(session, case)
     notifications.queue(
         session=session,
         key=f"replaced:{asg.id}",
-        recipient=session.get(User, asg.reviewer_id),
+        recipient=get_or_raise(session, User, asg.reviewer_id, what="user"),
         template="replaced",
         case_id=asg.case_id,
         context={
@@ -401,15 +409,15 @@ def send_reminder(session: Session, asg: Assignment, *, label: str) -> bool:
     key = f"reminder:{asg.id}:{label}"
     if case_repo.get_notification_by_key(session, key) is not None:
         return False
-    case = case_repo.get_case(session, asg.case_id)
-    version = session.get(CredentialVersion, case.credential_version_id)
+    case = access.get_case_or_raise(session, asg.case_id)
+    version = credential_version_of(session, case)
     due = asg.due_at or now()
     asg.reminders_sent += 1
     session.add(asg)
     notifications.queue(
         session=session,
         key=key,
-        recipient=session.get(User, asg.reviewer_id),
+        recipient=get_or_raise(session, User, asg.reviewer_id, what="user"),
         template="reminder",
         case_id=asg.case_id,
         context={
@@ -440,7 +448,8 @@ def declare_conflict(
     credential_id: int | None = None,
     reason: str = "",
 ) -> ConflictDeclaration:
-    """Record a standing conflict of interest (a reviewer for themself, or an officer for anyone)."""
+    """Record a standing conflict of interest (a reviewer for themself, or an officer for
+    anyone)."""
     if actor.user_id != user_id:
         actor.require(Role.QA_OFFICER, Role.ADMIN, action="declare conflicts for someone else")
     inst_id = None

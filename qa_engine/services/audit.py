@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from qa_engine.domain.audit import ChainProblem, verify_chain
@@ -17,7 +19,7 @@ def record(
     action: str,
     subject_type: str,
     subject_id: str | int,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain."""
     name = actor if isinstance(actor, str) else actor.username

@@ -29,6 +29,7 @@ from qa_engine.services.reviews import (
     reviewer_labels,
     visible_reviews,
 )
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import audit_repo, case_repo, web_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
@@ -70,8 +71,8 @@ class CasesPage:
 
 
 def _rows(session: Session, cases: list[Case]) -> list[CaseRow]:
-    labels = case_repo.case_labels(session, [c.id for c in cases])
-    return [CaseRow(c, *labels.get(c.id, ("", "?"))) for c in cases]
+    labels = case_repo.case_labels(session, [saved_id(c) for c in cases])
+    return [CaseRow(c, *labels.get(saved_id(c), ("", "?"))) for c in cases]
 
 
 def cases_page(
@@ -83,7 +84,8 @@ def cases_page(
     limit: int | None = 50,
     with_counts: bool = False,
 ) -> CasesPage:
-    """One page of the cases this actor may see (every one when `limit` is None), and how many there are."""
+    """One page of the cases this actor may see (every one when `limit` is None), and how many there
+    are."""
     actor.require(*CASE_READERS, action="list cases (leadership reads the dashboard)")
     staff = actor.has(*access.STAFF)
     if staff:
@@ -153,7 +155,7 @@ def case_history(*, session: Session, actor: Actor, case_id: int) -> list[Histor
     staff = actor.has(*access.STAFF)
     out = []
     roles: dict[str, str] = {}
-    for ev in audit_repo.events_for(session, "case", case.id):
+    for ev in audit_repo.events_for(session, "case", saved_id(case)):
         if (
             not staff
             and ev.action in ("review.saved", "self_assessment.saved")
@@ -194,7 +196,7 @@ _ROLE_LABELS = (
 def _role_label(session: Session, username: str) -> str:
     """Who acted, by role only (names are for QA staff)."""
     user = repo.get_user_by_username(session, username)
-    held = repo.roles_of(session, user.id) if user else frozenset()
+    held = repo.roles_of(session, saved_id(user)) if user else frozenset()
     return next((label for role, label in _ROLE_LABELS if role in held), "someone")
 
 
@@ -212,7 +214,7 @@ def assignment_lines(session: Session, actor: Actor, case: Case) -> list[Assignm
     names = access.sees_reviewer_names(actor)
     codes = {i.id: i.code for i in repo.list_institutions(session)}
     out = []
-    for a in case_repo.assignments_of(session, case.id):
+    for a in case_repo.assignments_of(session, saved_id(case)):
         user = session.get(User, a.reviewer_id) if names else None
         out.append(
             AssignmentLine(
@@ -227,7 +229,8 @@ def assignment_lines(session: Session, actor: Actor, case: Case) -> list[Assignm
 
 @dataclass(frozen=True)
 class CaseActions:
-    """What this person may do with a case (by the services' access rules), so a page offers only that."""
+    """What this person may do with a case (by the services' access rules), so a page offers only
+    that."""
 
     is_provider: bool
     officer: bool
@@ -273,7 +276,7 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     case = access.case_for(session, actor, case_id)
     snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
     mine = (
-        case_repo.live_assignment_for(session, case.id, actor.user_id)
+        case_repo.live_assignment_for(session, case_id, actor.user_id)
         if actor.user_id is not None and Role.REVIEWER in actor.roles
         else None
     )
@@ -283,17 +286,17 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         lines = [ln for ln in lines if mine is not None and ln.assignment.id == mine.id]
     return CaseDetail(
         case,
-        repo.get_credential(session, case.credential_id),
+        get_or_raise(session, Credential, case.credential_id, what="credential"),
         credential_version_of(session, case),
-        session.get(Institution, case.institution_id),
+        get_or_raise(session, Institution, case.institution_id, what="institution"),
         snap.title if snap else "",
         f"{snap.rubric_id} {snap.version}" if snap else "",
         lines,
-        case_repo.decisions_of(session, case.id),
-        case_repo.reports_of(session, case.id),
+        case_repo.decisions_of(session, case_id),
+        case_repo.reports_of(session, case_id),
         mine,
         case_actions(actor, case),
-        case_repo.latest_consolidation(session, case.id, case.round)
+        case_repo.latest_consolidation(session, case_id, case.round)
         if actor.has(*access.STAFF)
         else None,
     )
@@ -311,18 +314,19 @@ class ConsolidatedView:
 
 
 def consolidated_view(*, session: Session, actor: Actor, case_id: int) -> ConsolidatedView:
-    """Scores side by side, spread, agreement, gates and the recommendation (QA staff and approvers)."""
+    """Scores side by side, spread, agreement, gates and the recommendation (QA staff and
+    approvers)."""
     case = access.case_for(session, actor, case_id)
     actor.require(*access.STAFF, action="read the consolidated review")
     rubric = rubric_of(session, case)
-    shown = visible_reviews(session=session, actor=actor, case_id=case.id)
+    shown = visible_reviews(session=session, actor=actor, case_id=case_id)
     return ConsolidatedView(
         case,
         rubric,
         shown,
         consolidation_service.compute(session, case),
-        case_repo.latest_consolidation(session, case.id, case.round),
-        case_repo.get_decision(session, case.id, case.round),
+        case_repo.latest_consolidation(session, case_id, case.round),
+        case_repo.get_decision(session, case_id, case.round),
         Role.APPROVER in actor.roles and case.state == CaseState.APPROVAL.value,
     )
 
@@ -365,14 +369,14 @@ class MyReview:
 def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview:
     """The reviewer's own assignment with the draft or submitted review (404 for anyone else)."""
     asg = own_assignment(session, actor, assignment_id)
-    case = case_repo.get_case(session, asg.case_id)
+    case = access.get_case_or_raise(session, asg.case_id)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
     return MyReview(
         asg,
         case,
         rubric,
         rubric_hash,
-        case_repo.review_for_assignment(session, asg.id),
+        case_repo.review_for_assignment(session, saved_id(asg)),
         credential_version_of(session, case),
     )
 
@@ -393,7 +397,7 @@ def review_form(*, session: Session, actor: Actor, assignment_id: int) -> Review
     """The reviewer's own review with the self-assessment of the round it reviews."""
     mine = my_review(session=session, actor=actor, assignment_id=assignment_id)
     return ReviewForm(
-        mine, case_repo.get_self_assessment(session, mine.case.id, mine.assignment.round)
+        mine, case_repo.get_self_assessment(session, saved_id(mine.case), mine.assignment.round)
     )
 
 
@@ -402,7 +406,7 @@ def review_form(*, session: Session, actor: Actor, assignment_id: int) -> Review
 
 def reports_of_case(*, session: Session, actor: Actor, case_id: int) -> list[Report]:
     case = access.case_for(session, actor, case_id)
-    return case_repo.reports_of(session, case.id)
+    return case_repo.reports_of(session, saved_id(case))
 
 
 _REPORT_ID = re.compile(r"[A-Za-z0-9\-]{1,40}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.credential import CredentialInvalid, element_report, parse_credential
@@ -17,6 +18,7 @@ from qa_engine.domain.statuses import LIVE_ASSIGNMENT, OPEN_ASSIGNMENT, Assignme
 from qa_engine.services import access, audit, notifications
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.context import now, transition, workflow_settings
+from qa_engine.services.rows import saved_id
 from qa_engine.store import audit_repo, case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Credential, CredentialVersion
@@ -32,9 +34,10 @@ def open_case(
     rubric_id: str = DEFAULT_RUBRIC,
     previous_case_id: int | None = None,
 ) -> Case:
-    """Open a QA case for the credential's current version against a rubric version (both frozen)."""
+    """Open a QA case for the credential's current version against a rubric version (both
+    frozen)."""
     credential = session.execute(
-        select(Credential).where(Credential.id == credential_id).with_for_update()
+        select(Credential).where(col(Credential.id) == credential_id).with_for_update()
     ).scalar_one_or_none()
     own = (
         credential is not None
@@ -57,8 +60,8 @@ def open_case(
     snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
     case = Case(
         credential_id=credential_id,
-        credential_version_id=version.id,
-        rubric_snapshot_id=snap.id,
+        credential_version_id=saved_id(version),
+        rubric_snapshot_id=saved_id(snap),
         institution_id=credential.institution_id,
         state=CaseState.SUBMITTED.value,
         previous_case_id=previous_case_id,
@@ -73,7 +76,7 @@ def open_case(
         actor=actor,
         action="case.opened",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=saved_id(case),
         payload={
             "credential_id": credential_id,
             "credential_version": version.number,
@@ -148,7 +151,8 @@ def screening_checks(session: Session, case: Case) -> ScreeningResult:
 
 
 def screen_case(*, session: Session, case_id: int) -> Case:
-    """Run screening on a submitted case: on to self-assessment, or back to the provider with every problem."""
+    """Run screening on a submitted case: on to self-assessment, or back to the provider with every
+    problem."""
     case = case_repo.get_case(session, case_id)
     if case is None:
         raise access.not_found(case_id)
@@ -174,7 +178,7 @@ def screen_case(*, session: Session, case_id: int) -> Case:
         )
         attempt = sum(
             1
-            for ev in audit_repo.events_for(session, "case", case.id)
+            for ev in audit_repo.events_for(session, "case", case_id)
             if ev.action == "case.returned"
         )
         notifications.queue(
@@ -195,7 +199,8 @@ def screen_case(*, session: Session, case_id: int) -> Case:
 def resubmit_case(
     *, session: Session, actor: Actor, case_id: int, expected_version: int | None = None
 ) -> Case:
-    """After a return, freeze the credential's newest version and send the case through screening again."""
+    """After a return, freeze the credential's newest version and send the case through screening
+    again."""
     case = access.case_for(session, actor, case_id)
     _check_version(case, expected_version)
     if not access.manages_case(actor, case):
@@ -205,7 +210,7 @@ def resubmit_case(
     if latest is None:
         raise NotFound(f"credential {case.credential_id} has no stored version")
     previous = case.credential_version_id
-    case.credential_version_id = latest.id
+    case.credential_version_id = saved_id(latest)
     transition(
         session,
         case,
@@ -234,7 +239,7 @@ def withdraw_case(
     transition(
         session, case, CaseState.WITHDRAWN, actor=actor, payload={"reason": reason.strip()[:2000]}
     )
-    for asg in case_repo.assignments_of(session, case.id, statuses=OPEN_ASSIGNMENT):
+    for asg in case_repo.assignments_of(session, case_id, statuses=OPEN_ASSIGNMENT):
         asg.status = AssignmentStatus.WITHDRAWN
         session.add(asg)
     session.flush()
@@ -268,15 +273,13 @@ def list_cases_for(
     out: dict[int, Case] = {}
     if institution is not None:
         for c in case_repo.list_cases(session, states=states, institution_id=institution):
-            out[c.id] = c
+            out[saved_id(c)] = c
     if ids:
         for c in case_repo.list_cases(session, states=states, case_ids=sorted(ids)):
-            out[c.id] = c
+            out[saved_id(c)] = c
     rows = [out[k] for k in sorted(out)]
     return rows[offset : offset + limit if limit is not None else None]
 
 
-def _days_from_now(days: int):
-    from datetime import timedelta
-
+def _days_from_now(days: int) -> datetime:
     return now() + timedelta(days=days)

@@ -13,6 +13,7 @@ from qa_engine.services import access, audit, notifications
 from qa_engine.services.assignments import required_reviews
 from qa_engine.services.cases import credential_version_of, rubric_of
 from qa_engine.services.context import transition, workflow_settings
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Consolidation
@@ -22,7 +23,7 @@ def compute(session: Session, case: Case, round_: int | None = None) -> Consolid
     """Consolidate the submitted reviews of a round (no state change)."""
     rnd = round_ or case.round
     rubric = rubric_of(session, case)
-    reviews = case_repo.reviews_of(session, case.id, rnd, submitted_only=True)
+    reviews = case_repo.reviews_of(session, saved_id(case), rnd, submitted_only=True)
     cred = parse_credential(credential_version_of(session, case).data)
     wanted = [el for rc in rubric.criteria for el in rc.criterion.elements]
     automated = element_scores(rubric, element_report(cred, wanted))
@@ -36,7 +37,8 @@ def compute(session: Session, case: Case, round_: int | None = None) -> Consolid
 
 
 def consolidate_case(*, session: Session, case_id: int) -> Case:
-    """Move a fully reviewed case to consolidation, aggregate, then on to approval or back for an extra reviewer."""
+    """Move a fully reviewed case to consolidation, aggregate, then on to approval or back for an
+    extra reviewer."""
     case = case_repo.get_case(session, case_id)
     if case is None:
         raise access.not_found(case_id)
@@ -44,10 +46,10 @@ def consolidate_case(*, session: Session, case_id: int) -> Case:
         transition(session, case, CaseState.CONSOLIDATION, actor=SYSTEM)
     require_state(case.state, CaseState.CONSOLIDATION, action="consolidate")
     result = compute(session, case)
-    previous = case_repo.latest_consolidation(session, case.id, case.round)
+    previous = case_repo.latest_consolidation(session, case_id, case.round)
     pass_no = (previous.pass_no + 1) if previous else 1
     row = Consolidation(
-        case_id=case.id,
+        case_id=case_id,
         round=case.round,
         pass_no=pass_no,
         data=result.to_json(),
@@ -107,7 +109,7 @@ def consolidate_case(*, session: Session, case_id: int) -> Case:
         actor=SYSTEM,
         action="consolidation.done",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=case_id,
         payload={"round": case.round, "pass": pass_no, "overall": result.overall},
     )
     return case

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -13,6 +14,7 @@ from qa_engine.domain.case_states import CaseState, check_transition
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.workflow_settings import WorkflowSettings, load_workflow_settings
 from qa_engine.services import audit
+from qa_engine.services.rows import saved_id
 from qa_engine.store.models import Case
 
 _clock_override: datetime | None = None
@@ -48,7 +50,7 @@ def transition(
     target: CaseState,
     *,
     actor: Actor | str,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> Case:
     """Move a case to `target` if the state machine allows it, and record the event."""
     before = case.state
@@ -64,7 +66,7 @@ def transition(
         actor=actor,
         action=f"case.{target.value}",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=saved_id(case),
         payload={"from": before, "to": target.value, "round": case.round, **(payload or {})},
     )
     return case

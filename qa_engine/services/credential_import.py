@@ -1,6 +1,7 @@
-"""Import a batch of credentials, all or nothing, and open their review cases if asked: the one set of
-rules behind the upload page, the API, `qa-engine credentials import` and the intake flow. The file
-itself is read by `qa_engine.adapters.credential_io`; this module takes the validated credentials."""
+"""Import a batch of credentials, all or nothing, and open their review cases if asked: the one set
+of rules behind the upload page, the API, `qa-engine credentials import` and the intake flow. The
+file itself is read by `qa_engine.adapters.credential_io`; this module takes the validated
+credentials."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from qa_engine.domain.roles import Actor
 from qa_engine.services import access
 from qa_engine.services import cases as case_service
 from qa_engine.services.credentials import save_credential
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 
@@ -53,7 +55,8 @@ def import_credentials(
     rubric_id: str = case_service.DEFAULT_RUBRIC,
     source: str = "",
 ) -> ImportResult:
-    """Store every credential of a validated batch; with `open_cases`, open a case for each that has none.
+    """Store every credential of a validated batch; with `open_cases`, open a case for each that has
+    none.
 
     The caller's transaction makes it all or nothing."""
     access.require_credential_writer(actor, action=ACTION)
@@ -69,7 +72,8 @@ def import_credentials(
         key = (data.provider, data.reference)
         if key in seen:
             raise ValidationFailed(
-                f"credential {data.provider}/{data.reference} appears twice in {source or 'the batch'}"
+                f"credential {data.provider}/{data.reference}"
+                f" appears twice in {source or 'the batch'}"
             )
         seen.add(key)
         version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
@@ -81,5 +85,5 @@ def import_credentials(
                 case = case_service.open_case(
                     session=session, actor=actor, credential_id=credential_id, rubric_id=rubric_id
                 )
-                result.opened_cases.append(case.id)
+                result.opened_cases.append(saved_id(case))
     return result

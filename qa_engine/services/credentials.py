@@ -14,6 +14,7 @@ from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed, check_version
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import access, audit
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Credential, CredentialVersion, Institution
@@ -36,10 +37,11 @@ def submit_credential(
     expected_version: int | None = None,
     source: str = "",
 ) -> SavedCredential:
-    """Validate a credential as typed (every problem named by field) and store it, or a new version of it.
+    """Validate a credential as typed (every problem named by field) and store it, or a new version
+    of it.
 
-    With `credential_id` it is a new version of that credential: its provider and reference stay, and a
-    stale `expected_version` is refused."""
+    With `credential_id` it is a new version of that credential: its provider and reference stay,
+    and a stale `expected_version` is refused."""
     if credential_id is None:
         access.require_credential_writer(actor)
     else:
@@ -48,7 +50,7 @@ def submit_credential(
         )
         access.require_credential_writer(actor, action="change credentials")
         check_version(f"credential {existing.id}", existing.current_version, expected_version)
-        code = session.get(Institution, existing.institution_id).code
+        code = get_or_raise(session, Institution, existing.institution_id, what="institution").code
         provider = str(raw.get("provider") or "").strip().upper()
         reference = str(raw.get("reference") or "").strip()
         if provider != code or reference != existing.reference:
@@ -66,28 +68,31 @@ def submit_credential(
 def save_credential(
     *, session: Session, actor: Actor, data: CredentialData, source: str = ""
 ) -> tuple[CredentialVersion, str]:
-    """Create the credential or add a version when its content changed; return (version, what happened)."""
+    """Create the credential or add a version when its content changed; return (version, what
+    happened)."""
     institution = repo.get_institution_by_code(session, data.provider)
     if institution is None:
         raise ValidationFailed(f"unknown provider institution '{data.provider}'")
-    _check_may_write(actor, institution.id)
-    credential = repo.get_credential_by_reference(session, institution.id, data.reference)
+    institution_id = saved_id(institution)
+    _check_may_write(actor, institution_id)
+    credential = repo.get_credential_by_reference(session, institution_id, data.reference)
     if credential is None:
         credential = Credential(
-            institution_id=institution.id, reference=data.reference, title=data.title
+            institution_id=institution_id, reference=data.reference, title=data.title
         )
         session.add(credential)
         session.flush()
         outcome = "created"
         number = 1
     else:
-        latest = repo.get_credential_version(session, credential.id)
+        latest = repo.get_credential_version(session, saved_id(credential))
         if latest is not None and latest.content_hash == data.content_hash:
             return latest, "unchanged"
         number = (latest.number if latest else 0) + 1
         outcome = "new_version"
+    credential_id = saved_id(credential)
     version = CredentialVersion(
-        credential_id=credential.id,
+        credential_id=credential_id,
         number=number,
         data=data.canonical(),
         content_hash=data.content_hash,
@@ -105,7 +110,7 @@ def save_credential(
         actor=actor,
         action=f"credential.{outcome}",
         subject_type="credential",
-        subject_id=credential.id,
+        subject_id=credential_id,
         payload={
             "reference": data.reference,
             "provider": data.provider,
@@ -167,8 +172,9 @@ def credentials_page(
     limit: int | None = 50,
     with_versions: bool = False,
 ) -> CredentialsPage:
-    """One page of the credentials this actor may see (a provider: their institution's; QA staff: every one, or
-    one institution's), with their open cases (and their current versions when asked)."""
+    """One page of the credentials this actor may see (a provider: their institution's; QA staff:
+    every one, or one institution's), with their open cases (and their current versions when
+    asked)."""
     if actor.has(Role.QA_OFFICER, Role.APPROVER, Role.ADMIN):
         inst = None
         if institution:
@@ -208,15 +214,16 @@ def credential_detail(*, session: Session, actor: Actor, credential_id: int) -> 
     credential = get_credential_or_raise(session=session, actor=actor, credential_id=credential_id)
     return CredentialDetail(
         credential,
-        session.get(Institution, credential.institution_id),
-        repo.credential_versions(session, credential.id),
-        case_repo.open_case_for_credential(session, credential.id),
+        get_or_raise(session, Institution, credential.institution_id, what="institution"),
+        repo.credential_versions(session, credential_id),
+        case_repo.open_case_for_credential(session, credential_id),
         access.may_write_credential(actor, credential.institution_id),
     )
 
 
 def provider_choices(*, session: Session, actor: Actor) -> list[Institution]:
-    """The institutions this actor may submit credentials for: every one for the QA office, else their own."""
+    """The institutions this actor may submit credentials for: every one for the QA office, else
+    their own."""
     everything = repo.list_institutions(session)
     if actor.has(Role.QA_OFFICER, Role.ADMIN):
         return everything

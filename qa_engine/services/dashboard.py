@@ -12,6 +12,7 @@ from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
 from qa_engine.services import assignments
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo, web_repo
 from qa_engine.store import repositories as repo
 
@@ -127,15 +128,15 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
             states=[CaseState.SELF_ASSESSMENT.value, CaseState.RETURNED.value],
         )
         sa = [c for c in own if c.state == CaseState.SELF_ASSESSMENT.value]
-        late = [c for c in sa if c.due_at and c.due_at < t]
+        late_sa = [c for c in sa if c.due_at and c.due_at < t]
         returned = [c for c in own if c.state == CaseState.RETURNED.value]
         out.add(
             len(sa),
             _plural(len(sa), "self-assessment")
             + " to write"
-            + (f", {len(late)} overdue" if late else ""),
+            + (f", {len(late_sa)} overdue" if late_sa else ""),
             "/cases?state=self_assessment",
-            urgent=bool(late),
+            urgent=bool(late_sa),
         )
         out.add(
             len(returned),
@@ -177,9 +178,11 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
             _plural(len(unanswered), "invitation") + " not answered in time",
             "/cases?state=assignment",
         )
-        returned = case_repo.count_cases(session, states=[CaseState.RETURNED.value])
+        returned_count = case_repo.count_cases(session, states=[CaseState.RETURNED.value])
         out.add(
-            returned, _plural(returned, "case") + " returned to providers", "/cases?state=returned"
+            returned_count,
+            _plural(returned_count, "case") + " returned to providers",
+            "/cases?state=returned",
         )
     if Role.APPROVER in actor.roles:
         n = case_repo.count_cases(session, states=[CaseState.APPROVAL.value])
@@ -246,7 +249,7 @@ def cases_needing_reviewers(*, session: Session, actor: Actor) -> list[CaseNeedR
             cred = repo.get_credential(session, c.credential_id)
             out.append(
                 CaseNeedRow(
-                    c.id,
+                    saved_id(c),
                     cred.title if cred else "",
                     codes.get(c.institution_id, "?"),
                     c.state,

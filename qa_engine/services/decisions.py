@@ -15,6 +15,7 @@ from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import access, audit, notifications
 from qa_engine.services.cases import credential_version_of
 from qa_engine.services.context import now, transition, workflow_settings
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store.models import Case, Decision
 
@@ -46,18 +47,19 @@ def decide(
         raise ValidationFailed("approved_with_conditions needs at least one condition")
     if result in (Outcome.APPROVED, Outcome.REJECTED) and clean_conditions:
         raise ValidationFailed(
-            f"{result.value} takes no conditions; use approved_with_conditions or revision_requested"
+            f"{result.value} takes no conditions;"
+            " use approved_with_conditions or revision_requested"
         )
     if (
         actor.user_id is not None
-        and case_repo.assignment_for(session, case.id, actor.user_id) is not None
+        and case_repo.assignment_for(session, case_id, actor.user_id) is not None
     ):
         raise ConflictOfInterest("you reviewed this case; another approver must decide")
     valid_until = None
     if result in (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS):
         valid_until = now() + timedelta(days=workflow_settings().approval_validity_days)
     decision = Decision(
-        case_id=case.id,
+        case_id=case_id,
         round=case.round,
         outcome=result.value,
         rationale=rationale[:20000],
@@ -118,6 +120,6 @@ def _notify_provider(session: Session, case: Case, decision: Decision) -> None:
         actor="qa-engine",
         action="decision.notified",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=saved_id(case),
         payload={"decision_id": decision.id},
     )

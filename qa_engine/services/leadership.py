@@ -1,9 +1,9 @@
 """The figures of the leadership reports: where quality stands across the alliance, for a period.
 
-`leadership_figures` asks the aggregate query layer (`qa_engine.store.aggregates`) for every
-figure and returns the plain dataclasses of `qa_engine.domain.leadership`, which the PDF, the
-workbook and the HTML page render as they are, so the three always agree. Only Krippendorff's alpha is computed here, by the `krippendorff`
-package, from the score patterns the database aggregated.
+`leadership_figures` asks the aggregate query layer (`qa_engine.store.aggregates`) for every figure
+and returns the plain dataclasses of `qa_engine.domain.leadership`, which the PDF, the workbook and
+the HTML page render as they are, so the three always agree. Only Krippendorff's alpha is computed
+here, by the `krippendorff` package, from the score patterns the database aggregated.
 
 Who may read them: leadership, QA officers, approvers and admins. Reviewer names ("who is
 behind") are included only when asked for and only for QA officers and admins; leadership sees
@@ -63,6 +63,7 @@ from qa_engine.domain.standards import (
 from qa_engine.services.context import now as engine_now
 from qa_engine.store import aggregates as agg
 from qa_engine.store import repositories as repo
+from qa_engine.store.models import RubricSnapshot
 
 READERS = (Role.LEADERSHIP, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
 NAME_READERS = (Role.QA_OFFICER, Role.ADMIN)
@@ -131,7 +132,7 @@ def leadership_figures(
     return figures
 
 
-def _rubric_of(snapshot) -> Rubric:
+def _rubric_of(snapshot: RubricSnapshot) -> Rubric:
     return Rubric.model_validate(snapshot.content)
 
 
@@ -156,7 +157,8 @@ def _scope(
         known = agg.rubric_ids(session)
         if filters.rubric not in known:
             raise ValidationFailed(
-                f"no case was reviewed with rubric {filters.rubric!r} (known: {', '.join(known) or 'none'})"
+                f"no case was reviewed with rubric {filters.rubric!r}"
+                f" (known: {', '.join(known) or 'none'})"
             )
     return agg.Scope(
         start=period.start_at,
@@ -170,7 +172,8 @@ def _scope(
 
 def _report_id(period: ReportPeriod, filters: ReportFilters, named: bool) -> str:
     key = json.dumps([str(period.start), str(period.end), asdict(filters), named], sort_keys=True)
-    return f"AGG-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    return f"AGG-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{digest}"
 
 
 def _criterion_titles(rubrics: list[Rubric]) -> dict[str, str]:
@@ -394,7 +397,7 @@ def _reviewing(
                 self_units,
                 self_mean,
                 peer_mean,
-                None if self_mean is None else self_mean - peer_mean,
+                None if self_mean is None or peer_mean is None else self_mean - peer_mean,
             )
         )
     # A single alpha pooled over all criteria would treat criteria as interchangeable units (and

@@ -7,6 +7,7 @@ runs beside the flows (`qa_engine.workflows.delivery`) and passes the sending in
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -14,6 +15,7 @@ from sqlmodel import Session
 from qa_engine.domain.errors import QAError
 from qa_engine.domain.statuses import NotificationStatus
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store.models import Notification, User
 
@@ -26,7 +28,7 @@ def queue(
     key: str,
     recipient: User | str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     case_id: int | None = None,
 ) -> Notification:
     """Create the message with this key unless it already exists; return it either way."""
@@ -61,7 +63,7 @@ def pending_ids(
 ) -> list[int]:
     """Return the ids of the messages still to be sent (of the given cases), oldest first."""
     return [
-        n.id
+        saved_id(n)
         for n in case_repo.pending_notifications(
             session, case_ids=case_ids, limit=limit, max_attempts=MAX_ATTEMPTS, after_id=after_id
         )

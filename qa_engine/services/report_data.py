@@ -1,4 +1,5 @@
-"""Build the evaluation report's content from a decided case (the data model; rendering is elsewhere)."""
+"""Build the evaluation report's content from a decided case (the data model; rendering is
+elsewhere)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from qa_engine.domain.report import (
 from qa_engine.domain.roles import Role
 from qa_engine.domain.standards import ESG, EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, EU_PRINCIPLES
 from qa_engine.services import consolidation as consolidation_service
-from qa_engine.services.cases import credential_version_of, rubric_of
+from qa_engine.services.cases import credential_version_of, rubric_and_hash_of
 from qa_engine.services.context import now
 from qa_engine.services.reviews import reviewer_labels
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import audit_repo, case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, Decision, Institution, RubricSnapshot, User
+from qa_engine.store.models import Case, Decision, Institution, User
 
 _ACTIONS = {
     "case.opened": "opened the case",
@@ -49,7 +51,7 @@ _ACTIONS = {
 }
 
 
-def _element_text(value) -> str:
+def _element_text(value: object) -> str:
     if value is None:
         return "—"
     if isinstance(value, list):
@@ -65,9 +67,10 @@ def _actor_label(
     user = repo.get_user_by_username(session, username)
     if user is None:
         return username
-    roles = repo.roles_of(session, user.id)
-    if user.id in labels_by_user:
-        return user.full_name if name_reviewers else labels_by_user[user.id]
+    user_id = saved_id(user)
+    roles = repo.roles_of(session, user_id)
+    if user_id in labels_by_user:
+        return user.full_name if name_reviewers else labels_by_user[user_id]
     for role, label in (
         (Role.APPROVER, "Approver"),
         (Role.QA_OFFICER, "QA officer"),
@@ -84,8 +87,7 @@ def build_report(
 ) -> EvaluationReport:
     """Everything the signed report says about one decision of one case."""
     settings = get_settings()
-    rubric = rubric_of(session, case)
-    snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
+    rubric, rubric_hash = rubric_and_hash_of(session, case)
     version = credential_version_of(session, case)
     cred = CredentialData.model_validate(version.data)
     inst = session.get(Institution, case.institution_id)
@@ -93,11 +95,11 @@ def build_report(
     result = consolidation_service.compute(session, case, decision.round)
     stats = {s.criterion_id: s for s in result.criteria}
     breakdown = {c.criterion_id: c for c in result.breakdown.criteria}
-    sa = case_repo.get_self_assessment(session, case.id, decision.round)
-    reviews = case_repo.reviews_of(session, case.id, decision.round, submitted_only=True)
+    sa = case_repo.get_self_assessment(session, saved_id(case), decision.round)
+    reviews = case_repo.reviews_of(session, saved_id(case), decision.round, submitted_only=True)
     names = {
         r.reviewer_id: (
-            session.get(User, r.reviewer_id).full_name
+            get_or_raise(session, User, r.reviewer_id, what="user").full_name
             if settings.name_reviewers
             else labels[r.reviewer_id]
         )
@@ -166,7 +168,7 @@ def build_report(
         for ref, title in EU_PRINCIPLES.items()
     ]
     history = []
-    for ev in audit_repo.events_for(session, "case", case.id):
+    for ev in audit_repo.events_for(session, "case", saved_id(case)):
         if ev.action not in _ACTIONS:
             continue
         detail = ""
@@ -190,7 +192,7 @@ def build_report(
         report_id=report_id,
         template_version=REPORT_TEMPLATE_VERSION,
         generated_at=now(),
-        case_id=case.id,
+        case_id=saved_id(case),
         round=decision.round,
         credential=ReportCredential(
             reference=cred.reference,
@@ -207,7 +209,7 @@ def build_report(
         ),
         rubric_id=rubric.id,
         rubric_version=rubric.version,
-        rubric_hash=snap.content_hash,
+        rubric_hash=rubric_hash,
         self_assessment_summary=(sa.summary if sa else "") or "(no summary given)",
         criteria=rc_out,
         overall=result.overall,

@@ -18,8 +18,10 @@ from sqlmodel import Session
 from qa_engine.domain.limits import check_size
 from qa_engine.domain.report import REPORT_TEMPLATE_VERSION, EvaluationReport
 from qa_engine.domain.verification import Verdict, VerificationResult
+from qa_engine.services import access
 from qa_engine.services.report_data import build_report
 from qa_engine.services.reporting import Generator
+from qa_engine.services.rows import get_or_raise
 from qa_engine.store import case_repo
 from qa_engine.store.models import Decision, Report
 
@@ -30,24 +32,28 @@ class ReportOutput(Protocol):
     """Turns report data into the bytes of one file and keeps them where reports live."""
 
     def render(self, data: EvaluationReport, kind: str) -> bytes:
-        """The file of this kind (a signed PDF, a workbook); `ValidationFailed` for an unknown kind."""
+        """The file of this kind (a signed PDF, a workbook); `ValidationFailed` for an unknown
+        kind."""
         ...
 
     def write(self, *, case_id: int, report_id: str, kind: str, payload: bytes) -> Path:
-        """Keep the file (atomically, at a path that depends only on its arguments); return the path."""
+        """Keep the file (atomically, at a path that depends only on its arguments); return the
+        path."""
         ...
 
 
 def generate_report(session: Session, row: Report, *, output: ReportOutput) -> None:
     """Render (and for a PDF, sign) one requested report and record where it is and its SHA-256."""
-    decision = session.get(Decision, row.decision_id)
-    case = case_repo.get_case(session, row.case_id)
-    pdf_row = case_repo.get_report(session, decision.id, "pdf")
+    decision = get_or_raise(session, Decision, row.decision_id, what="decision")
+    case = access.get_case_or_raise(session, row.case_id)
+    pdf_row = case_repo.get_report(session, row.decision_id, "pdf")
     data = build_report(
         session, case, decision, report_id=pdf_row.report_id if pdf_row else row.report_id
     )
     payload = output.render(data, row.kind)
-    path = output.write(case_id=case.id, report_id=row.report_id, kind=row.kind, payload=payload)
+    path = output.write(
+        case_id=row.case_id, report_id=row.report_id, kind=row.kind, payload=payload
+    )
     row.path = str(path)
     row.sha256 = hashlib.sha256(payload).hexdigest()
     row.template_version = REPORT_TEMPLATE_VERSION
@@ -62,7 +68,8 @@ def report_generator(output: ReportOutput) -> Generator:
 def verify_bytes(
     data: bytes, *, check_signature: Callable[[bytes], Verdict], session: Session | None = None
 ) -> VerificationResult:
-    """Check a report file: its signature (any validator would agree) and, with a session, the register."""
+    """Check a report file: its signature (any validator would agree) and, with a session, the
+    register."""
     check_size(len(data), MAX_VERIFY_BYTES, "the report")
     verdict = check_signature(data)
     digest = hashlib.sha256(data).hexdigest()

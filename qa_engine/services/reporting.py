@@ -17,6 +17,7 @@ from qa_engine.domain.roles import SYSTEM
 from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import access, audit
 from qa_engine.services.context import now, transition, workflow_settings
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store.models import Case, Decision, Report
 
@@ -31,7 +32,7 @@ def report_id_for(decision: Decision, kind: str) -> str:
 
 
 def current_decision(session: Session, case: Case) -> Decision:
-    decision = case_repo.get_decision(session, case.id, case.round)
+    decision = case_repo.get_decision(session, saved_id(case), case.round)
     if decision is None:
         raise Conflict(f"case {case.id} has no decision for round {case.round}")
     return decision
@@ -44,13 +45,14 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
         raise access.not_found(case_id)
     require_state(case.state, CaseState.REPORTING, action="request reports")
     decision = current_decision(session, case)
+    decision_id = saved_id(decision)
     out = []
     for kind in REPORT_KINDS:
-        row = case_repo.get_report(session, decision.id, kind)
+        row = case_repo.get_report(session, decision_id, kind)
         if row is None:
             row = Report(
-                decision_id=decision.id,
-                case_id=case.id,
+                decision_id=decision_id,
+                case_id=case_id,
                 kind=kind,
                 report_id=report_id_for(decision, kind),
             )
@@ -58,7 +60,7 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
                 with session.begin_nested():
                     session.add(row)
             except IntegrityError:  # requested at the same moment by another run: keep theirs
-                row = case_repo.get_report(session, decision.id, kind)
+                row = case_repo.get_report(session, decision_id, kind)
                 if row is None:
                     raise
             else:
@@ -67,7 +69,7 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
                     actor=SYSTEM,
                     action="report.requested",
                     subject_type="case",
-                    subject_id=case.id,
+                    subject_id=case_id,
                     payload={"report_id": row.report_id, "kind": kind, "decision_id": decision.id},
                 )
         out.append(row)
@@ -80,7 +82,8 @@ Generator = Callable[[Session, Report], None]
 def generate_reports(
     *, session: Session, case_id: int, generator: Generator | None
 ) -> list[Report]:
-    """Generate every requested report of the current decision with `generator` (which sets path and hash)."""
+    """Generate every requested report of the current decision with `generator` (which sets path and
+    hash)."""
     rows = request_reports(session=session, case_id=case_id)
     for row in rows:
         if row.status == ReportStatus.GENERATED or generator is None:
@@ -114,9 +117,11 @@ def finish_reporting(*, session: Session, case_id: int, require_generated: bool 
         raise access.not_found(case_id)
     require_state(case.state, CaseState.REPORTING, action="finish reporting")
     decision = current_decision(session, case)
-    rows = [case_repo.get_report(session, decision.id, k) for k in REPORT_KINDS]
-    if any(r is None for r in rows) or (
-        require_generated and any(r.status != ReportStatus.GENERATED for r in rows)
+    decision_id = saved_id(decision)
+    rows = [case_repo.get_report(session, decision_id, k) for k in REPORT_KINDS]
+    present = [r for r in rows if r is not None]
+    if len(present) < len(rows) or (
+        require_generated and any(r.status != ReportStatus.GENERATED for r in present)
     ):
         raise Conflict(
             f"case {case.id}: the reports of decision {decision.id} are not generated yet"

@@ -17,6 +17,7 @@ from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReviewS
 from qa_engine.services import access, audit
 from qa_engine.services.cases import rubric_and_hash_of
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store.models import Assignment, Case, Review, User
 
@@ -34,9 +35,10 @@ def save_review(
 ) -> Review:
     """Save the reviewer's draft; with `submit`, check it is complete and make it final.
 
-    A stale `expected_version` is refused before the entries are checked: the person reloads first."""
+    A stale `expected_version` is refused before the entries are checked: the person reloads
+    first."""
     asg = own_assignment(session, actor, assignment_id)
-    case = case_repo.get_case(session, asg.case_id)
+    case = access.get_case_or_raise(session, asg.case_id)
     if asg.status == AssignmentStatus.SUBMITTED:
         raise Conflict("this review is already submitted")
     if asg.status != AssignmentStatus.ACCEPTED:
@@ -46,7 +48,7 @@ def save_review(
             else f"this assignment is {asg.status}"
         )
     require_state(case.state, CaseState.PEER_REVIEW, action="review")
-    review = case_repo.review_for_assignment(session, asg.id)
+    review = case_repo.review_for_assignment(session, saved_id(asg))
     if review is not None:
         check_version("the review", review.version, expected_version)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
@@ -61,8 +63,8 @@ def save_review(
     rec = check_recommendation(recommendation, required=submit)
     if review is None:
         review = Review(
-            assignment_id=asg.id,
-            case_id=case.id,
+            assignment_id=saved_id(asg),
+            case_id=saved_id(case),
             round=asg.round,
             reviewer_id=asg.reviewer_id,
             rubric_hash=rubric_hash,
@@ -84,7 +86,7 @@ def save_review(
         actor=actor,
         action="review.submitted" if submit else "review.saved",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=saved_id(case),
         payload={
             "assignment_id": asg.id,
             "round": asg.round,
@@ -96,7 +98,8 @@ def save_review(
 
 
 def own_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
-    """The reviewer's own invitation or assignment that is still live; for anyone else it does not exist."""
+    """The reviewer's own invitation or assignment that is still live; for anyone else it does not
+    exist."""
     asg = case_repo.get_assignment(session, assignment_id)
     if (
         asg is None
@@ -119,7 +122,7 @@ class VisibleReview:
 def reviewer_labels(session: Session, case: Case) -> dict[int, str]:
     """Reviewer A, B, … in the order they were first invited to the case."""
     labels: dict[int, str] = {}
-    for asg in case_repo.assignments_of(session, case.id):
+    for asg in case_repo.assignments_of(session, saved_id(case)):
         if asg.reviewer_id not in labels:
             n = len(labels)
             labels[asg.reviewer_id] = "Reviewer " + (
@@ -143,12 +146,12 @@ def visible_reviews(
 def _visible(session: Session, actor: Actor, case: Case, rnd: int) -> list[VisibleReview]:
     labels = reviewer_labels(session, case)
     names = access.sees_reviewer_names(actor)
-    all_reviews = case_repo.reviews_of(session, case.id, rnd)
+    all_reviews = case_repo.reviews_of(session, saved_id(case), rnd)
     out: list[VisibleReview] = []
     if actor.has(*access.STAFF):
         chosen = [r for r in all_reviews if r.status == ReviewStatus.SUBMITTED]
     elif Role.REVIEWER in actor.roles and case_repo.live_assignment_for(
-        session, case.id, actor.user_id or -1
+        session, saved_id(case), actor.user_id or -1
     ):
         mine = [r for r in all_reviews if r.reviewer_id == actor.user_id]
         own_submitted = any(r.status == ReviewStatus.SUBMITTED for r in mine)
@@ -162,7 +165,7 @@ def _visible(session: Session, actor: Actor, case: Case, rnd: int) -> list[Visib
             else []
         )
     elif access.is_provider_of(actor, case):
-        released = case_repo.get_decision(session, case.id, rnd) is not None
+        released = case_repo.get_decision(session, saved_id(case), rnd) is not None
         chosen = [r for r in all_reviews if r.status == ReviewStatus.SUBMITTED] if released else []
     else:
         chosen = []

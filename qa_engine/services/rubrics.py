@@ -34,15 +34,18 @@ def load(rubric_id: str, paths: list[Path] | None = None) -> Rubric:
 
 
 def snapshot(*, session: Session, rubric: Rubric, actor: Actor = SYSTEM) -> RubricSnapshot:
-    """Store this rubric version, or return the stored one; a changed version in place is refused."""
+    """Store this rubric version, or return the stored one; a changed version in place is
+    refused."""
     existing = repo.get_rubric_snapshot(session, rubric.id, rubric.version)
     digest = rubric.content_hash
     if existing is not None:
         if existing.content_hash != digest:
             raise Conflict(
-                f"rubric '{rubric.id}' version {rubric.version} is already stored with other content "
+                f"rubric '{rubric.id}' version {rubric.version}"
+                " is already stored with other content "
                 f"(hash {existing.content_hash[:12]}…, the file now gives {digest[:12]}…); "
-                "a version that has been used is never changed in place: give the file a new version"
+                "a version that has been used is never changed in place:"
+                " give the file a new version"
             )
         return existing
     snap = RubricSnapshot(
@@ -66,7 +69,7 @@ def snapshot(*, session: Session, rubric: Rubric, actor: Actor = SYSTEM) -> Rubr
 
 
 # Snapshots never change (a changed version is refused above), so a composed rubric is kept by its
-# content hash: a page view or a review save then reads one short column instead of the whole rubric.
+# content hash: a page view or a review save then reads one short column, not the whole rubric.
 _BY_HASH: OrderedDict[str, Rubric] = OrderedDict()
 _BY_HASH_LOCK = Lock()
 _BY_HASH_SIZE = 64
@@ -91,7 +94,8 @@ def from_snapshot(snap: RubricSnapshot) -> Rubric:
 
 
 def rubric_of_snapshot(session: Session, snapshot_id: int) -> tuple[Rubric, str]:
-    """The rubric frozen in a snapshot and its content hash (from memory when it was read before)."""
+    """The rubric frozen in a snapshot and its content hash (from memory when it was read
+    before)."""
     content_hash = repo.rubric_snapshot_hash(session, snapshot_id)
     if content_hash is None:
         raise NotFound(f"rubric snapshot {snapshot_id} not found")

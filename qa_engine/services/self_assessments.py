@@ -30,7 +30,8 @@ def save_self_assessment(
     submit: bool = False,
     expected_version: int | None = None,
 ) -> SelfAssessment:
-    """Save the self-assessment of the case's current round; with `submit`, check completeness and hand over."""
+    """Save the self-assessment of the case's current round; with `submit`, check completeness and
+    hand over."""
     case = access.case_for(session, actor, case_id)
     if not (access.is_provider_of(actor, case) or actor.is_system):
         raise Forbidden("only the provider's institution writes the self-assessment")
@@ -44,9 +45,9 @@ def save_self_assessment(
         require_text=submit,
         allow_evidence=True,
     )
-    sa = case_repo.get_self_assessment(session, case.id, case.round)
+    sa = case_repo.get_self_assessment(session, case_id, case.round)
     if sa is None:
-        sa = SelfAssessment(case_id=case.id, round=case.round)
+        sa = SelfAssessment(case_id=case_id, round=case.round)
     elif sa.status == SelfAssessmentStatus.SUBMITTED:
         raise Conflict("the self-assessment of this round is already submitted")
     else:
@@ -64,7 +65,7 @@ def save_self_assessment(
         actor=actor,
         action="self_assessment.submitted" if submit else "self_assessment.saved",
         subject_type="case",
-        subject_id=case.id,
+        subject_id=case_id,
         payload={"round": case.round, "criteria": len(clean)},
     )
     if submit:
@@ -82,9 +83,10 @@ class SelfAssessmentView:
 
 
 def self_assessment_view(*, session: Session, actor: Actor, case_id: int) -> SelfAssessmentView:
-    """The self-assessment of the case's current round with its rubric, for anyone who may read the case."""
+    """The self-assessment of the case's current round with its rubric, for anyone who may read the
+    case."""
     case = access.case_for(session, actor, case_id)
-    sa = case_repo.get_self_assessment(session, case.id, case.round)
+    sa = case_repo.get_self_assessment(session, case_id, case.round)
     editable = (
         access.is_provider_of(actor, case)
         and case.state == CaseState.SELF_ASSESSMENT.value

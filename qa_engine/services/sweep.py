@@ -13,8 +13,8 @@ from qa_engine.domain.roles import SYSTEM
 from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import assignments, audit, cases, notifications
 from qa_engine.services.context import now, workflow_settings
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
-from qa_engine.store.models import CredentialVersion
 
 
 @dataclass
@@ -27,14 +27,17 @@ class SweepResult:
 
     def summary(self) -> str:
         return (
-            f"{len(self.expired_invitations)} invitation(s) expired, {len(self.reminders)} reminder(s), "
-            f"{len(self.replaced)} late review(s) replaced, {len(self.re_review_cases)} re-review case(s) opened, "
+            f"{len(self.expired_invitations)} invitation(s) expired, "
+            f"{len(self.reminders)} reminder(s), "
+            f"{len(self.replaced)} late review(s) replaced, "
+            f"{len(self.re_review_cases)} re-review case(s) opened, "
             f"{len(self.to_advance)} case(s) to advance"
         )
 
 
 def sweep(*, session: Session) -> SweepResult:
-    """Apply every deadline rule once; safe to run as often as wished (each effect has a unique key)."""
+    """Apply every deadline rule once; safe to run as often as wished (each effect has a unique
+    key)."""
     settings = workflow_settings()
     t = now()
     result = SweepResult()
@@ -50,7 +53,7 @@ def sweep(*, session: Session) -> SweepResult:
             why="the invitation was not answered in time",
             status=AssignmentStatus.EXPIRED,
         )
-        result.expired_invitations.append(asg.id)
+        result.expired_invitations.append(saved_id(asg))
         result.to_advance.add(asg.case_id)
 
     # reminders and replacement of accepted reviews
@@ -63,7 +66,7 @@ def sweep(*, session: Session) -> SweepResult:
             and settings.replace_after_days_overdue > 0
         ):
             assignments.replace_assignment(session, asg, actor=SYSTEM, why="the review was overdue")
-            result.replaced.append(asg.id)
+            result.replaced.append(saved_id(asg))
             result.to_advance.add(asg.case_id)
             continue
         for d in settings.reminders.days_before_due:
@@ -77,6 +80,9 @@ def sweep(*, session: Session) -> SweepResult:
 
     # approvals that ran out: a re-review case opens
     for case, decision in case_repo.expired_approvals(session, t):
+        expired_at = decision.valid_until
+        if expired_at is None:  # never returned: only an approval with an end date runs out
+            continue
         new = (
             cases.open_case(
                 session=session,
@@ -89,32 +95,33 @@ def sweep(*, session: Session) -> SweepResult:
         )
         if new is None:
             continue
-        result.re_review_cases.append(new.id)
-        result.to_advance.add(new.id)
-        version = session.get(CredentialVersion, new.credential_version_id)
+        new_id = saved_id(new)
+        result.re_review_cases.append(new_id)
+        result.to_advance.add(new_id)
+        version = cases.credential_version_of(session, new)
         notifications.queue(
             session=session,
             key=f"re_review:{case.id}",
             template="re_review_opened",
             recipient=version.data.get("contact_email") or "qa-office@4euplus.eu",
-            case_id=new.id,
+            case_id=new_id,
             context={
-                "case_id": new.id,
+                "case_id": new_id,
                 "previous_case_id": case.id,
                 "credential_title": version.data.get("title", ""),
-                "expired_on": decision.valid_until.date().isoformat(),
+                "expired_on": expired_at.date().isoformat(),
             },
         )
 
     # automated stages left behind (a kick that failed), and waits that can move on
     stale = t - timedelta(minutes=settings.kick_retry_after_minutes)
     for case in case_repo.cases_idle_in(session, [s.value for s in AUTOMATED], stale):
-        result.to_advance.add(case.id)
+        result.to_advance.add(saved_id(case))
     for case in case_repo.list_cases(session, states=REVIEWING):
         need = assignments.case_need(session, case)
-        submitted = case_repo.submitted_review_count(session, case.id, case.round)
+        submitted = case_repo.submitted_review_count(session, saved_id(case), case.round)
         if need.needed > 0 or submitted >= assignments.required_reviews(case):
-            result.to_advance.add(case.id)
+            result.to_advance.add(saved_id(case))
     if result.expired_invitations or result.reminders or result.replaced or result.re_review_cases:
         audit.record(
             session,

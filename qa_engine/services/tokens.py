@@ -12,6 +12,7 @@ from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.services.web_sessions import digest
 from qa_engine.store import repositories as repo
 from qa_engine.store import web_repo
@@ -37,7 +38,8 @@ def issue_token(
     days: int | None = 90,
     label: str = "",
 ) -> IssuedToken:
-    """Create a token for a user (admin or the engine itself); the clear token is returned once only."""
+    """Create a token for a user (admin or the engine itself); the clear token is returned once
+    only."""
     actor.require(Role.ADMIN, action="issue API tokens")
     if scope not in SCOPES:
         raise ValidationFailed(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
@@ -51,7 +53,7 @@ def issue_token(
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         token_hash=digest(token),
-        user_id=user.id,
+        user_id=saved_id(user),
         scope=scope,
         label=label[:100],
         created_at=now(),
@@ -64,7 +66,7 @@ def issue_token(
         actor=actor,
         action="token.issued",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={"token_id": row.id, "scope": scope, "days": days},
     )
     return IssuedToken(token, row)
@@ -83,7 +85,8 @@ class TokenActor:
 
 
 def resolve_token(*, session: Session, token: str) -> TokenActor | None:
-    """The actor behind a bearer token, or None (unknown, expired, or the user is disabled); reads only."""
+    """The actor behind a bearer token, or None (unknown, expired, or the user is disabled); reads
+    only."""
     if not token or not token.startswith(PREFIX) or len(token) > 200:
         return None
     row = web_repo.get_api_token(session, digest(token))
@@ -99,7 +102,7 @@ def resolve_token(*, session: Session, token: str) -> TokenActor | None:
     return TokenActor(
         repo.actor_for(session, user),
         row.scope,
-        row.id,
+        saved_id(row),
         touch,
         user.full_name,
         user.must_change_password,

@@ -14,6 +14,7 @@ from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFai
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.store import audit_repo, web_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import AuditEvent, User
@@ -104,13 +105,13 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    repo.set_roles(session, user.id, role_set)
+    repo.set_roles(session, saved_id(user), role_set)
     audit.record(
         session,
         actor=actor,
         action="user.created",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={
             "username": username,
             "roles": sorted(r.value for r in role_set),
@@ -156,14 +157,15 @@ def set_password(
         actor=actor,
         action="user.password_set",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={"must_change": must_change},
     )
     return user
 
 
 def set_one_time_password(*, session: Session, actor: Actor, username: str) -> str:
-    """Give an account a random password that must be changed at the next sign-in; return it (shown once)."""
+    """Give an account a random password that must be changed at the next sign-in; return it (shown
+    once)."""
     actor.require(Role.ADMIN, action="issue one-time passwords")
     user = get_user_or_raise(session, username)
     password = "-".join("".join(secrets.choice(_OTP_ALPHABET) for _ in range(4)) for _ in range(4))
@@ -175,7 +177,7 @@ def set_one_time_password(*, session: Session, actor: Actor, username: str) -> s
         actor=actor,
         action="user.one_time_password_issued",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
     )
     return password
 
@@ -198,13 +200,14 @@ def change_own_password(*, session: Session, actor: Actor, current: str, new: st
         actor=actor,
         action="user.password_changed",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
     )
     return user
 
 
 def enable_user(*, session: Session, actor: Actor, username: str) -> User:
-    """Enable a disabled account: it may sign in again (its earlier sessions and API tokens stay ended)."""
+    """Enable a disabled account: it may sign in again (its earlier sessions and API tokens stay
+    ended)."""
     actor.require(Role.ADMIN, action="enable accounts")
     user = get_user_or_raise(session, username)
     if user.active:
@@ -213,7 +216,7 @@ def enable_user(*, session: Session, actor: Actor, username: str) -> User:
     session.add(user)
     session.flush()
     audit.record(
-        session, actor=actor, action="user.enabled", subject_type="user", subject_id=user.id
+        session, actor=actor, action="user.enabled", subject_type="user", subject_id=saved_id(user)
     )
     return user
 
@@ -231,13 +234,13 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> User:
     session.add(user)
     session.flush()
     # ended, not only refused while disabled: enabling the account again does not bring them back
-    ended = web_repo.end_api_tokens_of(session, user.id, now())
+    ended = web_repo.end_api_tokens_of(session, saved_id(user), now())
     audit.record(
         session,
         actor=actor,
         action="user.disabled",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={"tokens_ended": ended},
     )
     return user
@@ -271,7 +274,7 @@ def change_roles(
         raise ValidationFailed(
             f"a role cannot be both added and removed: {', '.join(sorted(both))}"
         )
-    current = repo.roles_of(session, user.id)
+    current = repo.roles_of(session, saved_id(user))
     roles = (current | added) - removed
     if roles == current:
         raise ValidationFailed(
@@ -289,13 +292,13 @@ def change_roles(
         raise ValidationFailed(
             f"a provider belongs to an institution, and {user.username} has none"
         )
-    repo.set_roles(session, user.id, sorted(roles))
+    repo.set_roles(session, saved_id(user), sorted(roles))
     audit.record(
         session,
         actor=actor,
         action="user.roles_changed",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={
             "added": sorted(r.value for r in roles - current),
             "removed": sorted(r.value for r in current - roles),
@@ -322,15 +325,17 @@ class Account:
 
 def _accounts(session: Session, username: str | None = None) -> list[Account]:
     rows = repo.users_with_institution_codes(session, username=username)
-    roles = repo.roles_by_user(session, [u.id for u, _ in rows] if username is not None else None)
+    roles = repo.roles_by_user(
+        session, [saved_id(u) for u, _ in rows] if username is not None else None
+    )
     return [
         Account(
-            id=u.id,
+            id=saved_id(u),
             username=u.username,
             full_name=u.full_name,
             email=u.email,
             institution_code=code,
-            roles=tuple(sorted(roles.get(u.id, frozenset()))),
+            roles=tuple(sorted(roles.get(saved_id(u), frozenset()))),
             active=u.active,
             must_change=u.must_change_password,
             has_password=bool(u.password_hash),
@@ -368,7 +373,7 @@ def account_history(*, session: Session, actor: Actor, username: str) -> list[Au
     """The audit events of one account, oldest first (admin only)."""
     actor.require(Role.ADMIN, action="see the accounts")
     user = get_user_or_raise(session, username)
-    return audit_repo.events_for(session, "user", user.id)
+    return audit_repo.events_for(session, "user", saved_id(user))
 
 
 def set_development_password(
@@ -397,7 +402,7 @@ def set_development_password(
             actor=actor,
             action="user.password_set",
             subject_type="user",
-            subject_id=user.id,
+            subject_id=saved_id(user),
             payload={"development": True},
         )
         count += 1

@@ -19,6 +19,7 @@ from qa_engine.domain.errors import QAError, Unauthenticated
 from qa_engine.domain.roles import Actor
 from qa_engine.services import audit
 from qa_engine.services.context import now
+from qa_engine.services.rows import saved_id
 from qa_engine.services.users import WrongPassword, change_own_password, verify_password
 from qa_engine.store import repositories as repo
 from qa_engine.store import web_repo
@@ -60,7 +61,8 @@ def _normalise(username: str) -> str:
 
 
 def check_throttle(*, session: Session, username: str, client_ip: str) -> None:
-    """Raise `TooManyAttempts` (with the seconds to wait) when this account or address failed too often."""
+    """Raise `TooManyAttempts` (with the seconds to wait) when this account or address failed too
+    often."""
     t = now()
     since = t - THROTTLE_WINDOW
     name = _normalise(username)
@@ -88,7 +90,8 @@ def sign_in(
     user_agent: str = "",
     previous_session_id: str | None = None,
 ) -> SignedIn:
-    """Check the password and open a new session; the same refusal for an unknown user and a wrong password."""
+    """Check the password and open a new session; the same refusal for an unknown user and a wrong
+    password."""
     client_ip = client_ip.replace("\x00", "?")
     check_throttle(session=session, username=username, client_ip=client_ip)
     name = _normalise(username)
@@ -116,7 +119,7 @@ def sign_in(
         actor=user.username,
         action="user.signed_in",
         subject_type="user",
-        subject_id=user.id,
+        subject_id=saved_id(user),
         payload={"ip": client_ip[:64]},
     )
     return signed
@@ -131,7 +134,7 @@ def start_session(*, session: Session, user: User, user_agent: str = "") -> Sign
     session.add(
         WebSession(
             token_hash=digest(session_id),
-            user_id=user.id,
+            user_id=saved_id(user),
             session_epoch=user.session_epoch,
             csrf_token=csrf,
             user_agent=(user_agent or "")[:200],
@@ -158,7 +161,8 @@ def change_password(
     begins for this browser (its id returned for the cookie).
 
     A wrong current password counts as a failed sign-in of the account and the address (the same
-    throttle), and is kept even though the change is refused: the caller commits after the refusal."""
+    throttle), and is kept even though the change is refused: the caller commits after the
+    refusal."""
     client_ip = client_ip.replace("\x00", "?")[:64]
     check_throttle(session=session, username=actor.username, client_ip=client_ip)
     try:
@@ -179,7 +183,9 @@ def change_password(
         )
         raise
     web_repo.clear_failures(session, username=_normalise(actor.username))
-    web_repo.delete_web_sessions_of(session, user.id)  # the epoch ended them; their rows go too
+    web_repo.delete_web_sessions_of(
+        session, saved_id(user)
+    )  # the epoch ended them; their rows go too
     return start_session(session=session, user=user, user_agent=user_agent) if renew else None
 
 

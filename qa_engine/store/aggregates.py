@@ -21,17 +21,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Float,
     Integer,
+    SQLColumnExpression,
     String,
+    Subquery,
+    TableValuedAlias,
     and_,
     case,
     cast,
     distinct,
     exists,
     func,
+    label,
     literal,
     or_,
     select,
@@ -39,8 +45,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from qa_engine.domain.case_states import FINISHED, CaseState
 from qa_engine.domain.outcomes import APPROVING
@@ -58,8 +63,12 @@ from qa_engine.store.models import (
     SelfAssessment,
     User,
 )
+from qa_engine.store.types import UTCDateTime
 
 STATE_ACTIONS = ("case.opened", *(f"case.{s}" for s in CaseState))
+
+# A column or SQL expression: a model's column (through `col`), a subquery's, a function's result.
+Expr = SQLColumnExpression[Any]
 
 
 @dataclass(frozen=True)
@@ -90,63 +99,64 @@ class _Json:
     def __init__(self, session: Session) -> None:
         self.pg = session.get_bind().dialect.name == "postgresql"
 
-    def text(self, col, *path: str) -> ColumnElement:
+    def text(self, column: Expr, *path: str) -> ColumnElement[Any]:
         if self.pg:
-            return func.jsonb_extract_path_text(col, *path)
-        return func.json_extract(col, _path(path))
+            return func.jsonb_extract_path_text(column, *path)
+        return func.json_extract(column, _path(path))
 
-    def num(self, col, *path: str) -> ColumnElement:
-        return cast(self.text(col, *path), Float)
+    def num(self, column: Expr, *path: str) -> ColumnElement[float]:
+        return cast(self.text(column, *path), Float)
 
-    def length(self, col, key: str) -> ColumnElement:
+    def length(self, column: Expr, key: str) -> ColumnElement[Any]:
         if self.pg:
-            return func.coalesce(func.jsonb_array_length(func.jsonb_extract_path(col, key)), 0)
-        return func.coalesce(func.json_array_length(col, _path((key,))), 0)
+            return func.coalesce(func.jsonb_array_length(func.jsonb_extract_path(column, key)), 0)
+        return func.coalesce(func.json_array_length(column, _path((key,))), 0)
 
-    def each_scalar(self, col, key: str | None = None):
+    def each_scalar(self, column: Expr, key: str | None = None) -> TableValuedAlias:
         """(key, value) of an object of scalars; read the value with `scalar_value`."""
         if self.pg:
-            target = col if key is None else func.jsonb_extract_path(col, key)
+            target = column if key is None else func.jsonb_extract_path(column, key)
             return func.jsonb_each_text(target).table_valued("key", "value")
         if key is None:
-            return func.json_each(col).table_valued("key", "value")
-        return func.json_each(col, _path((key,))).table_valued("key", "value")
+            return func.json_each(column).table_valued("key", "value")
+        return func.json_each(column, _path((key,))).table_valued("key", "value")
 
-    def each_object(self, col, key: str | None):
-        """(key, value) of an object of objects (at `key`, or the column itself); read with `field`."""
+    def each_object(self, column: Expr, key: str | None) -> TableValuedAlias:
+        """(key, value) of an object of objects (at `key`, or the column itself); read with
+        `field`."""
         if self.pg:
-            target = col if key is None else func.jsonb_extract_path(col, key)
+            target = column if key is None else func.jsonb_extract_path(column, key)
             return func.jsonb_each(target).table_valued("key", "value")
         if key is None:
-            return func.json_each(col).table_valued("key", "value")
-        return func.json_each(col, _path((key,))).table_valued("key", "value")
+            return func.json_each(column).table_valued("key", "value")
+        return func.json_each(column, _path((key,))).table_valued("key", "value")
 
-    def field(self, value_col, name: str) -> ColumnElement:
+    def field(self, value_col: Expr, name: str) -> ColumnElement[float]:
         if self.pg:
             return cast(func.jsonb_extract_path_text(value_col, name), Float)
         return cast(func.json_extract(value_col, _path((name,))), Float)
 
-    def array_text(self, col, key: str):
+    def array_text(self, column: Expr, key: str) -> TableValuedAlias:
         """The elements of an array of strings, as column ``value``."""
         if self.pg:
-            return func.jsonb_array_elements_text(func.jsonb_extract_path(col, key)).table_valued(
-                "value"
-            )
-        return func.json_each(col, _path((key,))).table_valued("value")
+            return func.jsonb_array_elements_text(
+                func.jsonb_extract_path(column, key)
+            ).table_valued("value")
+        return func.json_each(column, _path((key,))).table_valued("value")
 
-    def scalar_value(self, tv) -> ColumnElement:
+    def scalar_value(self, tv: TableValuedAlias) -> ColumnElement[Any]:
         return cast(tv.c.value, Float) if self.pg else tv.c.value
 
-    def month(self, col) -> ColumnElement:
-        return func.to_char(col, "YYYY-MM") if self.pg else func.strftime("%Y-%m", col)
+    def month(self, column: Expr) -> ColumnElement[str]:
+        return func.to_char(column, "YYYY-MM") if self.pg else func.strftime("%Y-%m", column)
 
-    def days(self, a, b) -> ColumnElement:
+    def days(self, a: Expr, b: Expr) -> ColumnElement[Any]:
         """Days from `a` to `b` as a float."""
         if self.pg:
             return func.extract("epoch", b - a) / 86400.0
         return func.julianday(b) - func.julianday(a)
 
-    def contains(self, haystack, needle) -> ColumnElement:
+    def contains(self, haystack: Expr, needle: Expr) -> ColumnElement[bool]:
         return (func.strpos(haystack, needle) if self.pg else func.instr(haystack, needle)) > 0
 
 
@@ -154,51 +164,57 @@ def _path(keys: Sequence[str]) -> str:
     return "$" + "".join(f'."{k}"' for k in keys)
 
 
-def _case_filters(session: Session, scope: Scope, case_table=Case) -> list[ColumnElement]:
-    """WHERE clauses on a case table that apply the scope's filters."""
+def _case_filters(session: Session, scope: Scope) -> list[ColumnElement[bool]]:
+    """WHERE clauses on the case table that apply the scope's filters."""
     j = _Json(session)
-    out: list[ColumnElement] = []
+    out: list[ColumnElement[bool]] = []
     if scope.institution_id is not None:
-        out.append(case_table.institution_id == scope.institution_id)
+        out.append(col(Case.institution_id) == scope.institution_id)
     if scope.rubric_id is not None:
         out.append(
-            case_table.rubric_snapshot_id.in_(
-                select(RubricSnapshot.id).where(RubricSnapshot.rubric_id == scope.rubric_id)
+            col(Case.rubric_snapshot_id).in_(
+                select(col(RubricSnapshot.id)).where(
+                    col(RubricSnapshot.rubric_id) == scope.rubric_id
+                )
             )
         )
     if scope.isced_prefix is not None or scope.eqf_level is not None:
-        conds = []
+        data = col(CredentialVersion.data)
+        conds: list[ColumnElement[bool]] = []
         if scope.isced_prefix is not None:
-            isced = j.text(CredentialVersion.data, "isced_f")
+            isced = j.text(data, "isced_f")
             conds.append(func.substr(isced, 1, len(scope.isced_prefix)) == scope.isced_prefix)
         if scope.eqf_level is not None:
-            conds.append(
-                cast(j.text(CredentialVersion.data, "eqf_level"), Integer) == scope.eqf_level
-            )
-        out.append(case_table.credential_version_id.in_(select(CredentialVersion.id).where(*conds)))
+            conds.append(cast(j.text(data, "eqf_level"), Integer) == scope.eqf_level)
+        out.append(
+            col(Case.credential_version_id).in_(select(col(CredentialVersion.id)).where(*conds))
+        )
     return out
 
 
-def _in_period(col, scope: Scope) -> ColumnElement:
-    return and_(col >= scope.start, col < scope.end)
+def _in_period(column: Expr, scope: Scope) -> ColumnElement[bool]:
+    return and_(column >= scope.start, column < scope.end)
 
 
-def _decided_rounds(session: Session, scope: Scope):
+def _decided_rounds(session: Session, scope: Scope) -> Subquery:
     """(case_id, round, institution_id) of every round decided in the period, filters applied."""
     return (
-        select(Decision.case_id, Decision.round, Case.institution_id)
-        .join(Case, Case.id == Decision.case_id)
-        .where(_in_period(Decision.decided_at, scope), *_case_filters(session, scope))
+        select(col(Decision.case_id), col(Decision.round), col(Case.institution_id))
+        .join(Case, col(Case.id) == Decision.case_id)
+        .where(_in_period(col(Decision.decided_at), scope), *_case_filters(session, scope))
     ).subquery("decided")
 
 
-def _final_consolidations(session: Session, scope: Scope):
+def _final_consolidations(session: Session, scope: Scope) -> Subquery:
     """The last consolidation pass of every round decided in the period (what the approver saw)."""
     decided = _decided_rounds(session, scope)
     later = aliased(Consolidation)
     return (
         select(
-            Consolidation.id, Consolidation.case_id, Consolidation.data, decided.c.institution_id
+            col(Consolidation.id),
+            col(Consolidation.case_id),
+            col(Consolidation.data),
+            decided.c.institution_id,
         )
         .join(
             decided,
@@ -208,10 +224,10 @@ def _final_consolidations(session: Session, scope: Scope):
         )
         .where(
             ~exists(
-                select(later.id).where(
-                    later.case_id == Consolidation.case_id,
-                    later.round == Consolidation.round,
-                    later.pass_no > Consolidation.pass_no,
+                select(col(later.id)).where(
+                    col(later.case_id) == Consolidation.case_id,
+                    col(later.round) == Consolidation.round,
+                    col(later.pass_no) > Consolidation.pass_no,
                 )
             )
         )
@@ -223,26 +239,28 @@ def _final_consolidations(session: Session, scope: Scope):
 
 def cases_by_state(session: Session, scope: Scope) -> list[tuple[str, int]]:
     """Cases in the pipeline during the period, by their current state."""
+    closed_at = col(Case.closed_at)
     q = (
-        select(Case.state, func.count())
+        select(col(Case.state), func.count())
         .where(
-            Case.opened_at < scope.end,
-            or_(Case.closed_at.is_(None), Case.closed_at >= scope.start),
+            col(Case.opened_at) < scope.end,
+            or_(closed_at.is_(None), closed_at >= scope.start),
             *_case_filters(session, scope),
         )
-        .group_by(Case.state)
+        .group_by(col(Case.state))
     )
     return [(s, int(n)) for s, n in session.execute(q).all()]
 
 
 def closed_per_month(session: Session, scope: Scope) -> list[tuple[str, int]]:
     """Cases closed in the period, per month ('YYYY-MM')."""
-    month = _Json(session).month(Case.closed_at)
+    closed_at = col(Case.closed_at)
+    month = _Json(session).month(closed_at)
     q = (
         select(month.label("month"), func.count())
         .where(
-            Case.state == CaseState.CLOSED,
-            _in_period(Case.closed_at, scope),
+            col(Case.state) == CaseState.CLOSED,
+            _in_period(closed_at, scope),
             *_case_filters(session, scope),
         )
         .group_by(month)
@@ -264,35 +282,35 @@ def stage_times(session: Session, scope: Scope) -> list[StageTimeRow]:
     """Median, 90th percentile and mean days spent in each state, from the case history.
 
     A case enters a state with its ``case.<state>`` audit event (``case.opened`` enters
-    ``submitted``) and leaves it with its next state event; intervals that ended in the period count.
+    ``submitted``) and leaves it with its next state event; intervals that ended in the period
+    count.
     """
     j = _Json(session)
+    action, at = col(AuditEvent.action), col(AuditEvent.at)
     stage = case(
-        (AuditEvent.action == "case.opened", literal(CaseState.SUBMITTED.value)),
-        else_=func.substr(AuditEvent.action, 6),
+        (action == "case.opened", literal(CaseState.SUBMITTED.value)),
+        else_=func.substr(action, 6),
     )
-    nxt = func.lead(AuditEvent.at).over(partition_by=AuditEvent.subject_id, order_by=AuditEvent.seq)
-    ev = select(stage.label("stage"), AuditEvent.at.label("at"), nxt.label("next_at")).where(
-        AuditEvent.subject_type == "case", AuditEvent.action.in_(STATE_ACTIONS)
+    nxt = func.lead(at).over(partition_by=col(AuditEvent.subject_id), order_by=col(AuditEvent.seq))
+    events = select(stage.label("stage"), label("at", at), nxt.label("next_at")).where(
+        col(AuditEvent.subject_type) == "case", action.in_(STATE_ACTIONS)
     )
     if scope.filters_cases:
-        ev = ev.join(Case, cast(Case.id, String) == AuditEvent.subject_id).where(
+        events = events.join(Case, cast(col(Case.id), String) == AuditEvent.subject_id).where(
             *_case_filters(session, scope)
         )
-    ev = ev.subquery("ev")
+    ev = events.subquery("ev")
     spans = (
         select(ev.c.stage, j.days(ev.c.at, ev.c.next_at).label("days")).where(
             ev.c.next_at.is_not(None), _in_period(ev.c.next_at, scope)
         )
     ).subquery("spans")
     if j.pg:
-        q = select(
-            spans.c.stage,
-            func.count(),
-            func.avg(spans.c.days),
-            func.percentile_cont(0.5).within_group(spans.c.days),
-            func.percentile_cont(0.9).within_group(spans.c.days),
-        ).group_by(spans.c.stage)
+        p50: ColumnElement[Any] = func.percentile_cont(0.5).within_group(spans.c.days)
+        p90: ColumnElement[Any] = func.percentile_cont(0.9).within_group(spans.c.days)
+        q = select(spans.c.stage, func.count(), func.avg(spans.c.days), p50, p90).group_by(
+            spans.c.stage
+        )
     else:
         ranked = select(
             spans.c.stage,
@@ -315,8 +333,9 @@ def stage_times(session: Session, scope: Scope) -> list[StageTimeRow]:
     ]
 
 
-def _interpolated(ranked, p: float) -> ColumnElement:
-    """percentile_cont(p) over a ranked window: linear interpolation between the two nearest rows."""
+def _interpolated(ranked: Subquery, p: float) -> ColumnElement[Any]:
+    """percentile_cont(p) over a ranked window: linear interpolation between the two nearest
+    rows."""
     pos = literal(p) * (ranked.c.n - 1)
     lo = cast(pos, Integer)  # floor: pos is never negative
     frac = pos - lo
@@ -338,29 +357,29 @@ class ReviewTimeliness:
 
 def review_timeliness(session: Session, scope: Scope, now: datetime) -> ReviewTimeliness:
     filters = _case_filters(session, scope)
+    due_at = col(Assignment.due_at)
     overdue = session.execute(
         select(func.count())
         .select_from(Assignment)
-        .join(Case, Case.id == Assignment.case_id)
+        .join(Case, col(Case.id) == Assignment.case_id)
         .where(
-            Assignment.status == AssignmentStatus.ACCEPTED,
-            Assignment.due_at >= scope.start,
-            Assignment.due_at < min(scope.end, now),
-            Case.state.not_in(FINISHED),
+            col(Assignment.status) == AssignmentStatus.ACCEPTED,
+            due_at >= scope.start,
+            due_at < min(scope.end, now),
+            col(Case.state).not_in(FINISHED),
             *filters,
         )
     ).scalar_one()
-    late = case(
-        (and_(Assignment.due_at.is_not(None), Review.submitted_at > Assignment.due_at), 1), else_=0
-    )
+    submitted_at = col(Review.submitted_at)
+    late = case((and_(due_at.is_not(None), submitted_at > due_at), 1), else_=0)
     submitted, submitted_late = session.execute(
         select(func.count(), func.coalesce(func.sum(late), 0))
         .select_from(Review)
-        .join(Assignment, Assignment.id == Review.assignment_id)
-        .join(Case, Case.id == Review.case_id)
+        .join(Assignment, col(Assignment.id) == Review.assignment_id)
+        .join(Case, col(Case.id) == Review.case_id)
         .where(
-            Review.status == ReviewStatus.SUBMITTED,
-            _in_period(Review.submitted_at, scope),
+            col(Review.status) == ReviewStatus.SUBMITTED,
+            _in_period(submitted_at, scope),
             *filters,
         )
     ).one()
@@ -378,27 +397,28 @@ class OverdueReviewerRow:
 
 
 def overdue_by_reviewer(session: Session, scope: Scope, now: datetime) -> list[OverdueReviewerRow]:
-    """Who is behind: the overdue open reviews of `review_timeliness`, per reviewer (names included)."""
+    """Who is behind: the overdue open reviews of `review_timeliness`, per reviewer (names
+    included)."""
     j = _Json(session)
     cutoff = min(scope.end, now)
-    days = j.days(Assignment.due_at, literal(now, type_=Assignment.__table__.c.due_at.type))
+    due_at = col(Assignment.due_at)
+    days = j.days(due_at, literal(now, type_=UTCDateTime()))  # due_at's type
+    names = (col(User.id), col(User.username), col(User.full_name), col(Institution.code))
     q = (
-        select(
-            User.id, User.username, User.full_name, Institution.code, func.count(), func.max(days)
-        )
+        select(*names, func.count(), func.max(days))
         .select_from(Assignment)
-        .join(Case, Case.id == Assignment.case_id)
-        .join(User, User.id == Assignment.reviewer_id)
-        .outerjoin(Institution, Institution.id == User.institution_id)
+        .join(Case, col(Case.id) == Assignment.case_id)
+        .join(User, col(User.id) == Assignment.reviewer_id)
+        .outerjoin(Institution, col(Institution.id) == User.institution_id)
         .where(
-            Assignment.status == AssignmentStatus.ACCEPTED,
-            Assignment.due_at >= scope.start,
-            Assignment.due_at < cutoff,
-            Case.state.not_in(FINISHED),
+            col(Assignment.status) == AssignmentStatus.ACCEPTED,
+            due_at >= scope.start,
+            due_at < cutoff,
+            col(Case.state).not_in(FINISHED),
             *_case_filters(session, scope),
         )
-        .group_by(User.id, User.username, User.full_name, Institution.code)
-        .order_by(func.count().desc(), User.username)
+        .group_by(*names)
+        .order_by(func.count().desc(), col(User.username))
     )
     return [
         OverdueReviewerRow(int(i), u, n, c, int(k), float(d))
@@ -411,26 +431,28 @@ def overdue_by_reviewer(session: Session, scope: Scope, now: datetime) -> list[O
 
 def decisions_by_institution(session: Session, scope: Scope) -> list[tuple[str, str, int]]:
     """(institution code, outcome, decisions) for decisions taken in the period."""
+    code, outcome = col(Institution.code), col(Decision.outcome)
     q = (
-        select(Institution.code, Decision.outcome, func.count())
+        select(code, outcome, func.count())
         .select_from(Decision)
-        .join(Case, Case.id == Decision.case_id)
-        .join(Institution, Institution.id == Case.institution_id)
-        .where(_in_period(Decision.decided_at, scope), *_case_filters(session, scope))
-        .group_by(Institution.code, Decision.outcome)
+        .join(Case, col(Case.id) == Decision.case_id)
+        .join(Institution, col(Institution.id) == Case.institution_id)
+        .where(_in_period(col(Decision.decided_at), scope), *_case_filters(session, scope))
+        .group_by(code, outcome)
     )
     return [(c, o, int(n)) for c, o, n in session.execute(q).all()]
 
 
 def decisions_by_month(session: Session, scope: Scope) -> list[tuple[str, str, int]]:
     """(month 'YYYY-MM', outcome, decisions) for decisions taken in the period."""
-    month = _Json(session).month(Decision.decided_at)
+    decided_at, outcome = col(Decision.decided_at), col(Decision.outcome)
+    month = _Json(session).month(decided_at)
     q = (
-        select(month, Decision.outcome, func.count())
+        select(month, outcome, func.count())
         .select_from(Decision)
-        .join(Case, Case.id == Decision.case_id)
-        .where(_in_period(Decision.decided_at, scope), *_case_filters(session, scope))
-        .group_by(month, Decision.outcome)
+        .join(Case, col(Case.id) == Decision.case_id)
+        .where(_in_period(decided_at, scope), *_case_filters(session, scope))
+        .group_by(month, outcome)
     )
     return [(m, o, int(n)) for m, o, n in session.execute(q).all()]
 
@@ -438,17 +460,18 @@ def decisions_by_month(session: Session, scope: Scope) -> list[tuple[str, str, i
 def frequent_conditions(session: Session, scope: Scope, limit: int = 10) -> list[tuple[str, int]]:
     """The conditions attached most often to decisions of the period (exact text, trimmed)."""
     j = _Json(session)
+    conditions = col(Decision.conditions)
     if j.pg:
-        tv = func.jsonb_array_elements_text(Decision.conditions).table_valued("value")
+        tv = func.jsonb_array_elements_text(conditions).table_valued("value")
     else:
-        tv = func.json_each(Decision.conditions).table_valued("value")
+        tv = func.json_each(conditions).table_valued("value")
     text_ = func.trim(tv.c.value)
     q = (
         select(text_, func.count())
         .select_from(Decision)
-        .join(Case, Case.id == Decision.case_id)
+        .join(Case, col(Case.id) == Decision.case_id)
         .join(tv, true())
-        .where(_in_period(Decision.decided_at, scope), *_case_filters(session, scope))
+        .where(_in_period(col(Decision.decided_at), scope), *_case_filters(session, scope))
         .group_by(text_)
         .order_by(func.count().desc(), text_)
         .limit(limit)
@@ -462,18 +485,20 @@ def frequent_conditions(session: Session, scope: Scope, limit: int = 10) -> list
 def reference_scores(
     session: Session, scope: Scope, references: Sequence[str]
 ) -> list[tuple[str, str, float, int]]:
-    """(reference, institution code, mean consolidated score 0–1, consolidations) from `by_reference`."""
+    """(reference, institution code, mean consolidated score 0–1, consolidations) from
+    `by_reference`."""
     j = _Json(session)
     final = _final_consolidations(session, scope)
     br = j.each_object(final.c.data, "by_reference")
     score = j.field(br.c.value, "score")
+    code = col(Institution.code)
     q = (
-        select(br.c.key, Institution.code, func.avg(score), func.count(score))
+        select(br.c.key, code, func.avg(score), func.count(score))
         .select_from(final)
-        .join(Institution, Institution.id == final.c.institution_id)
+        .join(Institution, col(Institution.id) == final.c.institution_id)
         .join(br, true())
         .where(br.c.key.in_(list(references)))
-        .group_by(br.c.key, Institution.code)
+        .group_by(br.c.key, code)
     )
     return [(r, c, float(m), int(n)) for r, c, m, n in session.execute(q).all() if m is not None]
 
@@ -504,14 +529,16 @@ def missing_elements(
     credential field when the credential could not be read at all (``ects: required``).
     """
     j = _Json(session)
-    base = [
-        AuditEvent.action == "case.returned",
-        AuditEvent.subject_type == "case",
-        _in_period(AuditEvent.at, scope),
+    event_id = col(AuditEvent.id)
+    case_key = cast(col(Case.id), String) == AuditEvent.subject_id
+    base: list[ColumnElement[bool]] = [
+        col(AuditEvent.action) == "case.returned",
+        col(AuditEvent.subject_type) == "case",
+        _in_period(col(AuditEvent.at), scope),
     ]
-    joined = select(AuditEvent.id).select_from(AuditEvent)
+    joined = select(event_id).select_from(AuditEvent)
     if scope.filters_cases:
-        joined = joined.join(Case, cast(Case.id, String) == AuditEvent.subject_id)
+        joined = joined.join(Case, case_key)
         base += _case_filters(session, scope)
     total = session.execute(
         select(func.count()).select_from(joined.where(*base).subquery())
@@ -524,20 +551,20 @@ def missing_elements(
             for eid, field in elements
         ]
     ).subquery("el")
-    tv = j.array_text(AuditEvent.payload, "problems")
+    tv = j.array_text(col(AuditEvent.payload), "problems")
     problem = tv.c.value
     named = or_(
         j.contains(problem, literal(" ") + el.c.id + literal(" ")),
         func.substr(problem, 1, func.length(el.c.field) + 1) == el.c.field + literal(":"),
     )
     q = (
-        select(el.c.id, func.count(distinct(AuditEvent.id)))
+        select(el.c.id, func.count(distinct(event_id)))
         .select_from(AuditEvent)
         .join(tv, true())
         .join(el, named)
     )
     if scope.filters_cases:
-        q = q.join(Case, cast(Case.id, String) == AuditEvent.subject_id)
+        q = q.join(Case, case_key)
     q = q.where(*base).group_by(el.c.id)
     return int(total), [(e, int(n)) for e, n in session.execute(q).all()]
 
@@ -545,16 +572,16 @@ def missing_elements(
 # --------------------------------------------------------------------------- digital and green
 
 
-def _approved_versions(session: Session, scope: Scope):
+def _approved_versions(session: Session, scope: Scope) -> Subquery:
     """The credential versions approved (with or without conditions) in the period."""
     return (
-        select(Case.credential_version_id.label("cv_id"))
+        select(label("cv_id", col(Case.credential_version_id)))
         .distinct()
         .select_from(Decision)
-        .join(Case, Case.id == Decision.case_id)
+        .join(Case, col(Case.id) == Decision.case_id)
         .where(
-            Decision.outcome.in_(APPROVING),
-            _in_period(Decision.decided_at, scope),
+            col(Decision.outcome).in_(APPROVING),
+            _in_period(col(Decision.decided_at), scope),
             *_case_filters(session, scope),
         )
     ).subquery("approved")
@@ -571,15 +598,15 @@ class AlignmentRow:
 def approved_alignment(session: Session, scope: Scope) -> AlignmentRow:
     j = _Json(session)
     ap = _approved_versions(session, scope)
-    data = CredentialVersion.data
+    data = col(CredentialVersion.data)
 
-    def has(key: str):
+    def has(key: str) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((j.length(data, key) > 0, 1), else_=0)), 0)
 
     row = session.execute(
         select(func.count(), has("digcomp"), has("greencomp"), has("esco_skills"))
         .select_from(ap)
-        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
+        .join(CredentialVersion, col(CredentialVersion.id) == ap.c.cv_id)
     ).one()
     return AlignmentRow(*(int(v) for v in row))
 
@@ -587,24 +614,21 @@ def approved_alignment(session: Session, scope: Scope) -> AlignmentRow:
 def approved_competences(
     session: Session, scope: Scope, key: str, area_chars: int
 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """([(competence, approved credentials)], [(area, approved credentials)]) for `digcomp`/`greencomp`.
+    """([(competence, approved credentials)], [(area, approved credentials)]) for
+    `digcomp`/`greencomp`.
 
     The area is the competence id cut to `area_chars` characters (``DigComp-4.4`` → ``DigComp-4``).
     """
     j = _Json(session)
     ap = _approved_versions(session, scope)
-    tv = j.array_text(CredentialVersion.data, key)
+    version_id = col(CredentialVersion.id)
+    tv = j.array_text(col(CredentialVersion.data), key)
     base = (
-        select()
-        .select_from(ap)
-        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
-        .join(tv, true())
+        select().select_from(ap).join(CredentialVersion, version_id == ap.c.cv_id).join(tv, true())
     )
-    comp = base.add_columns(tv.c.value, func.count(distinct(CredentialVersion.id))).group_by(
-        tv.c.value
-    )
+    comp = base.add_columns(tv.c.value, func.count(distinct(version_id))).group_by(tv.c.value)
     area = func.substr(tv.c.value, 1, area_chars)
-    areas = base.add_columns(area, func.count(distinct(CredentialVersion.id))).group_by(area)
+    areas = base.add_columns(area, func.count(distinct(version_id))).group_by(area)
     return (
         [(c, int(n)) for c, n in session.execute(comp).all()],
         [(a, int(n)) for a, n in session.execute(areas).all()],
@@ -614,26 +638,27 @@ def approved_competences(
 def approved_eqf(session: Session, scope: Scope) -> list[tuple[int, int]]:
     j = _Json(session)
     ap = _approved_versions(session, scope)
-    level = cast(j.text(CredentialVersion.data, "eqf_level"), Integer)
+    level = cast(j.text(col(CredentialVersion.data), "eqf_level"), Integer)
     q = (
         select(level, func.count())
         .select_from(ap)
-        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
+        .join(CredentialVersion, col(CredentialVersion.id) == ap.c.cv_id)
         .group_by(level)
     )
     return [(int(lv), int(n)) for lv, n in session.execute(q).all() if lv is not None]
 
 
 def approved_ects(session: Session, scope: Scope, bounds: Sequence[float]) -> list[tuple[int, int]]:
-    """(bin, approved credentials): bin i holds ECTS in [bounds[i-1], bounds[i]); bin 0 below bounds[0]."""
+    """(bin, approved credentials): bin i holds ECTS in [bounds[i-1], bounds[i]); bin 0 below
+    bounds[0]."""
     j = _Json(session)
     ap = _approved_versions(session, scope)
-    ects = j.num(CredentialVersion.data, "ects")
+    ects = j.num(col(CredentialVersion.data), "ects")
     bin_ = case(*[(ects < b, i) for i, b in enumerate(bounds)], else_=len(bounds))
     q = (
         select(bin_, func.count())
         .select_from(ap)
-        .join(CredentialVersion, CredentialVersion.id == ap.c.cv_id)
+        .join(CredentialVersion, col(CredentialVersion.id) == ap.c.cv_id)
         .group_by(bin_)
     )
     return [(int(b), int(n)) for b, n in session.execute(q).all()]
@@ -658,21 +683,23 @@ def reviewer_load(session: Session, scope: Scope, *, with_names: bool) -> list[R
     submitted in the period, per reviewer. Without `with_names` no name leaves the database."""
     filters = _case_filters(session, scope)
     open_q = (
-        select(Assignment.reviewer_id.label("rid"), literal(1).label("o"), literal(0).label("c"))
-        .join(Case, Case.id == Assignment.case_id)
+        select(
+            label("rid", col(Assignment.reviewer_id)), literal(1).label("o"), literal(0).label("c")
+        )
+        .join(Case, col(Case.id) == Assignment.case_id)
         .where(
-            Assignment.status.in_(OPEN_ASSIGNMENT),
-            Assignment.invited_at < scope.end,
-            Case.state.not_in(FINISHED),
+            col(Assignment.status).in_(OPEN_ASSIGNMENT),
+            col(Assignment.invited_at) < scope.end,
+            col(Case.state).not_in(FINISHED),
             *filters,
         )
     )
     done_q = (
-        select(Review.reviewer_id.label("rid"), literal(0).label("o"), literal(1).label("c"))
-        .join(Case, Case.id == Review.case_id)
+        select(label("rid", col(Review.reviewer_id)), literal(0).label("o"), literal(1).label("c"))
+        .join(Case, col(Case.id) == Review.case_id)
         .where(
-            Review.status == ReviewStatus.SUBMITTED,
-            _in_period(Review.submitted_at, scope),
+            col(Review.status) == ReviewStatus.SUBMITTED,
+            _in_period(col(Review.submitted_at), scope),
             *filters,
         )
     )
@@ -682,17 +709,17 @@ def reviewer_load(session: Session, scope: Scope, *, with_names: bool) -> list[R
             both.c.rid
         )
     ).subquery("per")
-    cols = [per.c.rid, User.max_open_reviews, per.c.o, per.c.c]
+    cols: list[Expr] = [per.c.rid, col(User.max_open_reviews), per.c.o, per.c.c]
     if with_names:
-        cols += [User.username, User.full_name, Institution.code]
+        cols += [col(User.username), col(User.full_name), col(Institution.code)]
     q = (
         select(*cols)
         .select_from(per)
-        .join(User, User.id == per.c.rid)
-        .outerjoin(Institution, Institution.id == User.institution_id)
+        .join(User, col(User.id) == per.c.rid)
+        .outerjoin(Institution, col(Institution.id) == User.institution_id)
         .order_by(per.c.c.desc(), per.c.o.desc(), per.c.rid)
     )
-    out = []
+    out: list[ReviewerLoadRow] = []
     for row in session.execute(q).all():
         rid, cap, o, c = row[:4]
         names = row[4:] if with_names else (None, None, None)
@@ -729,25 +756,28 @@ def criterion_patterns(
     """
     j = _Json(session)
     decided = _decided_rounds(session, scope)
-    sc = j.each_scalar(Review.scores)
+    sc = j.each_scalar(col(Review.scores))
     peer_rows = (
         select(
-            Review.case_id.label("case_id"),
-            Review.round.label("round"),
+            label("case_id", col(Review.case_id)),
+            label("round", col(Review.round)),
             sc.c.key.label("criterion"),
             j.scalar_value(sc).label("v"),
             literal(1).label("peer"),
         )
         .select_from(decided)
-        .join(Review, and_(Review.case_id == decided.c.case_id, Review.round == decided.c.round))
+        .join(
+            Review,
+            and_(col(Review.case_id) == decided.c.case_id, col(Review.round) == decided.c.round),
+        )
         .join(sc, true())
-        .where(Review.status == ReviewStatus.SUBMITTED)
+        .where(col(Review.status) == ReviewStatus.SUBMITTED)
     )
-    se = j.each_object(SelfAssessment.entries, None)
+    se = j.each_object(col(SelfAssessment.entries), None)
     self_rows = (
         select(
-            SelfAssessment.case_id,
-            SelfAssessment.round,
+            col(SelfAssessment.case_id),
+            col(SelfAssessment.round),
             se.c.key,
             j.field(se.c.value, "score"),
             literal(0),
@@ -756,7 +786,8 @@ def criterion_patterns(
         .join(
             SelfAssessment,
             and_(
-                SelfAssessment.case_id == decided.c.case_id, SelfAssessment.round == decided.c.round
+                col(SelfAssessment.case_id) == decided.c.case_id,
+                col(SelfAssessment.round) == decided.c.round,
             ),
         )
         .join(se, true())
@@ -806,20 +837,16 @@ def criterion_patterns(
 def rubric_snapshots_in_scope(session: Session, scope: Scope) -> list[RubricSnapshot]:
     """The rubric versions of the cases of the period (few; their criteria title the figures)."""
     used = (
-        select(Case.rubric_snapshot_id)
+        select(col(Case.rubric_snapshot_id))
         .distinct()
-        .where(Case.opened_at < scope.end, *_case_filters(session, scope))
+        .where(col(Case.opened_at) < scope.end, *_case_filters(session, scope))
     )
+    snapshot_id = col(RubricSnapshot.id)
     return list(
-        session.execute(
-            select(RubricSnapshot).where(RubricSnapshot.id.in_(used)).order_by(RubricSnapshot.id)
-        ).scalars()
+        session.scalars(select(RubricSnapshot).where(snapshot_id.in_(used)).order_by(snapshot_id))
     )
 
 
 def rubric_ids(session: Session) -> list[str]:
-    return list(
-        session.execute(
-            select(RubricSnapshot.rubric_id).distinct().order_by(RubricSnapshot.rubric_id)
-        ).scalars()
-    )
+    rubric_id = col(RubricSnapshot.rubric_id)
+    return list(session.scalars(select(rubric_id).distinct().order_by(rubric_id)))

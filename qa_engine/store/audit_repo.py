@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, text
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from qa_engine.domain.audit import ChainEvent, ChainHead, NewEvent, link
+from qa_engine.domain.audit import ChainEvent, ChainHead, NewEvent, canonical_json, link
 from qa_engine.store.models import AuditEvent
 from qa_engine.store.types import utcnow
 
@@ -25,13 +27,12 @@ def lock_chain(db: Session | Connection) -> None:
 
 def head(db: Session | Connection) -> ChainHead:
     """The chain's last event as it is in the database now."""
-    last = db.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    seq = col(AuditEvent.seq)
+    last = db.execute(select(seq, AuditEvent.hash).order_by(seq.desc()).limit(1)).first()
     return ChainHead(last[0], last[1]) if last else ChainHead()
 
 
-def row(event: ChainEvent) -> dict:
+def row(event: ChainEvent) -> dict[str, Any]:
     """The audit_event columns of a linked event (without the id)."""
     return {
         "seq": event.seq,
@@ -53,7 +54,7 @@ def append(
     action: str,
     subject_type: str,
     subject_id: str | int,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event (stamped now unless `at` is given) to the chain."""
@@ -68,27 +69,21 @@ def append(
     return ev
 
 
-def _jsonable(value):
-    import json
-
-    from qa_engine.domain.audit import canonical_json
-
-    return json.loads(canonical_json(value))
+def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    """The payload as it reads back from a JSON column (dates and other values become strings)."""
+    loaded: dict[str, Any] = json.loads(canonical_json(value))
+    return loaded
 
 
 def iter_chain(session: Session, batch: int = 5000) -> Iterator[ChainEvent]:
     last = 0
     while True:
-        rows = (
-            session.execute(
-                select(AuditEvent)
-                .where(AuditEvent.seq > last)
-                .order_by(AuditEvent.seq)
-                .limit(batch)
-            )
-            .scalars()
-            .all()
-        )
+        rows = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.seq > last)
+            .order_by(col(AuditEvent.seq))
+            .limit(batch)
+        ).all()
         if not rows:
             return
         for r in rows:
@@ -108,22 +103,20 @@ def iter_chain(session: Session, batch: int = 5000) -> Iterator[ChainEvent]:
 
 def events_for(session: Session, subject_type: str, subject_id: str | int) -> list[AuditEvent]:
     return list(
-        session.execute(
+        session.exec(
             select(AuditEvent)
             .where(
                 AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id)
             )
-            .order_by(AuditEvent.seq)
-        ).scalars()
+            .order_by(col(AuditEvent.seq))
+        )
     )
 
 
 def last_seq_for(session: Session, subject_type: str, subject_id: str | int) -> int:
-    from sqlalchemy import func
-
-    value = session.execute(
-        select(func.max(AuditEvent.seq)).where(
+    value = session.exec(
+        select(func.max(col(AuditEvent.seq))).where(
             AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id)
         )
-    ).scalar_one()
+    ).one()
     return int(value or 0)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, select
-from sqlmodel import Session
+from sqlalchemy import Select, and_, func
+from sqlmodel import Session, col, select
 
 from qa_engine.domain.case_states import FINISHED, CaseState
 from qa_engine.domain.outcomes import APPROVING
@@ -32,23 +33,20 @@ from qa_engine.store.models import (
     SelfAssessment,
 )
 
+# a select of any columns, refined by a helper that keeps its type (the row type of the caller's)
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
 
 def get_case(session: Session, case_id: int, *, for_update: bool = False) -> Case | None:
     if for_update:
-        return session.execute(
-            select(Case).where(Case.id == case_id).with_for_update()
-        ).scalar_one_or_none()
+        return session.exec(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
     return session.get(Case, case_id)
 
 
 def open_case_for_credential(session: Session, credential_id: int) -> Case | None:
-    return (
-        session.execute(
-            select(Case).where(Case.credential_id == credential_id, Case.state.not_in(FINISHED))
-        )
-        .scalars()
-        .first()
-    )
+    return session.exec(
+        select(Case).where(Case.credential_id == credential_id, col(Case.state).not_in(FINISHED))
+    ).first()
 
 
 def credentials_with_open_cases(
@@ -59,33 +57,39 @@ def credentials_with_open_cases(
     limit: int | None = None,
     with_versions: bool = False,
 ) -> list[tuple[Credential, Institution, Case | None, CredentialVersion | None]]:
-    """A page of credentials (by institution code and reference), each with its institution, its open case
-    if it has one and, when asked, its current version, in one query."""
+    """A page of credentials (by institution code and reference), each with its institution, its
+    open case if it has one and, when asked, its current version, in one query."""
     open_case_id = (
-        select(func.min(Case.id))
-        .where(Case.credential_id == Credential.id, Case.state.not_in(FINISHED))
+        select(func.min(col(Case.id)))
+        .where(Case.credential_id == Credential.id, col(Case.state).not_in(FINISHED))
         .correlate(Credential)
         .scalar_subquery()
     )
-    q = (
-        select(Credential, Institution, Case)
-        .join(Institution, Institution.id == Credential.institution_id)
-        .outerjoin(Case, Case.id == open_case_id)
-    )
-    if with_versions:
-        q = q.add_columns(CredentialVersion).outerjoin(
-            CredentialVersion,
-            (CredentialVersion.credential_id == Credential.id)
-            & (CredentialVersion.number == Credential.current_version),
+
+    def page(q: _Query) -> _Query:
+        q = q.join(Institution, col(Institution.id) == Credential.institution_id).outerjoin(
+            Case, col(Case.id) == open_case_id
         )
-    if institution_id is not None:
-        q = q.where(Credential.institution_id == institution_id)
-    q = q.order_by(Institution.code, Credential.reference).offset(offset)
-    if limit is not None:
-        q = q.limit(limit)
+        if with_versions:
+            q = q.outerjoin(
+                CredentialVersion,
+                (col(CredentialVersion.credential_id) == Credential.id)
+                & (col(CredentialVersion.number) == Credential.current_version),
+            )
+        if institution_id is not None:
+            q = q.where(col(Credential.institution_id) == institution_id)
+        q = q.order_by(col(Institution.code), col(Credential.reference)).offset(offset)
+        if limit is not None:
+            q = q.limit(limit)
+        return q
+
+    # the outer joins give None for a credential without an open case (or version)
+    if with_versions:
+        rows = session.exec(page(select(Credential, Institution, Case, CredentialVersion))).all()
+        return [(c, i, k, v) for c, i, k, v in rows]
     return [
-        (row[0], row[1], row[2], row[3] if with_versions else None)
-        for row in session.execute(q).all()
+        (c, i, k, None)
+        for c, i, k in session.exec(page(select(Credential, Institution, Case))).all()
     ]
 
 
@@ -93,13 +97,13 @@ def case_labels(session: Session, case_ids: Sequence[int]) -> dict[int, tuple[st
     """The credential title and the institution code of each case, in one query."""
     if not case_ids:
         return {}
-    rows = session.execute(
-        select(Case.id, Credential.title, Institution.code)
-        .join(Credential, Credential.id == Case.credential_id)
-        .join(Institution, Institution.id == Case.institution_id)
-        .where(Case.id.in_(list(case_ids)))
+    rows = session.exec(
+        select(col(Case.id), Credential.title, Institution.code)
+        .join(Credential, col(Credential.id) == Case.credential_id)
+        .join(Institution, col(Institution.id) == Case.institution_id)
+        .where(col(Case.id).in_(list(case_ids)))
     ).all()
-    return {case_id: (title, code) for case_id, title, code in rows}
+    return {case_id: (title, code) for case_id, title, code in rows if case_id is not None}
 
 
 def list_cases(
@@ -113,15 +117,15 @@ def list_cases(
 ) -> list[Case]:
     q = select(Case)
     if states:
-        q = q.where(Case.state.in_(list(states)))
+        q = q.where(col(Case.state).in_(list(states)))
     if institution_id is not None:
         q = q.where(Case.institution_id == institution_id)
     if case_ids is not None:
-        q = q.where(Case.id.in_(list(case_ids)))
-    q = q.order_by(Case.id).offset(offset)
+        q = q.where(col(Case.id).in_(list(case_ids)))
+    q = q.order_by(col(Case.id)).offset(offset)
     if limit is not None:
         q = q.limit(limit)
-    return list(session.execute(q).scalars())
+    return list(session.exec(q))
 
 
 def count_cases(
@@ -131,23 +135,23 @@ def count_cases(
     institution_id: int | None = None,
     case_ids: Sequence[int] | None = None,
 ) -> int:
-    q = select(func.count(Case.id))
+    q = select(func.count(col(Case.id)))
     if states:
-        q = q.where(Case.state.in_(list(states)))
+        q = q.where(col(Case.state).in_(list(states)))
     if institution_id is not None:
         q = q.where(Case.institution_id == institution_id)
     if case_ids is not None:
-        q = q.where(Case.id.in_(list(case_ids)))
-    return int(session.execute(q).scalar_one())
+        q = q.where(col(Case.id).in_(list(case_ids)))
+    return int(session.exec(q).one())
 
 
 def cases_idle_in(session: Session, states: Sequence[str], before: datetime) -> list[Case]:
     return list(
-        session.execute(
+        session.exec(
             select(Case)
-            .where(Case.state.in_(list(states)), Case.state_since < before)
-            .order_by(Case.id)
-        ).scalars()
+            .where(col(Case.state).in_(list(states)), Case.state_since < before)
+            .order_by(col(Case.id))
+        )
     )
 
 
@@ -155,20 +159,20 @@ def cases_idle_in(session: Session, states: Sequence[str], before: datetime) -> 
 
 
 def get_self_assessment(session: Session, case_id: int, round_: int) -> SelfAssessment | None:
-    return session.execute(
+    return session.exec(
         select(SelfAssessment).where(
             SelfAssessment.case_id == case_id, SelfAssessment.round == round_
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 def self_assessments_of(session: Session, case_id: int) -> list[SelfAssessment]:
     return list(
-        session.execute(
+        session.exec(
             select(SelfAssessment)
             .where(SelfAssessment.case_id == case_id)
-            .order_by(SelfAssessment.round)
-        ).scalars()
+            .order_by(col(SelfAssessment.round))
+        )
     )
 
 
@@ -186,8 +190,8 @@ def assignments_of(
     if round_ is not None:
         q = q.where(Assignment.round == round_)
     if statuses:
-        q = q.where(Assignment.status.in_(list(statuses)))
-    return list(session.execute(q.order_by(Assignment.id)).scalars())
+        q = q.where(col(Assignment.status).in_(list(statuses)))
+    return list(session.exec(q.order_by(col(Assignment.id))))
 
 
 def assignment_for(
@@ -198,23 +202,19 @@ def assignment_for(
     )
     if round_ is not None:
         q = q.where(Assignment.round == round_)
-    return session.execute(q.order_by(Assignment.round.desc())).scalars().first()
+    return session.exec(q.order_by(col(Assignment.round).desc())).first()
 
 
 def live_assignment_for(session: Session, case_id: int, reviewer_id: int) -> Assignment | None:
-    return (
-        session.execute(
-            select(Assignment)
-            .where(
-                Assignment.case_id == case_id,
-                Assignment.reviewer_id == reviewer_id,
-                Assignment.status.in_(LIVE_ASSIGNMENT),
-            )
-            .order_by(Assignment.round.desc())
+    return session.exec(
+        select(Assignment)
+        .where(
+            Assignment.case_id == case_id,
+            Assignment.reviewer_id == reviewer_id,
+            col(Assignment.status).in_(LIVE_ASSIGNMENT),
         )
-        .scalars()
-        .first()
-    )
+        .order_by(col(Assignment.round).desc())
+    ).first()
 
 
 def assignments_of_reviewer(
@@ -222,16 +222,16 @@ def assignments_of_reviewer(
 ) -> list[Assignment]:
     q = select(Assignment).where(Assignment.reviewer_id == reviewer_id)
     if statuses:
-        q = q.where(Assignment.status.in_(list(statuses)))
-    return list(session.execute(q.order_by(Assignment.id)).scalars())
+        q = q.where(col(Assignment.status).in_(list(statuses)))
+    return list(session.exec(q.order_by(col(Assignment.id))))
 
 
 def open_review_counts(session: Session) -> dict[int, int]:
-    rows = session.execute(
-        select(Assignment.reviewer_id, func.count(Assignment.id))
-        .join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(FINISHED))
-        .group_by(Assignment.reviewer_id)
+    rows = session.exec(
+        select(Assignment.reviewer_id, func.count(col(Assignment.id)))
+        .join(Case, col(Case.id) == Assignment.case_id)
+        .where(col(Assignment.status).in_(OPEN_ASSIGNMENT), col(Case.state).not_in(FINISHED))
+        .group_by(col(Assignment.reviewer_id))
     ).all()
     return {r: int(n) for r, n in rows}
 
@@ -239,30 +239,30 @@ def open_review_counts(session: Session) -> dict[int, int]:
 def assignments_with_status_due_before(
     session: Session, status: str, field: str, before: datetime
 ) -> list[Assignment]:
-    col = getattr(Assignment, field)
+    column = col(getattr(Assignment, field))
     return list(
-        session.execute(
+        session.exec(
             select(Assignment)
-            .join(Case, Case.id == Assignment.case_id)
+            .join(Case, col(Case.id) == Assignment.case_id)
             .where(
                 Assignment.status == status,
-                col.is_not(None),
-                col < before,
-                Case.state.not_in(FINISHED),
+                column.is_not(None),
+                column < before,
+                col(Case.state).not_in(FINISHED),
             )
-            .order_by(Assignment.id)
-        ).scalars()
+            .order_by(col(Assignment.id))
+        )
     )
 
 
 def open_assignments(session: Session) -> list[Assignment]:
     return list(
-        session.execute(
+        session.exec(
             select(Assignment)
-            .join(Case, Case.id == Assignment.case_id)
-            .where(Assignment.status.in_(OPEN_ASSIGNMENT), Case.state.not_in(FINISHED))
-            .order_by(Assignment.id)
-        ).scalars()
+            .join(Case, col(Case.id) == Assignment.case_id)
+            .where(col(Assignment.status).in_(OPEN_ASSIGNMENT), col(Case.state).not_in(FINISHED))
+            .order_by(col(Assignment.id))
+        )
     )
 
 
@@ -273,9 +273,9 @@ def conflicts_of_users(session: Session, user_ids: Sequence[int]) -> list[Confli
     if not user_ids:
         return []
     return list(
-        session.execute(
-            select(ConflictDeclaration).where(ConflictDeclaration.user_id.in_(list(user_ids)))
-        ).scalars()
+        session.exec(
+            select(ConflictDeclaration).where(col(ConflictDeclaration.user_id).in_(list(user_ids)))
+        )
     )
 
 
@@ -291,9 +291,7 @@ def get_review(session: Session, review_id: int) -> Review | None:
 
 
 def review_for_assignment(session: Session, assignment_id: int) -> Review | None:
-    return session.execute(
-        select(Review).where(Review.assignment_id == assignment_id)
-    ).scalar_one_or_none()
+    return session.exec(select(Review).where(Review.assignment_id == assignment_id)).one_or_none()
 
 
 def reviews_of(
@@ -304,86 +302,81 @@ def reviews_of(
         q = q.where(Review.round == round_)
     if submitted_only:
         q = q.where(Review.status == ReviewStatus.SUBMITTED)
-    return list(session.execute(q.order_by(Review.submitted_at, Review.id)).scalars())
+    return list(session.exec(q.order_by(col(Review.submitted_at), col(Review.id))))
 
 
 def submitted_review_count(session: Session, case_id: int, round_: int) -> int:
     return int(
-        session.execute(
-            select(func.count(Review.id))
-            .join(Assignment, Assignment.id == Review.assignment_id)
+        session.exec(
+            select(func.count(col(Review.id)))
+            .join(Assignment, col(Assignment.id) == Review.assignment_id)
             .where(
                 Review.case_id == case_id,
                 Review.round == round_,
                 Review.status == ReviewStatus.SUBMITTED,
                 Assignment.status == AssignmentStatus.SUBMITTED,
             )
-        ).scalar_one()
+        ).one()
     )
 
 
-# --------------------------------------------------------------------------- consolidation, decisions, reports
+# --------------------------------------------------------------- consolidation, decisions, reports
 
 
 def latest_consolidation(session: Session, case_id: int, round_: int) -> Consolidation | None:
-    return (
-        session.execute(
-            select(Consolidation)
-            .where(Consolidation.case_id == case_id, Consolidation.round == round_)
-            .order_by(Consolidation.pass_no.desc())
-        )
-        .scalars()
-        .first()
-    )
+    return session.exec(
+        select(Consolidation)
+        .where(Consolidation.case_id == case_id, Consolidation.round == round_)
+        .order_by(col(Consolidation.pass_no).desc())
+    ).first()
 
 
 def get_decision(session: Session, case_id: int, round_: int) -> Decision | None:
-    return session.execute(
+    return session.exec(
         select(Decision).where(Decision.case_id == case_id, Decision.round == round_)
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 def decisions_of(session: Session, case_id: int) -> list[Decision]:
     return list(
-        session.execute(
-            select(Decision).where(Decision.case_id == case_id).order_by(Decision.round)
-        ).scalars()
+        session.exec(
+            select(Decision).where(Decision.case_id == case_id).order_by(col(Decision.round))
+        )
     )
 
 
 def expired_approvals(session: Session, now: datetime) -> list[tuple[Case, Decision]]:
     """Closed approved cases whose approval ran out and that have no follow-up case yet."""
-    follow = select(Case.previous_case_id).where(Case.previous_case_id.is_not(None))
-    rows = session.execute(
+    follow = select(col(Case.previous_case_id)).where(col(Case.previous_case_id).is_not(None))
+    valid_until = col(Decision.valid_until)
+    rows = session.exec(
         select(Case, Decision)
-        .join(Decision, and_(Decision.case_id == Case.id, Decision.round == Case.round))
+        .join(Decision, and_(col(Decision.case_id) == Case.id, col(Decision.round) == Case.round))
         .where(
             Case.state == CaseState.CLOSED,
-            Decision.outcome.in_(APPROVING),
-            Decision.valid_until.is_not(None),
-            Decision.valid_until < now,
-            Case.id.not_in(follow),
+            col(Decision.outcome).in_(APPROVING),
+            valid_until.is_not(None),
+            valid_until < now,
+            col(Case.id).not_in(follow),
         )
-        .order_by(Case.id)
+        .order_by(col(Case.id))
     ).all()
     return [(c, d) for c, d in rows]
 
 
 def get_report(session: Session, decision_id: int, kind: str = "pdf") -> Report | None:
-    return session.execute(
+    return session.exec(
         select(Report).where(Report.decision_id == decision_id, Report.kind == kind)
-    ).scalar_one_or_none()
+    ).one_or_none()
 
 
 def get_report_by_report_id(session: Session, report_id: str) -> Report | None:
-    return session.execute(select(Report).where(Report.report_id == report_id)).scalar_one_or_none()
+    return session.exec(select(Report).where(Report.report_id == report_id)).one_or_none()
 
 
 def reports_of(session: Session, case_id: int) -> list[Report]:
     return list(
-        session.execute(
-            select(Report).where(Report.case_id == case_id).order_by(Report.id)
-        ).scalars()
+        session.exec(select(Report).where(Report.case_id == case_id).order_by(col(Report.id)))
     )
 
 
@@ -391,7 +384,7 @@ def reports_of(session: Session, case_id: int) -> list[Report]:
 
 
 def get_notification_by_key(session: Session, key: str) -> Notification | None:
-    return session.execute(select(Notification).where(Notification.key == key)).scalar_one_or_none()
+    return session.exec(select(Notification).where(Notification.key == key)).one_or_none()
 
 
 def pending_notifications(
@@ -405,15 +398,15 @@ def pending_notifications(
     q = select(Notification).where(
         Notification.status == NotificationStatus.PENDING,
         Notification.attempts < max_attempts,
-        Notification.id > after_id,
+        col(Notification.id) > after_id,
     )
     if case_ids is not None:
-        q = q.where(Notification.case_id.in_(list(case_ids)))
-    return list(session.execute(q.order_by(Notification.id).limit(limit)).scalars())
+        q = q.where(col(Notification.case_id).in_(list(case_ids)))
+    return list(session.exec(q.order_by(col(Notification.id)).limit(limit)))
 
 
 def notifications_of(session: Session, *, case_id: int | None = None) -> list[Notification]:
     q = select(Notification)
     if case_id is not None:
         q = q.where(Notification.case_id == case_id)
-    return list(session.execute(q.order_by(Notification.id)).scalars())
+    return list(session.exec(q.order_by(col(Notification.id))))

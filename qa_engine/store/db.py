@@ -21,9 +21,10 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
@@ -84,12 +85,14 @@ class WriterQueue:
 
 
 def database_exists(url: str) -> bool:
-    """Whether there is a database to read: an SQLite file that exists, or any server URL (asked lazily)."""
+    """Whether there is a database to read: an SQLite file that exists, or any server URL (asked
+    lazily)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return bool(parsed.database) and (
-            parsed.database == ":memory:" or Path(parsed.database).is_file()
-        )
+        database = parsed.database
+        if not database:
+            return False
+        return database == ":memory:" or Path(database).is_file()
     return True
 
 
@@ -119,7 +122,7 @@ def _configure_sqlite(engine: Engine) -> None:
     # The recipe from SQLAlchemy's SQLite dialect docs: let SQLAlchemy, not pysqlite, emit BEGIN,
     # and make it BEGIN IMMEDIATE so a writer takes the lock before reading what it will change.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -131,7 +134,7 @@ def _configure_sqlite(engine: Engine) -> None:
     writers = WriterQueue(SQLITE_BUSY_TIMEOUT_MS / 1000)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
             return
@@ -143,14 +146,15 @@ def _configure_sqlite(engine: Engine) -> None:
             writers.release(holder)
             raise
 
-    def _end(conn, *_args):
+    def _end(conn: Connection, *_args: Any) -> None:
         writers.release(id(conn.connection.dbapi_connection))
 
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
 
-    # a connection returned, invalidated or closed in the middle of a transaction lets the queue go on
-    def _pool_end(dbapi_conn, *_args):
+    # a connection returned, invalidated or closed in the middle of a transaction lets the queue
+    # go on
+    def _pool_end(dbapi_conn: Any, *_args: Any) -> None:
         writers.release(id(dbapi_conn))
 
     for name in ("reset", "invalidate", "close", "close_detached"):
@@ -191,7 +195,7 @@ def read_only_session(engine: Engine | None = None) -> Session:
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_writes_when_read_only(session: Session, _context, _instances) -> None:
+def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
         changed = sorted(
             {type(o).__name__ for o in (*session.new, *session.dirty, *session.deleted)}

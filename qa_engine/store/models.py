@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, UniqueConstraint, false
+from sqlalchemy import Column, Integer, Table, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from qa_engine.domain.statuses import (
@@ -17,7 +17,14 @@ from qa_engine.domain.statuses import (
 from qa_engine.store.types import JSONType, UTCDateTime, utcnow
 
 
-def _ts(**kw: Any):
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for bulk inserts and its name."""
+    # SQLModel's stubs do not declare the `__table__` that SQLAlchemy sets on every table model
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def _ts(**kw: Any) -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
 
 
@@ -80,7 +87,7 @@ class CredentialVersion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     credential_id: int = Field(foreign_key="credential.id", index=True)
     number: int
-    data: dict = Field(sa_type=JSONType)
+    data: dict[str, Any] = Field(sa_type=JSONType)
     content_hash: str = Field(max_length=64, index=True)
     source: str = Field(default="", max_length=300)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
@@ -98,7 +105,7 @@ class RubricSnapshot(SQLModel, table=True):
     version: str = Field(max_length=40)
     title: str = Field(max_length=300)
     content_hash: str = Field(max_length=64)
-    content: dict = Field(sa_type=JSONType)
+    content: dict[str, Any] = Field(sa_type=JSONType)
     created_at: datetime = _ts()
 
 
@@ -114,7 +121,7 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=80, index=True)
     subject_type: str = Field(max_length=40)
     subject_id: str = Field(max_length=80, index=True)
-    payload: dict = Field(default_factory=dict, sa_type=JSONType)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
 
@@ -158,7 +165,7 @@ class SelfAssessment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="qa_case.id", index=True)
     round: int
-    entries: dict = Field(
+    entries: dict[str, Any] = Field(
         default_factory=dict, sa_type=JSONType
     )  # criterion -> {score, narrative, evidence}
     summary: str = ""
@@ -192,7 +199,8 @@ class Assignment(SQLModel, table=True):
 
 
 class ConflictDeclaration(SQLModel, table=True):
-    """A declared conflict of interest between a person and an institution, a credential or a case."""
+    """A declared conflict of interest between a person and an institution, a credential
+    or a case."""
 
     __tablename__ = "conflict_declaration"
 
@@ -211,8 +219,8 @@ class Review(SQLModel, table=True):
     case_id: int = Field(foreign_key="qa_case.id", index=True)
     round: int
     reviewer_id: int = Field(foreign_key="users.id", index=True)
-    scores: dict = Field(default_factory=dict, sa_type=JSONType)
-    comments: dict = Field(default_factory=dict, sa_type=JSONType)
+    scores: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    comments: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     recommendation: str | None = Field(default=None, max_length=40)
     overall_comment: str = ""
     status: str = Field(default=ReviewStatus.DRAFT, max_length=16)
@@ -231,7 +239,7 @@ class Consolidation(SQLModel, table=True):
     case_id: int = Field(foreign_key="qa_case.id", index=True)
     round: int
     pass_no: int = 1
-    data: dict = Field(default_factory=dict, sa_type=JSONType)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     overall: float | None = None
     agreement: float | None = None
     recommended_outcome: str | None = Field(default=None, max_length=40)
@@ -273,14 +281,15 @@ class Report(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """An outgoing message; `key` makes each one exactly once (an invitation, the nth reminder …)."""
+    """An outgoing message; `key` makes each one exactly once (an invitation, the nth
+    reminder …)."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=160, unique=True)
     recipient: str = Field(max_length=254)
     recipient_user_id: int | None = Field(default=None, foreign_key="users.id")
     template: str = Field(max_length=60)
-    context: dict = Field(default_factory=dict, sa_type=JSONType)
+    context: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     case_id: int | None = Field(default=None, foreign_key="qa_case.id", index=True)
     status: str = Field(default=NotificationStatus.PENDING, max_length=16, index=True)
     attempts: int = 0
@@ -289,12 +298,12 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-# --------------------------------------------------------------------------- web: sign-in, sessions, API tokens
+# ------------------------------------------------------------ web: sign-in, sessions, API tokens
 
 
 class WebSession(SQLModel, table=True):
-    """A browser session. Only a SHA-256 of the random session id is stored; the row dies with sign-out,
-    expiry, or a change of the user's `session_epoch` (password change, disabling)."""
+    """A browser session. Only a SHA-256 of the random session id is stored; the row dies with
+    sign-out, expiry, or a change of the user's `session_epoch` (password change, disabling)."""
 
     __tablename__ = "web_session"
 

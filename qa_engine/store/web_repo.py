@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlmodel import Session
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
 
 from qa_engine.domain.case_states import FINISHED
 from qa_engine.store.models import (
@@ -23,39 +23,38 @@ from qa_engine.store.models import (
 
 
 def get_web_session(session: Session, token_hash: str) -> WebSession | None:
-    return session.execute(
-        select(WebSession).where(WebSession.token_hash == token_hash)
-    ).scalar_one_or_none()
+    return session.exec(select(WebSession).where(WebSession.token_hash == token_hash)).one_or_none()
 
 
 def get_web_session_with_user(
     session: Session, token_hash: str
 ) -> tuple[WebSession, User | None] | None:
     """The session row and its user in one query (every signed-in request asks)."""
-    row = session.execute(
+    row = session.exec(
         select(WebSession, User)
-        .outerjoin(User, User.id == WebSession.user_id)
+        .outerjoin(User, col(User.id) == WebSession.user_id)
         .where(WebSession.token_hash == token_hash)
     ).one_or_none()
     return (row[0], row[1]) if row is not None else None
 
 
 def delete_web_session(session: Session, token_hash: str) -> int:
-    return (
-        session.execute(delete(WebSession).where(WebSession.token_hash == token_hash)).rowcount or 0
-    )
+    deleted = session.exec(delete(WebSession).where(col(WebSession.token_hash) == token_hash))
+    return deleted.rowcount or 0
 
 
 def delete_expired_web_sessions(session: Session, before: datetime) -> int:
-    return session.execute(delete(WebSession).where(WebSession.expires_at < before)).rowcount or 0
+    deleted = session.exec(delete(WebSession).where(col(WebSession.expires_at) < before))
+    return deleted.rowcount or 0
 
 
 def delete_web_sessions_of(session: Session, user_id: int) -> int:
-    return session.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount or 0
+    deleted = session.exec(delete(WebSession).where(col(WebSession.user_id) == user_id))
+    return deleted.rowcount or 0
 
 
 def web_sessions_of(session: Session, user_id: int) -> list[WebSession]:
-    return list(session.execute(select(WebSession).where(WebSession.user_id == user_id)).scalars())
+    return list(session.exec(select(WebSession).where(WebSession.user_id == user_id)))
 
 
 # --------------------------------------------------------------------------- failed sign-ins
@@ -65,14 +64,14 @@ def failures_since(
     session: Session, *, since: datetime, username: str | None = None, client_ip: str | None = None
 ) -> tuple[int, datetime | None]:
     """How many failures match since `since`, and the oldest of them."""
-    q = select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
+    q = select(func.count(col(LoginAttempt.id)), func.min(col(LoginAttempt.at))).where(
         LoginAttempt.at >= since
     )
     if username is not None:
         q = q.where(LoginAttempt.username == username)
     if client_ip is not None:
         q = q.where(LoginAttempt.client_ip == client_ip)
-    count, oldest = session.execute(q).one()
+    count, oldest = session.exec(q).one()
     if oldest is not None and oldest.tzinfo is None:
         from datetime import UTC
 
@@ -81,35 +80,30 @@ def failures_since(
 
 
 def clear_failures(session: Session, *, username: str) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.username) == username))
 
 
 def delete_old_failures(session: Session, before: datetime) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < before))
 
 
 # --------------------------------------------------------------------------- API tokens
 
 
 def get_api_token(session: Session, token_hash: str) -> ApiToken | None:
-    return session.execute(
-        select(ApiToken).where(ApiToken.token_hash == token_hash)
-    ).scalar_one_or_none()
+    return session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash)).one_or_none()
 
 
 def end_api_tokens_of(session: Session, user_id: int, at: datetime) -> int:
     """Make every token of a user that is still valid at `at` expire then; how many."""
-    live = (ApiToken.user_id == user_id) & (
-        ApiToken.expires_at.is_(None) | (ApiToken.expires_at > at)
-    )
-    return session.execute(update(ApiToken).where(live).values(expires_at=at)).rowcount or 0
+    expires_at = col(ApiToken.expires_at)
+    live = (col(ApiToken.user_id) == user_id) & (expires_at.is_(None) | (expires_at > at))
+    return session.exec(update(ApiToken).where(live).values(expires_at=at)).rowcount or 0
 
 
 def api_tokens_of(session: Session, user_id: int) -> list[ApiToken]:
     return list(
-        session.execute(
-            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
-        ).scalars()
+        session.exec(select(ApiToken).where(ApiToken.user_id == user_id).order_by(col(ApiToken.id)))
     )
 
 
@@ -117,29 +111,30 @@ def api_tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 
 
 def case_counts_by_institution_and_state(session: Session) -> list[tuple[str, str, int]]:
-    rows = session.execute(
-        select(Institution.code, Case.state, func.count(Case.id))
-        .join(Institution, Institution.id == Case.institution_id)
-        .group_by(Institution.code, Case.state)
+    rows = session.exec(
+        select(Institution.code, Case.state, func.count(col(Case.id)))
+        .join(Institution, col(Institution.id) == Case.institution_id)
+        .group_by(col(Institution.code), col(Case.state))
     ).all()
     return [(code, state, int(n)) for code, state, n in rows]
 
 
 def case_counts_by_institution_and_outcome(session: Session) -> list[tuple[str, str, int]]:
-    rows = session.execute(
-        select(Institution.code, Case.outcome, func.count(Case.id))
-        .join(Institution, Institution.id == Case.institution_id)
-        .where(Case.outcome.is_not(None))
-        .group_by(Institution.code, Case.outcome)
+    outcome = col(Case.outcome)
+    rows = session.exec(
+        select(Institution.code, outcome, func.count(col(Case.id)))
+        .join(Institution, col(Institution.id) == Case.institution_id)
+        .where(outcome.is_not(None))
+        .group_by(col(Institution.code), outcome)
     ).all()
-    return [(code, outcome, int(n)) for code, outcome, n in rows]
+    return [(code, outcome, int(n)) for code, outcome, n in rows if outcome is not None]
 
 
 def case_state_counts(session: Session, *, institution_id: int | None = None) -> dict[str, int]:
-    q = select(Case.state, func.count(Case.id)).group_by(Case.state)
+    q = select(Case.state, func.count(col(Case.id))).group_by(col(Case.state))
     if institution_id is not None:
         q = q.where(Case.institution_id == institution_id)
-    return {state: int(n) for state, n in session.execute(q).all()}
+    return {state: int(n) for state, n in session.exec(q).all()}
 
 
 def assignments_with_cases(
@@ -149,11 +144,12 @@ def assignments_with_cases(
     statuses: tuple[str, ...] | None = None,
     open_cases_only: bool = True,
 ) -> list[tuple[Assignment, Case]]:
-    q = select(Assignment, Case).join(Case, Case.id == Assignment.case_id)
+    q = select(Assignment, Case).join(Case, col(Case.id) == Assignment.case_id)
     if reviewer_id is not None:
         q = q.where(Assignment.reviewer_id == reviewer_id)
     if statuses:
-        q = q.where(Assignment.status.in_(list(statuses)))
+        q = q.where(col(Assignment.status).in_(list(statuses)))
     if open_cases_only:
-        q = q.where(Case.state.not_in(FINISHED))
-    return [(a, c) for a, c in session.execute(q.order_by(Assignment.due_at, Assignment.id)).all()]
+        q = q.where(col(Case.state).not_in(FINISHED))
+    q = q.order_by(col(Assignment.due_at), col(Assignment.id))
+    return [(a, c) for a, c in session.exec(q).all()]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlmodel import Session
@@ -23,12 +23,14 @@ from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import cases as case_service
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.institutions import seed_institutions
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.services.users import add_user
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
+from qa_engine.store.models import Credential
 from qa_engine.synthetic.credentials import CredentialFactory
 from qa_engine.synthetic.people import person_name, reviewer_profile
-from qa_engine.synthetic.tables import MEMBERS
+from qa_engine.synthetic.tables import MEMBERS, Member
 
 if TYPE_CHECKING:
     from qa_engine.synthetic.behaviour import Behaviour, Rates, Timing
@@ -136,8 +138,8 @@ class SyntheticAlliance:
         officers: int = 2,
         approvers: int = 2,
     ) -> list[PersonSpec]:
-        """Everyone the alliance needs (no database): QA officers, approvers, leadership, an admin, a
-        provider per institution and `reviewers_per_institution` reviewers per institution."""
+        """Everyone the alliance needs (no database): QA officers, approvers, leadership, an admin,
+        a provider per institution and `reviewers_per_institution` reviewers per institution."""
         out: list[PersonSpec] = []
         taken: set[str] = set()
 
@@ -262,7 +264,7 @@ class SyntheticAlliance:
             elif spec.role == Role.PROVIDER:
                 out.providers[spec.institution or ""] = actor
             else:
-                out.reviewers[actor.user_id] = actor
+                out.reviewers[saved_id(user)] = actor
         return out
 
     # ------------------------------------------------------------------ credentials
@@ -270,7 +272,7 @@ class SyntheticAlliance:
     def reference(self, index: int) -> str:
         return f"{self._member_of(index).code}-MC-S{self.seed}-{index + 1:04d}"
 
-    def credential_data(self, index: int) -> dict:
+    def credential_data(self, index: int) -> dict[str, Any]:
         """The raw fields of credential number `index` (no database)."""
         member = self._member_of(index)
         return self.factory.data(
@@ -278,14 +280,14 @@ class SyntheticAlliance:
         )
 
     def credentials(self, session: Session, n: int, *, start: int = 0) -> list[int]:
-        """Save credentials number start … start+n-1 through the credentials service; return their ids
-        (one already saved with the same content is left as it is)."""
+        """Save credentials number start … start+n-1 through the credentials service; return their
+        ids (one already saved with the same content is left as it is)."""
         return [cid for cid, _ in self.save_credentials(session, range(start, start + n))]
 
     def save_credentials(self, session: Session, indices: Iterable[int]) -> list[tuple[int, str]]:
         """Like `credentials`, with what happened to each: created, new_version or unchanged."""
         seed_institutions(session=session)
-        out = []
+        out: list[tuple[int, str]] = []
         for index in indices:
             data = parse_credential(self.credential_data(index))
             version, outcome = credential_service.save_credential(
@@ -297,7 +299,7 @@ class SyntheticAlliance:
             out.append((version.credential_id, outcome))
         return out
 
-    def _member_of(self, index: int):
+    def _member_of(self, index: int) -> Member:
         return self.members[
             int(self.rng("credential", index, "institution").integers(len(self.members)))
         ]
@@ -312,22 +314,27 @@ class SyntheticAlliance:
         staff: Staff | None = None,
         rubric_id: str | None = None,
     ) -> list[int]:
-        """Open a case per credential, by its institution's provider when `staff` is given (else the
-        engine); return the case ids. Screening is the engine's next automated step (or `screen`)."""
+        """Open a case per credential, by its institution's provider when `staff` is given (else
+        the engine); return the case ids. Screening is the engine's next automated step (or
+        `screen`)."""
         ids = []
         for cid in credential_ids:
-            credential = repo.get_credential(session, cid)
+            credential = get_or_raise(session, Credential, cid, what="credential")
             actor = staff.provider_for(credential.institution_id) if staff else SYSTEM
-            kwargs = {"rubric_id": rubric_id} if rubric_id else {}
-            ids.append(
-                case_service.open_case(session=session, actor=actor, credential_id=cid, **kwargs).id
+            case = case_service.open_case(
+                session=session,
+                actor=actor,
+                credential_id=cid,
+                rubric_id=rubric_id or case_service.DEFAULT_RUBRIC,
             )
+            ids.append(saved_id(case))
         return ids
 
     @staticmethod
     def screen(session: Session, case_ids: Iterable[int]) -> dict[int, str]:
-        """Run the automated screening of submitted cases now (what the flows do next); case → state."""
-        out = {}
+        """Run the automated screening of submitted cases now (what the flows do next); case →
+        state."""
+        out: dict[int, str] = {}
         for cid in case_ids:
             case = case_repo.get_case(session, cid)
             if case is not None and case.state in (CaseState.SUBMITTED, CaseState.SCREENING):

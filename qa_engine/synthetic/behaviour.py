@@ -41,9 +41,10 @@ from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
 from qa_engine.services import assignments, decisions, reviews, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.services.context import now, set_clock, workflow_settings
+from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, User
+from qa_engine.store.models import Case, Credential, User
 from qa_engine.synthetic.people import pick
 from qa_engine.synthetic.tables import (
     CLAIMS,
@@ -115,7 +116,8 @@ class Rates:
 
 @dataclass(frozen=True)
 class Timing:
-    """Simulated days between the steps of a round (the engine's clock moves only with `manage_clock`)."""
+    """Simulated days between the steps of a round (the engine's clock moves only with
+    `manage_clock`)."""
 
     self_assessment: float = 14
     response: float = 3
@@ -151,6 +153,10 @@ class CaseView:
     def round(self) -> int:
         return self.case.round
 
+    @property
+    def case_id(self) -> int:
+        return saved_id(self.case)
+
 
 @dataclass
 class _Contest:
@@ -182,7 +188,7 @@ class Behaviour:
         self.timing = timing or Timing()
         self._rubrics: dict[int, Rubric] = {}
         self._codes: dict[int, str] = {}
-        self._cache: dict[tuple, float] = {}
+        self._cache: dict[tuple[str, ...], float] = {}
 
     def rng(self, *parts: object) -> np.random.Generator:
         return self.alliance.rng("behaviour", *parts)
@@ -193,16 +199,16 @@ class Behaviour:
         if case.rubric_snapshot_id not in self._rubrics:
             self._rubrics[case.rubric_snapshot_id] = case_service.rubric_of(session, case)
         if case.institution_id not in self._codes:
-            self._codes.update({i.id: i.code for i in repo.list_institutions(session)})
+            self._codes.update({saved_id(i): i.code for i in repo.list_institutions(session)})
         data = case_service.credential_version_of(session, case).data
-        credential = repo.get_credential(session, case.credential_id)
+        credential = get_or_raise(session, Credential, case.credential_id, what="credential")
         return CaseView(
             case,
             credential.reference,
             self._codes[case.institution_id],
             data,
             self._rubrics[case.rubric_snapshot_id],
-            self.plans.get(case.id),
+            self.plans.get(saved_id(case)),
         )
 
     def _views(
@@ -214,7 +220,10 @@ class Behaviour:
         ]
 
     def _actor(self, session: Session, user_id: int) -> Actor:
-        return self.staff.actor(user_id) or repo.actor_for(session, session.get(User, user_id))
+        known = self.staff.actor(user_id)
+        if known:
+            return known
+        return repo.actor_for(session, get_or_raise(session, User, user_id, what="user"))
 
     def _provider(self, session: Session, institution_id: int) -> Actor:
         try:
@@ -235,7 +244,8 @@ class Behaviour:
     # ------------------------------------------------------------------ the hidden truth
 
     def quality(self, view: CaseView) -> float:
-        """The credential's quality in this round on the rubric's 0-4 scale, as reviewers would see it."""
+        """The credential's quality in this round on the rubric's 0-4 scale, as reviewers would see
+        it."""
         if view.plan:
             levels = _PLAN_QUALITY[view.plan]
             return levels[min(view.round, len(levels)) - 1]
@@ -293,9 +303,9 @@ class Behaviour:
         return "late" if draw < self.rates.late_rate else "on_time"
 
     def review_scores(self, view: CaseView, username: str, position: int) -> dict[str, int]:
-        """A reviewer's scores: the anchor, moved by their bias and the criterion's noise, within the
-        disagreement threshold of the anchor, except where this round is contested and this review is
-        the second one submitted (position 1)."""
+        """A reviewer's scores: the anchor, moved by their bias and the criterion's noise, within
+        the disagreement threshold of the anchor, except where this round is contested and this
+        review is the second one submitted (position 1)."""
         rng = self.rng("review", view.reference, view.round, username)
         threshold = workflow_settings().disagreement_threshold
         width = int(math.floor(threshold / 2))
@@ -325,7 +335,8 @@ class Behaviour:
         return out
 
     def recommendation(self, view: CaseView, scores: Mapping[str, int]) -> str:
-        """The reviewer's own overall recommendation: the rubric's threshold for their mean score."""
+        """The reviewer's own overall recommendation: the rubric's threshold for their mean
+        score."""
         shares = []
         for rc in view.rubric.reviewer_criteria:
             if rc.criterion.kind == "scale" and rc.id in scores:
@@ -365,12 +376,12 @@ class Behaviour:
 
     # ------------------------------------------------------------------ providers
 
-    def self_assessment(self, view: CaseView) -> tuple[dict[str, dict], str]:
+    def self_assessment(self, view: CaseView) -> tuple[dict[str, dict[str, Any]], str]:
         """The provider's entries (optimistic by a third of a level) and summary."""
         rng = self.rng("self-assessment", view.reference, view.round)
         anchors = self.anchors(view)
         domain = member_for(view.institution).domain
-        entries: dict[str, dict] = {}
+        entries: dict[str, dict[str, Any]] = {}
         for rc in view.rubric.reviewer_criteria:
             c = rc.criterion
             if c.kind == "scale":
@@ -405,14 +416,15 @@ class Behaviour:
         return entries, summary
 
     def self_assess(self, session: Session, case_ids: Iterable[int]) -> int:
-        """Each case waiting for its self-assessment gets one from its institution's provider; how many."""
+        """Each case waiting for its self-assessment gets one from its institution's provider; how
+        many."""
         done = 0
         for view in self._views(session, case_ids, (CaseState.SELF_ASSESSMENT,)):
             entries, summary = self.self_assessment(view)
             self_assessments.save_self_assessment(
                 session=session,
                 actor=self._provider(session, view.case.institution_id),
-                case_id=view.case.id,
+                case_id=saved_id(view.case),
                 entries=entries,
                 summary=summary,
                 submit=True,
@@ -426,7 +438,7 @@ class Behaviour:
         """The QA officer confirms the engine's batch proposal for every case that lacks reviewers;
         return how many invitations went out."""
         needing = [
-            c.id
+            saved_id(c)
             for c in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING)
             if assignments.case_need(session, c).needed > 0
         ]
@@ -439,16 +451,16 @@ class Behaviour:
 
     def review_entries(
         self, view: CaseView, username: str, position: int
-    ) -> tuple[dict[str, dict], str, str]:
+    ) -> tuple[dict[str, dict[str, Any]], str, str]:
         """(entries, recommendation, overall comment) of one review."""
         rng = self.rng("comments", view.reference, view.round, username)
         scores = self.review_scores(view, username, position)
-        entries: dict[str, dict] = {}
+        entries: dict[str, dict[str, Any]] = {}
         for rc in view.rubric.reviewer_criteria:
             c = rc.criterion
             if c.kind == "scale":
                 lo, hi = view.rubric.score_range(c)
-                level = view.rubric.scale_of(c).level(scores[rc.id])
+                level = view.rubric.scale_of_scored(c).level(scores[rc.id])
                 band = (
                     "high"
                     if scores[rc.id] >= hi - 1
@@ -493,20 +505,20 @@ class Behaviour:
 
     def review_wave(self, session: Session, case_ids: Iterable[int]) -> WaveResult:
         """Reviewers answer every open invitation, then submit the reviews that are due from them:
-        on-time reviewers at once, late ones only after their due date has passed and a reminder came,
-        no-shows never."""
+        on-time reviewers at once, late ones only after their due date has passed and a reminder
+        came, no-shows never."""
         result = WaveResult()
         ids = list(case_ids)
         for view in self._views(session, ids, REVIEWING):
             for a in case_repo.assignments_of(
-                session, view.case.id, view.round, statuses=(AssignmentStatus.INVITED,)
+                session, view.case_id, view.round, statuses=(AssignmentStatus.INVITED,)
             ):
                 who = self._actor(session, a.reviewer_id)
                 declines, conflict, reason = self.decline(view, who.username)
                 assignments.respond(
                     session=session,
                     actor=who,
-                    assignment_id=a.id,
+                    assignment_id=saved_id(a),
                     accept=not declines,
                     conflict=conflict,
                     reason=reason,
@@ -520,7 +532,7 @@ class Behaviour:
             self.pass_days(self.timing.review)
         for view in self._views(session, ids, (CaseState.PEER_REVIEW,)):
             for a in case_repo.assignments_of(
-                session, view.case.id, view.round, statuses=(AssignmentStatus.ACCEPTED,)
+                session, view.case_id, view.round, statuses=(AssignmentStatus.ACCEPTED,)
             ):
                 who = self._actor(session, a.reviewer_id)
                 punctuality = self.punctuality(view, who.username)
@@ -528,12 +540,12 @@ class Behaviour:
                 if not (punctuality == "on_time" or (punctuality == "late" and reminded_late)):
                     result.waiting += 1
                     continue
-                position = case_repo.submitted_review_count(session, view.case.id, view.round)
+                position = case_repo.submitted_review_count(session, view.case_id, view.round)
                 entries, rec, overall = self.review_entries(view, who.username, position)
                 reviews.save_review(
                     session=session,
                     actor=who,
-                    assignment_id=a.id,
+                    assignment_id=saved_id(a),
                     entries=entries,
                     recommendation=rec,
                     overall_comment=overall,
@@ -546,9 +558,9 @@ class Behaviour:
 
     def decide(self, session: Session, case_ids: Iterable[int]) -> dict[int, str]:
         """An approver decides every case waiting for approval; case → outcome."""
-        out = {}
+        out: dict[int, str] = {}
         for view in self._views(session, case_ids, (CaseState.APPROVAL,)):
-            cons = case_repo.latest_consolidation(session, view.case.id, view.round)
+            cons = case_repo.latest_consolidation(session, view.case_id, view.round)
             outcome = self.outcome_for(view, cons.recommended_outcome if cons else None)
             rng = self.rng("decision-text", view.reference, view.round)
             conditions: list[str] = []
@@ -571,12 +583,12 @@ class Behaviour:
             decisions.decide(
                 session=session,
                 actor=approver,
-                case_id=view.case.id,
+                case_id=view.case_id,
                 outcome=outcome,
                 rationale=rationale,
                 conditions=conditions,
             )
-            out[view.case.id] = outcome
+            out[view.case_id] = outcome
         return out
 
     # ------------------------------------------------------------------ time
@@ -594,7 +606,7 @@ class Behaviour:
         times = []
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
             for a in case_repo.assignments_of(
-                session, case.id, case.round, statuses=OPEN_ASSIGNMENT
+                session, saved_id(case), case.round, statuses=OPEN_ASSIGNMENT
             ):
                 if a.status == AssignmentStatus.INVITED and a.respond_by is not None:
                     times.append(a.respond_by)
@@ -615,7 +627,7 @@ class Behaviour:
         count = 0
         for case in case_repo.list_cases(session, case_ids=list(case_ids), states=REVIEWING):
             for a in case_repo.assignments_of(
-                session, case.id, case.round, statuses=OPEN_ASSIGNMENT
+                session, saved_id(case), case.round, statuses=OPEN_ASSIGNMENT
             ):
                 deadline = a.respond_by if a.status == AssignmentStatus.INVITED else a.due_at
                 count += deadline is not None and deadline <= t
@@ -634,12 +646,13 @@ class Behaviour:
         start: datetime | None = None,
         on_step: Callable[[str], None] | None = None,
     ) -> list[str]:
-        """Route the cases round after round until each is decided (or stuck), the engine's automated
-        stages in between: `uow()` is a unit of work (a context manager yielding a session, committed
-        on exit), `advance(ids)` runs the automated stages of those cases, `sweep()` the scheduled
-        sweep. With `manage_clock` the engine's clock starts at `start` (default: now), moves on by
-        the `Timing` between steps and jumps to the next deadline when only late reviewers are left;
-        it returns to real time at the end. Returns the steps, in words."""
+        """Route the cases round after round until each is decided (or stuck), the engine's
+        automated stages in between: `uow()` is a unit of work (a context manager yielding a
+        session, committed on exit), `advance(ids)` runs the automated stages of those cases,
+        `sweep()` the scheduled sweep. With `manage_clock` the engine's clock starts at `start`
+        (default: now), moves on by the `Timing` between steps and jumps to the next deadline when
+        only late reviewers are left; it returns to real time at the end. Returns the steps, in
+        words."""
         steps: list[str] = []
 
         def say(message: str) -> None:
@@ -701,7 +714,8 @@ class Behaviour:
             if not pending:
                 return
             say(
-                f"round {round_no}, wave {wave}: reviewers answer and score ({len(pending)} case(s) in review)"
+                f"round {round_no}, wave {wave}: reviewers answer and score "
+                f"({len(pending)} case(s) in review)"
             )
             self.pass_days(self.timing.response)
             with uow() as s:
@@ -721,7 +735,8 @@ class Behaviour:
                 overdue = self.overdue(s, pending)
             if overdue:
                 say(
-                    f"round {round_no}: {now():%Y-%m-%d}, {overdue} review(s) overdue; the sweep reminds and replaces"
+                    f"round {round_no}: {now():%Y-%m-%d}, {overdue} review(s) overdue; "
+                    "the sweep reminds and replaces"
                 )
                 sweep()
                 with uow() as s:
@@ -734,7 +749,8 @@ class Behaviour:
                 return
             set_clock(when)
             say(
-                f"round {round_no}: {when:%Y-%m-%d}, deadlines pass; the sweep reminds and replaces late reviewers"
+                f"round {round_no}: {when:%Y-%m-%d}, deadlines pass; "
+                "the sweep reminds and replaces late reviewers"
             )
             sweep()
             with uow() as s:
@@ -743,4 +759,7 @@ class Behaviour:
     @staticmethod
     def _in_state(uow: UnitOfWork, ids: Sequence[int], states: Sequence[str]) -> list[int]:
         with uow() as s:
-            return [c.id for c in case_repo.list_cases(s, case_ids=list(ids), states=list(states))]
+            return [
+                saved_id(c)
+                for c in case_repo.list_cases(s, case_ids=list(ids), states=list(states))
+            ]

@@ -55,7 +55,8 @@ class CredentialFactory:
         self.greencomp = [c for c in GREENCOMP if c not in NEVER]
 
     def data(self, rng: np.random.Generator, member: Member, reference: str) -> dict[str, Any]:
-        """The raw fields of one credential (what an import file holds; `parse_credential` accepts it)."""
+        """The raw fields of one credential (what an import file holds; `parse_credential` accepts
+        it)."""
         isced = pick(rng, FIELDS)
         topic = pick(rng, TOPICS.get(isced[:2], ["Interdisciplinary Skills"]))
         ects = float(rng.choice(_ECTS, p=_ECTS_P))

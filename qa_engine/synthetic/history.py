@@ -30,11 +30,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
 from qa_engine.domain.audit import ChainHead, NewEvent, canonical_json, link
 from qa_engine.domain.case_states import CaseState
@@ -43,6 +45,7 @@ from qa_engine.domain.outcomes import APPROVING, Outcome, worst
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.domain.statuses import AssignmentStatus, ReviewStatus, SelfAssessmentStatus
+from qa_engine.services.rows import saved_id
 from qa_engine.store import audit_repo
 from qa_engine.store.models import (
     Assignment,
@@ -54,9 +57,11 @@ from qa_engine.store.models import (
     Decision,
     Institution,
     Review,
+    RubricSnapshot,
     SelfAssessment,
     User,
     UserRole,
+    table_of,
 )
 from qa_engine.synthetic.credentials import CredentialFactory
 from qa_engine.synthetic.people import person_name, reviewer_profile
@@ -65,6 +70,9 @@ from qa_engine.synthetic.tables import CONDITIONS, NOISY, member_for
 RUBRIC_ID = "4eu-mici"
 BATCH = 5000
 DAY = 86400.0
+
+# A case's history event before it joins the chain: (at, actor, action, case id, payload).
+_Event = tuple[datetime, str, str, int, dict[str, Any]]
 
 
 @dataclass
@@ -83,8 +91,9 @@ class Generated:
 
     def summary(self) -> str:
         return (
-            f"{self.decided_cases:,} decided + {self.open_cases:,} open cases, {self.rounds:,} review rounds, "
-            f"{self.reviews:,} reviews, {self.criterion_scores:,} criterion scores, {self.audit_events:,} "
+            f"{self.decided_cases:,} decided + {self.open_cases:,} open cases, "
+            f"{self.rounds:,} review rounds, {self.reviews:,} reviews, "
+            f"{self.criterion_scores:,} criterion scores, {self.audit_events:,} "
             f"history events in {self.seconds:.1f} s"
         )
 
@@ -94,7 +103,8 @@ class Generated:
 
 class FastRubric:
     """The scoring rules of `qa_engine.domain.scoring` and `consolidation`, vectorised for one
-    rubric (same formulas; `tests/services/test_leadership.py` checks the results against the domain)."""
+    rubric (same formulas; `tests/services/test_leadership.py` checks the results against the
+    domain)."""
 
     def __init__(self, rubric: Rubric, disagreement_threshold: float = 2.0) -> None:
         self.rubric = rubric
@@ -139,8 +149,9 @@ class FastRubric:
 
     def consolidate(
         self, reviews: np.ndarray, automated: dict[str, int], recommendations: list[str]
-    ) -> dict:
-        """`reviews`: reviewers × reviewer criteria. Returns what `ConsolidationResult.to_json` holds."""
+    ) -> dict[str, Any]:
+        """`reviews`: reviewers × reviewer criteria. Returns what `ConsolidationResult.to_json`
+        holds."""
         r = reviews.astype(float)
         n = r.shape[0]
         mean = r.mean(axis=0)
@@ -253,10 +264,11 @@ class _Ids:
         self.conn = conn
         self.next: dict[str, int] = {}
 
-    def take(self, model, n: int = 1) -> int:
-        name = model.__tablename__
+    def take(self, model: type[SQLModel], n: int = 1) -> int:
+        table = table_of(model)
+        name = table.name
         if name not in self.next:
-            self.next[name] = (self.conn.execute(select(func.max(model.id))).scalar() or 0) + 1
+            self.next[name] = (self.conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         first = self.next[name]
         self.next[name] += n
         return first
@@ -269,7 +281,7 @@ class _Chain:
         self.head = audit_repo.head(conn)
         self.ids = ids
 
-    def rows(self, events: list[tuple]) -> list[dict]:
+    def rows(self, events: list[_Event]) -> list[dict[str, Any]]:
         """`events`: (at, actor, action, case_id, payload); sorted by time here."""
         events.sort(key=lambda e: (e[0], e[3]))
         first_id = self.ids.take(AuditEvent, len(events))
@@ -287,8 +299,8 @@ class _Chain:
         return out
 
 
-def _insert(conn: Connection, model, rows: list[dict]) -> None:
-    table = model.__table__
+def _insert(conn: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    table = table_of(model)
     for i in range(0, len(rows), BATCH):
         conn.execute(table.insert(), rows[i : i + BATCH])
 
@@ -302,7 +314,7 @@ class _Alliance:
         conn: Connection,
         rng: np.random.Generator,
         fast: FastRubric,
-        snapshot,
+        snapshot: RubricSnapshot,
         ids: _Ids,
         chain: _Chain,
         institutions: list[Institution],
@@ -319,16 +331,16 @@ class _Alliance:
         self.institutions = institutions
         self.n_reviewer_criteria = len(fast.reviewer_ids)
         self.crit_difficulty = rng.normal(0.0, 0.3, self.n_reviewer_criteria)
-        self.crit_noise = np.array(
+        self.crit_noise: NDArray[np.float64] = np.array(
             [NOISY.get(c, rng.uniform(0.35, 0.6)) for c in fast.reviewer_ids]
         )
         self.stackable_idx = (
             fast.reviewer_ids.index("dg-stackable") if "dg-stackable" in fast.reviewer_ids else None
         )
-        self.inst_effect = {i.id: rng.normal(0.0, 0.2) for i in institutions}
+        self.inst_effect = {saved_id(i): rng.normal(0.0, 0.2) for i in institutions}
         self.factory = CredentialFactory(rng)
         self.members = {
-            i.id: member_for(
+            saved_id(i): member_for(
                 i.code, name=i.name, local_name=i.local_name, city=i.city, country=i.country
             )
             for i in institutions
@@ -346,9 +358,10 @@ class _Alliance:
         self.reviewers_by_inst: dict[int, list[int]] = {}
         self.reviewer_bias: dict[int, float] = {}
         self.providers: dict[int, str] = {}
-        self.staff = {"officer": [], "approver": []}
+        self.officers: list[str] = []  # usernames
+        self.approvers: list[int] = []  # user ids
 
-        def add(username, name, inst, role, **extra):
+        def add(username: str, name: str, inst: int | None, role: str, **extra: Any) -> int:
             nonlocal uid
             users.append(
                 {
@@ -372,55 +385,54 @@ class _Alliance:
             return uid - 1
 
         def staff_name(k: int) -> str:
-            member = self.members[self.institutions[k % len(self.institutions)].id]
+            member = self.members[saved_id(self.institutions[k % len(self.institutions)])]
             return person_name(rng, member.locale).full
 
         for k in range(2):
-            self.staff["officer"].append(f"bench-officer-{first}-{k}")
-            add(self.staff["officer"][-1], f"{staff_name(k)} (QA office)", None, "qa_officer")
+            self.officers.append(f"bench-officer-{first}-{k}")
+            add(self.officers[-1], f"{staff_name(k)} (QA office)", None, "qa_officer")
         for k in range(3):
             u = f"bench-approver-{first}-{k}"
-            self.staff["approver"].append(
-                add(u, f"{staff_name(k + 2)} (QA board)", None, "approver")
-            )
+            self.approvers.append(add(u, f"{staff_name(k + 2)} (QA board)", None, "approver"))
         add(f"bench-leader-{first}", "4EU+ steering committee", None, "leadership")
         for inst in self.institutions:
-            member = self.members[inst.id]
-            self.providers[inst.id] = f"bench-prov-{first}-{inst.code.lower()}"
+            inst_id = saved_id(inst)
+            member = self.members[inst_id]
+            self.providers[inst_id] = f"bench-prov-{first}-{inst.code.lower()}"
             add(
-                self.providers[inst.id],
+                self.providers[inst_id],
                 f"Micro-credential team, {member.local_name}",
-                inst.id,
+                inst_id,
                 "provider",
             )
-            self.reviewers_by_inst[inst.id] = []
+            self.reviewers_by_inst[inst_id] = []
             for _k in range(per_inst):
                 profile = reviewer_profile(rng, member)
                 rid = add(
                     f"bench-rev-{uid}-{inst.code.lower()}",
                     profile.name.full,
-                    inst.id,
+                    inst_id,
                     "reviewer",
                     max_open=profile.max_open_reviews,
                     fields=profile.expertise_fields,
                     skills=profile.expertise_skills,
                     languages=profile.languages,
                 )
-                self.reviewers_by_inst[inst.id].append(rid)
+                self.reviewers_by_inst[inst_id].append(rid)
                 self.reviewer_bias[rid] = float(rng.normal(0, 0.25))
         _insert(self.conn, User, users)
         first_role = self.ids.take(UserRole, len(roles))
         _insert(self.conn, UserRole, [{"id": first_role + i, **r} for i, r in enumerate(roles)])
         self.pool_for: dict[int, np.ndarray] = {
-            inst.id: np.array(
-                [r for other, rs in self.reviewers_by_inst.items() if other != inst.id for r in rs]
+            inst_id: np.array(
+                [r for other, rs in self.reviewers_by_inst.items() if other != inst_id for r in rs]
             )
-            for inst in self.institutions
+            for inst_id in map(saved_id, self.institutions)
         }
 
     # ---- credentials
-    def credential_data(self, inst: Institution, ref: str) -> dict:
-        return self.factory.data(self.rng, self.members[inst.id], ref)
+    def credential_data(self, inst: Institution, ref: str) -> dict[str, Any]:
+        return self.factory.data(self.rng, self.members[saved_id(inst)], ref)
 
     def recommendation(self, scores: np.ndarray) -> str:
         """A reviewer's own overall recommendation: the rubric's threshold for their mean score."""
@@ -431,7 +443,7 @@ class _Alliance:
         )
 
     @staticmethod
-    def optional_present(data: dict) -> int:
+    def optional_present(data: dict[str, Any]) -> int:
         return sum(1 for _, (_, f) in EU_OPTIONAL_ELEMENTS.items() if data.get(f))
 
     # ---- scores
@@ -497,7 +509,8 @@ def _lognormal(rng: np.random.Generator, median_days: float, sigma: float) -> fl
 
 
 def _missing_problems(rng: np.random.Generator) -> tuple[list[str], list[str]]:
-    """Problems of a returned screening, in the words the engine's screening uses; and the fields."""
+    """Problems of a returned screening, in the words the engine's screening uses; and the
+    fields."""
     ids = list(EU_ELEMENTS)
     weights = np.array([1, 1, 1, 1, 3, 4, 8, 6, 3, 2, 7], dtype=float)
     k = int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
@@ -572,10 +585,8 @@ def _generate(
             seed_institutions(session=session)
             snap = rubric_service.snapshot(session=session, rubric=rubric)
             session.flush()
-            institutions = list(
-                session.execute(select(Institution).order_by(Institution.id)).scalars()
-            )
-            snap_id, snap_hash = snap.id, snap.content_hash
+            institutions = list(session.scalars(select(Institution).order_by(col(Institution.id))))
+            snap_id, snap_hash = saved_id(snap), snap.content_hash
         run = _Run(
             n_decided=n_cases,
             until=until,
@@ -594,6 +605,7 @@ def _generate(
         for start in range(0, n_cases + n_open, chunk):
             size = min(chunk, n_cases + n_open - start)
             rows = _chunk(world, run, start, size, out)
+            model: type[SQLModel]
             for model in (
                 Credential,
                 CredentialVersion,
@@ -604,10 +616,9 @@ def _generate(
                 Consolidation,
                 Decision,
             ):
-                _insert(conn, model, rows[model.__tablename__])
-                out.counts[model.__tablename__] = out.counts.get(model.__tablename__, 0) + len(
-                    rows[model.__tablename__]
-                )
+                name = table_of(model).name
+                _insert(conn, model, rows[name])
+                out.counts[name] = out.counts.get(name, 0) + len(rows[name])
             events = chain.rows(rows["events"])
             _insert(conn, AuditEvent, events)
             out.audit_events += len(events)
@@ -630,7 +641,7 @@ def _generate(
                 Decision,
                 AuditEvent,
             ):
-                name = model.__tablename__
+                name = table_of(model).name
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
@@ -642,8 +653,11 @@ def _generate(
             engine.raw_connection()
         )  # outside any transaction: the engine's connections autocommit
         try:
-            raw.driver_connection.execute("ANALYZE")
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            driver = raw.driver_connection
+            if driver is None:  # never for a connection the pool handed out
+                raise RuntimeError("the SQLite connection has no driver connection")
+            driver.execute("ANALYZE")
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
     else:
@@ -677,8 +691,9 @@ _OPEN_STOPS = (
 _OPEN_STOP_SHARES = (0.25, 0.1, 0.45, 0.2)
 
 
-def _chunk(w: _Alliance, run: _Run, start: int, size: int, out: Generated) -> dict[str, list]:
-    rows: dict[str, list] = {
+def _chunk(w: _Alliance, run: _Run, start: int, size: int, out: Generated) -> dict[str, list[Any]]:
+    # the rows of each table, and the case history events ("events")
+    rows: dict[str, list[Any]] = {
         k: []
         for k in (
             "credential",
@@ -701,7 +716,8 @@ def _chunk(w: _Alliance, run: _Run, start: int, size: int, out: Generated) -> di
 
 @dataclass
 class _Panel:
-    """A round's reviewers: who invited them, who is reviewing (reviewer, invited at), who is in reserve."""
+    """A round's reviewers: who invited them, who is reviewing (reviewer, invited at), who is in
+    reserve."""
 
     officer: str
     pool: np.ndarray
@@ -718,15 +734,15 @@ class _Reviews:
 
 
 class _CaseHistory:
-    """One case with its credential, rounds, reviews, consolidations, decisions and history, written
-    stage by stage on the case's own clock. The stages draw from the run's random generator in a fixed
-    order: the same seed gives the same history."""
+    """One case with its credential, rounds, reviews, consolidations, decisions and history,
+    written stage by stage on the case's own clock. The stages draw from the run's random generator
+    in a fixed order: the same seed gives the same history."""
 
     def __init__(
         self,
         w: _Alliance,
         run: _Run,
-        rows: dict[str, list],
+        rows: dict[str, list[Any]],
         out: Generated,
         *,
         index: int,
@@ -736,7 +752,8 @@ class _CaseHistory:
         self.w, self.rng, self.run, self.rows, self.out = w, w.rng, run, rows, out
         self.cid, self.kid = cid, kid
         self.is_open = index >= run.n_decided
-        self.events: list[tuple] = []
+        self.clock: datetime  # the case's own clock, from its opening (`_open_and_screen`) on
+        self.events: list[_Event] = []
         self.state = CaseState.SUBMITTED
         self.outcome: str | None = None
         self.due_at: datetime | None = None
@@ -744,7 +761,7 @@ class _CaseHistory:
         self.rounds = 0
 
     # ---- the clock and the history events
-    def ev(self, action: str, payload: dict, actor: str = "qa-engine") -> None:
+    def ev(self, action: str, payload: dict[str, Any], actor: str = "qa-engine") -> None:
         self.events.append((self.clock, actor, action, self.kid, payload))
 
     def step(self, days: float) -> datetime:
@@ -755,7 +772,11 @@ class _CaseHistory:
         return self.clock
 
     def move(
-        self, to: CaseState, payload: dict | None = None, actor: str = "qa-engine", rnd: int = 1
+        self,
+        to: CaseState,
+        payload: dict[str, Any] | None = None,
+        actor: str = "qa-engine",
+        rnd: int = 1,
     ) -> None:
         self.ev(
             f"case.{to}", {"from": self.state, "to": to, "round": rnd, **(payload or {})}, actor
@@ -777,12 +798,13 @@ class _CaseHistory:
         self._case_row(rnd)
 
     def _credential(self) -> None:
-        """The institution, the credential's content, and (for a returned screening) its first, incomplete version."""
+        """The institution, the credential's content, and (for a returned screening) its first,
+        incomplete version."""
         w, rng = self.w, self.rng
         self.inst = w.institutions[int(rng.integers(len(w.institutions)))]
         self.ref = f"BENCH-{self.cid:07d}"
         self.data = w.credential_data(self.inst, self.ref)
-        self.provider = w.providers[self.inst.id]
+        self.provider = w.providers[saved_id(self.inst)]
         self.returned = rng.random() < 0.12
         self.versions = []
         self.problems: list[str] = []
@@ -796,7 +818,8 @@ class _CaseHistory:
         self.first_cv = w.ids.take(CredentialVersion, len(self.versions))
 
     def _open_and_screen(self) -> None:
-        """Opened, screened; a returned case is resubmitted (unless it is an open case still waiting) and screened again."""
+        """Opened, screened; a returned case is resubmitted (unless it is an open case still
+        waiting) and screened again."""
         rng, run = self.rng, self.run
         if self.is_open:
             self.t0 = run.until - timedelta(days=float(rng.uniform(5, 60)))
@@ -856,7 +879,7 @@ class _CaseHistory:
         self.rows["credential"].append(
             {
                 "id": self.cid,
-                "institution_id": self.inst.id,
+                "institution_id": saved_id(self.inst),
                 "reference": self.ref,
                 "title": self.data["title"],
                 "current_version": len(self.versions),
@@ -883,7 +906,8 @@ class _CaseHistory:
 
     # ---- one review round
     def _round(self, rnd: int, stop: CaseState | None) -> bool:
-        """Self-assessment, reviewers, reviews, consolidation, decision; True when a revision opens another round."""
+        """Self-assessment, reviewers, reviews, consolidation, decision; True when a revision opens
+        another round."""
         if not self._self_assessment(rnd, stop):
             return False
         if stop == CaseState.ASSIGNMENT:
@@ -901,7 +925,8 @@ class _CaseHistory:
         return self._decide(rnd, final)
 
     def _self_assessment(self, rnd: int, stop: CaseState | None) -> bool:
-        """The round opens; the provider submits the self-assessment (False: the case stops before)."""
+        """The round opens; the provider submits the self-assessment (False: the case stops
+        before)."""
         w = self.w
         self.step(1 / 1440)
         self.move(
@@ -914,8 +939,10 @@ class _CaseHistory:
             return False
         sa_id = w.ids.take(SelfAssessment)
         self.step(_lognormal(self.rng, 14, 0.6))
-        sscores = w.self_scores(self.q, self.inst.id, self.stackable)
-        entries = {c: {"score": None, "narrative": "", "evidence": []} for c in w.sa_criteria}
+        sscores = w.self_scores(self.q, saved_id(self.inst), self.stackable)
+        entries: dict[str, dict[str, Any]] = {
+            c: {"score": None, "narrative": "", "evidence": []} for c in w.sa_criteria
+        }
         for j, c in enumerate(w.fast.reviewer_ids):
             entries[c] = {
                 "score": int(sscores[j]),
@@ -939,13 +966,14 @@ class _CaseHistory:
         return True
 
     def _invite(self, rnd: int) -> _Panel:
-        """Two reviewers of other institutions are invited; one who declines is replaced from the reserve."""
+        """Two reviewers of other institutions are invited; one who declines is replaced from the
+        reserve."""
         w, rng = self.w, self.rng
-        pool = w.pool_for[self.inst.id]
+        pool = w.pool_for[saved_id(self.inst)]
         picks = [int(x) for x in rng.choice(pool, 4, replace=False)]
         reviewers, spare = picks[:2], picks[2:]
         invited = self.step(_lognormal(rng, 2, 0.6))
-        officer = str(rng.choice(w.staff["officer"]))
+        officer = str(rng.choice(w.officers))
         live = []
         for r in reviewers:
             if rng.random() < 0.08:  # declined, replaced by a spare reviewer
@@ -973,7 +1001,8 @@ class _CaseHistory:
         return _Panel(officer, pool, live, spare)
 
     def _peer_review(self, rnd: int, panel: _Panel, *, stopped: bool) -> _Reviews | None:
-        """The reviewers accept and review (None: an open case stopped in peer review, some reviews missing)."""
+        """The reviewers accept and review (None: an open case stopped in peer review, some reviews
+        missing)."""
         w, rng, until = self.w, self.rng, self.run.until
         accepted_at = []
         for _r, inv in panel.live:
@@ -1007,7 +1036,7 @@ class _CaseHistory:
                     )
                 )
                 continue
-            scores = w.review_scores(self.q, self.inst.id, r, self.stackable)
+            scores = w.review_scores(self.q, saved_id(self.inst), r, self.stackable)
             self.rows["assignment"].append(
                 _assignment(
                     a_id,
@@ -1035,9 +1064,12 @@ class _CaseHistory:
         self.clock = max(submitted_times)
         return _Reviews(np.stack(review_matrix), recs)
 
-    def _consolidate(self, rnd: int, panel: _Panel, reviews: _Reviews) -> tuple[dict, _Reviews]:
-        """Consolidation; a disagreement calls in a third reviewer once, then consolidates again. The case
-        goes to approval; returns the final consolidation and every review of the round."""
+    def _consolidate(
+        self, rnd: int, panel: _Panel, reviews: _Reviews
+    ) -> tuple[dict[str, Any], _Reviews]:
+        """Consolidation; a disagreement calls in a third reviewer once, then consolidates again.
+        The case goes to approval; returns the final consolidation and every review of the
+        round."""
         w = self.w
         self.step(1 / 1440)
         self.move(CaseState.CONSOLIDATION, rnd=rnd)
@@ -1098,7 +1130,7 @@ class _CaseHistory:
         acc = inv + timedelta(days=_lognormal(rng, 1.5, 0.6))
         sub = acc + timedelta(days=_lognormal(rng, 12, 0.45))
         a_id = w.ids.take(Assignment)
-        scores = w.review_scores(self.q, self.inst.id, r, self.stackable)
+        scores = w.review_scores(self.q, saved_id(self.inst), r, self.stackable)
         rec = reviews.recommendations[0]
         self.rows["assignment"].append(
             _assignment(
@@ -1121,13 +1153,13 @@ class _CaseHistory:
         self.clock = sub
         return _Reviews(np.vstack([reviews.matrix, scores]), [*reviews.recommendations, rec])
 
-    def _decide(self, rnd: int, final: dict) -> bool:
+    def _decide(self, rnd: int, final: dict[str, Any]) -> bool:
         """The board decides and the reports follow; True when a revision opens another round."""
         w, rng = self.w, self.rng
         decided_at = self.step(_lognormal(rng, 6, 0.6))
         outcome, conditions = w.decide(final["recommended_outcome"], final_round=rnd >= 2)
         self.outcome = outcome
-        approver = int(rng.choice(w.staff["approver"]))
+        approver = int(rng.choice(w.approvers))
         d_id = w.ids.take(Decision)
         self.rows["decision"].append(
             {
@@ -1163,7 +1195,7 @@ class _CaseHistory:
                 "credential_id": self.cid,
                 "credential_version_id": self.cv_current,
                 "rubric_snapshot_id": self.run.snap_id,
-                "institution_id": self.inst.id,
+                "institution_id": saved_id(self.inst),
                 "state": self.state,
                 "round": max(rnd, 1),
                 "outcome": self.outcome if closed else None,
@@ -1185,8 +1217,18 @@ class _CaseHistory:
 
 
 def _assignment(
-    a_id, case_id, rnd, reviewer, status, officer, invited, responded, due, decline, reminders=0
-) -> dict:
+    a_id: int,
+    case_id: int,
+    rnd: int,
+    reviewer: int,
+    status: AssignmentStatus,
+    officer: str,
+    invited: datetime,
+    responded: datetime,
+    due: datetime | None,
+    decline: str,
+    reminders: int = 0,
+) -> dict[str, Any]:
     return {
         "id": a_id,
         "case_id": case_id,
@@ -1206,8 +1248,16 @@ def _assignment(
 
 
 def _review(
-    w: _Alliance, a_id, case_id, rnd, reviewer, scores, rec, submitted, rubric_hash
-) -> dict:
+    w: _Alliance,
+    a_id: int,
+    case_id: int,
+    rnd: int,
+    reviewer: int,
+    scores: np.ndarray,
+    rec: str,
+    submitted: datetime,
+    rubric_hash: str,
+) -> dict[str, Any]:
     return {
         "id": w.ids.take(Review),
         "assignment_id": a_id,

@@ -90,7 +90,8 @@ class ReviewerProfile:
 
 
 def reviewer_profile(rng: np.random.Generator, member: Member) -> ReviewerProfile:
-    """A reviewer of this institution: 1-3 ISCED-F fields, a few skills, English and the local language."""
+    """A reviewer of this institution: 1-3 ISCED-F fields, a few skills, English and the local
+    language."""
     name = person_name(rng, member.locale)
     n_fields = int(rng.choice([1, 2, 3], p=[0.25, 0.5, 0.25]))
     fields = [str(f) for f in rng.choice(FIELDS, n_fields, replace=False)]

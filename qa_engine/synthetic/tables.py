@@ -47,7 +47,8 @@ MEMBERS: dict[str, Member] = {
 def member_for(
     code: str, *, name: str = "", local_name: str | None = None, city: str = "", country: str = ""
 ) -> Member:
-    """The member with this code; an institution added outside the alliance table gets neutral defaults."""
+    """The member with this code; an institution added outside the alliance table gets neutral
+    defaults."""
     if code in MEMBERS:
         return MEMBERS[code]
     return Member(
@@ -232,16 +233,19 @@ CLAIMS = [
     "is checked every year in the programme review",
 ]
 RATIONALES = {
-    "approved": "The credential meets the ESG and the EU principles convincingly (consolidated score {overall}).",
-    "approved_with_conditions": "Sound design (consolidated score {overall}); the conditions below are to be met "
-    "within a year.",
-    "revision_requested": "Not yet ready (consolidated score {overall}): revise the points the reviewers raised "
-    "and resubmit.",
-    "rejected": "The credential does not meet the alliance's minimum standards (consolidated score {overall}).",
+    "approved": "The credential meets the ESG and the EU principles convincingly "
+    "(consolidated score {overall}).",
+    "approved_with_conditions": "Sound design (consolidated score {overall}); "
+    "the conditions below are to be met within a year.",
+    "revision_requested": "Not yet ready (consolidated score {overall}): "
+    "revise the points the reviewers raised and resubmit.",
+    "rejected": "The credential does not meet the alliance's minimum standards "
+    "(consolidated score {overall}).",
 }
 
 # ----------------------------------------------------------------------------- local names
-# (given names of women, given names of men, family names); a family name "m/f" has a form per gender.
+# (given names of women, given names of men, family names); a family name "m/f" has a form per
+# gender.
 NAMES: dict[str, tuple[list[str], list[str], list[str]]] = {
     "cs": (
         [
