@@ -129,6 +129,9 @@ def create_dev_pki(directory: Path, *, organisation: str = DEFAULT_ORGANISATION)
         _write_private(pki.ca_key, _key_pem(ca_key), 0o600)
         _write_private(pki.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
 
+    ca_public = ca_cert.public_key()
+    if not isinstance(ca_public, ec.EllipticCurvePublicKey):
+        raise ValidationFailed(f"{pki.ca_cert} does not hold an ECDSA key.")
     signer_key = ec.generate_private_key(ec.SECP256R1())
     signer_cert = (
         x509.CertificateBuilder()
@@ -157,8 +160,7 @@ def create_dev_pki(directory: Path, *, organisation: str = DEFAULT_ORGANISATION)
             x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False
         )
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
-            critical=False,
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public), critical=False
         )
         .sign(ca_key, hashes.SHA256())
     )

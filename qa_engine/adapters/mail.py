@@ -50,9 +50,9 @@ def templates_dir(settings: Settings) -> Path:
     return Path(settings.reports_dir) / "mail"
 
 
-def _environment(directory: Path) -> jinja2.Environment:
+def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
+        loader=loader,
         autoescape=False,  # plain text; nothing here is ever shown as HTML
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -65,10 +65,11 @@ def render(template: str, context: Mapping[str, Any], *, templates_dir: Path) ->
     The template's first line is ``Subject: …``, then a blank line, then the body. A missing
     template, a missing context key or a malformed template raises `ValidationFailed`.
     """
-    env = _environment(Path(templates_dir))
+    loader = jinja2.FileSystemLoader(Path(templates_dir))
+    env = _environment(loader)
     name = template + TEMPLATE_SUFFIX
     try:
-        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        source, _, _ = loader.get_source(env, name)
         parsed = env.parse(source)
     except jinja2.TemplateNotFound:
         raise ValidationFailed(f"mail template {template!r} not found in {templates_dir}") from None

@@ -9,10 +9,11 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from qa_engine.cli.common import console, handle_errors, stored_id
+from qa_engine.cli.common import console, handle_errors
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.services.actors import acting_user
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
@@ -165,7 +166,7 @@ def open_(
             credential_id=credential_id,
             rubric_id=rubric,
         )
-        case_id = stored_id(case, "case")
+        case_id = saved_id(case)
     console.print(f"opened case {case_id}")
     kick_cases([case_id])
 
@@ -256,7 +257,7 @@ def assign(
                 u = repo.get_user_by_username(s, name)
                 if u is None:
                     raise NotFound(f"no user {name}")
-                users.append(stored_id(u, f"user {name}"))
+                users.append(saved_id(u))
             created = assignments.assign(
                 session=s,
                 actor=actor,
@@ -404,7 +405,7 @@ def advance(
         ids = (
             list(case_ids)
             if case_ids
-            else [stored_id(c, "case") for c in case_repo.list_cases(s) if CaseState(c.state).open]
+            else [saved_id(c) for c in case_repo.list_cases(s) if CaseState(c.state).open]
         )
     if get_settings().prefect_mode == "deployment":
         from qa_engine.workflows.kick import kick

@@ -8,29 +8,17 @@ import sys
 import traceback
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol
+from typing import Any
 
 import click
 import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
-from qa_engine.domain.errors import QAError, StorageError
+from qa_engine.domain.errors import QAError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-
-class StoredRow(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def stored_id(row: StoredRow, what: str) -> int:
-    """The id of a row read from the database or stored by a service; one without was not stored."""
-    if row.id is None:
-        raise StorageError(f"the {what} was not stored; try again")
-    return row.id
 
 
 def quiet_prefect() -> None:

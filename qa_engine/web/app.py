@@ -80,5 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.openapi_schema = schema
         return app.openapi_schema
 
+    # FastAPI's documented way to extend the schema replaces the method on the instance
     app.openapi = openapi  # type: ignore[method-assign]
     return app

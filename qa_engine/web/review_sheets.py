@@ -10,7 +10,8 @@ from qa_engine.config import Settings
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, reviews
-from qa_engine.web.rows import ReviewRow, stored_id
+from qa_engine.services.rows import saved_id
+from qa_engine.web.rows import ReviewRow
 from qa_engine.web.uploads import suffix_of, temporary_file
 
 
@@ -46,7 +47,7 @@ def save_review_sheet(
     same service as the form; the service's verdict on the entries names the cells."""
     case_views.check_review_open(mine)
     suffix_of(filename, (".xlsx",))
-    assignment_id = stored_id(mine.assignment, "assignment")
+    assignment_id = saved_id(mine.assignment)
     with temporary_file(data, ".xlsx") as path:
         sheet = read_review_sheet(
             path,

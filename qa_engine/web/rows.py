@@ -3,15 +3,13 @@
 The web does not import the store's models (see the import contract "Web reaches the store only
 through the unit of work"), so a route that names a row in a signature names one of these
 protocols: the attributes it reads, read-only. The store's models satisfy them as they are.
-`stored_id` reads the id of a row a service has stored."""
+(The id of a stored row: `qa_engine.services.rows.saved_id`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
-
-from qa_engine.domain.errors import StorageError
 
 
 class ReportRow(Protocol):
@@ -72,15 +70,3 @@ class ReviewRow(Protocol):
 class CredentialRecord(Protocol):
     @property
     def reference(self) -> str: ...
-
-
-class StoredRow(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def stored_id(row: StoredRow, what: str) -> int:
-    """The id of a row a service has stored (flushed); a row without one was not stored."""
-    if row.id is None:
-        raise StorageError(f"the {what} was not stored; try again")
-    return row.id

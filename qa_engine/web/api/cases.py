@@ -13,6 +13,7 @@ from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, decisions, self_assessments
 from qa_engine.services import cases as case_service
+from qa_engine.services.rows import saved_id
 from qa_engine.web.api.common import (
     CaseId,
     Limit,
@@ -45,7 +46,6 @@ from qa_engine.web.api.schemas import (
 from qa_engine.web.auth import CurrentActor
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.rows import stored_id
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=ERRORS)
 STATES = [s.value for s in CaseState]
@@ -108,7 +108,7 @@ def open_case(
     case = case_service.open_case(
         session=db, actor=actor, credential_id=body.credential_id, rubric_id=body.rubric_id
     )
-    case_id = stored_id(case, "case")
+    case_id = saved_id(case)
     advance_later(background, [case_id])
     return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
 

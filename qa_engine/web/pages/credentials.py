@@ -21,12 +21,13 @@ from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.services import cases as case_service
 from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
+from qa_engine.services.rows import saved_id
 from qa_engine.web.auth import SignedInPrincipal, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int, form_text
 from qa_engine.web.pages.common import CredentialId, PageUser, attempt, redirect
-from qa_engine.web.rows import CredentialRecord, stored_id
+from qa_engine.web.rows import CredentialRecord
 from qa_engine.web.templating import render
 from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
@@ -380,7 +381,7 @@ def open_case(
     credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:
     case = case_service.open_case(session=db, actor=principal.actor, credential_id=credential_id)
-    case_id = stored_id(case, "case")
+    case_id = saved_id(case)
     advance_later(background, [case_id])
     return redirect(
         f"/cases/{case_id}",
