@@ -385,14 +385,11 @@ def set_development_password(
     actor.require(Role.ADMIN, action="set development passwords")
     if environment == "production":
         raise ValidationFailed("development passwords are refused when QA_ENV=production")
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters")
+    _check_password(password)
     hashed = hash_password(password)
     count = 0
     for username in usernames:
-        user = repo.get_user_by_username(session, username)
-        if user is None:
-            raise NotFound(f"no user {username}")
+        user = get_user_or_raise(session, username)
         user.password_hash = hashed
         user.must_change_password = False
         user.session_epoch += 1
