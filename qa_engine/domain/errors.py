@@ -58,11 +58,21 @@ class StaleUpdate(Conflict):
 
 
 def check_version(what: str, current: int, expected: int | None) -> None:
-    """Raise `StaleUpdate` when a write carries another version of `what` than the stored one
-    (None: the writer did not say which version they loaded)."""
+    """Raise `StaleUpdate` when a write carries another version of `what` than the stored one.
+
+    A draft not written yet is version 0, so a first save that carries 0 while another tab (or a
+    sheet upload) has saved meanwhile is refused like any stale write. None is for the engine's
+    own writers only (the synthetic alliance, seeding): every person's write says which version
+    it started from."""
     if expected is not None and current != expected:
+        if expected == 0:
+            raise StaleUpdate(
+                f"{what} was saved elsewhere (another tab, window or sheet upload) after you "
+                f"opened it (now version {current}); compare and choose which to keep"
+            )
         raise StaleUpdate(
-            f"{what} changed since you loaded it (version {current}, yours {expected}); reload it"
+            f"{what} changed since you loaded it (version {current}, yours {expected}); "
+            "compare and choose which to keep"
         )
 
 

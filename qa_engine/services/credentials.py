@@ -41,7 +41,8 @@ def submit_credential(
     of it.
 
     With `credential_id` it is a new version of that credential: its provider and reference stay,
-    and a stale `expected_version` is refused."""
+    and the edit must say which version it started from (`expected_version`); a stale one is
+    refused."""
     if credential_id is None:
         access.require_credential_writer(actor)
     else:
@@ -49,6 +50,11 @@ def submit_credential(
             session=session, actor=actor, credential_id=credential_id
         )
         access.require_credential_writer(actor, action="change credentials")
+        if expected_version is None:
+            raise ValidationFailed(
+                f"say which version of credential {existing.id} you edited "
+                f"(it is now version {existing.current_version}): reload it and edit again"
+            )
         check_version(f"credential {existing.id}", existing.current_version, expected_version)
         code = get_or_raise(session, Institution, existing.institution_id, what="institution").code
         provider = str(raw.get("provider") or "").strip().upper()

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
-from qa_engine.domain.errors import Conflict, ConflictOfInterest, ValidationFailed
+from qa_engine.domain.errors import Conflict, ConflictOfInterest, ValidationFailed, check_version
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import access, audit, notifications
@@ -28,11 +28,16 @@ def decide(
     outcome: str,
     rationale: str,
     conditions: Sequence[str] = (),
+    expected_version: int | None = None,
 ) -> Decision:
-    """Record the decision of the case's current round and hand the case to reporting."""
+    """Record the decision of the case's current round and hand the case to reporting.
+
+    `expected_version` is the case version the approver decided on (the consolidated view they
+    read); a case that changed since is refused (`StaleUpdate`)."""
     actor.require(Role.APPROVER, action="decide on a case")
     case = access.case_for(session, actor, case_id, for_update=True)
     require_state(case.state, CaseState.APPROVAL, action="decide")
+    check_version(f"case {case.id}", case.version, expected_version)
     try:
         result = Outcome(outcome)
     except ValueError:

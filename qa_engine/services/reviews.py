@@ -35,8 +35,8 @@ def save_review(
 ) -> Review:
     """Save the reviewer's draft; with `submit`, check it is complete and make it final.
 
-    A stale `expected_version` is refused before the entries are checked: the person reloads
-    first."""
+    `expected_version` is the version of the draft the person started from (0: no draft yet); a
+    stale one is refused (`StaleUpdate`) before the entries are checked."""
     asg = own_assignment(session, actor, assignment_id)
     case = access.get_case_or_raise(session, asg.case_id)
     if asg.status == AssignmentStatus.SUBMITTED:
@@ -49,8 +49,7 @@ def save_review(
         )
     require_state(case.state, CaseState.PEER_REVIEW, action="review")
     review = case_repo.review_for_assignment(session, saved_id(asg))
-    if review is not None:
-        check_version("the review", review.version, expected_version)
+    check_version("the review", review.version if review else 0, expected_version)
     rubric, rubric_hash = rubric_and_hash_of(session, case)
     clean = clean_entries(
         rubric,

@@ -31,11 +31,16 @@ def save_self_assessment(
     expected_version: int | None = None,
 ) -> SelfAssessment:
     """Save the self-assessment of the case's current round; with `submit`, check completeness and
-    hand over."""
+    hand over. `expected_version` is the version of the draft the person started from (0: no
+    draft yet); a stale one is refused (`StaleUpdate`)."""
     case = access.case_for(session, actor, case_id)
     if not (access.is_provider_of(actor, case) or actor.is_system):
         raise Forbidden("only the provider's institution writes the self-assessment")
     require_state(case.state, CaseState.SELF_ASSESSMENT, action="change the self-assessment")
+    sa = case_repo.get_self_assessment(session, case_id, case.round)
+    if sa is not None and sa.status == SelfAssessmentStatus.SUBMITTED:
+        raise Conflict("the self-assessment of this round is already submitted")
+    check_version("the self-assessment", sa.version if sa else 0, expected_version)
     rubric = rubric_of(session, case)
     clean = clean_entries(
         rubric,
@@ -45,13 +50,8 @@ def save_self_assessment(
         require_text=submit,
         allow_evidence=True,
     )
-    sa = case_repo.get_self_assessment(session, case_id, case.round)
     if sa is None:
         sa = SelfAssessment(case_id=case_id, round=case.round)
-    elif sa.status == SelfAssessmentStatus.SUBMITTED:
-        raise Conflict("the self-assessment of this round is already submitted")
-    else:
-        check_version("the self-assessment", sa.version, expected_version)
     sa.entries = clean
     sa.summary = (summary or "").strip()[:20000]
     sa.updated_at = now()
