@@ -137,6 +137,12 @@ def test_a_whole_cycle_through_the_api(cycle):
         json={"entries": {first: entries[first]}, "summary": "draft"},
         headers=h["prov.cuni"],
     )
+    assert r.status_code == 422, "a draft write says which version it started from"
+    r = client.put(
+        f"/api/v1/cases/{case_id}/self-assessment",
+        json={"entries": {first: entries[first]}, "summary": "draft", "version": 0},
+        headers=h["prov.cuni"],
+    )
     assert r.status_code == 200 and r.json()["status"] == SelfAssessmentStatus.DRAFT
     version = r.json()["version"]
     for bad in (True, "3", 3.0):
@@ -148,13 +154,13 @@ def test_a_whole_cycle_through_the_api(cycle):
         assert r.status_code == 422, (bad, r.text)
     r = client.put(
         f"/api/v1/cases/{case_id}/self-assessment",
-        json={"entries": {first: {"score": 9}}},
+        json={"entries": {first: {"score": 9}}, "version": version},
         headers=h["prov.cuni"],
     )
     assert r.status_code == 422 and any(first in d for d in r.json()["details"])
     r = client.post(
         f"/api/v1/cases/{case_id}/self-assessment/submit",
-        json={"entries": {first: entries[first]}},
+        json={"entries": {first: entries[first]}, "version": version},
         headers=h["prov.cuni"],
     )
     assert r.status_code == 422 and len(r.json()["details"]) > 10, (
@@ -165,13 +171,22 @@ def test_a_whole_cycle_through_the_api(cycle):
         json={"entries": entries, "version": version + 5},
         headers=h["prov.cuni"],
     )
-    assert r.status_code == 409
+    assert r.status_code == 409 and r.json()["error"] == "stale_update"
     r = client.put(
         f"/api/v1/cases/{case_id}/self-assessment",
-        json={"entries": entries},
+        json={"entries": entries, "version": 0},
+        headers=h["prov.cuni"],
+    )
+    assert r.status_code == 409, "version 0 (no draft yet) while a draft exists is stale"
+    r = client.put(
+        f"/api/v1/cases/{case_id}/self-assessment",
+        json={"entries": entries, "version": version},
         headers={**h["prov.cuni"], "If-Match": '"99"'},
     )
     assert r.status_code == 409, "If-Match is honoured"
+    assert client.get(f"/api/v1/cases/{case_id}/self-assessment", headers=h["prov.cuni"]).json()[
+        "entries"
+    ].keys() == {first}, "no refused write changed the draft"
     current = client.get(f"/api/v1/cases/{case_id}/self-assessment", headers=h["prov.cuni"])
     r = client.post(
         f"/api/v1/cases/{case_id}/self-assessment/submit",
@@ -233,7 +248,7 @@ def test_a_whole_cycle_through_the_api(cycle):
     review = full_review(rubric, 3)
     r = client.put(
         f"/api/v1/assignments/{asg1}/review",
-        json={"entries": review, "recommendation": "approved"},
+        json={"entries": review, "recommendation": "approved", "version": 0},
         headers=h[first_rev],
     )
     assert (
@@ -243,19 +258,36 @@ def test_a_whole_cycle_through_the_api(cycle):
     )
     r = client.put(
         f"/api/v1/assignments/{asg1}/review",
-        json={"entries": {first: {"score": "3"}}},
+        json={"entries": {first: {"score": "3"}}, "version": 1},
         headers=h[first_rev],
     )
     assert r.status_code == 422
     r = client.put(
         f"/api/v1/assignments/{asg1}/review",
-        json={"entries": review, "recommendation": "maybe"},
+        json={"entries": review, "recommendation": "maybe", "version": 1},
         headers=h[first_rev],
     )
     assert r.status_code == 422
+    r = client.put(
+        f"/api/v1/assignments/{asg1}/review",
+        json={"entries": {first: {"score": 1}}, "version": 0},
+        headers=h[first_rev],
+    )
+    assert r.status_code == 409 and r.json()["error"] == "stale_update", "a stale first save"
     r = client.post(
         f"/api/v1/assignments/{asg1}/review/submit",
-        json={"entries": review, "recommendation": "approved", "overall_comment": "Solid."},
+        json={"entries": review, "recommendation": "approved", "version": 1},
+        headers={**h[first_rev], "If-Match": '"2"'},
+    )
+    assert r.status_code == 409, "an If-Match that disagrees with the body version"
+    r = client.post(
+        f"/api/v1/assignments/{asg1}/review/submit",
+        json={
+            "entries": review,
+            "recommendation": "approved",
+            "overall_comment": "Solid.",
+            "version": 1,
+        },
         headers=h[first_rev],
     )
     assert r.status_code == 200 and r.json()["status"] == ReviewStatus.SUBMITTED
@@ -305,15 +337,30 @@ def test_a_whole_cycle_through_the_api(cycle):
         client.get(f"/api/v1/cases/{case_id}/consolidation", headers=h["prov.cuni"]).status_code
         == 403
     )
+    case_version = client.get(f"/api/v1/cases/{case_id}", headers=h["approver"]).json()["version"]
     r = client.post(
         f"/api/v1/cases/{case_id}/decision",
-        json={"outcome": "approved", "rationale": "short"},
+        json={"outcome": "approved", "rationale": "short", "version": case_version},
         headers=h["approver"],
     )
     assert r.status_code == 422
     r = client.post(
         f"/api/v1/cases/{case_id}/decision",
-        json={"outcome": "approved", "rationale": "Meets every standard we checked."},
+        json={
+            "outcome": "approved",
+            "rationale": "Meets every standard we checked.",
+            "version": case_version - 1,
+        },
+        headers=h["approver"],
+    )
+    assert r.status_code == 409 and r.json()["error"] == "stale_update", "decided on another case"
+    r = client.post(
+        f"/api/v1/cases/{case_id}/decision",
+        json={
+            "outcome": "approved",
+            "rationale": "Meets every standard we checked.",
+            "version": case_version,
+        },
         headers=h["approver"],
     )
     assert r.status_code == 201 and r.json()["valid_until"]
@@ -385,7 +432,7 @@ def _case_in_assignment(client, h, index: int, provider: str) -> int:
     entries = full_self_assessment(_rubric(case_id))
     r = client.post(
         f"/api/v1/cases/{case_id}/self-assessment/submit",
-        json={"entries": entries},
+        json={"entries": entries, "version": 0},
         headers=h[provider],
     )
     assert r.status_code == 200, r.text

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from qa_engine.domain.assignment import Proposal
 from qa_engine.domain.roles import Actor
 from qa_engine.services import assignments, case_views, reviews
-from qa_engine.web.api.common import AssignmentId, CaseId, etag, if_match_version, review_out
+from qa_engine.web.api.common import AssignmentId, CaseId, draft_version, etag, review_out
 from qa_engine.web.api.schemas import (
     ERRORS,
     AssignIn,
@@ -251,7 +251,7 @@ def _save_review(
     *,
     submit: bool,
 ) -> ReviewOut:
-    expected = body.version if body.version is not None else if_match_version(request)
+    expected = draft_version(request, body.version)
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}
     review = reviews.save_review(
         session=db,
@@ -269,7 +269,7 @@ def _save_review(
 @router.put(
     "/assignments/{assignment_id}/review",
     response_model=ReviewOut,
-    summary="Save your review as a draft (send the version you loaded)",
+    summary="Save your review as a draft (send the version you started from; 0: no draft yet)",
 )
 def save_review(
     assignment_id: AssignmentId,

@@ -20,8 +20,8 @@ from qa_engine.web.api.common import (
     Offset,
     assignment_line_out,
     case_out,
+    draft_version,
     etag,
-    if_match_version,
     report_out,
     self_assessment_out,
 )
@@ -180,7 +180,7 @@ def _save_sa(
     *,
     submit: bool,
 ) -> SelfAssessmentOut:
-    expected = body.version if body.version is not None else if_match_version(request)
+    expected = draft_version(request, body.version)
     entries = {cid: e.model_dump() for cid, e in body.entries.items()}
     sa = self_assessments.save_self_assessment(
         session=db,
@@ -197,7 +197,9 @@ def _save_sa(
 @router.put(
     "/{case_id}/self-assessment",
     response_model=SelfAssessmentOut,
-    summary="Save the self-assessment as a draft (send the version you loaded)",
+    summary=(
+        "Save the self-assessment as a draft (send the version you started from; 0: no draft yet)"
+    ),
 )
 def save_self_assessment(
     case_id: CaseId,
@@ -298,6 +300,7 @@ def decide(
         outcome=body.outcome,
         rationale=body.rationale,
         conditions=body.conditions,
+        expected_version=body.version,
     )
     advance_later(background, [case_id])
     return DecisionOut.model_validate(decision)

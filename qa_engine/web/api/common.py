@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request
 
+from qa_engine.domain.errors import StaleUpdate
 from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services.case_views import AssignmentLine, CaseRow
 from qa_engine.web.api.schemas import (
@@ -29,6 +30,18 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 def etag(version: int | None) -> str:
     return f'"{version or 0}"'
+
+
+def draft_version(request: Request, version: int) -> int:
+    """The draft version a write started from: the body's `version`; an If-Match header sent as
+    well must name the same one (else a 409, like any version that is not the stored one)."""
+    named = if_match_version(request)
+    if named is not None and named != version:
+        raise StaleUpdate(
+            f"If-Match names version {named} but the body version {version}: "
+            "send the version you started from"
+        )
+    return version
 
 
 def if_match_version(request: Request) -> int | None:
@@ -95,7 +108,7 @@ def self_assessment_out(
             status="not_started",
             summary="",
             entries={},
-            version=None,
+            version=0,
             updated_at=None,
             submitted_at=None,
         )
@@ -125,7 +138,7 @@ def review_out(
             comments={},
             recommendation=None,
             overall_comment="",
-            version=None,
+            version=0,
             updated_at=None,
             submitted_at=None,
         )

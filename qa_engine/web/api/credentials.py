@@ -103,8 +103,8 @@ def create_credential(
     "/{credential_id}",
     response_model=CredentialSavedOut,
     summary=(
-        "Store a new version of this credential (If-Match or expected_version: a stale one is a "
-        "409)"
+        "Store a new version of this credential (expected_version or If-Match required: a stale "
+        "one is a 409)"
     ),
 )
 def update_credential(

@@ -36,6 +36,18 @@ ShortText = Annotated[StrictStr, Field(max_length=4000), AfterValidator(_clean_t
 Key = Annotated[StrictStr, Field(min_length=1, max_length=100), AfterValidator(_clean_text)]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Version = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+DraftVersion = Annotated[
+    StrictInt,
+    Field(
+        ge=0,
+        le=MAX_ID,
+        description=(
+            "the version of the draft you started from (the `version` you read, 0 when there was "
+            "no draft yet); any other than the stored one is a 409 stale_update and nothing is "
+            "saved. An If-Match header, when sent as well, must name the same version"
+        ),
+    ),
+]
 OutcomeValue = Literal["approved", "approved_with_conditions", "revision_requested", "rejected"]
 
 
@@ -145,7 +157,11 @@ class CredentialIn(StrictIn):
 
 class CredentialUpdateIn(CredentialIn):
     expected_version: Version | None = Field(
-        default=None, description="the credential's current_version you edited"
+        default=None,
+        description=(
+            "the credential's current_version you edited; required unless an If-Match header "
+            "names it; a stale one is a 409"
+        ),
     )
 
 
@@ -289,9 +305,7 @@ class SelfEntryIn(StrictIn):
 class SelfAssessmentIn(StrictIn):
     entries: Annotated[dict[Key, SelfEntryIn], Field(max_length=200)]
     summary: Text = ""
-    version: Version | None = Field(
-        default=None, description="the version you loaded; a stale one is a 409"
-    )
+    version: DraftVersion
 
 
 class SelfAssessmentOut(BaseModel):
@@ -300,7 +314,7 @@ class SelfAssessmentOut(BaseModel):
     status: str
     summary: str
     entries: dict[str, dict[str, Any]]
-    version: int | None
+    version: int = Field(description="the draft's version; 0: no draft yet")
     updated_at: datetime | None
     submitted_at: datetime | None
 
@@ -396,9 +410,7 @@ class ReviewIn(StrictIn):
     entries: Annotated[dict[Key, ReviewEntryIn], Field(max_length=200)]
     recommendation: OutcomeValue | None = None
     overall_comment: Text = ""
-    version: Version | None = Field(
-        default=None, description="the version you loaded; a stale one is a 409"
-    )
+    version: DraftVersion
 
 
 class ReviewOut(BaseModel):
@@ -410,7 +422,7 @@ class ReviewOut(BaseModel):
     comments: dict[str, str]
     recommendation: str | None
     overall_comment: str
-    version: int | None
+    version: int = Field(description="the draft's version; 0: no draft yet")
     updated_at: datetime | None
     submitted_at: datetime | None
 
@@ -467,6 +479,9 @@ class DecisionIn(StrictIn):
     outcome: OutcomeValue
     rationale: Text
     conditions: Annotated[list[ShortText], Field(max_length=50)] = Field(default_factory=list)
+    version: Version = Field(
+        description="the case version you decided on (from the case); a changed case is a 409"
+    )
 
 
 # --------------------------------------------------------------------------- reports and dashboard
