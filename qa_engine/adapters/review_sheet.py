@@ -1,6 +1,9 @@
 """The offline review sheet: a workbook with one row per criterion (score, comment, the scale's
 descriptors, a list of allowed scores), read back into review entries with errors that name the cell
-(``Review!C7: message``). A hidden sheet ties the file to its assignment and rubric version."""
+(``Review!C7: message``). A hidden, protected sheet ties the file to its case, assignment, round,
+rubric version and the draft version it was made from; the sheet name and the column titles are
+checked before any cell is read, so a moved, renamed or inserted column is refused, never read
+into the wrong field."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qa_engine.adapters.safe_xlsx import open_untrusted_workbook, write_cell
@@ -23,6 +27,8 @@ SHEET = "Review"
 META = "Meta"
 FORMAT = "qa-engine-review-sheet/1"
 FIRST_ROW = 5
+HEADER_ROW = FIRST_ROW - 1
+COLUMNS = ("Criterion", "Title", "Score", "Comment", "Allowed scores and descriptors", "Guidance")
 SCORE_COL, COMMENT_COL = "C", "D"
 RECOMMENDATION_KEY = "recommendation"
 OVERALL_KEY = "overall_comment"
@@ -59,6 +65,9 @@ class ReviewSheet:
     overall_comment: str
     rows: dict[str, int] = field(default_factory=dict)  # criterion id (or key) -> row number
 
+    draft_version: int = 0  # the version of the draft the sheet was made from
+    version_cell: str = f"{META}!B1"
+
     def cell_of(self, criterion_id: str, column: str = SCORE_COL) -> str:
         row = self.rows.get(criterion_id)
         return f"{SHEET}!{column}{row}" if row else f"{SHEET} ({criterion_id})"
@@ -86,13 +95,16 @@ def build_review_sheet(
     rubric_hash: str,
     assignment_id: int,
     case_id: int,
+    round_: int,
+    draft_version: int,
     credential_title: str,
     scores: dict[str, Any] | None = None,
     comments: dict[str, str] | None = None,
     recommendation: str | None = None,
     overall_comment: str = "",
 ) -> bytes:
-    """The workbook a reviewer fills in offline, pre-filled with their draft."""
+    """The workbook a reviewer fills in offline, pre-filled with their draft (`draft_version`: its
+    version, 0 when there is none yet)."""
     scores, comments = scores or {}, comments or {}
     wb = Workbook()
     ws = wb.active
@@ -112,10 +124,8 @@ def build_review_sheet(
     ws.merge_cells("A2:F2")
     ws.row_dimensions[2].height = 45
     ws["A2"].alignment = WRAP
-    for col, head in enumerate(
-        ("Criterion", "Title", "Score", "Comment", "Allowed scores and descriptors", "Guidance"), 1
-    ):
-        cell = write_cell(ws, FIRST_ROW - 1, col, head)
+    for col, head in enumerate(COLUMNS, 1):
+        cell = write_cell(ws, HEADER_ROW, col, head)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
         cell.alignment = WRAP
@@ -187,12 +197,15 @@ def build_review_sheet(
             ("rubric", f"{rubric.id}@{rubric.version}"),
             ("case_id", case_id),
             ("format", FORMAT),
+            ("round", round_),
+            ("draft_version", draft_version),
         ),
         start=1,
     ):
         write_cell(meta, r, 1, key)
         write_cell(meta, r, 2, value)
     meta.sheet_state = "hidden"
+    meta.protection.sheet = True  # not changed by accident when someone unhides it
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -244,22 +257,79 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _open(path: Path, name: str, *, max_bytes: int, max_unzipped_bytes: int) -> Any:
+    """The workbook, or `ReviewSheetInvalid` naming the person's own file (never where the upload
+    was stored)."""
+    try:
+        return open_untrusted_workbook(
+            path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes
+        )
+    except ValidationFailed as exc:
+        why = exc.message.removeprefix(f"{path.name}: ")
+        if why.startswith("cannot read the workbook"):
+            why = "cannot read the workbook: save it again as an Excel workbook (.xlsx)"
+        raise ReviewSheetInvalid(name, [SheetProblem(name, why.replace(path.name, name))]) from None
+
+
+def _columns(ws: Any) -> list[SheetProblem]:
+    """The column titles, each in its place: a column inserted, deleted, moved or renamed would put
+    scores into comments (or the other way round), so such a sheet is not read at all."""
+    row = next(
+        ws.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, max_col=40, values_only=True), ()
+    )
+    found = [_text(v) for v in row]
+    found += [""] * (len(COLUMNS) - len(found))
+    problems: list[SheetProblem] = []
+    undo = "undo the change or download a new sheet"
+    for i, title in enumerate(COLUMNS):
+        got = found[i]
+        if got == title:
+            continue
+        where = f"{SHEET}!{get_column_letter(i + 1)}{HEADER_ROW}"
+        if title in found:
+            moved = get_column_letter(found.index(title) + 1)
+            message = (
+                f"the column {title!r} belongs in column {get_column_letter(i + 1)}, not "
+                f"{moved}: a column was inserted, deleted or moved; {undo}"
+            )
+        elif got:
+            message = f"expected the column {title!r} here, not {got!r}; {undo}"
+        else:
+            message = f"the column {title!r} is missing; {undo}"
+        problems.append(SheetProblem(where, message))
+    for i, got in enumerate(found[len(COLUMNS) :], start=len(COLUMNS)):
+        if got and got not in COLUMNS:
+            problems.append(
+                SheetProblem(
+                    f"{SHEET}!{get_column_letter(i + 1)}{HEADER_ROW}",
+                    f"unknown column {got!r}: the sheet has no such column; {undo}",
+                )
+            )
+    return problems
+
+
 def read_review_sheet(
     path: Path,
     *,
     rubric: Rubric,
     rubric_hash: str,
     assignment_id: int,
+    case_id: int,
+    round_: int,
     max_bytes: int,
     max_unzipped_bytes: int,
     source: str | None = None,
 ) -> ReviewSheet:
-    """Read a filled-in sheet; raise `ReviewSheetInvalid` listing every wrong cell."""
+    """Read a filled-in sheet; raise `ReviewSheetInvalid` listing every wrong cell.
+
+    The hidden sheet must name this case, assignment, round and rubric version and the draft
+    version the sheet was made from (returned: the service refuses it when the draft has changed
+    since), and every column must have its title in its place."""
     name = source or path.name
-    wb = open_untrusted_workbook(path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes)
+    wb = _open(path, name, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes)
     problems: list[SheetProblem] = []
     try:
-        if SHEET not in wb.sheetnames or META not in wb.sheetnames:
+        if META not in wb.sheetnames:
             raise ReviewSheetInvalid(
                 name,
                 [
@@ -267,6 +337,17 @@ def read_review_sheet(
                         name,
                         "this is not a review sheet of the engine "
                         "(download it from the review page)",
+                    )
+                ],
+            )
+        if SHEET not in wb.sheetnames:
+            raise ReviewSheetInvalid(
+                name,
+                [
+                    SheetProblem(
+                        name,
+                        f"the sheet {SHEET!r} is missing (renamed?): give it back its name "
+                        "or download a new sheet",
                     )
                 ],
             )
@@ -278,28 +359,47 @@ def read_review_sheet(
         ):
             if values and values[0] is not None:
                 meta[str(values[0]).strip()] = (values[1] if len(values) > 1 else None, r)
-        got_asg, asg_row = meta.get("assignment_id", (None, 1))
-        if _text(got_asg) != str(assignment_id):
-            problems.append(
-                SheetProblem(
-                    f"{META}!B{asg_row}",
-                    f"this sheet belongs to assignment {_text(got_asg) or '?'}, "
-                    f"not {assignment_id}: download the sheet of this review",
+        new_sheet = "download the sheet of this review again"
+        for key, wanted_value, what in (
+            ("case_id", case_id, "case"),
+            ("assignment_id", assignment_id, "assignment"),
+            ("round", round_, "round"),
+        ):
+            got, row = meta.get(key, (None, 0))
+            if _text(got) != str(wanted_value):
+                problems.append(
+                    SheetProblem(
+                        f"{META}!B{row}" if row else name,
+                        f"this sheet belongs to {what} {_text(got) or '?'}, not "
+                        f"{wanted_value}: {new_sheet}",
+                    )
                 )
-            )
-        got_hash, hash_row = meta.get("rubric_hash", (None, 2))
+        got_hash, hash_row = meta.get("rubric_hash", (None, 0))
         if _text(got_hash) != rubric_hash:
             problems.append(
                 SheetProblem(
-                    f"{META}!B{hash_row}",
+                    f"{META}!B{hash_row}" if hash_row else name,
                     "the sheet was made for another version of the rubric: download a new sheet",
+                )
+            )
+        got_version, version_row = meta.get("draft_version", (None, 0))
+        version_text = _text(got_version)
+        if not version_text.isdigit() or len(version_text) > 9:
+            problems.append(
+                SheetProblem(
+                    f"{META}!B{version_row}" if version_row else name,
+                    f"the sheet does not say which draft it was made from: {new_sheet}",
                 )
             )
         if problems:
             raise ReviewSheetInvalid(name, problems)
+        draft_version = int(version_text)
 
         ws = wb[SHEET]
         ws.reset_dimensions()
+        problems = _columns(ws)
+        if problems:
+            raise ReviewSheetInvalid(name, problems)
         wanted = {rc.id: rc for rc in rubric.reviewer_criteria}
         entries: dict[str, dict[str, Any]] = {}
         rows: dict[str, int] = {}
@@ -369,7 +469,14 @@ def read_review_sheet(
                 entries[key] = {"score": score, "comment": comment}
         if problems:
             raise ReviewSheetInvalid(name, problems)
-        return ReviewSheet(entries, recommendation, overall, rows)
+        return ReviewSheet(
+            entries,
+            recommendation,
+            overall,
+            rows,
+            draft_version=draft_version,
+            version_cell=f"{META}!B{version_row}",
+        )
     finally:
         wb.close()
 
@@ -386,3 +493,21 @@ def locate(sheet: ReviewSheet, exc: ValidationFailed, source: str) -> ReviewShee
     else:
         problems.append(SheetProblem(source, exc.message))
     return ReviewSheetInvalid(source, problems)
+
+
+def stale(sheet: ReviewSheet, source: str, current: int) -> ReviewSheetInvalid:
+    """The draft changed after the sheet was downloaded (it is now version `current`): a 409
+    naming the cell of the sheet's draft version."""
+    out = ReviewSheetInvalid(
+        source,
+        [
+            SheetProblem(
+                sheet.version_cell,
+                f"the sheet was made from draft version {sheet.draft_version}, but the draft "
+                f"has been saved since (now version {current}); nothing was saved. Download a new "
+                "sheet (it holds the saved draft) and copy your changes into it",
+            )
+        ],
+    )
+    out.status, out.code = 409, "stale_update"
+    return out

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet
+from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet, stale
 from qa_engine.config import Settings
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.errors import StaleUpdate, ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, reviews
 from qa_engine.services.rows import saved_id
@@ -24,6 +24,8 @@ def review_sheet_file(db: Session, actor: Actor, assignment_id: int) -> tuple[by
         rubric_hash=mine.rubric_hash,
         assignment_id=assignment_id,
         case_id=mine.assignment.case_id,
+        round_=mine.assignment.round,
+        draft_version=review.version if review else 0,
         credential_title=mine.credential.data.get("title", ""),
         scores=review.scores if review else None,
         comments=review.comments if review else None,
@@ -44,7 +46,8 @@ def save_review_sheet(
     settings: Settings,
 ) -> ReviewRow:
     """Read a filled-in sheet of the reviewer's own review (`mine`) and save or submit it with the
-    same service as the form; the service's verdict on the entries names the cells."""
+    same service as the form, bound to the draft version the sheet was made from; the service's
+    verdict on the entries (or on a draft changed since) names the cells."""
     case_views.check_review_open(mine)
     suffix_of(filename, (".xlsx",))
     assignment_id = saved_id(mine.assignment)
@@ -54,6 +57,8 @@ def save_review_sheet(
             rubric=mine.rubric,
             rubric_hash=mine.rubric_hash,
             assignment_id=assignment_id,
+            case_id=mine.assignment.case_id,
+            round_=mine.assignment.round,
             max_bytes=settings.max_upload_bytes,
             max_unzipped_bytes=settings.max_unzipped_bytes,
             source=filename,
@@ -68,6 +73,9 @@ def save_review_sheet(
                 recommendation=sheet.recommendation,
                 overall_comment=sheet.overall_comment,
                 submit=submit,
+                expected_version=sheet.draft_version,
             )
+    except StaleUpdate:
+        raise stale(sheet, filename, mine.review.version if mine.review else 0) from None
     except ValidationFailed as exc:
         raise locate(sheet, exc, filename) from None

@@ -22,6 +22,7 @@ from qa_engine.services.rubrics import load
 RUBRIC = load("4eu-mici")
 HASH = RUBRIC.content_hash
 LIMITS = {"max_bytes": 5_000_000, "max_unzipped_bytes": 50_000_000}
+KEYS = {"case_id": 3, "round_": 1}  # the case and round of the sheets written here
 
 
 def sheet(tmp_path: Path, fill=None, **kw) -> Path:
@@ -30,6 +31,8 @@ def sheet(tmp_path: Path, fill=None, **kw) -> Path:
         rubric_hash=HASH,
         assignment_id=7,
         case_id=3,
+        round_=1,
+        draft_version=kw.pop("draft_version", 0),
         credential_title='=HYPERLINK("http://evil")',
         **kw,
     )
@@ -87,7 +90,12 @@ def test_the_sheet_has_one_row_per_criterion_descriptors_lists_and_a_hidden_key(
 
 def test_a_filled_sheet_reads_back_into_review_entries(tmp_path):
     got = read_review_sheet(
-        sheet(tmp_path, fill_all), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS
+        sheet(tmp_path, fill_all),
+        rubric=RUBRIC,
+        rubric_hash=HASH,
+        assignment_id=7,
+        **KEYS,
+        **LIMITS,
     )
     assert (
         got.recommendation == "approved_with_conditions" and got.overall_comment == "Overall fine."
@@ -112,7 +120,12 @@ def test_every_wrong_cell_is_named(tmp_path):
 
     with pytest.raises(ReviewSheetInvalid) as err:
         read_review_sheet(
-            sheet(tmp_path, spoil), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS
+            sheet(tmp_path, spoil),
+            rubric=RUBRIC,
+            rubric_hash=HASH,
+            assignment_id=7,
+            **KEYS,
+            **LIMITS,
         )
     details = err.value.details
     wb = load_workbook(sheet(tmp_path, fill_all))
@@ -133,10 +146,12 @@ def test_every_wrong_cell_is_named(tmp_path):
 def test_a_sheet_of_another_assignment_or_rubric_version_is_refused(tmp_path):
     path = sheet(tmp_path, fill_all)
     with pytest.raises(ReviewSheetInvalid, match="1 problem") as err:
-        read_review_sheet(path, rubric=RUBRIC, rubric_hash=HASH, assignment_id=8, **LIMITS)
+        read_review_sheet(path, rubric=RUBRIC, rubric_hash=HASH, assignment_id=8, **KEYS, **LIMITS)
     assert err.value.details[0].startswith("Meta!B1: this sheet belongs to assignment 7, not 8")
     with pytest.raises(ReviewSheetInvalid) as err:
-        read_review_sheet(path, rubric=RUBRIC, rubric_hash="0" * 64, assignment_id=7, **LIMITS)
+        read_review_sheet(
+            path, rubric=RUBRIC, rubric_hash="0" * 64, assignment_id=7, **KEYS, **LIMITS
+        )
     assert err.value.details[0].startswith(
         "Meta!B2: the sheet was made for another version of the rubric"
     )
@@ -148,16 +163,21 @@ def test_not_a_review_sheet(tmp_path):
     other = tmp_path / "other.xlsx"
     Workbook().save(other)
     with pytest.raises(ReviewSheetInvalid, match="not a review sheet"):
-        read_review_sheet(other, rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS)
+        read_review_sheet(other, rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **KEYS, **LIMITS)
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a zip")
     with pytest.raises(Exception, match="not an .xlsx workbook"):
-        read_review_sheet(junk, rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS)
+        read_review_sheet(junk, rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **KEYS, **LIMITS)
 
 
 def test_service_problems_are_located_in_the_sheet(tmp_path):
     got = read_review_sheet(
-        sheet(tmp_path, fill_all), rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, **LIMITS
+        sheet(tmp_path, fill_all),
+        rubric=RUBRIC,
+        rubric_hash=HASH,
+        assignment_id=7,
+        **KEYS,
+        **LIMITS,
     )
     exc = EntriesInvalid(
         [
