@@ -197,27 +197,58 @@ def resubmit(case_id: int, as_: str | None = AS_OPTION) -> None:
     kick_cases([case_id])
 
 
+VERSION_OPTION = typer.Option(
+    None,
+    "--version",
+    min=0,
+    help="The draft version the file was made from (0: no draft yet); a draft saved since is "
+    'refused. Default: the file\'s "version", else the draft as it is now',
+)
+
+
+def _draft_version(file: Path, data: dict[str, Any], option: int | None) -> int | None:
+    """The draft version a JSON file says it was made from (`--version` wins), if any."""
+    if option is not None:
+        return option
+    value = data.get("version")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationFailed(f"{file}: 'version' must be a whole number, 0 or more")
+    return value
+
+
 @self_app.command("submit")
 @handle_errors
 def self_submit(
     case_id: int,
     file: Path,
     draft: bool = typer.Option(False, help="Save without submitting"),
+    version: int | None = VERSION_OPTION,
     as_: str | None = AS_OPTION,
 ) -> None:
     """Save or submit a self-assessment from a JSON file
-    {"summary": …, "entries": {criterion: {score, narrative, evidence}}}."""
-    from qa_engine.services.self_assessments import save_self_assessment
+    {"summary": …, "entries": {criterion: {score, narrative, evidence}}, "version": N}."""
+    from qa_engine.services.self_assessments import (
+        save_self_assessment,
+        self_assessment_view,
+    )
 
     data = _read_json(file)
     with session_scope() as s:
+        actor = acting_user(session=s, username=as_)
+        expected = _draft_version(file, data, version)
+        if expected is None:  # the file replaces the draft as it is now
+            sa = self_assessment_view(session=s, actor=actor, case_id=case_id).self_assessment
+            expected = sa.version if sa else 0
         save_self_assessment(
             session=s,
-            actor=acting_user(session=s, username=as_),
+            actor=actor,
             case_id=case_id,
             entries=data.get("entries", {}),
             summary=data.get("summary", ""),
             submit=not draft,
+            expected_version=expected,
         )
     console.print(f"self-assessment of case {case_id} {'saved' if draft else 'submitted'}")
     if not draft:
@@ -324,25 +355,33 @@ def respond(
 def review_submit(
     file: Path,
     draft: bool = typer.Option(False, help="Save without submitting"),
+    version: int | None = VERSION_OPTION,
     as_: str | None = AS_OPTION,
 ) -> None:
     """Submit a review from a JSON file:
     {"assignment_id": N, "entries": {criterion: {score, comment}},
-    "recommendation": "approved", "overall_comment": "…"}."""
+    "recommendation": "approved", "overall_comment": "…", "version": N}."""
+    from qa_engine.services.case_views import my_review
     from qa_engine.services.reviews import save_review
 
     data = _read_json(file)
     if not isinstance(data.get("assignment_id"), int):
         raise ValidationFailed(f"{file}: 'assignment_id' (a number) is required")
     with session_scope() as s:
+        actor = acting_user(session=s, username=as_)
+        expected = _draft_version(file, data, version)
+        if expected is None:  # the file replaces the draft as it is now
+            current = my_review(session=s, actor=actor, assignment_id=data["assignment_id"])
+            expected = current.review.version if current.review else 0
         review = save_review(
             session=s,
-            actor=acting_user(session=s, username=as_),
+            actor=actor,
             assignment_id=data["assignment_id"],
             entries=data.get("entries", {}),
             recommendation=data.get("recommendation"),
             overall_comment=data.get("overall_comment", ""),
             submit=not draft,
+            expected_version=expected,
         )
         case_id = review.case_id
     console.print(f"review for case {case_id} {'saved' if draft else 'submitted'}")
@@ -357,6 +396,12 @@ def decide(
     ),
     rationale: str = typer.Option(..., help="Why"),
     condition: list[str] | None = typer.Option(None, help="A condition (repeat)"),
+    version: int | None = typer.Option(
+        None,
+        "--version",
+        help="The case version you decided on (`qa-engine case show`); a changed case is refused. "
+        "Default: the case as it is now",
+    ),
     as_: str | None = AS_OPTION,
 ) -> None:
     """Decide on a case in approval."""
@@ -370,6 +415,7 @@ def decide(
             outcome=outcome,
             rationale=rationale,
             conditions=condition or [],
+            expected_version=version,
         )
         console.print(f"case {case_id} round {d.round}: {d.outcome}")
     kick_cases([case_id])

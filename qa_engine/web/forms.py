@@ -8,7 +8,7 @@ the scale's values.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from threading import Lock
 from typing import Any
@@ -233,3 +233,35 @@ def form_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
         return int(value.strip())
     return None
+
+
+@dataclass(frozen=True)
+class DraftDifference:
+    """One field where the person's refused input and the stored draft differ."""
+
+    label: str
+    mine_score: str
+    mine_text: str
+    saved_score: str
+    saved_text: str
+
+
+def draft_differences(
+    mine: list[CriterionView],
+    saved: list[CriterionView],
+    overall: Sequence[tuple[str, str, str]] = (),
+) -> list[DraftDifference]:
+    """Where the person's input (`mine`) and the stored draft (`saved`, the same criteria in the
+    same order) differ, criterion by criterion, then the overall fields (label, mine, saved)."""
+    out: list[DraftDifference] = []
+    for m, s in zip(mine, saved, strict=True):
+        m_text = "\n".join(t for t in (m.text, m.evidence) if t)
+        s_text = "\n".join(t for t in (s.text, s.evidence) if t)
+        if (m.score_text, m_text) != (s.score_text, s_text):
+            out.append(
+                DraftDifference(f"{m.id} {m.title}", m.score_text, m_text, s.score_text, s_text)
+            )
+    for label, m_value, s_value in overall:
+        if m_value != s_value:
+            out.append(DraftDifference(label, "", m_value, "", s_value))
+    return out

@@ -320,6 +320,7 @@ def test_approver_consolidated_view_and_decision(client, p):
     assert "1 case awaiting your decision" in client.get("/").text
     page = client.get(f"/cases/{case_id}/decision")
     assert page.status_code == 200
+    version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
     for text in (
         "Scores side by side",
         "Reviewer A",
@@ -335,6 +336,7 @@ def test_approver_consolidated_view_and_decision(client, p):
             "csrf_token": csrf,
             "outcome": "approved_with_conditions",
             "rationale": "Good, with one gap.",
+            "version": version,
         },
     )
     assert (
@@ -349,6 +351,21 @@ def test_approver_consolidated_view_and_decision(client, p):
             "outcome": "approved_with_conditions",
             "rationale": "Good, with one gap.",
             "conditions": "Publish the change log.",
+            "version": str(int(version) - 1),
+        },
+    )
+    assert r.status_code == 409 and "changed since you loaded it" in r.text, (
+        "a decision on an older view of the case"
+    )
+    assert "Publish the change log." in r.text, "the approver's text is kept"
+    r = client.post(
+        f"/cases/{case_id}/decision",
+        data={
+            "csrf_token": csrf,
+            "outcome": "approved_with_conditions",
+            "rationale": "Good, with one gap.",
+            "conditions": "Publish the change log.",
+            "version": version,
         },
     )
     assert r.status_code == 200 and "Decided: approved with conditions." in r.text

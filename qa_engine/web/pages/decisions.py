@@ -15,6 +15,7 @@ from qa_engine.services import case_views, decisions
 from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
+from qa_engine.web.forms import form_int
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
 from qa_engine.web.templating import render
 
@@ -67,6 +68,7 @@ def decide(
     outcome: Annotated[str, Form(max_length=40)] = "",
     rationale: Annotated[str, Form(max_length=20000)] = "",
     conditions: Annotated[str, Form(max_length=20000)] = "",
+    version: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     lines = [c.strip() for c in conditions.splitlines() if c.strip()]
     decision = attempt(
@@ -78,6 +80,8 @@ def decide(
         outcome=outcome,
         rationale=rationale,
         conditions=lines,
+        # the case version of the page the approver read; none sent is never the stored one
+        expected_version=form_int(version) or 0,
     )
     if isinstance(decision, QAError):
         error = decision

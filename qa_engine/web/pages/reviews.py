@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from qa_engine.adapters.review_sheet import ReviewSheetInvalid
-from qa_engine.domain.errors import QAError, ValidationFailed
+from qa_engine.domain.errors import QAError, StaleUpdate, ValidationFailed
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import assignments, case_views, reviews
@@ -21,7 +21,9 @@ from qa_engine.web.auth import SignedInPrincipal, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import (
+    DraftDifference,
     criterion_views,
+    draft_differences,
     entries_from_form,
     form_int,
     form_text,
@@ -110,7 +112,7 @@ class _Entered(TypedDict):
     values: dict[str, dict[str, Any]]
     recommendation: str
     overall_comment: str
-    version: int | None
+    version: int
 
 
 def _page(
@@ -126,22 +128,39 @@ def _page(
     general: list[str] | None = None,
     version: int | None = None,
     sheet_problems: list[tuple[str, str]] | None = None,
+    stale: bool = False,
     status_code: int = 200,
 ) -> Response:
+    """The review form; with `values`, what the person sent (shown again as it was); with `stale`,
+    beside the stored draft, the form then carrying the stored version ("keep mine")."""
     form = case_views.review_form(session=db, actor=principal.actor, assignment_id=assignment_id)
     mine, sa = form.mine, form.self_assessment
     review = mine.review
+    scores = (review.scores or {}) if review else {}
+    comments = (review.comments or {}) if review else {}
+    stored = {
+        cid: {"score": scores.get(cid), "comment": comments.get(cid, "")}
+        for cid in {**scores, **comments}
+    }
+    stored_rec = (review.recommendation if review else None) or ""
+    stored_overall = review.overall_comment if review else ""
     if values is None:
-        scores = (review.scores or {}) if review else {}
-        comments = (review.comments or {}) if review else {}
-        values = {
-            cid: {"score": scores.get(cid), "comment": comments.get(cid, "")}
-            for cid in {**scores, **comments}
-        }
-        recommendation = review.recommendation if review else None
-        overall_comment = review.overall_comment if review else ""
-        version = review.version if review else None
+        values = stored
+        recommendation = stored_rec
+        overall_comment = stored_overall
+        version = review.version if review else 0
     criteria = criterion_views(mine.rubric, values, text_key="comment", errors=errors)
+    conflict: list[DraftDifference] | None = None
+    if stale:
+        version = review.version if review else 0
+        conflict = draft_differences(
+            criteria,
+            criterion_views(mine.rubric, stored, text_key="comment"),
+            [
+                ("Overall recommendation", recommendation or "", stored_rec),
+                ("Overall comment", overall_comment or "", stored_overall),
+            ],
+        )
     for cv in criteria:
         cv.context = (sa.entries or {}).get(cv.id, {}) if sa else {}
     return render(
@@ -154,7 +173,8 @@ def _page(
         sa=sa,
         recommendation=recommendation or "",
         overall_comment=overall_comment or "",
-        version=version,
+        version=version or 0,
+        conflict=conflict,
         outcomes=list(Outcome),
         editable=mine.editable,
         general=general or [],
@@ -194,7 +214,7 @@ def _save(
     entries, problems = entries_from_form(data, text_key="comment", with_evidence=False)
     rec = form_text(data.get("recommendation"))
     overall = form_text(data.get("overall_comment"))
-    version = form_int(data.get("version"))
+    version = form_int(data.get("version")) or 0  # no version: the page saw no draft
     keep = _Entered(values=entries, recommendation=rec, overall_comment=overall, version=version)
     if problems:
         return _page(
@@ -235,7 +255,8 @@ def _save(
             principal,
             assignment_id,
             errors=by,
-            general=general,
+            general=[] if isinstance(error, StaleUpdate) else general,
+            stale=isinstance(error, StaleUpdate),
             status_code=error.status,
             **keep,
         )

@@ -12,13 +12,15 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from qa_engine.domain.errors import QAError
+from qa_engine.domain.errors import QAError, StaleUpdate
 from qa_engine.services import case_views, self_assessments
 from qa_engine.web.auth import SignedInPrincipal
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import (
+    DraftDifference,
     criterion_views,
+    draft_differences,
     entries_from_form,
     form_int,
     form_text,
@@ -41,15 +43,29 @@ def _page(
     errors: Mapping[str, str] | None = None,
     general: list[str] | None = None,
     version: int | None = None,
+    stale: bool = False,
     status_code: int = 200,
 ) -> Response:
+    """The self-assessment form; with `values`, what the person sent (shown again as it was); with
+    `stale`, beside the stored draft, the form then carrying the stored version ("keep mine")."""
     actor = principal.actor
     view = self_assessments.self_assessment_view(session=db, actor=actor, case_id=case_id)
     sa = view.self_assessment
+    stored = dict(sa.entries or {}) if sa else {}
+    stored_summary = sa.summary if sa else ""
     if values is None:
-        values = dict(sa.entries or {}) if sa else {}
-        summary = sa.summary if sa else ""
-        version = sa.version if sa else None
+        values = stored
+        summary = stored_summary
+        version = sa.version if sa else 0
+    criteria = criterion_views(view.rubric, values, text_key="narrative", errors=errors)
+    conflict: list[DraftDifference] | None = None
+    if stale:
+        version = sa.version if sa else 0
+        conflict = draft_differences(
+            criteria,
+            criterion_views(view.rubric, stored, text_key="narrative"),
+            [("Summary", summary or "", stored_summary)],
+        )
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     return render(
         request,
@@ -60,9 +76,10 @@ def _page(
         d=detail,
         rubric=view.rubric,
         sa=sa,
-        criteria=criterion_views(view.rubric, values, text_key="narrative", errors=errors),
+        criteria=criteria,
         summary=summary or "",
-        version=version,
+        version=version or 0,
+        conflict=conflict,
         editable=view.editable,
         general=general or [],
     )
@@ -92,7 +109,7 @@ def _save(
     submit = data.get("action") == "submit"
     entries, problems = entries_from_form(data, text_key="narrative", with_evidence=True)
     summary = form_text(data.get("summary"))
-    version = form_int(data.get("version"))
+    version = form_int(data.get("version")) or 0  # no version: the page saw no draft
     if problems:
         return _page(
             request,
@@ -134,8 +151,9 @@ def _save(
             values=entries,
             summary=summary,
             errors=by,
-            general=general,
+            general=[] if isinstance(error, StaleUpdate) else general,
             version=version,
+            stale=isinstance(error, StaleUpdate),
             status_code=error.status,
         )
     if submit:

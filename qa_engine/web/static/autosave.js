@@ -1,5 +1,9 @@
 // Progressive enhancement: save a rubric form as a draft a few seconds after the last change, through
 // the JSON API (with the session's CSRF token). Without JavaScript the "Save draft" button does the same.
+// Every save carries the draft version the page started from (0: no draft yet). When the draft was
+// saved elsewhere meanwhile (409), autosaving stops, the input stays in the page, and the person
+// chooses: compare (the form is posted and the page shows theirs beside the saved draft) or use the
+// saved draft (the page is loaded again).
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
@@ -9,6 +13,7 @@
   var status = document.getElementById("autosave-status");
   var timer = null;
   var inflight = null;
+  var stopped = false;
 
   function say(text) { if (status) { status.textContent = text; } }
 
@@ -35,7 +40,7 @@
     });
     var body = { entries: entries };
     var v = versionField();
-    if (v && v.value) { body.version = parseInt(v.value, 10); }
+    body.version = v && v.value ? parseInt(v.value, 10) : 0;
     var rec = form.querySelector("input[name=recommendation]:checked");
     if (form.querySelector("input[name=recommendation]")) { body.recommendation = rec ? rec.value : null; }
     var overall = form.querySelector("textarea[name=overall_comment]");
@@ -45,8 +50,37 @@
     return body;
   }
 
+  // The draft changed elsewhere: no more automatic saves; offer the choice, keep what was typed.
+  function stop(message) {
+    stopped = true;
+    if (timer) { clearTimeout(timer); timer = null; }
+    say("Not saved automatically: the draft was saved elsewhere meanwhile.");
+    if (document.getElementById("autosave-conflict")) { return; }
+    var box = document.createElement("div");
+    box.id = "autosave-conflict";
+    box.className = "errors autosave-conflict";
+    box.setAttribute("role", "alert");
+    var head = document.createElement("h2");
+    head.textContent = "Your changes are not saved: this draft was saved in another tab, window or by a sheet upload after you opened this page.";
+    var text = document.createElement("p");
+    text.textContent = "Automatic saving has stopped. Everything you typed is still here. " + (message || "");
+    var compare = document.createElement("button");
+    compare.type = "submit"; compare.name = "action"; compare.value = "save";
+    compare.id = "compare-drafts"; compare.className = "primary";
+    compare.textContent = "Compare mine with the saved draft";
+    var reload = document.createElement("a");
+    reload.href = window.location.pathname; reload.className = "button"; reload.id = "use-saved";
+    reload.textContent = "Use the saved draft (discard mine)";
+    var actions = document.createElement("p");
+    actions.className = "actions";
+    actions.appendChild(compare); actions.appendChild(document.createTextNode(" ")); actions.appendChild(reload);
+    box.appendChild(head); box.appendChild(text); box.appendChild(actions);
+    form.insertBefore(box, form.firstChild);
+  }
+
   function save() {
     timer = null;
+    if (stopped) { return; }
     say("Saving…");
     inflight = fetch(url, {
       method: "PUT",
@@ -65,7 +99,7 @@
           v.value = data.version;
           say("Draft saved automatically at " + new Date().toLocaleTimeString());
         } else if (response.status === 409) {
-          say("Not saved automatically: " + data.message);
+          stop(data.message);
         } else {
           say("Not saved automatically yet (" + (data.message || response.status) + "); use Save draft.");
         }
@@ -76,6 +110,7 @@
   }
 
   function changed() {
+    if (stopped) { return; }
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(save, parseInt(form.getAttribute("data-delay") || "4000", 10));
   }
