@@ -191,3 +191,67 @@ def test_service_problems_are_located_in_the_sheet(tmp_path):
         f"Review!C{r1}: a score is required",
         f"Review!D{r2}: a comment is required",
     ]
+
+
+def test_a_sheet_of_another_round_or_case_is_refused(tmp_path):
+    path = sheet(tmp_path, fill_all)
+    with pytest.raises(ReviewSheetInvalid) as err:
+        read_review_sheet(
+            path, rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, case_id=3, round_=2, **LIMITS
+        )
+    assert err.value.details == [
+        "Meta!B6: this sheet belongs to round 1, not 2: download the sheet of this review again"
+    ]
+    with pytest.raises(ReviewSheetInvalid) as err:
+        read_review_sheet(
+            path, rubric=RUBRIC, rubric_hash=HASH, assignment_id=7, case_id=4, round_=1, **LIMITS
+        )
+    assert err.value.details[0].startswith("Meta!B4: this sheet belongs to case 3, not 4")
+
+
+def test_the_markers_sit_in_a_hidden_protected_sheet_and_name_the_draft_version(tmp_path):
+    wb = load_workbook(sheet(tmp_path, draft_version=5))
+    meta = wb["Meta"]
+    assert meta.sheet_state == "hidden" and meta.protection.sheet
+    marks = {
+        meta.cell(row=r, column=1).value: meta.cell(row=r, column=2).value for r in range(1, 8)
+    }
+    assert marks["case_id"] == 3 and marks["round"] == 1 and marks["draft_version"] == 5
+    got = read_review_sheet(
+        sheet(tmp_path, fill_all, draft_version=5),
+        rubric=RUBRIC,
+        rubric_hash=HASH,
+        assignment_id=7,
+        **KEYS,
+        **LIMITS,
+    )
+    assert got.draft_version == 5 and got.version_cell == "Meta!B7"
+
+
+@pytest.mark.parametrize(
+    ("spoil", "where"),
+    [
+        (lambda ws: ws.insert_cols(3), ["Review!C4", "Review!D4", "Review!E4", "Review!F4"]),
+        (lambda ws: ws.delete_cols(2), ["Review!B4", "Review!C4", "Review!D4", "Review!E4"]),
+        (lambda ws: ws.cell(row=4, column=4, value="Remarks"), ["Review!D4"]),
+        (lambda ws: ws.cell(row=4, column=8, value="Extra"), ["Review!H4"]),
+    ],
+    ids=["inserted", "deleted", "renamed", "unknown"],
+)
+def test_a_moved_renamed_or_unknown_column_is_refused_before_any_cell_is_read(
+    tmp_path, spoil, where
+):
+    def change(wb):
+        fill_all(wb)
+        spoil(wb["Review"])
+
+    with pytest.raises(ReviewSheetInvalid) as err:
+        read_review_sheet(
+            sheet(tmp_path, change),
+            rubric=RUBRIC,
+            rubric_hash=HASH,
+            assignment_id=7,
+            **KEYS,
+            **LIMITS,
+        )
+    assert [d.split(":")[0] for d in err.value.details][: len(where)] == where, err.value.details
