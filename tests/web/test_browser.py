@@ -21,7 +21,7 @@ from qa_engine.services import cases as case_service
 from qa_engine.services.rubrics import load
 from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, to_state
 from tests.web.support import PASSWORD, set_password
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -270,3 +270,117 @@ def test_a_review_cycle_in_the_browser(server, browser, p):
         case = case_repo.get_case(s, case_id)
         assert case.state == CaseState.CLOSED and case.outcome == "approved"
         assert case_service.rubric_of(s, case).id == "4eu-mici"
+
+
+def _delay(page, ms: int) -> None:
+    """The autosave delay of the page's form (its data-delay attribute)."""
+    page.evaluate(
+        f"document.querySelector('form[data-autosave]').setAttribute('data-delay', '{ms}')"
+    )
+
+
+def _fill_rubric(page, rubric, text: str) -> None:
+    for rc in rubric.reviewer_criteria:
+        if rc.criterion.kind == "scale":
+            _by_id(page, f"s-{rc.id}-3").check()
+        elif rc.criterion.kind == "yes_no":
+            _by_id(page, f"s-{rc.id}-yes").check()
+        _by_id(page, f"t-{rc.id}").fill(f"{text} {rc.id}.")
+
+
+def _two_tabs(person: Person, path: str):
+    """The same form open in two tabs of one browser, both before the first save."""
+    tab1 = person.go(path)
+    tab2 = person.context.new_page()
+    tab2.set_default_timeout(20_000)
+    tab2.goto(person.base + path)
+    for tab in (tab1, tab2):
+        assert tab.locator('input[name="version"]').input_value() == "0"
+    _delay(tab1, 600_000)  # tab 1 saves with its button only
+    return tab1, tab2
+
+
+def _autosave_conflict(tab2, typed: str) -> None:
+    """Tab 2 types; its autosave is refused; its text stays in the page."""
+    _delay(tab2, 200)
+    _by_id(tab2, "t-esg-1.1").fill(typed)
+    tab2.locator("#autosave-conflict").wait_for()
+    assert "saved in another tab" in tab2.inner_text("#autosave-conflict")
+    assert "saved elsewhere" in tab2.inner_text("#autosave-status")
+    assert _by_id(tab2, "t-esg-1.1").input_value() == typed, "the typed text is kept"
+    # autosave has stopped: another change sends nothing, the message stays
+    if tab2.locator("#overall_comment").count():
+        tab2.locator("#overall_comment").fill("Tab two overall.")
+    else:
+        tab2.locator("#summary").fill("Tab two summary.")
+    assert tab2.locator("#autosave-conflict").count() == 1
+
+
+def test_two_tabs_on_one_review_draft(server, browser, p):
+    with session_scope() as s:
+        case_id = to_state(s, p, "peer_review")
+        rubric = case_service.rubric_of(s, case_repo.get_case(s, case_id))
+        asg = case_repo.assignments_of(s, case_id, 1, statuses=(AssignmentStatus.ACCEPTED,))[0]
+        username = next(k for k, v in p.items() if v.user_id == asg.reviewer_id)
+        asg_id = asg.id
+    reviewer = Person(browser, server, username)
+    tab1, tab2 = _two_tabs(reviewer, f"/assignments/{asg_id}/review")
+
+    _fill_rubric(tab1, rubric, "Tab one on")
+    _by_id(tab1, "rec-approved").check()
+    tab1.get_by_role("button", name="Save draft").click()
+    tab1.locator("text=Draft saved.").wait_for()
+
+    _autosave_conflict(tab2, "Tab two typed this.")
+    with session_scope() as s:
+        stored = case_repo.review_for_assignment(s, asg_id)
+        assert stored.version == 1 and stored.recommendation == "approved"
+        assert len(stored.comments) == len(rubric.reviewer_criteria)
+        assert stored.comments["esg-1.1"] == "Tab one on esg-1.1."
+
+    # compare: theirs beside the saved draft, then keep mine
+    tab2.locator("#compare-drafts").click()
+    tab2.locator("#conflict table.compare").wait_for()
+    table = tab2.inner_text("#conflict table.compare")
+    assert "Tab two typed this." in table and "Tab one on esg-1.1." in table
+    assert _by_id(tab2, "t-esg-1.1").input_value() == "Tab two typed this."
+    tab2.locator("#conflict").scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab2.screenshot(path=str(SHOTS / "13-draft-conflict.png"))
+    tab2.locator("#keep-mine").click()
+    tab2.locator("text=Draft saved.").wait_for()
+    with session_scope() as s:
+        stored = case_repo.review_for_assignment(s, asg_id)
+        assert stored.version == 2 and stored.comments == {"esg-1.1": "Tab two typed this."}
+        assert stored.recommendation is None and stored.overall_comment == "Tab two overall."
+    reviewer.context.close()
+
+
+def test_two_tabs_on_one_self_assessment_draft(server, browser, p):
+    with session_scope() as s:
+        case_id = to_state(s, p, "self_assessment")
+        rubric = case_service.rubric_of(s, case_repo.get_case(s, case_id))
+    prov = Person(browser, server, "prov.cuni")
+    path = f"/cases/{case_id}/self-assessment"
+    tab1, tab2 = _two_tabs(prov, path)
+
+    _fill_rubric(tab1, rubric, "Tab one on")
+    tab1.get_by_label("Summary of the self-assessment").fill("Tab one summary.")
+    tab1.get_by_role("button", name="Save draft").click()
+    tab1.locator("text=Draft saved.").wait_for()
+
+    _autosave_conflict(tab2, "Tab two narrative.")
+    with session_scope() as s:
+        sa = case_repo.get_self_assessment(s, case_id, 1)
+        assert sa.version == 1 and sa.summary == "Tab one summary."
+        assert len(sa.entries) == len(rubric.reviewer_criteria)
+
+    # use the saved draft: the page shows tab one's input, the draft is unchanged
+    tab2.locator("#use-saved").click()
+    tab2.wait_for_function("document.getElementById('t-esg-1.1').value === 'Tab one on esg-1.1.'")
+    assert tab2.locator("#autosave-conflict").count() == 0
+    assert tab2.locator("#summary").input_value() == "Tab one summary."
+    with session_scope() as s:
+        sa = case_repo.get_self_assessment(s, case_id, 1)
+        assert sa.version == 1 and sa.entries["esg-1.1"]["narrative"] == "Tab one on esg-1.1."
+    prov.context.close()
