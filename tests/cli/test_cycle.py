@@ -66,7 +66,13 @@ def test_cycle_from_the_command_line(engine_env, prefect_harness, tmp_path):
                 }
             )
         )
-        cli("review", "submit", f, "--as", reviewer)
+        if a is asg[0]:  # a draft from "no draft yet" (0), then a stale one: refused
+            cli("review", "submit", f, "--draft", "--version", 0, "--as", reviewer)
+            stale = cli(
+                "review", "submit", f, "--draft", "--version", 0, "--as", reviewer, ok=False
+            )
+            assert stale.exit_code == 1 and "saved elsewhere" in stale.output, stale.output
+        cli("review", "submit", f, "--as", reviewer)  # no version: the draft as it is now
     with session_scope() as s:
         assert case_repo.get_case(s, case_id).state == CaseState.APPROVAL
     # a wrong role is refused with a message, not a traceback
