@@ -6,11 +6,12 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import check_recommendation, clean_entries
-from qa_engine.domain.errors import Conflict, NotFound, check_version
+from qa_engine.domain.errors import Conflict, NotFound, StaleUpdate, check_version
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReviewStatus
@@ -78,8 +79,14 @@ def save_review(
         review.submitted_at = now()
         asg.status = AssignmentStatus.SUBMITTED
         session.add(asg)
-    session.add(review)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(review)
+            session.flush()
+    except IntegrityError:  # another first save of this draft came at the same moment
+        raise StaleUpdate(
+            "the review was saved elsewhere at the same moment; compare and choose which to keep"
+        ) from None
     audit.record(
         session,
         actor=actor,

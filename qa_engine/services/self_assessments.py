@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import clean_entries
-from qa_engine.domain.errors import Conflict, Forbidden, check_version
+from qa_engine.domain.errors import Conflict, Forbidden, StaleUpdate, check_version
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.statuses import SelfAssessmentStatus
@@ -58,8 +59,15 @@ def save_self_assessment(
     if submit:
         sa.status = SelfAssessmentStatus.SUBMITTED
         sa.submitted_at = now()
-    session.add(sa)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(sa)
+            session.flush()
+    except IntegrityError:  # another first save of this draft came at the same moment
+        raise StaleUpdate(
+            "the self-assessment was saved elsewhere at the same moment; "
+            "compare and choose which to keep"
+        ) from None
     audit.record(
         session,
         actor=actor,

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 import pytest
 
 from qa_engine.domain.case_states import CaseState
-from qa_engine.domain.errors import Conflict, QAError
+from qa_engine.domain.errors import Conflict, QAError, StaleUpdate
 from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import assignments, reviews
 from qa_engine.services import cases as case_service
@@ -185,3 +185,36 @@ def test_many_writers_lose_no_update(live_db):
         from qa_engine.store.models import AuditEvent
 
         assert s.query(AuditEvent).filter(AuditEvent.action == "race.test").count() == 80
+
+
+def test_two_tabs_save_the_first_draft_at_once(live_db):
+    """Both started from "no draft yet" (version 0): one draft is stored whole, the other tab gets
+    a stale-update 409, never a silent overwrite."""
+    p = live_db
+    case_id = _case_in(p, "peer_review")
+    with session_scope() as s:
+        a1 = case_repo.assignments_of(s, case_id)[0]
+    actor = next(v for v in p.values() if v.user_id == a1.reviewer_id)
+
+    def save(comment):
+        def go():
+            with session_scope() as s:
+                return reviews.save_review(
+                    session=s,
+                    actor=actor,
+                    assignment_id=a1.id,
+                    entries={"esg-1.1": {"comment": comment}},
+                    expected_version=0,
+                ).version
+
+        return go
+
+    results = race(save("tab one"), save("tab two"))
+    wins = [r for r in results if isinstance(r, int)]
+    losses = [r for r in results if isinstance(r, Exception)]
+    assert wins == [1] and len(losses) == 1, results
+    assert isinstance(losses[0], StaleUpdate), repr(losses[0])
+    with session_scope() as s:
+        stored = case_repo.review_for_assignment(s, a1.id)
+        winner = "tab one" if results[0] == 1 else "tab two"
+        assert stored.version == 1 and stored.comments == {"esg-1.1": winner}

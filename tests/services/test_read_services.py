@@ -69,7 +69,11 @@ def test_one_credential_with_its_versions_and_who_may_change_it(seeded):
         )
     with pytest.raises(ValidationFailed, match="cannot change"):
         credential_service.submit_credential(
-            session=seeded, actor=own, raw={**raw, "reference": "X-1"}, credential_id=cred_id
+            session=seeded,
+            actor=own,
+            raw={**raw, "reference": "X-1"},
+            credential_id=cred_id,
+            expected_version=2,
         )
     with pytest.raises(Forbidden):  # an approver reads credentials but submits none
         credential_service.submit_credential(
