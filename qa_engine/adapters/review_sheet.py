@@ -58,6 +58,13 @@ class ReviewSheetInvalid(ValidationFailed):
         )
 
 
+class StaleReviewSheet(ReviewSheetInvalid):
+    """The sheet was made from an older draft than the stored one."""
+
+    status = 409
+    code = "stale_update"
+
+
 @dataclass
 class ReviewSheet:
     entries: dict[str, dict[str, Any]]
@@ -495,10 +502,10 @@ def locate(sheet: ReviewSheet, exc: ValidationFailed, source: str) -> ReviewShee
     return ReviewSheetInvalid(source, problems)
 
 
-def stale(sheet: ReviewSheet, source: str, current: int) -> ReviewSheetInvalid:
+def stale(sheet: ReviewSheet, source: str, current: int) -> StaleReviewSheet:
     """The draft changed after the sheet was downloaded (it is now version `current`): a 409
     naming the cell of the sheet's draft version."""
-    out = ReviewSheetInvalid(
+    return StaleReviewSheet(
         source,
         [
             SheetProblem(
@@ -509,5 +516,3 @@ def stale(sheet: ReviewSheet, source: str, current: int) -> ReviewSheetInvalid:
             )
         ],
     )
-    out.status, out.code = 409, "stale_update"
-    return out
