@@ -68,11 +68,11 @@ def check_version(what: str, current: int, expected: int | None) -> None:
         if expected == 0:
             raise StaleUpdate(
                 f"{what} was saved elsewhere (another tab, window or sheet upload) after you "
-                f"opened it (now version {current}); compare and choose which to keep"
+                f"opened it (now version {current}); nothing was saved"
             )
         raise StaleUpdate(
             f"{what} changed since you loaded it (version {current}, yours {expected}); "
-            "compare and choose which to keep"
+            "nothing was saved"
         )
 
 

@@ -85,7 +85,7 @@ def save_review(
             session.flush()
     except IntegrityError:  # another first save of this draft came at the same moment
         raise StaleUpdate(
-            "the review was saved elsewhere at the same moment; compare and choose which to keep"
+            "the review was saved elsewhere at the same moment; nothing was saved"
         ) from None
     audit.record(
         session,

@@ -65,8 +65,7 @@ def save_self_assessment(
             session.flush()
     except IntegrityError:  # another first save of this draft came at the same moment
         raise StaleUpdate(
-            "the self-assessment was saved elsewhere at the same moment; "
-            "compare and choose which to keep"
+            "the self-assessment was saved elsewhere at the same moment; nothing was saved"
         ) from None
     audit.record(
         session,

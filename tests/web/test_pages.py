@@ -79,6 +79,11 @@ def test_credential_form_create_errors_and_edit(client, p):
         f"/credentials/{cred_id}/edit", data={**fields, "expected_version": "1", "csrf_token": csrf}
     )
     assert r.status_code == 409 and "changed since you loaded it" in r.text
+    assert "Your changes are still in the form below" in r.text
+    assert 'name="expected_version" value="2"' in r.text, "saving again keeps the person's input"
+    assert f'value="{fields["title"]}"' in r.text
+    with session_scope() as s:
+        assert repo.get_credential(s, cred_id).current_version == 2, "nothing was saved"
     r = client.post(f"/credentials/{cred_id}/open-case", data={"csrf_token": csrf})
     assert r.status_code == 200 and "Screening runs now" in r.text and "self assessment" in r.text
 

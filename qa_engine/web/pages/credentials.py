@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from qa_engine.adapters.credential_io import ImportInvalid, write_template
 from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
-from qa_engine.domain.errors import QAError, ValidationFailed
+from qa_engine.domain.errors import QAError, StaleUpdate, ValidationFailed
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.services import cases as case_service
 from qa_engine.services import credential_import
@@ -208,6 +208,11 @@ async def _save(
                 ) + p.message
         else:
             general = [error.message, *error.details]
+        if isinstance(error, StaleUpdate):
+            general.append(
+                "Your changes are still in the form below. Save again to store them over the "
+                "newer version, or open the credential in another tab to compare first."
+            )
         values = {spec.name: form_text(form.get(spec.name)) for spec in FIELDS}
         credential = None
         if credential_id is not None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from qa_engine.domain.errors import QAError
+from qa_engine.domain.errors import QAError, StaleUpdate
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.services import case_views, decisions
 from qa_engine.web.auth import SignedInPrincipal
@@ -92,7 +92,13 @@ def decide(
             db,
             principal,
             case_id,
-            error=error.message,
+            error=error.message
+            + (
+                ". The page now shows the case as it is; your decision is still in the form: "
+                "read it again and record it to decide on the case as it is now."
+                if isinstance(error, StaleUpdate)
+                else ""
+            ),
             status_code=error.status,
             form={"outcome": outcome, "rationale": rationale, "conditions": conditions},
         )
