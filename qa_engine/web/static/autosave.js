@@ -81,6 +81,10 @@
   function save() {
     timer = null;
     if (stopped) { return; }
+    if (inflight) {  // one save at a time: the next one carries the version the last one got
+      inflight.then(function () { if (!timer) { save(); } });
+      return;
+    }
     say("Saving…");
     inflight = fetch(url, {
       method: "PUT",
