@@ -72,7 +72,7 @@ def check_version(what: str, current: int, expected: int | None) -> None:
             )
         raise StaleUpdate(
             f"{what} changed since you loaded it (version {current}, yours {expected}); "
-            "nothing was saved"
+            "reload it (nothing was saved)"
         )
 
 
