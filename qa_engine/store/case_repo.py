@@ -21,6 +21,7 @@ from qa_engine.domain.statuses import (
 from qa_engine.store.models import (
     Assignment,
     Case,
+    CaseRound,
     ConflictDeclaration,
     Consolidation,
     Credential,
@@ -151,6 +152,23 @@ def cases_idle_in(session: Session, states: Sequence[str], before: datetime) -> 
             select(Case)
             .where(col(Case.state).in_(list(states)), Case.state_since < before)
             .order_by(col(Case.id))
+        )
+    )
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def get_case_round(session: Session, case_id: int, round_: int) -> CaseRound | None:
+    return session.exec(
+        select(CaseRound).where(CaseRound.case_id == case_id, CaseRound.round == round_)
+    ).one_or_none()
+
+
+def case_rounds_of(session: Session, case_id: int) -> list[CaseRound]:
+    return list(
+        session.exec(
+            select(CaseRound).where(CaseRound.case_id == case_id).order_by(col(CaseRound.round))
         )
     )
 
