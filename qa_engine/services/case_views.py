@@ -18,8 +18,10 @@ from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReportS
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
 from qa_engine.services.cases import (
+    RoundChanges,
     credential_version_of,
     list_cases_for,
+    round_changes,
     rubric_and_hash_of,
     rubric_of,
 )
@@ -123,6 +125,7 @@ _ACTION_TEXT = {
     "case.screening": "started screening",
     "case.returned": "returned the credential to the provider",
     "case.submitted": "resubmitted the credential",
+    "case.revised": "submitted the revised credential",
     "case.self_assessment": "opened the self-assessment",
     "self_assessment.saved": "saved a draft of the self-assessment",
     "self_assessment.submitted": "submitted the self-assessment",
@@ -238,6 +241,7 @@ class CaseActions:
     approver: bool
     may_withdraw: bool
     may_resubmit: bool
+    may_revise: bool = False  # the new round after a revision request waits for the provider
 
 
 def case_actions(actor: Actor, case: Case) -> CaseActions:
@@ -249,6 +253,8 @@ def case_actions(actor: Actor, case: Case) -> CaseActions:
         approver=Role.APPROVER in actor.roles,
         may_withdraw=manages and CaseState(case.state).open,
         may_resubmit=manages and case.state == CaseState.RETURNED.value,
+        # a case reaches a round after the first only through a revision request
+        may_revise=manages and case.state == CaseState.SELF_ASSESSMENT.value and case.round > 1,
     )
 
 
@@ -266,6 +272,8 @@ class CaseDetail:
     my_assignment: Assignment | None
     may: CaseActions
     consolidation: Consolidation | None  # the round's latest, for QA staff and approvers only
+    changes: RoundChanges | None = None  # a revision round: what changed since the round before
+    newest_version: CredentialVersion | None = None  # the credential's, for who may revise
 
     @property
     def row(self) -> CaseRow:
@@ -282,6 +290,7 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     )
     # a reviewer sees only their own line; the provider and staff see every reviewer (by label)
     lines = assignment_lines(session, actor, case)
+    may = case_actions(actor, case)
     if not (actor.has(*access.STAFF) or access.is_provider_of(actor, case)):
         lines = [ln for ln in lines if mine is not None and ln.assignment.id == mine.id]
     return CaseDetail(
@@ -295,10 +304,12 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         case_repo.decisions_of(session, case_id),
         case_repo.reports_of(session, case_id),
         mine,
-        case_actions(actor, case),
+        may,
         case_repo.latest_consolidation(session, case_id, case.round)
         if actor.has(*access.STAFF)
         else None,
+        round_changes(session, case, case.round),
+        repo.get_credential_version(session, case.credential_id) if may.may_revise else None,
     )
 
 

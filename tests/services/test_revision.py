@@ -8,15 +8,17 @@ import io
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from qa_engine.adapters.case_workbook import workbook_bytes
 from qa_engine.adapters.pdf_report import render_report
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.credential_diff import diff_credentials
 from qa_engine.domain.errors import (
-    Conflict,
     ConfirmationNeeded,
+    Conflict,
     InvalidTransition,
     NotFound,
     ValidationFailed,
@@ -34,7 +36,15 @@ from qa_engine.services import cases as case_service
 from qa_engine.services.report_data import build_report
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from tests.helpers import SAMPLES, drive, full_review, full_self_assessment, people, to_state
+from tests.helpers import (
+    SAMPLES,
+    drive,
+    full_review,
+    full_self_assessment,
+    people,
+    revision_requested,
+    to_state,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEX = 2  # a UNIMI credential of 5 ECTS with four learning outcomes
@@ -46,7 +56,8 @@ def p(session):
     return people(session)
 
 
-def _revised() -> dict:
+def revised_sample() -> dict:
+    """The sample credential revised: 6 ECTS (with the hours to match) and one more outcome."""
     sample = SAMPLES[INDEX]
     return {
         **sample,
@@ -57,16 +68,7 @@ def _revised() -> dict:
 
 
 def _revision_requested(session, p) -> int:
-    case_id = to_state(session, p, "approval", index=INDEX)
-    decisions.decide(
-        session=session,
-        actor=p["approver"],
-        case_id=case_id,
-        outcome="revision_requested",
-        rationale="The workload is too small for the outcomes promised.",
-        conditions=["Raise the workload or narrow the outcomes"],
-    )
-    drive(session, case_id)
+    case_id = revision_requested(session, p, index=INDEX)
     case = case_repo.get_case(session, case_id)
     assert case.state == CaseState.SELF_ASSESSMENT and case.round == 2
     return case_id
@@ -139,7 +141,7 @@ def test_the_revision_round_reviews_the_revised_credential(session, p):
         session=session,
         actor=p["prov.unimi"],
         case_id=case_id,
-        data=parse_credential(_revised()),
+        data=parse_credential(revised_sample()),
         source="revised.json",
     )
     assert version.number == 2 and version.id != v1.id
@@ -177,6 +179,11 @@ def test_the_revision_round_reviews_the_revised_credential(session, p):
     text2 = _pdf_text(session, case_id, 2)
     assert "Changes since round 1 (credential version 1)" in text2
     assert "6.0 ECTS" in text2 and "+ Design a monitoring plan" in text2
+    sheet = load_workbook(io.BytesIO(workbook_bytes(round2)))["Changes"]
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert rows["ECTS"][:4] == ("EU-A1.7", "ECTS", "5.0", "6.0")
+    assert rows["Learning outcomes"][5] == EXTRA
+    assert "Changes" not in load_workbook(io.BytesIO(workbook_bytes(round1))).sheetnames
     text1 = _pdf_text(session, case_id, 1)
     assert "5.0 ECTS" in text1 and "Changes since round" not in text1
 
@@ -186,7 +193,7 @@ def test_the_newest_stored_version_or_a_chosen_one_is_submitted(session, p):
     stored = credential_import.import_credentials(
         session=session,
         actor=p["prov.unimi"],
-        items=[parse_credential(_revised())],
+        items=[parse_credential(revised_sample())],
         open_cases=False,
         confirm=True,
     )
@@ -225,7 +232,7 @@ def test_a_revision_is_refused_without_a_revision_request(session, p):
             session=session,
             actor=p["prov.unimi"],
             case_id=case_id,
-            data=parse_credential(_revised()),
+            data=parse_credential(revised_sample()),
         )
 
 
@@ -233,7 +240,10 @@ def test_a_revision_comes_from_the_provider_and_is_the_case_s_own_credential(ses
     case_id = _revision_requested(session, p)
     with pytest.raises(NotFound):
         case_service.submit_revision(
-            session=session, actor=p["prov.cuni"], case_id=case_id, data=parse_credential(_revised())
+            session=session,
+            actor=p["prov.cuni"],
+            case_id=case_id,
+            data=parse_credential(revised_sample()),
         )
     other = {**SAMPLES[INDEX], "reference": "UNIMI-OTHER-1"}
     with pytest.raises(ValidationFailed, match="must be the case's own"):
@@ -245,7 +255,7 @@ def test_a_revision_comes_from_the_provider_and_is_the_case_s_own_credential(ses
 def test_an_import_that_would_change_an_open_case_needs_confirmation(session, p):
     case_id = _revision_requested(session, p)
     original = parse_credential(SAMPLES[INDEX])
-    revised = parse_credential(_revised())
+    revised = parse_credential(revised_sample())
     result = credential_import.import_credentials(
         session=session,
         actor=p["prov.unimi"],
@@ -298,7 +308,7 @@ def test_the_diff_names_elements_and_list_items():
     before = parse_credential(SAMPLES[INDEX])
     after = parse_credential(
         {
-            **_revised(),
+            **revised_sample(),
             "learning_outcomes": [*SAMPLES[INDEX]["learning_outcomes"][1:], EXTRA],
             "languages": ["en", "it"],
         }

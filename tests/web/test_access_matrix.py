@@ -145,6 +145,13 @@ API: list[Route] = [
         row(401, 409, 404, 403, 404, 409, 403, 404, 409),
         json=lambda w, k: {},
     ),
+    Route(
+        "POST",
+        "/api/v1/cases/{case}/revision",
+        "case",
+        row(401, 409, 404, 403, 404, 409, 403, 404, 409),
+        json=lambda w, k: {},
+    ),
     Route("GET", "/api/v1/cases/{case}/history", "case", READERS),
     Route("GET", "/api/v1/cases/{case}/self-assessment", "case", READERS),
     Route(
@@ -355,6 +362,14 @@ PAGES: list[Route] = [
     Route(
         "POST",
         "/cases/{case}/resubmit",
+        "case",
+        page(row(0, 409, 404, 403, 404, 409, 403, 404, 409)),
+        missing=PAGE_MISSING,
+        form={},
+    ),
+    Route(
+        "POST",
+        "/cases/{case}/revision",
         "case",
         page(row(0, 409, 404, 403, 404, 409, 403, 404, 409)),
         missing=PAGE_MISSING,

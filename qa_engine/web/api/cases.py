@@ -1,5 +1,5 @@
-"""Cases: list, read, open, withdraw, resubmit, history; the self-assessment; the consolidated view
-and the decision; the reports of a case."""
+"""Cases: list, read, open, withdraw, resubmit, submit a revision, history; the self-assessment;
+the consolidated view and the decision; the reports of a case."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import case_views, decisions, self_assessments
@@ -31,6 +32,7 @@ from qa_engine.web.api.schemas import (
     CaseOut,
     CasePage,
     ConsolidationOut,
+    CredentialChangeOut,
     CriterionStatsOut,
     DecisionIn,
     DecisionOut,
@@ -39,6 +41,8 @@ from qa_engine.web.api.schemas import (
     OpenCaseIn,
     ReportsOut,
     ResubmitIn,
+    RevisionIn,
+    RevisionOut,
     SelfAssessmentIn,
     SelfAssessmentOut,
     WithdrawIn,
@@ -142,6 +146,61 @@ def resubmit(
     )
     advance_later(background, [case_id])
     return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
+
+
+@router.post(
+    "/{case_id}/revision",
+    response_model=RevisionOut,
+    summary=(
+        "After a revision request, submit the revised credential into the case's new round"
+        " (a stored version by number, default the newest, or the revised content)"
+    ),
+    description=(
+        "Allowed to the provider and the QA office while the new round waits for the"
+        " self-assessment. The round's self-assessment, reviews and report then use this"
+        " version; earlier rounds keep theirs. 409 when no revision was requested, the round"
+        " already reviews this version, or the case version is stale; 422 when the version"
+        " does not pass screening."
+    ),
+)
+def revision(
+    case_id: CaseId, db: DB, actor: CurrentActor, body: RevisionIn | None = None
+) -> RevisionOut:
+    body = body or RevisionIn()
+    data = (
+        parse_credential(body.credential.model_dump(exclude_none=True))
+        if body.credential is not None
+        else None
+    )
+    version = case_service.submit_revision(
+        session=db,
+        actor=actor,
+        case_id=case_id,
+        number=body.credential_version,
+        data=data,
+        expected_version=body.version,
+        source="api",
+    )
+    case = case_views.case_row(session=db, actor=actor, case_id=case_id).case
+    changes = case_service.round_changes(db, case, case.round)
+    return RevisionOut(
+        case_id=case_id,
+        round=case.round,
+        credential_version=version.number,
+        previous_version=changes.before.number if changes else version.number,
+        changes=[
+            CredentialChangeOut(
+                field=c.field,
+                element=c.element,
+                label=c.label,
+                before=c.before,
+                after=c.after,
+                added=list(c.added),
+                removed=list(c.removed),
+            )
+            for c in (changes.changes if changes else [])
+        ],
+    )
 
 
 @router.get(

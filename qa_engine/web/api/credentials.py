@@ -145,6 +145,23 @@ async def import_credentials(
     background: BackgroundTasks,
     file: Annotated[UploadFile, File(description=".xlsx or .json")],
     open_cases: Annotated[bool, Form()] = False,
+    case: Annotated[
+        int | None,
+        Form(
+            ge=1,
+            le=2_000_000_000,
+            description="submit the file's credential into this case as its revised credential",
+        ),
+    ] = None,
+    confirm: Annotated[
+        bool,
+        Form(
+            description=(
+                "store new versions of credentials that an open case is reviewing"
+                " (without it: 409 confirmation_needed)"
+            )
+        ),
+    ] = False,
 ) -> ImportOut:
     settings = settings_of(request)
     known = await run_in_threadpool(credential_import.known_providers, session=db, actor=actor)
@@ -158,6 +175,8 @@ async def import_credentials(
         known_providers=known,
         open_cases=open_cases,
         settings=settings,
+        confirm=confirm,
+        case_id=case,
     )
     advance_later(background, result.opened_cases)
     return ImportOut(
@@ -165,4 +184,5 @@ async def import_credentials(
         new_versions=result.new_versions,
         unchanged=result.unchanged,
         opened_cases=result.opened_cases,
+        revised_case=result.revised_case,
     )

@@ -6,9 +6,9 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from qa_engine.adapters.credential_io import ImportInvalid, write_template
 from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
-from qa_engine.domain.errors import QAError, ValidationFailed
+from qa_engine.domain.errors import ConfirmationNeeded, QAError, ValidationFailed
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.services import cases as case_service
 from qa_engine.services import credential_import
@@ -260,12 +260,22 @@ def template(db: DB, principal: PageUser) -> Response:
 
 
 @router.get("/credentials/upload")
-def upload_form(request: Request, db: DB, principal: PageUser) -> Response:
+def upload_form(
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    case: Annotated[int | None, Query(ge=1, le=2_000_000_000)] = None,
+) -> Response:
     credential_service.submission_form(
         session=db, actor=principal.actor, action="import credentials"
     )
     return render(
-        request, "credentials/upload.html", title="Upload credentials", problems=[], message=""
+        request,
+        "credentials/upload.html",
+        title="Upload credentials",
+        problems=[],
+        message="",
+        case_id=case,
     )
 
 
@@ -279,6 +289,7 @@ async def upload(
     settings = settings_of(request)
     form = await request.form()
     upload = form.get("file")
+    case_id = form_int(form.get("case"))
     if upload is None or isinstance(upload, str) or not upload.filename:
         return render(
             request,
@@ -287,6 +298,7 @@ async def upload(
             title="Upload credentials",
             message="Choose a file to upload.",
             problems=[],
+            case_id=case_id,
         )
     name = safe_name(upload, "credentials.xlsx")
     try:
@@ -299,6 +311,7 @@ async def upload(
             title="Upload credentials",
             message=exc.message,
             problems=[],
+            case_id=case_id,
         )
     result = await run_in_threadpool(
         attempt,
@@ -311,6 +324,8 @@ async def upload(
         known_providers=known,
         open_cases=form.get("open_cases") == "yes",
         settings=settings,
+        confirm=form.get("confirm") == "yes",
+        case_id=case_id,
     )
     if isinstance(result, QAError):
         error = result
@@ -326,6 +341,8 @@ async def upload(
             title="Upload credentials",
             message=error.message,
             problems=problems if problems else [[d, ""] for d in error.details],
+            case_id=case_id,
+            confirm_needed=isinstance(error, ConfirmationNeeded),
         )
     advance_later(background, result.opened_cases)
     text = (
@@ -334,6 +351,12 @@ async def upload(
         + (f"; {len(result.opened_cases)} case(s) opened" if result.opened_cases else "")
         + "."
     )
+    if result.revised_case is not None:
+        return redirect(
+            f"/cases/{result.revised_case}",
+            principal,
+            text + " The case's new round reviews the revised credential.",
+        )
     return redirect("/credentials", principal, text)
 
 
