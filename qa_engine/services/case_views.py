@@ -19,6 +19,7 @@ from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
 from qa_engine.services.cases import (
     RoundChanges,
+    credential_version_for_round,
     credential_version_of,
     list_cases_for,
     round_changes,
@@ -388,7 +389,7 @@ def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview
         rubric,
         rubric_hash,
         case_repo.review_for_assignment(session, saved_id(asg)),
-        credential_version_of(session, case),
+        credential_version_for_round(session, case, asg.round),  # the version this round reviews
     )
 
 
