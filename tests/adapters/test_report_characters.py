@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -17,11 +18,26 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 from reportlab.pdfbase.ttfonts import TTFontFile
 
+from qa_engine.adapters.aggregate_pdf import render_pdf
 from qa_engine.adapters.dev_pki import create_dev_pki
 from qa_engine.adapters.pdf_cells import markup
 from qa_engine.adapters.pdf_report import render_report
 from qa_engine.adapters.pdf_style import FONT_FILES, register_fonts
 from qa_engine.adapters.signing import sign_pdf, verify_pdf
+from qa_engine.domain.leadership import (
+    Count,
+    DigitalGreenFigures,
+    LeadershipFigures,
+    OutcomeFigures,
+    OutcomeRow,
+    PipelineFigures,
+    ReportFilters,
+    ReportPeriod,
+    ReviewingFigures,
+    Share,
+    StandardsFigures,
+)
+from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.report import EvaluationReport
 from tests.adapters.test_reports_pdf import REPORTS_DIR, build_report
 
@@ -178,3 +194,83 @@ def test_a_signed_report_with_every_script_verifies(pdf, tmp_path):
     pki = create_dev_pki(tmp_path / "pki")
     verdict = verify_pdf(sign_pdf(pdf, pki.signer()), trust_roots=[pki.ca_cert])
     assert verdict.status == "valid", verdict.message
+
+
+# --- the leadership report ------------------------------------------------------------------------
+
+
+def _figures() -> LeadershipFigures:
+    """Small leadership figures whose names hold Cyrillic, CJK and an emoji the fonts lack."""
+    share = Share(key="x", label="Digital skills", count=1, share=0.5)
+    return LeadershipFigures(
+        report_id="QA-AGG-2026-01",
+        period=ReportPeriod(date(2026, 1, 1), date(2026, 3, 31)),
+        filters=ReportFilters(),
+        generated_at=datetime(2026, 4, 1, 8, 0, tzinfo=UTC),
+        audience="leadership",
+        institutions={"CUNI": "Univerzita Karlova", "KYIV": "Київський університет 漢"},
+        pipeline=PipelineFigures(
+            cases_by_state=[Count(key="peer_review", label="peer review", count=2)],
+            in_pipeline=2,
+            open_cases=2,
+            closed_per_month=[Count(key="2026-01", label="2026-01", count=1)],
+            closed=1,
+            stage_times=[],
+            overdue_reviews=0,
+            reviews_submitted=3,
+            reviews_late=0,
+            overdue_by_reviewer=None,
+        ),
+        outcomes=OutcomeFigures(
+            decisions=1,
+            totals={o.value: int(o.value == "approved") for o in Outcome},
+            by_institution=[
+                OutcomeRow(
+                    key="KYIV",
+                    label="Київський університет 漢",
+                    counts={o.value: int(o.value == "approved") for o in Outcome},
+                )
+            ],
+            by_month=[],
+            top_conditions=[
+                Count(key="c", label=f"Add a 字 glossary {EMOJI_NOT_IN_FONT}", count=1)
+            ],
+        ),
+        standards=StandardsFigures(
+            institutions=["KYIV"],
+            heatmap=[],
+            consolidations=0,
+            below_gate=[],
+            returned_screenings=0,
+            missing_elements=[],
+        ),
+        digital_green=DigitalGreenFigures(
+            approved=1,
+            digcomp=share,
+            greencomp=share,
+            esco=share,
+            digcomp_areas=[],
+            digcomp_competences=[],
+            greencomp_areas=[],
+            greencomp_competences=[],
+            eqf=[],
+            ects=[],
+        ),
+        reviewing=ReviewingFigures(
+            reviewers=[], named=False, agreement=[], median_alpha=None, lowest_agreement=[], gaps=[]
+        ),
+        notes=[f"Ελληνικά and {CJK} in a note."],
+    )
+
+
+def test_the_leadership_report_marks_and_lists_what_its_fonts_cannot_print(tmp_path):
+    pdf = render_pdf(_figures(), reports_dir=REPORTS_DIR)
+    text = _text(pdf, tmp_path)
+    flat = " ".join(text.split())
+    assert "Київський університет [U+6F22]" in flat
+    assert "Ελληνικά and [U+6F22 U+5B57] in a note." in flat
+    assert "[U+1F393]" in flat
+    assert "Characters shown as code points: 3 different characters" in flat
+    for font in _embedded_fonts(pdf):
+        covered = _font_cmap(str(font["/BaseFont"]))
+        assert all(ord(ch) in covered for ch in _to_unicode(font) if ch.isprintable())
