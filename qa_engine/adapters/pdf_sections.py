@@ -29,7 +29,7 @@ from qa_engine.adapters.pdf_scores import (
     gates_section,
     standards_section,
 )
-from qa_engine.adapters.pdf_style import ZEBRA_BG, grid_style, utc_time
+from qa_engine.adapters.pdf_style import ZEBRA_BG, grid_style, unprintable_note, utc_time
 from qa_engine.domain.credential_diff import ElementChange
 from qa_engine.domain.report import EvaluationReport, outcome_label
 
@@ -53,11 +53,15 @@ def _title_block(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flo
             f"{utc_time(r.generated_at)}",
         ),
     ]
-    return [
+    out: list[Flowable] = [
         para("Evaluation report", st["title"]),
         para(markup(cred.title), st["subtitle"]),
         kv_table(facts, st),
     ]
+    note = unprintable_note(r)
+    if note is not None:
+        out.extend([Spacer(1, 3), para(note, st["muted"])])
+    return out
 
 
 def _credential_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
