@@ -100,7 +100,19 @@ def case_need(session: Session, case: Case) -> CaseNeed:
             u.institution_id for u in users.values() if u and u.institution_id
         ),
         min_institutions=workflow_settings().min_institutions,
+        earlier_reviewers=earlier_reviewers(session, case),
     )
+
+
+def earlier_reviewers(session: Session, case: Case) -> dict[int, int]:
+    """Who submitted a review in an earlier round of the case, with the latest such round."""
+    out: dict[int, int] = {}
+    for a in case_repo.assignments_of(
+        session, saved_id(case), statuses=(AssignmentStatus.SUBMITTED,)
+    ):
+        if a.round < case.round:
+            out[a.reviewer_id] = max(a.round, out.get(a.reviewer_id, 0))
+    return out
 
 
 def propose(*, session: Session, actor: Actor, case_id: int) -> tuple[CasePlan, list[Proposal]]:
