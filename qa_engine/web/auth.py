@@ -11,7 +11,7 @@ import hmac
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from qa_engine.config import Settings
 from qa_engine.domain.errors import Forbidden, QAError, Unauthenticated, ValidationFailed
-from qa_engine.domain.roles import Actor
+from qa_engine.domain.roles import Actor, Role, refusal
 from qa_engine.services import tokens, web_sessions
 from qa_engine.store.db import read_only_session, session_scope
 
@@ -266,3 +266,27 @@ async def current_actor(principal: Annotated[SignedInPrincipal, Depends(signed_i
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 SignedIn = Annotated[SignedInPrincipal, Depends(signed_in)]
 MaybeSignedIn = Annotated[Principal, Depends(csrf_checked)]
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    """A route's first check: only these roles may ever call it, see `requires`."""
+
+    roles: tuple[Role, ...]
+    action: str
+
+    async def __call__(self, principal: Annotated[SignedInPrincipal, Depends(signed_in)]) -> None:
+        actor = principal.actor
+        if not actor.has(*self.roles):
+            raise Forbidden(refusal(actor.roles, self.roles, self.action))
+
+
+def requires(roles: tuple[Role, ...], *, action: str) -> Any:
+    """A route's first check: only these roles may ever call it (the services' own lists,
+    `services.access`), so anyone else is refused before the body or the parameters are read: 401
+    for nobody, 403 worded for the roles the caller has ("reviewers do not submit credentials;
+    providers and the QA office do"). Use it as `dependencies=[requires(...)]`: FastAPI solves a
+    route's dependencies before it raises the validation errors of its parameters and body. (A body
+    that is not JSON at all is refused earlier, while it is read.) The services check again, with
+    the case or credential at hand."""
+    return Depends(RoleCheck(tuple(roles), action))
