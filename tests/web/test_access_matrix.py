@@ -3,8 +3,13 @@ expected status in each cell. Each probe is harmless (it asks for something the 
 sends an empty form), so one world serves the whole table. On failure the whole matrix is printed.
 
 Relations (columns): anon; pown / pother = a provider of the case's institution / of another one;
-rown / rother = a reviewer assigned to the case (for an assignment: its owner) / not assigned;
-officer, approver, leader, admin.
+rown / rother = a reviewer assigned in the case's current round (for an assignment: its owner) / not
+assigned; officer, approver, leader, admin.
+
+A principal holding none of the roles that may ever call a route (`ROLES`) gets 403 in every cell
+of that route, whatever its row says: the route's first check, before the target is looked up or
+the request validated (`test_wrong_role_is_refused_before_*` sends them invalid requests). The
+round-2 world (cases D and E of tests/web/world.py) has tests of its own at the end.
 """
 
 from __future__ import annotations
@@ -606,7 +611,7 @@ def relation(w: World, principal: str, route: Route, key: str) -> str:
         if route.target == "asg":
             asg = case_repo.get_assignment(s, w.assignments[key])
             return "rown" if asg.reviewer_id == actor.user_id else "rother"
-        live = case_repo.live_assignment_for(s, case.id, actor.user_id)
+        live = case_repo.live_assignment_for(s, case.id, actor.user_id, case.round)
         return "rown" if live is not None else "rother"
 
 

@@ -101,7 +101,7 @@ def accounts_page(request: Request, db: DB, principal: PageUser) -> Response:
     return _list_page(request, db, principal)
 
 
-@router.post("/admin/users", dependencies=[requires(access.ADMINS, action="manage accounts")])
+@router.post("/admin/users", dependencies=[requires(access.ADMINS, action="add users")])
 def add_account(
     request: Request,
     db: DB,
@@ -149,7 +149,7 @@ def account_page(username: Username, request: Request, db: DB, principal: PageUs
 
 @router.post(
     "/admin/users/{username}/roles",
-    dependencies=[requires(access.ADMINS, action="manage accounts")],
+    dependencies=[requires(access.ADMINS, action="change roles")],
 )
 def change_roles(
     username: Username,
@@ -203,7 +203,7 @@ def _switch(
 
 @router.post(
     "/admin/users/{username}/disable",
-    dependencies=[requires(access.ADMINS, action="manage accounts")],
+    dependencies=[requires(access.ADMINS, action="disable accounts")],
 )
 def disable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
@@ -218,7 +218,7 @@ def disable_account(username: Username, request: Request, db: DB, principal: Pag
 
 @router.post(
     "/admin/users/{username}/enable",
-    dependencies=[requires(access.ADMINS, action="manage accounts")],
+    dependencies=[requires(access.ADMINS, action="enable accounts")],
 )
 def enable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
@@ -233,7 +233,7 @@ def enable_account(username: Username, request: Request, db: DB, principal: Page
 
 @router.post(
     "/admin/users/{username}/one-time-password",
-    dependencies=[requires(access.ADMINS, action="manage accounts")],
+    dependencies=[requires(access.ADMINS, action="issue one-time passwords")],
 )
 def one_time_password(
     username: Username, request: Request, db: DB, principal: PageUser
