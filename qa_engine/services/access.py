@@ -4,7 +4,7 @@ A reviewer reads a case while they are part of its current round (invited, accep
 after a revision request the reviewers of the earlier round no longer see the case, unless they are
 invited again. Their own reviews stay theirs (`reviews.own_assignment`, "Invitations and reviews").
 
-The role lists below are the rules the routes check first (`web.access.requires`), before a request
+The role lists below are the rules the routes check first (`web.auth.requires`), before a request
 is read further; the services check them again, with the case at hand."""
 
 from __future__ import annotations

@@ -339,7 +339,7 @@ def my_assignments(
     *, session: Session, actor: Actor, include_closed: bool = False
 ) -> list[tuple[Assignment, Case, str]]:
     """The reviewer's invitations and reviews with the credential title."""
-    actor.require(Role.REVIEWER, action="have review assignments")
+    actor.require(*access.REVIEWERS, action="have review assignments")
     out = []
     statuses = None if include_closed else LIVE_ASSIGNMENT
     for a, c in web_repo.assignments_with_cases(
