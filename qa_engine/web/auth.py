@@ -281,12 +281,34 @@ class RoleCheck:
             raise Forbidden(refusal(actor.roles, self.roles, self.action))
 
 
+def role_refusal(request: Request) -> QAError | None:
+    """The refusal of the route's role check (`requires`) for a request refused before its
+    dependencies ran, as a body that is not JSON at all is (FastAPI reads it first); None when the
+    caller may call the route, or the route needs no role."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    checks = [
+        d.call for d in getattr(dependant, "dependencies", []) if isinstance(d.call, RoleCheck)
+    ]
+    if not checks:
+        return None
+    try:
+        actor = resolve_principal(request).actor
+    except QAError as refused:  # an unknown token, say
+        return refused
+    if actor is None:
+        return Unauthenticated("sign in first (or send an API token)")
+    for check in checks:
+        if not actor.has(*check.roles):
+            return Forbidden(refusal(actor.roles, check.roles, check.action))
+    return None
+
+
 def requires(roles: tuple[Role, ...], *, action: str) -> Any:
     """A route's first check: only these roles may ever call it (the services' own lists,
     `services.access`), so anyone else is refused before the body or the parameters are read: 401
     for nobody, 403 worded for the roles the caller has ("reviewers do not submit credentials;
     providers and the QA office do"). Use it as `dependencies=[requires(...)]`: FastAPI solves a
-    route's dependencies before it raises the validation errors of its parameters and body. (A body
-    that is not JSON at all is refused earlier, while it is read.) The services check again, with
-    the case or credential at hand."""
+    route's dependencies before it raises the validation errors of its parameters and body; a body
+    that is not JSON at all, refused while it is read, meets the same check in the error handler
+    (`role_refusal`). The services check again, with the case or credential at hand."""
     return Depends(RoleCheck(tuple(roles), action))

@@ -920,6 +920,18 @@ def test_refusals_are_worded_for_the_role_that_asked(world):
             "/api/v1/credentials", json=body, headers=bearer(w.tokens["prov.cuni"])
         )
         assert as_provider.status_code == 422
+        # a body that is not JSON at all (FastAPI refuses it while reading, before any dependency)
+        for who, code in (("rev.uw", 403), ("prov.cuni", 422)):
+            got = client.post(
+                "/api/v1/credentials",
+                content=b"{not json",
+                headers={**bearer(w.tokens[who]), "Content-Type": "application/json"},
+            )
+            assert got.status_code == code, got.text
+        anonymous = client.post(
+            "/api/v1/credentials", content=b"{", headers={"Content-Type": "application/json"}
+        )
+        assert anonymous.status_code == 401
         valid = api_credential(w.credential_data["A"])
         as_approver = client.post(
             "/api/v1/credentials", json=valid, headers=bearer(w.tokens["approver"])
