@@ -14,7 +14,12 @@ from qa_engine.domain.consolidation import ConsolidationResult
 from qa_engine.domain.errors import Conflict, NotFound
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
-from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReportStatus
+from qa_engine.domain.statuses import (
+    LIVE_ASSIGNMENT,
+    AssignmentStatus,
+    ReportStatus,
+    SelfAssessmentStatus,
+)
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
 from qa_engine.services.cases import (
@@ -50,7 +55,7 @@ from qa_engine.store.models import (
     User,
 )
 
-CASE_READERS = (Role.PROVIDER, Role.REVIEWER, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
+CASE_READERS = access.CASE_READERS
 
 
 # --------------------------------------------------------------------------- lists
@@ -284,11 +289,7 @@ class CaseDetail:
 def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     case = access.case_for(session, actor, case_id)
     snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
-    mine = (
-        case_repo.live_assignment_for(session, case_id, actor.user_id)
-        if actor.user_id is not None and Role.REVIEWER in actor.roles
-        else None
-    )
+    mine = access.current_assignment(session, actor, case)
     # a reviewer sees only their own line; the provider and staff see every reviewer (by label)
     lines = assignment_lines(session, actor, case)
     may = case_actions(actor, case)
@@ -350,7 +351,7 @@ def my_assignments(
     *, session: Session, actor: Actor, include_closed: bool = False
 ) -> list[tuple[Assignment, Case, str]]:
     """The reviewer's invitations and reviews with the credential title."""
-    actor.require(Role.REVIEWER, action="have review assignments")
+    actor.require(*access.REVIEWERS, action="have review assignments")
     out = []
     statuses = None if include_closed else LIVE_ASSIGNMENT
     for a, c in web_repo.assignments_with_cases(
@@ -369,6 +370,14 @@ class MyReview:
     rubric_hash: str
     review: Review | None
     credential: CredentialVersion
+    # the decision of the assignment's round, once made: what a reviewer of an earlier round still
+    # sees of the case (the case itself is the current round's reviewers', `access.may_read_case`)
+    decision: Decision | None = None
+
+    @property
+    def current_round(self) -> bool:
+        """The assignment belongs to the case's current round."""
+        return self.assignment.round == self.case.round
 
     @property
     def editable(self) -> bool:
@@ -390,6 +399,7 @@ def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview
         rubric_hash,
         case_repo.review_for_assignment(session, saved_id(asg)),
         credential_version_for_round(session, case, asg.round),  # the version this round reviews
+        case_repo.get_decision(session, saved_id(case), asg.round),
     )
 
 
@@ -402,15 +412,15 @@ def check_review_open(mine: MyReview) -> None:
 @dataclass(frozen=True)
 class ReviewForm:
     mine: MyReview
-    self_assessment: SelfAssessment | None  # the provider's, shown beside each criterion
+    self_assessment: SelfAssessment | None  # the provider's submitted one, beside each criterion
 
 
 def review_form(*, session: Session, actor: Actor, assignment_id: int) -> ReviewForm:
     """The reviewer's own review with the self-assessment of the round it reviews."""
     mine = my_review(session=session, actor=actor, assignment_id=assignment_id)
-    return ReviewForm(
-        mine, case_repo.get_self_assessment(session, saved_id(mine.case), mine.assignment.round)
-    )
+    sa = case_repo.get_self_assessment(session, saved_id(mine.case), mine.assignment.round)
+    submitted = sa is not None and sa.status == SelfAssessmentStatus.SUBMITTED
+    return ReviewForm(mine, sa if submitted else None)
 
 
 # --------------------------------------------------------------------------- reports

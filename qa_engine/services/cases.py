@@ -437,22 +437,24 @@ def list_cases_for(
     """The cases this actor may see."""
     if actor.has(*access.STAFF):
         return case_repo.list_cases(session, states=states, offset=offset, limit=limit)
-    ids: set[int] = set()
+    rounds: set[tuple[int, int]] = set()  # (case, round) a reviewer is part of
     institution = None
     if Role.PROVIDER in actor.roles and actor.institution_id is not None:
         institution = actor.institution_id
     if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        ids = {
-            a.case_id
+        rounds = {
+            (a.case_id, a.round)
             for a in case_repo.assignments_of_reviewer(session, actor.user_id, LIVE_ASSIGNMENT)
         }
     out: dict[int, Case] = {}
     if institution is not None:
         for c in case_repo.list_cases(session, states=states, institution_id=institution):
             out[saved_id(c)] = c
-    if ids:
-        for c in case_repo.list_cases(session, states=states, case_ids=sorted(ids)):
-            out[saved_id(c)] = c
+    if rounds:
+        ids = sorted({case_id for case_id, _ in rounds})
+        for c in case_repo.list_cases(session, states=states, case_ids=ids):
+            if (saved_id(c), c.round) in rounds:  # the current round only (`access.may_read_case`)
+                out[saved_id(c)] = c
     rows = [out[k] for k in sorted(out)]
     return rows[offset : offset + limit if limit is not None else None]
 

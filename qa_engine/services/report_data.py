@@ -20,6 +20,7 @@ from qa_engine.domain.report import (
 )
 from qa_engine.domain.roles import Role
 from qa_engine.domain.standards import ESG, EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, EU_PRINCIPLES
+from qa_engine.domain.statuses import SelfAssessmentStatus
 from qa_engine.services import consolidation as consolidation_service
 from qa_engine.services.cases import credential_version_for_round, round_changes, rubric_and_hash_of
 from qa_engine.services.context import now
@@ -99,6 +100,8 @@ def build_report(
     stats = {s.criterion_id: s for s in result.criteria}
     breakdown = {c.criterion_id: c for c in result.breakdown.criteria}
     sa = case_repo.get_self_assessment(session, saved_id(case), decision.round)
+    if sa is not None and sa.status != SelfAssessmentStatus.SUBMITTED:
+        sa = None  # a draft is its author's alone
     reviews = case_repo.reviews_of(session, saved_id(case), decision.round, submitted_only=True)
     names = {
         r.reviewer_id: (

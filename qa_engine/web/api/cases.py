@@ -12,7 +12,7 @@ from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import Actor
-from qa_engine.services import case_views, decisions, self_assessments
+from qa_engine.services import access, case_views, decisions, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.services.rows import saved_id
 from qa_engine.web.api.common import (
@@ -47,15 +47,22 @@ from qa_engine.web.api.schemas import (
     SelfAssessmentOut,
     WithdrawIn,
 )
-from qa_engine.web.auth import CurrentActor
+from qa_engine.web.auth import CurrentActor, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 
+READS_CASES = requires(access.CASE_READERS, action="read cases")
+WRITES_SA = requires(access.SELF_ASSESSMENT_WRITERS, action="write self-assessments")
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=ERRORS)
 STATES = [s.value for s in CaseState]
 
 
-@router.get("", response_model=CasePage, summary="The cases you may see, a page at a time")
+@router.get(
+    "",
+    response_model=CasePage,
+    summary="The cases you may see, a page at a time",
+    dependencies=[READS_CASES],
+)
 def list_cases(
     db: DB,
     actor: CurrentActor,
@@ -92,7 +99,10 @@ def _detail(db: Session, actor: Actor, case_id: int) -> CaseDetailOut:
 
 
 @router.get(
-    "/{case_id}", response_model=CaseDetailOut, summary="One case (404 unless you may see it)"
+    "/{case_id}",
+    response_model=CaseDetailOut,
+    summary="One case (404 unless you may see it)",
+    dependencies=[READS_CASES],
 )
 def get_case(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -> CaseDetailOut:
     out = _detail(db, actor, case_id)
@@ -105,6 +115,7 @@ def get_case(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -
     response_model=CaseOut,
     status_code=201,
     summary="Open a review case for a credential's current version",
+    dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
 )
 def open_case(
     body: OpenCaseIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -121,6 +132,7 @@ def open_case(
     "/{case_id}/withdraw",
     response_model=CaseOut,
     summary="Withdraw an open case (a reason is required)",
+    dependencies=[requires(access.CASE_MANAGERS, action="withdraw cases")],
 )
 def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> CaseOut:
     case_service.withdraw_case(
@@ -133,6 +145,7 @@ def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> 
     "/{case_id}/resubmit",
     response_model=CaseOut,
     summary="Send a returned case through screening again with the credential's newest version",
+    dependencies=[requires(access.CASE_MANAGERS, action="resubmit cases")],
 )
 def resubmit(
     case_id: CaseId,
@@ -207,6 +220,7 @@ def revision(
     "/{case_id}/history",
     response_model=HistoryOut,
     summary="The case's history (names for QA staff only)",
+    dependencies=[READS_CASES],
 )
 def history(case_id: CaseId, db: DB, actor: CurrentActor) -> HistoryOut:
     events = case_views.case_history(session=db, actor=actor, case_id=case_id)
@@ -220,6 +234,7 @@ def history(case_id: CaseId, db: DB, actor: CurrentActor) -> HistoryOut:
     "/{case_id}/self-assessment",
     response_model=SelfAssessmentOut,
     summary="The self-assessment of the current round",
+    dependencies=[READS_CASES],
 )
 def get_self_assessment(
     case_id: CaseId, db: DB, actor: CurrentActor, response: Response
@@ -257,6 +272,7 @@ def _save_sa(
     "/{case_id}/self-assessment",
     response_model=SelfAssessmentOut,
     summary="Save the self-assessment as a draft (send the version you loaded)",
+    dependencies=[WRITES_SA],
 )
 def save_self_assessment(
     case_id: CaseId,
@@ -275,6 +291,7 @@ def save_self_assessment(
     "/{case_id}/self-assessment/submit",
     response_model=SelfAssessmentOut,
     summary="Submit the self-assessment (complete, with a narrative per criterion)",
+    dependencies=[WRITES_SA],
 )
 def submit_self_assessment(
     case_id: CaseId,
@@ -298,6 +315,7 @@ def submit_self_assessment(
     summary=(
         "Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)"
     ),
+    dependencies=[requires(access.STAFF, action="read the consolidated reviews")],
 )
 def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> ConsolidationOut:
     view = case_views.consolidated_view(session=db, actor=actor, case_id=case_id)
@@ -346,6 +364,7 @@ def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> Consolidation
     response_model=DecisionOut,
     status_code=201,
     summary="Decide on a case in approval (approvers)",
+    dependencies=[requires(access.APPROVERS, action="decide on cases")],
 )
 def decide(
     case_id: CaseId, body: DecisionIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -365,7 +384,12 @@ def decide(
 # --------------------------------------------------------------------------- reports
 
 
-@router.get("/{case_id}/reports", response_model=ReportsOut, summary="The reports of a case")
+@router.get(
+    "/{case_id}/reports",
+    response_model=ReportsOut,
+    summary="The reports of a case",
+    dependencies=[READS_CASES],
+)
 def reports(case_id: CaseId, db: DB, actor: CurrentActor) -> ReportsOut:
     rows = case_views.reports_of_case(session=db, actor=actor, case_id=case_id)
     return ReportsOut(case_id=case_id, items=[report_out(r) for r in rows])

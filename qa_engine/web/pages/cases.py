@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import QAError
-from qa_engine.services import case_views, reviews
+from qa_engine.services import access, case_views, reviews
 from qa_engine.services import cases as case_service
-from qa_engine.web.auth import SignedInPrincipal
+from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
@@ -89,7 +89,10 @@ def view(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Resp
     return _case_page(request, db, principal, case_id)
 
 
-@router.post("/cases/{case_id}/withdraw")
+@router.post(
+    "/cases/{case_id}/withdraw",
+    dependencies=[requires(access.CASE_MANAGERS, action="withdraw cases")],
+)
 def withdraw(
     case_id: CaseId,
     request: Request,
@@ -114,7 +117,10 @@ def withdraw(
     return redirect(f"/cases/{case_id}", principal, f"Case {case_id} withdrawn.")
 
 
-@router.post("/cases/{case_id}/resubmit")
+@router.post(
+    "/cases/{case_id}/resubmit",
+    dependencies=[requires(access.CASE_MANAGERS, action="resubmit cases")],
+)
 def resubmit(case_id: CaseId, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
     case_service.resubmit_case(session=db, actor=principal.actor, case_id=case_id)
     advance_later(background, [case_id])

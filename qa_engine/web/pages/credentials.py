@@ -18,11 +18,11 @@ from qa_engine.adapters.credential_io import ImportInvalid, write_template
 from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
 from qa_engine.domain.errors import ConfirmationNeeded, QAError, ValidationFailed
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+from qa_engine.services import access, credential_import
 from qa_engine.services import cases as case_service
-from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.rows import saved_id
-from qa_engine.web.auth import SignedInPrincipal, settings_of
+from qa_engine.web.auth import SignedInPrincipal, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int, form_text
@@ -238,7 +238,10 @@ async def _save(
     return redirect(f"/credentials/{saved.credential_id}", principal, words[saved.outcome])
 
 
-@router.post("/credentials/new")
+@router.post(
+    "/credentials/new",
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="submit credentials")],
+)
 async def create(request: Request, db: DB, principal: PageUser) -> Response:
     return await _save(request, db, principal)
 
@@ -279,7 +282,10 @@ def upload_form(
     )
 
 
-@router.post("/credentials/upload")
+@router.post(
+    "/credentials/upload",
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="import credentials")],
+)
 async def upload(
     request: Request, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:
@@ -392,14 +398,20 @@ def edit_form(
     )
 
 
-@router.post("/credentials/{credential_id}/edit")
+@router.post(
+    "/credentials/{credential_id}/edit",
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="change credentials")],
+)
 async def edit(
     credential_id: CredentialId, request: Request, db: DB, principal: PageUser
 ) -> Response:
     return await _save(request, db, principal, credential_id=credential_id)
 
 
-@router.post("/credentials/{credential_id}/open-case")
+@router.post(
+    "/credentials/{credential_id}/open-case",
+    dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
+)
 def open_case(
     credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:
