@@ -175,6 +175,7 @@ def resubmit(
         " already reviews this version, or the case version is stale; 422 when the version"
         " does not pass screening."
     ),
+    dependencies=[requires(access.CASE_MANAGERS, action="submit revised credentials")],
 )
 def revision(
     case_id: CaseId, db: DB, actor: CurrentActor, body: RevisionIn | None = None

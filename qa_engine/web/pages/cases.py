@@ -129,7 +129,10 @@ def resubmit(case_id: CaseId, db: DB, principal: PageUser, background: Backgroun
     )
 
 
-@router.post("/cases/{case_id}/revision")
+@router.post(
+    "/cases/{case_id}/revision",
+    dependencies=[requires(access.CASE_MANAGERS, action="submit revised credentials")],
+)
 def revision(
     case_id: CaseId,
     request: Request,
