@@ -709,32 +709,32 @@ class RubricLibrary:
         self.models: dict[str, RubricFile] = {}  # their content
         self.problems: list[Problem] = []
         for pf in files:
-            self.problems.extend(pf.problems)
-            if pf.model is None:
+            rid = pf.model.rubric.id if pf.model is not None else None
+            other = self.files.get(rid) if rid is not None else None
+            if other is not None and pf.digest == other.digest:
+                # the same rubric file again (e.g. the installed copy of a file named on the
+                # command line): read once
                 continue
-            rid = pf.model.rubric.id
-            if rid in self.files:
-                other = self.files[rid]
-                self.problems.append(
-                    Problem(
-                        str(pf.path),
-                        pf.line_of(("rubric", "id")),
-                        f"rubric id '{rid}' is also used by {other.path}",
+            self.problems.extend(pf.problems)
+            if pf.model is None or rid is None:
+                continue
+            if other is not None:
+                # both files are named: either may be the one the user is checking
+                for this, that in ((pf, other), (other, pf)):
+                    self.problems.append(
+                        Problem(
+                            str(this.path),
+                            this.line_of(("rubric", "id")),
+                            f"rubric id '{rid}' is also used by {that.path}",
+                        )
                     )
-                )
                 continue
             self.files[rid] = pf
             self.models[rid] = pf.model
 
     @classmethod
     def from_paths(cls, paths: Sequence[Path]) -> RubricLibrary:
-        files: list[Path] = []
-        for p in paths:
-            if p.is_dir():
-                files.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml")))
-            else:
-                files.append(p)
-        return cls(read_rubric_file(f) for f in files)
+        return cls(read_rubric_file(f) for f in rubric_files(paths))
 
     def ids(self) -> list[str]:
         return sorted(self.files)
@@ -848,6 +848,27 @@ class RubricLibrary:
         except ValidationError as exc:  # pragma: no cover - the parts were validated already
             problems.append(Problem(name, 1, str(exc)))
             return None
+
+
+def rubric_files(paths: Sequence[Path]) -> list[Path]:
+    """The files named and the `.yaml`/`.yml` files of the folders named, in order, each file
+    once however often it is named (through a symbolic link, a folder and a file, …). A folder
+    whose files cannot be listed is kept, so that reading it reports why."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for p in paths:
+        found = [p]
+        if p.is_dir():
+            try:
+                found = sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml"))
+            except OSError:
+                pass
+        for f in found:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out
 
 
 def load_library(paths: Sequence[Path]) -> RubricLibrary:

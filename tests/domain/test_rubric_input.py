@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -22,6 +23,7 @@ import yaml
 import qa_engine.domain.rubric_loader as rubric_loader
 from qa_engine.domain.rubric_loader import (
     MAX_RUBRIC_BYTES,
+    load_library,
     parse_yaml,
     read_rubric_file,
 )
@@ -400,3 +402,33 @@ def test_syntax_error_is_one_line(tmp_path):
     found = problems(path)
     assert len(found) == 1 and found[0].startswith(f"{path}:") and "not valid YAML" in found[0]
     assert_clean(found)
+
+
+# --------------------------------------------------------------------------- one file, one id
+
+
+def test_the_same_file_named_twice_is_read_once(tmp_path):
+    """The shipped folder and one of its files, or the folder through a symbolic link: each
+    file is read once, and no rubric id 'is also used' by its own file."""
+    link = tmp_path / "linked"
+    link.symlink_to(RUBRICS, target_is_directory=True)
+    lib = load_library([RUBRICS / "esg-2015-part1.yaml", RUBRICS, link])
+    assert lib.all_problems() == []
+    assert lib.files["esg-2015-part1"].path == RUBRICS / "esg-2015-part1.yaml"
+
+
+def test_an_unchanged_copy_elsewhere_is_the_same_rubric(tmp_path):
+    copy = tmp_path / "esg-2015-part1.yaml"
+    shutil.copyfile(RUBRICS / "esg-2015-part1.yaml", copy)
+    lib = load_library([copy, RUBRICS])
+    assert lib.all_problems() == []
+
+
+def test_a_changed_copy_with_the_same_id_is_reported_on_both(tmp_path):
+    shipped = RUBRICS / "esg-2015-part1.yaml"
+    copy = tmp_path / "mine.yaml"
+    copy.write_text(shipped.read_text().replace('version: "1.0.0"', 'version: "1.1.0"'))
+    lib = load_library([copy, RUBRICS])
+    found = [str(p) for p in lib.problems]
+    assert f"{copy}:5: rubric id 'esg-2015-part1' is also used by {shipped}" in found
+    assert f"{shipped}:5: rubric id 'esg-2015-part1' is also used by {copy}" in found
