@@ -102,7 +102,7 @@ _KINDS = {
 _NOT_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-_TOO_DEEP = f"nested too deeply: more than {MAX_YAML_DEPTH} levels; a rubric needs only a few"
+_TOO_DEEP = f"nested too deeply: more than {MAX_YAML_DEPTH} levels"
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
@@ -235,15 +235,13 @@ class _Reader:
         if event.anchor is not None and not isinstance(event, yaml.AliasEvent):
             if not self.refuse(
                 line,
-                f"the YAML anchor '&{event.anchor}' is not used in rubric files;"
-                " write each value out in full",
+                f"the YAML anchor '&{event.anchor}' is not accepted; write each value out in full",
             ):
                 return False
         if isinstance(event, yaml.AliasEvent):
             if not self.refuse(
                 line,
-                f"the YAML alias '*{event.anchor}' is not used in rubric files;"
-                " write the value out in full",
+                f"the YAML alias '*{event.anchor}' is not accepted; write the value out in full",
             ):
                 return False
             return self._place(None, line)
@@ -255,7 +253,7 @@ class _Reader:
                 self.problems.append(Problem(self.name, line, _TOO_DEEP))
                 return False
             if event.tag not in _COLLECTION_TAGS and not self.refuse(
-                line, f"the YAML tag '{_shown_tag(event.tag)}' is not used in rubric files"
+                line, f"the YAML tag '{_shown_tag(event.tag)}' is not accepted"
             ):
                 return False
             value: dict[str, Any] | list[Any] = (
@@ -289,13 +287,13 @@ class _Reader:
         if tag == _MERGE_TAG and is_key:
             self.refuse(
                 line,
-                "a YAML merge key ('<<') is not used in rubric files; write the keys out in full",
+                "a YAML merge key ('<<') is not accepted; write the keys out in full",
             )
             return event.value
         if tag in (_MERGE_TAG, _VALUE_TAG):  # a plain '<<' or '=' that is not a key: text
             return event.value
         if tag not in self._constructor.yaml_constructors:
-            self.refuse(line, f"the YAML tag '{_shown_tag(event.tag)}' is not used in rubric files")
+            self.refuse(line, f"the YAML tag '{_shown_tag(event.tag)}' is not accepted")
             return None
         node = yaml.ScalarNode(tag, event.value, style=event.style)
         try:
