@@ -11,7 +11,7 @@ from sqlmodel import Session
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.errors import Conflict, ConflictOfInterest, ValidationFailed, check_version
 from qa_engine.domain.outcomes import Outcome
-from qa_engine.domain.roles import Actor, Role
+from qa_engine.domain.roles import Actor
 from qa_engine.services import access, audit, notifications
 from qa_engine.services.cases import credential_version_of
 from qa_engine.services.context import now, transition, workflow_settings
@@ -34,7 +34,7 @@ def decide(
 
     `expected_version` is the case version the approver decided on (the consolidated view they
     read); a case that changed since is refused (`StaleUpdate`)."""
-    actor.require(Role.APPROVER, action="decide on a case")
+    actor.require(*access.APPROVERS, action="decide on a case")
     case = access.case_for(session, actor, case_id, for_update=True)
     require_state(case.state, CaseState.APPROVAL, action="decide")
     check_version(f"case {case.id}", case.version, expected_version)
