@@ -267,3 +267,32 @@ def test_a_stale_sheet_is_refused_and_the_newer_draft_kept(client, reviewing):
     r = _upload(client, csrf, asg, wb)
     assert r.status_code == 200 and "saved as your draft" in r.text
     assert _stored_review(asg)[0] == before[0] + 1
+
+
+def test_the_api_refuses_a_stale_sheet_with_a_409_naming_the_cell(client, reviewing):
+    from tests.web.support import bearer, token_for
+
+    _, asg, _, _, me, _ = reviewing
+    client.cookies.clear()
+    auth = bearer(token_for(me))
+    r = client.get(f"/api/v1/assignments/{asg}/review-sheet", headers=auth)
+    wb = load_workbook(io.BytesIO(r.content))
+    r = client.put(
+        f"/api/v1/assignments/{asg}/review",
+        json={"entries": {"esg-1.1": {"comment": "Meanwhile."}}, "version": 0},
+        headers=auth,
+    )
+    assert r.status_code == 200
+    before = _stored_review(asg)
+    _fill(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = client.post(
+        f"/api/v1/assignments/{asg}/review-sheet",
+        files={"file": ("offline.xlsx", buf.getvalue(), XLSX)},
+        headers=auth,
+    )
+    assert r.status_code == 409 and r.json()["error"] == "stale_update", r.text
+    assert r.json()["message"].startswith("offline.xlsx: 1 problem(s); nothing was saved")
+    assert r.json()["details"][0].startswith("Meta!B7: the sheet was made from draft version 0")
+    assert _stored_review(asg) == before
