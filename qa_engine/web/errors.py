@@ -5,7 +5,9 @@ generic 500; a traceback never reaches a user."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -13,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from qa_engine.domain.errors import QAError
 from qa_engine.services.web_sessions import TooManyAttempts
@@ -49,6 +52,36 @@ _TITLES = {
 }
 GENERIC_500 = "An unexpected error occurred; it has been logged. Please try again later."
 
+UploadForm = Callable[[Request, str], Response]
+_Form = TypeVar("_Form", bound=UploadForm)
+_UPLOAD_FORMS: list[tuple[re.Pattern[str], UploadForm, bool]] = []
+
+
+def shows_upload_form(path: str, *, public: bool = False) -> Callable[[_Form], _Form]:
+    """Register the page that shows the upload form posted to `path` (a route's path, with its
+    parameters), given a message: a too-large upload to that route comes back on that form (413)
+    instead of a bare error page. Unless `public`, only for a signed-in user."""
+
+    def register(page: _Form) -> _Form:
+        _UPLOAD_FORMS.append((compile_path(path)[0], page, public))
+        return page
+
+    return register
+
+
+def _upload_form_of(request: Request) -> UploadForm | None:
+    """The form page of an upload route (its path parameters set on the request), if any: the
+    limit on the body is checked before routing, so the path is matched here."""
+    if request.method != "POST":
+        return None
+    signed_in = getattr(getattr(request.state, "principal", None), "actor", None) is not None
+    for pattern, page, public in _UPLOAD_FORMS:
+        found = pattern.fullmatch(request.url.path)
+        if found is not None and (public or signed_in):
+            request.scope.setdefault("path_params", {}).update(found.groupdict())
+            return page
+    return None
+
 
 def error_response(
     request: Request,
@@ -72,6 +105,12 @@ def error_response(
         return RedirectResponse(target, status_code=303)
     if not hasattr(request.state, "principal"):
         _identify(request)
+    page = _upload_form_of(request) if status == 413 else None
+    if page is not None:
+        try:
+            return page(request, message)
+        except Exception:  # noqa: BLE001 - a form this visitor may not see: the plain error page
+            log.debug("no upload form for %s", request.url.path, exc_info=True)
     response = render(
         request,
         "error.html",
