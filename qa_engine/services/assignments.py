@@ -161,6 +161,8 @@ def _invite(
     session: Session, case: Case, reviewer_id: int, *, actor: Actor, reason: str
 ) -> Assignment:
     settings = workflow_settings()
+    # Computed once, here: the invitation, the pages, the mails and the command line all show this
+    # date; accepting does not move it.
     respond_by = now() + timedelta(days=settings.deadlines_days.invitation_response)
     due_at = now() + timedelta(
         days=settings.deadlines_days.invitation_response + settings.deadlines_days.review
@@ -304,8 +306,8 @@ def respond(
         raise ValidationFailed("a reason is required to decline")
     asg.responded_at = now()
     if accept:
+        # the due date stays the one the invitation gave (set once, in `_invite`)
         asg.status = AssignmentStatus.ACCEPTED
-        asg.due_at = now() + timedelta(days=workflow_settings().deadlines_days.review)
     else:
         asg.status = AssignmentStatus.DECLINED
         asg.decline_reason = reason.strip()[:2000]
