@@ -13,11 +13,13 @@ from qa_engine.adapters.mail import render as render_mail
 from qa_engine.cli.main import app as cli_app
 from qa_engine.config import packaged
 from qa_engine.domain.statuses import AssignmentStatus
+from qa_engine.services import cases as case_service
+from qa_engine.services import reviews
 from qa_engine.services.context import now, set_clock
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
-from tests.helpers import to_state
+from tests.helpers import drive, full_review, to_state
 from tests.web.support import csrf_of, signed_in
 
 MAIL = packaged("qa_engine.reports", "mail")
@@ -75,3 +77,33 @@ def test_the_due_date_of_the_invitation_is_the_due_date_after_accepting(client, 
         assert after[web_id].status == after[cli_id].status == AssignmentStatus.ACCEPTED
         assert after[web_id].due_at.date().isoformat() == due
         assert after[cli_id].due_at.date().isoformat() == cli_due
+
+
+def test_the_officer_sees_why_an_extra_reviewer_is_needed(client, p):
+    with session_scope() as s:
+        case_id = to_state(s, p, "peer_review")
+        case = case_repo.get_case(s, case_id)
+        rubric = case_service.rubric_of(s, case)
+        for asg, stackable in zip(case_repo.assignments_of(s, case_id), (True, False), strict=True):
+            entries = full_review(rubric, 3)
+            entries["dg-stackable"]["score"] = stackable
+            actor = next(v for v in p.values() if v.user_id == asg.reviewer_id)
+            reviews.save_review(
+                session=s,
+                actor=actor,
+                assignment_id=asg.id,
+                entries=entries,
+                recommendation="approved",
+                submit=True,
+            )
+        drive(s, case_id)
+    signed_in(client, "officer")
+    reason = (
+        "An extra reviewer: the reviewers disagree on dg-stackable “Stackable towards at least "
+        "one degree or credential” (yes, no)."
+    )
+    for address in (f"/cases/{case_id}", f"/cases/{case_id}/assignment"):
+        page = client.get(address)
+        assert page.status_code == 200
+        assert f"<li>{reason}</li>" in page.text, address
+        assert "must be replaced" not in page.text
