@@ -14,7 +14,7 @@ from qa_engine.cli.main import app as cli_app
 from qa_engine.config import packaged
 from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import cases as case_service
-from qa_engine.services import reviews
+from qa_engine.services import decisions, reviews
 from qa_engine.services.context import now, set_clock
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
@@ -107,3 +107,44 @@ def test_the_officer_sees_why_an_extra_reviewer_is_needed(client, p):
         assert page.status_code == 200
         assert f"<li>{reason}</li>" in page.text, address
         assert "must be replaced" not in page.text
+
+
+CONDITIONS = [
+    "Publish the assessment criteria",
+    "Name the external examiner",
+    "Report the completion rate",
+]
+
+
+def test_the_provider_sees_the_outcome_its_conditions_and_what_to_do(client, p):
+    with session_scope() as s:
+        case_id = to_state(s, p, "approval")
+        decisions.decide(
+            session=s,
+            actor=p["approver"],
+            case_id=case_id,
+            outcome="approved_with_conditions",
+            rationale="Sound, with three gaps.",
+            conditions=CONDITIONS,
+        )
+        drive(s, case_id)
+        case = case_repo.get_case(s, case_id)
+        assert case.state == "closed"
+        until = case_repo.get_decision(s, case_id, 1).valid_until.date().isoformat()
+        provider = next(
+            v.username
+            for v in p.values()
+            if v.institution_id == case.institution_id and v.username.startswith("prov.")
+        )
+    said = (
+        "Approved with 3 conditions: Publish the assessment criteria; Name the external examiner; "
+        f"Report the completion rate — meet them within the time they state; the approval is "
+        f"valid until {until}."
+    )
+    signed_in(client, provider)
+    home = client.get("/")
+    assert "Nothing waits for you" not in home.text
+    assert said in home.text and f'href="/cases/{case_id}"' in home.text
+    listing = client.get("/credentials")
+    assert f'<a href="/cases/{case_id}">case {case_id}</a>: {said}' in listing.text
+    assert "<td>—</td>" not in listing.text
