@@ -161,3 +161,36 @@ def test_a_report_over_the_limit_comes_back_on_the_public_verify_form(small_limi
         assert r.status_code == 413, r.text[-500:]
         assert _form_again(r.text, 'action="/verify"') and "Verify an evaluation report" in r.text
         assert said in r.text, r.text[-2000:]
+
+
+def test_a_review_sheet_over_the_limit_comes_back_on_the_review_page(small_limit_client, p):
+    from qa_engine.store import case_repo
+    from qa_engine.store import repositories as repo
+    from qa_engine.store.db import session_scope
+    from tests.helpers import to_state
+
+    with session_scope() as s:
+        case_id = to_state(s, p, "peer_review")
+        asg = case_repo.assignments_of(s, case_id)[0]
+        reviewer = repo.get_user(s, asg.reviewer_id).username
+    client = small_limit_client
+    csrf = signed_in(client, reviewer)
+    for size, said in (
+        (2 * 1024 * 1024, "This file is 2 MB; the limit is 2 KB."),
+        (5000, "review sheet.xlsx: This file is 4.9 KB; the limit is 2 KB."),
+    ):
+        r = client.post(
+            f"/assignments/{asg.id}/review-sheet",
+            data={"csrf_token": csrf},
+            files={"file": ("review sheet.xlsx", b"x" * size, XLSX)},
+        )
+        assert r.status_code == 413
+        assert said in r.text, r.text[-2000:]
+        assert f"Review of case {case_id}" in r.text and 'name="file"' in r.text
+    # someone else's assignment: the plain page, nothing of the review shown
+    signed_in(client, "prov.cuni")
+    r = client.post(
+        f"/assignments/{asg.id}/review-sheet",
+        files={"file": ("review sheet.xlsx", b"x" * 2 * 1024 * 1024, XLSX)},
+    )
+    assert r.status_code == 413 and f"Review of case {case_id}" not in r.text
