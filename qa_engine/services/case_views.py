@@ -32,6 +32,7 @@ from qa_engine.services.cases import (
     rubric_and_hash_of,
     rubric_of,
 )
+from qa_engine.services.credentials import summary_of
 from qa_engine.services.reviews import (
     VisibleReview,
     own_assignment,
@@ -283,6 +284,8 @@ class CaseDetail:
     newest_version: CredentialVersion | None = None  # the credential's, for who may revise
     # why the round needs reviewers, one reason per missing reviewer (for the QA office)
     reviewer_needs: tuple[ReviewerNeed, ...] = ()
+    # the newest decision in words: outcome, conditions, what the provider does next
+    decision_text: str = ""
 
     @property
     def row(self) -> CaseRow:
@@ -298,6 +301,7 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     may = case_actions(actor, case)
     if not (actor.has(*access.STAFF) or access.is_provider_of(actor, case)):
         lines = [ln for ln in lines if mine is not None and ln.assignment.id == mine.id]
+    decided = case_repo.decisions_of(session, case_id)
     needs = tuple(reviewer_needs(session, case)) if may.officer and case.state in REVIEWING else ()
     return CaseDetail(
         case,
@@ -307,7 +311,7 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         snap.title if snap else "",
         f"{snap.rubric_id} {snap.version}" if snap else "",
         lines,
-        case_repo.decisions_of(session, case_id),
+        decided,
         case_repo.reports_of(session, case_id),
         mine,
         may,
@@ -317,6 +321,7 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         round_changes(session, case, case.round),
         repo.get_credential_version(session, case.credential_id) if may.may_revise else None,
         needs,
+        summary_of(decided[-1]) if decided else "",
     )
 
 

@@ -148,3 +148,4 @@ def test_the_provider_sees_the_outcome_its_conditions_and_what_to_do(client, p):
     listing = client.get("/credentials")
     assert f'<a href="/cases/{case_id}">case {case_id}</a>: {said}' in listing.text
     assert "<td>—</td>" not in listing.text
+    assert said in client.get(f"/cases/{case_id}").text
