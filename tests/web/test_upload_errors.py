@@ -149,6 +149,13 @@ def test_a_file_over_the_limit_comes_back_on_its_form(small_limit_client, size, 
     )
     assert r.status_code == 413
     assert r.json()["error"] == "too_large" and said in r.json()["message"]
+    # an upload for a case's revision keeps its case
+    r = client.post(
+        "/credentials/upload?case=7",
+        data={"csrf_token": csrf, "case": "7"},
+        files={"file": (NAME, b"x" * size, XLSX)},
+    )
+    assert r.status_code == 413 and 'name="case" value="7"' in r.text and said in r.text
 
 
 def test_a_report_over_the_limit_comes_back_on_the_public_verify_form(small_limit_client):

@@ -264,6 +264,13 @@ def template(db: DB, principal: PageUser) -> Response:
 
 
 @shows_upload_form("/credentials/upload")
+def _too_large(request: Request, message: str) -> Response:
+    # the body was refused unread: the case it was for is in the address the form posted to
+    return _upload_page(
+        request, message, case_id=form_int(request.query_params.get("case")) or None
+    )
+
+
 def _upload_page(
     request: Request,
     message: str = "",
