@@ -16,15 +16,15 @@ def size_in_words(size: int) -> str:
     return f"{size:,} byte" + ("" if size == 1 else "s")
 
 
-def too_large_message(size: int | None, limit: int) -> str:
+def too_large_message(size: int | None, limit: int, *, subject: str = "This file") -> str:
     """``This file is 30.2 MB; the limit is 10 MB.`` (None: the size is not known, only that it is
     over the limit)."""
     if size is None:
-        return f"This file is larger than the limit of {size_in_words(limit)}."
+        return f"{subject} is larger than the limit of {size_in_words(limit)}."
     said, limit_said = size_in_words(size), size_in_words(limit)
     if said == limit_said:  # just over: the rounded sizes would read the same
         said, limit_said = f"{size:,} bytes", f"{limit:,} bytes"
-    return f"This file is {said}; the limit is {limit_said}."
+    return f"{subject} is {said}; the limit is {limit_said}."
 
 
 def check_size(size: int, limit: int, what: str, *, at_least: bool = False) -> None:
@@ -34,4 +34,5 @@ def check_size(size: int, limit: int, what: str, *, at_least: bool = False) -> N
     """
     if size <= limit:
         return
-    raise FileTooLarge(f"{what}: {too_large_message(None if at_least else size, limit)}")
+    said = too_large_message(None if at_least else size, limit, subject="the file")
+    raise FileTooLarge(f"{what}: {said}")

@@ -13,7 +13,7 @@ MB = 1024 * 1024
 def test_a_file_at_the_limit_passes_and_one_byte_more_is_refused_by_name():
     check_size(1000, 1000, "a.xlsx")
     with pytest.raises(
-        ValidationFailed, match=r"^a\.xlsx: This file is 1,001 bytes; the limit is 1,000 bytes\.$"
+        ValidationFailed, match=r"^a\.xlsx: the file is 1,001 bytes; the limit is 1,000 bytes\.$"
     ) as caught:
         check_size(1001, 1000, "a.xlsx")
     assert caught.value.status == 413 and caught.value.code == "too_large"
@@ -21,7 +21,7 @@ def test_a_file_at_the_limit_passes_and_one_byte_more_is_refused_by_name():
 
 def test_a_stream_stopped_at_the_limit_does_not_claim_a_size():
     with pytest.raises(
-        FileTooLarge, match=r"^up\.pdf: This file is larger than the limit of 1,000 bytes\.$"
+        FileTooLarge, match=r"^up\.pdf: the file is larger than the limit of 1,000 bytes\.$"
     ):
         check_size(1024, 1000, "up.pdf", at_least=True)
 

@@ -128,7 +128,7 @@ def _form_again(text: str, action: str = "") -> bool:
     ("size", "said"),
     [
         (3 * 1024 * 1024 + 300 * 1024, "This file is 3.3 MB; the limit is 2 KB."),  # over the body
-        (5000, "Kurzy jaro 2026.xlsx: This file is 4.9 KB; the limit is 2 KB."),  # over the file
+        (5000, "Kurzy jaro 2026.xlsx: the file is 4.9 KB; the limit is 2 KB."),  # over the file
     ],
 )
 def test_a_file_over_the_limit_comes_back_on_its_form(small_limit_client, size, said):
@@ -162,7 +162,7 @@ def test_a_report_over_the_limit_comes_back_on_the_public_verify_form(small_limi
     client = small_limit_client
     for size, said in (
         (2 * 1024 * 1024, "This file is 2 MB; the limit is 2 KB."),
-        (4096, "report.pdf: This file is 4 KB; the limit is 2 KB."),
+        (4096, "report.pdf: the file is 4 KB; the limit is 2 KB."),
     ):
         r = client.post("/verify", files={"file": ("report.pdf", b"%PDF" + b"x" * size)})
         assert r.status_code == 413, r.text[-500:]
@@ -184,7 +184,7 @@ def test_a_review_sheet_over_the_limit_comes_back_on_the_review_page(small_limit
     csrf = signed_in(client, reviewer)
     for size, said in (
         (2 * 1024 * 1024, "This file is 2 MB; the limit is 2 KB."),
-        (5000, "review sheet.xlsx: This file is 4.9 KB; the limit is 2 KB."),
+        (5000, "review sheet.xlsx: the file is 4.9 KB; the limit is 2 KB."),
     ):
         r = client.post(
             f"/assignments/{asg.id}/review-sheet",
