@@ -57,7 +57,7 @@ def list_credentials(
 
 
 @router.get(
-    "/{credential_id}",
+    "/{credential_id:int}",
     response_model=CredentialDetailOut,
     summary="One credential with its versions",
 )
@@ -100,7 +100,7 @@ def create_credential(
 
 
 @router.put(
-    "/{credential_id}",
+    "/{credential_id:int}",
     response_model=CredentialSavedOut,
     summary=(
         "Store a new version of this credential (If-Match or expected_version: a stale one is a "
@@ -143,7 +143,9 @@ async def import_credentials(
     actor: CurrentActor,
     request: Request,
     background: BackgroundTasks,
-    file: Annotated[UploadFile, File(description=".xlsx or .json")],
+    file: Annotated[
+        UploadFile, File(description=".xlsx or .json", json_schema_extra={"format": "binary"})
+    ],
     open_cases: Annotated[bool, Form()] = False,
 ) -> ImportOut:
     settings = settings_of(request)
