@@ -142,7 +142,10 @@ def _loc(loc: Iterable[object]) -> str:
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
     details = []
     for err in exc.errors()[:50]:
-        details.append(f"{_loc(err.get('loc', ()))}: {err.get('msg', 'invalid')}")
+        message = str(err.get("msg", "invalid"))
+        if "Expected UploadFile" in message:  # a text field where a file upload belongs
+            message = "expected a file upload (a multipart part with a filename), not text"
+        details.append(f"{_loc(err.get('loc', ()))}: {message}")
     return error_response(request, 422, "validation_failed", "the request is not valid", details)
 
 
