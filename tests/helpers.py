@@ -203,3 +203,19 @@ def to_state(
     )
     drive(session, case.id)
     return case.id
+
+
+def revision_requested(session: Session, p: dict, *, index: int = 0) -> int:
+    """A case on a sample credential whose first round ended with a revision request: its second
+    round waits for the provider."""
+    case_id = to_state(session, p, "approval", index=index)
+    decisions.decide(
+        session=session,
+        actor=p["approver"],
+        case_id=case_id,
+        outcome="revision_requested",
+        rationale="The workload is too small for the outcomes promised.",
+        conditions=["Raise the workload or narrow the outcomes"],
+    )
+    drive(session, case_id)
+    return case_id

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -40,7 +39,10 @@ from qa_engine.adapters.pdf_style import (
     MUTED,
     dense_styles,
     grid_style,
+    marked_markup,
+    printable_text,
     register_fonts,
+    unprintable_note,
 )
 from qa_engine.adapters.signing import Signer, sign_pdf
 from qa_engine.domain.leadership import LeadershipFigures
@@ -54,7 +56,8 @@ SIGNATURE_REASON = "Aggregate report of the 4EU+ micro-credential quality assura
 
 
 def _t(text: object) -> str:
-    return escape(str(text))
+    """Text for a Paragraph: escaped, glyph-less characters as their code points."""
+    return marked_markup(str(text))
 
 
 def _colour(spec: ChartSpec, i: int) -> colors.Color:
@@ -66,7 +69,8 @@ def _values(spec: ChartSpec) -> list[list[float]]:
 
 
 def _short(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """A chart label: cut to `n` characters, glyph-less characters as their code points."""
+    return printable_text(text if len(text) <= n else text[: n - 1] + "…")
 
 
 def _legend(d: Drawing, spec: ChartSpec, y: float) -> None:
@@ -79,7 +83,9 @@ def _legend(d: Drawing, spec: ChartSpec, y: float) -> None:
     lg.columnMaximum = 1
     lg.dxTextSpace = 4
     lg.deltax = 110
-    lg.colorNamePairs = [(_colour(spec, i), s.name) for i, s in enumerate(spec.series)]
+    lg.colorNamePairs = [
+        (_colour(spec, i), printable_text(s.name)) for i, s in enumerate(spec.series)
+    ]
     d.add(lg)
 
 
@@ -156,7 +162,7 @@ def _line(spec: ChartSpec) -> Drawing:
     c = HorizontalLineChart()
     c.x, c.y, c.width, c.height = 40, (50 if rotate else 25), CHART_W - 60, 110
     c.data = _values(spec)
-    c.categoryAxis.categoryNames = list(spec.categories)
+    c.categoryAxis.categoryNames = [printable_text(x) for x in spec.categories]
     c.categoryAxis.labels.fontName = FONT
     c.categoryAxis.labels.fontSize = 6.5
     if rotate:
@@ -277,7 +283,9 @@ def _on_page(figures: LeadershipFigures) -> Callable[[Canvas, BaseDocTemplate], 
         canvas.drawString(
             MARGIN,
             9 * mm,
-            f"{figures.period.start} to {figures.period.end} · {figures.filters.describe()}",
+            printable_text(
+                f"{figures.period.start} to {figures.period.end} · {figures.filters.describe()}"
+            ),
         )
         canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"page {doc.page}")
         canvas.restoreState()
@@ -314,8 +322,11 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
             ),
             st["muted"],
         ),
-        Spacer(1, 4 * mm),
     ]
+    note = unprintable_note(figures)
+    if note is not None:
+        story.append(Paragraph(note, st["muted"]))
+    story.append(Spacer(1, 4 * mm))
     for section in report_sections(figures):
         story.append(CondPageBreak(60 * mm))
         story.append(Paragraph(_t(section.title), st["h1"]))

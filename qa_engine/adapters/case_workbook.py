@@ -1,5 +1,6 @@
 """The workbook of one decided case: scores (criterion × reviewer, with the rubric's descriptors),
-comments, and the consolidation. Text that came from a person is always written as text."""
+comments, the consolidation, and in a revision round the changes to the credential. Text that came
+from a person is always written as text."""
 
 from __future__ import annotations
 
@@ -182,6 +183,28 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         write_cell(wk, r, 4, ", ".join(row_data.criteria))
     wk.freeze_panes = "A2"
     _widths(wk, [40, 60, 16, 40])
+
+    # --- Changes: a revision round reviews a newer credential version than the round before
+    since = report.changes_since
+    if since is not None:
+        wd = wb.create_sheet("Changes")
+        write_cell(
+            wd,
+            1,
+            1,
+            f"Changes since round {since.round} (credential version {since.version})"
+            f" to version {report.credential_version}",
+        ).font = Font(bold=True)
+        _header(wd, 3, ["Element", "Field", "Before", "After", "Removed", "Added"])
+        for r, ch in enumerate(since.changes, start=4):
+            write_cell(wd, r, 1, ch.element)
+            write_cell(wd, r, 2, ch.label)
+            write_cell(wd, r, 3, ch.before).alignment = WRAP
+            write_cell(wd, r, 4, ch.after).alignment = WRAP
+            write_cell(wd, r, 5, "\n".join(ch.removed)).alignment = WRAP
+            write_cell(wd, r, 6, "\n".join(ch.added)).alignment = WRAP
+        wd.freeze_panes = "A4"
+        _widths(wd, [12, 24, 40, 40, 40, 40])
     return wb
 
 

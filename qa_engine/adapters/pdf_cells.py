@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib.styles import ParagraphStyle
@@ -14,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table
 
 from qa_engine.adapters.pdf_furniture import FRAME_H, FRAME_W
-from qa_engine.adapters.pdf_style import BAND_BG, BRAND, RULE, key_value_style
+from qa_engine.adapters.pdf_style import BAND_BG, BRAND, RULE, key_value_style, marked_markup
 from qa_engine.domain.report import EvaluationReport
 
 # A table row never grows beyond this: longer text continues in the next row, so that tables only
@@ -24,10 +23,12 @@ CELL_PAD = 3
 
 
 def markup(value: object) -> str:
-    """Escape text for a Paragraph and keep the author's line breaks."""
+    """Escape text for a Paragraph and keep the author's line breaks; a character the report
+    fonts have no glyph for is printed as its code point in the warning colour, never as an
+    empty box (the report's note on characters says so)."""
     s = "" if value is None else str(value)
-    s = escape(s.replace("\r\n", "\n").replace("\r", "\n").strip())
-    return s.replace("\n", "<br/>")
+    s = s.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return marked_markup(s).replace("\n", "<br/>")
 
 
 def number(value: float | None, digits: int = 2) -> str:

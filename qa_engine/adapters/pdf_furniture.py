@@ -29,6 +29,7 @@ from qa_engine.adapters.pdf_style import (
     FONT_BOLD,
     MUTED,
     RULE,
+    printable_text,
     utc_time,
 )
 from qa_engine.domain.report import EvaluationReport
@@ -62,7 +63,8 @@ def _fit_string(
     c: rl_canvas.Canvas, x: float, y: float, text: str, size: float, room: float
 ) -> None:
     """Draw one line of footer text, shrinking it (down to 5 pt) rather than running off the
-    page."""
+    page; glyph-less characters as their code points."""
+    text = printable_text(text)
     width = pdfmetrics.stringWidth(text, FONT, size)
     if width > room:
         size = max(5.0, size * room / width)
@@ -130,7 +132,7 @@ def make_canvas_class(report: EvaluationReport) -> type[rl_canvas.Canvas]:
             self.drawString(text_x, top - 11 * mm, "Evaluation report of a micro-credential")
             self.setFillColor(colors.black)
             self.setFont(FONT_BOLD, 9)
-            self.drawRightString(PAGE_W - MARGIN_X, top - 6 * mm, report.report_id)
+            self.drawRightString(PAGE_W - MARGIN_X, top - 6 * mm, printable_text(report.report_id))
             self.setFont(FONT, 7.5)
             self.setFillColor(MUTED)
             self.drawRightString(
@@ -156,7 +158,7 @@ def make_canvas_class(report: EvaluationReport) -> type[rl_canvas.Canvas]:
             )
             self.setFillColor(colors.black)
             self.setFont(FONT_BOLD, 8)
-            self.drawString(fx, 6 * mm + 17 * mm, f"Report {report.report_id}")
+            self.drawString(fx, 6 * mm + 17 * mm, printable_text(f"Report {report.report_id}"))
             room = PAGE_W - MARGIN_X - fx
             _fit_string(self, fx, 6 * mm + 12.5 * mm, f"Verify at {report.verify_url}", 7.5, room)
             _fit_string(

@@ -36,6 +36,7 @@ from qa_engine.adapters.pdf_style import (
     WARN,
     ZEBRA_BG,
     grid_style,
+    printable_text,
 )
 from qa_engine.domain.report import (
     EvaluationReport,
@@ -196,7 +197,7 @@ def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]
         # reportlab draws the first category at the bottom: reverse to read top-down
         part = list(reversed(part))
         bc.data = [[round(v * 100, 1) for _, v in part]]
-        bc.categoryAxis.categoryNames = [c.id for c, _ in part]
+        bc.categoryAxis.categoryNames = [printable_text(c.id) for c, _ in part]
         bc.categoryAxis.labels.fontName = FONT
         bc.categoryAxis.labels.fontSize = 7
         bc.categoryAxis.labels.boxAnchor = "e"

@@ -29,7 +29,8 @@ from qa_engine.adapters.pdf_scores import (
     gates_section,
     standards_section,
 )
-from qa_engine.adapters.pdf_style import ZEBRA_BG, grid_style, utc_time
+from qa_engine.adapters.pdf_style import ZEBRA_BG, grid_style, unprintable_note, utc_time
+from qa_engine.domain.credential_diff import ElementChange
 from qa_engine.domain.report import EvaluationReport, outcome_label
 
 
@@ -52,11 +53,15 @@ def _title_block(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flo
             f"{utc_time(r.generated_at)}",
         ),
     ]
-    return [
+    out: list[Flowable] = [
         para("Evaluation report", st["title"]),
         para(markup(cred.title), st["subtitle"]),
         kv_table(facts, st),
     ]
+    note = unprintable_note(r)
+    if note is not None:
+        out.extend([Spacer(1, 3), para(note, st["muted"])])
+    return out
 
 
 def _credential_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -66,6 +71,11 @@ def _credential_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> l
         kv_table(
             [
                 ("Reference", markup(cred.reference)),
+                *(
+                    [("Version reviewed", f"version {r.credential_version}")]
+                    if r.credential_version is not None
+                    else []
+                ),
                 ("Title", markup(cred.title)),
                 ("Provider", f"{markup(cred.provider_name)} ({markup(cred.provider)})"),
                 ("Workload", f"{markup(cred.ects)} ECTS" if cred.ects else "—"),
@@ -98,6 +108,42 @@ def _credential_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> l
         t = LongTable(data, colWidths=widths, repeatRows=1)
         t.setStyle(grid_style([("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])]))
         out.append(t)
+    out.extend(_changes(r, st))
+    return out
+
+
+def _change_cells(change: ElementChange) -> tuple[str, str]:
+    """The before and after cells: for a list, the items removed and added."""
+    if change.is_list:
+        removed = "<br/>".join(f"- {markup(v)}" for v in change.removed) or "—"
+        added = "<br/>".join(f"+ {markup(v)}" for v in change.added) or "—"
+        return removed, added
+    return markup(change.before) or "—", markup(change.after) or "—"
+
+
+def _changes(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """A revision round: what changed in the credential since the round before."""
+    since = r.changes_since
+    if since is None:
+        return []
+    out: list[Flowable] = [
+        para(f"Changes since round {since.round} (credential version {since.version})", st["h2"])
+    ]
+    if not since.changes:
+        out.append(para("The content of the standard elements did not change.", st["muted"]))
+        return out
+    data: list[list[object]] = [
+        [para("Element", st["head"]), para("Before", st["head"]), para("After", st["head"])]
+    ]
+    widths = column_widths([40, 67, 67])
+    for change in since.changes:
+        before, after = _change_cells(change)
+        name = f"{change.element} {change.label}" if change.element else change.label
+        row = [para(markup(name), st["cell_b"]), para(before, st["cell"]), para(after, st["cell"])]
+        data.extend(split_row(row, widths, continued_cell(st)))
+    t = LongTable(data, colWidths=widths, repeatRows=1)
+    t.setStyle(grid_style([("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])]))
+    out.append(t)
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -34,6 +35,7 @@ from pyhanko.keys.internal import (
     translate_pyca_cryptography_cert_to_asn1,
     translate_pyca_cryptography_key_to_asn1,
 )
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -335,19 +337,26 @@ def _load_trust_roots(paths: Iterable[Path | str]) -> list[asn1_x509.Certificate
     return roots
 
 
+def _info(reader: PdfFileReader, revision: int | None = None) -> dict[str, str]:
+    """The document information (/Info: Title, Subject, ...) as of `revision`, else the latest.
+
+    An update may rewrite the /Info object under its old number, so the entries are read through
+    the resolver of that revision, not through the reader (which always answers the latest).
+    """
+    resolver = reader if revision is None else reader.get_historical_resolver(revision)
+    ref = resolver.trailer_view.raw_get("/Info")
+    if ref is None:
+        return {}
+    info = resolver.get_object(ref.reference) if isinstance(ref, generic.IndirectObject) else ref
+    if not isinstance(info, generic.DictionaryObject):
+        return {}
+    return {str(k).lstrip("/"): str(v) for k, v in info.items()}
+
+
 def _report_id(reader: PdfFileReader, revision: int | None = None) -> str | None:
     """The report id from /Info /Subject, as of `revision` (the signed one) when given."""
     try:
-        trailer = (
-            reader.trailer_view
-            if revision is None
-            else reader.get_historical_resolver(revision).trailer_view
-        )
-        info = trailer.get("/Info")
-        if info is None:
-            return None
-        subject = info.get_object().get("/Subject")
-        return str(subject) if subject is not None else None
+        return _info(reader, revision).get("Subject")
     except Exception:  # noqa: BLE001 - metadata is a courtesy; a broken /Info does not stop the check
         return None
 
@@ -454,6 +463,126 @@ def _open(data: bytes) -> PdfFileReader | None:
     return None
 
 
+# A signature dictionary's /ByteRange [0 a b c]: the signed file is b + c bytes long.
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*0\s+(\d{1,12})\s+(\d{1,12})\s+(\d{1,12})\s*\]")
+
+
+def _signed_lengths(body: bytes) -> list[int]:
+    """How long the file was when each signature was made, read from the raw /ByteRange entries
+    (longest first); found even where the file's structure no longer parses."""
+    return sorted({int(m[2]) + int(m[3]) for m in _BYTE_RANGE.finditer(body)}, reverse=True)
+
+
+_EOF = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+
+
+def _cut_points(body: bytes, signed_lengths: list[int]) -> list[int]:
+    """Where the PDF in `body` may end: the signed lengths and the ends of the last three %%EOF
+    markers, longest first."""
+    ends = [m.end() for m in _EOF.finditer(body)][-3:]
+    return sorted(set(signed_lengths) | set(ends), reverse=True)
+
+
+def _bytes(count: int) -> str:
+    return "1 byte" if count == 1 else f"{count} bytes"
+
+
+def _added(count: int) -> str:
+    return "1 byte was added" if count == 1 else f"{count} bytes were added"
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Where the PDF sits in the given file: what was read, and what surrounds it."""
+
+    reader: PdfFileReader
+    before: int  # bytes in front of %PDF-
+    body_length: int  # bytes from %PDF- to the end of the file
+
+
+def _locate(data: bytes) -> _Located | Verdict:
+    """Find the readable PDF in `data`, or the verdict when there is none.
+
+    A signed PDF with bytes added in front (before %PDF-) or behind (after the signed part) is
+    still found, so that the verdict can say the file was changed rather than call it no PDF.
+    A file shorter than its signed part was cut short.
+    """
+    start = data.find(b"%PDF-")
+    if start < 0:
+        return Verdict("not_pdf", "The file is not a PDF document.")
+    body = data[start:]
+    lengths = _signed_lengths(body)
+    if lengths and lengths[0] > len(body):
+        return Verdict(
+            "invalid",
+            f"The file is damaged: it ends {_bytes(lengths[0] - len(body))} before the end of "
+            "the part that was signed, so it was cut short (for example by an interrupted "
+            "download or upload). Get the report again from where it was issued.",
+        )
+    reader = _open(body)
+    # bytes behind the PDF can hide its end from the reader: try where a signed part or a
+    # revision (%%EOF) ends instead, the longest first
+    for length in _cut_points(body, lengths) if reader is None else ():
+        reader = _open(body[:length])
+        if reader is not None:
+            break
+    if reader is not None:
+        return _Located(reader=reader, before=start, body_length=len(body))
+    if start > 0:
+        return Verdict("not_pdf", "The file is not a PDF document.")
+    return Verdict(
+        "invalid",
+        "The file is damaged: it starts like a PDF but its contents cannot be read (it may have "
+        "been cut short or corrupted). Get the report again from where it was issued.",
+    )
+
+
+def _info_changes(reader: PdfFileReader, signed_revision: int) -> list[str]:
+    """The document-information entries (Title, Subject, ...) that differ from the signed ones."""
+    try:
+        signed, latest = _info(reader, signed_revision), _info(reader)
+    except Exception:  # noqa: BLE001 - metadata is a courtesy: the verdict does not depend on it
+        return []
+    return sorted(k for k in signed.keys() | latest.keys() if signed.get(k) != latest.get(k))
+
+
+def _additions(located: _Located, last: EmbeddedPdfSignature) -> str | None:
+    """What was added to the file after its last signature, in words, or None."""
+    reader = located.reader
+    parts: list[str] = []
+    if located.before:
+        parts.append(f"{_added(located.before)} in front of the start of the PDF")
+    try:
+        _, _, offset, length = (int(x) for x in last.byte_range)
+        after = located.body_length - (offset + length)
+    except Exception:  # noqa: BLE001 - the signature was checked: its byte range is sound
+        after = 0
+    try:
+        updates = reader.xrefs.total_revisions - 1 - last.signed_revision
+    except Exception:  # noqa: BLE001
+        updates = 0
+    if updates > 0:
+        changed = _info_changes(reader, last.signed_revision)
+        what = (
+            f"; it rewrites the document information ({', '.join(changed)})"
+            if changed
+            else "; such an update can change what a PDF viewer shows"
+        )
+        parts.append(
+            f"{_added(after)} after the signed part as an update to the document "
+            f"(an incremental update){what}"
+        )
+    elif after > 0:
+        parts.append(f"{_added(after)} after the signed part")
+    if not parts:
+        return None
+    return (
+        "The file was changed after it was signed: "
+        + " and ".join(parts)
+        + ". The signed part itself is intact, but this is not exactly the file that was sealed."
+    )
+
+
 def verify_pdf(
     data: bytes,
     *,
@@ -464,28 +593,27 @@ def verify_pdf(
     error.
 
     Every signature must be intact, valid and chain to one of `trust_roots`, and the last one must
-    cover the whole file: anything appended after signing (an incremental update) counts as a
-    change. A signer certificate whose serial number is in `revoked_serials` is untrusted.
-    A missing or unreadable trust-root file is a configuration error (`ValidationFailed`).
+    cover the whole file: anything added after signing (an incremental update, or any bytes
+    behind the signed part or in front of the PDF) counts as a change ("modified"). A file
+    shorter than its signed part is damaged ("invalid"). A signer certificate whose serial number
+    is in `revoked_serials` is untrusted. A missing or unreadable trust-root file is a
+    configuration error (`ValidationFailed`).
     """
     roots = _load_trust_roots(trust_roots)
     revoked = set(revoked_serials)
-    if not isinstance(data, bytes | bytearray) or b"%PDF-" not in bytes(data[:1024]):
+    if not isinstance(data, bytes | bytearray):
         return Verdict("not_pdf", "The file is not a PDF document.")
-    data = bytes(data)
-    reader = _open(data)
-    if reader is None:
-        return Verdict(
-            "not_pdf", "The file starts like a PDF but cannot be read: it is damaged or truncated."
-        )
+    located = _locate(bytes(data))
+    if isinstance(located, Verdict):
+        return located
+    reader = located.reader
     report_id = _report_id(reader)
     try:
         signatures = reader.embedded_signatures
-    except Exception as exc:  # noqa: BLE001
+    except Exception:  # noqa: BLE001
         return Verdict(
             "invalid",
-            "The signatures of this PDF cannot be read; the file is damaged or was altered "
-            f"({type(exc).__name__}).",
+            "The signatures of this PDF cannot be read; the file is damaged or was altered.",
             report_id=report_id,
         )
     if not signatures:
@@ -513,11 +641,10 @@ def verify_pdf(
                 ValidationContext(trust_roots=roots, allow_fetching=False),
                 key_usage_settings=KeyUsageConstraints(key_usage=_ACCEPTED_KEY_USAGE),
             )
-        except Exception as exc:  # noqa: BLE001 - pyHanko raises on damaged signatures and files
+        except Exception:  # noqa: BLE001 - pyHanko raises on damaged signatures and files
             return Verdict(
                 "invalid",
-                "The signature cannot be checked: the file was damaged or altered after signing "
-                f"({type(exc).__name__}).",
+                "The signature cannot be checked: the file was damaged or altered after signing.",
                 signer=first_signer or _signer_name(embedded),
                 report_id=report_id,
             )
@@ -531,7 +658,16 @@ def verify_pdf(
             "report_id": report_id,
             "coverage": status.coverage.name if status.coverage is not None else None,
         }
-        problem = _integrity_problem(embedded, status, roots, last=last)
+        problem = _integrity_problem(embedded, status, roots)
+        if problem is None and last:
+            added = _additions(located, embedded)
+            problem = None if added is None else ("modified", added)
+            if problem is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+                problem = (
+                    "modified",
+                    "The signature does not cover the whole file: parts of it could have been "
+                    "changed after signing.",
+                )
         if problem is not None:
             return Verdict(problem[0], problem[1], **seen)
         if untrusted is None:
@@ -562,8 +698,6 @@ def _integrity_problem(
     embedded: EmbeddedPdfSignature,
     status: PdfSignatureStatus,
     roots: Sequence[asn1_x509.Certificate],
-    *,
-    last: bool,
 ) -> tuple[VerdictStatus, str] | None:
     """Was anything changed after signing? ("modified"/"invalid" and why, or None)."""
     if not status.intact:
@@ -585,12 +719,6 @@ def _integrity_problem(
     ts = status.timestamp_validity
     if ts is not None and not (ts.intact and ts.valid):
         return "invalid", "The signature's timestamp is damaged; the seal cannot be relied on."
-    if last and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return (
-            "modified",
-            "Something was added to the file after it was signed (an incremental update): the "
-            "signed part is intact, but the file is not exactly the report that was sealed.",
-        )
     if status.docmdp_ok is False:
         return (
             "modified",

@@ -197,6 +197,73 @@ def resubmit(case_id: int, as_: str | None = AS_OPTION) -> None:
     kick_cases([case_id])
 
 
+@cases_app.command("revise")
+@handle_errors
+def revise(
+    case_id: int,
+    file: Path | None = typer.Option(
+        None, "--file", "-f", help="The revised credential (.xlsx or .json), imported first"
+    ),
+    version: int | None = typer.Option(
+        None, "--version", help="A stored version of the credential (default: the newest)"
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        "-y",
+        help="With --file: also store new versions of other credentials under review",
+    ),
+    as_: str | None = AS_OPTION,
+) -> None:
+    """After a revision request, submit the revised credential into the case's new round (the
+    round's self-assessment, reviews and report then use it)."""
+    if file is not None and version is not None:
+        raise ValidationFailed("give either --file or --version, not both")
+    if file is not None:
+        from qa_engine.cli.credentials_cmd import import_file
+
+        import_file(file, as_, case_id=case_id, yes=yes)
+    else:
+        from qa_engine.services.cases import submit_revision
+
+        with session_scope() as s:
+            submitted = submit_revision(
+                session=s,
+                actor=acting_user(session=s, username=as_),
+                case_id=case_id,
+                number=version,
+            )
+            number = submitted.number
+        console.print(f"case {case_id}: its new round reviews version {number} of the credential")
+    _print_changes(case_id, as_)
+
+
+def _print_changes(case_id: int, as_: str | None) -> None:
+    from qa_engine.services.case_views import case_detail
+
+    with session_scope() as s:
+        d = case_detail(session=s, actor=acting_user(session=s, username=as_), case_id=case_id)
+        changes = d.changes
+        if changes is None:
+            return
+        table = Table(
+            title=f"Changes since round {changes.round - 1} (version {changes.before.number})"
+        )
+        for col in ("element", "before", "after"):
+            table.add_column(col)
+        for c in changes.changes:
+            name = f"{c.element} {c.label}" if c.element else c.label
+            if c.is_list:
+                table.add_row(
+                    name,
+                    "\n".join(f"- {v}" for v in c.removed) or "—",
+                    "\n".join(f"+ {v}" for v in c.added) or "—",
+                )
+            else:
+                table.add_row(name, c.before, c.after)
+    console.print(table)
+
+
 @self_app.command("submit")
 @handle_errors
 def self_submit(

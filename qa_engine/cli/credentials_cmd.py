@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -9,8 +10,9 @@ from rich.table import Table
 
 from qa_engine.adapters.credential_io import read_credentials_file, write_template
 from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import console, err_console, handle_errors
 from qa_engine.config import get_settings
+from qa_engine.domain.errors import ConfirmationNeeded
 from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.actors import acting_user
@@ -39,13 +41,42 @@ def import_(
         help="Open a review case for every imported credential that has none",
     ),
     rubric: str = typer.Option(DEFAULT_RUBRIC, help="Rubric id of the cases opened"),
+    case: int | None = typer.Option(
+        None,
+        "--case",
+        help="Submit the file's credential into this case as its revised credential"
+        " (after a revision request)",
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        "-y",
+        help="Store new versions of credentials that an open case is reviewing without asking",
+    ),
     as_: str | None = AS_OPTION,
 ) -> None:
     """Import credentials; if any row is invalid nothing is imported
-    (exit 1, every problem listed)."""
+    (exit 1, every problem listed).
+
+    A new version of a credential that an open case is reviewing is stored only when confirmed
+    (--yes, or the question asked at a terminal), or with --case naming that case."""
+    import_file(file, as_, open_cases=open_cases, rubric=rubric, case_id=case, yes=yes)
+
+
+def import_file(
+    file: Path,
+    username: str | None,
+    *,
+    open_cases: bool = False,
+    rubric: str = DEFAULT_RUBRIC,
+    case_id: int | None = None,
+    yes: bool = False,
+) -> None:
+    """Read a credentials file and import it (asking at a terminal before it changes the
+    credential of an open case); print what it did and advance the cases it opened."""
     settings = get_settings()
     with session_scope() as session:
-        actor = acting_user(session=session, username=as_)
+        actor = acting_user(session=session, username=username)
         known = credential_import.known_providers(session=session, actor=actor)
     items = read_credentials_file(
         file,
@@ -53,15 +84,33 @@ def import_(
         max_unzipped_bytes=settings.max_unzipped_bytes,
         known_providers=known,
     )
-    with session_scope() as session:
-        result = credential_import.import_credentials(
-            session=session,
-            actor=actor,
-            items=items,
-            open_cases=open_cases,
-            rubric_id=rubric,
-            source=file.name,
-        )
+
+    def run(confirm: bool) -> credential_import.ImportResult:
+        with session_scope() as session:
+            return credential_import.import_credentials(
+                session=session,
+                actor=actor,
+                items=items,
+                open_cases=open_cases,
+                rubric_id=rubric,
+                source=file.name,
+                confirm=confirm,
+                case_id=case_id,
+            )
+
+    try:
+        result = run(yes)
+    except ConfirmationNeeded as exc:
+        if not sys.stdin.isatty():
+            raise ConfirmationNeeded(
+                f"{exc.message} (--case names the case, --yes confirms)", details=exc.details
+            ) from None
+        err_console.print(f"[yellow]{exc.message}[/]")
+        for line in exc.details:
+            err_console.print(f"  - {line}")
+        if not typer.confirm("Store the new version(s) anyway?", default=False):
+            raise typer.Exit(1) from None
+        result = run(True)
     console.print(
         f"imported {result.total} credential(s) from {file.name}: {len(result.created)} new, "
         f"{len(result.new_versions)} new version(s), {len(result.unchanged)} unchanged"
@@ -71,6 +120,8 @@ def import_(
             else ""
         )
     )
+    if result.revised_case is not None:
+        console.print(f"case {result.revised_case}: its new round reviews the revised credential")
     if result.opened_cases:
         kick_cases(result.opened_cases)
 

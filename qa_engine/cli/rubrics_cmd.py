@@ -9,7 +9,7 @@ from rich.table import Table
 
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.config import get_settings
-from qa_engine.domain.rubric_loader import load_library
+from qa_engine.domain.rubric_loader import load_library, rubric_files
 from qa_engine.domain.scoring import coverage
 from qa_engine.domain.standards import REFERENCES
 from qa_engine.services import rubrics as rubric_service
@@ -25,21 +25,21 @@ def validate(
     ),
 ) -> None:
     """Check rubric files; print FILE:LINE: message for every problem (exit 1 if any)."""
-    targets = list(paths) if paths else [get_settings().rubrics_dir]
+    shipped = get_settings().rubrics_dir
+    targets = list(paths) if paths else [shipped]
     for p in targets:
         if not p.exists():
             print(f"{p}:0: no such file or folder")
             raise typer.Exit(1)
-    # Includes resolve against the given files and the rubric folders they sit in.
-    search = list(dict.fromkeys([*targets, *{(p if p.is_dir() else p.parent) for p in targets}]))
-    lib = load_library(search)
-    chosen = {
-        str(f.resolve()) for p in targets for f in (sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
-    }
+    # Includes resolve against the given files, the folders they sit in and the rubrics folder;
+    # a file is read once however it is reached, and another file with an id in use is reported.
+    folders = [p if p.is_dir() else p.parent for p in targets]
+    lib = load_library([*targets, *folders, shipped])
+    chosen = {f.resolve() for f in rubric_files(targets)}
     problems = [
         pr
         for pr in lib.all_problems()
-        if str(Path(pr.file).resolve()) in chosen or pr.file == "<library>"
+        if Path(pr.file).resolve() in chosen or pr.file == "<library>"
     ]
     for pr in problems:
         print(pr)

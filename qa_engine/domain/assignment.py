@@ -5,12 +5,13 @@ Hard rules: never a reviewer of the provider's own institution; never one with a
 (with the institution, the credential or the case); never more open reviews than the reviewer's
 limit; never the same person twice on a case. Reviewers come from at least `min_institutions`
 institutions when the candidates allow it.
-Soft preferences: expertise in the credential's field and skills, a shared language, even load.
+Soft preferences: having reviewed an earlier round of the case, expertise in the credential's
+field and skills, a shared language, even load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -49,6 +50,9 @@ class CaseNeed:
     excluded_reviewers: frozenset[int] = frozenset()  # declined or replaced in this case
     current_institutions: frozenset[int] = frozenset()
     min_institutions: int = 2
+    # who reviewed an earlier round of the case (reviewer → the latest such round): they know the
+    # case, so they come first, though only an invitation lets them see the new round
+    earlier_reviewers: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,17 @@ def hard_rule_violations(c: Candidate, need: CaseNeed) -> list[str]:
     return out
 
 
+# Worth more than any expertise match: the reviewers of the round before are proposed first.
+EARLIER_ROUND_BONUS = 5.0
+
+
 def preference(c: Candidate, need: CaseNeed) -> tuple[float, list[str]]:
     """Soft score (higher is better) and the reasons, in words."""
     score = 0.0
     reasons: list[str] = []
+    if c.user_id in need.earlier_reviewers:
+        score += EARLIER_ROUND_BONUS
+        reasons.append(f"reviewed round {need.earlier_reviewers[c.user_id]}")
     fields = set(c.expertise_fields)
     if need.isced_f in fields:
         score += 3.0

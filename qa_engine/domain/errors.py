@@ -57,6 +57,12 @@ class StaleUpdate(Conflict):
     code = "stale_update"
 
 
+class ConfirmationNeeded(Conflict):
+    """The action would change something people rely on; repeat it confirmed to go ahead."""
+
+    code = "confirmation_needed"
+
+
 def check_version(what: str, current: int, expected: int | None) -> None:
     """Raise `StaleUpdate` when a write carries another version of `what` than the stored one
     (None: the writer did not say which version they loaded)."""

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import quote
 
+from qa_engine.domain.credential_diff import ElementChange
 from qa_engine.domain.errors import ValidationFailed
 
 # Bump when the layout or the content of the report changes in a way a reader would notice; the
 # value is stored with each report so that an old report can be explained (and re-rendered) later.
-REPORT_TEMPLATE_VERSION = "evaluation-report/1"
+REPORT_TEMPLATE_VERSION = "evaluation-report/2"  # 2: the credential version, its changes
 
 
 def make_report_id(*, year: int, case_id: int, round: int, kind: str = "pdf") -> str:
@@ -60,6 +61,16 @@ class ReportCredential:
     isced_f: str = ""
     languages: list[str] = field(default_factory=list)
     skills: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportChanges:
+    """What changed in the credential since the round before (a revision round reviews a newer
+    version)."""
+
+    round: int  # the round before
+    version: int  # the credential version that round reviewed
+    changes: list[ElementChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,8 @@ class EvaluationReport:
     eu_rows: list[ReportStandardRow]
     history: list[ReportEvent]
     verify_url: str  # the public page where anyone can check a report by its id
+    credential_version: int | None = None  # the number of the credential version reviewed
+    changes_since: ReportChanges | None = None  # a revision round: the changes it reviewed
 
     def __post_init__(self) -> None:
         if not self.report_id.strip():

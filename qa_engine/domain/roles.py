@@ -22,6 +22,15 @@ class Role(StrEnum):
         return _LABELS[self]
 
 
+_PLURALS = {
+    Role.PROVIDER: "providers",
+    Role.QA_OFFICER: "QA officers",
+    Role.REVIEWER: "reviewers",
+    Role.APPROVER: "approvers",
+    Role.LEADERSHIP: "members of the leadership",
+    Role.ADMIN: "admins",
+}
+
 _LABELS = {
     Role.PROVIDER: "a provider",
     Role.QA_OFFICER: "a QA officer",
@@ -52,6 +61,23 @@ class Actor:
         if not self.has(*roles):
             wanted = " or ".join(r.label for r in roles)
             raise Forbidden(f"only {wanted} may {action}")
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def refusal(held: frozenset[Role], allowed: tuple[Role, ...], action: str) -> str:
+    """A refusal worded for who asked: "reviewers do not submit credentials; providers and the QA
+    office do". `action` is a verb phrase ("submit credentials"). The QA office stands for QA
+    officers and admins together; admins are named when they alone may."""
+    asked = [_PLURALS[r] for r in Role if r in held] or ["accounts without a role"]
+    who = [r for r in Role if r in allowed]
+    if Role.QA_OFFICER in who and Role.ADMIN in who:
+        who.remove(Role.ADMIN)
+    words = ["the QA office" if r == Role.QA_OFFICER else _PLURALS[r] for r in who]
+    verb = "does" if words == ["the QA office"] else "do"
+    return f"{_and(asked)} do not {action}; {_and(words)} {verb}"
 
 
 SYSTEM = Actor(user_id=None, username="qa-engine", roles=frozenset(Role))

@@ -6,7 +6,11 @@ file are reported together, never only the first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import codecs
+import hashlib
+import re
+import stat
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.limits import check_size
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.rubric import (
     Criterion,
@@ -58,6 +63,7 @@ class ParsedFile:
     lines: dict[YamlPath, int]
     model: RubricFile | None = None
     problems: list[Problem] = field(default_factory=list)
+    digest: str = ""  # SHA-256 of the file's bytes, when they were read
 
     def line_of(self, loc: Sequence[Any]) -> int:
         """Line of the deepest node on `loc` that the YAML source records (1 when unknown)."""
@@ -71,55 +77,308 @@ class ParsedFile:
 
 # --------------------------------------------------------------------------- YAML with lines
 
+# Rubric files are small (the shipped ones are about 10 KB and nest five levels deep) and are read
+# by the engine from people's hands: the limits below refuse what no rubric needs before it can
+# cost time or memory. YAML anchors, aliases and merge keys are refused outright (no rubric needs
+# them, and an alias "bomb" of a few lines would otherwise expand to gigabytes).
+MAX_YAML_DEPTH = 32
+# problems of one kind (odd characters, anchors and aliases) listed before the rest is summed up
+MAX_LISTED = 10
 
-def _construct_scalar(node: yaml.ScalarNode) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+# libyaml's parser when PyYAML has it (fast on large files); the same events either way
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_PLAIN_TAGS = (None, "!")
+_COLLECTION_TAGS = (*_PLAIN_TAGS, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_KINDS = {
+    "tag:yaml.org,2002:timestamp": "date",
+    "tag:yaml.org,2002:int": "whole number",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "true/false value",
+    "tag:yaml.org,2002:binary": "base64 value",
+}
+# what YAML accepts in a file (YAML 1.1, 5.1): anything else is refused here, with its line
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_TOO_DEEP = f"nested too deeply: more than {MAX_YAML_DEPTH} levels"
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _odd_characters(text: str, name: str) -> list[Problem]:
+    """One problem per line holding a character YAML does not allow (control characters, lone
+    surrogates, noncharacters), lines and columns counted as YAML counts them."""
+    out: list[Problem] = []
+    line, line_start, pos = 1, 0, 0
+    for m in _NOT_PRINTABLE.finditer(text):
+        if m.start() < pos:  # another one on a line already reported
+            continue
+        for brk in _LINE_BREAK.finditer(text, pos, m.start()):
+            line, line_start = line + 1, brk.end()
+        if len(out) == MAX_LISTED:
+            out.append(Problem(name, line, "more such characters follow; they are not listed"))
+            break
+        code = ord(m.group())
+        if 0xD800 <= code <= 0xDFFF:
+            kind = "a lone surrogate, not a character"
+        elif code in (0xFFFE, 0xFFFF):
+            kind = "a noncharacter"
+        else:
+            kind = "a control character"
+        out.append(
+            Problem(
+                name,
+                line,
+                f"column {m.start() - line_start + 1}: the character U+{code:04X} ({kind})"
+                " is not allowed; remove it",
+            )
+        )
+        # go on from the end of this line
+        end = _LINE_BREAK.search(text, m.end())
+        if end is None:
+            break
+        line, line_start, pos = line + 1, end.end(), end.end()
+    return out
+
+
+def _shown_tag(tag: str | None) -> str:
+    """A tag as it is written in a file: `!!int` for YAML's own."""
+    prefix = "tag:yaml.org,2002:"
+    tag = tag or "!"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
+
+
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark is not None else 1
+
+
+@dataclass
+class _Open:
+    """A mapping or a list being read, with where it sits."""
+
+    value: dict[str, Any] | list[Any]
+    path: YamlPath | None  # None inside a key that is itself a mapping or a list
+    line: int
+    key: str = ""  # a mapping's key waiting for its value
+    key_line: int = 0
+    expect_key: bool = True
+
+
+class _Reader:
+    """Builds the data of one YAML document from the parser's events, without recursion.
+
+    Records the line of every value by its path, and refuses (as problems) what rubric files
+    never need: anchors, aliases, merge keys, tags other than YAML's own, a second document, and
+    nesting beyond `MAX_YAML_DEPTH`.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: dict[YamlPath, int] = {}
+        self.problems: list[Problem] = []
+        self.usable = True  # False once a problem leaves the data meaningless
+        self.documents = 0
+        self.has_root = False
+        self.root: Any = None
+        self.root_line = 1
+        self._stack: list[_Open] = []
+        self._refused = 0
+        self._refused_lines: set[int] = set()
+        # YAML's own rules for what a plain value is (a number, a date, …); the stubs leave the
+        # method untyped, its type is stated here
+        self._resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = (
+            yaml.resolver.Resolver().resolve
+        )
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def refuse(self, line: int, message: str) -> bool:
+        """Record a problem that makes the data unusable; False when reading should stop."""
+        self.usable = False
+        if line in self._refused_lines:  # one such problem per line: `<<: *base` is one mistake
+            return True
+        self._refused_lines.add(line)
+        self._refused += 1
+        if self._refused > MAX_LISTED:
+            self.problems.append(
+                Problem(self.name, line, "more such problems follow; they are not listed")
+            )
+            return False
+        self.problems.append(Problem(self.name, line, message))
+        return True
+
+    def take(self, event: yaml.Event) -> bool:
+        """Read one event; False when reading should stop."""
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            self.root_line = _line(event)
+            if self.documents > 1:
+                self.usable = False
+                self.problems.append(
+                    Problem(
+                        self.name,
+                        _line(event),
+                        "a second YAML document starts here; a file holds one",
+                    )
+                )
+                return False
+            return True
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            done = self._stack.pop()
+            return self._place(done.value, done.line)
+        if not isinstance(event, yaml.NodeEvent):  # the stream's and documents' other marks
+            return True
+        line = _line(event)
+        path = self._next_path()
+        if path is not None:
+            self.lines[path] = line
+        if event.anchor is not None and not isinstance(event, yaml.AliasEvent):
+            if not self.refuse(
+                line,
+                f"the YAML anchor '&{event.anchor}' is not accepted; write each value out in full",
+            ):
+                return False
+        if isinstance(event, yaml.AliasEvent):
+            if not self.refuse(
+                line,
+                f"the YAML alias '*{event.anchor}' is not accepted; write the value out in full",
+            ):
+                return False
+            return self._place(None, line)
+        if isinstance(event, yaml.ScalarEvent):
+            return self._place(self._scalar(event, line, is_key=self._at_key()), line)
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(self._stack) >= MAX_YAML_DEPTH:
+                self.usable = False
+                self.problems.append(Problem(self.name, line, _TOO_DEEP))
+                return False
+            if event.tag not in _COLLECTION_TAGS and not self.refuse(
+                line, f"the YAML tag '{_shown_tag(event.tag)}' is not accepted"
+            ):
+                return False
+            value: dict[str, Any] | list[Any] = (
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
+            self._stack.append(_Open(value, path, line))
+        return True
+
+    def _at_key(self) -> bool:
+        return (
+            bool(self._stack)
+            and isinstance(self._stack[-1].value, dict)
+            and (self._stack[-1].expect_key)
+        )
+
+    def _next_path(self) -> YamlPath | None:
+        """The path of the node that starts now (None for a key)."""
+        if not self._stack:
+            return ()
+        top = self._stack[-1]
+        if top.path is None:
+            return None
+        if isinstance(top.value, list):
+            return top.path + (len(top.value),)
+        return None if top.expect_key else top.path + (top.key,)
+
+    def _scalar(self, event: yaml.ScalarEvent, line: int, *, is_key: bool) -> Any:
+        tag = event.tag
+        if tag in _PLAIN_TAGS:
+            tag = self._resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _MERGE_TAG and is_key:
+            self.refuse(
+                line,
+                "a YAML merge key ('<<') is not accepted; write the keys out in full",
+            )
+            return event.value
+        if tag in (_MERGE_TAG, _VALUE_TAG):  # a plain '<<' or '=' that is not a key: text
+            return event.value
+        if tag not in self._constructor.yaml_constructors:
+            self.refuse(line, f"the YAML tag '{_shown_tag(event.tag)}' is not accepted")
+            return None
+        node = yaml.ScalarNode(tag, event.value, style=event.style)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            shown = event.value if len(event.value) <= 40 else event.value[:40] + "…"
+            kind = _KINDS.get(tag, f"value of the tag '{_shown_tag(tag)}'")
+            hint = "" if event.tag not in _PLAIN_TAGS else "; quote it if text is meant"
+            self.refuse(line, f"'{shown}' is not a valid {kind}{hint}")
+            return None
+        finally:
+            self._constructor.constructed_objects.clear()
+
+    def _place(self, value: Any, line: int) -> bool:
+        """Put a finished value where it belongs: the root, a list item, a key or its value."""
+        if not self._stack:
+            self.has_root, self.root = True, value
+            if value is not None:  # an empty document is placed where it starts
+                self.root_line = self.lines.get((), line)
+            return True
+        top = self._stack[-1]
+        if isinstance(top.value, list):
+            top.value.append(value)
+            return True
+        if not top.expect_key:
+            top.value[top.key] = value
+            if top.path is not None:
+                self.lines[top.path + (top.key,)] = top.key_line
+            top.expect_key = True
+            return True
+        if isinstance(value, (dict, list)):
+            if not self.refuse(line, "a key must be a plain value, not a mapping or a list"):
+                return False
+            key = "?"
+        else:
+            key = value if isinstance(value, str) else str(value)
+        if key in top.value:
+            self.problems.append(Problem(self.name, line, f"duplicate key '{key}'"))
+        top.key, top.key_line, top.expect_key = key, line, False
+        return True
 
 
 def parse_yaml(text: str, name: str) -> tuple[Any, dict[YamlPath, int], list[Problem]]:
-    problems: list[Problem] = []
-    lines: dict[YamlPath, int] = {}
+    """The data of a one-document YAML text, the line of each value by its path, and the
+    problems found, each with its line; the data is None when the text cannot be used.
+
+    Reads the parser's events one at a time and stops at the first problem that makes the rest
+    meaningless (a syntax error, nesting too deep, a second document, too many refusals), so
+    neither a deeply nested nor an alias-laden file costs more than reading it once.
+    """
+    odd = _odd_characters(text, name)
+    if odd:
+        return None, {}, odd
+    reader = _Reader(name)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        for event in yaml.parse(text, Loader=_Loader):
+            if not reader.take(event):
+                break
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        return None, lines, [Problem(name, line, f"not valid YAML: {exc.problem or exc}")]
-    except yaml.YAMLError as exc:
-        return None, lines, [Problem(name, 1, f"not valid YAML: {exc}")]
-    if node is None:
-        return None, lines, [Problem(name, 1, "the file is empty")]
-
-    def convert(n: yaml.Node, path: YamlPath) -> Any:
-        lines[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in n.value:
-                key = _construct_scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else "?"
-                if not isinstance(key, str):
-                    key = str(key)
-                if key in out:
-                    problems.append(
-                        Problem(name, key_node.start_mark.line + 1, f"duplicate key '{key}'")
-                    )
-                out[key] = convert(value_node, path + (key,))
-                lines[path + (key,)] = key_node.start_mark.line + 1
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [convert(item, path + (i,)) for i, item in enumerate(n.value)]
-        if isinstance(n, yaml.ScalarNode):
-            return _construct_scalar(n)
-        raise yaml.YAMLError(f"unexpected node {n.tag} at line {n.start_mark.line + 1}")
-
-    try:
-        data = convert(node, ())
-    except yaml.YAMLError as exc:  # e.g. a bad tag
-        return None, lines, [Problem(name, 1, f"not valid YAML: {exc}")]
-    return data, lines, problems
+        problem = exc.problem or exc.context or "unreadable"
+        if "nesting depth" in problem:  # the parser's own limit, met while looking ahead
+            return None, reader.lines, [*reader.problems, Problem(name, line, _TOO_DEEP)]
+        return (
+            None,
+            reader.lines,
+            [*reader.problems, Problem(name, line, f"not valid YAML: {problem}")],
+        )
+    except yaml.YAMLError:  # the reader's own complaints are caught by the character check above
+        return None, reader.lines, [*reader.problems, Problem(name, 1, "not valid YAML")]
+    if not reader.usable:
+        return None, reader.lines, reader.problems
+    if not reader.has_root:
+        return None, reader.lines, [Problem(name, 1, "the file is empty")]
+    if reader.root is None:
+        return (
+            None,
+            reader.lines,
+            [
+                *reader.problems,
+                Problem(name, reader.root_line, "the file is empty: its document holds no value"),
+            ],
+        )
+    return reader.root, reader.lines, reader.problems
 
 
 # --------------------------------------------------------------------------- structure
@@ -139,37 +398,83 @@ def _describe(err: ErrorDetails) -> str:
     return f"{where}: {err['msg'].lower()}"
 
 
+def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a rubric file, or the problem that keeps them from being read: missing, not
+    a regular file, over `MAX_RUBRIC_BYTES` (never read further than the limit)."""
+    name = str(path)
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            return None, Problem(name, 1, "cannot read: it is a folder")
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device: reading might never end
+            return None, Problem(name, 1, "cannot read: not a regular file")
+        check_size(info.st_size, MAX_RUBRIC_BYTES, "rubric file")
+        with path.open("rb") as f:  # the file may have grown since: read one byte past the limit
+            raw = f.read(MAX_RUBRIC_BYTES + 1)
+        check_size(len(raw), MAX_RUBRIC_BYTES, "rubric file", at_least=True)
+    except FileNotFoundError:
+        return None, Problem(name, 1, "file not found")
+    except IsADirectoryError:
+        return None, Problem(name, 1, "cannot read: it is a folder")
+    except OSError as exc:
+        return None, Problem(name, 1, f"cannot read: {exc.strerror or 'the system refused'}")
+    except ValidationFailed as exc:
+        return None, Problem(name, 1, exc.message)
+    return raw, None
+
+
+def _decode(raw: bytes, name: str) -> tuple[str | None, Problem | None]:
+    """UTF-8 text, or where it stops being UTF-8."""
+    try:
+        # an encoded lone surrogate comes through, for the character check to name its line
+        return raw.decode("utf-8", "surrogatepass"), None
+    except UnicodeDecodeError as exc:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return None, Problem(name, 1, "not UTF-8 text but UTF-16; save the file as UTF-8")
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Problem(
+            name,
+            line,
+            f"not UTF-8 text: the byte 0x{raw[exc.start]:02X} (column {column})"
+            " cannot be read; save the file as UTF-8",
+        )
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a single value"
+
+
 def read_rubric_file(path: Path) -> ParsedFile:
     """Parse and structurally check one rubric file; problems are kept on the result."""
     name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_RUBRIC_BYTES:
-            pf = ParsedFile(path, None, {})
-            pf.problems.append(
-                Problem(name, 1, f"file is {size} bytes, over the {MAX_RUBRIC_BYTES} limit")
-            )
-            return pf
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except FileNotFoundError:
-        pf = ParsedFile(path, None, {})
-        pf.problems.append(Problem(name, 1, "file not found"))
-        return pf
-    except UnicodeDecodeError as exc:
-        pf = ParsedFile(path, None, {})
-        pf.problems.append(Problem(name, 1, f"not UTF-8 text (byte {exc.start})"))
-        return pf
-    except OSError as exc:
-        pf = ParsedFile(path, None, {})
-        pf.problems.append(Problem(name, 1, f"cannot read: {exc.strerror}"))
-        return pf
+    raw, problem = _read_bytes(path)
+    text = None
+    if raw is not None:
+        text, problem = _decode(raw, name)
+    if text is None or raw is None:
+        return ParsedFile(path, None, {}, problems=[problem] if problem else [])
     data, lines, problems = parse_yaml(text, name)
     pf = ParsedFile(path, data, lines, problems=list(problems))
+    pf.digest = hashlib.sha256(raw).hexdigest()
     if data is None:
         return pf
     if not isinstance(data, dict):
-        pf.problems.append(Problem(name, 1, "a rubric file must be a mapping with a 'rubric' key"))
+        pf.problems.append(
+            Problem(
+                name,
+                pf.line_of(()),
+                f"a rubric file must be a mapping with a 'rubric' key, not {_what(data)}",
+            )
+        )
         return pf
     try:
         pf.model = RubricFile.model_validate(data)
@@ -402,32 +707,32 @@ class RubricLibrary:
         self.models: dict[str, RubricFile] = {}  # their content
         self.problems: list[Problem] = []
         for pf in files:
-            self.problems.extend(pf.problems)
-            if pf.model is None:
+            rid = pf.model.rubric.id if pf.model is not None else None
+            other = self.files.get(rid) if rid is not None else None
+            if other is not None and pf.digest == other.digest:
+                # the same rubric file again (e.g. the installed copy of a file named on the
+                # command line): read once
                 continue
-            rid = pf.model.rubric.id
-            if rid in self.files:
-                other = self.files[rid]
-                self.problems.append(
-                    Problem(
-                        str(pf.path),
-                        pf.line_of(("rubric", "id")),
-                        f"rubric id '{rid}' is also used by {other.path}",
+            self.problems.extend(pf.problems)
+            if pf.model is None or rid is None:
+                continue
+            if other is not None:
+                # both files are named: either may be the one the user is checking
+                for this, that in ((pf, other), (other, pf)):
+                    self.problems.append(
+                        Problem(
+                            str(this.path),
+                            this.line_of(("rubric", "id")),
+                            f"rubric id '{rid}' is also used by {that.path}",
+                        )
                     )
-                )
                 continue
             self.files[rid] = pf
             self.models[rid] = pf.model
 
     @classmethod
     def from_paths(cls, paths: Sequence[Path]) -> RubricLibrary:
-        files: list[Path] = []
-        for p in paths:
-            if p.is_dir():
-                files.extend(sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml")))
-            else:
-                files.append(p)
-        return cls(read_rubric_file(f) for f in files)
+        return cls(read_rubric_file(f) for f in rubric_files(paths))
 
     def ids(self) -> list[str]:
         return sorted(self.files)
@@ -541,6 +846,27 @@ class RubricLibrary:
         except ValidationError as exc:  # pragma: no cover - the parts were validated already
             problems.append(Problem(name, 1, str(exc)))
             return None
+
+
+def rubric_files(paths: Sequence[Path]) -> list[Path]:
+    """The files named and the `.yaml`/`.yml` files of the folders named, in order, each file
+    once however often it is named (through a symbolic link, a folder and a file, …). A folder
+    whose files cannot be listed is kept, so that reading it reports why."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for p in paths:
+        found = [p]
+        if p.is_dir():
+            try:
+                found = sorted(q for q in p.iterdir() if q.suffix in (".yaml", ".yml"))
+            except OSError:
+                pass
+        for f in found:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out
 
 
 def load_library(paths: Sequence[Path]) -> RubricLibrary:

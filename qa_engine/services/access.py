@@ -1,4 +1,11 @@
-"""Who may see which case. A case a person may not see does not exist for them (404, same body)."""
+"""Who may see which case. A case a person may not see does not exist for them (404, same body).
+
+A reviewer reads a case while they are part of its current round (invited, accepted or submitted):
+after a revision request the reviewers of the earlier round no longer see the case, unless they are
+invited again. Their own reviews stay theirs (`reviews.own_assignment`, "Invitations and reviews").
+
+The role lists below are the rules the routes check first (`web.auth.requires`), before a request
+is read further; the services check them again, with the case at hand."""
 
 from __future__ import annotations
 
@@ -8,9 +15,20 @@ from qa_engine.domain.errors import NotFound
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
-from qa_engine.store.models import Case
+from qa_engine.store.models import Assignment, Case
 
 STAFF = (Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
+OFFICERS = (Role.QA_OFFICER, Role.ADMIN)  # the QA office: assignment, reminders, reassignments
+APPROVERS = (Role.APPROVER,)
+REVIEWERS = (Role.REVIEWER,)
+ADMINS = (Role.ADMIN,)
+# who may ever read a case (which one: `may_read_case`); leadership reads the aggregates only
+CASE_READERS = (Role.PROVIDER, Role.REVIEWER, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
+# the provider's institution and the QA office withdraw or resubmit a case (`manages_case`)
+CASE_MANAGERS = (Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
+SELF_ASSESSMENT_WRITERS = (Role.PROVIDER,)
+# providers read their institution's credentials, QA staff every one
+CREDENTIAL_READERS = (Role.PROVIDER, *STAFF)
 
 
 def not_found(case_id: int | str) -> NotFound:
@@ -22,9 +40,20 @@ def may_read_case(session: Session, actor: Actor, case: Case) -> bool:
         return True
     if Role.PROVIDER in actor.roles and actor.institution_id == case.institution_id:
         return True
-    if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        return case_repo.live_assignment_for(session, saved_id(case), actor.user_id) is not None
-    return False
+    return current_assignment(session, actor, case) is not None
+
+
+def current_assignment(session: Session, actor: Actor, case: Case) -> Assignment | None:
+    """The reviewer's invitation or assignment in the case's current round (None for anyone
+    else)."""
+    return round_assignment(session, actor, case, case.round)
+
+
+def round_assignment(session: Session, actor: Actor, case: Case, round_: int) -> Assignment | None:
+    """The reviewer's invitation or assignment (invited, accepted, submitted) in this round."""
+    if Role.REVIEWER not in actor.roles or actor.user_id is None:
+        return None
+    return case_repo.live_assignment_for(session, saved_id(case), actor.user_id, round_)
 
 
 def get_case_or_raise(session: Session, case_id: int, *, for_update: bool = False) -> Case:
@@ -50,11 +79,11 @@ def is_provider_of(actor: Actor, case: Case) -> bool:
 def manages_case(actor: Actor, case: Case) -> bool:
     """The provider's institution and the QA office withdraw a case, or resubmit it after a
     return."""
-    return is_provider_of(actor, case) or actor.has(Role.QA_OFFICER, Role.ADMIN)
+    return is_provider_of(actor, case) or actor.has(*OFFICERS)
 
 
 def sees_reviewer_names(actor: Actor) -> bool:
-    return actor.has(Role.QA_OFFICER, Role.ADMIN, Role.APPROVER)
+    return actor.has(*STAFF)
 
 
 CREDENTIAL_WRITERS = (Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
@@ -71,6 +100,6 @@ def require_credential_writer(actor: Actor, *, action: str = "submit credentials
 
 def may_write_credential(actor: Actor, institution_id: int) -> bool:
     """The QA office writes every credential; a provider those of their own institution."""
-    return actor.has(Role.QA_OFFICER, Role.ADMIN) or (
+    return actor.has(*OFFICERS) or (
         Role.PROVIDER in actor.roles and actor.institution_id == institution_id
     )

@@ -100,12 +100,24 @@ def case_need(session: Session, case: Case) -> CaseNeed:
             u.institution_id for u in users.values() if u and u.institution_id
         ),
         min_institutions=workflow_settings().min_institutions,
+        earlier_reviewers=earlier_reviewers(session, case),
     )
+
+
+def earlier_reviewers(session: Session, case: Case) -> dict[int, int]:
+    """Who submitted a review in an earlier round of the case, with the latest such round."""
+    out: dict[int, int] = {}
+    for a in case_repo.assignments_of(
+        session, saved_id(case), statuses=(AssignmentStatus.SUBMITTED,)
+    ):
+        if a.round < case.round:
+            out[a.reviewer_id] = max(a.round, out.get(a.reviewer_id, 0))
+    return out
 
 
 def propose(*, session: Session, actor: Actor, case_id: int) -> tuple[CasePlan, list[Proposal]]:
     """The engine's proposal for one case (and every eligible reviewer ranked), with reasons."""
-    actor.require(Role.QA_OFFICER, Role.ADMIN, action="see reviewer proposals")
+    actor.require(*access.OFFICERS, action="see reviewer proposals")
     case = access.case_for(session, actor, case_id)
     need = case_need(session, case)
     pool = candidates(session)
@@ -116,7 +128,7 @@ def assign(
     *, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequence[int], reason: str = ""
 ) -> list[Assignment]:
     """Invite reviewers to a case; every hard rule is checked again here, whoever proposed them."""
-    actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
+    actor.require(*access.OFFICERS, action="assign reviewers")
     case = access.case_for(session, actor, case_id, for_update=True)
     require_state(case.state, *REVIEWING, action="assign reviewers")
     if not reviewer_ids:
@@ -224,7 +236,7 @@ def auto_assign(
 ) -> dict[int, CasePlan]:
     """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA
     officers."""
-    actor.require(Role.QA_OFFICER, Role.ADMIN, action="assign reviewers")
+    actor.require(*access.OFFICERS, action="assign reviewers")
     cases = [
         c for c in case_repo.list_cases(session, case_ids=list(case_ids)) if c.state in REVIEWING
     ]
@@ -328,7 +340,7 @@ def reassign(
     why: str = "",
 ) -> Assignment:
     """Replace a reviewer who has not submitted; the replaced person is told."""
-    actor.require(Role.QA_OFFICER, Role.ADMIN, action="reassign reviews")
+    actor.require(*access.OFFICERS, action="reassign reviews")
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
         raise NotFound(f"assignment {assignment_id} not found")
@@ -346,7 +358,7 @@ def reassign(
 
 def case_of_assignment(*, session: Session, actor: Actor, assignment_id: int) -> int:
     """The case an assignment belongs to (for the QA office, who manage assignments)."""
-    actor.require(Role.QA_OFFICER, Role.ADMIN, action="manage assignments")
+    actor.require(*access.OFFICERS, action="manage assignments")
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
         raise NotFound(f"assignment {assignment_id} not found")
@@ -394,7 +406,7 @@ def remind(
     *, session: Session, actor: Actor, assignment_id: int, label: str = "manual"
 ) -> Assignment:
     """Send the reviewer a reminder now."""
-    actor.require(Role.QA_OFFICER, Role.ADMIN, action="send reminders")
+    actor.require(*access.OFFICERS, action="send reminders")
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
         raise NotFound(f"assignment {assignment_id} not found")
@@ -451,7 +463,7 @@ def declare_conflict(
     """Record a standing conflict of interest (a reviewer for themself, or an officer for
     anyone)."""
     if actor.user_id != user_id:
-        actor.require(Role.QA_OFFICER, Role.ADMIN, action="declare conflicts for someone else")
+        actor.require(*access.OFFICERS, action="declare conflicts for someone else")
     inst_id = None
     if institution_code:
         inst = repo.get_institution_by_code(session, institution_code)

@@ -14,12 +14,20 @@ from qa_engine.domain.consolidation import ConsolidationResult
 from qa_engine.domain.errors import Conflict, NotFound
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
-from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReportStatus
+from qa_engine.domain.statuses import (
+    LIVE_ASSIGNMENT,
+    AssignmentStatus,
+    ReportStatus,
+    SelfAssessmentStatus,
+)
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
 from qa_engine.services.cases import (
+    RoundChanges,
+    credential_version_for_round,
     credential_version_of,
     list_cases_for,
+    round_changes,
     rubric_and_hash_of,
     rubric_of,
 )
@@ -47,7 +55,7 @@ from qa_engine.store.models import (
     User,
 )
 
-CASE_READERS = (Role.PROVIDER, Role.REVIEWER, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
+CASE_READERS = access.CASE_READERS
 
 
 # --------------------------------------------------------------------------- lists
@@ -123,6 +131,7 @@ _ACTION_TEXT = {
     "case.screening": "started screening",
     "case.returned": "returned the credential to the provider",
     "case.submitted": "resubmitted the credential",
+    "case.revised": "submitted the revised credential",
     "case.self_assessment": "opened the self-assessment",
     "self_assessment.saved": "saved a draft of the self-assessment",
     "self_assessment.submitted": "submitted the self-assessment",
@@ -238,6 +247,7 @@ class CaseActions:
     approver: bool
     may_withdraw: bool
     may_resubmit: bool
+    may_revise: bool = False  # the new round after a revision request waits for the provider
 
 
 def case_actions(actor: Actor, case: Case) -> CaseActions:
@@ -249,6 +259,8 @@ def case_actions(actor: Actor, case: Case) -> CaseActions:
         approver=Role.APPROVER in actor.roles,
         may_withdraw=manages and CaseState(case.state).open,
         may_resubmit=manages and case.state == CaseState.RETURNED.value,
+        # a case reaches a round after the first only through a revision request
+        may_revise=manages and case.state == CaseState.SELF_ASSESSMENT.value and case.round > 1,
     )
 
 
@@ -266,6 +278,8 @@ class CaseDetail:
     my_assignment: Assignment | None
     may: CaseActions
     consolidation: Consolidation | None  # the round's latest, for QA staff and approvers only
+    changes: RoundChanges | None = None  # a revision round: what changed since the round before
+    newest_version: CredentialVersion | None = None  # the credential's, for who may revise
 
     @property
     def row(self) -> CaseRow:
@@ -275,13 +289,10 @@ class CaseDetail:
 def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     case = access.case_for(session, actor, case_id)
     snap = session.get(RubricSnapshot, case.rubric_snapshot_id)
-    mine = (
-        case_repo.live_assignment_for(session, case_id, actor.user_id)
-        if actor.user_id is not None and Role.REVIEWER in actor.roles
-        else None
-    )
+    mine = access.current_assignment(session, actor, case)
     # a reviewer sees only their own line; the provider and staff see every reviewer (by label)
     lines = assignment_lines(session, actor, case)
+    may = case_actions(actor, case)
     if not (actor.has(*access.STAFF) or access.is_provider_of(actor, case)):
         lines = [ln for ln in lines if mine is not None and ln.assignment.id == mine.id]
     return CaseDetail(
@@ -295,10 +306,12 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         case_repo.decisions_of(session, case_id),
         case_repo.reports_of(session, case_id),
         mine,
-        case_actions(actor, case),
+        may,
         case_repo.latest_consolidation(session, case_id, case.round)
         if actor.has(*access.STAFF)
         else None,
+        round_changes(session, case, case.round),
+        repo.get_credential_version(session, case.credential_id) if may.may_revise else None,
     )
 
 
@@ -338,7 +351,7 @@ def my_assignments(
     *, session: Session, actor: Actor, include_closed: bool = False
 ) -> list[tuple[Assignment, Case, str]]:
     """The reviewer's invitations and reviews with the credential title."""
-    actor.require(Role.REVIEWER, action="have review assignments")
+    actor.require(*access.REVIEWERS, action="have review assignments")
     out = []
     statuses = None if include_closed else LIVE_ASSIGNMENT
     for a, c in web_repo.assignments_with_cases(
@@ -357,6 +370,14 @@ class MyReview:
     rubric_hash: str
     review: Review | None
     credential: CredentialVersion
+    # the decision of the assignment's round, once made: what a reviewer of an earlier round still
+    # sees of the case (the case itself is the current round's reviewers', `access.may_read_case`)
+    decision: Decision | None = None
+
+    @property
+    def current_round(self) -> bool:
+        """The assignment belongs to the case's current round."""
+        return self.assignment.round == self.case.round
 
     @property
     def editable(self) -> bool:
@@ -377,7 +398,8 @@ def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview
         rubric,
         rubric_hash,
         case_repo.review_for_assignment(session, saved_id(asg)),
-        credential_version_of(session, case),
+        credential_version_for_round(session, case, asg.round),  # the version this round reviews
+        case_repo.get_decision(session, saved_id(case), asg.round),
     )
 
 
@@ -390,15 +412,15 @@ def check_review_open(mine: MyReview) -> None:
 @dataclass(frozen=True)
 class ReviewForm:
     mine: MyReview
-    self_assessment: SelfAssessment | None  # the provider's, shown beside each criterion
+    self_assessment: SelfAssessment | None  # the provider's submitted one, beside each criterion
 
 
 def review_form(*, session: Session, actor: Actor, assignment_id: int) -> ReviewForm:
     """The reviewer's own review with the self-assessment of the round it reviews."""
     mine = my_review(session=session, actor=actor, assignment_id=assignment_id)
-    return ReviewForm(
-        mine, case_repo.get_self_assessment(session, saved_id(mine.case), mine.assignment.round)
-    )
+    sa = case_repo.get_self_assessment(session, saved_id(mine.case), mine.assignment.round)
+    submitted = sa is not None and sa.status == SelfAssessmentStatus.SUBMITTED
+    return ReviewForm(mine, sa if submitted else None)
 
 
 # --------------------------------------------------------------------------- reports

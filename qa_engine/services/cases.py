@@ -1,4 +1,4 @@
-"""Open, screen, resubmit and withdraw cases; read them as the actor may."""
+"""Open, screen, resubmit, revise and withdraw cases; read them as the actor may."""
 
 from __future__ import annotations
 
@@ -9,8 +9,18 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.credential import Credential as CredentialData
 from qa_engine.domain.credential import CredentialInvalid, element_report, parse_credential
-from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, check_version
+from qa_engine.domain.credential_diff import ElementChange, diff_credentials
+from qa_engine.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    check_version,
+)
+from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
@@ -18,10 +28,11 @@ from qa_engine.domain.statuses import LIVE_ASSIGNMENT, OPEN_ASSIGNMENT, Assignme
 from qa_engine.services import access, audit, notifications
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.context import now, transition, workflow_settings
+from qa_engine.services.credentials import save_credential
 from qa_engine.services.rows import saved_id
 from qa_engine.store import audit_repo, case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, Credential, CredentialVersion
+from qa_engine.store.models import Case, CaseRound, Credential, CredentialVersion
 
 DEFAULT_RUBRIC = "4eu-mici"
 
@@ -71,6 +82,7 @@ def open_case(
     )
     session.add(case)
     session.flush()
+    record_round(session, case)
     audit.record(
         session,
         actor=actor,
@@ -98,12 +110,65 @@ def rubric_and_hash_of(session: Session, case: Case) -> tuple[Rubric, str]:
 
 
 def credential_version_of(session: Session, case: Case) -> CredentialVersion:
+    """The credential version the case's current round reviews."""
     version = session.get(CredentialVersion, case.credential_version_id)
     if version is None:
         raise NotFound(
             f"credential version {case.credential_version_id} of case {case.id} not found"
         )
     return version
+
+
+def credential_version_for_round(session: Session, case: Case, round_: int) -> CredentialVersion:
+    """The credential version one round of the case reviewed (a revision round may review a newer
+    one than the round before)."""
+    row = case_repo.get_case_round(session, saved_id(case), round_)
+    if row is None:
+        # a round recorded before rounds had their own version reviewed the case's frozen one
+        return credential_version_of(session, case)
+    version = session.get(CredentialVersion, row.credential_version_id)
+    if version is None:
+        raise NotFound(
+            f"credential version {row.credential_version_id} of case {case.id} not found"
+        )
+    return version
+
+
+@dataclass(frozen=True)
+class RoundChanges:
+    """What changed in the credential between the round before and this one."""
+
+    round: int
+    before: CredentialVersion
+    after: CredentialVersion
+    changes: list[ElementChange]
+
+
+def round_changes(session: Session, case: Case, round_: int) -> RoundChanges | None:
+    """The changes a revision round reviews against the round before; None in round 1 or when the
+    round reviews the same version."""
+    if round_ < 2:
+        return None
+    before = credential_version_for_round(session, case, round_ - 1)
+    after = credential_version_for_round(session, case, round_)
+    if before.id == after.id:
+        return None
+    changes = diff_credentials(
+        CredentialData.model_validate(before.data), CredentialData.model_validate(after.data)
+    )
+    return RoundChanges(round_, before, after, changes)
+
+
+def record_round(session: Session, case: Case) -> None:
+    """Record (or correct) the credential version the case's current round reviews."""
+    case_id = saved_id(case)
+    row = case_repo.get_case_round(session, case_id, case.round)
+    if row is None:
+        row = CaseRound(case_id=case_id, round=case.round, credential_version_id=0)
+    row.credential_version_id = case.credential_version_id
+    row.recorded_at = now()
+    session.add(row)
+    session.flush()
 
 
 @dataclass(frozen=True)
@@ -113,9 +178,12 @@ class ScreeningResult:
     elements: dict[str, bool]
 
 
-def screening_checks(session: Session, case: Case) -> ScreeningResult:
-    """The automated screening: standard elements present and valid, the rubric applicable."""
-    version = credential_version_of(session, case)
+def screening_checks(
+    session: Session, case: Case, version: CredentialVersion | None = None
+) -> ScreeningResult:
+    """The automated screening: standard elements present and valid, the rubric applicable (of the
+    case's current version, or of `version`)."""
+    version = version or credential_version_of(session, case)
     rubric = rubric_of(session, case)
     problems: list[str] = []
     elements: dict[str, bool] = {}
@@ -211,6 +279,7 @@ def resubmit_case(
         raise NotFound(f"credential {case.credential_id} has no stored version")
     previous = case.credential_version_id
     case.credential_version_id = saved_id(latest)
+    record_round(session, case)
     transition(
         session,
         case,
@@ -219,6 +288,113 @@ def resubmit_case(
         payload={"credential_version_id": latest.id, "previous_version_id": previous},
     )
     return case
+
+
+def submit_revision(
+    *,
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    credential_version_id: int | None = None,
+    number: int | None = None,
+    data: CredentialData | None = None,
+    expected_version: int | None = None,
+    source: str = "",
+) -> CredentialVersion:
+    """After a revision request, make the revised credential the one the new round reviews.
+
+    The revision is a stored version of the case's credential (by `credential_version_id` or by
+    its `number`; none given: the newest one) or new content (`data`), stored as a new version
+    first. It is
+    allowed while the new round waits for the provider's self-assessment, and it must pass the
+    same screening as the credential the case opened with."""
+    case = access.case_for(session, actor, case_id, for_update=True)
+    _check_version(case, expected_version)
+    if not access.manages_case(actor, case):
+        raise Forbidden("only the provider or a QA officer may submit a revised credential")
+    require_state(case.state, CaseState.SELF_ASSESSMENT, action="submit a revised credential")
+    asked = case_repo.get_decision(session, case_id, case.round - 1) if case.round > 1 else None
+    if asked is None or asked.outcome != Outcome.REVISION_REQUESTED:
+        raise InvalidTransition(
+            "cannot submit a revised credential: no revision was requested; round "
+            f"{case.round} reviews the credential the case was opened with"
+        )
+    if sum(x is not None for x in (data, credential_version_id, number)) > 1:
+        raise ValidationFailed("give either a stored credential version or the revised content")
+    if number is not None:
+        by_number = repo.get_credential_version(session, case.credential_id, number)
+        if by_number is None:
+            raise NotFound(
+                f"the case's credential ({_credential_key(session, case)}) has no version {number}"
+            )
+        credential_version_id = by_number.id
+    if data is not None:
+        target = repo.get_credential_by_reference(session, case.institution_id, data.reference)
+        provider_id = repo.institution_codes(session).get(data.provider)
+        if provider_id != case.institution_id or target is None or target.id != case.credential_id:
+            raise ValidationFailed(
+                f"the revised credential must be the case's own ({_credential_key(session, case)})"
+                f", not {data.provider}/{data.reference}"
+            )
+        version, _ = save_credential(session=session, actor=actor, data=data, source=source)
+    elif credential_version_id is not None:
+        found = session.get(CredentialVersion, credential_version_id)
+        if found is None or found.credential_id != case.credential_id:
+            raise NotFound(
+                f"credential version {credential_version_id} is not a version of the case's"
+                f" credential ({_credential_key(session, case)})"
+            )
+        version = found
+    else:
+        latest = repo.get_credential_version(session, case.credential_id)
+        if latest is None:
+            raise NotFound(f"credential {case.credential_id} has no stored version")
+        version = latest
+    current = credential_version_of(session, case)
+    if version.id == current.id:
+        raise Conflict(
+            f"round {case.round} already reviews version {current.number} of the credential;"
+            " store the revised credential as a new version first"
+        )
+    result = screening_checks(session, case, version)
+    if not result.passed:
+        raise ValidationFailed(
+            f"version {version.number} of the credential does not pass screening; correct it"
+            " and submit it again",
+            details=result.problems,
+        )
+    for earlier in range(1, case.round):
+        if case_repo.get_case_round(session, case_id, earlier) is None:
+            session.add(
+                CaseRound(case_id=case_id, round=earlier, credential_version_id=current.id or 0)
+            )
+    case.credential_version_id = saved_id(version)
+    session.add(case)
+    record_round(session, case)
+    audit.record(
+        session,
+        actor=actor,
+        action="case.revised",
+        subject_type="case",
+        subject_id=case_id,
+        payload={
+            "round": case.round,
+            "credential_version": version.number,
+            "credential_version_id": version.id,
+            "credential_hash": version.content_hash,
+            "previous_version": current.number,
+            "previous_version_id": current.id,
+        },
+    )
+    return version
+
+
+def _credential_key(session: Session, case: Case) -> str:
+    credential = repo.get_credential(session, case.credential_id)
+    if credential is None:
+        return f"credential {case.credential_id}"
+    codes = {iid: code for code, iid in repo.institution_codes(session).items()}
+    return f"{codes.get(credential.institution_id, '?')}/{credential.reference}"
 
 
 def withdraw_case(
@@ -261,22 +437,24 @@ def list_cases_for(
     """The cases this actor may see."""
     if actor.has(*access.STAFF):
         return case_repo.list_cases(session, states=states, offset=offset, limit=limit)
-    ids: set[int] = set()
+    rounds: set[tuple[int, int]] = set()  # (case, round) a reviewer is part of
     institution = None
     if Role.PROVIDER in actor.roles and actor.institution_id is not None:
         institution = actor.institution_id
     if Role.REVIEWER in actor.roles and actor.user_id is not None:
-        ids = {
-            a.case_id
+        rounds = {
+            (a.case_id, a.round)
             for a in case_repo.assignments_of_reviewer(session, actor.user_id, LIVE_ASSIGNMENT)
         }
     out: dict[int, Case] = {}
     if institution is not None:
         for c in case_repo.list_cases(session, states=states, institution_id=institution):
             out[saved_id(c)] = c
-    if ids:
-        for c in case_repo.list_cases(session, states=states, case_ids=sorted(ids)):
-            out[saved_id(c)] = c
+    if rounds:
+        ids = sorted({case_id for case_id, _ in rounds})
+        for c in case_repo.list_cases(session, states=states, case_ids=ids):
+            if (saved_id(c), c.round) in rounds:  # the current round only (`access.may_read_case`)
+                out[saved_id(c)] = c
     rows = [out[k] for k in sorted(out)]
     return rows[offset : offset + limit if limit is not None else None]
 

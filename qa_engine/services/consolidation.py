@@ -11,7 +11,7 @@ from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.domain.scoring import element_scores
 from qa_engine.services import access, audit, notifications
 from qa_engine.services.assignments import required_reviews
-from qa_engine.services.cases import credential_version_of, rubric_of
+from qa_engine.services.cases import credential_version_for_round, credential_version_of, rubric_of
 from qa_engine.services.context import transition, workflow_settings
 from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
@@ -24,7 +24,7 @@ def compute(session: Session, case: Case, round_: int | None = None) -> Consolid
     rnd = round_ or case.round
     rubric = rubric_of(session, case)
     reviews = case_repo.reviews_of(session, saved_id(case), rnd, submitted_only=True)
-    cred = parse_credential(credential_version_of(session, case).data)
+    cred = parse_credential(credential_version_for_round(session, case, rnd).data)
     wanted = [el for rc in rubric.criteria for el in rc.criterion.elements]
     automated = element_scores(rubric, element_report(cred, wanted))
     return consolidate(

@@ -1,7 +1,12 @@
 """Import a batch of credentials, all or nothing, and open their review cases if asked: the one set
 of rules behind the upload page, the API, `qa-engine credentials import` and the intake flow. The
 file itself is read by `qa_engine.adapters.credential_io`; this module takes the validated
-credentials."""
+credentials.
+
+A new version of a credential whose case is open is not what that case reviews: the case keeps the
+version it froze until the provider submits a revision into it. So an import that would store one
+is refused (`ConfirmationNeeded`, 409) unless it is confirmed, or names that case (`case_id`): then
+the new version is submitted into the case as the revised credential of its new round."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from qa_engine.domain.credential import Credential as CredentialData
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.errors import ConfirmationNeeded, ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.services import access
 from qa_engine.services import cases as case_service
@@ -31,6 +36,7 @@ class ImportResult:
     new_versions: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     opened_cases: list[int] = field(default_factory=list)
+    revised_case: int | None = None  # the case the import submitted its revision into
 
     @property
     def total(self) -> int:
@@ -54,18 +60,34 @@ def import_credentials(
     open_cases: bool,
     rubric_id: str = case_service.DEFAULT_RUBRIC,
     source: str = "",
+    confirm: bool = False,
+    case_id: int | None = None,
 ) -> ImportResult:
     """Store every credential of a validated batch; with `open_cases`, open a case for each that has
-    none.
+    none; with `case_id`, submit the case's credential from the batch into it as its revision.
 
-    The caller's transaction makes it all or nothing."""
+    A new version of a credential with another open case needs `confirm`. The caller's transaction
+    makes it all or nothing."""
     access.require_credential_writer(actor, action=ACTION)
-    result = ImportResult()
-    outcomes = {
-        "created": result.created,
-        "new_version": result.new_versions,
-        "unchanged": result.unchanged,
-    }
+    if not confirm:
+        held = [
+            msg for data in items if (msg := _held_by_open_case(session, data, case_id)) is not None
+        ]
+        if held:
+            raise ConfirmationNeeded(
+                "this import would store a new version of a credential that an open case is"
+                " reviewing; the case would go on reviewing its own version. Name the case to"
+                " submit the file as its revised credential, or confirm to store it anyway",
+                details=held,
+            )
+    created: list[str] = []
+    new_versions: list[str] = []
+    unchanged: list[str] = []
+    outcomes = {"created": created, "new_version": new_versions, "unchanged": unchanged}
+    case_credential = (
+        access.case_for(session, actor, case_id).credential_id if case_id is not None else None
+    )
+    revised: int | None = None
     seen: set[tuple[str, str]] = set()
     stored: list[int] = []
     for data in items:
@@ -79,11 +101,56 @@ def import_credentials(
         version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
         outcomes[outcome].append(f"{data.provider}/{data.reference}")
         stored.append(version.credential_id)
+        if case_id is not None and version.credential_id == case_credential:
+            case_service.submit_revision(
+                session=session,
+                actor=actor,
+                case_id=case_id,
+                credential_version_id=saved_id(version),
+                source=source,
+            )
+            revised = case_id
+    if case_id is not None and revised is None:
+        raise ValidationFailed(
+            f"{source or 'the file'} does not hold the credential of case {case_id}"
+            f" (credential {case_credential}); nothing was imported"
+        )
+    opened: list[int] = []
     if open_cases:
         for credential_id in stored:
             if case_repo.open_case_for_credential(session, credential_id) is None:
                 case = case_service.open_case(
                     session=session, actor=actor, credential_id=credential_id, rubric_id=rubric_id
                 )
-                result.opened_cases.append(saved_id(case))
-    return result
+                opened.append(saved_id(case))
+    return ImportResult(created, new_versions, unchanged, opened, revised)
+
+
+def _held_by_open_case(session: Session, data: CredentialData, case_id: int | None) -> str | None:
+    """Why storing this content would change a credential under review, or None when it would
+    not (a new credential, the same content, or the case the import names)."""
+    institution = repo.get_institution_by_code(session, data.provider)
+    if institution is None:
+        return None
+    credential = repo.get_credential_by_reference(session, saved_id(institution), data.reference)
+    if credential is None:
+        return None
+    latest = repo.get_credential_version(session, saved_id(credential))
+    if latest is None or latest.content_hash == data.content_hash:
+        return None
+    case = case_repo.open_case_for_credential(session, saved_id(credential))
+    if case is None or case.id == case_id:
+        return None
+    reviewed = case_service.credential_version_of(session, case)
+    text = (
+        f"{data.provider}/{data.reference}: case {case.id} ({case.state.replace('_', ' ')},"
+        f" round {case.round}) reviews version {reviewed.number}; the newest is version"
+        f" {latest.number}"
+    )
+    older = repo.credential_version_with_hash(session, saved_id(credential), data.content_hash)
+    if older is not None:
+        text += (
+            f"; this file holds version {older.number} again and would undo the changes made"
+            f" since then"
+        )
+    return text

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.errors import Conflict, ConflictOfInterest, ValidationFailed
 from qa_engine.domain.outcomes import Outcome
-from qa_engine.domain.roles import Actor, Role
+from qa_engine.domain.roles import Actor
 from qa_engine.services import access, audit, notifications
 from qa_engine.services.cases import credential_version_of
 from qa_engine.services.context import now, transition, workflow_settings
@@ -30,7 +30,7 @@ def decide(
     conditions: Sequence[str] = (),
 ) -> Decision:
     """Record the decision of the case's current round and hand the case to reporting."""
-    actor.require(Role.APPROVER, action="decide on a case")
+    actor.require(*access.APPROVERS, action="decide on a case")
     case = access.case_for(session, actor, case_id, for_update=True)
     require_state(case.state, CaseState.APPROVAL, action="decide")
     try:

@@ -11,6 +11,7 @@ from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.report import (
     REPORT_TEMPLATE_VERSION,
     EvaluationReport,
+    ReportChanges,
     ReportCredential,
     ReportCriterion,
     ReportEvent,
@@ -19,8 +20,9 @@ from qa_engine.domain.report import (
 )
 from qa_engine.domain.roles import Role
 from qa_engine.domain.standards import ESG, EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, EU_PRINCIPLES
+from qa_engine.domain.statuses import SelfAssessmentStatus
 from qa_engine.services import consolidation as consolidation_service
-from qa_engine.services.cases import credential_version_of, rubric_and_hash_of
+from qa_engine.services.cases import credential_version_for_round, round_changes, rubric_and_hash_of
 from qa_engine.services.context import now
 from qa_engine.services.reviews import reviewer_labels
 from qa_engine.services.rows import get_or_raise, saved_id
@@ -33,6 +35,7 @@ _ACTIONS = {
     "case.screening": "started screening",
     "case.returned": "returned the credential to the provider",
     "case.submitted": "resubmitted the credential",
+    "case.revised": "submitted the revised credential",
     "case.self_assessment": "opened the self-assessment",
     "self_assessment.submitted": "submitted the self-assessment",
     "case.assignment": "moved the case to reviewer assignment",
@@ -88,14 +91,17 @@ def build_report(
     """Everything the signed report says about one decision of one case."""
     settings = get_settings()
     rubric, rubric_hash = rubric_and_hash_of(session, case)
-    version = credential_version_of(session, case)
+    version = credential_version_for_round(session, case, decision.round)
     cred = CredentialData.model_validate(version.data)
+    revised = round_changes(session, case, decision.round)
     inst = session.get(Institution, case.institution_id)
     labels = reviewer_labels(session, case)
     result = consolidation_service.compute(session, case, decision.round)
     stats = {s.criterion_id: s for s in result.criteria}
     breakdown = {c.criterion_id: c for c in result.breakdown.criteria}
     sa = case_repo.get_self_assessment(session, saved_id(case), decision.round)
+    if sa is not None and sa.status != SelfAssessmentStatus.SUBMITTED:
+        sa = None  # a draft is its author's alone
     reviews = case_repo.reviews_of(session, saved_id(case), decision.round, submitted_only=True)
     names = {
         r.reviewer_id: (
@@ -176,6 +182,11 @@ def build_report(
             detail = outcome_label(ev.payload.get("outcome", ""))
         elif ev.action == "case.returned":
             detail = f"{len(ev.payload.get('problems', []))} problem(s)"
+        elif ev.action == "case.revised":
+            detail = (
+                f"round {ev.payload.get('round')}: version {ev.payload.get('previous_version')}"
+                f" → {ev.payload.get('credential_version')}"
+            )
         elif "round" in ev.payload and ev.action.startswith("case."):
             detail = f"round {ev.payload['round']}"
         history.append(
@@ -227,4 +238,14 @@ def build_report(
         eu_rows=eu_rows,
         history=history,
         verify_url=settings.base_url.rstrip("/") + "/verify",
+        credential_version=version.number,
+        changes_since=(
+            ReportChanges(
+                round=decision.round - 1,
+                version=revised.before.number,
+                changes=list(revised.changes),
+            )
+            if revised
+            else None
+        ),
     )

@@ -16,6 +16,7 @@ from qa_engine.domain.report import make_report_id
 from qa_engine.domain.roles import SYSTEM
 from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import access, audit
+from qa_engine.services.cases import record_round
 from qa_engine.services.context import now, transition, workflow_settings
 from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
@@ -128,6 +129,7 @@ def finish_reporting(*, session: Session, case_id: int, require_generated: bool 
         )
     if decision.outcome == Outcome.REVISION_REQUESTED.value:
         case.round += 1
+        record_round(session, case)  # the version of round 1 until a revision is submitted
         case.extra_reviewers_requested = 0
         case.due_at = now() + timedelta(days=workflow_settings().deadlines_days.self_assessment)
         transition(

@@ -136,8 +136,9 @@ def visible_reviews(
 ) -> list[VisibleReview]:
     """The reviews of a round this actor may read.
 
-    Staff read every submitted review; a reviewer reads their own, and the others only once their
-    own is submitted; the provider reads them once the round's decision is made.
+    A draft is its author's alone. Staff read every submitted review; a reviewer of that round
+    reads their own, and the others only once their own is submitted; the provider reads them once
+    the round's decision is made.
     """
     case = access.case_for(session, actor, case_id)
     return _visible(session, actor, case, round_ or case.round)
@@ -150,9 +151,7 @@ def _visible(session: Session, actor: Actor, case: Case, rnd: int) -> list[Visib
     out: list[VisibleReview] = []
     if actor.has(*access.STAFF):
         chosen = [r for r in all_reviews if r.status == ReviewStatus.SUBMITTED]
-    elif Role.REVIEWER in actor.roles and case_repo.live_assignment_for(
-        session, saved_id(case), actor.user_id or -1
-    ):
+    elif access.round_assignment(session, actor, case, rnd) is not None:
         mine = [r for r in all_reviews if r.reviewer_id == actor.user_id]
         own_submitted = any(r.status == ReviewStatus.SUBMITTED for r in mine)
         chosen = mine + (

@@ -16,6 +16,7 @@ from qa_engine.domain.statuses import SelfAssessmentStatus
 from qa_engine.services import access, audit
 from qa_engine.services.cases import rubric_of
 from qa_engine.services.context import now, transition
+from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 from qa_engine.store.models import Case, SelfAssessment
 
@@ -83,13 +84,29 @@ class SelfAssessmentView:
 
 
 def self_assessment_view(*, session: Session, actor: Actor, case_id: int) -> SelfAssessmentView:
-    """The self-assessment of the case's current round with its rubric, for anyone who may read the
-    case."""
+    """The self-assessment with its rubric, for anyone who may read the case.
+
+    A draft is its author's alone: the provider's institution reads the current round's, draft or
+    submitted; everyone else reads the latest submitted one, which while the current round's is
+    still a draft is the previous round's (its `round` says so), or none."""
     case = access.case_for(session, actor, case_id)
     sa = case_repo.get_self_assessment(session, case_id, case.round)
+    provider = access.is_provider_of(actor, case)
+    if not provider and (sa is None or sa.status != SelfAssessmentStatus.SUBMITTED):
+        sa = latest_submitted(session, case)
     editable = (
-        access.is_provider_of(actor, case)
+        provider
         and case.state == CaseState.SELF_ASSESSMENT.value
         and (sa is None or sa.status != SelfAssessmentStatus.SUBMITTED)
     )
     return SelfAssessmentView(case, rubric_of(session, case), sa, editable)
+
+
+def latest_submitted(session: Session, case: Case) -> SelfAssessment | None:
+    """The case's latest submitted self-assessment, of any round so far."""
+    submitted = [
+        sa
+        for sa in case_repo.self_assessments_of(session, saved_id(case))
+        if sa.status == SelfAssessmentStatus.SUBMITTED and sa.round <= case.round
+    ]
+    return submitted[-1] if submitted else None

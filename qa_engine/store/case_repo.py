@@ -21,6 +21,7 @@ from qa_engine.domain.statuses import (
 from qa_engine.store.models import (
     Assignment,
     Case,
+    CaseRound,
     ConflictDeclaration,
     Consolidation,
     Credential,
@@ -155,6 +156,23 @@ def cases_idle_in(session: Session, states: Sequence[str], before: datetime) -> 
     )
 
 
+# --------------------------------------------------------------------------- rounds
+
+
+def get_case_round(session: Session, case_id: int, round_: int) -> CaseRound | None:
+    return session.exec(
+        select(CaseRound).where(CaseRound.case_id == case_id, CaseRound.round == round_)
+    ).one_or_none()
+
+
+def case_rounds_of(session: Session, case_id: int) -> list[CaseRound]:
+    return list(
+        session.exec(
+            select(CaseRound).where(CaseRound.case_id == case_id).order_by(col(CaseRound.round))
+        )
+    )
+
+
 # --------------------------------------------------------------------------- self-assessment
 
 
@@ -205,16 +223,19 @@ def assignment_for(
     return session.exec(q.order_by(col(Assignment.round).desc())).first()
 
 
-def live_assignment_for(session: Session, case_id: int, reviewer_id: int) -> Assignment | None:
-    return session.exec(
-        select(Assignment)
-        .where(
-            Assignment.case_id == case_id,
-            Assignment.reviewer_id == reviewer_id,
-            col(Assignment.status).in_(LIVE_ASSIGNMENT),
-        )
-        .order_by(col(Assignment.round).desc())
-    ).first()
+def live_assignment_for(
+    session: Session, case_id: int, reviewer_id: int, round_: int | None = None
+) -> Assignment | None:
+    """The reviewer's invitation or assignment (invited, accepted or submitted) of the case, in
+    `round_` when given, else the latest."""
+    q = select(Assignment).where(
+        Assignment.case_id == case_id,
+        Assignment.reviewer_id == reviewer_id,
+        col(Assignment.status).in_(LIVE_ASSIGNMENT),
+    )
+    if round_ is not None:
+        q = q.where(Assignment.round == round_)
+    return session.exec(q.order_by(col(Assignment.round).desc())).first()
 
 
 def assignments_of_reviewer(

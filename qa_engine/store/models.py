@@ -158,6 +158,21 @@ class Case(SQLModel, table=True):
     __mapper_args__ = {"version_id_col": _case_version}
 
 
+class CaseRound(SQLModel, table=True):
+    """The credential version one round of a case reviews: round 1 the version frozen when the case
+    opened (or resubmitted after a return), a later round the revision the provider submitted into
+    it. `Case.credential_version_id` is always the current round's."""
+
+    __tablename__ = "case_round"
+    __table_args__ = (UniqueConstraint("case_id", "round"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="qa_case.id", index=True)
+    round: int
+    credential_version_id: int = Field(foreign_key="credential_version.id")
+    recorded_at: datetime = _ts()
+
+
 class SelfAssessment(SQLModel, table=True):
     __tablename__ = "self_assessment"
     __table_args__ = (UniqueConstraint("case_id", "round"),)

@@ -134,6 +134,17 @@ def get_credential_version(
     return session.exec(q).one_or_none()
 
 
+def credential_version_with_hash(
+    session: Session, credential_id: int, content_hash: str
+) -> CredentialVersion | None:
+    """The newest version of a credential with exactly this content, if any."""
+    q = select(CredentialVersion).where(
+        CredentialVersion.credential_id == credential_id,
+        CredentialVersion.content_hash == content_hash,
+    )
+    return session.exec(q.order_by(col(CredentialVersion.number).desc()).limit(1)).first()
+
+
 def credential_versions(session: Session, credential_id: int) -> list[CredentialVersion]:
     """Every version of a credential, oldest first."""
     q = select(CredentialVersion).where(CredentialVersion.credential_id == credential_id)

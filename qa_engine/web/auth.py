@@ -11,7 +11,7 @@ import hmac
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from qa_engine.config import Settings
 from qa_engine.domain.errors import Forbidden, QAError, Unauthenticated, ValidationFailed
-from qa_engine.domain.roles import Actor
+from qa_engine.domain.roles import Actor, Role, refusal
 from qa_engine.services import tokens, web_sessions
 from qa_engine.store.db import read_only_session, session_scope
 
@@ -266,3 +266,49 @@ async def current_actor(principal: Annotated[SignedInPrincipal, Depends(signed_i
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 SignedIn = Annotated[SignedInPrincipal, Depends(signed_in)]
 MaybeSignedIn = Annotated[Principal, Depends(csrf_checked)]
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    """A route's first check: only these roles may ever call it, see `requires`."""
+
+    roles: tuple[Role, ...]
+    action: str
+
+    async def __call__(self, principal: Annotated[SignedInPrincipal, Depends(signed_in)]) -> None:
+        actor = principal.actor
+        if not actor.has(*self.roles):
+            raise Forbidden(refusal(actor.roles, self.roles, self.action))
+
+
+def role_refusal(request: Request) -> QAError | None:
+    """The refusal of the route's role check (`requires`) for a request refused before its
+    dependencies ran, as a body that is not JSON at all is (FastAPI reads it first); None when the
+    caller may call the route, or the route needs no role."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    checks = [
+        d.call for d in getattr(dependant, "dependencies", []) if isinstance(d.call, RoleCheck)
+    ]
+    if not checks:
+        return None
+    try:
+        actor = resolve_principal(request).actor
+    except QAError as refused:  # an unknown token, say
+        return refused
+    if actor is None:
+        return Unauthenticated("sign in first (or send an API token)")
+    for check in checks:
+        if not actor.has(*check.roles):
+            return Forbidden(refusal(actor.roles, check.roles, check.action))
+    return None
+
+
+def requires(roles: tuple[Role, ...], *, action: str) -> Any:
+    """A route's first check: only these roles may ever call it (the services' own lists,
+    `services.access`), so anyone else is refused before the body or the parameters are read: 401
+    for nobody, 403 worded for the roles the caller has ("reviewers do not submit credentials;
+    providers and the QA office do"). Use it as `dependencies=[requires(...)]`: FastAPI solves a
+    route's dependencies before it raises the validation errors of its parameters and body; a body
+    that is not JSON at all, refused while it is read, meets the same check in the error handler
+    (`role_refusal`). The services check again, with the case or credential at hand."""
+    return Depends(RoleCheck(tuple(roles), action))

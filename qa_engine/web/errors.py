@@ -12,12 +12,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from qa_engine.domain.errors import QAError
 from qa_engine.services.web_sessions import TooManyAttempts
-from qa_engine.web.auth import PASSWORD_PAGE, PasswordChangeRequired, is_api
+from qa_engine.web.auth import PASSWORD_PAGE, PasswordChangeRequired, is_api, role_refusal
 from qa_engine.web.templating import render
 
 log = logging.getLogger("qa_engine.web")
@@ -140,6 +141,9 @@ def _loc(loc: Iterable[object]) -> str:
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    refused = await run_in_threadpool(role_refusal, request)
+    if refused is not None:  # who may never call the route is told so, whatever they sent
+        return await qa_error(request, refused)
     details = []
     for err in exc.errors()[:50]:
         message = str(err.get("msg", "invalid"))

@@ -69,6 +69,8 @@ def import_credentials_upload(
     known_providers: set[str] | None,
     open_cases: bool,
     settings: Settings,
+    confirm: bool = False,
+    case_id: int | None = None,
 ) -> credential_import.ImportResult:
     """Read an uploaded spreadsheet or JSON file of credentials and import them (see
     `credential_import`)."""
@@ -81,5 +83,11 @@ def import_credentials_upload(
             known_providers=known_providers,
         )
     return credential_import.import_credentials(
-        session=db, actor=actor, items=items, open_cases=open_cases, source=filename
+        session=db,
+        actor=actor,
+        items=items,
+        open_cases=open_cases,
+        source=filename,
+        confirm=confirm,
+        case_id=case_id,
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qa_engine.cli.main import app
@@ -36,6 +38,36 @@ def test_rubrics_validate_bad_file_lists_file_line_message(tmp_path):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert f"{bad}:5: unknown key 'colour' in rubric" in lines
     assert "Traceback" not in result.output
+
+
+SHIPPED = sorted(p.name for p in (ROOT / "rubrics").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("folder", ["rubrics", "qa_engine/rubrics"])
+@pytest.mark.parametrize("name", SHIPPED)
+def test_rubrics_validate_each_shipped_file_on_its_own(name, folder):
+    """An unchanged shipped file is the shipped rubric, not a second file with its id."""
+    result = run("rubrics", "validate", str(ROOT / folder / name))
+    assert result.exit_code == 0, result.output
+    assert "1 rubric file(s) valid" in result.output
+
+
+def test_rubrics_validate_copy_of_a_shipped_id_elsewhere(tmp_path):
+    """A copy of a shipped file in another folder is the same rubric while unchanged; once
+    changed, it is another file using a shipped id, and that is reported on its line."""
+    shipped = ROOT / "rubrics" / "esg-2015-part1.yaml"
+    copy = tmp_path / "elsewhere" / "esg-2015-part1.yaml"
+    copy.parent.mkdir()
+    shutil.copyfile(shipped, copy)
+    unchanged = run("rubrics", "validate", str(copy))
+    assert unchanged.exit_code == 0, unchanged.output
+    copy.write_text(shipped.read_text().replace('version: "1.0.0"', 'version: "1.0.1"'))
+    changed = run("rubrics", "validate", str(copy))
+    assert changed.exit_code == 1, changed.output
+    lines = [line for line in changed.output.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{copy}:5: rubric id 'esg-2015-part1' is also used by "), lines
+    assert lines[0].endswith("esg-2015-part1.yaml"), lines
 
 
 def test_rubrics_validate_missing_path(tmp_path):

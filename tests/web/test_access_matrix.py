@@ -3,8 +3,13 @@ expected status in each cell. Each probe is harmless (it asks for something the 
 sends an empty form), so one world serves the whole table. On failure the whole matrix is printed.
 
 Relations (columns): anon; pown / pother = a provider of the case's institution / of another one;
-rown / rother = a reviewer assigned to the case (for an assignment: its owner) / not assigned;
-officer, approver, leader, admin.
+rown / rother = a reviewer assigned in the case's current round (for an assignment: its owner) / not
+assigned; officer, approver, leader, admin.
+
+A principal holding none of the roles that may ever call a route (`ROLES`) gets 403 in every cell
+of that route, whatever its row says: the route's first check, before the target is looked up or
+the request validated (`test_wrong_role_is_refused_before_*` sends them invalid requests). The
+round-2 world (cases D and E of tests/web/world.py) has tests of its own at the end.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from qa_engine.store import case_repo
 from qa_engine.store.db import session_scope
 from tests.web.conftest import data_folder
 from tests.web.support import bearer, session_for
-from tests.web.world import PRINCIPALS, World, build_world
+from tests.web.world import DRAFT_COMMENT, DRAFT_SUMMARY, PRINCIPALS, World, build_world
 
 REL = ("anon", "pown", "pother", "rown", "rother", "officer", "approver", "leader", "admin")
 MISSING_ID = 999_999
@@ -141,6 +146,13 @@ API: list[Route] = [
     Route(
         "POST",
         "/api/v1/cases/{case}/resubmit",
+        "case",
+        row(401, 409, 404, 403, 404, 409, 403, 404, 409),
+        json=lambda w, k: {},
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases/{case}/revision",
         "case",
         row(401, 409, 404, 403, 404, 409, 403, 404, 409),
         json=lambda w, k: {},
@@ -362,6 +374,14 @@ PAGES: list[Route] = [
     ),
     Route(
         "POST",
+        "/cases/{case}/revision",
+        "case",
+        page(row(0, 409, 404, 403, 404, 409, 403, 404, 409)),
+        missing=PAGE_MISSING,
+        form={},
+    ),
+    Route(
+        "POST",
         "/cases/{case}/self-assessment",
         "case",
         page(row(0, 409, 404, 403, 404, 403, 403, 404, 403)),
@@ -482,6 +502,97 @@ PAGES: list[Route] = [
 ]
 
 
+# Who may ever call each route, as the routes' first check (`web.auth.requires`) has it: anyone
+# else is refused with 403 whatever the target, before the body or the parameters are read. Stated
+# here on their own (not read from the services) so that the matrix checks the rule, not itself.
+P, Q, R, A, L, D = (
+    Role.PROVIDER,
+    Role.QA_OFFICER,
+    Role.REVIEWER,
+    Role.APPROVER,
+    Role.LEADERSHIP,
+    Role.ADMIN,
+)
+CASE_READER = (P, R, Q, A, D)
+CREDENTIAL_READER = (P, Q, A, D)
+CREDENTIAL_WRITER = (P, Q, D)
+CASE_MANAGER = (P, Q, D)
+OFFICE = (Q, D)
+ROLES: dict[str, tuple[Role, ...]] = {
+    "GET /api/v1/credentials": CREDENTIAL_READER,
+    "GET /api/v1/credentials/{cred}": CREDENTIAL_READER,
+    "POST /api/v1/credentials": CREDENTIAL_WRITER,
+    "PUT /api/v1/credentials/{cred}": CREDENTIAL_WRITER,
+    "POST /api/v1/credentials/import": CREDENTIAL_WRITER,
+    "GET /api/v1/cases": CASE_READER,
+    "GET /api/v1/cases/{case}": CASE_READER,
+    "POST /api/v1/cases": CASE_MANAGER,
+    "POST /api/v1/cases/{case}/withdraw": CASE_MANAGER,
+    "POST /api/v1/cases/{case}/resubmit": CASE_MANAGER,
+    "POST /api/v1/cases/{case}/revision": CASE_MANAGER,
+    "GET /api/v1/cases/{case}/history": CASE_READER,
+    "GET /api/v1/cases/{case}/self-assessment": CASE_READER,
+    "PUT /api/v1/cases/{case}/self-assessment": (P,),
+    "POST /api/v1/cases/{case}/self-assessment/submit": (P,),
+    "GET /api/v1/cases/{case}/consolidation": (Q, A, D),
+    "POST /api/v1/cases/{case}/decision": (A,),
+    "GET /api/v1/cases/{case}/reports": CASE_READER,
+    "GET /api/v1/cases/{case}/proposals": OFFICE,
+    "POST /api/v1/cases/{case}/assignments": OFFICE,
+    "POST /api/v1/assignments/auto": OFFICE,
+    "GET /api/v1/assignments": (R,),
+    "POST /api/v1/assignments/{asg}/respond": (R,),
+    "POST /api/v1/assignments/{asg}/reassign": OFFICE,
+    "POST /api/v1/assignments/{asg}/remind": OFFICE,
+    "GET /api/v1/cases/{case}/reviews": CASE_READER,
+    "GET /api/v1/assignments/{asg}/review": (R,),
+    "PUT /api/v1/assignments/{asg}/review": (R,),
+    "POST /api/v1/assignments/{asg}/review/submit": (R,),
+    "GET /api/v1/assignments/{asg}/review-sheet": (R,),
+    "POST /api/v1/assignments/{asg}/review-sheet": (R,),
+    "GET /api/v1/reports/{report}/file": CASE_READER,
+    "GET /api/v1/dashboard": (L, Q, A, D),
+    "POST /credentials/new": CREDENTIAL_WRITER,
+    "POST /credentials/{cred}/edit": CREDENTIAL_WRITER,
+    "POST /credentials/upload": CREDENTIAL_WRITER,
+    "POST /credentials/{cred}/open-case": CASE_MANAGER,
+    "POST /cases/{case}/withdraw": CASE_MANAGER,
+    "POST /cases/{case}/resubmit": CASE_MANAGER,
+    "POST /cases/{case}/revision": CASE_MANAGER,
+    "POST /cases/{case}/self-assessment": (P,),
+    "POST /cases/{case}/assignment": OFFICE,
+    "POST /cases/{case}/decision": (A,),
+    "POST /assignments/{asg}/respond": (R,),
+    "POST /assignments/{asg}/remind": OFFICE,
+    "POST /assignments/{asg}/reassign": OFFICE,
+    "POST /assignments/{asg}/review": (R,),
+    "POST /assignments/{asg}/review-sheet": (R,),
+    "POST /assign": OFFICE,
+    "POST /admin/users": (D,),
+    "POST /admin/users/{user}/roles": (D,),
+    "POST /admin/users/{user}/disable": (D,),
+    "POST /admin/users/{user}/enable": (D,),
+    "POST /admin/users/{user}/one-time-password": (D,),
+}
+# the routes open to anyone signed in (or to everyone)
+OPEN = {
+    "GET /api/v1/me",
+    "POST /api/v1/reports/verify",
+    "POST /verify",
+    "POST /account/password",
+}
+
+
+def role_refused(w: World, route: Route, principal: str) -> bool:
+    """Whether this principal holds none of the roles that may ever call the route."""
+    allowed = ROLES.get(route.name)
+    return (
+        allowed is not None
+        and principal != "anonymous"
+        and not (w.p[principal].roles & set(allowed))
+    )
+
+
 # ------------------------------------------------------------------------- the world and the probes
 
 
@@ -517,11 +628,13 @@ def relation(w: World, principal: str, route: Route, key: str) -> str:
         if route.target == "asg":
             asg = case_repo.get_assignment(s, w.assignments[key])
             return "rown" if asg.reviewer_id == actor.user_id else "rother"
-        live = case_repo.live_assignment_for(s, case.id, actor.user_id)
+        live = case_repo.live_assignment_for(s, case.id, actor.user_id, case.round)
         return "rown" if live is not None else "rother"
 
 
-def expected(route: Route, rel: str, key: str) -> int:
+def expected(w: World, route: Route, principal: str, rel: str, key: str) -> int:
+    if role_refused(w, route, principal):
+        return 403  # the route's first check: the same for every target, even a missing one
     if key == "missing":
         default = MISSING if route.path.startswith("/api/") else PAGE_MISSING
         return (route.missing or default)[rel]
@@ -581,7 +694,7 @@ def run(
                         principal,
                         key,
                         rel,
-                        expected(route, rel, key),
+                        expected(w, route, principal, rel, key),
                         response.status_code,
                         response.text,
                     )
@@ -716,3 +829,285 @@ def test_every_page_route_is_in_the_matrix():
         "GET /dashboard/report.{}" if c == "GET /dashboard/report.xlsx" else c for c in covered
     }
     assert pages == covered, f"not in the matrix: {pages - covered}; unknown: {covered - pages}"
+
+
+# ------------------------------------------------------------- authorisation before validation
+
+PLURAL = {
+    Role.PROVIDER: "providers",
+    Role.QA_OFFICER: "QA officers",
+    Role.REVIEWER: "reviewers",
+    Role.APPROVER: "approvers",
+    Role.LEADERSHIP: "members of the leadership",
+    Role.ADMIN: "admins",
+}
+
+
+def invalid_request(route: Route, pages: bool) -> tuple[str, dict[str, Any]]:
+    """The route's address and content made invalid wherever they can be: ids out of range, a JSON
+    body that is not an object, a missing file, form fields far too long, bad paging."""
+    path = (
+        route.path.replace("{case}", "0")
+        .replace("{cred}", "0")
+        .replace("{asg}", "0")
+        .replace("{report}", "not~an~id")
+        .replace("{user}", "u" * 300)
+    )
+    kwargs: dict[str, Any] = {}
+    if route.method == "GET":
+        path += "?offset=-1&limit=0"
+    elif pages:
+        kwargs["data"] = {k: "x" * 30_000 for k in route.form or {}}
+    elif route.files is not None:
+        kwargs["data"] = {"open_cases": "perhaps", "submit": "perhaps"}  # and no file
+    else:
+        kwargs["json"] = ["not", "an", "object"]
+    return path, kwargs
+
+
+def invalid_path_or_body(route: Route) -> bool:
+    return "{" in route.path or (route.method != "GET" and route.path.startswith("/api/"))
+
+
+def refused_before_validation(w: World, app, routes: list[Route], *, pages: bool) -> int:
+    sessions = {who: session_for(who) for who in PRINCIPALS if who != "anonymous"}
+    checked = 0
+    with TestClient(app) as client:
+        for route in routes:
+            allowed = ROLES.get(route.name)
+            if allowed is None:
+                assert route.name in OPEN or (pages and route.method == "GET"), (
+                    f"{route.name}: say who may call it (ROLES) or that it is open (OPEN)"
+                )
+                continue
+            path, kwargs = invalid_request(route, pages)
+            for who in PRINCIPALS:
+                if pages:
+                    sid, csrf = sessions.get(who, ("", ""))
+                    headers = {"Cookie": f"qa_session={sid}"} if sid else {}
+                    if "data" in kwargs or route.method != "GET":
+                        kwargs["data"] = {**kwargs.get("data", {}), "csrf_token": csrf}
+                else:
+                    headers = bearer(w.tokens[who]) if who != "anonymous" else {}
+                response = client.request(
+                    route.method, path, headers=headers, follow_redirects=False, **kwargs
+                )
+                text = response.text
+                if who == "anonymous":
+                    assert response.status_code == (303 if pages else 401), (route.name, text)
+                elif role_refused(w, route, who):
+                    assert response.status_code == 403, (
+                        f"{route.name} as {who}: got {response.status_code}, expected 403 before "
+                        f"the invalid request is looked at: {text[:300]}"
+                    )
+                    held = [PLURAL[r] for r in Role if r in w.p[who].roles]
+                    assert f"{held[0]} do not " in text, (route.name, who, text[:300])
+                    checked += 1
+                elif invalid_path_or_body(route):
+                    # the request really is invalid: whoever may call the route is told so
+                    assert response.status_code == 422, (route.name, who, text[:300])
+    return checked
+
+
+def test_wrong_role_is_refused_before_the_api_validates(world):
+    w, app = world
+    assert refused_before_validation(w, app, API, pages=False) > 100
+
+
+def test_wrong_role_is_refused_before_a_form_is_validated(world):
+    w, app = world
+    assert refused_before_validation(w, app, PAGES, pages=True) > 80
+
+
+def test_refusals_are_worded_for_the_role_that_asked(world):
+    """A reviewer posting a credential is told that reviewers do not, whatever the body; the same
+    invalid body from a provider is a validation error, and the service's own check still words
+    refusals by role for a valid one."""
+    w, app = world
+    body = {"title": ""}
+    with TestClient(app) as client:
+        as_reviewer = client.post(
+            "/api/v1/credentials", json=body, headers=bearer(w.tokens["rev.uw"])
+        )
+        assert as_reviewer.status_code == 403
+        assert as_reviewer.json()["message"] == (
+            "reviewers do not submit credentials; providers and the QA office do"
+        )
+        as_provider = client.post(
+            "/api/v1/credentials", json=body, headers=bearer(w.tokens["prov.cuni"])
+        )
+        assert as_provider.status_code == 422
+        # a body that is not JSON at all (FastAPI refuses it while reading, before any dependency)
+        for who, code in (("rev.uw", 403), ("prov.cuni", 422)):
+            got = client.post(
+                "/api/v1/credentials",
+                content=b"{not json",
+                headers={**bearer(w.tokens[who]), "Content-Type": "application/json"},
+            )
+            assert got.status_code == code, got.text
+        anonymous = client.post(
+            "/api/v1/credentials", content=b"{", headers={"Content-Type": "application/json"}
+        )
+        assert anonymous.status_code == 401
+        valid = api_credential(w.credential_data["A"])
+        as_approver = client.post(
+            "/api/v1/credentials", json=valid, headers=bearer(w.tokens["approver"])
+        )
+        assert as_approver.status_code == 403
+        assert as_approver.json()["message"] == (
+            "approvers do not submit credentials; providers and the QA office do"
+        )
+        as_leader = client.get("/api/v1/cases/1/reviews", headers=bearer(w.tokens["leader"]))
+        assert as_leader.json()["message"] == (
+            "members of the leadership do not read cases; "
+            "providers, the QA office, reviewers and approvers do"
+        )
+        as_officer = client.post(
+            f"/api/v1/cases/{w.cases['A']}/decision", json={}, headers=bearer(w.tokens["officer"])
+        )
+        assert (as_officer.status_code, as_officer.json()["message"]) == (
+            403,
+            "QA officers do not decide on cases; approvers do",
+        )
+
+
+def test_every_role_check_is_the_one_the_matrix_states():
+    """The routes' first checks (`requires`) hold exactly the roles ROLES lists, and every route
+    that needs a role has one."""
+    from fastapi.routing import APIRoute
+
+    from qa_engine.web.api import assignments, cases, credentials, dashboard, me, reports
+    from qa_engine.web.auth import RoleCheck
+    from qa_engine.web.pages import MODULES
+
+    found: dict[str, tuple[Role, ...]] = {}
+    for module in (me, credentials, cases, assignments, reports, dashboard, *MODULES):
+        for r in module.router.routes:
+            assert isinstance(r, APIRoute)
+            for dep in r.dependant.dependencies:
+                if isinstance(dep.call, RoleCheck):
+                    for m in r.methods:
+                        found[f"{m} {r.path}"] = dep.call.roles
+    normal = {re.sub(r"\{[a-z_]+(?::[a-z]+)?\}", "{}", k): set(v) for k, v in found.items()}
+    stated = {re.sub(r"\{[a-z_]+\}", "{}", k): set(v) for k, v in ROLES.items()}
+    assert normal == stated
+
+
+# ----------------------------------------------------- round 2: access follows the current round
+
+
+def _api(client: TestClient, w: World, who: str, path: str):
+    return client.get(path, headers=bearer(w.tokens[who]))
+
+
+def _page(client: TestClient, who: str, path: str):
+    sid, _ = session_for(who)
+    return client.get(path, headers={"Cookie": f"qa_session={sid}"}, follow_redirects=False)
+
+
+def test_a_reviewer_of_round_one_only_sees_nothing_of_round_two(world):
+    w, app = world
+    d, e = w.round_two["D"], w.round_two["E"]
+    with session_scope() as s:
+        round_one_reports = [r.report_id for c in (d, e) for r in case_repo.reports_of(s, c)]
+    assert round_one_reports
+    with TestClient(app) as client:
+        for case_id in (d, e):
+            for tail in ("", "/self-assessment", "/reviews", "/reports", "/history"):
+                got = _api(client, w, "rev.r1", f"/api/v1/cases/{case_id}{tail}")
+                missing = _api(client, w, "rev.r1", f"/api/v1/cases/{MISSING_ID}{tail}")
+                assert got.status_code == 404, (tail, got.text)
+                assert got.json()["message"].replace(str(case_id), "<ID>") == missing.json()[
+                    "message"
+                ].replace(str(MISSING_ID), "<ID>")
+            for tail in ("", "/self-assessment", "/reviews"):
+                assert _page(client, "rev.r1", f"/cases/{case_id}{tail}").status_code == 404
+        for report_id in round_one_reports:
+            got = _api(client, w, "rev.r1", f"/api/v1/reports/{report_id}/file")
+            assert got.status_code == 404
+        listed = {c["id"] for c in _api(client, w, "rev.r1", "/api/v1/cases").json()["items"]}
+        assert not {d, e} & listed
+        # ... while the reviewers of round 2 read the case they are part of
+        assert _api(client, w, "rev.r2", f"/api/v1/cases/{e}").status_code == 200
+        assert _api(client, w, "rev.uhei", f"/api/v1/cases/{e}/self-assessment").status_code == 200
+        assert _api(client, w, "rev.r2", f"/api/v1/cases/{d}").status_code == 404
+        assert e in {c["id"] for c in _api(client, w, "rev.r2", "/api/v1/cases").json()["items"]}
+
+
+def test_a_reviewer_of_round_one_keeps_their_review_and_the_decision(world):
+    w, app = world
+    d = w.round_two["D"]
+    asg = w.round_two_assignments[("D", "rev.r1")]
+    with TestClient(app) as client:
+        mine = _api(client, w, "rev.r1", "/api/v1/assignments").json()["items"]
+        assert (d, 1, "submitted") in {(a["case_id"], a["round"], a["status"]) for a in mine}
+        own = _api(client, w, "rev.r1", f"/api/v1/assignments/{asg}/review")
+        assert own.status_code == 200
+        assert (own.json()["round"], own.json()["status"]) == (1, "submitted")
+        page = _page(client, "rev.r1", f"/assignments/{asg}/review")
+        assert page.status_code == 200
+        assert "revision requested" in page.text
+        assert "Revise the assessment section and resubmit." in page.text
+        assert f'href="/cases/{d}"' not in page.text and f'href="/cases/{d}/' not in page.text
+        invitations = _page(client, "rev.r1", "/invitations").text
+        assert f'href="/assignments/{asg}/review"' in invitations
+        assert f'href="/cases/{d}/reviews"' not in invitations
+
+
+def test_the_providers_draft_is_theirs_alone(world):
+    w, app = world
+    d = w.round_two["D"]
+    with TestClient(app) as client:
+        own = _api(client, w, "prov.su", f"/api/v1/cases/{d}/self-assessment").json()
+        assert (own["round"], own["status"], own["summary"]) == (2, "draft", DRAFT_SUMMARY)
+        page = _page(client, "prov.su", f"/cases/{d}/self-assessment")
+        assert DRAFT_SUMMARY in page.text
+        for who in ("officer", "approver", "admin"):
+            got = _api(client, w, who, f"/api/v1/cases/{d}/self-assessment")
+            assert got.status_code == 200
+            # the latest submitted one: round 1's, while round 2's is a draft
+            assert (got.json()["round"], got.json()["status"]) == (1, "submitted")
+            assert DRAFT_SUMMARY not in got.text
+            page = _page(client, who, f"/cases/{d}/self-assessment")
+            assert page.status_code == 200
+            assert DRAFT_SUMMARY not in page.text
+            assert "The self-assessment of round 1" in page.text
+        other = _api(client, w, "prov.cuni", f"/api/v1/cases/{d}/self-assessment")
+        assert other.status_code == 404
+
+
+def test_a_draft_review_is_its_reviewers_alone(world):
+    w, app = world
+    e = w.round_two["E"]
+    r2 = w.round_two_assignments[("E", "rev.r2")]
+    with TestClient(app) as client:
+        own = _api(client, w, "rev.r2", f"/api/v1/assignments/{r2}/review").json()
+        assert (own["status"], own["overall_comment"]) == ("draft", DRAFT_COMMENT)
+        shown = _api(client, w, "rev.r2", f"/api/v1/cases/{e}/reviews").json()["items"]
+        assert [(v["mine"], v["status"]) for v in shown] == [(True, "draft")]
+        assert DRAFT_COMMENT in _page(client, "rev.r2", f"/cases/{e}/reviews").text
+        for who in ("rev.uhei", "officer", "approver", "admin", "prov.su"):
+            got = _api(client, w, who, f"/api/v1/cases/{e}/reviews")
+            assert got.status_code == 200
+            assert DRAFT_COMMENT not in got.text
+            assert all(v["status"] == "submitted" for v in got.json()["items"])
+            page = _page(client, who, f"/cases/{e}/reviews")
+            assert page.status_code == 200 and DRAFT_COMMENT not in page.text
+        staff = _api(client, w, "officer", f"/api/v1/cases/{e}/reviews").json()["items"]
+        assert len(staff) == 1  # rev.uhei's submitted review, not rev.r2's draft
+        assert _api(client, w, "rev.uhei", f"/api/v1/assignments/{r2}/review").status_code == 404
+
+
+def test_the_reviewers_of_round_one_are_proposed_first(world):
+    w, app = world
+    d = w.round_two["D"]
+    with TestClient(app) as client:
+        got = _api(client, w, "officer", f"/api/v1/cases/{d}/proposals").json()
+        earlier = {w.p["rev.r1"].user_id, w.p["rev.unige"].user_id}
+        first_two = got["eligible"][:2]
+        assert {p["reviewer_id"] for p in first_two} == earlier
+        assert all("reviewed round 1" in p["reasons"] for p in first_two)
+        assert not any("reviewed round 1" in p["reasons"] for p in got["eligible"][2:])
+        assert {p["reviewer_id"] for p in got["proposals"]} == earlier
+        page = _page(client, "officer", f"/cases/{d}/assignment")
+        assert page.status_code == 200 and "reviewed round 1" in page.text

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from qa_engine.domain.assignment import Proposal
 from qa_engine.domain.roles import Actor
-from qa_engine.services import assignments, case_views, reviews
+from qa_engine.services import access, assignments, case_views, reviews
 from qa_engine.web.api.common import AssignmentId, CaseId, etag, if_match_version, review_out
 from qa_engine.web.api.schemas import (
     ERRORS,
@@ -33,12 +33,15 @@ from qa_engine.web.api.schemas import (
     VisibleReviewOut,
     VisibleReviewsOut,
 )
-from qa_engine.web.auth import CurrentActor, settings_of
+from qa_engine.web.auth import CurrentActor, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.review_sheets import review_sheet_file, save_review_sheet
 from qa_engine.web.uploads import read_limited, safe_name
 
+READS_CASES = requires(access.CASE_READERS, action="read cases")
+OFFICE = requires(access.OFFICERS, action="assign reviewers")
+REVIEWS = requires(access.REVIEWERS, action="write reviews")
 router = APIRouter(prefix="/api/v1", tags=["assignments and reviews"], responses=ERRORS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,6 +59,7 @@ def _proposal(p: Proposal) -> ProposalOut:
         "The engine's proposed reviewers with reasons, every eligible one, and who is blocked "
         "and why"
     ),
+    dependencies=[requires(access.OFFICERS, action="see reviewer proposals")],
 )
 def proposals(case_id: CaseId, db: DB, actor: CurrentActor) -> ProposalsOut:
     plan, ranked = assignments.propose(session=db, actor=actor, case_id=case_id)
@@ -78,6 +82,7 @@ def proposals(case_id: CaseId, db: DB, actor: CurrentActor) -> ProposalsOut:
     response_model=list[AssignmentOut],
     status_code=201,
     summary="Invite reviewers to a case (every hard rule is checked again)",
+    dependencies=[OFFICE],
 )
 def assign(
     case_id: CaseId, body: AssignIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -97,6 +102,7 @@ def assign(
     "/assignments/auto",
     response_model=AutoAssignOut,
     summary="Assign the engine's proposals to many cases at once (one optimisation)",
+    dependencies=[OFFICE],
 )
 def auto_assign(
     body: AutoAssignIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -120,6 +126,7 @@ def auto_assign(
     "/assignments",
     response_model=MyAssignmentsOut,
     summary="Your invitations and reviews (reviewers)",
+    dependencies=[requires(access.REVIEWERS, action="have review assignments")],
 )
 def my_assignments(db: DB, actor: CurrentActor) -> MyAssignmentsOut:
     rows = case_views.my_assignments(session=db, actor=actor)
@@ -142,6 +149,7 @@ def my_assignments(db: DB, actor: CurrentActor) -> MyAssignmentsOut:
         "Accept an invitation, or decline it with a reason (and a declared conflict if there is "
         "one)"
     ),
+    dependencies=[requires(access.REVIEWERS, action="answer invitations to review")],
 )
 def respond(
     assignment_id: AssignmentId,
@@ -167,6 +175,7 @@ def respond(
     "/assignments/{assignment_id}/reassign",
     response_model=AssignmentOut,
     summary="Replace a reviewer who has not submitted (QA officers)",
+    dependencies=[requires(access.OFFICERS, action="reassign reviews")],
 )
 def reassign(
     assignment_id: AssignmentId,
@@ -190,6 +199,7 @@ def reassign(
     "/assignments/{assignment_id}/remind",
     response_model=AssignmentOut,
     summary="Send the reviewer a reminder now (QA officers)",
+    dependencies=[requires(access.OFFICERS, action="send reminders")],
 )
 def remind(
     assignment_id: AssignmentId, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -206,6 +216,7 @@ def remind(
     "/cases/{case_id}/reviews",
     response_model=VisibleReviewsOut,
     summary="The reviews you may read (a reviewer sees the others only after submitting their own)",
+    dependencies=[READS_CASES],
 )
 def visible(case_id: CaseId, db: DB, actor: CurrentActor) -> VisibleReviewsOut:
     view = reviews.case_reviews(session=db, actor=actor, case_id=case_id)
@@ -233,6 +244,7 @@ def visible(case_id: CaseId, db: DB, actor: CurrentActor) -> VisibleReviewsOut:
     "/assignments/{assignment_id}/review",
     response_model=ReviewOut,
     summary="Your review (draft or submitted)",
+    dependencies=[REVIEWS],
 )
 def get_review(
     assignment_id: AssignmentId, db: DB, actor: CurrentActor, response: Response
@@ -270,6 +282,7 @@ def _save_review(
     "/assignments/{assignment_id}/review",
     response_model=ReviewOut,
     summary="Save your review as a draft (send the version you loaded)",
+    dependencies=[REVIEWS],
 )
 def save_review(
     assignment_id: AssignmentId,
@@ -288,6 +301,7 @@ def save_review(
     "/assignments/{assignment_id}/review/submit",
     response_model=ReviewOut,
     summary="Submit your review (a score and a comment per criterion, and a recommendation)",
+    dependencies=[REVIEWS],
 )
 def submit_review(
     assignment_id: AssignmentId,
@@ -307,6 +321,7 @@ def submit_review(
     response_class=RawResponse,
     responses={200: {"content": {XLSX: {}}, "description": "The offline review workbook"}},
     summary="Download the offline review sheet (pre-filled with your draft)",
+    dependencies=[REVIEWS],
 )
 def download_sheet(assignment_id: AssignmentId, db: DB, actor: CurrentActor) -> RawResponse:
     data, name = review_sheet_file(db, actor, assignment_id)
@@ -322,6 +337,7 @@ def download_sheet(assignment_id: AssignmentId, db: DB, actor: CurrentActor) -> 
         "Upload a filled-in review sheet (errors name the cell, e.g. Review!C7); submit=true to "
         "submit"
     ),
+    dependencies=[REVIEWS],
 )
 async def upload_sheet(
     assignment_id: AssignmentId,

@@ -1,5 +1,5 @@
-"""Cases: list, read, open, withdraw, resubmit, history; the self-assessment; the consolidated view
-and the decision; the reports of a case."""
+"""Cases: list, read, open, withdraw, resubmit, submit a revision, history; the self-assessment;
+the consolidated view and the decision; the reports of a case."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.roles import Actor
-from qa_engine.services import case_views, decisions, self_assessments
+from qa_engine.services import access, case_views, decisions, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.services.rows import saved_id
 from qa_engine.web.api.common import (
@@ -30,6 +31,7 @@ from qa_engine.web.api.schemas import (
     CaseOut,
     CasePage,
     ConsolidationOut,
+    CredentialChangeOut,
     CriterionStatsOut,
     DecisionIn,
     DecisionOut,
@@ -38,18 +40,27 @@ from qa_engine.web.api.schemas import (
     OpenCaseIn,
     ReportsOut,
     ResubmitIn,
+    RevisionIn,
+    RevisionOut,
     SelfAssessmentIn,
     SelfAssessmentOut,
     WithdrawIn,
 )
-from qa_engine.web.auth import CurrentActor
+from qa_engine.web.auth import CurrentActor, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 
+READS_CASES = requires(access.CASE_READERS, action="read cases")
+WRITES_SA = requires(access.SELF_ASSESSMENT_WRITERS, action="write self-assessments")
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=ERRORS)
 
 
-@router.get("", response_model=CasePage, summary="The cases you may see, a page at a time")
+@router.get(
+    "",
+    response_model=CasePage,
+    summary="The cases you may see, a page at a time",
+    dependencies=[READS_CASES],
+)
 def list_cases(
     db: DB,
     actor: CurrentActor,
@@ -83,7 +94,10 @@ def _detail(db: Session, actor: Actor, case_id: int) -> CaseDetailOut:
 
 
 @router.get(
-    "/{case_id}", response_model=CaseDetailOut, summary="One case (404 unless you may see it)"
+    "/{case_id}",
+    response_model=CaseDetailOut,
+    summary="One case (404 unless you may see it)",
+    dependencies=[READS_CASES],
 )
 def get_case(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -> CaseDetailOut:
     out = _detail(db, actor, case_id)
@@ -96,6 +110,7 @@ def get_case(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -
     response_model=CaseOut,
     status_code=201,
     summary="Open a review case for a credential's current version",
+    dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
 )
 def open_case(
     body: OpenCaseIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -112,6 +127,7 @@ def open_case(
     "/{case_id}/withdraw",
     response_model=CaseOut,
     summary="Withdraw an open case (a reason is required)",
+    dependencies=[requires(access.CASE_MANAGERS, action="withdraw cases")],
 )
 def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> CaseOut:
     case_service.withdraw_case(
@@ -124,6 +140,7 @@ def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> 
     "/{case_id}/resubmit",
     response_model=CaseOut,
     summary="Send a returned case through screening again with the credential's newest version",
+    dependencies=[requires(access.CASE_MANAGERS, action="resubmit cases")],
 )
 def resubmit(
     case_id: CaseId,
@@ -139,10 +156,67 @@ def resubmit(
     return case_out(case_views.case_row(session=db, actor=actor, case_id=case_id))
 
 
+@router.post(
+    "/{case_id}/revision",
+    response_model=RevisionOut,
+    summary=(
+        "After a revision request, submit the revised credential into the case's new round"
+        " (a stored version by number, default the newest, or the revised content)"
+    ),
+    description=(
+        "Allowed to the provider and the QA office while the new round waits for the"
+        " self-assessment. The round's self-assessment, reviews and report then use this"
+        " version; earlier rounds keep theirs. 409 when no revision was requested, the round"
+        " already reviews this version, or the case version is stale; 422 when the version"
+        " does not pass screening."
+    ),
+    dependencies=[requires(access.CASE_MANAGERS, action="submit revised credentials")],
+)
+def revision(
+    case_id: CaseId, db: DB, actor: CurrentActor, body: RevisionIn | None = None
+) -> RevisionOut:
+    body = body or RevisionIn()
+    data = (
+        parse_credential(body.credential.model_dump(exclude_none=True))
+        if body.credential is not None
+        else None
+    )
+    version = case_service.submit_revision(
+        session=db,
+        actor=actor,
+        case_id=case_id,
+        number=body.credential_version,
+        data=data,
+        expected_version=body.version,
+        source="api",
+    )
+    case = case_views.case_row(session=db, actor=actor, case_id=case_id).case
+    changes = case_service.round_changes(db, case, case.round)
+    return RevisionOut(
+        case_id=case_id,
+        round=case.round,
+        credential_version=version.number,
+        previous_version=changes.before.number if changes else version.number,
+        changes=[
+            CredentialChangeOut(
+                field=c.field,
+                element=c.element,
+                label=c.label,
+                before=c.before,
+                after=c.after,
+                added=list(c.added),
+                removed=list(c.removed),
+            )
+            for c in (changes.changes if changes else [])
+        ],
+    )
+
+
 @router.get(
     "/{case_id}/history",
     response_model=HistoryOut,
     summary="The case's history (names for QA staff only)",
+    dependencies=[READS_CASES],
 )
 def history(case_id: CaseId, db: DB, actor: CurrentActor) -> HistoryOut:
     events = case_views.case_history(session=db, actor=actor, case_id=case_id)
@@ -156,6 +230,7 @@ def history(case_id: CaseId, db: DB, actor: CurrentActor) -> HistoryOut:
     "/{case_id}/self-assessment",
     response_model=SelfAssessmentOut,
     summary="The self-assessment of the current round",
+    dependencies=[READS_CASES],
 )
 def get_self_assessment(
     case_id: CaseId, db: DB, actor: CurrentActor, response: Response
@@ -193,6 +268,7 @@ def _save_sa(
     "/{case_id}/self-assessment",
     response_model=SelfAssessmentOut,
     summary="Save the self-assessment as a draft (send the version you loaded)",
+    dependencies=[WRITES_SA],
 )
 def save_self_assessment(
     case_id: CaseId,
@@ -211,6 +287,7 @@ def save_self_assessment(
     "/{case_id}/self-assessment/submit",
     response_model=SelfAssessmentOut,
     summary="Submit the self-assessment (complete, with a narrative per criterion)",
+    dependencies=[WRITES_SA],
 )
 def submit_self_assessment(
     case_id: CaseId,
@@ -234,6 +311,7 @@ def submit_self_assessment(
     summary=(
         "Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)"
     ),
+    dependencies=[requires(access.STAFF, action="read the consolidated reviews")],
 )
 def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> ConsolidationOut:
     view = case_views.consolidated_view(session=db, actor=actor, case_id=case_id)
@@ -282,6 +360,7 @@ def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> Consolidation
     response_model=DecisionOut,
     status_code=201,
     summary="Decide on a case in approval (approvers)",
+    dependencies=[requires(access.APPROVERS, action="decide on cases")],
 )
 def decide(
     case_id: CaseId, body: DecisionIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -301,7 +380,12 @@ def decide(
 # --------------------------------------------------------------------------- reports
 
 
-@router.get("/{case_id}/reports", response_model=ReportsOut, summary="The reports of a case")
+@router.get(
+    "/{case_id}/reports",
+    response_model=ReportsOut,
+    summary="The reports of a case",
+    dependencies=[READS_CASES],
+)
 def reports(case_id: CaseId, db: DB, actor: CurrentActor) -> ReportsOut:
     rows = case_views.reports_of_case(session=db, actor=actor, case_id=case_id)
     return ReportsOut(case_id=case_id, items=[report_out(r) for r in rows])

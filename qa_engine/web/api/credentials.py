@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from qa_engine.services import credential_import
+from qa_engine.services import access, credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.web.api.common import CredentialId, Limit, Offset, etag, if_match_version
 from qa_engine.web.api.schemas import (
@@ -21,11 +21,12 @@ from qa_engine.web.api.schemas import (
     CredentialVersionOut,
     ImportOut,
 )
-from qa_engine.web.auth import CurrentActor, settings_of
+from qa_engine.web.auth import CurrentActor, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
+READS_CREDENTIALS = requires(access.CREDENTIAL_READERS, action="read credentials")
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses=ERRORS)
 
 
@@ -45,7 +46,10 @@ def _out(
 
 
 @router.get(
-    "", response_model=CredentialPage, summary="The credentials you may see, a page at a time"
+    "",
+    response_model=CredentialPage,
+    summary="The credentials you may see, a page at a time",
+    dependencies=[READS_CREDENTIALS],
 )
 def list_credentials(
     db: DB, actor: CurrentActor, offset: Offset = 0, limit: Limit = 50
@@ -60,6 +64,7 @@ def list_credentials(
     "/{credential_id:int}",
     response_model=CredentialDetailOut,
     summary="One credential with its versions",
+    dependencies=[READS_CREDENTIALS],
 )
 def get_credential(
     credential_id: CredentialId, db: DB, actor: CurrentActor, response: Response
@@ -89,6 +94,7 @@ def _saved(saved: credential_service.SavedCredential, response: Response) -> Cre
     status_code=200,
     responses={201: {"model": CredentialSavedOut, "description": "Created"}},
     summary="Create a credential, or store a new version of it (same provider and reference)",
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="submit credentials")],
 )
 def create_credential(
     body: CredentialIn, db: DB, actor: CurrentActor, response: Response
@@ -106,6 +112,7 @@ def create_credential(
         "Store a new version of this credential (If-Match or expected_version: a stale one is a "
         "409)"
     ),
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="change credentials")],
 )
 def update_credential(
     credential_id: CredentialId,
@@ -137,6 +144,7 @@ def update_credential(
     summary=(
         "Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell"
     ),
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="import credentials")],
 )
 async def import_credentials(
     db: DB,
@@ -147,6 +155,23 @@ async def import_credentials(
         UploadFile, File(description=".xlsx or .json", json_schema_extra={"format": "binary"})
     ],
     open_cases: Annotated[bool, Form()] = False,
+    case: Annotated[
+        int | None,
+        Form(
+            ge=1,
+            le=2_000_000_000,
+            description="submit the file's credential into this case as its revised credential",
+        ),
+    ] = None,
+    confirm: Annotated[
+        bool,
+        Form(
+            description=(
+                "store new versions of credentials that an open case is reviewing"
+                " (without it: 409 confirmation_needed)"
+            )
+        ),
+    ] = False,
 ) -> ImportOut:
     settings = settings_of(request)
     known = await run_in_threadpool(credential_import.known_providers, session=db, actor=actor)
@@ -160,6 +185,8 @@ async def import_credentials(
         known_providers=known,
         open_cases=open_cases,
         settings=settings,
+        confirm=confirm,
+        case_id=case,
     )
     advance_later(background, result.opened_cases)
     return ImportOut(
@@ -167,4 +194,5 @@ async def import_credentials(
         new_versions=result.new_versions,
         unchanged=result.unchanged,
         opened_cases=result.opened_cases,
+        revised_case=result.revised_case,
     )

@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from qa_engine.adapters.report_files import signature_checker
 from qa_engine.domain.errors import NotFound
 from qa_engine.domain.roles import Actor
-from qa_engine.services import case_views
+from qa_engine.services import access, case_views
 from qa_engine.services.report_files import MAX_VERIFY_BYTES, verify_bytes
 from qa_engine.web.api.common import ReportId
 from qa_engine.web.api.schemas import ERRORS, VerifyOut
-from qa_engine.web.auth import CurrentActor, settings_of
+from qa_engine.web.auth import CurrentActor, requires, settings_of
 from qa_engine.web.db import DB
 from qa_engine.web.uploads import read_limited
 
@@ -48,6 +48,7 @@ def report_file_response(db: Session, actor: Actor, report_id: str) -> FileRespo
     response_class=FileResponse,
     responses={200: {"content": {v: {} for v in MEDIA.values()}, "description": "The report file"}},
     summary="Download a report (signed PDF or workbook) of a case you may read",
+    dependencies=[requires(access.CASE_READERS, action="read case reports")],
 )
 def download(report_id: ReportId, db: DB, actor: CurrentActor) -> FileResponse:
     return report_file_response(db, actor, report_id)

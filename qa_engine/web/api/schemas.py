@@ -348,6 +348,9 @@ class ImportOut(BaseModel):
     new_versions: list[str]
     unchanged: list[str]
     opened_cases: list[int]
+    revised_case: int | None = Field(
+        default=None, description="the case the file's credential was submitted into as a revision"
+    )
 
 
 # --------------------------------------------------------------------------- cases
@@ -424,6 +427,35 @@ class WithdrawIn(StrictIn):
 
 class ResubmitIn(StrictIn):
     version: Version | None = None
+
+
+class RevisionIn(StrictIn):
+    credential_version: Version | None = Field(
+        default=None,
+        description="the number of a stored version of the case's credential (default: the newest)",
+    )
+    credential: CredentialIn | None = Field(
+        default=None, description="the revised credential, stored as a new version first"
+    )
+    version: Version | None = Field(default=None, description="the case's version you loaded")
+
+
+class CredentialChangeOut(BaseModel):
+    field: str = Field(description="the credential field, e.g. ects")
+    element: str = Field(description="the standard element it carries, e.g. EU-A1.7 (or empty)")
+    label: str
+    before: str
+    after: str
+    added: list[str] = Field(description="for a list (learning outcomes …): the items added")
+    removed: list[str] = Field(description="for a list: the items removed")
+
+
+class RevisionOut(BaseModel):
+    case_id: int
+    round: int = Field(description="the round that reviews the revised credential")
+    credential_version: int = Field(description="the version the round reviews now")
+    previous_version: int = Field(description="the version the round before reviewed")
+    changes: list[CredentialChangeOut]
 
 
 class HistoryEventOut(BaseModel):

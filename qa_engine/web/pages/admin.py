@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError
 from qa_engine.domain.roles import Role
-from qa_engine.services import institutions, users
-from qa_engine.web.auth import SignedInPrincipal
+from qa_engine.services import access, institutions, users
+from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser, attempt, redirect
 from qa_engine.web.templating import render
@@ -101,7 +101,7 @@ def accounts_page(request: Request, db: DB, principal: PageUser) -> Response:
     return _list_page(request, db, principal)
 
 
-@router.post("/admin/users")
+@router.post("/admin/users", dependencies=[requires(access.ADMINS, action="add users")])
 def add_account(
     request: Request,
     db: DB,
@@ -147,7 +147,10 @@ def account_page(username: Username, request: Request, db: DB, principal: PageUs
     return _account_page(request, db, principal, username)
 
 
-@router.post("/admin/users/{username}/roles")
+@router.post(
+    "/admin/users/{username}/roles",
+    dependencies=[requires(access.ADMINS, action="change roles")],
+)
 def change_roles(
     username: Username,
     request: Request,
@@ -198,7 +201,10 @@ def _switch(
     return redirect(f"/admin/users/{username}", principal, done)
 
 
-@router.post("/admin/users/{username}/disable")
+@router.post(
+    "/admin/users/{username}/disable",
+    dependencies=[requires(access.ADMINS, action="disable accounts")],
+)
 def disable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
         request,
@@ -210,7 +216,10 @@ def disable_account(username: Username, request: Request, db: DB, principal: Pag
     )
 
 
-@router.post("/admin/users/{username}/enable")
+@router.post(
+    "/admin/users/{username}/enable",
+    dependencies=[requires(access.ADMINS, action="enable accounts")],
+)
 def enable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
         request,
@@ -222,7 +231,10 @@ def enable_account(username: Username, request: Request, db: DB, principal: Page
     )
 
 
-@router.post("/admin/users/{username}/one-time-password")
+@router.post(
+    "/admin/users/{username}/one-time-password",
+    dependencies=[requires(access.ADMINS, action="issue one-time passwords")],
+)
 def one_time_password(
     username: Username, request: Request, db: DB, principal: PageUser
 ) -> Response:

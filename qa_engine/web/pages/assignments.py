@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError
-from qa_engine.services import assignments, case_views
+from qa_engine.services import access, assignments, case_views
 from qa_engine.services.dashboard import cases_needing_reviewers, reviewer_load
-from qa_engine.web.auth import SignedInPrincipal
+from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
@@ -57,7 +57,10 @@ def assignment_page(case_id: CaseId, request: Request, db: DB, principal: PageUs
     return _page(request, db, principal, case_id)
 
 
-@router.post("/cases/{case_id}/assignment")
+@router.post(
+    "/cases/{case_id}/assignment",
+    dependencies=[requires(access.OFFICERS, action="assign reviewers")],
+)
 def assign(
     case_id: CaseId,
     request: Request,
@@ -88,7 +91,10 @@ def assign(
     )
 
 
-@router.post("/assignments/{assignment_id}/remind")
+@router.post(
+    "/assignments/{assignment_id}/remind",
+    dependencies=[requires(access.OFFICERS, action="send reminders")],
+)
 def remind(
     assignment_id: AssignmentId, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:
@@ -97,7 +103,10 @@ def remind(
     return redirect(f"/cases/{asg.case_id}/assignment", principal, "Reminder sent.")
 
 
-@router.post("/assignments/{assignment_id}/reassign")
+@router.post(
+    "/assignments/{assignment_id}/reassign",
+    dependencies=[requires(access.OFFICERS, action="reassign reviews")],
+)
 def reassign(
     assignment_id: AssignmentId,
     request: Request,
@@ -155,7 +164,7 @@ def _batch(
     )
 
 
-@router.post("/assign")
+@router.post("/assign", dependencies=[requires(access.OFFICERS, action="assign reviewers")])
 def batch_assign(
     request: Request,
     db: DB,

@@ -1,5 +1,5 @@
-"""Cases: the list (the QA officers' intake queue), the case page with its history, withdraw and
-resubmit, and the reviews a person may read."""
+"""Cases: the list (the QA officers' intake queue), the case page with its history, withdraw,
+resubmit, submit the revised credential, and the reviews a person may read."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import QAError
-from qa_engine.services import case_views, reviews
+from qa_engine.services import access, case_views, reviews
 from qa_engine.services import cases as case_service
-from qa_engine.web.auth import SignedInPrincipal
+from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
@@ -77,6 +77,7 @@ def _case_page(
         officer=may.officer,
         may_withdraw=may.may_withdraw,
         may_resubmit=may.may_resubmit,
+        may_revise=may.may_revise,
         staff=may.staff,
         approver=may.approver,
         error=error,
@@ -88,7 +89,10 @@ def view(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Resp
     return _case_page(request, db, principal, case_id)
 
 
-@router.post("/cases/{case_id}/withdraw")
+@router.post(
+    "/cases/{case_id}/withdraw",
+    dependencies=[requires(access.CASE_MANAGERS, action="withdraw cases")],
+)
 def withdraw(
     case_id: CaseId,
     request: Request,
@@ -113,12 +117,51 @@ def withdraw(
     return redirect(f"/cases/{case_id}", principal, f"Case {case_id} withdrawn.")
 
 
-@router.post("/cases/{case_id}/resubmit")
+@router.post(
+    "/cases/{case_id}/resubmit",
+    dependencies=[requires(access.CASE_MANAGERS, action="resubmit cases")],
+)
 def resubmit(case_id: CaseId, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
     case_service.resubmit_case(session=db, actor=principal.actor, case_id=case_id)
     advance_later(background, [case_id])
     return redirect(
         f"/cases/{case_id}", principal, "Resubmitted: screening runs again with the newest version."
+    )
+
+
+@router.post(
+    "/cases/{case_id}/revision",
+    dependencies=[requires(access.CASE_MANAGERS, action="submit revised credentials")],
+)
+def revision(
+    case_id: CaseId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    credential_version: Annotated[int | None, Form(ge=1, le=1_000_000)] = None,
+    expected_version: Annotated[int | None, Form(ge=1, le=2_000_000_000)] = None,
+) -> Response:
+    """Submit a stored version of the credential (the one the page showed) into the new round."""
+    outcome = attempt(
+        db,
+        case_service.submit_revision,
+        session=db,
+        actor=principal.actor,
+        case_id=case_id,
+        number=credential_version,
+        expected_version=expected_version,
+    )
+    if isinstance(outcome, QAError):
+        if outcome.status == 403 or outcome.message == f"case {case_id} not found":
+            raise outcome
+        message = " ".join([outcome.message, *outcome.details])
+        return _case_page(
+            request, db, principal, case_id, error=message, status_code=outcome.status
+        )
+    return redirect(
+        f"/cases/{case_id}",
+        principal,
+        f"The new round now reviews version {outcome.number} of the credential.",
     )
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -16,13 +16,13 @@ from starlette.datastructures import FormData
 
 from qa_engine.adapters.credential_io import ImportInvalid, write_template
 from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
-from qa_engine.domain.errors import QAError, ValidationFailed
+from qa_engine.domain.errors import ConfirmationNeeded, QAError, ValidationFailed
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+from qa_engine.services import access, credential_import
 from qa_engine.services import cases as case_service
-from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.rows import saved_id
-from qa_engine.web.auth import SignedInPrincipal, settings_of
+from qa_engine.web.auth import SignedInPrincipal, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int, form_text
@@ -238,7 +238,10 @@ async def _save(
     return redirect(f"/credentials/{saved.credential_id}", principal, words[saved.outcome])
 
 
-@router.post("/credentials/new")
+@router.post(
+    "/credentials/new",
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="submit credentials")],
+)
 async def create(request: Request, db: DB, principal: PageUser) -> Response:
     return await _save(request, db, principal)
 
@@ -260,16 +263,29 @@ def template(db: DB, principal: PageUser) -> Response:
 
 
 @router.get("/credentials/upload")
-def upload_form(request: Request, db: DB, principal: PageUser) -> Response:
+def upload_form(
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    case: Annotated[int | None, Query(ge=1, le=2_000_000_000)] = None,
+) -> Response:
     credential_service.submission_form(
         session=db, actor=principal.actor, action="import credentials"
     )
     return render(
-        request, "credentials/upload.html", title="Upload credentials", problems=[], message=""
+        request,
+        "credentials/upload.html",
+        title="Upload credentials",
+        problems=[],
+        message="",
+        case_id=case,
     )
 
 
-@router.post("/credentials/upload")
+@router.post(
+    "/credentials/upload",
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="import credentials")],
+)
 async def upload(
     request: Request, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:
@@ -279,6 +295,7 @@ async def upload(
     settings = settings_of(request)
     form = await request.form()
     upload = form.get("file")
+    case_id = form_int(form.get("case"))
     if upload is None or isinstance(upload, str) or not upload.filename:
         return render(
             request,
@@ -287,6 +304,7 @@ async def upload(
             title="Upload credentials",
             message="Choose a file to upload.",
             problems=[],
+            case_id=case_id,
         )
     name = safe_name(upload, "credentials.xlsx")
     try:
@@ -299,6 +317,7 @@ async def upload(
             title="Upload credentials",
             message=exc.message,
             problems=[],
+            case_id=case_id,
         )
     result = await run_in_threadpool(
         attempt,
@@ -311,6 +330,8 @@ async def upload(
         known_providers=known,
         open_cases=form.get("open_cases") == "yes",
         settings=settings,
+        confirm=form.get("confirm") == "yes",
+        case_id=case_id,
     )
     if isinstance(result, QAError):
         error = result
@@ -326,6 +347,8 @@ async def upload(
             title="Upload credentials",
             message=error.message,
             problems=problems if problems else [[d, ""] for d in error.details],
+            case_id=case_id,
+            confirm_needed=isinstance(error, ConfirmationNeeded),
         )
     advance_later(background, result.opened_cases)
     text = (
@@ -334,6 +357,12 @@ async def upload(
         + (f"; {len(result.opened_cases)} case(s) opened" if result.opened_cases else "")
         + "."
     )
+    if result.revised_case is not None:
+        return redirect(
+            f"/cases/{result.revised_case}",
+            principal,
+            text + " The case's new round reviews the revised credential.",
+        )
     return redirect("/credentials", principal, text)
 
 
@@ -369,14 +398,20 @@ def edit_form(
     )
 
 
-@router.post("/credentials/{credential_id}/edit")
+@router.post(
+    "/credentials/{credential_id}/edit",
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action="change credentials")],
+)
 async def edit(
     credential_id: CredentialId, request: Request, db: DB, principal: PageUser
 ) -> Response:
     return await _save(request, db, principal, credential_id=credential_id)
 
 
-@router.post("/credentials/{credential_id}/open-case")
+@router.post(
+    "/credentials/{credential_id}/open-case",
+    dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
+)
 def open_case(
     credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError
 from qa_engine.domain.outcomes import Outcome
-from qa_engine.services import case_views, decisions
-from qa_engine.web.auth import SignedInPrincipal
+from qa_engine.services import access, case_views, decisions
+from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
@@ -57,7 +57,9 @@ def decision_page(case_id: CaseId, request: Request, db: DB, principal: PageUser
     return _page(request, db, principal, case_id)
 
 
-@router.post("/cases/{case_id}/decision")
+@router.post(
+    "/cases/{case_id}/decision", dependencies=[requires(access.APPROVERS, action="decide on cases")]
+)
 def decide(
     case_id: CaseId,
     request: Request,

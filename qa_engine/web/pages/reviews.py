@@ -16,8 +16,8 @@ from qa_engine.adapters.review_sheet import ReviewSheetInvalid
 from qa_engine.domain.errors import QAError, ValidationFailed
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.statuses import AssignmentStatus
-from qa_engine.services import assignments, case_views, reviews
-from qa_engine.web.auth import SignedInPrincipal, settings_of
+from qa_engine.services import access, assignments, case_views, reviews
+from qa_engine.web.auth import SignedInPrincipal, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import (
@@ -50,7 +50,10 @@ def invitations(request: Request, db: DB, principal: PageUser) -> Response:
     )
 
 
-@router.post("/assignments/{assignment_id}/respond")
+@router.post(
+    "/assignments/{assignment_id}/respond",
+    dependencies=[requires(access.REVIEWERS, action="answer invitations to review")],
+)
 def respond(
     assignment_id: AssignmentId,
     request: Request,
@@ -170,7 +173,10 @@ def review_form(
     return _page(request, db, principal, assignment_id)
 
 
-@router.post("/assignments/{assignment_id}/review")
+@router.post(
+    "/assignments/{assignment_id}/review",
+    dependencies=[requires(access.REVIEWERS, action="write reviews")],
+)
 async def save_review(
     assignment_id: AssignmentId,
     request: Request,
@@ -262,7 +268,10 @@ def download_sheet(assignment_id: AssignmentId, db: DB, principal: PageUser) -> 
     )
 
 
-@router.post("/assignments/{assignment_id}/review-sheet")
+@router.post(
+    "/assignments/{assignment_id}/review-sheet",
+    dependencies=[requires(access.REVIEWERS, action="write reviews")],
+)
 async def upload_sheet(
     assignment_id: AssignmentId,
     request: Request,

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from qa_engine.domain.errors import QAError
-from qa_engine.services import case_views, self_assessments
-from qa_engine.web.auth import SignedInPrincipal
+from qa_engine.services import access, case_views, self_assessments
+from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import (
@@ -73,7 +73,10 @@ def form(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Resp
     return _page(request, db, principal, case_id)
 
 
-@router.post("/cases/{case_id}/self-assessment")
+@router.post(
+    "/cases/{case_id}/self-assessment",
+    dependencies=[requires(access.SELF_ASSESSMENT_WRITERS, action="write self-assessments")],
+)
 async def save(
     case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks
 ) -> Response:
