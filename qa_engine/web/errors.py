@@ -13,9 +13,10 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path
+from starlette.routing import Match, compile_path
 
 from qa_engine.domain.errors import QAError
 from qa_engine.services.web_sessions import TooManyAttempts
@@ -183,20 +184,40 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         return await qa_error(request, refused)
     details = []
     for err in exc.errors()[:50]:
-        details.append(f"{_loc(err.get('loc', ()))}: {err.get('msg', 'invalid')}")
+        message = str(err.get("msg", "invalid"))
+        if "Expected UploadFile" in message:  # a text field where a file upload belongs
+            message = "expected a file upload (a multipart part with a filename), not text"
+        details.append(f"{_loc(err.get('loc', ()))}: {message}")
     return error_response(request, 422, "validation_failed", "the request is not valid", details)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path accepts. The router's own 405 names only the methods
+    of the first route whose path matched; a path served by several routes (GET and PUT of a
+    resource, GET and POST of a form) accepts the methods of them all."""
+    # a method no route has: every route of this path matches partially
+    scope = {**request.scope, "method": "\x00"}
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(scope)
+        if match is not Match.NONE and route.methods:
+            methods.update(route.methods)
+    return sorted(methods)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and message == "Not Found":
         message = "there is nothing at this address"
-    elif exc.status_code == 405 and message == "Method Not Allowed":
-        message = "this address does not accept that method"
-    return error_response(
-        request, exc.status_code, code, message, headers=getattr(exc, "headers", None)
-    )
+    elif exc.status_code == 405:
+        if message == "Method Not Allowed":
+            message = "this address does not accept that method"
+        methods = allowed_methods(request)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+    return error_response(request, exc.status_code, code, message, headers=headers or None)
 
 
 async def unexpected(request: Request, exc: Exception) -> Response:

@@ -1,5 +1,6 @@
 """Plain ASGI middleware: a limit on request bodies (Starlette limits only non-file form parts) and
-the security headers of every response."""
+the security headers of every response, with `Cache-Control: no-store` on everything but the public
+static files (pages, API answers and downloads may carry what only the signed-in user may see)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,10 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+NO_STORE = (b"cache-control", b"no-store")
+PUBLIC_PREFIX = "/static/"
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -79,11 +84,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        cacheable = str(scope.get("path", "")).startswith(PUBLIC_PREFIX)
+        extra = SECURITY_HEADERS if cacheable else [*SECURITY_HEADERS, NO_STORE]
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                headers.extend((k, v) for k, v in extra if k not in present)
                 message["headers"] = headers
             await send(message)
 
