@@ -7,6 +7,7 @@ problem as ``sheet!cell: message`` (spreadsheets) or ``$[i].field: message`` (JS
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from qa_engine.adapters.safe_xlsx import open_untrusted_workbook, write_cell
+from qa_engine.adapters.safe_xlsx import DAMAGED, open_untrusted_workbook, write_cell
 from qa_engine.domain.credential import (
     FIELDS,
     Credential,
@@ -28,6 +29,8 @@ from qa_engine.domain.credential import (
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.limits import check_size
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
+
+log = logging.getLogger(__name__)
 
 SHEET = "Credentials"
 MAX_ROWS = 100_000
@@ -224,6 +227,11 @@ def read_xlsx(
                 path.name, [ImportProblem(f"{sheet}!A2", "no credential rows below the header")]
             )
         return out
+    except ValidationFailed:
+        raise
+    except Exception:  # a read-only workbook reads its sheets lazily: a damaged part fails here
+        log.info("unreadable workbook %s", path.name, exc_info=True)
+        raise ValidationFailed(f"{path.name}: {DAMAGED}") from None
     finally:
         wb.close()
 

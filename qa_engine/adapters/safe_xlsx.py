@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.limits import check_size
 
+log = logging.getLogger(__name__)
+
 MAX_MEMBERS = 10_000
+DAMAGED = (
+    "the workbook is damaged or is not an Excel workbook and cannot be read; open it in your "
+    "spreadsheet program and save it again as Excel Workbook (.xlsx)"
+)
 MAX_RATIO = 200  # uncompressed / compressed for one member: beyond this it is a zip bomb
 
 
@@ -57,16 +64,15 @@ def open_untrusted_workbook(path: Path, *, max_bytes: int, max_unzipped_bytes: i
                 )
             if "xl/workbook.xml" not in {i.filename for i in infos}:
                 raise ValidationFailed(f"{name}: not an Excel workbook (no xl/workbook.xml)")
-    except zipfile.BadZipFile as exc:
-        raise ValidationFailed(f"{name}: damaged zip container ({exc})") from None
+    except zipfile.BadZipFile:
+        raise ValidationFailed(f"{name}: {DAMAGED}") from None
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except ValidationFailed:
         raise
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise ValidationFailed(
-            f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})"
-        ) from None
+    except Exception:  # openpyxl raises many kinds on a damaged file; none is for a person
+        log.info("unreadable workbook %s", name, exc_info=True)
+        raise ValidationFailed(f"{name}: {DAMAGED}") from None
 
 
 def write_cell(ws: Worksheet, row: int, column: int, value: object) -> Cell:

@@ -412,7 +412,14 @@ def respond(
             reason=reason,
         )
         case_id = asg.case_id
-    console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
+        due = asg.due_at
+    if accept and due is not None:
+        console.print(
+            f"invitation {assignment_id} accepted: your review of case {case_id} is due "
+            f"{due:%Y-%m-%d}"
+        )
+    else:
+        console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
     if not accept:
         kick_cases([case_id])
 

@@ -172,3 +172,48 @@ def consolidate(
         breakdown=score(rubric, means),
         recommendations=counts,
     )
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A criterion the reviewers disagree on, with their scores as they gave them."""
+
+    criterion_id: str
+    title: str
+    scores: tuple[str, ...]  # "1", "4"; "yes", "no"
+
+    def words(self) -> str:
+        return f"{self.criterion_id} “{self.title}” ({', '.join(self.scores)})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"criterion": self.criterion_id, "title": self.title, "scores": list(self.scores)}
+
+
+def _said(value: float, kind: str) -> str:
+    if kind == "yes_no":
+        return "yes" if value >= 0.5 else "no"
+    return f"{value:g}"
+
+
+def disagreements(rubric: Rubric, result: ConsolidationResult) -> list[Disagreement]:
+    """The criteria of `result.disagreement`, in rubric order, with titles and the scores given."""
+    stats = {c.criterion_id: c for c in result.criteria}
+    out = []
+    for rc in rubric.reviewer_criteria:
+        if rc.id in result.disagreement and rc.id in stats:
+            kind = rc.criterion.kind
+            out.append(
+                Disagreement(
+                    rc.id, rc.criterion.title, tuple(_said(v, kind) for v in stats[rc.id].scores)
+                )
+            )
+    return out
+
+
+def extra_reviewer_reason(items: Sequence[Disagreement]) -> str:
+    """Why an extra reviewer is asked for: the criteria the reviewers disagree on, with scores."""
+    if not items:
+        return "An extra reviewer: the reviewers disagree."
+    listed = [d.words() for d in items]
+    joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"An extra reviewer: the reviewers disagree on {joined}."

@@ -25,6 +25,13 @@ class ValidationFailed(QAError):
     code = "validation_failed"
 
 
+class FileTooLarge(ValidationFailed):
+    """A file handed in is over its size limit (HTTP 413); the message gives both sizes in words."""
+
+    status = 413
+    code = "too_large"
+
+
 class NotFound(QAError):
     status = 404
     code = "not_found"

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.errors import FileTooLarge
+
+_UNITS = ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB"))
+
+
+def size_in_words(size: int) -> str:
+    """A byte count as a person reads it: ``30.2 MB``, ``10 MB``, ``512 KB``, ``900 bytes``."""
+    for factor, unit in _UNITS:
+        if size >= factor:
+            number = f"{size / factor:.1f}".removesuffix(".0")
+            return f"{number} {unit}"
+    return f"{size:,} byte" + ("" if size == 1 else "s")
+
+
+def too_large_message(size: int | None, limit: int, *, subject: str = "This file") -> str:
+    """``This file is 30.2 MB; the limit is 10 MB.`` (None: the size is not known, only that it is
+    over the limit)."""
+    if size is None:
+        return f"{subject} is larger than the limit of {size_in_words(limit)}."
+    said, limit_said = size_in_words(size), size_in_words(limit)
+    if said == limit_said:  # just over: the rounded sizes would read the same
+        said, limit_said = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"{subject} is {said}; the limit is {limit_said}."
 
 
 def check_size(size: int, limit: int, what: str, *, at_least: bool = False) -> None:
-    """Raise `ValidationFailed` naming `what` when `size` bytes are over `limit`.
+    """Raise `FileTooLarge` naming `what` when `size` bytes are over `limit`.
 
     `at_least`: the size is what was read so far (a stream stopped at the limit), not the whole.
     """
     if size <= limit:
         return
-    if at_least:
-        raise ValidationFailed(f"{what}: the file is larger than the limit of {limit:,} bytes")
-    raise ValidationFailed(f"{what}: the file is {size:,} bytes; the limit is {limit:,}")
+    said = too_large_message(None if at_least else size, limit, subject="the file")
+    raise FileTooLarge(f"{what}: {said}")

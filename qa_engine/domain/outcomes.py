@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from enum import StrEnum
 
 
@@ -34,3 +36,23 @@ _ORDER = [
 
 def worst(*outcomes: Outcome) -> Outcome:
     return max(outcomes, key=lambda o: o.rank)
+
+
+def decision_summary(
+    outcome: str, conditions: Sequence[str] = (), valid_until: date | None = None
+) -> str:
+    """A decision as its provider reads it: the outcome, the conditions, and what to do next."""
+    until = f"the approval is valid until {valid_until:%Y-%m-%d}" if valid_until else ""
+    if outcome == Outcome.APPROVED_WITH_CONDITIONS:
+        n = len(conditions)
+        listed = f": {'; '.join(conditions)}" if conditions else ""
+        said = f"Approved with {n} condition{'' if n == 1 else 's'}{listed}"
+        said += f" — meet {'it' if n == 1 else 'them'} within the time they state"
+        return said + (f"; {until}." if until else ".")
+    if outcome == Outcome.APPROVED:
+        return f"Approved; {until}." if until else "Approved."
+    if outcome == Outcome.REVISION_REQUESTED:
+        return "Revision requested — revise the credential and write the self-assessment again."
+    if outcome == Outcome.REJECTED:
+        return "Rejected — you may submit a substantially revised proposal as a new case."
+    return outcome.replace("_", " ").capitalize() + "."

@@ -100,14 +100,8 @@ def run_step(
             )
     elif step.name == ASK_OFFICER:
         need = assignments.case_need(session, case)
-        assignments.request_officer_help(
-            session,
-            case,
-            needed=need.needed,
-            why="reviewers to confirm"
-            if case.state == CaseState.ASSIGNMENT
-            else "a reviewer must be replaced",
-        )
+        # the reasons recorded with the case: first reviewers, an extra one, or a replacement
+        assignments.request_officer_help(session, case, needed=need.needed)
         return StepOutcome(step.case_id, step.name, "waiting for a QA officer", at_gate=True)
     elif step.name == REPORT:
         reporting.generate_reports(

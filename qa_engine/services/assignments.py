@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -30,7 +33,7 @@ from qa_engine.services import access, audit, notifications
 from qa_engine.services.cases import credential_version_of
 from qa_engine.services.context import now, transition, workflow_settings
 from qa_engine.services.rows import get_or_raise, saved_id
-from qa_engine.store import case_repo
+from qa_engine.store import audit_repo, case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
     Assignment,
@@ -161,6 +164,8 @@ def _invite(
     session: Session, case: Case, reviewer_id: int, *, actor: Actor, reason: str
 ) -> Assignment:
     settings = workflow_settings()
+    # Computed once, here: the invitation, the pages, the mails and the command line all show this
+    # date; accepting does not move it.
     respond_by = now() + timedelta(days=settings.deadlines_days.invitation_response)
     due_at = now() + timedelta(
         days=settings.deadlines_days.invitation_response + settings.deadlines_days.review
@@ -255,7 +260,89 @@ def auto_assign(
     return plans
 
 
-def request_officer_help(session: Session, case: Case, *, needed: int, why: str) -> None:
+@dataclass(frozen=True)
+class ReviewerNeed:
+    """Why a case needs one more reviewer: its first reviewers, an extra one (the reviewers
+    disagree) or a replacement (a reviewer declined, did not answer, or was overdue)."""
+
+    reason: str
+    replacement: bool = False
+
+
+FIRST_REVIEWERS = "The first reviewers of this round are still to be confirmed."
+_GONE_ACTIONS = ("assignment.declined", "assignment.expired", "assignment.replaced")
+
+
+def _replacement_reason(session: Session, asg: Assignment, payload: dict[str, Any]) -> str:
+    user = repo.get_user(session, asg.reviewer_id)
+    who = user.full_name if user else f"reviewer {asg.reviewer_id}"
+    if asg.status == AssignmentStatus.DECLINED:
+        said = f"A replacement for {who}, who declined the invitation"
+        if asg.responded_at is not None:
+            said += f" on {asg.responded_at:%Y-%m-%d}"
+        if payload.get("conflict"):
+            said += " declaring a conflict of interest"
+        reason = str(payload.get("reason") or asg.decline_reason).strip()
+        return said + (f": “{reason}”." if reason else ".")
+    if asg.status == AssignmentStatus.EXPIRED:
+        by = f" by {asg.respond_by:%Y-%m-%d}" if asg.respond_by else " in time"
+        return f"A replacement for {who}, who did not answer the invitation{by}."
+    why = str(payload.get("why") or "replaced").strip().rstrip(".")
+    due = f" (the review was due {asg.due_at:%Y-%m-%d})" if asg.due_at else ""
+    return f"A replacement for {who}: {why}{due}."
+
+
+def reviewer_needs(session: Session, case: Case) -> list[ReviewerNeed]:
+    """One reason per reviewer the case's round still needs, oldest first.
+
+    Read from the case's audit trail, where each request was recorded: each invitation of the
+    round fills the oldest open need; a reviewer who declines, does not answer or is replaced, and
+    a disagreement that asks for an extra reviewer, each open one."""
+    needed = case_need(session, case).needed
+    if needed <= 0:
+        return []
+    case_id = saved_id(case)
+    of_round = {a.id: a for a in case_repo.assignments_of(session, case_id, case.round)}
+    open_: deque[ReviewerNeed] = deque(
+        ReviewerNeed(FIRST_REVIEWERS) for _ in range(workflow_settings().reviewers_per_case)
+    )
+    for event in audit_repo.events_for(session, "case", case_id):
+        payload = event.payload or {}
+        if event.action == "assignment.invited" and payload.get("round") == case.round:
+            if open_:
+                open_.popleft()
+        elif event.action in _GONE_ACTIONS and payload.get("assignment_id") in of_round:
+            asg = of_round[payload["assignment_id"]]
+            open_.append(ReviewerNeed(_replacement_reason(session, asg, payload), True))
+        elif (
+            event.action == f"case.{CaseState.PEER_REVIEW.value}"
+            and payload.get("extra_reviewer")
+            and payload.get("round") == case.round
+        ):
+            reason = payload.get("reason") or (
+                "An extra reviewer: the reviewers disagree on "
+                + ", ".join(str(c) for c in payload.get("disagreement") or ())
+                + "."
+            )
+            open_.append(ReviewerNeed(str(reason)))
+    out = list(open_)[-needed:]
+    return [ReviewerNeed(FIRST_REVIEWERS)] * (needed - len(out)) + out
+
+
+def _why_in_words(needs: Sequence[ReviewerNeed]) -> str:
+    if len(needs) == 1:
+        return needs[0].reason
+    return "\n" + "\n".join(f"- {n.reason}" for n in needs)
+
+
+def request_officer_help(
+    session: Session, case: Case, *, needed: int, why: str | None = None
+) -> None:
+    """Ask the QA officers for reviewers; `why` None: the reasons recorded for the case's needs."""
+    needs = reviewer_needs(session, case)
+    replacement = bool(needs) and all(n.replacement for n in needs)
+    if why is None:
+        why = _why_in_words(needs) if needs else "reviewers to confirm"
     version = session.get(CredentialVersion, case.credential_version_id)
     inst = session.get(Institution, case.institution_id)
     gone = len(
@@ -274,6 +361,7 @@ def request_officer_help(session: Session, case: Case, *, needed: int, why: str)
                 "provider_name": inst.name if inst else "",
                 "needed": needed,
                 "why": why,
+                "replacement": replacement,
             },
         )
 
@@ -304,8 +392,8 @@ def respond(
         raise ValidationFailed("a reason is required to decline")
     asg.responded_at = now()
     if accept:
+        # the due date stays the one the invitation gave (set once, in `_invite`)
         asg.status = AssignmentStatus.ACCEPTED
-        asg.due_at = now() + timedelta(days=workflow_settings().deadlines_days.review)
     else:
         asg.status = AssignmentStatus.DECLINED
         asg.decline_reason = reason.strip()[:2000]

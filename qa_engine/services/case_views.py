@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from qa_engine.domain.case_states import CaseState
+from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.consolidation import ConsolidationResult
 from qa_engine.domain.errors import Conflict, NotFound
 from qa_engine.domain.roles import Actor, Role
@@ -22,6 +22,7 @@ from qa_engine.domain.statuses import (
 )
 from qa_engine.services import access
 from qa_engine.services import consolidation as consolidation_service
+from qa_engine.services.assignments import ReviewerNeed, reviewer_needs
 from qa_engine.services.cases import (
     RoundChanges,
     credential_version_for_round,
@@ -31,6 +32,7 @@ from qa_engine.services.cases import (
     rubric_and_hash_of,
     rubric_of,
 )
+from qa_engine.services.credentials import summary_of
 from qa_engine.services.reviews import (
     VisibleReview,
     own_assignment,
@@ -280,6 +282,10 @@ class CaseDetail:
     consolidation: Consolidation | None  # the round's latest, for QA staff and approvers only
     changes: RoundChanges | None = None  # a revision round: what changed since the round before
     newest_version: CredentialVersion | None = None  # the credential's, for who may revise
+    # why the round needs reviewers, one reason per missing reviewer (for the QA office)
+    reviewer_needs: tuple[ReviewerNeed, ...] = ()
+    # the newest decision in words: outcome, conditions, what the provider does next
+    decision_text: str = ""
 
     @property
     def row(self) -> CaseRow:
@@ -295,6 +301,8 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
     may = case_actions(actor, case)
     if not (actor.has(*access.STAFF) or access.is_provider_of(actor, case)):
         lines = [ln for ln in lines if mine is not None and ln.assignment.id == mine.id]
+    decided = case_repo.decisions_of(session, case_id)
+    needs = tuple(reviewer_needs(session, case)) if may.officer and case.state in REVIEWING else ()
     return CaseDetail(
         case,
         get_or_raise(session, Credential, case.credential_id, what="credential"),
@@ -303,7 +311,7 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         snap.title if snap else "",
         f"{snap.rubric_id} {snap.version}" if snap else "",
         lines,
-        case_repo.decisions_of(session, case_id),
+        decided,
         case_repo.reports_of(session, case_id),
         mine,
         may,
@@ -312,6 +320,8 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         else None,
         round_changes(session, case, case.round),
         repo.get_credential_version(session, case.credential_id) if may.may_revise else None,
+        needs,
+        summary_of(decided[-1]) if decided else "",
     )
 
 

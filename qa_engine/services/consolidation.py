@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
-from qa_engine.domain.consolidation import ConsolidationResult, consolidate
+from qa_engine.domain.consolidation import (
+    ConsolidationResult,
+    consolidate,
+    disagreements,
+    extra_reviewer_reason,
+)
 from qa_engine.domain.credential import element_report, parse_credential
 from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.domain.scoring import element_scores
@@ -65,6 +70,8 @@ def consolidate_case(*, session: Session, case_id: int) -> Case:
     settings = workflow_settings()
     if result.disagreement and case.extra_reviewers_requested < settings.max_extra_reviewers:
         case.extra_reviewers_requested += 1
+        # the reason is recorded with the request: the officers' pages and mails read it back
+        items = disagreements(rubric_of(session, case), result)
         transition(
             session,
             case,
@@ -73,6 +80,8 @@ def consolidate_case(*, session: Session, case_id: int) -> Case:
             payload={
                 "extra_reviewer": True,
                 "disagreement": result.disagreement,
+                "disagreements": [d.to_json() for d in items],
+                "reason": extra_reviewer_reason(items),
                 "required": required_reviews(case),
             },
         )

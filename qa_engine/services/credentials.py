@@ -12,12 +12,13 @@ from sqlmodel import Session
 from qa_engine.domain.credential import Credential as CredentialData
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed, check_version
+from qa_engine.domain.outcomes import decision_summary
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import access, audit
 from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import Case, Credential, CredentialVersion, Institution
+from qa_engine.store.models import Case, Credential, CredentialVersion, Decision, Institution
 from qa_engine.store.types import utcnow
 
 
@@ -154,12 +155,21 @@ def _check_may_write(actor: Actor, institution_id: int) -> None:
 # --------------------------------------------------------------------------- reading
 
 
+def summary_of(decision: Decision) -> str:
+    """A decision in its provider's words: outcome, conditions, what to do next."""
+    until = decision.valid_until.date() if decision.valid_until else None
+    return decision_summary(decision.outcome, decision.conditions or [], until)
+
+
 @dataclass(frozen=True)
 class CredentialRow:
     credential: Credential
     institution: Institution
     open_case: Case | None
     version: CredentialVersion | None = None  # the current one, when asked for
+    decided_case: Case | None = None  # the case of the newest decision on it, if any
+    decision: Decision | None = None
+    outcome: str = ""  # that decision in words, with what the provider must do next
 
 
 @dataclass(frozen=True)
@@ -195,8 +205,17 @@ def credentials_page(
     rows = case_repo.credentials_with_open_cases(
         session, institution_id=inst, offset=offset, limit=limit, with_versions=with_versions
     )
+    decided = case_repo.latest_decisions(session, credential_ids=[saved_id(r[0]) for r in rows])
+    out = []
+    for row in rows:
+        latest = decided.get(saved_id(row[0]))
+        if latest is None:
+            out.append(CredentialRow(*row))
+            continue
+        case, decision = latest
+        out.append(CredentialRow(*row, case, decision, summary_of(decision)))
     return CredentialsPage(
-        [CredentialRow(*row) for row in rows],
+        out,
         repo.count_credentials(session, institution_id=inst),
         access.writes_credentials(actor),
     )

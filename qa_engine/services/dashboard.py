@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -12,9 +13,11 @@ from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
 from qa_engine.services import assignments
 from qa_engine.services.context import now
+from qa_engine.services.credentials import summary_of
 from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo, web_repo
 from qa_engine.store import repositories as repo
+from qa_engine.store.models import Credential
 
 AGGREGATE_READERS = (Role.LEADERSHIP, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
 
@@ -97,6 +100,34 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+RECENT_DECISION_DAYS = 30
+MAX_DECISION_LINES = 10
+
+
+def _decisions_for_provider(session: Session, institution_id: int, out: Waiting) -> None:
+    """The newest decision on each of the institution's credentials that still asks something of
+    the provider (an approval with conditions, while it is valid) or is recent, newest first."""
+    t = now()
+    lines = 0
+    decided = case_repo.latest_decisions(session, institution_id=institution_id)
+    for case, decision in sorted(decided.values(), key=lambda cd: cd[1].decided_at, reverse=True):
+        conditions_open = decision.outcome == Outcome.APPROVED_WITH_CONDITIONS and (
+            decision.valid_until is None or decision.valid_until > t
+        )
+        recent = decision.decided_at > t - timedelta(days=RECENT_DECISION_DAYS)
+        if not (conditions_open or recent) or lines >= MAX_DECISION_LINES:
+            continue
+        credential = session.get(Credential, case.credential_id)
+        title = f" “{credential.title}”" if credential else ""
+        out.add(
+            1,
+            f"Case {case.id}{title}: {summary_of(decision)}",
+            f"/cases/{case.id}",
+            urgent=conditions_open,
+        )
+        lines += 1
+
+
 def waiting_for(*, session: Session, actor: Actor) -> Waiting:
     """What waits for this person now, role by role."""
     out = Waiting()
@@ -144,6 +175,7 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
             "/cases?state=returned",
             urgent=True,
         )
+        _decisions_for_provider(session, actor.institution_id, out)
     if actor.has(Role.QA_OFFICER, Role.ADMIN) and not actor.is_system:
         waiting = [
             c

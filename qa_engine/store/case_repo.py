@@ -366,6 +366,29 @@ def decisions_of(session: Session, case_id: int) -> list[Decision]:
     )
 
 
+def latest_decisions(
+    session: Session,
+    *,
+    credential_ids: Sequence[int] | None = None,
+    institution_id: int | None = None,
+) -> dict[int, tuple[Case, Decision]]:
+    """The newest decision on each of these credentials (or an institution's), with its case, by
+    credential id."""
+    q = select(Case, Decision).join(Decision, col(Decision.case_id) == Case.id)
+    if credential_ids is not None:
+        if not credential_ids:
+            return {}
+        q = q.where(col(Case.credential_id).in_(list(credential_ids)))
+    if institution_id is not None:
+        q = q.where(Case.institution_id == institution_id)
+    out: dict[int, tuple[Case, Decision]] = {}
+    for case, decision in session.exec(
+        q.order_by(col(Decision.decided_at), col(Decision.id))
+    ).all():
+        out[case.credential_id] = (case, decision)
+    return out
+
+
 def expired_approvals(session: Session, now: datetime) -> list[tuple[Case, Decision]]:
     """Closed approved cases whose approval ran out and that have no follow-up case yet."""
     follow = select(col(Case.previous_case_id)).where(col(Case.previous_case_id).is_not(None))

@@ -1016,7 +1016,7 @@ class _CaseHistory:
         review_matrix, recs, submitted_times = [], [], []
         for (r, inv), acc in zip(panel.live, accepted_at, strict=True):
             a_id = w.ids.take(Assignment)
-            due = acc + timedelta(days=21)
+            due = inv + timedelta(days=7 + 21)  # set at the invitation, as the engine does
             took = _lognormal(rng, 15, 0.45)
             sub = acc + timedelta(days=took)
             if stopped and (sub > until or rng.random() < 0.5):
@@ -1142,7 +1142,7 @@ class _CaseHistory:
                 panel.officer,
                 inv,
                 acc,
-                acc + timedelta(days=21),
+                inv + timedelta(days=7 + 21),
                 "",
                 reminders=0,
             )

@@ -61,7 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + FORM_OVERHEAD)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_upload_bytes + FORM_OVERHEAD,
+        file_limit=settings.max_upload_bytes,
+    )
     app.add_middleware(SecurityHeaders)
 
     def openapi() -> dict[str, Any]:

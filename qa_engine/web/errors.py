@@ -5,14 +5,18 @@ generic 500; a traceback never reaches a user."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, compile_path
 
 from qa_engine.domain.errors import QAError
 from qa_engine.services.web_sessions import TooManyAttempts
@@ -49,6 +53,36 @@ _TITLES = {
 }
 GENERIC_500 = "An unexpected error occurred; it has been logged. Please try again later."
 
+UploadForm = Callable[[Request, str], Response]
+_Form = TypeVar("_Form", bound=UploadForm)
+_UPLOAD_FORMS: list[tuple[re.Pattern[str], UploadForm, bool]] = []
+
+
+def shows_upload_form(path: str, *, public: bool = False) -> Callable[[_Form], _Form]:
+    """Register the page that shows the upload form posted to `path` (a route's path, with its
+    parameters), given a message: a too-large upload to that route comes back on that form (413)
+    instead of a bare error page. Unless `public`, only for a signed-in user."""
+
+    def register(page: _Form) -> _Form:
+        _UPLOAD_FORMS.append((compile_path(path)[0], page, public))
+        return page
+
+    return register
+
+
+def _upload_form_of(request: Request) -> UploadForm | None:
+    """The form page of an upload route (its path parameters set on the request), if any: the
+    limit on the body is checked before routing, so the path is matched here."""
+    if request.method != "POST":
+        return None
+    signed_in = getattr(getattr(request.state, "principal", None), "actor", None) is not None
+    for pattern, page, public in _UPLOAD_FORMS:
+        found = pattern.fullmatch(request.url.path)
+        if found is not None and (public or signed_in):
+            request.scope.setdefault("path_params", {}).update(found.groupdict())
+            return page
+    return None
+
 
 def error_response(
     request: Request,
@@ -72,6 +106,12 @@ def error_response(
         return RedirectResponse(target, status_code=303)
     if not hasattr(request.state, "principal"):
         _identify(request)
+    page = _upload_form_of(request) if status == 413 else None
+    if page is not None:
+        try:
+            return page(request, message)
+        except Exception:  # noqa: BLE001 - a form this visitor may not see: the plain error page
+            log.debug("no upload form for %s", request.url.path, exc_info=True)
     response = render(
         request,
         "error.html",
@@ -144,20 +184,40 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         return await qa_error(request, refused)
     details = []
     for err in exc.errors()[:50]:
-        details.append(f"{_loc(err.get('loc', ()))}: {err.get('msg', 'invalid')}")
+        message = str(err.get("msg", "invalid"))
+        if "Expected UploadFile" in message:  # a text field where a file upload belongs
+            message = "expected a file upload (a multipart part with a filename), not text"
+        details.append(f"{_loc(err.get('loc', ()))}: {message}")
     return error_response(request, 422, "validation_failed", "the request is not valid", details)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path accepts. The router's own 405 names only the methods
+    of the first route whose path matched; a path served by several routes (GET and PUT of a
+    resource, GET and POST of a form) accepts the methods of them all."""
+    # a method no route has: every route of this path matches partially
+    scope = {**request.scope, "method": "\x00"}
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(scope)
+        if match is not Match.NONE and route.methods:
+            methods.update(route.methods)
+    return sorted(methods)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and message == "Not Found":
         message = "there is nothing at this address"
-    elif exc.status_code == 405 and message == "Method Not Allowed":
-        message = "this address does not accept that method"
-    return error_response(
-        request, exc.status_code, code, message, headers=getattr(exc, "headers", None)
-    )
+    elif exc.status_code == 405:
+        if message == "Method Not Allowed":
+            message = "this address does not accept that method"
+        methods = allowed_methods(request)
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+    return error_response(request, exc.status_code, code, message, headers=headers or None)
 
 
 async def unexpected(request: Request, exc: Exception) -> Response:

@@ -1,11 +1,14 @@
 """Plain ASGI middleware: a limit on request bodies (Starlette limits only non-file form parts) and
-the security headers of every response."""
+the security headers of every response, with `Cache-Control: no-store` on everything but the public
+static files (pages, API answers and downloads may carry what only the signed-in user may see)."""
 
 from __future__ import annotations
 
 from fastapi import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qa_engine.domain.limits import too_large_message
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action "
@@ -21,18 +24,18 @@ SECURITY_HEADERS = [
 ]
 
 
-def too_large(limit: int) -> HTTPException:
-    return HTTPException(
-        status_code=413, detail=f"the request is larger than the limit of {limit:,} bytes"
-    )
+def too_large(size: int | None, file_limit: int) -> HTTPException:
+    return HTTPException(status_code=413, detail=too_large_message(size, file_limit))
 
 
 class BodyLimit:
-    """Refuse bodies above `limit` bytes: at once from Content-Length, else while streaming."""
+    """Refuse bodies above `limit` bytes: at once from Content-Length, else while streaming. The
+    message speaks of the file (`file_limit`, the upload limit the body limit allows for)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, file_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.file_limit = limit if file_limit is None else file_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +48,7 @@ class BodyLimit:
                 except ValueError:
                     declared = -1
                 if declared > self.limit or declared < 0:
-                    await self._refuse(scope, receive, send)
+                    await self._refuse(scope, receive, send, declared if declared > 0 else None)
                     return
         seen = 0
 
@@ -55,17 +58,21 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise too_large(self.limit)
+                    raise too_large(None, self.file_limit)
             return message
 
         await self.app(scope, limited, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # rendered like every other error: JSON for the API, a page for the browser
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int | None) -> None:
+        # rendered like every other error: JSON for the API, the upload form for the browser
         from qa_engine.web.errors import http_error
 
-        response = await http_error(Request(scope, receive), too_large(self.limit))
+        response = await http_error(Request(scope, receive), too_large(size, self.file_limit))
         await response(scope, receive, send)
+
+
+NO_STORE = (b"cache-control", b"no-store")
+PUBLIC_PREFIX = "/static/"
 
 
 class SecurityHeaders:
@@ -77,11 +84,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        cacheable = str(scope.get("path", "")).startswith(PUBLIC_PREFIX)
+        extra = SECURITY_HEADERS if cacheable else [*SECURITY_HEADERS, NO_STORE]
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in present)
+                headers.extend((k, v) for k, v in extra if k not in present)
                 message["headers"] = headers
             await send(message)
 

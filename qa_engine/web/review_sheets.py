@@ -51,7 +51,7 @@ def save_review_sheet(
     case_views.check_review_open(mine)
     suffix_of(filename, (".xlsx",))
     assignment_id = saved_id(mine.assignment)
-    with temporary_file(data, ".xlsx") as path:
+    with temporary_file(data, ".xlsx", filename) as path:
         sheet = read_review_sheet(
             path,
             rubric=mine.rubric,

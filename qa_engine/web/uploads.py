@@ -25,11 +25,14 @@ CHUNK = 1024 * 1024
 def safe_name(upload: UploadFile | None, default: str = "upload") -> str:
     name = PurePath((upload.filename if upload else None) or default).name
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\:*?"<>|')[:120]
-    return name or default
+    return name if name.strip(". ") else default
 
 
 async def read_limited(upload: UploadFile, limit: int) -> bytes:
-    """The whole file, or `ValidationFailed` when it is larger than `limit` bytes."""
+    """The whole file, or `FileTooLarge` (named by the user's file name, with both sizes in words)
+    when it is larger than `limit` bytes."""
+    if upload.size is not None:  # a parsed form holds the whole file already: say its size
+        check_size(upload.size, limit, safe_name(upload))
     parts: list[bytes] = []
     size = 0
     while chunk := await upload.read(CHUNK):
@@ -40,15 +43,18 @@ async def read_limited(upload: UploadFile, limit: int) -> bytes:
 
 
 @contextmanager
-def temporary_file(data: bytes, suffix: str) -> Iterator[Path]:
-    fd, name = tempfile.mkstemp(prefix="qa-upload-", suffix=suffix)
-    path = Path(name)
-    try:
+def temporary_file(data: bytes, suffix: str, name: str = "") -> Iterator[Path]:
+    """The bytes in a private temporary folder under the user's own file `name` (a `safe_name`),
+    so that whatever the adapters say about the file names it as the user knows it, never by a
+    server path."""
+    with tempfile.TemporaryDirectory(prefix="qa-upload-") as folder:
+        path = Path(folder) / (PurePath(name).name if name.strip(". ") else f"upload{suffix}")
+        if path.suffix.lower() != suffix:
+            path = path.with_name(path.name + suffix)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         yield path
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def suffix_of(name: str, allowed: tuple[str, ...]) -> str:
@@ -75,7 +81,7 @@ def import_credentials_upload(
     """Read an uploaded spreadsheet or JSON file of credentials and import them (see
     `credential_import`)."""
     suffix = suffix_of(filename, (".xlsx", ".json"))
-    with temporary_file(data, suffix) as path:
+    with temporary_file(data, suffix, filename) as path:
         items = read_credentials_file(
             path,
             max_bytes=settings.max_upload_bytes,

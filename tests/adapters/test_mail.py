@@ -51,6 +51,7 @@ CONTEXTS: dict[str, dict] = {
         "provider_name": "Københavns Universitet",
         "needed": 2,
         "why": "two reviewers declined",
+        "replacement": False,
     },
     "returned": {"problems": ["ECTS credits are missing", "Learning outcome 3 is too vague"]},
     "decision": {
@@ -85,6 +86,7 @@ SUBJECT_WORDS = {
 SHOWN_AS = {
     ("reminder", "days_left"): "3 days overdue",
     ("decision", "outcome"): "Please meet the conditions",
+    ("assignment_needed", "replacement"): "needs\n2 more reviewers",
 }
 
 
@@ -462,3 +464,18 @@ def test_a_batch_delivers_every_message_of_its_cases_a_page_at_a_time(engine_env
         }
     assert pending == {f"test:{case_ids[2]}:{k}" for k in range(3)}
     assert deliver_pending(limit=2).sent == 2
+
+
+def test_a_replacement_is_asked_for_as_a_replacement():
+    subject, body = render(
+        "assignment_needed",
+        _ctx(
+            "assignment_needed",
+            needed=1,
+            replacement=True,
+            why="A replacement for Rita Reviewer, who declined the invitation: “no time”.",
+        ),
+        templates_dir=TEMPLATES,
+    )
+    assert subject.startswith("Replacement reviewer needed for ")
+    assert "needs\na replacement reviewer." in body and "who declined the invitation" in body

@@ -128,3 +128,24 @@ def test_import_of_a_non_spreadsheet(fresh_env, tmp_path):
     assert result.exit_code == 1
     assert "not an .xlsx workbook" in result.output
     assert "Traceback" not in result.output
+
+
+def test_import_of_a_damaged_workbook_names_the_file_not_the_exception(fresh_env, tmp_path):
+    import io
+    import zipfile
+
+    run("init")
+    template = tmp_path / "template.xlsx"
+    run("credentials", "template", str(template))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            broken = info.filename.startswith("xl/worksheets/")
+            dst.writestr(info.filename, b"<worksheet><sheetData" if broken else src.read(info))
+    path = tmp_path / "spring courses.xlsx"
+    path.write_bytes(damaged.getvalue())
+    result = run("credentials", "import", str(path))
+    assert result.exit_code == 1
+    assert "spring courses.xlsx: the workbook is damaged" in result.output
+    for name in ("XMLSyntaxError", "ParseError", "Error:", "Traceback"):
+        assert name not in result.output

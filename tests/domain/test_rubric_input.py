@@ -303,7 +303,7 @@ def test_file_over_the_size_limit_is_refused_unread(tmp_path):
         f.truncate(MAX_RUBRIC_BYTES + 1)  # sparse: a valid YAML comment would not matter
     assert problems(path) == [
         f"{path}:1: rubric file: the file is {MAX_RUBRIC_BYTES + 1:,} bytes;"
-        f" the limit is {MAX_RUBRIC_BYTES:,}"
+        f" the limit is {MAX_RUBRIC_BYTES:,} bytes."
     ]
 
 

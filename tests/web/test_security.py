@@ -308,7 +308,7 @@ def test_uploads_above_the_limit_are_refused(web_env, p):
             files={"file": ("mid.json", b"[" + b" " * 3000 + b"]", "application/json")},
             headers=token,
         )
-        assert r.status_code == 422 and "limit" in r.json()["message"]
+        assert r.status_code == 413 and "the limit is 2 KB" in r.json()["message"]
 
 
 def test_unexpected_errors_are_a_generic_500(web_env, p):

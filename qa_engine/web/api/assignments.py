@@ -345,7 +345,7 @@ async def upload_sheet(
     actor: CurrentActor,
     request: Request,
     background: BackgroundTasks,
-    file: Annotated[UploadFile, File(description=".xlsx")],
+    file: Annotated[UploadFile, File(description=".xlsx", json_schema_extra={"format": "binary"})],
     submit: Annotated[bool, Form()] = False,
 ) -> ReviewOut:
     settings = settings_of(request)

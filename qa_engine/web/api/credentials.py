@@ -61,7 +61,7 @@ def list_credentials(
 
 
 @router.get(
-    "/{credential_id}",
+    "/{credential_id:int}",
     response_model=CredentialDetailOut,
     summary="One credential with its versions",
     dependencies=[READS_CREDENTIALS],
@@ -106,7 +106,7 @@ def create_credential(
 
 
 @router.put(
-    "/{credential_id}",
+    "/{credential_id:int}",
     response_model=CredentialSavedOut,
     summary=(
         "Store a new version of this credential (expected_version or If-Match required: a stale "
@@ -151,7 +151,9 @@ async def import_credentials(
     actor: CurrentActor,
     request: Request,
     background: BackgroundTasks,
-    file: Annotated[UploadFile, File(description=".xlsx or .json")],
+    file: Annotated[
+        UploadFile, File(description=".xlsx or .json", json_schema_extra={"format": "binary"})
+    ],
     open_cases: Annotated[bool, Form()] = False,
     case: Annotated[
         int | None,

@@ -76,7 +76,11 @@ def verify_upload(db: Session, data: bytes) -> VerifyOut:
     summary="Verify a report file (public): valid, modified, untrusted, unsigned …",
 )
 async def verify(
-    request: Request, db: DB, file: Annotated[UploadFile, File(description="the PDF report")]
+    request: Request,
+    db: DB,
+    file: Annotated[
+        UploadFile, File(description="the PDF report", json_schema_extra={"format": "binary"})
+    ],
 ) -> VerifyOut:
     limit = min(MAX_VERIFY_BYTES, settings_of(request).max_upload_bytes)
     data = await read_limited(file, limit)

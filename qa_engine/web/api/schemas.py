@@ -1,14 +1,20 @@
 """Request and response models of the JSON API. Requests are strict: a score of ``true`` or ``"5"``
-is a 422, unknown fields are refused, text must be valid Unicode without NUL characters."""
+is a 422, unknown fields are refused, text must be valid Unicode without NUL characters.
+
+The OpenAPI schema states what the server checks, from the same declarations: integers are JSON
+integers (``3`` and ``3.0`` alike, as JSON Schema counts them), text that must not be blank has a
+pattern saying so, every text a pattern excluding NUL, required lists ``minItems``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -31,11 +37,85 @@ def _clean_text(value: str) -> str:
     return value
 
 
-Text = Annotated[StrictStr, Field(max_length=MAX_TEXT), AfterValidator(_clean_text)]
-ShortText = Annotated[StrictStr, Field(max_length=4000), AfterValidator(_clean_text)]
-Key = Annotated[StrictStr, Field(min_length=1, max_length=100), AfterValidator(_clean_text)]
-Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-Version = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+NO_NUL = r"^[^\x00]*$"
+# what str.strip() removes, spelled out (`\s` differs between Python and ECMA-262 patterns)
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+
+
+def at_least(n: int) -> str:
+    """A pattern for text of `n` characters at least once stripped, without NUL."""
+    edge = rf"[^\x00{_SPACE}]"
+    return rf"^[^\x00]*{edge}[^\x00]{{{n - 2},}}{edge}[^\x00]*$"
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema's integer includes 3.0: such a number is the integer 3 (true and "3" stay
+    refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def matching(pattern: str, message: str) -> AfterValidator:
+    """A check of `pattern` with a readable message; the pattern goes into the OpenAPI schema."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
+
+NOT_EMPTY = matching(NOT_BLANK, "must not be empty")
+TEN_CHARACTERS = matching(at_least(10), "must be 10 characters at least")
+
+# Text: valid Unicode without NUL; the Required kinds not blank either.
+Text = Annotated[
+    StrictStr,
+    Field(max_length=MAX_TEXT, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+ShortText = Annotated[
+    StrictStr,
+    Field(max_length=4000, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+RequiredShortText = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=4000, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(_clean_text),
+    NOT_EMPTY,
+]
+Key = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=100, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+# Text the service itself requires (not blank; a rationale: ten characters once stripped): it
+# answers who may act and in which state first, then refuses the text with its own message. The
+# schema states the same rule.
+ServiceRequiredText = Annotated[
+    StrictStr,
+    Field(max_length=MAX_TEXT, json_schema_extra={"minLength": 1, "pattern": NOT_BLANK}),
+    AfterValidator(_clean_text),
+]
+Rationale = Annotated[
+    StrictStr,
+    Field(
+        max_length=MAX_TEXT,
+        description="a sentence at least",
+        json_schema_extra={"minLength": 10, "pattern": at_least(10)},
+    ),
+    AfterValidator(_clean_text),
+]
+
+# Integers: 3 and 3.0 (JSON Schema's integer), not true, "3" or 3.5.
+WHOLE = BeforeValidator(_whole_number)
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID), WHOLE]
+Version = Annotated[StrictInt, Field(ge=1, le=MAX_ID), WHOLE]
 DraftVersion = Annotated[
     StrictInt,
     Field(
@@ -47,6 +127,7 @@ DraftVersion = Annotated[
             "saved. An If-Match header, when sent as well, must name the same version"
         ),
     ),
+    WHOLE,
 ]
 OutcomeValue = Literal["approved", "approved_with_conditions", "revision_requested", "rejected"]
 
@@ -77,6 +158,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (409, "Conflict: wrong state, stale version, duplicate"),
         (413, "Body too large"),
         (422, "Invalid input"),
+        (500, "Unexpected error (logged; the message says no more)"),
         (503, "Database busy"),
     )
 }
@@ -111,27 +193,84 @@ class MeOut(BaseModel):
 # --------------------------------------------------------------------------- credentials
 
 
-class CredentialIn(StrictIn):
-    """One micro-credential (the EU standard elements and what the alliance adds)."""
+REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$"
+COUNTRY = r"^[A-Za-z]{2}$"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+ISCED_F = r"^[0-9]{2,4}$"
+LANGUAGE = r"^[A-Za-z]{2,3}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
-    reference: ShortText
-    provider: ShortText
-    title: ShortText
-    learner_identification: ShortText
-    country: ShortText
-    region: ShortText | None = None
-    awarding_body: ShortText
-    date_of_issuing: Annotated[
-        StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+
+def shaped(pattern: str, message: str) -> AfterValidator:
+    """The check of a credential element of a fixed shape (next to `pattern` in the schema): the
+    element's own message in the 422."""
+
+    def check(value: str) -> str:
+        if len(value) > 4000 or not re.match(pattern, value):
+            raise ValueError(f"{value[:80]!r} {message}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _iso_date(value: str) -> str:
+    if not re.match(DATE, value):
+        raise ValueError(f"{value[:80]!r} is not a date (YYYY-MM-DD)")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return value
+
+
+class CredentialIn(StrictIn):
+    """One micro-credential (the EU standard elements and what the alliance adds). The schema
+    states the shape of each element; a few rules span elements or stored data and are checked
+    when the credential is read (a 422 naming the element): the provider must be your own
+    institution, the workload must be 25-30 hours per ECTS credit, `stackable_towards` needs
+    `stackability` other than stand_alone, ECTS has one decimal at most."""
+
+    reference: Annotated[
+        StrictStr,
+        Field(json_schema_extra={"pattern": REFERENCE}),
+        shaped(REFERENCE, "use up to 64 letters, digits and - _ . /"),
     ]
-    learning_outcomes: Annotated[list[ShortText], Field(max_length=100)]
-    ects: Annotated[StrictInt | StrictFloat, Field(description="ECTS credits, e.g. 5 or 2.5")]
-    workload_hours: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
-    eqf_level: Annotated[StrictInt, Field(ge=0, le=100)]
+    provider: RequiredShortText
+    title: RequiredShortText
+    learner_identification: RequiredShortText
+    country: Annotated[
+        StrictStr,
+        Field(json_schema_extra={"pattern": COUNTRY}),
+        shaped(COUNTRY, "is not an ISO 3166 two-letter country code"),
+    ]
+    region: ShortText | None = None
+    awarding_body: RequiredShortText
+    date_of_issuing: Annotated[
+        StrictStr,
+        Field(json_schema_extra={"format": "date", "pattern": DATE}),
+        AfterValidator(_iso_date),
+    ]
+    learning_outcomes: Annotated[
+        list[
+            Annotated[
+                StrictStr,
+                Field(min_length=10, max_length=4000, json_schema_extra={"pattern": at_least(10)}),
+                AfterValidator(_clean_text),
+                TEN_CHARACTERS,
+            ]
+        ],
+        Field(min_length=1, max_length=100),
+    ]
+    ects: Annotated[
+        Annotated[StrictInt, Field(gt=0, le=60)] | Annotated[StrictFloat, Field(gt=0, le=60)],
+        Field(description="ECTS credits, e.g. 5 or 2.5 (one decimal at most)"),
+    ]
+    workload_hours: Annotated[StrictInt, Field(ge=1, le=100_000), WHOLE] | None = None
+    eqf_level: Annotated[StrictInt, Field(ge=1, le=8), WHOLE]
     qf_ehea_cycle: Literal["short", "first", "second", "third"] | None = None
-    assessment_type: ShortText
+    assessment_type: RequiredShortText
     participation_form: Literal["online", "onsite", "blended"]
-    quality_assurance: ShortText
+    quality_assurance: RequiredShortText
     prerequisites: ShortText | None = None
     supervision: (
         Literal[
@@ -146,12 +285,36 @@ class CredentialIn(StrictIn):
     stackability: Literal["stand_alone", "stackable"] | None = None
     stackable_towards: ShortText | None = None
     further_information: ShortText | None = None
-    isced_f: ShortText
-    languages: Annotated[list[ShortText], Field(max_length=50)]
-    esco_skills: Annotated[list[ShortText], Field(max_length=200)] = Field(default_factory=list)
-    digcomp: Annotated[list[ShortText], Field(max_length=50)] = Field(default_factory=list)
-    greencomp: Annotated[list[ShortText], Field(max_length=50)] = Field(default_factory=list)
-    contact_email: ShortText
+    isced_f: Annotated[
+        StrictStr,
+        Field(json_schema_extra={"pattern": ISCED_F}),
+        shaped(ISCED_F, "is not an ISCED-F field code (2 to 4 digits, e.g. 0613)"),
+    ]
+    languages: Annotated[
+        list[
+            Annotated[
+                StrictStr,
+                Field(json_schema_extra={"pattern": LANGUAGE}),
+                shaped(LANGUAGE, "is not an ISO 639 language code"),
+            ]
+        ],
+        Field(min_length=1, max_length=50, description="ISO 639 codes"),
+    ]
+    esco_skills: Annotated[list[ShortText], Field(max_length=200)] = Field(
+        default_factory=list,
+        description="ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>)",
+    )
+    digcomp: Annotated[list[ShortText], Field(max_length=50)] = Field(
+        default_factory=list, description="DigComp 2.2 competences, e.g. 1.2"
+    )
+    greencomp: Annotated[list[ShortText], Field(max_length=50)] = Field(
+        default_factory=list, description="GreenComp competences, e.g. 2.1"
+    )
+    contact_email: Annotated[
+        StrictStr,
+        Field(json_schema_extra={"pattern": EMAIL}),
+        shaped(EMAIL, "is not an e-mail address"),
+    ]
     contact_name: ShortText | None = None
 
 
@@ -275,7 +438,7 @@ class OpenCaseIn(StrictIn):
 
 
 class WithdrawIn(StrictIn):
-    reason: Text
+    reason: ServiceRequiredText
     version: Version | None = None
 
 
@@ -378,7 +541,8 @@ class ProposalsOut(BaseModel):
 
 
 class AssignIn(StrictIn):
-    reviewer_ids: Annotated[list[Id], Field(max_length=20)]
+    # the service refuses an empty list after checking who may assign, in which state
+    reviewer_ids: Annotated[list[Id], Field(max_length=20, json_schema_extra={"minItems": 1})]
     reason: Text = ""
 
 
@@ -509,8 +673,11 @@ class ConsolidationOut(BaseModel):
 
 class DecisionIn(StrictIn):
     outcome: OutcomeValue
-    rationale: Text
-    conditions: Annotated[list[ShortText], Field(max_length=50)] = Field(default_factory=list)
+    rationale: Rationale
+    conditions: Annotated[list[RequiredShortText], Field(max_length=50)] = Field(
+        default_factory=list,
+        description="approved_with_conditions: one at least; approved and rejected: none",
+    )
     version: Version = Field(
         description="the case version you decided on (from the case); a changed case is a 409"
     )

@@ -25,6 +25,7 @@ from qa_engine.services.rows import saved_id
 from qa_engine.web.auth import SignedInPrincipal, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
+from qa_engine.web.errors import shows_upload_form
 from qa_engine.web.forms import form_int, form_text
 from qa_engine.web.pages.common import CredentialId, PageUser, attempt, redirect
 from qa_engine.web.rows import CredentialRecord
@@ -267,6 +268,35 @@ def template(db: DB, principal: PageUser) -> Response:
     )
 
 
+@shows_upload_form("/credentials/upload")
+def _too_large(request: Request, message: str) -> Response:
+    # the body was refused unread: the case it was for is in the address the form posted to
+    return _upload_page(
+        request, message, case_id=form_int(request.query_params.get("case")) or None
+    )
+
+
+def _upload_page(
+    request: Request,
+    message: str = "",
+    problems: Sequence[Sequence[str]] = (),
+    status_code: int = 413,
+    *,
+    case_id: int | None = None,
+    confirm_needed: bool = False,
+) -> Response:
+    return render(
+        request,
+        "credentials/upload.html",
+        status_code=status_code,
+        title="Upload credentials",
+        message=message,
+        problems=list(problems),
+        case_id=case_id,
+        confirm_needed=confirm_needed,
+    )
+
+
 @router.get("/credentials/upload")
 def upload_form(
     request: Request,
@@ -277,14 +307,7 @@ def upload_form(
     credential_service.submission_form(
         session=db, actor=principal.actor, action="import credentials"
     )
-    return render(
-        request,
-        "credentials/upload.html",
-        title="Upload credentials",
-        problems=[],
-        message="",
-        case_id=case,
-    )
+    return _upload_page(request, status_code=200, case_id=case)
 
 
 @router.post(
@@ -302,28 +325,12 @@ async def upload(
     upload = form.get("file")
     case_id = form_int(form.get("case"))
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(
-            request,
-            "credentials/upload.html",
-            status_code=422,
-            title="Upload credentials",
-            message="Choose a file to upload.",
-            problems=[],
-            case_id=case_id,
-        )
+        return _upload_page(request, "Choose a file to upload.", status_code=422, case_id=case_id)
     name = safe_name(upload, "credentials.xlsx")
     try:
         data = await read_limited(upload, settings.max_upload_bytes)
     except ValidationFailed as exc:
-        return render(
-            request,
-            "credentials/upload.html",
-            status_code=422,
-            title="Upload credentials",
-            message=exc.message,
-            problems=[],
-            case_id=case_id,
-        )
+        return _upload_page(request, exc.message, status_code=exc.status, case_id=case_id)
     result = await run_in_threadpool(
         attempt,
         db,
@@ -345,13 +352,11 @@ async def upload(
             if isinstance(error, ImportInvalid)
             else []
         )
-        return render(
+        return _upload_page(
             request,
-            "credentials/upload.html",
+            error.message,
+            problems if problems else [[d, ""] for d in error.details],
             status_code=error.status,
-            title="Upload credentials",
-            message=error.message,
-            problems=problems if problems else [[d, ""] for d in error.details],
             case_id=case_id,
             confirm_needed=isinstance(error, ConfirmationNeeded),
         )

@@ -8,9 +8,11 @@ from starlette.concurrency import run_in_threadpool
 
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.services import case_views
+from qa_engine.services.report_files import MAX_VERIFY_BYTES
 from qa_engine.web.api.reports import report_file_response, verify_upload
 from qa_engine.web.auth import settings_of
 from qa_engine.web.db import DB
+from qa_engine.web.errors import shows_upload_form
 from qa_engine.web.pages.common import PageUser, PageVisitor
 from qa_engine.web.templating import render
 from qa_engine.web.uploads import read_limited, safe_name
@@ -21,6 +23,20 @@ router = APIRouter()
 @router.get("/reports/{report_id}/download")
 def download(report_id: str, db: DB, principal: PageUser) -> Response:
     return report_file_response(db, principal.actor, report_id[:60])
+
+
+@shows_upload_form("/verify", public=True)
+def _verify_form(request: Request, error: str, status_code: int = 413) -> Response:
+    return render(
+        request,
+        "verify.html",
+        status_code=status_code,
+        title="Verify a report",
+        report_id="",
+        known=None,
+        result=None,
+        error=error,
+    )
 
 
 @router.get("/verify")
@@ -43,30 +59,12 @@ async def verify(request: Request, db: DB, principal: PageVisitor) -> Response:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return render(
-            request,
-            "verify.html",
-            status_code=422,
-            title="Verify a report",
-            report_id="",
-            known=None,
-            result=None,
-            error="Choose the PDF report to check.",
-        )
-    limit = settings_of(request).max_upload_bytes
+        return _verify_form(request, "Choose the PDF report to check.", status_code=422)
+    limit = min(MAX_VERIFY_BYTES, settings_of(request).max_upload_bytes)
     try:
         data = await read_limited(upload, limit)
     except ValidationFailed as exc:
-        return render(
-            request,
-            "verify.html",
-            status_code=422,
-            title="Verify a report",
-            report_id="",
-            known=None,
-            result=None,
-            error=exc.message,
-        )
+        return _verify_form(request, exc.message, status_code=exc.status)
     result = await run_in_threadpool(verify_upload, db, data)
     return render(
         request,

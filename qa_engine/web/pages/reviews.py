@@ -17,9 +17,11 @@ from qa_engine.domain.errors import QAError, StaleUpdate, ValidationFailed
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import access, assignments, case_views, reviews
+from qa_engine.store.db import read_only_session
 from qa_engine.web.auth import SignedInPrincipal, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
+from qa_engine.web.errors import shows_upload_form
 from qa_engine.web.forms import (
     DraftDifference,
     criterion_views,
@@ -289,6 +291,19 @@ def download_sheet(assignment_id: AssignmentId, db: DB, principal: PageUser) -> 
     )
 
 
+@shows_upload_form("/assignments/{assignment_id}/review-sheet")
+def _sheet_too_large(request: Request, message: str) -> Response:
+    with read_only_session() as db:
+        return _page(
+            request,
+            db,
+            SignedInPrincipal.of(request.state.principal, "sign in first"),
+            int(request.path_params["assignment_id"]),
+            sheet_problems=[("", message)],
+            status_code=413,
+        )
+
+
 @router.post(
     "/assignments/{assignment_id}/review-sheet",
     dependencies=[requires(access.REVIEWERS, action="write reviews")],
@@ -328,7 +343,7 @@ async def upload_sheet(
             principal,
             assignment_id,
             sheet_problems=[("", exc.message)],
-            status_code=422,
+            status_code=exc.status,
         )
     review = await run_in_threadpool(
         attempt,
