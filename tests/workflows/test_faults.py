@@ -547,3 +547,87 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         slowed.undo()
         reset_engines()
         reset_settings()
+
+
+@pytest.mark.postgres
+def test_two_deliverers_send_each_message_once(prefect_harness, tmp_path, monkeypatch):
+    """Two hosts deliver the same pending messages at the same moment (a worker's run delivering
+    its case's invitations while a sweep on another host delivers everything pending): each message
+    is handed to the mailer once. The first deliverer holds the message while it sends; the second
+    must wait for it and then find it sent."""
+    from qa_engine.store.db import reset_engines
+    from qa_engine.workflows import delivery
+
+    with throwaway_pg_database("qa_fault") as db:
+        try:
+            staff = _engine_on_postgres(db.url, tmp_path, monkeypatch, reviewers_per_institution=2)
+            ids = _cases_waiting_for_assignment(staff, 1)
+            assert flows.run_next_step(ids[0]) is not None  # the invitations, not yet sent
+            with read_only_session() as s:
+                keys = [n.key for n in case_repo.notifications_of(s, case_id=ids[0])]
+            assert len(keys) == 2
+
+            sent: list[str] = []
+            lock = threading.Lock()
+
+            def other_waits_or_sends(key: str) -> bool:
+                """The other deliverer sends the same message too (the fault), or waits for a
+                lock the first one holds (the cure)."""
+                with lock:
+                    if sent.count(key) > 1:
+                        return True
+                with db.admin.connect() as conn:
+                    return bool(
+                        conn.execute(
+                            text(
+                                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                f"'{db.name}' AND wait_event_type = 'Lock'"
+                            )
+                        ).scalar_one()
+                    )
+
+            real_sender = delivery._sender
+
+            def racing_sender(settings):
+                send = real_sender(settings)
+
+                def send_when_the_other_is_here(note):
+                    with lock:
+                        sent.append(note.key)
+                        first = sent.count(note.key) == 1
+                    if first:  # hold the message until the other deliverer has come for it
+                        deadline = time.monotonic() + 300
+                        while not other_waits_or_sends(note.key):
+                            assert time.monotonic() < deadline, "the other deliverer never came"
+                            time.sleep(0.05)
+                    send(note)
+
+                return send_when_the_other_is_here
+
+            monkeypatch.setattr(delivery, "_sender", racing_sender)
+            results: list = []
+            errors: list[BaseException] = []
+
+            def deliver(case_ids):
+                try:
+                    results.append(delivery.deliver_pending(case_ids=case_ids))
+                except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                    errors.append(exc)
+
+            threads = [
+                threading.Thread(target=deliver, args=(ids,)),  # the worker's run
+                threading.Thread(target=deliver, args=(None,)),  # the sweep
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(600)
+            assert not errors, errors
+            assert sorted(sent) == sorted(keys), f"handed to the mailer: {sorted(sent)}"
+            assert sum(r.sent for r in results) == 2 and sum(r.failed for r in results) == 0
+            with read_only_session() as s:
+                notes = case_repo.notifications_of(s, case_id=ids[0])
+                assert all(n.status == NotificationStatus.SENT and n.attempts == 1 for n in notes)
+        finally:
+            reset_engines()
+            reset_settings()
