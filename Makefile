@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # On failure: say so, show the log's last 30 lines and stop.
 FAILED = { echo "failed; the last 30 lines of $(LOG):"; tail -n 30 $(LOG); exit 1; }
 
-.PHONY: demo serve-demo test test-multimachine lint bench clean
+.PHONY: demo serve-demo test test-multimachine test-faults-loaded lint bench clean
 
 $(BIN)/python:
 	@echo "creating $(VENV)"
@@ -37,6 +37,10 @@ test: $(STAMP)
 
 test-multimachine: $(STAMP)
 	$(BIN)/python -m pytest -q -m multimachine
+
+# the fault tests with two CPU-bound busy loops beside them (see bench/README.md)
+test-faults-loaded: $(STAMP)
+	bench/loaded_run.sh
 
 # lint: ruff (rules and format), the import contracts, mypy (strict on domain and services)
 lint: $(STAMP)

@@ -8,6 +8,7 @@ that process and then runs the CLI."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -61,3 +62,41 @@ def slow_steps(monkeypatch: pytest.MonkeyPatch, delay_ms: int) -> None:
         return outcome
 
     monkeypatch.setattr(flows, "run_next_step", slow_step)
+
+
+def hold_after(
+    monkeypatch: pytest.MonkeyPatch,
+    steps: int,
+    *,
+    reached: threading.Event | None = None,
+    release: threading.Event | None = None,
+    timeout: float = 900,
+) -> None:
+    """Stop the run right after its `steps`-th step has committed: set `reached`, then wait until
+    `release` is set (at most `timeout` seconds, then crash), or, without `release`, until the
+    process is killed.
+
+    A test that must act in the middle of a batch waits for `reached` instead of racing the batch
+    with the clock: however slow the machine, the batch cannot end before the test has acted."""
+    step = flows.run_next_step
+    count = 0
+    lock = threading.Lock()
+
+    def holding_step(case_id: int):
+        nonlocal count
+        outcome = step(case_id)
+        if outcome is None:
+            return outcome
+        with lock:
+            count += 1
+            hold = count == steps
+        if hold:
+            if reached is not None:
+                reached.set()
+            if release is None:
+                threading.Event().wait()  # held until the process is killed
+            elif not release.wait(timeout):
+                raise SimulatedCrash(f"held after {steps} step(s) and not released in {timeout} s")
+        return outcome
+
+    monkeypatch.setattr(flows, "run_next_step", holding_step)

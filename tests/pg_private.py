@@ -4,6 +4,11 @@ The shared cluster on 127.0.0.1:5432 is used by other tests and other people and
 restarted; this one lives in a temporary folder, listens on a free loopback port (its unix socket
 stays in the folder), and is stopped and removed at teardown. Without PostgreSQL's server binaries
 (`/usr/lib/postgresql/*/bin`), or when the server cannot start, the tests that need it are skipped.
+
+The multi-machine tests start one inside a network namespace (`start_private_pg(netns=…,
+listen=…)`): the server host's database, reached by the other hosts over the namespaces' network
+and by the test itself through the unix socket in the folder (sockets in the file system are not
+bound to a network namespace).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +56,8 @@ class PrivatePostgres:
     root: Path  # the temporary folder: data/, the socket and the log
     port: int
     as_user: str | None  # run the binaries as this OS user (when we are root)
+    netns: str | None = None  # run the binaries in this network namespace
+    listen: str = "127.0.0.1"
 
     @property
     def data(self) -> Path:
@@ -59,13 +67,33 @@ class PrivatePostgres:
     def log(self) -> Path:
         return self.root / "server.log"
 
-    def url(self, database: str = DB_NAME) -> str:
-        return f"postgresql+psycopg://{PG_USER}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = DB_NAME, *, driver: str = "psycopg") -> str:
+        """Over TCP, at the listen address (inside the namespace, for a server in one)."""
+        return f"postgresql+{driver}://{PG_USER}@{self.listen}:{self.port}/{database}"
+
+    def socket_url(self, database: str = DB_NAME) -> str:
+        """Through the unix socket in the server's folder: from any network namespace."""
+        return f"postgresql+psycopg://{PG_USER}@/{database}?host={self.root}&port={self.port}"
+
+    def connect(self, database: str = "postgres"):  # noqa: ANN201 - a psycopg connection
+        """An autocommit connection through the unix socket."""
+        import psycopg
+
+        return psycopg.connect(
+            host=str(self.root),
+            port=self.port,
+            user=PG_USER,
+            dbname=database,
+            autocommit=True,
+            connect_timeout=10,
+        )
 
     def run(self, tool: str, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
         cmd = [str(self.bindir / tool), *args]
         if self.as_user:
             cmd = ["runuser", "-u", self.as_user, "--", *cmd]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns, *cmd]
         # the postmaster inherits pg_ctl's stdout unless -l is given: never hand it a pipe we wait
         # on
         return subprocess.run(
@@ -126,7 +154,11 @@ class PrivatePostgres:
                 pass
 
 
-def _start(bindir: Path) -> PrivatePostgres:
+def _start(
+    bindir: Path, *, netns: str | None = None, listen: str = "127.0.0.1", port: int = 0
+) -> PrivatePostgres:
+    """Make and start the server (`port` 0: a free loopback port); skip the test when it cannot
+    start."""
     as_user = None
     root = Path(tempfile.mkdtemp(prefix="qa-pg-"))
     if os.geteuid() == 0:
@@ -139,7 +171,9 @@ def _start(bindir: Path) -> PrivatePostgres:
             pytest.skip(f"running as root and there is no {PG_USER!r} OS user to run PostgreSQL")
         os.chown(root, pw.pw_uid, pw.pw_gid)
         as_user = PG_USER
-    server = PrivatePostgres(bindir=bindir, root=root, port=0, as_user=as_user)
+    server = PrivatePostgres(
+        bindir=bindir, root=root, port=0, as_user=as_user, netns=netns, listen=listen
+    )
     try:
         res = server.run(
             "initdb",
@@ -156,13 +190,16 @@ def _start(bindir: Path) -> PrivatePostgres:
         )
         if res.returncode != 0:
             raise RuntimeError(f"initdb failed: {res.stdout}{res.stderr}")
+        if listen != "127.0.0.1":  # the other hosts of its network may connect (trust)
+            with (server.data / "pg_hba.conf").open("a") as f:
+                f.write("host all all samenet trust\n")
         last = ""
         for _ in range(3):  # a free port may be taken between choosing and binding it: try another
-            server.port = _free_port()
+            server.port = port or _free_port()
             conf = server.data / "postgresql.auto.conf"
             with conf.open("a") as f:  # written as root, read by the postgres user (0644)
                 f.write(
-                    f"listen_addresses = '127.0.0.1'\nport = {server.port}\n"
+                    f"listen_addresses = '{listen}'\nport = {server.port}\n"
                     f"unix_socket_directories = '{root}'\nfsync = off\nfull_page_writes = off\n"
                     "shared_buffers = 16MB\nmax_connections = 100\n"
                 )
@@ -172,16 +209,7 @@ def _start(bindir: Path) -> PrivatePostgres:
             last = f"{res.stdout}{res.stderr}\n{server.log_tail()}"
         else:
             raise RuntimeError(f"pg_ctl start failed: {last}")
-        import psycopg
-
-        with psycopg.connect(
-            host="127.0.0.1",
-            port=server.port,
-            user=PG_USER,
-            dbname="postgres",
-            autocommit=True,
-            connect_timeout=10,
-        ) as conn:
+        with server.connect() as conn:
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
         return server
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, clean up and skip with the reason
@@ -190,9 +218,12 @@ def _start(bindir: Path) -> PrivatePostgres:
         pytest.skip(f"could not start a private PostgreSQL server with {bindir}: {exc}")
 
 
-@pytest.fixture(scope="module", name="private_pg")
-def private_pg_fixture() -> Iterator[PrivatePostgres]:
-    """A PostgreSQL server of our own, which a test may restart or crash at will."""
+@contextmanager
+def start_private_pg(
+    *, netns: str | None = None, listen: str = "127.0.0.1", port: int = 0
+) -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of our own (in the network namespace `netns`, listening on `listen`),
+    stopped and removed on the way out; skips the test where one cannot be started."""
     bindir = find_pg_bin()
     if bindir is None:
         pytest.skip(
@@ -201,7 +232,7 @@ def private_pg_fixture() -> Iterator[PrivatePostgres]:
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         pytest.skip("running as root without runuser: cannot run initdb as the postgres user")
     t0 = time.monotonic()
-    server = _start(bindir)
+    server = _start(bindir, netns=netns, listen=listen, port=port)
     print(
         f"private PostgreSQL ({bindir.parent.name}) on port {server.port}, up in "
         f"{time.monotonic() - t0:.1f} s"
@@ -211,3 +242,10 @@ def private_pg_fixture() -> Iterator[PrivatePostgres]:
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", name="private_pg")
+def private_pg_fixture() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of our own, which a test may restart or crash at will."""
+    with start_private_pg() as server:
+        yield server

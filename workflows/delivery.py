@@ -35,6 +35,10 @@ def deliver_pending(*, case_ids: Sequence[int] | None = None, limit: int = 500) 
             )
         for nid in ids:
             with session_scope() as session:
+                # The message's row stays locked until its transaction ends: another deliverer (a
+                # worker's run on another host, the sweep) waits here, then finds it sent, instead
+                # of sending it a second time. SQLite's writers are serialised already.
+                session.get(Notification, nid, with_for_update=True)
                 sent = notifications.deliver(session=session, notification_id=nid, send=send)
             if sent is True:
                 result.sent += 1

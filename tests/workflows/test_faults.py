@@ -25,11 +25,12 @@ from qa_engine.config import reset_settings
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.statuses import NotificationStatus, ReportStatus
 from qa_engine.store import case_repo
-from qa_engine.store.db import session_scope
+from qa_engine.store.db import read_only_session, session_scope
 from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
+from qa_engine.workflows import flows
 from qa_engine.workflows.flows import advance_cases, sweep_flow
 from tests.conftest import throwaway_pg_database, write_workflow_settings
-from tests.faults import slow_steps
+from tests.faults import hold_after, slow_steps
 from tests.pg_private import private_pg_fixture  # noqa: F401 - the fixture `private_pg`
 
 pytestmark = pytest.mark.prefect
@@ -98,10 +99,20 @@ def _assert_exactly_once(ids: list[int], outbox: Path) -> None:
     assert len(files) == 2 * len(ids)
 
 
+def _staffed(ids: list[int]) -> int:
+    """How many of these cases have their reviewers (a read that never takes SQLite's write lock,
+    so that the test's polling does not compete with the batch it watches)."""
+    with read_only_session() as s:
+        return sum(1 for cid in ids if case_repo.get_case(s, cid).state == CaseState.PEER_REVIEW)
+
+
 def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
-    ids = _cases_waiting_for_assignment(fault_env, 60)
-    # each step takes ≥ 60 ms in the worker (the CLI's `advance`, with the fault runner's slow
-    # steps), so the batch lasts seconds and the kill lands inside it
+    n = 60
+    ids = _cases_waiting_for_assignment(fault_env, n)
+    # The worker is the CLI's `advance` in a process of its own, with the fault runner's hooks:
+    # each step lasts ≥ 60 ms, and after step 40 the worker stops for good, so that the batch cannot
+    # finish before the kill however slow the machine is. The kill comes a random moment after the
+    # first case was staffed: usually during a step of the first 40, at the latest at the hold.
     env = {**os.environ, "QA_DATA_DIR": str(engine_env)}
     rng = random.Random(7)
     proc = subprocess.Popen(
@@ -111,6 +122,8 @@ def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
             "tests.fault_runner",
             "--step-delay-ms",
             "60",
+            "--hold-after-steps",
+            "40",
             "--",
             "advance",
             *map(str, ids),
@@ -120,23 +133,24 @@ def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
-    staffed = 0
-    while staffed == 0 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        with session_scope() as s:
-            staffed = sum(
-                1 for cid in ids if case_repo.get_case(s, cid).state == CaseState.PEER_REVIEW
-            )
-    time.sleep(rng.uniform(0.2, 1.0))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(30)
-    with session_scope() as s:
-        staffed = sum(1 for cid in ids if case_repo.get_case(s, cid).state == CaseState.PEER_REVIEW)
+    try:
+        deadline = time.monotonic() + 600  # the worker's start-up (Prefect's import) under load
+        while _staffed(ids) == 0:
+            assert proc.poll() is None, f"the worker ended (exit {proc.returncode}) before a step"
+            assert time.monotonic() < deadline, "no case was staffed in 600 s"
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.2, 1.0))  # the random moment of the kill, not a wait for a state
+        assert proc.poll() is None, f"the worker ended (exit {proc.returncode}) before the kill"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(60)
+    staffed = _staffed(ids)
+    with read_only_session() as s:
         pending = sum(
             1 for n in case_repo.notifications_of(s) if n.status == NotificationStatus.PENDING
         )
-    assert 0 < staffed < len(ids), (
+    assert 0 < staffed <= 40, (
         f"the worker was not killed mid-batch ({staffed} of {len(ids)} staffed)"
     )
     print(f"killed with {staffed} of {len(ids)} cases staffed, {pending} message(s) not yet sent")
@@ -145,24 +159,56 @@ def test_worker_killed_mid_batch_then_restarted(fault_env, engine_env):
     _assert_exactly_once(ids, engine_env / "outbox")
 
 
-def test_sqlite_locked_mid_batch_waits_then_completes(fault_env, engine_env):
+def test_sqlite_locked_mid_batch_waits_then_completes(fault_env, engine_env, monkeypatch):
+    """Another process holds SQLite's write lock while the batch is under way: the batch's next
+    step waits for it (the busy timeout), then the batch completes."""
     ids = _cases_waiting_for_assignment(fault_env, 6)
     import sqlite3
 
     db = engine_env / "qa-engine.db"
     locker = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
-    locker.execute("BEGIN EXCLUSIVE")
-    released = threading.Event()
+    # the batch stops after its first step until the lock is taken: the lock meets the batch
+    # in its middle, however slow the machine
+    reached, locked = threading.Event(), threading.Event()
+    hold_after(monkeypatch, 1, reached=reached, release=locked)
+    step = flows.run_next_step
+    committed: list[float] = []  # when each later step committed
 
-    def release():
-        time.sleep(2.0)
-        locker.execute("COMMIT")
-        released.set()
+    def timed_step(case_id: int):
+        outcome = step(case_id)
+        if outcome is not None:
+            committed.append(time.monotonic())
+        return outcome
 
-    threading.Thread(target=release).start()
-    asyncio.run(advance_cases(ids))
-    assert released.is_set()
-    locker.close()
+    monkeypatch.setattr(flows, "run_next_step", timed_step)
+    released_at: list[float] = []
+    errors: list[BaseException] = []
+
+    def lock_then_release():
+        try:
+            if not reached.wait(600):
+                return
+            locker.execute("BEGIN EXCLUSIVE")
+            locked.set()
+            time.sleep(2.0)  # the fault: the database stays locked for 2 s
+            released_at.append(time.monotonic())
+            locker.execute("COMMIT")
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+            locked.set()
+
+    t = threading.Thread(target=lock_then_release)
+    t.start()
+    try:
+        asyncio.run(advance_cases(ids))
+    finally:
+        reached.set()  # a batch that failed before its first step: let the thread end
+        t.join(120)
+        locker.close()
+    assert not errors, errors
+    assert released_at, "the lock was never taken"
+    # the second step committed only after the lock was released: it waited for it
+    assert len(committed) == len(ids) and committed[1] > released_at[0], (committed, released_at)
     _assert_exactly_once(ids, engine_env / "outbox")
 
 
@@ -244,25 +290,43 @@ def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypat
     """Every connection of the engine's database is terminated, again and again, mid-batch, while
     the server stays up (an administrator's pg_terminate_backend, a proxy or failover dropping
     clients). The real restart is `test_postgres_restarted_mid_batch`."""
-    from qa_engine.store.db import reset_engines
+    from sqlalchemy import event
+
+    from qa_engine.store.db import get_engine, reset_engines
 
     with throwaway_pg_database("qa_fault") as db:
         try:
             staff = _engine_on_postgres(db.url, tmp_path, monkeypatch, reviewers_per_institution=2)
             ids = _cases_waiting_for_assignment(staff, 12)
+            invalidated: list[float] = []  # connections the engine found dead
+            event.listen(get_engine(), "invalidate", lambda *a: invalidated.append(1))
+            # the batch stops after its third step until the first cut: the cuts begin in its
+            # middle, however slow the machine; they go on every 0.7 s until the batch ends
+            reached, first_cut = threading.Event(), threading.Event()
+            hold_after(monkeypatch, 3, reached=reached, release=first_cut)
             stop = threading.Event()
+            cut_backends: list[int] = []
+            errors: list[BaseException] = []
 
             def cut():
-                time.sleep(0.3)
-                while not stop.is_set():
-                    with db.admin.connect() as conn:
-                        conn.execute(
-                            text(
-                                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                f"WHERE datname = '{db.name}' AND pid <> pg_backend_pid()"
+                try:
+                    reached.wait(600)
+                    while not stop.is_set():
+                        with db.admin.connect() as conn:
+                            cut_backends.append(
+                                conn.execute(
+                                    text(
+                                        "SELECT count(pg_terminate_backend(pid)) FROM "
+                                        f"pg_stat_activity WHERE datname = '{db.name}' "
+                                        "AND pid <> pg_backend_pid()"
+                                    )
+                                ).scalar_one()
                             )
-                        )
-                    time.sleep(0.7)
+                        first_cut.set()
+                        stop.wait(0.7)
+                except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                    errors.append(exc)
+                    first_cut.set()
 
             t = threading.Thread(target=cut)
             t.start()
@@ -273,7 +337,15 @@ def test_postgres_connections_cut_mid_batch(prefect_harness, tmp_path, monkeypat
                     pass
             finally:
                 stop.set()
-                t.join()
+                reached.set()
+                t.join(120)
+            assert not errors, errors
+            assert cut_backends and cut_backends[0] > 0, cut_backends
+            assert invalidated, "the engine never met a terminated connection"
+            print(
+                f"{len(cut_backends)} cut(s), {sum(cut_backends)} backend(s) terminated, "
+                f"{len(invalidated)} dead connection(s) met by the engine"
+            )
             asyncio.run(sweep_flow())
             _assert_exactly_once(ids, tmp_path / "data" / "outbox")
         finally:
@@ -356,29 +428,32 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         )
 
         def look():
-            for attempt in range(100):  # the server may still be recovering: wait for it
+            deadline = time.monotonic() + 300
+            while True:  # the server may still be recovering: wait for it
                 try:
                     with Session(monitor) as s:
                         return _half_written(s, ids)
                 except Exception:  # noqa: BLE001
-                    if attempt == 99:
+                    if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
 
-        # each step takes ≥ 100 ms: the batch of 30 lasts seconds, and the test has time to see a
-        # few cases staffed before it takes the lock
+        # each step takes ≥ 100 ms, and the batch stops after its third step until the test holds
+        # the audit chain's lock: the next step then waits for the lock half-way, however slow the
+        # machine
         slow_steps(slowed, 100)
+        reached, lock_taken = threading.Event(), threading.Event()
+        hold_after(slowed, 3, reached=reached, release=lock_taken)
         seen: dict = {}
         batch_done = threading.Event()
         errors: list[BaseException] = []
 
         def restart_mid_step():
             try:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline and not batch_done.is_set():
-                    if look()[0].get(CaseState.PEER_REVIEW, 0) >= 3:
-                        break
-                    time.sleep(0.05)
+                deadline = time.monotonic() + 600
+                while not reached.wait(1):
+                    if batch_done.is_set() or time.monotonic() > deadline:
+                        return
                 holder = psycopg.connect(
                     host="127.0.0.1",
                     port=private_pg.port,
@@ -387,6 +462,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
                     autocommit=True,
                 )
                 holder.execute("SELECT pg_advisory_lock(%s)", (PG_AUDIT_LOCK,))
+                lock_taken.set()
                 blocked = None
                 while blocked is None and time.monotonic() < deadline and not batch_done.is_set():
                     blocked = holder.execute(
@@ -407,6 +483,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
                 seen["after"] = look()  # what the recovery kept
             except BaseException as exc:  # noqa: BLE001 - reported by the main thread
                 errors.append(exc)
+                lock_taken.set()
 
         t = threading.Thread(target=restart_mid_step)
         batch_start = datetime.now(UTC)
@@ -420,7 +497,7 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         finally:
             t_batch_end = time.monotonic()
             batch_done.set()
-            t.join(120)
+            t.join(600)
         slowed.undo()
         assert not errors, errors
         assert not t.is_alive()
@@ -470,3 +547,87 @@ def test_postgres_restarted_mid_batch(private_pg, prefect_harness, tmp_path, mon
         slowed.undo()
         reset_engines()
         reset_settings()
+
+
+@pytest.mark.postgres
+def test_two_deliverers_send_each_message_once(prefect_harness, tmp_path, monkeypatch):
+    """Two hosts deliver the same pending messages at the same moment (a worker's run delivering
+    its case's invitations while a sweep on another host delivers everything pending): each message
+    is handed to the mailer once. The first deliverer holds the message while it sends; the second
+    must wait for it and then find it sent."""
+    from qa_engine.store.db import reset_engines
+    from qa_engine.workflows import delivery
+
+    with throwaway_pg_database("qa_fault") as db:
+        try:
+            staff = _engine_on_postgres(db.url, tmp_path, monkeypatch, reviewers_per_institution=2)
+            ids = _cases_waiting_for_assignment(staff, 1)
+            assert flows.run_next_step(ids[0]) is not None  # the invitations, not yet sent
+            with read_only_session() as s:
+                keys = [n.key for n in case_repo.notifications_of(s, case_id=ids[0])]
+            assert len(keys) == 2
+
+            sent: list[str] = []
+            lock = threading.Lock()
+
+            def other_waits_or_sends(key: str) -> bool:
+                """The other deliverer sends the same message too (the fault), or waits for a
+                lock the first one holds (the cure)."""
+                with lock:
+                    if sent.count(key) > 1:
+                        return True
+                with db.admin.connect() as conn:
+                    return bool(
+                        conn.execute(
+                            text(
+                                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                f"'{db.name}' AND wait_event_type = 'Lock'"
+                            )
+                        ).scalar_one()
+                    )
+
+            real_sender = delivery._sender
+
+            def racing_sender(settings):
+                send = real_sender(settings)
+
+                def send_when_the_other_is_here(note):
+                    with lock:
+                        sent.append(note.key)
+                        first = sent.count(note.key) == 1
+                    if first:  # hold the message until the other deliverer has come for it
+                        deadline = time.monotonic() + 300
+                        while not other_waits_or_sends(note.key):
+                            assert time.monotonic() < deadline, "the other deliverer never came"
+                            time.sleep(0.05)
+                    send(note)
+
+                return send_when_the_other_is_here
+
+            monkeypatch.setattr(delivery, "_sender", racing_sender)
+            results: list = []
+            errors: list[BaseException] = []
+
+            def deliver(case_ids):
+                try:
+                    results.append(delivery.deliver_pending(case_ids=case_ids))
+                except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                    errors.append(exc)
+
+            threads = [
+                threading.Thread(target=deliver, args=(ids,)),  # the worker's run
+                threading.Thread(target=deliver, args=(None,)),  # the sweep
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(600)
+            assert not errors, errors
+            assert sorted(sent) == sorted(keys), f"handed to the mailer: {sorted(sent)}"
+            assert sum(r.sent for r in results) == 2 and sum(r.failed for r in results) == 0
+            with read_only_session() as s:
+                notes = case_repo.notifications_of(s, case_id=ids[0])
+                assert all(n.status == NotificationStatus.SENT and n.attempts == 1 for n in notes)
+        finally:
+            reset_engines()
+            reset_settings()
