@@ -24,9 +24,11 @@ from qa_engine.domain.credential import (
     Credential,
     CredentialInvalid,
     FieldSpec,
+    choice_label,
     parse_credential,
 )
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.institutions import institution_label
 from qa_engine.domain.limits import check_size
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 
@@ -65,6 +67,12 @@ def _element_label(spec: FieldSpec) -> str:
     return ""
 
 
+def _list_error(values: list[str]) -> str:
+    """A drop-down's error message: Excel refuses one of more than 255 characters."""
+    text = f"Choose one of: {'; '.join(values)}"
+    return text if len(text) <= 255 else "Choose a value from the list."
+
+
 def write_template(path: Path, *, providers: Iterable[str] = ()) -> Path:
     """Write an empty import workbook: one row per credential, with notes and value lists."""
     wb = Workbook()
@@ -87,10 +95,14 @@ def write_template(path: Path, *, providers: Iterable[str] = ()) -> Path:
     ws.freeze_panes = "C2"
     ws.row_dimensions[1].height = 32
 
+    # the drop-downs show words (the EU Recommendation's for closed values, institutions by name);
+    # the importer reads the words back (and the machine values, and the codes)
     lists = wb.create_sheet("Lists")
     choice_specs = [s for s in FIELDS if s.choices]
-    provider_list = sorted(providers)
-    columns: list[tuple[str, list[str]]] = [(s.name, list(s.choices)) for s in choice_specs]
+    provider_list = [institution_label(code) for code in sorted(providers)]
+    columns: list[tuple[str, list[str]]] = [
+        (s.name, [choice_label(c) for c in s.choices]) for s in choice_specs
+    ]
     if provider_list:
         columns.append(("provider", provider_list))
     for idx, (name, values) in enumerate(columns, start=1):
@@ -105,7 +117,7 @@ def write_template(path: Path, *, providers: Iterable[str] = ()) -> Path:
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="Not in the list",
-            error=f"Choose one of: {', '.join(values)}",
+            error=_list_error(values),
         )
         ws.add_data_validation(dv)
         dv.add(f"{get_column_letter(target)}2:{get_column_letter(target)}5000")

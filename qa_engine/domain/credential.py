@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.institutions import ALLIANCE_NAMES, provider_code
 from qa_engine.domain.standards import (
     DIGCOMP,
     EU_ELEMENTS,
@@ -58,9 +60,11 @@ _ESCO_URI = re.compile(
 )
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")
+_PROVIDER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 
 # Notional workload: 1 ECTS is 25 to 30 hours of work (ECTS Users' Guide 2015).
 HOURS_PER_ECTS = (25, 30)
+MAX_WORKLOAD_HOURS = 60 * HOURS_PER_ECTS[1]
 
 
 class Credential(BaseModel):
@@ -148,6 +152,13 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     multi: bool = False
     element: str | None = None
+    # the longest text accepted (for a list: each item), and the most items of a list; every cap
+    # fits its database column (`Credential.reference` VARCHAR(64), `Credential.title`
+    # VARCHAR(400); the rest is stored in the version's JSON)
+    max_length: int = 200
+    max_items: int = 0
+    # line breaks and tabs are kept (free text); elsewhere they are refused
+    multiline: bool = False
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -157,14 +168,23 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "Your institution's own code for this credential (letters, digits, - _ . /);"
         " importing the same reference again stores a new version.",
+        max_length=64,
     ),
     FieldSpec(
         "provider",
         "Provider institution",
         True,
-        "Code of the providing institution: CUNI, UHEI, UPA, SU, UCPH, UNIMI, UW or UNIGE.",
+        "The providing institution: its code (CUNI, UHEI, UPA, SU, UCPH, UNIMI, UW or UNIGE),"
+        " its English name or its name in its own language (Univerzita Karlova).",
     ),
-    FieldSpec("title", "Title", True, "Title of the micro-credential.", element="EU-A1.2"),
+    FieldSpec(
+        "title",
+        "Title",
+        True,
+        "Title of the micro-credential, on one line (400 characters at most).",
+        element="EU-A1.2",
+        max_length=400,
+    ),
     FieldSpec(
         "learner_identification",
         "Identification of the learner",
@@ -172,6 +192,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "How the learner is identified on the credential"
         " (e.g. full name, date of birth, student number).",
         element="EU-A1.1",
+        max_length=1000,
+        multiline=True,
     ),
     FieldSpec(
         "country",
@@ -179,6 +201,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "ISO 3166 two-letter code, e.g. CZ, DE, FR, DK, IT, PL, CH.",
         element="EU-A1.3",
+        max_length=2,
     ),
     FieldSpec(
         "region", "Region of the issuer", False, "Region, where relevant (e.g. Île-de-France)."
@@ -189,21 +212,27 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "Legal name of the body that awards the credential.",
         element="EU-A1.4",
+        max_length=400,
     ),
     FieldSpec(
         "date_of_issuing",
         "Date of issuing",
         True,
-        "Date the credential is (first) issued: a date cell or YYYY-MM-DD.",
+        "Date the credential is (first) issued: a date cell or YYYY-MM-DD"
+        " (DD.MM.YYYY or DD/MM/YYYY only when the day is over 12 or equals the month).",
         element="EU-A1.5",
+        max_length=40,
     ),
     FieldSpec(
         "learning_outcomes",
         "Learning outcomes",
         True,
-        "One learning outcome per line in the cell.",
+        "One learning outcome per line in the cell (at most 50, each 10 to 1000 characters).",
         multi=True,
         element="EU-A1.6",
+        max_length=1000,
+        max_items=50,
+        multiline=True,
     ),
     FieldSpec(
         "ects",
@@ -211,21 +240,28 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "Notional workload in ECTS credits, e.g. 5 or 2.5 (5,0 is fine too).",
         element="EU-A1.7",
+        max_length=40,
     ),
     FieldSpec(
         "workload_hours",
         "Workload (hours)",
         False,
         "Notional learning hours; 1 ECTS is 25–30 hours.",
+        max_length=40,
     ),
     FieldSpec(
-        "eqf_level", "EQF level", True, "EQF level 1–8 (6, EQF 6 or Level 6).", element="EU-A1.8"
+        "eqf_level",
+        "EQF level",
+        True,
+        "EQF level 1–8 (6, EQF 6 or Level 6).",
+        element="EU-A1.8",
+        max_length=40,
     ),
     FieldSpec(
         "qf_ehea_cycle",
         "QF-EHEA cycle",
         False,
-        "short, first, second or third, where applicable.",
+        "Short cycle, First cycle, Second cycle or Third cycle, where applicable.",
         choices=CYCLES,
     ),
     FieldSpec(
@@ -234,12 +270,14 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "How learning outcomes are assessed (e.g. written exam, project).",
         element="EU-A1.9",
+        max_length=2000,
+        multiline=True,
     ),
     FieldSpec(
         "participation_form",
         "Form of participation",
         True,
-        "online, onsite or blended.",
+        "Online, Onsite or Blended.",
         choices=PARTICIPATION_FORMS,
         element="EU-A1.10",
     ),
@@ -249,6 +287,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "The quality assurance that underpins the credential.",
         element="EU-A1.11",
+        max_length=2000,
+        multiline=True,
     ),
     FieldSpec(
         "prerequisites",
@@ -256,22 +296,33 @@ FIELDS: tuple[FieldSpec, ...] = (
         False,
         "Prerequisites needed to enrol.",
         element="EU-A1.O1",
+        max_length=2000,
+        multiline=True,
     ),
     FieldSpec(
         "supervision",
         "Supervision and identity verification",
         False,
-        "unsupervised_no_id, supervised_no_id, supervised_online_with_id"
-        " or supervised_onsite_with_id.",
+        "Unsupervised with no identity verification, Supervised with no identity verification,"
+        " Supervised online with identity verification"
+        " or Supervised onsite with identity verification.",
         choices=SUPERVISION_VALUES,
         element="EU-A1.O2",
     ),
-    FieldSpec("grading", "Grading", False, "Grading scheme or grade achieved.", element="EU-A1.O3"),
+    FieldSpec(
+        "grading",
+        "Grading",
+        False,
+        "Grading scheme or grade achieved.",
+        element="EU-A1.O3",
+        max_length=1000,
+        multiline=True,
+    ),
     FieldSpec(
         "stackability",
         "Stackability",
         False,
-        "stand_alone or stackable.",
+        "Stand-alone or Stackable towards another credential.",
         choices=STACKABILITY_VALUES,
         element="EU-A1.O4",
     ),
@@ -280,6 +331,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Stackable towards",
         False,
         "The credential or programme it stacks towards.",
+        max_length=400,
     ),
     FieldSpec(
         "further_information",
@@ -287,6 +339,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         False,
         "Anything else a learner or employer should know.",
         element="EU-A1.O5",
+        max_length=4000,
+        multiline=True,
     ),
     FieldSpec(
         "isced_f",
@@ -300,14 +354,27 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "Languages of instruction, ISO 639-1 codes separated by commas or lines (en, fr, cs …).",
         multi=True,
+        max_items=30,
+        multiline=True,
     ),
-    FieldSpec("esco_skills", "ESCO skills", False, "ESCO concept URIs, one per line.", multi=True),
+    FieldSpec(
+        "esco_skills",
+        "ESCO skills",
+        False,
+        "ESCO concept URIs, one per line (at most 100).",
+        multi=True,
+        max_length=100,
+        max_items=100,
+        multiline=True,
+    ),
     FieldSpec(
         "digcomp",
         "DigComp competences",
         False,
         "DigComp 2.2 competences, e.g. 1.2, 4.4 (one per line or comma-separated).",
         multi=True,
+        max_items=50,
+        multiline=True,
     ),
     FieldSpec(
         "greencomp",
@@ -315,9 +382,15 @@ FIELDS: tuple[FieldSpec, ...] = (
         False,
         "GreenComp competences, e.g. 2.1, 4.2.",
         multi=True,
+        max_items=50,
+        multiline=True,
     ),
     FieldSpec(
-        "contact_email", "Contact e-mail", True, "Address for questions about the credential."
+        "contact_email",
+        "Contact e-mail",
+        True,
+        "Address for questions about the credential.",
+        max_length=254,
     ),
     FieldSpec("contact_name", "Contact name", False, "Name of the contact person."),
 )
@@ -327,23 +400,184 @@ FIELD_BY_HEADER = {f.header.lower(): f for f in FIELDS}
 
 # --------------------------------------------------------------------------- lenient parsing
 
+# the words the EU Recommendation (Annex I) uses for each closed value, shown in the template's
+# drop-downs and accepted back; `_CHOICE_VARIANTS` adds what else people write
+CHOICE_LABELS: dict[str, str] = {
+    "online": "Online",
+    "onsite": "Onsite",
+    "blended": "Blended",
+    "unsupervised_no_id": "Unsupervised with no identity verification",
+    "supervised_no_id": "Supervised with no identity verification",
+    "supervised_online_with_id": "Supervised online with identity verification",
+    "supervised_onsite_with_id": "Supervised onsite with identity verification",
+    "stand_alone": "Stand-alone",
+    "stackable": "Stackable towards another credential",
+    "short": "Short cycle",
+    "first": "First cycle",
+    "second": "Second cycle",
+    "third": "Third cycle",
+}
+_CHOICE_VARIANTS: dict[str, tuple[str, ...]] = {
+    "online": ("on line", "distance", "distance learning", "remote"),
+    "onsite": ("on site", "in person", "face to face", "on campus"),
+    "blended": ("hybrid", "blended learning", "mixed"),
+    "unsupervised_no_id": (
+        "unsupervised without identity verification",
+        "unsupervised no identity verification",
+        "unsupervised",
+        "unsupervised no id",
+        "unsupervised without id",
+    ),
+    "supervised_no_id": (
+        "supervised without identity verification",
+        "supervised no identity verification",
+        "supervised no id",
+        "supervised without id",
+    ),
+    "supervised_online_with_id": (
+        "supervised online with id",
+        "supervised online with identity check",
+        "online with identity verification",
+    ),
+    "supervised_onsite_with_id": (
+        "supervised on site with identity verification",
+        "supervised onsite with id",
+        "supervised on site with id",
+        "supervised onsite with identity check",
+        "onsite with identity verification",
+    ),
+    "stand_alone": ("standalone", "stand alone"),
+    "stackable": ("stackable towards", "stackable to another credential"),
+    "short": ("short", "short cycle qualification"),
+    "first": ("first", "1st cycle", "bachelor", "bachelors"),
+    "second": ("second", "2nd cycle", "master", "masters"),
+    "third": ("third", "3rd cycle", "doctoral", "doctorate", "phd"),
+}
 
-def _text(value: Any) -> str | None:
+
+def _choice_key(text: str) -> str:
+    """A closed value without case, hyphens, underscores, extra spaces and a final full stop."""
+    words = re.sub(r"[\s_\-\u2010-\u2015/]+", " ", text.casefold().replace("'", ""))
+    return words.strip(" .")
+
+
+_CHOICE_BY_KEY: dict[str, str] = {}
+for _value, _label in CHOICE_LABELS.items():
+    for _name in (_value, _label, *_CHOICE_VARIANTS.get(_value, ())):
+        _CHOICE_BY_KEY[_choice_key(_name)] = _value
+
+
+def choice_label(value: str) -> str:
+    """The words for a closed value (`CHOICE_LABELS`), or the value itself."""
+    return CHOICE_LABELS.get(value, value)
+
+
+# what a spreadsheet shows instead of a value when a formula fails
+SPREADSHEET_ERRORS = frozenset(
+    {
+        "#N/A",
+        "#REF!",
+        "#VALUE!",
+        "#DIV/0!",
+        "#NAME?",
+        "#NULL!",
+        "#NUM!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#UNKNOWN!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#GETTING_DATA",
+        "#N/A!",
+    }
+)
+
+
+def _is_noncharacter(code: int) -> bool:
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def _bad_character(text: str, *, multiline: bool) -> str | None:
+    """Why the text may not be stored, naming the first character that is refused."""
+    for pos, ch in enumerate(text, start=1):
+        code = ord(ch)
+        if ch in "\n\t":
+            if multiline:
+                continue
+            what = "a line break" if ch == "\n" else "a tab"
+            return f"{what} (character {pos}); write it on one line"
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"a control character U+{code:04X} (character {pos}); remove it"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"a lone surrogate U+{code:04X} (character {pos}): not text"
+        if _is_noncharacter(code):
+            return f"the noncharacter U+{code:04X} (character {pos}); remove it"
+    return None
+
+
+def _text(value: Any, *, multiline: bool = True, max_length: int | None = None) -> str | None:
+    """A cell or JSON value as clean text, or None when empty; refuses what is not text."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if isinstance(value, bool):
+        raise ValueError("expected text, not TRUE/FALSE (true/false)")
+    if isinstance(value, dict):
+        raise ValueError("expected text, not an object ({…})")
+    if isinstance(value, list | tuple):
+        raise ValueError("expected text, not a list ([…])")
+    if isinstance(value, datetime | date):
+        raise ValueError(f"expected text, not the date {value.isoformat()}")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("expected text, not a number that is not finite")
+        if value.is_integer():
+            value = int(value)
+    if isinstance(value, Decimal | int | float):
+        if isinstance(value, int) and abs(value) >= 10**40:
+            raise ValueError("expected text, not a number of more than 40 digits")
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("expected text")
+    if max_length is not None and len(value) > 2 * max_length + 1000:
+        raise ValueError(f"is {len(value):,} characters long; the limit is {max_length:,}")
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if text.upper() in SPREADSHEET_ERRORS:
+        raise ValueError(
+            f"{text!r} is a spreadsheet error (a formula failed), not a value; write the value"
+        )
+    problem = _bad_character(text, multiline=multiline)
+    if problem:
+        raise ValueError(f"contains {problem}")
+    text = unicodedata.normalize("NFC", text)
+    if max_length is not None and len(text) > max_length:
+        raise ValueError(f"is {len(text):,} characters long; the limit is {max_length:,}")
     return text or None
 
 
-def _split_list(value: Any, *, commas: bool) -> list[str]:
+def _split_list(
+    value: Any, *, commas: bool, max_length: int | None = None, max_items: int = 0
+) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list | tuple):
-        items = [_text(v) for v in value]
+        if max_items and len(value) > max_items:
+            raise ValueError(f"{len(value)} items; the limit is {max_items}")
+        items = []
+        for number, v in enumerate(value, start=1):
+            try:
+                items.append(_text(v, multiline=False, max_length=max_length))
+            except ValueError as exc:
+                raise ValueError(f"item {number}: {exc}") from None
     else:
-        text = _text(value) or ""
+        whole = max_length * max(max_items, 1) if max_length is not None else None
+        if whole is not None and isinstance(value, str) and len(value) > whole + 1000:
+            raise ValueError(
+                f"is {len(value):,} characters long; the limit is {max_items} items"
+                f" of {max_length:,} characters each"
+            )
+        text = _text(value, max_length=whole) or ""
         pattern = r"[\n;]" + ("|," if commas else "")
         items = [_text(part) for part in re.split(pattern, text)]
     out = []
@@ -351,31 +585,64 @@ def _split_list(value: Any, *, commas: bool) -> list[str]:
         if item:
             item = re.sub(r"^(?:[-•*]|\d+[.)])\s+", "", item).strip()
             if item:
+                if "\t" in item:
+                    raise ValueError(f"{_short(item)} contains a tab; remove it")
+                if max_length is not None and len(item) > max_length:
+                    raise ValueError(
+                        f"{_short(item)} is {len(item):,} characters long;"
+                        f" the limit is {max_length:,}"
+                    )
                 out.append(item)
+    if max_items and len(out) > max_items:
+        raise ValueError(f"{len(out)} items; the limit is {max_items}")
     return out
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A text to quote in a message: its start when it is long."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+# 1,000 or 1.000: a thousands separator (one thousand) or a decimal separator (one)?
+_AMBIGUOUS_NUMBER = re.compile(r"[1-9]\d{0,2}([.,])\d{3}")
 
 
 def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("expected a number, not true/false")
     if isinstance(value, int | Decimal):
+        if isinstance(value, int) and abs(value) >= 10**40:
+            raise ValueError("expected a number of at most 40 digits")
         return Decimal(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("expected a finite number")
         return Decimal(str(value))
+    if isinstance(value, dict | list | tuple):
+        what = "an object ({…})" if isinstance(value, dict) else "a list ([…])"
+        raise ValueError(f"expected a number, not {what}")
     if not isinstance(value, str):
-        raise ValueError(f"expected a number, not {type(value).__name__}")
-    text = (_text(value) or "").lower().replace("ects", "").replace("credits", "").strip()
-    text = text.replace(" ", "").replace("\u00a0", "")
+        raise ValueError("expected a number")
+    shown = _text(value, multiline=False, max_length=40) or ""
+    text = shown.lower().replace("ects", "").replace("credits", "").strip()
+    text = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    ambiguous = _AMBIGUOUS_NUMBER.fullmatch(text)
+    if ambiguous:
+        sep = ambiguous.group(1)
+        whole, part = text.split(sep)
+        raise ValueError(
+            f"{shown!r} is ambiguous: {whole}{part} with a thousands separator, or"
+            f" {whole}.{part} with a decimal {'comma' if sep == ',' else 'point'};"
+            f" write {int(whole + part)} or {Decimal(whole + '.' + part).normalize()}"
+        )
     if re.fullmatch(r"\d+,\d+", text):
         text = text.replace(",", ".")
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{_text(value)!r} is not a number") from None
+        raise ValueError(f"{shown!r} is not a number") from None
     if not number.is_finite():
-        raise ValueError(f"{_text(value)!r} is not a number")
+        raise ValueError(f"{shown!r} is not a number")
     return number
 
 
@@ -387,30 +654,67 @@ def parse_eqf(value: Any) -> int:
     elif isinstance(value, float) and value.is_integer():
         level = int(value)
     else:
-        text = (_text(value) or "").lower()
-        m = re.fullmatch(r"(?:eqf|level|niveau|stufe|livello|poziom|úroveň)?\s*[-:]?\s*(\d+)", text)
+        shown = _text(value, multiline=False, max_length=40)
+        text = (shown or "").lower()
+        m = re.fullmatch(
+            r"(?:eqf|level|niveau|stufe|livello|poziom|úroveň)?\s*[-:]?\s*(\d{1,3})", text
+        )
         if not m:
-            raise ValueError(f"{_text(value)!r} is not an EQF level (write 6, EQF 6 or Level 6)")
+            raise ValueError(f"{shown!r} is not an EQF level (write 6, EQF 6 or Level 6)")
         level = int(m.group(1))
     if not 1 <= level <= 8:
-        raise ValueError(f"EQF level must be 1 to 8, not {level}")
+        shown_level = str(level) if abs(level) < 10**6 else "a larger number"
+        raise ValueError(f"EQF level must be 1 to 8, not {shown_level}")
     return level
 
 
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})([./])(\d{1,2})\2(\d{4})")
+
+
 def parse_date(value: Any) -> date:
+    """A date cell, ISO 8601 (``2026-03-02``, also with a time), ``2026/03/02``, or a European
+    ``DD.MM.YYYY`` / ``DD/MM/YYYY`` when it cannot be read the other way round (the day is over 12
+    or equals the month)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is a number, not a date: write YYYY-MM-DD")
+    text = _text(value, multiline=False, max_length=40)
     if not text:
         raise ValueError("missing")
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d"):
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d"):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+    m = _DAY_MONTH_YEAR.fullmatch(text)
+    if m:
+        first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        as_day_month = _date_or_none(year, second, first)
+        as_month_day = _date_or_none(year, first, second)
+        if as_day_month is not None and (first > 12 or first == second):
+            return as_day_month
+        if as_day_month is not None and as_month_day is not None:
+            raise ValueError(
+                f"ambiguous date {text!r}: write {as_day_month.isoformat()}"
+                f" or {as_month_day.isoformat()}"
+            )
+        if as_month_day is not None:
+            raise ValueError(
+                f"{text!r} is not a day.month.year date; if it is month/day/year,"
+                f" write {as_month_day.isoformat()}"
+            )
+        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)")
     raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)")
+
+
+def _date_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def parse_int(value: Any) -> int:
@@ -420,22 +724,19 @@ def parse_int(value: Any) -> int:
         return value
     number = parse_decimal(value)
     if number != number.to_integral_value():
-        raise ValueError(f"{_text(value)!r} is not a whole number")
+        raise ValueError(f"{_short(str(value))} is not a whole number")
+    if abs(number) >= 10**40:
+        raise ValueError("expected a number of at most 40 digits")
     return int(number)
 
 
 def _choice(value: Any, choices: tuple[str, ...]) -> str:
-    text = (_text(value) or "").lower().replace("-", "_").replace(" ", "_")
-    aliases = {
-        "on_site": "onsite",
-        "on_line": "online",
-        "hybrid": "blended",
-        "standalone": "stand_alone",
-    }
-    text = aliases.get(text, text)
-    if text not in choices:
-        raise ValueError(f"{_text(value)!r} is not one of: {', '.join(choices)}")
-    return text
+    text = _text(value, multiline=False, max_length=200) or ""
+    chosen = _CHOICE_BY_KEY.get(_choice_key(text))
+    if chosen not in choices:
+        words = ", ".join(choice_label(c) for c in choices)
+        raise ValueError(f"{_short(text)} is not one of: {words}")
+    return chosen
 
 
 def parse_credential(
@@ -476,8 +777,16 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
     name = spec.name
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, dict) or (isinstance(value, list | tuple) and not spec.multi):
-        raise ValueError(f"expected a single value, not a {type(value).__name__}")
+    if isinstance(value, dict):
+        raise ValueError(
+            "expected "
+            + ("a list or text" if spec.multi else "a single value")
+            + ", not an object ({…})"
+        )
+    if isinstance(value, list | tuple) and not spec.multi:
+        raise ValueError("expected a single value, not a list ([…])")
+    if isinstance(value, bool):
+        raise ValueError("expected a value, not TRUE/FALSE (true/false)")
     if name == "ects":
         number = parse_decimal(value)
         if number <= 0:
@@ -495,67 +804,84 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
         hours = parse_int(value)
         if hours <= 0:
             raise ValueError("hours must be more than 0")
+        if hours > MAX_WORKLOAD_HOURS:
+            raise ValueError(
+                f"{hours} hours is more than a year of study ({MAX_WORKLOAD_HOURS} hours)"
+            )
         return hours
     if name == "date_of_issuing":
         return parse_date(value)
     if spec.choices:
         return _choice(value, spec.choices)
+    if spec.multi:
+        return _parse_list(spec, value)
+    text = _text(value, multiline=spec.multiline, max_length=spec.max_length)
+    if name == "country":
+        text = (text or "").upper()
+        if not _ISO_COUNTRY.match(text):
+            raise ValueError(
+                f"{_short(_text(value) or '')} is not an ISO 3166 two-letter country code"
+            )
+    elif name == "provider":
+        text = provider_code(text or "") or (text or "").upper()
+        if not _PROVIDER_CODE.match(text):
+            raise ValueError(
+                f"{_short(_text(value) or '')} is neither an institution code nor the name of one"
+                f" of the alliance's institutions ({', '.join(ALLIANCE_NAMES)})"
+            )
+    elif name == "isced_f":
+        if not _ISCED_F.match(text or ""):
+            raise ValueError(
+                f"{_short(text or '')} is not an ISCED-F field code (2 to 4 digits, e.g. 0613)"
+            )
+        text = (text or "").zfill(4) if len(text or "") == 3 else text
+    elif name == "contact_email":
+        if not _EMAIL.match(text or ""):
+            raise ValueError(f"{_short(text or '')} is not an e-mail address")
+    elif name == "reference":
+        if not _REFERENCE.match(text or ""):
+            raise ValueError(f"{_short(text or '')}: use up to 64 letters, digits and - _ . /")
+    return text
+
+
+def _parse_list(spec: FieldSpec, value: Any) -> list[str]:
+    name = spec.name
+    commas = name != "learning_outcomes"
+    items = _split_list(value, commas=commas, max_length=spec.max_length, max_items=spec.max_items)
     if name == "learning_outcomes":
-        outcomes = _split_list(value, commas=False)
-        for o in outcomes:
+        for o in items:
             if len(o) < 10:
                 raise ValueError(
                     f"outcome {o!r} is too short to be assessable (10 characters at least)"
                 )
-        return outcomes
+        return items
     if name == "languages":
-        langs = [s.lower() for s in _split_list(value, commas=True)]
+        langs = [s.lower() for s in items]
         bad = [lang for lang in langs if not _ISO_LANGUAGE.match(lang)]
         if bad:
-            raise ValueError(f"not ISO 639 language codes: {', '.join(bad)}")
+            raise ValueError(f"not ISO 639 language codes: {', '.join(map(_short, bad))}")
         return list(dict.fromkeys(langs))
     if name == "esco_skills":
-        uris = _split_list(value, commas=True)
-        bad = [u for u in uris if not _ESCO_URI.match(u)]
+        bad = [u for u in items if not _ESCO_URI.match(u)]
         if bad:
             raise ValueError(
-                f"not ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>): {', '.join(bad)}"
+                "not ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>):"
+                f" {', '.join(map(_short, bad))}"
             )
-        return list(dict.fromkeys(uris))
-    if name in ("digcomp", "greencomp"):
-        framework = "DigComp" if name == "digcomp" else "GreenComp"
-        table = DIGCOMP if name == "digcomp" else GREENCOMP
-        out: list[str] = []
-        bad = []
-        for item in _split_list(value, commas=True):
-            ref = normalise_competence(item, framework)
-            (out if ref else bad).append(ref or item)
-        if bad:
-            raise ValueError(
-                f"unknown {framework} competences: {', '.join(bad)}"
-                f" (known: {', '.join(k.split('-', 1)[1] for k in table)})"
-            )
-        return list(dict.fromkeys(out))
-    text = _text(value)
-    if name == "country":
-        text = (text or "").upper()
-        if not _ISO_COUNTRY.match(text):
-            raise ValueError(f"{_text(value)!r} is not an ISO 3166 two-letter country code")
-    elif name == "provider":
-        text = (text or "").upper()
-    elif name == "isced_f":
-        if not _ISCED_F.match(text or ""):
-            raise ValueError(f"{text!r} is not an ISCED-F field code (2 to 4 digits, e.g. 0613)")
-        text = (text or "").zfill(4) if len(text or "") == 3 else text
-    elif name == "contact_email":
-        if not _EMAIL.match(text or ""):
-            raise ValueError(f"{text!r} is not an e-mail address")
-    elif name == "reference":
-        if not _REFERENCE.match(text or ""):
-            raise ValueError(f"{text!r}: use up to 64 letters, digits and - _ . /")
-    if text is not None and len(text) > 4000:
-        raise ValueError(f"is {len(text)} characters long; the limit is 4000")
-    return text
+        return list(dict.fromkeys(items))
+    framework = "DigComp" if name == "digcomp" else "GreenComp"
+    table = DIGCOMP if name == "digcomp" else GREENCOMP
+    out: list[str] = []
+    bad = []
+    for item in items:
+        ref = normalise_competence(item, framework)
+        (out if ref else bad).append(ref or item)
+    if bad:
+        raise ValueError(
+            f"unknown {framework} competences: {', '.join(map(_short, bad))}"
+            f" (known: {', '.join(k.split('-', 1)[1] for k in table)})"
+        )
+    return list(dict.fromkeys(out))
 
 
 def _cross_checks(values: dict[str, Any], known_providers: set[str] | None) -> list[FieldProblem]:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from qa_engine.domain.credential import Credential as CredentialData
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed, check_version
+from qa_engine.domain.institutions import provider_code
 from qa_engine.domain.outcomes import decision_summary
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services import access, audit
@@ -58,7 +59,8 @@ def submit_credential(
             )
         check_version(f"credential {existing.id}", existing.current_version, expected_version)
         code = get_or_raise(session, Institution, existing.institution_id, what="institution").code
-        provider = str(raw.get("provider") or "").strip().upper()
+        named = str(raw.get("provider") or "").strip()
+        provider = provider_code(named) or named.upper()
         reference = str(raw.get("reference") or "").strip()
         if provider != code or reference != existing.reference:
             raise ValidationFailed(

@@ -63,7 +63,9 @@ def test_eqf_as_people_type_it(raw):
     assert parse_credential(good(eqf_level=raw)).eqf_level == 6
 
 
-@pytest.mark.parametrize("raw", ["2026-09-01", "01.09.2026", date(2026, 9, 1)])
+@pytest.mark.parametrize(
+    "raw", ["2026-09-01", "2026/09/01", "2026-09-01T00:00:00", date(2026, 9, 1)]
+)
 def test_dates(raw):
     assert parse_credential(good(date_of_issuing=raw)).date_of_issuing == date(2026, 9, 1)
 
