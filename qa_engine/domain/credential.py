@@ -785,8 +785,6 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
         )
     if isinstance(value, list | tuple) and not spec.multi:
         raise ValueError("expected a single value, not a list ([…])")
-    if isinstance(value, bool):
-        raise ValueError("expected a value, not TRUE/FALSE (true/false)")
     if name == "ects":
         number = parse_decimal(value)
         if number <= 0:
