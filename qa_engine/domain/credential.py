@@ -263,6 +263,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         False,
         "Short cycle, First cycle, Second cycle or Third cycle, where applicable.",
         choices=CYCLES,
+        max_length=100,
     ),
     FieldSpec(
         "assessment_type",
@@ -279,6 +280,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         True,
         "Online, Onsite or Blended.",
         choices=PARTICIPATION_FORMS,
+        max_length=100,
         element="EU-A1.10",
     ),
     FieldSpec(
@@ -307,6 +309,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         " Supervised online with identity verification"
         " or Supervised onsite with identity verification.",
         choices=SUPERVISION_VALUES,
+        max_length=100,
         element="EU-A1.O2",
     ),
     FieldSpec(
@@ -324,6 +327,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         False,
         "Stand-alone or Stackable towards another credential.",
         choices=STACKABILITY_VALUES,
+        max_length=100,
         element="EU-A1.O4",
     ),
     FieldSpec(
@@ -347,6 +351,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "ISCED-F field",
         True,
         "ISCED-F 2013 field code (2 to 4 digits), e.g. 0613 or 0521.",
+        max_length=4,
     ),
     FieldSpec(
         "languages",
@@ -731,7 +736,7 @@ def parse_int(value: Any) -> int:
 
 
 def _choice(value: Any, choices: tuple[str, ...]) -> str:
-    text = _text(value, multiline=False, max_length=200) or ""
+    text = _text(value, multiline=False, max_length=100) or ""
     chosen = _CHOICE_BY_KEY.get(_choice_key(text))
     if chosen not in choices:
         words = ", ".join(choice_label(c) for c in choices)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from qa_engine.cli.main import app
@@ -132,3 +133,95 @@ def test_the_intake_flow_refuses_a_disabled_acting_user(engine_env, tmp_path):
     opened = import_task.fn(str(batch), "4eu-mici", "prov.cuni")
     with session_scope() as s:
         assert [c.id for c in case_repo.list_cases(s)] == opened and len(opened) == 1
+
+
+def _longest_credential_values() -> dict:
+    """A credential whose every element is as long as the importer allows, in characters of one,
+    two and four bytes."""
+    import string
+
+    from qa_engine.domain.credential import FIELDS
+    from qa_engine.domain.standards import DIGCOMP, GREENCOMP
+
+    def text(n: int, seed: str = "Řa😀é ") -> str:
+        return (seed * n)[:n].strip().ljust(n, "x")
+
+    spec = {f.name: f for f in FIELDS}
+    letters = string.ascii_lowercase
+    raw = {
+        name: text(f.max_length)
+        for name, f in spec.items()
+        if not f.multi and not f.choices and f.max_length >= 200
+    }
+    raw.update(
+        reference="R" + "-0123456789" * 5 + "abcdefghijklm"[: 64 - 56],
+        provider="CUNI",
+        country="CZ",
+        date_of_issuing="2026-12-31",
+        learning_outcomes=[
+            text(spec["learning_outcomes"].max_length, f"{i}ř😀 ") for i in range(50)
+        ],
+        ects="60",
+        workload_hours=1800,
+        eqf_level=8,
+        qf_ehea_cycle="Third cycle",
+        participation_form="Blended",
+        supervision="Supervised onsite with identity verification",
+        stackability="Stackable towards another credential",
+        isced_f="0613",
+        languages=[a + b for a, b in zip(letters, letters[::-1], strict=True)][:26]
+        + ["abc", "abd", "abe", "abf"],
+        esco_skills=[
+            f"http://data.europa.eu/esco/skill/{i:08x}-0000-4000-8000-{i:012x}" for i in range(100)
+        ],
+        digcomp=[k.split("-", 1)[1] for k in DIGCOMP],
+        greencomp=[k.split("-", 1)[1] for k in GREENCOMP],
+        contact_email="a" * (254 - len("@cuni.example.cz")) + "@cuni.example.cz",
+    )
+    assert len(raw["reference"]) == 64
+    assert len(raw["languages"]) == spec["languages"].max_items
+    return raw
+
+
+def test_the_longest_allowed_values_of_every_element_are_stored_whole(seeded, tmp_path):
+    """On PostgreSQL too (the `seeded` fixture runs on both): the caps of the importer fit the
+    columns, so the longest values are stored, not a database error."""
+    from qa_engine.adapters.credential_io import read_credentials_file
+    from qa_engine.domain.credential import FIELDS
+    from qa_engine.services.credentials import credential_data
+    from qa_engine.store.models import Credential, CredentialVersion
+
+    p = people(seeded)
+    raw = _longest_credential_values()
+    path = tmp_path / "longest.json"
+    path.write_text(json.dumps([raw], ensure_ascii=False), encoding="utf-8")
+    items = read_credentials_file(
+        path,
+        max_bytes=10_000_000,
+        max_unzipped_bytes=10_000_000,
+        known_providers=credential_import.known_providers(session=seeded, actor=p["officer"]),
+    )
+    given = items[0]
+    for spec in FIELDS:  # every element is there, at its longest
+        value = getattr(given, spec.name)
+        assert value not in (None, []), spec.name
+        if (
+            not spec.multi
+            and not spec.choices
+            and spec.max_length >= 200
+            and spec.name != "provider"
+        ):
+            assert len(value) == spec.max_length, spec.name
+    assert given.title.count("😀") > 50 and len(given.title) == 400
+    result = credential_import.import_credentials(
+        session=seeded, actor=p["officer"], items=items, open_cases=True, source="longest.json"
+    )
+    assert result.created == [f"CUNI/{raw['reference']}"] and len(result.opened_cases) == 1
+    seeded.flush()
+    seeded.expire_all()
+    stored = seeded.exec(select(Credential).where(Credential.reference == raw["reference"])).one()
+    assert stored.title == given.title
+    version = seeded.exec(
+        select(CredentialVersion).where(CredentialVersion.credential_id == stored.id)
+    ).one()
+    assert credential_data(version) == given
