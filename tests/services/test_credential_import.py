@@ -225,3 +225,15 @@ def test_the_longest_allowed_values_of_every_element_are_stored_whole(seeded, tm
         select(CredentialVersion).where(CredentialVersion.credential_id == stored.id)
     ).one()
     assert credential_data(version) == given
+
+
+def test_every_seeded_institution_is_found_by_its_code_and_its_names(seeded):
+    from qa_engine.domain.institutions import institution_label, provider_code
+    from qa_engine.store.models import Institution
+
+    institutions = seeded.exec(select(Institution)).all()
+    assert len(institutions) == 8
+    for inst in institutions:
+        for name in (inst.code, inst.name, inst.local_name, institution_label(inst.code)):
+            assert provider_code(name) == inst.code, name
+            assert provider_code(name.upper().replace("-", " ")) == inst.code, name
