@@ -3,6 +3,7 @@ was meant or refused with a message that says why, never stored wrongly."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -54,8 +55,6 @@ def refusal(field, value):
 
 ACCEPTED = [
     # institutions: codes, English names, names in their own language, any case/accents/spaces
-    ("provider", "CUNI", "CUNI"),
-    ("provider", "cuni", "CUNI"),
     ("provider", "Charles University", "CUNI"),
     ("provider", "Univerzita Karlova", "CUNI"),
     ("provider", "  univerzita   KARLOVA ", "CUNI"),
@@ -78,12 +77,22 @@ ACCEPTED = [
     # the EU's own words for closed values, and common variants
     ("supervision", "Supervised onsite with identity verification", "supervised_onsite_with_id"),
     ("supervision", "supervised on-site with identity verification", "supervised_onsite_with_id"),
-    ("supervision", "SUPERVISED_ONSITE_WITH_ID", "supervised_onsite_with_id"),
-    ("supervision", "supervised-online-with-id", "supervised_online_with_id"),
     ("supervision", "Supervised online with identity verification", "supervised_online_with_id"),
     ("supervision", "Unsupervised with no identity verification", "unsupervised_no_id"),
     ("supervision", "unsupervised without identity verification", "unsupervised_no_id"),
     ("supervision", "Supervised with no identity verification.", "supervised_no_id"),
+    ("stackability", "Stackable towards another credential", "stackable"),
+    ("qf_ehea_cycle", "First cycle", "first"),
+    ("qf_ehea_cycle", "second-cycle", "second"),
+    ("qf_ehea_cycle", "Short cycle", "short"),
+]
+
+# what was read as meant before, and still is (controls: these pass on the old code too)
+STILL_ACCEPTED = [
+    ("provider", "CUNI", "CUNI"),
+    ("provider", "cuni", "CUNI"),
+    ("supervision", "SUPERVISED_ONSITE_WITH_ID", "supervised_onsite_with_id"),
+    ("supervision", "supervised-online-with-id", "supervised_online_with_id"),
     ("participation_form", "Onsite", "onsite"),
     ("participation_form", "on-site", "onsite"),
     ("participation_form", "On site", "onsite"),
@@ -93,13 +102,8 @@ ACCEPTED = [
     ("stackability", "Stand-alone", "stand_alone"),
     ("stackability", "standalone", "stand_alone"),
     ("stackability", "stand alone", "stand_alone"),
-    ("stackability", "Stackable towards another credential", "stackable"),
     ("stackability", "STACKABLE", "stackable"),
-    ("qf_ehea_cycle", "First cycle", "first"),
-    ("qf_ehea_cycle", "second-cycle", "second"),
-    ("qf_ehea_cycle", "Short cycle", "short"),
     ("qf_ehea_cycle", "third", "third"),
-    # dates: ISO, date cells, and European dates that cannot be read the other way round
     ("date_of_issuing", "2026-03-02", date(2026, 3, 2)),
     ("date_of_issuing", datetime(2026, 3, 2, 0, 0), date(2026, 3, 2)),
     ("date_of_issuing", "13.03.2026", date(2026, 3, 13)),
@@ -107,13 +111,11 @@ ACCEPTED = [
     ("date_of_issuing", "31.12.2026", date(2026, 12, 31)),
     ("date_of_issuing", "02/02/2026", date(2026, 2, 2)),
     ("date_of_issuing", "7.7.2026", date(2026, 7, 7)),
-    # numbers
     ("ects", "1,5", Decimal("1.5")),
     ("ects", "5,0", Decimal("5.0")),
     ("ects", "2.5 ECTS", Decimal("2.5")),
     ("ects", "0,500", Decimal("0.5")),
     ("workload_hours", "1 250", None),  # 1250 hours does not match 5 ECTS: see below
-    # text: tabs and line breaks where free text allows them; accents kept
     ("further_information", "Line one\n\tindented line two", "Line one\n\tindented line two"),
     ("title", "Économie circulaire – niveau 1", "Économie circulaire – niveau 1"),
     ("title", "Title\r\n", "Title"),
@@ -121,16 +123,24 @@ ACCEPTED = [
 
 
 @pytest.mark.parametrize(
-    ("field", "raw", "expected"),
-    [a for a in ACCEPTED if a[2] is not None],
-    ids=[f"{a[0]}={a[1]!r}" for a in ACCEPTED if a[2] is not None],
+    ("field", "raw", "expected"), ACCEPTED, ids=[f"{a[0]}={a[1]!r}" for a in ACCEPTED]
 )
 def test_accepted_as_meant(field, raw, expected):
     cred = parse_credential(good(**{field: raw}), known_providers=KNOWN)
     assert getattr(cred, field) == expected
 
 
-def test_a_space_as_thousands_separator_is_read():
+@pytest.mark.parametrize(
+    ("field", "raw", "expected"),
+    [a for a in STILL_ACCEPTED if a[2] is not None],
+    ids=[f"{a[0]}={a[1]!r}" for a in STILL_ACCEPTED if a[2] is not None],
+)
+def test_still_accepted(field, raw, expected):
+    cred = parse_credential(good(**{field: raw}), known_providers=KNOWN)
+    assert getattr(cred, field) == expected
+
+
+def test_still_accepted_a_space_as_thousands_separator():
     cred = parse_credential(good(ects=50, workload_hours="1 250"), known_providers=KNOWN)
     assert cred.workload_hours == 1250
 
@@ -150,7 +160,7 @@ def test_spreadsheet_errors_are_refused(field, raw):
 @pytest.mark.parametrize("raw", [True, False])
 @pytest.mark.parametrize(
     "field",
-    ["title", "assessment_type", "region", "provider", "supervision", "learning_outcomes", "ects"],
+    ["title", "assessment_type", "region", "provider", "supervision", "learning_outcomes"],
 )
 def test_true_and_false_are_not_text(field, raw):
     message = refusal(field, raw)
@@ -165,7 +175,6 @@ def test_true_and_false_are_not_text(field, raw):
         ("learning_outcomes", [["Explain the GHG Protocol in detail"]]),
         ("languages", [{"code": "en"}]),
         ("title", {"en": "Carbon accounting"}),
-        ("title", ["Carbon accounting"]),
         ("esco_skills", [True]),
     ],
 )
@@ -228,7 +237,7 @@ def test_every_text_field_has_a_cap_and_says_so():
 )
 def test_long_texts_are_refused_with_the_limit(field, raw, limit):
     message = refusal(field, raw)
-    assert "limit" in message and limit in message
+    assert re.search(rf"the limit is (\d+ items of )?{limit}\b", message), message
     assert len(message) < 300
 
 
@@ -239,10 +248,6 @@ def test_long_texts_are_refused_with_the_limit(field, raw, limit):
         ("02.03.2026", "ambiguous date '02.03.2026': write 2026-03-02 or 2026-02-03"),
         ("01.09.2026", "ambiguous date '01.09.2026': write 2026-09-01 or 2026-01-09"),
         ("03/15/2026", "write 2026-03-15"),
-        ("31.02.2026", "is not a date"),
-        ("2026-02-30", "is not a date"),
-        ("2/3/26", "is not a date"),
-        ("next monday", "is not a date"),
         (46000, "is a number, not a date"),
     ],
 )
@@ -256,9 +261,6 @@ def test_dates_that_could_be_read_two_ways_are_refused(raw, expected):
         ("1,000", "'1,000' is ambiguous: 1000 with a thousands separator, or 1.000 with a decimal"),
         ("1.000", "'1.000' is ambiguous"),
         ("2,500", "write 2500 or 2.5"),
-        ("1,000.5", "is not a number"),
-        ("lots", "is not a number"),
-        ("NaN", "is not a number"),
     ],
 )
 def test_ambiguous_and_bad_numbers_are_refused(raw, expected):
@@ -275,7 +277,6 @@ def test_a_huge_number_of_hours_is_refused_without_printing_it():
     [
         ("provider", "Charles Univ.", "neither an institution code nor the name"),
         ("provider", "Heidelberg University (CUNI)", "neither an institution code nor the name"),
-        ("provider", "OXFORD", "unknown institution 'OXFORD'"),
         ("supervision", "proctored", "is not one of: Unsupervised with no identity verification"),
         ("participation_form", "by post", "is not one of: Online, Onsite, Blended"),
         ("stackability", "maybe", "is not one of: Stand-alone, Stackable towards another"),
@@ -287,3 +288,23 @@ def test_unknown_names_and_words_are_refused_with_the_choices(field, raw, expect
 
 def test_a_date_cell_where_text_is_expected_is_refused():
     assert "not the date 2026-03-02" in refusal("title", datetime(2026, 3, 2))
+
+
+# refused before, and still refused (controls: these pass on the old code too)
+STILL_REFUSED = [
+    ("ects", True, "true/false"),
+    ("title", ["Carbon accounting"], "not a list"),
+    ("date_of_issuing", "31.02.2026", "is not a date"),
+    ("date_of_issuing", "2026-02-30", "is not a date"),
+    ("date_of_issuing", "2/3/26", "is not a date"),
+    ("date_of_issuing", "next monday", "is not a date"),
+    ("ects", "1,000.5", "is not a number"),
+    ("ects", "lots", "is not a number"),
+    ("ects", "NaN", "is not a number"),
+    ("provider", "OXFORD", "unknown institution 'OXFORD'"),
+]
+
+
+@pytest.mark.parametrize(("field", "raw", "expected"), STILL_REFUSED)
+def test_still_refused(field, raw, expected):
+    assert expected in refusal(field, raw)
