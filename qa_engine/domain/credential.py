@@ -500,26 +500,34 @@ SPREADSHEET_ERRORS = frozenset(
 )
 
 
-def _is_noncharacter(code: int) -> bool:
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+# C0 controls but tab and line feed, DEL and the C1 controls, surrogates (a lone one is not text),
+# and the Unicode noncharacters (U+FDD0..U+FDEF and the last two code points of every plane)
+_REFUSED_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
+_LAYOUT_CHARACTERS = re.compile("[\n\t]")
 
 
 def _bad_character(text: str, *, multiline: bool) -> str | None:
     """Why the text may not be stored, naming the first character that is refused."""
-    for pos, ch in enumerate(text, start=1):
-        code = ord(ch)
-        if ch in "\n\t":
-            if multiline:
-                continue
-            what = "a line break" if ch == "\n" else "a tab"
-            return f"{what} (character {pos}); write it on one line"
-        if code < 0x20 or 0x7F <= code <= 0x9F:
-            return f"a control character U+{code:04X} (character {pos}); remove it"
-        if 0xD800 <= code <= 0xDFFF:
-            return f"a lone surrogate U+{code:04X} (character {pos}): not text"
-        if _is_noncharacter(code):
-            return f"the noncharacter U+{code:04X} (character {pos}); remove it"
-    return None
+    found = _REFUSED_CHARACTERS.search(text)
+    if not multiline:
+        layout = _LAYOUT_CHARACTERS.search(text)
+        if layout is not None and (found is None or layout.start() < found.start()):
+            what = "a line break" if layout.group() == "\n" else "a tab"
+            return f"{what} (character {layout.start() + 1}); write it on one line"
+    if found is None:
+        return None
+    code, pos = ord(found.group()), found.start() + 1
+    if 0xD800 <= code <= 0xDFFF:
+        return f"a lone surrogate U+{code:04X} (character {pos}): not text"
+    if code > 0x9F:
+        return f"the noncharacter U+{code:04X} (character {pos}); remove it"
+    return f"a control character U+{code:04X} (character {pos}); remove it"
 
 
 def _text(value: Any, *, multiline: bool = True, max_length: int | None = None) -> str | None:
