@@ -193,6 +193,52 @@ class MeOut(BaseModel):
 # --------------------------------------------------------------------------- credentials
 
 
+# the lengths of the credential's texts are the importer's (`FieldSpec.max_length`, which the
+# database columns hold); tests/web/test_credential_schema.py checks that they agree
+Required400 = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=400, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(_clean_text),
+    NOT_EMPTY,
+]
+Required1000 = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=1000, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(_clean_text),
+    NOT_EMPTY,
+]
+Required2000 = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=2000, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(_clean_text),
+    NOT_EMPTY,
+]
+Text100 = Annotated[
+    StrictStr,
+    Field(max_length=100, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+Text200 = Annotated[
+    StrictStr,
+    Field(max_length=200, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+Text400 = Annotated[
+    StrictStr,
+    Field(max_length=400, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+Text1000 = Annotated[
+    StrictStr,
+    Field(max_length=1000, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+Text2000 = Annotated[
+    StrictStr,
+    Field(max_length=2000, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(_clean_text),
+]
+
 REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$"
 COUNTRY = r"^[A-Za-z]{2}$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -235,16 +281,21 @@ class CredentialIn(StrictIn):
         Field(json_schema_extra={"pattern": REFERENCE}),
         shaped(REFERENCE, "use up to 64 letters, digits and - _ . /"),
     ]
-    provider: RequiredShortText
-    title: RequiredShortText
-    learner_identification: RequiredShortText
+    provider: Annotated[
+        StrictStr,
+        Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK}),
+        AfterValidator(_clean_text),
+        NOT_EMPTY,
+    ]
+    title: Required400
+    learner_identification: Required1000
     country: Annotated[
         StrictStr,
         Field(json_schema_extra={"pattern": COUNTRY}),
         shaped(COUNTRY, "is not an ISO 3166 two-letter country code"),
     ]
-    region: ShortText | None = None
-    awarding_body: RequiredShortText
+    region: Text200 | None = None
+    awarding_body: Required400
     date_of_issuing: Annotated[
         StrictStr,
         Field(json_schema_extra={"format": "date", "pattern": DATE}),
@@ -254,12 +305,12 @@ class CredentialIn(StrictIn):
         list[
             Annotated[
                 StrictStr,
-                Field(min_length=10, max_length=4000, json_schema_extra={"pattern": at_least(10)}),
+                Field(min_length=10, max_length=1000, json_schema_extra={"pattern": at_least(10)}),
                 AfterValidator(_clean_text),
                 TEN_CHARACTERS,
             ]
         ],
-        Field(min_length=1, max_length=100),
+        Field(min_length=1, max_length=50),
     ]
     ects: Annotated[
         Annotated[StrictInt, Field(gt=0, le=60)] | Annotated[StrictFloat, Field(gt=0, le=60)],
@@ -268,10 +319,10 @@ class CredentialIn(StrictIn):
     workload_hours: Annotated[StrictInt, Field(ge=1, le=100_000), WHOLE] | None = None
     eqf_level: Annotated[StrictInt, Field(ge=1, le=8), WHOLE]
     qf_ehea_cycle: Literal["short", "first", "second", "third"] | None = None
-    assessment_type: RequiredShortText
+    assessment_type: Required2000
     participation_form: Literal["online", "onsite", "blended"]
-    quality_assurance: RequiredShortText
-    prerequisites: ShortText | None = None
+    quality_assurance: Required2000
+    prerequisites: Text2000 | None = None
     supervision: (
         Literal[
             "unsupervised_no_id",
@@ -281,9 +332,9 @@ class CredentialIn(StrictIn):
         ]
         | None
     ) = None
-    grading: ShortText | None = None
+    grading: Text1000 | None = None
     stackability: Literal["stand_alone", "stackable"] | None = None
-    stackable_towards: ShortText | None = None
+    stackable_towards: Text400 | None = None
     further_information: ShortText | None = None
     isced_f: Annotated[
         StrictStr,
@@ -298,24 +349,24 @@ class CredentialIn(StrictIn):
                 shaped(LANGUAGE, "is not an ISO 639 language code"),
             ]
         ],
-        Field(min_length=1, max_length=50, description="ISO 639 codes"),
+        Field(min_length=1, max_length=30, description="ISO 639 codes"),
     ]
-    esco_skills: Annotated[list[ShortText], Field(max_length=200)] = Field(
+    esco_skills: Annotated[list[Text100], Field(max_length=100)] = Field(
         default_factory=list,
         description="ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>)",
     )
-    digcomp: Annotated[list[ShortText], Field(max_length=50)] = Field(
+    digcomp: Annotated[list[Text200], Field(max_length=50)] = Field(
         default_factory=list, description="DigComp 2.2 competences, e.g. 1.2"
     )
-    greencomp: Annotated[list[ShortText], Field(max_length=50)] = Field(
+    greencomp: Annotated[list[Text200], Field(max_length=50)] = Field(
         default_factory=list, description="GreenComp competences, e.g. 2.1"
     )
     contact_email: Annotated[
         StrictStr,
-        Field(json_schema_extra={"pattern": EMAIL}),
+        Field(max_length=254, json_schema_extra={"pattern": EMAIL}),
         shaped(EMAIL, "is not an e-mail address"),
     ]
-    contact_name: ShortText | None = None
+    contact_name: Text200 | None = None
 
 
 class CredentialUpdateIn(CredentialIn):
