@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from qa_engine.cli.main import app
 from qa_engine.domain.credential import parse_credential
-from qa_engine.domain.errors import Forbidden, NotFound
+from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM
 from qa_engine.services import credential_import
 from qa_engine.services.actors import acting_user
@@ -237,3 +237,32 @@ def test_every_seeded_institution_is_found_by_its_code_and_its_names(seeded):
         for name in (inst.code, inst.name, inst.local_name, institution_label(inst.code)):
             assert provider_code(name) == inst.code, name
             assert provider_code(name.upper().replace("-", " ")) == inst.code, name
+
+
+def test_an_edit_may_name_its_institution_by_name(seeded):
+    from qa_engine.domain.institutions import ALLIANCE_NAMES
+    from qa_engine.services import credentials as credential_service
+    from tests.helpers import credential
+
+    p = people(seeded)
+    cred_id = credential(seeded, 0)
+    code = SAMPLES[0]["provider"]
+    english, local, _ = ALLIANCE_NAMES[code]
+    raw = {**SAMPLES[0], "provider": local.upper(), "title": "A renamed course for the test"}
+    saved = credential_service.submit_credential(
+        session=seeded,
+        actor=p[f"prov.{code.lower()}"],
+        raw=raw,
+        credential_id=cred_id,
+        expected_version=1,
+    )
+    assert (saved.version, saved.outcome) == (2, "new_version")
+    other = next(c for c in ALLIANCE_NAMES if c != code)
+    with pytest.raises(ValidationFailed, match="cannot change"):
+        credential_service.submit_credential(
+            session=seeded,
+            actor=p[f"prov.{code.lower()}"],
+            raw={**raw, "provider": ALLIANCE_NAMES[other][0]},
+            credential_id=cred_id,
+            expected_version=2,
+        )
