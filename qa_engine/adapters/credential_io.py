@@ -216,8 +216,7 @@ def read_xlsx(
         ws, fws = wb[sheet], formulas_wb[sheet]
         ws.reset_dimensions()
         fws.reset_dimensions()
-        rows = zip(ws.iter_rows(values_only=True), fws.iter_rows(values_only=True), strict=False)
-        return _read_rows(rows, sheet, path.name, known_providers)
+        return _read_rows(_rows(ws, fws), sheet, path.name, known_providers)
     except ValidationFailed:
         raise
     except Exception:  # a read-only workbook reads its sheets lazily: a damaged part fails here
@@ -232,7 +231,23 @@ def read_xlsx(
             formulas_wb.close()
 
 
-Row = tuple[tuple[Any, ...], tuple[Any, ...]]
+Row = tuple[tuple[Any, ...], tuple[bool, ...]]  # the values; which cells hold an unsaved formula
+
+
+def _rows(values: Any, formulas: Any) -> Iterator[Row]:
+    """The sheet's rows, read twice in step: for the saved values, and for the formulas. A formula
+    cell without a saved value reads as None; one whose saved value is an empty text (type str)
+    is blank, as the spreadsheet program shows it."""
+    for cells, texts in zip(values.iter_rows(), formulas.iter_rows(values_only=True), strict=False):
+        row = tuple(cell.value for cell in cells)
+        unsaved = tuple(
+            cell.value is None
+            and getattr(cell, "data_type", "n") != "str"
+            and i < len(texts)
+            and _is_formula(texts[i])
+            for i, cell in enumerate(cells)
+        )
+        yield row, unsaved
 
 
 def _find_header(
@@ -284,14 +299,11 @@ def _read_rows(
     out: list[Credential] = []
     seen: dict[tuple[str, str], int] = {}
     with_values = 0
-    for rownum, (values, formulas) in enumerate(rows, start=2):
+    for rownum, (values, formula_cells) in enumerate(rows, start=2):
         unsaved = {
             spec.name
             for idx, spec in columns.items()
-            if idx < len(values)
-            and values[idx] is None
-            and idx < len(formulas)
-            and _is_formula(formulas[idx])
+            if idx < len(formula_cells) and formula_cells[idx]
         }
         if not unsaved and all(_is_blank(v) for v in values):
             continue

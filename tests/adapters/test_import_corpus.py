@@ -305,3 +305,35 @@ def test_json_depth_within_limit_is_parsed(tmp_path):
     path = _json(tmp_path / "brackets.json", json.dumps([item]))
     (cred,) = read_credentials_file(path, **LIMITS, known_providers=_providers())
     assert cred.title == "Open " + "[{" * 40
+
+
+def test_formula_with_an_empty_text_result_is_blank(tmp_path):
+    """Excel and LibreOffice save a formula whose result is empty text as type str with an empty
+    value: that cell is blank (an optional column), not a formula without a saved value."""
+    source = write_rows(tmp_path / "source.xlsx", [messy_row(**{"Region of the issuer": '=""'})])
+    cell = f'<c r="{COL["Region of the issuer"]}2"'
+    path = _patched(
+        source,
+        tmp_path / "empty result.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda d: d.replace(cell.encode(), (cell + ' t="str"').encode()),
+    )
+    (cred,) = read_credentials_file(path, **LIMITS, known_providers={"UW"})
+    assert cred.region is None
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml"])
+@pytest.mark.parametrize("fraction", [0.1, 0.3, 0.5, 0.7, 0.9, 0.99])
+def test_a_part_cut_short_anywhere_is_one_message(tmp_path, part, fraction):
+    source = write_rows(
+        tmp_path / "source.xlsx", [messy_row(Reference=f"UW-{i}") for i in range(9)]
+    )
+    with zipfile.ZipFile(source) as zf:
+        if part not in zf.namelist():
+            pytest.skip(f"openpyxl wrote no {part}")
+    path = _patched(source, tmp_path / "cut.xlsx", part, lambda d: d[: int(len(d) * fraction)])
+    with pytest.raises(ValidationFailed) as err:
+        read_credentials_file(path, **LIMITS, known_providers={"UW"})
+    text = "\n".join(_message(err.value))
+    assert text.startswith("cut.xlsx: "), text
+    assert not EXCEPTION_WORDS.search(text), text
