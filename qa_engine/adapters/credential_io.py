@@ -419,7 +419,8 @@ def _check_depth(text: str, name: str) -> None:
 
 
 def _shown(key: str) -> str:
-    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+    """A key as a message can show it: escaped when it holds control or unpaired characters."""
+    return key if key.isprintable() and not _SURROGATE.search(key) else json.dumps(key)[1:-1]
 
 
 def _value_problems(value: Any, where: str) -> Iterator[ImportProblem]:
@@ -465,7 +466,7 @@ def read_json(
         raise ValidationFailed(f"{name}: file not found") from None
     check_size(size, max_bytes, name)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # with or without a byte order mark
     except UnicodeDecodeError as exc:
         raise ImportInvalid(
             name, [ImportProblem("$", f"not UTF-8 text (byte {exc.start})")]

@@ -337,3 +337,17 @@ def test_a_part_cut_short_anywhere_is_one_message(tmp_path, part, fraction):
     text = "\n".join(_message(err.value))
     assert text.startswith("cut.xlsx: "), text
     assert not EXCEPTION_WORDS.search(text), text
+
+
+def test_json_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "notepad.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps([SAMPLES[0]]).encode())
+    assert len(read_credentials_file(path, **LIMITS, known_providers=_providers())) == 1
+
+
+def test_json_odd_keys_are_shown_escaped(tmp_path):
+    item = dict(SAMPLES[0], **{"line\nbreak": 1})
+    path = _json(tmp_path / "odd.json", json.dumps([item]))
+    with pytest.raises(ValidationFailed) as err:
+        read_credentials_file(path, **LIMITS, known_providers=_providers())
+    assert err.value.details[0].startswith("$[0].line\\nbreak: unknown field"), err.value.details
