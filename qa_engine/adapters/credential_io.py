@@ -208,6 +208,7 @@ def read_xlsx(
     wb = open_untrusted_workbook(path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes)
     formulas_wb = None
     sheet = SHEET
+    read = [0]  # the rows read so far
     try:
         sheet = _choose_sheet(list(wb.sheetnames), path.name)
         formulas_wb = open_untrusted_workbook(
@@ -216,13 +217,15 @@ def read_xlsx(
         ws, fws = wb[sheet], formulas_wb[sheet]
         ws.reset_dimensions()
         fws.reset_dimensions()
-        return _read_rows(_rows(ws, fws), sheet, path.name, known_providers)
+        return _read_rows(_rows(ws, fws, read), sheet, path.name, known_providers)
     except ValidationFailed:
         raise
     except Exception:  # a read-only workbook reads its sheets lazily: a damaged part fails here
         log.info("unreadable workbook %s", path.name, exc_info=True)
+        where = f"{sheet}!{read[0] + 1}: the sheet" if read[0] else f"sheet {sheet!r}"
+        after = f" after row {read[0]}" if read[0] else ""
         raise ValidationFailed(
-            f"{path.name}: sheet {sheet!r} is cut short or damaged and cannot be read; open the "
+            f"{path.name}: {where} is cut short or damaged{after} and cannot be read; open the "
             "file in your spreadsheet program and save it again as Excel Workbook (.xlsx)"
         ) from None
     finally:
@@ -234,10 +237,10 @@ def read_xlsx(
 Row = tuple[tuple[Any, ...], tuple[bool, ...]]  # the values; which cells hold an unsaved formula
 
 
-def _rows(values: Any, formulas: Any) -> Iterator[Row]:
+def _rows(values: Any, formulas: Any, read: list[int]) -> Iterator[Row]:
     """The sheet's rows, read twice in step: for the saved values, and for the formulas. A formula
     cell without a saved value reads as None; one whose saved value is an empty text (type str)
-    is blank, as the spreadsheet program shows it."""
+    is blank, as the spreadsheet program shows it. `read` counts the rows read."""
     for cells, texts in zip(values.iter_rows(), formulas.iter_rows(values_only=True), strict=False):
         row = tuple(cell.value for cell in cells)
         unsaved = tuple(
@@ -247,6 +250,7 @@ def _rows(values: Any, formulas: Any) -> Iterator[Row]:
             and _is_formula(texts[i])
             for i, cell in enumerate(cells)
         )
+        read[0] += 1
         yield row, unsaved
 
 

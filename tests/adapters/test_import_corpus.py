@@ -194,7 +194,7 @@ REFUSED: list[tuple[Callable[[Path], Path], str]] = [
     (unknown_key_json, "$[0].titel: unknown field; did you mean 'title'?"),
     (encrypted_xlsx, "the workbook is encrypted (password-protected)"),
     (old_xls_renamed, "an Excel 97-2003 workbook (.xls)"),
-    (truncated_sheet, "sheet 'Credentials' is cut short or damaged"),
+    (truncated_sheet, "Credentials!11: the sheet is cut short or damaged after row 10"),
     (entity_bomb_workbook_part, "the workbook declares XML entities"),
     (entity_bomb_sheet, "the workbook declares XML entities"),
     (
