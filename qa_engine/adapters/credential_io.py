@@ -254,11 +254,9 @@ def _rows(values: Any, formulas: Any, read: list[int]) -> Iterator[Row]:
         yield row, unsaved
 
 
-def _find_header(
-    rows: Iterator[Row], sheet: str, name: str
-) -> tuple[dict[int, FieldSpec], list[Row]]:
-    """The columns of the header in row 1, and the rows read past it (when the header is not
-    there, the rows searched for it)."""
+def _find_header(rows: Iterator[Row], sheet: str, name: str) -> dict[int, FieldSpec]:
+    """The columns of the header in row 1; when it is not there, the rows below are searched for
+    it (up to `HEADER_SCAN`) to say where it is."""
     first = next(rows, None)
     if first is None:
         raise ImportInvalid(
@@ -266,7 +264,7 @@ def _find_header(
         )
     columns, problems = _header_columns(first[0], sheet, 1)
     if not problems:
-        return columns, []
+        return columns
     below = list(itertools.islice(rows, HEADER_SCAN - 1))
     for offset, (values, _) in enumerate(below, start=2):
         found, trouble = _header_columns(values, sheet, offset)
@@ -297,7 +295,7 @@ def _no_header(sheet: str) -> str:
 def _read_rows(
     rows: Iterator[Row], sheet: str, name: str, known_providers: set[str] | None
 ) -> list[Credential]:
-    columns, _ = _find_header(rows, sheet, name)
+    columns = _find_header(rows, sheet, name)
     letter_of = {spec.name: get_column_letter(idx + 1) for idx, spec in columns.items()}
     problems: list[ImportProblem] = []
     out: list[Credential] = []
