@@ -6,9 +6,12 @@ problem as ``sheet!cell: message`` (spreadsheets) or ``$[i].field: message`` (JS
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import json
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from qa_engine.adapters.safe_xlsx import DAMAGED, open_untrusted_workbook, write_cell
+from qa_engine.adapters.safe_xlsx import open_untrusted_workbook, write_cell
 from qa_engine.domain.credential import (
     FIELDS,
     Credential,
@@ -157,95 +160,314 @@ for _spec in FIELDS:
     _HEADER_INDEX[_spec.name.replace("_", " ").lower()] = _spec
 
 
+HEADER_SCAN = 20  # rows searched for a header that is not in row 1
+_TOO_DEEP = "nested more than {limit} levels deep; a credentials file is a list of flat objects"
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_formula(value: Any) -> bool:
+    """A cell value read without `data_only`: the formula's text or an array formula."""
+    if isinstance(value, str):
+        return value.startswith("=")
+    return value is not None and "Formula" in type(value).__name__
+
+
+def _header_columns(
+    header: tuple[Any, ...], sheet: str, rownum: int
+) -> tuple[dict[int, FieldSpec], list[ImportProblem]]:
+    columns: dict[int, FieldSpec] = {}
+    problems: list[ImportProblem] = []
+    for idx, text in enumerate(header):
+        if _is_blank(text):
+            continue
+        spec = _HEADER_INDEX.get(_normalise_header(text))
+        where = f"{sheet}!{get_column_letter(idx + 1)}{rownum}"
+        if spec is None:
+            problems.append(ImportProblem(where, f"unknown column {str(text).strip()!r}"))
+        elif spec in columns.values():
+            problems.append(ImportProblem(where, f"column {spec.header!r} appears twice"))
+        else:
+            columns[idx] = spec
+    present = set(columns.values())
+    for spec in FIELDS:
+        if spec.required and spec not in present:
+            problems.append(
+                ImportProblem(f"{sheet}!{rownum}", f"required column {spec.header!r} is missing")
+            )
+    return columns, problems
+
+
+def _choose_sheet(sheetnames: list[str], name: str) -> str:
+    if SHEET in sheetnames:
+        return SHEET
+    if len(sheetnames) == 1:  # a workbook of one sheet: that sheet, whatever its name
+        return sheetnames[0]
+    listed = ", ".join(repr(n) for n in sheetnames)
+    raise ValidationFailed(
+        f"{name}: no sheet named {SHEET!r} (sheets: {listed}); name the sheet that holds the "
+        f"credentials {SHEET!r}"
+    )
+
+
 def read_xlsx(
     path: Path, *, max_bytes: int, max_unzipped_bytes: int, known_providers: set[str] | None = None
 ) -> list[Credential]:
+    """Read the credentials sheet: row 1 the header, then one credential per row with values
+    (rows that carry only formatting are ignored). A formula is read by its saved value."""
     wb = open_untrusted_workbook(path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes)
+    formulas_wb = None
+    sheet = SHEET
+    read = [0]  # the rows read so far
     try:
-        if SHEET in wb.sheetnames:
-            ws = wb[SHEET]
-        else:
-            ws = wb[wb.sheetnames[0]]
+        sheet = _choose_sheet(list(wb.sheetnames), path.name)
+        formulas_wb = open_untrusted_workbook(
+            path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes, data_only=False
+        )
+        ws, fws = wb[sheet], formulas_wb[sheet]
         ws.reset_dimensions()
-        sheet = ws.title
-        rows = ws.iter_rows(values_only=True)
-        problems: list[ImportProblem] = []
-        header = next(rows, None)
-        if header is None:
-            raise ImportInvalid(
-                path.name,
-                [ImportProblem(f"{sheet}!A1", "the sheet is empty; expected a header row")],
-            )
-        columns: dict[int, FieldSpec] = {}
-        for idx, text in enumerate(header):
-            if text is None or not str(text).strip():
-                continue
-            spec = _HEADER_INDEX.get(_normalise_header(text))
-            where = f"{sheet}!{get_column_letter(idx + 1)}1"
-            if spec is None:
-                problems.append(ImportProblem(where, f"unknown column {str(text).strip()!r}"))
-            elif spec in columns.values():
-                problems.append(ImportProblem(where, f"column {spec.header!r} appears twice"))
-            else:
-                columns[idx] = spec
-        present = set(columns.values())
-        for spec in FIELDS:
-            if spec.required and spec not in present:
-                problems.append(
-                    ImportProblem(f"{sheet}!1", f"required column {spec.header!r} is missing")
-                )
-        if problems:
-            raise ImportInvalid(path.name, problems)
-        letter_of = {spec.name: get_column_letter(idx + 1) for idx, spec in columns.items()}
-
-        out: list[Credential] = []
-        seen: dict[tuple[str, str], int] = {}
-        for rownum, values in enumerate(rows, start=2):
-            if rownum > MAX_ROWS + 1:
-                problems.append(
-                    ImportProblem(f"{sheet}!{rownum}", f"more than {MAX_ROWS} rows; split the file")
-                )
-                break
-            if values is None or all(
-                v is None or (isinstance(v, str) and not v.strip()) for v in values
-            ):
-                continue
-            raw = {spec.name: values[idx] for idx, spec in columns.items() if idx < len(values)}
-            try:
-                cred = parse_credential(raw, known_providers=known_providers)
-            except CredentialInvalid as exc:
-                for p in exc.problems:
-                    letter = letter_of.get(p.field, "")
-                    header_text = next((s.header for s in FIELDS if s.name == p.field), p.field)
-                    problems.append(
-                        ImportProblem(f"{sheet}!{letter}{rownum}", f"{header_text}: {p.message}")
-                    )
-                continue
-            key = (cred.provider, cred.reference)
-            if key in seen:
-                problems.append(
-                    ImportProblem(
-                        f"{sheet}!{letter_of['reference']}{rownum}",
-                        f"reference {cred.reference!r} already used in row {seen[key]}",
-                    )
-                )
-                continue
-            seen[key] = rownum
-            out.append(cred)
-        if problems:
-            raise ImportInvalid(path.name, problems)
-        if not out:
-            raise ImportInvalid(
-                path.name, [ImportProblem(f"{sheet}!A2", "no credential rows below the header")]
-            )
-        return out
+        fws.reset_dimensions()
+        return _read_rows(_rows(ws, fws, read), sheet, path.name, known_providers)
     except ValidationFailed:
         raise
     except Exception:  # a read-only workbook reads its sheets lazily: a damaged part fails here
         log.info("unreadable workbook %s", path.name, exc_info=True)
-        raise ValidationFailed(f"{path.name}: {DAMAGED}") from None
+        where = f"{sheet}!{read[0] + 1}: the sheet" if read[0] else f"sheet {sheet!r}"
+        after = f" after row {read[0]}" if read[0] else ""
+        raise ValidationFailed(
+            f"{path.name}: {where} is cut short or damaged{after} and cannot be read; open the "
+            "file in your spreadsheet program and save it again as Excel Workbook (.xlsx)"
+        ) from None
     finally:
         wb.close()
+        if formulas_wb is not None:
+            formulas_wb.close()
+
+
+Row = tuple[tuple[Any, ...], tuple[bool, ...]]  # the values; which cells hold an unsaved formula
+
+
+def _rows(values: Any, formulas: Any, read: list[int]) -> Iterator[Row]:
+    """The sheet's rows, read twice in step: for the saved values, and for the formulas. A formula
+    cell without a saved value reads as None; one whose saved value is an empty text (type str)
+    is blank, as the spreadsheet program shows it. `read` counts the rows read."""
+    for cells, texts in zip(values.iter_rows(), formulas.iter_rows(values_only=True), strict=False):
+        row = tuple(cell.value for cell in cells)
+        unsaved = tuple(
+            cell.value is None
+            and getattr(cell, "data_type", "n") != "str"
+            and i < len(texts)
+            and _is_formula(texts[i])
+            for i, cell in enumerate(cells)
+        )
+        read[0] += 1
+        yield row, unsaved
+
+
+def _find_header(rows: Iterator[Row], sheet: str, name: str) -> dict[int, FieldSpec]:
+    """The columns of the header in row 1; when it is not there, the rows below are searched for
+    it (up to `HEADER_SCAN`) to say where it is."""
+    first = next(rows, None)
+    if first is None:
+        raise ImportInvalid(
+            name, [ImportProblem(f"{sheet}!A1", "the sheet is empty; expected a header row")]
+        )
+    columns, problems = _header_columns(first[0], sheet, 1)
+    if not problems:
+        return columns
+    below = list(itertools.islice(rows, HEADER_SCAN - 1))
+    for offset, (values, _) in enumerate(below, start=2):
+        found, trouble = _header_columns(values, sheet, offset)
+        if not trouble or len(found) > max(len(columns), 2):
+            raise ImportInvalid(
+                name,
+                [
+                    ImportProblem(
+                        f"{sheet}!A{offset}",
+                        f"the header is expected in row 1 of sheet {sheet!r}; row {offset} looks "
+                        "like the header: delete the rows above it",
+                    )
+                ],
+            )
+    if not columns:
+        raise ImportInvalid(name, [ImportProblem(f"{sheet}!A1", _no_header(sheet))])
+    raise ImportInvalid(name, problems)
+
+
+def _no_header(sheet: str) -> str:
+    examples = ", ".join(repr(s.header) for s in FIELDS[:3])
+    return (
+        f"no header row: the header is expected in row 1 of sheet {sheet!r}, with the column "
+        f"titles of the template ({examples}, …)"
+    )
+
+
+def _read_rows(
+    rows: Iterator[Row], sheet: str, name: str, known_providers: set[str] | None
+) -> list[Credential]:
+    columns = _find_header(rows, sheet, name)
+    letter_of = {spec.name: get_column_letter(idx + 1) for idx, spec in columns.items()}
+    problems: list[ImportProblem] = []
+    out: list[Credential] = []
+    seen: dict[tuple[str, str], int] = {}
+    with_values = 0
+    for rownum, (values, formula_cells) in enumerate(rows, start=2):
+        unsaved = {
+            spec.name
+            for idx, spec in columns.items()
+            if idx < len(formula_cells) and formula_cells[idx]
+        }
+        if not unsaved and all(_is_blank(v) for v in values):
+            continue
+        with_values += 1
+        if with_values > MAX_ROWS:
+            problems.append(
+                ImportProblem(
+                    f"{sheet}!{rownum}", f"more than {MAX_ROWS} rows with values; split the file"
+                )
+            )
+            break
+        for field in sorted(unsaved, key=lambda f: letter_of[f]):
+            problems.append(
+                ImportProblem(
+                    f"{sheet}!{letter_of[field]}{rownum}",
+                    "holds a formula with no saved value; open and save the file in "
+                    "Excel/LibreOffice, or type the value",
+                )
+            )
+        raw = {spec.name: values[idx] for idx, spec in columns.items() if idx < len(values)}
+        try:
+            cred = parse_credential(raw, known_providers=known_providers)
+        except CredentialInvalid as exc:
+            for p in exc.problems:
+                if p.field in unsaved:
+                    continue
+                letter = letter_of.get(p.field, "")
+                header_text = next((s.header for s in FIELDS if s.name == p.field), p.field)
+                problems.append(
+                    ImportProblem(f"{sheet}!{letter}{rownum}", f"{header_text}: {p.message}")
+                )
+            continue
+        if unsaved:
+            continue
+        key = (cred.provider, cred.reference)
+        if key in seen:
+            problems.append(
+                ImportProblem(
+                    f"{sheet}!{letter_of['reference']}{rownum}",
+                    f"reference {cred.reference!r} already used in row {seen[key]}",
+                )
+            )
+            continue
+        seen[key] = rownum
+        out.append(cred)
+    if problems:
+        raise ImportInvalid(name, problems)
+    if not out:
+        raise ImportInvalid(
+            name, [ImportProblem(f"{sheet}!A2", "no credential rows below the header")]
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- JSON
+
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 100
+# a JSON string (skipped) or a bracket; the text is valid UTF-8 already
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    duplicates = []
+    for key, value in pairs:
+        if key in obj:
+            duplicates.append(key)
+        obj[key] = value
+    obj.duplicates = tuple(duplicates)
+    return obj
+
+
+@dataclass(frozen=True)
+class _LongNumber:
+    text: str
+
+
+def _number(convert: Any) -> Any:
+    def parse(text: str) -> Any:
+        return _LongNumber(text) if len(text) > MAX_NUMBER_CHARS else convert(text)
+
+    return parse
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _check_depth(text: str, name: str) -> None:
+    """Refuse nesting deeper than `MAX_DEPTH` before the (recursive) decoder sees it."""
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = _line_col(text, match.start())
+                raise ImportInvalid(
+                    name,
+                    [ImportProblem(f"line {line} column {col}", _TOO_DEEP.format(limit=MAX_DEPTH))],
+                )
+        elif token in ("]", "}"):
+            depth -= 1
+
+
+def _shown(key: str) -> str:
+    """A key as a message can show it: escaped when it holds control or unpaired characters."""
+    return key if key.isprintable() and not _SURROGATE.search(key) else json.dumps(key)[1:-1]
+
+
+def _value_problems(value: Any, where: str) -> Iterator[ImportProblem]:
+    """What the decoder let through but an import must not take: a key given twice, a number
+    too long to be meant, a string holding half of a surrogate pair (depth is checked already)."""
+    if isinstance(value, _LongNumber):
+        digits = sum(ch.isdigit() for ch in value.text)
+        yield ImportProblem(
+            where, f"a number of {digits} digits; at most {MAX_NUMBER_CHARS} are accepted"
+        )
+    elif isinstance(value, str):
+        found = _SURROGATE.search(value)
+        if found:
+            yield ImportProblem(
+                where,
+                f"holds an unpaired surrogate escape \\u{ord(found.group()):04x} (half of a "
+                "character); write the character itself or its complete escape pair",
+            )
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _value_problems(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key in getattr(value, "duplicates", ()):
+            yield ImportProblem(
+                f"{where}.{_shown(key)}",
+                f"the key {_shown(key)!r} appears twice in this object; keep one",
+            )
+        for key, item in value.items():
+            if _SURROGATE.search(key):
+                yield ImportProblem(
+                    f"{where}.{_shown(key)}", "the key holds an unpaired surrogate escape"
+                )
+            yield from _value_problems(item, f"{where}.{_shown(key)}")
 
 
 def read_json(
@@ -258,17 +480,80 @@ def read_json(
         raise ValidationFailed(f"{name}: file not found") from None
     check_size(size, max_bytes, name)
     try:
-        doc = json.loads(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8-sig")  # with or without a byte order mark
     except UnicodeDecodeError as exc:
         raise ImportInvalid(
             name, [ImportProblem("$", f"not UTF-8 text (byte {exc.start})")]
         ) from None
+    return parse_json_text(text, name=name, known_providers=known_providers)
+
+
+def parse_json_text(
+    text: str, *, name: str = "JSON", known_providers: set[str] | None = None
+) -> list[Credential]:
+    """Parse JSON text with limits (nesting, number length), refusing duplicate keys and unpaired
+    surrogates by their path, then read its credentials (`parse_json_document`)."""
+    _check_depth(text, name)
+    try:
+        doc = json.loads(
+            text,
+            object_pairs_hook=_object_pairs,
+            parse_int=_number(int),
+            parse_float=_number(float),
+        )
     except json.JSONDecodeError as exc:
         raise ImportInvalid(
             name,
             [ImportProblem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")],
         ) from None
+    except RecursionError:  # the depth check makes this unreachable; a message all the same
+        raise ImportInvalid(name, [ImportProblem("$", _TOO_DEEP.format(limit=MAX_DEPTH))]) from None
+    problems = list(_value_problems(doc, "$"))
+    if problems:
+        raise ImportInvalid(name, problems)
     return parse_json_document(doc, name=name, known_providers=known_providers)
+
+
+def _field_names() -> list[str]:
+    return sorted({spec.name for spec in FIELDS} | {_normalise_header(s.header) for s in FIELDS})
+
+
+def _json_fields(
+    item: dict[str, Any], where: str
+) -> tuple[dict[str, Any], dict[str, str], set[str], list[ImportProblem]]:
+    """An object's fields by their names (a key is a field's name or its column title, in any
+    case and spacing): the values, the key each came from, the fields guessed for unknown keys,
+    and the problems with the keys."""
+    raw: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    guessed: set[str] = set()
+    problems: list[ImportProblem] = []
+    for key, value in item.items():
+        normal = _normalise_header(key)
+        spec = _HEADER_INDEX.get(normal) or _HEADER_INDEX.get(normal.replace("_", " "))
+        at = f"{where}.{_shown(key)}"
+        if spec is None:
+            close = difflib.get_close_matches(normal, _field_names(), n=1, cutoff=0.6)
+            if close:
+                hint = _HEADER_INDEX[close[0]].name
+                guessed.add(hint)
+                problems.append(ImportProblem(at, f"unknown field; did you mean {hint!r}?"))
+            else:
+                problems.append(
+                    ImportProblem(
+                        at,
+                        "unknown field (use the column titles of the template or their "
+                        "snake_case names, e.g. 'Provider institution' or 'provider')",
+                    )
+                )
+        elif spec.name in raw:
+            problems.append(
+                ImportProblem(at, f"the field {spec.name!r} is also given as {origin[spec.name]!r}")
+            )
+        else:
+            raw[spec.name] = value
+            origin[spec.name] = _shown(key)
+    return raw, origin, guessed, problems
 
 
 def parse_json_document(
@@ -289,16 +574,25 @@ def parse_json_document(
         if not isinstance(item, dict):
             problems.append(ImportProblem(where, "expected an object"))
             continue
+        raw, origin, guessed, key_problems = _json_fields(item, where)
+        problems.extend(key_problems)
         try:
-            cred = parse_credential(item, known_providers=known_providers)
+            cred = parse_credential(raw, known_providers=known_providers)
         except CredentialInvalid as exc:
-            problems.extend(ImportProblem(f"{where}.{p.field}", p.message) for p in exc.problems)
+            problems.extend(
+                ImportProblem(f"{where}.{origin.get(p.field, p.field)}", p.message)
+                for p in exc.problems
+                # a required field missing because its key was misspelt is said once, above
+                if not (p.field in guessed and p.field not in raw)
+            )
+            continue
+        if key_problems:
             continue
         key = (cred.provider, cred.reference)
         if key in seen:
             problems.append(
                 ImportProblem(
-                    f"{where}.reference",
+                    f"{where}.{origin.get('reference', 'reference')}",
                     f"{cred.reference!r} already used at {prefix}[{seen[key]}]",
                 )
             )

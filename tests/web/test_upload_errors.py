@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from qa_engine.adapters.credential_io import write_credentials_xlsx
 from qa_engine.config import Settings, get_settings
 from qa_engine.domain.credential import parse_credential
+from tests.adapters.test_import_corpus import REFUSED
 from tests.helpers import SAMPLES
 from tests.web.support import bearer, signed_in, token_for
 
@@ -201,3 +202,21 @@ def test_a_review_sheet_over_the_limit_comes_back_on_the_review_page(small_limit
         files={"file": ("review sheet.xlsx", b"x" * 2 * 1024 * 1024, XLSX)},
     )
     assert r.status_code == 413 and f"Review of case {case_id}" not in r.text
+
+
+@pytest.mark.parametrize("build, expected", REFUSED, ids=[b.__name__ for b, _ in REFUSED])
+def test_each_file_of_the_import_corpus_on_the_api(client, p, tmp_path, build, expected):
+    """The awkward files of `tests/adapters/test_import_corpus.py`: the same located message."""
+    path = build(tmp_path)
+    kind = "application/json" if path.suffix == ".json" else XLSX
+    r = client.post(
+        "/api/v1/credentials/import",
+        files={"file": (path.name, path.read_bytes(), kind)},
+        headers=bearer(token_for("prov.cuni")),
+    )
+    assert r.status_code == 422, r.text
+    body = r.json()
+    text = "\n".join([body["message"], *body["details"]])
+    assert text.startswith(f"{path.name}: ") and expected in text, text
+    leak = LEAKS.search(text)
+    assert leak is None, f"{leak.group(0)!r} in {text}"
