@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from qa_engine.domain.errors import QAError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "development-only-secret-change-me"
@@ -110,9 +113,33 @@ class Settings(BaseSettings):
         return self.resolved_data_dir / "logs"
 
 
+class SettingsInvalid(QAError):
+    """A `QA_*` environment variable or `.env` line the engine cannot use."""
+
+    code = "settings_invalid"
+
+
+def _setting_problems(exc: ValidationError | SettingsError) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return [
+            f"QA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            f" (given: {str(e.get('input'))[:80]!r})"
+            for e in exc.errors()
+        ]
+    field = re.search(r'field "([^"]+)"', str(exc))
+    name = f"QA_{field.group(1).upper()}" if field else "a QA_ setting"
+    return [f'{name}: cannot be read; a list or mapping is written in JSON, e.g. \'["a", "b"]\'']
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as exc:
+        raise SettingsInvalid(
+            "the settings (QA_* environment variables or .env) are not valid",
+            details=_setting_problems(exc),
+        ) from None
 
 
 def reset_settings() -> None:

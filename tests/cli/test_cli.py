@@ -149,3 +149,30 @@ def test_import_of_a_damaged_workbook_names_the_file_not_the_exception(fresh_env
     assert "spring courses.xlsx: the workbook is damaged" in result.output
     for name in ("XMLSyntaxError", "ParseError", "Error:", "Traceback"):
         assert name not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("QA_TRUST_ROOTS", "[bad", "QA_TRUST_ROOTS: cannot be read"),
+        (
+            "QA_PREFECT_IDLE_MINUTES",
+            "abc",
+            "QA_PREFECT_IDLE_MINUTES: Input should be a valid number",
+        ),
+    ],
+)
+def test_an_unusable_setting_is_named_without_an_exception_class(
+    fresh_env, monkeypatch, name, value, said
+):
+    from qa_engine.config import reset_settings
+
+    monkeypatch.setenv(name, value)
+    reset_settings()
+    result = run("rubrics", "list")
+    assert result.exit_code == 1
+    assert "the settings (QA_* environment variables or .env) are not valid" in result.output
+    assert said in result.output
+    assert "Error" not in result.output and "QA_DEBUG" not in result.output
+    monkeypatch.delenv(name)
+    reset_settings()
