@@ -29,7 +29,12 @@ from qa_engine.domain.rubric import (
     RubricFile,
     Scale,
 )
-from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, is_known_reference
+from qa_engine.domain.standards import (
+    EU_ELEMENTS,
+    EU_OPTIONAL_ELEMENTS,
+    is_known_reference,
+    unknown_competence_hint,
+)
 
 MAX_RUBRIC_BYTES = 2 * 1024 * 1024
 
@@ -629,7 +634,8 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
                     Problem(
                         name,
                         at("criteria", i, "maps_to", j),
-                        f"criterion '{c.id}': unknown maps_to reference '{ref}'",
+                        f"criterion '{c.id}': unknown maps_to reference '{ref}'"
+                        + (f": {hint}" if (hint := unknown_competence_hint(ref)) else ""),
                     )
                 )
 

@@ -213,17 +213,65 @@ def element_scores(rubric: Rubric, present: Mapping[str, bool]) -> dict[str, int
 
 
 @dataclass(frozen=True)
+class CompetenceCoverage:
+    """Which competences of one framework (DigComp 2.2, GreenComp) a rubric's criteria name.
+
+    A competence counts only when a criterion names it (``DigComp-4.4``); a criterion that names
+    an area as a whole (``DigComp-4``) is listed under `areas` and counts for none of its
+    competences."""
+
+    framework: str
+    competences: dict[str, str]  # every competence of the framework: id -> title
+    area_titles: dict[str, str]  # every area: id -> title
+    addressed: dict[str, list[str]]  # competence -> criterion ids, in the framework's order
+    areas: dict[str, list[str]]  # area named as a whole -> criterion ids
+
+    @property
+    def total(self) -> int:
+        return len(self.competences)
+
+    @property
+    def missed(self) -> list[str]:
+        return [c for c in self.competences if c not in self.addressed]
+
+    def summary(self) -> str:
+        """``DigComp 2.2: 1 of 21 competences addressed; missed: DigComp-1.1 …, …``"""
+        text = f"{self.framework}: {len(self.addressed)} of {self.total} competences addressed"
+        if self.missed:
+            text += "; missed: " + ", ".join(f"{c} {self.competences[c]}" for c in self.missed)
+        return text
+
+    def area_summary(self) -> str:
+        """``DigComp 2.2 areas addressed only as a whole: 5 of 5 (DigComp-1 …, …)``"""
+        if not self.areas:
+            return f"{self.framework} areas addressed as a whole: none"
+        return (
+            f"{self.framework} areas addressed as a whole, counting for no competence:"
+            f" {len(self.areas)} of {len(self.area_titles)} ("
+            + ", ".join(f"{a} {self.area_titles[a]}" for a in self.areas)
+            + ")"
+        )
+
+
+@dataclass(frozen=True)
 class Coverage:
     covered: dict[str, list[str]]  # reference -> criterion ids
-    missing: dict[str, list[str]]  # framework -> references not covered
+    missing: dict[str, list[str]]  # framework -> references not covered (ESG and EU)
+    competences: tuple[CompetenceCoverage, ...] = ()  # DigComp 2.2, GreenComp
 
 
 def coverage(rubric: Rubric) -> Coverage:
-    from qa_engine.domain.standards import ESG, EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, EU_PRINCIPLES
+    from qa_engine.domain.standards import (
+        COMPETENCE_FRAMEWORKS,
+        ESG,
+        EU_ELEMENTS,
+        EU_OPTIONAL_ELEMENTS,
+        EU_PRINCIPLES,
+    )
 
     covered: dict[str, list[str]] = {}
     for rc in rubric.criteria:
-        for ref in list(rc.criterion.maps_to) + list(rc.criterion.elements):
+        for ref in dict.fromkeys(list(rc.criterion.maps_to) + list(rc.criterion.elements)):
             covered.setdefault(ref, []).append(rc.id)
     missing = {
         "ESG 2015 Part 1": [r for r in ESG if r not in covered],
@@ -231,4 +279,14 @@ def coverage(rubric: Rubric) -> Coverage:
         "EU standard elements": [r for r in EU_ELEMENTS if r not in covered],
         "EU optional elements": [r for r in EU_OPTIONAL_ELEMENTS if r not in covered],
     }
-    return Coverage(covered=covered, missing=missing)
+    competences = tuple(
+        CompetenceCoverage(
+            framework=fw.name,
+            competences=fw.competences,
+            area_titles=fw.areas,
+            addressed={c: covered[c] for c in fw.competences if c in covered},
+            areas={a: covered[a] for a in fw.areas if a in covered},
+        )
+        for fw in COMPETENCE_FRAMEWORKS
+    )
+    return Coverage(covered=covered, missing=missing, competences=competences)

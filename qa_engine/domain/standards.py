@@ -155,6 +155,50 @@ REFERENCES: dict[str, Reference] = {
 }
 
 
+@dataclass(frozen=True)
+class CompetenceFramework:
+    """A competence framework that criteria may name competence by competence (``DigComp-4.4``)
+    or area by area (``DigComp-4``, the area as a whole)."""
+
+    name: str  # "DigComp 2.2"
+    prefix: str  # "DigComp"
+    areas: dict[str, str]
+    competences: dict[str, str]
+
+
+COMPETENCE_FRAMEWORKS: tuple[CompetenceFramework, ...] = (
+    CompetenceFramework("DigComp 2.2", "DigComp", DIGCOMP_AREAS, DIGCOMP),
+    CompetenceFramework("GreenComp", "GreenComp", GREENCOMP_AREAS, GREENCOMP),
+)
+
+
+def competence_framework_of(ref: str) -> CompetenceFramework | None:
+    """The competence framework a reference belongs to, or seems meant for (any spelling of its
+    name: ``digcomp:4.4``, ``DigComp 4.4``); None for any other reference."""
+    low = ref.strip().lower()
+    for fw in COMPETENCE_FRAMEWORKS:
+        if low.startswith(fw.prefix.lower()):
+            return fw
+    return None
+
+
+def unknown_competence_hint(ref: str) -> str | None:
+    """What is wrong with a DigComp/GreenComp reference the frameworks do not know, or None when
+    the reference is known or names no competence framework."""
+    fw = competence_framework_of(ref)
+    if fw is None or ref in REFERENCES:
+        return None
+    rest = ref.strip()[len(fw.prefix) :].strip().lstrip("-_: ")
+    canonical = f"{fw.prefix}-{rest}"
+    if canonical in fw.competences or canonical in fw.areas:
+        return f"write it '{canonical}'"
+    areas, comps = list(fw.areas), list(fw.competences)
+    return (
+        f"{fw.name} has no competence or area '{rest}' (areas {areas[0]} … {areas[-1]},"
+        f" competences {comps[0]} … {comps[-1]})"
+    )
+
+
 def is_known_reference(ref: str) -> bool:
     return ref in REFERENCES
 

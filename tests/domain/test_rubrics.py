@@ -10,7 +10,7 @@ import pytest
 
 from qa_engine.domain.rubric_loader import RubricError, load_library
 from qa_engine.domain.scoring import coverage
-from qa_engine.domain.standards import ESG, EU_ELEMENTS, EU_PRINCIPLES
+from qa_engine.domain.standards import DIGCOMP, ESG, EU_ELEMENTS, EU_PRINCIPLES, GREENCOMP
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRICS = ROOT / "rubrics"
@@ -76,6 +76,96 @@ def test_alliance_rubric_composes_and_covers_everything():
     for part, weight in parts.items():
         share = sum(c.effective_weight for c in rubric.criteria if c.path[1:2] == (part,))
         assert share == pytest.approx(weight / total)
+
+
+def test_digital_green_rubric_coverage_per_competence():
+    """The shipped digital-green rubric names one DigComp competence (4.4) and no GreenComp
+    competence; its other references are whole areas, which count for no competence."""
+    cov = coverage(load_library([RUBRICS]).get("digital-green-skills"))
+    dig, green = cov.competences
+    assert (dig.framework, dig.total, green.framework, green.total) == (
+        "DigComp 2.2",
+        21,
+        "GreenComp",
+        12,
+    )
+    assert dig.addressed == {"DigComp-4.4": ["dg-digcomp"]}
+    assert dig.missed == [c for c in DIGCOMP if c != "DigComp-4.4"] and len(dig.missed) == 20
+    assert list(dig.areas) == ["DigComp-1", "DigComp-2", "DigComp-3", "DigComp-4", "DigComp-5"]
+    assert green.addressed == {} and green.missed == list(GREENCOMP)
+    assert list(green.areas) == ["GreenComp-1", "GreenComp-2", "GreenComp-3", "GreenComp-4"]
+    assert dig.summary().startswith(
+        "DigComp 2.2: 1 of 21 competences addressed; missed: DigComp-1.1 Browsing,"
+    )
+    assert "DigComp-4.4" not in dig.summary() and "DigComp-5.4 Identifying digital" in dig.summary()
+    assert green.summary().startswith(
+        "GreenComp: 0 of 12 competences addressed; missed: GreenComp-1.1 Valuing sustainability,"
+    )
+    assert "areas addressed as a whole, counting for no competence: 4 of 4" in green.area_summary()
+
+
+def test_competence_coverage_counts_named_competences_not_areas(tmp_path):
+    write(
+        tmp_path,
+        "comp.yaml",
+        """
+    rubric: {id: comp, version: "1", title: Competences}
+    @SCALE@
+    criteria:
+      - {id: a, title: A, scale: q, maps_to: [DigComp-1.1, DigComp-3.4, GreenComp-2.1]}
+      - {id: b, title: B, scale: q, maps_to: [DigComp-1.1, DigComp-2, GreenComp-4.3]}
+    @THRESHOLDS@
+    """,
+    )
+    dig, green = coverage(load_library([tmp_path]).get("comp")).competences
+    assert dig.addressed == {"DigComp-1.1": ["a", "b"], "DigComp-3.4": ["a"]}
+    assert dig.areas == {"DigComp-2": ["b"]}
+    assert "DigComp-2.1" in dig.missed and len(dig.missed) == 19
+    assert dig.summary().startswith("DigComp 2.2: 2 of 21 competences addressed; missed: ")
+    assert green.summary().startswith("GreenComp: 2 of 12 competences addressed; missed: ")
+    assert "GreenComp-2.1" not in green.summary()
+
+
+def test_unknown_competence_is_a_located_error(tmp_path):
+    path = write(
+        tmp_path,
+        "comp.yaml",
+        """
+    rubric: {id: comp, version: "1", title: Competences}
+    @SCALE@
+    criteria:
+      - id: a
+        title: A
+        scale: q
+        maps_to:
+          - DigComp-4.4
+          - DigComp-6.1
+          - GreenComp-4.4
+          - digcomp:2.3
+    @THRESHOLDS@
+    """,
+    )
+    text = "\n".join(problems_for(tmp_path))
+    lines = path.read_text().splitlines()
+
+    def line_of(fragment: str) -> int:
+        return next(i + 1 for i, line in enumerate(lines) if fragment in line)
+
+    assert (
+        f"{path}:{line_of('DigComp-6.1')}: criterion 'a': unknown maps_to reference 'DigComp-6.1':"
+        " DigComp 2.2 has no competence or area '6.1'"
+        " (areas DigComp-1 … DigComp-5, competences DigComp-1.1 … DigComp-5.4)"
+    ) in text
+    assert (
+        f"{path}:{line_of('GreenComp-4.4')}: criterion 'a': unknown maps_to reference"
+        " 'GreenComp-4.4': GreenComp has no competence or area '4.4'"
+        " (areas GreenComp-1 … GreenComp-4, competences GreenComp-1.1 … GreenComp-4.3)"
+    ) in text
+    assert (
+        f"{path}:{line_of('digcomp:2.3')}: criterion 'a': unknown maps_to reference"
+        " 'digcomp:2.3': write it 'DigComp-2.3'"
+    ) in text
+    assert f"{path}:{line_of('DigComp-4.4')}:" not in text
 
 
 def test_esg_rubric_has_all_ten_standards():
