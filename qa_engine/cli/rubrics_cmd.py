@@ -105,8 +105,8 @@ def show(rubric_id: str) -> None:
 @app.command("coverage")
 @handle_errors
 def coverage_cmd(rubric_id: str) -> None:
-    """Which ESG standards, EU principles and standard elements the rubric covers,
-    and which it misses."""
+    """Which ESG standards, EU principles and standard elements, and which DigComp 2.2 and
+    GreenComp competences the rubric covers, and which it misses."""
     r = rubric_service.load(rubric_id)
     cov = coverage(r)
     table = Table(title=f"Coverage of {r.id} {r.version}")
@@ -130,6 +130,16 @@ def coverage_cmd(rubric_id: str) -> None:
             console.print(f"[green]complete[/] {framework}")
     if not any_missing:
         console.print("[green]every ESG standard, EU principle and standard element is covered[/]")
+    # DigComp and GreenComp competence by competence; an area named as a whole counts for none.
+    for comp in cov.competences:
+        console.print(comp.summary(), markup=False, soft_wrap=True)
+        for c, criteria in comp.addressed.items():
+            console.print(
+                f"  addressed: {c} {comp.competences[c]} ({', '.join(criteria)})",
+                markup=False,
+                soft_wrap=True,
+            )
+        console.print("  " + comp.area_summary(), markup=False, soft_wrap=True)
 
 
 def _ref_order(ref: str) -> list[tuple[int, int | str]]:

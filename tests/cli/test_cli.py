@@ -90,6 +90,26 @@ def test_rubrics_list_show_coverage():
     assert unknown.exit_code == 1
 
 
+def test_rubrics_coverage_lists_digcomp_and_greencomp_competences():
+    out = run("rubrics", "coverage", "digital-green-skills")
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "DigComp 2.2: 1 of 21 competences addressed; missed: DigComp-1.1 Browsing," in text
+    assert "addressed: DigComp-4.4 Protecting the environment (dg-digcomp)" in text
+    assert "DigComp-5.4 Identifying digital competence gaps" in text
+    assert "GreenComp: 0 of 12 competences addressed; missed: GreenComp-1.1 Valuing" in text
+    assert "GreenComp-4.3 Individual initiative" in text
+    assert (
+        "DigComp 2.2 areas addressed as a whole, counting for no competence: 5 of 5"
+        " (DigComp-1 Information and data literacy," in text
+    )
+    assert "GreenComp areas addressed as a whole, counting for no competence: 4 of 4" in text
+    # the alliance rubric includes the digital-green one: the same competences, through it
+    alliance = " ".join(run("rubrics", "coverage", "4eu-mici").output.split())
+    assert "DigComp 2.2: 1 of 21 competences addressed" in alliance
+    assert "GreenComp: 0 of 12 competences addressed" in alliance
+
+
 def test_init_import_list_cycle(fresh_env, tmp_path):
     assert run("init").exit_code == 0
     assert "already present" in run("init").output
