@@ -509,6 +509,26 @@ def _digital_green(f: LeadershipFigures) -> Section:
                 note="The gaps the skills and co-design work packages could fill.",
             )
         ),
+        Block(
+            TableSpec(
+                "rubric_competences",
+                "Competences the rubrics in use review",
+                ("Rubric", "Framework", "Competences named", "Areas named as a whole only"),
+                ("text", "text", "text", "text"),
+                tuple(
+                    (
+                        c.rubric,
+                        c.framework,
+                        f"{c.addressed} of {c.total}",
+                        f"{c.areas} of {c.area_total}",
+                    )
+                    for c in d.rubric_competences
+                ),
+                note="A competence counts when a criterion of the rubric names it; a criterion"
+                " that names an area as a whole counts for none of its competences"
+                " (qa-engine rubrics coverage RUBRIC lists them).",
+            )
+        ),
         _chart(
             ChartSpec(
                 "eqf",

@@ -168,6 +168,20 @@ class StandardsFigures:
 
 
 @dataclass(frozen=True)
+class RubricCompetences:
+    """How many competences of one framework (DigComp 2.2, GreenComp) a rubric in use reviews:
+    competences its criteria name, and areas they name only as a whole (which count for no
+    competence)."""
+
+    rubric: str  # "4eu-mici 1.0.0"
+    framework: str
+    addressed: int
+    total: int
+    areas: int
+    area_total: int
+
+
+@dataclass(frozen=True)
 class DigitalGreenFigures:
     approved: int
     digcomp: Share
@@ -179,6 +193,8 @@ class DigitalGreenFigures:
     greencomp_competences: list[Share]
     eqf: list[Count]
     ects: list[Count]
+    # the rubrics of the period's cases: one row per rubric version and framework
+    rubric_competences: list[RubricCompetences] = field(default_factory=list)
 
     @property
     def gaps(self) -> list[Share]:

@@ -43,6 +43,7 @@ from qa_engine.domain.leadership import (
     ReportPeriod,
     ReviewerLoad,
     ReviewingFigures,
+    RubricCompetences,
     Share,
     StageTime,
     StandardsFigures,
@@ -50,6 +51,7 @@ from qa_engine.domain.leadership import (
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.scoring import coverage
 from qa_engine.domain.standards import (
     DIGCOMP,
     DIGCOMP_AREAS,
@@ -122,7 +124,7 @@ def leadership_figures(
         pipeline=_pipeline(session, scope, period, now, reviewer_names),
         outcomes=_outcomes(session, scope, period, in_scope),
         standards=_standards(session, scope, in_scope, titles),
-        digital_green=_digital_green(session, scope),
+        digital_green=_digital_green(session, scope, rubrics),
         reviewing=_reviewing(session, scope, rubrics, titles, reviewer_names),
         notes=[
             "ESCO alignment counts credentials that name at least one ESCO skill; the green and "
@@ -292,7 +294,25 @@ def _standards(
     )
 
 
-def _digital_green(session: Session, scope: agg.Scope) -> DigitalGreenFigures:
+def _rubric_competences(rubrics: list[Rubric]) -> list[RubricCompetences]:
+    """Per rubric version in use and framework: the competences its criteria name, of all."""
+    return [
+        RubricCompetences(
+            f"{r.id} {r.version}",
+            comp.framework,
+            len(comp.addressed),
+            comp.total,
+            len(comp.areas),
+            len(comp.area_titles),
+        )
+        for r in sorted(rubrics, key=lambda r: (r.id, r.version))
+        for comp in coverage(r).competences
+    ]
+
+
+def _digital_green(
+    session: Session, scope: agg.Scope, rubrics: list[Rubric]
+) -> DigitalGreenFigures:
     al = agg.approved_alignment(session, scope)
     dc, da = agg.approved_competences(session, scope, "digcomp", len("DigComp-1"))
     gc, ga = agg.approved_competences(session, scope, "greencomp", len("GreenComp-1"))
@@ -317,6 +337,7 @@ def _digital_green(session: Session, scope: agg.Scope) -> DigitalGreenFigures:
         greencomp_competences=shares(GREENCOMP, gc),
         eqf=[Count(str(lv), f"EQF {lv}", eqf.get(lv, 0)) for lv in range(1, 9)],
         ects=[Count(str(i), label, ects.get(i, 0)) for i, label in enumerate(ECTS_LABELS)],
+        rubric_competences=_rubric_competences(rubrics),
     )
 
 
