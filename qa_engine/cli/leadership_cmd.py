@@ -82,6 +82,8 @@ def aggregate(
             filters=filters,
             reviewer_names=reviewer_names,
         )
+    # the signed PDF is recorded in the register with the file written: a write that fails
+    # records nothing
     with session_scope() as session:
         data = issue_leadership_report(
             session=session,
@@ -90,7 +92,7 @@ def aggregate(
             fmt=format_.value,
             render=render_aggregate,
         )
-    write_atomically(output, data)
+        write_atomically(output, data)
     p, o = figures.pipeline, figures.outcomes
     console.print(
         f"{output}: {format_.value}, {len(data):,} bytes — report {figures.report_id}; "
