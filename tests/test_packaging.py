@@ -363,7 +363,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
         env=env | {"QA_DATA_DIR": str(demo)},
         what=f"qa-engine reports verify {pdfs[0].name}",
     ).stdout
-    assert re.search(r"^\s*VALID\b", verified, re.M), (
+    assert re.search(r"^\s*Valid — issued by ", verified, re.M), (
         f"`reports verify` does not say valid:\n{verified}"
     )
     lap("verify")

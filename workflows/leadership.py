@@ -42,9 +42,18 @@ def compute_figures(start: date, end: date) -> LeadershipFigures:
 def render_report(figures: LeadershipFigures, fmt: str, output_dir: str) -> str:
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
+    from qa_engine.domain.roles import SYSTEM
+    from qa_engine.services.leadership import issue_leadership_report
+    from qa_engine.store.db import session_scope
 
     path = Path(output_dir) / f"leadership-{figures.period.start}-{figures.period.end}.{fmt}"
-    write_atomically(path, render_aggregate(figures, fmt))
+    # the signed PDF is recorded in the register; a write that fails rolls the record back, and
+    # a retry records the bytes it writes (a file nobody received is harmless in the register)
+    with session_scope() as session:
+        payload = issue_leadership_report(
+            session=session, actor=SYSTEM, figures=figures, fmt=fmt, render=render_aggregate
+        )
+        write_atomically(path, payload)
     return str(path)
 
 

@@ -63,7 +63,7 @@ def aggregate(
     from qa_engine.adapters.files import write_atomically
     from qa_engine.domain.leadership import ReportFilters, ReportPeriod
     from qa_engine.services.actors import acting_user
-    from qa_engine.services.leadership import leadership_figures
+    from qa_engine.services.leadership import issue_leadership_report, leadership_figures
     from qa_engine.store.db import session_scope
 
     period = ReportPeriod(_day(from_, "--from"), _day(to, "--to"))
@@ -82,8 +82,17 @@ def aggregate(
             filters=filters,
             reviewer_names=reviewer_names,
         )
-    data = render_aggregate(figures, format_.value)
-    write_atomically(output, data)
+    # the signed PDF is recorded in the register with the file written: a write that fails
+    # records nothing
+    with session_scope() as session:
+        data = issue_leadership_report(
+            session=session,
+            actor=actor,
+            figures=figures,
+            fmt=format_.value,
+            render=render_aggregate,
+        )
+        write_atomically(output, data)
     p, o = figures.pipeline, figures.outcomes
     console.print(
         f"{output}: {format_.value}, {len(data):,} bytes — report {figures.report_id}; "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.domain.errors import NotFound, ValidationFailed
@@ -50,7 +51,7 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
     if result is None:
         result = verify_bytes(data, check_signature=check_signature)
     colour = "green" if result.ok else "red"
-    console.print(f"[bold {colour}]{result.verdict.status.upper()}[/]")
+    console.print(f"[bold {colour}]{escape(result.headline)}[/]")
     for line in result.lines()[1:]:
         console.print(line)
     if register_note:

@@ -9,6 +9,16 @@ from typing import Literal
 
 VerdictStatus = Literal["valid", "modified", "untrusted", "unsigned", "not_pdf", "invalid"]
 
+# The verdict of each status in words (a valid signature is told with who and when: `verdict_words`)
+STATUS_WORDS: dict[str, str] = {
+    "valid": "Valid",
+    "modified": "Modified after signing",
+    "untrusted": "Signed, but not by the engine's key",
+    "unsigned": "Not signed",
+    "not_pdf": "Not a PDF",
+    "invalid": "Damaged: the signature cannot be checked",
+}
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -38,9 +48,15 @@ class VerificationResult:
     def ok(self) -> bool:
         return self.verdict.ok and self.registered is not False
 
+    @property
+    def headline(self) -> str:
+        """The verdict in the words people use, e.g. "Valid — issued by … on 3 December 2026
+        (report R-…)", "Modified after signing", "Not a PDF"."""
+        return verdict_words(self.verdict, self.registered)
+
     def lines(self) -> list[str]:
         v = self.verdict
-        out = [f"verdict: {v.status}", v.message]
+        out = [self.headline, v.message]
         if v.signer:
             out.append(f"signed by: {v.signer}")
         if v.signed_at:
@@ -55,3 +71,22 @@ class VerificationResult:
             )
         out.append(f"sha256: {self.sha256}")
         return out
+
+
+def _day(when: dt.datetime) -> str:
+    when = when.astimezone(dt.UTC) if when.tzinfo else when
+    return f"{when.day} {when:%B %Y}"
+
+
+def verdict_words(verdict: Verdict, registered: bool | None) -> str:
+    """The verdict in words: who issued the file and when, or what is wrong with it."""
+    if verdict.status != "valid":
+        return STATUS_WORDS.get(verdict.status, verdict.status)
+    if registered is False:
+        return "Not issued by the engine: signed with its key, but it has no such file on record"
+    signer = verdict.signer or "an unnamed signer"
+    when = f" on {_day(verdict.signed_at)}" if verdict.signed_at else ""
+    report = f" (report {verdict.report_id})" if verdict.report_id else ""
+    if registered is None:
+        return f"Valid — signed by {signer}{when}{report}; not checked against the register"
+    return f"Valid — issued by {signer}{when}{report}"

@@ -469,4 +469,6 @@ def report_exists(*, session: Session, report_id: str) -> bool:
         if _REPORT_ID.fullmatch(report_id)
         else None
     )
+    if row is None and _REPORT_ID.fullmatch(report_id):
+        return case_repo.issued_file_exists(session, report_id)
     return row is not None and row.status == ReportStatus.GENERATED

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import datetime
 
 import krippendorff
 import numpy as np
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import FINISHED, CaseState
@@ -62,10 +64,12 @@ from qa_engine.domain.standards import (
     GREENCOMP,
     GREENCOMP_AREAS,
 )
+from qa_engine.services import audit
 from qa_engine.services.context import now as engine_now
 from qa_engine.store import aggregates as agg
+from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
-from qa_engine.store.models import RubricSnapshot
+from qa_engine.store.models import IssuedFile, RubricSnapshot
 
 READERS = (Role.LEADERSHIP, Role.QA_OFFICER, Role.APPROVER, Role.ADMIN)
 NAME_READERS = (Role.QA_OFFICER, Role.ADMIN)
@@ -132,6 +136,56 @@ def leadership_figures(
         ],
     )
     return figures
+
+
+# renders the figures in a format ("pdf" signed, "xlsx", "html"): the adapters', passed in
+Renderer = Callable[[LeadershipFigures, str], bytes]
+SIGNED_FORMATS = ("pdf",)
+
+
+def issue_leadership_report(
+    *, session: Session, actor: Actor, figures: LeadershipFigures, fmt: str, render: Renderer
+) -> bytes:
+    """The leadership report in `fmt`, as the dashboard, the CLI and the scheduled flow hand it
+    out: a signed file is recorded in the register of issued files (its report id and the
+    SHA-256 of exactly these bytes), so that verifying it says the engine issued it.
+
+    Rendering comes first: on SQLite the database's writer is taken only for the record."""
+    actor.require(*READERS, action="read the leadership reports")
+    payload = render(figures, fmt)
+    if fmt in SIGNED_FORMATS:
+        register_issued_file(
+            session, actor=actor, report_id=figures.report_id, kind=fmt, payload=payload
+        )
+    return payload
+
+
+def register_issued_file(
+    session: Session, *, actor: Actor, report_id: str, kind: str, payload: bytes
+) -> IssuedFile:
+    """Record a signed file the engine issued outside a case (once per exact bytes)."""
+    digest = hashlib.sha256(payload).hexdigest()
+    row = case_repo.get_issued_file(session, digest)
+    if row is not None:
+        return row
+    row = IssuedFile(report_id=report_id, kind=kind, sha256=digest, issued_by=actor.username)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same bytes recorded at the same moment by another run
+        existing = case_repo.get_issued_file(session, digest)
+        if existing is None:
+            raise
+        return existing
+    audit.record(
+        session,
+        actor=actor,
+        action="report.issued",
+        subject_type="report",
+        subject_id=report_id,
+        payload={"report_id": report_id, "kind": kind, "sha256": digest},
+    )
+    return row
 
 
 def _rubric_of(snapshot: RubricSnapshot) -> Rubric:

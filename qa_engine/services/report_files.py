@@ -69,12 +69,15 @@ def verify_bytes(
     data: bytes, *, check_signature: Callable[[bytes], Verdict], session: Session | None = None
 ) -> VerificationResult:
     """Check a report file: its signature (any validator would agree) and, with a session, the
-    register."""
+    register: a case's report, or a file issued outside a case (a leadership report)."""
     check_size(len(data), MAX_VERIFY_BYTES, "the report")
     verdict = check_signature(data)
     digest = hashlib.sha256(data).hexdigest()
     registered = None
     if session is not None and verdict.report_id:
         row = case_repo.get_report_by_report_id(session, verdict.report_id)
-        registered = bool(row and row.sha256 == digest)
+        issued = None if row else case_repo.get_issued_file(session, digest)
+        registered = bool(
+            (row and row.sha256 == digest) or (issued and issued.report_id == verdict.report_id)
+        )
     return VerificationResult(verdict, registered, digest)

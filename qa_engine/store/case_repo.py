@@ -28,6 +28,7 @@ from qa_engine.store.models import (
     CredentialVersion,
     Decision,
     Institution,
+    IssuedFile,
     Notification,
     Report,
     Review,
@@ -416,6 +417,16 @@ def get_report(session: Session, decision_id: int, kind: str = "pdf") -> Report 
 
 def get_report_by_report_id(session: Session, report_id: str) -> Report | None:
     return session.exec(select(Report).where(Report.report_id == report_id)).one_or_none()
+
+
+def get_issued_file(session: Session, sha256: str) -> IssuedFile | None:
+    """The register's entry of a signed file issued outside a case, by the hash of its bytes."""
+    return session.exec(select(IssuedFile).where(IssuedFile.sha256 == sha256)).one_or_none()
+
+
+def issued_file_exists(session: Session, report_id: str) -> bool:
+    found = session.exec(select(IssuedFile.id).where(IssuedFile.report_id == report_id)).first()
+    return found is not None
 
 
 def reports_of(session: Session, case_id: int) -> list[Report]:

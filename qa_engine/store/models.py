@@ -295,6 +295,20 @@ class Report(SQLModel, table=True):
     generated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class IssuedFile(SQLModel, table=True):
+    """A signed file the engine issued outside a case (a leadership report): its report id (the
+    same for every issue of one period and filters) and the SHA-256 of exactly these bytes."""
+
+    __tablename__ = "issued_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: str = Field(max_length=40, index=True)
+    kind: str = Field(default="pdf", max_length=8)
+    sha256: str = Field(max_length=64, unique=True)
+    issued_by: str = Field(max_length=120)
+    issued_at: datetime = _ts()
+
+
 class Notification(SQLModel, table=True):
     """An outgoing message; `key` makes each one exactly once (an invitation, the nth
     reminder …)."""

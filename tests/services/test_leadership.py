@@ -25,6 +25,7 @@ Automated stays (submitted, screening, consolidation, reporting) last one hour e
 from __future__ import annotations
 
 import functools
+import hashlib
 import html.parser
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -1133,3 +1134,52 @@ def test_generator_writes_a_consistent_alliance(tmp_path):
     assert f.outcomes.decisions >= 40 and f.reviewing.median_alpha is not None
     assert f.standards.returned_screenings >= 1 and f.pipeline.reviews_late >= 1
     engine.dispose()
+
+
+# --------------------------------------------------------------------------- the register
+
+
+def test_a_signed_leadership_report_is_recorded_once_and_then_verifies(session, data):
+    from sqlmodel import select
+
+    from qa_engine.domain.verification import Verdict
+    from qa_engine.services.leadership import issue_leadership_report
+    from qa_engine.services.report_files import verify_bytes
+    from qa_engine.store.models import IssuedFile
+
+    f = figures(session, actor=LEADER)
+    rendered: list[str] = []
+
+    def render(figs, fmt):
+        rendered.append(fmt)
+        return f"%PDF-1.7 signed {figs.report_id} {fmt}".encode()
+
+    def issue(fmt, actor=LEADER):
+        return issue_leadership_report(
+            session=session, actor=actor, figures=f, fmt=fmt, render=render
+        )
+
+    pdf = issue("pdf")
+    assert issue("pdf") == pdf  # the same bytes twice: one entry
+    issue("xlsx")  # not signed: not recorded
+    rows = session.exec(select(IssuedFile)).all()
+    assert [(r.report_id, r.kind, r.issued_by) for r in rows] == [(f.report_id, "pdf", "lea")]
+    assert rows[0].sha256 == hashlib.sha256(pdf).hexdigest()
+    events = audit_repo.events_for(session, "report", f.report_id)
+    assert [e.action for e in events] == ["report.issued"]
+    with pytest.raises(Forbidden):
+        issue(
+            "pdf",
+            Actor(user_id=903, username="p", roles=frozenset({Role.PROVIDER, Role.REVIEWER})),
+        )
+    assert rendered == ["pdf", "pdf", "xlsx"]  # refused before anything is signed
+
+    def signed_as(report_id):
+        return lambda _data: Verdict("valid", "intact", report_id=report_id)
+
+    assert verify_bytes(pdf, session=session, check_signature=signed_as(f.report_id)).registered
+    assert not verify_bytes(
+        pdf + b"x", session=session, check_signature=signed_as(f.report_id)
+    ).registered
+    # the bytes are on record, but under another id: not this report
+    assert not verify_bytes(pdf, session=session, check_signature=signed_as("AGG-x")).registered

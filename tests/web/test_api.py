@@ -388,11 +388,16 @@ def test_a_whole_cycle_through_the_api(cycle):
     ).json()
     assert verdict["ok"] and verdict["status"] == "valid" and verdict["registered"] is True
     assert verdict["report_id"] == pdf["report_id"]
+    assert (
+        verdict["verdict"].startswith("Valid — issued by ")
+        and pdf["report_id"] in (verdict["verdict"])
+    )
     tampered = got.content + b"\n% appended after signing\n"
     verdict = client.post(
         "/api/v1/reports/verify", files={"file": ("r.pdf", tampered, "application/pdf")}
     ).json()
-    assert not verdict["ok"]
+    assert not verdict["ok"] and verdict["status"] == "modified"
+    assert verdict["verdict"] == "Modified after signing"
     released = client.get(f"/api/v1/cases/{case_id}/reviews", headers=h["prov.cuni"]).json()[
         "items"
     ]

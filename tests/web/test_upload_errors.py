@@ -167,7 +167,7 @@ def test_a_report_over_the_limit_comes_back_on_the_public_verify_form(small_limi
     ):
         r = client.post("/verify", files={"file": ("report.pdf", b"%PDF" + b"x" * size)})
         assert r.status_code == 413, r.text[-500:]
-        assert _form_again(r.text, 'action="/verify"') and "Verify an evaluation report" in r.text
+        assert _form_again(r.text, 'action="/verify"') and "Verify a report" in r.text
         assert said in r.text, r.text[-2000:]
 
 

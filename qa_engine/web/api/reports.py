@@ -59,6 +59,7 @@ def verify_upload(db: Session, data: bytes) -> VerifyOut:
     v = result.verdict
     return VerifyOut(
         status=v.status,
+        verdict=result.headline,
         ok=result.ok,
         message=v.message,
         signer=v.signer,

@@ -744,6 +744,10 @@ class ReportsOut(BaseModel):
 
 class VerifyOut(BaseModel):
     status: str = Field(description="valid, modified, untrusted, unsigned, not_pdf or invalid")
+    verdict: str = Field(
+        description="the verdict in words, e.g. 'Valid — issued by … on 3 December 2026 "
+        "(report R-…)', 'Modified after signing', 'Not a PDF'"
+    )
     ok: bool
     message: str
     signer: str | None

@@ -17,7 +17,8 @@ from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.leadership import ReportFilters, ReportPeriod
 from qa_engine.services.dashboard import dashboard as dashboard_service
 from qa_engine.services.institutions import list_institutions
-from qa_engine.services.leadership import leadership_figures
+from qa_engine.services.leadership import issue_leadership_report, leadership_figures
+from qa_engine.store.db import session_scope
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser
 from qa_engine.web.templating import render
@@ -124,8 +125,17 @@ def dashboard_report(
     period, filters, _ = _scope(from_, to, institution, rubric, field, eqf)
     figures = leadership_figures(session=db, actor=principal.actor, period=period, filters=filters)
     name = f"leadership-{period.start}-{period.end}.{fmt}"
+    # a download only reads, but a signed file is recorded in the register: its own unit of work
+    with session_scope() as session:
+        payload = issue_leadership_report(
+            session=session,
+            actor=principal.actor,
+            figures=figures,
+            fmt=fmt,
+            render=render_aggregate,
+        )
     return Response(
-        render_aggregate(figures, fmt),
+        payload,
         media_type=MEDIA[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
