@@ -1132,6 +1132,16 @@ def test_generator_writes_a_consistent_alliance(tmp_path):
             assert real["agreement"] == (
                 None if row.data["agreement"] is None else approx(row.data["agreement"])
             )
+            # the generator's agreement figures are the domain's: scale criteria only, in words
+            for key in (
+                "agreement_label",
+                "agreement_summary",
+                "yes_no_summary",
+                "within_one",
+                "compared",
+                "largest_gap_criterion",
+            ):
+                assert real[key] == row.data[key], key
             for ref, value in real["by_reference"].items():
                 assert value["score"] == approx(row.data["by_reference"][ref]["score"]), ref
             assert fast.reviewer_ids == [c["criterion_id"] for c in real["criteria"]]
