@@ -172,7 +172,7 @@ def _summary(f: LeadershipFigures) -> Section:
         ("Approved credentials aligned with DigComp", d.digcomp.share, "pct"),
         ("Approved credentials aligned with GreenComp", d.greencomp.share, "pct"),
         (
-            "Agreement between reviewers (median Krippendorff's alpha of the criteria)",
+            "Agreement between reviewers (median Krippendorff's alpha of the scale criteria)",
             r.median_alpha,
             "num2",
         ),
