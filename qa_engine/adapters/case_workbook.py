@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.adapters.safe_xlsx import write_cell
+from qa_engine.domain.consolidation import ALPHA_NOTE
 from qa_engine.domain.report import EvaluationReport, outcome_label
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -153,8 +154,14 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             f"{report.credential.title}",
         ),
         ("Overall score (0–1)", report.overall),
-        ("Agreement (Krippendorff's alpha, ordinal)", report.agreement),
-        ("Agreement", report.agreement_label),
+        ("Reviewer agreement", report.agreement_summary),
+        ("Yes/no criteria", report.yes_no_summary),
+        (
+            "Krippendorff's alpha (ordinal, scale criteria; secondary)",
+            report.agreement if report.agreement is not None else report.agreement_label,
+        ),
+        ("Alpha means", report.agreement_label),
+        ("Notes on agreement", ALPHA_NOTE),
         ("Gates failed", ", ".join(report.gates_failed) or "none"),
         (
             "Recommended outcome",

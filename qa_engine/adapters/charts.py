@@ -172,7 +172,7 @@ def _summary(f: LeadershipFigures) -> Section:
         ("Approved credentials aligned with DigComp", d.digcomp.share, "pct"),
         ("Approved credentials aligned with GreenComp", d.greencomp.share, "pct"),
         (
-            "Agreement between reviewers (median Krippendorff's alpha of the criteria)",
+            "Agreement between reviewers (median Krippendorff's alpha of the scale criteria)",
             r.median_alpha,
             "num2",
         ),
@@ -601,16 +601,24 @@ def _reviewing(f: LeadershipFigures) -> Section:
                 "Criterion",
                 "num2",
                 max_value=1.0,
-                description="1 is perfect agreement, 0 agreement by chance; below 0.667 is low.",
+                description=(
+                    "Ordinal, scale criteria only. 1 is perfect agreement, 0 agreement by "
+                    "chance; .800 or more reliable, .667 to .800 tentative, below .667 low, "
+                    "below 0 systematic disagreement (Krippendorff 2004, Content Analysis, "
+                    "2nd ed., p. 241)."
+                ),
             )
         ),
         Block(
             TableSpec(
                 "lowest_agreement",
                 "Criteria with the lowest agreement (descriptors to revisit)",
-                ("Criterion", "Review rounds", "Alpha"),
-                ("text", "int", "num2"),
-                tuple((f"{a.criterion} {a.title}", a.units, a.alpha) for a in r.lowest_agreement),
+                ("Criterion", "Review rounds", "Alpha", "Meaning"),
+                ("text", "int", "num2", "text"),
+                tuple(
+                    (f"{a.criterion} {a.title}", a.units, a.alpha, a.label)
+                    for a in r.lowest_agreement
+                ),
             )
         ),
         _chart(

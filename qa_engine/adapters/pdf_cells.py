@@ -14,6 +14,7 @@ from reportlab.platypus import Flowable, Paragraph, Table
 
 from qa_engine.adapters.pdf_furniture import FRAME_H, FRAME_W
 from qa_engine.adapters.pdf_style import BAND_BG, BRAND, RULE, key_value_style, marked_markup
+from qa_engine.domain.consolidation import alpha_text
 from qa_engine.domain.report import EvaluationReport
 
 # A table row never grows beyond this: longer text continues in the next row, so that tables only
@@ -111,10 +112,16 @@ def score_bar(value: float | None, width: float = 22 * mm, height: float = 7) ->
 
 
 def agreement_text(r: EvaluationReport) -> str:
-    if r.agreement is None:
-        return markup(r.agreement_label or "not computed")
-    label = f" ({markup(r.agreement_label)})" if r.agreement_label else ""
-    return f"Krippendorff's α = {r.agreement:.2f}{label}"
+    """The case's own figures first; alpha only second, with what it means (or why there is
+    none: never 0.00)."""
+    alpha = alpha_text(r.agreement, r.agreement_label)
+    if not r.agreement_summary:
+        return markup(alpha)
+    parts = [markup(r.agreement_summary)]
+    if r.yes_no_summary:
+        parts.append(f"yes/no criteria: {markup(r.yes_no_summary)}")
+    parts.append(f"secondary figure: {markup(alpha)}")
+    return "<br/>".join(parts)
 
 
 def continued_cell(st: dict[str, ParagraphStyle], who: str = "") -> Paragraph:

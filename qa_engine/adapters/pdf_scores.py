@@ -38,6 +38,7 @@ from qa_engine.adapters.pdf_style import (
     grid_style,
     printable_text,
 )
+from qa_engine.domain.consolidation import ALPHA_NOTE
 from qa_engine.domain.report import (
     EvaluationReport,
     ReportCriterion,
@@ -136,6 +137,7 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
             st,
         )
     )
+    out.append(para(markup(ALPHA_NOTE), st["muted"]))
     out.append(Spacer(1, 6))
     short = [
         lbl.replace("Reviewer ", "") if lbl.startswith("Reviewer ") else lbl for lbl in reviewers

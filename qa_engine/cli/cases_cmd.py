@@ -131,7 +131,8 @@ def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
         if cons:
             console.print(
                 f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
-                f"{cons.data.get('agreement_label')}, recommended {cons.recommended_outcome}, "
+                f"{cons.data.get('agreement_summary') or '-'} (Krippendorff's alpha: "
+                f"{cons.data.get('agreement_label')}), recommended {cons.recommended_outcome}, "
                 f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}"
             )
         for dec in d.decisions:

@@ -1,5 +1,12 @@
 """Consolidation of the submitted reviews of one case round: per-criterion statistics, disagreement,
-inter-rater agreement (Krippendorff's alpha, ordinal), gates and the recommended outcome."""
+how far the reviewers agree, gates and the recommended outcome.
+
+How far the reviewers of one case agree is told by figures that fit the few criteria of one
+credential: the share of scale criteria on which they are within one level, the largest gap and
+its criterion, the criteria in disagreement, and how often they answer the yes/no criteria alike.
+Krippendorff's alpha (ordinal, over the scale criteria only: a yes/no answer is no point on the
+0–4 scale) is a secondary figure with its label; it is None, with the reason, where it cannot be
+computed."""
 
 from __future__ import annotations
 
@@ -38,6 +45,21 @@ class ConsolidationResult:
     disagreement: list[str]
     breakdown: ScoreBreakdown
     recommendations: dict[str, int]
+    # the per-case figures (scale criteria with at least two scores; yes/no criteria apart)
+    compared: int = 0
+    within_one: int = 0
+    largest_gap: float | None = None
+    largest_gap_criterion: str | None = None
+    yes_no_compared: int = 0
+    yes_no_alike: int = 0
+
+    @property
+    def agreement_summary(self) -> str:
+        return agreement_summary(self)
+
+    @property
+    def yes_no_summary(self) -> str:
+        return yes_no_summary(self.yes_no_alike, self.yes_no_compared)
 
     @property
     def overall(self) -> float | None:
@@ -50,6 +72,14 @@ class ConsolidationResult:
             "agreement": self.agreement,
             "agreement_label": self.agreement_label,
             "disagreement": self.disagreement,
+            "compared": self.compared,
+            "within_one": self.within_one,
+            "largest_gap": self.largest_gap,
+            "largest_gap_criterion": self.largest_gap_criterion,
+            "yes_no_compared": self.yes_no_compared,
+            "yes_no_alike": self.yes_no_alike,
+            "agreement_summary": self.agreement_summary,
+            "yes_no_summary": self.yes_no_summary,
             "overall": self.breakdown.overall,
             "gates_failed": self.breakdown.gates_failed,
             "recommended_outcome": self.breakdown.recommended_outcome.value
@@ -67,36 +97,127 @@ class ConsolidationResult:
         }
 
 
-def agreement_label(alpha: float | None) -> str:
-    """Krippendorff's own reading: ≥ .800 reliable, ≥ .667 tentative, below that not reliable."""
+RELIABLE = 0.800
+TENTATIVE = 0.667
+FEWER_THAN_TWO = "not computable: fewer than two reviewers"
+NO_VARIATION = "not computable: no variation in the scores"
+NOT_COMPUTABLE = "not computable"
+ALPHA_NOTE = (
+    "Krippendorff's alpha is 1 for perfect agreement, 0 for agreement no better than chance and "
+    "negative for systematic disagreement (below chance). Thresholds after Krippendorff (2004), "
+    "Content Analysis: An Introduction to Its Methodology, 2nd ed., p. 241: alpha of .800 or more "
+    "reliable; from .667 to below .800 tentative conclusions only; below .667 low; below 0 "
+    "systematic disagreement. Alpha over the few criteria of one credential is a weak statistic: "
+    "the case's own figures (criteria within one level, the largest gap, the criteria in "
+    "disagreement) come first. Alpha is ordinal over the scale criteria only; yes/no criteria "
+    "are counted apart."
+)
+
+
+def agreement_label(alpha: float | None, reason: str | None = None) -> str:
+    """What the number means, after Krippendorff (2004, p. 241): ≥ .800 reliable, ≥ .667
+    tentative, below that low, below 0 systematic disagreement; `reason` where it is None."""
     if alpha is None:
-        return "not computable (too few ratings or no variation)"
-    if alpha >= 0.8:
-        return "good agreement"
-    if alpha >= 0.667:
-        return "tentative agreement"
-    return "low agreement"
+        return reason or NOT_COMPUTABLE
+    if alpha < 0:
+        return "systematic disagreement (below chance)"
+    if alpha >= RELIABLE:
+        return "reliable"
+    if alpha >= TENTATIVE:
+        return "tentative"
+    return "low"
+
+
+def alpha_text(alpha: float | None, label: str) -> str:
+    """The secondary figure as a report prints it: the value with its label, or why there is
+    none (never 0.00)."""
+    if alpha is None:
+        return label or NOT_COMPUTABLE
+    return f"Krippendorff's α (ordinal, scale criteria) = {alpha:.3f}: {label}"
+
+
+def ordinal_alpha_with_reason(
+    matrix: Sequence[Sequence[float | None]], value_domain: Sequence[float] | None = None
+) -> tuple[float | None, str | None]:
+    """Krippendorff's alpha (ordinal) for a reviewers × units matrix, or None and why not."""
+    data = np.array(
+        [[np.nan if v is None else float(v) for v in row] for row in matrix], dtype=float
+    )
+    if data.ndim != 2 or data.shape[0] < 2 or data.shape[1] < 1:
+        return None, FEWER_THAN_TWO
+    pairable = (np.sum(~np.isnan(data), axis=0) >= 2).sum()
+    if pairable < 1:
+        return None, FEWER_THAN_TWO
+    values = data[~np.isnan(data)]
+    if len(np.unique(values)) < 2:
+        return None, NO_VARIATION
+    try:
+        kwargs = {"value_domain": list(value_domain)} if value_domain is not None else {}
+        alpha = krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal", **kwargs)
+    except (ValueError, ZeroDivisionError):
+        return None, NOT_COMPUTABLE
+    return (None, NO_VARIATION) if np.isnan(alpha) else (float(alpha), None)
 
 
 def ordinal_alpha(
     matrix: Sequence[Sequence[float | None]], value_domain: Sequence[float] | None = None
 ) -> float | None:
     """Krippendorff's alpha (ordinal) for a reviewers × units matrix; None where it is undefined."""
-    data = np.array(
-        [[np.nan if v is None else float(v) for v in row] for row in matrix], dtype=float
+    return ordinal_alpha_with_reason(matrix, value_domain)[0]
+
+
+def yes_no_summary(alike: int, compared: int) -> str:
+    """Percent agreement on the yes/no criteria, in words."""
+    if compared == 0:
+        return "no yes/no criterion answered by two reviewers"
+    if alike == compared:
+        return f"answered alike on all {compared} yes/no criteria"
+    return f"answered alike on {alike} of {compared} yes/no criteria"
+
+
+def agreement_summary(result: ConsolidationResult) -> str:
+    """The case's own agreement figures in words, in place of a verdict from alpha alone."""
+    return agreement_words(
+        reviewers=result.reviewers,
+        compared=result.compared,
+        within_one=result.within_one,
+        largest_gap=result.largest_gap,
+        largest_gap_criterion=result.largest_gap_criterion,
+        disagreement=result.disagreement,
     )
-    if data.shape[0] < 2 or data.shape[1] < 1:
-        return None
-    pairable = (np.sum(~np.isnan(data), axis=0) >= 2).sum()
-    values = data[~np.isnan(data)]
-    if pairable < 1 or len(np.unique(values)) < 2:
-        return None
-    try:
-        kwargs = {"value_domain": list(value_domain)} if value_domain is not None else {}
-        alpha = krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal", **kwargs)
-    except (ValueError, ZeroDivisionError):
-        return None
-    return None if np.isnan(alpha) else float(alpha)
+
+
+def agreement_words(
+    *,
+    reviewers: int,
+    compared: int,
+    within_one: int,
+    largest_gap: float | None,
+    largest_gap_criterion: str | None,
+    disagreement: Sequence[str],
+) -> str:
+    """Criteria within one level (of the scale criteria scored by two reviewers or more), the
+    largest gap and its criterion, the criteria in disagreement (the engine's own rule)."""
+    if compared == 0:
+        return (
+            FEWER_THAN_TWO
+            if reviewers < 2
+            else "not computable: no scale criterion scored by two reviewers"
+        )
+    if within_one == compared:
+        parts = [f"all criteria within one level ({compared} scale criteria)"]
+    else:
+        parts = [f"{within_one} of {compared} criteria within one level"]
+    if largest_gap:
+        levels = "level" if largest_gap == 1 else "levels"
+        parts.append(f"largest gap {largest_gap:g} {levels} (on {largest_gap_criterion})")
+    else:
+        parts.append("the same score on every criterion")
+    if disagreement:
+        parts.append("in disagreement: " + ", ".join(disagreement))
+    else:
+        parts.append("no criterion in disagreement")
+    return "; ".join(parts)
 
 
 def consolidate(
@@ -116,23 +237,27 @@ def consolidate(
     stats: list[CriterionStats] = []
     means: dict[str, float] = dict(automated)
     disagreement: list[str] = []
+    # alpha's matrix holds the scale criteria only: a yes/no answer is no point on the scale
     matrix_rows: list[list[float | None]] = [[] for _ in reviews]
     domain: set[float] = set()
+    compared = within_one = yes_no_compared = yes_no_alike = 0
+    largest_gap: float | None = None
+    largest_gap_criterion: str | None = None
     for rc in rubric.reviewer_criteria:
         if not rc.criterion.scored:
             continue
         values = []
+        scale = rc.criterion.kind == "scale"
         for i, r in enumerate(reviews):
             raw = r.get(rc.id)
             value = None if raw is None else float(raw)
-            matrix_rows[i].append(value)
+            if scale:
+                matrix_rows[i].append(value)
             if value is not None:
                 values.append(value)
-        if rc.criterion.kind == "scale":
+        if scale:
             lo, hi = rubric.score_range(rc.criterion)
             domain.update(float(v) for v in range(lo, hi + 1))
-        else:
-            domain.update((0.0, 1.0))
         if not values:
             stats.append(CriterionStats(rc.id, 0, (), None, None, None, None, None, None, False))
             continue
@@ -142,6 +267,14 @@ def consolidate(
         flag = len(values) > 1 and spread > limit + 1e-9
         if flag:
             disagreement.append(rc.id)
+        if len(values) > 1 and scale:
+            compared += 1
+            within_one += spread <= 1 + 1e-9
+            if largest_gap is None or spread > largest_gap + 1e-9:
+                largest_gap, largest_gap_criterion = spread, rc.id
+        elif len(values) > 1:
+            yes_no_compared += 1
+            yes_no_alike += spread < 0.5
         mean = statistics.fmean(values)
         means[rc.id] = mean
         stats.append(
@@ -158,7 +291,7 @@ def consolidate(
                 flag,
             )
         )
-    alpha = ordinal_alpha(matrix_rows, sorted(domain) if domain else None)
+    alpha, why = ordinal_alpha_with_reason(matrix_rows, sorted(domain) if domain else None)
     counts: dict[str, int] = {}
     for rec in recommendations:
         if rec:
@@ -167,10 +300,16 @@ def consolidate(
         reviewers=len(reviews),
         criteria=stats,
         agreement=alpha,
-        agreement_label=agreement_label(alpha),
+        agreement_label=agreement_label(alpha, why),
         disagreement=disagreement,
         breakdown=score(rubric, means),
         recommendations=counts,
+        compared=compared,
+        within_one=within_one,
+        largest_gap=largest_gap,
+        largest_gap_criterion=largest_gap_criterion,
+        yes_no_compared=yes_no_compared,
+        yes_no_alike=yes_no_alike,
     )
 
 

@@ -225,7 +225,8 @@ class CriterionAgreement:
     criterion: str
     title: str
     units: int  # review rounds with at least two scores
-    alpha: float | None
+    alpha: float | None  # ordinal, scale criteria only (yes/no criteria are left out)
+    label: str = ""  # what alpha means (`consolidation.agreement_label`), or why there is none
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ class ReviewingFigures:
     median_alpha: float | None  # the median of the criteria's alphas
     lowest_agreement: list[CriterionAgreement]
     gaps: list[CriterionGap]
+    median_label: str = ""  # what the median alpha means, by the same thresholds
 
 
 @dataclass(frozen=True)

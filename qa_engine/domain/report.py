@@ -155,8 +155,10 @@ class EvaluationReport:
     self_assessment_summary: str
     criteria: list[ReportCriterion]
     overall: float | None  # 0..1
-    agreement: float | None  # Krippendorff's alpha
-    agreement_label: str
+    agreement: (
+        float | None
+    )  # Krippendorff's alpha, ordinal, scale criteria only; a secondary figure
+    agreement_label: str  # what alpha means, or why it cannot be computed
     gates_failed: list[str]
     recommended_outcome: str
     decision_outcome: str
@@ -171,6 +173,9 @@ class EvaluationReport:
     verify_url: str  # the public page where anyone can check a report by its id
     credential_version: int | None = None  # the number of the credential version reviewed
     changes_since: ReportChanges | None = None  # a revision round: the changes it reviewed
+    # the case's own agreement figures: criteria within one level, the largest gap, disagreement
+    agreement_summary: str = ""
+    yes_no_summary: str = ""  # how often the reviewers answered the yes/no criteria alike
 
     def __post_init__(self) -> None:
         if not self.report_id.strip():

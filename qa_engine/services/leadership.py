@@ -29,6 +29,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import FINISHED, CaseState
+from qa_engine.domain.consolidation import (
+    FEWER_THAN_TWO,
+    NO_VARIATION,
+    NOT_COMPUTABLE,
+    agreement_label,
+)
 from qa_engine.domain.errors import Forbidden, ValidationFailed
 from qa_engine.domain.leadership import (
     Count,
@@ -396,10 +402,12 @@ def _digital_green(
 
 
 def _score_domain(rubrics: list[Rubric]) -> list[int]:
+    """The levels of the scale criteria: alpha is ordinal over them only (a yes/no answer is no
+    point on the scale)."""
     values: set[int] = set()
     for rubric in rubrics:
         for rc in rubric.reviewer_criteria:
-            if rc.criterion.scored:
+            if rc.criterion.scored and rc.criterion.kind == "scale":
                 lo, hi = rubric.score_range(rc.criterion)
                 values.update(range(lo, hi + 1))
     return sorted(values) or [0, 1]
@@ -445,6 +453,12 @@ def _reviewing(
     ]
     domain = _score_domain(rubrics)
     rows = agg.criterion_patterns(session, scope, domain)
+    # alpha per criterion over the scale criteria only, as for a case (`domain.consolidation`)
+    kinds: dict[str, set[str]] = {}
+    for rubric in rubrics:
+        for rc in rubric.reviewer_criteria:
+            kinds.setdefault(rc.id, set()).add(rc.criterion.kind)
+    scale = {c for c, k in kinds.items() if "scale" in k}
     by_criterion: dict[str, list[agg.CriterionPatternRow]] = {}
     for r in rows:
         by_criterion.setdefault(r.criterion, []).append(r)
@@ -454,14 +468,12 @@ def _reviewing(
     for c in ordered:
         pats = by_criterion[c]
         units = sum(p.units for p in pats if sum(p.value_counts) >= 2)
-        agreement.append(
-            CriterionAgreement(
-                c,
-                titles.get(c, c),
-                units,
-                alpha_from_patterns([(p.value_counts, p.units) for p in pats], domain),
+        if c in scale:
+            alpha = alpha_from_patterns([(p.value_counts, p.units) for p in pats], domain)
+            why = None if alpha is not None else (FEWER_THAN_TWO if not units else NO_VARIATION)
+            agreement.append(
+                CriterionAgreement(c, titles.get(c, c), units, alpha, agreement_label(alpha, why))
             )
-        )
         self_units = sum(p.self_units for p in pats)
         self_mean = sum(p.self_sum for p in pats) / self_units if self_units else None
         peer_mean = sum(p.peer_sum_self for p in pats) / self_units if self_units else None
@@ -491,5 +503,6 @@ def _reviewing(
         agreement=agreement,
         median_alpha=median,
         lowest_agreement=lowest,
+        median_label=agreement_label(median, NOT_COMPUTABLE),
         gaps=gaps,
     )

@@ -226,6 +226,8 @@ def build_report(
         overall=result.overall,
         agreement=None if result.agreement is None else max(-1.0, min(1.0, result.agreement)),
         agreement_label=result.agreement_label,
+        agreement_summary=result.agreement_summary,
+        yes_no_summary=result.yes_no_summary,
         gates_failed=list(result.breakdown.gates_failed),
         recommended_outcome=recommended.value if recommended else "",
         decision_outcome=Outcome(decision.outcome).value,

@@ -40,7 +40,13 @@ from sqlmodel import Session, SQLModel, col
 
 from qa_engine.domain.audit import ChainHead, NewEvent, canonical_json, link
 from qa_engine.domain.case_states import CaseState
-from qa_engine.domain.consolidation import agreement_label
+from qa_engine.domain.consolidation import (
+    FEWER_THAN_TWO,
+    NO_VARIATION,
+    agreement_label,
+    agreement_words,
+    yes_no_summary,
+)
 from qa_engine.domain.outcomes import APPROVING, Outcome, worst
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
@@ -142,8 +148,13 @@ class FastRubric:
             self.ref_w[r, idx] = self.w[idx]
         self.ref_wsum = self.ref_w.sum(axis=1)
         self.thresholds = sorted(rubric.thresholds, key=lambda t: -t.min_score)
+        # alpha is ordinal over the scale criteria only (as in `consolidation.consolidate`)
+        self.scale_cols = [j for j, i in enumerate(self.reviewer_idx) if self.kinds[i] == "scale"]
+        self.yes_no_cols = [j for j, i in enumerate(self.reviewer_idx) if self.kinds[i] != "scale"]
         domain: set[float] = set()
         for i in self.reviewer_idx:
+            if self.kinds[i] != "scale":
+                continue
             domain.update(float(v) for v in range(int(self.lo[i]), int(self.hi[i]) + 1))
         self.domain = sorted(domain)
 
@@ -210,7 +221,21 @@ class FastRubric:
         recommended = (
             worst(threshold_outcome, *gate_outcomes) if gate_outcomes else threshold_outcome
         )
-        alpha = ordinal_alpha_fast(reviews, self.domain)
+        scale = r[:, self.scale_cols]
+        alpha = ordinal_alpha_fast(scale, self.domain) if self.scale_cols else None
+        why = None
+        if alpha is None:
+            why = FEWER_THAN_TWO if n < 2 or not self.scale_cols else NO_VARIATION
+        compared = within_one = 0
+        largest_gap: float | None = None
+        largest_gap_criterion: str | None = None
+        if n > 1 and self.scale_cols:
+            gaps = spread[self.scale_cols]
+            top = int(np.argmax(gaps))
+            compared, within_one = len(self.scale_cols), int((gaps <= 1 + 1e-9).sum())
+            largest_gap, largest_gap_criterion = float(gaps[top]), ids[self.scale_cols[top]]
+        yes_no_compared = len(self.yes_no_cols) if n > 1 else 0
+        yes_no_alike = int((spread[self.yes_no_cols] < 0.5).sum()) if yes_no_compared else 0
         counts: dict[str, int] = {}
         for rec in recommendations:
             counts[rec] = counts.get(rec, 0) + 1
@@ -218,8 +243,23 @@ class FastRubric:
             "reviewers": n,
             "criteria": crit,
             "agreement": alpha,
-            "agreement_label": agreement_label(alpha),
+            "agreement_label": agreement_label(alpha, why),
             "disagreement": disagreement,
+            "compared": compared,
+            "within_one": within_one,
+            "largest_gap": largest_gap,
+            "largest_gap_criterion": largest_gap_criterion,
+            "yes_no_compared": yes_no_compared,
+            "yes_no_alike": yes_no_alike,
+            "agreement_summary": agreement_words(
+                reviewers=n,
+                compared=compared,
+                within_one=within_one,
+                largest_gap=largest_gap,
+                largest_gap_criterion=largest_gap_criterion,
+                disagreement=disagreement,
+            ),
+            "yes_no_summary": yes_no_summary(yes_no_alike, yes_no_compared),
             "overall": overall,
             "gates_failed": gates_failed,
             "recommended_outcome": recommended.value,

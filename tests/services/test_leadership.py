@@ -688,6 +688,9 @@ def check_reviewing(f, data):
     # eu-p7: (1,3) (2,2) (3,1) (2,2): o13=o31=2, o22=4; n1=2, n2=4, n3=2; δ²(1,3)=36,
     # δ²(1,2)=δ²(2,3)=9; α = 1 − 7 · 144 / (2 · (2·4·9 + 2·2·36 + 4·2·9)) = 1 − 1008/576 = −0.75
     assert agreement["eu-p7"].alpha == approx(-0.75)
+    # the same labels as for a case: a negative alpha is systematic disagreement, not "low"
+    assert agreement["eu-p7"].label == "systematic disagreement (below chance)"
+    assert agreement["esg-1.1"].label == "low"
     # the headline: the median of the criteria's alphas, (8/15 − 0.75) / 2
     assert r.median_alpha == approx((8 / 15 - 0.75) / 2)
     assert [a.criterion for a in r.lowest_agreement] == ["eu-p7", "esg-1.1"]
@@ -987,7 +990,12 @@ def test_figures_of_cases_run_through_the_services(session):
         "self_assessment",
         "peer_review",
     }
-    assert len(f.reviewing.agreement) == 29 and f.reviewing.reviewers[0].completed == 1
+    # alpha per criterion over the 28 scale criteria: the yes/no criterion is no point on the scale
+    assert len(f.reviewing.agreement) == 28 and f.reviewing.reviewers[0].completed == 1
+    assert "dg-stackable" not in {a.criterion for a in f.reviewing.agreement}
+    assert {a.label for a in f.reviewing.agreement} == {
+        "not computable: no variation in the scores"
+    }
 
 
 # --------------------------------------------------------------------------- CLI, flow, generator
@@ -1125,6 +1133,16 @@ def test_generator_writes_a_consistent_alliance(tmp_path):
             assert real["agreement"] == (
                 None if row.data["agreement"] is None else approx(row.data["agreement"])
             )
+            # the generator's agreement figures are the domain's: scale criteria only, in words
+            for key in (
+                "agreement_label",
+                "agreement_summary",
+                "yes_no_summary",
+                "within_one",
+                "compared",
+                "largest_gap_criterion",
+            ):
+                assert real[key] == row.data[key], key
             for ref, value in real["by_reference"].items():
                 assert value["score"] == approx(row.data["by_reference"][ref]["score"]), ref
             assert fast.reviewer_ids == [c["criterion_id"] for c in real["criteria"]]

@@ -333,6 +333,8 @@ def test_a_whole_cycle_through_the_api(cycle):
     cons = client.get(f"/api/v1/cases/{case_id}/consolidation", headers=h["approver"]).json()
     assert cons["reviewers"] == 2 and cons["overall"] > 0.5 and cons["recommended_outcome"]
     assert all(len(c["scores"]) == 2 for c in cons["criteria"])
+    assert "within one level" in cons["agreement_summary"]
+    assert cons["agreement"] is not None or cons["agreement_label"].startswith("not computable")
     assert (
         client.get(f"/api/v1/cases/{case_id}/consolidation", headers=h["prov.cuni"]).status_code
         == 403

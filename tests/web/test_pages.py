@@ -333,6 +333,7 @@ def test_approver_consolidated_view_and_decision(client, p):
         "Krippendorff",
         "Recommended outcome",
         "Spread",
+        "within one level",  # the case's own figures, alpha only second
     ):
         assert text in page.text, text
     r = client.post(

@@ -348,6 +348,8 @@ def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> Consolidation
         overall=result.overall,
         agreement=result.agreement,
         agreement_label=result.agreement_label,
+        agreement_summary=result.agreement_summary,
+        yes_no_summary=result.yes_no_summary,
         disagreement=list(result.disagreement),
         gates_failed=list(result.breakdown.gates_failed),
         recommended_outcome=rec.value if rec else None,

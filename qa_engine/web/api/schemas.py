@@ -712,8 +712,10 @@ class ConsolidationOut(BaseModel):
     round: int
     reviewers: int
     overall: float | None
-    agreement: float | None
-    agreement_label: str
+    agreement: float | None  # Krippendorff's alpha, ordinal, scale criteria only (secondary)
+    agreement_label: str  # what alpha means, or why it cannot be computed
+    agreement_summary: str = ""  # criteria within one level, the largest gap, the disagreement
+    yes_no_summary: str = ""  # how often the reviewers answered the yes/no criteria alike
     disagreement: list[str]
     gates_failed: list[str]
     recommended_outcome: str | None
