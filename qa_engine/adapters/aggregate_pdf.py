@@ -45,6 +45,7 @@ from qa_engine.adapters.pdf_style import (
     unprintable_note,
 )
 from qa_engine.adapters.signing import Signer, sign_pdf
+from qa_engine.domain import numbers
 from qa_engine.domain.leadership import LeadershipFigures
 
 PAGE_W, PAGE_H = A4
@@ -91,7 +92,7 @@ def _legend(d: Drawing, spec: ChartSpec, y: float) -> None:
 
 def _axis_format(spec: ChartSpec) -> Callable[[float], str]:
     if spec.value_format == "pct":
-        return lambda v: f"{v * 100:.0f} %"
+        return lambda v: numbers.percent(v, 0)
     if spec.value_format == "num2":
         return lambda v: f"{v:.2f}"
     if spec.value_format == "days":
@@ -215,7 +216,7 @@ def _heatmap(spec: ChartSpec) -> Drawing:
                     strokeColor=None,
                 )
             )
-            label = "—" if v is None else f"{v * 100:.0f}"
+            label = numbers.percent(v, 0, sign=False)
             ink = colors.white if v is not None and (v < 0.25 or v > 0.8) else colors.black
             d.add(
                 String(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Literal, SupportsFloat, SupportsInt, get_args
 
+from qa_engine.domain import numbers
 from qa_engine.domain.leadership import LeadershipFigures, OutcomeRow
 
 Kind = Literal["bar", "hbar", "stacked_bar", "line", "heatmap"]
@@ -45,7 +46,7 @@ def fmt(value: object, kind: Format = "text") -> str:
     if not isinstance(value, SupportsFloat | str):
         return str(value)
     if kind == "pct":
-        return f"{float(value) * 100:.1f} %"
+        return numbers.percent(float(value))
     if kind == "num2":
         return f"{float(value):.2f}"
     if kind == "days":
@@ -690,7 +691,7 @@ def _colour(spec: ChartSpec, i: int) -> str:
 
 def _axis_label(value: float, spec: ChartSpec) -> str:
     if spec.value_format == "pct":
-        return f"{value * 100:.0f} %"
+        return numbers.percent(value, 0)
     if spec.value_format in ("num2",):
         return f"{value:.2f}"
     if value == int(value):

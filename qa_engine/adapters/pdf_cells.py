@@ -14,6 +14,7 @@ from reportlab.platypus import Flowable, Paragraph, Table
 
 from qa_engine.adapters.pdf_furniture import FRAME_H, FRAME_W
 from qa_engine.adapters.pdf_style import BAND_BG, BRAND, RULE, key_value_style, marked_markup
+from qa_engine.domain import numbers
 from qa_engine.domain.consolidation import alpha_text
 from qa_engine.domain.report import EvaluationReport
 
@@ -41,7 +42,7 @@ def number(value: float | None, digits: int = 2) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
+    return numbers.percent(value)
 
 
 def iso_day(value: date | None) -> str:

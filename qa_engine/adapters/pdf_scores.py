@@ -45,6 +45,7 @@ from qa_engine.domain.report import (
     ReportStandardRow,
     outcome_label,
 )
+from qa_engine.domain.scoring import GROUP_SCORE_METHOD
 
 
 def _score_cell(
@@ -305,11 +306,7 @@ def _standards_table(rows: Sequence[ReportStandardRow], st: dict[str, ParagraphS
 def standards_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     out: list[Flowable] = [
         para("7. What the scores say about the standards", st["h1"]),
-        para(
-            "Each standard's score is the mean of the normalised means of the criteria that map "
-            "to it (0 % = lowest level of every scale, 100 % = highest).",
-            st["muted"],
-        ),
+        para(GROUP_SCORE_METHOD, st["muted"]),
     ]
     out.append(para("ESG 2015, Part 1", st["h2"]))
     out.append(

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.config import get_settings
+from qa_engine.domain import numbers
 from qa_engine.domain.rubric_loader import load_library, rubric_files
 from qa_engine.domain.scoring import coverage
 from qa_engine.domain.standards import REFERENCES
@@ -92,7 +93,7 @@ def show(rubric_id: str) -> None:
             rc.id,
             c.title,
             c.kind + (f" ({c.scale})" if c.scale else ""),
-            f"{rc.effective_weight:.1%}",
+            numbers.percent(rc.effective_weight),
             gate,
             ", ".join(c.maps_to + c.elements),
         )

@@ -185,9 +185,17 @@ def _element_refs(rubric: Rubric, r: CriterionScore) -> list[str]:
     return list(rc.criterion.elements) if rc else []
 
 
+GROUP_SCORE_METHOD = (
+    "Each standard's score is the weighted mean of the normalised scores of the criteria that map"
+    " to it, each criterion weighted by its effective weight in the rubric (equal weights when the"
+    " mapped criteria carry none); 0 % = lowest level of every scale, 100 % = highest."
+)
+
+
 def _group(
     scored: list[CriterionScore], keys: Callable[[CriterionScore], Iterable[str]]
 ) -> dict[str, GroupScore]:
+    """The score of each standard, principle or element: see `GROUP_SCORE_METHOD`."""
     acc: dict[str, list[CriterionScore]] = {}
     for r in scored:
         for key in dict.fromkeys(keys(r)):

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from qa_engine.domain import numbers
 from qa_engine.domain.roles import Role
 from qa_engine.services.context import now
 from qa_engine.web.auth import FLASH_COOKIE
@@ -67,7 +68,7 @@ def _count_errors(criteria: Iterable[CriterionView]) -> int:
     return sum(1 for cv in criteria if cv.error)
 
 
-env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num)
+env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, percent=numbers.percent)
 env.globals["count_errors"] = _count_errors
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role

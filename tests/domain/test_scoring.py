@@ -133,3 +133,24 @@ def test_heavier_criterion_moves_the_total_more(scores):
     result = score(ESG, scores)
     norms = [c.normalised for c in result.criteria]
     assert min(norms) - 1e-12 <= result.overall <= max(norms) + 1e-12
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_the_stated_standard_score_method_is_the_computed_one(data):
+    """GROUP_SCORE_METHOD (printed in the report) recomputed from the criteria: the weighted mean
+    of the normalised scores of the criteria that map to each standard."""
+    from qa_engine.domain.scoring import GROUP_SCORE_METHOD
+
+    assert "weighted mean" in GROUP_SCORE_METHOD and "effective weight" in GROUP_SCORE_METHOD
+    scores = {}
+    for rc in ALLIANCE.scored_criteria:
+        lo, hi = ALLIANCE.score_range(rc.criterion)
+        scores[rc.id] = data.draw(st.integers(lo, hi))
+    result = score(ALLIANCE, scores)
+    by_id = {c.criterion_id: c for c in result.criteria}
+    for key, group in result.by_reference.items():
+        items = [by_id[cid] for cid in group.criteria]
+        weight = sum(c.effective_weight for c in items)
+        stated = sum((c.normalised or 0.0) * c.effective_weight for c in items) / weight
+        assert group.score == pytest.approx(stated), key
