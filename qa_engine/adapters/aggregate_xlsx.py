@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.adapters.charts import Block, ChartSpec, TableSpec, report_sections
 from qa_engine.adapters.safe_xlsx import write_cell
+from qa_engine.adapters.xlsx_print import PRINTABLE_HEIGHT_CM, column_cm, print_setup
 from qa_engine.domain.leadership import LeadershipFigures
 
 NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0"}
@@ -25,8 +26,13 @@ HEADER_FILL = PatternFill("solid", fgColor="1D3C78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 MUTED = Font(italic=True, color="5B6475")
 WRAP = Alignment(wrap_text=True, vertical="top")
-CHART_COLUMN = 8  # charts start in column H, beside their table
-CHART_ROWS = 16  # rows a chart covers (its default height)
+# the table columns: A for the labels, B to F for the figures; charts stand below their table,
+# as wide as these columns, so that a chart never reaches past the table's printed width
+COLUMN_WIDTHS = (48, 14, 14, 14, 14, 14)
+CHART_WIDTH_CM = round(sum(column_cm(w) for w in COLUMN_WIDTHS) - 0.5, 1)
+CHART_HEIGHT_CM = 7.5
+CHART_MAX_HEIGHT_CM = round(PRINTABLE_HEIGHT_CM - 2.0, 1)  # a chart fits on one page
+ROW_CM = 15 * 2.54 / 72  # the default row height, 15 points
 
 
 def _write_table(ws: Worksheet, row: int, spec: TableSpec) -> int:
@@ -99,13 +105,16 @@ def _native_chart(
     cats = Reference(ws, min_col=1, min_row=head_row + 1, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.width, chart.height = (
-        18,
-        7.5 if spec.kind != "hbar" else max(7.5, 0.45 * (last_row - head_row) + 2),
-    )
+    chart.width, chart.height = CHART_WIDTH_CM, _chart_height(spec, last_row - head_row)
     if n == 1:
         chart.legend = None
     ws.add_chart(chart, anchor)
+
+
+def _chart_height(spec: ChartSpec, n_rows: int) -> float:
+    if spec.kind != "hbar":
+        return CHART_HEIGHT_CM
+    return min(CHART_MAX_HEIGHT_CM, max(CHART_HEIGHT_CM, 0.45 * n_rows + 2))
 
 
 def _block(ws: Worksheet, row: int, block: Block) -> int:
@@ -118,20 +127,17 @@ def _block(ws: Worksheet, row: int, block: Block) -> int:
     last = _write_table(ws, head, block.table)
     used = last
     if block.chart is not None and block.table.rows:
-        _native_chart(ws, block.chart, head, last, f"{get_column_letter(CHART_COLUMN)}{row}")
+        _native_chart(ws, block.chart, head, last, f"A{last + 2}")
         if block.chart.kind != "heatmap":
-            rows = (
-                CHART_ROWS
-                if block.chart.kind != "hbar"
-                else int(max(7.5, 0.45 * len(block.table.rows) + 2) / 0.5)
-            )
-            used = max(last, row + rows)
+            height = _chart_height(block.chart, len(block.table.rows))
+            used = last + 2 + int(height / ROW_CM) + 1
     return used + 2
 
 
 def build_workbook(figures: LeadershipFigures) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
+    ends: dict[str, int] = {}  # the last row each sheet uses, its charts included
     for section in report_sections(figures):
         ws = wb.create_sheet(section.title[:31])
         write_cell(
@@ -147,16 +153,20 @@ def build_workbook(figures: LeadershipFigures) -> Workbook:
         row = 5
         for block in section.blocks:
             row = _block(ws, row, block)
-        ws.column_dimensions["A"].width = 48
-        for col in "BCDEF":
-            ws.column_dimensions[col].width = 14
+        ends[ws.title] = row
+        for i, width in enumerate(COLUMN_WIDTHS, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
         ws.sheet_view.showGridLines = False
     if figures.notes:
         ws = wb["Summary"]
-        row = ws.max_row + 2
+        row = max(ws.max_row, ends.get(ws.title, 0)) + 2
         write_cell(ws, row, 1, "Notes").font = Font(bold=True)
         for i, note in enumerate(figures.notes, start=1):
             write_cell(ws, row + i, 1, note).alignment = WRAP
+        ends[ws.title] = row + len(figures.notes)
+    for ws in wb.worksheets:
+        # the section's title and filters head every printed page
+        print_setup(ws, title_rows="1:2", last_col=len(COLUMN_WIDTHS), last_row=ends.get(ws.title))
     wb.properties.title = "Quality of micro-credentials across the 4EU+ alliance"
     wb.properties.subject = figures.report_id
     wb.properties.creator = "4EU+ QA engine"

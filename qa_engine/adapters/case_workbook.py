@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.adapters.safe_xlsx import write_cell
+from qa_engine.adapters.xlsx_print import COUNT_FORMAT, MEAN_FORMAT, print_setup
 from qa_engine.domain.consolidation import ALPHA_NOTE
 from qa_engine.domain.report import EvaluationReport, outcome_label
 
@@ -76,18 +77,18 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         write_cell(ws, r, 3, c.kind)
         write_cell(ws, r, 4, ", ".join(c.maps_to))
         ws.cell(row=r, column=5, value=c.effective_weight).number_format = "0.0%"
-        ws.cell(row=r, column=6, value=c.self_score).number_format = "0"
+        ws.cell(row=r, column=6, value=c.self_score).number_format = COUNT_FORMAT
         by_label = {label: score for label, score, _ in c.scores}
         for i, label in enumerate(reviewers):
             ws.cell(
                 row=r, column=first_score_col + 1 + i, value=by_label.get(label)
-            ).number_format = "0"
+            ).number_format = COUNT_FORMAT
         base = first_score_col + 1 + len(reviewers)
-        ws.cell(row=r, column=base, value=c.mean).number_format = "0.00"
+        ws.cell(row=r, column=base, value=c.mean).number_format = MEAN_FORMAT
         ws.cell(row=r, column=base + 1, value=c.median).number_format = "0.0"
-        ws.cell(row=r, column=base + 2, value=c.spread).number_format = "0.0"
+        ws.cell(row=r, column=base + 2, value=c.spread).number_format = COUNT_FORMAT
         write_cell(ws, r, base + 3, "yes" if c.disagreement else "")
-        ws.cell(row=r, column=base + 4, value=c.gate_min)
+        ws.cell(row=r, column=base + 4, value=c.gate_min).number_format = COUNT_FORMAT
         write_cell(
             ws, r, base + 5, "" if c.gate_passed is None else ("yes" if c.gate_passed else "NO")
         )
@@ -121,8 +122,9 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             ),
         )
     ws.freeze_panes = "C5"
-    _widths(ws, [16, 40, 12, 22, 9, 9, *[12] * len(reviewers), 8, 8, 8, 12, 6, 10, 60])
+    _widths(ws, [16, 36, 12, 20, 9, 9, *[11] * len(reviewers), 8, 8, 8, 12, 6, 10, 50])
     ws.auto_filter.ref = f"A4:{get_column_letter(len(head))}{last}"
+    print_setup(ws, title_rows="4:4")
 
     # --- Comments
     wc = wb.create_sheet("Comments")
@@ -141,6 +143,7 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             row += 1
     wc.freeze_panes = "A2"
     _widths(wc, [16, 36, 16, 8, 90])
+    print_setup(wc, title_rows="1:1")
 
     # --- Consolidation
     wk = wb.create_sheet("Consolidation")
@@ -190,6 +193,7 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         write_cell(wk, r, 4, ", ".join(row_data.criteria))
     wk.freeze_panes = "A2"
     _widths(wk, [40, 60, 16, 40])
+    print_setup(wk, title_rows="1:1")
 
     # --- Changes: a revision round reviews a newer credential version than the round before
     since = report.changes_since
@@ -212,6 +216,7 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             write_cell(wd, r, 6, "\n".join(ch.added)).alignment = WRAP
         wd.freeze_panes = "A4"
         _widths(wd, [12, 24, 40, 40, 40, 40])
+        print_setup(wd, title_rows="3:3")
     return wb
 
 

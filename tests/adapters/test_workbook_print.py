@@ -1,0 +1,143 @@
+"""The case workbook and the leadership workbook print: every sheet one page wide on A4 with a
+print area, its header rows repeated, a number format on every number (no raw float), and every
+chart within the printable width of A4 landscape.
+
+With LibreOffice installed, each workbook is also converted to PDF and its pages counted against
+the budget stated in README.md (case workbook ≤ 6 pages, leadership workbook ≤ 20)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+from pypdf import PdfReader
+
+from qa_engine.adapters import aggregate_xlsx, case_workbook
+from qa_engine.adapters.xlsx_print import PRINTABLE_HEIGHT_CM, PRINTABLE_WIDTH_CM, column_cm
+from tests.adapters.test_report_characters import _figures
+from tests.adapters.test_reports_pdf import build_report
+
+CASE_PAGE_BUDGET = 6
+LEADERSHIP_PAGE_BUDGET = 20
+EMU_PER_CM = 360000
+
+
+def _case() -> Workbook:
+    return load_workbook(io.BytesIO(case_workbook.workbook_bytes(build_report())))
+
+
+def _leadership() -> Workbook:
+    return load_workbook(io.BytesIO(aggregate_xlsx.workbook_bytes(_figures())))
+
+
+def _check_print_setup(wb: Workbook) -> None:
+    for ws in wb.worksheets:
+        where = ws.title
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), where
+        assert ws.page_setup.fitToWidth == 1, where
+        assert ws.page_setup.fitToHeight == 0, where
+        assert ws.sheet_properties.pageSetUpPr is not None, where
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, where
+        assert ws.print_title_rows, where
+        assert ws.print_area, where
+        area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+        last = area.split(":")[-1].replace("$", "")
+        last_col = column_index_from_string("".join(ch for ch in last if ch.isalpha()))
+        assert last_col >= ws.max_column and int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) >= (
+            ws.max_row
+        ), where
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    assert cell.number_format != "General", f"{where}!{cell.coordinate}"
+                    assert cell.number_format in ("0", "0.0", "0.00", "0.000", "0.0%"), (
+                        f"{where}!{cell.coordinate}: {cell.number_format}"
+                    )
+
+
+def test_every_sheet_of_the_case_workbook_prints_one_page_wide():
+    wb = _case()
+    _check_print_setup(wb)
+    scores = wb["Scores"]
+    assert scores.page_setup.orientation == "landscape"
+    assert scores.print_title_rows == "$4:$4"
+    assert wb["Comments"].print_title_rows == "$1:$1"
+
+
+def test_the_case_workbook_shows_means_with_two_decimals_and_scores_as_counts():
+    ws = _case()["Scores"]
+    head = [c.value for c in ws[4]]
+    mean_col = head.index("Mean") + 1
+    assert ws.cell(row=5, column=mean_col).number_format == "0.00"
+    assert ws.cell(row=5, column=head.index("Weight") + 1).number_format == "0.0%"
+    assert ws.cell(row=5, column=head.index("Reviewer A") + 1).number_format == "0"
+
+
+def test_every_sheet_of_the_leadership_workbook_prints_one_page_wide():
+    _check_print_setup(_leadership())
+
+
+def test_leadership_charts_fit_within_the_printable_width_and_height():
+    wb = _leadership()
+    charts = 0
+    for ws in aggregate_xlsx.build_workbook(_figures()).worksheets:
+        area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+        last_col = column_index_from_string(
+            "".join(ch for ch in area.split(":")[-1] if ch.isalpha())
+        )
+        printed_cm = sum(
+            column_cm(ws.column_dimensions[get_column_letter(i)].width or 8.43)
+            for i in range(1, last_col + 1)
+        )
+        for chart in ws._charts:
+            charts += 1
+            col, row = coordinate_from_string(chart.anchor)  # where the chart was placed
+            left_cm = sum(
+                column_cm(ws.column_dimensions[get_column_letter(i)].width or 8.43)
+                for i in range(1, column_index_from_string(col))
+            )
+            assert chart.width <= PRINTABLE_WIDTH_CM, ws.title
+            assert chart.height <= PRINTABLE_HEIGHT_CM, ws.title
+            # the chart lies within the printed columns, and so is never cut off at the side
+            assert left_cm + chart.width <= printed_cm, ws.title
+            last_row = int("".join(ch for ch in area.split(":")[-1] if ch.isdigit()))
+            assert row + chart.height / (15 * 2.54 / 72) <= last_row + 1, ws.title
+    assert charts > 0
+    assert wb.sheetnames  # loaded back: the file is valid
+
+
+def _pages(xlsx: bytes, tmp_path: Path, name: str) -> int:
+    src = tmp_path / f"{name}.xlsx"
+    src.write_bytes(xlsx)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return len(PdfReader(tmp_path / f"{name}.pdf").pages)
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+def test_printed_page_counts_stay_within_the_budget(tmp_path):
+    case = case_workbook.workbook_bytes(build_report())
+    assert _pages(case, tmp_path, "case") <= CASE_PAGE_BUDGET
+    leadership = aggregate_xlsx.workbook_bytes(_figures())
+    assert _pages(leadership, tmp_path, "leadership") <= LEADERSHIP_PAGE_BUDGET
