@@ -17,6 +17,7 @@ from qa_engine.adapters.safe_xlsx import write_cell
 from qa_engine.adapters.xlsx_print import COUNT_FORMAT, MEAN_FORMAT, print_setup
 from qa_engine.domain.consolidation import ALPHA_NOTE
 from qa_engine.domain.report import EvaluationReport, outcome_label
+from qa_engine.domain.scoring import GATE_RULE
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -53,6 +54,7 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         f"Rubric {report.rubric_id} {report.rubric_version} (hash "
         f"{report.rubric_hash[:16]}…); report {report.report_id}",
     )
+    write_cell(ws, 3, 1, GATE_RULE).font = Font(italic=True)
     head = [
         "Criterion",
         "Title",
@@ -166,6 +168,7 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         ("Alpha means", report.agreement_label),
         ("Notes on agreement", ALPHA_NOTE),
         ("Gates failed", ", ".join(report.gates_failed) or "none"),
+        ("Gate rule", GATE_RULE),
         (
             "Recommended outcome",
             outcome_label(report.recommended_outcome) if report.recommended_outcome else "",

@@ -45,7 +45,7 @@ from qa_engine.domain.report import (
     ReportStandardRow,
     outcome_label,
 )
-from qa_engine.domain.scoring import GROUP_SCORE_METHOD
+from qa_engine.domain.scoring import GATE_RULE, GROUP_SCORE_METHOD
 
 
 def _score_cell(
@@ -243,6 +243,7 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
     if not gated:
         out.append(para("The rubric sets no minimum level on any criterion.", st["body"]))
         return out
+    out.append(para(markup(GATE_RULE), st["muted"]))
     summary = (
         "Every gate is passed."
         if not r.gates_failed

@@ -62,6 +62,23 @@ class ScoreBreakdown:
         return not self.missing
 
 
+# The gate rule, said wherever a gate is shown (the case PDF, the case workbook, the decision page):
+# `gate_met` below judges it, on the score that `score` is given, which for a consolidation is the
+# mean of the reviewers' scores (`consolidation.consolidate`).
+GATE_LEVEL_EXAMPLE = (2, (1, 3))  # a level-2 gate, and two reviewers' scores whose mean meets it
+GATE_RULE = (
+    "A gate is met when the mean of the reviewers' scores reaches its level"
+    f" (a {GATE_LEVEL_EXAMPLE[1][0]} and a {GATE_LEVEL_EXAMPLE[1][1]} meet a"
+    f" level-{GATE_LEVEL_EXAMPLE[0]} gate): a gate judges the mean, not each reviewer's score."
+)
+
+
+def gate_met(value: float, level: int) -> bool:
+    """Whether a score (for a consolidation: the reviewers' mean) reaches a gate's level: see
+    `GATE_RULE`."""
+    return float(value) + 1e-9 >= level
+
+
 def normalise(rubric: Rubric, rc: ResolvedCriterion, raw: float) -> float:
     lo, hi = rubric.score_range(rc.criterion)
     if hi == lo:
@@ -118,7 +135,7 @@ def score(rubric: Rubric, scores: Mapping[str, float | int | bool | None]) -> Sc
         norm = normalise(rubric, rc, raw)
         passed = None
         if c.gate is not None:
-            passed = float(raw) + 1e-9 >= c.gate.min_level
+            passed = gate_met(float(raw), c.gate.min_level)
             if not passed:
                 gates_failed.append(rc.id)
                 gate_outcomes.append(c.gate.otherwise)

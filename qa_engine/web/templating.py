@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from qa_engine.domain import numbers
 from qa_engine.domain.roles import Role
+from qa_engine.domain.scoring import GATE_RULE
 from qa_engine.services.context import now
 from qa_engine.web.auth import FLASH_COOKIE
 from qa_engine.web.forms import CriterionView
@@ -72,6 +73,7 @@ env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, perce
 env.globals["count_errors"] = _count_errors
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
+env.globals["GATE_RULE"] = GATE_RULE
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import re
 
+from markupsafe import escape
 from openpyxl import load_workbook
 
 from qa_engine.adapters.credential_io import write_credentials_xlsx
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.scoring import GATE_RULE
 from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import cases as case_service
 from qa_engine.store import case_repo
@@ -336,6 +338,7 @@ def test_approver_consolidated_view_and_decision(client, p):
         "within one level",  # the case's own figures, alpha only second
     ):
         assert text in page.text, text
+    assert str(escape(GATE_RULE)) in page.text  # where the gates are shown, their rule
     r = client.post(
         f"/cases/{case_id}/decision",
         data={
