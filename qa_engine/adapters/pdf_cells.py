@@ -41,6 +41,28 @@ def number(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
+def score_text(value: float | None) -> str:
+    """A single score, as a whole number (scores are whole levels; yes/no is 1 or 0)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.0f}"
+
+
+def mean_text(value: float | None) -> str:
+    """A mean (or median) of scores, always with two decimals, so that a column of them reads
+    alike: "3.00", "2.67"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.2f}"
+
+
+def elements_text(present: float | None, total: int | None) -> str:
+    """An elements check's score: "11 of 12 elements"."""
+    if present is None:
+        return "—"
+    return f"{present:.0f} of {total} elements" if total is not None else f"{present:.0f} elements"
+
+
 def percent(value: float | None) -> str:
     return numbers.percent(value)
 

@@ -18,12 +18,15 @@ from qa_engine.adapters.pdf_cells import (
     agreement_text,
     column_widths,
     continued_cell,
+    elements_text,
     kv_table,
     markup,
+    mean_text,
     number,
     para,
     percent,
     score_bar,
+    score_text,
     split_row,
 )
 from qa_engine.adapters.pdf_furniture import FRAME_W
@@ -148,15 +151,23 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     style: list[tuple[object, ...]] = [
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])
     ]
-    for i, c in enumerate(r.criteria, start=1):
+    # one kind of figure per column: single scores as whole numbers, means and medians with two
+    # decimals, spreads as whole levels; an elements check's count is not a score on a scale and
+    # has its own table below
+    reviewed = [c for c in r.criteria if c.kind != "elements_check"]
+    checks = [c for c in r.criteria if c.kind == "elements_check"]
+    for i, c in enumerate(reviewed, start=1):
         by_label = {label: value for label, value, _ in c.scores}
         flag = ' <font color="#b7410e">▲</font>' if c.disagreement else ""
-        row = [para(f"{markup(c.id)}{flag}", st["cell"]), para(number(c.self_score), st["cell_r"])]
-        row += [para(number(by_label.get(lbl)), st["cell_r"]) for lbl in reviewers]
+        row = [
+            para(f"{markup(c.id)}{flag}", st["cell"]),
+            para(score_text(c.self_score), st["cell_r"]),
+        ]
+        row += [para(score_text(by_label.get(lbl)), st["cell_r"]) for lbl in reviewers]
         row += [
-            para(f"<b>{number(c.mean)}</b>", st["cell_r"]),
-            para(number(c.median), st["cell_r"]),
-            para(number(c.spread), st["cell_r"]),
+            para(f"<b>{mean_text(c.mean)}</b>", st["cell_r"]),
+            para(mean_text(c.median), st["cell_r"]),
+            para(score_text(c.spread), st["cell_r"]),
             para(f"{c.effective_weight:.3f}", st["cell_r"]),
         ]
         data.append(row)
@@ -174,10 +185,28 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     out.append(
         para(
             "▲ marks a criterion where the reviewers' scores are further apart than the "
-            "workflow allows.",
+            "workflow allows. Self and reviewer columns: single scores; Mean and Median: "
+            "the reviewers' mean and median, two decimals; Spread: highest minus lowest score.",
             st["muted"],
         )
     )
+    if checks:
+        out.append(Spacer(1, 4))
+        out.append(para("Automated element checks", st["h2"]))
+        rows: list[list[object]] = [
+            [para(h, st["head"]) for h in ("Criterion", "Elements present", "Weight")]
+        ]
+        for c in checks:
+            rows.append(
+                [
+                    para(f"<b>{markup(c.id)}</b> {markup(c.title)}", st["cell"]),
+                    para(elements_text(c.mean, c.elements_total), st["cell_r"]),
+                    para(f"{c.effective_weight:.3f}", st["cell_r"]),
+                ]
+            )
+        checks_table = LongTable(rows, colWidths=column_widths([110, 40, 24]), repeatRows=1)
+        checks_table.setStyle(grid_style([]))
+        out.append(checks_table)
     out.extend(_chart(r, st))
     return out
 
@@ -264,8 +293,8 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
             [
                 para(f"<b>{markup(c.id)}</b> {markup(c.title)}", st["cell"]),
                 para(str(c.gate_min), st["cell_r"]),
-                para(number(c.mean), st["cell_r"]),
-                para(number(c.median), st["cell_r"]),
+                para(mean_text(c.mean), st["cell_r"]),
+                para(mean_text(c.median), st["cell_r"]),
                 para(verdict, st["cell_b"]),
             ]
         )

@@ -94,6 +94,8 @@ class ReportCriterion:
     gate_min: int | None = None
     gate_passed: bool | None = None
     effective_weight: float = 0.0
+    # an elements check: how many elements it looks for (its score, `mean`, counts those present)
+    elements_total: int | None = None
 
     def label_for(self, value: float | None) -> str:
         """Return the scale label of a whole-number score ("" when the score has no label)."""

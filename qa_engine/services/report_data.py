@@ -152,6 +152,7 @@ def build_report(
                 gate_min=c.gate.min_level if c.gate else None,
                 gate_passed=bd.gate_passed if bd else None,
                 effective_weight=rc.effective_weight,
+                elements_total=len(c.elements) if c.kind == "elements_check" else None,
             )
         )
     by_ref = result.breakdown.by_reference
