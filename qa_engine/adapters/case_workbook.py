@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qa_engine.adapters.safe_xlsx import write_cell
-from qa_engine.adapters.xlsx_print import COUNT_FORMAT, MEAN_FORMAT, print_setup
+from qa_engine.adapters.xlsx_print import COUNT_FORMAT, MEAN_FORMAT, PERCENT_FORMAT, print_setup
 from qa_engine.domain.consolidation import ALPHA_NOTE
 from qa_engine.domain.report import EvaluationReport, outcome_label
 from qa_engine.domain.scoring import GATE_RULE
@@ -194,6 +194,17 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         write_cell(wk, r, 2, row_data.title)
         wk.cell(row=r, column=3, value=row_data.score).number_format = "0.00"
         write_cell(wk, r, 4, ", ".join(row_data.criteria))
+    if len(report.parts) > 1:
+        r += 2
+        write_cell(wk, r, 1, "Score by part").font = Font(bold=True)
+        r += 1
+        _header(wk, r, ["Part", "Criteria", "Weighted score", "Weight"])
+        for part in report.parts:
+            r += 1
+            write_cell(wk, r, 1, part.part)
+            write_cell(wk, r, 2, ", ".join(part.criteria)).alignment = WRAP
+            wk.cell(row=r, column=3, value=part.score).number_format = PERCENT_FORMAT
+            wk.cell(row=r, column=4, value=part.weight).number_format = PERCENT_FORMAT
     wk.freeze_panes = "A2"
     _widths(wk, [40, 60, 16, 40])
     print_setup(wk, title_rows="1:1")

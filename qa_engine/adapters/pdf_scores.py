@@ -45,6 +45,7 @@ from qa_engine.domain.consolidation import ALPHA_NOTE
 from qa_engine.domain.report import (
     EvaluationReport,
     ReportCriterion,
+    ReportPartRow,
     ReportStandardRow,
     outcome_label,
 )
@@ -143,6 +144,9 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     )
     out.append(para(markup(ALPHA_NOTE), st["muted"]))
     out.append(Spacer(1, 6))
+    if len(r.parts) > 1:
+        out.extend(parts_table(r.parts, st))
+        out.append(Spacer(1, 6))
     short = [
         lbl.replace("Reviewer ", "") if lbl.startswith("Reviewer ") else lbl for lbl in reviewers
     ]
@@ -209,6 +213,34 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
         out.append(checks_table)
     out.extend(_chart(r, st))
     return out
+
+
+def parts_table(parts: Sequence[ReportPartRow], st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """ "Score by part": the total of each part of a composite rubric."""
+    data: list[list[object]] = [
+        [para(h, st["head"]) for h in ("Part", "Weighted score", "", "Weight", "Criteria")]
+    ]
+    for row in parts:
+        data.append(
+            [
+                para(f"<b>{markup(row.part)}</b>", st["cell"]),
+                para(percent(row.score), st["cell_r"]),
+                score_bar(row.score),
+                para(percent(row.weight), st["cell_r"]),
+                para(str(len(row.criteria)), st["cell_r"]),
+            ]
+        )
+    t = LongTable(data, colWidths=column_widths([60, 26, 30, 22, 20]), repeatRows=1)
+    t.setStyle(grid_style([("VALIGN", (2, 1), (2, -1), "MIDDLE")]))
+    return [
+        para("Score by part", st["h2"]),
+        para(
+            "Each part of the composite rubric scored on its own: "
+            + markup(GROUP_SCORE_METHOD.replace("Each standard's", "Each part's")),
+            st["muted"],
+        ),
+        t,
+    ]
 
 
 def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:

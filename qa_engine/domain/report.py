@@ -18,7 +18,8 @@ from qa_engine.domain.errors import ValidationFailed
 
 # Bump when the layout or the content of the report changes in a way a reader would notice; the
 # value is stored with each report so that an old report can be explained (and re-rendered) later.
-REPORT_TEMPLATE_VERSION = "evaluation-report/2"  # 2: the credential version, its changes
+REPORT_TEMPLATE_VERSION = "evaluation-report/3"  # 2: the credential version, its changes;
+# 3: the gate rule, one kind of figure per consolidation column, element checks, score by part
 
 
 def make_report_id(*, year: int, case_id: int, round: int, kind: str = "pdf") -> str:
@@ -129,6 +130,20 @@ class ReportStandardRow:
 
 
 @dataclass(frozen=True)
+class ReportPartRow:
+    """The score of one part of a composite rubric (an included rubric such as ESG 2015 Part 1,
+    or the composite's own criteria)."""
+
+    part: str  # the rubric id of the part
+    score: float | None  # weighted mean of the normalised scores of its criteria, 0..1
+    weight: float  # the part's share of the total: the sum of its criteria's effective weights
+    criteria: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _require_share(f"The score of part {self.part}", self.score)
+
+
+@dataclass(frozen=True)
 class ReportEvent:
     """One line of the case history."""
 
@@ -178,6 +193,8 @@ class EvaluationReport:
     # the case's own agreement figures: criteria within one level, the largest gap, disagreement
     agreement_summary: str = ""
     yes_no_summary: str = ""  # how often the reviewers answered the yes/no criteria alike
+    # a composite rubric: the score of each part (ScoreBreakdown.by_part); one part is no table
+    parts: list[ReportPartRow] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.report_id.strip():

@@ -15,6 +15,7 @@ from qa_engine.domain.report import (
     ReportCredential,
     ReportCriterion,
     ReportEvent,
+    ReportPartRow,
     ReportStandardRow,
     outcome_label,
 )
@@ -239,6 +240,10 @@ def build_report(
         valid_until=decision.valid_until.date() if decision.valid_until else None,
         esg_rows=esg_rows,
         eu_rows=eu_rows,
+        parts=[
+            ReportPartRow(key, group.score, group.weight, list(group.criteria))
+            for key, group in result.breakdown.by_part.items()
+        ],
         history=history,
         verify_url=settings.base_url.rstrip("/") + "/verify",
         credential_version=version.number,

@@ -156,3 +156,25 @@ def test_generated_report_verifies_and_cli_verdicts(engine_env, tmp_path):
     res = runner.invoke(app, ["reports", "xlsx", str(case_id), "-o", str(out)])
     assert res.exit_code == 0 and out.exists()
     assert runner.invoke(app, ["reports", "xlsx", "99999"]).exit_code == 1
+
+
+def test_report_carries_the_score_of_each_part_and_the_element_totals(session):
+    from qa_engine.services import consolidation as consolidation_service
+
+    p = people(session)
+    case_id = _decided_case(session, p)
+    case = case_repo.get_case(session, case_id)
+    decision = case_repo.get_decision(session, case_id, 1)
+    data = build_report(session, case, decision, report_id="QA-TEST-PARTS")
+    rubric = case_service.rubric_of(session, case)
+    by_part = consolidation_service.compute(session, case, 1).breakdown.by_part
+    assert len(by_part) > 1  # the alliance rubric is composite
+    assert [(r.part, r.score, r.weight) for r in data.parts] == [
+        (k, g.score, g.weight) for k, g in by_part.items()
+    ]
+    for rc in rubric.criteria:
+        c = next(x for x in data.criteria if x.id == rc.id)
+        if rc.criterion.kind == "elements_check":
+            assert c.elements_total == len(rc.criterion.elements) > 0
+        else:
+            assert c.elements_total is None
