@@ -65,6 +65,7 @@ from qa_engine.store.models import (
     User,
     UserRole,
 )
+from tests.adapters.test_workbook_print import check_charts_fit, check_print_setup
 from tests.helpers import SAMPLES
 
 PERIOD = ReportPeriod(date(2025, 1, 1), date(2025, 3, 31))
@@ -854,6 +855,12 @@ def _squash(text: str) -> str:
 
 
 @sqlite_only
+def test_the_workbook_of_a_realistic_period_prints_one_page_wide(session, data):
+    wb = build_workbook(figures(session, reviewer_names=True))
+    check_print_setup(wb)
+    assert check_charts_fit(wb) >= 5
+
+
 def test_the_three_outputs_agree(session, data):
     from pypdf import PdfReader
 
