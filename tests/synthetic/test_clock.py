@@ -124,6 +124,8 @@ def test_a_simulated_call_keeps_one_clock(session):
     assert session.scalars(select(Notification).where(col(Notification.sent_at).is_not(None)))
     assert session.scalars(select(Consolidation)).first()
     assert _violations(session, real_now, case_ids) == []
+    chain = list(session.scalars(select(AuditEvent.at).order_by(col(AuditEvent.seq))))
+    assert chain == sorted(chain), "the call's audit chain, set-up included, is in time order"
 
 
 def test_a_generated_history_keeps_one_clock(engine_env):
