@@ -150,3 +150,20 @@ def test_the_clock_never_runs_ahead_of_the_real_now():
         assert moved <= clock.wall_now()
     finally:
         set_clock(None)
+
+
+def test_dev_generate_simulate_keeps_one_clock(fresh_env):
+    """`qa-engine dev generate --simulate`: people, credentials and cases on the simulated clock."""
+    from typer.testing import CliRunner
+
+    from qa_engine.cli.main import app
+    from qa_engine.store.db import session_scope
+
+    args = ["dev", "generate", "--credentials", "2", "--reviewers-per-institution", "1"]
+    result = CliRunner().invoke(app, [*args, "--simulate", "--late-rate", "0"])
+    assert result.exit_code == 0, result.output
+    assert not clock.simulated()
+    with session_scope() as s:
+        assert _violations(s, clock.wall_now()) == []
+        chain = list(s.scalars(select(AuditEvent.at).order_by(col(AuditEvent.seq))))
+        assert chain == sorted(chain)
