@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from qa_engine.adapters.mail import build_message, mailer_from_settings, render, templates_dir
 from qa_engine.config import Settings, get_settings
 from qa_engine.services import notifications
+from qa_engine.services.context import now
 from qa_engine.store.db import session_scope
 from qa_engine.store.models import Notification
 
@@ -64,6 +65,7 @@ def _sender(settings: Settings) -> Callable[[Notification], None]:
             subject=subject,
             body=body,
             sender=settings.mail_from,
+            date=now(),  # the engine's clock, as the notification's sent_at
         )
         mailer.send(message, note.key)
 

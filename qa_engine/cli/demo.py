@@ -121,6 +121,10 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
         f"database:    {get_engine().url.render_as_string(hide_password=True)}"
         + (" (QA_DATABASE_URL)" if explicit_db else "")
     )
+    # the whole call, its set-up included, runs on the engine's simulated clock from a past start
+    # on (never past the real now), so that the audit trail is in time order from its first event
+    started = now() - timedelta(days=SIMULATED_DAYS)
+    set_clock(started)
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
     with session_scope() as s:
@@ -151,7 +155,6 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
         console=console,
         transient=False,
     )
-    started = now() - timedelta(days=SIMULATED_DAYS)
     try:
         with progress:
             task = progress.add_task(
@@ -165,7 +168,6 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
             from qa_engine.workflows.flows import advance_cases, intake_flow, sweep_flow
 
             progress.update(task, description="importing the call")
-            set_clock(started)
             result = asyncio.run(intake_flow(str(sheet)))
             case_ids: list[int] = result["cases"]
             progress.update(

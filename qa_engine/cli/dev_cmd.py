@@ -71,47 +71,61 @@ def generate(
 ) -> None:
     """Seed a synthetic alliance: staff of the eight institutions, reviewers with expertise and load
     limits, plausible credentials; optionally live cases routed by simulated people, and history."""
+    from datetime import timedelta
+
     from qa_engine.cli.main import _use_data_dir, initialise_all
+    from qa_engine.services.context import now, set_clock
     from qa_engine.store.db import session_scope
     from qa_engine.synthetic import Rates, SyntheticAlliance
 
     if data_dir is not None:
         _use_data_dir(data_dir)
-    for line in initialise_all():
-        console.print(f"[dim]{line}[/]")
-    alliance = SyntheticAlliance(seed=seed)
-    with session_scope() as s:
-        staff = alliance.staff(s, reviewers_per_institution=reviewers_per_institution)
-    console.print(
-        f"people: {len(staff.everyone)} accounts ({staff.created} new): {len(staff.officers)} QA "
-        f"officers (officer …), {len(staff.approvers)} approvers (approver …), leader, admin, "
-        f"{len(staff.providers)} providers (provider.cuni …), {len(staff.reviewers)} reviewers"
-    )
-    created: list[int] = []
-    if credentials:
-        with _progress() as progress:
-            task = progress.add_task("credentials", total=credentials)
-            outcomes: dict[str, int] = {}
-            for index in range(credentials):
-                with session_scope() as s:
-                    ((cid, outcome),) = alliance.save_credentials(s, [index])
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-                if outcome != "unchanged":
-                    created.append(cid)
-                progress.advance(task)
+    if (
+        simulate
+    ):  # the set-up, people, credentials and cases of a simulated call date from its start
+        set_clock(now() - timedelta(days=SIMULATED_DAYS))
+    try:
+        for line in initialise_all():
+            console.print(f"[dim]{line}[/]")
+        alliance = SyntheticAlliance(seed=seed)
+        with session_scope() as s:
+            staff = alliance.staff(s, reviewers_per_institution=reviewers_per_institution)
         console.print(
-            "credentials: "
-            + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(outcomes.items()))
+            f"people: {len(staff.everyone)} accounts ({staff.created} new): "
+            f"{len(staff.officers)} QA officers (officer …), "
+            f"{len(staff.approvers)} approvers (approver …), leader, admin, "
+            f"{len(staff.providers)} providers (provider.cuni …), {len(staff.reviewers)} reviewers"
         )
-    if simulate:
-        _simulate(
-            alliance,
-            staff,
-            created,
-            Rates(
-                decline_rate=decline_rate, late_rate=late_rate, disagreement_rate=disagreement_rate
-            ),
-        )
+        created: list[int] = []
+        if credentials:
+            with _progress() as progress:
+                task = progress.add_task("credentials", total=credentials)
+                outcomes: dict[str, int] = {}
+                for index in range(credentials):
+                    with session_scope() as s:
+                        ((cid, outcome),) = alliance.save_credentials(s, [index])
+                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                    if outcome != "unchanged":
+                        created.append(cid)
+                    progress.advance(task)
+            console.print(
+                "credentials: "
+                + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(outcomes.items()))
+            )
+        if simulate:
+            _simulate(
+                alliance,
+                staff,
+                created,
+                Rates(
+                    decline_rate=decline_rate,
+                    late_rate=late_rate,
+                    disagreement_rate=disagreement_rate,
+                ),
+            )
+    finally:
+        if simulate:
+            set_clock(None)
     if history:
         _history(history, seed)
 
@@ -120,9 +134,8 @@ def _simulate(
     alliance: SyntheticAlliance, staff: Staff, credential_ids: list[int], rates: Rates
 ) -> None:
     from collections import Counter
-    from datetime import timedelta
 
-    from qa_engine.services.context import now, set_clock
+    from qa_engine.services.context import set_clock
     from qa_engine.services.sweep import sweep
     from qa_engine.store import case_repo
     from qa_engine.store.db import session_scope
@@ -146,8 +159,8 @@ def _simulate(
             result = sweep(session=s)
         advance(sorted(result.to_advance))
 
+    # the engine's clock is already on the call's simulated start (`generate`)
     behaviour = alliance.behaviour(staff, rates=rates, manage_clock=True)
-    set_clock(now() - timedelta(days=SIMULATED_DAYS))  # the call's dates lie in the past
     try:
         with _progress() as progress:
             task = progress.add_task("opening and screening cases", total=None)

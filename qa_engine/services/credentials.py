@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from qa_engine.domain.clock import now
 from qa_engine.domain.credential import Credential as CredentialData
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed, check_version
@@ -20,7 +21,6 @@ from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Credential, CredentialVersion, Decision, Institution
-from qa_engine.store.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def save_credential(
     )
     credential.current_version = number
     credential.title = data.title
-    credential.updated_at = utcnow()
+    credential.updated_at = now()
     session.add(version)
     session.add(credential)
     session.flush()

@@ -10,6 +10,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from qa_engine.domain import clock
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -34,4 +36,5 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The engine's clock (`domain.clock.now`): the tables' default factories read it too."""
+    return clock.now()

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlmodel import Session
 
+from qa_engine.domain import clock
 from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
@@ -123,6 +124,9 @@ class Timing:
     response: float = 3
     review: float = 12
     decision: float = 6
+
+
+SIMULATED_SPAN_DAYS = 150  # how long ago a call simulated without a start begins
 
 
 @dataclass
@@ -596,7 +600,7 @@ class Behaviour:
     def pass_days(self, days: float) -> None:
         """Move the engine's clock on (only when this behaviour manages it)."""
         if self.manage_clock and days:
-            set_clock(now() + timedelta(days=days))
+            clock.advance_to(now() + timedelta(days=days))
 
     def next_deadline(self, session: Session, case_ids: Iterable[int]) -> datetime | None:
         """When the sweep next has something to do for these cases' open assignments (a reminder
@@ -650,8 +654,9 @@ class Behaviour:
         automated stages in between: `uow()` is a unit of work (a context manager yielding a
         session, committed on exit), `advance(ids)` runs the automated stages of those cases,
         `sweep()` the scheduled sweep. With `manage_clock` the engine's clock starts at `start`
-        (default: now), moves on by the `Timing` between steps and jumps to the next deadline when
-        only late reviewers are left; it returns to real time at the end. Returns the steps, in
+        (default: the simulated time already set, else `SIMULATED_SPAN_DAYS` ago), moves on by
+        the `Timing` between steps and jumps to the next deadline when only late reviewers are
+        left, never past the real now; it returns to real time at the end. Returns the steps, in
         words."""
         steps: list[str] = []
 
@@ -663,6 +668,10 @@ class Behaviour:
         ids = list(case_ids)
         if self.manage_clock and start is not None:
             set_clock(start)
+        elif self.manage_clock and not clock.simulated():
+            # the clock never runs ahead of the real now: a call simulated from here on starts
+            # in the past (set the clock before opening the cases to keep their history in order)
+            set_clock(now() - timedelta(days=SIMULATED_SPAN_DAYS))
         try:
             for round_no in range(1, self.rates.max_rounds + 2):
                 live = self._in_state(uow, ids, (CaseState.SELF_ASSESSMENT,))
@@ -747,7 +756,7 @@ class Behaviour:
                 when = self.next_deadline(s, pending)
             if when is None:
                 return
-            set_clock(when)
+            when = clock.advance_to(when)  # never past the real now
             say(
                 f"round {round_no}: {when:%Y-%m-%d}, deadlines pass; "
                 "the sweep reminds and replaces late reviewers"

@@ -29,7 +29,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, col
 
+from qa_engine.domain import clock
 from qa_engine.domain.audit import ChainHead, NewEvent, canonical_json, link
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.consolidation import (
@@ -79,6 +80,7 @@ DAY = 86400.0
 
 # A case's history event before it joins the chain: (at, actor, action, case id, payload).
 _Event = tuple[datetime, str, str, int, dict[str, Any]]
+_DEADLINES = frozenset({"due_at", "respond_by", "valid_until"})  # may lie after the run's now
 
 
 @dataclass
@@ -390,7 +392,7 @@ class _Alliance:
 
     # ---- people
     def _people(self, n_cases: int) -> None:
-        rng, now = self.rng, datetime.now(UTC)
+        rng, now = self.rng, clock.now()
         per_inst = int(min(60, 6 + n_cases // 2000))
         users, roles = [], []
         first = self.ids.take(User, 6 + len(self.institutions) * (1 + per_inst))
@@ -614,7 +616,7 @@ def _generate(
     from qa_engine.services import rubrics as rubric_service
     from qa_engine.services.institutions import seed_institutions
 
-    until = (until or datetime.now(UTC)).replace(microsecond=0)
+    until = min(until or clock.now(), clock.now()).replace(microsecond=0)  # never ahead
     rng = np.random.default_rng(seed)
     rubric = rubric_service.load(RUBRIC_ID)
     fast = FastRubric(rubric)
@@ -792,6 +794,7 @@ class _CaseHistory:
         self.w, self.rng, self.run, self.rows, self.out = w, w.rng, run, rows, out
         self.cid, self.kid = cid, kid
         self.is_open = index >= run.n_decided
+        self.t0: datetime  # when the case opened
         self.clock: datetime  # the case's own clock, from its opening (`_open_and_screen`) on
         self.events: list[_Event] = []
         self.state = CaseState.SUBMITTED
@@ -825,6 +828,7 @@ class _CaseHistory:
 
     # ---- the whole case
     def write(self) -> None:
+        marks = {name: len(rows) for name, rows in self.rows.items()}
         self._credential()
         self._open_and_screen()
         self._credential_rows()
@@ -835,7 +839,32 @@ class _CaseHistory:
             rnd += 1
             if not self._round(rnd, stop):
                 break
+        self._not_after_until(marks)
         self._case_row(rnd)
+
+    def _not_after_until(self, marks: dict[str, int]) -> None:
+        """Move the whole case back in time if its last event would lie after the run's `until`
+        (the run's real now): the generator never dates anything in the future. Deadlines and a
+        decision's validity may lie ahead; they move with the case."""
+        rows = [row for name, all_rows in self.rows.items() for row in all_rows[marks[name] :]]
+        times = [self.clock, *(e[0] for e in self.events)]
+        times += [
+            v
+            for row in rows
+            for k, v in row.items()
+            if isinstance(v, datetime) and k not in _DEADLINES
+        ]
+        excess = max(times) - self.run.until
+        if excess <= timedelta(0):
+            return
+        for row in rows:
+            for k, v in row.items():
+                if isinstance(v, datetime):
+                    row[k] = v - excess
+        self.events = [(at - excess, who, what, kid, p) for at, who, what, kid, p in self.events]
+        self.t0, self.clock = self.t0 - excess, self.clock - excess
+        if self.due_at is not None:
+            self.due_at -= excess
 
     def _credential(self) -> None:
         """The institution, the credential's content, and (for a returned screening) its first,
