@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -10,23 +9,14 @@ from typing import Any
 from sqlmodel import Session
 
 from qa_engine.config import get_settings
-from qa_engine.domain import clock
 from qa_engine.domain.case_states import CaseState, check_transition
+from qa_engine.domain.clock import now as now  # the engine's clock, for the services
+from qa_engine.domain.clock import set_clock as set_clock  # tests and simulations move it
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.workflow_settings import WorkflowSettings, load_workflow_settings
 from qa_engine.services import audit
 from qa_engine.services.rows import saved_id
 from qa_engine.store.models import Case
-
-
-def now() -> datetime:
-    """The engine's clock (`domain.clock`; tests and simulations may move it)."""
-    return clock.now()
-
-
-def set_clock(when: datetime | None) -> None:
-    """Set the simulated time (None: back to the wall clock); see `domain.clock`."""
-    clock.set_clock(when)
 
 
 @lru_cache(maxsize=8)

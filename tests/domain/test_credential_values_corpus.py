@@ -11,31 +11,9 @@ import pytest
 
 from qa_engine.domain.credential import FIELDS, CredentialInvalid, parse_credential
 from qa_engine.domain.institutions import ALLIANCE_NAMES
+from tests.domain.test_credential import good
 
 KNOWN = set(ALLIANCE_NAMES)
-
-
-def good(**over):
-    base = {
-        "reference": "CUNI-MC-1",
-        "provider": "CUNI",
-        "title": "Carbon accounting for small firms",
-        "learner_identification": "Full name, date of birth, student number",
-        "country": "CZ",
-        "awarding_body": "Univerzita Karlova",
-        "date_of_issuing": "2026-09-01",
-        "learning_outcomes": "Compute a scope 1–3 footprint\nExplain the GHG Protocol",
-        "ects": 5,
-        "eqf_level": 6,
-        "assessment_type": "Project and oral defence",
-        "participation_form": "blended",
-        "quality_assurance": "Internal QA of the Faculty of Science",
-        "isced_f": "0521",
-        "languages": "en, cs",
-        "contact_email": "mc@cuni.cz",
-    }
-    base.update(over)
-    return base
 
 
 def refusal(field, value):
