@@ -1,0 +1,1 @@
+"""Official validation artefacts (unchanged copies; see qa_engine/formats/README.md)."""
