@@ -77,12 +77,31 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _alternatives(error: ValidationError) -> list[str] | None:
+    """The key sets of a oneOf/anyOf made only of `required` alternatives, else None."""
+    value = error.validator_value if error.validator in ("oneOf", "anyOf") else None
+    if isinstance(value, list) and all(
+        isinstance(a, dict) and list(a) == ["required"] for a in value
+    ):
+        return [" and ".join(a["required"]) for a in value]
+    return None
+
+
+def _problem(error: ValidationError) -> str:
+    names = _alternatives(error)
+    if names is not None:
+        # alternatives of required keys: say which keys are wanted, or which exclude each other
+        said = "give only one of" if not error.context else "give one of"
+        return f"{error.json_path}: {said}: {'; '.join(names)}"
+    # "x is not valid under any of the given schemas" says little: give the closest reason
+    best: ValidationError = best_match(error.context) if error.context else error
+    return f"{best.json_path}: {_short(best.message)}"
+
+
 def _schema_problems(validator: Draft201909Validator, doc: Any) -> list[str]:
     out: list[str] = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: (e.json_path, e.message)):
-        # "x is not valid under any of the given schemas" says little: give the closest reason
-        best: ValidationError = best_match(error.context) if error.context else error
-        out.append(f"{best.json_path}: {_short(best.message)}")
+        out.append(_problem(error))
     return list(dict.fromkeys(out))
 
 
@@ -126,12 +145,25 @@ def undefined_terms(doc: Any) -> list[str]:
     return found
 
 
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a JSON-LD error, in words (pyld wraps the loader's own error)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        details = getattr(current, "details", None)
+        nested = details.get("cause") if isinstance(details, dict) else None
+        current = nested if isinstance(nested, BaseException) else current.__cause__
+    inner = seen[-1]
+    text = inner.args[0] if inner.args and isinstance(inner.args[0], str) else str(inner)
+    return _short(text)
+
+
 def _term_problems(doc: Any) -> list[str]:
     try:
         paths = undefined_terms(doc)
     except Exception as exc:  # pyld raises its JsonLdError for any malformed document
-        reason = getattr(exc, "message", None) or str(exc)
-        return [f"$: not a JSON-LD document the OB 3.0 contexts can read ({_short(str(reason))})"]
+        return [f"$: not a JSON-LD document the OB 3.0 contexts can read: {_reason(exc)}"]
     return [
         f"{path}: '{path.rsplit('.', 1)[-1]}' is not a term of the VC v2 or OB 3.0 contexts"
         " (JSON-LD processors drop it)"

@@ -162,9 +162,31 @@ def test_broken_records_fail() -> None:
     )
     problems = _broken(lambda d: d["programmes"][0].pop("workload_ects"))
     assert problems == ["$.programmes[0]: 'workload_ects' is a required property"]
-    assert _broken(lambda d: d.update(institutions=[{}]))
-    assert _broken(lambda d: d.update(activities=[{"id": "42", "group": "3"}]))
-    assert _broken(lambda d: d.update(agencyy="99"))
+    assert _broken(lambda d: d.update(institutions=[{}])) == [
+        "$.institutions[0]: give one of: deqar_id; eter_id; identifier"
+    ]
+    assert _broken(lambda d: d.update(activities=[{"id": "42", "group": "3"}])) == [
+        "$.activities[0]: give only one of: id; local_identifier; group"
+    ]
+    assert _broken(lambda d: d.update(agencyy="99")) == [
+        "$: Additional properties are not allowed ('agencyy' was unexpected)"
+    ]
+
+
+def test_a_title_deqar_cannot_hold_is_refused() -> None:
+    cred = sample_credential(title="Sustainable " * 25)
+    with pytest.raises(ExportInvalid) as err:
+        report_record(sample_record(credential=cred))
+    assert err.value.where == "credential.title"
+    assert "255 characters" in err.value.reason
+
+
+def test_superseded_decision_and_notes_are_said() -> None:
+    doc = report_record(
+        sample_record(superseded_by="QA-2027-000050-R1", notes=("Reviewed jointly.",))
+    )
+    assert "Superseded by the later decision QA-2027-000050-R1." in doc["other_comment"]
+    assert "Reviewed jointly." in doc["other_comment"]
 
 
 def test_check_deqar_raises_with_the_path() -> None:

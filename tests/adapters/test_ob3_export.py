@@ -159,6 +159,16 @@ def test_broken_documents_fail() -> None:
     ]
 
 
+def test_an_unknown_context_is_named_not_fetched() -> None:
+    doc = _credential()
+    doc["@context"].append("https://example.org/contexts/extra.json")
+    problems = ob3_problems(doc)
+    assert (
+        "$: not a JSON-LD document the OB 3.0 contexts can read: the context"
+        " https://example.org/contexts/extra.json is not one of the vendored ones"
+    ) in problems
+
+
 def test_official_sample_without_its_type_or_issuer_fails() -> None:
     doc = json.loads((SAMPLES / "simple.json").read_text("utf-8"))
     no_type = copy.deepcopy(doc)
