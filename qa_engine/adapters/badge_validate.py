@@ -126,9 +126,10 @@ def _marked(node: Any, path: str, paths: list[str]) -> Any:
 
 def undefined_terms(doc: Any) -> list[str]:
     """The JSON paths of keys the document's JSON-LD contexts do not define (a processor drops
-    them, so no verifier or wallet would ever see them)."""
+    them, so no verifier or wallet would ever see them). The path comes from markers bracketing
+    each object; where an embedded context makes that impossible (a language or index map, whose
+    keys are not terms, cannot hold a marker), the key is named as "$..key" (somewhere)."""
     paths: list[str] = []
-    marked = _marked(doc, "$", paths)
     stack: list[str] = []
     found: list[str] = []
 
@@ -138,10 +139,17 @@ def undefined_terms(doc: Any) -> list[str]:
         elif key and key[0] == _CLOSE:
             stack.pop()
         else:
-            found.append(f"{stack[-1] if stack else '$'}.{key}")
+            found.append(f"{stack[-1] if stack else '$.'}.{key}")
 
     expand: Callable[..., Any] = jsonld.expand
-    expand(marked, {"documentLoader": _document_loader}, on_property_dropped=dropped)
+    options = {"documentLoader": _document_loader}
+    try:
+        expand(_marked(doc, "$", paths), options, on_property_dropped=dropped)
+    except Exception:
+        # the same document without markers: a real error is raised again, to the caller
+        stack.clear()
+        found.clear()
+        expand(doc, options, on_property_dropped=dropped)
     return found
 
 

@@ -168,7 +168,7 @@ def decision_sentences(record: DecisionRecord) -> list[str]:
     if record.expired:
         said.append(
             f"The approval expired on {record.valid_until:%Y-%m-%d}: this describes the"
-            " micro-credential as it was approved; a new review is required before further issuing."
+            " micro-credential as it was approved; its re-review is due."
         )
     if record.superseded_by:
         said.append(f"Superseded by the later decision {record.superseded_by}.")

@@ -169,6 +169,18 @@ def test_an_unknown_context_is_named_not_fetched() -> None:
     ) in problems
 
 
+def test_terms_are_checked_beside_an_embedded_language_map() -> None:
+    doc = _credential()
+    doc["@context"].append({"titles": {"@id": "https://example.org/t", "@container": "@language"}})
+    doc["titles"] = {"en": "Carbon accounting", "cs": "Uhlíkové účetnictví"}
+    assert ob3_problems(doc) == []
+    doc["credentialSubject"]["creditsECTS"] = 4
+    assert ob3_problems(doc) == [
+        "$..creditsECTS: 'creditsECTS' is not a term of the VC v2 or OB 3.0 contexts"
+        " (JSON-LD processors drop it)"
+    ]
+
+
 def test_official_sample_without_its_type_or_issuer_fails() -> None:
     doc = json.loads((SAMPLES / "simple.json").read_text("utf-8"))
     no_type = copy.deepcopy(doc)
