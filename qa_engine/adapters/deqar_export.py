@@ -172,7 +172,7 @@ def _summary(record: DecisionRecord) -> str:
         said += f", valid until {record.valid_until:%Y-%m-%d}"
     said += "."
     if record.conditions:
-        said += " Conditions: " + "; ".join(record.conditions) + "."
+        said += " Conditions: " + "; ".join(c.rstrip(" .") for c in record.conditions) + "."
     if record.rationale.strip():
         said += f" Rationale: {record.rationale.strip()}"
     return said

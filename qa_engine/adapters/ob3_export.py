@@ -164,7 +164,7 @@ def decision_sentences(record: DecisionRecord) -> list[str]:
         + (f", valid until {record.valid_until:%Y-%m-%d}." if record.valid_until else ".")
     ]
     if record.conditions:
-        said.append("Conditions: " + "; ".join(record.conditions) + ".")
+        said.append("Conditions: " + "; ".join(c.rstrip(" .") for c in record.conditions) + ".")
     if record.expired:
         said.append(
             f"The approval expired on {record.valid_until:%Y-%m-%d}: this describes the"

@@ -98,7 +98,8 @@ def test_report_language_is_iso_639_2b() -> None:
 
 def test_conditions_and_expiry_are_said() -> None:
     doc = report_record(sample_record(**VARIANTS["with_conditions"]))
-    assert "Publish the assessment rubric" in doc["summary"]
+    assert "Conditions: Publish the assessment rubric before the first cohort." in doc["summary"]
+    assert "cohort.." not in doc["summary"]
     assert "1 condition" in doc["other_comment"]
     expired = report_record(sample_record(as_of=date(2030, 1, 1)))
     assert "expired on 2029-09-30" in expired["other_comment"]

@@ -109,7 +109,9 @@ def test_credential_envelope() -> None:
 def test_conditions_and_expiry_are_said() -> None:
     cond = _credential(**VARIANTS["with_conditions"])["credentialSubject"]["achievement"]
     assert "approved with conditions" in cond["description"]
-    assert "Publish the assessment rubric" in cond["description"]
+    said = cond["description"]
+    assert "Conditions: Publish the assessment rubric before the first cohort." in said
+    assert "cohort.." not in said
     expired = _credential(as_of=date(2030, 1, 1))["credentialSubject"]["achievement"]
     assert "expired on 2029-09-30" in expired["description"]
     current = _credential()["credentialSubject"]["achievement"]
