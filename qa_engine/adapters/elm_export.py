@@ -17,7 +17,12 @@ sample):
   form of participation -> `mode`; prerequisites -> `entryRequirement`; type of assessment ->
   `provenBy` (a LearningAssessmentSpecification whose description is the assessment text);
   awarding body -> `awardingOpportunity`/`awardingBody`, the provider as an Organisation whose
-  `legalName` is the credential's awarding body; `isPartialQualification` false.
+  `legalName` is the credential's awarding body (the provider's English name as `altLabel`
+  when it differs) and whose address's `countryCode` is the credential's country;
+  `isPartialQualification` false.
+- Node ids are deterministic IRIs under the public decision page (`record.page_url`, which is
+  also the Accreditation's id), and the issued sample's under a UUID derived from the record
+  and the issue time, so the same input always gives the same document.
 - Each learning outcome is one `LearningOutcome`. The engine aligns ESCO skills and DigComp /
   GreenComp competences with the micro-credential as a whole, not with single outcomes, so the
   alignments are repeated on every outcome (`relatedESCOSkill`, and `relatedSkill` with the
