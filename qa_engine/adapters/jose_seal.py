@@ -896,9 +896,12 @@ def verify_sealed(data: bytes, *, trust_roots: Sequence[Path | str]) -> SealVerd
         return _verify(data, roots)
     except _Problem as problem:
         return SealVerdict(problem.status, problem.message)
-    except Exception:  # a bug must not become a traceback for a person checking a file
-        log.exception("checking a sealed file failed")
-        return SealVerdict("invalid", "The seal cannot be checked: the check itself failed.")
+    except Exception as exc:  # a bug must not become a traceback for a person checking a file
+        log.debug("checking a sealed file failed", exc_info=True)
+        return SealVerdict(
+            "invalid",
+            f"The seal cannot be checked: the check itself failed ({type(exc).__name__}).",
+        )
 
 
 def _verify(data: bytes, roots: list[asn1_x509.Certificate]) -> SealVerdict:
@@ -936,6 +939,12 @@ def _verify(data: bytes, roots: list[asn1_x509.Certificate]) -> SealVerdict:
     ):
         verdicts = [_check_seal(seal, roots) for seal in _json_seals(parsed)]
         return min(verdicts, key=lambda v: _ORDER.get(v.status, 0))
+    if isinstance(parsed, dict) and ("signatures" in parsed or "signature" in parsed):
+        return SealVerdict(
+            "unsupported",
+            "The file is a JWS without its payload (a detached seal); this command checks seals "
+            "that carry what they seal.",
+        )
     if isinstance(parsed, dict) and "proof" in parsed:
         return SealVerdict(
             "unsupported",

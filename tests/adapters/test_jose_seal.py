@@ -387,6 +387,24 @@ def test_jades_timestamp_of_another_signature_is_refused(pki, tsa):
     assert "timestamp does not belong to its signature" in verdict.message
 
 
+def test_settings_seal_with_the_data_folder_pki_and_qa_timestamp_url(
+    fresh_env, monkeypatch, pki, tsa
+):
+    from qa_engine.adapters.jose_seal import sealer_from_settings
+    from qa_engine.config import get_settings, reset_settings
+
+    monkeypatch.setenv("QA_TIMESTAMP_URL", tsa.url)
+    reset_settings()
+    sealed = sealer_from_settings().seal_jades(DOCUMENT, signing_time=WHEN)
+    assert "etsiU" in sealed["signatures"][0]["header"]
+    data_folder_ca = get_settings().pki_dir / "ca.pem"
+    verdict = verify_sealed(json.dumps(sealed).encode(), trust_roots=[data_folder_ca])
+    # the test TSA's certificate comes from another development CA
+    assert verdict.status == "untrusted" and "timestamp authority" in verdict.message
+    verdict = verify_sealed(json.dumps(sealed).encode(), trust_roots=[data_folder_ca, pki.ca_cert])
+    assert verdict.ok and verdict.timestamp_at == tsa.stamp_time, verdict.message
+
+
 def test_timestamp_authority_that_does_not_answer_is_a_clear_error(pki, tsa):
     import socket
 
@@ -490,6 +508,14 @@ def test_unsigned_json_is_unsigned(pki):
     assert verdict.payload == DOCUMENT
 
 
+def test_other_proofs_and_detached_seals_are_not_called_unsigned(jades, pki):
+    """The OB 3.0 sample with a Data Integrity proof, and a JWS whose payload was detached."""
+    verdict = _verify((DATA / "simple.json").read_bytes(), pki)
+    assert verdict.status == "unsupported" and "Data Integrity" in verdict.message
+    detached = {"signatures": jades["signatures"]}
+    assert _verify(detached, pki).status == "unsupported"
+
+
 @pytest.mark.parametrize(
     ("data", "words"),
     [
@@ -558,3 +584,13 @@ def test_edc_official_sample_is_read_as_a_jades_seal(pki):
     edc = json.loads(EDC_SAMPLE.read_text())
     edc["payload"] = edc["payload"].replace("urn:credential:1018", "urn:credential:1019", 1)
     assert _verify(edc, pki).status == "modified"
+
+
+def test_verify_also_works_under_a_running_event_loop(jades, pki):
+    """An async caller (a web route, a flow) may call the synchronous check."""
+    import asyncio
+
+    async def check():
+        return _verify(jades, pki)
+
+    assert asyncio.run(check()).status == "valid"
