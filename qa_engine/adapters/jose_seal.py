@@ -9,9 +9,9 @@
     timestamp authority it is baseline B-T: an RFC 3161 timestamp of the signature value in the
     unprotected header (`etsiU` / `sigTst`), as EDC writes it.
   - `Sealer.seal_vc_jwt`: an Open Badges 3.0 credential as a VC-JWT (OB 3.0 "JSON Web Token Proof
-    Format": the credential is the JWT payload, with `iss`, `jti`, `sub`, `nbf`, `exp` mapped from
-    it; the header holds only `alg`, `typ` and `jwk`, the public key with its chain in the JWK's
-    own `x5c`, because the specification allows no other header).
+    Format": the credential is the JWT payload, with `iss`, `jti`, `sub` (when the subject has an
+    id), `nbf`, `exp` mapped from it; the header holds only `alg`, `typ` and `jwk`, the public
+    key with its chain in the JWK's own `x5c`, because the specification allows no other header).
   - `Sealer.seal_json`: a compact JWS of a JSON document (the public decision record).
 - `verify_sealed` reads any of these, or plain JSON, and answers with a `SealVerdict`; it never
   raises for anything wrong with the file.
@@ -242,12 +242,14 @@ def _vc_claims(credential: Any, issued_at: dt.datetime) -> dict[str, Any]:
     claims: dict[str, Any] = {
         "iss": text(issuer.get("id") if isinstance(issuer, dict) else issuer, "issuer.id"),
         "jti": text(credential.get("id"), "id"),
-        "sub": text(
-            subject.get("id") if isinstance(subject, dict) else None, "credentialSubject.id"
-        ),
         "nbf": seconds(credential.get("validFrom"), "validFrom"),
         "iat": int(issued_at.timestamp()),
     }
+    if not isinstance(subject, dict):
+        problems.append("credentialSubject is missing")
+    elif "id" in subject:
+        # a subject known by `identifier` only has no id, and then no `sub` (OB 3.0 allows it)
+        claims["sub"] = text(subject["id"], "credentialSubject.id")
     if "validUntil" in credential:
         claims["exp"] = seconds(credential["validUntil"], "validUntil")
     for name, value in claims.items():
@@ -369,8 +371,12 @@ class Sealer:
 
     def seal_vc_jwt(self, credential: dict[str, Any], *, issued_at: dt.datetime) -> str:
         """The Open Badges 3.0 credential as a VC-JWT (compact JWS). `iss`, `jti`, `sub`, `nbf`
-        and `exp` come from ``issuer.id``, ``id``, ``credentialSubject.id``, ``validFrom`` and
-        ``validUntil``; `iat` is `issued_at`. Raises `ValidationFailed` naming what is missing."""
+        and `exp` come from ``issuer.id``, ``id``, ``credentialSubject.id`` (no `sub` for a
+        subject known only by ``identifier``), ``validFrom`` and ``validUntil``; `iat` is
+        `issued_at`. Raises `ValidationFailed` naming what is missing.
+
+        1EdTech's validator accepts only RS256 VC-JWTs: seal Open Badges with an RSA key for it
+        (an ECDSA key gives ES256, which the specification permits)."""
         _utc_text(issued_at, "issue time")
         claims = _vc_claims(credential, issued_at)
         public = self._jwk.as_dict(private=False)

@@ -441,6 +441,18 @@ def test_vc_jwt_header_and_claims_follow_open_badges_3(vc_jwt, pki):
     } == CREDENTIAL
 
 
+def test_vc_jwt_of_a_subject_known_by_identifier_has_no_sub(sealer, pki):
+    """As the OB 3.0 export's sample credential: the learner has an identifier, no id."""
+    subject = {
+        "type": ["AchievementSubject"],
+        "identifier": [{"type": "IdentityObject", "identityHash": "Ada", "identityType": "name"}],
+    }
+    token = sealer.seal_vc_jwt({**CREDENTIAL, "credentialSubject": subject}, issued_at=WHEN)
+    claims = json.loads(_b64url_decode(token.split(".")[1]))
+    assert "sub" not in claims and claims["credentialSubject"] == subject
+    assert _verify(token, pki).status == "valid"
+
+
 def test_vc_jwt_verifies_with_jwcrypto_using_the_key_in_its_header(vc_jwt, pki):
     checker = jw_jws.JWS()
     checker.deserialize(vc_jwt)
@@ -455,11 +467,17 @@ def test_vc_jwt_verifies_with_jwcrypto_using_the_key_in_its_header(vc_jwt, pki):
 
 def test_vc_jwt_refuses_a_credential_without_what_the_claims_need(sealer):
     bad = {k: v for k, v in CREDENTIAL.items() if k not in ("id", "validFrom")}
-    bad["credentialSubject"] = {"type": ["AchievementSubject"]}
+    bad["issuer"] = {"name": "no id"}
+    bad["credentialSubject"] = {"id": "", "type": ["AchievementSubject"]}
     with pytest.raises(ValidationFailed) as caught:
         sealer.seal_vc_jwt(bad, issued_at=WHEN)
     message = caught.value.message
-    for missing in ("id is missing", "validFrom is missing", "credentialSubject.id is missing"):
+    for missing in (
+        "issuer.id is missing",
+        "id is missing",
+        "validFrom is missing",
+        "credentialSubject.id is missing",
+    ):
         assert missing in message
     with pytest.raises(ValidationFailed, match="fractions of a second"):
         sealer.seal_vc_jwt({**CREDENTIAL, "validFrom": "2026-12-03T15:00:00.5Z"}, issued_at=WHEN)
