@@ -604,6 +604,14 @@ def test_edc_official_sample_is_read_as_a_jades_seal(pki):
     assert _verify(edc, pki).status == "modified"
 
 
+def test_edc_second_official_sample_reads_the_same_way(pki):
+    sample = DATA / "Sample-CertOfPart-signed.jsonld"
+    verdict = verify_sealed(sample.read_bytes(), trust_roots=[pki.ca_cert])
+    assert (verdict.status, verdict.form, verdict.signer) == ("untrusted", "JAdES", "TEST SEAL")
+    assert verdict.signed_at == dt.datetime(2023, 9, 27, 12, 7, 1, tzinfo=dt.UTC)
+    assert verdict.payload["id"] == "urn:credential:43662fb0-c31c-4afb-b501-e85aea91c0a8"
+
+
 def test_verify_also_works_under_a_running_event_loop(jades, pki):
     """An async caller (a web route, a flow) may call the synchronous check."""
     import asyncio
