@@ -26,13 +26,14 @@ from qa_engine.domain.rubric_loader import (
     read_rubric_bytes,
     read_rubric_file,
 )
+from qa_engine.domain.scoring import Coverage, coverage
 from qa_engine.services import access, audit
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.context import now, workflow_settings
 from qa_engine.services.rows import saved_id
 from qa_engine.store import repositories as repo
 from qa_engine.store import rubric_repo
-from qa_engine.store.models import RubricRelease, RubricSnapshot
+from qa_engine.store.models import AuditEvent, RubricRelease, RubricSnapshot
 
 ACTIVE = "active"
 RETIRED = "retired"
@@ -146,6 +147,99 @@ def compare(*, session: Session, old: str, new: str, paths: bool = False) -> Rub
 # --------------------------------------------------------------------------- publish
 
 
+def _check_publishable(
+    session: Session, rubric: Rubric, *, lock: bool = False
+) -> tuple[list[RubricSnapshot], AuditEvent | None]:
+    """Refuse what publishing this version would refuse; else the stored versions of its id and
+    the replay event of its content (if any)."""
+    label = f"rubric '{rubric.id}' version {rubric.version}"
+    if rubric.meta.status == "retired":
+        raise ValidationFailed(
+            f"{label} says 'status: retired'; a retired version is not published"
+        )
+    active = rubric_repo.active_release(session, rubric.id, for_update=lock)
+    if active is not None and active.version == rubric.version:
+        raise Conflict(f"{label} is already the active version")
+    stored = rubric_repo.snapshots_of(session, rubric.id)
+    above = [
+        s.version
+        for s in stored
+        if s.version != rubric.version and version_key(s.version) >= version_key(rubric.version)
+    ]
+    if above:
+        highest = max(above, key=version_key)
+        raise Conflict(
+            f"{label} is not above the stored version {highest}; give the file a higher version"
+        )
+    digest = rubric.content_hash
+    same = next((s for s in stored if s.version == rubric.version), None)
+    if same is not None and same.content_hash != digest:
+        raise Conflict(
+            f"{label} is already stored with other content (hash {same.content_hash[:12]}…, the"
+            f" file gives {digest[:12]}…); a version is never changed in place: give the file a"
+            " higher version"
+        )
+    replay = rubric_repo.replay_event(session, rubric.id, digest)
+    if workflow_settings().require_replay and replay is None:
+        raise Conflict(
+            f"{label} (content {digest[:12]}…) has not been replayed on past decisions, and the"
+            " workflow settings require it (require_replay): run its replay first"
+        )
+    return stored, replay
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An uploaded rubric file, checked: the composed rubric and what publishing it would change
+    against the version new cases use now (None for a new rubric id)."""
+
+    rubric: Rubric
+    current: Rubric | None
+    diff: RubricDiff | None
+
+
+def preview_upload(*, session: Session, actor: Actor, raw: bytes, name: str) -> Preview:
+    """Check an uploaded rubric file as publishing would, and compare it with the version in use;
+    `RubricError` (every problem with its line) or the refusal publishing would give."""
+    actor.require(*access.OFFICERS, action="publish a rubric")
+    rubric = read_draft_bytes(raw, name)
+    _check_publishable(session, rubric)
+    try:
+        current: Rubric | None = active_rubric(session, rubric.id)[0]
+    except NotFound:
+        current = None
+    return Preview(rubric, current, diff_rubrics(current, rubric) if current else None)
+
+
+def publish_upload(
+    *, session: Session, actor: Actor, raw: bytes, name: str, reason: str, expected_hash: str
+) -> Published:
+    """Publish an uploaded rubric file whose preview had the content hash `expected_hash`: what is
+    published is exactly what was shown."""
+    actor.require(*access.OFFICERS, action="publish a rubric")
+    rubric = read_draft_bytes(raw, name)
+    if rubric.content_hash != expected_hash:
+        raise Conflict("the file is not the one previewed (its content changed); upload it again")
+    return publish(session=session, actor=actor, rubric=rubric, reason=reason)
+
+
+def coverage_of(
+    *, session: Session, actor: Actor, rubric_id: str, version: str | None = None
+) -> tuple[Rubric, Coverage]:
+    """Which standards a rubric version covers, criterion by criterion."""
+    actor.require(*access.OFFICERS, action="see the coverage of rubrics")
+    rubric = resolve(session, f"{rubric_id}@{version}" if version else rubric_id)
+    return rubric, coverage(rubric)
+
+
+def compare_versions(
+    *, session: Session, actor: Actor, rubric_id: str, old: str, new: str
+) -> RubricDiff:
+    """Two versions of one rubric compared (the QA office's page)."""
+    actor.require(*access.OFFICERS, action="compare rubric versions")
+    return compare(session=session, old=f"{rubric_id}@{old}", new=f"{rubric_id}@{new}")
+
+
 @dataclass(frozen=True)
 class Published:
     release: RubricRelease
@@ -163,32 +257,8 @@ def publish(*, session: Session, actor: Actor, rubric: Rubric, reason: str = "")
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise ValidationFailed(f"the reason is {len(reason)} characters long; at most {MAX_REASON}")
-    label = f"rubric '{rubric.id}' version {rubric.version}"
-    if rubric.meta.status == "retired":
-        raise ValidationFailed(
-            f"{label} says 'status: retired'; a retired version is not published"
-        )
-    active = rubric_repo.active_release(session, rubric.id, for_update=True)
-    if active is not None and active.version == rubric.version:
-        raise Conflict(f"{label} is already the active version")
-    stored = rubric_repo.snapshots_of(session, rubric.id)
-    above = [
-        s.version
-        for s in stored
-        if s.version != rubric.version and version_key(s.version) >= version_key(rubric.version)
-    ]
-    if above:
-        highest = max(above, key=version_key)
-        raise Conflict(
-            f"{label} is not above the stored version {highest}; give the file a higher version"
-        )
+    stored, replay = _check_publishable(session, rubric, lock=True)
     digest = rubric.content_hash
-    replay = rubric_repo.replay_event(session, rubric.id, digest)
-    if workflow_settings().require_replay and replay is None:
-        raise Conflict(
-            f"{label} (content {digest[:12]}…) has not been replayed on past decisions, and the"
-            " workflow settings require it (require_replay): run its replay first"
-        )
     snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
     at = now()
     retired: list[str] = []
