@@ -199,3 +199,13 @@ def test_diff_of_a_scale_and_a_gate_level(tmp_path):
     assert "scale 'quality-0-4': label of level 4: 'Exemplary' → 'Outstanding'" in texts
     assert "scale 'quality-0-4': descriptor of level 2 (Developing) reworded" in texts
     assert "gate of 'esg-1.2' raised from 2 to 3" in texts
+
+
+def test_two_drafts_with_one_id_are_reported_in_both(tmp_path):
+    first = write(tmp_path / "a", esg_data())
+    data = esg_data()
+    data["rubric"]["version"] = "1.1.0"
+    second = write(tmp_path / "b", data)
+    found = [str(p) for p in check_drafts([first, second], None, RUBRICS).problems]
+    assert f"{first}:2: rubric id 'esg-2015-part1' is also used by {second}" in found
+    assert f"{second}:2: rubric id 'esg-2015-part1' is also used by {first}" in found

@@ -207,3 +207,39 @@ def test_readers_see_the_version_in_use_officers_every_version(session, tmp_path
         NotFound, match=r"no version 9.9 of rubric 'esg-2015-part1' \(known: 1.0.0, 1.1.0\)"
     ):
         rubric_lifecycle.resolve(session, f"{RID}@9.9")
+
+
+def test_a_draft_file_is_not_used_for_new_cases_until_it_is_published(
+    session, tmp_path, monkeypatch
+):
+    p = people(session)
+    folder = tmp_path / "installed"
+    folder.mkdir()
+    (folder / ESG.name).write_text(
+        ESG.read_text()
+        .replace("status: active", "status: draft")
+        .replace('version: "1.0.0"', 'version: "1.1.0"')
+    )
+    monkeypatch.setenv("QA_RUBRICS_DIR", str(folder))
+    reset_settings()
+    try:
+        with pytest.raises(Conflict, match="has no active version: its file .* is a draft"):
+            open_esg_case(session, p["officer"], 0)
+        entry = next(
+            e
+            for e in rubric_lifecycle.overview(session=session, actor=p["officer"])
+            if e.rubric_id == RID
+        )
+        assert entry.in_use == "" and entry.versions[0].status == "installed file (draft)"
+        with pytest.raises(NotFound):
+            rubric_lifecycle.view(session=session, actor=p["rev.cuni"], rubric_id=RID)
+        rubric_lifecycle.publish(
+            session=session,
+            actor=p["officer"],
+            rubric=rubric_lifecycle.read_draft(folder / ESG.name),
+            reason="first version",
+        )
+        case = open_esg_case(session, p["officer"], 0)
+        assert snapshot_version(session, case) == "1.1.0"
+    finally:
+        reset_settings()
