@@ -67,8 +67,11 @@ def diff(
     from qa_engine.services import rubric_lifecycle
     from qa_engine.store.db import session_scope
 
-    with session_scope() as s:
-        found = rubric_lifecycle.compare(session=s, old=old, new=new, paths=True)
+    if rubric_lifecycle.is_path(old) and rubric_lifecycle.is_path(new):
+        found = rubric_lifecycle.compare_files(old, new)  # two files: no database needed
+    else:
+        with session_scope() as s:
+            found = rubric_lifecycle.compare(session=s, old=old, new=new, paths=True)
     for line in found.lines():
         console.print(line, markup=False, soft_wrap=True)
 

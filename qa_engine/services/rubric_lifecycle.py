@@ -110,15 +110,30 @@ def for_new_case(
     return rubric, rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
 
 
+def is_path(ref: str) -> bool:
+    """Whether a rubric reference names a file (`x.yaml`, `drafts/x`) rather than an id."""
+    ref = ref.strip()
+    return ref.endswith((".yaml", ".yml")) or "/" in ref
+
+
+def read_path(ref: str) -> Rubric:
+    path = Path(ref.strip())
+    if not path.is_file():
+        raise NotFound(f"{ref}: no such rubric file")
+    return read_draft(path)
+
+
+def compare_files(old: str, new: str) -> RubricDiff:
+    """Two rubric files compared, without the database."""
+    return diff_rubrics(read_path(old), read_path(new))
+
+
 def resolve(session: Session, ref: str, *, paths: bool = False) -> Rubric:
     """A rubric named by `id` (the version new cases use), `id@version` (a stored version or the
     installed file of that version) or, when `paths` is allowed, a file path."""
     ref = ref.strip()
-    if paths and (ref.endswith((".yaml", ".yml")) or "/" in ref):
-        path = Path(ref)
-        if not path.is_file():
-            raise NotFound(f"{ref}: no such rubric file")
-        return read_draft(path)
+    if paths and is_path(ref):
+        return read_path(ref)
     if "@" not in ref:
         return active_rubric(session, ref)[0]
     rubric_id, _, version = ref.partition("@")

@@ -249,3 +249,20 @@ def test_an_unusable_setting_is_named_without_an_exception_class(
     assert "Error" not in result.output and "QA_DEBUG" not in result.output
     monkeypatch.delenv(name)
     reset_settings()
+
+
+def test_rubrics_diff_of_two_files_needs_no_data_folder(tmp_path, monkeypatch):
+    from qa_engine.config import reset_settings
+
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    reset_settings()
+    try:
+        shipped = ROOT / "rubrics" / "esg-2015-part1.yaml"
+        draft = tmp_path / "esg.yaml"
+        draft.write_text(shipped.read_text().replace("weight: 1.5", "weight: 3"))
+        result = run("rubrics", "diff", str(shipped), str(draft))
+    finally:
+        reset_settings()
+    assert result.exit_code == 0, result.output
+    assert "weight of 'esg-1.2' raised from 1.5 to 3" in result.output
+    assert not (tmp_path / "data").exists()
