@@ -20,7 +20,7 @@ from qa_engine.adapters.safe_xlsx import write_cell
 from qa_engine.adapters.xlsx_print import PRINTABLE_HEIGHT_CM, column_cm, print_setup
 from qa_engine.domain.leadership import LeadershipFigures
 
-NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0"}
+NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0", "time": "0.0"}
 TITLE_FONT = Font(bold=True, size=12, color="1D3C78")
 HEADER_FILL = PatternFill("solid", fgColor="1D3C78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
