@@ -223,8 +223,8 @@ def _stage_time_blocks(times: Sequence[StageTime]) -> list[Block]:
             "time",
             description=(
                 f"Time between entering a state and leaving it, in {name}, for stays that ended "
-                "in the period (the median and the 90th percentile with linear interpolation, "
-                "as percentile_cont)."
+                "in the period; the median and the 90th percentile interpolate linearly between "
+                "the two nearest stays."
             ),
         )
         table = TableSpec(
