@@ -8,12 +8,15 @@ with the engine's figures and with what the rendered files show.
 - The leadership report's method statements: cases in the pipeline, closed, decisions, the share
   approved, late reviews, outcomes by institution, the heatmap ("from the final consolidation of
   each round decided in the period"), gate failures ("out of N final consolidations"), alignment
-  ("out of N credentials approved"), reviewer load, Krippendorff's alpha ("ordinal, scale criteria
-  only"), the median alpha and the self-assessment gap.
+  ("out of N credentials approved"), EQF and ECTS counts, DigComp areas, standard elements missing
+  at screening, reviewer load, Krippendorff's alpha ("ordinal, scale criteria only"), the median
+  alpha and the self-assessment gap.
 - The case report's method statements: the mean of the reviewers' scores, the gate rule
   (`GATE_RULE`: a gate judges the mean), each standard's score (`GROUP_SCORE_METHOD`: the mean of
-  the normalised scores weighted by effective weight), the per-part totals, the overall score and
-  the case's own agreement figures (criteria within one level, the largest gap).
+  the normalised scores weighted by effective weight), the per-part totals, the overall score,
+  the medians, the case's alpha (`ALPHA_NOTE`: ordinal over the scale criteria only, yes/no
+  criteria counted apart) and its own agreement figures (criteria within one level, the largest
+  gap).
 - Outputs that print (item 6): the leadership PDF of the history never leaves one table row alone
   at a page's top or bottom, and the reviewer-load table's institution column has values.
 """
@@ -287,6 +290,28 @@ def test_every_leadership_method_statement_recomputed_from_the_raw_rows(history)
         n = sum(bool(d.get(key)) for d in data)
         assert share.count == n and _close(share.share, n / len(data)), key
 
+    # "EQF levels / Workload (ECTS) of approved credentials", the areas covered: counts of the
+    # approved credentials
+    eqf = {c.key: c.count for c in f.digital_green.eqf}
+    assert eqf == {str(lv): sum(int(d["eqf_level"]) == lv for d in data) for lv in range(1, 9)}
+    bounds = (2.0, 4.0, 6.0, 10.0, 15.0)
+    bins = [sum(float(d["ects"]) >= b for b in bounds) for d in data]
+    assert [c.count for c in f.digital_green.ects] == [bins.count(i) for i in range(6)]
+    for area in f.digital_green.digcomp_areas:
+        n = sum(any(x.startswith(area.key + ".") for x in d.get("digcomp", [])) for d in data)
+        assert area.count == n, area.key
+    # "Standard elements most often missing at screening … out of N screenings that returned a
+    # case": the returned screenings' problems naming the element
+    returned = [
+        e
+        for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "case.returned"))
+        if start <= e.at < end
+    ]
+    assert f.standards.returned_screenings == len(returned) > 0
+    for m in f.standards.missing_elements:
+        n = sum(any(f" {m.key} " in p for p in e.payload.get("problems", [])) for e in returned)
+        assert m.count >= n and _close(m.share, m.count / len(returned)), m.key
+
     # reviewer load: open assignments (invited before the end, case still open) and reviews
     # submitted in the period, per reviewer, with the reviewer's institution
     users = {u.id: u for u in s.scalars(select(User))}
@@ -441,6 +466,48 @@ def test_every_case_report_method_statement_recomputed_from_the_raw_rows(history
             values = [float(r.scores[rc.id]) for r in reviews if rc.id in r.scores]
             if rc.criterion.kind == "scale" and len(values) > 1:
                 spreads[rc.id] = max(values) - min(values)
+        # the consolidation table: each criterion's median of the reviewers' scores
+        for st in result.criteria:
+            values = [
+                float(r.scores[st.criterion_id]) for r in reviews if st.criterion_id in r.scores
+            ]
+            if values:
+                assert _close(st.median, statistics.median(values), 1e-12), st.criterion_id
+        # ALPHA_NOTE: "Alpha is ordinal over the scale criteria only; yes/no criteria are counted
+        # apart" (answered alike when every reviewer gave the same answer)
+        scale = [
+            rc
+            for rc in rubric.reviewer_criteria
+            if rc.criterion.scored and rc.criterion.kind == "scale"
+        ]
+        domain = sorted(
+            {
+                v
+                for rc in scale
+                for v in range(
+                    rubric.score_range(rc.criterion)[0], rubric.score_range(rc.criterion)[1] + 1
+                )
+            }
+        )
+        matrix = np.array(
+            [[float(r.scores.get(rc.id, np.nan)) for rc in scale] for r in reviews], dtype=float
+        )
+        alpha = None
+        if len(reviews) >= 2 and len(set(matrix[~np.isnan(matrix)].tolist())) > 1:
+            alpha = float(
+                krippendorff.alpha(
+                    reliability_data=matrix, level_of_measurement="ordinal", value_domain=domain
+                )
+            )
+        assert _close(result.agreement, alpha, 1e-9), case.id
+        yes_no = [
+            [float(r.scores[rc.id]) for r in reviews if rc.id in r.scores]
+            for rc in rubric.reviewer_criteria
+            if rc.criterion.scored and rc.criterion.kind == "yes_no"
+        ]
+        compared_yes_no = [v for v in yes_no if len(v) > 1]
+        assert result.yes_no_compared == len(compared_yes_no)
+        assert result.yes_no_alike == sum(len(set(v)) == 1 for v in compared_yes_no)
         assert result.compared == len(spreads)
         assert result.within_one == sum(v <= 1 for v in spreads.values())
         assert result.largest_gap == max(spreads.values())
