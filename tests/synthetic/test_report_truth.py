@@ -34,12 +34,14 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from qa_engine.adapters import aggregate_pdf, charts
 from qa_engine.adapters.aggregate_html import render_html
 from qa_engine.adapters.aggregate_xlsx import workbook_bytes
+from qa_engine.adapters.pdf_style import dense_styles
 from qa_engine.config import get_settings
 from qa_engine.domain import clock
 from qa_engine.domain.case_states import FINISHED, CaseState
@@ -168,6 +170,8 @@ def test_stage_times_agree_with_the_case_histories_in_every_output(history):
         printed = spec.formatted()
         assert parser.tables[spec.id][1:] == printed
         ws, ref = xl[f"T_{spec.id}"]
+        head = ws[ref][0]
+        assert [c.alignment.horizontal for c in head] == [None, "right", "right", "right", "right"]
         cells = {row[0].value: [c.value for c in row] for row in ws[ref]}
         for want in rows:
             got = cells[want[0]]
@@ -562,3 +566,8 @@ def test_the_leadership_pdf_never_leaves_one_table_row_alone(history, monkeypatc
         )
         column = load.headers.index("Institution")
         assert load.rows and all(re.fullmatch(r"[A-Z]+", str(r[column])) for r in load.rows)
+        # numbers right-aligned under right-aligned headers, text left under left
+        table = aggregate_pdf._table(load, dense_styles())
+        for j, kind in enumerate(load.formats):
+            want = TA_RIGHT if kind == "int" else TA_LEFT
+            assert {row[j].style.alignment for row in table._cellvalues} == {want}, load.headers[j]
