@@ -820,7 +820,9 @@ class _Reader:
         where = f"{self.qpath}{where}"
         if message.startswith("required"):
             return ImportProblem(
-                where, f"{label} is missing: {hint}, or give it with --set {field_name}=VALUE"
+                where,
+                f"{label} is missing: {hint}, or, importing on the command line, give it with "
+                f"--set {field_name}=VALUE",
             )
         return ImportProblem(where, f"{label}: {message}")
 

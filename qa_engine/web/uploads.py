@@ -78,9 +78,9 @@ def import_credentials_upload(
     confirm: bool = False,
     case_id: int | None = None,
 ) -> credential_import.ImportResult:
-    """Read an uploaded spreadsheet or JSON file of credentials and import them (see
-    `credential_import`)."""
-    suffix = suffix_of(filename, (".xlsx", ".json"))
+    """Read an uploaded spreadsheet, JSON file or ELM (Europass) JSON-LD file of credentials and
+    import them (see `credential_import`)."""
+    suffix = suffix_of(filename, (".xlsx", ".json", ".jsonld"))
     with temporary_file(data, suffix, filename) as path:
         items = read_credentials_file(
             path,
