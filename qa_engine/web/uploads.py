@@ -80,7 +80,7 @@ def import_credentials_upload(
 ) -> credential_import.ImportResult:
     """Read an uploaded spreadsheet, JSON file or ELM (Europass) JSON-LD file of credentials and
     import them (see `credential_import`)."""
-    suffix = suffix_of(filename, (".xlsx", ".json", ".jsonld"))
+    suffix = suffix_of(filename, (".xlsx", ".json", ".jsonld", ".json-ld"))
     with temporary_file(data, suffix, filename) as path:
         items = read_credentials_file(
             path,

@@ -44,7 +44,7 @@ def test_a_complete_qualification_is_imported_through_the_api(client, p):
     before = _stored()
     r = client.post(
         "/api/v1/credentials/import",
-        files={"file": ("mc.jsonld", json.dumps(doc).encode(), LD)},
+        files={"file": ("mc.json-ld", json.dumps(doc).encode(), LD)},
         headers=bearer(token_for("prov.cuni")),
     )
     assert r.status_code in (200, 201), r.text
