@@ -266,6 +266,8 @@ def _concept_id(value: Any) -> str | None:
     return None
 
 
+# how the engine's ELM export states in words a competence without an EU concept id
+_COMPETENCE_NOTE = re.compile(r"(DigComp 2\.2|GreenComp) competence (\d+\.\d+)\b")
 _DURATION = re.compile(
     r"P(?:(?P<Y>\d+)Y)?(?:(?P<Mo>\d+)M)?(?:(?P<W>\d+)W)?(?:(?P<D>\d+)D)?"
     r"(?:T(?:(?P<H>\d+(?:\.\d+)?)H)?(?:(?P<Mi>\d+(?:\.\d+)?)M)?(?:(?P<S>\d+(?:\.\d+)?)S)?)?"
@@ -354,6 +356,10 @@ class _Reader:
         self._index: dict[str, dict[str, Any]] | None = None
         self.unknown_body: tuple[str, str] | None = None  # an awarding body not of the alliance
         self.several = False  # the credential holds several Qualifications
+        self.engine_notes = False  # the Qualification carries notes of `elm_terms`
+        self.in_words: dict[str, list[tuple[str, str]]] = {}  # competences stated in notes
+        # the items of a list element with their paths, to place a problem with one of them
+        self.item_paths: dict[str, list[tuple[str, str]]] = {}
 
     # ----------------------------------------------------------- finding the Qualification
 
@@ -494,10 +500,10 @@ class _Reader:
         q, qp = self.q, self.qpath
         self._notes(q, qp)
         self._identifier(q, qp)
-        for key, name in (("title", "title"), ("description", "further_information")):
-            found = self.text(q.get(key), f"{qp}.{key}", key)
-            if found:
-                self.put(name, *found)
+        found = self.text(q.get("title"), f"{qp}.title", "title")
+        if found:
+            self.put("title", *found)
+        self._description(q, qp)
         self._credit(q, qp)
         self._workload(q, qp)
         self._coded(q.get("eqfLevel"), f"{qp}.eqfLevel", "eqf", "eqf_level", "EQF level")
@@ -516,6 +522,23 @@ class _Reader:
         self._assessment(q, qp)
         self._awarding_body(q, qp)
 
+    def _description(self, q: dict[str, Any], qp: str) -> None:
+        """A description is the further information, unless the file states the engine's
+        elements in notes (as the engine's export does, whose description is a summary of the
+        other elements): then the note says it, or there is none."""
+        if q.get("description") is None:
+            return
+        if self.engine_notes:
+            label = elm_terms.NOTE_LABELS["further_information"]
+            self.notes.append(
+                f"{qp}.description: not read as further information: the file states the "
+                f'engine\'s elements in notes, further information in a "{label}: …" note'
+            )
+            return
+        found = self.text(q.get("description"), f"{qp}.description", "description")
+        if found:
+            self.put("further_information", *found)
+
     def _notes(self, q: dict[str, Any], qp: str) -> None:
         for note, path in _items(q.get("additionalNote"), f"{qp}.additionalNote"):
             if not isinstance(note, dict):
@@ -524,7 +547,10 @@ class _Reader:
             if found is None:
                 continue
             parsed = elm_terms.parse_note(found[0])
-            if parsed is not None:
+            if parsed is None:
+                self._competence_note(found[0], found[1])
+            else:
+                self.engine_notes = True
                 if parsed[0] in self.raw:
                     self.problems.append(
                         ImportProblem(
@@ -534,6 +560,15 @@ class _Reader:
                         )
                     )
                 self.put(parsed[0], parsed[1], found[1])
+
+    def _competence_note(self, text: str, where: str) -> None:
+        """A competence the engine's export states in words for want of an EU concept id
+        ("DigComp 2.2 competence 1.3 …", "GreenComp competence 2.1 …")."""
+        m = _COMPETENCE_NOTE.match(text)
+        if m is None:
+            return
+        field_name = "greencomp" if m.group(1) == "GreenComp" else "digcomp"
+        self.in_words.setdefault(field_name, []).append((m.group(2), where))
 
     def _identifier(self, q: dict[str, Any], qp: str) -> None:
         for ident, path in _items(q.get("identifier"), f"{qp}.identifier"):
@@ -615,10 +650,12 @@ class _Reader:
                 self.problems.append(ImportProblem(f"{path}.title", "the outcome has no title"))
             else:
                 outcomes.append(found[0])
-            for skill, _ in _items(outcome.get("relatedESCOSkill"), f"{path}.relatedESCOSkill"):
+                self.item_paths.setdefault("learning_outcomes", []).append(found)
+            for skill, spath in _items(outcome.get("relatedESCOSkill"), f"{path}.relatedESCOSkill"):
                 uri = _concept_id(skill)
                 if uri:
                     esco.append(uri)
+                    self.item_paths.setdefault("esco_skills", []).append((uri, f"{spath}.id"))
             for skill, spath in _items(outcome.get("relatedSkill"), f"{path}.relatedSkill"):
                 uri = _concept_id(skill) or ""
                 code = value_of("digcomp", uri)
@@ -636,8 +673,11 @@ class _Reader:
             self.put("learning_outcomes", outcomes, where)
         if esco:
             self.put("esco_skills", list(dict.fromkeys(esco)), where)
-        if digcomp:
-            self.put("digcomp", list(dict.fromkeys(digcomp)), where)
+        for name, codes in (("digcomp", digcomp), ("greencomp", [])):
+            stated = self.in_words.get(name, [])
+            merged = codes + [code for code, _ in stated]
+            if merged:
+                self.put(name, list(dict.fromkeys(merged)), where if codes else stated[0][1])
 
     def _thematic_area(self, q: dict[str, Any], qp: str) -> None:
         codes: list[tuple[str, str]] = []
@@ -692,12 +732,11 @@ class _Reader:
                 continue
             title = self.text(spec.get("title"), f"{path}.title", "assessment")
             described = self.text(spec.get("description"), f"{path}.description", "assessment")
-            if title and described and not described[0].startswith(title[0]):
-                self.put("assessment_type", f"{title[0]}: {described[0]}", path)
-            else:
-                chosen = described or title
-                if chosen is not None:
-                    self.put("assessment_type", *chosen)
+            # the description says how outcomes are assessed; a title alone when there is none
+            # (the engine's export titles every specification "Assessment")
+            chosen = described or title
+            if chosen is not None:
+                self.put("assessment_type", *chosen)
             for scheme, gpath in _items(spec.get("gradingScheme"), f"{path}.gradingScheme"):
                 scheme = self._resolve(scheme)
                 if isinstance(scheme, dict):
@@ -806,6 +845,10 @@ class _Reader:
     def _located(self, field_name: str, message: str) -> ImportProblem:
         spec = FIELD_BY_NAME.get(field_name)
         label = spec.header if spec else field_name
+        for value, where in self.item_paths.get(field_name, []):
+            shown = value if len(value) <= 60 else value[:60] + "…"
+            if repr(shown) in message:  # the domain quotes the item it refuses
+                return ImportProblem(where, f"{label}: {message}")
         if field_name in self.origin:
             return ImportProblem(self.origin[field_name], f"{label}: {message}")
         where, hint = _missing_hint(field_name)

@@ -327,7 +327,11 @@ def test_set_replaces_a_value_of_the_file_and_says_so(tmp_path):
         ),
         (
             lambda d: d["learningOutcome"][1].update(title={"en": "Too short"}),
-            "$.learningOutcome: Learning outcomes: outcome 'Too short' is too short",
+            "$.learningOutcome[1].title.en: Learning outcomes: outcome 'Too short' is too short",
+        ),
+        (
+            lambda d: d["learningOutcome"][0]["relatedESCOSkill"].append({"id": "esco:x"}),
+            "$.learningOutcome[0].relatedESCOSkill[1].id: ESCO skills: not ESCO concept URIs",
         ),
         (
             lambda d: d.update(language={"id": "http://example.org/klingon"}),
@@ -348,6 +352,7 @@ def test_set_replaces_a_value_of_the_file_and_says_so(tmp_path):
         "days",
         "unknown-eqf",
         "short-outcome",
+        "bad-esco-uri",
         "unknown-language",
         "no-identifier",
         "no-eqf",
@@ -384,6 +389,78 @@ def test_several_qualifications_the_first_is_read_and_the_others_named(tmp_path)
         "$.credentialSubject.hasClaim[0].specifiedBy ('Open science data management'), was "
         "read; not read: $.credentialSubject.hasClaim[1].specifiedBy ('A second one')"
     )
+
+
+def test_a_description_is_further_information_unless_the_engines_notes_say_it(tmp_path):
+    cred = full_credential()
+    doc = qualification_of(cred)
+    doc["description"] = {"en": "A summary of the other elements"}
+    read = read_elm(write(tmp_path, doc), max_bytes=10**7)
+    assert read.credential.further_information == cred.further_information
+    assert any(n.startswith("$.description: not read as further information") for n in read.notes)
+    doc["additionalNote"] = [
+        n for n in doc["additionalNote"] if "Provider" in n["noteLiteral"]["en"]
+    ]
+    doc.pop("identifier")
+    supplied = {f: str(getattr(cred, f)) for f in ("reference", "learner_identification")}
+    supplied |= {f: str(getattr(cred, f)) for f in ("quality_assurance", "date_of_issuing")}
+    supplied["contact_email"] = cred.contact_email
+    read = read_elm(write(tmp_path, doc), max_bytes=10**7, supplied=supplied)
+    assert read.credential.further_information == "A summary of the other elements"
+
+
+def test_competences_stated_in_words_are_read_back(tmp_path):
+    doc = qualification_of(full_credential())
+    doc["additionalNote"] += [
+        {
+            "type": "Note",
+            "noteLiteral": {
+                "en": "DigComp 2.2 competence 1.3 Managing data, information and digital "
+                "content: no EU concept id is known; stated in words"
+            },
+        },
+        {
+            "type": "Note",
+            "noteLiteral": {
+                "en": "GreenComp competence 2.1 Systems thinking: no EU concept id is known; "
+                "stated in words"
+            },
+        },
+    ]
+    cred = read_elm(write(tmp_path, doc), max_bytes=10**7).credential
+    assert cred.digcomp == ["DigComp-3.1", "DigComp-1.3"]
+    assert cred.greencomp == ["GreenComp-2.1"]
+
+
+def test_supervision_with_identification_in_a_credential_is_not_guessed(tmp_path):
+    q = qualification_of(full_credential())
+    q.pop("@context")
+    q["additionalNote"] = [
+        n for n in q["additionalNote"] if "Supervision" not in n["noteLiteral"]["en"]
+    ]
+    q.pop("provenBy")
+    doc = {
+        "@context": [W3C_CONTEXTS[0], ELM_CONTEXT],
+        "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+        "credentialSubject": {
+            "hasClaim": {
+                "type": "LearningAchievement",
+                "specifiedBy": q,
+                "provenBy": {
+                    "type": "LearningAssessment",
+                    "idVerification": _concept("supervision", "supervised_onsite_with_id"),
+                    "specifiedBy": {
+                        "type": "LearningAssessmentSpecification",
+                        "title": {"en": "Written exam"},
+                    },
+                },
+            }
+        },
+    }
+    read = read_elm(write(tmp_path, doc), max_bytes=10**7)
+    assert read.credential.supervision is None
+    assert read.credential.assessment_type == "Written exam"
+    assert any("does not say whether online or on site" in n for n in read.notes)
 
 
 # --------------------------------------------------------------------------- bad input
