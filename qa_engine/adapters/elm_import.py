@@ -348,7 +348,7 @@ class _Reader:
         self.origin: dict[str, str] = {}
         self.problems: list[ImportProblem] = []
         self.notes: list[str] = []
-        self.other_languages: list[str] = []
+        self.other_languages: dict[str, list[str]] = {}  # language -> what was read in it
         self.q: dict[str, Any] = {}
         self.qpath = self.root
         self.claim: dict[str, Any] | None = None
@@ -485,10 +485,7 @@ class _Reader:
             self.problems.append(ImportProblem(at, "expected text"))
             return None
         if lang != "en":
-            self.other_languages.append(
-                f"{label} read in {_LANGUAGE_NAMES.get(lang, lang)} ({lang}): the file has no "
-                "English text for it"
-            )
+            self.other_languages.setdefault(lang, []).append(label)
         return text, at
 
     def put(self, name: str, value: Any, where: str) -> None:
@@ -839,7 +836,11 @@ class _Reader:
             credential = None
         if problems or credential is None:
             raise ImportInvalid(name, sorted(set(problems), key=problems.index))
-        languages = self.other_languages or ["texts read in English (en)"]
+        languages = [
+            f"read in {_LANGUAGE_NAMES.get(lang, lang)} ({lang}), the file having no English "
+            f"for it: {_counted(labels)}"
+            for lang, labels in self.other_languages.items()
+        ] or ["texts read in English (en)"]
         return ElmImport(credential, notes + languages)
 
     def _located(self, field_name: str, message: str) -> ImportProblem:
@@ -868,6 +869,14 @@ class _Reader:
                 f"--set {field_name}=VALUE",
             )
         return ImportProblem(where, f"{label}: {message}")
+
+
+def _counted(labels: list[str]) -> str:
+    """``title, learning outcome (3 times)``."""
+    counts = dict.fromkeys(labels, 0)
+    for label in labels:
+        counts[label] += 1
+    return ", ".join(f"{k} ({n} times)" if n > 1 else k for k, n in counts.items())
 
 
 def _concept_uri(kind: str, value: str) -> str | None:

@@ -284,7 +284,7 @@ def test_a_qualification_with_the_shared_notes_and_identifier_gives_every_elemen
     read = read_elm(write(tmp_path, doc), max_bytes=10**7, known_providers={"UW"})
     assert read.credential.canonical() == cred.canonical()
     # the provider was read from the awarding body's name in Polish
-    assert any("awarding body read in Polish (pl)" in n for n in read.notes)
+    assert "read in Polish (pl), the file having no English for it: awarding body" in read.notes
 
 
 def test_english_is_preferred_and_a_provider_note_wins(tmp_path):
@@ -294,6 +294,25 @@ def test_english_is_preferred_and_a_provider_note_wins(tmp_path):
     assert read.credential.title == cred.title
     assert read.credential.awarding_body == "University of Warsaw"
     assert read.notes[-1] == "texts read in English (en)"
+
+
+def test_texts_in_another_language_are_said_once_per_language(tmp_path):
+    doc = qualification_of(full_credential())
+    doc["title"] = {"de": "Forschungsdatenmanagement"}
+    for outcome in doc["learningOutcome"]:
+        outcome["title"] = {"de": outcome["title"]["en"]}
+    read = read_elm(write(tmp_path, doc), max_bytes=10**7)
+    assert read.credential.title == "Forschungsdatenmanagement"
+    assert read.notes[-1] == (
+        "read in German (de), the file having no English for it: title, learning outcome (2 times)"
+    )
+
+
+def test_a_value_given_with_set_is_checked_and_named_as_such(tmp_path):
+    doc = qualification_of(full_credential())
+    with pytest.raises(ImportInvalid) as exc:
+        read_elm(write(tmp_path, doc), max_bytes=10**7, supplied={"ects": "lots"})
+    assert problems_of(exc) == ["--set ects: ECTS: 'lots' is not a number"]
 
 
 def test_set_replaces_a_value_of_the_file_and_says_so(tmp_path):
