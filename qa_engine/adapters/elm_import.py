@@ -353,7 +353,7 @@ class _Reader:
         self.qpath = self.root
         self.claim: dict[str, Any] | None = None
         self.claim_path = ""
-        self._index: dict[str, dict[str, Any]] | None = None
+        self._index: dict[str, tuple[dict[str, Any], str]] | None = None
         self.unknown_body: tuple[str, str] | None = None  # an awarding body not of the alliance
         self.several = False  # the credential holds several Qualifications
         self.engine_notes = False  # the Qualification carries notes of `elm_terms`
@@ -389,7 +389,7 @@ class _Reader:
             if not isinstance(subject, dict):
                 continue
             for claim, cpath in self._claims(subject.get("hasClaim"), f"{spath}.hasClaim"):
-                specs = _items(claim.get("specifiedBy"), f"{cpath}.specifiedBy")
+                specs = self._objects(claim.get("specifiedBy"), f"{cpath}.specifiedBy")
                 spec_types = [" / ".join(_types(s)) or "no type" for s, _ in specs]
                 found_claims.append(
                     f"{' / '.join(_types(claim)) or 'a claim'} at {cpath}"
@@ -435,26 +435,30 @@ class _Reader:
             return repr(first) if isinstance(first, str) else "untitled"
         return repr(title) if isinstance(title, str) else "untitled"
 
-    def _resolve(self, value: Any) -> Any:
-        """An object given by its id only: the fullest object with that id in the file."""
-        if not isinstance(value, str):
-            return value
-        if self._index is None:
-            self._index = {}
-            self._collect(self.doc)
-        return self._index.get(value, value)
+    def _objects(self, value: Any, where: str) -> list[tuple[Any, str]]:
+        """A property's values with their paths (`_items`); an object given by its id only is
+        the fullest object with that id in the file, at its own path."""
+        out = []
+        for item, path in _items(value, where):
+            if isinstance(item, str):
+                if self._index is None:
+                    self._index = {}
+                    self._collect(self.doc, self.root)
+                item, path = self._index.get(item, (item, path))
+            out.append((item, path))
+        return out
 
-    def _collect(self, value: Any) -> None:
+    def _collect(self, value: Any, where: str) -> None:
+        assert self._index is not None
         if isinstance(value, list):
-            for item in value:
-                self._collect(item)
+            for i, item in enumerate(value):
+                self._collect(item, f"{where}[{i}]")
         elif isinstance(value, dict):
             ident = value.get("id")
-            assert self._index is not None
-            if isinstance(ident, str) and len(value) > len(self._index.get(ident, {})):
-                self._index[ident] = value
-            for item in value.values():
-                self._collect(item)
+            if isinstance(ident, str) and len(value) > len(self._index.get(ident, ({}, ""))[0]):
+                self._index[ident] = (value, where)
+            for key, item in value.items():
+                self._collect(item, f"{where}.{key}")
 
     # ----------------------------------------------------------- values
 
@@ -637,8 +641,7 @@ class _Reader:
         outcomes: list[str] = []
         esco: list[str] = []
         digcomp: list[str] = []
-        for outcome, path in _items(q.get("learningOutcome"), f"{qp}.learningOutcome"):
-            outcome = self._resolve(outcome)
+        for outcome, path in self._objects(q.get("learningOutcome"), f"{qp}.learningOutcome"):
             if not isinstance(outcome, dict):
                 self.problems.append(ImportProblem(path, "expected a LearningOutcome object"))
                 continue
@@ -715,16 +718,14 @@ class _Reader:
     def _assessment(self, q: dict[str, Any], qp: str) -> None:
         """The assessment of the Qualification (`provenBy`), else of the claim in a credential;
         supervision and grading beside it when no note says them."""
-        specs = _items(q.get("provenBy"), f"{qp}.provenBy")
+        specs = self._objects(q.get("provenBy"), f"{qp}.provenBy")
         assessments: list[tuple[Any, str]] = []
         if not specs and self.claim is not None:
-            assessments = _items(self.claim.get("provenBy"), f"{self.claim_path}.provenBy")
+            assessments = self._objects(self.claim.get("provenBy"), f"{self.claim_path}.provenBy")
             for assessment, path in assessments:
-                assessment = self._resolve(assessment)
                 if isinstance(assessment, dict):
-                    specs += _items(assessment.get("specifiedBy"), f"{path}.specifiedBy")
+                    specs += self._objects(assessment.get("specifiedBy"), f"{path}.specifiedBy")
         for spec, path in specs:
-            spec = self._resolve(spec)
             if not isinstance(spec, dict):
                 continue
             title = self.text(spec.get("title"), f"{path}.title", "assessment")
@@ -734,8 +735,7 @@ class _Reader:
             chosen = described or title
             if chosen is not None:
                 self.put("assessment_type", *chosen)
-            for scheme, gpath in _items(spec.get("gradingScheme"), f"{path}.gradingScheme"):
-                scheme = self._resolve(scheme)
+            for scheme, gpath in self._objects(spec.get("gradingScheme"), f"{path}.gradingScheme"):
                 if isinstance(scheme, dict):
                     found = self.text(
                         scheme.get("description") or scheme.get("title"),
@@ -746,7 +746,6 @@ class _Reader:
                         self.put("grading", *found)
             break
         for assessment, path in assessments:
-            assessment = self._resolve(assessment)
             if isinstance(assessment, dict) and "supervision" not in self.raw:
                 if assessment.get("idVerification") is not None:
                     self._coded(
@@ -759,31 +758,28 @@ class _Reader:
 
     def _awarding_body(self, q: dict[str, Any], qp: str) -> None:
         bodies: list[tuple[Any, str]] = []
-        for opportunity, path in _items(q.get("awardingOpportunity"), f"{qp}.awardingOpportunity"):
-            opportunity = self._resolve(opportunity)
+        for opportunity, path in self._objects(
+            q.get("awardingOpportunity"), f"{qp}.awardingOpportunity"
+        ):
             if isinstance(opportunity, dict):
-                bodies += _items(opportunity.get("awardingBody"), f"{path}.awardingBody")
+                bodies += self._objects(opportunity.get("awardingBody"), f"{path}.awardingBody")
         if not bodies and self.claim is not None:
-            for process, path in _items(
+            for process, path in self._objects(
                 self.claim.get("awardedBy"), f"{self.claim_path}.awardedBy"
             ):
-                process = self._resolve(process)
                 if isinstance(process, dict):
-                    bodies += _items(process.get("awardingBody"), f"{path}.awardingBody")
+                    bodies += self._objects(process.get("awardingBody"), f"{path}.awardingBody")
         for body, path in bodies:
-            body = self._resolve(body)
             if not isinstance(body, dict):
                 continue
             name = self.text(body.get("legalName"), f"{path}.legalName", "awarding body")
             if name:
                 self.put("awarding_body", *name)
                 self._provider(body, path, name[0])
-            for location, lpath in _items(body.get("location"), f"{path}.location"):
-                location = self._resolve(location)
+            for location, lpath in self._objects(body.get("location"), f"{path}.location"):
                 if not isinstance(location, dict):
                     continue
-                for address, apath in _items(location.get("address"), f"{lpath}.address"):
-                    address = self._resolve(address)
+                for address, apath in self._objects(location.get("address"), f"{lpath}.address"):
                     if isinstance(address, dict) and address.get("countryCode") is not None:
                         self._coded(
                             address["countryCode"],

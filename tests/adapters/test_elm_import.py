@@ -410,6 +410,27 @@ def test_several_qualifications_the_first_is_read_and_the_others_named(tmp_path)
     )
 
 
+def test_a_qualification_given_by_its_id_in_the_claim_is_found(tmp_path):
+    q = qualification_of(full_credential())
+    q.pop("@context")
+    doc = {
+        "@context": [W3C_CONTEXTS[0], ELM_CONTEXT],
+        "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+        "credentialSubject": {
+            "hasClaim": {"type": "LearningAchievement", "specifiedBy": q["id"]},
+        },
+        "evidence": {"type": "Evidence", "about": q},
+    }
+    read = read_elm(write(tmp_path, doc), max_bytes=10**7)
+    assert read.credential.reference == "UW-MC-7/2026"
+    # it is named, and its problems placed, where it is in the file
+    assert read.notes[0].startswith("the Qualification at $.evidence.about (")
+    doc["evidence"]["about"]["creditPoint"]["point"] = "75"
+    with pytest.raises(ImportInvalid) as exc:
+        read_elm(write(tmp_path, doc), max_bytes=10**7)
+    assert problems_of(exc)[0].startswith("$.evidence.about.creditPoint.point: ECTS: ECTS 75")
+
+
 def test_a_description_is_further_information_unless_the_engines_notes_say_it(tmp_path):
     cred = full_credential()
     doc = qualification_of(cred)
