@@ -572,6 +572,27 @@ def test_a_deep_payload_in_a_sealed_envelope_is_refused_with_its_place(tmp_path)
     )
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "$: the file is empty"),
+        (b"\xff\xfe{}", "$: not UTF-8 text (byte 0)"),
+        (
+            b'[{"@context": "http://data.europa.eu/snb/model/context/edc-ap"}]',
+            "$: expected a JSON-LD object",
+        ),
+        (b'{"@context": 1, "@context": 2}', "$.@context: the key '@context' appears twice"),
+    ],
+    ids=["empty", "not-utf8", "a-list", "duplicate-key"],
+)
+def test_other_unusable_files(tmp_path, content, expected):
+    path = tmp_path / "x.jsonld"
+    path.write_bytes(content)
+    with pytest.raises(ImportInvalid) as exc:
+        read_elm(path, max_bytes=10**7)
+    assert problems_of(exc)[0].startswith(expected), problems_of(exc)
+
+
 def test_an_envelope_whose_payload_is_not_text_is_not_json_ld(tmp_path):
     with pytest.raises(ImportInvalid) as exc:
         read_elm(write(tmp_path, {"payload": {"a": 1}, "signatures": []}), max_bytes=10**7)
