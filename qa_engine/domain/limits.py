@@ -42,3 +42,11 @@ def check_size(size: int, limit: int, what: str, *, at_least: bool = False) -> N
         return
     said = too_large_message(None if at_least else size, limit, subject="the file")
     raise FileTooLarge(f"{what}: {said}")
+
+
+# A sealed export or public decision record to check (`qa-engine exports verify`): JSON documents
+# of a few hundred KB; anything far larger is not one of them.
+MAX_SEALED_FILE_BYTES = 10 * 1024 * 1024
+# How deeply arrays and objects may nest in a sealed file or its payload (the official EDC samples
+# nest about 15 levels); deeper is refused before anything is checked.
+MAX_JSON_DEPTH = 64
