@@ -43,6 +43,8 @@ W3C_CONTEXTS = ("https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns
 SUFFIXES = (".jsonld", ".json-ld")
 CREDENTIAL_TYPES = ("EuropeanDigitalCredential", "VerifiableCredential")
 DCF_PREFIX = "http://data.europa.eu/snb/dcf/"
+# an "@context" key, or one inside a sealed payload (a JSON string: its quotes escaped)
+_CONTEXT_KEY = re.compile(rb'(?:"@context"|\\"@context\\")\s*:')
 _TOO_DEEP = (
     "nested more than {limit} levels deep; an ELM credential nests far less (the official "
     "samples: 10 levels), so this is not one"
@@ -73,7 +75,7 @@ def is_elm_file(path: Path) -> bool:
             head = fh.read(MAX_ELM_BYTES + 1)
     except OSError:
         return False
-    return b'"@context"' in head or b'\\"@context\\"' in head
+    return _CONTEXT_KEY.search(head) is not None
 
 
 def read_elm(

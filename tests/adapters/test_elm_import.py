@@ -617,6 +617,8 @@ def test_which_files_are_read_as_elm(tmp_path):
     assert is_elm_file(write(tmp_path, doc, "b.json"))
     assert is_elm_file(write(tmp_path, {"payload": json.dumps(doc), "signatures": []}, "c.json"))
     assert not is_elm_file(write(tmp_path, [{"reference": "X"}], "d.json"))
+    # the engine's own JSON that merely mentions the word is not taken for JSON-LD
+    assert not is_elm_file(write(tmp_path, [{"grading": 'see "@context" below'}], "e.json"))
     # the generic reader sends them to the ELM reader
     (cred,) = read_credentials_file(
         write(tmp_path, doc, "b.json"), max_bytes=10**7, max_unzipped_bytes=10**8
