@@ -856,8 +856,8 @@ class _Reader:
             return ImportProblem(
                 where,
                 f"{label}: the awarding body {shown!r} is not one of the alliance's institutions; "
-                f'add a note "{elm_terms.NOTE_LABELS["provider"]}: CODE", or give it with '
-                "--set provider=CODE",
+                f'add a note "{elm_terms.NOTE_LABELS["provider"]}: CODE", or, importing on the '
+                "command line, give it with --set provider=CODE",
             )
         where = f"{self.qpath}{where}"
         if message.startswith("required"):

@@ -129,7 +129,7 @@ def import_file(
             file, max_bytes=settings.max_upload_bytes, known_providers=known, supplied=supplied
         )
         for note in read.notes:
-            console.print(f"note: {note}", markup=False)
+            console.print(f"note: {note}", markup=False, soft_wrap=True)
         items = [read.credential]
     else:
         if supplied:
