@@ -11,7 +11,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -618,15 +618,29 @@ def parse_json_document(
 
 
 def read_credentials_file(
-    path: Path, *, max_bytes: int, max_unzipped_bytes: int, known_providers: set[str] | None = None
+    path: Path,
+    *,
+    max_bytes: int,
+    max_unzipped_bytes: int,
+    known_providers: set[str] | None = None,
+    supplied: Mapping[str, str] | None = None,
 ) -> list[Credential]:
+    """The credentials of a spreadsheet, a JSON file or an ELM (Europass) file; `supplied`:
+    elements an ELM file lacks (refused for the others, which carry every field)."""
     # the ELM reader builds on this module's JSON decoding: imported here, not at the top
     from qa_engine.adapters import elm_import
 
     suffix = path.suffix.lower()
     if elm_import.is_elm_file(path):
-        read = elm_import.read_elm(path, max_bytes=max_bytes, known_providers=known_providers)
+        read = elm_import.read_elm(
+            path, max_bytes=max_bytes, known_providers=known_providers, supplied=supplied
+        )
         return [read.credential]
+    if supplied:
+        raise ValidationFailed(
+            f"{path.name}: values for missing elements apply to Europass (ELM .jsonld) files"
+            " only; write them in the file"
+        )
     if suffix == ".json":
         return read_json(path, max_bytes=max_bytes, known_providers=known_providers)
     if suffix in (".xlsx", ".xlsm"):

@@ -17,7 +17,7 @@ property for through `elm_terms` (what the engine's ELM export writes).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +45,8 @@ CREDENTIAL_TYPES = ("EuropeanDigitalCredential", "VerifiableCredential")
 DCF_PREFIX = "http://data.europa.eu/snb/dcf/"
 # an "@context" key, or one inside a sealed payload (a JSON string: its quotes escaped)
 _CONTEXT_KEY = re.compile(rb'(?:"@context"|\\"@context\\")\s*:')
+# how a person gives an element the file lacks, on the command line and on the upload page
+_SUPPLY = 'give it when importing (--set, or "Values the file lacks" on the upload page):'
 _TOO_DEEP = (
     "nested more than {limit} levels deep; an ELM credential nests far less (the official "
     "samples: 10 levels), so this is not one"
@@ -128,6 +130,28 @@ def parse_elm(
     reader.find_qualification(name)
     reader.read()
     return reader.finish(name, known_providers, supplied, notes)
+
+
+def parse_assignments(lines: Iterable[str]) -> dict[str, str]:
+    """``FIELD=VALUE`` lines (``--set`` options, the upload page's "Values the file lacks") by
+    field; blank lines are skipped, a line that is not FIELD=VALUE, an unknown field or one given
+    twice is a `ValidationFailed` naming it."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValidationFailed(f"{line.strip()!r}: write FIELD=VALUE, e.g. reference=MC-01")
+        if name not in FIELD_BY_NAME:
+            raise ValidationFailed(
+                f"{name!r} is not a credential field (fields: {', '.join(FIELD_BY_NAME)})"
+            )
+        if name in out:
+            raise ValidationFailed(f"{name} is given twice")
+        out[name] = value.strip()
+    return out
 
 
 # --------------------------------------------------------------------------- text to JSON
@@ -856,15 +880,14 @@ class _Reader:
             return ImportProblem(
                 where,
                 f"{label}: the awarding body {shown!r} is not one of the alliance's institutions; "
-                f'add a note "{elm_terms.NOTE_LABELS["provider"]}: CODE", or, importing on the '
-                "command line, give it with --set provider=CODE",
+                f'add a note "{elm_terms.NOTE_LABELS["provider"]}: CODE", or {_SUPPLY} '
+                "provider=CODE",
             )
         where = f"{self.qpath}{where}"
         if message.startswith("required"):
             return ImportProblem(
                 where,
-                f"{label} is missing: {hint}, or, importing on the command line, give it with "
-                f"--set {field_name}=VALUE",
+                f"{label} is missing: {hint}, or {_SUPPLY} {field_name}=VALUE",
             )
         return ImportProblem(where, f"{label}: {message}")
 

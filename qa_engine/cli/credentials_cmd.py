@@ -13,7 +13,7 @@ from qa_engine.adapters.credential_io import read_credentials_file, write_templa
 from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
 from qa_engine.cli.common import console, err_console, handle_errors
 from qa_engine.config import get_settings
-from qa_engine.domain.credential import FIELD_BY_NAME, Credential
+from qa_engine.domain.credential import Credential
 from qa_engine.domain.errors import ConfirmationNeeded, ValidationFailed
 from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
@@ -87,22 +87,11 @@ def import_(
 
 
 def parse_set_options(options: list[str]) -> dict[str, str]:
-    """``FIELD=VALUE`` options by field (a field named twice, or not a field, is an error)."""
-    out: dict[str, str] = {}
-    for option in options:
-        name, sep, value = option.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise typer.BadParameter(f"{option!r}: write FIELD=VALUE", param_hint="--set")
-        if name not in FIELD_BY_NAME:
-            raise typer.BadParameter(
-                f"{name!r} is not a credential field (fields: {', '.join(FIELD_BY_NAME)})",
-                param_hint="--set",
-            )
-        if name in out:
-            raise typer.BadParameter(f"{name} is given twice", param_hint="--set")
-        out[name] = value.strip()
-    return out
+    """``--set FIELD=VALUE`` options by field."""
+    try:
+        return elm_import.parse_assignments(options)
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.message, param_hint="--set") from None
 
 
 def import_file(

@@ -93,8 +93,8 @@ def test_what_the_official_sample_lacks_is_named_by_path_with_what_to_add():
     problems = problems_of(exc)
     assert problems[0] == (
         f"{Q}.identifier: Reference is missing: add an identifier with schemeName "
-        '"Provider\'s credential code" and the code as its notation, or, importing on the '
-        "command line, give it with --set reference=VALUE"
+        '"Provider\'s credential code" and the code as its notation, or give it when importing '
+        '(--set, or "Values the file lacks" on the upload page): reference=VALUE'
     )
     assert (
         "$.credentialSubject.hasClaim.awardedBy.awardingBody.legalName: Provider institution: "
@@ -110,7 +110,7 @@ def test_what_the_official_sample_lacks_is_named_by_path_with_what_to_add():
         assert any(
             p.startswith(f"{Q}.additionalNote: ")
             and f'"{label}: …"' in p
-            and f"--set {field}=VALUE" in p
+            and p.endswith(f'(--set, or "Values the file lacks" on the upload page): {field}=VALUE')
             for p in problems
         ), (field, problems)
     assert len(problems) == 6

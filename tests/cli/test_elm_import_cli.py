@@ -44,7 +44,7 @@ def test_the_official_sample_imports_with_what_it_lacks_given_by_set(fresh_env, 
     output = flat(refused.output)
     assert f"error: {sample.name}: 6 problem(s); nothing was imported" in output
     assert "hasClaim.specifiedBy.identifier: Reference is missing" in output
-    assert "--set contact_email=VALUE" in output
+    assert "on the upload page): contact_email=VALUE" in output
     assert "Credentials (0)" in stored()
 
     done = run("credentials", "import", str(sample), *SETS)

@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from qa_engine.store.db import session_scope
 from qa_engine.store.models import Credential
-from tests.adapters.test_elm_import import UNSIGNED, full_credential, qualification_of
+from tests.adapters.test_elm_import import SUPPLIED, UNSIGNED, full_credential, qualification_of
 from tests.web.support import bearer, signed_in, token_for
 
 LD = "application/ld+json"
@@ -49,3 +49,32 @@ def test_a_complete_qualification_is_imported_through_the_api(client, p):
     )
     assert r.status_code in (200, 201), r.text
     assert _stored() == before + 1
+
+
+def test_the_values_a_europass_file_lacks_are_given_on_the_upload_page(client, p):
+    csrf = signed_in(client, "prov.cuni")
+    before = _stored()
+    lacking = "\n".join(f"{field}={value}" for field, value in SUPPLIED.items())
+    page = client.post(
+        "/credentials/upload",
+        data={"csrf_token": csrf, "set": lacking + "\nbogus line"},
+        files={"file": (UNSIGNED.name, UNSIGNED.read_bytes(), LD)},
+    )
+    assert page.status_code == 422
+    assert "&#39;bogus line&#39;: write FIELD=VALUE" in page.text
+    assert "contact_email=mc@cuni.cz" in page.text, "what was typed is shown again"
+    assert _stored() == before
+    done = client.post(
+        "/credentials/upload",
+        data={"csrf_token": csrf, "set": lacking},
+        files={"file": (UNSIGNED.name, UNSIGNED.read_bytes(), LD)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[-2000:]
+    assert _stored() == before + 1
+    spreadsheet = client.post(
+        "/credentials/upload",
+        data={"csrf_token": csrf, "set": "reference=X"},
+        files={"file": ("mine.json", b"[]", "application/json")},
+    )
+    assert "apply to Europass (ELM .jsonld) files only" in spreadsheet.text
