@@ -6,6 +6,12 @@ from qa_engine.domain.errors import FileTooLarge
 
 _UNITS = ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB"))
 
+# An ELM (Europass) credential or Qualification to import: the official samples are under 200 KB
+# with an embedded logo; a description ten times larger than any seen is not one to read.
+MAX_ELM_BYTES = 2 * 1024 * 1024
+# How deeply an ELM file may nest its objects and lists: the official samples nest 10 levels.
+MAX_ELM_DEPTH = 40
+
 
 def size_in_words(size: int) -> str:
     """A byte count as a person reads it: ``30.2 MB``, ``10 MB``, ``512 KB``, ``900 bytes``."""
