@@ -46,6 +46,52 @@ PLANS = [
 
 
 DEMO_MARK = ".qa-engine-demo"
+DEMO_PROFILE = "interop-demo.yaml"
+_DEMO_INSTITUTIONS = ("CUNI", "UHEI", "UPA", "SU", "UCPH", "UNIMI", "UW", "UNIGE")
+_DEMO_COUNTRIES = {"UHEI": "DE", "UPA": "FR", "SU": "FR", "UCPH": "DK", "UNIMI": "IT", "UW": "PL"}
+
+
+def write_demo_profile(folder: Path) -> Path:
+    """Write the demo's interop profile into `folder`: the shipped profile's names and homepages
+    plus identifiers that are DEMO VALUES (so that the demo's exports can be made), marked as such;
+    return its path."""
+    import yaml
+
+    shipped = yaml.safe_load(packaged("qa_engine.workflows", "interop.yaml").read_text("utf-8"))
+    office = dict(shipped["qa_office"])
+    office.update(
+        country="CZ",
+        city="Prague",
+        email="qa-office@demo.invalid",
+        legal_identifier="DEMO-4EUQA-0001",
+        deqar_id="9999",
+    )
+    institutions = {}
+    for n, code in enumerate(_DEMO_INSTITUTIONS, start=1):
+        ids = dict(shipped["institutions"].get(code) or {})
+        country = _DEMO_COUNTRIES.get(code, "CH" if code == "UNIGE" else "CZ")
+        ids.update(
+            email=f"{code.lower()}@demo.invalid",
+            legal_identifier=f"DEMO-{code}-{n:04d}",
+            deqar_id=f"DEQARINST99{n:02d}",
+            eter_id=f"{country}99{n:02d}",
+        )
+        institutions[code] = ids
+    profile = {
+        "note": "DEMO VALUES: every identifier, e-mail address and DEQAR id in this file is made "
+        "up for `qa-engine demo`; none is a real identifier of the alliance or its institutions",
+        "qa_office": office,
+        "deqar_activity_id": "9999",
+        "institutions": institutions,
+    }
+    path = folder / DEMO_PROFILE
+    path.write_text(
+        "# Written by `qa-engine demo`. DEMO VALUES ONLY: the identifiers below are made up so\n"
+        "# that the demo's exports can be made; never use them outside the demo.\n"
+        + yaml.safe_dump(profile, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return path
 
 
 def demo_folder(data_dir: Path | None) -> Path:

@@ -154,6 +154,7 @@ _ACTION_TEXT = {
     "decision.notified": "told the provider of the decision",
     "report.requested": "requested a report",
     "report.generated": "generated a report",
+    "report.failed": "could not generate an export",
     "case.closed": "closed the case",
     "case.withdrawn": "withdrew the case",
 }
