@@ -60,7 +60,8 @@ def seal_vc_jwt(credential: dict[str, Any], *, issued_at: datetime) -> str:
 def seal_json(document: dict[str, Any], *, signing_time: datetime) -> str:
     key, chain = _material()
     header = {"alg": "ES256", "x5c": chain, "iat": int(signing_time.timestamp())}
-    return jws.serialize_compact(header, _payload(document), key)
+    registry = jws.JWSRegistry(strict_check_header=False)
+    return jws.serialize_compact(header, _payload(document), key, registry=registry)
 
 
 def verify_sealed(data: bytes, *, trust_roots: list[Path]) -> SealVerdict:

@@ -262,6 +262,31 @@ def public_file(*, session: Session, report_id: str, kind: str) -> ExportFile:
 # --------------------------------------------------------------------------- for the case's people
 
 
+@dataclass(frozen=True)
+class ExportLine:
+    """One export row of a case as its page lists it."""
+
+    row: Report
+    name: str
+    decision_id: str  # the public id of its decision (the PDF's report id)
+
+
+def export_lines(*, session: Session, actor: Actor, case: Case) -> list[ExportLine]:
+    """The export rows of the case's decisions for someone who may download them (none for anyone
+    else), newest decision first."""
+    if not may_download_exports(actor, case):
+        return []
+    by_decision = {d.id: d for d in case_repo.decisions_of(session, saved_id(case))}
+    rows = [r for r in case_repo.reports_of(session, saved_id(case)) if r.kind in KIND_NAMES]
+    rows.sort(key=lambda r: (-by_decision[r.decision_id].round, r.id or 0))
+    return [
+        ExportLine(
+            r, KIND_NAMES[r.kind], reporting.report_id_for(by_decision[r.decision_id], "pdf")
+        )
+        for r in rows
+    ]
+
+
 def may_download_exports(actor: Actor, case: Case) -> bool:
     """QA officers and approvers, and the providers of the case's institution."""
     return actor.has(Role.QA_OFFICER, Role.APPROVER) or access.is_provider_of(actor, case)
