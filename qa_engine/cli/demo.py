@@ -143,6 +143,9 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     target = demo_folder(data_dir)
     explicit_db = os.environ.get("QA_DATABASE_URL")
     _fresh(target)
+    # the exports need identifiers the shipped interop profile leaves empty: the demo's own profile
+    # (DEMO VALUES, marked as such) replaces any QA_INTEROP_PROFILE for the demo
+    os.environ["QA_INTEROP_PROFILE"] = str(write_demo_profile(target))
     _use_data_dir(target)
     take_children_down()  # the local Prefect server this demo starts ends with it, whatever happens
 
@@ -236,7 +239,55 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
         set_clock(None)
         local_server.stop(target)
     _summary(target, case_ids, staff)
+    _exports(target, case_ids)
     _accounts(staff, password, target, case_ids)
+
+
+def _exports(target: Path, case_ids: list[int]) -> list[Path]:
+    """Print where the interop exports of the call's approved cases are (beside their reports),
+    each checked against the SHA-256 the engine recorded; return their paths."""
+    import hashlib
+
+    from qa_engine.domain.outcomes import APPROVING
+    from qa_engine.domain.statuses import ReportStatus
+    from qa_engine.services.reporting import EXPORT_KINDS
+    from qa_engine.store import case_repo
+    from qa_engine.store.db import session_scope
+
+    paths: list[Path] = []
+    problems: list[str] = []
+    with session_scope() as s:
+        for cid in case_ids:
+            case = case_repo.get_case(s, cid)
+            if case is None or case.outcome not in APPROVING:
+                continue
+            for row in case_repo.reports_of(s, cid):
+                if row.kind not in EXPORT_KINDS:
+                    continue
+                if row.status != ReportStatus.GENERATED or not row.path:
+                    problems.append(f"case {cid}: {row.report_id} not made: {row.error}")
+                    continue
+                path = Path(row.path)
+                if hashlib.sha256(path.read_bytes()).hexdigest() != row.sha256:
+                    problems.append(f"case {cid}: {path} differs from the file the engine made")
+                    continue
+                paths.append(path)
+    console.print(
+        f"exports: {len(paths)} file(s) of the approved cases (ELM Qualification and sample EDC, "
+        "sealed; Open Badges 3.0 VC-JWT; DEQAR record), each validated against its format before "
+        "it was written, beside their reports:"
+    )
+    here = Path.cwd()
+    for path in paths:
+        shown = path.relative_to(here) if path.is_relative_to(here) else path
+        console.print(f"  {shown}", soft_wrap=True)  # one path a line, never wrapped
+    for line in problems:
+        console.print(f"[bold red]  {line}[/]")
+    console.print(
+        f"interop profile: {target / DEMO_PROFILE}: its identifiers (DEQAR, eIDAS, ETER ids, "
+        "e-mail addresses) are DEMO VALUES, made up for the demo"
+    )
+    return paths
 
 
 def _in_background(work: Callable[[], T]) -> Callable[[], T]:
