@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,7 @@ def test_unknown_or_unfinished_ids_are_the_missing_page(decided):
     approved = decided["approved"]
     with TestClient(decided["app"]) as client:
         missing = client.get("/no/such/page")
+        assert missing.status_code == 404 and "<h1>Not found</h1>" in missing.text
         for path in (
             "/decisions/QA-2000-999999-R1",
             f"/decisions/{approved['rows']['xlsx'][0]}",  # a workbook's id is no decision
@@ -156,9 +158,7 @@ def test_unknown_or_unfinished_ids_are_the_missing_page(decided):
             got = client.get(path)
             assert got.status_code == 404, path
             assert got.headers["content-type"].startswith("text/html")
-            assert "<h1>Not found</h1>" in got.text or missing.text.split("<h1>")[1][:20] in (
-                got.text
-            )
+            assert "<h1>Not found</h1>" in got.text, path  # the page of any missing address
 
 
 def test_public_downloads(decided):
@@ -262,3 +262,23 @@ def test_the_case_reports_list_points_exports_at_their_public_address(decided):
     assert downloads["elm"] == f"/decisions/{approved['id']}/elm"
     assert downloads["pdf"] == f"/api/v1/reports/{approved['id']}/file"
     assert Path(decided["path"]).is_dir()
+
+
+def test_an_expired_approval_says_so(decided):
+    from qa_engine.services.context import set_clock
+
+    rid = decided["approved"]["id"]
+    json_accept = {"Accept": "application/json"}
+    with TestClient(decided["app"]) as client:
+        before = client.get(f"/decisions/{rid}", headers=json_accept).json()["record"]
+        fresh = client.get(f"/decisions/{rid}").text
+        until = date.fromisoformat(before["valid_until"])
+        set_clock(datetime.combine(until + timedelta(days=1), time(12), tzinfo=UTC))
+        try:
+            page = client.get(f"/decisions/{rid}").text
+            after = client.get(f"/decisions/{rid}", headers=json_accept).json()["record"]
+        finally:
+            set_clock(None)
+    assert before["expired"] is False and "expired" not in fresh
+    assert after["expired"] is True and after["as_of"] == (until + timedelta(days=1)).isoformat()
+    assert f"This approval expired on {until.isoformat()}" in page
