@@ -29,6 +29,9 @@ CASE_MANAGERS = (Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
 SELF_ASSESSMENT_WRITERS = (Role.PROVIDER,)
 # providers read their institution's credentials, QA staff every one
 CREDENTIAL_READERS = (Role.PROVIDER, *STAFF)
+# who may download a case's interop exports: QA officers, approvers and the providers of the case's
+# institution (`services.exports.case_export`); anyone reads them on the public decision record
+EXPORT_READERS = (Role.PROVIDER, Role.QA_OFFICER, Role.APPROVER)
 
 
 def not_found(case_id: int | str) -> NotFound:

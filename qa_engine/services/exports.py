@@ -38,10 +38,6 @@ from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store.models import Case, Decision, Institution, Report, User
 
-# who may download a case's exports: the QA office's officers, the approvers, and the providers of
-# the case's institution (`case_export`)
-EXPORT_READERS = (Role.PROVIDER, Role.QA_OFFICER, Role.APPROVER)
-
 # the format each kind of export file is written in, stored with the row as its template version
 FORMAT_VERSIONS = {
     "elm": "elm-3/jades",
@@ -215,7 +211,7 @@ PUBLIC_KINDS = ("pdf", *reporting.EXPORT_KINDS)
 
 def _public_rows(session: Session, report_id: str) -> tuple[Case, Decision, list[Report]]:
     missing = NotFound(f"decision {report_id} not found")
-    if not access_report_id(report_id):
+    if not looks_like_report_id(report_id):
         raise missing
     pdf = case_repo.get_report_by_report_id(session, report_id)
     if pdf is None or pdf.kind != "pdf" or pdf.status != ReportStatus.GENERATED:
@@ -230,7 +226,7 @@ def _public_rows(session: Session, report_id: str) -> tuple[Case, Decision, list
     return case, decision, rows
 
 
-def access_report_id(report_id: str) -> bool:
+def looks_like_report_id(report_id: str) -> bool:
     """Whether this looks like a report id at all (anything else is not looked up)."""
     return 0 < len(report_id) <= 40 and all(c.isalnum() or c == "-" for c in report_id)
 
@@ -326,7 +322,7 @@ def case_export(
 ) -> ExportFile:
     """A generated export of a case's decision (the latest, or that of `round_`) for someone who
     may download it: NotFound for a case they may not read, Forbidden for a reader who may not."""
-    actor.require(*EXPORT_READERS, action="download exports")
+    actor.require(*access.EXPORT_READERS, action="download exports")
     check_kind(kind)
     case = access.case_for(session, actor, case_id)
     if not may_download_exports(actor, case):

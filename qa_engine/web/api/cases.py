@@ -419,7 +419,7 @@ ExportKind = Annotated[
         }
     },
     summary="Download an interop export of a decided case (ELM, sample EDC, OB 3.0, DEQAR)",
-    dependencies=[requires(exports.EXPORT_READERS, action="download exports")],
+    dependencies=[requires(access.EXPORT_READERS, action="download exports")],
 )
 def export_file(
     case_id: CaseId,
