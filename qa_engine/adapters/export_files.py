@@ -3,7 +3,8 @@ each export from its decision record, validate it offline against its format bef
 written, seal it where the format is sealed, and write it beside the decision's reports; the sealed
 JSON of the public decision record.
 
-Every call of the sealer (`jose_seal`) is in this module.
+Every call of the sealer (`jose_seal.sealer_from_settings`: the engine's signing key and chain,
+as for the reports) is in this module.
 
 - `elm`: `<report id>.json`, the ELM v3 Qualification with its Accreditation, JAdES-sealed;
 - `edc`: `<report id>.json`, a sample EuropeanDigitalCredential issued from it, JAdES-sealed;
@@ -30,6 +31,7 @@ from qa_engine.adapters import (
 from qa_engine.adapters.files import write_atomically
 from qa_engine.config import Settings, get_settings
 from qa_engine.domain.decision_record import DecisionRecord, ExportInvalid
+from qa_engine.domain.errors import StorageError, ValidationFailed
 
 EXTENSIONS = {"pdf": "pdf", "elm": "json", "edc": "json", "ob3": "jwt", "deqar": "json"}
 MEDIA = {
@@ -80,14 +82,23 @@ def export_document(record: DecisionRecord, kind: str, *, at: datetime) -> dict[
     raise ExportInvalid("kind", f"unknown export {kind!r}")
 
 
-def render_export(record: DecisionRecord, kind: str, *, at: datetime) -> bytes:
-    """The bytes of one export file: validated, then sealed where its format is."""
+def render_export(
+    record: DecisionRecord, kind: str, *, at: datetime, settings: Settings | None = None
+) -> bytes:
+    """The bytes of one export file: validated, then sealed where its format is (with the engine's
+    signing key, as the reports)."""
     doc = export_document(record, kind, at=at)
-    if kind in ("elm", "edc"):
-        return _json(jose_seal.seal_jades(doc, signing_time=at))
-    if kind == "ob3":
-        return jose_seal.seal_vc_jwt(doc, issued_at=at).encode("ascii") + b"\n"
-    return _json(doc)
+    if kind == "deqar":
+        return _json(doc)
+    sealer = jose_seal.sealer_from_settings(settings)
+    try:
+        if kind == "ob3":
+            return sealer.seal_vc_jwt(doc, issued_at=at).encode("ascii") + b"\n"
+        return _json(sealer.seal_jades(doc, signing_time=at))
+    except StorageError:
+        raise  # a timestamp authority or a file that did not answer: the next run tries again
+    except ValidationFailed as exc:
+        raise ExportInvalid(kind, f"the export cannot be sealed: {exc.message}") from None
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ class ExportFiles:
         return cls(settings or get_settings())
 
     def render(self, record: DecisionRecord, kind: str, *, at: datetime) -> bytes:
-        return render_export(record, kind, at=at)
+        return render_export(record, kind, at=at, settings=self.settings)
 
     def write(self, *, case_id: int, report_id: str, kind: str, payload: bytes) -> Path:
         """Write the file atomically at its deterministic path; return the path."""
@@ -154,9 +165,9 @@ def record_document(record: DecisionRecord, files: dict[str, tuple[str, str]]) -
 
 def sealed_record(document: dict[str, Any], *, at: datetime) -> dict[str, Any]:
     """The record and its compact JWS seal (whose payload is the record itself)."""
-    return {"record": document, "jws": jose_seal.seal_json(document, signing_time=at)}
+    return {"record": document, "jws": seal_record(document, at=at)}
 
 
 def seal_record(document: dict[str, Any], *, at: datetime) -> str:
     """The compact JWS of the record alone (`application/jose`)."""
-    return jose_seal.seal_json(document, signing_time=at)
+    return jose_seal.sealer_from_settings().seal_json(document, signing_time=at)
