@@ -21,7 +21,7 @@ from sqlmodel import Session
 from qa_engine.config import get_settings
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.decision_record import DecisionRecord, ExportInvalid
-from qa_engine.domain.errors import Conflict, NotFound, ValidationFailed
+from qa_engine.domain.errors import Conflict, NotFound, QAError, ValidationFailed
 from qa_engine.domain.interop_profile import (
     InteropProfile,
     InteropProfileError,
@@ -183,6 +183,13 @@ def files_generator(reports: ReportOutput, exports: ExportOutput) -> reporting.G
 # --------------------------------------------------------------------------- reading them
 
 
+class UnavailableRecord(QAError):
+    """A public decision record the engine cannot state now (its configuration is not valid)."""
+
+    status = 503
+    code = "unavailable"
+
+
 @dataclass(frozen=True)
 class ExportFile:
     """One generated file of a decision, as anyone downloads it."""
@@ -243,7 +250,16 @@ def public_decision(*, session: Session, report_id: str) -> PublicDecision:
     """The public record of a decision by its id (its signed PDF's report id), for anyone; NotFound
     for an unknown id or a decision whose signed report is not generated yet."""
     case, decision, rows = _public_rows(session, report_id)
-    return PublicDecision(build_record(session, case, decision), _files(rows))
+    try:
+        record = build_record(session, case, decision)
+    except InteropProfileError:
+        # its problems name files on the server: they are for the QA office (`qa-engine export`
+        # shows them), not for the public
+        raise UnavailableRecord(
+            f"the record of decision {report_id} cannot be shown now: the engine's interop "
+            "profile is not valid; the QA office can correct it"
+        ) from None
+    return PublicDecision(record, _files(rows))
 
 
 def public_file(*, session: Session, report_id: str, kind: str) -> ExportFile:

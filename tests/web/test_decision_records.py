@@ -282,3 +282,22 @@ def test_an_expired_approval_says_so(decided):
     assert before["expired"] is False and "expired" not in fresh
     assert after["expired"] is True and after["as_of"] == (until + timedelta(days=1)).isoformat()
     assert f"This approval expired on {until.isoformat()}" in page
+
+
+def test_a_broken_interop_profile_is_not_shown_to_the_public(decided, tmp_path, monkeypatch):
+    from qa_engine.config import reset_settings
+
+    rid = decided["approved"]["id"]
+    broken = tmp_path / "broken-profile.yaml"
+    broken.write_text("qa_office:\n  name: QA\n  homepage: not an address\n", encoding="utf-8")
+    monkeypatch.setenv("QA_INTEROP_PROFILE", str(broken))
+    reset_settings()
+    try:
+        with TestClient(decided["app"]) as client:
+            got = client.get(f"/decisions/{rid}")
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    assert got.status_code == 503
+    assert "interop profile is not valid" in got.text
+    assert str(broken) not in got.text and "homepage" not in got.text
