@@ -184,9 +184,12 @@ def test_public_downloads(decided):
             assert f'filename="{name}"' in got.headers["content-disposition"]
         # the sealed ELM export verifies with jwcrypto too
         sealed = client.get(f"/decisions/{rid}/elm").json()
-        token = jws.JWS()
+        # (JAdES lists sigT as critical, as EDC does: the checker is told what it means)
+        registry = {"sigT": jws.JWSEHeaderParameter("Claimed signing time", False, True, None)}
+        token = jws.JWS(header_registry=registry)
         token.deserialize(json.dumps(sealed))
         token.verify(_certificate(decided))
+        assert json.loads(token.payload)["type"] == "Qualification"
 
 
 def _page(client, who: str, path: str):
