@@ -200,3 +200,30 @@ def replay_rubric(
     )
     session.flush()
     return report
+
+
+def rubric_choices(*, session: Session, actor: Actor) -> list[str]:
+    """The rubric versions a replay or a calibration can name: every stored version
+    (``ID@VERSION``) and every installed one not stored yet."""
+    actor.require(*access.OFFICERS, action="replay rubrics")
+    out = [f"{rid}@{version}" for rid, version in evidence_repo.rubric_versions(session)]
+    lib = rubric_service.library()
+    for rid in lib.ids():
+        spec = f"{rid}@{lib.models[rid].rubric.version}"
+        if spec not in out:
+            out.append(spec)
+    return out
+
+
+def draft_from_upload(path: Path) -> Rubric:
+    """A draft rubric uploaded through the web app (its bytes already written to `path`, a
+    private temporary file named as the user named it); its problems name the file by that name
+    alone."""
+    try:
+        return load_draft(path)
+    except RubricError as exc:
+        folder = str(path.parent) + "/"
+        raise ValidationFailed(
+            f"{path.name}: {len(exc.problems)} problem(s) in the rubric file",
+            details=[d.replace(folder, "") for d in exc.details],
+        ) from None

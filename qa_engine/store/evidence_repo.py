@@ -195,3 +195,13 @@ def institution_id_of(session: Session, code: str) -> int | None:
     return session.scalars(
         select(col(Institution.id)).where(func.upper(col(Institution.code)) == code.upper())
     ).first()
+
+
+def rubric_versions(session: Session) -> list[tuple[str, str]]:
+    """(rubric id, version) of every stored rubric version, by id and when it was stored."""
+    rows = session.execute(
+        select(col(RubricSnapshot.rubric_id), col(RubricSnapshot.version)).order_by(
+            col(RubricSnapshot.rubric_id), col(RubricSnapshot.id)
+        )
+    ).all()
+    return [(r[0], r[1]) for r in rows]

@@ -16,6 +16,7 @@ from qa_engine.web.pages import (
     home,
     reports,
     reviews,
+    rubric_evidence,
     self_assessment,
 )
 
@@ -32,6 +33,7 @@ MODULES = (
     dashboard,
     account,
     admin,
+    rubric_evidence,
 )
 
 
