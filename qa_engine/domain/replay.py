@@ -8,10 +8,11 @@ version (*after*). Criteria are matched by id. A criterion of the new version th
 round scored is left out of that round's score (the other weights rescaled, as `scoring.score`
 does with any criterion not scored) and reported, never guessed.
 
-Every round is scored through `CompiledRubric`, which applies the rules of `scoring.score` (the
-same formulas, in the same order of operations) without building the breakdown; the rounds whose
-recommended outcome changes are scored again through `scoring.score` itself, whose breakdown gives
-the reason (which gate, which threshold). The tests check the two agree.
+The rounds are scored all at once, as matrices (`_Evidence.score`: the rules of `scoring.score`,
+the same formulas and tolerances, without building each breakdown); the rounds whose recommended
+outcome changes are scored again through `scoring.score` itself, whose breakdown gives the reason
+(which gate, which threshold). `CompiledRubric` applies the same rules to one round at a time (for
+the calibration). The tests check all three agree.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
 
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.rubric import Rubric
@@ -289,51 +293,175 @@ def reasons(before: ScoreBreakdown, after: ScoreBreakdown, new: Rubric) -> tuple
     return tuple(out)
 
 
+class _Evidence:
+    """The consolidated means of many rounds as one rounds × criteria matrix (NaN: no reviewer
+    scored it) and the standard elements of their credentials as a rounds × elements matrix."""
+
+    def __init__(self, rounds: Sequence[DecidedRound]) -> None:
+        self.ids: dict[str, int] = {}
+        self.elements: dict[str, int] = {}
+        at: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        el_at: list[int] = []
+        el_cols: list[int] = []
+        ids, els = self.ids, self.elements
+        for i, rnd in enumerate(rounds):
+            for review in rnd.reviews:
+                for cid, raw in review.items():
+                    if raw is None:
+                        continue
+                    j = ids.get(cid)
+                    if j is None:
+                        j = ids[cid] = len(ids)
+                    at.append(i)
+                    cols.append(j)
+                    vals.append(float(raw))
+            for el in rnd.elements:
+                k = els.get(el)
+                if k is None:
+                    k = els[el] = len(els)
+                el_at.append(i)
+                el_cols.append(k)
+        n, width = len(rounds), max(len(ids), 1)
+        flat = np.asarray(at, dtype=np.int64) * width + np.asarray(cols, dtype=np.int64)
+        sums = np.bincount(flat, weights=np.asarray(vals, dtype=float), minlength=n * width)
+        counts = np.bincount(flat, minlength=n * width)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # reviewers' scores are whole numbers: their sum is exact, as `math.fsum` is
+            self.means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan).reshape(
+                n, width
+            )
+        present = np.zeros((n, max(len(els), 1)), dtype=bool)
+        present[np.asarray(el_at, dtype=np.int64), np.asarray(el_cols, dtype=np.int64)] = True
+        self.present = present
+
+    def score(
+        self, rubric: Rubric, rows: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], dict[str, int]]:
+        """The overall score (NaN: nothing scored), the rank of the recommended outcome (-1: none)
+        of the given rounds under `rubric`, and per criterion the rounds that do not score it:
+        the rules of `scoring.score`."""
+        n = len(rows)
+        columns: list[NDArray[np.float64]] = []
+        lo_l: list[float] = []
+        hi_l: list[float] = []
+        w_l: list[float] = []
+        gates: list[tuple[int, int, int]] = []
+        names: list[str] = []
+        for rc in rubric.criteria:
+            c = rc.criterion
+            if not c.scored:
+                continue
+            lo, hi = rubric.score_range(c)
+            if c.kind == "elements_check":
+                idx = [self.elements[e] for e in c.elements if e in self.elements]
+                col = self.present[rows][:, idx].sum(axis=1).astype(float)
+            elif rc.id in self.ids:
+                col = self.means[rows, self.ids[rc.id]]
+            else:
+                col = np.full(n, np.nan)
+            if c.gate is not None:
+                gates.append((len(columns), c.gate.min_level, c.gate.otherwise.rank))
+            columns.append(col)
+            lo_l.append(lo)
+            hi_l.append(hi)
+            w_l.append(rc.effective_weight)
+            names.append(rc.id)
+        raw = np.column_stack(columns) if columns else np.zeros((n, 0))
+        lo_a, hi_a, w = np.array(lo_l), np.array(hi_l), np.array(w_l)
+        valid = ~np.isnan(raw)
+        span = np.where(hi_a > lo_a, hi_a - lo_a, 1.0)
+        norm = np.where(hi_a > lo_a, (np.clip(raw, lo_a, hi_a) - lo_a) / span, 0.0)
+        contributions = np.where(valid, norm * w, 0.0).sum(axis=1)
+        weight = (valid * w).sum(axis=1)
+        scored = weight > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            overall = np.where(scored, contributions / np.where(scored, weight, 1.0), np.nan)
+        rank = np.full(n, Outcome.REJECTED.rank, dtype=np.int64)
+        done = np.zeros(n, dtype=bool)
+        for t in sorted(rubric.thresholds, key=lambda t: -t.min_score):
+            hit = ~done & (overall + 1e-12 >= t.min_score)
+            rank[hit] = t.outcome.rank
+            done |= hit
+        for j, level, otherwise in gates:
+            failed = valid[:, j] & ~(raw[:, j] + 1e-9 >= level)
+            rank = np.where(failed, np.maximum(rank, otherwise), rank)
+        rank = np.where(scored, rank, -1)
+        missing = (~valid).sum(axis=0)
+        return overall, rank, {cid: int(m) for cid, m in zip(names, missing, strict=True) if m}
+
+
+_BY_RANK = sorted(Outcome, key=lambda o: o.rank)
+
+
+def _outcome(rank: int) -> Outcome | None:
+    return _BY_RANK[rank] if rank >= 0 else None
+
+
+def _value(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
 def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubric) -> ReplayReport:
     """Score every round under the version it was scored against (`old`, by content hash) and
-    under `new`; report the changes, the distributions and the effect per group."""
-    compiled_old = {h: CompiledRubric(r) for h, r in old.items()}
-    compiled_new = CompiledRubric(new)
-    report = ReplayReport(new.id, new.version, new.content_hash)
-    missing_counts: dict[str, int] = {}
-    for rnd in rounds:
-        before_r = compiled_old.get(rnd.rubric_hash)
-        if before_r is None:
+    under `new`; report the changes, the distributions and the effect per group.
+
+    The rounds are scored together, as matrices (`_Evidence`); the rounds whose outcome changes
+    are scored again through `scoring.score`, whose breakdown says why."""
+    given = list(rounds)
+    for rnd in given:
+        if rnd.rubric_hash not in old:
             raise KeyError(f"case {rnd.case_id}: rubric version {rnd.rubric_hash[:12]}… not given")
+    report = ReplayReport(new.id, new.version, new.content_hash)
+    n = len(given)
+    evidence = _Evidence(given)
+    overall_b = np.full(n, np.nan)
+    rank_b = np.full(n, -1, dtype=np.int64)
+    hashes = np.array([r.rubric_hash for r in given], dtype=object)
+    for h, rubric in old.items():
+        rows = np.flatnonzero(hashes == h) if n else np.zeros(0, dtype=np.int64)
+        if len(rows):
+            overall_b[rows], rank_b[rows], _ = evidence.score(rubric, rows)
+            report.old_versions[f"{rubric.id} {rubric.version}"] = len(rows)
+    overall_a, rank_a, missing_counts = evidence.score(new, np.arange(n, dtype=np.int64))
+    report.rounds = n
+    for ranks, counts in ((rank_b, report.outcomes_before), (rank_a, report.outcomes_after)):
+        values, times = np.unique(ranks, return_counts=True)
+        for v, k in zip(values.tolist(), times.tolist(), strict=True):
+            o = _outcome(v)
+            counts[o.value if o else "none"] = k
+    for overall, bins in ((overall_b, report.bins_before), (overall_a, report.bins_after)):
+        ok = overall[~np.isnan(overall)]
+        which = np.minimum((ok * BINS + 1e-9).astype(np.int64), BINS - 1)
+        for b, k in enumerate(np.bincount(which, minlength=BINS).tolist()):
+            bins[b] = k
+    changed = np.flatnonzero(rank_b != rank_a)
+    changes: dict[int, Change] = {}
+    for i in changed.tolist():
+        rnd = given[i]
+        before_r = old[rnd.rubric_hash]
         means = consolidated_means(rnd.reviews)
-        overall_b, outcome_b, _ = before_r.outcome(means, rnd.elements)
-        overall_a, outcome_a, missing = compiled_new.outcome(means, rnd.elements)
-        report.rounds += 1
-        label = f"{before_r.rubric.id} {before_r.rubric.version}"
-        report.old_versions[label] = report.old_versions.get(label, 0) + 1
-        for cid in missing:
-            missing_counts[cid] = missing_counts.get(cid, 0) + 1
-        ob = outcome_b.value if outcome_b else "none"
-        oa = outcome_a.value if outcome_a else "none"
-        report.outcomes_before[ob] = report.outcomes_before.get(ob, 0) + 1
-        report.outcomes_after[oa] = report.outcomes_after.get(oa, 0) + 1
-        if overall_b is not None:
-            report.bins_before[bin_of(overall_b)] += 1
-        if overall_a is not None:
-            report.bins_after[bin_of(overall_a)] += 1
-        change = None
-        if outcome_b != outcome_a:
-            full_b = score(before_r.rubric, before_r.inputs(means, rnd.elements))
-            full_a = score(new, compiled_new.inputs(means, rnd.elements))
-            change = Change(
-                rnd.case_id,
-                rnd.round,
-                rnd.institution,
-                rnd.field,
-                rnd.eqf,
-                rnd.decided,
-                outcome_b,
-                outcome_a,
-                overall_b,
-                overall_a,
-                reasons(full_b, full_a, new),
-            )
-            report.changes.append(change)
+        full_b = score(before_r, CompiledRubric(before_r).inputs(means, rnd.elements))
+        full_a = score(new, CompiledRubric(new).inputs(means, rnd.elements))
+        changes[i] = Change(
+            rnd.case_id,
+            rnd.round,
+            rnd.institution,
+            rnd.field,
+            rnd.eqf,
+            rnd.decided,
+            _outcome(int(rank_b[i])),
+            _outcome(int(rank_a[i])),
+            _value(float(overall_b[i])),
+            _value(float(overall_a[i])),
+            reasons(full_b, full_a, new),
+        )
+    report.changes = sorted(changes.values(), key=lambda c: (c.case_id, c.round))
+    ob_list, oa_list = overall_b.tolist(), overall_a.tolist()
+    for i, rnd in enumerate(given):
+        change = changes.get(i)
+        b, a = ob_list[i], oa_list[i]
         for groups, key in (
             (report.by_institution, rnd.institution),
             (report.by_field, broad_field(rnd.field)),
@@ -341,11 +469,11 @@ def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubri
         ):
             g = _group(groups, key)
             g.rounds += 1
-            if overall_b is not None:
-                g.sum_before += overall_b
+            if b == b:  # not NaN
+                g.sum_before += b
                 g.scored_before += 1
-            if overall_a is not None:
-                g.sum_after += overall_a
+            if a == a:
+                g.sum_after += a
                 g.scored_after += 1
             if change is not None:
                 g.changed += 1
@@ -353,8 +481,8 @@ def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubri
                 g.better += change.direction == "better"
     old_ids = {rc.id for r in old.values() for rc in r.criteria}
     report.unscored = [
-        UnscoredCriterion(cid, rc.criterion.title if rc else cid, n, cid not in old_ids)
-        for cid, n in missing_counts.items()
+        UnscoredCriterion(cid, rc.criterion.title if rc else cid, k, cid not in old_ids)
+        for cid, k in missing_counts.items()
         for rc in [new.criterion(cid)]
     ]
     new_ids = {rc.id for rc in new.criteria}
@@ -363,5 +491,4 @@ def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubri
         ordered = dict(sorted(groups.items()))
         groups.clear()
         groups.update(ordered)
-    report.changes.sort(key=lambda c: (c.case_id, c.round))
     return report

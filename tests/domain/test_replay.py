@@ -197,3 +197,75 @@ def test_the_compiled_rubric_agrees_with_scoring():
         assert overall == full.overall
         assert outcome == full.recommended_outcome
         assert list(missing) == full.missing
+
+
+def test_the_matrices_agree_with_scoring_round_by_round():
+    """Replaying the real 4eu-mici rubric (elements checks from the credential's elements, yes/no
+    criteria, partial reviews) against a version with other thresholds and a new gate: the
+    changes are exactly the rounds where `scoring.score` gives two different outcomes, with its
+    overall scores."""
+    from qa_engine.domain.rubric import Gate, Threshold
+    from qa_engine.services.rubrics import load
+
+    old = load("4eu-mici")
+    criteria = [
+        rc.model_copy(
+            update={"criterion": rc.criterion.model_copy(update={"gate": Gate(min_level=3)})}
+        )
+        if rc.id == "esg-1.5"
+        else rc
+        for rc in old.criteria
+    ]
+    new = old.model_copy(
+        update={
+            "meta": old.meta.model_copy(update={"version": "2.0.0"}),
+            "criteria": criteria,
+            "thresholds": [
+                Threshold(outcome=t.outcome, min_score=max(0.0, t.min_score - 0.05))
+                if t.min_score
+                else t
+                for t in old.thresholds
+            ],
+        }
+    )
+    compiled_old, compiled_new = CompiledRubric(old), CompiledRubric(new)
+    elements_all = sorted({el for rc in old.criteria for el in rc.criterion.elements})
+    rng = random.Random(11)
+    given = []
+    for i in range(300):
+        reviews = []
+        for _ in range(rng.choice((1, 2, 3))):
+            scores = {}
+            for rc in old.reviewer_criteria:
+                if rc.criterion.scored and rng.random() > 0.03:
+                    hi = old.score_range(rc.criterion)[1]
+                    scores[rc.id] = rng.randint(0, hi) if hi > 1 else rng.random() < 0.6
+            reviews.append(scores)
+        elements = frozenset(el for el in elements_all if rng.random() > 0.15)
+        given.append(
+            DecidedRound(
+                i + 1, 1, "CUNI", "0613", 6, old.content_hash, "approved", tuple(reviews), elements
+            )
+        )
+    report = replay(given, {old.content_hash: old}, new)
+    expected = {}
+    for r in given:
+        means = consolidated_means(r.reviews)
+        b = score(old, compiled_old.inputs(means, r.elements))
+        a = score(new, compiled_new.inputs(means, r.elements))
+        if b.recommended_outcome != a.recommended_outcome:
+            expected[r.case_id] = (b, a)
+    assert expected and len(expected) < len(given)
+    assert {c.case_id for c in report.changes} == set(expected)
+    for c in report.changes:
+        b, a = expected[c.case_id]
+        assert (c.before, c.after) == (b.recommended_outcome, a.recommended_outcome)
+        assert c.overall_before == pytest.approx(b.overall, abs=1e-12)
+        assert c.overall_after == pytest.approx(a.overall, abs=1e-12)
+
+
+def test_no_rounds_is_an_empty_report(tmp_path):
+    old = tiny(tmp_path, "1.0.0")
+    report = replay([], {old.content_hash: old}, old)
+    assert (report.rounds, report.changes, report.outcomes_before) == (0, [], {})
+    assert sum(report.bins_after) == 0
