@@ -9,10 +9,9 @@ round scored is left out of that round's score (the other weights rescaled, as `
 does with any criterion not scored) and reported, never guessed.
 
 The rounds are scored all at once, as matrices (`_Evidence.score`: the rules of `scoring.score`,
-the same formulas and tolerances, without building each breakdown); the rounds whose recommended
-outcome changes are scored again through `scoring.score` itself, whose breakdown gives the reason
-(which gate, which threshold). `CompiledRubric` applies the same rules to one round at a time (for
-the calibration). The tests check all three agree.
+the same formulas and tolerances, without building each breakdown); the same matrices say why an
+outcome changed (which gate, which threshold). `CompiledRubric` applies the same rules to one
+round at a time (for the calibration). The tests check both against `scoring.score`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from numpy.typing import NDArray
 
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.rubric import Rubric
-from qa_engine.domain.scoring import ScoreBreakdown, score
 
 ScoreMap = Mapping[str, float | int | bool | None]
 
@@ -243,54 +241,62 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def reasons(before: ScoreBreakdown, after: ScoreBreakdown, new: Rubric) -> tuple[str, ...]:
-    """Why the recommended outcome changed: the gates that fail now or no longer, the thresholds
-    the overall score crosses, the criteria the new version scores that no reviewer scored."""
+def reasons(before: _Scored, b: int, after: _Scored, a: int) -> tuple[str, ...]:
+    """Why the recommended outcome of a round (row `b` of `before`, row `a` of `after`) changed:
+    the gates that fail now or no longer, the thresholds the overall score crosses, the criteria
+    the new version scores that no reviewer scored."""
     out: list[str] = []
-    scores_after = {c.criterion_id: c for c in after.criteria}
-    for cid in after.gates_failed:
-        if cid not in before.gates_failed:
-            c = scores_after[cid]
-            rc = new.criterion(cid)
-            otherwise = rc.criterion.gate.otherwise.value if rc and rc.criterion.gate else "-"
+    new = after.rubric
+    gates_b, failed_b = before.gate_view(b)
+    gates_a, failed_a = after.gate_view(a)
+    otherwise = {name: o for name, _, o, _ in after.gates}
+    for cid in failed_a:
+        if cid not in failed_b:
+            level, raw = gates_a[cid]
             out.append(
-                f"gate {cid} ≥ {c.gate_min} now fails (consolidated score {c.raw:.2f})"
-                f" → at best {otherwise}"
+                f"gate {cid} ≥ {level} now fails (consolidated score {_fmt2(raw)})"
+                f" → at best {otherwise[cid].value}"
             )
-    scores_before = {c.criterion_id: c for c in before.criteria}
-    for cid in before.gates_failed:
-        if cid not in after.gates_failed:
-            now = scores_after.get(cid)
-            old = scores_before[cid]
-            if now is None:
-                out.append(f"gate {cid} ≥ {old.gate_min}: the criterion is not in the new version")
-            elif now.gate_min is None:
-                out.append(f"gate {cid} ≥ {old.gate_min} is removed")
-            elif now.raw is None:
-                out.append(f"gate {cid} is not scored under the new version")
-            else:
-                out.append(
-                    f"gate {cid} ≥ {now.gate_min} now passes (consolidated score {now.raw:.2f};"
-                    f" the gate was ≥ {old.gate_min})"
-                )
-    if before.threshold_outcome != after.threshold_outcome:
-        t_after = after.threshold_outcome.value if after.threshold_outcome else "-"
-        t_before = before.threshold_outcome.value if before.threshold_outcome else "-"
+    for cid in failed_b:
+        if cid in failed_a:
+            continue
+        old_level = gates_b[cid][0]
+        if new.criterion(cid) is None:
+            out.append(f"gate {cid} ≥ {old_level}: the criterion is not in the new version")
+        elif cid not in gates_a:
+            out.append(f"gate {cid} ≥ {old_level} is removed")
+        elif gates_a[cid][1] is None:
+            out.append(f"gate {cid} is not scored under the new version")
+        else:
+            level, raw = gates_a[cid]
+            out.append(
+                f"gate {cid} ≥ {level} now passes (consolidated score {_fmt2(raw)};"
+                f" the gate was ≥ {old_level})"
+            )
+    t_b, t_a = _outcome(int(before.threshold[b])), _outcome(int(after.threshold[a]))
+    overall_b = _value(float(before.overall[b]))
+    overall_a = _value(float(after.overall[a]))
+    if t_b != t_a:
         mins = {t.outcome: t.min_score for t in new.thresholds}
-        at = mins.get(after.threshold_outcome) if after.threshold_outcome else None
+        at = mins.get(t_a) if t_a else None
         where = f" (threshold {at:g})" if at is not None else ""
         out.append(
-            f"overall {_fmt(before.overall)} → {_fmt(after.overall)}: threshold outcome"
-            f" {t_before} → {t_after}{where}"
+            f"overall {_fmt(overall_b)} → {_fmt(overall_a)}: threshold outcome"
+            f" {t_b.value if t_b else '-'} → {t_a.value if t_a else '-'}{where}"
         )
-    if after.missing:
-        out.append("not scored by any reviewer, left out: " + ", ".join(after.missing))
+    missing = after.not_scored(a)
+    if missing:
+        out.append("not scored by any reviewer, left out: " + ", ".join(missing))
     if not out:
         out.append(
-            f"overall {_fmt(before.overall)} → {_fmt(after.overall)}; gates failed"
-            f" {', '.join(after.gates_failed) or 'none'}"
+            f"overall {_fmt(overall_b)} → {_fmt(overall_a)}; gates failed"
+            f" {', '.join(failed_a) or 'none'}"
         )
     return tuple(out)
+
+
+def _fmt2(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
 
 
 class _Evidence:
@@ -336,18 +342,14 @@ class _Evidence:
         present[np.asarray(el_at, dtype=np.int64), np.asarray(el_cols, dtype=np.int64)] = True
         self.present = present
 
-    def score(
-        self, rubric: Rubric, rows: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.int64], dict[str, int]]:
-        """The overall score (NaN: nothing scored), the rank of the recommended outcome (-1: none)
-        of the given rounds under `rubric`, and per criterion the rounds that do not score it:
-        the rules of `scoring.score`."""
+    def score(self, rubric: Rubric, rows: NDArray[np.int64]) -> _Scored:
+        """The given rounds scored under `rubric`: the rules of `scoring.score`."""
         n = len(rows)
         columns: list[NDArray[np.float64]] = []
         lo_l: list[float] = []
         hi_l: list[float] = []
         w_l: list[float] = []
-        gates: list[tuple[int, int, int]] = []
+        gates: list[tuple[int, str, int, Outcome]] = []
         names: list[str] = []
         for rc in rubric.criteria:
             c = rc.criterion
@@ -362,7 +364,7 @@ class _Evidence:
             else:
                 col = np.full(n, np.nan)
             if c.gate is not None:
-                gates.append((len(columns), c.gate.min_level, c.gate.otherwise.rank))
+                gates.append((len(columns), rc.id, c.gate.min_level, c.gate.otherwise))
             columns.append(col)
             lo_l.append(lo)
             hi_l.append(hi)
@@ -378,18 +380,53 @@ class _Evidence:
         scored = weight > 0
         with np.errstate(invalid="ignore", divide="ignore"):
             overall = np.where(scored, contributions / np.where(scored, weight, 1.0), np.nan)
-        rank = np.full(n, Outcome.REJECTED.rank, dtype=np.int64)
+        threshold = np.full(n, Outcome.REJECTED.rank, dtype=np.int64)
         done = np.zeros(n, dtype=bool)
         for t in sorted(rubric.thresholds, key=lambda t: -t.min_score):
             hit = ~done & (overall + 1e-12 >= t.min_score)
-            rank[hit] = t.outcome.rank
+            threshold[hit] = t.outcome.rank
             done |= hit
-        for j, level, otherwise in gates:
-            failed = valid[:, j] & ~(raw[:, j] + 1e-9 >= level)
-            rank = np.where(failed, np.maximum(rank, otherwise), rank)
-        rank = np.where(scored, rank, -1)
+        rank = threshold.copy()
+        failed = np.zeros((n, len(gates)), dtype=bool)
+        for g, (j, _, level, otherwise) in enumerate(gates):
+            failed[:, g] = valid[:, j] & ~(raw[:, j] + 1e-9 >= level)
+            rank = np.where(failed[:, g], np.maximum(rank, otherwise.rank), rank)
         missing = (~valid).sum(axis=0)
-        return overall, rank, {cid: int(m) for cid, m in zip(names, missing, strict=True) if m}
+        return _Scored(
+            rubric=rubric,
+            overall=overall,
+            rank=np.where(scored, rank, -1),
+            threshold=np.where(scored, threshold, -1),
+            names=names,
+            raw=raw,
+            gates=[(name, level, otherwise, j) for j, name, level, otherwise in gates],
+            failed=failed,
+            missing={cid: int(m) for cid, m in zip(names, missing, strict=True) if m},
+        )
+
+
+@dataclass
+class _Scored:
+    """Rounds scored under one rubric version, as matrices (rows: the rounds scored)."""
+
+    rubric: Rubric
+    overall: NDArray[np.float64]  # NaN: nothing scored
+    rank: NDArray[np.int64]  # rank of the recommended outcome, -1: none
+    threshold: NDArray[np.int64]  # rank of the thresholds' outcome, -1: none
+    names: list[str]  # the scored criteria, the columns of `raw`
+    raw: NDArray[np.float64]  # the scores given to `scoring.score` (NaN: not scored)
+    gates: list[tuple[str, int, Outcome, int]]  # criterion, level, outcome at best, column
+    failed: NDArray[np.bool_]  # rounds × gates
+    missing: dict[str, int]  # criterion → rounds that do not score it
+
+    def gate_view(self, row: int) -> tuple[dict[str, tuple[int, float | None]], list[str]]:
+        """The gates of one round (criterion → level, score) and the gates it fails."""
+        gates = {name: (level, _value(float(self.raw[row, j]))) for name, level, _, j in self.gates}
+        failed = [g[0] for k, g in enumerate(self.gates) if self.failed[row, k]]
+        return gates, failed
+
+    def not_scored(self, row: int) -> list[str]:
+        return [n for j, n in enumerate(self.names) if math.isnan(self.raw[row, j])]
 
 
 _BY_RANK = sorted(Outcome, key=lambda o: o.rank)
@@ -407,8 +444,8 @@ def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubri
     """Score every round under the version it was scored against (`old`, by content hash) and
     under `new`; report the changes, the distributions and the effect per group.
 
-    The rounds are scored together, as matrices (`_Evidence`); the rounds whose outcome changes
-    are scored again through `scoring.score`, whose breakdown says why."""
+    The rounds are scored together, as matrices (`_Evidence`), which also say why an outcome
+    changed."""
     given = list(rounds)
     for rnd in given:
         if rnd.rubric_hash not in old:
@@ -419,12 +456,17 @@ def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubri
     overall_b = np.full(n, np.nan)
     rank_b = np.full(n, -1, dtype=np.int64)
     hashes = np.array([r.rubric_hash for r in given], dtype=object)
+    scored_b: dict[str, _Scored] = {}
+    local = np.zeros(n, dtype=np.int64)  # each round's row in its old version's matrices
     for h, rubric in old.items():
         rows = np.flatnonzero(hashes == h) if n else np.zeros(0, dtype=np.int64)
         if len(rows):
-            overall_b[rows], rank_b[rows], _ = evidence.score(rubric, rows)
+            scored_b[h] = evidence.score(rubric, rows)
+            overall_b[rows], rank_b[rows] = scored_b[h].overall, scored_b[h].rank
+            local[rows] = np.arange(len(rows))
             report.old_versions[f"{rubric.id} {rubric.version}"] = len(rows)
-    overall_a, rank_a, missing_counts = evidence.score(new, np.arange(n, dtype=np.int64))
+    after = evidence.score(new, np.arange(n, dtype=np.int64))
+    overall_a, rank_a, missing_counts = after.overall, after.rank, after.missing
     report.rounds = n
     for ranks, counts in ((rank_b, report.outcomes_before), (rank_a, report.outcomes_after)):
         values, times = np.unique(ranks, return_counts=True)
@@ -440,10 +482,6 @@ def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubri
     changes: dict[int, Change] = {}
     for i in changed.tolist():
         rnd = given[i]
-        before_r = old[rnd.rubric_hash]
-        means = consolidated_means(rnd.reviews)
-        full_b = score(before_r, CompiledRubric(before_r).inputs(means, rnd.elements))
-        full_a = score(new, CompiledRubric(new).inputs(means, rnd.elements))
         changes[i] = Change(
             rnd.case_id,
             rnd.round,
@@ -455,7 +493,7 @@ def replay(rounds: Iterable[DecidedRound], old: Mapping[str, Rubric], new: Rubri
             _outcome(int(rank_a[i])),
             _value(float(overall_b[i])),
             _value(float(overall_a[i])),
-            reasons(full_b, full_a, new),
+            reasons(scored_b[rnd.rubric_hash], int(local[i]), after, i),
         )
     report.changes = sorted(changes.values(), key=lambda c: (c.case_id, c.round))
     ob_list, oa_list = overall_b.tolist(), overall_a.tolist()

@@ -4,6 +4,7 @@ rounds decided in a period, never one query per case."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,12 +38,6 @@ class RoundRow:
     present: frozenset[str]  # the names of the credential fields that hold a value
 
 
-def _text(session: Session, column: Any, key: str) -> ColumnElement[Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        return func.jsonb_extract_path_text(column, key)
-    return func.json_extract(column, f'$."{key}"')
-
-
 def _decided(
     rubric_id: str, start: datetime, end: datetime, institution_id: int | None
 ) -> Subquery:
@@ -65,7 +60,7 @@ def _decided(
 
 def _present(value: Any) -> bool:
     # as `Credential.element_present`: no value, an empty text or an empty list is absent
-    return value is not None and value not in ("", "[]")
+    return value is not None and value != "" and value != []
 
 
 def decided_rounds(
@@ -82,6 +77,15 @@ def decided_rounds(
     credential version the round reviewed and which of `fields` that version fills."""
     cv_id = func.coalesce(col(CaseRound.credential_version_id), col(Case.credential_version_id))
     data = col(CredentialVersion.data)
+    keys = ("isced_f", "eqf_level", *fields)
+    sqlite = session.get_bind().dialect.name != "postgresql"
+    # SQLite parses the credential once for all the keys (one JSON array of their values);
+    # PostgreSQL reads each key from its binary jsonb
+    values: list[ColumnElement[Any]] = (
+        [func.json_extract(data, *(f'$."{k}"' for k in keys))]
+        if sqlite
+        else [func.jsonb_extract_path(data, k) for k in keys]
+    )
     q = (
         select(
             col(Decision.case_id),
@@ -89,9 +93,7 @@ def decided_rounds(
             col(Institution.code),
             col(RubricSnapshot.content_hash),
             col(Decision.outcome),
-            _text(session, data, "isced_f"),
-            _text(session, data, "eqf_level"),
-            *(_text(session, data, f) for f in fields),
+            *values,
         )
         .join(Case, col(Case.id) == Decision.case_id)
         .join(RubricSnapshot, col(RubricSnapshot.id) == Case.rubric_snapshot_id)
@@ -114,7 +116,10 @@ def decided_rounds(
         q = q.where(col(Case.institution_id) == institution_id)
     out = []
     for r in session.execute(q).all():
-        eqf = r[6]
+        got: list[Any] = json.loads(r[5]) if sqlite else list(r[5:])
+        if sqlite and len(keys) == 1:
+            got = [got]
+        isced, eqf = got[0], got[1]
         out.append(
             RoundRow(
                 int(r[0]),
@@ -122,9 +127,9 @@ def decided_rounds(
                 r[2],
                 r[3],
                 r[4],
-                str(r[5] or ""),
-                int(eqf) if eqf not in (None, "") else None,
-                frozenset(f for f, v in zip(fields, r[7:], strict=True) if _present(v)),
+                str(isced or ""),
+                int(eqf) if isinstance(eqf, int | float | str) and str(eqf).isdigit() else None,
+                frozenset(f for f, v in zip(fields, got[2:], strict=True) if _present(v)),
             )
         )
     return out

@@ -4,6 +4,7 @@ recorded in the audit trail, planted evidence is found."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -23,20 +24,27 @@ from qa_engine.store.db import make_engine
 from qa_engine.store.migrate import upgrade
 from qa_engine.store.models import AuditEvent, Consolidation, Decision, Review
 from qa_engine.synthetic.history import generate
-from tests.conftest import rolled_back_session
+from tests.conftest import rolled_back_session, throwaway_pg_database
 
 OFFICER = Actor(user_id=1, username="officer.test", roles=frozenset({Role.QA_OFFICER}))
 REVIEWER = Actor(user_id=2, username="reviewer.test", roles=frozenset({Role.REVIEWER}))
 CASES = 120
 
 
-@pytest.fixture(scope="module")
-def history_engine(tmp_path_factory):
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('hist') / 'history.db'}")
-    upgrade(engine)
-    generate(engine, CASES, seed=11)
-    yield engine
-    engine.dispose()
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def history_engine(request, tmp_path_factory):
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('hist') / 'history.db'}"
+        else:
+            url = stack.enter_context(throwaway_pg_database("qa_replay")).url
+        engine = make_engine(url)
+        upgrade(engine)
+        generate(engine, CASES, seed=11)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture
