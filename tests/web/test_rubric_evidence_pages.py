@@ -4,6 +4,7 @@ the workbook, an uploaded draft, and bad input shown on the form."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -110,3 +111,19 @@ def test_others_are_refused(client, history):
         assert client.get("/rubric-calibration").status_code == 403
     anonymous = type(client)(client.app)
     assert anonymous.get("/rubric-replay", follow_redirects=False).status_code == 303
+
+
+def test_a_long_table_is_cut_on_the_page_not_in_the_workbook(client, history, monkeypatch):
+    import qa_engine.web.pages.rubric_evidence as pages
+
+    monkeypatch.setattr(pages, "SHOWN", 1)
+    csrf = signed_in(client, "officer")
+    files = {"file": ("my-draft.yaml", _draft(4), "application/yaml")}
+    page = client.post("/rubric-replay", data={"csrf_token": csrf, "format": "html"}, files=files)
+    assert page.status_code == 200
+    cut = re.search(r"the first 1 of (\d+) rows: the workbook has them all", page.text)
+    assert cut and int(cut.group(1)) > 1
+    files = {"file": ("my-draft.yaml", _draft(4), "application/yaml")}
+    xlsx = client.post("/rubric-replay", data={"csrf_token": csrf, "format": "xlsx"}, files=files)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    assert sheet.max_row - 3 == int(cut.group(1))

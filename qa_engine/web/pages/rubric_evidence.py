@@ -4,6 +4,7 @@ tables as `qa-engine rubrics replay` / `calibrate`, and their workbooks."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -42,6 +43,22 @@ router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Param = Annotated[str | None, Query(max_length=20)]
 RubricParam = Annotated[str | None, Query(max_length=140)]
+SHOWN = 500
+
+
+def _shown(tables: list[TableData]) -> list[TableData]:
+    """The tables as a page shows them: a long table's first `SHOWN` rows (the workbook has all)."""
+    return [
+        t
+        if len(t.rows) <= SHOWN
+        else replace(
+            t,
+            rows=t.rows[:SHOWN],
+            note=(t.note + "; " if t.note else "")
+            + f"the first {SHOWN} of {len(t.rows)} rows: the workbook has them all",
+        )
+        for t in tables
+    ]
 
 
 def _xlsx(tables: list[TableData], title: str, name: str) -> Response:
@@ -154,7 +171,7 @@ async def replay_run(request: Request, db: DB, principal: PageUser) -> Response:
             report=report,
             rubric=new,
             period=period.words(),
-            tables=tables,
+            tables=_shown(tables),
         )
     )
 
@@ -203,7 +220,7 @@ def calibration_page(
     if rubric:
         try:
             chosen, report, tables = _calibration(db, principal, rubric, from_, to, institution)
-            result = {"rubric": chosen, "report": report, "tables": tables}
+            result = {"rubric": chosen, "report": report, "tables": _shown(tables)}
         except QAError as exc:
             errors, status = [exc.message, *exc.details], exc.status
     return render(
