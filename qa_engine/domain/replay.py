@@ -205,6 +205,12 @@ class ReplayReport:
         return len(self.changes)
 
     def summary(self) -> str:
+        if not self.rounds:
+            return (
+                f"{self.rubric_id} {self.version}: no decided round of the period was scored"
+                f" against a version of '{self.rubric_id}' (a rubric that others include is"
+                " replayed through a draft of the rubric that includes it)"
+            )
         worse = sum(1 for c in self.changes if c.direction == "worse")
         better = sum(1 for c in self.changes if c.direction == "better")
         return (

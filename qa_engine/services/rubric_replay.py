@@ -72,23 +72,30 @@ def parse_day(value: str | None, name: str) -> date | None:
 
 
 def load_draft(path: Path, installed: list[Path] | None = None) -> Rubric:
-    """Compose a rubric file that may not be installed (a draft of a new version): its includes
-    resolve against the installed rubrics; an installed rubric of the same id is replaced by it."""
+    """Compose a rubric file that may not be installed (a draft of a new version). Its includes
+    resolve against the rubric files beside it first (drafts of the parts it includes), then
+    against the installed rubrics; a file beside it replaces the installed rubric of its id."""
     if not path.is_file():
         raise ValidationFailed(f"{path}: no such rubric file")
     draft = read_rubric_file(path)
     if draft.problems or draft.model is None:
         raise RubricError(draft.problems)
-    draft_id = draft.model.rubric.id
+    beside = [draft] + [
+        read_rubric_file(f) for f in rubric_files([path.parent]) if f.resolve() != path.resolve()
+    ]
+    ids = {pf.model.rubric.id for pf in beside if pf.model is not None}
+    taken = {f.resolve() for f in rubric_files([path.parent])} | {path.resolve()}
     others = [
         pf
         for f in rubric_files(installed or [get_settings().rubrics_dir])
-        if f.resolve() != path.resolve()
+        if f.resolve() not in taken
         for pf in [read_rubric_file(f)]
-        if pf.model is None or pf.model.rubric.id != draft_id
+        if pf.model is None or pf.model.rubric.id not in ids
     ]
-    lib = RubricLibrary([draft, *others])
-    return lib.get(draft_id)
+    lib = RubricLibrary([*beside, *others])
+    if lib.problems:
+        raise RubricError(lib.problems)
+    return lib.get(draft.model.rubric.id)
 
 
 def resolve(*, session: Session, spec: str) -> Rubric:

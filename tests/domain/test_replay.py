@@ -269,3 +269,6 @@ def test_no_rounds_is_an_empty_report(tmp_path):
     report = replay([], {old.content_hash: old}, old)
     assert (report.rounds, report.changes, report.outcomes_before) == (0, [], {})
     assert sum(report.bins_after) == 0
+    assert "no decided round of the period was scored against a version of 'tiny'" in (
+        report.summary()
+    )

@@ -206,3 +206,38 @@ def test_calibration_finds_planted_evidence(hs):
     stackable = next(c for c in report.criteria if c.criterion_id == "dg-stackable")
     assert stackable.kind == "yes_no" and stackable.alpha is None
     assert stackable.agreement.startswith("percent agreement (yes/no)")
+
+
+def test_raising_an_included_gate_through_drafts_side_by_side(hs, tmp_path):
+    """A drafts folder with the alliance rubric and its ESG part, whose esg-1.2 gate rises from 2
+    to 3: exactly the rounds whose consolidated esg-1.2 lies in [2, 3) and whose outcome was
+    better than revision_requested change."""
+    path = draft(tmp_path)
+    esg = (get_settings().rubrics_dir / "esg-2015-part1.yaml").read_text()
+    lines = esg.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "min_level: 2" in line)
+    lines[at] = lines[at].replace("min_level: 2", "min_level: 3")
+    esg = "".join(lines).replace('version: "1.0.0"', 'version: "1.1.0"', 1)
+    (path.parent / "esg-2015-part1.yaml").write_text(esg)
+    new = rubric_replay.resolve(session=hs, spec=str(path))
+    gated = next(
+        rc for rc in new.criteria if rc.criterion.gate and rc.criterion.gate.min_level == 3
+    )
+    report = replay_rubric(session=hs, actor=OFFICER, new=new, period=Period())
+    means = _means(hs)
+    final = {}
+    for c in hs.scalars(select(Consolidation).order_by(col(Consolidation.pass_no))).all():
+        final[(c.case_id, c.round)] = c.recommended_outcome
+    expected = {
+        key
+        for key, outcome in final.items()
+        if key in means
+        and 2 <= means[key][gated.id] < 3
+        and Outcome(outcome).rank < Outcome.REVISION_REQUESTED.rank
+        and hs.scalars(
+            select(Decision).where(Decision.case_id == key[0], Decision.round == key[1])
+        ).first()
+    }
+    assert expected
+    assert {(c.case_id, c.round) for c in report.changes} == expected
+    assert all(f"gate {gated.id} ≥ 3 now fails" in c.reasons[0] for c in report.changes)
