@@ -16,6 +16,7 @@ FULL = [
     ["bench.web", "--clients", "32", "--seconds", "20"],
     ["bench.sign_in", "--tries", "15"],
     ["bench.aggregates"],
+    ["bench.replay"],
 ]
 QUICK = [
     ["bench.orchestration", "--cases", "100", "--report-cases", "10"],
@@ -23,6 +24,7 @@ QUICK = [
     ["bench.imports", "--rows", "2000"],
     ["bench.web", "--clients", "8", "--seconds", "5"],
     ["bench.sign_in", "--tries", "5"],
+    ["bench.replay", "--cases", "2000", "--repeat", "1"],
 ]
 
 

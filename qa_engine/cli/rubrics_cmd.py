@@ -203,3 +203,84 @@ def _ref_order(ref: str) -> list[tuple[int, int | str]]:
 
     parts = re.split(r"[-.]", ref)
     return [(0, int(p)) if p.isdigit() else (1, p) for p in parts]
+
+
+# --------------------------------------------------------------- replay and calibrate (issue 18)
+
+
+@app.command("replay")
+@handle_errors
+def replay_cmd(
+    new: str = typer.Argument(..., help="ID@VERSION, ID (the installed version) or a rubric file"),
+    from_: str | None = typer.Option(None, "--from", help="First day of decisions (YYYY-MM-DD)"),
+    to: str | None = typer.Option(None, "--to", help="Last day of decisions (YYYY-MM-DD)"),
+    institution: str | None = typer.Option(None, help="Only this institution (code, e.g. CUNI)"),
+    format_: str = typer.Option("table", "--format", help="table, xlsx or html"),
+    output: Path | None = typer.Option(None, "--output", help="Where to write xlsx or html"),
+    as_: str | None = typer.Option(
+        None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine"
+    ),
+) -> None:
+    """Re-score every case decided in the period with its stored reviews under the NEW version:
+    the recommended outcomes that would change and why, scores before and after, the effect per
+    institution, field and EQF level. The run is recorded in the audit trail."""
+    from qa_engine.adapters.rubric_evidence import replay_tables
+    from qa_engine.cli.evidence_output import check_format, write_tables
+    from qa_engine.services.actors import acting_user
+    from qa_engine.services.rubric_replay import Period, parse_day, replay_rubric, resolve
+    from qa_engine.store.db import session_scope
+
+    fmt = check_format(format_, output)
+    period = Period(parse_day(from_, "--from"), parse_day(to, "--to"))
+    with session_scope() as session:
+        actor = acting_user(session=session, username=as_)
+        rubric = resolve(session=session, spec=new)
+        report = replay_rubric(
+            session=session, actor=actor, new=rubric, period=period, institution=institution
+        )
+    intro = f"{report.summary()}; {period.words()}" + (
+        f"; institution {institution.upper()}" if institution else ""
+    )
+    write_tables(
+        replay_tables(report), f"Replay of {rubric.id} {rubric.version}", intro, fmt, output
+    )
+
+
+@app.command("calibrate")
+@handle_errors
+def calibrate_cmd(
+    rubric_spec: str = typer.Argument(
+        ..., metavar="RUBRIC", help="ID, ID@VERSION or a rubric file (titles, scales, gates)"
+    ),
+    from_: str | None = typer.Option(None, "--from", help="First day of decisions (YYYY-MM-DD)"),
+    to: str | None = typer.Option(None, "--to", help="Last day of decisions (YYYY-MM-DD)"),
+    institution: str | None = typer.Option(None, help="Only this institution (code, e.g. CUNI)"),
+    format_: str = typer.Option("table", "--format", help="table, xlsx or html"),
+    output: Path | None = typer.Option(None, "--output", help="Where to write xlsx or html"),
+    as_: str | None = typer.Option(
+        None, "--as", envvar="QA_ACTOR", help="Act as this user (username); default: the engine"
+    ),
+) -> None:
+    """From the stored reviews of the period, per criterion: agreement across cases,
+    disagreement beyond the consolidation threshold, self-assessment vs peers, gate failures,
+    comments that contradict the score; the criteria most worth rewording first."""
+    from qa_engine.adapters.rubric_evidence import calibration_tables
+    from qa_engine.cli.evidence_output import check_format, write_tables
+    from qa_engine.services.actors import acting_user
+    from qa_engine.services.calibration import calibrate_rubric
+    from qa_engine.services.rubric_replay import Period, parse_day, resolve
+    from qa_engine.store.db import session_scope
+
+    fmt = check_format(format_, output)
+    period = Period(parse_day(from_, "--from"), parse_day(to, "--to"))
+    with session_scope() as session:
+        actor = acting_user(session=session, username=as_)
+        rubric = resolve(session=session, spec=rubric_spec)
+        report = calibrate_rubric(
+            session=session, actor=actor, rubric=rubric, period=period, institution=institution
+        )
+    intro = (
+        f"{rubric.id} {rubric.version}: {report.rounds} decided round(s), {period.words()};"
+        f" {len(report.flagged)} criterion/criteria flagged"
+    )
+    write_tables(calibration_tables(report), f"Calibration of {rubric.id}", intro, fmt, output)

@@ -568,6 +568,22 @@ PAGES: list[Route] = [
         form={},
         targets=ACCOUNT_KEYS,
     ),
+    # the evidence behind a rubric change (issue 18): QA officers only
+    Route("GET", "/rubric-replay", "none", page(OFFICERS_ONLY)),
+    Route(
+        "POST",
+        "/rubric-replay",
+        "none",
+        page(row(0, 403, 403, 403, 403, 422, 403, 403, 422)),
+        form={},
+    ),
+    Route("GET", "/rubric-calibration", "none", page(OFFICERS_ONLY)),
+    Route(
+        "GET",
+        "/rubric-calibration.xlsx",
+        "none",
+        page(row(0, 403, 403, 403, 403, 422, 403, 403, 422)),
+    ),
 ]
 
 
@@ -650,6 +666,10 @@ ROLES: dict[str, tuple[Role, ...]] = {
     "POST /admin/users/{user}/disable": (D,),
     "POST /admin/users/{user}/enable": (D,),
     "POST /admin/users/{user}/one-time-password": (D,),
+    "GET /rubric-replay": OFFICE,
+    "POST /rubric-replay": OFFICE,
+    "GET /rubric-calibration": OFFICE,
+    "GET /rubric-calibration.xlsx": OFFICE,
 }
 # the routes open to anyone signed in (or to everyone)
 OPEN = {

@@ -17,6 +17,7 @@ from qa_engine.web.pages import (
     home,
     reports,
     reviews,
+    rubric_evidence,
     rubrics,
     self_assessment,
 )
@@ -36,6 +37,7 @@ MODULES = (
     rubrics,
     account,
     admin,
+    rubric_evidence,
 )
 
 

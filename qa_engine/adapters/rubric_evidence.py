@@ -1,0 +1,285 @@
+"""The replay and calibration reports as tables, and those tables as a workbook or an HTML file.
+
+One list of tables per report (`replay_tables`, `calibration_tables`) feeds every output: the
+command line's table, the workbook, the HTML file and the web pages, so that they always agree."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from qa_engine.adapters.safe_xlsx import write_cell
+from qa_engine.domain.calibration import CalibrationReport
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.replay import ReplayReport, bin_labels
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class TableData:
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[Cell, ...]] = field(default_factory=list)
+    note: str = ""
+
+
+def _n(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def replay_tables(report: ReplayReport) -> list[TableData]:
+    """Changes case by case, outcomes and overall scores before/after, the effect per group."""
+    out = [
+        TableData(
+            "Recommended outcomes that would change",
+            (
+                "case",
+                "round",
+                "institution",
+                "field",
+                "EQF",
+                "decided",
+                "before",
+                "after",
+                "overall before",
+                "overall after",
+                "reason",
+            ),  # fmt: skip
+            [
+                (
+                    c.case_id,
+                    c.round,
+                    c.institution,
+                    c.field or "-",
+                    c.eqf if c.eqf is not None else "-",
+                    c.decided,
+                    c.before.value if c.before else "-",
+                    c.after.value if c.after else "-",
+                    _n(c.overall_before),
+                    _n(c.overall_after),
+                    "; ".join(c.reasons),
+                )
+                for c in report.changes
+            ],
+            note=report.summary(),
+        )
+    ]
+    order = [o.value for o in Outcome] + ["none"]
+    outcomes = sorted(
+        set(report.outcomes_before) | set(report.outcomes_after),
+        key=lambda o: order.index(o) if o in order else len(order),
+    )
+    out.append(
+        TableData(
+            "Recommended outcomes before and after",
+            ("outcome", "before", "after", "difference"),
+            [
+                (
+                    o,
+                    report.outcomes_before.get(o, 0),
+                    report.outcomes_after.get(o, 0),
+                    report.outcomes_after.get(o, 0) - report.outcomes_before.get(o, 0),
+                )
+                for o in outcomes
+            ],
+        )
+    )
+    out.append(
+        TableData(
+            "Overall scores before and after (rounds per band)",
+            ("overall score", "before", "after"),
+            [
+                (label, b, a)
+                for label, b, a in zip(
+                    bin_labels(), report.bins_before, report.bins_after, strict=True
+                )
+            ],
+        )
+    )
+    for title, groups in (
+        ("Effect per institution", report.by_institution),
+        ("Effect per field (ISCED-F broad field)", report.by_field),
+        ("Effect per EQF level", report.by_eqf),
+    ):
+        out.append(
+            TableData(
+                title,
+                (
+                    "group",
+                    "rounds",
+                    "changed",
+                    "worse",
+                    "better",
+                    "mean overall before",
+                    "mean overall after",
+                ),  # fmt: skip
+                [
+                    (
+                        g.key,
+                        g.rounds,
+                        g.changed,
+                        g.worse,
+                        g.better,
+                        _n(g.mean_before),
+                        _n(g.mean_after),
+                    )  # fmt: skip
+                    for g in groups.values()
+                ],
+            )
+        )
+    out.append(
+        TableData(
+            "Criteria of the new version not scored by the stored reviews (left out, not guessed)",
+            ("criterion", "title", "rounds without a score", "new criterion"),
+            [
+                (u.criterion_id, u.title, u.rounds, "yes" if u.new else "no")
+                for u in report.unscored
+            ],
+            note=(
+                "criteria of the replayed versions that the new version drops: "
+                + (", ".join(report.removed) or "none")
+                + "; versions replayed: "
+                + (", ".join(f"{k} ({v} rounds)" for k, v in report.old_versions.items()) or "none")
+            ),
+        )
+    )
+    return out
+
+
+def calibration_tables(report: CalibrationReport) -> list[TableData]:
+    """The criteria ranked by how much they are worth rewording, and the evidence."""
+    ranked = TableData(
+        "Criteria ranked by how much they are worth rewording",
+        (
+            "rank",
+            "criterion",
+            "title",
+            "kind",
+            "rounds",
+            "agreement across cases",
+            "within one level / alike",
+            f"disagree beyond {report.threshold:g}",
+            "self − peers",
+            "gate failures",
+            "gate decides outcome",
+            "contradicting comments",
+            "why",
+        ),  # fmt: skip
+        [
+            (
+                i,
+                c.criterion_id,
+                c.title,
+                c.kind,
+                c.rounds,
+                c.agreement,
+                _pct(c.within_one_rate if c.kind == "scale" else c.alike_rate),
+                f"{c.disagreements} of {c.compared} ({_pct(c.disagreement_rate)})",
+                "-" if c.self_gap is None else f"{c.self_gap:+.2f}",
+                c.gate_failures if c.gate is not None else "-",
+                c.decisive if c.gate is not None else "-",
+                c.contradictions,
+                "; ".join(c.flags) or "-",
+            )
+            for i, c in enumerate(report.criteria, start=1)
+        ],
+        note=(
+            f"{report.rubric_id} {report.version}: {report.rounds} decided round(s);"
+            f" {len(report.flagged)} criterion/criteria flagged"
+        ),
+    )
+    examples = TableData(
+        "Evidence: comments that contradict the score",
+        ("criterion", "case", "round", "score", "word", "comment"),
+        [
+            (c.criterion_id, e.case_id, e.round, e.score, e.word, e.comment)
+            for c in report.criteria
+            for e in c.examples
+        ],
+    )
+    disagreeing = TableData(
+        "Evidence: cases whose reviewers disagree beyond the threshold (first five per criterion)",
+        ("criterion", "cases"),
+        [
+            (c.criterion_id, ", ".join(str(x) for x in c.disagreement_examples))
+            for c in report.criteria
+            if c.disagreement_examples
+        ],
+    )
+    return [ranked, examples, disagreeing]
+
+
+def tables_xlsx(tables: list[TableData], title: str) -> bytes:
+    """One sheet per table (its title in the first row, the headers bold)."""
+    wb = Workbook()
+    first = True
+    for t in tables:
+        ws = wb.active if first else wb.create_sheet()
+        assert ws is not None
+        first = False
+        ws.title = _sheet_name(t.title, wb.sheetnames if ws.title != "Sheet" else [])
+        write_cell(ws, 1, 1, t.title).font = Font(bold=True)
+        if t.note:
+            write_cell(ws, 2, 1, t.note)
+        for j, h in enumerate(t.headers, start=1):
+            write_cell(ws, 3, j, h).font = Font(bold=True)
+        for i, row in enumerate(t.rows, start=4):
+            for j, v in enumerate(row, start=1):
+                write_cell(ws, i, j, v)
+    wb.properties.title = title
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _sheet_name(title: str, taken: list[str]) -> str:
+    base = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28]
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base[:25]} {k}", k + 1
+    return name
+
+
+def tables_html(tables: list[TableData], title: str, intro: str = "") -> bytes:
+    """A standalone HTML file of the tables."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(title)}</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
+        "margin-bottom:2em}th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;"
+        "vertical-align:top}th{background:#eee}</style>",
+        "</head><body>",
+        f"<h1>{e(title)}</h1>",
+    ]
+    if intro:
+        parts.append(f"<p>{e(intro)}</p>")
+    for t in tables:
+        parts.append(f"<h2>{e(t.title)}</h2>")
+        if t.note:
+            parts.append(f"<p>{e(t.note)}</p>")
+        if not t.rows:
+            parts.append("<p>none</p>")
+            continue
+        parts.append("<table><thead><tr>")
+        parts.extend(f"<th>{e(h)}</th>" for h in t.headers)
+        parts.append("</tr></thead><tbody>")
+        for row in t.rows:
+            parts.append(
+                "<tr>"
+                + "".join(f"<td>{e('' if v is None else str(v))}</td>" for v in row)
+                + "</tr>"
+            )
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")
