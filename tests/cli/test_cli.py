@@ -61,7 +61,9 @@ def test_rubrics_validate_copy_of_a_shipped_id_elsewhere(tmp_path):
     shutil.copyfile(shipped, copy)
     unchanged = run("rubrics", "validate", str(copy))
     assert unchanged.exit_code == 0, unchanged.output
-    copy.write_text(shipped.read_text().replace('version: "1.0.0"', 'version: "1.0.1"'))
+    text = shipped.read_text()
+    copy.write_text(text.replace('version: "1.1.0"', 'version: "1.1.1"', 1))
+    assert copy.read_text() != text
     changed = run("rubrics", "validate", str(copy))
     assert changed.exit_code == 1, changed.output
     lines = [line for line in changed.output.splitlines() if line.strip()]

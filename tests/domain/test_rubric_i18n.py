@@ -1,6 +1,6 @@
 """Rubrics in several languages: per-language texts are checked on their lines, the content hash
 covers every language, a rubric is given in a reader's language (English only where the rubric
-does not declare that language)."""
+does not declare that language), and the shipped rubrics are complete in the alliance's seven."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import json
 import textwrap
 from pathlib import Path
 
-from qa_engine.domain.rubric import Rubric
+import pytest
+
+from qa_engine.domain.rubric import Criterion, Level, Meta, Rubric, Scale
 from qa_engine.domain.rubric_i18n import ISO_639_1, languages_of, localised
 from qa_engine.domain.rubric_loader import load_library, read_rubric_file
 
+ROOT = Path(__file__).resolve().parents[2]
+RUBRICS = ROOT / "rubrics"
 SEVEN = ["en", "fr", "de", "cs", "pl", "it", "da"]
+SHIPPED = ["esg-2015-part1", "eu-microcredentials-2022", "digital-green-skills", "4eu-mici"]
 
 # a rubric in English and French; line numbers matter to the tests below
 BILINGUAL = """\
@@ -316,6 +321,96 @@ def test_an_included_rubric_with_fewer_languages_falls_back_to_english(tmp_path)
     assert de.meta.title == "Oben"
     assert de.criteria[0].criterion.title == "Assessment"  # `bi` has no German
     assert localised(r, "fr").criteria[0].criterion.title == "Évaluation"
+
+
+# --------------------------------------------------------------------------- shipped rubrics
+
+
+def _texts(r: Rubric) -> list[tuple[str, Meta | Scale | Level | Criterion, list[str]]]:
+    """(where, object, its English texts) for every translatable object of a rubric."""
+    out: list[tuple[str, Meta | Scale | Level | Criterion, list[str]]] = [
+        (f"{r.id} rubric", r.meta, [r.meta.title, r.meta.description])
+    ]
+    for sid, s in r.scales.items():
+        out.append((f"scale {sid}", s, [s.title]))
+        for lv in s.levels:
+            out.append((f"scale {sid} level {lv.value}", lv, [lv.label, lv.descriptor]))
+    for rc in r.criteria:
+        c = rc.criterion
+        out.append((f"criterion {c.id}", c, [c.title, c.guidance, *c.evidence]))
+    return out
+
+
+# texts that are the same word in English and in the language
+SAME_AS_ENGLISH: set[tuple[str, str]] = set()
+
+MICRO_CREDENTIAL = {
+    "fr": "microcertificat",
+    "de": "Microcredential",
+    "cs": "mikrocertifikát",
+    "pl": "mikropoświadcze",
+    "it": "microcredenzial",
+    "da": "mikroeksamensbevis",
+}
+
+
+@pytest.mark.parametrize("rubric_id", SHIPPED)
+def test_shipped_rubrics_are_complete_in_the_seven_languages(rubric_id):
+    lib = load_library([RUBRICS])
+    assert lib.all_problems() == []
+    r = lib.get(rubric_id)
+    assert languages_of(r) == SEVEN
+    assert r.version == "1.1.0"
+    for lang in SEVEN[1:]:
+        shown = localised(r, lang)
+        assert shown.meta.language == lang
+        english, local = _texts(r), _texts(shown)
+        assert len(english) == len(local)
+        for (where, _, en_texts), (_, _, texts) in zip(english, local, strict=True):
+            assert len(texts) == len(en_texts), where
+            for en_text, text in zip(en_texts, texts, strict=True):
+                assert text.strip(), f"{where}: empty {lang} text"
+                if en_text:
+                    assert text != en_text or (lang, text) in SAME_AS_ENGLISH, (
+                        f"{where}: the {lang} text is the English one: {text!r}"
+                    )
+        every = " ".join(t for _, _, texts in _texts(shown) for t in texts)
+        assert MICRO_CREDENTIAL[lang] in every, (rubric_id, lang)
+        if lang == "cs":
+            assert set("ěščřžýáíéů") <= set(every), "Czech without its diacritics"
+        if lang == "pl":
+            assert set("ąćęłóśż") <= set(every), "Polish without its diacritics"
+
+
+def test_shipped_scales_are_identical_in_every_language():
+    lib = load_library([RUBRICS])
+    scales = {rid: lib.get(rid).scales["quality-0-4"] for rid in SHIPPED}
+    assert len({s.model_dump_json() for s in scales.values()}) == 1
+    cs = localised(lib.get("esg-2015-part1"), "cs").scales["quality-0-4"]
+    assert [lv.label for lv in cs.levels] == [
+        "Neřešeno",
+        "Počáteční",
+        "Rozvíjející se",
+        "Splňuje standard",
+        "Příkladné",
+    ]
+
+
+def test_the_official_esg_and_eu_terms():
+    lib = load_library([RUBRICS])
+    esg, eu = lib.get("esg-2015-part1"), lib.get("eu-microcredentials-2022")
+    expected = {
+        "fr": "Apprentissage, enseignement et évaluation centrés sur l'étudiant",
+        "de": "Studierendenzentriertes Lernen, Lehren und Prüfen",
+        "cs": "Výuka, učení a hodnocení zaměřené na studenta",
+        "pl": "Uczenie się, nauczanie i ocenianie zorientowane na studenta",
+        "it": "Apprendimento, insegnamento e verifica incentrati sullo studente",
+        "da": "Studentercentreret læring, undervisning og bedømmelse",
+    }
+    for lang, title in expected.items():
+        shown = localised(esg, lang).criterion("esg-1.3")
+        assert shown is not None and shown.criterion.title == title
+    assert localised(eu, "pl").criterion("eu-p7").criterion.title == "Przenośność"  # type: ignore[union-attr]
 
 
 def test_iso_639_1_codes():
