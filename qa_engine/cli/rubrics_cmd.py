@@ -111,6 +111,11 @@ def show(
             ", ".join(c.maps_to + c.elements),
         )
     console.print(table)
+    for sid, scale in r.scales.items():
+        console.print(
+            f"{scale.title or sid}: " + "; ".join(f"{lv.value} {lv.label}" for lv in scale.levels),
+            markup=False,
+        )
     console.print(
         "Thresholds: " + "; ".join(f"{t.outcome.value} ≥ {t.min_score:g}" for t in r.thresholds)
     )

@@ -34,6 +34,7 @@ def test_show_in_czech():
     assert "Přeshraniční uznávání v rámci aliance" in out  # the alliance's own criterion
     assert "Výuka, učení a hodnocení zaměřené na studenta" in out  # ESG 1.3, included
     assert "Student-centred" not in out
+    assert "Úroveň kvality (0-4): 0 Neřešeno; 1 Počáteční; 2 Rozvíjející se;" in out
 
 
 def test_show_in_english_by_default_and_for_an_undeclared_language():

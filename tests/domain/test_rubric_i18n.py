@@ -392,7 +392,7 @@ def test_shipped_scales_are_identical_in_every_language():
         "Počáteční",
         "Rozvíjející se",
         "Splňuje standard",
-        "Příkladné",
+        "Příkladná",
     ]
 
 
