@@ -280,7 +280,8 @@ def _in(obj: _M, lang: str) -> _M:
 
 def localised(rubric: Rubric, lang: str) -> Rubric:
     """The rubric with every text (titles, description, guidance, evidence, scale labels and
-    descriptors) in `lang`, for a reader of that language.
+    descriptors) in `lang` (an ISO 639-1 code or a tag such as `fr-CH`), for a reader of that
+    language.
 
     A declared language is complete (the loader checks it), so the texts are all in `lang`; for a
     language the rubric (or an included rubric) does not declare, they are in English, the
@@ -288,6 +289,7 @@ def localised(rubric: Rubric, lang: str) -> Rubric:
     but keep the content hash of the rubric as loaded (`Rubric.content_hash`), which covers every
     language.
     """
+    lang = primary_language(lang)
     declared = languages_of(rubric)
     shown = lang if lang in declared else FALLBACK if FALLBACK in declared else declared[0]
     meta = _in(rubric.meta, lang).model_copy(update={"language": shown})
@@ -297,6 +299,12 @@ def localised(rubric: Rubric, lang: str) -> Rubric:
     }
     criteria = [_criterion_in(rc, lang) for rc in rubric.criteria]
     return rubric.model_copy(update={"meta": meta, "scales": scales, "criteria": criteria})
+
+
+def primary_language(tag: str) -> str:
+    """The language of a language tag as browsers and accounts give it: `fr-CH`, `pt_BR`, `CS`
+    -> `fr`, `pt`, `cs`."""
+    return tag.strip().replace("_", "-").split("-")[0].lower()
 
 
 def _criterion_in(rc: ResolvedCriterion, lang: str) -> ResolvedCriterion:

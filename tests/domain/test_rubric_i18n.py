@@ -251,6 +251,12 @@ def test_localised_gives_every_text_in_the_language(tmp_path):
     assert fr.thresholds == r.thresholds and fr.version == r.version
 
 
+def test_a_language_tag_is_read_for_its_language(tmp_path):
+    r = rubric_of(write(tmp_path, BILINGUAL))
+    for tag in ("fr-CH", "FR", "fr_BE"):
+        assert localised(r, tag).criteria[0].criterion.title == "Évaluation"
+
+
 def test_english_only_for_a_language_the_rubric_does_not_declare(tmp_path):
     r = rubric_of(write(tmp_path, BILINGUAL))
     for lang in ("en", "sv"):
