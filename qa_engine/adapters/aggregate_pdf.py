@@ -95,7 +95,7 @@ def _axis_format(spec: ChartSpec) -> Callable[[float], str]:
         return lambda v: numbers.percent(v, 0)
     if spec.value_format == "num2":
         return lambda v: f"{v:.2f}"
-    if spec.value_format == "days":
+    if spec.value_format in ("days", "time"):
         return lambda v: f"{v:.1f}"
     return lambda v: f"{v:g}"
 
@@ -245,11 +245,44 @@ def chart_drawing(spec: ChartSpec) -> Drawing | None:
     }[spec.kind](spec)
 
 
+class KeptTable(LongTable):  # type: ignore[misc]  # reportlab is untyped
+    """A table whose header row repeats on every page and that never leaves one data row alone:
+    a split leaves at least `MIN_ROWS` data rows on either side, and a table too short for that
+    moves to the next page whole."""
+
+    MIN_ROWS = 2
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        repeat = self.repeatRows
+        head = repeat if isinstance(repeat, int) else max(repeat) + 1
+        rows = len(self._cellvalues)
+        if rows - head < 2 * self.MIN_ROWS:
+            return []
+        # the first row of the part after the split lies in this range (both ends included)
+        self._rowSplitRange = (head + self.MIN_ROWS, rows - self.MIN_ROWS)
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        return parts
+
+
+SHORT_TABLE_ROWS = 8  # a table of at most this many rows stays with its title and chart
+
+
+def _numeric(fmt: str) -> bool:
+    return fmt in ("int", "pct", "num2", "days", "time")
+
+
 def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     if not spec.rows:
         return Paragraph("No data for this period.", st["muted"])
-    numeric = [f in ("int", "pct", "num2", "days") for f in spec.formats]
-    data = [[Paragraph(_t(h), st["head"]) for h in spec.headers]]
+    numeric = [_numeric(f) for f in spec.formats]
+    # a column of numbers is right-aligned, its header too (a column whose format is set row by
+    # row holds numbers in every row)
+    data = [
+        [
+            Paragraph(_t(h), st["head_r"] if numeric[i] else st["head"])
+            for i, h in enumerate(spec.headers)
+        ]
+    ]
     for row in spec.formatted():
         data.append(
             [
@@ -260,7 +293,7 @@ def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     first = 0.7 if len(spec.headers) <= 2 else (0.45 if len(spec.headers) <= 5 else 0.28)
     rest = (1 - first) / max(1, len(spec.headers) - 1)
     widths = [FRAME_W * first] + [FRAME_W * rest] * (len(spec.headers) - 1)
-    t = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    t = KeptTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     t.setStyle(
         grid_style(padding=1.5, side_padding=6)
     )  # reportlab's default sides: wider than the house grid
@@ -340,12 +373,14 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
                     parts.append(drawing)
                 if block.chart.description:
                     parts.append(Paragraph(_t(block.chart.description), st["muted"]))
-            head = KeepTogether(parts)
-            story.append(head)
-            story.append(Spacer(1, 1.5 * mm))
-            story.append(_table(block.table, st))
+            table = [Spacer(1, 1.5 * mm), _table(block.table, st)]
             if block.table.note:
-                story.append(Paragraph(_t(block.table.note), st["muted"]))
+                table.append(Paragraph(_t(block.table.note), st["muted"]))
+            if len(block.table.rows) <= SHORT_TABLE_ROWS:
+                story.append(KeepTogether([*parts, *table]))  # title, chart and table on one page
+            else:
+                story.append(KeepTogether(parts))
+                story.extend(table)
             story.append(Spacer(1, 3 * mm))
     if figures.notes:
         story.append(Paragraph("Notes", st["h1"]))

@@ -20,12 +20,13 @@ from qa_engine.adapters.safe_xlsx import write_cell
 from qa_engine.adapters.xlsx_print import PRINTABLE_HEIGHT_CM, column_cm, print_setup
 from qa_engine.domain.leadership import LeadershipFigures
 
-NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0"}
+NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0", "time": "0.0"}
 TITLE_FONT = Font(bold=True, size=12, color="1D3C78")
 HEADER_FILL = PatternFill("solid", fgColor="1D3C78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 MUTED = Font(italic=True, color="5B6475")
 WRAP = Alignment(wrap_text=True, vertical="top")
+WRAP_RIGHT = Alignment(wrap_text=True, vertical="top", horizontal="right")
 # the table columns: A for the labels, B to F for the figures; charts stand below their table,
 # as wide as these columns, so that a chart never reaches past the table's printed width
 COLUMN_WIDTHS = (48, 14, 14, 14, 14, 14)
@@ -39,7 +40,10 @@ def _write_table(ws: Worksheet, row: int, spec: TableSpec) -> int:
     """Write the table at `row`; return the last row used."""
     for col, head in enumerate(spec.headers, start=1):
         cell = write_cell(ws, row, col, head)
-        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
+        # a column of numbers: its header right-aligned, above the numbers
+        numeric = spec.formats[col - 1] in NUMBER_FORMATS
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = WRAP_RIGHT if numeric else WRAP
     if not spec.rows:
         write_cell(ws, row + 1, 1, "No data for this period.").font = MUTED
         return row + 1

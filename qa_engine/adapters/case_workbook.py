@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -22,6 +23,24 @@ from qa_engine.domain.scoring import GATE_RULE
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+COMMENT_WIDTH = 150  # the Comments sheet's comment column, in character widths
+EXCERPT_CHARS = 170  # a comment longer than this (or of several lines) prints cut, with a pointer
+
+
+def excerpt(text: str, report_id: str) -> str:
+    """`text` as the Comments sheet prints it: whole when it is one short line, else its beginning
+    (cut at a word) with a pointer to where the whole text is."""
+    flat = " ".join(text.split())
+    if len(flat) <= EXCERPT_CHARS and "\n" not in text.strip():
+        return text
+    pointer = f" … [cut; whole text: the cell's note, report {report_id}]"
+    room = EXCERPT_CHARS - len(pointer)
+    head = flat[:room]
+    if len(flat) > room and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:") + pointer
 
 
 def _header(ws: Worksheet, row: int, values: list[str]) -> None:
@@ -69,10 +88,12 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         "Disagreement",
         "Gate",
         "Gate passed",
-        "Scale descriptors",
+        "Scale",
     ]
     _header(ws, 4, head)
     first_score_col = 6
+    # a scale's descriptors once, on the Scales sheet; each criterion names its scale by number
+    scales: dict[tuple[tuple[int | float, str, str], ...], int] = {}
     for r, c in enumerate(report.criteria, start=5):
         write_cell(ws, r, 1, c.id)
         write_cell(ws, r, 2, c.title).alignment = WRAP
@@ -94,9 +115,8 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         write_cell(
             ws, r, base + 5, "" if c.gate_passed is None else ("yes" if c.gate_passed else "NO")
         )
-        write_cell(
-            ws, r, base + 6, "\n".join(f"{v} {label}: {d}" for v, label, d in c.descriptors)
-        ).alignment = WRAP
+        if c.descriptors:
+            write_cell(ws, r, base + 6, scales.setdefault(tuple(c.descriptors), len(scales) + 1))
     last = 4 + len(report.criteria)
     if report.criteria:
         lo = min(
@@ -124,27 +144,45 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             ),
         )
     ws.freeze_panes = "C5"
-    _widths(ws, [16, 36, 12, 20, 9, 9, *[11] * len(reviewers), 8, 8, 8, 12, 6, 10, 50])
+    _widths(ws, [16, 44, 12, 20, 9, 9, *[11] * len(reviewers), 8, 8, 8, 12, 6, 10, 6])
     ws.auto_filter.ref = f"A4:{get_column_letter(len(head))}{last}"
-    print_setup(ws, title_rows="4:4")
+    print_setup(ws, title_rows="4:4", pages_tall=1)
 
-    # --- Comments
+    # --- Scales: the descriptors of each scale the criteria use, once
+    wl = wb.create_sheet("Scales")
+    _header(wl, 1, ["Scale", "Level", "Label", "Descriptor"])
+    row = 2
+    for levels, number in scales.items():
+        for value, label, descriptor in levels:
+            wl.cell(row=row, column=1, value=number).number_format = COUNT_FORMAT
+            wl.cell(row=row, column=2, value=value).number_format = COUNT_FORMAT
+            write_cell(wl, row, 3, label).alignment = WRAP
+            write_cell(wl, row, 4, descriptor).alignment = WRAP
+            row += 1
+    wl.freeze_panes = "A2"
+    _widths(wl, [8, 8, 24, 110])
+    print_setup(wl, title_rows="1:1")
+
+    # --- Comments: one line each in print; a longer text is cut with a pointer, and stays whole
+    # in the cell's note and in the signed report
     wc = wb.create_sheet("Comments")
-    _header(wc, 1, ["Criterion", "Title", "Who", "Score", "Comment"])
+    _header(wc, 1, ["Criterion", "Who", "Score", "Comment"])
     row = 2
     for c in report.criteria:
-        if c.self_narrative:
-            for col, value in enumerate(
-                (c.id, c.title, "Self-assessment", c.self_score, c.self_narrative), start=1
-            ):
-                write_cell(wc, row, col, value).alignment = WRAP
-            row += 1
-        for label, score, comment in c.scores:
-            for col, value in enumerate((c.id, c.title, label, score, comment), start=1):
-                write_cell(wc, row, col, value).alignment = WRAP
+        entries = [("Self-assessment", c.self_score, c.self_narrative)] if c.self_narrative else []
+        entries += [(label, score, comment) for label, score, comment in c.scores]
+        for who, score, text in entries:
+            write_cell(wc, row, 1, c.id)
+            write_cell(wc, row, 2, who)
+            wc.cell(row=row, column=3, value=score).number_format = COUNT_FORMAT
+            shown = excerpt(text, report.report_id)
+            cell = write_cell(wc, row, 4, shown)
+            cell.alignment = WRAP  # never cut at the page's edge
+            if shown != text:
+                cell.comment = Comment(text, "QA engine", width=600, height=300)
             row += 1
     wc.freeze_panes = "A2"
-    _widths(wc, [16, 36, 16, 8, 90])
+    _widths(wc, [18, 16, 7, COMMENT_WIDTH])
     print_setup(wc, title_rows="1:1")
 
     # --- Consolidation

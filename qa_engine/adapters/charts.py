@@ -18,10 +18,11 @@ from html import escape
 from typing import Literal, SupportsFloat, SupportsInt, get_args
 
 from qa_engine.domain import numbers
-from qa_engine.domain.leadership import LeadershipFigures, OutcomeRow
+from qa_engine.domain.leadership import TIME_UNITS, LeadershipFigures, OutcomeRow, StageTime
 
 Kind = Literal["bar", "hbar", "stacked_bar", "line", "heatmap"]
-Format = Literal["int", "pct", "num2", "days", "text"]
+# "days" and "time": durations with one decimal (a table or chart states the unit in its header)
+Format = Literal["int", "pct", "num2", "days", "time", "text"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
 BRAND = "#1d3c78"
@@ -49,7 +50,7 @@ def fmt(value: object, kind: Format = "text") -> str:
         return numbers.percent(float(value))
     if kind == "num2":
         return f"{float(value):.2f}"
-    if kind == "days":
+    if kind in ("days", "time"):
         return f"{float(value):.1f}"
     return str(value)
 
@@ -194,6 +195,64 @@ def _summary(f: LeadershipFigures) -> Section:
     )
 
 
+def _stage_time_blocks(times: Sequence[StageTime]) -> list[Block]:
+    """The time spent per stage: one chart and table per unit (days, hours, minutes), each stage
+    in the unit its median reads in (`domain.leadership.time_unit`), so that no column mixes
+    units and an automated stage of minutes never reads 0.0 days."""
+    blocks = []
+    for unit in TIME_UNITS:
+        group = [t for t in times if t.unit == unit]
+        if not group:
+            continue
+        name = unit.name
+        chart = ChartSpec(
+            f"stage_times_{name}",
+            "bar",
+            f"{name.capitalize()} per stage (median and 90th percentile)",
+            tuple(t.label for t in group),
+            (
+                Series(f"Median {name}", tuple(unit.of(t.median_days) for t in group)),
+                Series(
+                    f"90th percentile {name}",
+                    tuple(unit.of(t.p90_days) for t in group),
+                    PALETTE[1],
+                ),
+            ),
+            name,
+            "Stage",
+            "time",
+            description=(
+                f"Time between entering a state and leaving it, in {name}, for stays that ended "
+                "in the period; the median and the 90th percentile interpolate linearly between "
+                "the two nearest stays."
+            ),
+        )
+        table = TableSpec(
+            f"stage_times_{name}_data",
+            chart.title,
+            (
+                "Stage",
+                f"Median {name}",
+                f"90th percentile {name}",
+                f"Mean {name}",
+                "Stays",
+            ),
+            ("text", "time", "time", "time", "int"),
+            tuple(
+                (
+                    t.label,
+                    unit.of(t.median_days),
+                    unit.of(t.p90_days),
+                    unit.of(t.mean_days),
+                    t.intervals,
+                )
+                for t in group
+            ),
+        )
+        blocks.append(Block(table, chart))
+    return blocks
+
+
 def _pipeline(f: LeadershipFigures) -> Section:
     p = f.pipeline
     blocks = [
@@ -221,36 +280,7 @@ def _pipeline(f: LeadershipFigures) -> Section:
                 description="Throughput: cases closed in each month of the period.",
             )
         ),
-        _chart(
-            ChartSpec(
-                "stage_times",
-                "bar",
-                "Days per stage (median and 90th percentile)",
-                tuple(t.label for t in p.stage_times),
-                (
-                    Series("Median days", tuple(t.median_days for t in p.stage_times)),
-                    Series(
-                        "90th percentile days", tuple(t.p90_days for t in p.stage_times), PALETTE[1]
-                    ),
-                ),
-                "days",
-                "Stage",
-                "days",
-                description=(
-                    "Time between entering a state and leaving it, "
-                    "for stays that ended in the period."
-                ),
-            )
-        ),
-        Block(
-            TableSpec(
-                "stage_counts",
-                "Stays per stage",
-                ("Stage", "Stays", "Mean days"),
-                ("text", "int", "days"),
-                tuple((t.label, t.intervals, t.mean_days) for t in p.stage_times),
-            )
-        ),
+        *_stage_time_blocks(p.stage_times),
         Block(
             TableSpec(
                 "timeliness",

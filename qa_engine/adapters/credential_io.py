@@ -11,7 +11,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -415,18 +415,18 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
-def _check_depth(text: str, name: str) -> None:
-    """Refuse nesting deeper than `MAX_DEPTH` before the (recursive) decoder sees it."""
+def _check_depth(text: str, name: str, limit: int, too_deep: str) -> None:
+    """Refuse nesting deeper than `limit` before the (recursive) decoder sees it."""
     depth = 0
     for match in _JSON_TOKENS.finditer(text):
         token = match.group()
         if token in ("[", "{"):
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > limit:
                 line, col = _line_col(text, match.start())
                 raise ImportInvalid(
                     name,
-                    [ImportProblem(f"line {line} column {col}", _TOO_DEEP.format(limit=MAX_DEPTH))],
+                    [ImportProblem(f"line {line} column {col}", too_deep.format(limit=limit))],
                 )
         elif token in ("]", "}"):
             depth -= 1
@@ -493,7 +493,18 @@ def parse_json_text(
 ) -> list[Credential]:
     """Parse JSON text with limits (nesting, number length), refusing duplicate keys and unpaired
     surrogates by their path, then read its credentials (`parse_json_document`)."""
-    _check_depth(text, name)
+    doc = decode_json_text(text, name=name)
+    return parse_json_document(doc, name=name, known_providers=known_providers)
+
+
+def decode_json_text(
+    text: str, *, name: str, max_depth: int = MAX_DEPTH, too_deep: str = _TOO_DEEP
+) -> Any:
+    """The JSON value of a text, decoded with limits: nesting deeper than `max_depth` is refused
+    before the (recursive) decoder sees it (`too_deep` says why, with ``{limit}``); a syntax
+    error by line and column; a key given twice, a number too long to be meant and an unpaired
+    surrogate by their path. Raises `ImportInvalid`."""
+    _check_depth(text, name, max_depth, too_deep)
     try:
         doc = json.loads(
             text,
@@ -507,11 +518,11 @@ def parse_json_text(
             [ImportProblem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")],
         ) from None
     except RecursionError:  # the depth check makes this unreachable; a message all the same
-        raise ImportInvalid(name, [ImportProblem("$", _TOO_DEEP.format(limit=MAX_DEPTH))]) from None
+        raise ImportInvalid(name, [ImportProblem("$", too_deep.format(limit=max_depth))]) from None
     problems = list(_value_problems(doc, "$"))
     if problems:
         raise ImportInvalid(name, problems)
-    return parse_json_document(doc, name=name, known_providers=known_providers)
+    return doc
 
 
 def _field_names() -> list[str]:
@@ -607,9 +618,29 @@ def parse_json_document(
 
 
 def read_credentials_file(
-    path: Path, *, max_bytes: int, max_unzipped_bytes: int, known_providers: set[str] | None = None
+    path: Path,
+    *,
+    max_bytes: int,
+    max_unzipped_bytes: int,
+    known_providers: set[str] | None = None,
+    supplied: Mapping[str, str] | None = None,
 ) -> list[Credential]:
+    """The credentials of a spreadsheet, a JSON file or an ELM (Europass) file; `supplied`:
+    elements an ELM file lacks (refused for the others, which carry every field)."""
+    # the ELM reader builds on this module's JSON decoding: imported here, not at the top
+    from qa_engine.adapters import elm_import
+
     suffix = path.suffix.lower()
+    if elm_import.is_elm_file(path):
+        read = elm_import.read_elm(
+            path, max_bytes=max_bytes, known_providers=known_providers, supplied=supplied
+        )
+        return [read.credential]
+    if supplied:
+        raise ValidationFailed(
+            f"{path.name}: values for missing elements apply to Europass (ELM .jsonld) files"
+            " only; write them in the file"
+        )
     if suffix == ".json":
         return read_json(path, max_bytes=max_bytes, known_providers=known_providers)
     if suffix in (".xlsx", ".xlsm"):
@@ -620,7 +651,7 @@ def read_credentials_file(
             known_providers=known_providers,
         )
     raise ValidationFailed(
-        f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx or .json"
+        f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx, .json or .jsonld"
     )
 
 

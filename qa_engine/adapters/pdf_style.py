@@ -280,6 +280,9 @@ def dense_styles() -> dict[str, ParagraphStyle]:
         "cell": tighter("cell", fontSize=7.5, leading=9.5),
         "cell_r": tighter("cell_r", fontSize=7.5, leading=9.5),
         "head": tighter("head", fontSize=7.5, leading=9.5),
+        "head_r": ParagraphStyle(
+            "head_r", parent=house["head"], fontSize=7.5, leading=9.5, alignment=TA_RIGHT
+        ),
         "title": tighter("title", fontSize=17, leading=21, spaceAfter=0),
         "h1": tighter("h1", fontSize=13, spaceBefore=8, spaceAfter=4),
         "h2": tighter("h2", fontSize=9.5, leading=12),

@@ -108,6 +108,10 @@ class Signer:
     serial_number: int
     not_valid_after: dt.datetime
     source: str  # where it was loaded from, for messages and logs
+    # the same material for JOSE seals (`qa_engine.adapters.jose_seal`): the key, and the signing
+    # certificate followed by the chain given with it
+    private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+    certificates: tuple[x509.Certificate, ...]
 
 
 def _read(path: Path | str, what: str) -> bytes:
@@ -272,6 +276,8 @@ def load_signer(
         serial_number=certificate.serial_number,
         not_valid_after=certificate.not_valid_after_utc,
         source=source,
+        private_key=private_key,
+        certificates=(certificate, *extra),
     )
 
 

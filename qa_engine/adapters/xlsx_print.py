@@ -4,6 +4,8 @@ number format on every numeric cell so that no raw float is ever shown."""
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -47,21 +49,51 @@ def format_numbers(ws: Worksheet) -> None:
                 cell.number_format = COUNT_FORMAT if whole else MEAN_FORMAT
 
 
+LINE_POINTS = 15.0  # the height of one line of 11-point text, as Excel's default row
+CHARS_PER_WIDTH = 1.2  # characters of running text per unit of column width (the width of a "0")
+
+
+def text_lines(text: str, width: float, font_points: float = 11.0) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide."""
+    per_line = max(1, int(width * CHARS_PER_WIDTH * 11.0 / font_points))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def fit_row_heights(ws: Worksheet) -> None:
+    """Give every row that holds wrapped text the height its longest cell needs, so that a printed
+    page shows the whole text (a row keeps its default height otherwise, and a wrapped cell would
+    print one line over the next rows)."""
+    for row in ws.iter_rows():
+        lines, points = 1, 11.0
+        for cell in row:
+            if not isinstance(cell.value, str) or not (cell.alignment and cell.alignment.wrap_text):
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or 8.43
+            size = float(cell.font.sz or 11) if cell.font else 11.0
+            if text_lines(cell.value, width, size) * size > lines * points:
+                lines, points = text_lines(cell.value, width, size), size
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = round(lines * LINE_POINTS * points / 11.0, 1)
+
+
 def print_setup(
     ws: Worksheet,
     *,
     title_rows: str | None,
     last_col: int | None = None,
     last_row: int | None = None,
+    pages_tall: int = 0,
 ) -> None:
-    """Set up `ws` to print one page wide on A4, `title_rows` (such as "4:4") repeated."""
+    """Set up `ws` to print one page wide on A4, `title_rows` (such as "4:4") repeated, and at
+    most `pages_tall` pages tall (0: as many as needed)."""
     format_numbers(ws)
+    fit_row_heights(ws)
     last_col = max(last_col or 1, ws.max_column)
     wide = sheet_chars(ws, last_col) > PORTRAIT_MAX_CHARS
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if wide else ws.ORIENTATION_PORTRAIT
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins.left = ws.page_margins.right = MARGIN_SIDE_IN
     ws.page_margins.top = ws.page_margins.bottom = MARGIN_TOP_IN

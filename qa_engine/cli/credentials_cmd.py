@@ -8,11 +8,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from qa_engine.adapters import elm_import
 from qa_engine.adapters.credential_io import read_credentials_file, write_template
 from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
 from qa_engine.cli.common import console, err_console, handle_errors
 from qa_engine.config import get_settings
-from qa_engine.domain.errors import ConfirmationNeeded
+from qa_engine.domain.credential import Credential
+from qa_engine.domain.errors import ConfirmationNeeded, ValidationFailed
 from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.actors import acting_user
@@ -34,7 +36,9 @@ def template(out: Path = typer.Argument(..., help="Where to write the .xlsx temp
 @app.command("import")
 @handle_errors
 def import_(
-    file: Path = typer.Argument(..., help=".xlsx or .json file"),
+    file: Path = typer.Argument(
+        ..., help=".xlsx or .json file, or an ELM (Europass) .jsonld file of one Qualification"
+    ),
     open_cases: bool = typer.Option(
         False,
         "--open-cases/--no-open-cases",
@@ -53,14 +57,41 @@ def import_(
         "-y",
         help="Store new versions of credentials that an open case is reviewing without asking",
     ),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="FIELD=VALUE",
+        help="ELM files only: an element the file lacks (or a value replacing the file's), by its"
+        " field name, e.g. --set reference=MC-01 --set provider=CUNI; repeat for each",
+    ),
     as_: str | None = AS_OPTION,
 ) -> None:
     """Import credentials; if any row is invalid nothing is imported
     (exit 1, every problem listed).
 
+    An ELM v3 (Europass) file (.jsonld, or .json with an ELM @context) holds one Qualification,
+    bare, in a credential or in a sealed credential; its problems are named by JSON path, and
+    what the engine needs but the file lacks can be given with --set.
+
     A new version of a credential that an open case is reviewing is stored only when confirmed
     (--yes, or the question asked at a terminal), or with --case naming that case."""
-    import_file(file, as_, open_cases=open_cases, rubric=rubric, case_id=case, yes=yes)
+    import_file(
+        file,
+        as_,
+        open_cases=open_cases,
+        rubric=rubric,
+        case_id=case,
+        yes=yes,
+        supplied=parse_set_options(set_),
+    )
+
+
+def parse_set_options(options: list[str]) -> dict[str, str]:
+    """``--set FIELD=VALUE`` options by field."""
+    try:
+        return elm_import.parse_assignments(options)
+    except ValidationFailed as exc:
+        raise typer.BadParameter(exc.message, param_hint="--set") from None
 
 
 def import_file(
@@ -71,19 +102,36 @@ def import_file(
     rubric: str = DEFAULT_RUBRIC,
     case_id: int | None = None,
     yes: bool = False,
+    supplied: dict[str, str] | None = None,
 ) -> None:
     """Read a credentials file and import it (asking at a terminal before it changes the
-    credential of an open case); print what it did and advance the cases it opened."""
+    credential of an open case); print what it did and advance the cases it opened.
+
+    `supplied`: values for an ELM file (``--set``)."""
     settings = get_settings()
     with session_scope() as session:
         actor = acting_user(session=session, username=username)
         known = credential_import.known_providers(session=session, actor=actor)
-    items = read_credentials_file(
-        file,
-        max_bytes=settings.max_upload_bytes,
-        max_unzipped_bytes=settings.max_unzipped_bytes,
-        known_providers=known,
-    )
+    items: list[Credential]
+    if elm_import.is_elm_file(file):
+        read = elm_import.read_elm(
+            file, max_bytes=settings.max_upload_bytes, known_providers=known, supplied=supplied
+        )
+        for note in read.notes:
+            console.print(f"note: {note}", markup=False, soft_wrap=True)
+        items = [read.credential]
+    else:
+        if supplied:
+            raise ValidationFailed(
+                f"{file.name}: --set applies to ELM (.jsonld) files only; write the values in"
+                " the file"
+            )
+        items = read_credentials_file(
+            file,
+            max_bytes=settings.max_upload_bytes,
+            max_unzipped_bytes=settings.max_unzipped_bytes,
+            known_providers=known,
+        )
 
     def run(confirm: bool) -> credential_import.ImportResult:
         with session_scope() as session:

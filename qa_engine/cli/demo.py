@@ -101,6 +101,7 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     take_children_down()  # the local Prefect server this demo starts ends with it, whatever happens
 
     from qa_engine.adapters.credential_io import read_json, write_credentials_xlsx
+    from qa_engine.domain import clock
     from qa_engine.domain.roles import SYSTEM
     from qa_engine.services.context import now, set_clock
     from qa_engine.services.users import list_accounts, set_development_password
@@ -134,6 +135,8 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
                 "empty database (or leave QA_DATABASE_URL unset to use one in the data folder)"
             )
     alliance = SyntheticAlliance(seed=SEED)
+    # the engine's own steps (screening, consolidation, reports) take minutes to hours of the call
+    clock.set_pace(alliance.pace())
     password = secrets.token_urlsafe(12)
     with session_scope() as s:
         staff = alliance.staff(s, reviewers_per_institution=REVIEWERS_PER_INSTITUTION)

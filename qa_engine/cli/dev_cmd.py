@@ -74,6 +74,7 @@ def generate(
     from datetime import timedelta
 
     from qa_engine.cli.main import _use_data_dir, initialise_all
+    from qa_engine.domain import clock
     from qa_engine.services.context import now, set_clock
     from qa_engine.store.db import session_scope
     from qa_engine.synthetic import Rates, SyntheticAlliance
@@ -88,6 +89,8 @@ def generate(
         for line in initialise_all():
             console.print(f"[dim]{line}[/]")
         alliance = SyntheticAlliance(seed=seed)
+        if simulate:  # the engine's own steps take minutes to hours of the simulated call
+            clock.set_pace(alliance.pace())
         with session_scope() as s:
             staff = alliance.staff(s, reviewers_per_institution=reviewers_per_institution)
         console.print(

@@ -12,6 +12,7 @@ from qa_engine.config import get_settings
 from qa_engine.domain import numbers
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.rubric import Rubric
+from qa_engine.domain.rubric_drafts import check_drafts
 from qa_engine.domain.rubric_i18n import ISO_639_1, languages_of, localised
 from qa_engine.domain.rubric_loader import load_library, rubric_files
 from qa_engine.domain.scoring import coverage
@@ -27,29 +28,83 @@ def validate(
     paths: list[Path] | None = typer.Argument(
         None, help="Files or folders (default: the rubrics folder)"
     ),
+    against: Path | None = typer.Option(
+        None,
+        "--against",
+        help="A folder of installed rubrics to compare with: a file of the same id must be the"
+        " same version with the same content, or a higher version",
+    ),
 ) -> None:
-    """Check rubric files; print FILE:LINE: message for every problem (exit 1 if any)."""
+    """Check rubric files; print FILE:LINE: message for every problem (exit 1 if any).
+
+    Each file is checked on its own: it takes the place of an installed file of the same id, and
+    its includes resolve against its folder, then the --against folder (or the rubrics folder)."""
     shipped = get_settings().rubrics_dir
     targets = list(paths) if paths else [shipped]
-    for p in targets:
+    for p in [*targets, *([against] if against is not None else [])]:
         if not p.exists():
             print(f"{p}:0: no such file or folder")
             raise typer.Exit(1)
-    # Includes resolve against the given files, the folders they sit in and the rubrics folder;
-    # a file is read once however it is reached, and another file with an id in use is reported.
-    folders = [p if p.is_dir() else p.parent for p in targets]
-    lib = load_library([*targets, *folders, shipped])
-    chosen = {f.resolve() for f in rubric_files(targets)}
-    problems = [
-        pr
-        for pr in lib.all_problems()
-        if Path(pr.file).resolve() in chosen or pr.file == "<library>"
-    ]
-    for pr in problems:
-        print(pr)
-    if problems:
+    if against is not None and not against.is_dir():
+        print(f"{against}:0: --against takes a folder of rubric files")
         raise typer.Exit(1)
-    console.print(f"[green]ok[/]: {len(chosen)} rubric file(s) valid")
+    found = check_drafts(targets, against, shipped)
+    for pr in found.problems:
+        print(pr)
+    if found.problems:
+        raise typer.Exit(1)
+    for note in found.notes:
+        console.print(note, markup=False, soft_wrap=True)
+    count = len(rubric_files(targets))
+    console.print(f"[green]ok[/]: {count} rubric file(s) valid")
+
+
+@app.command("diff")
+@handle_errors
+def diff(
+    old: str = typer.Argument(..., help="id (the version new cases use), id@version, or a file"),
+    new: str = typer.Argument(..., help="id, id@version, or a file"),
+) -> None:
+    """Say in words what changed between two rubric versions, and what becomes covered or
+    uncovered among the standards (ESG, EU principles and Annex I elements, DigComp, GreenComp)."""
+    from qa_engine.services import rubric_lifecycle
+    from qa_engine.store.db import session_scope
+
+    if rubric_lifecycle.is_path(old) and rubric_lifecycle.is_path(new):
+        found = rubric_lifecycle.compare_files(old, new)  # two files: no database needed
+    else:
+        with session_scope() as s:
+            found = rubric_lifecycle.compare(session=s, old=old, new=new, paths=True)
+    for line in found.lines():
+        console.print(line, markup=False, soft_wrap=True)
+
+
+@app.command("publish")
+@handle_errors
+def publish(
+    path: Path = typer.Argument(..., help="The rubric file to publish"),
+    reason: str = typer.Option("", "--reason", help="Why this version is published"),
+    as_: str | None = typer.Option(
+        None, "--as", envvar="QA_ACTOR", help="Act as this user (a QA officer or an admin)"
+    ),
+) -> None:
+    """Validate a rubric file and make it the version new cases use: its content is frozen, the
+    previous version is retired, and who published it and why goes into the audit trail."""
+    from qa_engine.services import rubric_lifecycle
+    from qa_engine.services.actors import acting_user
+    from qa_engine.store.db import session_scope
+
+    rubric = rubric_lifecycle.read_draft(path)
+    with session_scope() as s:
+        actor = acting_user(session=s, username=as_)
+        done = rubric_lifecycle.publish(session=s, actor=actor, rubric=rubric, reason=reason)
+    retired = f"; retired: {', '.join(done.retired)}" if done.retired else ""
+    console.print(
+        f"published {rubric.id} {rubric.version} (content {rubric.content_hash[:16]}…);"
+        f" new cases use it{retired}",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("list")

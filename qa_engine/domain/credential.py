@@ -845,7 +845,7 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
             raise ValueError(
                 f"{_short(text or '')} is not an ISCED-F field code (2 to 4 digits, e.g. 0613)"
             )
-        text = (text or "").zfill(4) if len(text or "") == 3 else text
+        text = _isced_digits(text or "")
     elif name == "contact_email":
         if not _EMAIL.match(text or ""):
             raise ValueError(f"{_short(text or '')} is not an e-mail address")
@@ -853,6 +853,15 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
         if not _REFERENCE.match(text or ""):
             raise ValueError(f"{_short(text or '')}: use up to 64 letters, digits and - _ . /")
     return text
+
+
+def _isced_digits(code: str) -> str:
+    """An ISCED-F code as written. Three digits starting with 0 or 10 are a narrow field (003,
+    061, 104); other three-digit codes are a detailed field whose leading zero a spreadsheet
+    dropped (613 is 0613)."""
+    if len(code) == 3 and not (code.startswith("0") or code.startswith("10")):
+        return "0" + code
+    return code
 
 
 def _parse_list(spec: FieldSpec, value: Any) -> list[str]:

@@ -82,6 +82,32 @@ class Count:
 
 
 @dataclass(frozen=True)
+class TimeUnit:
+    """The unit a table or chart of durations reads in, and its length in days."""
+
+    name: str  # "days", "hours", "minutes"
+    days: float
+
+    def of(self, days: float | None) -> float | None:
+        """`days` in this unit."""
+        return None if days is None else days / self.days
+
+
+DAYS = TimeUnit("days", 1.0)
+HOURS = TimeUnit("hours", 1 / 24)
+MINUTES = TimeUnit("minutes", 1 / 1440)
+TIME_UNITS = (DAYS, HOURS, MINUTES)
+
+
+def time_unit(median_days: float | None) -> TimeUnit:
+    """The unit a stage's times read in, from its median: days from a day on, hours from an hour
+    on, minutes below (so that a stage of twenty minutes never reads "0.0 days")."""
+    if median_days is None or median_days >= 1:
+        return DAYS
+    return HOURS if median_days >= 1 / 24 else MINUTES
+
+
+@dataclass(frozen=True)
 class StageTime:
     stage: str
     label: str
@@ -89,6 +115,10 @@ class StageTime:
     median_days: float | None
     p90_days: float | None
     mean_days: float | None
+
+    @property
+    def unit(self) -> TimeUnit:
+        return time_unit(self.median_days)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,12 @@ from qa_engine.domain.errors import FileTooLarge
 
 _UNITS = ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB"))
 
+# An ELM (Europass) credential or Qualification to import: the official samples are under 200 KB
+# with an embedded logo; a description ten times larger than any seen is not one to read.
+MAX_ELM_BYTES = 2 * 1024 * 1024
+# How deeply an ELM file may nest its objects and lists: the official samples nest 10 levels.
+MAX_ELM_DEPTH = 40
+
 
 def size_in_words(size: int) -> str:
     """A byte count as a person reads it: ``30.2 MB``, ``10 MB``, ``512 KB``, ``900 bytes``."""
@@ -36,3 +42,11 @@ def check_size(size: int, limit: int, what: str, *, at_least: bool = False) -> N
         return
     said = too_large_message(None if at_least else size, limit, subject="the file")
     raise FileTooLarge(f"{what}: {said}")
+
+
+# A sealed export or public decision record to check (`qa-engine exports verify`): JSON documents
+# of a few hundred KB; anything far larger is not one of them.
+MAX_SEALED_FILE_BYTES = 10 * 1024 * 1024
+# How deeply arrays and objects may nest in a sealed file or its payload (the official EDC samples
+# nest about 15 levels); deeper is refused before anything is checked.
+MAX_JSON_DEPTH = 64

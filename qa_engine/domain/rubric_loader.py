@@ -461,12 +461,23 @@ def _what(value: Any) -> str:
 
 def read_rubric_file(path: Path) -> ParsedFile:
     """Parse and structurally check one rubric file; problems are kept on the result."""
-    name = str(path)
     raw, problem = _read_bytes(path)
-    text = None
-    if raw is not None:
-        text, problem = _decode(raw, name)
-    if text is None or raw is None:
+    if raw is None:
+        return ParsedFile(path, None, {}, problems=[problem] if problem else [])
+    return read_rubric_bytes(raw, path)
+
+
+def read_rubric_bytes(raw: bytes, path: Path) -> ParsedFile:
+    """Parse and structurally check the bytes of one rubric file (an upload, say), reported
+    under `path`; problems are kept on the result."""
+    name = str(path)
+    problem: Problem | None
+    try:
+        check_size(len(raw), MAX_RUBRIC_BYTES, "rubric file")
+    except ValidationFailed as exc:
+        return ParsedFile(path, None, {}, problems=[Problem(name, 1, exc.message)])
+    text, problem = _decode(raw, name)
+    if text is None:
         return ParsedFile(path, None, {}, problems=[problem] if problem else [])
     data, lines, problems = parse_yaml(text, name)
     pf = ParsedFile(path, data, lines, problems=list(problems))

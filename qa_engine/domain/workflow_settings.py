@@ -43,6 +43,8 @@ class WorkflowSettings(_Strict):
     max_extra_reviewers: int = Field(1, ge=0, le=5)
     approval_validity_days: int = Field(1095, ge=1, le=3650)
     kick_retry_after_minutes: int = Field(10, ge=1, le=1440)
+    # true: a rubric version is published only after its replay on past decisions has been run
+    require_replay: bool = False
 
 
 class WorkflowSettingsError(RubricError):

@@ -27,6 +27,9 @@ CASE_READERS = (Role.PROVIDER, Role.REVIEWER, Role.QA_OFFICER, Role.APPROVER, Ro
 # the provider's institution and the QA office withdraw or resubmit a case (`manages_case`)
 CASE_MANAGERS = (Role.PROVIDER, Role.QA_OFFICER, Role.ADMIN)
 SELF_ASSESSMENT_WRITERS = (Role.PROVIDER,)
+# everyone who reads cases reads the rubric version new cases use; drafts, other versions, the
+# comparison and publishing are the QA office's (OFFICERS)
+RUBRIC_READERS = CASE_READERS
 # providers read their institution's credentials, QA staff every one
 CREDENTIAL_READERS = (Role.PROVIDER, *STAFF)
 

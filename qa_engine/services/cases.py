@@ -25,7 +25,7 @@ from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.domain.statuses import LIVE_ASSIGNMENT, OPEN_ASSIGNMENT, AssignmentStatus
-from qa_engine.services import access, audit, notifications
+from qa_engine.services import access, audit, notifications, rubric_lifecycle
 from qa_engine.services import rubrics as rubric_service
 from qa_engine.services.context import now, transition, workflow_settings
 from qa_engine.services.credentials import save_credential
@@ -67,8 +67,8 @@ def open_case(
     version = repo.get_credential_version(session, credential_id)
     if version is None:
         raise NotFound(f"credential {credential_id} has no stored version")
-    rubric = rubric_service.load(rubric_id)
-    snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
+    # the active published version, or the installed file; the case keeps it whatever comes later
+    rubric, snap = rubric_lifecycle.for_new_case(session=session, rubric_id=rubric_id, actor=actor)
     case = Case(
         credential_id=credential_id,
         credential_version_id=saved_id(version),

@@ -9,10 +9,11 @@ from typing import Any
 from sqlmodel import Session
 
 from qa_engine.config import get_settings
+from qa_engine.domain import clock
 from qa_engine.domain.case_states import CaseState, check_transition
 from qa_engine.domain.clock import now as now  # the engine's clock, for the services
 from qa_engine.domain.clock import set_clock as set_clock  # tests and simulations move it
-from qa_engine.domain.roles import Actor
+from qa_engine.domain.roles import SYSTEM, Actor
 from qa_engine.domain.workflow_settings import WorkflowSettings, load_workflow_settings
 from qa_engine.services import audit
 from qa_engine.services.rows import saved_id
@@ -44,6 +45,9 @@ def transition(
     """Move a case to `target` if the state machine allows it, and record the event."""
     before = case.state
     check_transition(before, target)
+    if actor == SYSTEM or actor == SYSTEM.username:
+        # the engine's own work on the stage it leaves takes time (a simulation's pace)
+        clock.elapse(before)
     case.state = target.value
     case.state_since = now()
     if target in (CaseState.CLOSED, CaseState.WITHDRAWN):

@@ -92,6 +92,7 @@ ECTS_LABELS = (
     "15 or more",
 )
 TOP_CONDITIONS = 10
+EXTERNAL = "external expert"  # the institution column of a reviewer who belongs to none
 LOWEST_AGREEMENT = 5
 
 
@@ -444,7 +445,7 @@ def _reviewing(
     reviewers = [
         ReviewerLoad(
             f"{r.full_name} ({r.username})" if named else f"Reviewer {i:02d}",
-            r.institution if named else None,
+            r.institution or EXTERNAL,
             r.capacity,
             r.open,
             r.completed,

@@ -680,7 +680,8 @@ class ReviewerLoadRow:
 
 def reviewer_load(session: Session, scope: Scope, *, with_names: bool) -> list[ReviewerLoadRow]:
     """Open assignments (invited or accepted before the period's end, case still open) and reviews
-    submitted in the period, per reviewer. Without `with_names` no name leaves the database."""
+    submitted in the period, per reviewer, with the code of the reviewer's institution (None for
+    an external expert). Without `with_names` no name leaves the database."""
     filters = _case_filters(session, scope)
     open_q = (
         select(
@@ -710,8 +711,9 @@ def reviewer_load(session: Session, scope: Scope, *, with_names: bool) -> list[R
         )
     ).subquery("per")
     cols: list[Expr] = [per.c.rid, col(User.max_open_reviews), per.c.o, per.c.c]
+    cols.append(col(Institution.code))
     if with_names:
-        cols += [col(User.username), col(User.full_name), col(Institution.code)]
+        cols += [col(User.username), col(User.full_name)]
     q = (
         select(*cols)
         .select_from(per)
@@ -721,11 +723,9 @@ def reviewer_load(session: Session, scope: Scope, *, with_names: bool) -> list[R
     )
     out: list[ReviewerLoadRow] = []
     for row in session.execute(q).all():
-        rid, cap, o, c = row[:4]
-        names = row[4:] if with_names else (None, None, None)
-        out.append(
-            ReviewerLoadRow(int(rid), names[0], names[1], names[2], int(cap), int(o), int(c))
-        )
+        rid, cap, o, c, code = row[:5]
+        username, full_name = row[5:] if with_names else (None, None)
+        out.append(ReviewerLoadRow(int(rid), username, full_name, code, int(cap), int(o), int(c)))
     return out
 
 

@@ -109,6 +109,26 @@ class RubricSnapshot(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class RubricRelease(SQLModel, table=True):
+    """Where a stored rubric version stands: `active` (new cases are opened against it) or
+    `retired`, and who published it, when and why. A rubric id has at most one active version:
+    `active_key` holds the rubric id while the version is active and is empty once retired, and it
+    is unique. Drafts are files, never stored."""
+
+    __tablename__ = "rubric_release"
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="rubric_snapshot.id", unique=True)
+    rubric_id: str = Field(max_length=100, index=True)
+    version: str = Field(max_length=40)
+    status: str = Field(max_length=16)
+    active_key: str | None = Field(default=None, max_length=100, unique=True)
+    published_by: str = Field(default="", max_length=120)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=2000)
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class AuditEvent(SQLModel, table=True):
     """Append-only; `seq` is dense and `hash` chains each event to the one before it."""
 

@@ -34,6 +34,7 @@ from qa_engine.synthetic.tables import MEMBERS, Member
 
 if TYPE_CHECKING:
     from qa_engine.synthetic.behaviour import Behaviour, Rates, Timing
+    from qa_engine.synthetic.pace import EnginePace
 
 
 def keyed_rng(*parts: object) -> np.random.Generator:
@@ -343,6 +344,12 @@ class SyntheticAlliance:
         return out
 
     # ------------------------------------------------------------------ behaviour
+
+    def pace(self) -> EnginePace:
+        """How long the engine's automated work takes on a simulated clock (`clock.set_pace`)."""
+        from qa_engine.synthetic.pace import EnginePace
+
+        return EnginePace(self.seed)
 
     def behaviour(
         self,

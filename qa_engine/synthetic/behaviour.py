@@ -46,6 +46,7 @@ from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Credential, User
+from qa_engine.synthetic.pace import OFFICER_HOURS, lognormal
 from qa_engine.synthetic.people import pick
 from qa_engine.synthetic.tables import (
     CLAIMS,
@@ -597,6 +598,12 @@ class Behaviour:
 
     # ------------------------------------------------------------------ time
 
+    def officer_delay_days(self, round_no: int) -> float:
+        """How long the QA officer takes to confirm the reviewer proposals (hours, seeded)."""
+        median, sigma = OFFICER_HOURS
+        draw = float(self.rng("officer-delay", round_no).normal())
+        return lognormal(draw, median, sigma) / 24
+
     def pass_days(self, days: float) -> None:
         """Move the engine's clock on (only when this behaviour manages it)."""
         if self.manage_clock and days:
@@ -672,6 +679,8 @@ class Behaviour:
             # the clock never runs ahead of the real now: a call simulated from here on starts
             # in the past (set the clock before opening the cases to keep their history in order)
             set_clock(now() - timedelta(days=SIMULATED_SPAN_DAYS))
+        if self.manage_clock and not clock.paced():
+            clock.set_pace(self.alliance.pace())  # the engine's own steps take time too
         try:
             for round_no in range(1, self.rates.max_rounds + 2):
                 live = self._in_state(uow, ids, (CaseState.SELF_ASSESSMENT,))
@@ -683,6 +692,7 @@ class Behaviour:
                     self.self_assess(s, live)
                 advance(live)
                 say(f"round {round_no}: the QA officer confirms the engine's reviewer proposals")
+                self.pass_days(self.officer_delay_days(round_no))
                 with uow() as s:
                     self.assign(s, live)
                 advance(live)

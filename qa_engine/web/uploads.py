@@ -77,16 +77,18 @@ def import_credentials_upload(
     settings: Settings,
     confirm: bool = False,
     case_id: int | None = None,
+    supplied: dict[str, str] | None = None,
 ) -> credential_import.ImportResult:
-    """Read an uploaded spreadsheet or JSON file of credentials and import them (see
-    `credential_import`)."""
-    suffix = suffix_of(filename, (".xlsx", ".json"))
+    """Read an uploaded spreadsheet, JSON file or ELM (Europass) JSON-LD file of credentials and
+    import them (see `credential_import`); `supplied`: elements a Europass file lacks."""
+    suffix = suffix_of(filename, (".xlsx", ".json", ".jsonld", ".json-ld"))
     with temporary_file(data, suffix, filename) as path:
         items = read_credentials_file(
             path,
             max_bytes=settings.max_upload_bytes,
             max_unzipped_bytes=settings.max_unzipped_bytes,
             known_providers=known_providers,
+            supplied=supplied,
         )
     return credential_import.import_credentials(
         session=db,

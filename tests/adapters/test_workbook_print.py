@@ -41,7 +41,7 @@ def check_print_setup(wb: Workbook) -> None:
         where = ws.title
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4), where
         assert ws.page_setup.fitToWidth == 1, where
-        assert ws.page_setup.fitToHeight == 0, where
+        assert ws.page_setup.fitToHeight in (0, 1), where  # as tall as needed, or one page
         assert ws.sheet_properties.pageSetUpPr is not None, where
         assert ws.sheet_properties.pageSetUpPr.fitToPage, where
         assert ws.print_title_rows, where
@@ -67,7 +67,49 @@ def test_every_sheet_of_the_case_workbook_prints_one_page_wide():
     scores = wb["Scores"]
     assert scores.page_setup.orientation == "landscape"
     assert scores.print_title_rows == "$4:$4"
+    assert scores.page_setup.fitToHeight == 1  # 30 criteria on one page
     assert wb["Comments"].print_title_rows == "$1:$1"
+
+
+def test_long_comments_print_as_one_line_with_a_pointer_and_stay_whole_in_the_note():
+    report = build_report()
+    ws = _case()["Comments"]
+    assert [c.value for c in ws[1]] == ["Criterion", "Who", "Score", "Comment"]
+    long = [
+        (label, comment)
+        for c in report.criteria
+        for label, _, comment in c.scores
+        if len(comment) > case_workbook.EXCERPT_CHARS
+    ]
+    assert long
+    cut = 0
+    for row in ws.iter_rows(min_row=2):
+        cell = row[3]
+        assert len(cell.value) <= case_workbook.EXCERPT_CHARS
+        assert cell.alignment.wrap_text  # a line too long for the column wraps, never cut off
+        if cell.comment is not None:
+            cut += 1
+            whole = cell.comment.text
+            assert cell.value.endswith(f"report {report.report_id}]")
+            assert " ".join(whole.split()).startswith(cell.value.split(" … [cut")[0])
+            assert any(whole == comment for _, comment in long)
+    assert cut == len(long)
+
+
+def test_wrapped_text_gets_the_row_height_it_needs():
+    """A row keeps Excel's default height unless told: a long wrapped text would print over the
+    rows below it."""
+    ws = _case()["Consolidation"]
+    notes = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Notes on agreement")
+    lines = case_workbook_lines(ws.cell(notes, 2).value, ws.column_dimensions["B"].width)
+    assert lines > 3
+    assert ws.row_dimensions[notes].height >= lines * 15
+
+
+def case_workbook_lines(text: str, width: float) -> int:
+    from qa_engine.adapters.xlsx_print import text_lines
+
+    return text_lines(text, width)
 
 
 def test_the_case_workbook_shows_means_with_two_decimals_and_scores_as_counts():

@@ -53,23 +53,74 @@ def test_rubrics_validate_each_shipped_file_on_its_own(name, folder):
 
 
 def test_rubrics_validate_copy_of_a_shipped_id_elsewhere(tmp_path):
-    """A copy of a shipped file in another folder is the same rubric while unchanged; once
-    changed, it is another file using a shipped id, and that is reported on its line."""
+    """A draft: a copy of a shipped file in another folder, changed, is checked on its own (it
+    takes the place of the shipped file); against the shipped folder, a same-version change names
+    the shipped file and line, a higher version is a new version."""
     shipped = ROOT / "rubrics" / "esg-2015-part1.yaml"
     copy = tmp_path / "elsewhere" / "esg-2015-part1.yaml"
     copy.parent.mkdir()
     shutil.copyfile(shipped, copy)
-    unchanged = run("rubrics", "validate", str(copy))
+    unchanged = run("rubrics", "validate", str(copy), "--against", str(ROOT / "rubrics"))
     assert unchanged.exit_code == 0, unchanged.output
-    text = shipped.read_text()
-    copy.write_text(text.replace('version: "1.1.0"', 'version: "1.1.1"', 1))
-    assert copy.read_text() != text
-    changed = run("rubrics", "validate", str(copy))
-    assert changed.exit_code == 1, changed.output
-    lines = [line for line in changed.output.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    assert lines[0].startswith(f"{copy}:5: rubric id 'esg-2015-part1' is also used by "), lines
-    assert lines[0].endswith("esg-2015-part1.yaml"), lines
+    assert f"identical to {ROOT / 'rubrics' / 'esg-2015-part1.yaml'}" in unchanged.output
+    copy.write_text(shipped.read_text().replace("weight: 1.5", "weight: 2.5"))
+    alone = run("rubrics", "validate", str(copy))
+    assert alone.exit_code == 0, alone.output
+    clash = run("rubrics", "validate", str(copy), "--against", str(ROOT / "rubrics"))
+    assert clash.exit_code == 1, clash.output
+    lines = [line for line in clash.output.splitlines() if line.strip()]
+    assert lines == [
+        f"{copy}:6: rubric 'esg-2015-part1' version 1.1.0 is also at {shipped}:6 with other"
+        " content; a version is never changed in place: give this file a version above 1.1.0"
+    ], lines
+    copy.write_text(copy.read_text().replace('version: "1.1.0"', 'version: "1.2.0"'))
+    newer = run("rubrics", "validate", str(copy), "--against", str(ROOT / "rubrics"))
+    assert newer.exit_code == 0, newer.output
+    assert "new version 1.2.0 of rubric 'esg-2015-part1'" in newer.output
+    copy.write_text(copy.read_text().replace('version: "1.2.0"', 'version: "0.9"'))
+    older = run("rubrics", "validate", str(copy), "--against", str(ROOT / "rubrics"))
+    assert older.exit_code == 1, older.output
+    assert "is older than the installed version 1.1.0" in older.output
+    assert "Traceback" not in older.output
+
+
+def test_rubrics_validate_against_a_missing_folder(tmp_path):
+    result = run("rubrics", "validate", str(ROOT / "rubrics"), "--against", str(tmp_path / "no"))
+    assert result.exit_code == 1
+    assert result.output.strip() == f"{tmp_path / 'no'}:0: no such file or folder"
+
+
+def test_rubrics_diff_and_publish(tmp_path, engine_env):
+    shipped = ROOT / "rubrics" / "esg-2015-part1.yaml"
+    draft = tmp_path / "drafts" / "esg-2015-part1.yaml"
+    draft.parent.mkdir()
+    draft.write_text(
+        shipped.read_text()
+        .replace('version: "1.1.0"', 'version: "1.2.0"')
+        .replace("maps_to: [ESG-1.10, EU-P1]", "maps_to: [ESG-1.10, DigComp-4.4]")
+    )
+    diff = run("rubrics", "diff", "esg-2015-part1", str(draft))
+    assert diff.exit_code == 0, diff.output
+    assert "esg-2015-part1@1.1.0 → esg-2015-part1@1.2.0" in diff.output
+    assert "maps_to of 'esg-1.10' gains DigComp-4.4" in diff.output
+    assert "DigComp-4.4 Protecting the environment (DigComp 2.2) becomes covered" in diff.output
+    published = run("rubrics", "publish", str(draft), "--reason", "DigComp 4.4 asked for")
+    assert published.exit_code == 0, published.output
+    assert "published esg-2015-part1 1.2.0" in published.output
+    again = run("rubrics", "publish", str(draft))
+    assert again.exit_code != 0
+    assert "already the active version" in again.output
+    stored = run("rubrics", "diff", "esg-2015-part1@1.2.0", "esg-2015-part1")
+    assert stored.exit_code == 0 and "no change" in stored.output, stored.output
+    missing = run("rubrics", "diff", "esg-2015-part1@7", "esg-2015-part1")
+    assert missing.exit_code != 0
+    assert "no version 7 of rubric 'esg-2015-part1' (known: 1.1.0, 1.2.0)" in missing.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rubric:\n  id: bad\n  version: '1'\n  title: B\n  colour: red\n")
+    refused = run("rubrics", "publish", str(bad))
+    assert refused.exit_code != 0
+    assert f"{bad}:5: unknown key 'colour' in rubric" in refused.output
+    assert "Traceback" not in refused.output
 
 
 def test_rubrics_validate_missing_path(tmp_path):
@@ -198,3 +249,20 @@ def test_an_unusable_setting_is_named_without_an_exception_class(
     assert "Error" not in result.output and "QA_DEBUG" not in result.output
     monkeypatch.delenv(name)
     reset_settings()
+
+
+def test_rubrics_diff_of_two_files_needs_no_data_folder(tmp_path, monkeypatch):
+    from qa_engine.config import reset_settings
+
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    reset_settings()
+    try:
+        shipped = ROOT / "rubrics" / "esg-2015-part1.yaml"
+        draft = tmp_path / "esg.yaml"
+        draft.write_text(shipped.read_text().replace("weight: 1.5", "weight: 3"))
+        result = run("rubrics", "diff", str(shipped), str(draft))
+    finally:
+        reset_settings()
+    assert result.exit_code == 0, result.output
+    assert "weight of 'esg-1.2' raised from 1.5 to 3" in result.output
+    assert not (tmp_path / "data").exists()

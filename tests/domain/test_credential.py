@@ -149,3 +149,14 @@ def test_non_finite_or_structured_numbers_are_problems_not_crashes(bad):
             good(ects=bad, workload_hours=bad, title=["a"] if not isinstance(bad, float) else "T")
         )
     assert "ects" in {p.field for p in err.value.problems}
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("003", "003"), ("061", "061"), ("104", "104")]
+    + [("613", "0613"), ("188", "0188"), ("06", "06")],
+)
+def test_isced_narrow_codes_are_kept_and_dropped_zeros_restored(given, kept):
+    """A three-digit narrow field (003, 061, 104) is a code of its own; 613 is 0613 whose leading
+    zero a spreadsheet dropped."""
+    assert parse_credential(good(isced_f=given)).isced_f == kept

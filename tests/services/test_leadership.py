@@ -675,11 +675,12 @@ def check_digital_and_green(f, data):
 
 def check_reviewing(f, data):
     r = f.reviewing
-    # completed Jan–Mar: R3 3 (A, B, C), R2 3 (A, C, D), R1 2 (B, D); open: R1 and R3 on B round 2
+    # completed Jan–Mar: R3 3 (A, B, C), R2 3 (A, C, D), R1 2 (B, D); open: R1 and R3 on B round 2;
+    # anonymised, each with the institution they belong to (no column left empty)
     assert [(x.label, x.institution, x.open, x.completed) for x in r.reviewers] == [
-        ("Reviewer 01", None, 1, 3),
-        ("Reviewer 02", None, 0, 3),
-        ("Reviewer 03", None, 1, 2),
+        ("Reviewer 01", "UHEI", 1, 3),
+        ("Reviewer 02", "UW", 0, 3),
+        ("Reviewer 03", "CUNI", 1, 2),
     ]
     assert not r.named
     agreement = {a.criterion: a for a in r.agreement}

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from qa_engine.domain import clock
+from qa_engine.domain.case_states import CaseState
 from qa_engine.services import notifications
 from qa_engine.services import sweep as sweep_service
 from qa_engine.services.context import set_clock
@@ -36,6 +37,7 @@ from tests.helpers import drive
 # deadlines and validity lie ahead by nature; every other datetime column records when
 # something happened
 AHEAD = {"due_at", "respond_by", "valid_until", "expires_at"}
+STAGES = {s.value for s in CaseState}
 
 
 def _violations(session: Session, real_now: datetime, case_ids: list[int] | None = None) -> list:
@@ -102,6 +104,7 @@ def test_a_simulated_call_keeps_one_clock(session):
     set_clock(clock.wall_now() - timedelta(days=120))
     try:
         alliance = SyntheticAlliance(seed=2026)
+        clock.set_pace(alliance.pace())  # the engine's own steps take minutes to hours
         staff = alliance.staff(session, reviewers_per_institution=2)
         case_ids = alliance.open_cases(session, alliance.credentials(session, 6), staff=staff)
 
@@ -126,6 +129,25 @@ def test_a_simulated_call_keeps_one_clock(session):
     assert _violations(session, real_now, case_ids) == []
     chain = list(session.scalars(select(AuditEvent.at).order_by(col(AuditEvent.seq))))
     assert chain == sorted(chain), "the call's audit chain, set-up included, is in time order"
+    assert not clock.paced(), "back on the wall clock, the pace is gone too"
+    # the engine's automated stages and the officer's confirmation took realistic time: minutes
+    # to hours, never nothing (the leadership report's stage times read them)
+    stays: dict[str, list[timedelta]] = defaultdict(list)
+    for cid in case_ids:
+        trail = [
+            e
+            for e in session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.subject_type == "case", AuditEvent.subject_id == str(cid))
+                .order_by(col(AuditEvent.seq))
+            )
+            if e.action == "case.opened" or e.action.removeprefix("case.") in STAGES
+        ]
+        for a, b in zip(trail, trail[1:], strict=False):
+            stays["submitted" if a.action == "case.opened" else a.action[5:]].append(b.at - a.at)
+    for stage in ("submitted", "screening", "assignment", "consolidation", "reporting"):
+        assert stays[stage], stage
+        assert all(timedelta(0) < d < timedelta(days=1) for d in stays[stage]), stage
 
 
 def test_a_generated_history_keeps_one_clock(engine_env):

@@ -57,7 +57,7 @@ ADMIN_MISSING = row(401, 403, 403, 403, 403, 403, 403, 403, 404)
 @dataclass
 class Route:
     method: str
-    path: str  # placeholders: {case} {cred} {asg} {report} {user}
+    path: str  # placeholders: {case} {cred} {asg} {report} {user} {rubric}
     target: str  # none, case, cred, asg, report
     expect: dict[str, int]
     missing: dict[str, int] | None = None
@@ -262,6 +262,9 @@ API: list[Route] = [
 
 PAGE_READERS = {**READERS, "anon": 303}
 ACCOUNT_KEYS = ("-", "missing")
+RUBRIC_KEYS = ("-", "missing")
+RUBRIC = "4eu-mici"
+MISSING_RUBRIC = "no-such-rubric"
 PAGE_MISSING = same(404, anon=303)
 
 
@@ -448,6 +451,48 @@ PAGES: list[Route] = [
         form={},
     ),
     Route("POST", "/assign", "none", page(OFFICERS_ONLY | {"officer": 422, "admin": 422}), form={}),
+    # the rubric pages: {rubric} is a shipped rubric (or one that does not exist); the read-only
+    # view of the version in use is for everyone who reads cases, the rest for the QA office
+    Route("GET", "/rubrics", "none", page(OFFICERS_ONLY)),
+    Route(
+        "GET",
+        "/rubrics/{rubric}",
+        "none",
+        page(row(0, 200, 200, 200, 200, 200, 200, 403, 200)),
+        missing=page(row(0, 404, 404, 404, 404, 404, 404, 403, 404)),
+        targets=RUBRIC_KEYS,
+    ),
+    Route(
+        "GET",
+        "/rubrics/{rubric}/coverage",
+        "none",
+        page(OFFICERS_ONLY),
+        missing=page(OFFICERS_MISSING),
+        targets=RUBRIC_KEYS,
+    ),
+    Route(
+        "GET",
+        "/rubrics/{rubric}/diff",
+        "none",
+        page(OFFICERS_ONLY),
+        missing=page(OFFICERS_MISSING),
+        targets=RUBRIC_KEYS,
+    ),
+    Route("GET", "/rubric-publish", "none", page(OFFICERS_ONLY)),
+    Route(
+        "POST",
+        "/rubric-publish/preview",
+        "none",
+        page(OFFICERS_ONLY | {"officer": 422, "admin": 422}),
+        form={},
+    ),
+    Route(
+        "POST",
+        "/rubric-publish",
+        "none",
+        page(OFFICERS_ONLY | {"officer": 422, "admin": 422}),
+        form={},
+    ),
     Route("POST", "/verify", "none", same(422, anon=422), form={}),
     # one's own password: the empty form's current password is not right
     Route("GET", "/account/password", "none", same(200, anon=303)),
@@ -571,6 +616,13 @@ ROLES: dict[str, tuple[Role, ...]] = {
     "POST /assignments/{asg}/review": (R,),
     "POST /assignments/{asg}/review-sheet": (R,),
     "POST /assign": OFFICE,
+    "GET /rubrics": OFFICE,
+    "GET /rubrics/{rubric}": CASE_READER,
+    "GET /rubrics/{rubric}/coverage": OFFICE,
+    "GET /rubrics/{rubric}/diff": OFFICE,
+    "GET /rubric-publish": OFFICE,
+    "POST /rubric-publish/preview": OFFICE,
+    "POST /rubric-publish": OFFICE,
     "POST /admin/users": (D,),
     "POST /admin/users/{user}/roles": (D,),
     "POST /admin/users/{user}/disable": (D,),
@@ -652,6 +704,7 @@ def url(w: World, route: Route, key: str) -> str:
         .replace("{asg}", str(MISSING_ID if missing else w.assignments.get(key, MISSING_ID)))
         .replace("{report}", MISSING_REPORT if missing else w.report_id)
         .replace("{user}", MISSING_USER if missing else route.account)
+        .replace("{rubric}", MISSING_RUBRIC if missing else RUBRIC)
     )
 
 
@@ -827,7 +880,7 @@ def test_every_page_route_is_in_the_matrix():
                 if (m, r.path) in (("POST", "/sign-in"), ("POST", "/sign-out")):
                     continue  # signing in and out: test_security.py
                 pages.add(f"{m} {re.sub(r'{[a-z_]+}', '{}', r.path)}")
-    covered = {re.sub(r"\{(case|cred|asg|report|user)\}", "{}", r.name) for r in PAGES}
+    covered = {re.sub(r"\{(case|cred|asg|report|user|rubric)\}", "{}", r.name) for r in PAGES}
     covered = {
         "GET /dashboard/report.{}" if c == "GET /dashboard/report.xlsx" else c for c in covered
     }
@@ -855,6 +908,7 @@ def invalid_request(route: Route, pages: bool) -> tuple[str, dict[str, Any]]:
         .replace("{asg}", "0")
         .replace("{report}", "not~an~id")
         .replace("{user}", "u" * 300)
+        .replace("{rubric}", "Not a Rubric!")
     )
     kwargs: dict[str, Any] = {}
     if route.method == "GET":

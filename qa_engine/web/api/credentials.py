@@ -152,7 +152,8 @@ async def import_credentials(
     request: Request,
     background: BackgroundTasks,
     file: Annotated[
-        UploadFile, File(description=".xlsx or .json", json_schema_extra={"format": "binary"})
+        UploadFile,
+        File(description=".xlsx, .json or ELM .jsonld", json_schema_extra={"format": "binary"}),
     ],
     open_cases: Annotated[bool, Form()] = False,
     case: Annotated[

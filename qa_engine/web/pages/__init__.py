@@ -16,6 +16,7 @@ from qa_engine.web.pages import (
     home,
     reports,
     reviews,
+    rubrics,
     self_assessment,
 )
 
@@ -30,6 +31,7 @@ MODULES = (
     decisions,
     reports,
     dashboard,
+    rubrics,
     account,
     admin,
 )

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from qa_engine.adapters.credential_io import ImportInvalid, write_template
+from qa_engine.adapters.elm_import import parse_assignments
 from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
 from qa_engine.domain.errors import ConfirmationNeeded, QAError, StaleUpdate, ValidationFailed
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
@@ -284,6 +285,7 @@ def _upload_page(
     *,
     case_id: int | None = None,
     confirm_needed: bool = False,
+    lacking: str = "",
 ) -> Response:
     return render(
         request,
@@ -294,6 +296,7 @@ def _upload_page(
         problems=list(problems),
         case_id=case_id,
         confirm_needed=confirm_needed,
+        lacking=lacking,
     )
 
 
@@ -327,10 +330,15 @@ async def upload(
     if upload is None or isinstance(upload, str) or not upload.filename:
         return _upload_page(request, "Choose a file to upload.", status_code=422, case_id=case_id)
     name = safe_name(upload, "credentials.xlsx")
+    lacking = form.get("set")
+    lacking = lacking if isinstance(lacking, str) else ""
     try:
+        supplied = parse_assignments(lacking.splitlines())
         data = await read_limited(upload, settings.max_upload_bytes)
     except ValidationFailed as exc:
-        return _upload_page(request, exc.message, status_code=exc.status, case_id=case_id)
+        return _upload_page(
+            request, exc.message, status_code=exc.status, case_id=case_id, lacking=lacking
+        )
     result = await run_in_threadpool(
         attempt,
         db,
@@ -344,6 +352,7 @@ async def upload(
         settings=settings,
         confirm=form.get("confirm") == "yes",
         case_id=case_id,
+        supplied=supplied,
     )
     if isinstance(result, QAError):
         error = result
@@ -359,6 +368,7 @@ async def upload(
             status_code=error.status,
             case_id=case_id,
             confirm_needed=isinstance(error, ConfirmationNeeded),
+            lacking=lacking,
         )
     advance_later(background, result.opened_cases)
     text = (

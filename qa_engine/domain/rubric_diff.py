@@ -1,0 +1,340 @@
+"""What changed between two versions of a rubric, in words, and what the change does to the
+coverage of the standards (ESG, EU principles and Annex I elements, DigComp, GreenComp).
+
+Both rubrics are composed (their includes resolved), so a change in an included rubric shows
+as a change of the criteria it brings. Criteria are matched by id; a criterion that disappears
+while another with the same title, or the same guidance, appears is reported as renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qa_engine.domain import numbers
+from qa_engine.domain.rubric import Criterion, Gate, ResolvedCriterion, Rubric, Scale
+from qa_engine.domain.scoring import coverage
+from qa_engine.domain.standards import REFERENCES
+
+# the areas a change belongs to, in the order they are reported
+AREAS = (
+    "rubric",
+    "criteria",
+    "weights",
+    "gates",
+    "scales",
+    "thresholds",
+    "maps_to",
+    "includes",
+    "texts",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    area: str  # one of AREAS
+    text: str
+
+
+@dataclass(frozen=True)
+class CoverageChange:
+    """A standard reference that one version covers and the other does not."""
+
+    reference: str
+    framework: str
+    title: str
+    covered: bool  # True: the new version covers it, the old one did not
+    criteria: tuple[str, ...]  # the criteria that cover it (in the version that does)
+
+    @property
+    def text(self) -> str:
+        verb = "becomes covered" if self.covered else "is no longer covered"
+        by = "by" if self.covered else "was covered by"
+        return f"{self.reference} {self.title} ({self.framework}) {verb}; {by} " + ", ".join(
+            self.criteria
+        )
+
+
+@dataclass(frozen=True)
+class RubricDiff:
+    old: str  # id@version
+    new: str
+    changes: tuple[Change, ...] = ()
+    coverage: tuple[CoverageChange, ...] = field(default=())
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.changes and not self.coverage
+
+    def by_area(self) -> list[tuple[str, list[str]]]:
+        return [
+            (area, [c.text for c in self.changes if c.area == area])
+            for area in AREAS
+            if any(c.area == area for c in self.changes)
+        ]
+
+    def lines(self) -> list[str]:
+        """The whole comparison as text, one change a line."""
+        out = [f"{self.old} → {self.new}"]
+        if self.unchanged:
+            return [*out, "no change"]
+        for area, texts in self.by_area():
+            out.append(f"{area}:")
+            out.extend(f"  {t}" for t in texts)
+        if self.coverage:
+            out.append("coverage:")
+            out.extend(f"  {c.text}" for c in self.coverage)
+        elif self.changes:
+            out.append("coverage: unchanged")
+        return out
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _gate(g: Gate) -> str:
+    return f"at least {g.min_level}, otherwise {g.otherwise.label}"
+
+
+def _quoted(items: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(items)
+
+
+def _renames(
+    removed: list[ResolvedCriterion], added: list[ResolvedCriterion]
+) -> list[tuple[ResolvedCriterion, ResolvedCriterion]]:
+    """Pairs of a removed and an added criterion that are the same criterion under a new id:
+    the same title, or else the same (non-empty) guidance."""
+    pairs: list[tuple[ResolvedCriterion, ResolvedCriterion]] = []
+    free = list(added)
+    for key in (
+        lambda c: c.title.strip().lower(),
+        lambda c: " ".join(c.guidance.split()).lower(),
+    ):
+        for old in list(removed):
+            k = key(old.criterion)
+            if not k:
+                continue
+            match = next((new for new in free if key(new.criterion) == k), None)
+            if match is not None:
+                pairs.append((old, match))
+                removed.remove(old)
+                free.remove(match)
+    added[:] = free
+    return pairs
+
+
+def _criterion_changes(label: str, a: Criterion, b: Criterion) -> list[Change]:
+    out: list[Change] = []
+    if a.title != b.title:
+        out.append(Change("texts", f"title of {label}: '{a.title}' → '{b.title}'"))
+    if " ".join(a.guidance.split()) != " ".join(b.guidance.split()):
+        out.append(Change("texts", f"guidance of {label} reworded"))
+    if a.kind != b.kind:
+        out.append(Change("criteria", f"kind of {label}: {a.kind} → {b.kind}"))
+    if a.scale != b.scale:
+        out.append(Change("scales", f"scale of {label}: {a.scale or 'none'} → {b.scale or 'none'}"))
+    if a.weight != b.weight:
+        verb = "raised" if b.weight > a.weight else "lowered"
+        out.append(
+            Change("weights", f"weight of {label} {verb} from {_num(a.weight)} to {_num(b.weight)}")
+        )
+    if a.gate != b.gate:
+        if a.gate is None and b.gate is not None:
+            out.append(Change("gates", f"gate added on {label}: {_gate(b.gate)}"))
+        elif b.gate is None and a.gate is not None:
+            out.append(Change("gates", f"gate removed from {label} (was {_gate(a.gate)})"))
+        elif a.gate is not None and b.gate is not None:
+            if a.gate.min_level != b.gate.min_level:
+                verb = "raised" if b.gate.min_level > a.gate.min_level else "lowered"
+                out.append(
+                    Change(
+                        "gates",
+                        f"gate of {label} {verb} from {a.gate.min_level} to {b.gate.min_level}",
+                    )
+                )
+            if a.gate.otherwise != b.gate.otherwise:
+                out.append(
+                    Change(
+                        "gates",
+                        f"a failed gate of {label} now leads at best to {b.gate.otherwise.label}"
+                        f" (was {a.gate.otherwise.label})",
+                    )
+                )
+    for attr, area, what in (
+        ("maps_to", "maps_to", "maps_to"),
+        ("elements", "maps_to", "elements checked"),
+        ("evidence", "texts", "evidence asked"),
+    ):
+        old, new = list(getattr(a, attr)), list(getattr(b, attr))
+        gained = [x for x in new if x not in old]
+        lost = [x for x in old if x not in new]
+        if gained:
+            out.append(Change(area, f"{what} of {label} gains {_quoted(gained)}"))
+        if lost:
+            out.append(Change(area, f"{what} of {label} loses {_quoted(lost)}"))
+    return out
+
+
+def _scale_changes(old: dict[str, Scale], new: dict[str, Scale]) -> list[Change]:
+    out: list[Change] = []
+    for sid in old:
+        if sid not in new:
+            out.append(Change("scales", f"scale '{sid}' removed"))
+    for sid, b in new.items():
+        a = old.get(sid)
+        if a is None:
+            levels = ", ".join(f"{lv.value} {lv.label}" for lv in b.levels)
+            out.append(Change("scales", f"scale '{sid}' added: {levels}"))
+            continue
+        if a.title != b.title:
+            out.append(Change("scales", f"title of scale '{sid}': '{a.title}' → '{b.title}'"))
+        av = {lv.value: lv for lv in a.levels}
+        bv = {lv.value: lv for lv in b.levels}
+        for v in sorted(av.keys() - bv.keys()):
+            out.append(Change("scales", f"scale '{sid}': level {v} ({av[v].label}) removed"))
+        for v in sorted(bv.keys() - av.keys()):
+            out.append(Change("scales", f"scale '{sid}': level {v} ({bv[v].label}) added"))
+        for v in sorted(av.keys() & bv.keys()):
+            if av[v].label != bv[v].label:
+                out.append(
+                    Change(
+                        "scales",
+                        f"scale '{sid}': label of level {v}: '{av[v].label}' → '{bv[v].label}'",
+                    )
+                )
+            if " ".join(av[v].descriptor.split()) != " ".join(bv[v].descriptor.split()):
+                out.append(
+                    Change(
+                        "scales", f"scale '{sid}': descriptor of level {v} ({bv[v].label}) reworded"
+                    )
+                )
+    return out
+
+
+def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
+    """Everything that differs between two composed rubrics, in words."""
+    changes: list[Change] = []
+    if old.id != new.id:
+        changes.append(Change("rubric", f"id: {old.id} → {new.id}"))
+    if old.version != new.version:
+        changes.append(Change("rubric", f"version: {old.version} → {new.version}"))
+    if old.meta.title != new.meta.title:
+        changes.append(Change("rubric", f"title: '{old.meta.title}' → '{new.meta.title}'"))
+    if old.meta.status != new.meta.status:
+        changes.append(
+            Change("rubric", f"status in the file: {old.meta.status} → {new.meta.status}")
+        )
+
+    old_ids = {rc.id: rc for rc in old.criteria}
+    new_ids = {rc.id: rc for rc in new.criteria}
+    removed = [rc for rc in old.criteria if rc.id not in new_ids]
+    added = [rc for rc in new.criteria if rc.id not in old_ids]
+    renamed = _renames(removed, added)
+    for rc in removed:
+        gate = f", gate {_gate(rc.criterion.gate)}" if rc.criterion.gate else ""
+        changes.append(
+            Change(
+                "criteria",
+                f"criterion '{rc.id}' ({rc.criterion.title}) removed"
+                f" (it counted {numbers.percent(rc.effective_weight)}{gate})",
+            )
+        )
+    for rc in added:
+        gate = f", gate {_gate(rc.criterion.gate)}" if rc.criterion.gate else ""
+        changes.append(
+            Change(
+                "criteria",
+                f"criterion '{rc.id}' ({rc.criterion.title}) added, {rc.criterion.kind}"
+                f" (counts {numbers.percent(rc.effective_weight)}{gate})",
+            )
+        )
+    pairs: list[tuple[str, ResolvedCriterion, ResolvedCriterion]] = []
+    for a, b in renamed:
+        changes.append(Change("criteria", f"criterion '{a.id}' renamed '{b.id}'"))
+        pairs.append((f"'{b.id}' (was '{a.id}')", a, b))
+    pairs.extend((f"'{rc.id}'", old_ids[rc.id], rc) for rc in new.criteria if rc.id in old_ids)
+    shares: list[str] = []
+    for label, a, b in pairs:
+        changes.extend(_criterion_changes(label, a.criterion, b.criterion))
+        if abs(a.effective_weight - b.effective_weight) > 1e-9:
+            shares.append(
+                f"{b.id} {numbers.percent(a.effective_weight)} →"
+                f" {numbers.percent(b.effective_weight)}"
+            )
+    if shares:
+        changes.append(Change("weights", "share in the overall score: " + "; ".join(shares)))
+
+    changes.extend(_scale_changes(old.scales, new.scales))
+
+    old_t = {t.outcome: t.min_score for t in old.thresholds}
+    new_t = {t.outcome: t.min_score for t in new.thresholds}
+    for outcome, score in old_t.items():
+        if outcome not in new_t:
+            changes.append(
+                Change("thresholds", f"threshold for {outcome.label} (≥ {_num(score)}) removed")
+            )
+    for outcome, score in new_t.items():
+        if outcome not in old_t:
+            changes.append(
+                Change("thresholds", f"threshold for {outcome.label} added: ≥ {_num(score)}")
+            )
+        elif old_t[outcome] != score:
+            verb = "raised" if score > old_t[outcome] else "lowered"
+            changes.append(
+                Change(
+                    "thresholds",
+                    f"threshold for {outcome.label} {verb} from {_num(old_t[outcome])}"
+                    f" to {_num(score)}",
+                )
+            )
+
+    old_i = {i.rubric: i.weight for i in old.includes}
+    new_i = {i.rubric: i.weight for i in new.includes}
+    for rid, w in old_i.items():
+        if rid not in new_i:
+            changes.append(Change("includes", f"include '{rid}' (weight {_num(w)}) removed"))
+    for rid, w in new_i.items():
+        if rid not in old_i:
+            changes.append(Change("includes", f"include '{rid}' added with weight {_num(w)}"))
+        elif old_i[rid] != w:
+            verb = "raised" if w > old_i[rid] else "lowered"
+            changes.append(
+                Change(
+                    "includes",
+                    f"weight of include '{rid}' {verb} from {_num(old_i[rid])} to {_num(w)}",
+                )
+            )
+    for rid, version in new.sources.items():
+        before = old.sources.get(rid)
+        if rid not in (old.id, new.id) and before is not None and before != version:
+            changes.append(Change("includes", f"included '{rid}' version {before} → {version}"))
+
+    return RubricDiff(
+        old=f"{old.id}@{old.version}",
+        new=f"{new.id}@{new.version}",
+        changes=tuple(changes),
+        coverage=tuple(coverage_changes(old, new)),
+    )
+
+
+def coverage_changes(old: Rubric, new: Rubric) -> list[CoverageChange]:
+    """The standard references (in the catalogue's order) that one rubric covers and the other
+    does not: what a change makes covered or uncovered."""
+    before = coverage(old).covered
+    after = coverage(new).covered
+    out: list[CoverageChange] = []
+    for ref, info in REFERENCES.items():
+        if (ref in before) == (ref in after):
+            continue
+        now = ref in after
+        out.append(
+            CoverageChange(
+                reference=ref,
+                framework=info.framework,
+                title=info.title,
+                covered=now,
+                criteria=tuple(after[ref] if now else before[ref]),
+            )
+        )
+    return out
