@@ -309,3 +309,51 @@ def primary_language(tag: str) -> str:
 
 def _criterion_in(rc: ResolvedCriterion, lang: str) -> ResolvedCriterion:
     return rc.model_copy(update={"criterion": _in(rc.criterion, lang)})
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def translation_changes(old: Rubric, new: Rubric) -> list[str]:
+    """In words, what changed in the translations between two versions of a rubric: languages
+    declared or dropped, and the texts reworded in a language other than the rubric's own (whose
+    texts the rubric diff compares itself), object by object."""
+    out: list[str] = []
+    before, after = languages_of(old), languages_of(new)
+    if before != after:
+        out.append(f"languages: {', '.join(before)} → {', '.join(after)}")
+    own = {before[0], after[0]}
+
+    def compare(what: str, a: _M, b: _M) -> None:
+        for lang in sorted(set(a.translations) | set(b.translations)):
+            if lang in own:
+                continue
+            ta, tb = a.translations.get(lang, {}), b.translations.get(lang, {})
+            changed = [
+                f for f in sorted(set(ta) | set(tb)) if _words(ta.get(f)) != _words(tb.get(f))
+            ]
+            if changed:
+                out.append(f"{what}: '{lang}' {', '.join(changed)} reworded")
+
+    compare("rubric", old.meta, new.meta)
+    for sid, scale in new.scales.items():
+        if sid in old.scales:
+            compare(f"scale '{sid}'", old.scales[sid], scale)
+            before_levels = {lv.value: lv for lv in old.scales[sid].levels}
+            for lv in scale.levels:
+                if lv.value in before_levels:
+                    compare(f"scale '{sid}' level {lv.value}", before_levels[lv.value], lv)
+    old_criteria = {rc.id: rc.criterion for rc in old.criteria}
+    for rc in new.criteria:
+        if rc.id in old_criteria:
+            compare(f"criterion '{rc.id}'", old_criteria[rc.id], rc.criterion)
+    return out
+
+
+def _words(text: str | list[str] | None) -> list[str]:
+    """A text (or a list of texts) as its words: a change of line breaks is no rewording."""
+    if text is None:
+        return []
+    if isinstance(text, str):
+        return text.split()
+    return [" ".join(t.split()) for t in text]

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from qa_engine.domain.rubric import Criterion, Level, Meta, Rubric, Scale
+from qa_engine.domain.rubric_diff import diff_rubrics
+from qa_engine.domain.rubric_drafts import check_drafts
 from qa_engine.domain.rubric_i18n import ISO_639_1, languages_of, localised
 from qa_engine.domain.rubric_loader import load_library, read_rubric_file
 
@@ -59,6 +61,7 @@ thresholds:
 
 
 def write(tmp_path: Path, text: str, name: str = "bi.yaml") -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
@@ -422,3 +425,37 @@ def test_the_official_esg_and_eu_terms():
 def test_iso_639_1_codes():
     assert len(ISO_639_1) == 183
     assert set(SEVEN) <= ISO_639_1 and "xx" not in ISO_639_1
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def test_the_diff_names_each_translation_reworded(tmp_path):
+    old = rubric_of(write(tmp_path / "old", BILINGUAL))
+    changed = (
+        BILINGUAL.replace("fr: Partiel}", "fr: Partielle}")
+        .replace("Plan d'évaluation", "Programme d'évaluation")
+        .replace("languages: [en, fr]", "languages: [en, fr, de]")
+        .replace("{en: Teaching, fr: Enseignement}", "{en: Teaching, fr: Enseignement, de: Lehre}")
+    )
+    new = load_library([write(tmp_path / "new", changed)]).get("bi")
+    texts = [c.text for c in diff_rubrics(old, new).changes if c.area == "texts"]
+    assert "languages: en, fr → en, fr, de" in texts
+    assert "scale 'q' level 1: 'fr' label reworded" in texts
+    assert "criterion 'a': 'fr' evidence reworded" in texts
+    assert "rubric: 'de' title reworded" in texts
+    # a new line break is no rewording
+    rewrapped = BILINGUAL.replace(
+        "fr: Chaque acquis est évalué.", "fr: |-\n        Chaque acquis\n        est évalué."
+    )
+    again = rubric_of(write(tmp_path / "wrapped", rewrapped))
+    assert [c for c in diff_rubrics(old, again).changes if c.area == "texts"] == []
+
+
+def test_a_translation_changed_in_place_is_refused_against_the_installed_set(tmp_path):
+    shipped = RUBRICS / "esg-2015-part1.yaml"
+    draft = tmp_path / "esg-2015-part1.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    draft.write_text(text.replace("fr: Personnel enseignant", "fr: Enseignants", 1), "utf-8")
+    found = [str(p) for p in check_drafts([draft], RUBRICS, RUBRICS).problems]
+    assert found and "is also at" in found[0] and "with other content" in found[0], found
