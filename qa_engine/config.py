@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         default_factory=lambda: packaged("qa_engine.workflows", "settings.yaml")
     )
     reports_dir: Path = Field(default_factory=lambda: packaged("qa_engine.reports"))
+    # the identifiers of the QA office and the institutions that the interop exports state
+    interop_profile: Path = Field(
+        default_factory=lambda: packaged("qa_engine.workflows", "interop.yaml")
+    )
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     name_reviewers: bool = False

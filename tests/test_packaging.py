@@ -354,6 +354,14 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
     assert "qa-engine serve --data-dir demo-data" in shown, shown
     pdfs = sorted((demo / "reports").rglob("*.pdf"))
     assert pdfs, f"the demo wrote no PDF under {demo / 'reports'}"
+    # the exports of its approved cases, beside their reports, one printed path a line
+    exported = [
+        work / line.strip()
+        for line in shown.splitlines()
+        if line.strip().startswith("demo-data/reports/")
+        and line.strip().endswith((".json", ".jwt"))
+    ]
+    assert exported and all(p.is_file() for p in exported), shown
     lap("demo")
 
     # the demo's data folder holds the register and the development CA the report was signed under

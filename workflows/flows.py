@@ -21,11 +21,13 @@ MAX_STEPS = 25
 
 
 def _report_generator() -> Generator:
-    """The reporting service's generator, writing the files through the report-file adapter."""
+    """The reporting service's generator, writing the reports and then the interop exports of a
+    decision through their adapters."""
+    from qa_engine.adapters.export_files import ExportFiles
     from qa_engine.adapters.report_files import ReportFiles
-    from qa_engine.services.report_files import report_generator
+    from qa_engine.services.exports import files_generator
 
-    return report_generator(ReportFiles.from_settings())
+    return files_generator(ReportFiles.from_settings(), ExportFiles.from_settings())
 
 
 def run_next_step(case_id: int) -> StepOutcome | None:

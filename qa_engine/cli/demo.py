@@ -46,6 +46,52 @@ PLANS = [
 
 
 DEMO_MARK = ".qa-engine-demo"
+DEMO_PROFILE = "interop-demo.yaml"
+_DEMO_INSTITUTIONS = ("CUNI", "UHEI", "UPA", "SU", "UCPH", "UNIMI", "UW", "UNIGE")
+_DEMO_COUNTRIES = {"UHEI": "DE", "UPA": "FR", "SU": "FR", "UCPH": "DK", "UNIMI": "IT", "UW": "PL"}
+
+
+def write_demo_profile(folder: Path) -> Path:
+    """Write the demo's interop profile into `folder`: the shipped profile's names and homepages
+    plus identifiers that are DEMO VALUES (so that the demo's exports can be made), marked as such;
+    return its path."""
+    import yaml
+
+    shipped = yaml.safe_load(packaged("qa_engine.workflows", "interop.yaml").read_text("utf-8"))
+    office = dict(shipped["qa_office"])
+    office.update(
+        country="CZ",
+        city="Prague",
+        email="qa-office@demo.invalid",
+        legal_identifier="DEMO-4EUQA-0001",
+        deqar_id="9999",
+    )
+    institutions = {}
+    for n, code in enumerate(_DEMO_INSTITUTIONS, start=1):
+        ids = dict(shipped["institutions"].get(code) or {})
+        country = _DEMO_COUNTRIES.get(code, "CH" if code == "UNIGE" else "CZ")
+        ids.update(
+            email=f"{code.lower()}@demo.invalid",
+            legal_identifier=f"DEMO-{code}-{n:04d}",
+            deqar_id=f"DEQARINST99{n:02d}",
+            eter_id=f"{country}99{n:02d}",
+        )
+        institutions[code] = ids
+    profile = {
+        "note": "DEMO VALUES: every identifier, e-mail address and DEQAR id in this file is made "
+        "up for `qa-engine demo`; none is a real identifier of the alliance or its institutions",
+        "qa_office": office,
+        "deqar_activity_id": "9999",
+        "institutions": institutions,
+    }
+    path = folder / DEMO_PROFILE
+    path.write_text(
+        "# Written by `qa-engine demo`. DEMO VALUES ONLY: the identifiers below are made up so\n"
+        "# that the demo's exports can be made; never use them outside the demo.\n"
+        + yaml.safe_dump(profile, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return path
 
 
 def demo_folder(data_dir: Path | None) -> Path:
@@ -97,6 +143,9 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     target = demo_folder(data_dir)
     explicit_db = os.environ.get("QA_DATABASE_URL")
     _fresh(target)
+    # the exports need identifiers the shipped interop profile leaves empty: the demo's own profile
+    # (DEMO VALUES, marked as such) replaces any QA_INTEROP_PROFILE for the demo
+    os.environ["QA_INTEROP_PROFILE"] = str(write_demo_profile(target))
     _use_data_dir(target)
     take_children_down()  # the local Prefect server this demo starts ends with it, whatever happens
 
@@ -193,7 +242,55 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
         set_clock(None)
         local_server.stop(target)
     _summary(target, case_ids, staff)
+    _exports(target, case_ids)
     _accounts(staff, password, target, case_ids)
+
+
+def _exports(target: Path, case_ids: list[int]) -> list[Path]:
+    """Print where the interop exports of the call's approved cases are (beside their reports),
+    each checked against the SHA-256 the engine recorded; return their paths."""
+    import hashlib
+
+    from qa_engine.domain.outcomes import APPROVING
+    from qa_engine.domain.statuses import ReportStatus
+    from qa_engine.services.reporting import EXPORT_KINDS
+    from qa_engine.store import case_repo
+    from qa_engine.store.db import session_scope
+
+    paths: list[Path] = []
+    problems: list[str] = []
+    with session_scope() as s:
+        for cid in case_ids:
+            case = case_repo.get_case(s, cid)
+            if case is None or case.outcome not in APPROVING:
+                continue
+            for row in case_repo.reports_of(s, cid):
+                if row.kind not in EXPORT_KINDS:
+                    continue
+                if row.status != ReportStatus.GENERATED or not row.path:
+                    problems.append(f"case {cid}: {row.report_id} not made: {row.error}")
+                    continue
+                path = Path(row.path)
+                if hashlib.sha256(path.read_bytes()).hexdigest() != row.sha256:
+                    problems.append(f"case {cid}: {path} differs from the file the engine made")
+                    continue
+                paths.append(path)
+    console.print(
+        f"exports: {len(paths)} file(s) of the approved cases (ELM Qualification and sample EDC, "
+        "sealed; Open Badges 3.0 VC-JWT; DEQAR record), each validated against its format before "
+        "it was written, beside their reports:"
+    )
+    here = Path.cwd()
+    for path in paths:
+        shown = path.relative_to(here) if path.is_relative_to(here) else path
+        console.print(f"  {shown}", soft_wrap=True)  # one path a line, never wrapped
+    for line in problems:
+        console.print(f"[bold red]  {line}[/]")
+    console.print(
+        f"interop profile: {target / DEMO_PROFILE}: its identifiers (DEQAR, eIDAS, ETER ids, "
+        "e-mail addresses) are DEMO VALUES, made up for the demo"
+    )
+    return paths
 
 
 def _in_background(work: Callable[[], T]) -> Callable[[], T]:

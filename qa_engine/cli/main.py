@@ -10,6 +10,7 @@ from qa_engine.cli import (
     cases_cmd,
     credentials_cmd,
     dev_cmd,
+    export_cmd,
     exports_cmd,
     leadership_cmd,
     reports_cmd,
@@ -41,6 +42,7 @@ app.add_typer(cases_cmd.review_app, name="review")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(reports_cmd.app, name="reports")
+app.add_typer(export_cmd.app, name="export")
 app.add_typer(exports_cmd.app, name="exports")
 app.add_typer(dev_cmd.app, name="dev")
 reports_cmd.app.command("aggregate")(leadership_cmd.aggregate)

@@ -40,6 +40,8 @@ class ReviewStatus(StrEnum):
 class ReportStatus(StrEnum):
     REQUESTED = "requested"
     GENERATED = "generated"
+    # an interop export that cannot be made truthfully (its error is on the row); a report never
+    FAILED = "failed"
 
 
 class NotificationStatus(StrEnum):

@@ -32,6 +32,9 @@ SELF_ASSESSMENT_WRITERS = (Role.PROVIDER,)
 RUBRIC_READERS = CASE_READERS
 # providers read their institution's credentials, QA staff every one
 CREDENTIAL_READERS = (Role.PROVIDER, *STAFF)
+# who may download a case's interop exports: QA officers, approvers and the providers of the case's
+# institution (`services.exports.case_export`); anyone reads them on the public decision record
+EXPORT_READERS = (Role.PROVIDER, Role.QA_OFFICER, Role.APPROVER)
 
 
 def not_found(case_id: int | str) -> NotFound:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import REVIEWING, CaseState
-from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services import access, assignments, consolidation, reporting
 from qa_engine.services.cases import screen_case
 from qa_engine.services.context import workflow_settings
@@ -61,8 +60,10 @@ def next_step(session: Session, case_id: int) -> Step | None:
         if decision is None:
             return None
         decision_id = saved_id(decision)
-        rows = [case_repo.get_report(session, decision_id, k) for k in reporting.REPORT_KINDS]
-        if any(r is None or r.status != ReportStatus.GENERATED for r in rows):
+        rows = [
+            case_repo.get_report(session, decision_id, k) for k in reporting.kinds_for(decision)
+        ]
+        if not reporting.files_done(rows):
             return Step(case_id, REPORT, case.state)
         return Step(case_id, FINISH, case.state)
     if state in REVIEWING:

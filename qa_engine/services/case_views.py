@@ -33,6 +33,7 @@ from qa_engine.services.cases import (
     rubric_of,
 )
 from qa_engine.services.credentials import summary_of
+from qa_engine.services.reporting import REPORT_KINDS
 from qa_engine.services.reviews import (
     VisibleReview,
     own_assignment,
@@ -154,6 +155,7 @@ _ACTION_TEXT = {
     "decision.notified": "told the provider of the decision",
     "report.requested": "requested a report",
     "report.generated": "generated a report",
+    "report.failed": "could not generate an export",
     "case.closed": "closed the case",
     "case.withdrawn": "withdrew the case",
 }
@@ -451,7 +453,7 @@ def report_for_download(*, session: Session, actor: Actor, report_id: str) -> Re
         if _REPORT_ID.fullmatch(report_id)
         else None
     )
-    if row is None:
+    if row is None or row.kind not in REPORT_KINDS:  # the exports have their own routes
         raise NotFound(f"report {report_id} not found")
     try:
         access.case_for(session, actor, row.case_id)

@@ -1,5 +1,6 @@
-"""The reporting stage: one report per decision (requested once, generated once), then close or
-open the next round."""
+"""The reporting stage: the files of a decision (requested once, generated once): the signed PDF
+report and its workbook, then the interop exports of that decision; then close the case or open the
+next round."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.decision_record import ExportInvalid
 from qa_engine.domain.errors import Conflict
-from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.outcomes import APPROVING, Outcome
 from qa_engine.domain.report import make_report_id
 from qa_engine.domain.roles import SYSTEM
 from qa_engine.domain.statuses import ReportStatus
@@ -23,6 +25,41 @@ from qa_engine.store import case_repo
 from qa_engine.store.models import Case, Decision, Report
 
 REPORT_KINDS = ("pdf", "xlsx")
+# The interop exports, generated after the PDF (they state its SHA-256), one file each:
+# elm   the ELM v3 Qualification with its Accreditation, sealed as EDC seals (JAdES)
+# edc   a sample EuropeanDigitalCredential issued from that Qualification, sealed likewise
+# ob3   a sample Open Badges 3.0 AchievementCredential, as a VC-JWT
+# deqar the DEQAR-shaped report record (JSON)
+# A refusal (rejected, revision requested) has the DEQAR record only: no Qualification or
+# Achievement is ever made of it.
+EXPORT_KINDS = ("elm", "edc", "ob3", "deqar")
+REFUSAL_EXPORT_KINDS = ("deqar",)
+
+
+def export_kinds_for(outcome: str) -> tuple[str, ...]:
+    """The export files a decision with this outcome has."""
+    return EXPORT_KINDS if outcome in APPROVING else REFUSAL_EXPORT_KINDS
+
+
+def kinds_for(decision: Decision) -> tuple[str, ...]:
+    """Every file of this decision, in the order they are generated."""
+    return REPORT_KINDS + export_kinds_for(decision.outcome)
+
+
+def files_done(rows: list[Report | None], *, require_generated: bool = True) -> bool:
+    """Whether every file of a decision is settled: generated, or (an export) failed with its
+    error recorded. `require_generated=False`: requested is enough."""
+    for row in rows:
+        if row is None:
+            return False
+        if not require_generated:
+            continue
+        if row.status == ReportStatus.GENERATED:
+            continue
+        if row.kind in EXPORT_KINDS and row.status == ReportStatus.FAILED:
+            continue
+        return False
+    return True
 
 
 def report_id_for(decision: Decision, kind: str) -> str:
@@ -46,9 +83,15 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
         raise access.not_found(case_id)
     require_state(case.state, CaseState.REPORTING, action="request reports")
     decision = current_decision(session, case)
+    return request_files(session=session, decision=decision)
+
+
+def request_files(*, session: Session, decision: Decision) -> list[Report]:
+    """Create the rows of every file of this decision unless they exist (exactly once)."""
     decision_id = saved_id(decision)
+    case_id = decision.case_id
     out = []
-    for kind in REPORT_KINDS:
+    for kind in kinds_for(decision):
         row = case_repo.get_report(session, decision_id, kind)
         if row is None:
             row = Report(
@@ -83,13 +126,44 @@ Generator = Callable[[Session, Report], None]
 def generate_reports(
     *, session: Session, case_id: int, generator: Generator | None
 ) -> list[Report]:
-    """Generate every requested report of the current decision with `generator` (which sets path and
+    """Generate every requested file of the current decision with `generator` (which sets path and
     hash)."""
     rows = request_reports(session=session, case_id=case_id)
+    return generate_files(session=session, rows=rows, generator=generator)
+
+
+def generate_files(
+    *, session: Session, rows: list[Report], generator: Generator | None, retry: bool = False
+) -> list[Report]:
+    """Generate these rows in order unless generated. An export that cannot be made truthfully
+    (`ExportInvalid`) is recorded as failed with its reason (`report.failed`) and not attempted
+    again unless `retry` (the `qa-engine export` command); any other error propagates and leaves
+    the row requested for the next run."""
     for row in rows:
         if row.status == ReportStatus.GENERATED or generator is None:
             continue
-        generator(session, row)
+        if row.status == ReportStatus.FAILED and not retry:
+            continue
+        try:
+            with session.begin_nested():
+                generator(session, row)
+        except ExportInvalid as exc:
+            if row.kind not in EXPORT_KINDS:
+                raise
+            session.refresh(row)
+            row.status = ReportStatus.FAILED
+            row.error = exc.message
+            session.add(row)
+            session.flush()
+            audit.record(
+                session,
+                actor=SYSTEM,
+                action="report.failed",
+                subject_type="case",
+                subject_id=row.case_id,
+                payload={"report_id": row.report_id, "kind": row.kind, "error": exc.message},
+            )
+            continue
         row.status = ReportStatus.GENERATED
         row.generated_at = now()
         row.error = ""
@@ -100,7 +174,7 @@ def generate_reports(
             actor=SYSTEM,
             action="report.generated",
             subject_type="case",
-            subject_id=case_id,
+            subject_id=row.case_id,
             payload={
                 "report_id": row.report_id,
                 "kind": row.kind,
@@ -119,11 +193,8 @@ def finish_reporting(*, session: Session, case_id: int, require_generated: bool 
     require_state(case.state, CaseState.REPORTING, action="finish reporting")
     decision = current_decision(session, case)
     decision_id = saved_id(decision)
-    rows = [case_repo.get_report(session, decision_id, k) for k in REPORT_KINDS]
-    present = [r for r in rows if r is not None]
-    if len(present) < len(rows) or (
-        require_generated and any(r.status != ReportStatus.GENERATED for r in present)
-    ):
+    rows = [case_repo.get_report(session, decision_id, k) for k in kinds_for(decision)]
+    if not files_done(rows, require_generated=require_generated):
         raise Conflict(
             f"case {case.id}: the reports of decision {decision.id} are not generated yet"
         )

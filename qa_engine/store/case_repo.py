@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func
+from sqlalchemy import Select, and_, func, or_
 from sqlmodel import Session, col, select
 
 from qa_engine.domain.case_states import FINISHED, CaseState
@@ -388,6 +388,45 @@ def latest_decisions(
     ).all():
         out[case.credential_id] = (case, decision)
     return out
+
+
+def next_decision_on_credential(session: Session, decision: Decision) -> Decision | None:
+    """The first decision taken after this one on the same credential (a later round of the case,
+    or a re-review case), if any."""
+    case = session.get(Case, decision.case_id)
+    if case is None:
+        return None
+    return session.exec(
+        select(Decision)
+        .join(Case, col(Decision.case_id) == Case.id)
+        .where(
+            Case.credential_id == case.credential_id,
+            col(Decision.id) != decision.id,
+            or_(
+                col(Decision.decided_at) > decision.decided_at,
+                and_(
+                    col(Decision.decided_at) == decision.decided_at,
+                    col(Decision.id) > decision.id,
+                ),
+            ),
+        )
+        .order_by(col(Decision.decided_at), col(Decision.id))
+    ).first()
+
+
+def decisions_between(
+    session: Session, start: datetime, end: datetime
+) -> list[tuple[Case, Decision]]:
+    """The decisions taken in [start, end), oldest first, with their cases."""
+    return [
+        (c, d)
+        for c, d in session.exec(
+            select(Case, Decision)
+            .join(Decision, col(Decision.case_id) == Case.id)
+            .where(col(Decision.decided_at) >= start, col(Decision.decided_at) < end)
+            .order_by(col(Decision.decided_at), col(Decision.id))
+        ).all()
+    ]
 
 
 def expired_approvals(session: Session, now: datetime) -> list[tuple[Case, Decision]]:

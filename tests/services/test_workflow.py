@@ -39,7 +39,15 @@ def test_full_cycle_to_closed(session, p):
     assert case.state == CaseState.CLOSED and case.outcome == "approved"
     decision = case_repo.get_decision(session, case_id, 1)
     assert decision.valid_until is not None
-    assert {r.kind for r in case_repo.reports_of(session, case_id)} == {"pdf", "xlsx"}
+    # the reports, then the interop exports of the approval
+    assert [r.kind for r in case_repo.reports_of(session, case_id)] == [
+        "pdf",
+        "xlsx",
+        "elm",
+        "edc",
+        "ob3",
+        "deqar",
+    ]
     actions = [e.action for e in audit.audit_repo.events_for(session, "case", case_id)]
     for expected in (
         "case.opened",

@@ -356,9 +356,11 @@ def test_dev_generate_simulates_a_call(fresh_env):
     with session_scope() as s:
         cases = case_repo.list_cases(s)
         assert len(cases) == 2 and all(c.state == CaseState.CLOSED for c in cases)
-        assert all(
-            r.status == ReportStatus.GENERATED for c in cases for r in case_repo.reports_of(s, c.id)
-        )
+        rows = [r for c in cases for r in case_repo.reports_of(s, c.id)]
+        # the reports are generated; the interop exports after them are settled (made, or refused
+        # with the reason on the row when the interop profile lacks an identifier they need)
+        assert all(r.status == ReportStatus.GENERATED for r in rows if r.kind in ("pdf", "xlsx"))
+        assert all(r.status in (ReportStatus.GENERATED, ReportStatus.FAILED) for r in rows)
 
 
 def _institution_ids_from(session: Session, first: int) -> None:

@@ -50,6 +50,11 @@ def data_folder(
     else:
         mp.delenv("QA_DATABASE_URL", raising=False)
     mp.setenv("QA_ENV", "test")
+    # identifiers for the interop exports (demo values), so that a decided case has them all
+    from qa_engine.cli.demo import write_demo_profile
+
+    path.mkdir(parents=True, exist_ok=True)
+    mp.setenv("QA_INTEROP_PROFILE", str(write_demo_profile(path)))
     mp.setattr(qa_engine.workflows.kick, "kick", direct_kick)
     reset_settings()
     reset_engines()

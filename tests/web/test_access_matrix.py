@@ -256,6 +256,15 @@ API: list[Route] = [
         files=NOT_XLSX,
     ),
     Route("GET", "/api/v1/reports/{report}/file", "report", READERS),
+    # the exports of case C (approved): the QA office's officers, the approvers and the providers
+    # of the case's institution; {kind} is ob3
+    Route(
+        "GET",
+        "/api/v1/cases/{case}/exports/{kind}",
+        "report",
+        row(401, 200, 404, 403, 403, 200, 200, 403, 403),
+        missing=row(401, 404, 404, 403, 403, 404, 404, 403, 403),
+    ),
     Route("POST", "/api/v1/reports/verify", "none", same(200, anon=200), files=NOT_PDF),
     Route("GET", "/api/v1/dashboard", "none", row(401, 403, 403, 403, 403, 200, 200, 200, 200)),
 ]
@@ -331,6 +340,18 @@ PAGES: list[Route] = [
     Route("GET", "/assignments/{asg}/review", "asg", page(OWNER), missing=PAGE_MISSING),
     Route("GET", "/assignments/{asg}/review-sheet", "asg", page(OWNER), missing=PAGE_MISSING),
     Route("GET", "/reports/{report}/download", "report", PAGE_READERS, missing=PAGE_MISSING),
+    # the public, sealed decision record and its files: anyone, signed in or not
+    Route("GET", "/decisions/{report}", "report", same(200, anon=200), missing=same(404, 404)),
+    Route(
+        "GET",
+        "/decisions/{report}/report.pdf",
+        "report",
+        same(200, anon=200),
+        missing=same(404, 404),
+    ),
+    Route(
+        "GET", "/decisions/{report}/{kind}", "report", same(200, anon=200), missing=same(404, 404)
+    ),
     # state-changing forms, each sent with the session's CSRF token and harmless content
     Route(
         "POST",
@@ -599,6 +620,7 @@ ROLES: dict[str, tuple[Role, ...]] = {
     "GET /api/v1/assignments/{asg}/review-sheet": (R,),
     "POST /api/v1/assignments/{asg}/review-sheet": (R,),
     "GET /api/v1/reports/{report}/file": CASE_READER,
+    "GET /api/v1/cases/{case}/exports/{kind}": (P, Q, A),
     "GET /api/v1/dashboard": (L, Q, A, D),
     "POST /credentials/new": CREDENTIAL_WRITER,
     "POST /credentials/{cred}/edit": CREDENTIAL_WRITER,
@@ -705,6 +727,7 @@ def url(w: World, route: Route, key: str) -> str:
         .replace("{report}", MISSING_REPORT if missing else w.report_id)
         .replace("{user}", MISSING_USER if missing else route.account)
         .replace("{rubric}", MISSING_RUBRIC if missing else RUBRIC)
+        .replace("{kind}", "ob3")
     )
 
 
@@ -863,7 +886,7 @@ def test_every_api_route_is_in_the_matrix(world):
     _, app = world
     schema = app.openapi()
     documented = {f"{m.upper()} {p}" for p, ops in schema["paths"].items() for m in ops}
-    covered = {re.sub(r"\{(case|cred|asg|report)\}", "{}", r.name) for r in API}
+    covered = {re.sub(r"\{(case|cred|asg|report|kind)\}", "{}", r.name) for r in API}
     normalised = {re.sub(r"\{[a-z_]+\}", "{}", d) for d in documented}
     assert normalised == covered, (
         f"not in the matrix: {normalised - covered}; unknown: {covered - normalised}"
@@ -880,7 +903,7 @@ def test_every_page_route_is_in_the_matrix():
                 if (m, r.path) in (("POST", "/sign-in"), ("POST", "/sign-out")):
                     continue  # signing in and out: test_security.py
                 pages.add(f"{m} {re.sub(r'{[a-z_]+}', '{}', r.path)}")
-    covered = {re.sub(r"\{(case|cred|asg|report|user|rubric)\}", "{}", r.name) for r in PAGES}
+    covered = {re.sub(r"\{(case|cred|asg|report|user|rubric|kind)\}", "{}", r.name) for r in PAGES}
     covered = {
         "GET /dashboard/report.{}" if c == "GET /dashboard/report.xlsx" else c for c in covered
     }
@@ -907,6 +930,7 @@ def invalid_request(route: Route, pages: bool) -> tuple[str, dict[str, Any]]:
         .replace("{cred}", "0")
         .replace("{asg}", "0")
         .replace("{report}", "not~an~id")
+        .replace("{kind}", "nope")
         .replace("{user}", "u" * 300)
         .replace("{rubric}", "Not a Rubric!")
     )

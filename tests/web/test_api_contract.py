@@ -40,6 +40,7 @@ def _concrete(path: str, world: World) -> str:
         "credential_id": world.credentials["A"],
         "assignment_id": world.assignments["A"],
         "report_id": world.report_id,
+        "kind": "ob3",
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 

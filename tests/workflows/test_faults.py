@@ -24,6 +24,7 @@ from sqlalchemy import text
 from qa_engine.config import reset_settings
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.statuses import NotificationStatus, ReportStatus
+from qa_engine.services.reporting import EXPORT_KINDS, REPORT_KINDS
 from qa_engine.store import case_repo
 from qa_engine.store.db import read_only_session, session_scope
 from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
@@ -263,7 +264,11 @@ def test_unwritable_report_folder_keeps_the_case_in_reporting(fault_env, engine_
     with session_scope() as s:
         assert case_repo.get_case(s, cid).state == CaseState.CLOSED
         rows = case_repo.reports_of(s, cid)
-        assert len(rows) == 2 and all(r.status == ReportStatus.GENERATED for r in rows)
+        reports = [r for r in rows if r.kind in REPORT_KINDS]
+        assert len(reports) == 2 and all(r.status == ReportStatus.GENERATED for r in reports)
+        # the exports follow them, each settled (made, or refused with its reason on the row)
+        assert [r.kind for r in rows if r.kind not in REPORT_KINDS] == list(EXPORT_KINDS)
+        assert all(r.status in (ReportStatus.GENERATED, ReportStatus.FAILED) for r in rows)
 
 
 def _engine_on_postgres(

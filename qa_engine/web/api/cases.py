@@ -3,15 +3,20 @@ the consolidated view and the decision; the reports of a case."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
 from sqlmodel import Session
 
+from qa_engine.adapters.export_files import MEDIA as EXPORT_MEDIA
+from qa_engine.adapters.export_files import file_name as export_file_name
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
+from qa_engine.domain.errors import NotFound
 from qa_engine.domain.roles import Actor
-from qa_engine.services import access, case_views, decisions, self_assessments
+from qa_engine.services import access, case_views, decisions, exports, self_assessments
 from qa_engine.services import cases as case_service
 from qa_engine.services.rows import saved_id
 from qa_engine.web.api.common import (
@@ -394,3 +399,41 @@ def decide(
 def reports(case_id: CaseId, db: DB, actor: CurrentActor) -> ReportsOut:
     rows = case_views.reports_of_case(session=db, actor=actor, case_id=case_id)
     return ReportsOut(case_id=case_id, items=[report_out(r) for r in rows])
+
+
+# --------------------------------------------------------------------------- exports
+
+ExportKind = Annotated[
+    Literal["elm", "edc", "ob3", "deqar"],
+    PathParam(description="elm, edc (sample issued credential), ob3 or deqar"),
+]
+
+
+@router.get(
+    "/{case_id}/exports/{kind}",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {v: {} for k, v in EXPORT_MEDIA.items() if k != "pdf"},
+            "description": "The export file of the case's latest decision (or that of `round`)",
+        }
+    },
+    summary="Download an interop export of a decided case (ELM, sample EDC, OB 3.0, DEQAR)",
+    dependencies=[requires(access.EXPORT_READERS, action="download exports")],
+)
+def export_file(
+    case_id: CaseId,
+    kind: ExportKind,
+    db: DB,
+    actor: CurrentActor,
+    round: Annotated[int | None, Query(ge=1, le=1000)] = None,  # noqa: A002 - the API's name
+) -> FileResponse:
+    found = exports.case_export(session=db, actor=actor, case_id=case_id, kind=kind, round_=round)
+    if not found.path.is_file():
+        raise NotFound(f"the file of {found.report_id} is missing on the server; ask the QA office")
+    return FileResponse(
+        found.path,
+        media_type=EXPORT_MEDIA[kind],
+        filename=export_file_name(found.report_id, kind),
+        headers={"Cache-Control": "no-store"},
+    )

@@ -10,6 +10,7 @@ from fastapi import Path, Query, Request
 from qa_engine.domain.errors import StaleUpdate
 from qa_engine.domain.statuses import ReportStatus
 from qa_engine.services.case_views import AssignmentLine, CaseRow
+from qa_engine.services.reporting import EXPORT_KINDS
 from qa_engine.web.api.schemas import (
     MAX_ID,
     AssignmentLineOut,
@@ -85,6 +86,13 @@ def assignment_line_out(line: AssignmentLine) -> AssignmentLineOut:
     )
 
 
+def _download(row: ReportRow) -> str:
+    if row.kind in EXPORT_KINDS:
+        # an export is public, beside its decision's record (the PDF's report id)
+        return f"/decisions/{row.report_id.rsplit('-', 1)[0]}/{row.kind}"
+    return f"/api/v1/reports/{row.report_id}/file"
+
+
 def report_out(row: ReportRow) -> ReportOut:
     ready = row.status == ReportStatus.GENERATED
     return ReportOut(
@@ -93,7 +101,7 @@ def report_out(row: ReportRow) -> ReportOut:
         status=row.status,
         generated_at=row.generated_at,
         sha256=row.sha256,
-        download=f"/api/v1/reports/{row.report_id}/file" if ready else None,
+        download=_download(row) if ready else None,
     )
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import QAError
-from qa_engine.services import access, case_views, reviews
+from qa_engine.services import access, case_views, exports, reviews
 from qa_engine.services import cases as case_service
 from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
@@ -80,6 +80,7 @@ def _case_page(
         may_revise=may.may_revise,
         staff=may.staff,
         approver=may.approver,
+        exports=exports.export_lines(session=db, actor=actor, case=detail.case),
         error=error,
     )
 
