@@ -10,7 +10,10 @@ from rich.table import Table
 from qa_engine.cli.common import console, handle_errors
 from qa_engine.config import get_settings
 from qa_engine.domain import numbers
+from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.rubric_drafts import check_drafts
+from qa_engine.domain.rubric_i18n import ISO_639_1, languages_of, localised
 from qa_engine.domain.rubric_loader import load_library, rubric_files
 from qa_engine.domain.scoring import coverage
 from qa_engine.domain.standards import REFERENCES
@@ -129,12 +132,22 @@ def list_() -> None:
 
 @app.command("show")
 @handle_errors
-def show(rubric_id: str) -> None:
+def show(
+    rubric_id: str,
+    language: str | None = typer.Option(
+        None,
+        "--language",
+        "-l",
+        help="Show the texts in this language (ISO 639-1, e.g. fr, cs); English where the"
+        " rubric does not declare it",
+    ),
+) -> None:
     """Print a composed rubric: criteria, weights, gates, thresholds."""
-    r = rubric_service.load(rubric_id)
+    loaded = rubric_service.load(rubric_id)
+    r = loaded if language is None else shown_in(loaded, language)
     console.print(
         f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash "
-        f"{r.content_hash[:16]}…"
+        f"{loaded.content_hash[:16]}…"
     )
     if r.meta.description:
         console.print(r.meta.description.strip())
@@ -153,9 +166,29 @@ def show(rubric_id: str) -> None:
             ", ".join(c.maps_to + c.elements),
         )
     console.print(table)
+    for sid, scale in r.scales.items():
+        console.print(
+            f"{scale.title or sid}: " + "; ".join(f"{lv.value} {lv.label}" for lv in scale.levels),
+            markup=False,
+        )
     console.print(
         "Thresholds: " + "; ".join(f"{t.outcome.value} ≥ {t.min_score:g}" for t in r.thresholds)
     )
+
+
+def shown_in(rubric: Rubric, language: str) -> Rubric:
+    """The rubric in `language`, or a clear error for a code that is not a language."""
+    if language not in ISO_639_1:
+        raise ValidationFailed(
+            f"--language: '{language}' is not an ISO 639-1 language code"
+            " (two lower-case letters, e.g. en, fr, cs)"
+        )
+    if language not in languages_of(rubric):
+        console.print(
+            f"[yellow]note[/]: rubric '{rubric.id}' is not written in '{language}'"
+            f" (languages: {', '.join(languages_of(rubric))}); showing English"
+        )
+    return localised(rubric, language)
 
 
 @app.command("coverage")

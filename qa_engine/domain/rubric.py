@@ -24,16 +24,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The texts of an object in the languages a rubric declares: language -> field -> text (a list
+# of texts for `evidence`). Filled by the loader from the per-language texts of a rubric file
+# (`domain.rubric_i18n`); empty for a rubric in one language. The fields themselves hold the
+# texts in the rubric's own `language`.
+Translations = dict[str, dict[str, str | list[str]]]
+
+
 class Level(_Strict):
     value: StrictInt
     label: str = Field(min_length=1)
     descriptor: str = ""
+    translations: Translations = Field(default_factory=dict)
 
 
 class Scale(_Strict):
     id: str = Field(min_length=1)
     title: str = ""
     levels: list[Level] = Field(min_length=2)
+    translations: Translations = Field(default_factory=dict)
 
     @property
     def minimum(self) -> int:
@@ -65,6 +74,7 @@ class Criterion(_Strict):
     evidence: list[str] = Field(default_factory=list)
     maps_to: list[str] = Field(default_factory=list)
     elements: list[str] = Field(default_factory=list)
+    translations: Translations = Field(default_factory=dict)
 
     @property
     def scored(self) -> bool:
@@ -86,9 +96,11 @@ class Meta(_Strict):
     version: str = Field(min_length=1)
     title: str = Field(min_length=1)
     language: str = "en"
+    languages: list[str] = Field(default_factory=list)  # declared; `language` among them
     frameworks: list[str] = Field(default_factory=list)
     description: str = ""
     status: Literal["draft", "active", "retired"] = "active"
+    translations: Translations = Field(default_factory=dict)
 
 
 class RubricFile(_Strict):
@@ -172,7 +184,11 @@ class Rubric(_Strict):
         return [c for c in self.criteria if c.criterion.kind != "elements_check"]
 
     def canonical(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The content, every language included; a rubric in one language has no empty
+        `translations` or `languages` keys, so its hash is what it was before rubrics had
+        translations."""
+        content: dict[str, Any] = _drop_empty_translations(self.model_dump(mode="json"))
+        return content
 
     @property
     def content_hash(self) -> str:
@@ -185,6 +201,18 @@ class Rubric(_Strict):
         return {ref for c in self.criteria for ref in c.criterion.maps_to} | {
             ref for c in self.criteria for ref in c.criterion.elements
         }
+
+
+def _drop_empty_translations(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _drop_empty_translations(v)
+            for k, v in value.items()
+            if v or k not in ("translations", "languages")
+        }
+    if isinstance(value, list):
+        return [_drop_empty_translations(v) for v in value]
+    return value
 
 
 RawScore = StrictInt | StrictBool

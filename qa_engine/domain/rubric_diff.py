@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from qa_engine.domain import numbers
 from qa_engine.domain.rubric import Criterion, Gate, ResolvedCriterion, Rubric, Scale
+from qa_engine.domain.rubric_i18n import translation_changes
 from qa_engine.domain.scoring import coverage
 from qa_engine.domain.standards import REFERENCES
 
@@ -309,6 +310,9 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
         before = old.sources.get(rid)
         if rid not in (old.id, new.id) and before is not None and before != version:
             changes.append(Change("includes", f"included '{rid}' version {before} → {version}"))
+
+    # the texts in the rubric's other languages (the rubric's own language is compared above)
+    changes.extend(Change("texts", text) for text in translation_changes(old, new))
 
     return RubricDiff(
         old=f"{old.id}@{old.version}",

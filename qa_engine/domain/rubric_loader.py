@@ -29,6 +29,7 @@ from qa_engine.domain.rubric import (
     RubricFile,
     Scale,
 )
+from qa_engine.domain.rubric_i18n import split_translations
 from qa_engine.domain.standards import (
     EU_ELEMENTS,
     EU_OPTIONAL_ELEMENTS,
@@ -492,6 +493,9 @@ def read_rubric_bytes(raw: bytes, path: Path) -> ParsedFile:
             )
         )
         return pf
+    # per-language texts: the rubric's own language in the fields, the others aside (checked)
+    data, found = split_translations(data, pf.line_of)
+    pf.problems.extend(Problem(name, line, message) for line, message in found)
     try:
         pf.model = RubricFile.model_validate(data)
     except ValidationError as exc:

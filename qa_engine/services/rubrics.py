@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import stat
 from collections import OrderedDict
 from pathlib import Path
 from threading import Lock
@@ -12,14 +14,58 @@ from qa_engine.config import get_settings
 from qa_engine.domain.errors import Conflict, NotFound
 from qa_engine.domain.roles import SYSTEM, Actor
 from qa_engine.domain.rubric import Rubric
-from qa_engine.domain.rubric_loader import RubricError, RubricLibrary, load_library
+from qa_engine.domain.rubric_loader import (
+    MAX_RUBRIC_BYTES,
+    RubricError,
+    RubricLibrary,
+    load_library,
+    rubric_files,
+)
 from qa_engine.services import audit
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import RubricSnapshot
 
 
 def library(paths: list[Path] | None = None) -> RubricLibrary:
-    return load_library(paths or [get_settings().rubrics_dir])
+    """The rubric files of `paths` (default: the rubrics folder), read, checked and indexed.
+
+    Reading is kept by the files' names and bytes: rubrics in seven languages are about 200 KB of
+    YAML, and opening a case would otherwise parse them all again. A changed file is read anew.
+    """
+    paths = paths or [get_settings().rubrics_dir]
+    key = _files_key(paths)
+    if key is None:
+        return load_library(paths)
+    with _LIBRARIES_LOCK:
+        cached = _LIBRARIES.get(key)
+    if cached is not None:
+        return cached
+    lib = load_library(paths)
+    with _LIBRARIES_LOCK:
+        _LIBRARIES[key] = lib
+        while len(_LIBRARIES) > _LIBRARIES_SIZE:
+            _LIBRARIES.popitem(last=False)
+    return lib
+
+
+_LIBRARIES: OrderedDict[tuple[tuple[str, str], ...], RubricLibrary] = OrderedDict()
+_LIBRARIES_LOCK = Lock()
+_LIBRARIES_SIZE = 8
+
+
+def _files_key(paths: list[Path]) -> tuple[tuple[str, str], ...] | None:
+    """The files' names and the SHA-256 of their bytes; None when one cannot be read (the loader
+    then says why)."""
+    key: list[tuple[str, str]] = []
+    for f in rubric_files(paths):
+        try:
+            info = f.stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RUBRIC_BYTES:
+                return None  # never read a pipe, a device or an oversized file here
+            key.append((str(f), hashlib.sha256(f.read_bytes()).hexdigest()))
+        except OSError:
+            return None
+    return tuple(key)
 
 
 def load(rubric_id: str, paths: list[Path] | None = None) -> Rubric:

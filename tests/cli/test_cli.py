@@ -70,17 +70,17 @@ def test_rubrics_validate_copy_of_a_shipped_id_elsewhere(tmp_path):
     assert clash.exit_code == 1, clash.output
     lines = [line for line in clash.output.splitlines() if line.strip()]
     assert lines == [
-        f"{copy}:6: rubric 'esg-2015-part1' version 1.0.0 is also at {shipped}:6 with other"
-        " content; a version is never changed in place: give this file a version above 1.0.0"
+        f"{copy}:6: rubric 'esg-2015-part1' version 1.1.0 is also at {shipped}:6 with other"
+        " content; a version is never changed in place: give this file a version above 1.1.0"
     ], lines
-    copy.write_text(copy.read_text().replace('version: "1.0.0"', 'version: "1.1.0"'))
+    copy.write_text(copy.read_text().replace('version: "1.1.0"', 'version: "1.2.0"'))
     newer = run("rubrics", "validate", str(copy), "--against", str(ROOT / "rubrics"))
     assert newer.exit_code == 0, newer.output
-    assert "new version 1.1.0 of rubric 'esg-2015-part1'" in newer.output
-    copy.write_text(copy.read_text().replace('version: "1.1.0"', 'version: "0.9"'))
+    assert "new version 1.2.0 of rubric 'esg-2015-part1'" in newer.output
+    copy.write_text(copy.read_text().replace('version: "1.2.0"', 'version: "0.9"'))
     older = run("rubrics", "validate", str(copy), "--against", str(ROOT / "rubrics"))
     assert older.exit_code == 1, older.output
-    assert "is older than the installed version 1.0.0" in older.output
+    assert "is older than the installed version 1.1.0" in older.output
     assert "Traceback" not in older.output
 
 
@@ -96,25 +96,25 @@ def test_rubrics_diff_and_publish(tmp_path, engine_env):
     draft.parent.mkdir()
     draft.write_text(
         shipped.read_text()
-        .replace('version: "1.0.0"', 'version: "1.1.0"')
+        .replace('version: "1.1.0"', 'version: "1.2.0"')
         .replace("maps_to: [ESG-1.10, EU-P1]", "maps_to: [ESG-1.10, DigComp-4.4]")
     )
     diff = run("rubrics", "diff", "esg-2015-part1", str(draft))
     assert diff.exit_code == 0, diff.output
-    assert "esg-2015-part1@1.0.0 → esg-2015-part1@1.1.0" in diff.output
+    assert "esg-2015-part1@1.1.0 → esg-2015-part1@1.2.0" in diff.output
     assert "maps_to of 'esg-1.10' gains DigComp-4.4" in diff.output
     assert "DigComp-4.4 Protecting the environment (DigComp 2.2) becomes covered" in diff.output
     published = run("rubrics", "publish", str(draft), "--reason", "DigComp 4.4 asked for")
     assert published.exit_code == 0, published.output
-    assert "published esg-2015-part1 1.1.0" in published.output
+    assert "published esg-2015-part1 1.2.0" in published.output
     again = run("rubrics", "publish", str(draft))
     assert again.exit_code != 0
     assert "already the active version" in again.output
-    stored = run("rubrics", "diff", "esg-2015-part1@1.1.0", "esg-2015-part1")
+    stored = run("rubrics", "diff", "esg-2015-part1@1.2.0", "esg-2015-part1")
     assert stored.exit_code == 0 and "no change" in stored.output, stored.output
     missing = run("rubrics", "diff", "esg-2015-part1@7", "esg-2015-part1")
     assert missing.exit_code != 0
-    assert "no version 7 of rubric 'esg-2015-part1' (known: 1.0.0, 1.1.0)" in missing.output
+    assert "no version 7 of rubric 'esg-2015-part1' (known: 1.1.0, 1.2.0)" in missing.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("rubric:\n  id: bad\n  version: '1'\n  title: B\n  colour: red\n")
     refused = run("rubrics", "publish", str(bad))

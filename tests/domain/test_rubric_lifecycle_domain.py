@@ -67,7 +67,7 @@ def test_the_same_version_and_content_against_the_installed_set_is_identical(tmp
     shutil.copyfile(ESG, copy)
     found = check_drafts([copy], RUBRICS, RUBRICS)
     assert found.problems == []
-    assert found.notes == [f"{copy}: identical to {ESG} (rubric 'esg-2015-part1' 1.0.0)"]
+    assert found.notes == [f"{copy}: identical to {ESG} (rubric 'esg-2015-part1' 1.1.0)"]
 
 
 def test_the_same_version_with_other_content_names_the_other_file_and_line(tmp_path):
@@ -76,20 +76,20 @@ def test_the_same_version_with_other_content_names_the_other_file_and_line(tmp_p
     draft = write(tmp_path, data)
     found = check_drafts([draft], RUBRICS, RUBRICS)
     assert [str(p) for p in found.problems] == [
-        f"{draft}:3: rubric 'esg-2015-part1' version 1.0.0 is also at {ESG}:6 with other content;"
-        " a version is never changed in place: give this file a version above 1.0.0"
+        f"{draft}:3: rubric 'esg-2015-part1' version 1.1.0 is also at {ESG}:6 with other content;"
+        " a version is never changed in place: give this file a version above 1.1.0"
     ]
 
 
 def test_a_higher_version_is_a_valid_new_version(tmp_path):
     data = esg_data()
-    data["rubric"]["version"] = "1.1.0"
+    data["rubric"]["version"] = "1.2.0"
     criterion(data, "esg-1.4")["weight"] = 3
     draft = write(tmp_path, data)
     found = check_drafts([draft], RUBRICS, RUBRICS)
     assert found.problems == []
     assert found.notes == [
-        f"{draft}: new version 1.1.0 of rubric 'esg-2015-part1' (installed: 1.0.0 at {ESG}:6)"
+        f"{draft}: new version 1.2.0 of rubric 'esg-2015-part1' (installed: 1.1.0 at {ESG}:6)"
     ]
 
 
@@ -100,13 +100,13 @@ def test_a_lower_version_is_refused(tmp_path):
     found = check_drafts([draft], RUBRICS, RUBRICS)
     assert [str(p) for p in found.problems] == [
         f"{draft}:3: rubric 'esg-2015-part1' version 0.9.0 is older than the installed"
-        f" version 1.0.0 at {ESG}:6; a new version must be above it"
+        f" version 1.1.0 at {ESG}:6; a new version must be above it"
     ]
 
 
 def test_a_draft_still_reports_its_own_problems(tmp_path):
     data = esg_data()
-    data["rubric"]["version"] = "1.1.0"
+    data["rubric"]["version"] = "1.2.0"
     criterion(data, "esg-1.4")["maps_to"] = ["ESG-9.9"]
     draft = write(tmp_path, data)
     found = check_drafts([draft], RUBRICS, RUBRICS)
@@ -138,7 +138,7 @@ def test_diff_says_in_words_what_changed_and_the_coverage_effect(tmp_path):
 
     found = diff_rubrics(old, new)
     texts = [c.text for c in found.changes]
-    assert "version: 1.0.0 → 2.0.0" in texts
+    assert "version: 1.1.0 → 2.0.0" in texts
     assert "weight of 'esg-1.4' raised from 1 to 2" in texts
     assert "gate added on 'esg-1.6': at least 2, otherwise rejected" in texts
     assert "criterion 'esg-1.7' renamed 'esg-1.7-info'" in texts
@@ -173,7 +173,7 @@ def test_diff_of_gates_scales_and_includes(tmp_path):
     mici = RUBRICS / "4eu-mici.yaml"
     old = compose(mici)
     data = yaml.safe_load(mici.read_text())
-    data["rubric"]["version"] = "1.1.0"
+    data["rubric"]["version"] = "1.2.0"
     data["includes"][0]["weight"] = 0.5
     data["includes"] = [i for i in data["includes"] if i["rubric"] != "digital-green-skills"]
     gated = next(c for c in data["criteria"] if c.get("kind", "scale") == "scale")
@@ -191,9 +191,9 @@ def test_diff_of_gates_scales_and_includes(tmp_path):
 def test_diff_of_a_scale_and_a_gate_level(tmp_path):
     old = compose(ESG)
     data = esg_data()
-    data["rubric"]["version"] = "1.0.1"
-    data["scales"][0]["levels"][4]["label"] = "Outstanding"
-    data["scales"][0]["levels"][2]["descriptor"] = "Partly there."
+    data["rubric"]["version"] = "1.1.1"
+    data["scales"][0]["levels"][4]["label"]["en"] = "Outstanding"
+    data["scales"][0]["levels"][2]["descriptor"]["en"] = "Partly there."
     criterion(data, "esg-1.2")["gate"]["min_level"] = 3
     texts = [c.text for c in diff_rubrics(old, compose(write(tmp_path, data))).changes]
     assert "scale 'quality-0-4': label of level 4: 'Exemplary' → 'Outstanding'" in texts
@@ -204,7 +204,7 @@ def test_diff_of_a_scale_and_a_gate_level(tmp_path):
 def test_two_drafts_with_one_id_are_reported_in_both(tmp_path):
     first = write(tmp_path / "a", esg_data())
     data = esg_data()
-    data["rubric"]["version"] = "1.1.0"
+    data["rubric"]["version"] = "1.2.0"
     second = write(tmp_path / "b", data)
     found = [str(p) for p in check_drafts([first, second], None, RUBRICS).problems]
     assert f"{first}:2: rubric id 'esg-2015-part1' is also used by {second}" in found

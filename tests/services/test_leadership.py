@@ -666,8 +666,8 @@ def check_digital_and_green(f, data):
         (c.rubric, c.framework, c.addressed, c.total, c.areas, c.area_total)
         for c in d.rubric_competences
     ] == [
-        ("4eu-mici 1.0.0", "DigComp 2.2", 1, 21, 5, 5),
-        ("4eu-mici 1.0.0", "GreenComp", 0, 12, 4, 4),
+        ("4eu-mici 1.1.0", "DigComp 2.2", 1, 21, 5, 5),
+        ("4eu-mici 1.1.0", "GreenComp", 0, 12, 4, 4),
     ]
     assert {c.label: c.count for c in d.eqf if c.count} == {"EQF 6": 1, "EQF 7": 1}
     assert {c.label: c.count for c in d.ects if c.count} == {"4 to under 6": 1, "6 to under 10": 1}
@@ -900,10 +900,10 @@ def test_the_three_outputs_agree(session, data):
     assert checked > 150
     # the competences the rubric in use reviews, one line per framework
     assert parser.tables["rubric_competences"][1:] == [
-        ["4eu-mici 1.0.0", "DigComp 2.2", "1 of 21", "5 of 5"],
-        ["4eu-mici 1.0.0", "GreenComp", "0 of 12", "4 of 4"],
+        ["4eu-mici 1.1.0", "DigComp 2.2", "1 of 21", "5 of 5"],
+        ["4eu-mici 1.1.0", "GreenComp", "0 of 12", "4 of 4"],
     ]
-    assert "4eu-mici 1.0.0 DigComp 2.2 1 of 21 5 of 5" in pdf_text
+    assert "4eu-mici 1.1.0 DigComp 2.2 1 of 21 5 of 5" in pdf_text
     # a few of the hand-computed numbers, as each output prints them
     for text in ("87.5 %", "20.5", "24.5", "-0.75", "0.53", "12.5 %"):
         assert text in pdf_text

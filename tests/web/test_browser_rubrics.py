@@ -22,7 +22,7 @@ pytestmark = [
 
 def test_an_officer_publishes_a_rubric_version_in_the_browser(server, browser, tmp_path):  # noqa: F811
     data = yaml.safe_load(ESG.read_text())
-    data["rubric"]["version"] = "1.1.0"
+    data["rubric"]["version"] = "1.2.0"
     next(c for c in data["criteria"] if c["id"] == "esg-1.4")["weight"] = 2.0
     draft = tmp_path / "esg-2015-part1.yaml"
     draft.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -35,7 +35,7 @@ def test_an_officer_publishes_a_rubric_version_in_the_browser(server, browser, t
     page.wait_for_url(f"{server}/rubrics/esg-2015-part1")
     assert "Meets the standard" in page.content()
     page.get_by_role("link", name="Coverage of the standards").click()
-    page.wait_for_url(f"{server}/rubrics/esg-2015-part1/coverage?version=1.0.0")
+    page.wait_for_url(f"{server}/rubrics/esg-2015-part1/coverage?version=1.1.0")
     assert "ESG 2015 Part 1: 10 of 10 covered" in page.inner_text("main")
 
     officer.go("/rubric-publish")
@@ -44,16 +44,16 @@ def test_an_officer_publishes_a_rubric_version_in_the_browser(server, browser, t
     page.wait_for_url(f"{server}/rubric-publish/preview")
     assert "weight of 'esg-1.4' raised from 1 to 2" in page.inner_text("main")
     page.get_by_label("Why this version is published").fill("ESG 1.4 counts double")
-    page.get_by_role("button", name="Publish esg-2015-part1 1.1.0").click()
+    page.get_by_role("button", name="Publish esg-2015-part1 1.2.0").click()
     page.wait_for_url(f"{server}/rubrics/esg-2015-part1")
     main = page.inner_text("main")
-    assert "Rubric esg-2015-part1 1.1.0 published: new cases use it." in main
+    assert "Rubric esg-2015-part1 1.2.0 published: new cases use it." in main
     officer.context.close()
 
     reviewer = Person(browser, server, "rev.cuni")
     shown = reviewer.go("/rubrics/esg-2015-part1")
     text = shown.inner_text("main")
-    assert "1.1.0" in text and "used by new cases" in text
+    assert "1.2.0" in text and "used by new cases" in text
     assert "Publish a new version" not in text
     assert shown.get_by_role("radio").first.is_disabled()
     reviewer.context.close()

@@ -103,7 +103,7 @@ def test_officer_previews_the_diff_and_publishes_with_a_reason(client, p):
     preview = client.post(
         "/rubric-publish/preview",
         data={"csrf_token": csrf},
-        files={"file": ("esg.yaml", esg_file("1.1.0", 2.0), "application/yaml")},
+        files={"file": ("esg.yaml", esg_file("1.2.0", 2.0), "application/yaml")},
     )
     assert preview.status_code == 200, preview.text[:500]
     assert "weight of 'esg-1.4' raised from 1 to 2" in text(preview)
@@ -126,7 +126,7 @@ def test_officer_previews_the_diff_and_publishes_with_a_reason(client, p):
     assert done.status_code == 303, done.text[:500]
     assert done.headers["location"] == "/rubrics/esg-2015-part1"
     with session_scope() as s:
-        events = audit_repo.events_for(s, "rubric", "esg-2015-part1@1.1.0")
+        events = audit_repo.events_for(s, "rubric", "esg-2015-part1@1.2.0")
     published = [e for e in events if e.action == "rubric.published"]
     assert [(e.actor, e.payload["reason"]) for e in published] == [
         ("officer", "ESG 1.4 counts double")
@@ -134,8 +134,8 @@ def test_officer_previews_the_diff_and_publishes_with_a_reason(client, p):
     listed = text(client.get("/rubrics"))
     assert "ESG 1.4 counts double" in listed
     shown = text(client.get("/rubrics/esg-2015-part1"))
-    assert "1.1.0" in shown and "used by new cases" in shown
-    diff = client.get("/rubrics/esg-2015-part1/diff?old=1.0.0&new=1.1.0")
+    assert "1.2.0" in shown and "used by new cases" in shown
+    diff = client.get("/rubrics/esg-2015-part1/diff?old=1.1.0&new=1.2.0")
     assert diff.status_code == 200
     assert "weight of 'esg-1.4' raised from 1 to 2" in text(diff)
     again = client.post(
@@ -143,8 +143,8 @@ def test_officer_previews_the_diff_and_publishes_with_a_reason(client, p):
     )
     assert again.status_code == 409
     assert "already the active version" in text(again)
-    # a reviewer now reads 1.1.0, and not the old one
+    # a reviewer now reads 1.2.0, and not the old one
     client.cookies.clear()
     signed_in(client, "rev.cuni")
-    assert "1.1.0" in text(client.get("/rubrics/esg-2015-part1"))
-    assert client.get("/rubrics/esg-2015-part1?version=1.0.0").status_code == 404
+    assert "1.2.0" in text(client.get("/rubrics/esg-2015-part1"))
+    assert client.get("/rubrics/esg-2015-part1?version=1.1.0").status_code == 404
