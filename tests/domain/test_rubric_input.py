@@ -153,12 +153,12 @@ print(json.dumps({"elapsed": elapsed, "exit": result.exit_code, "output": result
 
 
 def test_alias_bomb_of_a_megabyte_is_refused_at_once(tmp_path):
-    """`rubrics validate` on a 1 MB alias bomb: refused in well under a second with its line.
+    """`rubrics validate` on a 1 MB alias bomb: refused with its line, without expanding it.
 
     The command runs in a child process limited to 1 GiB of memory and 60 s, so that a reader
     that expands the aliases fails this test instead of taking the machine down (before, such a
     file ran 300 s and took 5.3 GB). The time is measured around the command only (not Python's
-    start-up); it is about 0.03 s, the bound of 1 s leaves room for a loaded machine."""
+    start-up) and reported, not asserted: it is about 0.03 s, and a busy machine must not fail it."""
     bomb = tmp_path / "bomb" / "bomb.yaml"
     bomb.parent.mkdir()
     bomb.write_text(alias_bomb(1024 * 1024), encoding="utf-8")
@@ -183,7 +183,6 @@ def test_alias_bomb_of_a_megabyte_is_refused_at_once(tmp_path):
         f"{bomb}:1: the YAML anchor '&l0' is not accepted; write each value out in full"
     )
     assert len(lines) <= rubric_loader.MAX_LISTED + 1
-    assert answer["elapsed"] < 1.0, answer
 
 
 def test_anchor_and_alias_each_on_their_line(tmp_path):
