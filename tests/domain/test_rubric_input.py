@@ -158,7 +158,7 @@ def test_alias_bomb_of_a_megabyte_is_refused_at_once(tmp_path):
     The command runs in a child process limited to 1 GiB of memory and 60 s, so that a reader
     that expands the aliases fails this test instead of taking the machine down (before, such a
     file ran 300 s and took 5.3 GB). The time is measured around the command only (not Python's
-    start-up) and reported, not asserted: it is about 0.03 s, and a busy machine must not fail it."""
+    start-up) and reported, not asserted: about 0.03 s; a busy machine must not fail it."""
     bomb = tmp_path / "bomb" / "bomb.yaml"
     bomb.parent.mkdir()
     bomb.write_text(alias_bomb(1024 * 1024), encoding="utf-8")
