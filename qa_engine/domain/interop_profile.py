@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qa_engine.domain.decision_record import Organisation
 from qa_engine.domain.errors import ValidationFailed
-from qa_engine.domain.rubric_loader import Problem, _describe, parse_yaml
+from qa_engine.domain.rubric_loader import Problem, read_yaml_model
 
 _URL = re.compile(r"https?://[^\s/$.?#][^\s]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -129,29 +129,7 @@ class InteropProfileError(ValidationFailed):
 
 def load_interop_profile(path: Path) -> InteropProfile:
     """Read and check the profile; raise naming FILE:LINE for every problem."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InteropProfileError([Problem(name, 1, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InteropProfileError([Problem(name, 1, f"cannot read: {exc}")]) from None
-    data, lines, problems = parse_yaml(text, name)
-    if problems:
+    value, problems = read_yaml_model(path, InteropProfile, expected="a mapping (qa_office, …)")
+    if value is None:
         raise InteropProfileError(problems)
-    if not isinstance(data, dict):
-        raise InteropProfileError([Problem(name, 1, "expected a mapping (qa_office, …)")])
-    try:
-        return InteropProfile.model_validate(data, strict=False)
-    except ValidationError as exc:
-        out = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = 1
-            while loc:
-                if loc in lines:
-                    line = lines[loc]
-                    break
-                loc = loc[:-1]
-            out.append(Problem(name, line, _describe(err)))
-        raise InteropProfileError(out) from None
+    return value

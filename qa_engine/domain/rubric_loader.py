@@ -13,10 +13,10 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from qa_engine.domain.errors import ValidationFailed
@@ -388,6 +388,43 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[YamlPath, int], list[Pro
 
 
 # --------------------------------------------------------------------------- structure
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def read_yaml_model(
+    path: Path, model: type[_Model], *, expected: str
+) -> tuple[_Model | None, list[Problem]]:
+    """Read a YAML settings file into `model`: the value, or None and every problem as
+    `FILE:LINE: message` (a missing or unreadable file, YAML errors, not a mapping (`expected`
+    says what it should be), each field the model refuses at the line it was written on)."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(name, 1, "file not found")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(name, 1, f"cannot read: {exc}")]
+    data, lines, problems = parse_yaml(text, name)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        return None, [Problem(name, 1, f"expected {expected}")]
+    try:
+        return model.model_validate(data, strict=False), []
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = 1
+            while loc:
+                if loc in lines:
+                    line = lines[loc]
+                    break
+                loc = loc[:-1]
+            out.append(Problem(name, line, _describe(err)))
+        return None, out
 
 
 def _describe(err: ErrorDetails) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from qa_engine.domain.rubric_loader import Problem, RubricError, _describe, parse_yaml
+from qa_engine.domain.rubric_loader import RubricError, read_yaml_model
 
 
 class _Strict(BaseModel):
@@ -53,29 +53,7 @@ class WorkflowSettingsError(RubricError):
 
 def load_workflow_settings(path: Path) -> WorkflowSettings:
     """Read and check the settings file; raise naming FILE:LINE for every problem."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WorkflowSettingsError([Problem(name, 1, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkflowSettingsError([Problem(name, 1, f"cannot read: {exc}")]) from None
-    data, lines, problems = parse_yaml(text, name)
-    if problems:
+    value, problems = read_yaml_model(path, WorkflowSettings, expected="a mapping of settings")
+    if value is None:
         raise WorkflowSettingsError(problems)
-    if not isinstance(data, dict):
-        raise WorkflowSettingsError([Problem(name, 1, "expected a mapping of settings")])
-    try:
-        return WorkflowSettings.model_validate(data, strict=False)
-    except ValidationError as exc:
-        out = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = 1
-            while loc:
-                if loc in lines:
-                    line = lines[loc]
-                    break
-                loc = loc[:-1]
-            out.append(Problem(name, line, _describe(err)))
-        raise WorkflowSettingsError(out) from None
+    return value
