@@ -45,14 +45,14 @@ from joserfc import jws
 from joserfc.jwk import ECKey, JWKRegistry, RSAKey
 from joserfc.jws import JWSRegistry
 from joserfc.registry import HeaderParameter
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as path_errors
 
-from qa_engine.adapters.signing import Signer
+from qa_engine.adapters.signing import Signer, choose_timestamper
 from qa_engine.adapters.signing import _load_trust_roots as load_trust_roots
 from qa_engine.config import Settings, get_settings
 from qa_engine.domain.errors import StorageError, ValidationFailed
@@ -63,7 +63,6 @@ __all__ = ["SealVerdict", "Sealer", "sealer_from_settings", "verify_sealed"]
 
 log = logging.getLogger(__name__)
 
-TIMESTAMP_TIMEOUT_S = 10
 # A sealed file names a handful of signatures at most; more is not one of ours.
 MAX_SIGNATURES = 8
 
@@ -287,14 +286,7 @@ class Sealer:
     ) -> Sealer:
         """A sealer from the PDF signer's key and chain; `timestamp_url` (an RFC 3161 service, as
         `QA_TIMESTAMP_URL`) or a ready `timestamper` makes JAdES seals baseline B-T."""
-        if timestamp_url is not None and timestamper is not None:
-            raise ValidationFailed("Give either a timestamp URL or a timestamper, not both.")
-        if timestamp_url is not None:
-            if not timestamp_url.startswith(("http://", "https://")):
-                raise ValidationFailed(
-                    f"The timestamp URL {timestamp_url!r} is not an http(s) address."
-                )
-            timestamper = HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_TIMEOUT_S)
+        timestamper = choose_timestamper(timestamp_url, timestamper)
         key = signer.private_key
         algorithm = _algorithm(key, signer.source)
         return cls(

@@ -284,6 +284,20 @@ def load_signer(
 # --- signing ------------------------------------------------------------------------------------
 
 
+def choose_timestamper(
+    timestamp_url: str | None, timestamper: TimeStamper | None
+) -> TimeStamper | None:
+    """The timestamp authority of a signature or seal: an RFC 3161 service's http(s) address, or
+    a ready timestamper (tests), never both; None for none."""
+    if timestamp_url is not None and timestamper is not None:
+        raise ValidationFailed("Give either a timestamp URL or a timestamper, not both.")
+    if timestamp_url is None:
+        return timestamper
+    if not timestamp_url.startswith(("http://", "https://")):
+        raise ValidationFailed(f"The timestamp URL {timestamp_url!r} is not an http(s) address.")
+    return HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_TIMEOUT_S)
+
+
 def sign_pdf(
     pdf: bytes,
     signer: Signer | signers.Signer,
@@ -303,14 +317,7 @@ def sign_pdf(
         raise ValidationFailed(
             "Only a PDF document can be signed: the data does not start with %PDF-."
         )
-    if timestamp_url is not None and timestamper is not None:
-        raise ValidationFailed("Give either a timestamp URL or a timestamper, not both.")
-    if timestamp_url is not None:
-        if not timestamp_url.startswith(("http://", "https://")):
-            raise ValidationFailed(
-                f"The timestamp URL {timestamp_url!r} is not an http(s) address."
-            )
-        timestamper = HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_TIMEOUT_S)
+    timestamper = choose_timestamper(timestamp_url, timestamper)
     pyhanko_signer = signer.pyhanko_signer if isinstance(signer, Signer) else signer
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
