@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from qa_engine.adapters.safe_xlsx import write_cell
 from qa_engine.domain.calibration import CalibrationReport
+from qa_engine.domain.numbers import percent
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.replay import ReplayReport, bin_labels
 
@@ -33,7 +34,7 @@ def _n(x: float | None, digits: int = 3) -> str:
 
 
 def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:.0%}"
+    return "-" if x is None else percent(x, 0)
 
 
 def replay_tables(report: ReplayReport) -> list[TableData]:

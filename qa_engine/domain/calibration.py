@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qa_engine.domain.consolidation import TENTATIVE, agreement_label, ordinal_alpha_with_reason
+from qa_engine.domain.numbers import percent
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.replay import CompiledRubric, ScoreMap, consolidated_means
 from qa_engine.domain.rubric import Rubric
@@ -191,7 +192,7 @@ class CriterionCalibration:
             return f"Krippendorff's α (ordinal) = {self.alpha:.3f}: {self.alpha_label}"
         if not self.compared:
             return "percent agreement: no round with two answers"
-        return f"percent agreement (yes/no) = {self.alike / self.compared:.0%}"
+        return f"percent agreement (yes/no) = {percent(self.alike / self.compared, 0)}"
 
 
 @dataclass
@@ -335,14 +336,15 @@ def _flags(cal: CriterionCalibration, threshold: float) -> list[str]:
         out.append(f"low agreement across cases (α = {cal.alpha:.3f}, below {LOW_AGREEMENT})")
     if cal.kind != "scale" and cal.compared and cal.alike / cal.compared < YES_NO_ALIKE:
         out.append(
-            f"reviewers answer alike in only {cal.alike / cal.compared:.0%} of the rounds"
-            f" (below {YES_NO_ALIKE:.0%})"
+            f"reviewers answer alike in only {percent(cal.alike / cal.compared, 0)} of the rounds"
+            f" (below {percent(YES_NO_ALIKE, 0)})"
         )
     rate = cal.disagreement_rate
     if rate is not None and rate >= DISAGREEMENT_RATE:
         beyond = f"more than {threshold:g} levels apart" if cal.kind == "scale" else "different"
         out.append(
-            f"reviewers {beyond} in {cal.disagreements} of {cal.compared} rounds ({rate:.0%})"
+            f"reviewers {beyond} in {cal.disagreements} of {cal.compared} rounds"
+            f" ({percent(rate, 0)})"
         )
     gap = cal.self_gap
     if gap is not None and abs(gap) >= SELF_GAP:

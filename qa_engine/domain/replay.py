@@ -30,6 +30,8 @@ ScoreMap = Mapping[str, float | int | bool | None]
 
 # the overall score's distribution is shown in bins of a tenth (the last one holds 1.0)
 BINS = 10
+# the width of one band of overall scores, in percentage points
+BAND_POINTS = 100 // BINS
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ def bin_of(overall: float) -> int:
 
 def bin_labels() -> list[str]:
     return [
-        f"{i * 100 // BINS}–{(i + 1) * 100 // BINS} %" + ("" if i == BINS - 1 else " (excl.)")
+        f"{i * BAND_POINTS}–{(i + 1) * BAND_POINTS} %" + ("" if i == BINS - 1 else " (excl.)")
         for i in range(BINS)
     ]
 

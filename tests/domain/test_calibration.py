@@ -50,7 +50,7 @@ def test_a_planted_contradiction_and_a_planted_disagreement_are_found(tmp_path):
     assert "missing evidence" in c1.examples[0].comment
     assert c1.disagreements == 0
     # yes/no criteria are counted apart: percent agreement, no alpha
-    assert yn.alpha is None and yn.agreement == "percent agreement (yes/no) = 100%"
+    assert yn.alpha is None and yn.agreement == "percent agreement (yes/no) = 100 %"
     assert yn.flags == []
     # ranked: the criteria with evidence first
     assert [c.criterion_id for c in report.criteria][:2] == ["c2", "c1"]

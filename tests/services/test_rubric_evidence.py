@@ -53,9 +53,10 @@ def hs(history_engine):
         yield session
 
 
-def draft(tmp_path: Path, gate: str = "", version: str = "1.1.0", extra: str = "") -> Path:
+def draft(tmp_path: Path, gate: str = "", version: str = "1.2.0", extra: str = "") -> Path:
     text = (get_settings().rubrics_dir / "4eu-mici.yaml").read_text()
-    text = text.replace('version: "1.0.0"', f'version: "{version}"', 1)
+    assert 'version: "1.1.0"' in text  # the installed version the draft follows
+    text = text.replace('version: "1.1.0"', f'version: "{version}"', 1)
     if gate:
         anchor = "    weight: 0.125\n"
         text = text.replace(anchor, anchor + f"    gate: {{min_level: {gate}}}\n", 1)
@@ -75,7 +76,7 @@ def _means(session: Session) -> dict[tuple[int, int], dict[str, float]]:
 
 
 def test_replaying_the_installed_version_changes_nothing_and_is_audited(hs):
-    new = rubric_replay.resolve(session=hs, spec="4eu-mici@1.0.0")
+    new = rubric_replay.resolve(session=hs, spec="4eu-mici@1.1.0")
     report = replay_rubric(session=hs, actor=OFFICER, new=new, period=Period())
     decided = hs.scalars(select(Decision)).all()
     assert report.rounds == len(decided) >= CASES
@@ -91,10 +92,10 @@ def test_replaying_the_installed_version_changes_nothing_and_is_audited(hs):
     assert report.outcomes_before == counts
     event = hs.scalars(select(AuditEvent).where(col(AuditEvent.action) == "rubric.replayed")).one()
     assert event.actor == "officer.test"
-    assert event.subject_id == "4eu-mici@1.0.0"
+    assert event.subject_id == "4eu-mici@1.1.0"
     assert event.payload == {
         "rubric_id": "4eu-mici",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "content_hash": new.content_hash,
         "cases": len({d.case_id for d in decided}),
         "changed": 0,
@@ -103,7 +104,7 @@ def test_replaying_the_installed_version_changes_nothing_and_is_audited(hs):
 
 def test_a_draft_with_a_new_gate_flips_exactly_the_rounds_below_it(hs, tmp_path):
     new = rubric_replay.resolve(session=hs, spec=str(draft(tmp_path, gate="3")))
-    assert (new.id, new.version) == ("4eu-mici", "1.1.0")
+    assert (new.id, new.version) == ("4eu-mici", "1.2.0")
     report = replay_rubric(session=hs, actor=OFFICER, new=new, period=Period())
     means = _means(hs)
     expected = set()
@@ -127,13 +128,20 @@ def test_a_draft_with_a_new_gate_flips_exactly_the_rounds_below_it(hs, tmp_path)
         assert sum(g.changed for g in groups.values()) == report.changed
     event = hs.scalars(select(AuditEvent).where(col(AuditEvent.action) == "rubric.replayed")).one()
     assert event.payload["changed"] == len({c for c, _ in expected})
-    assert event.payload["version"] == "1.1.0"
+    assert event.payload["version"] == "1.2.0"
 
 
 def test_a_new_criterion_is_reported_and_one_institution_replayed(hs, tmp_path):
     extra = """
   - id: mici-mobility
-    title: Virtual mobility
+    title:
+      en: Virtual mobility
+      fr: Mobilité virtuelle
+      de: Virtuelle Mobilität
+      cs: Virtuální mobilita
+      pl: Wirtualna mobilność
+      it: Mobilità virtuale
+      da: Virtuel mobilitet
     kind: scale
     scale: quality-0-4
     weight: 0.125
@@ -217,7 +225,7 @@ def test_raising_an_included_gate_through_drafts_side_by_side(hs, tmp_path):
     lines = esg.splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if "min_level: 2" in line)
     lines[at] = lines[at].replace("min_level: 2", "min_level: 3")
-    esg = "".join(lines).replace('version: "1.0.0"', 'version: "1.1.0"', 1)
+    esg = "".join(lines).replace('version: "1.1.0"', 'version: "1.2.0"', 1)
     (path.parent / "esg-2015-part1.yaml").write_text(esg)
     new = rubric_replay.resolve(session=hs, spec=str(path))
     gated = next(

@@ -371,7 +371,8 @@ def test_a_whole_cycle_through_the_api(cycle):
     case = client.get(f"/api/v1/cases/{case_id}", headers=h["prov.cuni"]).json()
     assert case["state"] == CaseState.CLOSED and case["outcome"] == "approved"
     reports = client.get(f"/api/v1/cases/{case_id}/reports", headers=h["prov.cuni"]).json()["items"]
-    assert {r["kind"] for r in reports} == {"pdf", "xlsx"} and all(
+    # the signed report, its workbook, and (an approval) the four interop exports
+    assert {r["kind"] for r in reports} == {"pdf", "xlsx", "elm", "edc", "ob3", "deqar"} and all(
         r["status"] == ReportStatus.GENERATED for r in reports
     )
     pdf = next(r for r in reports if r["kind"] == "pdf")

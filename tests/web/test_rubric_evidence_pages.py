@@ -26,7 +26,7 @@ def history(web_env, p):
 
 def _draft(gate: int) -> bytes:
     text = (get_settings().rubrics_dir / "4eu-mici.yaml").read_text()
-    text = text.replace('version: "1.0.0"', 'version: "1.2.0"', 1)
+    text = text.replace('version: "1.1.0"', 'version: "1.2.0"', 1)
     anchor = "    weight: 0.125\n"
     return text.replace(anchor, anchor + f"    gate: {{min_level: {gate}}}\n", 1).encode()
 
@@ -34,10 +34,10 @@ def _draft(gate: int) -> bytes:
 def test_replay_page_with_a_stored_version_an_upload_and_the_workbook(client, history):
     csrf = signed_in(client, "officer")
     form = client.get("/rubric-replay")
-    assert form.status_code == 200 and "4eu-mici@1.0.0" in form.text
+    assert form.status_code == 200 and "4eu-mici@1.1.0" in form.text
     same = client.post(
         "/rubric-replay",
-        data={"csrf_token": csrf, "rubric": "4eu-mici@1.0.0", "format": "html"},
+        data={"csrf_token": csrf, "rubric": "4eu-mici@1.1.0", "format": "html"},
     )
     assert same.status_code == 200, same.text
     assert "0 recommended outcome(s) would change" in same.text
@@ -61,7 +61,7 @@ def test_replay_page_with_a_stored_version_an_upload_and_the_workbook(client, hi
         events = s.scalars(
             select(AuditEvent).where(col(AuditEvent.action) == "rubric.replayed")
         ).all()
-        assert [e.payload["version"] for e in events] == ["1.0.0", "1.2.0", "1.2.0"]
+        assert [e.payload["version"] for e in events] == ["1.1.0", "1.2.0", "1.2.0"]
         assert {e.actor for e in events} == {"officer"}
 
 
@@ -79,7 +79,7 @@ def test_replay_page_shows_bad_input_on_the_form(client, history):
     assert "broken.yaml: " in broken.text and "/tmp/" not in broken.text
     dates = client.post(
         "/rubric-replay",
-        data={"csrf_token": csrf, "rubric": "4eu-mici@1.0.0", "from": "2026-13-01"},
+        data={"csrf_token": csrf, "rubric": "4eu-mici@1.1.0", "from": "2026-13-01"},
     )
     assert dates.status_code == 422 and "from: give a date as YYYY-MM-DD" in dates.text
     with session_scope() as s:
@@ -91,17 +91,17 @@ def test_replay_page_shows_bad_input_on_the_form(client, history):
 def test_calibration_page_and_workbook(client, history):
     signed_in(client, "officer")
     empty = client.get("/rubric-calibration")
-    assert empty.status_code == 200 and "4eu-mici@1.0.0" in empty.text
-    page = client.get("/rubric-calibration?rubric=4eu-mici@1.0.0")
+    assert empty.status_code == 200 and "4eu-mici@1.1.0" in empty.text
+    page = client.get("/rubric-calibration?rubric=4eu-mici@1.1.0")
     assert page.status_code == 200, page.text
     assert "Criteria ranked by how much they are worth rewording" in page.text
     assert "Krippendorff" in page.text and "percent agreement (yes/no)" in page.text
     assert "dg-stackable" in page.text
-    xlsx = client.get("/rubric-calibration.xlsx?rubric=4eu-mici@1.0.0")
+    xlsx = client.get("/rubric-calibration.xlsx?rubric=4eu-mici@1.1.0")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     bad = client.get("/rubric-calibration?rubric=4eu-mici@9")
     assert bad.status_code == 404 and "has no version 9" in bad.text
-    assert 'value="4eu-mici@1.0.0"' in bad.text  # the form is shown again
+    assert 'value="4eu-mici@1.1.0"' in bad.text  # the form is shown again
 
 
 def test_others_are_refused(client, history):
