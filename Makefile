@@ -58,10 +58,12 @@ bench: $(STAMP)
 # strings empty, changed ones fuzzy: translate them, then remove the fuzzy flag) and compile the .mo
 # files; tests/test_catalogs.py fails until every entry is translated
 LOCALE := qa_engine/locale
+VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --add-comments=Translators: \
-		--project=qa-engine --copyright-holder="4EU+ alliance" -o $(LOCALE)/messages.pot .
-	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-location --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --width=100 --add-comments=Translators: \
+		--project=qa-engine --version=$(VERSION) --copyright-holder="4EU+ alliance" \
+		-o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --width=100 --ignore-obsolete
 	$(BIN)/python -m qa_engine.adapters.translations
 
 # compile the .mo files only (the install and the wheel's build do it too)

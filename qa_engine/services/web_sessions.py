@@ -194,6 +194,9 @@ class LiveSession:
     row: WebSession
     user: User
     actor: Actor
+    # the country of the person's institution, read only when the account names no language
+    # (the next default after the browser's, `domain.i18n.negotiate`)
+    institution_country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,8 +231,13 @@ def look_up_session(*, session: Session, session_id: str) -> SessionLookup:
         or row.last_seen_at + SESSION_IDLE <= t
     ):
         return SessionLookup(None, token_hash, dead=True)
+    country = (
+        repo.institution_country(session, user.institution_id)
+        if user.language is None and user.institution_id is not None
+        else None
+    )
     return SessionLookup(
-        LiveSession(row, user, repo.actor_for(session, user)),
+        LiveSession(row, user, repo.actor_for(session, user), country),
         token_hash,
         touch=t - row.last_seen_at >= TOUCH_EVERY,
     )

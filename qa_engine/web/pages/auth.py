@@ -21,7 +21,7 @@ from qa_engine.web.auth import (
 )
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser, PageVisitor, safe_next
-from qa_engine.web.templating import render
+from qa_engine.web.templating import gettext_for, render
 
 router = APIRouter()
 
@@ -45,7 +45,7 @@ def _sign_in_page(
         username=username,
         error=error,
         notice=notice,
-        title="Sign in",
+        title=gettext_for(request)("Sign in"),
     )
     response.set_cookie(
         SIGN_IN_COOKIE,
