@@ -60,7 +60,7 @@ bench: $(STAMP)
 LOCALE := qa_engine/locale
 VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --width=100 --add-comments=Translators: \
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --width=100 --add-comments=Translators: -k Nn_:1,2 \
 		--project=qa-engine --version=$(VERSION) --copyright-holder="4EU+ alliance" \
 		-o $(LOCALE)/messages.pot .
 	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --width=100 --ignore-obsolete

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -79,12 +79,13 @@ def test_the_placeholder_check_would_catch_a_changed_name():
 
 
 def extracted() -> set[str | tuple[str, ...]]:
-    """What `make messages` extracts: babel.cfg's sources, Babel's default keywords."""
+    """What `make messages` extracts: babel.cfg's sources, Babel's default keywords and `Nn_`."""
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, "Nn_": (1, 2)}
     found: set[str | tuple[str, ...]] = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map
+        str(ROOT), method_map, options_map, keywords=keywords
     ):
         found.add(message)
     return found

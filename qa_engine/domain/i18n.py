@@ -6,7 +6,8 @@ the alliance's working language and the source language of every message catalog
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 DEFAULT = "en"
 # the source language first, then the alliance's other languages
@@ -38,6 +39,37 @@ def N_(text: str) -> str:  # noqa: N802 - the name gettext's tools know
     """Mark `text` for the message catalogs where it is defined (a constant); it is translated
     where it is shown, with the reader's catalog."""
     return text
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text made below the web (a service's line "3 reviews due") and translated where it is
+    shown, in the reader's language: its msgid, with a plural msgid and the count `n` where a count
+    appears; `%(num)s` is the count, `params` the other named values."""
+
+    singular: str
+    plural: str | None = None
+    n: int = 1
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(
+        self,
+        gettext: Callable[[str], str],
+        ngettext: Callable[[str, str, int], str],
+    ) -> str:
+        if self.plural is None:
+            text = gettext(self.singular)
+        else:
+            text = ngettext(self.singular, self.plural, self.n)
+        return text % {"num": self.n, **self.params}
+
+    def english(self) -> str:
+        return self.render(lambda s: s, lambda s, p, n: s if n == 1 else p)
+
+
+def Nn_(singular: str, plural: str, n: int, **params: object) -> Message:  # noqa: N802
+    """Mark a text with a count for the message catalogs (babel.cfg's keyword `Nn_:1,2`)."""
+    return Message(singular, plural, n, params)
 
 
 def supported(lang: str | None) -> str | None:

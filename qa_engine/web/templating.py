@@ -19,6 +19,7 @@ from qa_engine.domain import i18n, numbers
 from qa_engine.domain.roles import Role
 from qa_engine.domain.scoring import GATE_RULE
 from qa_engine.services.context import now
+from qa_engine.services.dashboard import WaitingItem
 from qa_engine.web.auth import FLASH_COOKIE
 from qa_engine.web.forms import CriterionView
 
@@ -60,6 +61,14 @@ def _pgettext(context: str, message: str) -> str:
 
 def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
     return _catalog().npgettext(context, singular, plural, n)
+
+
+def _waiting_text(item: WaitingItem) -> str:
+    """A home page line in the page's language (a line of English text only: as it is)."""
+    if not item.parts:
+        return item.text
+    catalog = _catalog()
+    return ", ".join(m.render(catalog.gettext, catalog.ngettext) for m in item.parts)
 
 
 # newstyle: `_("%(n)s cases", n=3)` formats (and escapes) its variables itself
@@ -156,6 +165,7 @@ def _lpercent(value: int | float | Decimal | None, digits: int = 0) -> str:
 env.filters.update(ldate=_ldate, ldatetime=_ldatetime, ldecimal=_ldecimal, lpercent=_lpercent)
 env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, percent=numbers.percent)
 env.globals["count_errors"] = _count_errors
+env.globals["waiting_text"] = _waiting_text
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 env.globals["GATE_RULE"] = GATE_RULE

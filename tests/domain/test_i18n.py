@@ -46,3 +46,14 @@ def test_institution_languages_follow_the_country():
 def test_every_language_has_its_own_name():
     assert [code for code, _ in i18n.choices()] == list(i18n.LANGUAGES)
     assert dict(i18n.choices())["cs"] == "Čeština"
+
+
+def test_a_message_with_a_count_in_english_and_through_a_catalog():
+    line = i18n.Nn_("%(num)s review due", "%(num)s reviews due", 3)
+    assert [
+        i18n.Nn_("%(num)s review due", "%(num)s reviews due", n).english() for n in (0, 1, 3)
+    ] == ["0 reviews due", "1 review due", "3 reviews due"]
+    czech = {1: "%(num)s posudek", 3: "%(num)s posudky", 5: "%(num)s posudků"}  # a catalog's forms
+    assert line.render(lambda s: s, lambda s, p, n: czech[n]) == "3 posudky"
+    named = i18n.Message("Case %(case)s", params={"case": 12})
+    assert named.english() == "Case 12"

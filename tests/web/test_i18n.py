@@ -9,6 +9,7 @@ from qa_engine.store import audit_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.db import session_scope
 from qa_engine.web.auth import SESSION_COOKIE
+from tests.helpers import to_state
 from tests.web.support import csrf_of, signed_in
 
 
@@ -132,3 +133,19 @@ def test_every_language_renders_the_home_page(client, p, lang):
     assert home.status_code == 200 and f'<html lang="{lang}">' in home.text
     assert "Verify a report" not in home.text and "Shortcuts" not in home.text
     client.cookies.delete(SESSION_COOKIE)
+
+
+def test_the_home_pages_counts_take_the_languages_plural_forms(client, p):
+    with session_scope() as s:
+        to_state(s, p, "assignment", index=0)
+        to_state(s, p, "assignment", index=3)
+    signed_in(client, "officer")
+    assert "2 cases waiting for reviewers" in client.get("/").text  # English as before
+    lines = {
+        lang: client.get("/", headers={"Accept-Language": lang}).text
+        for lang in ("cs", "pl", "de", "fr")
+    }
+    assert "2 případy čekají na posuzovatele" in lines["cs"]
+    assert "2 sprawy czekają na recenzentów" in lines["pl"]
+    assert "2 Verfahren warten auf Gutachter" in lines["de"]
+    assert "2 dossiers en attente d’experts" in lines["fr"]
