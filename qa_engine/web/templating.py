@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from qa_engine.adapters import translations as tr
 from qa_engine.domain import i18n, numbers
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Role
 from qa_engine.domain.scoring import GATE_RULE
 from qa_engine.services.context import now
@@ -61,6 +62,25 @@ def _pgettext(context: str, message: str) -> str:
 
 def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
     return _catalog().npgettext(context, singular, plural, n)
+
+
+# the roles in words, as pages list them (lower case: "qa officer")
+_ROLE_NAMES = {
+    Role.PROVIDER: N_("provider"),
+    Role.QA_OFFICER: N_("qa officer"),
+    Role.REVIEWER: N_("reviewer"),
+    Role.APPROVER: N_("approver"),
+    Role.LEADERSHIP: N_("leadership"),
+    Role.ADMIN: N_("admin"),
+}
+
+
+def _role_name(role: str) -> str:
+    """A role in the page's language; an unknown one as it is written, `_` read as a space."""
+    try:
+        return _gettext(_ROLE_NAMES[Role(role)])
+    except ValueError:
+        return _label(role)
 
 
 def _waiting_text(item: WaitingItem) -> str:
@@ -166,6 +186,7 @@ env.filters.update(ldate=_ldate, ldatetime=_ldatetime, ldecimal=_ldecimal, lperc
 env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, percent=numbers.percent)
 env.globals["count_errors"] = _count_errors
 env.globals["waiting_text"] = _waiting_text
+env.filters["role_name"] = _role_name
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 env.globals["GATE_RULE"] = GATE_RULE

@@ -49,6 +49,14 @@ def test_english_stays_as_it_was(client):
     assert client.get("/sign-in", headers={"Accept-Language": "ja, en;q=0.5"}).text == page.text
 
 
+def test_english_home_page_as_it_was(client, p):
+    signed_in(client, "officer")
+    home = client.get("/").text
+    assert "<h1>Welcome, Olga Officer</h1>" in home
+    assert "Signed in as officer · qa officer</p>" in home
+    assert '<span title="qa officer">Olga Officer</span>' in home
+
+
 def test_an_account_reads_its_language_and_switches_on_the_account_page(client, p):
     set_language("officer", "fr")
     signed_in(client, "officer")
@@ -56,6 +64,7 @@ def test_an_account_reads_its_language_and_switches_on_the_account_page(client, 
     home = client.get("/", headers={"Accept-Language": "cs"})
     assert '<html lang="fr">' in home.text
     assert "<h1>Bienvenue, Olga Officer</h1>" in home.text
+    assert "Connecté en tant que officer · chargé(e) de qualité</p>" in home.text  # the role too
     assert ">Dossiers reçus</a>" in home.text and ">Tableau de bord</a>" in home.text
     assert "<title>Accueil · 4EU+ moteur d’assurance qualité</title>" in home.text
     account = client.get("/account/password")
