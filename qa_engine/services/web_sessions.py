@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError, Unauthenticated
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
 from qa_engine.services import audit
 from qa_engine.services.context import now
@@ -32,7 +33,8 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USERNAME = 5
 # Many people may share one address (a campus NAT): a wider limit per address than per account.
 MAX_FAILURES_PER_IP = 20
-SIGN_IN_REFUSED = "The username or password is not right."
+# marked for the catalogs: the sign-in page shows it in the reader's language
+SIGN_IN_REFUSED = N_("The username or password is not right.")
 
 
 class TooManyAttempts(QAError):

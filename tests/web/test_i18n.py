@@ -158,3 +158,21 @@ def test_the_home_pages_counts_take_the_languages_plural_forms(client, p):
     assert "2 sprawy czekają na recenzentów" in lines["pl"]
     assert "2 Verfahren warten auf Gutachter" in lines["de"]
     assert "2 dossiers en attente d’experts" in lines["fr"]
+
+
+def test_the_sign_in_pages_messages_are_translated(client, p):
+    cs = {"Accept-Language": "cs"}
+    form = client.get("/sign-in", headers=cs)
+    refused = client.post(
+        "/sign-in",
+        data={"username": "officer", "password": "wrong", "csrf_token": csrf_of(form.text)},
+        headers=cs,
+    )
+    assert refused.status_code == 401
+    assert "<p>Uživatelské jméno nebo heslo není správné.</p>" in refused.text
+    assert (
+        "Sie sind abgemeldet."
+        in client.get("/sign-in?signed_out=true", headers={"Accept-Language": "de"}).text
+    )
+    english = client.get("/sign-in?signed_out=true").text
+    assert "You are signed out." in english
