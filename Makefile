@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # On failure: say so, show the log's last 30 lines and stop.
 FAILED = { echo "failed; the last 30 lines of $(LOG):"; tail -n 30 $(LOG); exit 1; }
 
-.PHONY: demo serve-demo test test-multimachine test-faults-loaded lint bench clean
+.PHONY: demo serve-demo test test-multimachine test-faults-loaded lint bench clean messages catalogs
 
 $(BIN)/python:
 	@echo "creating $(VENV)"
@@ -23,6 +23,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing qa-engine and its dependencies (log: $(LOG))"
 	@$(BIN)/python -m pip install --progress-bar off -e '.[dev]' >> $(LOG) 2>&1 || $(FAILED)
+	@$(BIN)/python -m qa_engine.adapters.translations >> $(LOG) 2>&1 || $(FAILED)
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -51,6 +52,23 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# the message catalogs (qa_engine/locale): extract every marked string of the Python sources and the
+# pages into messages.pot (babel.cfg), bring each language's messages.po up to date with it (new
+# strings empty, changed ones fuzzy: translate them, then remove the fuzzy flag) and compile the .mo
+# files; tests/test_catalogs.py fails until every entry is translated
+LOCALE := qa_engine/locale
+VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --width=100 --add-comments=Translators: -k Nn_:1,2 \
+		--project=qa-engine --version=$(VERSION) --copyright-holder="4EU+ alliance" \
+		-o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --width=100 --ignore-obsolete
+	$(BIN)/python -m qa_engine.adapters.translations
+
+# compile the .mo files only (the install and the wheel's build do it too)
+catalogs: $(STAMP)
+	$(BIN)/python -m qa_engine.adapters.translations
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -49,6 +49,7 @@ SNAPSHOT_SKIP = {
 COPY_SKIP_TOP = {".venv", ".git", "build", "dist", "var", ".ruff_cache", "test-output"}
 COPY_SKIP_ANY = {"__pycache__", ".pytest_cache", ".hypothesis"}
 CASES = 3
+TRANSLATED = ("fr", "de", "cs", "pl", "it", "da")  # the languages with a message catalog
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -134,7 +135,8 @@ def everything_under(folder: Path) -> list[Path]:
 
 
 def _copy_ignore(src: str, names: list[str]) -> set[str]:
-    skip = {n for n in names if n in COPY_SKIP_ANY or n.endswith(".egg-info")}
+    # compiled message catalogs too, as in a fresh clone: the build must compile them (setup.py)
+    skip = {n for n in names if n in COPY_SKIP_ANY or n.endswith((".egg-info", ".mo"))}
     if Path(src).resolve() == ROOT:
         skip |= {n for n in names if n in COPY_SKIP_TOP}
     return skip
@@ -233,12 +235,15 @@ def fresh_venv(where: Path, wheel: Path, env: dict[str, str]) -> tuple[Path, Pat
 PROBE = """
 import importlib.util, json, sys
 import qa_engine
+from qa_engine.adapters.translations import LOCALE_DIR, translations
 finders = [type(f).__module__ + "." + type(f).__qualname__ for f in sys.meta_path]
 print(json.dumps({
     "file": qa_engine.__file__,
     "workflows": importlib.util.find_spec("qa_engine.workflows").origin,
     "editable": [f for f in finders if "editable" in f.lower()],
     "sys_path": sys.path,
+    "catalogs": sorted(str(p.relative_to(LOCALE_DIR)) for p in LOCALE_DIR.glob("*/*/*.mo")),
+    "sign_in": {lang: translations(lang).gettext("Sign in") for lang in ("en", "fr", "cs")},
 }))
 """
 
@@ -262,9 +267,11 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
 
     wheel, build_mode = build_wheel(tmp_path, tool_env)
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = [f"qa_engine/rubrics/{r}.yaml" for r in RUBRICS] + [
-        "qa_engine/workflows/settings.yaml"
-    ]
+    shipped = (
+        [f"qa_engine/rubrics/{r}.yaml" for r in RUBRICS]
+        + ["qa_engine/workflows/settings.yaml"]
+        + [f"qa_engine/locale/{lang}/LC_MESSAGES/messages.mo" for lang in TRANSLATED]
+    )
     assert not [n for n in shipped if n not in names], (
         f"the wheel lacks {[n for n in shipped if n not in names]}"
     )
@@ -308,6 +315,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path, monkeypatch):
             f"qa_engine ({key}) comes from {probe[key]}, not from the new environment's "
             f"{site_dir}; sys.path: {probe['sys_path']}"
         )
+    assert len(probe["catalogs"]) == len(TRANSLATED), probe["catalogs"]  # compiled, installed
+    assert probe["sign_in"] == {"en": "Sign in", "fr": "Se connecter", "cs": "Přihlásit se"}
     assert probe["editable"] == [], (
         f"the checkout's editable finder is active in the new environment: {probe['editable']}"
     )

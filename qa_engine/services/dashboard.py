@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlmodel import Session
 
 from qa_engine.domain.case_states import REVIEWING, CaseState
+from qa_engine.domain.i18n import Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.statuses import OPEN_ASSIGNMENT, AssignmentStatus
@@ -79,10 +81,12 @@ def dashboard(*, session: Session, actor: Actor) -> Dashboard:
 
 @dataclass
 class WaitingItem:
-    text: str
+    text: str  # in English
     href: str
     count: int
     urgent: bool = False
+    # the line's parts, translated where it is shown and joined with ", " (none: only `text`)
+    parts: tuple[Message, ...] = ()
 
 
 @dataclass
@@ -91,13 +95,21 @@ class Waiting:
 
     items: list[WaitingItem] = field(default_factory=list)
 
-    def add(self, count: int, text: str, href: str, *, urgent: bool = False) -> None:
-        if count:
+    def add(
+        self, count: int, text: str | Sequence[Message], href: str, *, urgent: bool = False
+    ) -> None:
+        if not count:
+            return
+        if isinstance(text, str):
             self.items.append(WaitingItem(text, href, count, urgent))
+        else:
+            parts = tuple(text)
+            english = ", ".join(m.english() for m in parts)
+            self.items.append(WaitingItem(english, href, count, urgent, parts))
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+def _overdue(n: int) -> list[Message]:
+    return [Nn_("%(num)s overdue", "%(num)s overdue", n)] if n else []
 
 
 RECENT_DECISION_DAYS = 30
@@ -141,16 +153,15 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
         overdue = [a for a in accepted if a.due_at and a.due_at < t]
         out.add(
             len(invited),
-            _plural(len(invited), "invitation") + " to answer",
+            [Nn_("%(num)s invitation to answer", "%(num)s invitations to answer", len(invited))],
             "/invitations",
             urgent=True,
         )
         if accepted:
-            text = (
-                _plural(len(accepted), "review")
-                + " due"
-                + (f", {len(overdue)} overdue" if overdue else "")
-            )
+            text = [
+                Nn_("%(num)s review due", "%(num)s reviews due", len(accepted)),
+                *_overdue(len(overdue)),
+            ]
             out.add(len(accepted), text, "/invitations", urgent=bool(overdue))
     if Role.PROVIDER in actor.roles and actor.institution_id is not None:
         own = case_repo.list_cases(
@@ -163,15 +174,24 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
         returned = [c for c in own if c.state == CaseState.RETURNED.value]
         out.add(
             len(sa),
-            _plural(len(sa), "self-assessment")
-            + " to write"
-            + (f", {len(late_sa)} overdue" if late_sa else ""),
+            [
+                Nn_(
+                    "%(num)s self-assessment to write", "%(num)s self-assessments to write", len(sa)
+                ),
+                *_overdue(len(late_sa)),
+            ],
             "/cases?state=self_assessment",
             urgent=bool(late_sa),
         )
         out.add(
             len(returned),
-            _plural(len(returned), "credential") + " returned after screening",
+            [
+                Nn_(
+                    "%(num)s credential returned after screening",
+                    "%(num)s credentials returned after screening",
+                    len(returned),
+                )
+            ],
             "/cases?state=returned",
             urgent=True,
         )
@@ -184,7 +204,13 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
         ]
         out.add(
             len(waiting),
-            _plural(len(waiting), "case") + " waiting for reviewers",
+            [
+                Nn_(
+                    "%(num)s case waiting for reviewers",
+                    "%(num)s cases waiting for reviewers",
+                    len(waiting),
+                )
+            ],
             "/assign",
             urgent=True,
         )
@@ -201,25 +227,40 @@ def waiting_for(*, session: Session, actor: Actor) -> Waiting:
         ]
         out.add(
             len(late),
-            _plural(len(late), "review") + " overdue",
+            [Nn_("%(num)s review overdue", "%(num)s reviews overdue", len(late))],
             "/cases?state=peer_review",
             urgent=True,
         )
         out.add(
             len(unanswered),
-            _plural(len(unanswered), "invitation") + " not answered in time",
+            [
+                Nn_(
+                    "%(num)s invitation not answered in time",
+                    "%(num)s invitations not answered in time",
+                    len(unanswered),
+                )
+            ],
             "/cases?state=assignment",
         )
         returned_count = case_repo.count_cases(session, states=[CaseState.RETURNED.value])
         out.add(
             returned_count,
-            _plural(returned_count, "case") + " returned to providers",
+            [
+                Nn_(
+                    "%(num)s case returned to providers",
+                    "%(num)s cases returned to providers",
+                    returned_count,
+                )
+            ],
             "/cases?state=returned",
         )
     if Role.APPROVER in actor.roles:
         n = case_repo.count_cases(session, states=[CaseState.APPROVAL.value])
         out.add(
-            n, _plural(n, "case") + " awaiting your decision", "/cases?state=approval", urgent=True
+            n,
+            [Nn_("%(num)s case awaiting your decision", "%(num)s cases awaiting your decision", n)],
+            "/cases?state=approval",
+            urgent=True,
         )
     return out
 

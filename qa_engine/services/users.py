@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pwdlib import PasswordHash
 from sqlmodel import Session
 
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
@@ -201,6 +202,33 @@ def change_own_password(*, session: Session, actor: Actor, current: str, new: st
         action="user.password_changed",
         subject_type="user",
         subject_id=saved_id(user),
+    )
+    return user
+
+
+def set_own_language(*, session: Session, actor: Actor, language: str | None) -> User:
+    """Choose the language the engine speaks to oneself (`None` or "": negotiated again from the
+    browser and the institution, see `domain.i18n.negotiate`)."""
+    user = repo.get_user(session, actor.user_id) if actor.user_id is not None else None
+    if user is None or not user.active:
+        raise Forbidden("only a person signed in with their own account may choose its language")
+    chosen = i18n.supported(language) if language else None
+    if language and chosen != language:
+        raise ValidationFailed(
+            f"the engine does not speak {language!r}: choose one of {', '.join(i18n.LANGUAGES)}"
+        )
+    if user.language == chosen:
+        return user
+    user.language = chosen
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.language_changed",
+        subject_type="user",
+        subject_id=saved_id(user),
+        payload={"language": chosen},
     )
     return user
 

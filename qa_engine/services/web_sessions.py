@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError, Unauthenticated
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
 from qa_engine.services import audit
 from qa_engine.services.context import now
@@ -32,7 +33,8 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USERNAME = 5
 # Many people may share one address (a campus NAT): a wider limit per address than per account.
 MAX_FAILURES_PER_IP = 20
-SIGN_IN_REFUSED = "The username or password is not right."
+# marked for the catalogs: the sign-in page shows it in the reader's language
+SIGN_IN_REFUSED = N_("The username or password is not right.")
 
 
 class TooManyAttempts(QAError):
@@ -194,6 +196,9 @@ class LiveSession:
     row: WebSession
     user: User
     actor: Actor
+    # the country of the person's institution, read only when the account names no language
+    # (the next default after the browser's, `domain.i18n.negotiate`)
+    institution_country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,8 +233,13 @@ def look_up_session(*, session: Session, session_id: str) -> SessionLookup:
         or row.last_seen_at + SESSION_IDLE <= t
     ):
         return SessionLookup(None, token_hash, dead=True)
+    country = (
+        repo.institution_country(session, user.institution_id)
+        if user.language is None and user.institution_id is not None
+        else None
+    )
     return SessionLookup(
-        LiveSession(row, user, repo.actor_for(session, user)),
+        LiveSession(row, user, repo.actor_for(session, user), country),
         token_hash,
         touch=t - row.last_seen_at >= TOUCH_EVERY,
     )

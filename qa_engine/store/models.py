@@ -56,6 +56,8 @@ class User(SQLModel, table=True):
     session_epoch: int = 0
     # set with a one-time password: every page leads to the change-password page until it is changed
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # the language the engine speaks to this person (domain.i18n.LANGUAGES); None: negotiated
+    language: str | None = Field(default=None, max_length=8)
     created_at: datetime = _ts()
 
 

@@ -28,6 +28,12 @@ def list_institutions(session: Session) -> list[Institution]:
     return list(session.exec(select(Institution).order_by(col(Institution.code))))
 
 
+def institution_country(session: Session, institution_id: int) -> str | None:
+    return session.exec(
+        select(Institution.country).where(col(Institution.id) == institution_id)
+    ).one_or_none()
+
+
 def institution_codes(session: Session) -> dict[str, int]:
     rows = session.exec(select(col(Institution.id), Institution.code))
     return {code: iid for iid, code in rows if iid is not None}

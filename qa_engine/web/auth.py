@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from qa_engine.config import Settings
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import Forbidden, QAError, Unauthenticated, ValidationFailed
 from qa_engine.domain.roles import Actor, Role, refusal
 from qa_engine.services import tokens, web_sessions
@@ -58,6 +59,8 @@ class Principal:
     live: web_sessions.LiveSession | None = None
     display_name: str = ""  # kept as text: error pages render after the session is gone
     must_change_password: bool = False  # a one-time password: a browser session may only change it
+    language: str | None = None  # the account's chosen language (domain.i18n), None: negotiated
+    institution_language: str | None = None  # the language of the person's institution
 
     @property
     def signed_in(self) -> bool:
@@ -83,6 +86,8 @@ class SignedInPrincipal(Principal):
             principal.live,
             display_name=principal.display_name,
             must_change_password=principal.must_change_password,
+            language=principal.language,
+            institution_language=principal.institution_language,
         )
 
 
@@ -187,6 +192,8 @@ def _principal(request: Request, db: Session) -> Principal:
         live,
         display_name=live.user.full_name,
         must_change_password=live.user.must_change_password,
+        language=live.user.language,
+        institution_language=i18n.of_country(live.institution_country),
     )
 
 

@@ -18,10 +18,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, compile_path
 
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import QAError
+from qa_engine.domain.i18n import N_
 from qa_engine.services.web_sessions import TooManyAttempts
 from qa_engine.web.auth import PASSWORD_PAGE, PasswordChangeRequired, is_api, role_refusal
-from qa_engine.web.templating import render
+from qa_engine.web.templating import gettext_for, render
 
 log = logging.getLogger("qa_engine.web")
 
@@ -39,17 +41,17 @@ _HTTP_CODES = {
     429: "too_many_attempts",
 }
 _TITLES = {
-    400: "Bad request",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed here",
-    409: "Conflict",
-    413: "Too large",
-    422: "Please check what you entered",
-    429: "Too many attempts",
-    500: "Something went wrong",
-    503: "Busy",
+    400: N_("Bad request"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed here"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    422: N_("Please check what you entered"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong"),
+    503: N_("Busy"),
 }
 GENERIC_500 = "An unexpected error occurred; it has been logged. Please try again later."
 
@@ -116,7 +118,7 @@ def error_response(
         request,
         "error.html",
         status_code=status,
-        title=_TITLES.get(status, "Error"),
+        title=gettext_for(request)(_TITLES.get(status, N_("Error"))),
         message=message,
         details=list(details or []),
         status=status,
@@ -147,6 +149,8 @@ def _identify(request: Request) -> None:
                     live.row.csrf_token,
                     None,
                     display_name=live.user.full_name,
+                    language=live.user.language,
+                    institution_language=i18n.of_country(live.institution_country),
                 )
     except Exception:  # noqa: BLE001 - the error page is shown without the menu then
         log.debug("could not identify the visitor of an error page", exc_info=True)

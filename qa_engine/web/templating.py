@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+import gettext as gettext_module
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +14,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from qa_engine.domain import numbers
+from qa_engine.adapters import translations as tr
+from qa_engine.domain import i18n, numbers
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Role
 from qa_engine.domain.scoring import GATE_RULE
 from qa_engine.services.context import now
+from qa_engine.services.dashboard import WaitingItem
 from qa_engine.web.auth import FLASH_COOKIE
 from qa_engine.web.forms import CriterionView
 
@@ -26,6 +32,90 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 env = templates.env
 env.trim_blocks = True
 env.lstrip_blocks = True
+env.add_extension("jinja2.ext.i18n")
+
+# The language of the page being rendered: set by `render` around the rendering only (each request
+# renders in its own thread and context, so nothing leaks from one request to another); outside a
+# rendering, English.
+_LANGUAGE: ContextVar[str] = ContextVar("qa_language", default=i18n.DEFAULT)
+
+
+def current_language() -> str:
+    return _LANGUAGE.get()
+
+
+def _catalog() -> gettext_module.NullTranslations:
+    return tr.translations(_LANGUAGE.get())
+
+
+def _gettext(message: str) -> str:
+    return _catalog().gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _catalog().ngettext(singular, plural, n)
+
+
+def _pgettext(context: str, message: str) -> str:
+    return _catalog().pgettext(context, message)
+
+
+def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return _catalog().npgettext(context, singular, plural, n)
+
+
+# the roles in words, as pages list them (lower case: "qa officer")
+_ROLE_NAMES = {
+    Role.PROVIDER: N_("provider"),
+    Role.QA_OFFICER: N_("qa officer"),
+    Role.REVIEWER: N_("reviewer"),
+    Role.APPROVER: N_("approver"),
+    Role.LEADERSHIP: N_("leadership"),
+    Role.ADMIN: N_("admin"),
+}
+
+
+def _role_name(role: str) -> str:
+    """A role in the page's language; an unknown one as it is written, `_` read as a space."""
+    try:
+        return _gettext(_ROLE_NAMES[Role(role)])
+    except ValueError:
+        return _label(role)
+
+
+def _waiting_text(item: WaitingItem) -> str:
+    """A home page line in the page's language (a line of English text only: as it is)."""
+    if not item.parts:
+        return item.text
+    catalog = _catalog()
+    return ", ".join(m.render(catalog.gettext, catalog.ngettext) for m in item.parts)
+
+
+# newstyle: `_("%(n)s cases", n=3)` formats (and escapes) its variables itself
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
+)
+
+
+def request_language(request: Request) -> str:
+    """The language of this request's pages (`domain.i18n.negotiate`): the signed-in account's,
+    else the browser's, else the institution's, else English. Read once per request."""
+    known = getattr(request.state, "language", None)
+    if isinstance(known, str):
+        return known
+    principal = getattr(request.state, "principal", None)
+    lang = i18n.negotiate(
+        request.headers.get("accept-language"),
+        getattr(principal, "language", None),
+        getattr(principal, "institution_language", None),
+    )
+    request.state.language = lang
+    return lang
+
+
+def gettext_for(request: Request) -> Callable[[str], str]:
+    """`gettext` in this request's language, for texts a route or handler passes to a page."""
+    return tr.translations(request_language(request)).gettext
 
 
 def _when(value: datetime | None) -> str:
@@ -69,8 +159,34 @@ def _count_errors(criteria: Iterable[CriterionView]) -> int:
     return sum(1 for cv in criteria if cv.error)
 
 
+def _ldate(value: date | datetime | None, fmt: str = "medium") -> str:
+    """A date in the page's language (a moment: its UTC day)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).date()
+    return tr.format_date(value, _LANGUAGE.get(), fmt)
+
+
+def _ldatetime(value: datetime | None, fmt: str = "medium") -> str:
+    return "—" if value is None else tr.format_datetime(value, _LANGUAGE.get(), fmt)
+
+
+def _ldecimal(value: int | float | Decimal | None, digits: int | None = None) -> str:
+    return "—" if value is None else tr.format_decimal(value, _LANGUAGE.get(), digits)
+
+
+def _lpercent(value: int | float | Decimal | None, digits: int = 0) -> str:
+    return "—" if value is None else tr.format_percent(value, _LANGUAGE.get(), digits)
+
+
+# the locale's formats (`ldate`, …); the older English-only filters (`when`, `day`, `num`) stay
+# until their pages are translated
+env.filters.update(ldate=_ldate, ldatetime=_ldatetime, ldecimal=_ldecimal, lpercent=_lpercent)
 env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, percent=numbers.percent)
 env.globals["count_errors"] = _count_errors
+env.globals["waiting_text"] = _waiting_text
+env.filters["role_name"] = _role_name
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 env.globals["GATE_RULE"] = GATE_RULE
@@ -79,8 +195,10 @@ env.globals["GATE_RULE"] = GATE_RULE
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
     actor = principal.actor if principal is not None else None
+    lang = request_language(request)
     ctx = {
         "request": request,
+        "lang": lang,
         "principal": principal,
         "me": actor,
         "csrf": principal.csrf_token if principal is not None else None,
@@ -88,7 +206,12 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
         "roles": {r.value for r in actor.roles} if actor else set(),
         **context,
     }
-    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    token = _LANGUAGE.set(lang)
+    try:  # the template is rendered here, in this call
+        response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    finally:
+        _LANGUAGE.reset(token)
+    response.headers["Content-Language"] = lang
     response.headers["Cache-Control"] = "no-store"
     if ctx["flash"]:  # shown once
         response.delete_cookie(FLASH_COOKIE, path="/")

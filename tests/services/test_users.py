@@ -266,3 +266,17 @@ def test_every_account_change_is_an_audit_event(seeded, p):
         assert all(secret not in str(e.payload) for e in events)
     count, problems = audit.verify(seeded)
     assert count >= len(events) and problems == []
+
+
+def test_own_language_chosen_cleared_and_refused(seeded, p):
+    user = users.set_own_language(session=seeded, actor=p["officer"], language="cs")
+    assert user.language == "cs" and actions(seeded, "officer")[-1] == "user.language_changed"
+    users.set_own_language(session=seeded, actor=p["officer"], language="cs")  # no change
+    assert actions(seeded, "officer").count("user.language_changed") == 1
+    with pytest.raises(ValidationFailed):
+        users.set_own_language(session=seeded, actor=p["officer"], language="pt")
+    with pytest.raises(ValidationFailed):
+        users.set_own_language(session=seeded, actor=p["officer"], language="fr-CH")
+    assert users.set_own_language(session=seeded, actor=p["officer"], language="").language is None
+    with pytest.raises(Forbidden):
+        users.set_own_language(session=seeded, actor=SYSTEM, language="de")

@@ -115,7 +115,9 @@ def app(web_env):
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as c:
+    # as a browser set to English: without Accept-Language, a person of a Czech or Polish
+    # institution reads the pages in the institution's language (tests/web/test_i18n.py)
+    with TestClient(app, headers={"Accept-Language": "en"}) as c:
         yield c
 
 

@@ -518,6 +518,8 @@ PAGES: list[Route] = [
     # one's own password: the empty form's current password is not right
     Route("GET", "/account/password", "none", same(200, anon=303)),
     Route("POST", "/account/password", "none", same(422, anon=303), form={}),
+    # one's own language: the empty form chooses "automatic" (the browser's language)
+    Route("POST", "/account/language", "none", same(303, anon=303), form={}),
     # the admin's accounts pages; {user} is the disabled account `gone` (or one that does not
     # exist), and each admin probe is refused by the state or the form, except a one-time password
     # for `gone`
@@ -677,6 +679,7 @@ OPEN = {
     "POST /api/v1/reports/verify",
     "POST /verify",
     "POST /account/password",
+    "POST /account/language",
 }
 
 

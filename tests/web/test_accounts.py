@@ -80,7 +80,7 @@ def test_admin_adds_an_account_whose_one_time_password_must_be_changed(client, p
     user = account("new.person")
     assert user.must_change_password and user.institution_id is not None
 
-    nora = TestClient(client.app)
+    nora = TestClient(client.app, headers={"Accept-Language": "en"})  # else Polish (UW)
     r = sign_in(nora, "new.person", password, next_="/cases")
     assert r.status_code == 303 and r.headers["location"] == "/cases"
     first = nora.cookies.get(SESSION_COOKIE)

@@ -103,8 +103,9 @@ class Person:
 
     def __init__(self, browser, base: str, username: str) -> None:
         self.base = base
+        # a browser set to English (else a person of a Czech institution reads Czech pages)
         self.context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, accept_downloads=True
+            viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-US"
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(20_000)
@@ -251,7 +252,7 @@ def test_a_review_cycle_in_the_browser(server, browser, p):
         prov.page.get_by_role("link", name="Download PDF").click()
     pdf = Path(download.value.path())
     assert pdf.read_bytes().startswith(b"%PDF")
-    public = browser.new_context(viewport={"width": 1280, "height": 900})
+    public = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = public.new_page()
     page.goto(f"{base}/verify")
     page.get_by_label("Report (PDF)").set_input_files(str(pdf))

@@ -1,5 +1,5 @@
 """A signed-in person's own account: changing their password (also where a one-time password
-leads)."""
+leads) and choosing the language the engine speaks to them."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from qa_engine.adapters.translations import translations
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import QAError
 from qa_engine.services import users, web_sessions
 from qa_engine.web.auth import PASSWORD_PAGE, SignedInPrincipal, client_ip
 from qa_engine.web.db import DB
 from qa_engine.web.pages.auth import set_session_cookie
 from qa_engine.web.pages.common import PageUser, redirect, safe_next
-from qa_engine.web.templating import render
+from qa_engine.web.templating import gettext_for, render, request_language
 
 router = APIRouter()
 Password = Annotated[str, Form(max_length=users.MAX_PASSWORD)]
@@ -29,15 +31,19 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     # a refused form is shown again empty: a password is never sent back in a page
+    _ = gettext_for(request)
     return render(
         request,
         "account/password.html",
         status_code=status_code,
-        title="Change your password",
+        title=_("Change your password"),
         next=next_,
         error=error,
         must_change=principal.must_change_password and principal.via == "session",
         min_length=users.MIN_PASSWORD,
+        languages=i18n.choices(),
+        chosen_language=principal.language or "",
+        shown_language=request_language(request),
     )
 
 
@@ -100,3 +106,21 @@ def change_password(
     )
     set_session_cookie(response, request, renewed.session_id)
     return response
+
+
+@router.post("/account/language")
+def choose_language(
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    language: Annotated[str, Form(max_length=16)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/account/password",
+) -> Response:
+    """Save the language the engine speaks to this person ("": the browser's, then the
+    institution's); the next page, and its message, are in it."""
+    users.set_own_language(session=db, actor=principal.actor, language=language or None)
+    shown = i18n.negotiate(
+        request.headers.get("accept-language"), language or None, principal.institution_language
+    )
+    _ = translations(shown).gettext
+    return redirect(safe_next(next), principal, _("Your language is saved."))

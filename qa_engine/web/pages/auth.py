@@ -21,7 +21,7 @@ from qa_engine.web.auth import (
 )
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser, PageVisitor, safe_next
-from qa_engine.web.templating import render
+from qa_engine.web.templating import gettext_for, render
 
 router = APIRouter()
 
@@ -36,6 +36,7 @@ def _sign_in_page(
     status_code: int = 200,
     notice: str = "",
 ) -> Response:
+    _ = gettext_for(request)
     response = render(
         request,
         "sign_in.html",
@@ -45,7 +46,7 @@ def _sign_in_page(
         username=username,
         error=error,
         notice=notice,
-        title="Sign in",
+        title=_("Sign in"),
     )
     response.set_cookie(
         SIGN_IN_COOKIE,
@@ -79,11 +80,12 @@ def sign_in_form(
     if principal.signed_in:
         return RedirectResponse(safe_next(next), status_code=303)
     token = request.cookies.get(SIGN_IN_COOKIE) or secrets.token_urlsafe(32)
+    _ = gettext_for(request)
     return _sign_in_page(
         request,
         token=token,
         next_=safe_next(next),
-        notice="You are signed out." if signed_out else "",
+        notice=_("You are signed out.") if signed_out else "",
     )
 
 
@@ -126,13 +128,14 @@ def sign_in(
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except Unauthenticated as exc:
-        # the failed attempt is recorded (this response commits); the same page for every refusal
+        # the failed attempt is recorded (this response commits); the same page for every refusal,
+        # its message (web_sessions.SIGN_IN_REFUSED) in the reader's language
         return _sign_in_page(
             request,
             token=cookie,
             next_=target,
             username=username,
-            error=exc.message,
+            error=gettext_for(request)(exc.message),
             status_code=401,
         )
     response = RedirectResponse(target, status_code=303)

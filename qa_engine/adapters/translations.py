@@ -1,0 +1,111 @@
+"""The message catalogs (gettext, made with Babel) and Babel's formatting for a language.
+
+The sources are `qa_engine/locale/LANG/LC_MESSAGES/messages.po`; the build (`setup.py`'s build_py)
+and `make messages`/the install compile them to `messages.mo` beside them. When a `.mo` is missing
+(a fresh checkout), the `.po` is read instead; when both are missing, English (the source text)
+is shown: a missing catalog never fails a page."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from qa_engine.domain import i18n
+
+log = logging.getLogger("qa_engine.translations")
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "messages"
+
+Number = int | float | Decimal
+
+
+def catalog_path(lang: str, suffix: str = ".po", locale_dir: Path | None = None) -> Path:
+    return (locale_dir or LOCALE_DIR) / lang / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+
+
+def compile_catalog(po: Path, mo: Path) -> None:
+    """Write the compiled `.mo` of a `.po` (fuzzy entries are left out, as msgfmt does)."""
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=po.parent.parent.name)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    mo.write_bytes(buffer.getvalue())
+
+
+def compile_all(locale_dir: Path | None = None) -> list[Path]:
+    """Compile every language's `.po` under `locale_dir`; the `.mo` files written."""
+    written = []
+    for po in sorted((locale_dir or LOCALE_DIR).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        compile_catalog(po, mo)
+        written.append(mo)
+    return written
+
+
+@lru_cache(maxsize=len(i18n.LANGUAGES) + 1)
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalog of `lang` (cached: catalogs do not change while the engine runs); English, and
+    any language without a catalog, get the source texts."""
+    if lang == i18n.DEFAULT or i18n.supported(lang) != lang:
+        return gettext.NullTranslations()
+    mo = catalog_path(lang, ".mo")
+    try:
+        if mo.is_file():
+            with mo.open("rb") as f:
+                return Translations(f, domain=DOMAIN)
+        po = catalog_path(lang)
+        if po.is_file():
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=lang)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            return Translations(buffer, domain=DOMAIN)
+    except Exception:  # noqa: BLE001 - a broken catalog shows English, it does not fail a page
+        log.exception("the %s message catalog cannot be read; showing English", lang)
+    return gettext.NullTranslations()
+
+
+def locale(lang: str) -> Locale:
+    return Locale.parse(i18n.supported(lang) or i18n.DEFAULT)
+
+
+def format_date(value: date, lang: str, fmt: str = "medium") -> str:
+    """A date as people of `lang` write it (`3. 12. 2026` in cs, `03.12.2026` in de)."""
+    return dates.format_date(value, format=fmt, locale=locale(lang))
+
+
+def format_datetime(value: datetime, lang: str, fmt: str = "medium", tz: tzinfo = UTC) -> str:
+    """A moment in `tz` (UTC by default: the alliance spans time zones) in `lang`'s format."""
+    return dates.format_datetime(value, format=fmt, tzinfo=tz, locale=locale(lang))
+
+
+def format_decimal(value: Number, lang: str, digits: int | None = None) -> str:
+    """A number with `lang`'s decimal sign and grouping; `digits` fixes the decimals shown."""
+    fmt = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    return numbers.format_decimal(value, format=fmt, locale=locale(lang))
+
+
+def format_percent(value: Number, lang: str, digits: int = 0) -> str:
+    """A share (0.5 is 50 %) in `lang`'s format, with `digits` decimals."""
+    loc = locale(lang)
+    pattern = loc.percent_formats[None].pattern  # the locale's own: `#,##0 %` in cs and fr
+    if digits:
+        pattern = pattern.replace("0", "0." + "0" * digits, 1)
+    return numbers.format_percent(value, format=pattern, locale=loc)
+
+
+if __name__ == "__main__":  # `python -m qa_engine.adapters.translations`: compile the catalogs
+    for path in compile_all():
+        print(f"compiled {path}")

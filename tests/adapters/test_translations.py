@@ -1,0 +1,38 @@
+"""Babel's formats of dates and numbers, by language (issue 17: never strftime for people)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from qa_engine.adapters import translations as tr
+
+DAY = date(2026, 12, 3)
+MOMENT = datetime(2026, 12, 3, 17, 5, tzinfo=UTC)
+
+
+def test_dates_in_the_locales_format():
+    assert tr.format_date(DAY, "cs") == "3. 12. 2026"
+    assert tr.format_date(DAY, "de") == "03.12.2026"
+    assert tr.format_date(DAY, "fr") == "3 déc. 2026"
+    assert tr.format_date(DAY, "en") == "Dec 3, 2026"
+    assert tr.format_date(DAY, "fr", "long") == "3 décembre 2026"
+
+
+def test_moments_in_the_locales_format_in_utc():
+    assert tr.format_datetime(MOMENT, "de", "short") == "03.12.26, 17:05"
+    assert "17:05" in tr.format_datetime(MOMENT, "cs")
+
+
+def test_decimal_comma_and_grouping():
+    assert tr.format_decimal(1234.5, "cs", 2) == "1\xa0234,50"
+    assert tr.format_decimal(1234.5, "de", 2) == "1.234,50"
+    assert tr.format_decimal(Decimal("1234.5"), "fr", 1) == "1\u202f234,5"
+    assert tr.format_decimal(1234.5, "en", 2) == "1,234.50"
+    assert tr.format_decimal(3.14159, "de") == "3,142"
+
+
+def test_percentages_follow_the_locale():
+    assert tr.format_percent(0.125, "cs", 1) == "12,5\xa0%"
+    assert tr.format_percent(0.5, "en") == "50%"
+    assert tr.format_percent(0.5, "de") == "50\xa0%"
