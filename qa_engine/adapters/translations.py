@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from qa_engine.domain import i18n
+from qa_engine.domain.numbers import percent_value
 
 log = logging.getLogger("qa_engine.translations")
 
@@ -104,6 +105,23 @@ def format_percent(value: Number, lang: str, digits: int = 0) -> str:
     if digits:
         pattern = pattern.replace("0", "0." + "0" * digits, 1)
     return numbers.format_percent(value, format=pattern, locale=loc)
+
+
+def format_moment(value: datetime, lang: str) -> str:
+    """A moment to the minute in UTC, the zone named: `3. 12. 2026 14:05 UTC` in cs."""
+    moment = value.astimezone(UTC)
+    day = dates.format_date(moment.date(), format="medium", locale=locale(lang))
+    time = dates.format_time(moment, format="HH:mm", tzinfo=UTC, locale=locale(lang))
+    return f"{day} {time} UTC"
+
+
+def format_share(share: float | None, lang: str, places: int = 1) -> str:
+    """A share (0–1) in percent, rounded by the engine's one rule (domain.numbers.percent_value),
+    written the way `lang` writes it: `43.8 %` in en, `43,8 %` in cs, de and fr; `—` without one."""
+    if share is None:
+        return "—"
+    value = percent_value(share, places) / 100
+    return format_percent(value, lang, places)
 
 
 if __name__ == "__main__":  # `python -m qa_engine.adapters.translations`: compile the catalogs

@@ -2,22 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
+from qa_engine.domain.i18n import Message
+
+Detail = str | Message
+
 
 class QAError(Exception):
-    """Base of every error the engine raises on purpose; its message is meant for a person."""
+    """Base of every error the engine raises on purpose; its message is meant for a person.
+
+    The message is the English source text, translated where it is shown (`in_language`): with
+    `params`, a msgid with named placeholders, `NotFound("no case %(id)s", id=7)`, so that the
+    catalogs hold one entry and every language fills in the values; a message already formatted
+    (an f-string) stays English. `details` are lines of plain text or `Message`s. `code` is the
+    stable identifier clients branch on, never translated."""
 
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = list(details or [])
+    def __init__(
+        self, message: str, *, details: Sequence[Detail] | None = None, **params: object
+    ) -> None:
+        self.msgid = message
+        self.params: dict[str, object] = dict(params)
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
+        self.detail_parts: list[Detail] = list(details or [])
+        self.details = [_english(d) for d in self.detail_parts]
+
+    def in_language(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> tuple[str, list[str]]:
+        """The message and the details in the language of `gettext`/`ngettext` (a text the
+        catalogs do not hold stays as it is)."""
+        text = gettext(self.msgid)
+        try:
+            message = text % self.params if self.params else text
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            message = self.message
+        details = [
+            d.render(gettext, ngettext) if isinstance(d, Message) else d for d in self.detail_parts
+        ]
+        return message, details
 
     def __str__(self) -> str:
         if not self.details:
             return self.message
         return self.message + "\n" + "\n".join(f"  - {d}" for d in self.details)
+
+
+def _english(detail: Detail) -> str:
+    return detail.english() if isinstance(detail, Message) else detail
 
 
 class ValidationFailed(QAError):

@@ -23,7 +23,7 @@ from qa_engine.domain.errors import QAError
 from qa_engine.domain.i18n import N_
 from qa_engine.services.web_sessions import TooManyAttempts
 from qa_engine.web.auth import PASSWORD_PAGE, PasswordChangeRequired, is_api, role_refusal
-from qa_engine.web.templating import gettext_for, render
+from qa_engine.web.templating import catalog_for, gettext_for, render
 
 log = logging.getLogger("qa_engine.web")
 
@@ -53,7 +53,7 @@ _TITLES = {
     500: N_("Something went wrong"),
     503: N_("Busy"),
 }
-GENERIC_500 = "An unexpected error occurred; it has been logged. Please try again later."
+GENERIC_500 = N_("An unexpected error occurred; it has been logged. Please try again later.")
 
 UploadForm = Callable[[Request, str], Response]
 _Form = TypeVar("_Form", bound=UploadForm)
@@ -174,7 +174,9 @@ async def qa_error(request: Request, exc: QAError) -> Response:
         headers["WWW-Authenticate"] = "Bearer"
     if exc.status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc.message)
-    return error_response(request, exc.status, exc.code, exc.message, exc.details, headers)
+    catalog = catalog_for(request)
+    message, details = exc.in_language(catalog.gettext, catalog.ngettext)
+    return error_response(request, exc.status, exc.code, message, details, headers)
 
 
 def _loc(loc: Iterable[object]) -> str:
@@ -186,13 +188,14 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     refused = await run_in_threadpool(role_refusal, request)
     if refused is not None:  # who may never call the route is told so, whatever they sent
         return await qa_error(request, refused)
+    _ = gettext_for(request)
     details = []
     for err in exc.errors()[:50]:
         message = str(err.get("msg", "invalid"))
         if "Expected UploadFile" in message:  # a text field where a file upload belongs
-            message = "expected a file upload (a multipart part with a filename), not text"
+            message = _("expected a file upload (a multipart part with a filename), not text")
         details.append(f"{_loc(err.get('loc', ()))}: {message}")
-    return error_response(request, 422, "validation_failed", "the request is not valid", details)
+    return error_response(request, 422, "validation_failed", _("the request is not valid"), details)
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -210,14 +213,15 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    _ = gettext_for(request)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and message == "Not Found":
-        message = "there is nothing at this address"
+        message = _("there is nothing at this address")
     elif exc.status_code == 405:
         if message == "Method Not Allowed":
-            message = "this address does not accept that method"
+            message = _("this address does not accept that method")
         methods = allowed_methods(request)
         if methods:
             headers["Allow"] = ", ".join(methods)
@@ -227,7 +231,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
 async def unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     try:
-        return error_response(request, 500, "internal_error", GENERIC_500)
+        return error_response(request, 500, "internal_error", gettext_for(request)(GENERIC_500))
     except Exception:  # noqa: BLE001 - the error page itself failed: plain text, still no traceback
         return Response(GENERIC_500, status_code=500, media_type="text/plain")
 

@@ -15,13 +15,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from qa_engine.adapters import translations as tr
-from qa_engine.domain import i18n, numbers
-from qa_engine.domain.i18n import N_
+from qa_engine.domain import i18n
+from qa_engine.domain.i18n import N_, Nn_
 from qa_engine.domain.roles import Role
 from qa_engine.domain.scoring import GATE_RULE
 from qa_engine.services.context import now
 from qa_engine.services.dashboard import WaitingItem
-from qa_engine.web.auth import FLASH_COOKIE
+from qa_engine.web.auth import FLASH_COOKIE, is_api
 from qa_engine.web.forms import CriterionView
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -104,30 +104,35 @@ def request_language(request: Request) -> str:
     if isinstance(known, str):
         return known
     principal = getattr(request.state, "principal", None)
-    lang = i18n.negotiate(
-        request.headers.get("accept-language"),
-        getattr(principal, "language", None),
-        getattr(principal, "institution_language", None),
-    )
+    accept = request.headers.get("accept-language")
+    preferred = getattr(principal, "language", None)
+    if is_api(request) and i18n.accepted(accept):
+        # the API answers in the language its client asks for (a script's header wins over the
+        # account's preference, which is for the pages)
+        preferred = None
+    lang = i18n.negotiate(accept, preferred, getattr(principal, "institution_language", None))
     request.state.language = lang
     return lang
 
 
+def catalog_for(request: Request) -> gettext_module.NullTranslations:
+    """This request's message catalog (gettext, ngettext, pgettext)."""
+    return tr.translations(request_language(request))
+
+
 def gettext_for(request: Request) -> Callable[[str], str]:
     """`gettext` in this request's language, for texts a route or handler passes to a page."""
-    return tr.translations(request_language(request)).gettext
+    return catalog_for(request).gettext
 
 
 def _when(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A moment in the page's language, in UTC (the alliance spans time zones): `3. 12. 2026 14:05
+    UTC` in cs, `Dec 3, 2026 14:05 UTC` in en."""
+    return "—" if value is None else tr.format_moment(value, _LANGUAGE.get())
 
 
 def _day(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d")
+    return _ldate(value)
 
 
 def _due(value: datetime | None) -> str:
@@ -136,9 +141,11 @@ def _due(value: datetime | None) -> str:
     days = (value - now()).total_seconds() / 86400
     if days < 0:
         n = int(-days) or 1
-        return f"{n} day{'s' if n != 1 else ''} overdue"
+        return Nn_("%(num)s day overdue", "%(num)s days overdue", n).render(_gettext, _ngettext)
     n = int(days)
-    return "due today" if n == 0 else f"due in {n} day{'s' if n != 1 else ''}"
+    if n == 0:
+        return _gettext(N_("due today"))
+    return Nn_("due in %(num)s day", "due in %(num)s days", n).render(_gettext, _ngettext)
 
 
 def _overdue(value: datetime | None) -> bool:
@@ -150,7 +157,13 @@ def _label(value: Any) -> str:
 
 
 def _num(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+    """A figure with `digits` decimals in the page's language (a decimal comma in cs, de, fr…)."""
+    return _ldecimal(value, digits)
+
+
+def _percent(share: float | None, places: int = 1) -> str:
+    """A share in percent by the one rounding rule (domain.numbers), in the page's language."""
+    return tr.format_share(share, _LANGUAGE.get(), places)
 
 
 def _count_errors(criteria: Iterable[CriterionView]) -> int:
@@ -180,10 +193,9 @@ def _lpercent(value: int | float | Decimal | None, digits: int = 0) -> str:
     return "—" if value is None else tr.format_percent(value, _LANGUAGE.get(), digits)
 
 
-# the locale's formats (`ldate`, …); the older English-only filters (`when`, `day`, `num`) stay
-# until their pages are translated
+# every date, time and number a page shows is in the page's language (Babel's locale data)
 env.filters.update(ldate=_ldate, ldatetime=_ldatetime, ldecimal=_ldecimal, lpercent=_lpercent)
-env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, percent=numbers.percent)
+env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, percent=_percent)
 env.globals["count_errors"] = _count_errors
 env.globals["waiting_text"] = _waiting_text
 env.filters["role_name"] = _role_name
