@@ -82,6 +82,8 @@ class TokenActor:
     must_change_password: bool = (
         False  # the owner's password was set for them (tokens are not concerned)
     )
+    language: str | None = None  # the owner's chosen language (the API's messages without a header)
+    institution_country: str | None = None  # read only when the owner chose no language
 
 
 def resolve_token(*, session: Session, token: str) -> TokenActor | None:
@@ -99,6 +101,11 @@ def resolve_token(*, session: Session, token: str) -> TokenActor | None:
     if user is None or not user.active:
         return None
     touch = row.last_used_at is None or t - row.last_used_at >= TOUCH_EVERY
+    country = (
+        repo.institution_country(session, user.institution_id)
+        if user.language is None and user.institution_id is not None
+        else None
+    )
     return TokenActor(
         repo.actor_for(session, user),
         row.scope,
@@ -106,6 +113,8 @@ def resolve_token(*, session: Session, token: str) -> TokenActor | None:
         touch,
         user.full_name,
         user.must_change_password,
+        user.language,
+        country,
     )
 
 

@@ -174,6 +174,8 @@ def _principal(request: Request, db: Session) -> Principal:
             found.scope,
             display_name=found.display_name,
             must_change_password=found.must_change_password,
+            language=found.language,
+            institution_language=i18n.of_country(found.institution_country),
         )
     sid = request.cookies.get(SESSION_COOKIE)
     if not sid:
