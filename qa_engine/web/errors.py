@@ -213,6 +213,8 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if not is_api(request) and not hasattr(request.state, "principal"):
+        _identify(request)  # before the language is chosen: the account's, if someone signed in
     _ = gettext_for(request)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")

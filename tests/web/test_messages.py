@@ -4,12 +4,13 @@ date is shown; why an extra reviewer is needed; what a provider must do after a 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from qa_engine.adapters.mail import render as render_mail
+from qa_engine.adapters.translations import format_date
 from qa_engine.cli.main import app as cli_app
 from qa_engine.config import packaged
 from qa_engine.domain.statuses import AssignmentStatus
@@ -52,8 +53,10 @@ def test_the_due_date_of_the_invitation_is_the_due_date_after_accepting(client, 
     (web_id, web_user, due), (cli_id, cli_user, cli_due) = people
     assert f"your review is\ndue on {due}." in mails[web_id]
     assert f"due on {cli_due}." in mails[cli_id]
-    # the reviewer answers two days later: the date does not move
+    # the reviewer answers two days later: the date does not move (the pages write it in the
+    # reader's language: "Jan 1, 2027" in English)
     clock(now() + timedelta(days=2))
+    due = format_date(date.fromisoformat(due), "en")
     signed_in(client, web_user)
     page = client.get("/invitations")
     assert f"if you accept, your review is due {due}." in page.text
