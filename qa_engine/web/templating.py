@@ -201,6 +201,7 @@ env.globals["waiting_text"] = _waiting_text
 env.filters["role_name"] = _role_name
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
+env.globals["language_choices"] = i18n.choices()
 env.globals["GATE_RULE"] = GATE_RULE
 
 

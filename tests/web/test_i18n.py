@@ -176,3 +176,26 @@ def test_the_sign_in_pages_messages_are_translated(client, p):
     )
     english = client.get("/sign-in?signed_out=true").text
     assert "You are signed out." in english
+
+
+def test_the_footer_switches_the_language_and_returns_to_the_same_page(client, p):
+    signed_in(client, "officer")
+    page = client.get("/verify?report=abc")
+    assert '<select id="footer-language" name="language">' in page.text
+    assert 'name="next" value="/verify?report=abc"' in page.text
+    r = client.post(
+        "/account/language",
+        data={"language": "pl", "next": "/verify?report=abc", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/verify?report=abc"
+    again = client.get(r.headers["location"])
+    assert '<html lang="pl">' in again.text
+    assert '<option value="pl" lang="pl" selected>Polski</option>' in again.text
+    assert language_of("officer") == "pl"
+    # the session goes on: same person, no new sign-in
+    assert "Olga Officer" in again.text
+
+
+def test_nobody_signed_in_sees_no_switch(client):
+    assert 'id="footer-language"' not in client.get("/sign-in").text
