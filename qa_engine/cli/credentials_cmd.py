@@ -11,10 +11,11 @@ from rich.table import Table
 from qa_engine.adapters import elm_import
 from qa_engine.adapters.credential_io import read_credentials_file, write_template
 from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
-from qa_engine.cli.common import console, err_console, handle_errors
+from qa_engine.cli.common import _, console, err_console, handle_errors, ngettext
 from qa_engine.config import get_settings
 from qa_engine.domain.credential import Credential
 from qa_engine.domain.errors import ConfirmationNeeded, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.actors import acting_user
@@ -30,7 +31,7 @@ app = typer.Typer(help="Credentials: template, import, list.", no_args_is_help=T
 def template(out: Path = typer.Argument(..., help="Where to write the .xlsx template")) -> None:
     """Write an import workbook with a notes sheet and value lists."""
     write_template(out, providers=[code for code, *_ in ALLIANCE])
-    console.print(f"wrote {out}")
+    console.print(_("wrote %(path)s") % {"path": out})
 
 
 @app.command("import")
@@ -118,13 +119,16 @@ def import_file(
             file, max_bytes=settings.max_upload_bytes, known_providers=known, supplied=supplied
         )
         for note in read.notes:
-            console.print(f"note: {note}", markup=False, soft_wrap=True)
+            console.print(_("note: %(note)s") % {"note": note}, markup=False, soft_wrap=True)
         items = [read.credential]
     else:
         if supplied:
             raise ValidationFailed(
-                f"{file.name}: --set applies to ELM (.jsonld) files only; write the values in"
-                " the file"
+                N_(
+                    "%(file)s: --set applies to ELM (.jsonld) files only; write the values in "
+                    "the file"
+                ),
+                file=file.name,
             )
         items = read_credentials_file(
             file,
@@ -160,16 +164,31 @@ def import_file(
             raise typer.Exit(1) from None
         result = run(True)
     console.print(
-        f"imported {result.total} credential(s) from {file.name}: {len(result.created)} new, "
-        f"{len(result.new_versions)} new version(s), {len(result.unchanged)} unchanged"
+        ngettext(
+            "imported %(num)s credential from %(file)s: %(new)s new, %(versions)s new version(s), "
+            "%(unchanged)s unchanged",
+            "imported %(num)s credentials from %(file)s: %(new)s new, %(versions)s new version(s), "
+            "%(unchanged)s unchanged",
+            result.total,
+        )
+        % {
+            "num": result.total,
+            "file": file.name,
+            "new": len(result.created),
+            "versions": len(result.new_versions),
+            "unchanged": len(result.unchanged),
+        }
         + (
-            f"; opened case(s) {', '.join(map(str, result.opened_cases))}"
+            _("; opened case(s) %(ids)s") % {"ids": ", ".join(map(str, result.opened_cases))}
             if result.opened_cases
             else ""
         )
     )
     if result.revised_case is not None:
-        console.print(f"case {result.revised_case}: its new round reviews the revised credential")
+        console.print(
+            _("case %(id)s: its new round reviews the revised credential")
+            % {"id": result.revised_case}
+        )
     if result.opened_cases:
         kick_cases(result.opened_cases)
 
