@@ -246,6 +246,11 @@ def build_message(
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies, please
         # quoted-printable keeps the body 7-bit clean for any relay, and readable in the .eml
         msg.set_content(body, charset="utf-8", cte="quoted-printable")
+        # the headers stay on one line each (RFC 5322 allows 998 characters): when the standard
+        # library folds a subject with non-ASCII words (any language but English), the space
+        # before a folded encoded word is lost ("and Łódź" reads "andŁódź"); the body is encoded
+        # already, its lines stay within 76 characters
+        msg.policy = msg.policy.clone(max_line_length=998)
     except (ValueError, TypeError) as exc:  # a line break in a header, an unparsable address …
         raise ValidationFailed(f"cannot build mail {key!r} to {recipient!r}: {exc}") from None
     return msg
