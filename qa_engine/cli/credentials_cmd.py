@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qa_engine.adapters import elm_import
 from qa_engine.adapters.credential_io import read_credentials_file, write_template
 from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
-from qa_engine.cli.common import _, console, err_console, handle_errors, ngettext
+from qa_engine.cli.common import _, console, err_console, error_text, handle_errors
 from qa_engine.config import get_settings
 from qa_engine.domain.credential import Credential
 from qa_engine.domain.errors import ConfirmationNeeded, ValidationFailed
@@ -92,7 +93,7 @@ def parse_set_options(options: list[str]) -> dict[str, str]:
     try:
         return elm_import.parse_assignments(options)
     except ValidationFailed as exc:
-        raise typer.BadParameter(exc.message, param_hint="--set") from None
+        raise typer.BadParameter(error_text(exc)[0], param_hint="--set") from None
 
 
 def import_file(
@@ -153,23 +154,23 @@ def import_file(
     try:
         result = run(yes)
     except ConfirmationNeeded as exc:
+        message, details = error_text(exc)
         if not sys.stdin.isatty():
             raise ConfirmationNeeded(
-                f"{exc.message} (--case names the case, --yes confirms)", details=exc.details
+                N_("%(message)s (--case names the case, --yes confirms)"),
+                message=message,
+                details=details,
             ) from None
-        err_console.print(f"[yellow]{exc.message}[/]")
-        for line in exc.details:
-            err_console.print(f"  - {line}")
-        if not typer.confirm("Store the new version(s) anyway?", default=False):
+        err_console.print(f"[yellow]{escape(message)}[/]")
+        for line in details:
+            err_console.print(f"  - {escape(line)}")
+        if not typer.confirm(_("Store the new version(s) anyway?"), default=False):
             raise typer.Exit(1) from None
         result = run(True)
     console.print(
-        ngettext(
-            "imported %(num)s credential from %(file)s: %(new)s new, %(versions)s new version(s), "
-            "%(unchanged)s unchanged",
-            "imported %(num)s credentials from %(file)s: %(new)s new, %(versions)s new version(s), "
-            "%(unchanged)s unchanged",
-            result.total,
+        _(
+            "imported %(num)s credential(s) from %(file)s: %(new)s new, %(versions)s new "
+            "version(s), %(unchanged)s unchanged"
         )
         % {
             "num": result.total,
