@@ -157,8 +157,8 @@ def import_file(
         message, details = error_text(exc)
         if not sys.stdin.isatty():
             raise ConfirmationNeeded(
-                N_("%(message)s (--case names the case, --yes confirms)"),
-                message=message,
+                N_("%(question)s (--case names the case, --yes confirms)"),
+                question=message,
                 details=details,
             ) from None
         err_console.print(f"[yellow]{escape(message)}[/]")
