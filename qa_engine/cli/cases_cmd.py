@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qa_engine.cli.common import _, console, handle_errors, ngettext
@@ -79,8 +80,16 @@ def list_cases(
         page = cases_page(
             session=s, actor=acting_user(session=s, username=as_), states=state or None, limit=None
         )
-        table = Table(title=f"Cases ({page.total})")
-        for col in ("case", "credential", "institution", "state", "round", "outcome", "since"):
+        table = Table(title=_("Cases (%(num)s)") % {"num": page.total})
+        for col in (
+            _("case"),
+            _("credential"),
+            _("institution"),
+            _("state"),
+            _("round"),
+            _("outcome"),
+            _("since"),
+        ):
             table.add_column(col)
         for row in page.rows:
             c = row.case
@@ -107,17 +116,24 @@ def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
         d = case_detail(session=s, actor=actor, case_id=case_id)
         history = case_history(session=s, actor=actor, case_id=case_id)
         case = d.case
-        console.rule(f"case {case.id}: {d.credential.title}")
+        console.rule(
+            escape(_("case %(id)s: %(title)s") % {"id": case.id, "title": d.credential.title})
+        )
         console.print(
-            f"state [bold]{case.state}[/] (round {case.round}) since "
-            f"{case.state_since:%Y-%m-%d %H:%M}; outcome {case.outcome or '-'}"
+            _("state %(state)s (round %(round)s) since %(since)s; outcome %(outcome)s")
+            % {
+                "state": f"[bold]{case.state}[/]",
+                "round": case.round,
+                "since": f"{case.state_since:%Y-%m-%d %H:%M}",
+                "outcome": case.outcome or "-",
+            }
         )
         if case.screening_problems:
-            console.print("[yellow]screening problems:[/]")
+            console.print("[yellow]" + _("screening problems:") + "[/]")
             for p in case.screening_problems:
                 console.print(f"  - {p}")
-        table = Table(title="Assignments")
-        for col in ("id", "round", "reviewer", "status", "due"):
+        table = Table(title=_("Assignments"))
+        for col in ("id", _("round"), _("reviewer"), _("status"), _("due")):
             table.add_column(col)
         for line in d.assignments:
             a = line.assignment
@@ -133,20 +149,41 @@ def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
         cons = d.consolidation
         if cons:
             console.print(
-                f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
-                f"{cons.data.get('agreement_summary') or '-'} (Krippendorff's alpha: "
-                f"{cons.data.get('agreement_label')}), recommended {cons.recommended_outcome}, "
-                f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}"
+                _(
+                    "consolidation (pass %(pass_no)s): overall %(overall)s, agreement "
+                    "%(agreement)s (Krippendorff's alpha: %(label)s), recommended %(outcome)s, "
+                    "disagreement on %(disagreement)s"
+                )
+                % {
+                    "pass_no": cons.pass_no,
+                    "overall": f"{cons.overall:.3f}",
+                    "agreement": cons.data.get("agreement_summary") or "-",
+                    "label": cons.data.get("agreement_label"),
+                    "outcome": cons.recommended_outcome,
+                    "disagreement": ", ".join(cons.data.get("disagreement", [])) or _("nothing"),
+                }
             )
         for dec in d.decisions:
             console.print(
-                f"decision round {dec.round}: [bold]{dec.outcome}[/] — {dec.rationale}"
-                + (f"; conditions: {'; '.join(dec.conditions)}" if dec.conditions else "")
+                _("decision round %(round)s: %(outcome)s — %(rationale)s")
+                % {
+                    "round": dec.round,
+                    "outcome": f"[bold]{dec.outcome}[/]",
+                    "rationale": dec.rationale,
+                }
+                + (
+                    _("; conditions: %(conditions)s") % {"conditions": "; ".join(dec.conditions)}
+                    if dec.conditions
+                    else ""
+                )
             )
         for r in d.reports:
-            console.print(f"report {r.report_id} ({r.kind}, {r.status}): {r.path or '-'}")
-        hist = Table(title="History")
-        for col in ("#", "when", "who", "what"):
+            console.print(
+                _("report %(id)s (%(kind)s, %(status)s): %(path)s")
+                % {"id": r.report_id, "kind": r.kind, "status": r.status, "path": r.path or "-"}
+            )
+        hist = Table(title=_("History"))
+        for col in ("#", _("when"), _("who"), _("what")):
             hist.add_column(col)
         for ev in history:
             hist.add_row(str(ev.seq), ev.at.strftime("%Y-%m-%d %H:%M:%S"), ev.who, ev.action)
