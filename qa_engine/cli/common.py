@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import Any
 
 import click
@@ -49,17 +49,12 @@ def cli_language(environ: Mapping[str, str] | None = None) -> str:
     return i18n.DEFAULT
 
 
-@lru_cache(maxsize=8)
-def _catalog_of(lang: str) -> gettext_module.NullTranslations:
-    from qa_engine.adapters.translations import translations
-
-    return translations(lang)
-
-
 def catalog() -> gettext_module.NullTranslations:
-    """The message catalog of the command line's language (read from the environment each time:
-    a test, or a long-running command, may change it)."""
-    return _catalog_of(cli_language())
+    """The message catalog of the command line's language (the environment is read each time: a
+    test may change it; the catalogs themselves are read once)."""
+    from qa_engine.adapters.translations import translations  # Babel: loaded when first needed
+
+    return translations(cli_language())
 
 
 def _(message: str) -> str:
