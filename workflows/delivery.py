@@ -51,13 +51,17 @@ def deliver_pending(*, case_ids: Sequence[int] | None = None, limit: int = 500) 
 
 
 def _sender(settings: Settings) -> Callable[[Notification], None]:
-    """Render a queued message with its template and hand it to the configured mailer."""
+    """Render a queued message with its template in its recipient's language and hand it to the
+    configured mailer."""
     mailer = mailer_from_settings(settings)
     folder = templates_dir(settings)
 
     def send(note: Notification) -> None:
         subject, body = render(
-            note.template, {"base_url": settings.base_url, **note.context}, templates_dir=folder
+            note.template,
+            {"base_url": settings.base_url, **note.context},
+            templates_dir=folder,
+            language=note.context.get("language"),  # the recipient's, chosen when it was queued
         )
         message = build_message(
             key=note.key,

@@ -1,4 +1,9 @@
-"""Outgoing mail: render a plain-text template, build a message, deliver it.
+"""Outgoing mail: render a plain-text template in the recipient's language, build a message,
+deliver it.
+
+The templates' words go through gettext (`{% trans %}`, jinja2.ext.i18n, newstyle) with the
+catalog of the recipient's language; dates and figures are written the way that language writes
+them (Babel, adapters/translations), titles and names stay as they are stored.
 
 Delivery is at-least-once (a worker may crash after the server accepted a message but before the
 notification is marked sent), so every message carries a ``Message-ID`` derived from its
@@ -16,7 +21,7 @@ import smtplib
 import ssl
 import tempfile
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,7 +29,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import jinja2
 from jinja2 import meta
 
+from qa_engine.adapters import translations as tr
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import QAError, ValidationFailed
+from qa_engine.domain.i18n import N_
 
 if TYPE_CHECKING:
     from qa_engine.config import Settings
@@ -50,23 +58,113 @@ def templates_dir(settings: Settings) -> Path:
     return Path(settings.reports_dir) / "mail"
 
 
-def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    return jinja2.Environment(
+# a decision's outcome in words (the values of domain.outcomes.Outcome), translated in the mail
+_OUTCOMES = {
+    "approved": N_("approved"),
+    "approved_with_conditions": N_("approved with conditions"),
+    "revision_requested": N_("revision requested"),
+    "rejected": N_("rejected"),
+}
+# what the services themselves write into a mail's context (their fixed reasons), for the
+# `translated` filter; a reason a person typed is shown as typed
+ENGINE_REASONS = (
+    N_("your expertise matches the credential"),
+    N_("reviewers to confirm"),
+    N_("not enough eligible reviewers"),
+    N_("the invitation was not answered in time"),
+    N_("the review was overdue"),
+    N_("reassigned by the QA office"),
+    N_("replacement"),
+    N_("The first reviewers of this round are still to be confirmed."),
+)
+
+
+def _environment(loader: jinja2.BaseLoader, language: str = i18n.DEFAULT) -> jinja2.Environment:
+    env = jinja2.Environment(
         loader=loader,
         autoescape=False,  # plain text; nothing here is ever shown as HTML
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    catalog = tr.translations(language)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+
+    def translated(value: Any) -> Any:
+        """A text of the engine's in the mail's language (one the catalogs do not hold, such as
+        a reason a person typed, as it is)."""
+        return catalog.gettext(value) if isinstance(value, str) and value else value
+
+    def outcome(value: Any) -> Any:
+        """A decision's outcome (`approved_with_conditions`) in words, in the mail's language."""
+        if not isinstance(value, str) or not value:
+            return value
+        return catalog.gettext(_OUTCOMES.get(value, value))
+
+    env.filters.update(
+        translated=translated,
+        outcome=outcome,
+        day=lambda value: mail_date(value, language),
+        number=lambda value, digits=None: mail_number(value, language, digits),
+    )
+    return env
 
 
-def render(template: str, context: Mapping[str, Any], *, templates_dir: Path) -> tuple[str, str]:
-    """Render ``<templates_dir>/<template>.txt.j2`` to ``(subject, body)``.
+def mail_date(value: Any, language: str) -> Any:
+    """A day (a date, a moment or an ISO date text, as the queued context keeps it) the way
+    `language` writes it in a letter (`3. prosince 2026` in cs, `3 décembre 2026` in fr); English
+    mails keep the ISO date. Any other text is shown as it is."""
+    day: date | None = None
+    if isinstance(value, datetime):
+        day = value.astimezone(UTC).date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = date.fromisoformat(value.strip()[:10]) if len(value.strip()) >= 10 else None
+        except ValueError:
+            day = None
+    if day is None:
+        return value
+    if i18n.supported(language) in (None, i18n.DEFAULT):
+        return day.isoformat()
+    return tr.format_date(day, language, "long")
+
+
+def mail_number(value: Any, language: str, digits: int | None = None) -> Any:
+    """A figure (a number, or a number written as text: `3.40`) with `language`'s decimal sign; the
+    decimals of a text are kept. Anything else (`-`, `3.4 of 4`) is shown as it is."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return value
+        if digits is None:
+            digits = len(text.partition(".")[2])
+        value = number
+    if not isinstance(value, int | float):
+        return value
+    return tr.format_decimal(value, language, digits)
+
+
+def render(
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    templates_dir: Path,
+    language: str | None = None,
+) -> tuple[str, str]:
+    """Render ``<templates_dir>/<template>.txt.j2`` to ``(subject, body)`` in `language` (English
+    when it is None or not one the engine speaks).
 
     The template's first line is ``Subject: …``, then a blank line, then the body. A missing
     template, a missing context key or a malformed template raises `ValidationFailed`.
     """
     loader = jinja2.FileSystemLoader(Path(templates_dir))
-    env = _environment(loader)
+    env = _environment(loader, i18n.supported(language) or i18n.DEFAULT)
     name = template + TEMPLATE_SUFFIX
     try:
         source, _, _ = loader.get_source(env, name)
@@ -148,6 +246,11 @@ def build_message(
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies, please
         # quoted-printable keeps the body 7-bit clean for any relay, and readable in the .eml
         msg.set_content(body, charset="utf-8", cte="quoted-printable")
+        # the headers stay on one line each (RFC 5322 allows 998 characters): when the standard
+        # library folds a subject with non-ASCII words (any language but English), the space
+        # before a folded encoded word is lost ("and Łódź" reads "andŁódź"); the body is encoded
+        # already, its lines stay within 76 characters
+        msg.policy = msg.policy.clone(max_line_length=998)
     except (ValueError, TypeError) as exc:  # a line break in a header, an unparsable address …
         raise ValidationFailed(f"cannot build mail {key!r} to {recipient!r}: {exc}") from None
     return msg

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, console, handle_errors, ngettext
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.services.actors import acting_user
 from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
@@ -31,7 +33,7 @@ AS_OPTION = typer.Option(
 def kick_cases(case_ids: list[int]) -> None:
     from qa_engine.workflows.kick import kick
 
-    with console.status("advancing the case(s) through the automated stages…") as shown:
+    with console.status(_("advancing the case(s) through the automated stages…")) as shown:
         note = kick(case_ids, on_start=lambda: shown.update(STARTING))
     console.print(f"[dim]{note}[/]")
 
@@ -55,11 +57,13 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValidationFailed(f"{path}: file not found") from None
+        raise ValidationFailed(N_("%(path)s: file not found"), path=path) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"{path}: not valid JSON ({exc})") from None
+        raise ValidationFailed(
+            N_("%(path)s: not valid JSON (%(error)s)"), path=path, error=exc
+        ) from None
     if not isinstance(data, dict):
-        raise ValidationFailed(f"{path}: expected a JSON object")
+        raise ValidationFailed(N_("%(path)s: expected a JSON object"), path=path)
     return data
 
 
@@ -76,8 +80,16 @@ def list_cases(
         page = cases_page(
             session=s, actor=acting_user(session=s, username=as_), states=state or None, limit=None
         )
-        table = Table(title=f"Cases ({page.total})")
-        for col in ("case", "credential", "institution", "state", "round", "outcome", "since"):
+        table = Table(title=_("Cases (%(num)s)") % {"num": page.total})
+        for col in (
+            _("case"),
+            _("credential"),
+            _("institution"),
+            _("state"),
+            _("round"),
+            _("outcome"),
+            _("since"),
+        ):
             table.add_column(col)
         for row in page.rows:
             c = row.case
@@ -104,17 +116,24 @@ def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
         d = case_detail(session=s, actor=actor, case_id=case_id)
         history = case_history(session=s, actor=actor, case_id=case_id)
         case = d.case
-        console.rule(f"case {case.id}: {d.credential.title}")
+        console.rule(
+            escape(_("case %(id)s: %(title)s") % {"id": case.id, "title": d.credential.title})
+        )
         console.print(
-            f"state [bold]{case.state}[/] (round {case.round}) since "
-            f"{case.state_since:%Y-%m-%d %H:%M}; outcome {case.outcome or '-'}"
+            _("state %(state)s (round %(round)s) since %(since)s; outcome %(outcome)s")
+            % {
+                "state": f"[bold]{case.state}[/]",
+                "round": case.round,
+                "since": f"{case.state_since:%Y-%m-%d %H:%M}",
+                "outcome": case.outcome or "-",
+            }
         )
         if case.screening_problems:
-            console.print("[yellow]screening problems:[/]")
+            console.print("[yellow]" + _("screening problems:") + "[/]")
             for p in case.screening_problems:
                 console.print(f"  - {p}")
-        table = Table(title="Assignments")
-        for col in ("id", "round", "reviewer", "status", "due"):
+        table = Table(title=_("Assignments"))
+        for col in ("id", _("round"), _("reviewer"), _("status"), _("due")):
             table.add_column(col)
         for line in d.assignments:
             a = line.assignment
@@ -130,20 +149,41 @@ def show_case(case_id: int, as_: str | None = AS_OPTION) -> None:
         cons = d.consolidation
         if cons:
             console.print(
-                f"consolidation (pass {cons.pass_no}): overall {cons.overall:.3f}, agreement "
-                f"{cons.data.get('agreement_summary') or '-'} (Krippendorff's alpha: "
-                f"{cons.data.get('agreement_label')}), recommended {cons.recommended_outcome}, "
-                f"disagreement on {', '.join(cons.data.get('disagreement', [])) or 'nothing'}"
+                _(
+                    "consolidation (pass %(pass_no)s): overall %(overall)s, agreement "
+                    "%(agreement)s (Krippendorff's alpha: %(label)s), recommended %(outcome)s, "
+                    "disagreement on %(disagreement)s"
+                )
+                % {
+                    "pass_no": cons.pass_no,
+                    "overall": f"{cons.overall:.3f}",
+                    "agreement": cons.data.get("agreement_summary") or "-",
+                    "label": cons.data.get("agreement_label"),
+                    "outcome": cons.recommended_outcome,
+                    "disagreement": ", ".join(cons.data.get("disagreement", [])) or _("nothing"),
+                }
             )
         for dec in d.decisions:
             console.print(
-                f"decision round {dec.round}: [bold]{dec.outcome}[/] — {dec.rationale}"
-                + (f"; conditions: {'; '.join(dec.conditions)}" if dec.conditions else "")
+                _("decision round %(round)s: %(outcome)s — %(rationale)s")
+                % {
+                    "round": dec.round,
+                    "outcome": f"[bold]{dec.outcome}[/]",
+                    "rationale": dec.rationale,
+                }
+                + (
+                    _("; conditions: %(conditions)s") % {"conditions": "; ".join(dec.conditions)}
+                    if dec.conditions
+                    else ""
+                )
             )
         for r in d.reports:
-            console.print(f"report {r.report_id} ({r.kind}, {r.status}): {r.path or '-'}")
-        hist = Table(title="History")
-        for col in ("#", "when", "who", "what"):
+            console.print(
+                _("report %(id)s (%(kind)s, %(status)s): %(path)s")
+                % {"id": r.report_id, "kind": r.kind, "status": r.status, "path": r.path or "-"}
+            )
+        hist = Table(title=_("History"))
+        for col in ("#", _("when"), _("who"), _("what")):
             hist.add_column(col)
         for ev in history:
             hist.add_row(str(ev.seq), ev.at.strftime("%Y-%m-%d %H:%M:%S"), ev.who, ev.action)
@@ -168,7 +208,7 @@ def open_(
             rubric_id=rubric,
         )
         case_id = saved_id(case)
-    console.print(f"opened case {case_id}")
+    console.print(_("opened case %(id)s") % {"id": case_id})
     kick_cases([case_id])
 
 
@@ -184,7 +224,7 @@ def withdraw(
         withdraw_case(
             session=s, actor=acting_user(session=s, username=as_), case_id=case_id, reason=reason
         )
-    console.print(f"case {case_id} withdrawn")
+    console.print(_("case %(id)s withdrawn") % {"id": case_id})
 
 
 @cases_app.command("resubmit")
@@ -219,7 +259,7 @@ def revise(
     """After a revision request, submit the revised credential into the case's new round (the
     round's self-assessment, reviews and report then use it)."""
     if file is not None and version is not None:
-        raise ValidationFailed("give either --file or --version, not both")
+        raise ValidationFailed(N_("give either --file or --version, not both"))
     if file is not None:
         from qa_engine.cli.credentials_cmd import import_file
 
@@ -235,7 +275,10 @@ def revise(
                 number=version,
             )
             number = submitted.number
-        console.print(f"case {case_id}: its new round reviews version {number} of the credential")
+        console.print(
+            _("case %(id)s: its new round reviews version %(number)s of the credential")
+            % {"id": case_id, "number": number}
+        )
     _print_changes(case_id, as_)
 
 
@@ -282,7 +325,9 @@ def _draft_version(file: Path, data: dict[str, Any], option: int | None) -> int 
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationFailed(f"{file}: 'version' must be a whole number, 0 or more")
+        raise ValidationFailed(
+            N_("%(file)s: 'version' must be a whole number, 0 or more"), file=file
+        )
     return value
 
 
@@ -318,7 +363,14 @@ def self_submit(
             submit=not draft,
             expected_version=expected,
         )
-    console.print(f"self-assessment of case {case_id} {'saved' if draft else 'submitted'}")
+    console.print(
+        (
+            _("self-assessment of case %(id)s saved")
+            if draft
+            else _("self-assessment of case %(id)s submitted")
+        )
+        % {"id": case_id}
+    )
     if not draft:
         kick_cases([case_id])
 
@@ -346,16 +398,16 @@ def assign(
             row.case_id for row in cases_needing_reviewers(session=s, actor=actor)
         ]
         if not ids:
-            console.print("no case is waiting for reviewers")
+            console.print(_("no case is waiting for reviewers"))
             return
         if reviewer:
             if len(ids) != 1:
-                raise ValidationFailed("name reviewers for exactly one case")
+                raise ValidationFailed(N_("name reviewers for exactly one case"))
             users = []
             for name in reviewer:
                 u = repo.get_user_by_username(s, name)
                 if u is None:
-                    raise NotFound(f"no user {name}")
+                    raise NotFound(N_("no user %(name)s"), name=name)
                 users.append(saved_id(u))
             created = assignments.assign(
                 session=s,
@@ -364,7 +416,14 @@ def assign(
                 reviewer_ids=users,
                 reason="chosen by the QA office",
             )
-            console.print(f"case {ids[0]}: invited {len(created)} reviewer(s)")
+            console.print(
+                ngettext(
+                    "case %(id)s: invited %(num)s reviewer",
+                    "case %(id)s: invited %(num)s reviewers",
+                    len(created),
+                )
+                % {"id": ids[0], "num": len(created)}
+            )
         elif auto:
             plans = assignments.auto_assign(session=s, case_ids=ids, actor=actor)
             for cid, plan in plans.items():
@@ -416,11 +475,14 @@ def respond(
         due = asg.due_at
     if accept and due is not None:
         console.print(
-            f"invitation {assignment_id} accepted: your review of case {case_id} is due "
-            f"{due:%Y-%m-%d}"
+            _("invitation %(id)s accepted: your review of case %(case)s is due %(due)s")
+            % {"id": assignment_id, "case": case_id, "due": f"{due:%Y-%m-%d}"}
         )
     else:
-        console.print(f"invitation {assignment_id} {'accepted' if accept else 'declined'}")
+        console.print(
+            (_("invitation %(id)s accepted") if accept else _("invitation %(id)s declined"))
+            % {"id": assignment_id}
+        )
     if not accept:
         kick_cases([case_id])
 
@@ -441,7 +503,7 @@ def review_submit(
 
     data = _read_json(file)
     if not isinstance(data.get("assignment_id"), int):
-        raise ValidationFailed(f"{file}: 'assignment_id' (a number) is required")
+        raise ValidationFailed(N_("%(file)s: 'assignment_id' (a number) is required"), file=file)
     with session_scope() as s:
         actor = acting_user(session=s, username=as_)
         expected = _draft_version(file, data, version)
@@ -459,7 +521,10 @@ def review_submit(
             expected_version=expected,
         )
         case_id = review.case_id
-    console.print(f"review for case {case_id} {'saved' if draft else 'submitted'}")
+    console.print(
+        (_("review for case %(id)s saved") if draft else _("review for case %(id)s submitted"))
+        % {"id": case_id}
+    )
     if not draft:
         kick_cases([case_id])
 
@@ -492,7 +557,10 @@ def decide(
             conditions=condition or [],
             expected_version=version,
         )
-        console.print(f"case {case_id} round {d.round}: {d.outcome}")
+        console.print(
+            _("case %(id)s round %(round)s: %(outcome)s")
+            % {"id": case_id, "round": d.round, "outcome": d.outcome}
+        )
     kick_cases([case_id])
 
 
@@ -507,11 +575,19 @@ def audit_verify() -> None:
     if problems:
         for p in problems:
             print(p)
-        console.print(
-            f"[bold red]audit trail broken[/]: {len(problems)} problem(s) in {count} events"
-        )
+        said = ngettext(
+            "%(num)s problem in %(events)s events",
+            "%(num)s problems in %(events)s events",
+            len(problems),
+        ) % {"num": len(problems), "events": count}
+        console.print("[bold red]" + _("audit trail broken") + f"[/]: {said}")
         raise typer.Exit(1)
-    console.print(f"[green]audit trail intact[/]: {count} events, every link verified")
+    console.print(
+        "[green]"
+        + _("audit trail intact")
+        + "[/]: "
+        + _("%(events)s events, every link verified") % {"events": count}
+    )
 
 
 def advance(
@@ -535,16 +611,24 @@ def advance(
         return
     result = run_flow("advance_cases", f"advancing {len(ids)} case(s)…", case_ids=ids)
     moved = {cid: steps for cid, steps in result.items() if steps}
-    console.print(f"{len(moved)} of {len(ids)} case(s) moved")
+    console.print(
+        ngettext("%(moved)s of %(num)s case moved", "%(moved)s of %(num)s cases moved", len(ids))
+        % {"moved": len(moved), "num": len(ids)}
+    )
     for cid, steps in moved.items():
-        console.print(f"  case {cid}: {steps[-1]}")
+        console.print("  " + _("case %(id)s: %(step)s") % {"id": cid, "step": steps[-1]})
 
 
 def sweep() -> None:
     """Run the sweep now: deadlines, reminders, replacements, expired approvals, stalled cases."""
     result = run_flow("sweep", "sweeping…")
     console.print(result["summary"])
+    advanced = len([v for v in result["advanced"].values() if v])
     console.print(
-        f"advanced: {len([v for v in result['advanced'].values() if v])} case(s); "
-        f"mail sent: {result['delivered']['sent']}, failed: {result['delivered']['failed']}"
+        ngettext(
+            "advanced: %(num)s case; mail sent: %(sent)s, failed: %(failed)s",
+            "advanced: %(num)s cases; mail sent: %(sent)s, failed: %(failed)s",
+            advanced,
+        )
+        % {"num": advanced, **result["delivered"]}
     )

@@ -1,24 +1,76 @@
-"""What every command shares: the console, error handling, the unit of work."""
+"""What every command shares: the console, the language, error handling, the unit of work."""
 
 from __future__ import annotations
 
 import contextlib
+import gettext as gettext_module
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.exceptions import TyperException
 
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import QAError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+# where the command line reads its language, in gettext's order after the engine's own variable
+LANGUAGE_VARIABLES = ("QA_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the command line's messages, chosen the way gettext's tools choose it:
+    `QA_LANGUAGE` when set, else the first of LANGUAGE (a colon-separated list), LC_ALL,
+    LC_MESSAGES and LANG that is set, its first supported language (`cs_CZ.UTF-8` is cs); `C` and
+    `POSIX`, an unsupported language and nothing set: English."""
+    env = os.environ if environ is None else environ
+    for name in LANGUAGE_VARIABLES:
+        value = (env.get(name) or "").strip()
+        if not value:
+            continue
+        for part in value.split(":"):
+            tag = part.split(".", 1)[0].split("@", 1)[0]
+            if tag.upper() in ("C", "POSIX"):
+                return i18n.DEFAULT
+            lang = i18n.supported(tag)
+            if lang:
+                return lang
+        if name != "LANGUAGE":  # the first locale variable set decides, as in gettext
+            return i18n.DEFAULT
+    return i18n.DEFAULT
+
+
+def catalog() -> gettext_module.NullTranslations:
+    """The message catalog of the command line's language (the environment is read each time: a
+    test may change it; the catalogs themselves are read once)."""
+    from qa_engine.adapters.translations import translations  # Babel: loaded when first needed
+
+    return translations(cli_language())
+
+
+def _(message: str) -> str:
+    """`message` in the command line's language (marked for the catalogs)."""
+    return catalog().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a text with a count `n` in the command line's language."""
+    return catalog().ngettext(singular, plural, n)
+
+
+def error_text(exc: QAError) -> tuple[str, list[str]]:
+    """An engine error's message and details in the command line's language."""
+    cat = catalog()
+    return exc.in_language(cat.gettext, cat.ngettext)
 
 
 def quiet_prefect() -> None:
@@ -86,12 +138,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except QAError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.message}")
-            for line in exc.details:
+            message, details = error_text(exc)
+            err_console.print("[bold red]" + _("error:") + f"[/] {escape(message)}")
+            for line in details:
                 print(line, file=sys.stderr)
             raise SystemExit(1) from None
         except KeyboardInterrupt:
-            err_console.print("interrupted")
+            err_console.print(_("interrupted"))
             raise SystemExit(130) from None
         except (
             SystemExit,
@@ -107,8 +160,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a bug or an environment problem: say what, not where
             if os.environ.get("QA_DEBUG"):
                 traceback.print_exc()
-            err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}")
-            err_console.print("(set QA_DEBUG=1 to see the traceback)")
+            err_console.print("[bold red]" + _("error:") + f"[/] {type(exc).__name__}: {exc}")
+            err_console.print(_("(set QA_DEBUG=1 to see the traceback)"))
             raise SystemExit(2) from None
 
     return wrapper

@@ -6,15 +6,17 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qa_engine.adapters import elm_import
 from qa_engine.adapters.credential_io import read_credentials_file, write_template
 from qa_engine.cli.cases_cmd import AS_OPTION, kick_cases
-from qa_engine.cli.common import console, err_console, handle_errors
+from qa_engine.cli.common import _, console, err_console, error_text, handle_errors
 from qa_engine.config import get_settings
 from qa_engine.domain.credential import Credential
 from qa_engine.domain.errors import ConfirmationNeeded, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.services import credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.services.actors import acting_user
@@ -30,7 +32,7 @@ app = typer.Typer(help="Credentials: template, import, list.", no_args_is_help=T
 def template(out: Path = typer.Argument(..., help="Where to write the .xlsx template")) -> None:
     """Write an import workbook with a notes sheet and value lists."""
     write_template(out, providers=[code for code, *_ in ALLIANCE])
-    console.print(f"wrote {out}")
+    console.print(_("wrote %(path)s") % {"path": out})
 
 
 @app.command("import")
@@ -91,7 +93,7 @@ def parse_set_options(options: list[str]) -> dict[str, str]:
     try:
         return elm_import.parse_assignments(options)
     except ValidationFailed as exc:
-        raise typer.BadParameter(exc.message, param_hint="--set") from None
+        raise typer.BadParameter(error_text(exc)[0], param_hint="--set") from None
 
 
 def import_file(
@@ -118,13 +120,16 @@ def import_file(
             file, max_bytes=settings.max_upload_bytes, known_providers=known, supplied=supplied
         )
         for note in read.notes:
-            console.print(f"note: {note}", markup=False, soft_wrap=True)
+            console.print(_("note: %(note)s") % {"note": note}, markup=False, soft_wrap=True)
         items = [read.credential]
     else:
         if supplied:
             raise ValidationFailed(
-                f"{file.name}: --set applies to ELM (.jsonld) files only; write the values in"
-                " the file"
+                N_(
+                    "%(file)s: --set applies to ELM (.jsonld) files only; write the values in "
+                    "the file"
+                ),
+                file=file.name,
             )
         items = read_credentials_file(
             file,
@@ -149,27 +154,42 @@ def import_file(
     try:
         result = run(yes)
     except ConfirmationNeeded as exc:
+        message, details = error_text(exc)
         if not sys.stdin.isatty():
             raise ConfirmationNeeded(
-                f"{exc.message} (--case names the case, --yes confirms)", details=exc.details
+                N_("%(question)s (--case names the case, --yes confirms)"),
+                question=message,
+                details=details,
             ) from None
-        err_console.print(f"[yellow]{exc.message}[/]")
-        for line in exc.details:
-            err_console.print(f"  - {line}")
-        if not typer.confirm("Store the new version(s) anyway?", default=False):
+        err_console.print(f"[yellow]{escape(message)}[/]")
+        for line in details:
+            err_console.print(f"  - {escape(line)}")
+        if not typer.confirm(_("Store the new version(s) anyway?"), default=False):
             raise typer.Exit(1) from None
         result = run(True)
     console.print(
-        f"imported {result.total} credential(s) from {file.name}: {len(result.created)} new, "
-        f"{len(result.new_versions)} new version(s), {len(result.unchanged)} unchanged"
+        _(
+            "imported %(num)s credential(s) from %(file)s: %(new)s new, %(versions)s new "
+            "version(s), %(unchanged)s unchanged"
+        )
+        % {
+            "num": result.total,
+            "file": file.name,
+            "new": len(result.created),
+            "versions": len(result.new_versions),
+            "unchanged": len(result.unchanged),
+        }
         + (
-            f"; opened case(s) {', '.join(map(str, result.opened_cases))}"
+            _("; opened case(s) %(ids)s") % {"ids": ", ".join(map(str, result.opened_cases))}
             if result.opened_cases
             else ""
         )
     )
     if result.revised_case is not None:
-        console.print(f"case {result.revised_case}: its new round reviews the revised credential")
+        console.print(
+            _("case %(id)s: its new round reviews the revised credential")
+            % {"id": result.revised_case}
+        )
     if result.opened_cases:
         kick_cases(result.opened_cases)
 

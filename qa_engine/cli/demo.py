@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, TypeVar
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qa_engine.cli.common import console
+from qa_engine.cli.common import _, console, ngettext
 from qa_engine.config import packaged
+from qa_engine.domain.i18n import N_
 
 if TYPE_CHECKING:  # imported when the demo runs: the command line starts fast
     from qa_engine.synthetic import Staff
@@ -113,13 +114,17 @@ def _fresh(target: Path) -> None:
 
     if target.exists() and not target.is_dir():
         raise ValidationFailed(
-            f"{target} is a file, not a folder: give the demo a folder with --data-dir"
+            N_("%(path)s is a file, not a folder: give the demo a folder with --data-dir"),
+            path=target,
         )
     if target.is_dir() and any(target.iterdir()):
         if not (target / DEMO_MARK).exists():
             raise ValidationFailed(
-                f"{target} is not empty and holds no earlier demo: the demo starts from an empty "
-                "folder (give another one with --data-dir)"
+                N_(
+                    "%(path)s is not empty and holds no earlier demo: the demo starts from an "
+                    "empty folder (give another one with --data-dir)"
+                ),
+                path=target,
             )
         local_server.stop(target)  # an earlier demo's server must not write into the new folder
         shutil.rmtree(target)
@@ -137,8 +142,10 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
 
     if get_settings().env == "production":
         raise ValidationFailed(
-            "the demo gives its accounts a development password: it does not run with "
-            "QA_ENV=production"
+            N_(
+                "the demo gives its accounts a development password: it does not run with "
+                "QA_ENV=production"
+            )
         )
     target = demo_folder(data_dir)
     explicit_db = os.environ.get("QA_DATABASE_URL")
@@ -166,9 +173,9 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
         lambda: None if os.environ.get("PREFECT_API_URL") else local_prefect(settings)
     )
     console.rule("[bold]qa-engine demo: a 4EU+ call routed through the real Prefect flows")
-    console.print(f"data folder: {target}")
+    console.print(_("data folder: %(path)s") % {"path": target})
     console.print(
-        f"database:    {get_engine().url.render_as_string(hide_password=True)}"
+        _("database:    %(url)s") % {"url": get_engine().url.render_as_string(hide_password=True)}
         + (" (QA_DATABASE_URL)" if explicit_db else "")
     )
     # the whole call, its set-up included, runs on the engine's simulated clock from a past start
@@ -180,8 +187,11 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     with session_scope() as s:
         if explicit_db and list_accounts(session=s, actor=SYSTEM):
             raise ValidationFailed(
-                "the database named by QA_DATABASE_URL already holds accounts: the demo needs an "
-                "empty database (or leave QA_DATABASE_URL unset to use one in the data folder)"
+                N_(
+                    "the database named by QA_DATABASE_URL already holds accounts: the demo needs "
+                    "an empty database (or leave QA_DATABASE_URL unset to use one in the data "
+                    "folder)"
+                )
             )
     alliance = SyntheticAlliance(seed=SEED)
     # the engine's own steps (screening, consolidation, reports) take minutes to hours of the call
@@ -276,9 +286,16 @@ def _exports(target: Path, case_ids: list[int]) -> list[Path]:
                     continue
                 paths.append(path)
     console.print(
-        f"exports: {len(paths)} file(s) of the approved cases (ELM Qualification and sample EDC, "
-        "sealed; Open Badges 3.0 VC-JWT; DEQAR record), each validated against its format before "
-        "it was written, beside their reports:"
+        ngettext(
+            "exports: %(num)s file of the approved cases (ELM Qualification and sample EDC, "
+            "sealed; Open Badges 3.0 VC-JWT; DEQAR record), each validated against its format "
+            "before it was written, beside their reports:",
+            "exports: %(num)s files of the approved cases (ELM Qualification and sample EDC, "
+            "sealed; Open Badges 3.0 VC-JWT; DEQAR record), each validated against its format "
+            "before it was written, beside their reports:",
+            len(paths),
+        )
+        % {"num": len(paths)}
     )
     here = Path.cwd()
     for path in paths:
@@ -287,8 +304,11 @@ def _exports(target: Path, case_ids: list[int]) -> list[Path]:
     for line in problems:
         console.print(f"[bold red]  {line}[/]")
     console.print(
-        f"interop profile: {target / DEMO_PROFILE}: its identifiers (DEQAR, eIDAS, ETER ids, "
-        "e-mail addresses) are DEMO VALUES, made up for the demo"
+        _(
+            "interop profile: %(path)s: its identifiers (DEQAR, eIDAS, ETER ids, e-mail "
+            "addresses) are DEMO VALUES, made up for the demo"
+        )
+        % {"path": target / DEMO_PROFILE}
     )
     return paths
 
@@ -348,16 +368,20 @@ def _accounts(staff: Staff, password: str, target: Path, case_ids: list[int]) ->
         table.add_row(role, name)
     console.print(table)
     console.print(
-        f"password of every demo account (development only, shown this once): [bold]{password}[/]"
+        _("password of every demo account (development only, shown this once): %(password)s")
+        % {"password": f"[bold]{password}[/]"}
     )
     here = Path.cwd()
     shown = target.relative_to(here) if target.is_relative_to(here) else target
     qa = command_name()
     console.print(
-        f"open the web app on the demo's data:  [bold]{qa} serve --data-dir {shown}[/]"
-        "  (then http://127.0.0.1:8000/)"
+        _("open the web app on the demo's data:  %(command)s  (then %(url)s)")
+        % {"command": f"[bold]{qa} serve --data-dir {shown}[/]", "url": "http://127.0.0.1:8000/"}
     )
-    console.print(f"or use the command line on it:       {qa} --data-dir {shown} cases list")
+    console.print(
+        _("or use the command line on it:       %(command)s")
+        % {"command": f"{qa} --data-dir {shown} cases list"}
+    )
 
 
 def command_name() -> str:
@@ -446,22 +470,52 @@ def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
         count, problems = verify(s)
     console.print(table)
     console.print(
-        f"people: {len(staff.everyone)} accounts of the synthetic alliance (seed {SEED}): "
-        f"{len(staff.officers)} QA officers, {len(staff.approvers)} approvers, leadership, an "
-        f"admin, {len(staff.providers)} providers, {len(staff.reviewers)} reviewers"
+        _(
+            "people: %(num)s accounts of the synthetic alliance (seed %(seed)s): %(officers)s QA "
+            "officers, %(approvers)s approvers, leadership, an admin, %(providers)s providers, "
+            "%(reviewers)s reviewers"
+        )
+        % {
+            "num": len(staff.everyone),
+            "seed": SEED,
+            "officers": len(staff.officers),
+            "approvers": len(staff.approvers),
+            "providers": len(staff.providers),
+            "reviewers": len(staff.reviewers),
+        }
     )
     console.print(
-        f"reviewing: {sum(statuses.values())} invitation(s), "
-        f"{statuses.get(AssignmentStatus.DECLINED, 0)} declined ({conflicts} with a conflict of "
-        f"interest declared), {reminders} reminder(s), "
-        f"{statuses.get(AssignmentStatus.REPLACED, 0)} late reviewer(s) replaced by the sweep, "
-        f"{extra} extra reviewer(s) called in on disagreement"
+        _(
+            "reviewing: %(invitations)s invitation(s), %(declined)s declined (%(conflicts)s with "
+            "a conflict of interest declared), %(reminders)s reminder(s), %(replaced)s late "
+            "reviewer(s) replaced by the sweep, %(extra)s extra reviewer(s) called in on "
+            "disagreement"
+        )
+        % {
+            "invitations": sum(statuses.values()),
+            "declined": statuses.get(AssignmentStatus.DECLINED, 0),
+            "conflicts": conflicts,
+            "reminders": reminders,
+            "replaced": statuses.get(AssignmentStatus.REPLACED, 0),
+            "extra": extra,
+        }
     )
     console.print(
-        f"reports: {verified} signed PDF(s) verified by the engine, {len(files)} file(s) in "
-        f"{target / 'reports'}"
+        _(
+            "reports: %(verified)s signed PDF(s) verified by the engine, %(files)s file(s) in "
+            "%(path)s"
+        )
+        % {"verified": verified, "files": len(files), "path": target / "reports"}
     )
     console.print(
-        f"mail: {len(list((target / 'outbox').glob('*.eml')))} message(s) in {target / 'outbox'}"
+        _("mail: %(num)s message(s) in %(path)s")
+        % {"num": len(list((target / "outbox").glob("*.eml"))), "path": target / "outbox"}
     )
-    console.print(f"audit trail: {count} events, {'intact' if not problems else 'BROKEN'}")
+    console.print(
+        (
+            _("audit trail: %(num)s events, intact")
+            if not problems
+            else _("audit trail: %(num)s events, BROKEN")
+        )
+        % {"num": count}
+    )

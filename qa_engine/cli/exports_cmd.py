@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, console, handle_errors
 from qa_engine.domain.errors import ValidationFailed
 
 app = typer.Typer(
@@ -51,13 +51,20 @@ def verify(
     for line in verdict.lines()[1:]:
         console.print(escape(line))
     if settings.trust_roots:
-        console.print(f"trust roots: QA_TRUST_ROOTS ({', '.join(map(str, roots))})")
+        console.print(
+            _("trust roots: QA_TRUST_ROOTS (%(roots)s)") % {"roots": ", ".join(map(str, roots))}
+        )
     elif roots:
-        console.print(f"trust roots: the development CA of the data folder ({roots[0]})")
+        console.print(
+            _("trust roots: the development CA of the data folder (%(root)s)") % {"root": roots[0]}
+        )
     else:
         console.print(
-            f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no "
-            "development CA); a seal can be intact but not trusted"
+            _(
+                "trust roots: none (QA_TRUST_ROOTS is not set and %(folder)s holds no "
+                "development CA); a seal can be intact but not trusted"
+            )
+            % {"folder": settings.pki_dir}
         )
     if not verdict.ok:
         raise typer.Exit(1)

@@ -183,12 +183,15 @@ def worker(
 
     from qa_engine.cli.common import take_children_down
     from qa_engine.domain.errors import ValidationFailed
+    from qa_engine.domain.i18n import N_
     from qa_engine.workflows.kick import prepare_prefect
 
     if not os.environ.get("PREFECT_API_URL"):
         raise ValidationFailed(
-            "set PREFECT_API_URL to the Prefect server (e.g. http://127.0.0.1:4200/api); "
-            "a worker serves deployments of a running server"
+            N_(
+                "set PREFECT_API_URL to the Prefect server (e.g. http://127.0.0.1:4200/api); "
+                "a worker serves deployments of a running server"
+            )
         )
     take_children_down()
     prepare_prefect()

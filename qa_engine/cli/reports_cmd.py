@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, console, handle_errors
 from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.store.db import session_scope
 
@@ -45,9 +45,11 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
         except ValidationFailed:
             raise
         except Exception:  # noqa: BLE001 - the database does not answer: the signature alone still tells
-            register_note = "register: not checked (the database does not answer)"
+            register_note = _("register: not checked (the database does not answer)")
     else:
-        register_note = f"register: not checked (no database at {settings.db_url})"
+        register_note = _("register: not checked (no database at %(url)s)") % {
+            "url": settings.db_url
+        }
     if result is None:
         result = verify_bytes(data, check_signature=check_signature)
     colour = "green" if result.ok else "red"
@@ -57,13 +59,20 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
     if register_note:
         console.print(register_note)
     if settings.trust_roots:
-        console.print(f"trust roots: QA_TRUST_ROOTS ({', '.join(map(str, roots))})")
+        console.print(
+            _("trust roots: QA_TRUST_ROOTS (%(roots)s)") % {"roots": ", ".join(map(str, roots))}
+        )
     elif roots:
-        console.print(f"trust roots: the development CA of the data folder ({roots[0]})")
+        console.print(
+            _("trust roots: the development CA of the data folder (%(root)s)") % {"root": roots[0]}
+        )
     else:
         console.print(
-            f"trust roots: none (QA_TRUST_ROOTS is not set and {settings.pki_dir} holds no "
-            "development CA); a signature can be intact but not trusted"
+            _(
+                "trust roots: none (QA_TRUST_ROOTS is not set and %(folder)s holds no "
+                "development CA); a signature can be intact but not trusted"
+            )
+            % {"folder": settings.pki_dir}
         )
     if not result.ok:
         raise typer.Exit(1)
@@ -106,4 +115,4 @@ def xlsx(
             get_settings(), case_id, report_id_for(decision, "xlsx"), "xlsx"
         )
         write_workbook(data, target)
-    console.print(f"wrote {target}")
+    console.print(_("wrote %(path)s") % {"path": target})

@@ -8,9 +8,10 @@ asked twice without echo, or read as one line from standard input with ``--passw
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, console, handle_errors
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.store.db import session_scope
@@ -91,11 +92,9 @@ def add(
             languages=language or [],
         )
         console.print(
-            (
-                f"user {user.username} created (id {user.id}) with roles "
-                f"{', '.join(r.value for r in role)}"
-            )
-            + ("" if password else "; no password yet (users set-password NAME)")
+            _("user %(username)s created (id %(id)s) with roles %(roles)s")
+            % {"username": user.username, "id": user.id, "roles": ", ".join(r.value for r in role)}
+            + ("" if password else _("; no password yet (users set-password NAME)"))
         )
 
 
@@ -149,8 +148,8 @@ def set_password(
         )
         name = user.username
     console.print(
-        f"password of {name} set"
-        + ("; it must be changed at the next sign-in" if must_change else "")
+        _("password of %(name)s set") % {"name": name}
+        + (_("; it must be changed at the next sign-in") if must_change else "")
     )
 
 
@@ -162,9 +161,10 @@ def one_time_password(username: str) -> None:
 
     with session_scope() as s:
         password = set_one_time_password(session=s, actor=SYSTEM, username=username)
-    console.print(
-        f"[dim]one-time password of {username.strip().lower()}; it is shown only this once:[/]"
-    )
+    said = _("one-time password of %(username)s; it is shown only this once:") % {
+        "username": username.strip().lower()
+    }
+    console.print(f"[dim]{escape(said)}[/]")
     print(password)
 
 
@@ -187,7 +187,8 @@ def roles(
             session=s, actor=SYSTEM, username=username, add=add or (), remove=remove or ()
         )
     console.print(
-        f"{username.strip().lower()} now has the roles {', '.join(sorted(r.value for r in held))}"
+        _("%(username)s now has the roles %(roles)s")
+        % {"username": username.strip().lower(), "roles": ", ".join(sorted(r.value for r in held))}
     )
 
 
@@ -199,7 +200,7 @@ def disable(username: str) -> None:
 
     with session_scope() as s:
         disable_user(session=s, actor=SYSTEM, username=username)
-    console.print(f"user {username} disabled")
+    console.print(_("user %(username)s disabled") % {"username": username})
 
 
 @app.command("enable")
@@ -211,4 +212,4 @@ def enable(username: str) -> None:
 
     with session_scope() as s:
         enable_user(session=s, actor=SYSTEM, username=username)
-    console.print(f"user {username} enabled")
+    console.print(_("user %(username)s enabled") % {"username": username})

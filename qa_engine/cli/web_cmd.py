@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, console, handle_errors
 
 APP_FACTORY = "qa_engine.web.app:create_app"
 
@@ -55,7 +55,7 @@ def serve(
     for line in initialise_all():
         console.print(f"[dim]{line}[/]")
     settings = get_settings()
-    flows = f"{settings.prefect_mode} mode"
+    flows = _("%(mode)s mode") % {"mode": settings.prefect_mode}
     if settings.prefect_mode == "embedded" and not os.environ.get("PREFECT_API_URL"):
         from qa_engine.cli.cases_cmd import STARTING
         from qa_engine.workflows import local_server
@@ -64,11 +64,14 @@ def serve(
         with console.status("looking for the local Prefect server…") as shown:
             info = local_prefect(settings, on_start=lambda: shown.update(STARTING))
             local_server.hold(info, os.getpid())
-        flows = f"local Prefect server, UI at {info.ui_url}"
-    console.print(f"data folder: {settings.resolved_data_dir}")
-    console.print(f"database:    {get_engine().url.render_as_string(hide_password=True)}")
-    console.print(f"flows:       {flows}")
-    console.print(f"[bold]web app:     http://{host}:{port}/[/]  (Ctrl-C stops it)")
+        flows = _("local Prefect server, UI at %(url)s") % {"url": info.ui_url}
+    console.print(_("data folder: %(path)s") % {"path": settings.resolved_data_dir})
+    console.print(
+        _("database:    %(url)s") % {"url": get_engine().url.render_as_string(hide_password=True)}
+    )
+    console.print(_("flows:       %(flows)s") % {"flows": flows})
+    web_app = _("web app:     %(url)s") % {"url": f"http://{host}:{port}/"}
+    console.print(f"[bold]{web_app}[/]  " + _("(Ctrl-C stops it)"))
     # by import string: the CLI and the web app are sibling layers (neither imports the other)
     uvicorn.run(
         APP_FACTORY,
@@ -100,8 +103,10 @@ def users_token(
         )
         expires = issued.row.expires_at
     console.print(
-        f"[dim]{scope} token for {username}, expires {expires:%Y-%m-%d}; it is shown only "
-        "this once:[/]",
+        "[dim]"
+        + _("%(scope)s token for %(username)s, expires %(expires)s; it is shown only this once:")
+        % {"scope": scope, "username": username, "expires": f"{expires:%Y-%m-%d}"}
+        + "[/]",
         highlight=False,
     )
     print(issued.token)
