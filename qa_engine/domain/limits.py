@@ -47,7 +47,7 @@ def too_large(size: int | None, limit: int, *, name: str | None = None) -> FileT
     `sizes` keeps the byte counts so that a page writes them in its reader's language, and `exact`
     says both are in bytes (just over: the rounded sizes would read the same)."""
     exact = size is not None and size_in_words(size) == size_in_words(limit)
-    params: dict[str, object] = {"limit": f"{limit:,} bytes" if exact else size_in_words(limit)}
+    params: dict[str, str] = {"limit": f"{limit:,} bytes" if exact else size_in_words(limit)}
     if size is not None:
         params["size"] = f"{size:,} bytes" if exact else size_in_words(size)
     if name is not None:
