@@ -439,12 +439,12 @@ async def upload(
     catalog = catalog_for(request)
     counts = [
         Nn_("%(num)s created", "%(num)s created", len(result.created)),
-        Nn_("%(num)s new version", "%(num)s new versions", len(result.new_versions)),
+        Nn_("%(num)s new version(s)", "%(num)s new version(s)", len(result.new_versions)),
         Nn_("%(num)s unchanged", "%(num)s unchanged", len(result.unchanged)),
     ]
     said = ", ".join(m.render(catalog.gettext, catalog.ngettext) for m in counts)
     if result.opened_cases:
-        opened = Nn_("%(num)s case opened", "%(num)s cases opened", len(result.opened_cases))
+        opened = Nn_("%(num)s case(s) opened", "%(num)s case(s) opened", len(result.opened_cases))
         said += "; " + opened.render(catalog.gettext, catalog.ngettext)
     text = f"{name}: {said}."
     if result.revised_case is not None:
