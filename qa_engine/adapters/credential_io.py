@@ -11,8 +11,9 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,13 @@ from qa_engine.domain.credential import (
     Credential,
     CredentialInvalid,
     FieldSpec,
+    Said,
     choice_label,
     parse_credential,
+    said,
 )
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.institutions import institution_label
 from qa_engine.domain.limits import check_size
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
@@ -43,8 +47,26 @@ MAX_ROWS = 100_000
 
 @dataclass(frozen=True, order=True)
 class ImportProblem:
+    """A problem of a file at `where` (``Credentials!C4``, ``$[0].ects``, ``line 3 column 7``):
+    `message` in English, `text` the same to say in the reader's language (the location stays)."""
+
     where: str
     message: str
+    text: Message | None = dataclass_field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, where: str, text: Message) -> ImportProblem:
+        return cls(where, text.english(), text)
+
+    def in_language(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> str:
+        """The problem without its location, in the language of `gettext`."""
+        return self.message if self.text is None else self.text.render(gettext, ngettext)
+
+    def located(self) -> Message:
+        """``where: problem``, the problem to translate, the location as it is."""
+        return Said("%(text)s", params={"text": self.text or self.message}, where=self.where)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -53,10 +75,20 @@ class ImportProblem:
 class ImportInvalid(ValidationFailed):
     def __init__(self, source: str, problems: list[ImportProblem]) -> None:
         self.problems = problems
-        super().__init__(
-            f"{source}: {len(problems)} problem(s); nothing was imported",
-            details=[str(p) for p in problems],
+        count = Nn_(
+            "%(source)s: %(num)s problem(s); nothing was imported",
+            "%(source)s: %(num)s problem(s); nothing was imported",
+            len(problems),
+            source=source,
         )
+        super().__init__("%(text)s", details=[p.located() for p in problems], text=count.english())
+        self.count = count
+
+    def in_language(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> tuple[str, list[str]]:
+        _, details = super().in_language(gettext, ngettext)
+        return self.count.render(gettext, ngettext), details
 
 
 # --------------------------------------------------------------------------- template
@@ -186,16 +218,27 @@ def _header_columns(
         spec = _HEADER_INDEX.get(_normalise_header(text))
         where = f"{sheet}!{get_column_letter(idx + 1)}{rownum}"
         if spec is None:
-            problems.append(ImportProblem(where, f"unknown column {str(text).strip()!r}"))
+            problems.append(
+                ImportProblem.of(
+                    where, said(N_("unknown column %(name)s"), name=repr(str(text).strip()))
+                )
+            )
         elif spec in columns.values():
-            problems.append(ImportProblem(where, f"column {spec.header!r} appears twice"))
+            problems.append(
+                ImportProblem.of(
+                    where, said(N_("column %(name)s appears twice"), name=repr(spec.header))
+                )
+            )
         else:
             columns[idx] = spec
     present = set(columns.values())
     for spec in FIELDS:
         if spec.required and spec not in present:
             problems.append(
-                ImportProblem(f"{sheet}!{rownum}", f"required column {spec.header!r} is missing")
+                ImportProblem.of(
+                    f"{sheet}!{rownum}",
+                    said(N_("required column %(name)s is missing"), name=repr(spec.header)),
+                )
             )
     return columns, problems
 
@@ -207,8 +250,13 @@ def _choose_sheet(sheetnames: list[str], name: str) -> str:
         return sheetnames[0]
     listed = ", ".join(repr(n) for n in sheetnames)
     raise ValidationFailed(
-        f"{name}: no sheet named {SHEET!r} (sheets: {listed}); name the sheet that holds the "
-        f"credentials {SHEET!r}"
+        N_(
+            "%(name)s: no sheet named %(sheet)s (sheets: %(listed)s); name the sheet that holds "
+            "the credentials %(sheet)s"
+        ),
+        name=name,
+        sheet=repr(SHEET),
+        listed=listed,
     )
 
 
@@ -234,11 +282,24 @@ def read_xlsx(
         raise
     except Exception:  # a read-only workbook reads its sheets lazily: a damaged part fails here
         log.info("unreadable workbook %s", path.name, exc_info=True)
-        where = f"{sheet}!{read[0] + 1}: the sheet" if read[0] else f"sheet {sheet!r}"
-        after = f" after row {read[0]}" if read[0] else ""
+        if read[0]:
+            raise ValidationFailed(
+                N_(
+                    "%(name)s: %(where)s: the sheet is cut short or damaged after row %(row)s "
+                    "and cannot be read; open the file in your spreadsheet program and save it "
+                    "again as Excel Workbook (.xlsx)"
+                ),
+                name=path.name,
+                where=f"{sheet}!{read[0] + 1}",
+                row=read[0],
+            ) from None
         raise ValidationFailed(
-            f"{path.name}: {where} is cut short or damaged{after} and cannot be read; open the "
-            "file in your spreadsheet program and save it again as Excel Workbook (.xlsx)"
+            N_(
+                "%(name)s: sheet %(sheet)s is cut short or damaged and cannot be read; open the "
+                "file in your spreadsheet program and save it again as Excel Workbook (.xlsx)"
+            ),
+            name=path.name,
+            sheet=repr(sheet),
         ) from None
     finally:
         wb.close()
@@ -272,7 +333,12 @@ def _find_header(rows: Iterator[Row], sheet: str, name: str) -> dict[int, FieldS
     first = next(rows, None)
     if first is None:
         raise ImportInvalid(
-            name, [ImportProblem(f"{sheet}!A1", "the sheet is empty; expected a header row")]
+            name,
+            [
+                ImportProblem.of(
+                    f"{sheet}!A1", said(N_("the sheet is empty; expected a header row"))
+                )
+            ],
         )
     columns, problems = _header_columns(first[0], sheet, 1)
     if not problems:
@@ -284,23 +350,33 @@ def _find_header(rows: Iterator[Row], sheet: str, name: str) -> dict[int, FieldS
             raise ImportInvalid(
                 name,
                 [
-                    ImportProblem(
+                    ImportProblem.of(
                         f"{sheet}!A{offset}",
-                        f"the header is expected in row 1 of sheet {sheet!r}; row {offset} looks "
-                        "like the header: delete the rows above it",
+                        said(
+                            N_(
+                                "the header is expected in row 1 of sheet %(sheet)s; row "
+                                "%(row)s looks like the header: delete the rows above it"
+                            ),
+                            sheet=repr(sheet),
+                            row=offset,
+                        ),
                     )
                 ],
             )
     if not columns:
-        raise ImportInvalid(name, [ImportProblem(f"{sheet}!A1", _no_header(sheet))])
+        raise ImportInvalid(name, [ImportProblem.of(f"{sheet}!A1", _no_header(sheet))])
     raise ImportInvalid(name, problems)
 
 
-def _no_header(sheet: str) -> str:
+def _no_header(sheet: str) -> Said:
     examples = ", ".join(repr(s.header) for s in FIELDS[:3])
-    return (
-        f"no header row: the header is expected in row 1 of sheet {sheet!r}, with the column "
-        f"titles of the template ({examples}, …)"
+    return said(
+        N_(
+            "no header row: the header is expected in row 1 of sheet %(sheet)s, with the column "
+            "titles of the template (%(examples)s, …)"
+        ),
+        sheet=repr(sheet),
+        examples=examples,
     )
 
 
@@ -324,17 +400,25 @@ def _read_rows(
         with_values += 1
         if with_values > MAX_ROWS:
             problems.append(
-                ImportProblem(
-                    f"{sheet}!{rownum}", f"more than {MAX_ROWS} rows with values; split the file"
+                ImportProblem.of(
+                    f"{sheet}!{rownum}",
+                    said(
+                        N_("more than %(limit)s rows with values; split the file"),
+                        limit=f"{MAX_ROWS:,}",
+                    ),
                 )
             )
             break
         for field in sorted(unsaved, key=lambda f: letter_of[f]):
             problems.append(
-                ImportProblem(
+                ImportProblem.of(
                     f"{sheet}!{letter_of[field]}{rownum}",
-                    "holds a formula with no saved value; open and save the file in "
-                    "Excel/LibreOffice, or type the value",
+                    said(
+                        N_(
+                            "holds a formula with no saved value; open and save the file in "
+                            "Excel/LibreOffice, or type the value"
+                        )
+                    ),
                 )
             )
         raw = {spec.name: values[idx] for idx, spec in columns.items() if idx < len(values)}
@@ -347,7 +431,13 @@ def _read_rows(
                 letter = letter_of.get(p.field, "")
                 header_text = next((s.header for s in FIELDS if s.name == p.field), p.field)
                 problems.append(
-                    ImportProblem(f"{sheet}!{letter}{rownum}", f"{header_text}: {p.message}")
+                    ImportProblem.of(
+                        f"{sheet}!{letter}{rownum}",
+                        Said(
+                            "%(label)s: %(text)s",
+                            params={"label": Said(header_text), "text": p.text or p.message},
+                        ),
+                    )
                 )
             continue
         if unsaved:
@@ -355,9 +445,13 @@ def _read_rows(
         key = (cred.provider, cred.reference)
         if key in seen:
             problems.append(
-                ImportProblem(
+                ImportProblem.of(
                     f"{sheet}!{letter_of['reference']}{rownum}",
-                    f"reference {cred.reference!r} already used in row {seen[key]}",
+                    said(
+                        N_("reference %(reference)s already used in row %(row)s"),
+                        reference=repr(cred.reference),
+                        row=seen[key],
+                    ),
                 )
             )
             continue
@@ -367,7 +461,8 @@ def _read_rows(
         raise ImportInvalid(name, problems)
     if not out:
         raise ImportInvalid(
-            name, [ImportProblem(f"{sheet}!A2", "no credential rows below the header")]
+            name,
+            [ImportProblem.of(f"{sheet}!A2", said(N_("no credential rows below the header")))],
         )
     return out
 
@@ -477,13 +572,14 @@ def read_json(
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise ValidationFailed(f"{name}: file not found") from None
+        raise ValidationFailed(N_("%(name)s: file not found"), name=name) from None
     check_size(size, max_bytes, name)
     try:
         text = path.read_bytes().decode("utf-8-sig")  # with or without a byte order mark
     except UnicodeDecodeError as exc:
         raise ImportInvalid(
-            name, [ImportProblem("$", f"not UTF-8 text (byte {exc.start})")]
+            name,
+            [ImportProblem.of("$", said(N_("not UTF-8 text (byte %(byte)s)"), byte=exc.start))],
         ) from None
     return parse_json_text(text, name=name, known_providers=known_providers)
 
@@ -515,7 +611,12 @@ def decode_json_text(
     except json.JSONDecodeError as exc:
         raise ImportInvalid(
             name,
-            [ImportProblem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")],
+            [
+                ImportProblem.of(
+                    f"line {exc.lineno} column {exc.colno}",
+                    said(N_("not valid JSON: %(reason)s"), reason=exc.msg),
+                )
+            ],
         ) from None
     except RecursionError:  # the depth check makes this unreachable; a message all the same
         raise ImportInvalid(name, [ImportProblem("$", too_deep.format(limit=max_depth))]) from None
@@ -548,18 +649,33 @@ def _json_fields(
             if close:
                 hint = _HEADER_INDEX[close[0]].name
                 guessed.add(hint)
-                problems.append(ImportProblem(at, f"unknown field; did you mean {hint!r}?"))
+                problems.append(
+                    ImportProblem.of(
+                        at, said(N_("unknown field; did you mean %(hint)s?"), hint=repr(hint))
+                    )
+                )
             else:
                 problems.append(
-                    ImportProblem(
+                    ImportProblem.of(
                         at,
-                        "unknown field (use the column titles of the template or their "
-                        "snake_case names, e.g. 'Provider institution' or 'provider')",
+                        said(
+                            N_(
+                                "unknown field (use the column titles of the template or their "
+                                "snake_case names, e.g. 'Provider institution' or 'provider')"
+                            )
+                        ),
                     )
                 )
         elif spec.name in raw:
             problems.append(
-                ImportProblem(at, f"the field {spec.name!r} is also given as {origin[spec.name]!r}")
+                ImportProblem.of(
+                    at,
+                    said(
+                        N_("the field %(field)s is also given as %(other)s"),
+                        field=repr(spec.name),
+                        other=repr(origin[spec.name]),
+                    ),
+                )
             )
         else:
             raw[spec.name] = value
@@ -576,14 +692,17 @@ def parse_json_document(
     elif isinstance(doc, dict):
         doc, prefix = [doc], "$"
     if not isinstance(doc, list):
-        raise ImportInvalid(name, [ImportProblem(prefix, "expected a list of credential objects")])
+        raise ImportInvalid(
+            name,
+            [ImportProblem.of(prefix, said(N_("expected a list of credential objects")))],
+        )
     problems: list[ImportProblem] = []
     out: list[Credential] = []
     seen: dict[tuple[str, str], int] = {}
     for i, item in enumerate(doc):
         where = f"{prefix}[{i}]"
         if not isinstance(item, dict):
-            problems.append(ImportProblem(where, "expected an object"))
+            problems.append(ImportProblem.of(where, said(N_("expected an object"))))
             continue
         raw, origin, guessed, key_problems = _json_fields(item, where)
         problems.extend(key_problems)
@@ -591,7 +710,10 @@ def parse_json_document(
             cred = parse_credential(raw, known_providers=known_providers)
         except CredentialInvalid as exc:
             problems.extend(
-                ImportProblem(f"{where}.{origin.get(p.field, p.field)}", p.message)
+                ImportProblem.of(
+                    f"{where}.{origin.get(p.field, p.field)}",
+                    p.text or Said("%(text)s", params={"text": p.message}),
+                )
                 for p in exc.problems
                 # a required field missing because its key was misspelt is said once, above
                 if not (p.field in guessed and p.field not in raw)
@@ -602,9 +724,13 @@ def parse_json_document(
         key = (cred.provider, cred.reference)
         if key in seen:
             problems.append(
-                ImportProblem(
+                ImportProblem.of(
                     f"{where}.{origin.get('reference', 'reference')}",
-                    f"{cred.reference!r} already used at {prefix}[{seen[key]}]",
+                    said(
+                        N_("%(reference)s already used at %(where)s"),
+                        reference=repr(cred.reference),
+                        where=f"{prefix}[{seen[key]}]",
+                    ),
                 )
             )
             continue
@@ -613,7 +739,9 @@ def parse_json_document(
     if problems:
         raise ImportInvalid(name, problems)
     if not out:
-        raise ImportInvalid(name, [ImportProblem(prefix, "no credentials in the file")])
+        raise ImportInvalid(
+            name, [ImportProblem.of(prefix, said(N_("no credentials in the file")))]
+        )
     return out
 
 
@@ -638,8 +766,11 @@ def read_credentials_file(
         return [read.credential]
     if supplied:
         raise ValidationFailed(
-            f"{path.name}: values for missing elements apply to Europass (ELM .jsonld) files"
-            " only; write them in the file"
+            N_(
+                "%(name)s: values for missing elements apply to Europass (ELM .jsonld) files"
+                " only; write them in the file"
+            ),
+            name=path.name,
         )
     if suffix == ".json":
         return read_json(path, max_bytes=max_bytes, known_providers=known_providers)
@@ -651,7 +782,9 @@ def read_credentials_file(
             known_providers=known_providers,
         )
     raise ValidationFailed(
-        f"{path.name}: unsupported file type {suffix or '(none)'}; use .xlsx, .json or .jsonld"
+        N_("%(name)s: unsupported file type %(suffix)s; use .xlsx, .json or .jsonld"),
+        name=path.name,
+        suffix=suffix or "(none)",
     )
 
 

@@ -172,7 +172,7 @@ def _decode(data: bytes, name: str, prefix: str) -> Any:
         if not prefix:
             raise
         raise ImportInvalid(
-            name, [ImportProblem(f"{prefix} {p.where}", p.message) for p in exc.problems]
+            name, [ImportProblem(f"{prefix} {p.where}", p.message, p.text) for p in exc.problems]
         ) from None
 
 

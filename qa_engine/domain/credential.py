@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_, Message
 from qa_engine.domain.institutions import ALLIANCE_NAMES, provider_code
 from qa_engine.domain.standards import (
     DIGCOMP,
@@ -129,9 +130,74 @@ class Credential(BaseModel):
 
 
 @dataclass(frozen=True)
+class Said(Message):
+    """A `Message` whose values may be `Message`s (said in the same language first), after a
+    location when it has one (`Credentials!C4: …`, `$[0].ects: …`): the location stays as it is,
+    the text is translated."""
+
+    where: str = ""
+
+    def render(
+        self,
+        gettext: Callable[[str], str],
+        ngettext: Callable[[str, str, int], str],
+    ) -> str:
+        params = {
+            k: v.render(gettext, ngettext) if isinstance(v, Message) else v
+            for k, v in self.params.items()
+        }
+        text = Message(self.singular, self.plural, self.n, params).render(gettext, ngettext)
+        return f"{self.where}: {text}" if self.where else text
+
+
+@dataclass(frozen=True)
+class Choices(Message):
+    """Closed values in words (`CHOICE_LABELS`), each said in the reader's language."""
+
+    labels: tuple[str, ...] = ()
+
+    def render(
+        self,
+        gettext: Callable[[str], str],
+        ngettext: Callable[[str, str, int], str],
+    ) -> str:
+        return ", ".join(gettext(label) for label in self.labels)
+
+
+def said(msgid: str, **params: object) -> Said:
+    """A text for the catalogs (its msgid marked with N_ where it is written) with named values."""
+    return Said(msgid, params=params)
+
+
+class Invalid(ValueError):
+    """A value refused: `str()` is the English reason, `text` the reason to say in a language."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.text = said(msgid, **params)
+        super().__init__(self.text.english())
+
+
+def reason(exc: ValueError) -> Message:
+    """What a `ValueError` says, to translate where it is shown (a plain one: as it is)."""
+    if isinstance(exc, Invalid):
+        return exc.text
+    return Said("%(text)s", params={"text": str(exc)})
+
+
+@dataclass(frozen=True)
 class FieldProblem:
     field: str
-    message: str
+    message: str  # in English
+    text: Message | None = None  # the same, to say in the reader's language
+
+    @classmethod
+    def of(cls, field: str, text: Message) -> FieldProblem:
+        return cls(field, text.english(), text)
+
+    def in_language(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> str:
+        return self.message if self.text is None else self.text.render(gettext, ngettext)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -140,7 +206,15 @@ class FieldProblem:
 class CredentialInvalid(ValidationFailed):
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = problems
-        super().__init__("the credential is not valid", details=[str(p) for p in problems])
+        super().__init__(
+            N_("the credential is not valid"),
+            details=[
+                Said("%(text)s", params={"text": p.text}, where=p.field)
+                if p.text is not None
+                else str(p)
+                for p in problems
+            ],
+        )
 
 
 @dataclass(frozen=True)
@@ -164,70 +238,81 @@ class FieldSpec:
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "reference",
-        "Reference",
+        N_("Reference"),
         True,
-        "Your institution's own code for this credential (letters, digits, - _ . /);"
-        " importing the same reference again stores a new version.",
+        N_(
+            "Your institution's own code for this credential (letters, digits, - _ . /);"
+            " importing the same reference again stores a new version."
+        ),
         max_length=64,
     ),
     FieldSpec(
         "provider",
-        "Provider institution",
+        N_("Provider institution"),
         True,
-        "The providing institution: its code (CUNI, UHEI, UPA, SU, UCPH, UNIMI, UW or UNIGE),"
-        " its English name or its name in its own language (Univerzita Karlova).",
+        N_(
+            "The providing institution: its code (CUNI, UHEI, UPA, SU, UCPH, UNIMI, UW or UNIGE),"
+            " its English name or its name in its own language (Univerzita Karlova)."
+        ),
     ),
     FieldSpec(
         "title",
-        "Title",
+        N_("Title"),
         True,
-        "Title of the micro-credential, on one line (400 characters at most).",
+        N_("Title of the micro-credential, on one line (400 characters at most)."),
         element="EU-A1.2",
         max_length=400,
     ),
     FieldSpec(
         "learner_identification",
-        "Identification of the learner",
+        N_("Identification of the learner"),
         True,
-        "How the learner is identified on the credential"
-        " (e.g. full name, date of birth, student number).",
+        N_(
+            "How the learner is identified on the credential"
+            " (e.g. full name, date of birth, student number)."
+        ),
         element="EU-A1.1",
         max_length=1000,
         multiline=True,
     ),
     FieldSpec(
         "country",
-        "Country of the issuer",
+        N_("Country of the issuer"),
         True,
-        "ISO 3166 two-letter code, e.g. CZ, DE, FR, DK, IT, PL, CH.",
+        N_("ISO 3166 two-letter code, e.g. CZ, DE, FR, DK, IT, PL, CH."),
         element="EU-A1.3",
         max_length=2,
     ),
     FieldSpec(
-        "region", "Region of the issuer", False, "Region, where relevant (e.g. Île-de-France)."
+        "region",
+        N_("Region of the issuer"),
+        False,
+        N_("Region, where relevant (e.g. Île-de-France)."),
     ),
     FieldSpec(
         "awarding_body",
-        "Awarding body",
+        N_("Awarding body"),
         True,
-        "Legal name of the body that awards the credential.",
+        N_("Legal name of the body that awards the credential."),
         element="EU-A1.4",
         max_length=400,
     ),
     FieldSpec(
         "date_of_issuing",
-        "Date of issuing",
+        N_("Date of issuing"),
         True,
-        "Date the credential is (first) issued: a date cell or YYYY-MM-DD"
-        " (DD.MM.YYYY or DD/MM/YYYY only when the day is over 12 or equals the month).",
+        N_(
+            "Date the credential is (first) issued: a date cell or YYYY-MM-DD"
+            " (DD.MM.YYYY or DD/MM/YYYY only when the day is over 12 or equals the month)."
+        ),
         element="EU-A1.5",
         max_length=40,
     ),
     FieldSpec(
         "learning_outcomes",
-        "Learning outcomes",
+        N_("Learning outcomes"),
         True,
-        "One learning outcome per line in the cell (at most 50, each 10 to 1000 characters).",
+        N_("One learning outcome per line in the cell (at most 50, each 10 to 1000 characters)."),
         multi=True,
         element="EU-A1.6",
         max_length=1000,
@@ -236,137 +321,141 @@ FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "ects",
-        "ECTS",
+        N_("ECTS"),
         True,
-        "Notional workload in ECTS credits, e.g. 5 or 2.5 (5,0 is fine too).",
+        N_("Notional workload in ECTS credits, e.g. 5 or 2.5 (5,0 is fine too)."),
         element="EU-A1.7",
         max_length=40,
     ),
     FieldSpec(
         "workload_hours",
-        "Workload (hours)",
+        N_("Workload (hours)"),
         False,
-        "Notional learning hours; 1 ECTS is 25–30 hours.",
+        N_("Notional learning hours; 1 ECTS is 25–30 hours."),
         max_length=40,
     ),
     FieldSpec(
         "eqf_level",
-        "EQF level",
+        N_("EQF level"),
         True,
-        "EQF level 1–8 (6, EQF 6 or Level 6).",
+        N_("EQF level 1–8 (6, EQF 6 or Level 6)."),
         element="EU-A1.8",
         max_length=40,
     ),
     FieldSpec(
         "qf_ehea_cycle",
-        "QF-EHEA cycle",
+        N_("QF-EHEA cycle"),
         False,
-        "Short cycle, First cycle, Second cycle or Third cycle, where applicable.",
+        N_("Short cycle, First cycle, Second cycle or Third cycle, where applicable."),
         choices=CYCLES,
         max_length=100,
     ),
     FieldSpec(
         "assessment_type",
-        "Type of assessment",
+        N_("Type of assessment"),
         True,
-        "How learning outcomes are assessed (e.g. written exam, project).",
+        N_("How learning outcomes are assessed (e.g. written exam, project)."),
         element="EU-A1.9",
         max_length=2000,
         multiline=True,
     ),
     FieldSpec(
         "participation_form",
-        "Form of participation",
+        N_("Form of participation"),
         True,
-        "Online, Onsite or Blended.",
+        N_("Online, Onsite or Blended."),
         choices=PARTICIPATION_FORMS,
         max_length=100,
         element="EU-A1.10",
     ),
     FieldSpec(
         "quality_assurance",
-        "Type of quality assurance",
+        N_("Type of quality assurance"),
         True,
-        "The quality assurance that underpins the credential.",
+        N_("The quality assurance that underpins the credential."),
         element="EU-A1.11",
         max_length=2000,
         multiline=True,
     ),
     FieldSpec(
         "prerequisites",
-        "Prerequisites",
+        N_("Prerequisites"),
         False,
-        "Prerequisites needed to enrol.",
+        N_("Prerequisites needed to enrol."),
         element="EU-A1.O1",
         max_length=2000,
         multiline=True,
     ),
     FieldSpec(
         "supervision",
-        "Supervision and identity verification",
+        N_("Supervision and identity verification"),
         False,
-        "Unsupervised with no identity verification, Supervised with no identity verification,"
-        " Supervised online with identity verification"
-        " or Supervised onsite with identity verification.",
+        N_(
+            "Unsupervised with no identity verification, Supervised with no identity verification,"
+            " Supervised online with identity verification"
+            " or Supervised onsite with identity verification."
+        ),
         choices=SUPERVISION_VALUES,
         max_length=100,
         element="EU-A1.O2",
     ),
     FieldSpec(
         "grading",
-        "Grading",
+        N_("Grading"),
         False,
-        "Grading scheme or grade achieved.",
+        N_("Grading scheme or grade achieved."),
         element="EU-A1.O3",
         max_length=1000,
         multiline=True,
     ),
     FieldSpec(
         "stackability",
-        "Stackability",
+        N_("Stackability"),
         False,
-        "Stand-alone or Stackable towards another credential.",
+        N_("Stand-alone or Stackable towards another credential."),
         choices=STACKABILITY_VALUES,
         max_length=100,
         element="EU-A1.O4",
     ),
     FieldSpec(
         "stackable_towards",
-        "Stackable towards",
+        N_("Stackable towards"),
         False,
-        "The credential or programme it stacks towards.",
+        N_("The credential or programme it stacks towards."),
         max_length=400,
     ),
     FieldSpec(
         "further_information",
-        "Further information",
+        N_("Further information"),
         False,
-        "Anything else a learner or employer should know.",
+        N_("Anything else a learner or employer should know."),
         element="EU-A1.O5",
         max_length=4000,
         multiline=True,
     ),
     FieldSpec(
         "isced_f",
-        "ISCED-F field",
+        N_("ISCED-F field"),
         True,
-        "ISCED-F 2013 field code (2 to 4 digits), e.g. 0613 or 0521.",
+        N_("ISCED-F 2013 field code (2 to 4 digits), e.g. 0613 or 0521."),
         max_length=4,
     ),
     FieldSpec(
         "languages",
-        "Languages",
+        N_("Languages"),
         True,
-        "Languages of instruction, ISO 639-1 codes separated by commas or lines (en, fr, cs …).",
+        N_(
+            "Languages of instruction, ISO 639-1 codes separated by commas or lines (en, fr, cs …)."
+        ),
         multi=True,
         max_items=30,
         multiline=True,
     ),
     FieldSpec(
         "esco_skills",
-        "ESCO skills",
+        N_("ESCO skills"),
         False,
-        "ESCO concept URIs, one per line (at most 100).",
+        N_("ESCO concept URIs, one per line (at most 100)."),
         multi=True,
         max_length=100,
         max_items=100,
@@ -374,30 +463,30 @@ FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "digcomp",
-        "DigComp competences",
+        N_("DigComp competences"),
         False,
-        "DigComp 2.2 competences, e.g. 1.2, 4.4 (one per line or comma-separated).",
+        N_("DigComp 2.2 competences, e.g. 1.2, 4.4 (one per line or comma-separated)."),
         multi=True,
         max_items=50,
         multiline=True,
     ),
     FieldSpec(
         "greencomp",
-        "GreenComp competences",
+        N_("GreenComp competences"),
         False,
-        "GreenComp competences, e.g. 2.1, 4.2.",
+        N_("GreenComp competences, e.g. 2.1, 4.2."),
         multi=True,
         max_items=50,
         multiline=True,
     ),
     FieldSpec(
         "contact_email",
-        "Contact e-mail",
+        N_("Contact e-mail"),
         True,
-        "Address for questions about the credential.",
+        N_("Address for questions about the credential."),
         max_length=254,
     ),
-    FieldSpec("contact_name", "Contact name", False, "Name of the contact person."),
+    FieldSpec("contact_name", N_("Contact name"), False, N_("Name of the contact person.")),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 FIELD_BY_HEADER = {f.header.lower(): f for f in FIELDS}
@@ -408,19 +497,19 @@ FIELD_BY_HEADER = {f.header.lower(): f for f in FIELDS}
 # the words the EU Recommendation (Annex I) uses for each closed value, shown in the template's
 # drop-downs and accepted back; `_CHOICE_VARIANTS` adds what else people write
 CHOICE_LABELS: dict[str, str] = {
-    "online": "Online",
-    "onsite": "Onsite",
-    "blended": "Blended",
-    "unsupervised_no_id": "Unsupervised with no identity verification",
-    "supervised_no_id": "Supervised with no identity verification",
-    "supervised_online_with_id": "Supervised online with identity verification",
-    "supervised_onsite_with_id": "Supervised onsite with identity verification",
-    "stand_alone": "Stand-alone",
-    "stackable": "Stackable towards another credential",
-    "short": "Short cycle",
-    "first": "First cycle",
-    "second": "Second cycle",
-    "third": "Third cycle",
+    "online": N_("Online"),
+    "onsite": N_("Onsite"),
+    "blended": N_("Blended"),
+    "unsupervised_no_id": N_("Unsupervised with no identity verification"),
+    "supervised_no_id": N_("Supervised with no identity verification"),
+    "supervised_online_with_id": N_("Supervised online with identity verification"),
+    "supervised_onsite_with_id": N_("Supervised onsite with identity verification"),
+    "stand_alone": N_("Stand-alone"),
+    "stackable": N_("Stackable towards another credential"),
+    "short": N_("Short cycle"),
+    "first": N_("First cycle"),
+    "second": N_("Second cycle"),
+    "third": N_("Third cycle"),
 }
 _CHOICE_VARIANTS: dict[str, tuple[str, ...]] = {
     "online": ("on line", "distance", "distance learning", "remote"),
@@ -512,22 +601,42 @@ _REFUSED_CHARACTERS = re.compile(
 _LAYOUT_CHARACTERS = re.compile("[\n\t]")
 
 
-def _bad_character(text: str, *, multiline: bool) -> str | None:
+def _bad_character(text: str, *, multiline: bool) -> Said | None:
     """Why the text may not be stored, naming the first character that is refused."""
     found = _REFUSED_CHARACTERS.search(text)
     if not multiline:
         layout = _LAYOUT_CHARACTERS.search(text)
         if layout is not None and (found is None or layout.start() < found.start()):
-            what = "a line break" if layout.group() == "\n" else "a tab"
-            return f"{what} (character {layout.start() + 1}); write it on one line"
+            if layout.group() == "\n":
+                return said(
+                    N_("contains a line break (character %(position)s); write it on one line"),
+                    position=layout.start() + 1,
+                )
+            return said(
+                N_("contains a tab (character %(position)s); write it on one line"),
+                position=layout.start() + 1,
+            )
     if found is None:
         return None
-    code, pos = ord(found.group()), found.start() + 1
-    if 0xD800 <= code <= 0xDFFF:
-        return f"a lone surrogate U+{code:04X} (character {pos}): not text"
-    if code > 0x9F:
-        return f"the noncharacter U+{code:04X} (character {pos}); remove it"
-    return f"a control character U+{code:04X} (character {pos}); remove it"
+    number = ord(found.group())
+    code, pos = f"U+{number:04X}", found.start() + 1
+    if 0xD800 <= number <= 0xDFFF:
+        return said(
+            N_("contains a lone surrogate %(code)s (character %(position)s): not text"),
+            code=code,
+            position=pos,
+        )
+    if number > 0x9F:
+        return said(
+            N_("contains the noncharacter %(code)s (character %(position)s); remove it"),
+            code=code,
+            position=pos,
+        )
+    return said(
+        N_("contains a control character %(code)s (character %(position)s); remove it"),
+        code=code,
+        position=pos,
+    )
 
 
 def _text(value: Any, *, multiline: bool = True, max_length: int | None = None) -> str | None:
@@ -535,37 +644,46 @@ def _text(value: Any, *, multiline: bool = True, max_length: int | None = None) 
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError("expected text, not TRUE/FALSE (true/false)")
+        raise Invalid(N_("expected text, not TRUE/FALSE (true/false)"))
     if isinstance(value, dict):
-        raise ValueError("expected text, not an object ({…})")
+        raise Invalid(N_("expected text, not an object ({…})"))
     if isinstance(value, list | tuple):
-        raise ValueError("expected text, not a list ([…])")
+        raise Invalid(N_("expected text, not a list ([…])"))
     if isinstance(value, datetime | date):
-        raise ValueError(f"expected text, not the date {value.isoformat()}")
+        raise Invalid(N_("expected text, not the date %(date)s"), date=value.isoformat())
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("expected text, not a number that is not finite")
+            raise Invalid(N_("expected text, not a number that is not finite"))
         if value.is_integer():
             value = int(value)
     if isinstance(value, Decimal | int | float):
         if isinstance(value, int) and abs(value) >= 10**40:
-            raise ValueError("expected text, not a number of more than 40 digits")
+            raise Invalid(N_("expected text, not a number of more than 40 digits"))
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError("expected text")
+        raise Invalid(N_("expected text"))
     if max_length is not None and len(value) > 2 * max_length + 1000:
-        raise ValueError(f"is {len(value):,} characters long; the limit is {max_length:,}")
+        raise Invalid(
+            N_("is %(length)s characters long; the limit is %(limit)s"),
+            length=f"{len(value):,}",
+            limit=f"{max_length:,}",
+        )
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if text.upper() in SPREADSHEET_ERRORS:
-        raise ValueError(
-            f"{text!r} is a spreadsheet error (a formula failed), not a value; write the value"
+        raise Invalid(
+            N_("%(text)s is a spreadsheet error (a formula failed), not a value; write the value"),
+            text=repr(text),
         )
     problem = _bad_character(text, multiline=multiline)
     if problem:
-        raise ValueError(f"contains {problem}")
+        raise Invalid("%(problem)s", problem=problem)
     text = unicodedata.normalize("NFC", text)
     if max_length is not None and len(text) > max_length:
-        raise ValueError(f"is {len(text):,} characters long; the limit is {max_length:,}")
+        raise Invalid(
+            N_("is %(length)s characters long; the limit is %(limit)s"),
+            length=f"{len(text):,}",
+            limit=f"{max_length:,}",
+        )
     return text or None
 
 
@@ -576,19 +694,28 @@ def _split_list(
         return []
     if isinstance(value, list | tuple):
         if max_items and len(value) > max_items:
-            raise ValueError(f"{len(value)} items; the limit is {max_items}")
+            raise Invalid(
+                N_("%(count)s items; the limit is %(limit)s"), count=len(value), limit=max_items
+            )
         items = []
         for number, v in enumerate(value, start=1):
             try:
                 items.append(_text(v, multiline=False, max_length=max_length))
             except ValueError as exc:
-                raise ValueError(f"item {number}: {exc}") from None
+                raise Invalid(
+                    N_("item %(number)s: %(problem)s"), number=number, problem=reason(exc)
+                ) from None
     else:
         whole = max_length * max(max_items, 1) if max_length is not None else None
         if whole is not None and isinstance(value, str) and len(value) > whole + 1000:
-            raise ValueError(
-                f"is {len(value):,} characters long; the limit is {max_items} items"
-                f" of {max_length:,} characters each"
+            raise Invalid(
+                N_(
+                    "is %(length)s characters long; the limit is %(items)s items of %(limit)s"
+                    " characters each"
+                ),
+                length=f"{len(value):,}",
+                items=max_items,
+                limit=f"{max_length:,}",
             )
         text = _text(value, max_length=whole) or ""
         pattern = r"[\n;]" + ("|," if commas else "")
@@ -599,15 +726,19 @@ def _split_list(
             item = re.sub(r"^(?:[-•*]|\d+[.)])\s+", "", item).strip()
             if item:
                 if "\t" in item:
-                    raise ValueError(f"{_short(item)} contains a tab; remove it")
+                    raise Invalid(N_("%(item)s contains a tab; remove it"), item=_short(item))
                 if max_length is not None and len(item) > max_length:
-                    raise ValueError(
-                        f"{_short(item)} is {len(item):,} characters long;"
-                        f" the limit is {max_length:,}"
+                    raise Invalid(
+                        N_("%(item)s is %(length)s characters long; the limit is %(limit)s"),
+                        item=_short(item),
+                        length=f"{len(item):,}",
+                        limit=f"{max_length:,}",
                     )
                 out.append(item)
     if max_items and len(out) > max_items:
-        raise ValueError(f"{len(out)} items; the limit is {max_items}")
+        raise Invalid(
+            N_("%(count)s items; the limit is %(limit)s"), count=len(out), limit=max_items
+        )
     return out
 
 
@@ -622,20 +753,21 @@ _AMBIGUOUS_NUMBER = re.compile(r"[1-9]\d{0,2}([.,])\d{3}")
 
 def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("expected a number, not true/false")
+        raise Invalid(N_("expected a number, not true/false"))
     if isinstance(value, int | Decimal):
         if isinstance(value, int) and abs(value) >= 10**40:
-            raise ValueError("expected a number of at most 40 digits")
+            raise Invalid(N_("expected a number of at most 40 digits"))
         return Decimal(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("expected a finite number")
+            raise Invalid(N_("expected a finite number"))
         return Decimal(str(value))
     if isinstance(value, dict | list | tuple):
-        what = "an object ({…})" if isinstance(value, dict) else "a list ([…])"
-        raise ValueError(f"expected a number, not {what}")
+        if isinstance(value, dict):
+            raise Invalid(N_("expected a number, not an object ({…})"))
+        raise Invalid(N_("expected a number, not a list ([…])"))
     if not isinstance(value, str):
-        raise ValueError("expected a number")
+        raise Invalid(N_("expected a number"))
     shown = _text(value, multiline=False, max_length=40) or ""
     text = shown.lower().replace("ects", "").replace("credits", "").strip()
     text = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
@@ -643,25 +775,42 @@ def parse_decimal(value: Any) -> Decimal:
     if ambiguous:
         sep = ambiguous.group(1)
         whole, part = text.split(sep)
-        raise ValueError(
-            f"{shown!r} is ambiguous: {whole}{part} with a thousands separator, or"
-            f" {whole}.{part} with a decimal {'comma' if sep == ',' else 'point'};"
-            f" write {int(whole + part)} or {Decimal(whole + '.' + part).normalize()}"
+        params = {
+            "text": repr(shown),
+            "thousands": f"{whole}{part}",
+            "decimal": f"{whole}.{part}",
+            "integer": int(whole + part),
+            "fraction": Decimal(whole + "." + part).normalize(),
+        }
+        if sep == ",":
+            raise Invalid(
+                N_(
+                    "%(text)s is ambiguous: %(thousands)s with a thousands separator, or"
+                    " %(decimal)s with a decimal comma; write %(integer)s or %(fraction)s"
+                ),
+                **params,
+            )
+        raise Invalid(
+            N_(
+                "%(text)s is ambiguous: %(thousands)s with a thousands separator, or"
+                " %(decimal)s with a decimal point; write %(integer)s or %(fraction)s"
+            ),
+            **params,
         )
     if re.fullmatch(r"\d+,\d+", text):
         text = text.replace(",", ".")
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"{shown!r} is not a number") from None
+        raise Invalid(N_("%(text)s is not a number"), text=repr(shown)) from None
     if not number.is_finite():
-        raise ValueError(f"{shown!r} is not a number")
+        raise Invalid(N_("%(text)s is not a number"), text=repr(shown))
     return number
 
 
 def parse_eqf(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("expected a level 1–8, not true/false")
+        raise Invalid(N_("expected a level 1–8, not true/false"))
     if isinstance(value, int):
         level = value
     elif isinstance(value, float) and value.is_integer():
@@ -673,11 +822,14 @@ def parse_eqf(value: Any) -> int:
             r"(?:eqf|level|niveau|stufe|livello|poziom|úroveň)?\s*[-:]?\s*(\d{1,3})", text
         )
         if not m:
-            raise ValueError(f"{shown!r} is not an EQF level (write 6, EQF 6 or Level 6)")
+            raise Invalid(
+                N_("%(text)s is not an EQF level (write 6, EQF 6 or Level 6)"), text=repr(shown)
+            )
         level = int(m.group(1))
     if not 1 <= level <= 8:
-        shown_level = str(level) if abs(level) < 10**6 else "a larger number"
-        raise ValueError(f"EQF level must be 1 to 8, not {shown_level}")
+        if abs(level) >= 10**6:
+            raise Invalid(N_("EQF level must be 1 to 8, not a larger number"))
+        raise Invalid(N_("EQF level must be 1 to 8, not %(level)s"), level=level)
     return level
 
 
@@ -693,10 +845,10 @@ def parse_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        raise ValueError(f"{value!r} is a number, not a date: write YYYY-MM-DD")
+        raise Invalid(N_("%(value)s is a number, not a date: write YYYY-MM-DD"), value=repr(value))
     text = _text(value, multiline=False, max_length=40)
     if not text:
-        raise ValueError("missing")
+        raise Invalid(N_("missing"))
     for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -710,17 +862,22 @@ def parse_date(value: Any) -> date:
         if as_day_month is not None and (first > 12 or first == second):
             return as_day_month
         if as_day_month is not None and as_month_day is not None:
-            raise ValueError(
-                f"ambiguous date {text!r}: write {as_day_month.isoformat()}"
-                f" or {as_month_day.isoformat()}"
+            raise Invalid(
+                N_("ambiguous date %(text)s: write %(first)s or %(second)s"),
+                text=repr(text),
+                first=as_day_month.isoformat(),
+                second=as_month_day.isoformat(),
             )
         if as_month_day is not None:
-            raise ValueError(
-                f"{text!r} is not a day.month.year date; if it is month/day/year,"
-                f" write {as_month_day.isoformat()}"
+            raise Invalid(
+                N_(
+                    "%(text)s is not a day.month.year date; if it is month/day/year, write %(date)s"
+                ),
+                text=repr(text),
+                date=as_month_day.isoformat(),
             )
-        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)")
-    raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)")
+        raise Invalid(N_("%(text)s is not a date (use YYYY-MM-DD)"), text=repr(text))
+    raise Invalid(N_("%(text)s is not a date (use YYYY-MM-DD)"), text=repr(text))
 
 
 def _date_or_none(year: int, month: int, day: int) -> date | None:
@@ -732,14 +889,14 @@ def _date_or_none(year: int, month: int, day: int) -> date | None:
 
 def parse_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("expected a whole number")
+        raise Invalid(N_("expected a whole number"))
     if isinstance(value, int):
         return value
     number = parse_decimal(value)
     if number != number.to_integral_value():
-        raise ValueError(f"{_short(str(value))} is not a whole number")
+        raise Invalid(N_("%(text)s is not a whole number"), text=_short(str(value)))
     if abs(number) >= 10**40:
-        raise ValueError("expected a number of at most 40 digits")
+        raise Invalid(N_("expected a number of at most 40 digits"))
     return int(number)
 
 
@@ -747,8 +904,11 @@ def _choice(value: Any, choices: tuple[str, ...]) -> str:
     text = _text(value, multiline=False, max_length=100) or ""
     chosen = _CHOICE_BY_KEY.get(_choice_key(text))
     if chosen not in choices:
-        words = ", ".join(choice_label(c) for c in choices)
-        raise ValueError(f"{_short(text)} is not one of: {words}")
+        raise Invalid(
+            N_("%(text)s is not one of: %(choices)s"),
+            text=_short(text),
+            choices=Choices("", labels=tuple(choice_label(c) for c in choices)),
+        )
     return chosen
 
 
@@ -761,20 +921,23 @@ def parse_credential(
     values: dict[str, Any] = {}
     unknown = [k for k in raw if k not in FIELD_BY_NAME]
     for key in unknown:
-        problems.append(FieldProblem(str(key), "unknown field"))
+        problems.append(FieldProblem.of(str(key), said(N_("unknown field"))))
 
     for spec in FIELDS:
         value = raw.get(spec.name)
         try:
             parsed = _parse_field(spec, value)
         except ValueError as exc:
-            problems.append(FieldProblem(spec.name, str(exc)))
+            problems.append(FieldProblem.of(spec.name, reason(exc)))
             continue
         if parsed is None or parsed == []:
             if spec.required:
                 problems.append(
-                    FieldProblem(
-                        spec.name, "required" + (f" ({spec.help})" if spec.choices else "")
+                    FieldProblem.of(
+                        spec.name,
+                        said(N_("required (%(help)s)"), help=Said(spec.help))
+                        if spec.choices
+                        else said(N_("required")),
                     )
                 )
             continue
@@ -791,33 +954,37 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dict):
-        raise ValueError(
-            "expected "
-            + ("a list or text" if spec.multi else "a single value")
-            + ", not an object ({…})"
-        )
+        if spec.multi:
+            raise Invalid(N_("expected a list or text, not an object ({…})"))
+        raise Invalid(N_("expected a single value, not an object ({…})"))
     if isinstance(value, list | tuple) and not spec.multi:
-        raise ValueError("expected a single value, not a list ([…])")
+        raise Invalid(N_("expected a single value, not a list ([…])"))
     if name == "ects":
         number = parse_decimal(value)
         if number <= 0:
-            raise ValueError(f"ECTS must be more than 0, not {number}")
+            raise Invalid(N_("ECTS must be more than 0, not %(number)s"), number=number)
         if number > 60:
-            raise ValueError(
-                f"ECTS {number} is more than a year of study (60); a micro-credential is smaller"
+            raise Invalid(
+                N_(
+                    "ECTS %(number)s is more than a year of study (60);"
+                    " a micro-credential is smaller"
+                ),
+                number=number,
             )
         if number != number.quantize(Decimal("0.1")):
-            raise ValueError(f"ECTS {number}: use at most one decimal place")
+            raise Invalid(N_("ECTS %(number)s: use at most one decimal place"), number=number)
         return number.quantize(Decimal("0.1"))
     if name == "eqf_level":
         return parse_eqf(value)
     if name == "workload_hours":
         hours = parse_int(value)
         if hours <= 0:
-            raise ValueError("hours must be more than 0")
+            raise Invalid(N_("hours must be more than 0"))
         if hours > MAX_WORKLOAD_HOURS:
-            raise ValueError(
-                f"{hours} hours is more than a year of study ({MAX_WORKLOAD_HOURS} hours)"
+            raise Invalid(
+                N_("%(hours)s hours is more than a year of study (%(limit)s hours)"),
+                hours=hours,
+                limit=MAX_WORKLOAD_HOURS,
             )
         return hours
     if name == "date_of_issuing":
@@ -830,28 +997,36 @@ def _parse_field(spec: FieldSpec, value: Any) -> Any:
     if name == "country":
         text = (text or "").upper()
         if not _ISO_COUNTRY.match(text):
-            raise ValueError(
-                f"{_short(_text(value) or '')} is not an ISO 3166 two-letter country code"
+            raise Invalid(
+                N_("%(text)s is not an ISO 3166 two-letter country code"),
+                text=_short(_text(value) or ""),
             )
     elif name == "provider":
         text = provider_code(text or "") or (text or "").upper()
         if not _PROVIDER_CODE.match(text):
-            raise ValueError(
-                f"{_short(_text(value) or '')} is neither an institution code nor the name of one"
-                f" of the alliance's institutions ({', '.join(ALLIANCE_NAMES)})"
+            raise Invalid(
+                N_(
+                    "%(text)s is neither an institution code nor the name of one of the"
+                    " alliance's institutions (%(known)s)"
+                ),
+                text=_short(_text(value) or ""),
+                known=", ".join(ALLIANCE_NAMES),
             )
     elif name == "isced_f":
         if not _ISCED_F.match(text or ""):
-            raise ValueError(
-                f"{_short(text or '')} is not an ISCED-F field code (2 to 4 digits, e.g. 0613)"
+            raise Invalid(
+                N_("%(text)s is not an ISCED-F field code (2 to 4 digits, e.g. 0613)"),
+                text=_short(text or ""),
             )
         text = _isced_digits(text or "")
     elif name == "contact_email":
         if not _EMAIL.match(text or ""):
-            raise ValueError(f"{_short(text or '')} is not an e-mail address")
+            raise Invalid(N_("%(text)s is not an e-mail address"), text=_short(text or ""))
     elif name == "reference":
         if not _REFERENCE.match(text or ""):
-            raise ValueError(f"{_short(text or '')}: use up to 64 letters, digits and - _ . /")
+            raise Invalid(
+                N_("%(text)s: use up to 64 letters, digits and - _ . /"), text=_short(text or "")
+            )
     return text
 
 
@@ -871,22 +1046,25 @@ def _parse_list(spec: FieldSpec, value: Any) -> list[str]:
     if name == "learning_outcomes":
         for o in items:
             if len(o) < 10:
-                raise ValueError(
-                    f"outcome {o!r} is too short to be assessable (10 characters at least)"
+                raise Invalid(
+                    N_("outcome %(text)s is too short to be assessable (10 characters at least)"),
+                    text=repr(o),
                 )
         return items
     if name == "languages":
         langs = [s.lower() for s in items]
         bad = [lang for lang in langs if not _ISO_LANGUAGE.match(lang)]
         if bad:
-            raise ValueError(f"not ISO 639 language codes: {', '.join(map(_short, bad))}")
+            raise Invalid(
+                N_("not ISO 639 language codes: %(codes)s"), codes=", ".join(map(_short, bad))
+            )
         return list(dict.fromkeys(langs))
     if name == "esco_skills":
         bad = [u for u in items if not _ESCO_URI.match(u)]
         if bad:
-            raise ValueError(
-                "not ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>):"
-                f" {', '.join(map(_short, bad))}"
+            raise Invalid(
+                N_("not ESCO concept URIs (http://data.europa.eu/esco/skill/<uuid>): %(uris)s"),
+                uris=", ".join(map(_short, bad)),
             )
         return list(dict.fromkeys(items))
     framework = "DigComp" if name == "digcomp" else "GreenComp"
@@ -897,9 +1075,11 @@ def _parse_list(spec: FieldSpec, value: Any) -> list[str]:
         ref = normalise_competence(item, framework)
         (out if ref else bad).append(ref or item)
     if bad:
-        raise ValueError(
-            f"unknown {framework} competences: {', '.join(map(_short, bad))}"
-            f" (known: {', '.join(k.split('-', 1)[1] for k in table)})"
+        raise Invalid(
+            N_("unknown %(framework)s competences: %(items)s (known: %(known)s)"),
+            framework=framework,
+            items=", ".join(map(_short, bad)),
+            known=", ".join(k.split("-", 1)[1] for k in table),
         )
     return list(dict.fromkeys(out))
 
@@ -912,10 +1092,13 @@ def _cross_checks(values: dict[str, Any], known_providers: set[str] | None) -> l
         and values["provider"] not in known_providers
     ):
         out.append(
-            FieldProblem(
+            FieldProblem.of(
                 "provider",
-                f"unknown institution {values['provider']!r}"
-                f" (known: {', '.join(sorted(known_providers))})",
+                said(
+                    N_("unknown institution %(code)s (known: %(known)s)"),
+                    code=repr(values["provider"]),
+                    known=", ".join(sorted(known_providers)),
+                ),
             )
         )
     ects, hours = values.get("ects"), values.get("workload_hours")
@@ -923,13 +1106,23 @@ def _cross_checks(values: dict[str, Any], known_providers: set[str] | None) -> l
         lo, hi = HOURS_PER_ECTS
         if not (lo * ects <= hours <= hi * ects):
             out.append(
-                FieldProblem(
+                FieldProblem.of(
                     "workload_hours",
-                    f"{hours} hours does not match {ects} ECTS ({lo * ects:g}–{hi * ects:g} hours)",
+                    said(
+                        N_("%(hours)s hours does not match %(ects)s ECTS (%(low)s–%(high)s hours)"),
+                        hours=hours,
+                        ects=ects,
+                        low=f"{lo * ects:g}",
+                        high=f"{hi * ects:g}",
+                    ),
                 )
             )
     if values.get("stackable_towards") and values.get("stackability") == "stand_alone":
-        out.append(FieldProblem("stackable_towards", "given, but stackability says stand_alone"))
+        out.append(
+            FieldProblem.of(
+                "stackable_towards", said(N_("given, but stackability says stand_alone"))
+            )
+        )
     return out
 
 

@@ -66,6 +66,10 @@ class FileTooLarge(ValidationFailed):
 
     status = 413
     code = "too_large"
+    # the sizes in bytes (the file's None when only known to be over the limit), for writing them
+    # in a reader's language; `exact`: both are said in bytes (domain.limits.too_large)
+    sizes: tuple[int | None, int] | None = None
+    exact: bool = False
 
 
 class NotFound(QAError):

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.credential import Credential as CredentialData
 from qa_engine.domain.errors import ConfirmationNeeded, ValidationFailed
+from qa_engine.domain.i18n import N_, Message
 from qa_engine.domain.roles import Actor
 from qa_engine.services import access
 from qa_engine.services import cases as case_service
@@ -75,9 +76,11 @@ def import_credentials(
         ]
         if held:
             raise ConfirmationNeeded(
-                "this import would store a new version of a credential that an open case is"
-                " reviewing; the case would go on reviewing its own version. Name the case to"
-                " submit the file as its revised credential, or confirm to store it anyway",
+                N_(
+                    "this import would store a new version of a credential that an open case is"
+                    " reviewing; the case would go on reviewing its own version. Name the case to"
+                    " submit the file as its revised credential, or confirm to store it anyway"
+                ),
                 details=held,
             )
     created: list[str] = []
@@ -93,9 +96,15 @@ def import_credentials(
     for data in items:
         key = (data.provider, data.reference)
         if key in seen:
+            if source:
+                raise ValidationFailed(
+                    N_("credential %(credential)s appears twice in %(source)s"),
+                    credential=f"{data.provider}/{data.reference}",
+                    source=source,
+                )
             raise ValidationFailed(
-                f"credential {data.provider}/{data.reference}"
-                f" appears twice in {source or 'the batch'}"
+                N_("credential %(credential)s appears twice in the batch"),
+                credential=f"{data.provider}/{data.reference}",
             )
         seen.add(key)
         version, outcome = save_credential(session=session, actor=actor, data=data, source=source)
@@ -111,9 +120,23 @@ def import_credentials(
             )
             revised = case_id
     if case_id is not None and revised is None:
+        if source:
+            raise ValidationFailed(
+                N_(
+                    "%(source)s does not hold the credential of case %(case)s"
+                    " (credential %(credential)s); nothing was imported"
+                ),
+                source=source,
+                case=case_id,
+                credential=case_credential,
+            )
         raise ValidationFailed(
-            f"{source or 'the file'} does not hold the credential of case {case_id}"
-            f" (credential {case_credential}); nothing was imported"
+            N_(
+                "the file does not hold the credential of case %(case)s"
+                " (credential %(credential)s); nothing was imported"
+            ),
+            case=case_id,
+            credential=case_credential,
         )
     opened: list[int] = []
     if open_cases:
@@ -126,7 +149,9 @@ def import_credentials(
     return ImportResult(created, new_versions, unchanged, opened, revised)
 
 
-def _held_by_open_case(session: Session, data: CredentialData, case_id: int | None) -> str | None:
+def _held_by_open_case(
+    session: Session, data: CredentialData, case_id: int | None
+) -> Message | None:
     """Why storing this content would change a credential under review, or None when it would
     not (a new credential, the same content, or the case the import names)."""
     institution = repo.get_institution_by_code(session, data.provider)
@@ -142,15 +167,28 @@ def _held_by_open_case(session: Session, data: CredentialData, case_id: int | No
     if case is None or case.id == case_id:
         return None
     reviewed = case_service.credential_version_of(session, case)
-    text = (
-        f"{data.provider}/{data.reference}: case {case.id} ({case.state.replace('_', ' ')},"
-        f" round {case.round}) reviews version {reviewed.number}; the newest is version"
-        f" {latest.number}"
-    )
+    params: dict[str, object] = {
+        "credential": f"{data.provider}/{data.reference}",
+        "case": case.id,
+        "state": case.state.replace("_", " "),
+        "round": case.round,
+        "reviewed": reviewed.number,
+        "latest": latest.number,
+    }
     older = repo.credential_version_with_hash(session, saved_id(credential), data.content_hash)
     if older is not None:
-        text += (
-            f"; this file holds version {older.number} again and would undo the changes made"
-            f" since then"
+        return Message(
+            N_(
+                "%(credential)s: case %(case)s (%(state)s, round %(round)s) reviews version"
+                " %(reviewed)s; the newest is version %(latest)s; this file holds version"
+                " %(older)s again and would undo the changes made since then"
+            ),
+            params={**params, "older": older.number},
         )
-    return text
+    return Message(
+        N_(
+            "%(credential)s: case %(case)s (%(state)s, round %(round)s) reviews version"
+            " %(reviewed)s; the newest is version %(latest)s"
+        ),
+        params=params,
+    )

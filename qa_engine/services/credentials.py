@@ -13,6 +13,7 @@ from qa_engine.domain.clock import now
 from qa_engine.domain.credential import Credential as CredentialData
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import Forbidden, NotFound, ValidationFailed, check_version
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.institutions import provider_code
 from qa_engine.domain.outcomes import decision_summary
 from qa_engine.domain.roles import Actor, Role
@@ -54,8 +55,12 @@ def submit_credential(
         access.require_credential_writer(actor, action="change credentials")
         if expected_version is None:
             raise ValidationFailed(
-                f"say which version of credential {existing.id} you edited "
-                f"(it is now version {existing.current_version}): reload it and edit again"
+                N_(
+                    "say which version of credential %(id)s you edited (it is now version "
+                    "%(version)s): reload it and edit again"
+                ),
+                id=existing.id,
+                version=existing.current_version,
             )
         check_version(f"credential {existing.id}", existing.current_version, expected_version)
         code = get_or_raise(session, Institution, existing.institution_id, what="institution").code
@@ -64,8 +69,10 @@ def submit_credential(
         reference = str(raw.get("reference") or "").strip()
         if provider != code or reference != existing.reference:
             raise ValidationFailed(
-                "the provider and the reference of a credential cannot change; "
-                "submit a new credential instead",
+                N_(
+                    "the provider and the reference of a credential cannot change; "
+                    "submit a new credential instead"
+                ),
                 details=[f"provider: {code}", f"reference: {existing.reference}"],
             )
     known = set(repo.institution_codes(session))
@@ -81,7 +88,9 @@ def save_credential(
     happened)."""
     institution = repo.get_institution_by_code(session, data.provider)
     if institution is None:
-        raise ValidationFailed(f"unknown provider institution '{data.provider}'")
+        raise ValidationFailed(
+            N_("unknown provider institution %(code)s"), code=repr(data.provider)
+        )
     institution_id = saved_id(institution)
     _check_may_write(actor, institution_id)
     credential = repo.get_credential_by_reference(session, institution_id, data.reference)
@@ -134,7 +143,7 @@ def save_credential(
 def get_credential_or_raise(*, session: Session, actor: Actor, credential_id: int) -> Credential:
     credential = repo.get_credential(session, credential_id)
     if credential is None or not _may_read(actor, credential.institution_id):
-        raise NotFound(f"no credential {credential_id}")
+        raise NotFound(N_("no credential %(id)s"), id=credential_id)
     return credential
 
 
@@ -151,7 +160,7 @@ def _may_read(actor: Actor, institution_id: int) -> bool:
 def _check_may_write(actor: Actor, institution_id: int) -> None:
     if access.may_write_credential(actor, institution_id):
         return
-    raise Forbidden("a provider may submit credentials only for their own institution")
+    raise Forbidden(N_("a provider may submit credentials only for their own institution"))
 
 
 # --------------------------------------------------------------------------- reading
@@ -198,12 +207,12 @@ def credentials_page(
         if institution:
             found = repo.get_institution_by_code(session, institution)
             if found is None:
-                raise ValidationFailed(f"unknown institution {institution}")
+                raise ValidationFailed(N_("unknown institution %(code)s"), code=institution)
             inst = found.id
     elif Role.PROVIDER in actor.roles and actor.institution_id is not None:
         inst = actor.institution_id
     else:
-        raise Forbidden("only providers and QA staff read credentials")
+        raise Forbidden(N_("only providers and QA staff read credentials"))
     rows = case_repo.credentials_with_open_cases(
         session, institution_id=inst, offset=offset, limit=limit, with_versions=with_versions
     )

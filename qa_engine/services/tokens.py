@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
 from qa_engine.services.context import now
@@ -42,14 +43,18 @@ def issue_token(
     only."""
     actor.require(Role.ADMIN, action="issue API tokens")
     if scope not in SCOPES:
-        raise ValidationFailed(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+        raise ValidationFailed(
+            N_("scope must be one of %(scopes)s, not %(scope)s"),
+            scopes=", ".join(SCOPES),
+            scope=repr(scope),
+        )
     if days is not None and not 1 <= days <= 3650:
-        raise ValidationFailed("a token lives 1 to 3650 days")
+        raise ValidationFailed(N_("a token lives 1 to 3650 days"))
     user = repo.get_user_by_username(session, username.strip().lower())
     if user is None:
-        raise NotFound(f"no user {username}")
+        raise NotFound(N_("no user %(username)s"), username=username)
     if not user.active:
-        raise ValidationFailed(f"user {user.username} is disabled")
+        raise ValidationFailed(N_("user %(username)s is disabled"), username=user.username)
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         token_hash=digest(token),

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from qa_engine.domain import i18n
 from qa_engine.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.services import audit
 from qa_engine.services.context import now
@@ -71,26 +72,29 @@ def add_user(
     username = _username(username)
     if not _USERNAME.match(username):
         raise ValidationFailed(
-            f"username {username!r}: use 2–120 lower-case letters, digits, . _ @ -"
+            N_("username %(username)s: use 2–120 lower-case letters, digits, . _ @ -"),
+            username=repr(username),
         )
     if repo.get_user_by_username(session, username) is not None:
-        raise Conflict(f"user {username} already exists")
+        raise Conflict(N_("user %(username)s already exists"), username=username)
     try:
         role_set = [Role(r) for r in roles]
     except ValueError as exc:
         raise ValidationFailed(
-            f"unknown role: {exc}; roles are {', '.join(r.value for r in Role)}"
+            N_("unknown role: %(problem)s; roles are %(roles)s"),
+            problem=str(exc),
+            roles=", ".join(r.value for r in Role),
         ) from None
     if not role_set:
-        raise ValidationFailed("give the user at least one role")
+        raise ValidationFailed(N_("give the user at least one role"))
     inst_id = None
     if institution_code:
         inst = repo.get_institution_by_code(session, institution_code)
         if inst is None:
-            raise ValidationFailed(f"unknown institution {institution_code}")
+            raise ValidationFailed(N_("unknown institution %(code)s"), code=institution_code)
         inst_id = inst.id
     if Role.PROVIDER in role_set and inst_id is None:
-        raise ValidationFailed("a provider belongs to an institution: give --institution")
+        raise ValidationFailed(N_("a provider belongs to an institution: give --institution"))
     if password is not None:
         _check_password(password)
     user = User(
@@ -125,15 +129,19 @@ def add_user(
 def get_user_or_raise(session: Session, username: str) -> User:
     user = repo.get_user_by_username(session, _username(username))
     if user is None:
-        raise NotFound(f"no user {username}")
+        raise NotFound(N_("no user %(username)s"), username=username)
     return user
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(f"the password needs at least {MIN_PASSWORD} characters")
+        raise ValidationFailed(
+            N_("the password needs at least %(count)s characters"), count=MIN_PASSWORD
+        )
     if len(password) > MAX_PASSWORD:
-        raise ValidationFailed(f"the password may have at most {MAX_PASSWORD} characters")
+        raise ValidationFailed(
+            N_("the password may have at most %(count)s characters"), count=MAX_PASSWORD
+        )
 
 
 def _store_password(user: User, password: str, *, must_change: bool) -> None:
@@ -187,11 +195,13 @@ def change_own_password(*, session: Session, actor: Actor, current: str, new: st
     """Change one's own password, proving the current one; clears the demand to change it."""
     user = repo.get_user(session, actor.user_id) if actor.user_id is not None else None
     if user is None or not user.active:
-        raise Forbidden("only a person signed in with their own account may change their password")
+        raise Forbidden(
+            N_("only a person signed in with their own account may change their password")
+        )
     if not verify_password(current or "", user.password_hash):
-        raise WrongPassword("the current password is not right")
+        raise WrongPassword(N_("the current password is not right"))
     if new == current:
-        raise ValidationFailed("the new password must differ from the current one")
+        raise ValidationFailed(N_("the new password must differ from the current one"))
     _check_password(new)
     _store_password(user, new, must_change=False)
     session.add(user)
@@ -211,11 +221,15 @@ def set_own_language(*, session: Session, actor: Actor, language: str | None) ->
     browser and the institution, see `domain.i18n.negotiate`)."""
     user = repo.get_user(session, actor.user_id) if actor.user_id is not None else None
     if user is None or not user.active:
-        raise Forbidden("only a person signed in with their own account may choose its language")
+        raise Forbidden(
+            N_("only a person signed in with their own account may choose its language")
+        )
     chosen = i18n.supported(language) if language else None
     if language and chosen != language:
         raise ValidationFailed(
-            f"the engine does not speak {language!r}: choose one of {', '.join(i18n.LANGUAGES)}"
+            N_("the engine does not speak %(language)s: choose one of %(languages)s"),
+            language=repr(language),
+            languages=", ".join(i18n.LANGUAGES),
         )
     if user.language == chosen:
         return user
@@ -239,7 +253,7 @@ def enable_user(*, session: Session, actor: Actor, username: str) -> User:
     actor.require(Role.ADMIN, action="enable accounts")
     user = get_user_or_raise(session, username)
     if user.active:
-        raise Conflict(f"user {user.username} is already enabled")
+        raise Conflict(N_("user %(username)s is already enabled"), username=user.username)
     user.active = True
     session.add(user)
     session.flush()
@@ -254,9 +268,9 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> User:
     actor.require(Role.ADMIN, action="disable accounts")
     user = get_user_or_raise(session, username)
     if actor.user_id == user.id:
-        raise Forbidden("you cannot disable your own account; another admin can")
+        raise Forbidden(N_("you cannot disable your own account; another admin can"))
     if not user.active:
-        raise Conflict(f"user {user.username} is already disabled")
+        raise Conflict(N_("user %(username)s is already disabled"), username=user.username)
     user.active = False
     user.session_epoch += 1
     session.add(user)
@@ -279,7 +293,9 @@ def _roles(values: Iterable[Role | str]) -> set[Role]:
         return {Role(str(r).strip().lower()) for r in values}
     except ValueError as exc:
         raise ValidationFailed(
-            f"unknown role: {exc}; roles are {', '.join(r.value for r in Role)}"
+            N_("unknown role: %(problem)s; roles are %(roles)s"),
+            problem=str(exc),
+            roles=", ".join(r.value for r in Role),
         ) from None
 
 
@@ -296,29 +312,35 @@ def change_roles(
     user = get_user_or_raise(session, username)
     added, removed = _roles(add), _roles(remove)
     if not added and not removed:
-        raise ValidationFailed("name a role to add or to remove")
+        raise ValidationFailed(N_("name a role to add or to remove"))
     both = added & removed
     if both:
         raise ValidationFailed(
-            f"a role cannot be both added and removed: {', '.join(sorted(both))}"
+            N_("a role cannot be both added and removed: %(roles)s"),
+            roles=", ".join(sorted(both)),
         )
     current = repo.roles_of(session, saved_id(user))
     roles = (current | added) - removed
     if roles == current:
         raise ValidationFailed(
-            f"nothing to change: {user.username} has the roles "
-            f"{', '.join(sorted(r.value for r in current))}"
+            N_("nothing to change: %(username)s has the roles %(roles)s"),
+            username=user.username,
+            roles=", ".join(sorted(r.value for r in current)),
         )
     if not roles:
         raise ValidationFailed(
-            f"{user.username} would have no role left; an account keeps at least one "
-            "(disable the account instead)"
+            N_(
+                "%(username)s would have no role left; an account keeps at least one "
+                "(disable the account instead)"
+            ),
+            username=user.username,
         )
     if actor.user_id == user.id and Role.ADMIN in current - roles:
-        raise Forbidden("you cannot remove your own admin role; another admin can")
+        raise Forbidden(N_("you cannot remove your own admin role; another admin can"))
     if Role.PROVIDER in roles and user.institution_id is None:
         raise ValidationFailed(
-            f"a provider belongs to an institution, and {user.username} has none"
+            N_("a provider belongs to an institution, and %(username)s has none"),
+            username=user.username,
         )
     repo.set_roles(session, saved_id(user), sorted(roles))
     audit.record(
@@ -383,7 +405,7 @@ def get_account(*, session: Session, actor: Actor, username: str) -> Account:
     actor.require(Role.ADMIN, action="see the accounts")
     found = _accounts(session, _username(username))
     if not found:
-        raise NotFound(f"no user {username}")
+        raise NotFound(N_("no user %(username)s"), username=username)
     return found[0]
 
 
@@ -391,9 +413,9 @@ def own_account(*, session: Session, actor: Actor) -> Account:
     """The account of the person acting (anyone signed in)."""
     found = _accounts(session, actor.username) if actor.user_id is not None else []
     if not found:
-        raise NotFound(
-            "the engine itself has no account" if actor.is_system else f"no user {actor.username}"
-        )
+        if actor.is_system:
+            raise NotFound(N_("the engine itself has no account"))
+        raise NotFound(N_("no user %(username)s"), username=actor.username)
     return found[0]
 
 
@@ -412,7 +434,7 @@ def set_development_password(
     Refused in production: a shared, printed password is for a development data folder only."""
     actor.require(Role.ADMIN, action="set development passwords")
     if environment == "production":
-        raise ValidationFailed("development passwords are refused when QA_ENV=production")
+        raise ValidationFailed(N_("development passwords are refused when QA_ENV=production"))
     _check_password(password)
     hashed = hash_password(password)
     count = 0

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError, Unauthenticated
-from qa_engine.domain.i18n import N_
+from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.roles import Actor
 from qa_engine.services import audit
 from qa_engine.services.context import now
@@ -41,9 +42,15 @@ class TooManyAttempts(QAError):
     status = 429
     code = "too_many_attempts"
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, wait: Message, *, retry_after: int) -> None:
+        super().__init__("%(text)s", text=wait.english())
+        self.wait = wait
         self.retry_after = retry_after
+
+    def in_language(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> tuple[str, list[str]]:
+        return self.wait.render(gettext, ngettext), []
 
 
 def digest(secret: str) -> str:
@@ -79,7 +86,12 @@ def check_throttle(*, session: Session, username: str, client_ip: str) -> None:
             wait = max(1, int((oldest + THROTTLE_WINDOW - t).total_seconds()) + 1)
             minutes = (wait + 59) // 60
             raise TooManyAttempts(
-                f"Too many failed sign-ins. Try again in {minutes} minute(s).", retry_after=wait
+                Nn_(
+                    "Too many failed sign-ins. Try again in %(num)s minute.",
+                    "Too many failed sign-ins. Try again in %(num)s minutes.",
+                    minutes,
+                ),
+                retry_after=wait,
             )
 
 

@@ -19,11 +19,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, compile_path
 
 from qa_engine.domain import i18n
-from qa_engine.domain.errors import QAError
+from qa_engine.domain.errors import FileTooLarge, QAError
 from qa_engine.domain.i18n import N_
 from qa_engine.services.web_sessions import TooManyAttempts
 from qa_engine.web.auth import PASSWORD_PAGE, PasswordChangeRequired, is_api, role_refusal
-from qa_engine.web.templating import catalog_for, gettext_for, render
+from qa_engine.web.templating import catalog_for, gettext_for, render, request_language
+from qa_engine.web.uploads import too_large_in_language
 
 log = logging.getLogger("qa_engine.web")
 
@@ -174,9 +175,18 @@ async def qa_error(request: Request, exc: QAError) -> Response:
         headers["WWW-Authenticate"] = "Bearer"
     if exc.status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+    message, details = in_reader_language(request, exc)
+    return error_response(request, exc.status, exc.code, message, details, headers)
+
+
+def in_reader_language(request: Request, exc: QAError) -> tuple[str, list[str]]:
+    """An error's message and details in the language of this request's reader (a file's sizes
+    in their number format), for a page that shows it in its form."""
     catalog = catalog_for(request)
     message, details = exc.in_language(catalog.gettext, catalog.ngettext)
-    return error_response(request, exc.status, exc.code, message, details, headers)
+    if isinstance(exc, FileTooLarge):
+        message = too_large_in_language(exc, request_language(request))
+    return message, details
 
 
 def _loc(loc: Iterable[object]) -> str:

@@ -4,11 +4,11 @@ static files (pages, API answers and downloads may carry what only the signed-in
 
 from __future__ import annotations
 
-from fastapi import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa_engine.domain.limits import too_large_message
+from qa_engine.domain.errors import FileTooLarge
+from qa_engine.domain.limits import too_large as too_large_error
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action "
@@ -24,8 +24,10 @@ SECURITY_HEADERS = [
 ]
 
 
-def too_large(size: int | None, file_limit: int) -> HTTPException:
-    return HTTPException(status_code=413, detail=too_large_message(size, file_limit))
+def too_large(size: int | None, file_limit: int) -> FileTooLarge:
+    """The refusal of a body over the limit: "This file is 30.2 MB; the limit is 20 MB.", written
+    in the reader's language where it is shown (web.errors)."""
+    return too_large_error(size, file_limit)
 
 
 class BodyLimit:
@@ -65,9 +67,9 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int | None) -> None:
         # rendered like every other error: JSON for the API, the upload form for the browser
-        from qa_engine.web.errors import http_error
+        from qa_engine.web.errors import qa_error
 
-        response = await http_error(Request(scope, receive), too_large(size, self.file_limit))
+        response = await qa_error(Request(scope, receive), too_large(size, self.file_limit))
         await response(scope, receive, send)
 
 

@@ -12,14 +12,44 @@ from pathlib import Path, PurePath
 from sqlmodel import Session
 from starlette.datastructures import UploadFile  # a form's files; FastAPI's UploadFile is one too
 
+from qa_engine.adapters import translations as tr
 from qa_engine.adapters.credential_io import read_credentials_file
 from qa_engine.config import Settings
-from qa_engine.domain.errors import ValidationFailed
-from qa_engine.domain.limits import check_size
+from qa_engine.domain.errors import FileTooLarge, ValidationFailed
+from qa_engine.domain.i18n import N_
+from qa_engine.domain.limits import check_size, size_parts
 from qa_engine.domain.roles import Actor
 from qa_engine.services import credential_import
 
 CHUNK = 1024 * 1024
+# a size in words: the number in the reader's format, the unit in their words (Mo in French)
+_UNITS = {"GB": N_("%(size)s GB"), "MB": N_("%(size)s MB"), "KB": N_("%(size)s KB")}
+
+
+def size_in_language(size: int, lang: str, *, exact: bool = False) -> str:
+    """A byte count as a reader of `lang` reads it: ``30,2 Mo`` in fr, ``30.2 MB`` in en;
+    `exact`: in bytes (``2 049 octets``)."""
+    catalog = tr.translations(lang)
+    number, unit = size_parts(size)
+    if exact or unit == "bytes":
+        text = catalog.ngettext("%(num)s byte", "%(num)s bytes", size)
+        return text % {"num": tr.format_decimal(size, lang)}
+    return catalog.gettext(_UNITS[unit]) % {"size": tr.format_decimal(number, lang)}
+
+
+def too_large_in_language(error: FileTooLarge, lang: str) -> str:
+    """The message of a file over its limit with both sizes written as a reader of `lang` writes
+    them: "Ce fichier fait 30,2 Mo ; la limite est de 20 Mo." """
+    params = dict(error.params)
+    if error.sizes is not None:
+        size, limit = error.sizes
+        params["limit"] = size_in_language(limit, lang, exact=error.exact)
+        if size is not None:
+            params["size"] = size_in_language(size, lang, exact=error.exact)
+    try:
+        return tr.translations(lang).gettext(error.msgid) % params
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return error.message
 
 
 def safe_name(upload: UploadFile | None, default: str = "upload") -> str:
@@ -61,7 +91,10 @@ def suffix_of(name: str, allowed: tuple[str, ...]) -> str:
     suffix = PurePath(name).suffix.lower()
     if suffix not in allowed:
         raise ValidationFailed(
-            f"{name}: unsupported file type {suffix or '(none)'}; use {' or '.join(allowed)}"
+            N_("%(name)s: unsupported file type %(suffix)s; use %(allowed)s"),
+            name=name,
+            suffix=suffix or "(none)",
+            allowed=" / ".join(allowed),
         )
     return suffix
 

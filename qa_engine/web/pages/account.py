@@ -11,9 +11,11 @@ from fastapi.responses import Response
 from qa_engine.adapters.translations import translations
 from qa_engine.domain import i18n
 from qa_engine.domain.errors import QAError
+from qa_engine.domain.i18n import N_
 from qa_engine.services import users, web_sessions
 from qa_engine.web.auth import PASSWORD_PAGE, SignedInPrincipal, client_ip
 from qa_engine.web.db import DB
+from qa_engine.web.errors import in_reader_language
 from qa_engine.web.pages.auth import set_session_cookie
 from qa_engine.web.pages.common import PageUser, redirect, safe_next
 from qa_engine.web.templating import gettext_for, render, request_language
@@ -74,7 +76,9 @@ def change_password(
             principal,
             next_=target,
             status_code=422,
-            error="The two new passwords are not the same. Please type them again.",
+            error=gettext_for(request)(
+                N_("The two new passwords are not the same. Please type them again.")
+            ),
         )
     # not in a savepoint that a refusal rolls back: a wrong current password is recorded
     # (throttling, audit) and committed with the refusal; the service leaves nothing else behind
@@ -93,12 +97,18 @@ def change_password(
         if error.status in (401, 403, 404):
             raise
         response = _page(
-            request, principal, next_=target, error=error.message, status_code=error.status
+            request,
+            principal,
+            next_=target,
+            error=in_reader_language(request, error)[0],
+            status_code=error.status,
         )
         if isinstance(error, web_sessions.TooManyAttempts):
             response.headers["Retry-After"] = str(error.retry_after)
         return response
-    message = "Your password is changed. Your other sessions, if any, have ended."
+    message = gettext_for(request)(
+        N_("Your password is changed. Your other sessions, if any, have ended.")
+    )
     if renewed is None:  # a token's holder: no browser session to renew
         return redirect(target, principal, message)
     response = redirect(

@@ -10,13 +10,16 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from qa_engine.adapters import translations as tr
 from qa_engine.domain.errors import QAError
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Role
 from qa_engine.services import access, institutions, users
 from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.db import DB
+from qa_engine.web.errors import in_reader_language
 from qa_engine.web.pages.common import PageUser, attempt, redirect
-from qa_engine.web.templating import render
+from qa_engine.web.templating import current_language, gettext_for, render
 
 router = APIRouter()
 Username = Annotated[str, Path(min_length=1, max_length=120)]
@@ -29,6 +32,66 @@ EMPTY_FORM: dict[str, str | list[str]] = {
     "institution": "",
     "roles": [],
 }
+
+
+# an account's history in words: what happened (the audit action) and the names of its details
+_EVENTS = {
+    "user.created": N_("created"),
+    "user.signed_in": N_("signed in"),
+    "user.signed_out": N_("signed out"),
+    "user.sign_in_failed": N_("sign-in failed"),
+    "user.password_set": N_("password set"),
+    "user.one_time_password_issued": N_("one-time password issued"),
+    "user.password_changed": N_("password changed"),
+    "user.password_change_failed": N_("password change failed"),
+    "user.language_changed": N_("language changed"),
+    "user.enabled": N_("enabled"),
+    "user.disabled": N_("disabled"),
+    "user.roles_changed": N_("roles changed"),
+}
+_DETAILS = {
+    "username": N_("username"),
+    "roles": N_("roles"),
+    "added": N_("added"),
+    "removed": N_("removed"),
+    "institution": N_("institution"),
+    "must_change": N_("to be changed"),
+    "language": N_("language"),
+    "tokens_ended": N_("API tokens ended"),
+    "development": N_("development password"),
+    "ip": N_("address"),
+}
+_ROLE_DETAILS = {"roles", "added", "removed"}
+
+
+def _event_name(action: str) -> str:
+    """An audit action in the page's language (one this page does not know: its words)."""
+    known = _EVENTS.get(action)
+    if known is None:
+        return action.split(".", 1)[-1].replace("_", " ")
+    return tr.translations(current_language()).gettext(known)
+
+
+def _event_detail(key: str, value: object) -> str:
+    """One detail of an audit event, `name: value`, in the page's language."""
+    gettext = tr.translations(current_language()).gettext
+    name = gettext(_DETAILS[key]) if key in _DETAILS else key.replace("_", " ")
+    if isinstance(value, bool):
+        shown = gettext(N_("yes")) if value else gettext(N_("no"))
+    elif isinstance(value, list | tuple):
+        items = [str(v) for v in value]
+        if key in _ROLE_DETAILS:
+            items = [_role_word(gettext, v) for v in items]
+        shown = ", ".join(items)
+    else:
+        shown = str(value)
+    return f"{name}: {shown}"
+
+
+def _role_word(gettext: Callable[[str], str], role: str) -> str:
+    """A role in words in the language of `gettext` (the catalogs' role names, as the `role_name`
+    filter shows them, are the role's value with spaces: "qa officer")."""
+    return gettext(role.replace("_", " "))
 
 
 def _raise_refusal(error: QAError) -> None:
@@ -50,7 +113,7 @@ def _list_page(
         request,
         "admin/users.html",
         status_code=status_code,
-        title="Accounts",
+        title=gettext_for(request)(N_("Accounts")),
         accounts=accounts,
         institutions=institutions.list_institutions(session=db),
         all_roles=list(Role),
@@ -74,7 +137,9 @@ def _account_page(
         request,
         "admin/user.html",
         status_code=status_code,
-        title=f"Account {account.username}",
+        title=gettext_for(request)(N_("Account %(username)s")) % {"username": account.username},
+        event_name=_event_name,
+        event_detail=_event_detail,
         account=account,
         history=history,
         all_roles=list(Role),
@@ -89,7 +154,8 @@ def _one_time_page(request: Request, username: str, password: str, *, created: b
     return render(
         request,
         "admin/one_time_password.html",
-        title=f"One-time password for {username}",
+        title=gettext_for(request)(N_("One-time password for %(username)s"))
+        % {"username": username},
         username=username,
         password=password,
         created=created,
@@ -134,7 +200,12 @@ def add_account(
             "roles": role,
         }
         return _list_page(
-            request, db, principal, form=form, error=error.message, status_code=error.status
+            request,
+            db,
+            principal,
+            form=form,
+            error=in_reader_language(request, error)[0],
+            status_code=error.status,
         )
     password = users.set_one_time_password(
         session=db, actor=principal.actor, username=user.username
@@ -175,12 +246,19 @@ def change_roles(
         error = held
         _raise_refusal(error)
         return _account_page(
-            request, db, principal, username, error=error.message, status_code=error.status
+            request,
+            db,
+            principal,
+            username,
+            error=in_reader_language(request, error)[0],
+            status_code=error.status,
         )
+    _ = gettext_for(request)
+    names = ", ".join(sorted(_role_word(_, r.value) for r in held))
     return redirect(
         f"/admin/users/{username}",
         principal,
-        f"Roles of {username}: {', '.join(sorted(r.value.replace('_', ' ') for r in held))}.",
+        _("Roles of %(username)s: %(roles)s.") % {"username": username, "roles": names},
     )
 
 
@@ -196,9 +274,15 @@ def _switch(
     if isinstance(error, QAError):
         _raise_refusal(error)
         return _account_page(
-            request, db, principal, username, error=error.message, status_code=error.status
+            request,
+            db,
+            principal,
+            username,
+            error=in_reader_language(request, error)[0],
+            status_code=error.status,
         )
-    return redirect(f"/admin/users/{username}", principal, done)
+    text = gettext_for(request)(done) % {"username": username}
+    return redirect(f"/admin/users/{username}", principal, text)
 
 
 @router.post(
@@ -212,7 +296,7 @@ def disable_account(username: Username, request: Request, db: DB, principal: Pag
         principal,
         username,
         users.disable_user,
-        f"Account {username} disabled: its sessions and API tokens have ended.",
+        N_("Account %(username)s disabled: its sessions and API tokens have ended."),
     )
 
 
@@ -227,7 +311,7 @@ def enable_account(username: Username, request: Request, db: DB, principal: Page
         principal,
         username,
         users.enable_user,
-        f"Account {username} enabled: it may sign in again.",
+        N_("Account %(username)s enabled: it may sign in again."),
     )
 
 
@@ -245,6 +329,11 @@ def one_time_password(
         error = password
         _raise_refusal(error)
         return _account_page(
-            request, db, principal, username, error=error.message, status_code=error.status
+            request,
+            db,
+            principal,
+            username,
+            error=in_reader_language(request, error)[0],
+            status_code=error.status,
         )
     return _one_time_page(request, username, password, created=False)

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from qa_engine.domain.errors import Forbidden, Unauthenticated
+from qa_engine.domain.i18n import N_
 from qa_engine.services import web_sessions
 from qa_engine.web.auth import (
-    CSRF_REFUSED,
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
     check_origin,
@@ -20,10 +20,16 @@ from qa_engine.web.auth import (
     secure_cookies,
 )
 from qa_engine.web.db import DB
+from qa_engine.web.errors import in_reader_language
 from qa_engine.web.pages.common import PageUser, PageVisitor, safe_next
 from qa_engine.web.templating import gettext_for, render
 
 router = APIRouter()
+# the sign-in form's CSRF refusal (web.auth.CSRF_REFUSED, with what a sign-in needs of the browser)
+SIGN_IN_CSRF_REFUSED = N_(
+    "The form was not sent from this site or has expired (CSRF check). Reload the page and try "
+    "again. (Your browser must accept cookies from this site.)"
+)
 
 
 def _sign_in_page(
@@ -105,7 +111,7 @@ def sign_in(
         or not csrf_token
         or not hmac.compare_digest(cookie.encode(), csrf_token.encode())
     ):
-        raise Forbidden(CSRF_REFUSED + " (Your browser must accept cookies from this site.)")
+        raise Forbidden(SIGN_IN_CSRF_REFUSED)
     target = safe_next(next)
     try:
         signed = web_sessions.sign_in(
@@ -122,7 +128,7 @@ def sign_in(
             token=cookie,
             next_=target,
             username=username,
-            error=exc.message,
+            error=in_reader_language(request, exc)[0],
             status_code=429,
         )
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -135,7 +141,7 @@ def sign_in(
             token=cookie,
             next_=target,
             username=username,
-            error=gettext_for(request)(exc.message),
+            error=in_reader_language(request, exc)[0],
             status_code=401,
         )
     response = RedirectResponse(target, status_code=303)

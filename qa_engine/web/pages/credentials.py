@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,10 +16,18 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from qa_engine.adapters import translations as tr
 from qa_engine.adapters.credential_io import ImportInvalid, write_template
 from qa_engine.adapters.elm_import import parse_assignments
-from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
+from qa_engine.domain.credential import (
+    FIELD_BY_NAME,
+    FIELDS,
+    CredentialInvalid,
+    FieldSpec,
+    choice_label,
+)
 from qa_engine.domain.errors import ConfirmationNeeded, QAError, StaleUpdate, ValidationFailed
+from qa_engine.domain.i18n import N_, Nn_
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.services import access, credential_import
 from qa_engine.services import cases as case_service
@@ -26,11 +36,17 @@ from qa_engine.services.rows import saved_id
 from qa_engine.web.auth import SignedInPrincipal, requires, settings_of
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.errors import shows_upload_form
+from qa_engine.web.errors import in_reader_language, shows_upload_form
 from qa_engine.web.forms import form_int, form_text
 from qa_engine.web.pages.common import CredentialId, PageUser, attempt, redirect
 from qa_engine.web.rows import CredentialRecord
-from qa_engine.web.templating import render
+from qa_engine.web.templating import (
+    catalog_for,
+    current_language,
+    gettext_for,
+    render,
+    request_language,
+)
 from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
 router = APIRouter()
@@ -46,9 +62,9 @@ LONG = {
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _GROUPS = (
-    ("The credential", ("reference", "provider")),
+    (N_("The credential"), ("reference", "provider")),
     (
-        "Standard elements (Council Recommendation, Annex I, mandatory)",
+        N_("Standard elements (Council Recommendation, Annex I, mandatory)"),
         (
             "title",
             "learner_identification",
@@ -67,7 +83,7 @@ _GROUPS = (
         ),
     ),
     (
-        "Optional standard elements",
+        N_("Optional standard elements"),
         (
             "prerequisites",
             "supervision",
@@ -78,10 +94,10 @@ _GROUPS = (
         ),
     ),
     (
-        "Field, skills and languages",
+        N_("Field, skills and languages"),
         ("isced_f", "languages", "esco_skills", "digcomp", "greencomp"),
     ),
-    ("Contact", ("contact_email", "contact_name")),
+    (N_("Contact"), ("contact_email", "contact_name")),
 )
 GROUPS = [(title, [FIELD_BY_NAME[n] for n in names]) for title, names in _GROUPS]
 if sorted(f.name for _, specs in GROUPS for f in specs) != sorted(f.name for f in FIELDS):
@@ -89,11 +105,34 @@ if sorted(f.name for _, specs in GROUPS for f in specs) != sorted(f.name for f i
 
 
 def _element(spec: FieldSpec) -> str:
+    """The standard element a field is, in the page's language (called while a page renders)."""
+    gettext = tr.translations(current_language()).gettext
     if spec.element in EU_ELEMENTS:
-        return f"{spec.element}, mandatory standard element"
+        return gettext(N_("%(element)s, mandatory standard element")) % {"element": spec.element}
     if spec.element in EU_OPTIONAL_ELEMENTS:
-        return f"{spec.element}, optional standard element"
+        return gettext(N_("%(element)s, optional standard element")) % {"element": spec.element}
     return ""
+
+
+def _shown(data: dict[str, Any], lang: str) -> dict[str, str]:
+    """The values of a credential that are written in the reader's language: the date, the figures
+    and the closed values in words."""
+    gettext = tr.translations(lang).gettext
+    out: dict[str, str] = {}
+    for spec in FIELDS:
+        value = data.get(spec.name)
+        if value is None or value == "":
+            continue
+        try:
+            if spec.name == "date_of_issuing":
+                out[spec.name] = tr.format_date(date.fromisoformat(str(value)), lang)
+            elif spec.name in ("ects", "workload_hours", "eqf_level"):
+                out[spec.name] = tr.format_decimal(Decimal(str(value)), lang)
+            elif spec.choices:
+                out[spec.name] = gettext(choice_label(str(value)))
+        except (ValueError, ArithmeticError):  # a value stored otherwise is shown as it is
+            continue
+    return out
 
 
 def _form_values(data: dict[str, Any]) -> dict[str, str]:
@@ -123,14 +162,20 @@ def _form_page(
 ) -> Response:
     if institutions is None:
         institutions = credential_service.provider_choices(session=db, actor=principal.actor)
+    _ = gettext_for(request)
     return render(
         request,
         "credentials/form.html",
         status_code=status_code,
-        title=f"Edit {credential.reference}" if credential else "New credential",
+        title=(
+            _("Edit %(reference)s") % {"reference": credential.reference}
+            if credential
+            else _("New credential")
+        ),
         groups=GROUPS,
         headers={f.name: f.header for f in FIELDS},
         element=_element,
+        choice_label=choice_label,
         long_fields=LONG,
         values=values,
         errors=errors or {},
@@ -149,7 +194,7 @@ def list_credentials(request: Request, db: DB, principal: PageUser, offset: int 
     return render(
         request,
         "credentials/list.html",
-        title="Credentials",
+        title=gettext_for(request)(N_("Credentials")),
         rows=page.rows,
         total=page.total,
         offset=offset,
@@ -203,17 +248,25 @@ async def _save(
             raise error
         field_errors: dict[str, str] = {}
         general: list[str] = []
+        catalog = catalog_for(request)
         if isinstance(error, CredentialInvalid):
             for p in error.problems:
+                said = p.in_language(catalog.gettext, catalog.ngettext)
                 field_errors[p.field] = (
                     field_errors[p.field] + "; " if p.field in field_errors else ""
-                ) + p.message
+                ) + said
         else:
-            general = [error.message, *error.details]
+            message, details = in_reader_language(request, error)
+            general = [message, *details]
         if isinstance(error, StaleUpdate):
             general.append(
-                "Your changes are still in the form below. Save again to store them over the "
-                "newer version, or open the credential in another tab to compare first."
+                catalog.gettext(
+                    N_(
+                        "Your changes are still in the form below. Save again to store them over "
+                        "the newer version, or open the credential in another tab to compare "
+                        "first."
+                    )
+                )
             )
         values = {spec.name: form_text(form.get(spec.name)) for spec in FIELDS}
         credential = None
@@ -237,10 +290,11 @@ async def _save(
             credential=credential,
             status_code=error.status,
         )
+    _ = gettext_for(request)
     words = {
-        "created": "Credential saved.",
-        "new_version": f"Saved as version {saved.version}.",
-        "unchanged": "Nothing changed: the stored version is the same.",
+        "created": _("Credential saved."),
+        "new_version": _("Saved as version %(number)s.") % {"number": saved.version},
+        "unchanged": _("Nothing changed: the stored version is the same."),
     }
     return redirect(f"/credentials/{saved.credential_id}", principal, words[saved.outcome])
 
@@ -291,7 +345,7 @@ def _upload_page(
         request,
         "credentials/upload.html",
         status_code=status_code,
-        title="Upload credentials",
+        title=gettext_for(request)(N_("Upload credentials")),
         message=message,
         problems=list(problems),
         case_id=case_id,
@@ -328,7 +382,12 @@ async def upload(
     upload = form.get("file")
     case_id = form_int(form.get("case"))
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return _upload_page(request, "Choose a file to upload.", status_code=422, case_id=case_id)
+        return _upload_page(
+            request,
+            gettext_for(request)(N_("Choose a file to upload.")),
+            status_code=422,
+            case_id=case_id,
+        )
     name = safe_name(upload, "credentials.xlsx")
     lacking = form.get("set")
     lacking = lacking if isinstance(lacking, str) else ""
@@ -337,7 +396,11 @@ async def upload(
         data = await read_limited(upload, settings.max_upload_bytes)
     except ValidationFailed as exc:
         return _upload_page(
-            request, exc.message, status_code=exc.status, case_id=case_id, lacking=lacking
+            request,
+            in_reader_language(request, exc)[0],
+            status_code=exc.status,
+            case_id=case_id,
+            lacking=lacking,
         )
     result = await run_in_threadpool(
         attempt,
@@ -356,32 +419,41 @@ async def upload(
     )
     if isinstance(result, QAError):
         error = result
+        catalog = catalog_for(request)
         problems = (
-            [str(p).split(": ", 1) for p in error.problems]
+            [[p.where, p.in_language(catalog.gettext, catalog.ngettext)] for p in error.problems]
             if isinstance(error, ImportInvalid)
             else []
         )
+        message, details = in_reader_language(request, error)
         return _upload_page(
             request,
-            error.message,
-            problems if problems else [[d, ""] for d in error.details],
+            message,
+            problems if problems else [[d, ""] for d in details],
             status_code=error.status,
             case_id=case_id,
             confirm_needed=isinstance(error, ConfirmationNeeded),
             lacking=lacking,
         )
     advance_later(background, result.opened_cases)
-    text = (
-        f"{name}: {len(result.created)} created, {len(result.new_versions)} new version(s), "
-        f"{len(result.unchanged)} unchanged"
-        + (f"; {len(result.opened_cases)} case(s) opened" if result.opened_cases else "")
-        + "."
-    )
+    catalog = catalog_for(request)
+    counts = [
+        Nn_("%(num)s created", "%(num)s created", len(result.created)),
+        Nn_("%(num)s new version(s)", "%(num)s new version(s)", len(result.new_versions)),
+        Nn_("%(num)s unchanged", "%(num)s unchanged", len(result.unchanged)),
+    ]
+    said = ", ".join(m.render(catalog.gettext, catalog.ngettext) for m in counts)
+    if result.opened_cases:
+        opened = Nn_("%(num)s case(s) opened", "%(num)s case(s) opened", len(result.opened_cases))
+        said += "; " + opened.render(catalog.gettext, catalog.ngettext)
+    text = f"{name}: {said}."
     if result.revised_case is not None:
         return redirect(
             f"/cases/{result.revised_case}",
             principal,
-            text + " The case's new round reviews the revised credential.",
+            text
+            + " "
+            + catalog.gettext(N_("The case's new round reviews the revised credential.")),
         )
     return redirect("/credentials", principal, text)
 
@@ -401,6 +473,7 @@ def view(credential_id: CredentialId, request: Request, db: DB, principal: PageU
         data=detail.data,
         fields=FIELDS,
         element=_element,
+        shown=_shown(detail.data, request_language(request)),
         open_case=detail.open_case,
         may_write=detail.may_write,
     )
@@ -433,7 +506,11 @@ async def edit(
     dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
 )
 def open_case(
-    credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks
+    credential_id: CredentialId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
 ) -> Response:
     case = case_service.open_case(session=db, actor=principal.actor, credential_id=credential_id)
     case_id = saved_id(case)
@@ -441,5 +518,8 @@ def open_case(
     return redirect(
         f"/cases/{case_id}",
         principal,
-        f"Case {case_id} opened. Screening runs now; reload in a moment to see the next step.",
+        gettext_for(request)(
+            N_("Case %(id)s opened. Screening runs now; reload in a moment to see the next step.")
+        )
+        % {"id": case_id},
     )
