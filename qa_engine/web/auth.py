@@ -20,6 +20,7 @@ from sqlmodel import Session
 from qa_engine.config import Settings
 from qa_engine.domain import i18n
 from qa_engine.domain.errors import Forbidden, QAError, Unauthenticated, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor, Role, refusal
 from qa_engine.services import tokens, web_sessions
 from qa_engine.store.db import read_only_session, session_scope
@@ -32,7 +33,7 @@ FLASH_COOKIE = "qa_flash"  # a message for the next page, see web/pages/common.p
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CSRF_REFUSED = (
+CSRF_REFUSED = N_(
     "The form was not sent from this site or has expired (CSRF check). "
     "Reload the page and try again."
 )
@@ -160,12 +161,12 @@ def _principal(request: Request, db: Session) -> Principal:
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise Unauthenticated("use 'Authorization: Bearer <token>'")
+            raise Unauthenticated(N_("use 'Authorization: Bearer <token>'"))
         found = tokens.resolve_token(session=db, token=value.strip())
         if found is None:
-            raise Unauthenticated("the token is unknown or expired, or its user is disabled")
+            raise Unauthenticated(N_("the token is unknown or expired, or its user is disabled"))
         if request.method in UNSAFE and found.scope != "write":
-            raise Forbidden("this token is read-only: it cannot change anything")
+            raise Forbidden(N_("this token is read-only: it cannot change anything"))
         if found.touch:
             _record_use(lambda s: tokens.record_token_use(session=s, token_id=found.token_id))
         return Principal(
@@ -239,7 +240,7 @@ async def csrf_checked(
     if _has_nul(request.query_params.multi_items()) or (
         form is not None and _has_nul(form.multi_items())
     ):
-        raise ValidationFailed("text must not contain NUL characters")
+        raise ValidationFailed(N_("text must not contain NUL characters"))
     return principal
 
 
@@ -261,7 +262,7 @@ def check_password_current(request: Request, principal: Principal) -> None:
 async def signed_in(
     request: Request, principal: Annotated[Principal, Depends(csrf_checked)]
 ) -> SignedInPrincipal:
-    user = SignedInPrincipal.of(principal, "sign in first (or send an API token)")
+    user = SignedInPrincipal.of(principal, N_("sign in first (or send an API token)"))
     check_password_current(request, user)
     return user
 
@@ -285,7 +286,7 @@ class RoleCheck:
     async def __call__(self, principal: Annotated[SignedInPrincipal, Depends(signed_in)]) -> None:
         actor = principal.actor
         if not actor.has(*self.roles):
-            raise Forbidden(refusal(actor.roles, self.roles, self.action))
+            raise refusal(actor.roles, self.roles, self.action)
 
 
 def role_refusal(request: Request) -> QAError | None:
@@ -303,10 +304,10 @@ def role_refusal(request: Request) -> QAError | None:
     except QAError as refused:  # an unknown token, say
         return refused
     if actor is None:
-        return Unauthenticated("sign in first (or send an API token)")
+        return Unauthenticated(N_("sign in first (or send an API token)"))
     for check in checks:
         if not actor.has(*check.roles):
-            return Forbidden(refusal(actor.roles, check.roles, check.action))
+            return refusal(actor.roles, check.roles, check.action)
     return None
 
 

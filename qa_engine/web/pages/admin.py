@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Role
 from qa_engine.services import access, institutions, users
 from qa_engine.web.auth import SignedInPrincipal, requires
@@ -101,7 +102,7 @@ def accounts_page(request: Request, db: DB, principal: PageUser) -> Response:
     return _list_page(request, db, principal)
 
 
-@router.post("/admin/users", dependencies=[requires(access.ADMINS, action="add users")])
+@router.post("/admin/users", dependencies=[requires(access.ADMINS, action=N_("add users"))])
 def add_account(
     request: Request,
     db: DB,
@@ -149,7 +150,7 @@ def account_page(username: Username, request: Request, db: DB, principal: PageUs
 
 @router.post(
     "/admin/users/{username}/roles",
-    dependencies=[requires(access.ADMINS, action="change roles")],
+    dependencies=[requires(access.ADMINS, action=N_("change roles"))],
 )
 def change_roles(
     username: Username,
@@ -203,7 +204,7 @@ def _switch(
 
 @router.post(
     "/admin/users/{username}/disable",
-    dependencies=[requires(access.ADMINS, action="disable accounts")],
+    dependencies=[requires(access.ADMINS, action=N_("disable accounts"))],
 )
 def disable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
@@ -218,7 +219,7 @@ def disable_account(username: Username, request: Request, db: DB, principal: Pag
 
 @router.post(
     "/admin/users/{username}/enable",
-    dependencies=[requires(access.ADMINS, action="enable accounts")],
+    dependencies=[requires(access.ADMINS, action=N_("enable accounts"))],
 )
 def enable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
@@ -233,7 +234,7 @@ def enable_account(username: Username, request: Request, db: DB, principal: Page
 
 @router.post(
     "/admin/users/{username}/one-time-password",
-    dependencies=[requires(access.ADMINS, action="issue one-time passwords")],
+    dependencies=[requires(access.ADMINS, action=N_("issue one-time passwords"))],
 )
 def one_time_password(
     username: Username, request: Request, db: DB, principal: PageUser

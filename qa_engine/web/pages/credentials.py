@@ -18,6 +18,7 @@ from qa_engine.adapters.credential_io import ImportInvalid, write_template
 from qa_engine.adapters.elm_import import parse_assignments
 from qa_engine.domain.credential import FIELD_BY_NAME, FIELDS, CredentialInvalid, FieldSpec
 from qa_engine.domain.errors import ConfirmationNeeded, QAError, StaleUpdate, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.standards import EU_ELEMENTS, EU_OPTIONAL_ELEMENTS
 from qa_engine.services import access, credential_import
 from qa_engine.services import cases as case_service
@@ -247,7 +248,7 @@ async def _save(
 
 @router.post(
     "/credentials/new",
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="submit credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("submit credentials"))],
 )
 async def create(request: Request, db: DB, principal: PageUser) -> Response:
     return await _save(request, db, principal)
@@ -315,7 +316,7 @@ def upload_form(
 
 @router.post(
     "/credentials/upload",
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="import credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("import credentials"))],
 )
 async def upload(
     request: Request, db: DB, principal: PageUser, background: BackgroundTasks
@@ -420,7 +421,7 @@ def edit_form(
 
 @router.post(
     "/credentials/{credential_id}/edit",
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="change credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("change credentials"))],
 )
 async def edit(
     credential_id: CredentialId, request: Request, db: DB, principal: PageUser
@@ -430,7 +431,7 @@ async def edit(
 
 @router.post(
     "/credentials/{credential_id}/open-case",
-    dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("open review cases"))],
 )
 def open_case(
     credential_id: CredentialId, db: DB, principal: PageUser, background: BackgroundTasks
