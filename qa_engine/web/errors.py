@@ -213,6 +213,8 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if not hasattr(request.state, "principal") and not is_api(request):
+        _identify(request)  # whose language the page speaks, before any text is chosen
     _ = gettext_for(request)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")

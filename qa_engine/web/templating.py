@@ -20,7 +20,7 @@ from qa_engine.domain.case_states import STATE_NAMES
 from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Role
-from qa_engine.domain.scoring import GATE_RULE
+from qa_engine.domain.scoring import GATE_LEVEL_EXAMPLE, GATE_RULE
 from qa_engine.domain.statuses import STATUS_NAMES
 from qa_engine.services.context import now
 from qa_engine.services.dashboard import WaitingItem
@@ -125,6 +125,33 @@ def _translated(value: Message | str | None) -> str:
     if isinstance(value, Message | i18n.Phrase):
         return str(i18n.translated(value, _gettext, _ngettext))
     return _gettext(value) if value else ""
+
+
+# What the consolidation's words can be (domain.consolidation: `agreement_label` and the reasons
+# alpha is not computed), marked for the catalogs; the decision page shows them with `tr`.
+_AGREEMENT_WORDS = (
+    N_("reliable"),
+    N_("tentative"),
+    N_("low"),
+    N_("systematic disagreement (below chance)"),
+    N_("not computable"),
+    N_("not computable: fewer than two reviewers"),
+    N_("not computable: no variation in the scores"),
+    N_("not computable: no scale criterion scored by two reviewers"),
+)
+
+
+def _gate_rule() -> str:
+    """`domain.scoring.GATE_RULE` in the page's language."""
+    level, (low, high) = GATE_LEVEL_EXAMPLE
+    text = _gettext(
+        N_(
+            "A gate is met when the mean of the reviewers' scores reaches its level (a %(low)s and "
+            "a %(high)s meet a level-%(level)s gate): a gate judges the mean, not each reviewer's "
+            "score."
+        )
+    )
+    return text % {"low": low, "high": high, "level": level}
 
 
 def _reviewer_label(label: str | None) -> str:
@@ -259,6 +286,7 @@ env.filters.update(state_name=_state_name, outcome_name=_outcome_name, status_na
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 env.globals["GATE_RULE"] = GATE_RULE
+env.globals["gate_rule"] = _gate_rule
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -11,7 +11,9 @@ def test_a_refusal_names_the_roles_that_asked_and_those_that_may():
     assert refusal(frozenset({Role.REVIEWER}), WRITERS, "submit credentials").message == (
         "reviewers do not submit credentials; providers and the QA office do"
     )
-    assert refusal(frozenset({Role.REVIEWER, Role.LEADERSHIP}), WRITERS, "submit credentials").message == (
+    assert refusal(
+        frozenset({Role.REVIEWER, Role.LEADERSHIP}), WRITERS, "submit credentials"
+    ).message == (
         "reviewers and members of the leadership do not submit credentials; "
         "providers and the QA office do"
     )
