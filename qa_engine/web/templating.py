@@ -87,7 +87,7 @@ def _role_name(role: str) -> str:
 
 
 # the outcomes of a decision (and what reviewers recommend)
-_OUTCOME_NAMES = {
+_OUTCOME_NAMES: dict[str, str] = {
     Outcome.APPROVED: N_("approved"),
     Outcome.APPROVED_WITH_CONDITIONS: N_("approved with conditions"),
     Outcome.REVISION_REQUESTED: N_("revision requested"),

@@ -194,3 +194,23 @@ def test_refusals_translate_their_names_lists_and_actions():
         check_version(Np_(N_("case %(id)s"), id=7), 3, 2)
     assert stale.value.message.startswith("case 7 changed since you loaded it (version 3, yours 2)")
     assert _in("da", stale.value).startswith("sag 7: ændret siden du indlæste det")
+
+
+def test_a_decided_case_says_its_decision_in_the_readers_language(client, p, deciding):
+    from qa_engine.services import decisions
+
+    with session_scope() as s:
+        decisions.decide(
+            session=s,
+            actor=p["approver"],
+            case_id=deciding,
+            outcome="approved_with_conditions",
+            rationale="Sound, with one gap.",
+            conditions=["Publish the change log"],
+        )
+    signed_in(client, "officer")
+    cs = client.get(f"/cases/{deciding}", headers=CS).text
+    assert "Schváleno s 1 podmínkou: Publish the change log — splňte ji v uvedené lhůtě; " in cs
+    assert "schváleno s podmínkami</span>" in cs  # the outcome's badge
+    en = client.get(f"/cases/{deciding}").text
+    assert "Approved with 1 condition: Publish the change log — meet it within the time" in en
