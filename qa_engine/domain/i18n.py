@@ -80,6 +80,9 @@ class Phrase(str):
         phrase.message = message
         return phrase
 
+    def __reduce__(self) -> tuple[type[Phrase], tuple[Message]]:
+        return (Phrase, (self.message,))  # a copy or a pickle keeps the message
+
 
 def rendered(
     params: Mapping[str, object],
