@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from qa_engine.domain.i18n import N_, Nn_, Np_, Phrase
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -81,25 +83,30 @@ class CasePlan:
     note: str = ""
 
 
+def _p(text: str, **params: object) -> Phrase:
+    """A reason in English that pages show in their reader's language."""
+    return Phrase(Np_(text, **params))
+
+
 def hard_rule_violations(c: Candidate, need: CaseNeed) -> list[str]:
     """Every hard rule this reviewer would break on this case (empty: allowed)."""
-    out = []
+    out: list[str] = []
     if not c.active:
-        out.append("account disabled")
+        out.append(_p(N_("account disabled")))
     if c.institution_id is not None and c.institution_id == need.provider_institution_id:
-        out.append("same institution as the provider")
+        out.append(_p(N_("same institution as the provider")))
     if need.provider_institution_id in c.conflict_institutions:
-        out.append("declared a conflict with the provider institution")
+        out.append(_p(N_("declared a conflict with the provider institution")))
     if need.credential_id in c.conflict_credentials:
-        out.append("declared a conflict with this credential")
+        out.append(_p(N_("declared a conflict with this credential")))
     if need.case_id in c.conflict_cases:
-        out.append("declared a conflict with this case")
+        out.append(_p(N_("declared a conflict with this case")))
     if c.user_id in need.current_reviewers:
-        out.append("already reviewing this case")
+        out.append(_p(N_("already reviewing this case")))
     if c.user_id in need.excluded_reviewers:
-        out.append("declined or was replaced on this case")
+        out.append(_p(N_("declined or was replaced on this case")))
     if c.free <= 0:
-        out.append(f"at the limit of {c.max_open_reviews} open reviews")
+        out.append(_p(N_("at the limit of %(max)s open reviews"), max=c.max_open_reviews))
     return out
 
 
@@ -113,28 +120,28 @@ def preference(c: Candidate, need: CaseNeed) -> tuple[float, list[str]]:
     reasons: list[str] = []
     if c.user_id in need.earlier_reviewers:
         score += EARLIER_ROUND_BONUS
-        reasons.append(f"reviewed round {need.earlier_reviewers[c.user_id]}")
+        reasons.append(_p(N_("reviewed round %(round)s"), round=need.earlier_reviewers[c.user_id]))
     fields = set(c.expertise_fields)
     if need.isced_f in fields:
         score += 3.0
-        reasons.append(f"expert in field {need.isced_f}")
+        reasons.append(_p(N_("expert in field %(field)s"), field=need.isced_f))
     elif any(f[:2] == need.isced_f[:2] for f in fields):
         score += 1.5
-        reasons.append(f"expert in the broad field {need.isced_f[:2]}")
+        reasons.append(_p(N_("expert in the broad field %(field)s"), field=need.isced_f[:2]))
     shared = sorted(set(c.expertise_skills) & set(need.skills))
     if shared:
         score += min(3, len(shared))
-        reasons.append("shares skills " + ", ".join(shared[:4]))
+        reasons.append(_p(N_("shares skills %(skills)s"), skills=", ".join(shared[:4])))
     langs = sorted(set(c.languages) & set(need.languages))
     if langs:
         score += 1.0
-        reasons.append("reads " + ", ".join(langs))
+        reasons.append(_p(N_("reads %(languages)s"), languages=", ".join(langs)))
     elif need.languages:
         score -= 1.0
-        reasons.append("does not list the credential's language")
+        reasons.append(_p(N_("does not list the credential's language")))
     load = c.open_reviews / max(c.max_open_reviews, 1)
     score -= 2.0 * load
-    reasons.append(f"load {c.open_reviews}/{c.max_open_reviews}")
+    reasons.append(_p(N_("load %(open)s/%(max)s"), open=c.open_reviews, max=c.max_open_reviews))
     return score, reasons
 
 
@@ -222,12 +229,19 @@ def plan(needs: Sequence[CaseNeed], candidates: Sequence[Candidate]) -> dict[int
             need.current_institutions
         )
         if cp.shortfall:
-            cp.note = (
-                f"only {len(cp.proposals)} of {need.needed} reviewers can be found"
-                " without breaking a rule"
+            cp.note = _p(
+                N_("only %(found)s of %(needed)s reviewers can be found without breaking a rule"),
+                found=len(cp.proposals),
+                needed=need.needed,
             )
         elif len(insts) < need.min_institutions and need.needed + len(need.current_reviewers) > 1:
-            cp.note = f"eligible reviewers come from only {len(insts)} institution(s)"
+            cp.note = Phrase(
+                Nn_(
+                    "eligible reviewers come from only %(num)s institution",
+                    "eligible reviewers come from only %(num)s institutions",
+                    len(insts),
+                )
+            )
     return plans
 
 

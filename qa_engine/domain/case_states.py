@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from qa_engine.domain.errors import InvalidTransition
+from qa_engine.domain.i18n import N_, Message, Np_, listed, one_of
 
 
 class CaseState(StrEnum):
@@ -34,6 +35,27 @@ class CaseState(StrEnum):
 
 
 S = CaseState
+
+# each state in words, as pages, errors and reports show it (translated where it is shown)
+STATE_NAMES: dict[CaseState, str] = {
+    S.SUBMITTED: N_("submitted"),
+    S.SCREENING: N_("screening"),
+    S.RETURNED: N_("returned"),
+    S.SELF_ASSESSMENT: N_("self assessment"),
+    S.ASSIGNMENT: N_("assignment"),
+    S.PEER_REVIEW: N_("peer review"),
+    S.CONSOLIDATION: N_("consolidation"),
+    S.APPROVAL: N_("approval"),
+    S.REPORTING: N_("reporting"),
+    S.CLOSED: N_("closed"),
+    S.WITHDRAWN: N_("withdrawn"),
+}
+
+
+def state_name(state: CaseState | str) -> Message:
+    """A state in words, to translate where it is shown."""
+    return Np_(STATE_NAMES[CaseState(state)])
+
 
 # Stages the engine performs by itself; the others wait for a person.
 AUTOMATED = frozenset({S.SUBMITTED, S.SCREENING, S.CONSOLIDATION, S.REPORTING})
@@ -72,19 +94,26 @@ def check_transition(current: CaseState | str, target: CaseState | str) -> CaseS
     """Return the target state, or raise `InvalidTransition` saying what is allowed instead."""
     cur, tgt = CaseState(current), CaseState(target)
     if tgt not in TRANSITIONS[cur]:
-        allowed = (
-            ", ".join(sorted(s.value for s in TRANSITIONS[cur])) or "nothing (the case is finished)"
+        names = [state_name(s) for s in sorted(TRANSITIONS[cur], key=lambda s: s.value)]
+        allowed: Message | str = (
+            listed(names) if names else Np_(N_("nothing (the case is finished)"))
         )
         raise InvalidTransition(
-            f"a case in state '{cur.value}' cannot move to '{tgt.value}'; allowed: {allowed}"
+            N_("a case in state '%(state)s' cannot move to '%(target)s'; allowed: %(allowed)s"),
+            state=state_name(cur),
+            target=state_name(tgt),
+            allowed=allowed,
         )
     return tgt
 
 
 def require_state(current: CaseState | str, *expected: CaseState, action: str) -> None:
-    """Raise `InvalidTransition` when an action is attempted in the wrong state."""
+    """Raise `InvalidTransition` when an action is attempted in the wrong state; `action` is a verb
+    phrase marked for the catalogs where it is written (`action=N_("assign reviewers")`)."""
     if CaseState(current) not in expected:
-        wanted = " or ".join(s.value for s in expected)
         raise InvalidTransition(
-            f"cannot {action}: the case is in state '{CaseState(current).value}', not {wanted}"
+            N_("cannot %(action)s: the case is in state '%(state)s', not %(wanted)s"),
+            action=Np_(action),
+            state=state_name(current),
+            wanted=one_of([state_name(s) for s in expected]),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from qa_engine.domain.i18n import Message
+from qa_engine.domain.i18n import N_, Message, rendered
 
 Detail = str | Message
 
@@ -14,7 +14,8 @@ class QAError(Exception):
 
     The message is the English source text, translated where it is shown (`in_language`): with
     `params`, a msgid with named placeholders, `NotFound("no case %(id)s", id=7)`, so that the
-    catalogs hold one entry and every language fills in the values; a message already formatted
+    catalogs hold one entry and every language fills in the values (a value that is a `Message`,
+    a state's name or a list of roles, is translated too); a message already formatted
     (an f-string) stays English. `details` are lines of plain text or `Message`s. `code` is the
     stable identifier clients branch on, never translated."""
 
@@ -26,7 +27,8 @@ class QAError(Exception):
     ) -> None:
         self.msgid = message
         self.params: dict[str, object] = dict(params)
-        self.message = message % self.params if self.params else message
+        english = rendered(self.params, lambda t: t, lambda t, p, n: t if n == 1 else p)
+        self.message = message % english if self.params else message
         super().__init__(self.message)
         self.detail_parts: list[Detail] = list(details or [])
         self.details = [_english(d) for d in self.detail_parts]
@@ -38,7 +40,7 @@ class QAError(Exception):
         catalogs do not hold stays as it is)."""
         text = gettext(self.msgid)
         try:
-            message = text % self.params if self.params else text
+            message = text % rendered(self.params, gettext, ngettext) if self.params else text
         except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
             message = self.message
         details = [
@@ -110,22 +112,32 @@ class ConfirmationNeeded(Conflict):
     code = "confirmation_needed"
 
 
-def check_version(what: str, current: int, expected: int | None) -> None:
+def check_version(what: str | Message, current: int, expected: int | None) -> None:
     """Raise `StaleUpdate` when a write carries another version of `what` than the stored one.
 
     A draft not written yet is version 0, so a first save that carries 0 while another tab (or a
     sheet upload) has saved meanwhile is refused like any stale write. None is for the engine's
     own writers only (the synthetic alliance, seeding): every person's write says which version
-    it started from."""
+    it started from. `what` names it ("case 7"): a `Message` to have it in the reader's language
+    too."""
     if expected is not None and current != expected:
         if expected == 0:
             raise StaleUpdate(
-                f"{what} was saved elsewhere (another tab, window or sheet upload) after you "
-                f"opened it (now version {current}); nothing was saved"
+                N_(
+                    "%(what)s was saved elsewhere (another tab, window or sheet upload) after you "
+                    "opened it (now version %(current)s); nothing was saved"
+                ),
+                what=what,
+                current=current,
             )
         raise StaleUpdate(
-            f"{what} changed since you loaded it (version {current}, yours {expected}); "
-            "reload it (nothing was saved)"
+            N_(
+                "%(what)s changed since you loaded it (version %(current)s, yours %(expected)s); "
+                "reload it (nothing was saved)"
+            ),
+            what=what,
+            current=current,
+            expected=expected,
         )
 
 

@@ -61,10 +61,72 @@ class Message:
             text = gettext(self.singular)
         else:
             text = ngettext(self.singular, self.plural, self.n)
-        return text % {"num": self.n, **self.params}
+        values = {"num": self.n, **rendered(self.params, gettext, ngettext)}
+        return text % values
 
     def english(self) -> str:
         return self.render(lambda s: s, lambda s, p, n: s if n == 1 else p)
+
+
+class Phrase(str):
+    """A text made below the web that reads as English wherever a string is used (a log line, the
+    CLI, an API field, a join) and keeps its `Message`, so that a page shows it in its reader's
+    language: `Phrase(Np_(N_("load %(open)s/%(max)s"), open=2, max=5))`."""
+
+    message: Message
+
+    def __new__(cls, message: Message) -> Phrase:
+        phrase = super().__new__(cls, message.english())
+        phrase.message = message
+        return phrase
+
+    def __reduce__(self) -> tuple[type[Phrase], tuple[Message]]:
+        return (Phrase, (self.message,))  # a copy or a pickle keeps the message
+
+
+def rendered(
+    params: Mapping[str, object],
+    gettext: Callable[[str], str],
+    ngettext: Callable[[str, str, int], str],
+) -> dict[str, object]:
+    """`params` with every value that is a `Message` itself (a state's name, a list of roles) in
+    the language of `gettext`."""
+    return {k: translated(v, gettext, ngettext) for k, v in params.items()}
+
+
+def translated(
+    value: object,
+    gettext: Callable[[str], str],
+    ngettext: Callable[[str, str, int], str],
+) -> object:
+    """A `Message` or a `Phrase` in the language of `gettext`; any other value as it is."""
+    if isinstance(value, Phrase):
+        return value.message.render(gettext, ngettext)
+    if isinstance(value, Message):
+        return value.render(gettext, ngettext)
+    return value
+
+
+def Np_(text: str, **params: object) -> Message:  # noqa: N802
+    """A text with named values to translate where it is shown (a value may be a `Message` too):
+    the msgid is marked with N_ where it is written, `Np_(N_("case %(id)s"), id=7)`."""
+    return Message(text, params=params)
+
+
+def one_of(items: Sequence[Message | str], *, joiner: str = "or") -> Message | str:
+    """Texts joined the English way ("a, b or c"; `joiner` "and" for "a, b and c") in the reader's
+    language: each item a `Message` (or a text shown as it is)."""
+    if len(items) == 1:
+        return items[0]
+    last = N_("%(first)s or %(last)s") if joiner == "or" else N_("%(first)s and %(last)s")
+    return Np_(last, first=listed(items[:-1]), last=items[-1])
+
+
+def listed(items: Sequence[Message | str]) -> Message | str:
+    """Texts joined with commas ("a, b, c") in the reader's language."""
+    if len(items) == 1:
+        return items[0]
+    return Np_(N_("%(first)s, %(rest)s"), first=items[0], rest=listed(items[1:]))
 
 
 def Nn_(singular: str, plural: str, n: int, **params: object) -> Message:  # noqa: N802

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
+from qa_engine.domain.i18n import N_, Nn_, Np_, Phrase
+
 
 class Outcome(StrEnum):
     APPROVED = "approved"
@@ -41,18 +43,46 @@ def worst(*outcomes: Outcome) -> Outcome:
 def decision_summary(
     outcome: str, conditions: Sequence[str] = (), valid_until: date | None = None
 ) -> str:
-    """A decision as its provider reads it: the outcome, the conditions, and what to do next."""
-    until = f"the approval is valid until {valid_until:%Y-%m-%d}" if valid_until else ""
+    """A decision as its provider reads it: the outcome, the conditions, and what to do next (a
+    `Phrase`: English wherever a string is used, in the reader's language on a page)."""
+    day = f"{valid_until:%Y-%m-%d}" if valid_until else ""
     if outcome == Outcome.APPROVED_WITH_CONDITIONS:
         n = len(conditions)
-        listed = f": {'; '.join(conditions)}" if conditions else ""
-        said = f"Approved with {n} condition{'' if n == 1 else 's'}{listed}"
-        said += f" — meet {'it' if n == 1 else 'them'} within the time they state"
-        return said + (f"; {until}." if until else ".")
+        if conditions:
+            said = Nn_(
+                "Approved with %(num)s condition: %(conditions)s — meet it within the time they "
+                "state",
+                "Approved with %(num)s conditions: %(conditions)s — meet them within the time they "
+                "state",
+                n,
+                conditions="; ".join(conditions),
+            )
+        else:
+            said = Nn_(
+                "Approved with %(num)s condition — meet it within the time they state",
+                "Approved with %(num)s conditions — meet them within the time they state",
+                n,
+            )
+        if day:
+            return Phrase(
+                Np_(N_("%(said)s; the approval is valid until %(day)s."), said=said, day=day)
+            )
+        return Phrase(Np_(N_("%(said)s."), said=said))
     if outcome == Outcome.APPROVED:
-        return f"Approved; {until}." if until else "Approved."
+        if day:
+            return Phrase(Np_(N_("Approved; the approval is valid until %(day)s."), day=day))
+        return Phrase(Np_(N_("Approved.")))
     if outcome == Outcome.REVISION_REQUESTED:
-        return "Revision requested — revise the credential and write the self-assessment again."
+        return Phrase(
+            Np_(
+                N_(
+                    "Revision requested — revise the credential and write the self-assessment "
+                    "again."
+                )
+            )
+        )
     if outcome == Outcome.REJECTED:
-        return "Rejected — you may submit a substantially revised proposal as a new case."
+        return Phrase(
+            Np_(N_("Rejected — you may submit a substantially revised proposal as a new case."))
+        )
     return outcome.replace("_", " ").capitalize() + "."

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from qa_engine.domain.errors import Forbidden
+from qa_engine.domain.i18n import N_, Message, Np_, one_of
 
 
 class Role(StrEnum):
@@ -22,22 +23,23 @@ class Role(StrEnum):
         return _LABELS[self]
 
 
+# the roles as refusals name them (translated where they are shown)
 _PLURALS = {
-    Role.PROVIDER: "providers",
-    Role.QA_OFFICER: "QA officers",
-    Role.REVIEWER: "reviewers",
-    Role.APPROVER: "approvers",
-    Role.LEADERSHIP: "members of the leadership",
-    Role.ADMIN: "admins",
+    Role.PROVIDER: N_("providers"),
+    Role.QA_OFFICER: N_("QA officers"),
+    Role.REVIEWER: N_("reviewers"),
+    Role.APPROVER: N_("approvers"),
+    Role.LEADERSHIP: N_("members of the leadership"),
+    Role.ADMIN: N_("admins"),
 }
 
 _LABELS = {
-    Role.PROVIDER: "a provider",
-    Role.QA_OFFICER: "a QA officer",
-    Role.REVIEWER: "a reviewer",
-    Role.APPROVER: "an approver",
-    Role.LEADERSHIP: "a member of the leadership",
-    Role.ADMIN: "an admin",
+    Role.PROVIDER: N_("a provider"),
+    Role.QA_OFFICER: N_("a QA officer"),
+    Role.REVIEWER: N_("a reviewer"),
+    Role.APPROVER: N_("an approver"),
+    Role.LEADERSHIP: N_("a member of the leadership"),
+    Role.ADMIN: N_("an admin"),
 }
 
 
@@ -57,27 +59,38 @@ class Actor:
     def has(self, *roles: Role) -> bool:
         return self.is_system or bool(self.roles & set(roles))
 
-    def require(self, *roles: Role, action: str = "do this") -> None:
+    def require(self, *roles: Role, action: str = N_("do this")) -> None:
+        """Refuse anyone without one of `roles`: `action` is a verb phrase marked for the catalogs
+        where it is written (`action=N_("assign reviewers")`), translated in the refusal."""
         if not self.has(*roles):
-            wanted = " or ".join(r.label for r in roles)
-            raise Forbidden(f"only {wanted} may {action}")
+            raise Forbidden(
+                N_("only %(roles)s may %(action)s"),
+                roles=one_of([Np_(_LABELS[r]) for r in roles]),
+                action=Np_(action),
+            )
 
 
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def refusal(held: frozenset[Role], allowed: tuple[Role, ...], action: str) -> str:
+def refusal(held: frozenset[Role], allowed: tuple[Role, ...], action: str) -> Forbidden:
     """A refusal worded for who asked: "reviewers do not submit credentials; providers and the QA
-    office do". `action` is a verb phrase ("submit credentials"). The QA office stands for QA
-    officers and admins together; admins are named when they alone may."""
-    asked = [_PLURALS[r] for r in Role if r in held] or ["accounts without a role"]
+    office do". `action` is a verb phrase ("submit credentials", marked for the catalogs where it
+    is written). The QA office stands for QA officers and admins together; admins are named when
+    they alone may."""
+    asked: list[Message | str] = [Np_(_PLURALS[r]) for r in Role if r in held] or [
+        Np_(N_("accounts without a role"))
+    ]
     who = [r for r in Role if r in allowed]
     if Role.QA_OFFICER in who and Role.ADMIN in who:
         who.remove(Role.ADMIN)
-    words = ["the QA office" if r == Role.QA_OFFICER else _PLURALS[r] for r in who]
-    verb = "does" if words == ["the QA office"] else "do"
-    return f"{_and(asked)} do not {action}; {_and(words)} {verb}"
+    if who == [Role.QA_OFFICER]:  # one office: "does"
+        text = N_("%(asked)s do not %(action)s; the QA office does")
+        return Forbidden(text, asked=one_of(asked, joiner="and"), action=Np_(action))
+    words = [Np_(N_("the QA office")) if r == Role.QA_OFFICER else Np_(_PLURALS[r]) for r in who]
+    return Forbidden(
+        N_("%(asked)s do not %(action)s; %(allowed)s do"),
+        asked=one_of(asked, joiner="and"),
+        action=Np_(action),
+        allowed=one_of(words, joiner="and"),
+    )
 
 
 SYSTEM = Actor(user_id=None, username="qa-engine", roles=frozenset(Role))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from qa_engine.domain.i18n import N_, Message, Np_
+
 
 class AssignmentStatus(StrEnum):
     INVITED = "invited"
@@ -48,3 +50,27 @@ class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+# every status in words, as pages and errors show it (translated where it is shown)
+STATUS_NAMES: dict[str, str] = {
+    "invited": N_("invited"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "submitted": N_("submitted"),
+    "replaced": N_("replaced"),
+    "withdrawn": N_("withdrawn"),
+    "expired": N_("expired"),
+    "draft": N_("draft"),
+    "requested": N_("requested"),
+    "generated": N_("generated"),
+    "failed": N_("failed"),
+    "pending": N_("pending"),
+    "sent": N_("sent"),
+}
+
+
+def status_name(status: str) -> Message | str:
+    """A status in words, to translate where it is shown (an unknown one as it is)."""
+    name = STATUS_NAMES.get(str(status))
+    return str(status) if name is None else Np_(name)

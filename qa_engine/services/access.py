@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from qa_engine.domain.errors import NotFound
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
@@ -38,7 +39,7 @@ EXPORT_READERS = (Role.PROVIDER, Role.QA_OFFICER, Role.APPROVER)
 
 
 def not_found(case_id: int | str) -> NotFound:
-    return NotFound(f"case {case_id} not found")
+    return NotFound(N_("case %(id)s not found"), id=case_id)
 
 
 def may_read_case(session: Session, actor: Actor, case: Case) -> bool:
@@ -99,7 +100,7 @@ def writes_credentials(actor: Actor) -> bool:
     return actor.has(*CREDENTIAL_WRITERS)
 
 
-def require_credential_writer(actor: Actor, *, action: str = "submit credentials") -> None:
+def require_credential_writer(actor: Actor, *, action: str = N_("submit credentials")) -> None:
     """Providers (for their own institution, see `may_write_credential`) and the QA office."""
     actor.require(*CREDENTIAL_WRITERS, action=action)
 

@@ -22,12 +22,14 @@ from qa_engine.domain.assignment import (
 )
 from qa_engine.domain.case_states import REVIEWING, CaseState, require_state
 from qa_engine.domain.errors import Conflict, ConflictOfInterest, NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_, Message, Np_, Phrase
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.statuses import (
     GONE_ASSIGNMENT,
     LIVE_ASSIGNMENT,
     OPEN_ASSIGNMENT,
     AssignmentStatus,
+    status_name,
 )
 from qa_engine.services import access, audit, notifications
 from qa_engine.services.cases import credential_version_of
@@ -118,9 +120,16 @@ def earlier_reviewers(session: Session, case: Case) -> dict[int, int]:
     return out
 
 
+def _semicolons(items: Sequence[str]) -> Message | str:
+    """Reasons joined with semicolons, each in the reader's language where it is shown."""
+    if len(items) == 1:
+        return items[0]
+    return Np_(N_("%(first)s; %(rest)s"), first=items[0], rest=_semicolons(items[1:]))
+
+
 def propose(*, session: Session, actor: Actor, case_id: int) -> tuple[CasePlan, list[Proposal]]:
     """The engine's proposal for one case (and every eligible reviewer ranked), with reasons."""
-    actor.require(*access.OFFICERS, action="see reviewer proposals")
+    actor.require(*access.OFFICERS, action=N_("see reviewer proposals"))
     case = access.case_for(session, actor, case_id)
     need = case_need(session, case)
     pool = candidates(session)
@@ -131,28 +140,34 @@ def assign(
     *, session: Session, actor: Actor, case_id: int, reviewer_ids: Sequence[int], reason: str = ""
 ) -> list[Assignment]:
     """Invite reviewers to a case; every hard rule is checked again here, whoever proposed them."""
-    actor.require(*access.OFFICERS, action="assign reviewers")
+    actor.require(*access.OFFICERS, action=N_("assign reviewers"))
     case = access.case_for(session, actor, case_id, for_update=True)
-    require_state(case.state, *REVIEWING, action="assign reviewers")
+    require_state(case.state, *REVIEWING, action=N_("assign reviewers"))
     if not reviewer_ids:
-        raise ValidationFailed("choose at least one reviewer")
+        raise ValidationFailed(N_("choose at least one reviewer"))
     need = case_need(session, case)
     if len(reviewer_ids) > need.needed and case.state == CaseState.PEER_REVIEW.value:
         raise Conflict(
-            f"case {case.id} needs {need.needed} more reviewer(s), not {len(reviewer_ids)}"
+            N_("case %(case)s needs %(needed)s more reviewer(s), not %(chosen)s"),
+            case=case.id,
+            needed=need.needed,
+            chosen=len(reviewer_ids),
         )
     if need.needed == 0:
-        raise Conflict(f"case {case.id} already has the reviewers it needs")
+        raise Conflict(N_("case %(case)s already has the reviewers it needs"), case=case.id)
     pool = {c.user_id: c for c in candidates(session)}
     created = []
     for rid in dict.fromkeys(reviewer_ids):
         cand = pool.get(rid)
         if cand is None:
-            raise ValidationFailed(f"user {rid} is not an active reviewer")
+            raise ValidationFailed(N_("user %(id)s is not an active reviewer"), id=rid)
         problems = hard_rule_violations(cand, need)
         if problems:
             raise ConflictOfInterest(
-                f"{cand.name} cannot review case {case.id}: {'; '.join(problems)}"
+                N_("%(name)s cannot review case %(case)s: %(problems)s"),
+                name=cand.name,
+                case=case.id,
+                problems=_semicolons(problems),
             )
         created.append(_invite(session, case, rid, actor=actor, reason=reason))
         need = case_need(session, case)
@@ -186,7 +201,10 @@ def _invite(
             session.add(asg)
     except IntegrityError:
         raise Conflict(
-            f"reviewer {reviewer_id} is already invited to case {case.id} in round {case.round}"
+            N_("reviewer %(id)s is already invited to case %(case)s in round %(round)s"),
+            id=reviewer_id,
+            case=case.id,
+            round=case.round,
         ) from None
     audit.record(
         session,
@@ -241,7 +259,7 @@ def auto_assign(
 ) -> dict[int, CasePlan]:
     """Fill every listed case's missing reviewers in one optimisation; unfilled needs go to the QA
     officers."""
-    actor.require(*access.OFFICERS, action="assign reviewers")
+    actor.require(*access.OFFICERS, action=N_("assign reviewers"))
     cases = [
         c for c in case_repo.list_cases(session, case_ids=list(case_ids)) if c.state in REVIEWING
     ]
@@ -265,11 +283,11 @@ class ReviewerNeed:
     """Why a case needs one more reviewer: its first reviewers, an extra one (the reviewers
     disagree) or a replacement (a reviewer declined, did not answer, or was overdue)."""
 
-    reason: str
+    reason: str  # English where a string is used; a `Phrase`, shown in the reader's language
     replacement: bool = False
 
 
-FIRST_REVIEWERS = "The first reviewers of this round are still to be confirmed."
+FIRST_REVIEWERS = Phrase(Np_(N_("The first reviewers of this round are still to be confirmed.")))
 _GONE_ACTIONS = ("assignment.declined", "assignment.expired", "assignment.replaced")
 
 
@@ -277,19 +295,57 @@ def _replacement_reason(session: Session, asg: Assignment, payload: dict[str, An
     user = repo.get_user(session, asg.reviewer_id)
     who = user.full_name if user else f"reviewer {asg.reviewer_id}"
     if asg.status == AssignmentStatus.DECLINED:
-        said = f"A replacement for {who}, who declined the invitation"
+        conflict = bool(payload.get("conflict"))
         if asg.responded_at is not None:
-            said += f" on {asg.responded_at:%Y-%m-%d}"
-        if payload.get("conflict"):
-            said += " declaring a conflict of interest"
+            said = Np_(
+                N_(
+                    "A replacement for %(who)s, who declined the invitation on %(day)s declaring "
+                    "a conflict of interest"
+                )
+                if conflict
+                else N_("A replacement for %(who)s, who declined the invitation on %(day)s"),
+                who=who,
+                day=f"{asg.responded_at:%Y-%m-%d}",
+            )
+        else:
+            said = Np_(
+                N_(
+                    "A replacement for %(who)s, who declined the invitation declaring a conflict "
+                    "of interest"
+                )
+                if conflict
+                else N_("A replacement for %(who)s, who declined the invitation"),
+                who=who,
+            )
         reason = str(payload.get("reason") or asg.decline_reason).strip()
-        return said + (f": “{reason}”." if reason else ".")
+        if reason:
+            return Phrase(Np_(N_("%(said)s: “%(reason)s”."), said=said, reason=reason))
+        return Phrase(Np_(N_("%(said)s."), said=said))
     if asg.status == AssignmentStatus.EXPIRED:
-        by = f" by {asg.respond_by:%Y-%m-%d}" if asg.respond_by else " in time"
-        return f"A replacement for {who}, who did not answer the invitation{by}."
+        if asg.respond_by:
+            return Phrase(
+                Np_(
+                    N_("A replacement for %(who)s, who did not answer the invitation by %(day)s."),
+                    who=who,
+                    day=f"{asg.respond_by:%Y-%m-%d}",
+                )
+            )
+        return Phrase(
+            Np_(
+                N_("A replacement for %(who)s, who did not answer the invitation in time."), who=who
+            )
+        )
     why = str(payload.get("why") or "replaced").strip().rstrip(".")
-    due = f" (the review was due {asg.due_at:%Y-%m-%d})" if asg.due_at else ""
-    return f"A replacement for {who}: {why}{due}."
+    if asg.due_at:
+        return Phrase(
+            Np_(
+                N_("A replacement for %(who)s: %(why)s (the review was due %(day)s)."),
+                who=who,
+                why=why,
+                day=f"{asg.due_at:%Y-%m-%d}",
+            )
+        )
+    return Phrase(Np_(N_("A replacement for %(who)s: %(why)s."), who=who, why=why))
 
 
 def reviewer_needs(session: Session, case: Case) -> list[ReviewerNeed]:
@@ -319,12 +375,13 @@ def reviewer_needs(session: Session, case: Case) -> list[ReviewerNeed]:
             and payload.get("extra_reviewer")
             and payload.get("round") == case.round
         ):
-            reason = payload.get("reason") or (
-                "An extra reviewer: the reviewers disagree on "
-                + ", ".join(str(c) for c in payload.get("disagreement") or ())
-                + "."
+            reason = payload.get("reason") or Phrase(
+                Np_(
+                    N_("An extra reviewer: the reviewers disagree on %(criteria)s."),
+                    criteria=", ".join(str(c) for c in payload.get("disagreement") or ()),
+                )
             )
-            open_.append(ReviewerNeed(str(reason)))
+            open_.append(ReviewerNeed(reason if isinstance(reason, Phrase) else str(reason)))
     out = list(open_)[-needed:]
     return [ReviewerNeed(FIRST_REVIEWERS)] * (needed - len(out)) + out
 
@@ -379,17 +436,20 @@ def respond(
     conflict)."""
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None or asg.reviewer_id != actor.user_id:
-        raise NotFound(f"invitation {assignment_id} not found")
+        raise NotFound(N_("invitation %(id)s not found"), id=assignment_id)
     case = access.get_case_or_raise(session, asg.case_id)
     if asg.status != AssignmentStatus.INVITED:
-        raise Conflict(f"this invitation was already answered ({asg.status})")
-    require_state(case.state, *REVIEWING, action="answer an invitation")
+        raise Conflict(
+            N_("this invitation was already answered (%(status)s)"),
+            status=status_name(asg.status),
+        )
+    require_state(case.state, *REVIEWING, action=N_("answer an invitation"))
     if accept and conflict:
         raise ConflictOfInterest(
-            "you declared a conflict of interest: decline the invitation instead"
+            N_("you declared a conflict of interest: decline the invitation instead")
         )
     if not accept and not reason.strip():
-        raise ValidationFailed("a reason is required to decline")
+        raise ValidationFailed(N_("a reason is required to decline"))
     asg.responded_at = now()
     if accept:
         # the due date stays the one the invitation gave (set once, in `_invite`)
@@ -428,12 +488,12 @@ def reassign(
     why: str = "",
 ) -> Assignment:
     """Replace a reviewer who has not submitted; the replaced person is told."""
-    actor.require(*access.OFFICERS, action="reassign reviews")
+    actor.require(*access.OFFICERS, action=N_("reassign reviews"))
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
-        raise NotFound(f"assignment {assignment_id} not found")
+        raise NotFound(N_("assignment %(id)s not found"), id=assignment_id)
     if new_reviewer_id is None:
-        raise ValidationFailed("Choose the new reviewer.")
+        raise ValidationFailed(N_("Choose the new reviewer."))
     replace_assignment(session, asg, actor=actor, why=why or "reassigned by the QA office")
     return assign(
         session=session,
@@ -446,10 +506,10 @@ def reassign(
 
 def case_of_assignment(*, session: Session, actor: Actor, assignment_id: int) -> int:
     """The case an assignment belongs to (for the QA office, who manage assignments)."""
-    actor.require(*access.OFFICERS, action="manage assignments")
+    actor.require(*access.OFFICERS, action=N_("manage assignments"))
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
-        raise NotFound(f"assignment {assignment_id} not found")
+        raise NotFound(N_("assignment %(id)s not found"), id=assignment_id)
     return asg.case_id
 
 
@@ -462,7 +522,11 @@ def replace_assignment(
     status: AssignmentStatus = AssignmentStatus.REPLACED,
 ) -> None:
     if asg.status not in OPEN_ASSIGNMENT:
-        raise Conflict(f"assignment {asg.id} is {asg.status}; only an open one can be replaced")
+        raise Conflict(
+            N_("assignment %(id)s is %(status)s; only an open one can be replaced"),
+            id=asg.id,
+            status=status_name(asg.status),
+        )
     asg.status = status
     session.add(asg)
     session.flush()
@@ -494,12 +558,16 @@ def remind(
     *, session: Session, actor: Actor, assignment_id: int, label: str = "manual"
 ) -> Assignment:
     """Send the reviewer a reminder now."""
-    actor.require(*access.OFFICERS, action="send reminders")
+    actor.require(*access.OFFICERS, action=N_("send reminders"))
     asg = case_repo.get_assignment(session, assignment_id)
     if asg is None:
-        raise NotFound(f"assignment {assignment_id} not found")
+        raise NotFound(N_("assignment %(id)s not found"), id=assignment_id)
     if asg.status not in OPEN_ASSIGNMENT:
-        raise Conflict(f"assignment {asg.id} is {asg.status}; nothing to remind")
+        raise Conflict(
+            N_("assignment %(id)s is %(status)s; nothing to remind"),
+            id=asg.id,
+            status=status_name(asg.status),
+        )
     send_reminder(session, asg, label=f"{label}{asg.reminders_sent + 1}")
     return asg
 
@@ -551,15 +619,15 @@ def declare_conflict(
     """Record a standing conflict of interest (a reviewer for themself, or an officer for
     anyone)."""
     if actor.user_id != user_id:
-        actor.require(*access.OFFICERS, action="declare conflicts for someone else")
+        actor.require(*access.OFFICERS, action=N_("declare conflicts for someone else"))
     inst_id = None
     if institution_code:
         inst = repo.get_institution_by_code(session, institution_code)
         if inst is None:
-            raise ValidationFailed(f"unknown institution {institution_code}")
+            raise ValidationFailed(N_("unknown institution %(code)s"), code=institution_code)
         inst_id = inst.id
     if inst_id is None and credential_id is None:
-        raise ValidationFailed("name the institution or the credential the conflict is with")
+        raise ValidationFailed(N_("name the institution or the credential the conflict is with"))
     decl = ConflictDeclaration(
         user_id=user_id, institution_id=inst_id, credential_id=credential_id, reason=reason[:2000]
     )

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.consolidation import ConsolidationResult
 from qa_engine.domain.errors import Conflict, NotFound
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.statuses import (
@@ -97,7 +98,7 @@ def cases_page(
 ) -> CasesPage:
     """One page of the cases this actor may see (every one when `limit` is None), and how many there
     are."""
-    actor.require(*CASE_READERS, action="list cases (leadership reads the dashboard)")
+    actor.require(*CASE_READERS, action=N_("list cases (leadership reads the dashboard)"))
     staff = actor.has(*access.STAFF)
     if staff:
         cases = list_cases_for(
@@ -126,38 +127,39 @@ class HistoryEvent:
     at: datetime
     who: str
     action: str
-    text: str
+    text: str  # a msgid (N_), translated where it is shown
+    named: bool = False  # `who` is a username, else a msgid ("the engine", "a reviewer")
 
 
 _ACTION_TEXT = {
-    "case.opened": "opened the case",
-    "case.screening": "started screening",
-    "case.returned": "returned the credential to the provider",
-    "case.submitted": "resubmitted the credential",
-    "case.revised": "submitted the revised credential",
-    "case.self_assessment": "opened the self-assessment",
-    "self_assessment.saved": "saved a draft of the self-assessment",
-    "self_assessment.submitted": "submitted the self-assessment",
-    "case.assignment": "moved the case to reviewer assignment",
-    "assignment.invited": "invited a reviewer",
-    "assignment.accepted": "accepted an invitation",
-    "assignment.declined": "declined an invitation",
-    "assignment.replaced": "replaced a reviewer",
-    "assignment.expired": "replaced an unanswered invitation",
-    "assignment.reminded": "reminded a reviewer",
-    "case.peer_review": "started peer review",
-    "review.saved": "saved a draft review",
-    "review.submitted": "submitted a review",
-    "case.consolidation": "consolidated the reviews",
-    "consolidation.done": "finished the consolidation",
-    "case.approval": "sent the case for decision",
-    "case.reporting": "decided",
-    "decision.notified": "told the provider of the decision",
-    "report.requested": "requested a report",
-    "report.generated": "generated a report",
-    "report.failed": "could not generate an export",
-    "case.closed": "closed the case",
-    "case.withdrawn": "withdrew the case",
+    "case.opened": N_("opened the case"),
+    "case.screening": N_("started screening"),
+    "case.returned": N_("returned the credential to the provider"),
+    "case.submitted": N_("resubmitted the credential"),
+    "case.revised": N_("submitted the revised credential"),
+    "case.self_assessment": N_("opened the self-assessment"),
+    "self_assessment.saved": N_("saved a draft of the self-assessment"),
+    "self_assessment.submitted": N_("submitted the self-assessment"),
+    "case.assignment": N_("moved the case to reviewer assignment"),
+    "assignment.invited": N_("invited a reviewer"),
+    "assignment.accepted": N_("accepted an invitation"),
+    "assignment.declined": N_("declined an invitation"),
+    "assignment.replaced": N_("replaced a reviewer"),
+    "assignment.expired": N_("replaced an unanswered invitation"),
+    "assignment.reminded": N_("reminded a reviewer"),
+    "case.peer_review": N_("started peer review"),
+    "review.saved": N_("saved a draft review"),
+    "review.submitted": N_("submitted a review"),
+    "case.consolidation": N_("consolidated the reviews"),
+    "consolidation.done": N_("finished the consolidation"),
+    "case.approval": N_("sent the case for decision"),
+    "case.reporting": N_("decided"),
+    "decision.notified": N_("told the provider of the decision"),
+    "report.requested": N_("requested a report"),
+    "report.generated": N_("generated a report"),
+    "report.failed": N_("could not generate an export"),
+    "case.closed": N_("closed the case"),
+    "case.withdrawn": N_("withdrew the case"),
 }
 
 
@@ -175,12 +177,13 @@ def case_history(*, session: Session, actor: Actor, case_id: int) -> list[Histor
             and ev.actor != actor.username
         ):
             continue  # other people's drafts are their own business
+        named = False
         if ev.actor == "qa-engine":
-            who = "the engine"
+            who = N_("the engine")
         elif ev.actor == actor.username:
-            who = "you"
+            who = N_("you")
         elif names:
-            who = ev.actor
+            who, named = ev.actor, True
         else:
             if ev.actor not in roles:
                 roles[ev.actor] = _role_label(session, ev.actor)
@@ -192,17 +195,18 @@ def case_history(*, session: Session, actor: Actor, case_id: int) -> list[Histor
                 who,
                 ev.action,
                 _ACTION_TEXT.get(ev.action, ev.action.replace("_", " ")),
+                named,
             )
         )
     return out
 
 
 _ROLE_LABELS = (
-    (Role.APPROVER, "an approver"),
-    (Role.QA_OFFICER, "the QA office"),
-    (Role.ADMIN, "an administrator"),
-    (Role.REVIEWER, "a reviewer"),
-    (Role.PROVIDER, "the provider"),
+    (Role.APPROVER, N_("an approver")),
+    (Role.QA_OFFICER, N_("the QA office")),
+    (Role.ADMIN, N_("an administrator")),
+    (Role.REVIEWER, N_("a reviewer")),
+    (Role.PROVIDER, N_("the provider")),
 )
 
 
@@ -210,7 +214,7 @@ def _role_label(session: Session, username: str) -> str:
     """Who acted, by role only (names are for QA staff)."""
     user = repo.get_user_by_username(session, username)
     held = repo.roles_of(session, saved_id(user)) if user else frozenset()
-    return next((label for role, label in _ROLE_LABELS if role in held), "someone")
+    return next((label for role, label in _ROLE_LABELS if role in held), N_("someone"))
 
 
 @dataclass(frozen=True)
@@ -342,7 +346,7 @@ def consolidated_view(*, session: Session, actor: Actor, case_id: int) -> Consol
     """Scores side by side, spread, agreement, gates and the recommendation (QA staff and
     approvers)."""
     case = access.case_for(session, actor, case_id)
-    actor.require(*access.STAFF, action="read the consolidated review")
+    actor.require(*access.STAFF, action=N_("read the consolidated review"))
     rubric = rubric_of(session, case)
     shown = visible_reviews(session=session, actor=actor, case_id=case_id)
     return ConsolidatedView(
@@ -363,7 +367,7 @@ def my_assignments(
     *, session: Session, actor: Actor, include_closed: bool = False
 ) -> list[tuple[Assignment, Case, str]]:
     """The reviewer's invitations and reviews with the credential title."""
-    actor.require(*access.REVIEWERS, action="have review assignments")
+    actor.require(*access.REVIEWERS, action=N_("have review assignments"))
     out = []
     statuses = None if include_closed else LIVE_ASSIGNMENT
     for a, c in web_repo.assignments_with_cases(
@@ -418,7 +422,7 @@ def my_review(*, session: Session, actor: Actor, assignment_id: int) -> MyReview
 def check_review_open(mine: MyReview) -> None:
     """A submitted review is final: nothing more is read into it."""
     if mine.assignment.status == AssignmentStatus.SUBMITTED:
-        raise Conflict("this review is already submitted")
+        raise Conflict(N_("this review is already submitted"))
 
 
 @dataclass(frozen=True)
@@ -454,13 +458,13 @@ def report_for_download(*, session: Session, actor: Actor, report_id: str) -> Re
         else None
     )
     if row is None or row.kind not in REPORT_KINDS:  # the exports have their own routes
-        raise NotFound(f"report {report_id} not found")
+        raise NotFound(N_("report %(id)s not found"), id=report_id)
     try:
         access.case_for(session, actor, row.case_id)
     except NotFound:
-        raise NotFound(f"report {report_id} not found") from None
+        raise NotFound(N_("report %(id)s not found"), id=report_id) from None
     if row.status != ReportStatus.GENERATED or not row.path:
-        raise NotFound(f"report {report_id} is not generated yet")
+        raise NotFound(N_("report %(id)s is not generated yet"), id=report_id)
     return row
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from qa_engine.domain.case_states import CaseState, require_state
+from qa_engine.domain.case_states import CaseState, require_state, state_name
 from qa_engine.domain.credential import Credential as CredentialData
 from qa_engine.domain.credential import CredentialInvalid, element_report, parse_credential
 from qa_engine.domain.credential_diff import ElementChange, diff_credentials
@@ -20,6 +20,7 @@ from qa_engine.domain.errors import (
     ValidationFailed,
     check_version,
 )
+from qa_engine.domain.i18n import N_, Np_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import SYSTEM, Actor, Role
 from qa_engine.domain.rubric import Rubric
@@ -56,17 +57,20 @@ def open_case(
         and actor.institution_id == credential.institution_id
     )
     if credential is None or not (own or actor.has(*access.STAFF)):
-        raise NotFound(f"no credential {credential_id}")
+        raise NotFound(N_("no credential %(id)s"), id=credential_id)
     if not (own or actor.has(Role.QA_OFFICER, Role.ADMIN)):
-        raise Forbidden("only the provider's institution or a QA officer may open a case")
+        raise Forbidden(N_("only the provider's institution or a QA officer may open a case"))
     existing = case_repo.open_case_for_credential(session, credential_id)
     if existing is not None:
         raise Conflict(
-            f"credential {credential_id} already has an open case ({existing.id}, {existing.state})"
+            N_("credential %(id)s already has an open case (%(case)s, %(state)s)"),
+            id=credential_id,
+            case=existing.id,
+            state=state_name(existing.state),
         )
     version = repo.get_credential_version(session, credential_id)
     if version is None:
-        raise NotFound(f"credential {credential_id} has no stored version")
+        raise NotFound(N_("credential %(id)s has no stored version"), id=credential_id)
     # the active published version, or the installed file; the case keeps it whatever comes later
     rubric, snap = rubric_lifecycle.for_new_case(session=session, rubric_id=rubric_id, actor=actor)
     case = Case(
@@ -114,7 +118,9 @@ def credential_version_of(session: Session, case: Case) -> CredentialVersion:
     version = session.get(CredentialVersion, case.credential_version_id)
     if version is None:
         raise NotFound(
-            f"credential version {case.credential_version_id} of case {case.id} not found"
+            N_("credential version %(version)s of case %(case)s not found"),
+            version=case.credential_version_id,
+            case=case.id,
         )
     return version
 
@@ -129,7 +135,9 @@ def credential_version_for_round(session: Session, case: Case, round_: int) -> C
     version = session.get(CredentialVersion, row.credential_version_id)
     if version is None:
         raise NotFound(
-            f"credential version {row.credential_version_id} of case {case.id} not found"
+            N_("credential version %(version)s of case %(case)s not found"),
+            version=row.credential_version_id,
+            case=case.id,
         )
     return version
 
@@ -226,7 +234,7 @@ def screen_case(*, session: Session, case_id: int) -> Case:
         raise access.not_found(case_id)
     if case.state == CaseState.SUBMITTED.value:
         transition(session, case, CaseState.SCREENING, actor=SYSTEM)
-    require_state(case.state, CaseState.SCREENING, action="screen the case")
+    require_state(case.state, CaseState.SCREENING, action=N_("screen the case"))
     result = screening_checks(session, case)
     version = credential_version_of(session, case)
     if result.passed:
@@ -272,11 +280,11 @@ def resubmit_case(
     case = access.case_for(session, actor, case_id)
     _check_version(case, expected_version)
     if not access.manages_case(actor, case):
-        raise Forbidden("only the provider or a QA officer may resubmit a case")
-    require_state(case.state, CaseState.RETURNED, action="resubmit")
+        raise Forbidden(N_("only the provider or a QA officer may resubmit a case"))
+    require_state(case.state, CaseState.RETURNED, action=N_("resubmit"))
     latest = repo.get_credential_version(session, case.credential_id)
     if latest is None:
-        raise NotFound(f"credential {case.credential_id} has no stored version")
+        raise NotFound(N_("credential %(id)s has no stored version"), id=case.credential_id)
     previous = case.credential_version_id
     case.credential_version_id = saved_id(latest)
     record_round(session, case)
@@ -311,21 +319,26 @@ def submit_revision(
     case = access.case_for(session, actor, case_id, for_update=True)
     _check_version(case, expected_version)
     if not access.manages_case(actor, case):
-        raise Forbidden("only the provider or a QA officer may submit a revised credential")
-    require_state(case.state, CaseState.SELF_ASSESSMENT, action="submit a revised credential")
+        raise Forbidden(N_("only the provider or a QA officer may submit a revised credential"))
+    require_state(case.state, CaseState.SELF_ASSESSMENT, action=N_("submit a revised credential"))
     asked = case_repo.get_decision(session, case_id, case.round - 1) if case.round > 1 else None
     if asked is None or asked.outcome != Outcome.REVISION_REQUESTED:
         raise InvalidTransition(
-            "cannot submit a revised credential: no revision was requested; round "
-            f"{case.round} reviews the credential the case was opened with"
+            N_(
+                "cannot submit a revised credential: no revision was requested; round "
+                "%(round)s reviews the credential the case was opened with"
+            ),
+            round=case.round,
         )
     if sum(x is not None for x in (data, credential_version_id, number)) > 1:
-        raise ValidationFailed("give either a stored credential version or the revised content")
+        raise ValidationFailed(N_("give either a stored credential version or the revised content"))
     if number is not None:
         by_number = repo.get_credential_version(session, case.credential_id, number)
         if by_number is None:
             raise NotFound(
-                f"the case's credential ({_credential_key(session, case)}) has no version {number}"
+                N_("the case's credential (%(credential)s) has no version %(number)s"),
+                credential=_credential_key(session, case),
+                number=number,
             )
         credential_version_id = by_number.id
     if data is not None:
@@ -333,35 +346,47 @@ def submit_revision(
         provider_id = repo.institution_codes(session).get(data.provider)
         if provider_id != case.institution_id or target is None or target.id != case.credential_id:
             raise ValidationFailed(
-                f"the revised credential must be the case's own ({_credential_key(session, case)})"
-                f", not {data.provider}/{data.reference}"
+                N_("the revised credential must be the case's own (%(credential)s), not %(given)s"),
+                credential=_credential_key(session, case),
+                given=f"{data.provider}/{data.reference}",
             )
         version, _ = save_credential(session=session, actor=actor, data=data, source=source)
     elif credential_version_id is not None:
         found = session.get(CredentialVersion, credential_version_id)
         if found is None or found.credential_id != case.credential_id:
             raise NotFound(
-                f"credential version {credential_version_id} is not a version of the case's"
-                f" credential ({_credential_key(session, case)})"
+                N_(
+                    "credential version %(version)s is not a version of the case's credential"
+                    " (%(credential)s)"
+                ),
+                version=credential_version_id,
+                credential=_credential_key(session, case),
             )
         version = found
     else:
         latest = repo.get_credential_version(session, case.credential_id)
         if latest is None:
-            raise NotFound(f"credential {case.credential_id} has no stored version")
+            raise NotFound(N_("credential %(id)s has no stored version"), id=case.credential_id)
         version = latest
     current = credential_version_of(session, case)
     if version.id == current.id:
         raise Conflict(
-            f"round {case.round} already reviews version {current.number} of the credential;"
-            " store the revised credential as a new version first"
+            N_(
+                "round %(round)s already reviews version %(number)s of the credential;"
+                " store the revised credential as a new version first"
+            ),
+            round=case.round,
+            number=current.number,
         )
     result = screening_checks(session, case, version)
     if not result.passed:
         raise ValidationFailed(
-            f"version {version.number} of the credential does not pass screening; correct it"
-            " and submit it again",
+            N_(
+                "version %(number)s of the credential does not pass screening; correct it"
+                " and submit it again"
+            ),
             details=result.problems,
+            number=version.number,
         )
     for earlier in range(1, case.round):
         if case_repo.get_case_round(session, case_id, earlier) is None:
@@ -409,9 +434,9 @@ def withdraw_case(
     case = access.case_for(session, actor, case_id)
     _check_version(case, expected_version)
     if not access.manages_case(actor, case):
-        raise Forbidden("only the provider or a QA officer may withdraw a case")
+        raise Forbidden(N_("only the provider or a QA officer may withdraw a case"))
     if not reason or not reason.strip():
-        raise ValidationFailed("a reason is required to withdraw a case")
+        raise ValidationFailed(N_("a reason is required to withdraw a case"))
     transition(
         session, case, CaseState.WITHDRAWN, actor=actor, payload={"reason": reason.strip()[:2000]}
     )
@@ -423,7 +448,7 @@ def withdraw_case(
 
 
 def _check_version(case: Case, expected: int | None) -> None:
-    check_version(f"case {case.id}", case.version, expected)
+    check_version(Np_(N_("case %(id)s"), id=case.id), case.version, expected)
 
 
 def list_cases_for(

@@ -12,6 +12,7 @@ from qa_engine.domain.consolidation import (
     extra_reviewer_reason,
 )
 from qa_engine.domain.credential import element_report, parse_credential
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import SYSTEM, Role
 from qa_engine.domain.scoring import element_scores
 from qa_engine.services import access, audit, notifications
@@ -49,7 +50,7 @@ def consolidate_case(*, session: Session, case_id: int) -> Case:
         raise access.not_found(case_id)
     if case.state == CaseState.PEER_REVIEW.value:
         transition(session, case, CaseState.CONSOLIDATION, actor=SYSTEM)
-    require_state(case.state, CaseState.CONSOLIDATION, action="consolidate")
+    require_state(case.state, CaseState.CONSOLIDATION, action=N_("consolidate"))
     result = compute(session, case)
     previous = case_repo.latest_consolidation(session, case_id, case.round)
     pass_no = (previous.pass_no + 1) if previous else 1

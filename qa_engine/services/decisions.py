@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.errors import Conflict, ConflictOfInterest, ValidationFailed, check_version
+from qa_engine.domain.i18n import N_, Np_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Actor
 from qa_engine.services import access, audit, notifications
@@ -34,32 +35,37 @@ def decide(
 
     `expected_version` is the case version the approver decided on (the consolidated view they
     read); a case that changed since is refused (`StaleUpdate`)."""
-    actor.require(*access.APPROVERS, action="decide on a case")
+    actor.require(*access.APPROVERS, action=N_("decide on a case"))
     case = access.case_for(session, actor, case_id, for_update=True)
-    require_state(case.state, CaseState.APPROVAL, action="decide")
-    check_version(f"case {case.id}", case.version, expected_version)
+    require_state(case.state, CaseState.APPROVAL, action=N_("decide"))
+    check_version(Np_(N_("case %(id)s"), id=case.id), case.version, expected_version)
     try:
         result = Outcome(outcome)
     except ValueError:
         raise ValidationFailed(
-            f"outcome {outcome!r} is not one of: {', '.join(o.value for o in Outcome)}"
+            N_("outcome %(outcome)s is not one of: %(outcomes)s"),
+            outcome=repr(outcome),
+            outcomes=", ".join(o.value for o in Outcome),
         ) from None
     rationale = (rationale or "").strip()
     if len(rationale) < 10:
-        raise ValidationFailed("a rationale is required (a sentence at least)")
+        raise ValidationFailed(N_("a rationale is required (a sentence at least)"))
     clean_conditions = [c.strip() for c in conditions if c and c.strip()]
     if result == Outcome.APPROVED_WITH_CONDITIONS and not clean_conditions:
-        raise ValidationFailed("approved_with_conditions needs at least one condition")
+        raise ValidationFailed(N_("approved_with_conditions needs at least one condition"))
     if result in (Outcome.APPROVED, Outcome.REJECTED) and clean_conditions:
         raise ValidationFailed(
-            f"{result.value} takes no conditions;"
-            " use approved_with_conditions or revision_requested"
+            N_(
+                "%(outcome)s takes no conditions;"
+                " use approved_with_conditions or revision_requested"
+            ),
+            outcome=result.value,
         )
     if (
         actor.user_id is not None
         and case_repo.assignment_for(session, case_id, actor.user_id) is not None
     ):
-        raise ConflictOfInterest("you reviewed this case; another approver must decide")
+        raise ConflictOfInterest(N_("you reviewed this case; another approver must decide"))
     valid_until = None
     if result in (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS):
         valid_until = now() + timedelta(days=workflow_settings().approval_validity_days)
@@ -77,7 +83,9 @@ def decide(
         with session.begin_nested():
             session.add(decision)
     except IntegrityError:
-        raise Conflict(f"case {case.id} round {case.round} is already decided") from None
+        raise Conflict(
+            N_("case %(id)s round %(round)s is already decided"), id=case.id, round=case.round
+        ) from None
     transition(
         session,
         case,

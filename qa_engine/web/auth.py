@@ -291,7 +291,7 @@ class RoleCheck:
     async def __call__(self, principal: Annotated[SignedInPrincipal, Depends(signed_in)]) -> None:
         actor = principal.actor
         if not actor.has(*self.roles):
-            raise Forbidden(refusal(actor.roles, self.roles, self.action))
+            raise refusal(actor.roles, self.roles, self.action)
 
 
 def role_refusal(request: Request) -> QAError | None:
@@ -309,10 +309,10 @@ def role_refusal(request: Request) -> QAError | None:
     except QAError as refused:  # an unknown token, say
         return refused
     if actor is None:
-        return Unauthenticated("sign in first (or send an API token)")
+        return Unauthenticated(N_("sign in first (or send an API token)"))
     for check in checks:
         if not actor.has(*check.roles):
-            return Forbidden(refusal(actor.roles, check.roles, check.action))
+            return refusal(actor.roles, check.roles, check.action)
     return None
 
 

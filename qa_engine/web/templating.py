@@ -16,9 +16,12 @@ from fastapi.templating import Jinja2Templates
 
 from qa_engine.adapters import translations as tr
 from qa_engine.domain import i18n
-from qa_engine.domain.i18n import N_, Nn_
+from qa_engine.domain.case_states import STATE_NAMES
+from qa_engine.domain.i18n import N_, Message, Nn_
+from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Role
-from qa_engine.domain.scoring import GATE_RULE
+from qa_engine.domain.scoring import GATE_LEVEL_EXAMPLE, GATE_RULE
+from qa_engine.domain.statuses import STATUS_NAMES
 from qa_engine.services.context import now
 from qa_engine.services.dashboard import WaitingItem
 from qa_engine.web.auth import FLASH_COOKIE, is_api
@@ -81,6 +84,84 @@ def _role_name(role: str) -> str:
         return _gettext(_ROLE_NAMES[Role(role)])
     except ValueError:
         return _label(role)
+
+
+# the outcomes of a decision (and what reviewers recommend)
+_OUTCOME_NAMES: dict[str, str] = {
+    Outcome.APPROVED: N_("approved"),
+    Outcome.APPROVED_WITH_CONDITIONS: N_("approved with conditions"),
+    Outcome.REVISION_REQUESTED: N_("revision requested"),
+    Outcome.REJECTED: N_("rejected"),
+}
+
+
+def _named(names: dict[Any, str], value: Any) -> str:
+    """`value` by its name in `names`, in the page's language; an unknown one as it is written."""
+    text = names.get(str(value or ""))
+    return _label(value) if text is None else _gettext(text)
+
+
+def outcome_name(outcome: str | None, gettext: Callable[[str], str]) -> str:
+    """An outcome in words in the language of `gettext` (for a text a route passes on)."""
+    text = _OUTCOME_NAMES.get(str(outcome or ""))
+    return _label(outcome) if text is None else gettext(text)
+
+
+def _state_name(state: str | None) -> str:
+    return _named(STATE_NAMES, state)
+
+
+def _outcome_name(outcome: str | None) -> str:
+    return _named(_OUTCOME_NAMES, outcome)
+
+
+def _status_name(status: str | None) -> str:
+    return _named(STATUS_NAMES, status)
+
+
+def _translated(value: Message | str | None) -> str:
+    """A text a service made (a msgid marked with N_, or a `Message`) in the page's language; a
+    text the catalogs do not hold stays as it is."""
+    if isinstance(value, Message | i18n.Phrase):
+        return str(i18n.translated(value, _gettext, _ngettext))
+    return _gettext(value) if value else ""
+
+
+# What the consolidation's words can be (domain.consolidation: `agreement_label` and the reasons
+# alpha is not computed), marked for the catalogs; the decision page shows them with `tr`.
+_AGREEMENT_WORDS = (
+    N_("reliable"),
+    N_("tentative"),
+    N_("low"),
+    N_("systematic disagreement (below chance)"),
+    N_("not computable"),
+    N_("not computable: fewer than two reviewers"),
+    N_("not computable: no variation in the scores"),
+    N_("not computable: no scale criterion scored by two reviewers"),
+)
+
+
+def _gate_rule() -> str:
+    """`domain.scoring.GATE_RULE` in the page's language."""
+    level, (low, high) = GATE_LEVEL_EXAMPLE
+    text = _gettext(
+        N_(
+            "A gate is met when the mean of the reviewers' scores reaches its level (a %(low)s and "
+            "a %(high)s meet a level-%(level)s gate): a gate judges the mean, not each reviewer's "
+            "score."
+        )
+    )
+    return text % {"low": low, "high": high, "level": level}
+
+
+def _reviewer_label(label: str | None) -> str:
+    """A reviewer as cases show them to who may not see names ("Reviewer A") in the page's
+    language; any other text as it is."""
+    text = str(label or "")
+    prefix = "Reviewer "
+    if text.startswith(prefix) and text[len(prefix) :].isalnum():
+        return _gettext(N_("Reviewer %(letter)s")) % {"letter": text[len(prefix) :]}
+    return text
 
 
 def _waiting_text(item: WaitingItem) -> str:
@@ -199,10 +280,14 @@ env.filters.update(when=_when, day=_day, due=_due, label=_label, num=_num, perce
 env.globals["count_errors"] = _count_errors
 env.globals["waiting_text"] = _waiting_text
 env.filters["role_name"] = _role_name
+env.filters["tr"] = _translated
+env.filters["reviewer_label"] = _reviewer_label
+env.filters.update(state_name=_state_name, outcome_name=_outcome_name, status_name=_status_name)
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 env.globals["language_choices"] = i18n.choices()
 env.globals["GATE_RULE"] = GATE_RULE
+env.globals["gate_rule"] = _gate_rule
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -46,7 +46,7 @@ def test_every_pair_of_states(a, b):
         assert check_transition(a, b) == b
     else:
         assert not can_transition(a, b)
-        with pytest.raises(InvalidTransition, match=f"'{a.value}' cannot move to '{b.value}'"):
+        with pytest.raises(InvalidTransition, match=f"'{a.label}' cannot move to '{b.label}'"):
             check_transition(a, b)
 
 

@@ -976,7 +976,8 @@ def invalid_path_or_body(route: Route) -> bool:
 def refused_before_validation(w: World, app, routes: list[Route], *, pages: bool) -> int:
     sessions = {who: session_for(who) for who in PRINCIPALS if who != "anonymous"}
     checked = 0
-    with TestClient(app) as client:
+    # refusals in English (a reviewer of UW reads Polish pages otherwise, their institution's)
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         for route in routes:
             allowed = ROLES.get(route.name)
             if allowed is None:

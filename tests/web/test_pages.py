@@ -208,7 +208,7 @@ def test_officer_assignment_pages(client, p):
     r = client.post(f"/cases/{a}/assignment", data={"csrf_token": csrf, "reviewer_id": proposed})
     assert (
         r.status_code == 200
-        and "2 reviewer(s) invited." in r.text
+        and "2 reviewers invited." in r.text
         and _state(a) == CaseState.PEER_REVIEW
     )
     asg = re.search(r'action="/assignments/(\d+)/remind"', r.text).group(1)

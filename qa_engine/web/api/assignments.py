@@ -11,6 +11,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from qa_engine.domain.assignment import Proposal
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
 from qa_engine.services import access, assignments, case_views, reviews
 from qa_engine.web.api.common import AssignmentId, CaseId, draft_version, etag, review_out
@@ -39,9 +40,9 @@ from qa_engine.web.db import DB
 from qa_engine.web.review_sheets import review_sheet_file, save_review_sheet
 from qa_engine.web.uploads import read_limited, safe_name
 
-READS_CASES = requires(access.CASE_READERS, action="read cases")
-OFFICE = requires(access.OFFICERS, action="assign reviewers")
-REVIEWS = requires(access.REVIEWERS, action="write reviews")
+READS_CASES = requires(access.CASE_READERS, action=N_("read cases"))
+OFFICE = requires(access.OFFICERS, action=N_("assign reviewers"))
+REVIEWS = requires(access.REVIEWERS, action=N_("write reviews"))
 router = APIRouter(prefix="/api/v1", tags=["assignments and reviews"], responses=ERRORS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -59,7 +60,7 @@ def _proposal(p: Proposal) -> ProposalOut:
         "The engine's proposed reviewers with reasons, every eligible one, and who is blocked "
         "and why"
     ),
-    dependencies=[requires(access.OFFICERS, action="see reviewer proposals")],
+    dependencies=[requires(access.OFFICERS, action=N_("see reviewer proposals"))],
 )
 def proposals(case_id: CaseId, db: DB, actor: CurrentActor) -> ProposalsOut:
     plan, ranked = assignments.propose(session=db, actor=actor, case_id=case_id)
@@ -126,7 +127,7 @@ def auto_assign(
     "/assignments",
     response_model=MyAssignmentsOut,
     summary="Your invitations and reviews (reviewers)",
-    dependencies=[requires(access.REVIEWERS, action="have review assignments")],
+    dependencies=[requires(access.REVIEWERS, action=N_("have review assignments"))],
 )
 def my_assignments(db: DB, actor: CurrentActor) -> MyAssignmentsOut:
     rows = case_views.my_assignments(session=db, actor=actor)
@@ -149,7 +150,7 @@ def my_assignments(db: DB, actor: CurrentActor) -> MyAssignmentsOut:
         "Accept an invitation, or decline it with a reason (and a declared conflict if there is "
         "one)"
     ),
-    dependencies=[requires(access.REVIEWERS, action="answer invitations to review")],
+    dependencies=[requires(access.REVIEWERS, action=N_("answer invitations to review"))],
 )
 def respond(
     assignment_id: AssignmentId,
@@ -175,7 +176,7 @@ def respond(
     "/assignments/{assignment_id}/reassign",
     response_model=AssignmentOut,
     summary="Replace a reviewer who has not submitted (QA officers)",
-    dependencies=[requires(access.OFFICERS, action="reassign reviews")],
+    dependencies=[requires(access.OFFICERS, action=N_("reassign reviews"))],
 )
 def reassign(
     assignment_id: AssignmentId,
@@ -199,7 +200,7 @@ def reassign(
     "/assignments/{assignment_id}/remind",
     response_model=AssignmentOut,
     summary="Send the reviewer a reminder now (QA officers)",
-    dependencies=[requires(access.OFFICERS, action="send reminders")],
+    dependencies=[requires(access.OFFICERS, action=N_("send reminders"))],
 )
 def remind(
     assignment_id: AssignmentId, db: DB, actor: CurrentActor, background: BackgroundTasks

@@ -15,6 +15,7 @@ from qa_engine.adapters.export_files import file_name as export_file_name
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.errors import NotFound
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
 from qa_engine.services import access, case_views, decisions, exports, self_assessments
 from qa_engine.services import cases as case_service
@@ -55,8 +56,8 @@ from qa_engine.web.auth import CurrentActor, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 
-READS_CASES = requires(access.CASE_READERS, action="read cases")
-WRITES_SA = requires(access.SELF_ASSESSMENT_WRITERS, action="write self-assessments")
+READS_CASES = requires(access.CASE_READERS, action=N_("read cases"))
+WRITES_SA = requires(access.SELF_ASSESSMENT_WRITERS, action=N_("write self-assessments"))
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=ERRORS)
 
 
@@ -115,7 +116,7 @@ def get_case(case_id: CaseId, db: DB, actor: CurrentActor, response: Response) -
     response_model=CaseOut,
     status_code=201,
     summary="Open a review case for a credential's current version",
-    dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("open review cases"))],
 )
 def open_case(
     body: OpenCaseIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -132,7 +133,7 @@ def open_case(
     "/{case_id}/withdraw",
     response_model=CaseOut,
     summary="Withdraw an open case (a reason is required)",
-    dependencies=[requires(access.CASE_MANAGERS, action="withdraw cases")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("withdraw cases"))],
 )
 def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> CaseOut:
     case_service.withdraw_case(
@@ -145,7 +146,7 @@ def withdraw(case_id: CaseId, body: WithdrawIn, db: DB, actor: CurrentActor) -> 
     "/{case_id}/resubmit",
     response_model=CaseOut,
     summary="Send a returned case through screening again with the credential's newest version",
-    dependencies=[requires(access.CASE_MANAGERS, action="resubmit cases")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("resubmit cases"))],
 )
 def resubmit(
     case_id: CaseId,
@@ -175,7 +176,7 @@ def resubmit(
         " already reviews this version, or the case version is stale; 422 when the version"
         " does not pass screening."
     ),
-    dependencies=[requires(access.CASE_MANAGERS, action="submit revised credentials")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("submit revised credentials"))],
 )
 def revision(
     case_id: CaseId, db: DB, actor: CurrentActor, body: RevisionIn | None = None
@@ -318,7 +319,7 @@ def submit_self_assessment(
     summary=(
         "Scores side by side, spread, agreement, gates, recommendation (QA staff and approvers)"
     ),
-    dependencies=[requires(access.STAFF, action="read the consolidated reviews")],
+    dependencies=[requires(access.STAFF, action=N_("read the consolidated reviews"))],
 )
 def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> ConsolidationOut:
     view = case_views.consolidated_view(session=db, actor=actor, case_id=case_id)
@@ -369,7 +370,7 @@ def consolidation(case_id: CaseId, db: DB, actor: CurrentActor) -> Consolidation
     response_model=DecisionOut,
     status_code=201,
     summary="Decide on a case in approval (approvers)",
-    dependencies=[requires(access.APPROVERS, action="decide on cases")],
+    dependencies=[requires(access.APPROVERS, action=N_("decide on cases"))],
 )
 def decide(
     case_id: CaseId, body: DecisionIn, db: DB, actor: CurrentActor, background: BackgroundTasks
@@ -419,7 +420,7 @@ ExportKind = Annotated[
         }
     },
     summary="Download an interop export of a decided case (ELM, sample EDC, OB 3.0, DEQAR)",
-    dependencies=[requires(access.EXPORT_READERS, action="download exports")],
+    dependencies=[requires(access.EXPORT_READERS, action=N_("download exports"))],
 )
 def export_file(
     case_id: CaseId,

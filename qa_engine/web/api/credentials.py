@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from qa_engine.domain.i18n import N_
 from qa_engine.services import access, credential_import
 from qa_engine.services import credentials as credential_service
 from qa_engine.web.api.common import CredentialId, Limit, Offset, etag, if_match_version
@@ -26,7 +27,7 @@ from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.uploads import import_credentials_upload, read_limited, safe_name
 
-READS_CREDENTIALS = requires(access.CREDENTIAL_READERS, action="read credentials")
+READS_CREDENTIALS = requires(access.CREDENTIAL_READERS, action=N_("read credentials"))
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses=ERRORS)
 
 
@@ -94,7 +95,7 @@ def _saved(saved: credential_service.SavedCredential, response: Response) -> Cre
     status_code=200,
     responses={201: {"model": CredentialSavedOut, "description": "Created"}},
     summary="Create a credential, or store a new version of it (same provider and reference)",
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="submit credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("submit credentials"))],
 )
 def create_credential(
     body: CredentialIn, db: DB, actor: CurrentActor, response: Response
@@ -112,7 +113,7 @@ def create_credential(
         "Store a new version of this credential (expected_version or If-Match required: a stale "
         "one is a 409)"
     ),
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="change credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("change credentials"))],
 )
 def update_credential(
     credential_id: CredentialId,
@@ -144,7 +145,7 @@ def update_credential(
     summary=(
         "Import a spreadsheet (.xlsx) or JSON file of credentials: all or nothing, errors per cell"
     ),
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="import credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("import credentials"))],
 )
 async def import_credentials(
     db: DB,

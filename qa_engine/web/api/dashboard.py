@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from qa_engine.domain.i18n import N_
 from qa_engine.services.dashboard import AGGREGATE_READERS
 from qa_engine.services.dashboard import dashboard as dashboard_service
 from qa_engine.web.api.schemas import ERRORS, DashboardOut, InstitutionCountsOut
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=ERRORS)
     "/dashboard",
     response_model=DashboardOut,
     summary="Counts of cases by state and by outcome per institution (no person is named)",
-    dependencies=[requires(AGGREGATE_READERS, action="read the aggregate figures")],
+    dependencies=[requires(AGGREGATE_READERS, action=N_("read the aggregate figures"))],
 )
 def dashboard(db: DB, actor: CurrentActor) -> DashboardOut:
     d = dashboard_service(session=db, actor=actor)

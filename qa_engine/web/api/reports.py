@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from qa_engine.adapters.report_files import signature_checker
 from qa_engine.domain.errors import NotFound
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
 from qa_engine.services import access, case_views
 from qa_engine.services.report_files import MAX_VERIFY_BYTES, verify_bytes
@@ -48,7 +49,7 @@ def report_file_response(db: Session, actor: Actor, report_id: str) -> FileRespo
     response_class=FileResponse,
     responses={200: {"content": {v: {} for v in MEDIA.values()}, "description": "The report file"}},
     summary="Download a report (signed PDF or workbook) of a case you may read",
-    dependencies=[requires(access.CASE_READERS, action="read case reports")],
+    dependencies=[requires(access.CASE_READERS, action=N_("read case reports"))],
 )
 def download(report_id: ReportId, db: DB, actor: CurrentActor) -> FileResponse:
     return report_file_response(db, actor, report_id)

@@ -167,7 +167,7 @@ def accounts_page(request: Request, db: DB, principal: PageUser) -> Response:
     return _list_page(request, db, principal)
 
 
-@router.post("/admin/users", dependencies=[requires(access.ADMINS, action="add users")])
+@router.post("/admin/users", dependencies=[requires(access.ADMINS, action=N_("add users"))])
 def add_account(
     request: Request,
     db: DB,
@@ -220,7 +220,7 @@ def account_page(username: Username, request: Request, db: DB, principal: PageUs
 
 @router.post(
     "/admin/users/{username}/roles",
-    dependencies=[requires(access.ADMINS, action="change roles")],
+    dependencies=[requires(access.ADMINS, action=N_("change roles"))],
 )
 def change_roles(
     username: Username,
@@ -287,7 +287,7 @@ def _switch(
 
 @router.post(
     "/admin/users/{username}/disable",
-    dependencies=[requires(access.ADMINS, action="disable accounts")],
+    dependencies=[requires(access.ADMINS, action=N_("disable accounts"))],
 )
 def disable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
@@ -302,7 +302,7 @@ def disable_account(username: Username, request: Request, db: DB, principal: Pag
 
 @router.post(
     "/admin/users/{username}/enable",
-    dependencies=[requires(access.ADMINS, action="enable accounts")],
+    dependencies=[requires(access.ADMINS, action=N_("enable accounts"))],
 )
 def enable_account(username: Username, request: Request, db: DB, principal: PageUser) -> Response:
     return _switch(
@@ -317,7 +317,7 @@ def enable_account(username: Username, request: Request, db: DB, principal: Page
 
 @router.post(
     "/admin/users/{username}/one-time-password",
-    dependencies=[requires(access.ADMINS, action="issue one-time passwords")],
+    dependencies=[requires(access.ADMINS, action=N_("issue one-time passwords"))],
 )
 def one_time_password(
     username: Username, request: Request, db: DB, principal: PageUser

@@ -10,14 +10,22 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError
+from qa_engine.domain.i18n import N_, Nn_
 from qa_engine.services import access, assignments, case_views
 from qa_engine.services.dashboard import cases_needing_reviewers, reviewer_load
 from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
-from qa_engine.web.pages.common import AssignmentId, CaseId, PageUser, attempt, redirect
-from qa_engine.web.templating import render
+from qa_engine.web.pages.common import (
+    AssignmentId,
+    CaseId,
+    PageUser,
+    attempt,
+    error_text,
+    redirect,
+)
+from qa_engine.web.templating import catalog_for, gettext_for, render
 
 router = APIRouter()
 
@@ -36,11 +44,12 @@ def _page(
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     load = {r.user_id: r for r in reviewer_load(session=db, actor=actor)}
     proposed = {p.reviewer_id for p in plan.proposals}
+    _ = gettext_for(request)
     return render(
         request,
         "cases/assignment.html",
         status_code=status_code,
-        title=f"Assign reviewers, case {case_id}",
+        title=_("Assign reviewers, case %(id)s") % {"id": case_id},
         d=detail,
         case=detail.case,
         plan=plan,
@@ -59,7 +68,7 @@ def assignment_page(case_id: CaseId, request: Request, db: DB, principal: PageUs
 
 @router.post(
     "/cases/{case_id}/assignment",
-    dependencies=[requires(access.OFFICERS, action="assign reviewers")],
+    dependencies=[requires(access.OFFICERS, action=N_("assign reviewers"))],
 )
 def assign(
     case_id: CaseId,
@@ -84,28 +93,44 @@ def assign(
         error = created
         if error.status in (403, 404):
             raise error
-        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
+        return _page(
+            request,
+            db,
+            principal,
+            case_id,
+            error=error_text(request, error),
+            status_code=error.status,
+        )
     advance_later(background, [case_id])
+    catalog = catalog_for(request)
+    invited = Nn_("%(num)s reviewer invited.", "%(num)s reviewers invited.", len(created))
     return redirect(
-        f"/cases/{case_id}/assignment", principal, f"{len(created)} reviewer(s) invited."
+        f"/cases/{case_id}/assignment",
+        principal,
+        invited.render(catalog.gettext, catalog.ngettext),
     )
 
 
 @router.post(
     "/assignments/{assignment_id}/remind",
-    dependencies=[requires(access.OFFICERS, action="send reminders")],
+    dependencies=[requires(access.OFFICERS, action=N_("send reminders"))],
 )
 def remind(
-    assignment_id: AssignmentId, db: DB, principal: PageUser, background: BackgroundTasks
+    assignment_id: AssignmentId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
 ) -> Response:
     asg = assignments.remind(session=db, actor=principal.actor, assignment_id=assignment_id)
     advance_later(background, [asg.case_id])
-    return redirect(f"/cases/{asg.case_id}/assignment", principal, "Reminder sent.")
+    _ = gettext_for(request)
+    return redirect(f"/cases/{asg.case_id}/assignment", principal, _("Reminder sent."))
 
 
 @router.post(
     "/assignments/{assignment_id}/reassign",
-    dependencies=[requires(access.OFFICERS, action="reassign reviews")],
+    dependencies=[requires(access.OFFICERS, action=N_("reassign reviews"))],
 )
 def reassign(
     assignment_id: AssignmentId,
@@ -132,10 +157,20 @@ def reassign(
         case_id = assignments.case_of_assignment(
             session=db, actor=principal.actor, assignment_id=assignment_id
         )
-        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
+        return _page(
+            request,
+            db,
+            principal,
+            case_id,
+            error=error_text(request, error),
+            status_code=error.status,
+        )
     advance_later(background, [new.case_id])
+    _ = gettext_for(request)
     return redirect(
-        f"/cases/{new.case_id}/assignment", principal, "Reviewer replaced; the new one is invited."
+        f"/cases/{new.case_id}/assignment",
+        principal,
+        _("Reviewer replaced; the new one is invited."),
     )
 
 
@@ -164,7 +199,7 @@ def _batch(
     )
 
 
-@router.post("/assign", dependencies=[requires(access.OFFICERS, action="assign reviewers")])
+@router.post("/assign", dependencies=[requires(access.OFFICERS, action=N_("assign reviewers"))])
 def batch_assign(
     request: Request,
     db: DB,

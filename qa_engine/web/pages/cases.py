@@ -11,13 +11,14 @@ from sqlmodel import Session
 
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import QAError
+from qa_engine.domain.i18n import N_
 from qa_engine.services import access, case_views, exports, reviews
 from qa_engine.services import cases as case_service
 from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
-from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
-from qa_engine.web.templating import render
+from qa_engine.web.pages.common import CaseId, PageUser, attempt, error_text, redirect
+from qa_engine.web.templating import gettext_for, render
 
 router = APIRouter()
 PAGE = 50
@@ -38,10 +39,11 @@ def list_cases(
         limit=PAGE,
         with_counts=True,
     )
+    _ = gettext_for(request)
     return render(
         request,
         "cases/list.html",
-        title="Intake queue" if page.intake_queue else "Cases",
+        title=_("Intake queue") if page.intake_queue else _("Cases"),
         rows=page.rows,
         total=page.total,
         offset=offset,
@@ -65,11 +67,12 @@ def _case_page(
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     history = case_views.case_history(session=db, actor=actor, case_id=case_id)
     may = detail.may
+    _ = gettext_for(request)
     return render(
         request,
         "cases/view.html",
         status_code=status_code,
-        title=f"Case {detail.case.id}",
+        title=_("Case %(id)s") % {"id": detail.case.id},
         d=detail,
         case=detail.case,
         history=history,
@@ -92,7 +95,7 @@ def view(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Resp
 
 @router.post(
     "/cases/{case_id}/withdraw",
-    dependencies=[requires(access.CASE_MANAGERS, action="withdraw cases")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("withdraw cases"))],
 )
 def withdraw(
     case_id: CaseId,
@@ -113,26 +116,37 @@ def withdraw(
         if error.status in (403, 404):
             raise error
         return _case_page(
-            request, db, principal, case_id, error=error.message, status_code=error.status
+            request,
+            db,
+            principal,
+            case_id,
+            error=error_text(request, error),
+            status_code=error.status,
         )
-    return redirect(f"/cases/{case_id}", principal, f"Case {case_id} withdrawn.")
+    _ = gettext_for(request)
+    return redirect(f"/cases/{case_id}", principal, _("Case %(id)s withdrawn.") % {"id": case_id})
 
 
 @router.post(
     "/cases/{case_id}/resubmit",
-    dependencies=[requires(access.CASE_MANAGERS, action="resubmit cases")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("resubmit cases"))],
 )
-def resubmit(case_id: CaseId, db: DB, principal: PageUser, background: BackgroundTasks) -> Response:
+def resubmit(
+    case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks
+) -> Response:
     case_service.resubmit_case(session=db, actor=principal.actor, case_id=case_id)
     advance_later(background, [case_id])
+    _ = gettext_for(request)
     return redirect(
-        f"/cases/{case_id}", principal, "Resubmitted: screening runs again with the newest version."
+        f"/cases/{case_id}",
+        principal,
+        _("Resubmitted: screening runs again with the newest version."),
     )
 
 
 @router.post(
     "/cases/{case_id}/revision",
-    dependencies=[requires(access.CASE_MANAGERS, action="submit revised credentials")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("submit revised credentials"))],
 )
 def revision(
     case_id: CaseId,
@@ -155,24 +169,27 @@ def revision(
     if isinstance(outcome, QAError):
         if outcome.status == 403 or outcome.message == f"case {case_id} not found":
             raise outcome
-        message = " ".join([outcome.message, *outcome.details])
+        message = error_text(request, outcome, with_details=True)
         return _case_page(
             request, db, principal, case_id, error=message, status_code=outcome.status
         )
+    _ = gettext_for(request)
     return redirect(
         f"/cases/{case_id}",
         principal,
-        f"The new round now reviews version {outcome.number} of the credential.",
+        _("The new round now reviews version %(number)s of the credential.")
+        % {"number": outcome.number},
     )
 
 
 @router.get("/cases/{case_id}/reviews")
 def case_reviews(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Response:
     view = reviews.case_reviews(session=db, actor=principal.actor, case_id=case_id)
+    _ = gettext_for(request)
     return render(
         request,
         "cases/reviews.html",
-        title=f"Reviews of case {view.case.id}",
+        title=_("Reviews of case %(id)s") % {"id": view.case.id},
         case=view.case,
         rubric=view.rubric,
         shown=view.shown,

@@ -24,6 +24,7 @@ from qa_engine.web.auth import (
     check_password_current,
     csrf_checked,
 )
+from qa_engine.web.templating import catalog_for
 
 T = TypeVar("T")
 
@@ -129,6 +130,14 @@ def attempt(db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T |
         if isinstance(translated, QAError):
             return translated
         raise
+
+
+def error_text(request: Request, error: QAError, *, with_details: bool = False) -> str:
+    """A refusal in the language of `request`, for a form shown again (its details after it, when
+    asked for)."""
+    catalog = catalog_for(request)
+    message, details = error.in_language(catalog.gettext, catalog.ngettext)
+    return " ".join([message, *details]) if with_details else message
 
 
 def safe_next(value: str | None) -> str:

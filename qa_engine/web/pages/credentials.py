@@ -301,7 +301,7 @@ async def _save(
 
 @router.post(
     "/credentials/new",
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="submit credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("submit credentials"))],
 )
 async def create(request: Request, db: DB, principal: PageUser) -> Response:
     return await _save(request, db, principal)
@@ -369,7 +369,7 @@ def upload_form(
 
 @router.post(
     "/credentials/upload",
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="import credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("import credentials"))],
 )
 async def upload(
     request: Request, db: DB, principal: PageUser, background: BackgroundTasks
@@ -493,7 +493,7 @@ def edit_form(
 
 @router.post(
     "/credentials/{credential_id}/edit",
-    dependencies=[requires(access.CREDENTIAL_WRITERS, action="change credentials")],
+    dependencies=[requires(access.CREDENTIAL_WRITERS, action=N_("change credentials"))],
 )
 async def edit(
     credential_id: CredentialId, request: Request, db: DB, principal: PageUser
@@ -503,7 +503,7 @@ async def edit(
 
 @router.post(
     "/credentials/{credential_id}/open-case",
-    dependencies=[requires(access.CASE_MANAGERS, action="open review cases")],
+    dependencies=[requires(access.CASE_MANAGERS, action=N_("open review cases"))],
 )
 def open_case(
     credential_id: CredentialId,

@@ -10,14 +10,15 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from qa_engine.domain.errors import QAError, StaleUpdate
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.services import access, case_views, decisions
 from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
-from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
-from qa_engine.web.templating import render
+from qa_engine.web.pages.common import CaseId, PageUser, attempt, error_text, redirect
+from qa_engine.web.templating import gettext_for, outcome_name, render
 
 router = APIRouter()
 
@@ -36,11 +37,12 @@ def _page(
     stats = {s.criterion_id: s for s in view.result.criteria}
     scored = {c.criterion_id: c for c in view.result.breakdown.criteria}
     detail = case_views.case_detail(session=db, actor=principal.actor, case_id=case_id)
+    _ = gettext_for(request)
     return render(
         request,
         "cases/decision.html",
         status_code=status_code,
-        title=f"Decision, case {case_id}",
+        title=_("Decision, case %(id)s") % {"id": case_id},
         v=view,
         d=detail,
         case=view.case,
@@ -59,7 +61,8 @@ def decision_page(case_id: CaseId, request: Request, db: DB, principal: PageUser
 
 
 @router.post(
-    "/cases/{case_id}/decision", dependencies=[requires(access.APPROVERS, action="decide on cases")]
+    "/cases/{case_id}/decision",
+    dependencies=[requires(access.APPROVERS, action=N_("decide on cases"))],
 )
 def decide(
     case_id: CaseId,
@@ -89,24 +92,27 @@ def decide(
         error = decision
         if error.status in (403, 404):
             raise error
+        _ = gettext_for(request)
+        message = error_text(request, error)
+        if isinstance(error, StaleUpdate):
+            message = _(
+                "%(refusal)s. The page now shows the case as it is; your decision is still in the "
+                "form: read it again and record it to decide on the case as it is now."
+            ) % {"refusal": message}
         return _page(
             request,
             db,
             principal,
             case_id,
-            error=error.message
-            + (
-                ". The page now shows the case as it is; your decision is still in the form: "
-                "read it again and record it to decide on the case as it is now."
-                if isinstance(error, StaleUpdate)
-                else ""
-            ),
+            error=message,
             status_code=error.status,
             form={"outcome": outcome, "rationale": rationale, "conditions": conditions},
         )
     advance_later(background, [case_id])
+    _ = gettext_for(request)
     return redirect(
         f"/cases/{case_id}",
         principal,
-        f"Decided: {Outcome(decision.outcome).label}. The signed report is being generated.",
+        _("Decided: %(outcome)s. The signed report is being generated.")
+        % {"outcome": outcome_name(decision.outcome, _)},
     )

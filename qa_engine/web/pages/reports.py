@@ -13,8 +13,8 @@ from qa_engine.web.api.reports import report_file_response, verify_upload
 from qa_engine.web.auth import settings_of
 from qa_engine.web.db import DB
 from qa_engine.web.errors import shows_upload_form
-from qa_engine.web.pages.common import PageUser, PageVisitor
-from qa_engine.web.templating import render
+from qa_engine.web.pages.common import PageUser, PageVisitor, error_text
+from qa_engine.web.templating import gettext_for, render
 from qa_engine.web.uploads import read_limited, safe_name
 
 router = APIRouter()
@@ -27,11 +27,12 @@ def download(report_id: str, db: DB, principal: PageUser) -> Response:
 
 @shows_upload_form("/verify", public=True)
 def _verify_form(request: Request, error: str, status_code: int = 413) -> Response:
+    _ = gettext_for(request)
     return render(
         request,
         "verify.html",
         status_code=status_code,
-        title="Verify a report",
+        title=_("Verify a report"),
         report_id="",
         known=None,
         result=None,
@@ -43,10 +44,11 @@ def _verify_form(request: Request, error: str, status_code: int = 413) -> Respon
 def verify_page(request: Request, db: DB, principal: PageVisitor, id: str = "") -> Response:
     report_id = id.strip()[:60]
     known = case_views.report_exists(session=db, report_id=report_id) if report_id else None
+    _ = gettext_for(request)
     return render(
         request,
         "verify.html",
-        title="Verify a report",
+        title=_("Verify a report"),
         report_id=report_id,
         known=known,
         result=None,
@@ -58,18 +60,19 @@ def verify_page(request: Request, db: DB, principal: PageVisitor, id: str = "") 
 async def verify(request: Request, db: DB, principal: PageVisitor) -> Response:
     form = await request.form()
     upload = form.get("file")
+    _ = gettext_for(request)
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return _verify_form(request, "Choose the PDF report to check.", status_code=422)
+        return _verify_form(request, _("Choose the PDF report to check."), status_code=422)
     limit = min(MAX_VERIFY_BYTES, settings_of(request).max_upload_bytes)
     try:
         data = await read_limited(upload, limit)
     except ValidationFailed as exc:
-        return _verify_form(request, exc.message, status_code=exc.status)
+        return _verify_form(request, error_text(request, exc), status_code=exc.status)
     result = await run_in_threadpool(verify_upload, db, data)
     return render(
         request,
         "verify.html",
-        title="Verify a report",
+        title=_("Verify a report"),
         report_id="",
         known=None,
         result=result,

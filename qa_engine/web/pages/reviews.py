@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from qa_engine.adapters.review_sheet import ReviewSheetInvalid
 from qa_engine.domain.errors import QAError, StaleUpdate, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.statuses import AssignmentStatus
 from qa_engine.services import access, assignments, case_views, reviews
@@ -56,7 +57,7 @@ def invitations(request: Request, db: DB, principal: PageUser) -> Response:
 
 @router.post(
     "/assignments/{assignment_id}/respond",
-    dependencies=[requires(access.REVIEWERS, action="answer invitations to review")],
+    dependencies=[requires(access.REVIEWERS, action=N_("answer invitations to review"))],
 )
 def respond(
     assignment_id: AssignmentId,
@@ -197,7 +198,7 @@ def review_form(
 
 @router.post(
     "/assignments/{assignment_id}/review",
-    dependencies=[requires(access.REVIEWERS, action="write reviews")],
+    dependencies=[requires(access.REVIEWERS, action=N_("write reviews"))],
 )
 async def save_review(
     assignment_id: AssignmentId,
@@ -306,7 +307,7 @@ def _sheet_too_large(request: Request, message: str) -> Response:
 
 @router.post(
     "/assignments/{assignment_id}/review-sheet",
-    dependencies=[requires(access.REVIEWERS, action="write reviews")],
+    dependencies=[requires(access.REVIEWERS, action=N_("write reviews"))],
 )
 async def upload_sheet(
     assignment_id: AssignmentId,

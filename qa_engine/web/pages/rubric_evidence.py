@@ -20,6 +20,7 @@ from qa_engine.adapters.rubric_evidence import (
     tables_xlsx,
 )
 from qa_engine.domain.errors import QAError, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.rubric import Rubric
 from qa_engine.services import access
 from qa_engine.services.calibration import calibrate_rubric
@@ -95,7 +96,7 @@ def _replay_page(
     )
 
 
-@router.get("/rubric-replay", dependencies=[requires(access.OFFICERS, action="replay rubrics")])
+@router.get("/rubric-replay", dependencies=[requires(access.OFFICERS, action=N_("replay rubrics"))])
 def replay_form(request: Request, db: DB, principal: PageUser) -> Response:
     return _replay_page(request, db, principal)
 
@@ -118,7 +119,9 @@ async def _rubric_of(request: Request, db: DB, form: FormData) -> Rubric:
     return await run_in_threadpool(lambda: resolve(session=db, spec=spec))
 
 
-@router.post("/rubric-replay", dependencies=[requires(access.OFFICERS, action="replay rubrics")])
+@router.post(
+    "/rubric-replay", dependencies=[requires(access.OFFICERS, action=N_("replay rubrics"))]
+)
 async def replay_run(request: Request, db: DB, principal: PageUser) -> Response:
     form = await request.form()
     values = {
@@ -197,7 +200,7 @@ def _calibration(
 
 
 @router.get(
-    "/rubric-calibration", dependencies=[requires(access.OFFICERS, action="calibrate rubrics")]
+    "/rubric-calibration", dependencies=[requires(access.OFFICERS, action=N_("calibrate rubrics"))]
 )
 def calibration_page(
     request: Request,
@@ -239,7 +242,7 @@ def calibration_page(
 
 @router.get(
     "/rubric-calibration.xlsx",
-    dependencies=[requires(access.OFFICERS, action="calibrate rubrics")],
+    dependencies=[requires(access.OFFICERS, action=N_("calibrate rubrics"))],
 )
 def calibration_xlsx(
     db: DB,

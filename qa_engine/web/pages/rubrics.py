@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from qa_engine.domain.errors import QAError, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.rubric_loader import MAX_RUBRIC_BYTES, RubricError
 from qa_engine.domain.standards import REFERENCES
 from qa_engine.services import access, rubric_lifecycle
@@ -29,7 +30,7 @@ router = APIRouter()
 
 RubricId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
 Version = Annotated[str, Query(max_length=40)]
-OFFICE = requires(access.OFFICERS, action="manage rubrics")
+OFFICE = requires(access.OFFICERS, action=N_("manage rubrics"))
 
 
 @router.get("/rubrics", dependencies=[OFFICE])
@@ -40,7 +41,7 @@ def rubric_list(request: Request, db: DB, principal: PageUser) -> Response:
 
 @router.get(
     "/rubrics/{rubric_id}",
-    dependencies=[requires(access.RUBRIC_READERS, action="read rubrics")],
+    dependencies=[requires(access.RUBRIC_READERS, action=N_("read rubrics"))],
 )
 def rubric_view(
     rubric_id: RubricId, request: Request, db: DB, principal: PageUser, version: Version = ""

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from qa_engine.domain.errors import QAError, StaleUpdate
+from qa_engine.domain.i18n import N_
 from qa_engine.services import access, case_views, self_assessments
 from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.background import advance_later
@@ -92,7 +93,7 @@ def form(case_id: CaseId, request: Request, db: DB, principal: PageUser) -> Resp
 
 @router.post(
     "/cases/{case_id}/self-assessment",
-    dependencies=[requires(access.SELF_ASSESSMENT_WRITERS, action="write self-assessments")],
+    dependencies=[requires(access.SELF_ASSESSMENT_WRITERS, action=N_("write self-assessments"))],
 )
 async def save(
     case_id: CaseId, request: Request, db: DB, principal: PageUser, background: BackgroundTasks
