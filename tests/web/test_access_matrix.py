@@ -876,7 +876,7 @@ def check_404_bodies(w: World, cells: list[Cell]) -> None:
 
 def test_api_access_matrix(world):
     w, app = world
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         cells = run(
             client,
             w,
@@ -899,7 +899,7 @@ def test_page_access_matrix(world):
         sid, csrf = sessions[who]
         return {"Cookie": f"qa_session={sid}"}, {"csrf_token": csrf}
 
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         cells = run(client, w, PAGES, auth, pages=True)
     check(cells)
     check_404_bodies(w, cells)
@@ -1030,7 +1030,7 @@ def test_refusals_are_worded_for_the_role_that_asked(world):
     refusals by role for a valid one."""
     w, app = world
     body = {"title": ""}
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         as_reviewer = client.post(
             "/api/v1/credentials", json=body, headers=bearer(w.tokens["rev.uw"])
         )
@@ -1116,7 +1116,7 @@ def test_a_reviewer_of_round_one_only_sees_nothing_of_round_two(world):
     with session_scope() as s:
         round_one_reports = [r.report_id for c in (d, e) for r in case_repo.reports_of(s, c)]
     assert round_one_reports
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         for case_id in (d, e):
             for tail in ("", "/self-assessment", "/reviews", "/reports", "/history"):
                 got = _api(client, w, "rev.r1", f"/api/v1/cases/{case_id}{tail}")
@@ -1143,7 +1143,7 @@ def test_a_reviewer_of_round_one_keeps_their_review_and_the_decision(world):
     w, app = world
     d = w.round_two["D"]
     asg = w.round_two_assignments[("D", "rev.r1")]
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         mine = _api(client, w, "rev.r1", "/api/v1/assignments").json()["items"]
         assert (d, 1, "submitted") in {(a["case_id"], a["round"], a["status"]) for a in mine}
         own = _api(client, w, "rev.r1", f"/api/v1/assignments/{asg}/review")
@@ -1162,7 +1162,7 @@ def test_a_reviewer_of_round_one_keeps_their_review_and_the_decision(world):
 def test_the_providers_draft_is_theirs_alone(world):
     w, app = world
     d = w.round_two["D"]
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         own = _api(client, w, "prov.su", f"/api/v1/cases/{d}/self-assessment").json()
         assert (own["round"], own["status"], own["summary"]) == (2, "draft", DRAFT_SUMMARY)
         page = _page(client, "prov.su", f"/cases/{d}/self-assessment")
@@ -1185,7 +1185,7 @@ def test_a_draft_review_is_its_reviewers_alone(world):
     w, app = world
     e = w.round_two["E"]
     r2 = w.round_two_assignments[("E", "rev.r2")]
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         own = _api(client, w, "rev.r2", f"/api/v1/assignments/{r2}/review").json()
         assert (own["status"], own["overall_comment"]) == ("draft", DRAFT_COMMENT)
         shown = _api(client, w, "rev.r2", f"/api/v1/cases/{e}/reviews").json()["items"]
@@ -1206,7 +1206,7 @@ def test_a_draft_review_is_its_reviewers_alone(world):
 def test_the_reviewers_of_round_one_are_proposed_first(world):
     w, app = world
     d = w.round_two["D"]
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         got = _api(client, w, "officer", f"/api/v1/cases/{d}/proposals").json()
         earlier = {w.p["rev.r1"].user_id, w.p["rev.unige"].user_id}
         first_two = got["eligible"][:2]
