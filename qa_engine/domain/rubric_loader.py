@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_, Message
 from qa_engine.domain.limits import check_size
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.rubric import (
@@ -45,20 +46,61 @@ YamlPath = tuple[str | int, ...]
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One problem of a rubric file: its file and line, and the message in English. A message made
+    with `Problem.of` also keeps its msgid and named values, so that a page shows it in the
+    reader's language (`text`); the CLI and the logs print the English `message`."""
+
     file: str
     line: int
     message: str
+    msgid: str = field(default="", compare=False)
+    params: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, file: str, line: int, msgid: str, **params: object) -> Problem:
+        """A problem whose message is `msgid` (marked with N_) filled with `params`."""
+        message = msgid % params if params else msgid
+        return cls(file, line, message, msgid, tuple(params.items()))
+
+    def text(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of `gettext` (English when it has no msgid)."""
+        if not self.msgid:
+            return self.message
+        translated = gettext(self.msgid)
+        try:
+            return translated % dict(self.params) if self.params else translated
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return self.message
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class _ProblemLine(Message):
+    """A problem as a line of an error's details, `FILE:LINE: message`, the message in the
+    reader's language."""
+
+    problem: Problem | None = None
+
+    def render(
+        self,
+        gettext: Callable[[str], str],
+        ngettext: Callable[[str, str, int], str],
+    ) -> str:
+        p = self.problem
+        if p is None:
+            return self.singular
+        return f"{p.file}:{p.line}: {p.text(gettext)}"
 
 
 class RubricError(ValidationFailed):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = sorted(set(problems))
         super().__init__(
-            f"{len(self.problems)} problem(s) in rubric files",
-            details=[str(p) for p in self.problems],
+            N_("%(count)s problem(s) in rubric files"),
+            details=[_ProblemLine(str(p), problem=p) if p.msgid else str(p) for p in self.problems],
+            count=len(self.problems),
         )
 
 
