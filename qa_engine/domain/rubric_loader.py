@@ -574,7 +574,7 @@ def read_rubric_bytes(raw: bytes, path: Path) -> ParsedFile:
         return pf
     # per-language texts: the rubric's own language in the fields, the others aside (checked)
     data, found = split_translations(data, pf.line_of)
-    pf.problems.extend(Problem(name, line, message) for line, message in found)
+    pf.problems.extend(Problem.of(name, line, msgid, **values) for line, msgid, values in found)
     try:
         pf.model = RubricFile.model_validate(data)
     except ValidationError as exc:
@@ -596,21 +596,29 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
     scales: dict[str, Scale] = {}
     for i, scale in enumerate(m.scales):
         if scale.id in scales:
-            out.append(Problem(name, at("scales", i, "id"), f"duplicate scale id '{scale.id}'"))
+            out.append(
+                Problem.of(
+                    name, at("scales", i, "id"), N_("duplicate scale id '%(id)s'"), id=scale.id
+                )
+            )
         scales[scale.id] = scale
         values = [lv.value for lv in scale.levels]
         if len(set(values)) != len(values):
             out.append(
-                Problem(
-                    name, at("scales", i, "levels"), f"scale '{scale.id}' repeats a level value"
+                Problem.of(
+                    name,
+                    at("scales", i, "levels"),
+                    N_("scale '%(id)s' repeats a level value"),
+                    id=scale.id,
                 )
             )
         if values != sorted(values):
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("scales", i, "levels"),
-                    f"scale '{scale.id}': levels must be listed in ascending order",
+                    N_("scale '%(id)s': levels must be listed in ascending order"),
+                    id=scale.id,
                 )
             )
 
@@ -618,10 +626,12 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
     for i, c in enumerate(m.criteria):
         if c.id in seen:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "id"),
-                    f"duplicate criterion id '{c.id}' (first at line {seen[c.id]})",
+                    N_("duplicate criterion id '%(id)s' (first at line %(first)s)"),
+                    id=c.id,
+                    first=seen[c.id],
                 )
             )
         else:
@@ -629,157 +639,199 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
         if c.kind == "text":
             if c.weight != 0 and "weight" in pf.data["criteria"][i]:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "weight"),
-                        f"criterion '{c.id}': a text criterion is not scored; its weight must be 0",
+                        N_(
+                            "criterion '%(id)s': a text criterion is not scored;"
+                            " its weight must be 0"
+                        ),
+                        id=c.id,
                     )
                 )
         elif c.weight <= 0:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "weight"),
-                    f"criterion '{c.id}': weight must be positive, not {c.weight:g}",
+                    N_("criterion '%(id)s': weight must be positive, not %(weight)s"),
+                    id=c.id,
+                    weight=f"{c.weight:g}",
                 )
             )
         if c.kind == "scale":
             if not c.scale:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i),
-                        f"criterion '{c.id}': a scale criterion needs 'scale'",
+                        N_("criterion '%(id)s': a scale criterion needs 'scale'"),
+                        id=c.id,
                     )
                 )
             elif c.scale not in scales:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "scale"),
-                        f"criterion '{c.id}': unknown scale '{c.scale}'",
+                        N_("criterion '%(id)s': unknown scale '%(scale)s'"),
+                        id=c.id,
+                        scale=c.scale,
                     )
                 )
         elif c.scale:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "scale"),
-                    f"criterion '{c.id}': 'scale' is only for kind 'scale'",
+                    N_("criterion '%(id)s': 'scale' is only for kind 'scale'"),
+                    id=c.id,
                 )
             )
         if c.kind == "elements_check":
             if not c.elements:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i),
-                        f"criterion '{c.id}': an elements_check needs 'elements'",
+                        N_("criterion '%(id)s': an elements_check needs 'elements'"),
+                        id=c.id,
                     )
                 )
             for j, el in enumerate(c.elements):
                 if el not in EU_ELEMENTS and el not in EU_OPTIONAL_ELEMENTS:
                     out.append(
-                        Problem(
+                        Problem.of(
                             name,
                             at("criteria", i, "elements", j),
-                            f"criterion '{c.id}': unknown standard element '{el}'"
-                            " (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)",
+                            N_(
+                                "criterion '%(id)s': unknown standard element '%(element)s'"
+                                " (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)"
+                            ),
+                            id=c.id,
+                            element=el,
                         )
                     )
         elif c.elements:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "elements"),
-                    f"criterion '{c.id}': 'elements' is only for kind 'elements_check'",
+                    N_("criterion '%(id)s': 'elements' is only for kind 'elements_check'"),
+                    id=c.id,
                 )
             )
         if c.gate is not None:
             lo, hi = _range(c, scales)
             if c.kind == "text":
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "gate"),
-                        f"criterion '{c.id}': a text criterion cannot have a gate",
+                        N_("criterion '%(id)s': a text criterion cannot have a gate"),
+                        id=c.id,
                     )
                 )
             elif hi is not None and not (lo <= c.gate.min_level <= hi):
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "gate", "min_level"),
-                        f"criterion '{c.id}': gate level {c.gate.min_level}"
-                        f" is beyond the scale ({lo}–{hi})",
+                        N_(
+                            "criterion '%(id)s': gate level %(level)s is beyond the scale"
+                            " (%(lo)s–%(hi)s)"
+                        ),
+                        id=c.id,
+                        level=c.gate.min_level,
+                        lo=lo,
+                        hi=hi,
                     )
                 )
             if c.gate.otherwise == Outcome.APPROVED:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "gate", "otherwise"),
-                        f"criterion '{c.id}': a failed gate cannot lead to 'approved'",
+                        N_("criterion '%(id)s': a failed gate cannot lead to 'approved'"),
+                        id=c.id,
                     )
                 )
         for j, ref in enumerate(c.maps_to):
             if not is_known_reference(ref):
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "maps_to", j),
-                        f"criterion '{c.id}': unknown maps_to reference '{ref}'"
-                        + (f": {hint}" if (hint := unknown_competence_hint(ref)) else ""),
+                        N_("criterion '%(id)s': unknown maps_to reference '%(ref)s'%(hint)s"),
+                        id=c.id,
+                        ref=ref,
+                        hint=f": {hint}" if (hint := unknown_competence_hint(ref)) else "",
                     )
                 )
 
     for i, inc in enumerate(m.includes):
         if inc.weight <= 0:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("includes", i, "weight"),
-                    f"include '{inc.rubric}': weight must be positive, not {inc.weight:g}",
+                    N_("include '%(id)s': weight must be positive, not %(weight)s"),
+                    id=inc.rubric,
+                    weight=f"{inc.weight:g}",
                 )
             )
         if inc.rubric == m.rubric.id:
             out.append(
-                Problem(name, at("includes", i, "rubric"), f"rubric '{inc.rubric}' includes itself")
+                Problem.of(
+                    name,
+                    at("includes", i, "rubric"),
+                    N_("rubric '%(id)s' includes itself"),
+                    id=inc.rubric,
+                )
             )
     if not m.criteria and not m.includes:
-        out.append(Problem(name, at("rubric"), "a rubric needs criteria or includes"))
+        out.append(Problem.of(name, at("rubric"), N_("a rubric needs criteria or includes")))
 
     outcomes = [t.outcome for t in m.thresholds]
     for i, t in enumerate(m.thresholds):
         if outcomes.count(t.outcome) > 1 and outcomes.index(t.outcome) != i:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("thresholds", i, "outcome"),
-                    f"outcome '{t.outcome.value}' has two thresholds",
+                    N_("outcome '%(outcome)s' has two thresholds"),
+                    outcome=t.outcome.value,
                 )
             )
     if m.thresholds:
         mins = [t.min_score for t in m.thresholds]
         if min(mins) > 0:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("thresholds"),
-                    f"thresholds leave scores below {min(mins):g} without an outcome;"
-                    " give the lowest outcome min_score 0",
+                    N_(
+                        "thresholds leave scores below %(score)s without an outcome;"
+                        " give the lowest outcome min_score 0"
+                    ),
+                    score=f"{min(mins):g}",
                 )
             )
         ranked = sorted(m.thresholds, key=lambda t: t.outcome.rank)
         for better, worse in zip(ranked, ranked[1:], strict=False):
             if better.min_score < worse.min_score:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("thresholds"),
-                        f"threshold for '{better.outcome.value}' ({better.min_score:g})"
-                        f" is below the one for the worse outcome"
-                        f" '{worse.outcome.value}' ({worse.min_score:g})",
+                        N_(
+                            "threshold for '%(better)s' (%(better_score)s) is below the one for"
+                            " the worse outcome '%(worse)s' (%(worse_score)s)"
+                        ),
+                        better=better.outcome.value,
+                        better_score=f"{better.min_score:g}",
+                        worse=worse.outcome.value,
+                        worse_score=f"{worse.min_score:g}",
                     )
                 )
     return out
@@ -820,10 +872,12 @@ class RubricLibrary:
                 # both files are named: either may be the one the user is checking
                 for this, that in ((pf, other), (other, pf)):
                     self.problems.append(
-                        Problem(
+                        Problem.of(
                             str(this.path),
                             this.line_of(("rubric", "id")),
-                            f"rubric id '{rid}' is also used by {that.path}",
+                            N_("rubric id '%(id)s' is also used by %(path)s"),
+                            id=rid,
+                            path=str(that.path),
                         )
                     )
                 continue
@@ -873,10 +927,12 @@ class RubricLibrary:
             line = pf.line_of(("includes", i, "rubric"))
             if inc.rubric in stack + (rid,):
                 cycle = " -> ".join(stack + (rid, inc.rubric))
-                problems.append(Problem(name, line, f"include cycle: {cycle}"))
+                problems.append(Problem.of(name, line, N_("include cycle: %(cycle)s"), cycle=cycle))
                 continue
             if inc.rubric not in self.files:
-                problems.append(Problem(name, line, f"includes unknown rubric '{inc.rubric}'"))
+                problems.append(
+                    Problem.of(name, line, N_("includes unknown rubric '%(id)s'"), id=inc.rubric)
+                )
                 continue
             sub = self._compose(inc.rubric, stack + (rid,), problems)
             if sub is None:
@@ -884,11 +940,15 @@ class RubricLibrary:
             for sid, scale in sub.scales.items():
                 if sid in scales and scales[sid] != scale:
                     problems.append(
-                        Problem(
+                        Problem.of(
                             name,
                             line,
-                            f"scale '{sid}' of '{inc.rubric}'"
-                            " differs from a scale of the same id here",
+                            N_(
+                                "scale '%(scale)s' of '%(id)s' differs from a scale of the same"
+                                " id here"
+                            ),
+                            scale=sid,
+                            id=inc.rubric,
                         )
                     )
                 scales.setdefault(sid, scale)
@@ -896,11 +956,14 @@ class RubricLibrary:
             nested = [rc.model_copy(update={"path": (rid,) + rc.path}) for rc in sub.criteria]
             if not any(rc.criterion.scored for rc in nested):
                 problems.append(
-                    Problem(
+                    Problem.of(
                         name,
                         line,
-                        f"included rubric '{inc.rubric}' has no scored criteria;"
-                        " its weight would count for nothing",
+                        N_(
+                            "included rubric '%(id)s' has no scored criteria;"
+                            " its weight would count for nothing"
+                        ),
+                        id=inc.rubric,
                     )
                 )
                 continue
@@ -913,11 +976,15 @@ class RubricLibrary:
             for rc in group:
                 if rc.id in seen:
                     problems.append(
-                        Problem(
+                        Problem.of(
                             name,
                             pf.line_of(("includes",)) if m.includes else 1,
-                            f"criterion id '{rc.id}' appears in both"
-                            f" '{seen[rc.id]}' and '{rc.source}'",
+                            N_(
+                                "criterion id '%(id)s' appears in both '%(first)s' and '%(second)s'"
+                            ),
+                            id=rc.id,
+                            first=seen[rc.id],
+                            second=rc.source,
                         )
                     )
                     continue
@@ -930,8 +997,8 @@ class RubricLibrary:
                 criteria.append(rc.model_copy(update={"effective_weight": share}))
         if not stack and not m.thresholds:
             problems.append(
-                Problem(
-                    name, pf.line_of(("rubric",)), "a rubric used on its own needs 'thresholds'"
+                Problem.of(
+                    name, pf.line_of(("rubric",)), N_("a rubric used on its own needs 'thresholds'")
                 )
             )
         try:

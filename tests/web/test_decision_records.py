@@ -284,7 +284,8 @@ def test_an_expired_approval_says_so(decided):
             set_clock(None)
     assert before["expired"] is False and "expired" not in fresh
     assert after["expired"] is True and after["as_of"] == (until + timedelta(days=1)).isoformat()
-    assert f"This approval expired on {until.isoformat()}" in page
+    # the day in the page's language (English by default: "Dec 3, 2029")
+    assert f"This approval expired on {until:%b} {until.day}, {until.year}" in page
 
 
 def test_a_broken_interop_profile_is_not_shown_to_the_public(decided, tmp_path, monkeypatch):
