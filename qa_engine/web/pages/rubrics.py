@@ -152,9 +152,9 @@ def _refusal(request: Request, error: QAError) -> Response:
     _ = catalog.gettext
     if isinstance(error, RubricError):
         problems = [
-            _("line %(line)s: %(problem)s") % {"line": p.line, "problem": p.text(catalog)}
+            _("line %(line)s: %(problem)s") % {"line": p.line, "problem": p.text(catalog.gettext)}
             if p.line
-            else p.text(catalog)
+            else p.text(catalog.gettext)
             for p in error.problems
         ]
         return _publish_form(
