@@ -379,7 +379,9 @@ class _Reader:
         else:
             key = value if isinstance(value, str) else str(value)
         if key in top.value:
-            self.problems.append(Problem(self.name, line, f"duplicate key '{key}'"))
+            self.problems.append(
+                Problem.of(self.name, line, N_("duplicate key '%(key)s'"), key=key)
+            )
         top.key, top.key_line, top.expect_key = key, line, False
         return True
 
@@ -412,18 +414,20 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[YamlPath, int], list[Pro
             [*reader.problems, Problem(name, line, f"not valid YAML: {problem}")],
         )
     except yaml.YAMLError:  # the reader's own complaints are caught by the character check above
-        return None, reader.lines, [*reader.problems, Problem(name, 1, "not valid YAML")]
+        return None, reader.lines, [*reader.problems, Problem.of(name, 1, N_("not valid YAML"))]
     if not reader.usable:
         return None, reader.lines, reader.problems
     if not reader.has_root:
-        return None, reader.lines, [Problem(name, 1, "the file is empty")]
+        return None, reader.lines, [Problem.of(name, 1, N_("the file is empty"))]
     if reader.root is None:
         return (
             None,
             reader.lines,
             [
                 *reader.problems,
-                Problem(name, reader.root_line, "the file is empty: its document holds no value"),
+                Problem.of(
+                    name, reader.root_line, N_("the file is empty: its document holds no value")
+                ),
             ],
         )
     return reader.root, reader.lines, reader.problems
@@ -445,7 +449,7 @@ def read_yaml_model(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, [Problem(name, 1, "file not found")]
+        return None, [Problem.of(name, 1, _NOT_FOUND)]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(name, 1, f"cannot read: {exc}")]
     data, lines, problems = parse_yaml(text, name)
@@ -465,22 +469,38 @@ def read_yaml_model(
                     line = lines[loc]
                     break
                 loc = loc[:-1]
-            out.append(Problem(name, line, _describe(err)))
+            msgid, values = _describe(err)
+            out.append(Problem.of(name, line, msgid, **values))
         return None, out
 
 
-def _describe(err: ErrorDetails) -> str:
+_NOT_FOUND = N_("file not found")
+_FOLDER = N_("cannot read: it is a folder")
+
+
+def _describe(err: ErrorDetails) -> tuple[str, dict[str, object]]:
+    """A schema error as a msgid (marked for the catalogs) and its values."""
     loc = [str(p) for p in err["loc"]]
     where = ".".join(loc)
     kind = err["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1]}'" + (f" in {'.'.join(loc[:-1])}" if len(loc) > 1 else "")
-    if kind == "missing":
-        return f"missing field '{loc[-1]}'" + (f" in {'.'.join(loc[:-1])}" if len(loc) > 1 else "")
+    if kind in ("extra_forbidden", "missing"):
+        values: dict[str, object] = {"key": loc[-1], "where": ".".join(loc[:-1])}
+        if kind == "extra_forbidden":
+            if len(loc) > 1:
+                return N_("unknown key '%(key)s' in %(where)s"), values
+            return N_("unknown key '%(key)s'"), {"key": loc[-1]}
+        if len(loc) > 1:
+            return N_("missing field '%(key)s' in %(where)s"), values
+        return N_("missing field '%(key)s'"), {"key": loc[-1]}
     if kind == "enum" or kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        return f"{where}: {err['input']!r} is not one of {expected}"
-    return f"{where}: {err['msg'].lower()}"
+        return N_("%(where)s: %(value)s is not one of %(expected)s"), {
+            "where": where,
+            "value": repr(err["input"]),
+            "expected": expected,
+        }
+    # pydantic's own words (English) after the location
+    return N_("%(where)s: %(problem)s"), {"where": where, "problem": err["msg"].lower()}
 
 
 def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
@@ -490,17 +510,17 @@ def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            return None, Problem(name, 1, "cannot read: it is a folder")
+            return None, Problem.of(name, 1, _FOLDER)
         if not stat.S_ISREG(info.st_mode):  # a pipe or a device: reading might never end
-            return None, Problem(name, 1, "cannot read: not a regular file")
+            return None, Problem.of(name, 1, N_("cannot read: not a regular file"))
         check_size(info.st_size, MAX_RUBRIC_BYTES, "rubric file")
         with path.open("rb") as f:  # the file may have grown since: read one byte past the limit
             raw = f.read(MAX_RUBRIC_BYTES + 1)
         check_size(len(raw), MAX_RUBRIC_BYTES, "rubric file", at_least=True)
     except FileNotFoundError:
-        return None, Problem(name, 1, "file not found")
+        return None, Problem.of(name, 1, _NOT_FOUND)
     except IsADirectoryError:
-        return None, Problem(name, 1, "cannot read: it is a folder")
+        return None, Problem.of(name, 1, _FOLDER)
     except OSError as exc:
         return None, Problem(name, 1, f"cannot read: {exc.strerror or 'the system refused'}")
     except ValidationFailed as exc:
@@ -515,14 +535,20 @@ def _decode(raw: bytes, name: str) -> tuple[str | None, Problem | None]:
         return raw.decode("utf-8", "surrogatepass"), None
     except UnicodeDecodeError as exc:
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return None, Problem(name, 1, "not UTF-8 text but UTF-16; save the file as UTF-8")
+            return None, Problem.of(
+                name, 1, N_("not UTF-8 text but UTF-16; save the file as UTF-8")
+            )
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Problem(
+        return None, Problem.of(
             name,
             line,
-            f"not UTF-8 text: the byte 0x{raw[exc.start]:02X} (column {column})"
-            " cannot be read; save the file as UTF-8",
+            N_(
+                "not UTF-8 text: the byte 0x%(byte)s (column %(column)s) cannot be read;"
+                " save the file as UTF-8"
+            ),
+            byte=f"{raw[exc.start]:02X}",
+            column=column,
         )
 
 
@@ -579,7 +605,8 @@ def read_rubric_bytes(raw: bytes, path: Path) -> ParsedFile:
         pf.model = RubricFile.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            pf.problems.append(Problem(name, pf.line_of(err["loc"]), _describe(err)))
+            msgid, values = _describe(err)
+            pf.problems.append(Problem.of(name, pf.line_of(err["loc"]), msgid, **values))
         return pf
     pf.problems.extend(_check_file(pf, pf.model))
     return pf
