@@ -8,9 +8,11 @@ while another with the same title, or the same guidance, appears is reported as 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa_engine.domain import numbers
+from qa_engine.domain.i18n import N_, Message
 from qa_engine.domain.rubric import Criterion, Gate, ResolvedCriterion, Rubric, Scale
 from qa_engine.domain.rubric_i18n import translation_changes
 from qa_engine.domain.scoring import coverage
@@ -30,10 +32,29 @@ AREAS = (
 )
 
 
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
+
+
 @dataclass(frozen=True)
 class Change:
     area: str  # one of AREAS
-    text: str
+    text: str  # in English
+    # the text as a msgid and its values, for a reader of another language (None: English only)
+    message: Message | None = field(default=None, compare=False)
+
+    def text_in(self, gettext: Gettext, ngettext: Ngettext) -> str:
+        if self.message is None:
+            return self.text
+        try:
+            return self.message.render(gettext, ngettext)
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return self.text
+
+
+def _c(area: str, msgid: str, **values: object) -> Change:
+    """A change whose text is `msgid` (marked with N_) filled with `values`."""
+    return Change(area, msgid % values, Message(msgid, params=values))
 
 
 @dataclass(frozen=True)
@@ -48,11 +69,26 @@ class CoverageChange:
 
     @property
     def text(self) -> str:
-        verb = "becomes covered" if self.covered else "is no longer covered"
-        by = "by" if self.covered else "was covered by"
-        return f"{self.reference} {self.title} ({self.framework}) {verb}; {by} " + ", ".join(
-            self.criteria
-        )
+        return self.text_in(str, lambda s, p, n: s)
+
+    def text_in(self, gettext: Gettext, ngettext: Ngettext) -> str:
+        values = {
+            "reference": self.reference,
+            "title": self.title,
+            "framework": self.framework,
+            "criteria": ", ".join(self.criteria),
+        }
+        if self.covered:
+            msgid = N_("%(reference)s %(title)s (%(framework)s) becomes covered; by %(criteria)s")
+        else:
+            msgid = N_(
+                "%(reference)s %(title)s (%(framework)s) is no longer covered; was covered by"
+                " %(criteria)s"
+            )
+        try:
+            return gettext(msgid) % values
+        except (KeyError, TypeError, ValueError):
+            return msgid % values
 
 
 @dataclass(frozen=True)
@@ -67,11 +103,20 @@ class RubricDiff:
         return not self.changes and not self.coverage
 
     def by_area(self) -> list[tuple[str, list[str]]]:
+        return self.by_area_in(str, lambda s, p, n: s)
+
+    def by_area_in(self, gettext: Gettext, ngettext: Ngettext) -> list[tuple[str, list[str]]]:
+        """The changes by area, in the language of `gettext` (English where a text has no
+        msgid)."""
         return [
-            (area, [c.text for c in self.changes if c.area == area])
+            (area, [c.text_in(gettext, ngettext) for c in self.changes if c.area == area])
             for area in AREAS
             if any(c.area == area for c in self.changes)
         ]
+
+    def coverage_in(self, gettext: Gettext, ngettext: Ngettext) -> list[tuple[bool, str]]:
+        """(covered, text) of each coverage change, in the language of `gettext`."""
+        return [(c.covered, c.text_in(gettext, ngettext)) for c in self.coverage]
 
     def lines(self) -> list[str]:
         """The whole comparison as text, one change a line."""
@@ -128,18 +173,35 @@ def _renames(
 def _criterion_changes(label: str, a: Criterion, b: Criterion) -> list[Change]:
     out: list[Change] = []
     if a.title != b.title:
-        out.append(Change("texts", f"title of {label}: '{a.title}' → '{b.title}'"))
+        out.append(
+            _c(
+                "texts",
+                N_("title of %(label)s: '%(old)s' → '%(new)s'"),
+                label=label,
+                old=a.title,
+                new=b.title,
+            )
+        )
     if " ".join(a.guidance.split()) != " ".join(b.guidance.split()):
-        out.append(Change("texts", f"guidance of {label} reworded"))
+        out.append(_c("texts", N_("guidance of %(label)s reworded"), label=label))
     if a.kind != b.kind:
-        out.append(Change("criteria", f"kind of {label}: {a.kind} → {b.kind}"))
+        out.append(
+            _c(
+                "criteria",
+                N_("kind of %(label)s: %(old)s → %(new)s"),
+                label=label,
+                old=a.kind,
+                new=b.kind,
+            )
+        )
     if a.scale != b.scale:
         out.append(Change("scales", f"scale of {label}: {a.scale or 'none'} → {b.scale or 'none'}"))
     if a.weight != b.weight:
-        verb = "raised" if b.weight > a.weight else "lowered"
-        out.append(
-            Change("weights", f"weight of {label} {verb} from {_num(a.weight)} to {_num(b.weight)}")
-        )
+        if b.weight > a.weight:
+            msgid = N_("weight of %(label)s raised from %(old)s to %(new)s")
+        else:
+            msgid = N_("weight of %(label)s lowered from %(old)s to %(new)s")
+        out.append(_c("weights", msgid, label=label, old=_num(a.weight), new=_num(b.weight)))
     if a.gate != b.gate:
         if a.gate is None and b.gate is not None:
             out.append(Change("gates", f"gate added on {label}: {_gate(b.gate)}"))
@@ -147,12 +209,12 @@ def _criterion_changes(label: str, a: Criterion, b: Criterion) -> list[Change]:
             out.append(Change("gates", f"gate removed from {label} (was {_gate(a.gate)})"))
         elif a.gate is not None and b.gate is not None:
             if a.gate.min_level != b.gate.min_level:
-                verb = "raised" if b.gate.min_level > a.gate.min_level else "lowered"
+                if b.gate.min_level > a.gate.min_level:
+                    msgid = N_("gate of %(label)s raised from %(old)s to %(new)s")
+                else:
+                    msgid = N_("gate of %(label)s lowered from %(old)s to %(new)s")
                 out.append(
-                    Change(
-                        "gates",
-                        f"gate of {label} {verb} from {a.gate.min_level} to {b.gate.min_level}",
-                    )
+                    _c("gates", msgid, label=label, old=a.gate.min_level, new=b.gate.min_level)
                 )
             if a.gate.otherwise != b.gate.otherwise:
                 out.append(

@@ -119,3 +119,21 @@ def test_a_rubric_refusal_through_the_api_in_french_keeps_its_code(client, p):
     assert french.json()["message"].startswith(
         "aucune grille d’évaluation avec l’identifiant « no-such-rubric »"
     )
+
+
+def test_the_publish_preview_says_what_changes_in_german(client, p):
+    data = yaml.safe_load(ESG.read_text(encoding="utf-8"))
+    data["rubric"]["version"] = "1.2.0"
+    next(c for c in data["criteria"] if c["id"] == "esg-1.4")["weight"] = 2.0
+    raw = yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode()
+    csrf = signed_in(client, "officer")
+    preview = client.post(
+        "/rubric-publish/preview",
+        data={"csrf_token": csrf},
+        files={"file": ("esg.yaml", raw, "application/yaml")},
+        headers={"Accept-Language": "de"},
+    )
+    assert preview.status_code == 200, preview.text[:500]
+    body = text(preview)
+    assert "Gewicht von 'esg-1.4' von 1 auf 2 angehoben" in body
+    assert "ist gültig" in body and "Bereits eröffnete Verfahren behalten ihre Version." in body

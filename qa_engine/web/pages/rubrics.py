@@ -120,6 +120,7 @@ def rubric_diff(
         old=old,
         new=new,
         diff=found,
+        tr=catalog_for(request),
     )
 
 
@@ -206,6 +207,7 @@ async def publish_preview(request: Request, db: DB, principal: PageUser) -> Resp
         message="",
         problems=[],
         preview=result,
+        tr=catalog_for(request),
         file_name=name,
         content=base64.b64encode(raw).decode("ascii"),
     )
