@@ -52,6 +52,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from qa_engine.domain.errors import StorageError, ValidationFailed
+from qa_engine.domain.i18n import N_, Message
 from qa_engine.domain.verification import Verdict, VerdictStatus
 
 __all__ = [
@@ -504,6 +505,38 @@ def _added(count: int) -> str:
     return "1 byte was added" if count == 1 else f"{count} bytes were added"
 
 
+# the verdicts' fixed texts: msgids, shown in the reader's language on the verification page
+_NOT_PDF = N_("The file is not a PDF document.")
+_UNREADABLE = N_(
+    "The file is damaged: it starts like a PDF but its contents cannot be read (it may have"
+    " been cut short or corrupted). Get the report again from where it was issued."
+)
+_NO_SIGNATURES = N_(
+    "The signatures of this PDF cannot be read; the file is damaged or was altered."
+)
+_UNSIGNED = N_(
+    "The PDF carries no signature, so nothing proves who issued it or that it is unchanged."
+)
+_UNCHECKABLE = N_("The signature cannot be checked: the file was damaged or altered after signing.")
+_RULES = N_("The signature does not meet the signing rules of this document.")
+_SEALED = N_(
+    "The report is intact and sealed by %(signer)s on %(when)s; the certificate chain leads to"
+    " a trusted root."
+)
+_FIXED = frozenset(
+    {
+        N_(
+            "The signature does not cover the whole file: parts of it could have been changed"
+            " after signing."
+        ),
+        N_("The signed content was changed after signing: this is not the report that was sealed."),
+        N_("The signature value does not match the signed content; the seal is broken."),
+        N_("The signature's timestamp is damaged; the seal cannot be relied on."),
+        N_("The file was changed after signing in a way the signature does not allow."),
+    }
+)
+
+
 @dataclass(frozen=True)
 class _Located:
     """Where the PDF sits in the given file: what was read, and what surrounds it."""
@@ -522,7 +555,7 @@ def _locate(data: bytes) -> _Located | Verdict:
     """
     start = data.find(b"%PDF-")
     if start < 0:
-        return Verdict("not_pdf", "The file is not a PDF document.")
+        return Verdict("not_pdf", _NOT_PDF, text=Message(_NOT_PDF))
     body = data[start:]
     lengths = _signed_lengths(body)
     if lengths and lengths[0] > len(body):
@@ -542,12 +575,8 @@ def _locate(data: bytes) -> _Located | Verdict:
     if reader is not None:
         return _Located(reader=reader, before=start, body_length=len(body))
     if start > 0:
-        return Verdict("not_pdf", "The file is not a PDF document.")
-    return Verdict(
-        "invalid",
-        "The file is damaged: it starts like a PDF but its contents cannot be read (it may have "
-        "been cut short or corrupted). Get the report again from where it was issued.",
-    )
+        return Verdict("not_pdf", _NOT_PDF, text=Message(_NOT_PDF))
+    return Verdict("invalid", _UNREADABLE, text=Message(_UNREADABLE))
 
 
 def _info_changes(reader: PdfFileReader, signed_revision: int) -> list[str]:
@@ -615,7 +644,7 @@ def verify_pdf(
     roots = _load_trust_roots(trust_roots)
     revoked = set(revoked_serials)
     if not isinstance(data, bytes | bytearray):
-        return Verdict("not_pdf", "The file is not a PDF document.")
+        return Verdict("not_pdf", _NOT_PDF, text=Message(_NOT_PDF))
     located = _locate(bytes(data))
     if isinstance(located, Verdict):
         return located
@@ -624,18 +653,9 @@ def verify_pdf(
     try:
         signatures = reader.embedded_signatures
     except Exception:  # noqa: BLE001
-        return Verdict(
-            "invalid",
-            "The signatures of this PDF cannot be read; the file is damaged or was altered.",
-            report_id=report_id,
-        )
+        return Verdict("invalid", _NO_SIGNATURES, report_id=report_id, text=Message(_NO_SIGNATURES))
     if not signatures:
-        return Verdict(
-            "unsigned",
-            "The PDF carries no signature, so nothing proves who issued it or that it is "
-            "unchanged.",
-            report_id=report_id,
-        )
+        return Verdict("unsigned", _UNSIGNED, report_id=report_id, text=Message(_UNSIGNED))
     # what the signer sealed, not what a later update may claim
     try:
         report_id = _report_id(reader, signatures[0].signed_revision) or report_id
@@ -657,9 +677,10 @@ def verify_pdf(
         except Exception:  # noqa: BLE001 - pyHanko raises on damaged signatures and files
             return Verdict(
                 "invalid",
-                "The signature cannot be checked: the file was damaged or altered after signing.",
+                _UNCHECKABLE,
                 signer=first_signer or _signer_name(embedded),
                 report_id=report_id,
+                text=Message(_UNCHECKABLE),
             )
         ts = status.timestamp_validity
         if index == 0:
@@ -678,25 +699,30 @@ def verify_pdf(
             if problem is None and status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
                 problem = (
                     "modified",
-                    "The signature does not cover the whole file: parts of it could have been "
-                    "changed after signing.",
+                    N_(
+                        "The signature does not cover the whole file: parts of it could have"
+                        " been changed after signing."
+                    ),
                 )
         if problem is not None:
-            return Verdict(problem[0], problem[1], **seen)
+            # a fixed text is a msgid (N_); one with values (what was added) stays English
+            fixed = "%" not in problem[1] and problem[1] in _FIXED
+            return Verdict(
+                problem[0], problem[1], **seen, text=Message(problem[1]) if fixed else None
+            )
         if untrusted is None:
             untrusted = _trust_problem(status, revoked)
         if untrusted is None and not status.bottom_line:
-            return Verdict(
-                "invalid", "The signature does not meet the signing rules of this document.", **seen
-            )
+            return Verdict("invalid", _RULES, **seen, text=Message(_RULES))
 
     if untrusted is not None:
         return Verdict("untrusted", untrusted, **seen)
+    signer = first_signer or "an unnamed signer"
     return Verdict(
         "valid",
-        f"The report is intact and sealed by {first_signer or 'an unnamed signer'} on "
-        f"{_when(first_time)}; the certificate chain leads to a trusted root.",
+        _SEALED % {"signer": signer, "when": _when(first_time)},
         **seen,
+        text=Message(_SEALED, params={"signer": signer, "when": _when(first_time)}),
     )
 
 
@@ -716,12 +742,15 @@ def _integrity_problem(
     if not status.intact:
         return (
             "modified",
-            "The signed content was changed after signing: this is not the report that was sealed.",
+            N_(
+                "The signed content was changed after signing: this is not the report that was"
+                " sealed."
+            ),
         )
     if not status.valid:
         return (
             "invalid",
-            "The signature value does not match the signed content; the seal is broken.",
+            N_("The signature value does not match the signed content; the seal is broken."),
         )
     try:
         container = _container_problem(embedded, roots)
@@ -731,11 +760,11 @@ def _integrity_problem(
         return "modified", container + " This is not the file that was sealed."
     ts = status.timestamp_validity
     if ts is not None and not (ts.intact and ts.valid):
-        return "invalid", "The signature's timestamp is damaged; the seal cannot be relied on."
+        return "invalid", N_("The signature's timestamp is damaged; the seal cannot be relied on.")
     if status.docmdp_ok is False:
         return (
             "modified",
-            "The file was changed after signing in a way the signature does not allow.",
+            N_("The file was changed after signing in a way the signature does not allow."),
         )
     return None
 

@@ -8,9 +8,11 @@ while another with the same title, or the same guidance, appears is reported as 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qa_engine.domain import numbers
+from qa_engine.domain.i18n import N_, Message
 from qa_engine.domain.rubric import Criterion, Gate, ResolvedCriterion, Rubric, Scale
 from qa_engine.domain.rubric_i18n import translation_changes
 from qa_engine.domain.scoring import coverage
@@ -30,10 +32,29 @@ AREAS = (
 )
 
 
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
+
+
 @dataclass(frozen=True)
 class Change:
     area: str  # one of AREAS
-    text: str
+    text: str  # in English
+    # the text as a msgid and its values, for a reader of another language (None: English only)
+    message: Message | None = field(default=None, compare=False)
+
+    def text_in(self, gettext: Gettext, ngettext: Ngettext) -> str:
+        if self.message is None:
+            return self.text
+        try:
+            return self.message.render(gettext, ngettext)
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return self.text
+
+
+def _c(area: str, msgid: str, **values: object) -> Change:
+    """A change whose text is `msgid` (marked with N_) filled with `values`."""
+    return Change(area, msgid % values, Message(msgid, params=values))
 
 
 @dataclass(frozen=True)
@@ -48,11 +69,26 @@ class CoverageChange:
 
     @property
     def text(self) -> str:
-        verb = "becomes covered" if self.covered else "is no longer covered"
-        by = "by" if self.covered else "was covered by"
-        return f"{self.reference} {self.title} ({self.framework}) {verb}; {by} " + ", ".join(
-            self.criteria
-        )
+        return self.text_in(str, lambda s, p, n: s)
+
+    def text_in(self, gettext: Gettext, ngettext: Ngettext) -> str:
+        values = {
+            "reference": self.reference,
+            "title": self.title,
+            "framework": self.framework,
+            "criteria": ", ".join(self.criteria),
+        }
+        if self.covered:
+            msgid = N_("%(reference)s %(title)s (%(framework)s) becomes covered; by %(criteria)s")
+        else:
+            msgid = N_(
+                "%(reference)s %(title)s (%(framework)s) is no longer covered; was covered by"
+                " %(criteria)s"
+            )
+        try:
+            return gettext(msgid) % values
+        except (KeyError, TypeError, ValueError):
+            return msgid % values
 
 
 @dataclass(frozen=True)
@@ -67,11 +103,20 @@ class RubricDiff:
         return not self.changes and not self.coverage
 
     def by_area(self) -> list[tuple[str, list[str]]]:
+        return self.by_area_in(str, lambda s, p, n: s)
+
+    def by_area_in(self, gettext: Gettext, ngettext: Ngettext) -> list[tuple[str, list[str]]]:
+        """The changes by area, in the language of `gettext` (English where a text has no
+        msgid)."""
         return [
-            (area, [c.text for c in self.changes if c.area == area])
+            (area, [c.text_in(gettext, ngettext) for c in self.changes if c.area == area])
             for area in AREAS
             if any(c.area == area for c in self.changes)
         ]
+
+    def coverage_in(self, gettext: Gettext, ngettext: Ngettext) -> list[tuple[bool, str]]:
+        """(covered, text) of each coverage change, in the language of `gettext`."""
+        return [(c.covered, c.text_in(gettext, ngettext)) for c in self.coverage]
 
     def lines(self) -> list[str]:
         """The whole comparison as text, one change a line."""
@@ -128,18 +173,35 @@ def _renames(
 def _criterion_changes(label: str, a: Criterion, b: Criterion) -> list[Change]:
     out: list[Change] = []
     if a.title != b.title:
-        out.append(Change("texts", f"title of {label}: '{a.title}' → '{b.title}'"))
+        out.append(
+            _c(
+                "texts",
+                N_("title of %(label)s: '%(old)s' → '%(new)s'"),
+                label=label,
+                old=a.title,
+                new=b.title,
+            )
+        )
     if " ".join(a.guidance.split()) != " ".join(b.guidance.split()):
-        out.append(Change("texts", f"guidance of {label} reworded"))
+        out.append(_c("texts", N_("guidance of %(label)s reworded"), label=label))
     if a.kind != b.kind:
-        out.append(Change("criteria", f"kind of {label}: {a.kind} → {b.kind}"))
+        out.append(
+            _c(
+                "criteria",
+                N_("kind of %(label)s: %(old)s → %(new)s"),
+                label=label,
+                old=a.kind,
+                new=b.kind,
+            )
+        )
     if a.scale != b.scale:
         out.append(Change("scales", f"scale of {label}: {a.scale or 'none'} → {b.scale or 'none'}"))
     if a.weight != b.weight:
-        verb = "raised" if b.weight > a.weight else "lowered"
-        out.append(
-            Change("weights", f"weight of {label} {verb} from {_num(a.weight)} to {_num(b.weight)}")
-        )
+        if b.weight > a.weight:
+            msgid = N_("weight of %(label)s raised from %(old)s to %(new)s")
+        else:
+            msgid = N_("weight of %(label)s lowered from %(old)s to %(new)s")
+        out.append(_c("weights", msgid, label=label, old=_num(a.weight), new=_num(b.weight)))
     if a.gate != b.gate:
         if a.gate is None and b.gate is not None:
             out.append(Change("gates", f"gate added on {label}: {_gate(b.gate)}"))
@@ -147,12 +209,12 @@ def _criterion_changes(label: str, a: Criterion, b: Criterion) -> list[Change]:
             out.append(Change("gates", f"gate removed from {label} (was {_gate(a.gate)})"))
         elif a.gate is not None and b.gate is not None:
             if a.gate.min_level != b.gate.min_level:
-                verb = "raised" if b.gate.min_level > a.gate.min_level else "lowered"
+                if b.gate.min_level > a.gate.min_level:
+                    msgid = N_("gate of %(label)s raised from %(old)s to %(new)s")
+                else:
+                    msgid = N_("gate of %(label)s lowered from %(old)s to %(new)s")
                 out.append(
-                    Change(
-                        "gates",
-                        f"gate of {label} {verb} from {a.gate.min_level} to {b.gate.min_level}",
-                    )
+                    _c("gates", msgid, label=label, old=a.gate.min_level, new=b.gate.min_level)
                 )
             if a.gate.otherwise != b.gate.otherwise:
                 out.append(
@@ -181,33 +243,65 @@ def _scale_changes(old: dict[str, Scale], new: dict[str, Scale]) -> list[Change]
     out: list[Change] = []
     for sid in old:
         if sid not in new:
-            out.append(Change("scales", f"scale '{sid}' removed"))
+            out.append(_c("scales", N_("scale '%(id)s' removed"), id=sid))
     for sid, b in new.items():
         a = old.get(sid)
         if a is None:
             levels = ", ".join(f"{lv.value} {lv.label}" for lv in b.levels)
-            out.append(Change("scales", f"scale '{sid}' added: {levels}"))
+            out.append(_c("scales", N_("scale '%(id)s' added: %(levels)s"), id=sid, levels=levels))
             continue
         if a.title != b.title:
-            out.append(Change("scales", f"title of scale '{sid}': '{a.title}' → '{b.title}'"))
+            out.append(
+                _c(
+                    "scales",
+                    N_("title of scale '%(id)s': '%(old)s' → '%(new)s'"),
+                    id=sid,
+                    old=a.title,
+                    new=b.title,
+                )
+            )
         av = {lv.value: lv for lv in a.levels}
         bv = {lv.value: lv for lv in b.levels}
         for v in sorted(av.keys() - bv.keys()):
-            out.append(Change("scales", f"scale '{sid}': level {v} ({av[v].label}) removed"))
+            out.append(
+                _c(
+                    "scales",
+                    N_("scale '%(id)s': level %(value)s (%(label)s) removed"),
+                    id=sid,
+                    value=v,
+                    label=av[v].label,
+                )
+            )
         for v in sorted(bv.keys() - av.keys()):
-            out.append(Change("scales", f"scale '{sid}': level {v} ({bv[v].label}) added"))
+            out.append(
+                _c(
+                    "scales",
+                    N_("scale '%(id)s': level %(value)s (%(label)s) added"),
+                    id=sid,
+                    value=v,
+                    label=bv[v].label,
+                )
+            )
         for v in sorted(av.keys() & bv.keys()):
             if av[v].label != bv[v].label:
                 out.append(
-                    Change(
+                    _c(
                         "scales",
-                        f"scale '{sid}': label of level {v}: '{av[v].label}' → '{bv[v].label}'",
+                        N_("scale '%(id)s': label of level %(value)s: '%(old)s' → '%(new)s'"),
+                        id=sid,
+                        value=v,
+                        old=av[v].label,
+                        new=bv[v].label,
                     )
                 )
             if " ".join(av[v].descriptor.split()) != " ".join(bv[v].descriptor.split()):
                 out.append(
-                    Change(
-                        "scales", f"scale '{sid}': descriptor of level {v} ({bv[v].label}) reworded"
+                    _c(
+                        "scales",
+                        N_("scale '%(id)s': descriptor of level %(value)s (%(label)s) reworded"),
+                        id=sid,
+                        value=v,
+                        label=bv[v].label,
                     )
                 )
     return out
@@ -217,14 +311,28 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
     """Everything that differs between two composed rubrics, in words."""
     changes: list[Change] = []
     if old.id != new.id:
-        changes.append(Change("rubric", f"id: {old.id} → {new.id}"))
+        changes.append(_c("rubric", N_("id: %(old)s → %(new)s"), old=old.id, new=new.id))
     if old.version != new.version:
-        changes.append(Change("rubric", f"version: {old.version} → {new.version}"))
+        changes.append(
+            _c("rubric", N_("version: %(old)s → %(new)s"), old=old.version, new=new.version)
+        )
     if old.meta.title != new.meta.title:
-        changes.append(Change("rubric", f"title: '{old.meta.title}' → '{new.meta.title}'"))
+        changes.append(
+            _c(
+                "rubric",
+                N_("title: '%(old)s' → '%(new)s'"),
+                old=old.meta.title,
+                new=new.meta.title,
+            )
+        )
     if old.meta.status != new.meta.status:
         changes.append(
-            Change("rubric", f"status in the file: {old.meta.status} → {new.meta.status}")
+            _c(
+                "rubric",
+                N_("status in the file: %(old)s → %(new)s"),
+                old=old.meta.status,
+                new=new.meta.status,
+            )
         )
 
     old_ids = {rc.id: rc for rc in old.criteria}
@@ -252,7 +360,9 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
         )
     pairs: list[tuple[str, ResolvedCriterion, ResolvedCriterion]] = []
     for a, b in renamed:
-        changes.append(Change("criteria", f"criterion '{a.id}' renamed '{b.id}'"))
+        changes.append(
+            _c("criteria", N_("criterion '%(old)s' renamed '%(new)s'"), old=a.id, new=b.id)
+        )
         pairs.append((f"'{b.id}' (was '{a.id}')", a, b))
     pairs.extend((f"'{rc.id}'", old_ids[rc.id], rc) for rc in new.criteria if rc.id in old_ids)
     shares: list[str] = []
@@ -273,20 +383,35 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
     for outcome, score in old_t.items():
         if outcome not in new_t:
             changes.append(
-                Change("thresholds", f"threshold for {outcome.label} (≥ {_num(score)}) removed")
+                _c(
+                    "thresholds",
+                    N_("threshold for %(outcome)s (≥ %(score)s) removed"),
+                    outcome=outcome.label,
+                    score=_num(score),
+                )
             )
     for outcome, score in new_t.items():
         if outcome not in old_t:
             changes.append(
-                Change("thresholds", f"threshold for {outcome.label} added: ≥ {_num(score)}")
+                _c(
+                    "thresholds",
+                    N_("threshold for %(outcome)s added: ≥ %(score)s"),
+                    outcome=outcome.label,
+                    score=_num(score),
+                )
             )
         elif old_t[outcome] != score:
-            verb = "raised" if score > old_t[outcome] else "lowered"
+            if score > old_t[outcome]:
+                msgid = N_("threshold for %(outcome)s raised from %(old)s to %(new)s")
+            else:
+                msgid = N_("threshold for %(outcome)s lowered from %(old)s to %(new)s")
             changes.append(
-                Change(
+                _c(
                     "thresholds",
-                    f"threshold for {outcome.label} {verb} from {_num(old_t[outcome])}"
-                    f" to {_num(score)}",
+                    msgid,
+                    outcome=outcome.label,
+                    old=_num(old_t[outcome]),
+                    new=_num(score),
                 )
             )
 
@@ -294,22 +419,42 @@ def diff_rubrics(old: Rubric, new: Rubric) -> RubricDiff:
     new_i = {i.rubric: i.weight for i in new.includes}
     for rid, w in old_i.items():
         if rid not in new_i:
-            changes.append(Change("includes", f"include '{rid}' (weight {_num(w)}) removed"))
-    for rid, w in new_i.items():
-        if rid not in old_i:
-            changes.append(Change("includes", f"include '{rid}' added with weight {_num(w)}"))
-        elif old_i[rid] != w:
-            verb = "raised" if w > old_i[rid] else "lowered"
             changes.append(
-                Change(
+                _c(
                     "includes",
-                    f"weight of include '{rid}' {verb} from {_num(old_i[rid])} to {_num(w)}",
+                    N_("include '%(id)s' (weight %(weight)s) removed"),
+                    id=rid,
+                    weight=_num(w),
                 )
             )
+    for rid, w in new_i.items():
+        if rid not in old_i:
+            changes.append(
+                _c(
+                    "includes",
+                    N_("include '%(id)s' added with weight %(weight)s"),
+                    id=rid,
+                    weight=_num(w),
+                )
+            )
+        elif old_i[rid] != w:
+            if w > old_i[rid]:
+                msgid = N_("weight of include '%(id)s' raised from %(old)s to %(new)s")
+            else:
+                msgid = N_("weight of include '%(id)s' lowered from %(old)s to %(new)s")
+            changes.append(_c("includes", msgid, id=rid, old=_num(old_i[rid]), new=_num(w)))
     for rid, version in new.sources.items():
         before = old.sources.get(rid)
         if rid not in (old.id, new.id) and before is not None and before != version:
-            changes.append(Change("includes", f"included '{rid}' version {before} → {version}"))
+            changes.append(
+                _c(
+                    "includes",
+                    N_("included '%(id)s' version %(old)s → %(new)s"),
+                    id=rid,
+                    old=before,
+                    new=version,
+                )
+            )
 
     # the texts in the rubric's other languages (the rubric's own language is compared above)
     changes.extend(Change("texts", text) for text in translation_changes(old, new))

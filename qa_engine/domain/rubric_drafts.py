@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.rubric_loader import (
     ParsedFile,
     Problem,
@@ -78,12 +79,18 @@ def compare_with(draft: ParsedFile, installed: Sequence[ParsedFile]) -> DraftChe
             )
         else:
             out.problems.append(
-                Problem(
+                Problem.of(
                     str(draft.path),
                     line,
-                    f"rubric '{meta.id}' version {meta.version} is also at {where}"
-                    " with other content; a version is never changed in place:"
-                    f" give this file a version above {theirs}",
+                    N_(
+                        "rubric '%(id)s' version %(version)s is also at %(where)s with other"
+                        " content; a version is never changed in place: give this file a"
+                        " version above %(theirs)s"
+                    ),
+                    id=meta.id,
+                    version=meta.version,
+                    where=where,
+                    theirs=theirs,
                 )
             )
     elif version_key(meta.version) > version_key(theirs):
@@ -93,11 +100,17 @@ def compare_with(draft: ParsedFile, installed: Sequence[ParsedFile]) -> DraftChe
         )
     else:
         out.problems.append(
-            Problem(
+            Problem.of(
                 str(draft.path),
                 line,
-                f"rubric '{meta.id}' version {meta.version} is older than the installed"
-                f" version {theirs} at {where}; a new version must be above it",
+                N_(
+                    "rubric '%(id)s' version %(version)s is older than the installed version"
+                    " %(theirs)s at %(where)s; a new version must be above it"
+                ),
+                id=meta.id,
+                version=meta.version,
+                theirs=theirs,
+                where=where,
             )
         )
     return out

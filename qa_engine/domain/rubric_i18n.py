@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.rubric import Criterion, Level, Meta, ResolvedCriterion, Rubric, Scale
 
 # ISO 639-1: the two-letter language codes
@@ -43,8 +44,13 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 LIST_FIELDS: dict[str, tuple[str, ...]] = {"criterion": ("evidence",)}
 
-# (line, message): the loader turns these into its `Problem`s with the file's name
-Found = list[tuple[int, str]]
+# (line, msgid, values): the loader turns these into its `Problem`s with the file's name (the
+# msgids are marked for the catalogs: a page shows them in the reader's language)
+Found = list[tuple[int, str, dict[str, object]]]
+_NOT_ISO = N_(
+    "%(what)s: '%(code)s' is not an ISO 639-1 language code (two lower-case letters, e.g. 'en',"
+    " 'fr', 'cs')"
+)
 LineOf = Callable[[Sequence[Any]], int]
 Path_ = tuple[str | int, ...]
 
@@ -66,8 +72,8 @@ def declared_languages(data: dict[str, Any], line_of: LineOf) -> tuple[list[str]
         found.append(
             (
                 line_of(("rubric", "language")),
-                f"rubric language: '{base}' is not an ISO 639-1 language code"
-                " (two lower-case letters, e.g. 'en', 'fr', 'cs')",
+                _NOT_ISO,
+                {"what": "rubric language", "code": base},
             )
         )
     listed = meta.get("languages")
@@ -77,7 +83,8 @@ def declared_languages(data: dict[str, Any], line_of: LineOf) -> tuple[list[str]
         found.append(
             (
                 line_of(("rubric", "languages")),
-                "rubric languages: give a list of ISO 639-1 codes, e.g. [en, fr, de]",
+                N_("rubric languages: give a list of ISO 639-1 codes, e.g. [en, fr, de]"),
+                {},
             )
         )
         return [base], found
@@ -88,19 +95,23 @@ def declared_languages(data: dict[str, Any], line_of: LineOf) -> tuple[list[str]
             found.append(
                 (
                     line,
-                    f"rubric languages: '{code}' is not an ISO 639-1 language code"
-                    " (two lower-case letters, e.g. 'en', 'fr', 'cs'; quote 'no')",
+                    N_(
+                        "rubric languages: '%(code)s' is not an ISO 639-1 language code"
+                        " (two lower-case letters, e.g. 'en', 'fr', 'cs'; quote 'no')"
+                    ),
+                    {"code": code},
                 )
             )
         elif code in listed[:i]:
-            found.append((line, f"rubric languages: '{code}' is listed twice"))
+            found.append((line, N_("rubric languages: '%(code)s' is listed twice"), {"code": code}))
         elif code != base:
             out.append(code)
     if base not in listed:
         found.append(
             (
                 line_of(("rubric", "languages")),
-                f"rubric languages must include the rubric's language '{base}'",
+                N_("rubric languages must include the rubric's language '%(code)s'"),
+                {"code": base},
             )
         )
     return out, found
@@ -126,8 +137,11 @@ def split_translations(data: dict[str, Any], line_of: LineOf) -> tuple[dict[str,
             found.append(
                 (
                     line_of((*path, "translations")),
-                    f"{what}: 'translations' is not a key of a rubric file;"
-                    " give each text as a map of languages, e.g. {en: …, fr: …}",
+                    N_(
+                        "%(what)s: 'translations' is not a key of a rubric file;"
+                        " give each text as a map of languages, e.g. {en: …, fr: …}"
+                    ),
+                    {"what": what},
                 )
             )
             del obj["translations"]
@@ -166,7 +180,7 @@ def split_translations(data: dict[str, Any], line_of: LineOf) -> tuple[dict[str,
         if isinstance(value, str):
             missing = languages[1:]
             if missing:
-                found.append((line, _missing(what, missing)))
+                found.append(_missing(line, what, missing))
             return value, {}
         if not isinstance(value, dict):
             return value, {}  # the model says what it should be
@@ -177,40 +191,52 @@ def split_translations(data: dict[str, Any], line_of: LineOf) -> tuple[dict[str,
                 found.append(
                     (
                         at,
-                        f"{what}: the language key {lang} was read as a true/false value;"
-                        " quote it, e.g. 'no'",
+                        N_(
+                            "%(what)s: the language key %(key)s was read as a true/false value;"
+                            " quote it, e.g. 'no'"
+                        ),
+                        {"what": what, "key": lang},
                     )
                 )
                 continue
             if lang not in ISO_639_1:
-                found.append(
-                    (
-                        at,
-                        f"{what}: '{lang}' is not an ISO 639-1 language code"
-                        " (two lower-case letters, e.g. 'en', 'fr', 'cs')",
-                    )
-                )
+                found.append((at, _NOT_ISO, {"what": what, "code": lang}))
                 continue
             if lang not in languages:
                 found.append(
                     (
                         at,
-                        f"{what} has a '{lang}' translation, but the rubric does not declare"
-                        f" '{lang}' (languages: {_codes(languages)}); add it to the rubric's"
-                        " languages or remove the text",
+                        N_(
+                            "%(what)s has a '%(code)s' translation, but the rubric does not"
+                            " declare '%(code)s' (languages: %(languages)s); add it to the"
+                            " rubric's languages or remove the text"
+                        ),
+                        {"what": what, "code": lang, "languages": _codes(languages)},
                     )
                 )
                 continue
             if not isinstance(text, str):
-                found.append((at, f"{what}: the '{lang}' text must be text, not a list or map"))
+                found.append(
+                    (
+                        at,
+                        N_("%(what)s: the '%(code)s' text must be text, not a list or map"),
+                        {"what": what, "code": lang},
+                    )
+                )
                 continue
             if not text.strip():
-                found.append((at, f"{what}: the '{lang}' translation is empty"))
+                found.append(
+                    (
+                        at,
+                        N_("%(what)s: the '%(code)s' translation is empty"),
+                        {"what": what, "code": lang},
+                    )
+                )
                 continue
             texts[lang] = text
         missing = [lang for lang in languages if lang not in value]
         if missing:
-            found.append((line, _missing(what, missing)))
+            found.append(_missing(line, what, missing))
         first = next(iter(texts.values()), "")
         return texts.get(base, first), texts
 
@@ -250,10 +276,11 @@ def split_translations(data: dict[str, Any], line_of: LineOf) -> tuple[dict[str,
     return out, found
 
 
-def _missing(what: str, langs: Sequence[str]) -> str:
+def _missing(line: int, what: str, langs: Sequence[str]) -> tuple[int, str, dict[str, object]]:
     quoted = ", ".join(f"'{lang}'" for lang in langs)
-    noun = "translation" if len(langs) == 1 else "translations"
-    return f"{what} has no {quoted} {noun}"
+    if len(langs) == 1:
+        return line, N_("%(what)s has no %(codes)s translation"), {"what": what, "codes": quoted}
+    return line, N_("%(what)s has no %(codes)s translations"), {"what": what, "codes": quoted}
 
 
 # --------------------------------------------------------------------------- reading

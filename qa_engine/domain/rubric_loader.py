@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_, Message
 from qa_engine.domain.limits import check_size
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.rubric import (
@@ -45,20 +46,61 @@ YamlPath = tuple[str | int, ...]
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One problem of a rubric file: its file and line, and the message in English. A message made
+    with `Problem.of` also keeps its msgid and named values, so that a page shows it in the
+    reader's language (`text`); the CLI and the logs print the English `message`."""
+
     file: str
     line: int
     message: str
+    msgid: str = field(default="", compare=False)
+    params: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, file: str, line: int, msgid: str, **params: object) -> Problem:
+        """A problem whose message is `msgid` (marked with N_) filled with `params`."""
+        message = msgid % params if params else msgid
+        return cls(file, line, message, msgid, tuple(params.items()))
+
+    def text(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of `gettext` (English when it has no msgid)."""
+        if not self.msgid:
+            return self.message
+        translated = gettext(self.msgid)
+        try:
+            return translated % dict(self.params) if self.params else translated
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return self.message
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class _ProblemLine(Message):
+    """A problem as a line of an error's details, `FILE:LINE: message`, the message in the
+    reader's language."""
+
+    problem: Problem | None = None
+
+    def render(
+        self,
+        gettext: Callable[[str], str],
+        ngettext: Callable[[str, str, int], str],
+    ) -> str:
+        p = self.problem
+        if p is None:
+            return self.singular
+        return f"{p.file}:{p.line}: {p.text(gettext)}"
 
 
 class RubricError(ValidationFailed):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = sorted(set(problems))
         super().__init__(
-            f"{len(self.problems)} problem(s) in rubric files",
-            details=[str(p) for p in self.problems],
+            N_("%(count)s problem(s) in rubric files"),
+            details=[_ProblemLine(str(p), problem=p) if p.msgid else str(p) for p in self.problems],
+            count=len(self.problems),
         )
 
 
@@ -337,7 +379,9 @@ class _Reader:
         else:
             key = value if isinstance(value, str) else str(value)
         if key in top.value:
-            self.problems.append(Problem(self.name, line, f"duplicate key '{key}'"))
+            self.problems.append(
+                Problem.of(self.name, line, N_("duplicate key '%(key)s'"), key=key)
+            )
         top.key, top.key_line, top.expect_key = key, line, False
         return True
 
@@ -370,18 +414,20 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[YamlPath, int], list[Pro
             [*reader.problems, Problem(name, line, f"not valid YAML: {problem}")],
         )
     except yaml.YAMLError:  # the reader's own complaints are caught by the character check above
-        return None, reader.lines, [*reader.problems, Problem(name, 1, "not valid YAML")]
+        return None, reader.lines, [*reader.problems, Problem.of(name, 1, N_("not valid YAML"))]
     if not reader.usable:
         return None, reader.lines, reader.problems
     if not reader.has_root:
-        return None, reader.lines, [Problem(name, 1, "the file is empty")]
+        return None, reader.lines, [Problem.of(name, 1, N_("the file is empty"))]
     if reader.root is None:
         return (
             None,
             reader.lines,
             [
                 *reader.problems,
-                Problem(name, reader.root_line, "the file is empty: its document holds no value"),
+                Problem.of(
+                    name, reader.root_line, N_("the file is empty: its document holds no value")
+                ),
             ],
         )
     return reader.root, reader.lines, reader.problems
@@ -403,7 +449,7 @@ def read_yaml_model(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, [Problem(name, 1, "file not found")]
+        return None, [Problem.of(name, 1, _NOT_FOUND)]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(name, 1, f"cannot read: {exc}")]
     data, lines, problems = parse_yaml(text, name)
@@ -423,22 +469,38 @@ def read_yaml_model(
                     line = lines[loc]
                     break
                 loc = loc[:-1]
-            out.append(Problem(name, line, _describe(err)))
+            msgid, values = _describe(err)
+            out.append(Problem.of(name, line, msgid, **values))
         return None, out
 
 
-def _describe(err: ErrorDetails) -> str:
+_NOT_FOUND = N_("file not found")
+_FOLDER = N_("cannot read: it is a folder")
+
+
+def _describe(err: ErrorDetails) -> tuple[str, dict[str, object]]:
+    """A schema error as a msgid (marked for the catalogs) and its values."""
     loc = [str(p) for p in err["loc"]]
     where = ".".join(loc)
     kind = err["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key '{loc[-1]}'" + (f" in {'.'.join(loc[:-1])}" if len(loc) > 1 else "")
-    if kind == "missing":
-        return f"missing field '{loc[-1]}'" + (f" in {'.'.join(loc[:-1])}" if len(loc) > 1 else "")
+    if kind in ("extra_forbidden", "missing"):
+        values: dict[str, object] = {"key": loc[-1], "where": ".".join(loc[:-1])}
+        if kind == "extra_forbidden":
+            if len(loc) > 1:
+                return N_("unknown key '%(key)s' in %(where)s"), values
+            return N_("unknown key '%(key)s'"), {"key": loc[-1]}
+        if len(loc) > 1:
+            return N_("missing field '%(key)s' in %(where)s"), values
+        return N_("missing field '%(key)s'"), {"key": loc[-1]}
     if kind == "enum" or kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        return f"{where}: {err['input']!r} is not one of {expected}"
-    return f"{where}: {err['msg'].lower()}"
+        return N_("%(where)s: %(value)s is not one of %(expected)s"), {
+            "where": where,
+            "value": repr(err["input"]),
+            "expected": expected,
+        }
+    # pydantic's own words (English) after the location
+    return N_("%(where)s: %(problem)s"), {"where": where, "problem": err["msg"].lower()}
 
 
 def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
@@ -448,17 +510,17 @@ def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            return None, Problem(name, 1, "cannot read: it is a folder")
+            return None, Problem.of(name, 1, _FOLDER)
         if not stat.S_ISREG(info.st_mode):  # a pipe or a device: reading might never end
-            return None, Problem(name, 1, "cannot read: not a regular file")
+            return None, Problem.of(name, 1, N_("cannot read: not a regular file"))
         check_size(info.st_size, MAX_RUBRIC_BYTES, "rubric file")
         with path.open("rb") as f:  # the file may have grown since: read one byte past the limit
             raw = f.read(MAX_RUBRIC_BYTES + 1)
         check_size(len(raw), MAX_RUBRIC_BYTES, "rubric file", at_least=True)
     except FileNotFoundError:
-        return None, Problem(name, 1, "file not found")
+        return None, Problem.of(name, 1, _NOT_FOUND)
     except IsADirectoryError:
-        return None, Problem(name, 1, "cannot read: it is a folder")
+        return None, Problem.of(name, 1, _FOLDER)
     except OSError as exc:
         return None, Problem(name, 1, f"cannot read: {exc.strerror or 'the system refused'}")
     except ValidationFailed as exc:
@@ -473,14 +535,20 @@ def _decode(raw: bytes, name: str) -> tuple[str | None, Problem | None]:
         return raw.decode("utf-8", "surrogatepass"), None
     except UnicodeDecodeError as exc:
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return None, Problem(name, 1, "not UTF-8 text but UTF-16; save the file as UTF-8")
+            return None, Problem.of(
+                name, 1, N_("not UTF-8 text but UTF-16; save the file as UTF-8")
+            )
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Problem(
+        return None, Problem.of(
             name,
             line,
-            f"not UTF-8 text: the byte 0x{raw[exc.start]:02X} (column {column})"
-            " cannot be read; save the file as UTF-8",
+            N_(
+                "not UTF-8 text: the byte 0x%(byte)s (column %(column)s) cannot be read;"
+                " save the file as UTF-8"
+            ),
+            byte=f"{raw[exc.start]:02X}",
+            column=column,
         )
 
 
@@ -532,12 +600,13 @@ def read_rubric_bytes(raw: bytes, path: Path) -> ParsedFile:
         return pf
     # per-language texts: the rubric's own language in the fields, the others aside (checked)
     data, found = split_translations(data, pf.line_of)
-    pf.problems.extend(Problem(name, line, message) for line, message in found)
+    pf.problems.extend(Problem.of(name, line, msgid, **values) for line, msgid, values in found)
     try:
         pf.model = RubricFile.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            pf.problems.append(Problem(name, pf.line_of(err["loc"]), _describe(err)))
+            msgid, values = _describe(err)
+            pf.problems.append(Problem.of(name, pf.line_of(err["loc"]), msgid, **values))
         return pf
     pf.problems.extend(_check_file(pf, pf.model))
     return pf
@@ -554,21 +623,29 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
     scales: dict[str, Scale] = {}
     for i, scale in enumerate(m.scales):
         if scale.id in scales:
-            out.append(Problem(name, at("scales", i, "id"), f"duplicate scale id '{scale.id}'"))
+            out.append(
+                Problem.of(
+                    name, at("scales", i, "id"), N_("duplicate scale id '%(id)s'"), id=scale.id
+                )
+            )
         scales[scale.id] = scale
         values = [lv.value for lv in scale.levels]
         if len(set(values)) != len(values):
             out.append(
-                Problem(
-                    name, at("scales", i, "levels"), f"scale '{scale.id}' repeats a level value"
+                Problem.of(
+                    name,
+                    at("scales", i, "levels"),
+                    N_("scale '%(id)s' repeats a level value"),
+                    id=scale.id,
                 )
             )
         if values != sorted(values):
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("scales", i, "levels"),
-                    f"scale '{scale.id}': levels must be listed in ascending order",
+                    N_("scale '%(id)s': levels must be listed in ascending order"),
+                    id=scale.id,
                 )
             )
 
@@ -576,10 +653,12 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
     for i, c in enumerate(m.criteria):
         if c.id in seen:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "id"),
-                    f"duplicate criterion id '{c.id}' (first at line {seen[c.id]})",
+                    N_("duplicate criterion id '%(id)s' (first at line %(first)s)"),
+                    id=c.id,
+                    first=seen[c.id],
                 )
             )
         else:
@@ -587,157 +666,199 @@ def _check_file(pf: ParsedFile, m: RubricFile) -> list[Problem]:
         if c.kind == "text":
             if c.weight != 0 and "weight" in pf.data["criteria"][i]:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "weight"),
-                        f"criterion '{c.id}': a text criterion is not scored; its weight must be 0",
+                        N_(
+                            "criterion '%(id)s': a text criterion is not scored;"
+                            " its weight must be 0"
+                        ),
+                        id=c.id,
                     )
                 )
         elif c.weight <= 0:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "weight"),
-                    f"criterion '{c.id}': weight must be positive, not {c.weight:g}",
+                    N_("criterion '%(id)s': weight must be positive, not %(weight)s"),
+                    id=c.id,
+                    weight=f"{c.weight:g}",
                 )
             )
         if c.kind == "scale":
             if not c.scale:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i),
-                        f"criterion '{c.id}': a scale criterion needs 'scale'",
+                        N_("criterion '%(id)s': a scale criterion needs 'scale'"),
+                        id=c.id,
                     )
                 )
             elif c.scale not in scales:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "scale"),
-                        f"criterion '{c.id}': unknown scale '{c.scale}'",
+                        N_("criterion '%(id)s': unknown scale '%(scale)s'"),
+                        id=c.id,
+                        scale=c.scale,
                     )
                 )
         elif c.scale:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "scale"),
-                    f"criterion '{c.id}': 'scale' is only for kind 'scale'",
+                    N_("criterion '%(id)s': 'scale' is only for kind 'scale'"),
+                    id=c.id,
                 )
             )
         if c.kind == "elements_check":
             if not c.elements:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i),
-                        f"criterion '{c.id}': an elements_check needs 'elements'",
+                        N_("criterion '%(id)s': an elements_check needs 'elements'"),
+                        id=c.id,
                     )
                 )
             for j, el in enumerate(c.elements):
                 if el not in EU_ELEMENTS and el not in EU_OPTIONAL_ELEMENTS:
                     out.append(
-                        Problem(
+                        Problem.of(
                             name,
                             at("criteria", i, "elements", j),
-                            f"criterion '{c.id}': unknown standard element '{el}'"
-                            " (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)",
+                            N_(
+                                "criterion '%(id)s': unknown standard element '%(element)s'"
+                                " (expected EU-A1.1 … EU-A1.11 or EU-A1.O1 … EU-A1.O5)"
+                            ),
+                            id=c.id,
+                            element=el,
                         )
                     )
         elif c.elements:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("criteria", i, "elements"),
-                    f"criterion '{c.id}': 'elements' is only for kind 'elements_check'",
+                    N_("criterion '%(id)s': 'elements' is only for kind 'elements_check'"),
+                    id=c.id,
                 )
             )
         if c.gate is not None:
             lo, hi = _range(c, scales)
             if c.kind == "text":
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "gate"),
-                        f"criterion '{c.id}': a text criterion cannot have a gate",
+                        N_("criterion '%(id)s': a text criterion cannot have a gate"),
+                        id=c.id,
                     )
                 )
             elif hi is not None and not (lo <= c.gate.min_level <= hi):
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "gate", "min_level"),
-                        f"criterion '{c.id}': gate level {c.gate.min_level}"
-                        f" is beyond the scale ({lo}–{hi})",
+                        N_(
+                            "criterion '%(id)s': gate level %(level)s is beyond the scale"
+                            " (%(lo)s–%(hi)s)"
+                        ),
+                        id=c.id,
+                        level=c.gate.min_level,
+                        lo=lo,
+                        hi=hi,
                     )
                 )
             if c.gate.otherwise == Outcome.APPROVED:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "gate", "otherwise"),
-                        f"criterion '{c.id}': a failed gate cannot lead to 'approved'",
+                        N_("criterion '%(id)s': a failed gate cannot lead to 'approved'"),
+                        id=c.id,
                     )
                 )
         for j, ref in enumerate(c.maps_to):
             if not is_known_reference(ref):
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("criteria", i, "maps_to", j),
-                        f"criterion '{c.id}': unknown maps_to reference '{ref}'"
-                        + (f": {hint}" if (hint := unknown_competence_hint(ref)) else ""),
+                        N_("criterion '%(id)s': unknown maps_to reference '%(ref)s'%(hint)s"),
+                        id=c.id,
+                        ref=ref,
+                        hint=f": {hint}" if (hint := unknown_competence_hint(ref)) else "",
                     )
                 )
 
     for i, inc in enumerate(m.includes):
         if inc.weight <= 0:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("includes", i, "weight"),
-                    f"include '{inc.rubric}': weight must be positive, not {inc.weight:g}",
+                    N_("include '%(id)s': weight must be positive, not %(weight)s"),
+                    id=inc.rubric,
+                    weight=f"{inc.weight:g}",
                 )
             )
         if inc.rubric == m.rubric.id:
             out.append(
-                Problem(name, at("includes", i, "rubric"), f"rubric '{inc.rubric}' includes itself")
+                Problem.of(
+                    name,
+                    at("includes", i, "rubric"),
+                    N_("rubric '%(id)s' includes itself"),
+                    id=inc.rubric,
+                )
             )
     if not m.criteria and not m.includes:
-        out.append(Problem(name, at("rubric"), "a rubric needs criteria or includes"))
+        out.append(Problem.of(name, at("rubric"), N_("a rubric needs criteria or includes")))
 
     outcomes = [t.outcome for t in m.thresholds]
     for i, t in enumerate(m.thresholds):
         if outcomes.count(t.outcome) > 1 and outcomes.index(t.outcome) != i:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("thresholds", i, "outcome"),
-                    f"outcome '{t.outcome.value}' has two thresholds",
+                    N_("outcome '%(outcome)s' has two thresholds"),
+                    outcome=t.outcome.value,
                 )
             )
     if m.thresholds:
         mins = [t.min_score for t in m.thresholds]
         if min(mins) > 0:
             out.append(
-                Problem(
+                Problem.of(
                     name,
                     at("thresholds"),
-                    f"thresholds leave scores below {min(mins):g} without an outcome;"
-                    " give the lowest outcome min_score 0",
+                    N_(
+                        "thresholds leave scores below %(score)s without an outcome;"
+                        " give the lowest outcome min_score 0"
+                    ),
+                    score=f"{min(mins):g}",
                 )
             )
         ranked = sorted(m.thresholds, key=lambda t: t.outcome.rank)
         for better, worse in zip(ranked, ranked[1:], strict=False):
             if better.min_score < worse.min_score:
                 out.append(
-                    Problem(
+                    Problem.of(
                         name,
                         at("thresholds"),
-                        f"threshold for '{better.outcome.value}' ({better.min_score:g})"
-                        f" is below the one for the worse outcome"
-                        f" '{worse.outcome.value}' ({worse.min_score:g})",
+                        N_(
+                            "threshold for '%(better)s' (%(better_score)s) is below the one for"
+                            " the worse outcome '%(worse)s' (%(worse_score)s)"
+                        ),
+                        better=better.outcome.value,
+                        better_score=f"{better.min_score:g}",
+                        worse=worse.outcome.value,
+                        worse_score=f"{worse.min_score:g}",
                     )
                 )
     return out
@@ -778,10 +899,12 @@ class RubricLibrary:
                 # both files are named: either may be the one the user is checking
                 for this, that in ((pf, other), (other, pf)):
                     self.problems.append(
-                        Problem(
+                        Problem.of(
                             str(this.path),
                             this.line_of(("rubric", "id")),
-                            f"rubric id '{rid}' is also used by {that.path}",
+                            N_("rubric id '%(id)s' is also used by %(path)s"),
+                            id=rid,
+                            path=str(that.path),
                         )
                     )
                 continue
@@ -831,10 +954,12 @@ class RubricLibrary:
             line = pf.line_of(("includes", i, "rubric"))
             if inc.rubric in stack + (rid,):
                 cycle = " -> ".join(stack + (rid, inc.rubric))
-                problems.append(Problem(name, line, f"include cycle: {cycle}"))
+                problems.append(Problem.of(name, line, N_("include cycle: %(cycle)s"), cycle=cycle))
                 continue
             if inc.rubric not in self.files:
-                problems.append(Problem(name, line, f"includes unknown rubric '{inc.rubric}'"))
+                problems.append(
+                    Problem.of(name, line, N_("includes unknown rubric '%(id)s'"), id=inc.rubric)
+                )
                 continue
             sub = self._compose(inc.rubric, stack + (rid,), problems)
             if sub is None:
@@ -842,11 +967,15 @@ class RubricLibrary:
             for sid, scale in sub.scales.items():
                 if sid in scales and scales[sid] != scale:
                     problems.append(
-                        Problem(
+                        Problem.of(
                             name,
                             line,
-                            f"scale '{sid}' of '{inc.rubric}'"
-                            " differs from a scale of the same id here",
+                            N_(
+                                "scale '%(scale)s' of '%(id)s' differs from a scale of the same"
+                                " id here"
+                            ),
+                            scale=sid,
+                            id=inc.rubric,
                         )
                     )
                 scales.setdefault(sid, scale)
@@ -854,11 +983,14 @@ class RubricLibrary:
             nested = [rc.model_copy(update={"path": (rid,) + rc.path}) for rc in sub.criteria]
             if not any(rc.criterion.scored for rc in nested):
                 problems.append(
-                    Problem(
+                    Problem.of(
                         name,
                         line,
-                        f"included rubric '{inc.rubric}' has no scored criteria;"
-                        " its weight would count for nothing",
+                        N_(
+                            "included rubric '%(id)s' has no scored criteria;"
+                            " its weight would count for nothing"
+                        ),
+                        id=inc.rubric,
                     )
                 )
                 continue
@@ -871,11 +1003,15 @@ class RubricLibrary:
             for rc in group:
                 if rc.id in seen:
                     problems.append(
-                        Problem(
+                        Problem.of(
                             name,
                             pf.line_of(("includes",)) if m.includes else 1,
-                            f"criterion id '{rc.id}' appears in both"
-                            f" '{seen[rc.id]}' and '{rc.source}'",
+                            N_(
+                                "criterion id '%(id)s' appears in both '%(first)s' and '%(second)s'"
+                            ),
+                            id=rc.id,
+                            first=seen[rc.id],
+                            second=rc.source,
                         )
                     )
                     continue
@@ -888,8 +1024,8 @@ class RubricLibrary:
                 criteria.append(rc.model_copy(update={"effective_weight": share}))
         if not stack and not m.thresholds:
             problems.append(
-                Problem(
-                    name, pf.line_of(("rubric",)), "a rubric used on its own needs 'thresholds'"
+                Problem.of(
+                    name, pf.line_of(("rubric",)), N_("a rubric used on its own needs 'thresholds'")
                 )
             )
         try:

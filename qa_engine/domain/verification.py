@@ -4,19 +4,22 @@ exactly this file (the register)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+from qa_engine.domain.i18n import N_, Message
 
 VerdictStatus = Literal["valid", "modified", "untrusted", "unsigned", "not_pdf", "invalid"]
 
 # The verdict of each status in words (a valid signature is told with who and when: `verdict_words`)
 STATUS_WORDS: dict[str, str] = {
-    "valid": "Valid",
-    "modified": "Modified after signing",
-    "untrusted": "Signed, but not by the engine's key",
-    "unsigned": "Not signed",
-    "not_pdf": "Not a PDF",
-    "invalid": "Damaged: the signature cannot be checked",
+    "valid": N_("Valid"),
+    "modified": N_("Modified after signing"),
+    "untrusted": N_("Signed, but not by the engine's key"),
+    "unsigned": N_("Not signed"),
+    "not_pdf": N_("Not a PDF"),
+    "invalid": N_("Damaged: the signature cannot be checked"),
 }
 
 
@@ -32,6 +35,19 @@ class Verdict:
     )
     report_id: str | None = None  # from the PDF's /Subject
     coverage: str | None = None  # the signature's coverage level, e.g. "ENTIRE_FILE"
+    # the message as a msgid and its values, for a reader of another language (None: English only)
+    text: Message | None = None
+
+    def message_in(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> str:
+        """The message in the language of `gettext` (English where it has no msgid)."""
+        if self.text is None:
+            return self.message
+        try:
+            return self.text.render(gettext, ngettext)
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return self.message
 
     @property
     def ok(self) -> bool:
@@ -54,6 +70,10 @@ class VerificationResult:
         (report R-…)", "Modified after signing", "Not a PDF"."""
         return verdict_words(self.verdict, self.registered)
 
+    def headline_in(self, gettext: Callable[[str], str], day: Callable[[dt.datetime], str]) -> str:
+        """The headline in the language of `gettext`, its date written by `day`."""
+        return verdict_words(self.verdict, self.registered, gettext, day)
+
     def lines(self) -> list[str]:
         v = self.verdict
         out = [self.headline, v.message]
@@ -73,20 +93,41 @@ class VerificationResult:
         return out
 
 
+def day_words(when: dt.datetime) -> str:
+    """A signature's day in the engine's English: "3 December 2026"."""
+    return _day(when)
+
+
 def _day(when: dt.datetime) -> str:
     when = when.astimezone(dt.UTC) if when.tzinfo else when
     return f"{when.day} {when:%B %Y}"
 
 
-def verdict_words(verdict: Verdict, registered: bool | None) -> str:
-    """The verdict in words: who issued the file and when, or what is wrong with it."""
+def _same(text: str) -> str:
+    return text
+
+
+def verdict_words(
+    verdict: Verdict,
+    registered: bool | None,
+    gettext: Callable[[str], str] = _same,
+    day: Callable[[dt.datetime], str] = _day,
+) -> str:
+    """The verdict in words: who issued the file and when, or what is wrong with it (in English,
+    or in the language of `gettext`, the date written by `day`)."""
+    _ = gettext
     if verdict.status != "valid":
-        return STATUS_WORDS.get(verdict.status, verdict.status)
+        words = STATUS_WORDS.get(verdict.status)
+        return _(words) if words else verdict.status
     if registered is False:
-        return "Not issued by the engine: signed with its key, but it has no such file on record"
-    signer = verdict.signer or "an unnamed signer"
-    when = f" on {_day(verdict.signed_at)}" if verdict.signed_at else ""
-    report = f" (report {verdict.report_id})" if verdict.report_id else ""
+        return _("Not issued by the engine: signed with its key, but it has no such file on record")
+    signer = verdict.signer or _("an unnamed signer")
+    when = _(" on %(day)s") % {"day": day(verdict.signed_at)} if verdict.signed_at else ""
+    report = _(" (report %(id)s)") % {"id": verdict.report_id} if verdict.report_id else ""
+    values = {"signer": signer, "when": when, "report": report}
     if registered is None:
-        return f"Valid — signed by {signer}{when}{report}; not checked against the register"
-    return f"Valid — issued by {signer}{when}{report}"
+        return (
+            _("Valid — signed by %(signer)s%(when)s%(report)s; not checked against the register")
+            % values
+        )
+    return _("Valid — issued by %(signer)s%(when)s%(report)s") % values

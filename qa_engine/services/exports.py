@@ -22,6 +22,7 @@ from qa_engine.config import get_settings
 from qa_engine.domain.credential import parse_credential
 from qa_engine.domain.decision_record import DecisionRecord, ExportInvalid
 from qa_engine.domain.errors import Conflict, NotFound, QAError, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.interop_profile import (
     InteropProfile,
     InteropProfileError,
@@ -47,10 +48,10 @@ FORMAT_VERSIONS = {
 }
 
 KIND_NAMES = {
-    "elm": "ELM Qualification",
-    "edc": "sample European Digital Credential",
-    "ob3": "Open Badges 3.0 credential",
-    "deqar": "DEQAR record",
+    "elm": N_("ELM Qualification"),
+    "edc": N_("sample European Digital Credential"),
+    "ob3": N_("Open Badges 3.0 credential"),
+    "deqar": N_("DEQAR record"),
 }
 
 
@@ -152,7 +153,9 @@ def generate_export(session: Session, row: Report, *, output: ExportOutput) -> N
     pdf = case_repo.get_report(session, row.decision_id, "pdf")
     if pdf is None or pdf.status != ReportStatus.GENERATED:
         raise Conflict(
-            f"case {case.id}: the signed report of round {decision.round} comes before its exports"
+            N_("case %(case)s: the signed report of round %(round)s comes before its exports"),
+            case=case.id,
+            round=decision.round,
         )
     try:
         record = build_record(session, case, decision)
@@ -256,8 +259,11 @@ def public_decision(*, session: Session, report_id: str) -> PublicDecision:
         # its problems name files on the server: they are for the QA office (`qa-engine export`
         # shows them), not for the public
         raise UnavailableRecord(
-            f"the record of decision {report_id} cannot be shown now: the engine's interop "
-            "profile is not valid; the QA office can correct it"
+            N_(
+                "the record of decision %(id)s cannot be shown now: the engine's interop"
+                " profile is not valid; the QA office can correct it"
+            ),
+            id=report_id,
         ) from None
     return PublicDecision(record, _files(rows))
 
@@ -267,7 +273,7 @@ def public_file(*, session: Session, report_id: str, kind: str) -> ExportFile:
     _, _, rows = _public_rows(session, report_id)
     found = next((f for f in _files(rows) if f.kind == kind), None)
     if found is None:
-        raise NotFound(f"decision {report_id} has no {kind} file")
+        raise NotFound(N_("decision %(id)s has no %(kind)s file"), id=report_id, kind=kind)
     return found
 
 
@@ -308,11 +314,13 @@ def _decision_of(session: Session, case: Case, round_: int | None) -> Decision:
     if round_ is not None:
         decision = case_repo.get_decision(session, saved_id(case), round_)
         if decision is None:
-            raise NotFound(f"case {case.id} has no decision in round {round_}")
+            raise NotFound(
+                N_("case %(case)s has no decision in round %(round)s"), case=case.id, round=round_
+            )
         return decision
     decisions = case_repo.decisions_of(session, saved_id(case))
     if not decisions:
-        raise NotFound(f"case {case.id} is not decided yet: it has no exports")
+        raise NotFound(N_("case %(case)s is not decided yet: it has no exports"), case=case.id)
     return decisions[-1]
 
 
@@ -320,15 +328,24 @@ def _kind_refused(case: Case, decision: Decision, kind: str) -> NotFound:
     outcome = Outcome(decision.outcome).label
     deqar = reporting.report_id_for(decision, "deqar")
     return NotFound(
-        f"case {case.id} was {outcome} in round {decision.round}: it has no "
-        f"{KIND_NAMES[kind]}; its DEQAR record is {deqar} (`qa-engine export deqar {case.id}`)"
+        N_(
+            "case %(case)s was %(outcome)s in round %(round)s: it has no %(kind)s; its DEQAR"
+            " record is %(deqar)s (`qa-engine export deqar %(case)s`)"
+        ),
+        case=case.id,
+        outcome=outcome,
+        round=decision.round,
+        kind=KIND_NAMES[kind],
+        deqar=deqar,
     )
 
 
 def check_kind(kind: str) -> str:
     if kind not in reporting.EXPORT_KINDS:
         raise ValidationFailed(
-            f"unknown export {kind!r}: one of {', '.join(reporting.EXPORT_KINDS)}"
+            N_("unknown export '%(kind)s': one of %(kinds)s"),
+            kind=kind,
+            kinds=", ".join(reporting.EXPORT_KINDS),
         )
     return kind
 
@@ -349,7 +366,12 @@ def case_export(
     row = case_repo.get_report(session, saved_id(decision), kind)
     if row is None or row.status != ReportStatus.GENERATED or not row.path or not row.sha256:
         why = f": {row.error}" if row is not None and row.error else ""
-        raise NotFound(f"the {KIND_NAMES[kind]} of case {case.id} is not generated yet{why}")
+        raise NotFound(
+            N_("the %(kind)s of case %(case)s is not generated yet%(why)s"),
+            kind=KIND_NAMES[kind],
+            case=case.id,
+            why=why,
+        )
     return ExportFile(row.kind, row.report_id, row.sha256, Path(row.path), row.generated_at)
 
 
@@ -369,8 +391,12 @@ def ensure_exports(
     pdf = case_repo.get_report(session, saved_id(decision), "pdf")
     if pdf is None or pdf.status != ReportStatus.GENERATED:
         raise Conflict(
-            f"case {case_id}: the signed report of round {decision.round} is not generated yet; "
-            "the exports follow it"
+            N_(
+                "case %(case)s: the signed report of round %(round)s is not generated yet; the"
+                " exports follow it"
+            ),
+            case=case_id,
+            round=decision.round,
         )
     wanted = reporting.export_kinds_for(decision.outcome)
     for kind in kinds or ():

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from qa_engine.config import get_settings
 from qa_engine.domain.errors import Conflict, NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.rubric_diff import RubricDiff, diff_rubrics
@@ -37,6 +38,7 @@ from qa_engine.store.models import AuditEvent, RubricRelease, RubricSnapshot
 
 ACTIVE = "active"
 RETIRED = "retired"
+NO_RUBRIC = N_("no rubric with id '%(id)s'")
 UNPUBLISHED = "in use, not published"  # stored because a case used it, before any publication
 INSTALLED = "installed file"  # in the rubrics folder, not stored yet
 MAX_REASON = 2000
@@ -89,7 +91,7 @@ def active_rubric(session: Session, rubric_id: str) -> tuple[Rubric, str]:
         return rubric_service.from_snapshot(snap), ACTIVE
     rubric = installed_rubric(rubric_id)
     if rubric is None:
-        raise NotFound(f"no rubric with id '{rubric_id}'")
+        raise NotFound(NO_RUBRIC, id=rubric_id)
     return rubric, INSTALLED
 
 
@@ -104,8 +106,12 @@ def for_new_case(
     rubric = rubric_service.load(rubric_id)
     if rubric.meta.status == "draft":
         raise Conflict(
-            f"rubric '{rubric_id}' has no active version: its file ({rubric.version}) is a draft;"
-            " publish it first (qa-engine rubrics publish FILE)"
+            N_(
+                "rubric '%(id)s' has no active version: its file (%(version)s) is a draft;"
+                " publish it first (qa-engine rubrics publish FILE)"
+            ),
+            id=rubric_id,
+            version=rubric.version,
         )
     return rubric, rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
 
@@ -119,7 +125,7 @@ def is_path(ref: str) -> bool:
 def read_path(ref: str) -> Rubric:
     path = Path(ref.strip())
     if not path.is_file():
-        raise NotFound(f"{ref}: no such rubric file")
+        raise NotFound(N_("%(ref)s: no such rubric file"), ref=ref)
     return read_draft(path)
 
 
@@ -148,9 +154,17 @@ def resolve(session: Session, ref: str, *, paths: bool = False) -> Rubric:
         | ({installed.version} if installed is not None else set()),
         key=version_key,
     )
+    if known:
+        raise NotFound(
+            N_("no version %(version)s of rubric '%(id)s' (known: %(known)s)"),
+            version=version,
+            id=rubric_id,
+            known=", ".join(known),
+        )
     raise NotFound(
-        f"no version {version} of rubric '{rubric_id}'"
-        + (f" (known: {', '.join(known)})" if known else " (no such rubric)")
+        N_("no version %(version)s of rubric '%(id)s' (no such rubric)"),
+        version=version,
+        id=rubric_id,
     )
 
 
@@ -167,14 +181,20 @@ def _check_publishable(
 ) -> tuple[list[RubricSnapshot], AuditEvent | None]:
     """Refuse what publishing this version would refuse; else the stored versions of its id and
     the replay event of its content (if any)."""
-    label = f"rubric '{rubric.id}' version {rubric.version}"
+    label = {"id": rubric.id, "version": rubric.version}
     if rubric.meta.status == "retired":
         raise ValidationFailed(
-            f"{label} says 'status: retired'; a retired version is not published"
+            N_(
+                "rubric '%(id)s' version %(version)s says 'status: retired'; a retired version"
+                " is not published"
+            ),
+            **label,
         )
     active = rubric_repo.active_release(session, rubric.id, for_update=lock)
     if active is not None and active.version == rubric.version:
-        raise Conflict(f"{label} is already the active version")
+        raise Conflict(
+            N_("rubric '%(id)s' version %(version)s is already the active version"), **label
+        )
     stored = rubric_repo.snapshots_of(session, rubric.id)
     above = [
         s.version
@@ -184,21 +204,36 @@ def _check_publishable(
     if above:
         highest = max(above, key=version_key)
         raise Conflict(
-            f"{label} is not above the stored version {highest}; give the file a higher version"
+            N_(
+                "rubric '%(id)s' version %(version)s is not above the stored version"
+                " %(highest)s; give the file a higher version"
+            ),
+            **label,
+            highest=highest,
         )
     digest = rubric.content_hash
     same = next((s for s in stored if s.version == rubric.version), None)
     if same is not None and same.content_hash != digest:
         raise Conflict(
-            f"{label} is already stored with other content (hash {same.content_hash[:12]}…, the"
-            f" file gives {digest[:12]}…); a version is never changed in place: give the file a"
-            " higher version"
+            N_(
+                "rubric '%(id)s' version %(version)s is already stored with other content (hash"
+                " %(stored)s…, the file gives %(digest)s…); a version is never changed in place:"
+                " give the file a higher version"
+            ),
+            **label,
+            stored=same.content_hash[:12],
+            digest=digest[:12],
         )
     replay = rubric_repo.replay_event(session, rubric.id, digest)
     if workflow_settings().require_replay and replay is None:
         raise Conflict(
-            f"{label} (content {digest[:12]}…) has not been replayed on past decisions, and the"
-            " workflow settings require it (require_replay): run its replay first"
+            N_(
+                "rubric '%(id)s' version %(version)s (content %(digest)s…) has not been replayed"
+                " on past decisions, and the workflow settings require it (require_replay): run"
+                " its replay first"
+            ),
+            **label,
+            digest=digest[:12],
         )
     return stored, replay
 
@@ -234,7 +269,9 @@ def publish_upload(
     actor.require(*access.OFFICERS, action="publish a rubric")
     rubric = read_draft_bytes(raw, name)
     if rubric.content_hash != expected_hash:
-        raise Conflict("the file is not the one previewed (its content changed); upload it again")
+        raise Conflict(
+            N_("the file is not the one previewed (its content changed); upload it again")
+        )
     return publish(session=session, actor=actor, rubric=rubric, reason=reason)
 
 
@@ -271,7 +308,11 @@ def publish(*, session: Session, actor: Actor, rubric: Rubric, reason: str = "")
     actor.require(*access.OFFICERS, action="publish a rubric")
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(f"the reason is {len(reason)} characters long; at most {MAX_REASON}")
+        raise ValidationFailed(
+            N_("the reason is %(length)s characters long; at most %(most)s"),
+            length=len(reason),
+            most=MAX_REASON,
+        )
     stored, replay = _check_publishable(session, rubric, lock=True)
     digest = rubric.content_hash
     snap = rubric_service.snapshot(session=session, rubric=rubric, actor=actor)
@@ -418,10 +459,12 @@ def view(
     officer = actor.has(*access.OFFICERS)
     current, source = active_rubric(session, rubric_id)
     if not officer and (source == INSTALLED and current.meta.status == "draft"):
-        raise NotFound(f"no rubric with id '{rubric_id}'")
+        raise NotFound(NO_RUBRIC, id=rubric_id)
     if version and version != current.version:
         if not officer:
-            raise NotFound(f"no version {version} of rubric '{rubric_id}'")
+            raise NotFound(
+                N_("no version %(version)s of rubric '%(id)s'"), version=version, id=rubric_id
+            )
         rubric = resolve(session, f"{rubric_id}@{version}")
     else:
         rubric = current

@@ -4,7 +4,8 @@ replay (`domain.replay`), and the audit event that `rubrics publish` looks for."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from qa_engine.config import get_settings
 from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.replay import DecidedRound, ReplayReport, replay
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.rubric import Rubric
@@ -43,8 +45,12 @@ class Period:
     def __post_init__(self) -> None:
         if self.first and self.last and self.first > self.last:
             raise ValidationFailed(
-                f"the period starts ({self.first}) after it ends ({self.last}):"
-                " give --from before --to"
+                N_(
+                    "the period starts (%(first)s) after it ends (%(last)s):"
+                    " give --from before --to"
+                ),
+                first=str(self.first),
+                last=str(self.last),
             )
 
     @property
@@ -55,10 +61,15 @@ class Period:
     def end(self) -> datetime:
         return datetime.combine((self.last or LATEST) + timedelta(days=1), time(), tzinfo=UTC)
 
-    def words(self) -> str:
+    def words(self, gettext: Callable[[str], str] = str) -> str:
+        """The period in words, in English or in the language of `gettext`."""
+        _ = gettext
         if not self.first and not self.last:
-            return "all decisions"
-        return f"decided {self.first or 'any time'} – {self.last or 'today'}"
+            return _(N_("all decisions"))
+        return _(N_("decided %(first)s – %(last)s")) % {
+            "first": self.first or _(N_("any time")),
+            "last": self.last or _(N_("today")),
+        }
 
 
 def parse_day(value: str | None, name: str) -> date | None:
@@ -68,7 +79,9 @@ def parse_day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValidationFailed(f"{name}: give a date as YYYY-MM-DD, not {value[:20]!r}") from None
+        raise ValidationFailed(
+            N_("%(name)s: give a date as YYYY-MM-DD, not '%(value)s'"), name=name, value=value[:20]
+        ) from None
 
 
 def load_draft(path: Path, installed: list[Path] | None = None) -> Rubric:
@@ -76,7 +89,7 @@ def load_draft(path: Path, installed: list[Path] | None = None) -> Rubric:
     resolve against the rubric files beside it first (drafts of the parts it includes), then
     against the installed rubrics; a file beside it replaces the installed rubric of its id."""
     if not path.is_file():
-        raise ValidationFailed(f"{path}: no such rubric file")
+        raise ValidationFailed(N_("%(path)s: no such rubric file"), path=str(path))
     draft = read_rubric_file(path)
     if draft.problems or draft.model is None:
         raise RubricError(draft.problems)
@@ -103,7 +116,7 @@ def resolve(*, session: Session, spec: str) -> Rubric:
     version, or the installed file of that version) or ``ID`` (the installed version)."""
     spec = spec.strip()
     if not spec:
-        raise ValidationFailed("name a rubric: ID, ID@VERSION or the path of a rubric file")
+        raise ValidationFailed(N_("name a rubric: ID, ID@VERSION or the path of a rubric file"))
     path = Path(spec)
     if path.suffix in (".yaml", ".yml") or path.is_file():
         return load_draft(path)
@@ -121,8 +134,14 @@ def resolve(*, session: Session, spec: str) -> Rubric:
     )
     known = ", ".join(s.version for s in stored) or "none"
     raise NotFound(
-        f"rubric '{rubric_id}' has no version {version}: stored versions {known},"
-        f" installed {installed.version}"
+        N_(
+            "rubric '%(id)s' has no version %(version)s: stored versions %(known)s,"
+            " installed %(installed)s"
+        ),
+        id=rubric_id,
+        version=version,
+        known=known,
+        installed=installed.version,
     )
 
 
@@ -131,7 +150,7 @@ def institution_id_for(session: Session, code: str | None) -> int | None:
         return None
     found = evidence_repo.institution_id_of(session, code)
     if found is None:
-        raise NotFound(f"no institution with code '{code}'")
+        raise NotFound(N_("no institution with code '%(code)s'"), code=code)
     return found
 
 
@@ -230,7 +249,10 @@ def draft_from_upload(path: Path) -> Rubric:
         return load_draft(path)
     except RubricError as exc:
         folder = str(path.parent) + "/"
+        named = RubricError([replace(p, file=p.file.replace(folder, "")) for p in exc.problems])
         raise ValidationFailed(
-            f"{path.name}: {len(exc.problems)} problem(s) in the rubric file",
-            details=[d.replace(folder, "") for d in exc.details],
+            N_("%(name)s: %(count)s problem(s) in the rubric file"),
+            details=named.detail_parts,
+            name=path.name,
+            count=len(exc.problems),
         ) from None

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from qa_engine.config import get_settings
 from qa_engine.domain.errors import Conflict, NotFound
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import SYSTEM, Actor
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.rubric_loader import (
@@ -73,7 +74,9 @@ def load(rubric_id: str, paths: list[Path] | None = None) -> Rubric:
     lib = library(paths)
     if rubric_id not in lib.files:
         known = ", ".join(lib.ids()) or "none"
-        raise NotFound(f"no rubric with id '{rubric_id}' (known: {known})")
+        raise NotFound(
+            N_("no rubric with id '%(id)s' (known: %(known)s)"), id=rubric_id, known=known
+        )
     if lib.problems:
         raise RubricError(lib.problems)
     return lib.get(rubric_id)
@@ -87,11 +90,15 @@ def snapshot(*, session: Session, rubric: Rubric, actor: Actor = SYSTEM) -> Rubr
     if existing is not None:
         if existing.content_hash != digest:
             raise Conflict(
-                f"rubric '{rubric.id}' version {rubric.version}"
-                " is already stored with other content "
-                f"(hash {existing.content_hash[:12]}…, the file now gives {digest[:12]}…); "
-                "a version that has been used is never changed in place:"
-                " give the file a new version"
+                N_(
+                    "rubric '%(id)s' version %(version)s is already stored with other content"
+                    " (hash %(stored)s…, the file now gives %(digest)s…); a version that has been"
+                    " used is never changed in place: give the file a new version"
+                ),
+                id=rubric.id,
+                version=rubric.version,
+                stored=existing.content_hash[:12],
+                digest=digest[:12],
             )
         return existing
     snap = RubricSnapshot(
@@ -144,11 +151,11 @@ def rubric_of_snapshot(session: Session, snapshot_id: int) -> tuple[Rubric, str]
     before)."""
     content_hash = repo.rubric_snapshot_hash(session, snapshot_id)
     if content_hash is None:
-        raise NotFound(f"rubric snapshot {snapshot_id} not found")
+        raise NotFound(N_("rubric snapshot %(id)s not found"), id=snapshot_id)
     cached = _BY_HASH.get(content_hash)
     if cached is not None:
         return cached, content_hash
     snap = repo.get_rubric_snapshot_by_pk(session, snapshot_id)
     if snap is None:
-        raise NotFound(f"rubric snapshot {snapshot_id} not found")
+        raise NotFound(N_("rubric snapshot %(id)s not found"), id=snapshot_id)
     return from_snapshot(snap), content_hash

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -284,7 +285,8 @@ def test_an_expired_approval_says_so(decided):
             set_clock(None)
     assert before["expired"] is False and "expired" not in fresh
     assert after["expired"] is True and after["as_of"] == (until + timedelta(days=1)).isoformat()
-    assert f"This approval expired on {until.isoformat()}" in page
+    # the day in the page's language (English by default: "Dec 3, 2029")
+    assert f"This approval expired on {until:%b} {until.day}, {until.year}" in page
 
 
 def test_a_broken_interop_profile_is_not_shown_to_the_public(decided, tmp_path, monkeypatch):
@@ -304,3 +306,18 @@ def test_a_broken_interop_profile_is_not_shown_to_the_public(decided, tmp_path, 
     assert got.status_code == 503
     assert "interop profile is not valid" in got.text
     assert str(broken) not in got.text and "homepage" not in got.text
+
+
+def test_the_public_page_in_german(decided):
+    rid = decided["approved"]["id"]
+    with TestClient(decided["app"]) as client:
+        page = client.get(f"/decisions/{rid}", headers={"Accept-Language": "de-DE,de;q=0.9"})
+        english = client.get(f"/decisions/{rid}").text
+    assert page.status_code == 200 and page.headers["content-language"] == "de"
+    text = page.text
+    assert "Genehmigt" in text and "im Namen von" in text and "Gültig bis" in text
+    assert "Mikrozertifikat" in text and "Signierter Evaluationsbericht (PDF)" in text
+    # dates as Germans write them: 03.12.2026 14:05 UTC
+    assert re.search(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} UTC, Runde \d+ des Verfahrens", text), text
+    assert "Valid until" not in text and "on behalf of" not in text
+    assert "Valid until" in english and "on behalf of" in english

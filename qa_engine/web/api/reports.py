@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,8 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from qa_engine.adapters.report_files import signature_checker
+from qa_engine.adapters.translations import format_date, translations
+from qa_engine.domain import i18n, verification
 from qa_engine.domain.errors import NotFound
 from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
@@ -20,6 +23,7 @@ from qa_engine.web.api.common import ReportId
 from qa_engine.web.api.schemas import ERRORS, VerifyOut
 from qa_engine.web.auth import CurrentActor, requires, settings_of
 from qa_engine.web.db import DB
+from qa_engine.web.templating import request_language
 from qa_engine.web.uploads import read_limited
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
@@ -27,6 +31,14 @@ MEDIA = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def _day(when: datetime, lang: str) -> str:
+    """The day of a signature as people of `lang` write it ("3 grudnia 2026" in pl; English keeps
+    the engine's "3 December 2026", as the CLI and the reports write it)."""
+    if lang == i18n.DEFAULT:
+        return verification.day_words(when)
+    return format_date(when.astimezone(UTC).date(), lang, "long")
 
 
 def report_file_response(db: Session, actor: Actor, report_id: str) -> FileResponse:
@@ -55,14 +67,16 @@ def download(report_id: ReportId, db: DB, actor: CurrentActor) -> FileResponse:
     return report_file_response(db, actor, report_id)
 
 
-def verify_upload(db: Session, data: bytes) -> VerifyOut:
+def verify_upload(db: Session, data: bytes, lang: str = i18n.DEFAULT) -> VerifyOut:
+    """Check a report file; the verdict and its message in `lang`, the status a stable code."""
     result = verify_bytes(data, session=db, check_signature=signature_checker())
     v = result.verdict
+    catalog = translations(lang)
     return VerifyOut(
         status=v.status,
-        verdict=result.headline,
+        verdict=result.headline_in(catalog.gettext, lambda when: _day(when, lang)),
         ok=result.ok,
-        message=v.message,
+        message=v.message_in(catalog.gettext, catalog.ngettext),
         signer=v.signer,
         signed_at=v.signed_at,
         report_id=v.report_id,
@@ -86,4 +100,4 @@ async def verify(
 ) -> VerifyOut:
     limit = min(MAX_VERIFY_BYTES, settings_of(request).max_upload_bytes)
     data = await read_limited(file, limit)
-    return await run_in_threadpool(verify_upload, db, data)
+    return await run_in_threadpool(verify_upload, db, data, request_language(request))

@@ -19,12 +19,13 @@ from qa_engine.adapters.export_files import (
     sealed_record,
 )
 from qa_engine.domain.errors import NotFound
+from qa_engine.domain.i18n import N_
 from qa_engine.services import exports
 from qa_engine.services.context import now
 from qa_engine.services.reporting import EXPORT_KINDS
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageVisitor
-from qa_engine.web.templating import render
+from qa_engine.web.templating import gettext_for, render
 
 router = APIRouter()
 
@@ -80,7 +81,7 @@ def decision_record(
     response = render(
         request,
         "decision_record.html",
-        title=f"Decision {public.record.report_id}",
+        title=gettext_for(request)(N_("Decision %(id)s")) % {"id": public.record.report_id},
         r=public.record,
         files=public.files,
         names=exports.KIND_NAMES,
@@ -92,7 +93,9 @@ def decision_record(
 def _file(db: DB, report_id: str, kind: str) -> FileResponse:
     found = exports.public_file(session=db, report_id=report_id, kind=kind)
     if not found.path.is_file():
-        raise NotFound(f"the file {found.report_id} is missing on the server; ask the QA office")
+        raise NotFound(
+            N_("the file %(id)s is missing on the server; ask the QA office"), id=found.report_id
+        )
     return FileResponse(
         found.path,
         media_type=MEDIA[kind],
@@ -111,5 +114,5 @@ def decision_export(
     report_id: DecisionId, kind: Annotated[str, Path(max_length=8)], db: DB, principal: PageVisitor
 ) -> FileResponse:
     if kind not in EXPORT_KINDS:
-        raise NotFound(f"decision {report_id} has no {kind} file")
+        raise NotFound(N_("decision %(id)s has no %(kind)s file"), id=report_id, kind=kind)
     return _file(db, report_id, kind)

@@ -37,7 +37,7 @@ from qa_engine.web.auth import requires, settings_of
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_text
 from qa_engine.web.pages.common import PageUser, attempt
-from qa_engine.web.templating import render
+from qa_engine.web.templating import catalog_for, gettext_for, render
 from qa_engine.web.uploads import read_limited, safe_name, temporary_file
 
 router = APIRouter()
@@ -45,6 +45,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Param = Annotated[str | None, Query(max_length=20)]
 RubricParam = Annotated[str | None, Query(max_length=140)]
 SHOWN = 500
+NOT_LISTED = N_("rubric: choose a version from the list, not '%(spec)s'")
+
+
+def _in_language(request: Request, error: QAError) -> list[str]:
+    """An error's message and details in the page's language."""
+    catalog = catalog_for(request)
+    message, details = error.in_language(catalog.gettext, catalog.ngettext)
+    return [message, *details]
 
 
 def _shown(tables: list[TableData]) -> list[TableData]:
@@ -87,7 +95,7 @@ def _replay_page(
         request,
         "rubrics/replay.html",
         status_code=status_code,
-        title="Replay a rubric version",
+        title=gettext_for(request)(N_("Replay a rubric version")),
         choices=rubric_choices(session=db, actor=principal.actor),
         institutions=list_institutions(session=db),
         values=values or {},
@@ -107,15 +115,15 @@ async def _rubric_of(request: Request, db: DB, form: FormData) -> Rubric:
     if upload is not None and not isinstance(upload, str) and upload.filename:
         name = safe_name(upload, "draft.yaml")
         if not name.lower().endswith((".yaml", ".yml")):
-            raise ValidationFailed(f"{name}: upload a rubric file (.yaml or .yml)")
+            raise ValidationFailed(N_("%(name)s: upload a rubric file (.yaml or .yml)"), name=name)
         data = await read_limited(upload, settings_of(request).max_upload_bytes)
         with temporary_file(data, ".yaml", name) as path:
             return await run_in_threadpool(draft_from_upload, path)
     spec = form_text(form.get("rubric"))
     if not spec:
-        raise ValidationFailed("choose a rubric version or upload a draft rubric file")
+        raise ValidationFailed(N_("choose a rubric version or upload a draft rubric file"))
     if "@" not in spec:
-        raise ValidationFailed(f"rubric: choose a version from the list, not {spec[:60]!r}")
+        raise ValidationFailed(NOT_LISTED, spec=spec[:60])
     return await run_in_threadpool(lambda: resolve(session=db, spec=spec))
 
 
@@ -157,7 +165,7 @@ async def replay_run(request: Request, db: DB, principal: PageUser) -> Response:
                 principal,
                 status_code=refused.status,
                 values=values,
-                errors=[refused.message, *refused.details],
+                errors=_in_language(request, refused),
             )
         )
     tables = replay_tables(report)
@@ -173,7 +181,7 @@ async def replay_run(request: Request, db: DB, principal: PageUser) -> Response:
             values=values,
             report=report,
             rubric=new,
-            period=period.words(),
+            period=period.words(gettext_for(request)),
             tables=_shown(tables),
         )
     )
@@ -184,11 +192,11 @@ def _calibration(
     institution: str | None,
 ) -> tuple[Rubric, Any, list[TableData]]:  # fmt: skip
     if not rubric:
-        raise ValidationFailed("rubric: choose a rubric version")
+        raise ValidationFailed(N_("rubric: choose a rubric version"))
     period = Period(parse_day(from_, "from"), parse_day(to, "to"))
     chosen = resolve(session=db, spec=rubric) if "@" in rubric else None
     if chosen is None:
-        raise ValidationFailed(f"rubric: choose a version from the list, not {rubric[:60]!r}")
+        raise ValidationFailed(NOT_LISTED, spec=rubric[:60])
     report = calibrate_rubric(
         session=db,
         actor=principal.actor,
@@ -225,12 +233,12 @@ def calibration_page(
             chosen, report, tables = _calibration(db, principal, rubric, from_, to, institution)
             result = {"rubric": chosen, "report": report, "tables": _shown(tables)}
         except QAError as exc:
-            errors, status = [exc.message, *exc.details], exc.status
+            errors, status = _in_language(request, exc), exc.status
     return render(
         request,
         "rubrics/calibration.html",
         status_code=status,
-        title="Calibrate a rubric",
+        title=gettext_for(request)(N_("Calibrate a rubric")),
         choices=rubric_choices(session=db, actor=principal.actor),
         institutions=list_institutions(session=db),
         values=values,

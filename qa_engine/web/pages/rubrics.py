@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from qa_engine.domain.errors import QAError, ValidationFailed
-from qa_engine.domain.i18n import N_
+from qa_engine.domain.i18n import N_, NAMES
+from qa_engine.domain.rubric_i18n import languages_of, localised
 from qa_engine.domain.rubric_loader import MAX_RUBRIC_BYTES, RubricError
 from qa_engine.domain.standards import REFERENCES
 from qa_engine.services import access, rubric_lifecycle
@@ -23,7 +24,7 @@ from qa_engine.web.db import DB
 from qa_engine.web.errors import shows_upload_form
 from qa_engine.web.forms import frames_of
 from qa_engine.web.pages.common import PageUser, attempt, redirect
-from qa_engine.web.templating import render
+from qa_engine.web.templating import catalog_for, gettext_for, render, request_language
 from qa_engine.web.uploads import read_limited, safe_name
 
 router = APIRouter()
@@ -31,12 +32,14 @@ router = APIRouter()
 RubricId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
 Version = Annotated[str, Query(max_length=40)]
 OFFICE = requires(access.OFFICERS, action=N_("manage rubrics"))
+CHOOSE_FILE = N_("Choose the rubric file (YAML) to publish.")
 
 
 @router.get("/rubrics", dependencies=[OFFICE])
 def rubric_list(request: Request, db: DB, principal: PageUser) -> Response:
     entries = rubric_lifecycle.overview(session=db, actor=principal.actor)
-    return render(request, "rubrics/list.html", title="Rubrics", entries=entries)
+    _ = gettext_for(request)
+    return render(request, "rubrics/list.html", title=_("Rubrics"), entries=entries)
 
 
 @router.get(
@@ -49,14 +52,22 @@ def rubric_view(
     shown = rubric_lifecycle.view(
         session=db, actor=principal.actor, rubric_id=rubric_id, version=version or None
     )
-    rubric = shown.rubric
+    # the rubric in the reader's language (English, or its own, where it lacks that language)
+    lang = request_language(request)
+    languages = languages_of(shown.rubric)
+    rubric = localised(shown.rubric, lang)
     return render(
         request,
         "rubrics/view.html",
         title=f"{rubric.meta.title} {rubric.version}",
         shown=shown,
         rubric=rubric,
-        frames=frames_of(rubric),
+        content_hash=shown.rubric.content_hash,
+        languages=[NAMES.get(code, code) for code in languages],
+        in_language=lang in languages,
+        shown_language=NAMES.get(rubric.meta.language, rubric.meta.language),
+        # rendered with the page, in its language
+        frames_of=frames_of,
         automated=[rc for rc in rubric.criteria if rc.criterion.kind == "elements_check"],
     )
 
@@ -74,7 +85,8 @@ def rubric_coverage(
     return render(
         request,
         "rubrics/coverage.html",
-        title=f"Coverage of {rubric.id} {rubric.version}",
+        title=gettext_for(request)(N_("Coverage of %(id)s"))
+        % {"id": f"{rubric.id} {rubric.version}"},
         rubric=rubric,
         groups=groups,
         competences=cov.competences,
@@ -108,6 +120,7 @@ def rubric_diff(
         old=old,
         new=new,
         diff=found,
+        tr=catalog_for(request),
     )
 
 
@@ -121,7 +134,7 @@ def _publish_form(
         request,
         "rubrics/publish.html",
         status_code=status_code,
-        title="Publish a rubric version",
+        title=gettext_for(request)(N_("Publish a rubric version")),
         message=message,
         problems=problems or [],
         preview=None,
@@ -136,15 +149,23 @@ def _too_large(request: Request, message: str) -> Response:
 def _refusal(request: Request, error: QAError) -> Response:
     """A refused file on the form: every problem as `line N: message` (the file is the one the
     officer chose, so its name is said once, above)."""
+    catalog = catalog_for(request)
+    _ = catalog.gettext
     if isinstance(error, RubricError):
-        problems = [f"line {p.line}: {p.message}" if p.line else p.message for p in error.problems]
+        problems = [
+            _("line %(line)s: %(problem)s") % {"line": p.line, "problem": p.text(catalog.gettext)}
+            if p.line
+            else p.text(catalog.gettext)
+            for p in error.problems
+        ]
         return _publish_form(
             request,
-            "The file was not published: fix these problems and upload it again.",
+            _("The file was not published: fix these problems and upload it again."),
             problems,
             status_code=422,
         )
-    return _publish_form(request, error.message, error.details, status_code=error.status)
+    message, details = error.in_language(catalog.gettext, catalog.ngettext)
+    return _publish_form(request, message, details, status_code=error.status)
 
 
 @router.get("/rubric-publish", dependencies=[OFFICE])
@@ -158,14 +179,16 @@ async def publish_preview(request: Request, db: DB, principal: PageUser) -> Resp
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return _publish_form(request, "Choose the rubric file (YAML) to publish.", status_code=422)
+        return _publish_form(request, gettext_for(request)(CHOOSE_FILE), status_code=422)
     name = safe_name(upload, "rubric.yaml")
     try:
         raw = await read_limited(
             upload, min(MAX_RUBRIC_BYTES, settings_of(request).max_upload_bytes)
         )
     except ValidationFailed as exc:
-        return _publish_form(request, exc.message, status_code=exc.status)
+        catalog = catalog_for(request)
+        message, _details = exc.in_language(catalog.gettext, catalog.ngettext)
+        return _publish_form(request, message, status_code=exc.status)
     result = await run_in_threadpool(
         attempt,
         db,
@@ -180,10 +203,11 @@ async def publish_preview(request: Request, db: DB, principal: PageUser) -> Resp
     return render(
         request,
         "rubrics/publish.html",
-        title="Publish a rubric version",
+        title=gettext_for(request)(N_("Publish a rubric version")),
         message="",
         problems=[],
         preview=result,
+        tr=catalog_for(request),
         file_name=name,
         content=base64.b64encode(raw).decode("ascii"),
     )
@@ -194,19 +218,20 @@ async def publish(request: Request, db: DB, principal: PageUser) -> Response:
     form = await request.form()
     content, name = form.get("content"), form.get("name")
     reason, digest = form.get("reason"), form.get("content_hash")
+    _ = gettext_for(request)
     if not isinstance(content, str) or not content or not isinstance(digest, str):
-        return _publish_form(request, "Choose the rubric file (YAML) to publish.", status_code=422)
+        return _publish_form(request, _(CHOOSE_FILE), status_code=422)
     try:
         raw = base64.b64decode(content.encode("ascii"), validate=True)
     except (ValueError, binascii.Error):
         return _publish_form(
-            request, "The file did not come through; upload it again.", status_code=422
+            request, _("The file did not come through; upload it again."), status_code=422
         )
     reason_text = reason.strip() if isinstance(reason, str) else ""
     if not reason_text:
         return _publish_form(
             request,
-            "Say why this version is published (the reason), and upload the file again.",
+            _("Say why this version is published (the reason), and upload the file again."),
             status_code=422,
         )
     result = await run_in_threadpool(
@@ -223,9 +248,12 @@ async def publish(request: Request, db: DB, principal: PageUser) -> Response:
     if isinstance(result, QAError):
         return _refusal(request, result)
     release = result.release
-    retired = f"; {', '.join(result.retired)} retired" if result.retired else ""
-    return redirect(
-        f"/rubrics/{release.rubric_id}",
-        principal,
-        f"Rubric {release.rubric_id} {release.version} published: new cases use it{retired}.",
-    )
+    params = {"id": release.rubric_id, "version": release.version}
+    if result.retired:
+        text = _("Rubric %(id)s %(version)s published: new cases use it; %(retired)s retired.") % {
+            **params,
+            "retired": ", ".join(result.retired),
+        }
+    else:
+        text = _("Rubric %(id)s %(version)s published: new cases use it.") % params
+    return redirect(f"/rubrics/{release.rubric_id}", principal, text)
