@@ -920,6 +920,11 @@ def axis_label(value: float, spec: ChartSpec) -> str:
     return tr.format_decimal(value, spec.lang, 1)
 
 
+def _value(spec: ChartSpec, value: float | None) -> str:
+    """A value of the chart as its table prints it, in the chart's language."""
+    return fmt(value, spec.value_format, spec.lang)
+
+
 def _compact(text: str) -> str:
     """A figure without its spaces (a heatmap cell is narrow): `43,8%`."""
     return text.replace(" ", "").replace("\xa0", "").replace("\u202f", "")
@@ -1005,7 +1010,7 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
         for j, s in enumerate(spec.series):
             v = s.values[i] or 0
             h = plot_h * min(v, vmax) / vmax
-            tip = f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(s.values[i], spec.value_format, spec.lang))}</title>"
+            tip = f"<title>{_e(c)} — {_e(s.name)}: {_e(_value(spec, s.values[i]))}</title>"
             if stacked:
                 bw = step * 0.7
                 out.append(
@@ -1070,9 +1075,9 @@ def _hbars(spec: ChartSpec) -> tuple[str, int]:
             out.append(
                 f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="9" '
                 f'fill="{_colour(spec, j)}">'
-                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format, spec.lang))}</title></rect>"
+                f"<title>{_e(c)} — {_e(s.name)}: {_e(_value(spec, v))}</title></rect>"
                 f'<text x="{left + w + 4:.1f}" y="{y + 8:.1f}" font-size="9">'
-                f"{_e(fmt(v, spec.value_format, spec.lang))}</text>"
+                f"{_e(_value(spec, v))}</text>"
             )
     return "".join(out), height
 
@@ -1126,7 +1131,7 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
         for x, y, v, c in pts:
             out.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
-                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format, spec.lang))}</title></circle>"
+                f"<title>{_e(c)} — {_e(s.name)}: {_e(_value(spec, v))}</title></circle>"
             )
     out.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{W - 20}" y2="{top + plot_h}" stroke="{TEXT}"/>'
@@ -1172,9 +1177,9 @@ def _heatmap(spec: ChartSpec) -> tuple[str, int]:
             out.append(
                 f'<rect x="{left + j * cell_w:.1f}" y="{y}" '
                 f'width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{colour}">'
-                f"<title>{_e(r)} — {_e(s.name)}: {_e(fmt(v, spec.value_format, spec.lang))}</title></rect>"
+                f"<title>{_e(r)} — {_e(s.name)}: {_e(_value(spec, v))}</title></rect>"
                 f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" '
                 f'text-anchor="middle" font-size="9" fill="{ink}">'
-                f"{_e(_compact(fmt(v, spec.value_format, spec.lang)))}</text>"
+                f"{_e(_compact(_value(spec, v)))}</text>"
             )
     return "".join(out), height

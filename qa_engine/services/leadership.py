@@ -28,6 +28,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from qa_engine.domain import i18n
 from qa_engine.domain.case_states import FINISHED, CaseState
 from qa_engine.domain.consolidation import (
     FEWER_THAN_TWO,
@@ -35,13 +36,13 @@ from qa_engine.domain.consolidation import (
     NOT_COMPUTABLE,
     agreement_label,
 )
-from qa_engine.domain import i18n
 from qa_engine.domain.errors import Forbidden, ValidationFailed
 from qa_engine.domain.i18n import N_
 from qa_engine.domain.leadership import (
+    EXTERNAL,
+    STATE_NAMES,
     Count,
     CriterionAgreement,
-    EXTERNAL,
     CriterionGap,
     DigitalGreenFigures,
     LeadershipFigures,
@@ -55,7 +56,6 @@ from qa_engine.domain.leadership import (
     ReviewerLoad,
     ReviewingFigures,
     RubricCompetences,
-    STATE_NAMES,
     Share,
     StageTime,
     StandardsFigures,

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 
 from qa_engine.adapters.aggregate_html import SvgHelper
 from qa_engine.adapters.aggregate_report import render_aggregate
-from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain import i18n
+from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.i18n import N_
 from qa_engine.domain.leadership import ReportFilters, ReportPeriod
 from qa_engine.services.dashboard import dashboard as dashboard_service
