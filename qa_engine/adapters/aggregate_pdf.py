@@ -289,7 +289,7 @@ def _numeric(fmt: str) -> bool:
 
 def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     if not spec.rows:
-        return Paragraph(_t(words(spec.lang)("No data for this period.")), st["muted"])
+        return Paragraph(_t(words(spec.lang)(N_("No data for this period."))), st["muted"])
     numeric = [_numeric(f) for f in spec.formats]
     # a column of numbers is right-aligned, its header too (a column whose format is set row by
     # row holds numbers in every row)
@@ -316,24 +316,24 @@ def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     return t
 
 
-def _brand_line(w: Words) -> str:
+def _brand_line(_: Words) -> str:
     """The running head: pdf_style's brand line in the report's language (while the catalogs
     hold it)."""
-    return w(BRAND_TEXT) if BRAND_LINE == BRAND_TEXT else BRAND_LINE
+    return _(BRAND_TEXT) if BRAND_LINE == BRAND_TEXT else BRAND_LINE
 
 
-def _on_page(figures: LeadershipFigures, w: Words) -> Callable[[Canvas, BaseDocTemplate], None]:
+def _on_page(figures: LeadershipFigures, _: Words) -> Callable[[Canvas, BaseDocTemplate], None]:
     def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         canvas.setFillColor(BRAND)
         canvas.setFont(FONT_BOLD, 9)
-        canvas.drawString(MARGIN, PAGE_H - 11 * mm, printable_text(_brand_line(w)))
+        canvas.drawString(MARGIN, PAGE_H - 11 * mm, printable_text(_brand_line(_)))
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(MUTED)
         canvas.drawRightString(
             PAGE_W - MARGIN,
             PAGE_H - 11 * mm,
-            printable_text(w("Aggregate report %(id)s", id=figures.report_id)),
+            printable_text(_("Aggregate report %(id)s", id=figures.report_id)),
         )
         canvas.setStrokeColor(ACCENT)
         canvas.setLineWidth(1)
@@ -341,10 +341,10 @@ def _on_page(figures: LeadershipFigures, w: Words) -> Callable[[Canvas, BaseDocT
         canvas.drawString(
             MARGIN,
             9 * mm,
-            printable_text(f"{w.period(figures)} · {w.scope(figures.filters)}"),
+            printable_text(f"{_.period(figures)} · {_.scope(figures.filters)}"),
         )
         canvas.drawRightString(
-            PAGE_W - MARGIN, 9 * mm, printable_text(w("page %(page)s", page=doc.page))
+            PAGE_W - MARGIN, 9 * mm, printable_text(_("page %(page)s", page=doc.page))
         )
         canvas.restoreState()
 
@@ -353,7 +353,7 @@ def _on_page(figures: LeadershipFigures, w: Words) -> Callable[[Canvas, BaseDocT
 
 def render_pdf(figures: LeadershipFigures, *, reports_dir: Path, lang: str = i18n.DEFAULT) -> bytes:
     """The unsigned PDF, every text in `lang` (headings, tables, notes, dates and numbers)."""
-    w = words(lang)
+    _ = words(lang)
     register_fonts(Path(reports_dir))
     st = dense_styles()
     buf = io.BytesIO()
@@ -364,24 +364,24 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path, lang: str = i18
         rightMargin=MARGIN,
         topMargin=18 * mm,
         bottomMargin=15 * mm,
-        title=w(TITLE),
+        title=_(TITLE),
         author=AUTHOR,
         subject=figures.report_id,
         creator="qa-engine",
-        lang=w.lang,
+        lang=_.lang,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    doc.addPageTemplates([PageTemplate("page", frames=[frame], onPage=_on_page(figures, w))])
+    doc.addPageTemplates([PageTemplate("page", frames=[frame], onPage=_on_page(figures, _))])
     story = [
-        Paragraph(_t(w(TITLE)), st["title"]),
+        Paragraph(_t(_(TITLE)), st["title"]),
         Paragraph(
             _t(
-                w(
+                _(
                     "Period %(period)s · %(scope)s · for %(audience)s · generated %(moment)s",
-                    period=w.period(figures),
-                    scope=w.scope(figures.filters),
-                    audience=w.audience(figures),
-                    moment=w.moment(figures.generated_at),
+                    period=_.period(figures),
+                    scope=_.scope(figures.filters),
+                    audience=_.audience(figures),
+                    moment=_.moment(figures.generated_at),
                 )
             ),
             st["muted"],
@@ -391,7 +391,7 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path, lang: str = i18
     if note is not None:
         story.append(Paragraph(note, st["muted"]))
     story.append(Spacer(1, 4 * mm))
-    for section in report_sections(figures, w.lang):
+    for section in report_sections(figures, _.lang):
         story.append(CondPageBreak(60 * mm))
         story.append(Paragraph(_t(section.title), st["h1"]))
         story.append(Paragraph(_t(section.intro), st["muted"]))
@@ -413,8 +413,8 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path, lang: str = i18
                 story.extend(table)
             story.append(Spacer(1, 3 * mm))
     if figures.notes:
-        story.append(Paragraph(_t(w("Notes")), st["h1"]))
-        story.extend(Paragraph(_t(n), st["body"]) for n in w.notes(figures))
+        story.append(Paragraph(_t(_("Notes")), st["h1"]))
+        story.extend(Paragraph(_t(n), st["body"]) for n in _.notes(figures))
     doc.build(story)
     return buf.getvalue()
 

@@ -47,7 +47,7 @@ def _write_table(ws: Worksheet, row: int, spec: TableSpec) -> int:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = WRAP_RIGHT if numeric else WRAP
     if not spec.rows:
-        write_cell(ws, row + 1, 1, words(spec.lang)("No data for this period.")).font = MUTED
+        write_cell(ws, row + 1, 1, words(spec.lang)(N_("No data for this period."))).font = MUTED
         return row + 1
     for i, values in enumerate(spec.rows):
         for j, value in enumerate(values):
@@ -152,22 +152,22 @@ def _sheet_name(title: str) -> str:
 def build_workbook(figures: LeadershipFigures, lang: str = i18n.DEFAULT) -> Workbook:
     """The workbook, every text in `lang` (the figures are numbers, Excel shows them in the
     reader's own format)."""
-    w = words(lang)
+    _ = words(lang)
     wb = Workbook()
     wb.remove(wb.active)
     ends: dict[str, int] = {}  # the last row each sheet uses, its charts included
-    for section in report_sections(figures, w.lang):
+    for section in report_sections(figures, _.lang):
         ws = wb.create_sheet(_sheet_name(section.title))
-        write_cell(ws, 1, 1, f"{section.title} — {w.period(figures)}").font = TITLE_FONT
+        write_cell(ws, 1, 1, f"{section.title} — {_.period(figures)}").font = TITLE_FONT
         write_cell(
             ws,
             2,
             1,
-            w(
+            _(
                 "%(scope)s; report %(id)s; for %(audience)s",
-                scope=w.scope(figures.filters),
+                scope=_.scope(figures.filters),
                 id=figures.report_id,
-                audience=w.audience(figures),
+                audience=_.audience(figures),
             ),
         ).font = MUTED
         write_cell(ws, 3, 1, section.intro).font = MUTED
@@ -181,17 +181,17 @@ def build_workbook(figures: LeadershipFigures, lang: str = i18n.DEFAULT) -> Work
     if figures.notes:
         ws = wb.worksheets[0]  # the summary
         row = max(ws.max_row, ends.get(ws.title, 0)) + 2
-        write_cell(ws, row, 1, w("Notes")).font = Font(bold=True)
-        for i, note in enumerate(w.notes(figures), start=1):
+        write_cell(ws, row, 1, _("Notes")).font = Font(bold=True)
+        for i, note in enumerate(_.notes(figures), start=1):
             write_cell(ws, row + i, 1, note).alignment = WRAP
         ends[ws.title] = row + len(figures.notes)
     for ws in wb.worksheets:
         # the section's title and filters head every printed page
         print_setup(ws, title_rows="1:2", last_col=len(COLUMN_WIDTHS), last_row=ends.get(ws.title))
-    wb.properties.title = w(TITLE)
+    wb.properties.title = _(TITLE)
     wb.properties.subject = figures.report_id
     wb.properties.creator = "4EU+ QA engine"
-    wb.properties.language = w.lang
+    wb.properties.language = _.lang
     return wb
 
 

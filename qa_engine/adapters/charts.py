@@ -232,18 +232,20 @@ class Words:
     def scope(self, filters: ReportFilters) -> str:
         """The filters of the report in words (`ReportFilters.describe` in this language)."""
         parts = [
-            self("institution %(code)s", code=filters.institution) if filters.institution else "",
-            self("rubric %(rubric)s", rubric=filters.rubric) if filters.rubric else "",
-            self("ISCED-F %(field)s", field=filters.field) if filters.field else "",
-            self("EQF %(level)s", level=filters.eqf) if filters.eqf is not None else "",
+            self(N_("institution %(code)s"), code=filters.institution)
+            if filters.institution
+            else "",
+            self(N_("rubric %(rubric)s"), rubric=filters.rubric) if filters.rubric else "",
+            self(N_("ISCED-F %(field)s"), field=filters.field) if filters.field else "",
+            self(N_("EQF %(level)s"), level=filters.eqf) if filters.eqf is not None else "",
         ]
         return ", ".join(p for p in parts if p) or self(
-            "all institutions, rubrics, fields and levels"
+            N_("all institutions, rubrics, fields and levels")
         )
 
     def period(self, f: LeadershipFigures) -> str:
         return self(
-            "%(start)s to %(end)s", start=self.day(f.period.start), end=self.day(f.period.end)
+            N_("%(start)s to %(end)s"), start=self.day(f.period.start), end=self.day(f.period.end)
         )
 
     def audience(self, f: LeadershipFigures) -> str:
@@ -941,7 +943,7 @@ def render_svg(spec: ChartSpec) -> str:
     }[spec.kind](spec)
     tid, did = f"chart-{spec.id}-title", f"chart-{spec.id}-desc"
     desc = spec.description or words(spec.lang)(
-        "%(title)s: %(values)s by %(categories)s; the table below holds the data.",
+        N_("%(title)s: %(values)s by %(categories)s; the table below holds the data."),
         title=spec.title,
         values=spec.value_label,
         categories=spec.category_label.lower(),
@@ -958,10 +960,8 @@ def render_svg(spec: ChartSpec) -> str:
 
 
 def _no_data(spec: ChartSpec, y: float) -> str:
-    return (
-        f'<text x="{W / 2}" y="{y}" text-anchor="middle" fill="#5b6475">'
-        f"{_e(words(spec.lang)('No data for this period'))}</text>"
-    )
+    text = words(spec.lang)(N_("No data for this period"))
+    return f'<text x="{W / 2}" y="{y}" text-anchor="middle" fill="#5b6475">{_e(text)}</text>'
 
 
 def _legend(spec: ChartSpec, y: float) -> str:
