@@ -252,13 +252,15 @@ def chart_drawing(spec: ChartSpec) -> Drawing | None:
     """The chart drawn with reportlab.graphics; None when there is nothing to draw."""
     if not spec.categories or (spec.kind != "heatmap" and spec.empty):
         return None
-    return {
+    drawing: Drawing = {
         "bar": _vertical,
         "stacked_bar": _vertical,
         "hbar": _horizontal,
         "line": _line,
         "heatmap": _heatmap,
     }[spec.kind](spec)
+    drawing.initialFontName = FONT  # DejaVu from the start, not reportlab's Helvetica
+    return drawing
 
 
 class KeptTable(LongTable):  # type: ignore[misc]  # reportlab is untyped
@@ -313,6 +315,8 @@ def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     t.setStyle(
         grid_style(padding=1.5, side_padding=6)
     )  # reportlab's default sides: wider than the house grid
+    # the cells' own font (their paragraphs set theirs): DejaVu, not reportlab's Helvetica
+    t.setStyle([("FONTNAME", (0, 0), (-1, -1), FONT)])
     return t
 
 
@@ -369,6 +373,7 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path, lang: str = i18
         subject=figures.report_id,
         creator="qa-engine",
         lang=_.lang,
+        initialFontName=FONT,  # every page starts in DejaVu Sans, not reportlab's Helvetica
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates([PageTemplate("page", frames=[frame], onPage=_on_page(figures, _))])
