@@ -49,7 +49,8 @@ def _fonts(pdf: bytes, tmp_path: Path) -> set[str]:
     return {line.split()[0].split("+")[-1] for line in out if line.strip()}
 
 
-def test_the_pdf_in_czech_has_czech_words_diacritics_and_decimal_commas(session, data, tmp_path):
+@pytest.mark.usefixtures("data")
+def test_the_pdf_in_czech_has_czech_words_diacritics_and_decimal_commas(session, tmp_path):
     f = figures(session, reviewer_names=True)
     pdf = render_pdf(f, reports_dir=get_settings().reports_dir, lang="cs")
     text = _text(pdf, tmp_path)
@@ -81,7 +82,8 @@ def test_the_pdf_in_czech_has_czech_words_diacritics_and_decimal_commas(session,
     assert {font.split("-")[0] for font in _fonts(pdf, tmp_path)} == {"DejaVuSans"}
 
 
-def test_the_pdf_in_polish_and_german(session, data, tmp_path):
+@pytest.mark.usefixtures("data")
+def test_the_pdf_in_polish_and_german(session, tmp_path):
     f = figures(session, reviewer_names=True)
     pl = _text(render_pdf(f, reports_dir=get_settings().reports_dir, lang="pl"), tmp_path, "pl")
     for words in (
@@ -97,7 +99,8 @@ def test_the_pdf_in_polish_and_german(session, data, tmp_path):
     assert "87,5 %" in de and "01.01.2025" in de
 
 
-def test_english_stays_the_default(session, data, tmp_path):
+@pytest.mark.usefixtures("data")
+def test_english_stays_the_default(session, tmp_path):
     f = figures(session, reviewer_names=True)
     text = _text(render_pdf(f, reports_dir=get_settings().reports_dir), tmp_path)
     assert "Key figures" in text and "Quality of micro-credentials across the 4EU+ alliance" in text
@@ -105,7 +108,8 @@ def test_english_stays_the_default(session, data, tmp_path):
     assert [s.title for s in charts.report_sections(f)][0] == "Summary"
 
 
-def test_the_workbook_in_german_has_german_sheets_and_headers(session, data):
+@pytest.mark.usefixtures("data")
+def test_the_workbook_in_german_has_german_sheets_and_headers(session):
     f = figures(session, reviewer_names=True)
     wb = build_workbook(f, "de")
     assert wb.sheetnames == [
@@ -134,7 +138,8 @@ def test_the_workbook_in_german_has_german_sheets_and_headers(session, data):
     assert load.properties.language == "de"
 
 
-def test_the_html_page_in_french(session, data):
+@pytest.mark.usefixtures("data")
+def test_the_html_page_in_french(session):
     f = figures(session, reviewer_names=True)
     page = render_html(f, lang="fr")
     assert '<html lang="fr">' in page
@@ -150,7 +155,8 @@ def test_the_html_page_in_french(session, data):
     assert "Key figures" not in page and "No data for this period" not in page
 
 
-def test_every_language_states_the_same_figures(session, data):
+@pytest.mark.usefixtures("data")
+def test_every_language_states_the_same_figures(session):
     """The same tables, rows and figures in every language: each printed number parses back, with
     the language's decimal sign, to the English one."""
     f = figures(session, reviewer_names=True)
@@ -173,7 +179,8 @@ def test_every_language_states_the_same_figures(session, data):
                         assert number == want, (lang, en.id, x, y)
 
 
-def test_render_refuses_an_unknown_language(session, data):
+@pytest.mark.usefixtures("data")
+def test_render_refuses_an_unknown_language(session):
     f = figures(session)
     with pytest.raises(ValidationFailed, match="language xx: give one of en, fr, de, cs"):
         render_aggregate(f, "html", lang="xx")
