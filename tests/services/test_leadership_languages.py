@@ -232,3 +232,25 @@ def test_cli_language_option(engine_env, tmp_path):
     assert "--language xx: give one of en, fr, de, cs, pl, it, da" in bad.output
     assert "Traceback" not in bad.output
     assert not (tmp_path / "xx.pdf").exists()
+
+
+def test_the_german_and_polish_workbooks_print_within_the_budget(tmp_path):
+    """Longer words (German) and other letters (Polish) print as the English workbook does: one
+    page wide, charts within the printed area, and, with LibreOffice, within the page budget."""
+    from qa_engine.adapters import aggregate_xlsx
+    from tests.adapters.test_report_characters import _figures
+    from tests.adapters.test_workbook_print import (
+        LEADERSHIP_PAGE_BUDGET,
+        _pages,
+        check_charts_fit,
+        check_print_setup,
+    )
+
+    for lang in ("de", "pl"):
+        wb = aggregate_xlsx.build_workbook(_figures(), lang)
+        check_print_setup(wb)
+        assert check_charts_fit(wb) > 0
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    german = aggregate_xlsx.workbook_bytes(_figures(), "de")
+    assert _pages(german, tmp_path, "leadership-de") <= LEADERSHIP_PAGE_BUDGET
