@@ -34,6 +34,16 @@ from qa_engine.domain.leadership import (
     ReviewerLoad,
     StageTime,
 )
+from qa_engine.domain.standards import (
+    DIGCOMP,
+    DIGCOMP_AREAS,
+    ESG,
+    EU_ELEMENTS,
+    EU_OPTIONAL_ELEMENTS,
+    EU_PRINCIPLES,
+    GREENCOMP,
+    GREENCOMP_AREAS,
+)
 
 Kind = Literal["bar", "hbar", "stacked_bar", "line", "heatmap"]
 # "days" and "time": durations with one decimal (a table or chart states the unit in its header)
@@ -191,6 +201,19 @@ TIME_UNIT_HEADS = {
 }
 
 
+# the frameworks' own titles of their standards, principles, elements, areas and competences (in
+# English, the msgids of their translations where the catalogs hold them)
+REFERENCE_TITLES: dict[str, str] = {
+    **ESG,
+    **EU_PRINCIPLES,
+    **{k: title for k, (title, _field) in {**EU_ELEMENTS, **EU_OPTIONAL_ELEMENTS}.items()},
+    **DIGCOMP_AREAS,
+    **DIGCOMP,
+    **GREENCOMP_AREAS,
+    **GREENCOMP,
+}
+
+
 @dataclass(frozen=True)
 class Words:
     """The texts of the report in one language: its catalog and Babel's formats."""
@@ -228,6 +251,17 @@ class Words:
 
     def outcome(self, key: str) -> str:
         return self(OUTCOME_NAMES[key]) if key in OUTCOME_NAMES else key.replace("_", " ")
+
+    def reference(self, key: str, label: str, numbered: bool = False) -> str:
+        """A standard, principle, element, area or competence in this language: its identifier
+        and title ("ESG-1.1 Policy for quality assurance"), or, `numbered`, the framework's number
+        and title ("1.1 Browsing, searching …"); `label` where the frameworks have no such key."""
+        title = REFERENCE_TITLES.get(key)
+        if title is None:
+            return label
+        if numbered:
+            return f"{key.split('-', 1)[-1]} {self(title)}"
+        return f"{key} {self(title)}"
 
     def scope(self, filters: ReportFilters) -> str:
         """The filters of the report in words (`ReportFilters.describe` in this language)."""
@@ -533,7 +567,7 @@ def _standards(f: LeadershipFigures, _: Words) -> Section:
         "standards_heatmap",
         "heatmap",
         _("Mean consolidated score per standard and institution"),
-        tuple(f"{r.reference} {r.title}" for r in s.heatmap),
+        tuple(_.reference(r.reference, f"{r.reference} {r.title}") for r in s.heatmap),
         (
             *(Series(c, tuple(r.by_institution.get(c) for r in s.heatmap)) for c in s.institutions),
             Series(_("All"), tuple(r.overall for r in s.heatmap)),
@@ -584,7 +618,7 @@ def _standards(f: LeadershipFigures, _: Words) -> Section:
                 "missing_elements",
                 "hbar",
                 _("Standard elements most often missing at screening"),
-                tuple(f"{m.key} {m.label}" for m in s.missing_elements),
+                tuple(_.reference(m.key, f"{m.key} {m.label}") for m in s.missing_elements),
                 (Series(_("Returned screenings"), tuple(m.count for m in s.missing_elements)),),
                 _("screenings"),
                 _("Standard element"),
@@ -635,7 +669,7 @@ def _digital_green(f: LeadershipFigures, _: Words) -> Section:
                 "digcomp_areas",
                 "bar",
                 _("DigComp areas covered"),
-                tuple(s.label for s in d.digcomp_areas),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.digcomp_areas),
                 (Series(approved, tuple(s.count for s in d.digcomp_areas)),),
                 _("credentials"),
                 _("Area"),
@@ -647,7 +681,7 @@ def _digital_green(f: LeadershipFigures, _: Words) -> Section:
                 "greencomp_areas",
                 "bar",
                 _("GreenComp areas covered"),
-                tuple(s.label for s in d.greencomp_areas),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.greencomp_areas),
                 (Series(approved, tuple(s.count for s in d.greencomp_areas), PALETTE[2]),),
                 _("credentials"),
                 _("Area"),
@@ -659,7 +693,7 @@ def _digital_green(f: LeadershipFigures, _: Words) -> Section:
                 "digcomp_competences",
                 "hbar",
                 _("DigComp competences covered"),
-                tuple(s.label for s in d.digcomp_competences),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.digcomp_competences),
                 (Series(approved, tuple(s.count for s in d.digcomp_competences)),),
                 _("credentials"),
                 _("Competence"),
@@ -671,7 +705,7 @@ def _digital_green(f: LeadershipFigures, _: Words) -> Section:
                 "greencomp_competences",
                 "hbar",
                 _("GreenComp competences covered"),
-                tuple(s.label for s in d.greencomp_competences),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.greencomp_competences),
                 (Series(approved, tuple(s.count for s in d.greencomp_competences), PALETTE[2]),),
                 _("credentials"),
                 _("Competence"),
@@ -684,7 +718,9 @@ def _digital_green(f: LeadershipFigures, _: Words) -> Section:
                 _("Not covered by any approved credential yet"),
                 (_("Area or competence"), _("Framework")),
                 ("text", "text"),
-                tuple((g.label, g.key.split("-")[0]) for g in gaps),
+                tuple(
+                    (_.reference(g.key, g.label, numbered=True), g.key.split("-")[0]) for g in gaps
+                ),
                 note=_("The gaps the skills and co-design work packages could fill."),
                 lang=_.lang,
             )
