@@ -176,7 +176,8 @@ AGREEMENT_WORDS = (
     N_("not computable: fewer than two reviewers"),
     N_("not computable: no variation in the scores"),
 )
-AUDIENCES = {"leadership": N_("leadership"), "officers": N_("QA officers")}
+# whom the report is for, as "for …" reads (pl "dla kierownictwa")
+AUDIENCES = {"leadership": N_("the alliance's leadership"), "officers": N_("the QA officers")}
 TIME_UNIT_NAMES = {"days": N_("days"), "hours": N_("hours"), "minutes": N_("minutes")}
 # per unit: the chart's title and the median, 90th percentile and mean columns
 TIME_UNIT_HEADS = {
