@@ -202,6 +202,8 @@ TIME_UNIT_HEADS = {
 }
 
 
+# a month on an axis: abbreviated, in full where the abbreviation is a word of its own (cs "pro")
+MONTH_FORMATS = {"cs": "LLLL y"}
 # the frameworks' own titles of their standards, principles, elements, areas and competences (in
 # English, the msgids of their translations where the catalogs hold them)
 REFERENCE_TITLES: dict[str, str] = {
@@ -239,11 +241,13 @@ class Words:
         return tr.format_moment(value, self.lang)
 
     def month(self, key: str) -> str:
-        """A month "2026-03" as the language writes it ("Mar 2026", "bře 2026"); other keys as
-        they are."""
+        """A month "2026-03" as the language writes it ("Mar 2026", "březen 2026"); other keys
+        as they are."""
         try:
             year, month = (int(x) for x in key.split("-"))
-            return tr.format_date(date(year, month, 1), self.lang, "LLL y")
+            return tr.format_date(
+                date(year, month, 1), self.lang, MONTH_FORMATS.get(self.lang, "LLL y")
+            )
         except ValueError:
             return key
 
