@@ -254,3 +254,18 @@ def test_the_german_and_polish_workbooks_print_within_the_budget(tmp_path):
         pytest.skip("LibreOffice (soffice) is not installed")
     german = aggregate_xlsx.workbook_bytes(_figures(), "de")
     assert _pages(german, tmp_path, "leadership-de") <= LEADERSHIP_PAGE_BUDGET
+
+
+def test_the_scheduled_flow_writes_the_report_in_a_language(engine_env, tmp_path):
+    from datetime import date
+
+    from prefect.logging import disable_run_logger
+
+    from qa_engine.workflows.leadership import compute_figures, render_report
+
+    with disable_run_logger():
+        f = compute_figures.fn(date(2025, 1, 1), date(2025, 1, 31))
+        path = Path(render_report.fn(f, "html", str(tmp_path), "fr"))
+    assert path.name == "leadership-2025-01-01-2025-01-31-fr.html"
+    page = path.read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "Synthèse" in page and "direction de l’alliance" in page
