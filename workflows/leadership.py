@@ -39,19 +39,30 @@ def compute_figures(start: date, end: date) -> LeadershipFigures:
 
 
 @task(name="leadership-render", **io_retries(2, 10), cache_policy=NO_CACHE)
-def render_report(figures: LeadershipFigures, fmt: str, output_dir: str) -> str:
+def render_report(
+    figures: LeadershipFigures, fmt: str, output_dir: str, language: str = "en"
+) -> str:
+    from functools import partial
+
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
     from qa_engine.domain.roles import SYSTEM
     from qa_engine.services.leadership import issue_leadership_report
     from qa_engine.store.db import session_scope
 
-    path = Path(output_dir) / f"leadership-{figures.period.start}-{figures.period.end}.{fmt}"
+    suffix = "" if language == "en" else f"-{language}"  # English: the names as they were
+    name = f"leadership-{figures.period.start}-{figures.period.end}{suffix}.{fmt}"
+    path = Path(output_dir) / name
     # the signed PDF is recorded in the register; a write that fails rolls the record back, and
     # a retry records the bytes it writes (a file nobody received is harmless in the register)
     with session_scope() as session:
         payload = issue_leadership_report(
-            session=session, actor=SYSTEM, figures=figures, fmt=fmt, render=render_aggregate
+            session=session,
+            actor=SYSTEM,
+            figures=figures,
+            fmt=fmt,
+            render=partial(render_aggregate, lang=language),
+            lang=language,
         )
         write_atomically(path, payload)
     return str(path)
@@ -65,9 +76,10 @@ def default_output_dir() -> Path:
 
 @flow(name="aggregate-reports", flow_run_name="aggregate-{period_days}d")
 async def aggregate_reports_flow(
-    period_days: int = 30, output_dir: str | None = None
+    period_days: int = 30, output_dir: str | None = None, language: str = "en"
 ) -> dict[str, str]:
-    """Write the leadership reports (PDF, workbook, HTML) for the last `period_days` full days."""
+    """Write the leadership reports (PDF, workbook, HTML) for the last `period_days` full days,
+    in `language` (one of the alliance's languages; English by default)."""
     from qa_engine.services.context import now
 
     today = now().date()
@@ -75,7 +87,7 @@ async def aggregate_reports_flow(
     out = output_dir or str(default_output_dir())
     figures = compute_figures.submit(start, end).result()
     # rendering runs in the task runner's threads: signing runs an event loop of its own
-    futures = {fmt: render_report.submit(figures, fmt, out) for fmt in FORMATS}
+    futures = {fmt: render_report.submit(figures, fmt, out, language) for fmt in FORMATS}
     return {fmt: fut.result() for fmt, fut in futures.items()}
 
 

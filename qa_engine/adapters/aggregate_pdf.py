@@ -28,7 +28,17 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from qa_engine.adapters.charts import PALETTE, ChartSpec, TableSpec, heat_colour, report_sections
+from qa_engine.adapters import translations as tr
+from qa_engine.adapters.charts import (
+    PALETTE,
+    ChartSpec,
+    TableSpec,
+    Words,
+    axis_label,
+    heat_colour,
+    report_sections,
+    words,
+)
 from qa_engine.adapters.pdf_style import (
     ACCENT,
     AUTHOR,
@@ -45,7 +55,8 @@ from qa_engine.adapters.pdf_style import (
     unprintable_note,
 )
 from qa_engine.adapters.signing import Signer, sign_pdf
-from qa_engine.domain import numbers
+from qa_engine.domain import i18n, numbers
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.leadership import LeadershipFigures
 
 PAGE_W, PAGE_H = A4
@@ -53,7 +64,10 @@ MARGIN = 16 * mm
 FRAME_W = PAGE_W - 2 * MARGIN
 CHART_W = FRAME_W
 SIGNATURE_FIELD = "QA-Aggregate"
-SIGNATURE_REASON = "Aggregate report of the 4EU+ micro-credential quality assurance"
+SIGNATURE_REASON = N_("Aggregate report of the 4EU+ micro-credential quality assurance")
+TITLE = N_("Quality of micro-credentials across the 4EU+ alliance")
+# pdf_style.BRAND_LINE, marked for the catalogs: the running head in the report's language
+BRAND_TEXT = N_("4EU+ Alliance — Micro-credential quality assurance")
 
 
 def _t(text: object) -> str:
@@ -91,13 +105,15 @@ def _legend(d: Drawing, spec: ChartSpec, y: float) -> None:
 
 
 def _axis_format(spec: ChartSpec) -> Callable[[float], str]:
-    if spec.value_format == "pct":
-        return lambda v: numbers.percent(v, 0)
-    if spec.value_format == "num2":
-        return lambda v: f"{v:.2f}"
-    if spec.value_format in ("days", "time"):
-        return lambda v: f"{v:.1f}"
-    return lambda v: f"{v:g}"
+    """The value axis's ticks in the chart's language (a decimal comma in cs, de, fr …)."""
+    return lambda v: axis_label(v, spec)
+
+
+def _heat_label(value: float | None, lang: str) -> str:
+    """A heatmap cell: the whole percentage without its sign (the chart's axis says it)."""
+    if value is None:
+        return "—"
+    return tr.format_decimal(numbers.percent_value(value, 0), lang, 0)
 
 
 def _vertical(spec: ChartSpec) -> Drawing:
@@ -216,7 +232,7 @@ def _heatmap(spec: ChartSpec) -> Drawing:
                     strokeColor=None,
                 )
             )
-            label = numbers.percent(v, 0, sign=False)
+            label = _heat_label(v, spec.lang)
             ink = colors.white if v is not None and (v < 0.25 or v > 0.8) else colors.black
             d.add(
                 String(
@@ -236,13 +252,15 @@ def chart_drawing(spec: ChartSpec) -> Drawing | None:
     """The chart drawn with reportlab.graphics; None when there is nothing to draw."""
     if not spec.categories or (spec.kind != "heatmap" and spec.empty):
         return None
-    return {
+    drawing: Drawing = {
         "bar": _vertical,
         "stacked_bar": _vertical,
         "hbar": _horizontal,
         "line": _line,
         "heatmap": _heatmap,
     }[spec.kind](spec)
+    drawing.initialFontName = FONT  # DejaVu from the start, not reportlab's Helvetica
+    return drawing
 
 
 class KeptTable(LongTable):  # type: ignore[misc]  # reportlab is untyped
@@ -273,7 +291,7 @@ def _numeric(fmt: str) -> bool:
 
 def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     if not spec.rows:
-        return Paragraph("No data for this period.", st["muted"])
+        return Paragraph(_t(words(spec.lang)(N_("No data for this period."))), st["muted"])
     numeric = [_numeric(f) for f in spec.formats]
     # a column of numbers is right-aligned, its header too (a column whose format is set row by
     # row holds numbers in every row)
@@ -297,19 +315,29 @@ def _table(spec: TableSpec, st: dict[str, ParagraphStyle]) -> Flowable:
     t.setStyle(
         grid_style(padding=1.5, side_padding=6)
     )  # reportlab's default sides: wider than the house grid
+    # the cells' own font (their paragraphs set theirs): DejaVu, not reportlab's Helvetica
+    t.setStyle([("FONTNAME", (0, 0), (-1, -1), FONT)])
     return t
 
 
-def _on_page(figures: LeadershipFigures) -> Callable[[Canvas, BaseDocTemplate], None]:
+def _brand_line(_: Words) -> str:
+    """The running head: pdf_style's brand line in the report's language (while the catalogs
+    hold it)."""
+    return _(BRAND_TEXT) if BRAND_LINE == BRAND_TEXT else BRAND_LINE
+
+
+def _on_page(figures: LeadershipFigures, _: Words) -> Callable[[Canvas, BaseDocTemplate], None]:
     def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         canvas.setFillColor(BRAND)
         canvas.setFont(FONT_BOLD, 9)
-        canvas.drawString(MARGIN, PAGE_H - 11 * mm, BRAND_LINE)
+        canvas.drawString(MARGIN, PAGE_H - 11 * mm, printable_text(_brand_line(_)))
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(MUTED)
         canvas.drawRightString(
-            PAGE_W - MARGIN, PAGE_H - 11 * mm, f"Aggregate report {figures.report_id}"
+            PAGE_W - MARGIN,
+            PAGE_H - 11 * mm,
+            printable_text(_("Aggregate report %(id)s", id=figures.report_id)),
         )
         canvas.setStrokeColor(ACCENT)
         canvas.setLineWidth(1)
@@ -317,18 +345,19 @@ def _on_page(figures: LeadershipFigures) -> Callable[[Canvas, BaseDocTemplate], 
         canvas.drawString(
             MARGIN,
             9 * mm,
-            printable_text(
-                f"{figures.period.start} to {figures.period.end} · {figures.filters.describe()}"
-            ),
+            printable_text(f"{_.period(figures)} · {_.scope(figures.filters)}"),
         )
-        canvas.drawRightString(PAGE_W - MARGIN, 9 * mm, f"page {doc.page}")
+        canvas.drawRightString(
+            PAGE_W - MARGIN, 9 * mm, printable_text(_("page %(page)s", page=doc.page))
+        )
         canvas.restoreState()
 
     return draw
 
 
-def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
-    """The unsigned PDF."""
+def render_pdf(figures: LeadershipFigures, *, reports_dir: Path, lang: str = i18n.DEFAULT) -> bytes:
+    """The unsigned PDF, every text in `lang` (headings, tables, notes, dates and numbers)."""
+    _ = words(lang)
     register_fonts(Path(reports_dir))
     st = dense_styles()
     buf = io.BytesIO()
@@ -339,20 +368,26 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
         rightMargin=MARGIN,
         topMargin=18 * mm,
         bottomMargin=15 * mm,
-        title="Quality of micro-credentials across the 4EU+ alliance",
+        title=_(TITLE),
         author=AUTHOR,
         subject=figures.report_id,
         creator="qa-engine",
+        lang=_.lang,
+        initialFontName=FONT,  # every page starts in DejaVu Sans, not reportlab's Helvetica
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    doc.addPageTemplates([PageTemplate("page", frames=[frame], onPage=_on_page(figures))])
+    doc.addPageTemplates([PageTemplate("page", frames=[frame], onPage=_on_page(figures, _))])
     story = [
-        Paragraph("Quality of micro-credentials across the 4EU+ alliance", st["title"]),
+        Paragraph(_t(_(TITLE)), st["title"]),
         Paragraph(
             _t(
-                f"Period {figures.period.start} to {figures.period.end} · "
-                f"{figures.filters.describe()} · for {figures.audience} · generated "
-                f"{figures.generated_at:%Y-%m-%d %H:%M} UTC"
+                _(
+                    "Period %(period)s · %(scope)s · for %(audience)s · generated %(moment)s",
+                    period=_.period(figures),
+                    scope=_.scope(figures.filters),
+                    audience=_.audience(figures),
+                    moment=_.moment(figures.generated_at),
+                )
             ),
             st["muted"],
         ),
@@ -361,7 +396,7 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
     if note is not None:
         story.append(Paragraph(note, st["muted"]))
     story.append(Spacer(1, 4 * mm))
-    for section in report_sections(figures):
+    for section in report_sections(figures, _.lang):
         story.append(CondPageBreak(60 * mm))
         story.append(Paragraph(_t(section.title), st["h1"]))
         story.append(Paragraph(_t(section.intro), st["muted"]))
@@ -383,8 +418,8 @@ def render_pdf(figures: LeadershipFigures, *, reports_dir: Path) -> bytes:
                 story.extend(table)
             story.append(Spacer(1, 3 * mm))
     if figures.notes:
-        story.append(Paragraph("Notes", st["h1"]))
-        story.extend(Paragraph(_t(n), st["body"]) for n in figures.notes)
+        story.append(Paragraph(_t(_("Notes")), st["h1"]))
+        story.extend(Paragraph(_t(n), st["body"]) for n in _.notes(figures))
     doc.build(story)
     return buf.getvalue()
 
@@ -395,12 +430,13 @@ def signed_pdf(
     reports_dir: Path,
     signer: Signer,
     timestamp_url: str | None = None,
+    lang: str = i18n.DEFAULT,
 ) -> bytes:
     """The PDF sealed with the organisation's certificate, like the evaluation reports."""
     return sign_pdf(
-        render_pdf(figures, reports_dir=reports_dir),
+        render_pdf(figures, reports_dir=reports_dir, lang=lang),
         signer,
         field_name=SIGNATURE_FIELD,
-        reason=SIGNATURE_REASON,
+        reason=words(lang)(SIGNATURE_REASON),
         timestamp_url=timestamp_url,
     )

@@ -15,9 +15,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from qa_engine.adapters.charts import Block, ChartSpec, TableSpec, report_sections
+from qa_engine.adapters.charts import Block, ChartSpec, TableSpec, report_sections, words
 from qa_engine.adapters.safe_xlsx import write_cell
 from qa_engine.adapters.xlsx_print import PRINTABLE_HEIGHT_CM, column_cm, print_setup
+from qa_engine.domain import i18n
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.leadership import LeadershipFigures
 
 NUMBER_FORMATS = {"int": "0", "pct": "0.0%", "num2": "0.00", "days": "0.0", "time": "0.0"}
@@ -45,7 +47,7 @@ def _write_table(ws: Worksheet, row: int, spec: TableSpec) -> int:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = WRAP_RIGHT if numeric else WRAP
     if not spec.rows:
-        write_cell(ws, row + 1, 1, "No data for this period.").font = MUTED
+        write_cell(ws, row + 1, 1, words(spec.lang)(N_("No data for this period."))).font = MUTED
         return row + 1
     for i, values in enumerate(spec.rows):
         for j, value in enumerate(values):
@@ -138,20 +140,35 @@ def _block(ws: Worksheet, row: int, block: Block) -> int:
     return used + 2
 
 
-def build_workbook(figures: LeadershipFigures) -> Workbook:
+TITLE = N_("Quality of micro-credentials across the 4EU+ alliance")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_name(title: str) -> str:
+    """A section's title as a sheet's name (31 characters, none of []:*?/\\)."""
+    return SHEET_NAME_FORBIDDEN.sub(" ", title)[:31].strip()
+
+
+def build_workbook(figures: LeadershipFigures, lang: str = i18n.DEFAULT) -> Workbook:
+    """The workbook, every text in `lang` (the figures are numbers, Excel shows them in the
+    reader's own format)."""
+    _ = words(lang)
     wb = Workbook()
     wb.remove(wb.active)
     ends: dict[str, int] = {}  # the last row each sheet uses, its charts included
-    for section in report_sections(figures):
-        ws = wb.create_sheet(section.title[:31])
-        write_cell(
-            ws, 1, 1, f"{section.title} — {figures.period.start} to {figures.period.end}"
-        ).font = TITLE_FONT
+    for section in report_sections(figures, _.lang):
+        ws = wb.create_sheet(_sheet_name(section.title))
+        write_cell(ws, 1, 1, f"{section.title} — {_.period(figures)}").font = TITLE_FONT
         write_cell(
             ws,
             2,
             1,
-            f"{figures.filters.describe()}; report {figures.report_id}; for {figures.audience}",
+            _(
+                "%(scope)s; report %(id)s; for %(audience)s",
+                scope=_.scope(figures.filters),
+                id=figures.report_id,
+                audience=_.audience(figures),
+            ),
         ).font = MUTED
         write_cell(ws, 3, 1, section.intro).font = MUTED
         row = 5
@@ -162,22 +179,23 @@ def build_workbook(figures: LeadershipFigures) -> Workbook:
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.sheet_view.showGridLines = False
     if figures.notes:
-        ws = wb["Summary"]
+        ws = wb.worksheets[0]  # the summary
         row = max(ws.max_row, ends.get(ws.title, 0)) + 2
-        write_cell(ws, row, 1, "Notes").font = Font(bold=True)
-        for i, note in enumerate(figures.notes, start=1):
+        write_cell(ws, row, 1, _("Notes")).font = Font(bold=True)
+        for i, note in enumerate(_.notes(figures), start=1):
             write_cell(ws, row + i, 1, note).alignment = WRAP
         ends[ws.title] = row + len(figures.notes)
     for ws in wb.worksheets:
         # the section's title and filters head every printed page
         print_setup(ws, title_rows="1:2", last_col=len(COLUMN_WIDTHS), last_row=ends.get(ws.title))
-    wb.properties.title = "Quality of micro-credentials across the 4EU+ alliance"
+    wb.properties.title = _(TITLE)
     wb.properties.subject = figures.report_id
     wb.properties.creator = "4EU+ QA engine"
+    wb.properties.language = _.lang
     return wb
 
 
-def workbook_bytes(figures: LeadershipFigures) -> bytes:
+def workbook_bytes(figures: LeadershipFigures, lang: str = i18n.DEFAULT) -> bytes:
     buf = io.BytesIO()
-    build_workbook(figures).save(buf)
+    build_workbook(figures, lang).save(buf)
     return buf.getvalue()

@@ -11,14 +11,39 @@ fetched at run time.
 
 from __future__ import annotations
 
+import gettext as gettext_module
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from html import escape
 from typing import Literal, SupportsFloat, SupportsInt, get_args
 
-from qa_engine.domain import numbers
-from qa_engine.domain.leadership import TIME_UNITS, LeadershipFigures, OutcomeRow, StageTime
+from qa_engine.adapters import translations as tr
+from qa_engine.domain import i18n
+from qa_engine.domain.consolidation import RELIABLE, TENTATIVE
+from qa_engine.domain.i18n import N_
+from qa_engine.domain.leadership import (
+    EXTERNAL,
+    OUTCOME_NAMES,
+    STATE_NAMES,
+    TIME_UNITS,
+    LeadershipFigures,
+    OutcomeRow,
+    ReportFilters,
+    ReviewerLoad,
+    StageTime,
+)
+from qa_engine.domain.standards import (
+    DIGCOMP,
+    DIGCOMP_AREAS,
+    ESG,
+    EU_ELEMENTS,
+    EU_OPTIONAL_ELEMENTS,
+    EU_PRINCIPLES,
+    GREENCOMP,
+    GREENCOMP_AREAS,
+)
 
 Kind = Literal["bar", "hbar", "stacked_bar", "line", "heatmap"]
 # "days" and "time": durations with one decimal (a table or chart states the unit in its header)
@@ -37,21 +62,22 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 MAX_CHART_CATEGORIES = 40
 
 
-def fmt(value: object, kind: Format = "text") -> str:
-    """How a value prints in every output (the workbook stores the number and shows the same).
-    A value that is not a number prints as text in any format."""
+def fmt(value: object, kind: Format = "text", lang: str = i18n.DEFAULT) -> str:
+    """How a value prints in every output, in `lang`'s way of writing numbers (Babel's: a decimal
+    comma in cs, de, fr …; the workbook stores the number and shows the same). A value that is
+    not a number prints as text in any format."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if kind == "int" and isinstance(value, SupportsInt | str):
-        return f"{int(value):,}".replace(",", " ")
+        return tr.format_decimal(int(value), lang, 0)
     if not isinstance(value, SupportsFloat | str):
         return str(value)
     if kind == "pct":
-        return numbers.percent(float(value))
+        return tr.format_share(float(value), lang)
     if kind == "num2":
-        return f"{float(value):.2f}"
+        return tr.format_decimal(float(value), lang, 2)
     if kind in ("days", "time"):
-        return f"{float(value):.1f}"
+        return tr.format_decimal(float(value), lang, 1)
     return str(value)
 
 
@@ -79,6 +105,7 @@ class ChartSpec:
     value_format: Format = "int"
     description: str = ""
     max_value: float | None = None  # fixed top of the value axis (1.0 for shares)
+    lang: str = i18n.DEFAULT  # the language of its texts and numbers
 
     def table(self) -> TableSpec:
         """The chart's data as a table: one row per category, one column per series."""
@@ -92,6 +119,7 @@ class ChartSpec:
             heads,
             ("text", *(self.value_format,) * len(self.series)),
             rows,
+            lang=self.lang,
         )
 
     @property
@@ -108,6 +136,7 @@ class TableSpec:
     rows: tuple[tuple[object, ...], ...]
     note: str = ""
     row_formats: tuple[Format, ...] = ()  # when given: the format of the last column, row by row
+    lang: str = i18n.DEFAULT  # the language of its texts and numbers
 
     def cell_format(self, row: int, column: int) -> Format:
         if self.row_formats and column == len(self.headers) - 1:
@@ -116,7 +145,7 @@ class TableSpec:
 
     def formatted(self) -> list[list[str]]:
         return [
-            [fmt(v, self.cell_format(i, j)) for j, v in enumerate(row)]
+            [fmt(v, self.cell_format(i, j), self.lang) for j, v in enumerate(row)]
             for i, row in enumerate(self.rows)
         ]
 
@@ -135,6 +164,144 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
 
 
+# --------------------------------------------------------------------------- words
+
+# what an alpha means (`domain.consolidation.agreement_label`), as the reports print it
+AGREEMENT_WORDS = (
+    N_("reliable"),
+    N_("tentative"),
+    N_("low"),
+    N_("systematic disagreement (below chance)"),
+    N_("not computable"),
+    N_("not computable: fewer than two reviewers"),
+    N_("not computable: no variation in the scores"),
+)
+# whom the report is for, as "for …" reads (pl "dla kierownictwa")
+AUDIENCES = {"leadership": N_("the alliance's leadership"), "officers": N_("the QA officers")}
+TIME_UNIT_NAMES = {"days": N_("days"), "hours": N_("hours"), "minutes": N_("minutes")}
+# per unit: the chart's title and the median, 90th percentile and mean columns
+TIME_UNIT_HEADS = {
+    "days": (
+        N_("Days per stage (median and 90th percentile)"),
+        N_("Median days"),
+        N_("90th percentile days"),
+        N_("Mean days"),
+    ),
+    "hours": (
+        N_("Hours per stage (median and 90th percentile)"),
+        N_("Median hours"),
+        N_("90th percentile hours"),
+        N_("Mean hours"),
+    ),
+    "minutes": (
+        N_("Minutes per stage (median and 90th percentile)"),
+        N_("Median minutes"),
+        N_("90th percentile minutes"),
+        N_("Mean minutes"),
+    ),
+}
+
+
+# a month on an axis: abbreviated, in full where the abbreviation is a word of its own (cs "pro")
+MONTH_FORMATS = {"cs": "LLLL y"}
+# the frameworks' own titles of their standards, principles, elements, areas and competences (in
+# English, the msgids of their translations where the catalogs hold them)
+REFERENCE_TITLES: dict[str, str] = {
+    **ESG,
+    **EU_PRINCIPLES,
+    **{k: title for k, (title, _field) in {**EU_ELEMENTS, **EU_OPTIONAL_ELEMENTS}.items()},
+    **DIGCOMP_AREAS,
+    **DIGCOMP,
+    **GREENCOMP_AREAS,
+    **GREENCOMP,
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """The texts of the report in one language: its catalog and Babel's formats."""
+
+    lang: str = i18n.DEFAULT
+
+    @property
+    def _catalog(self) -> gettext_module.NullTranslations:
+        return tr.translations(self.lang)
+
+    def __call__(self, text: str, **params: object) -> str:
+        out = self._catalog.gettext(text)
+        return out % params if params else out
+
+    def ngettext(self, singular: str, plural: str, num: int, **params: object) -> str:
+        return self._catalog.ngettext(singular, plural, num) % {"num": num, **params}
+
+    def day(self, value: date) -> str:
+        return tr.format_date(value, self.lang)
+
+    def moment(self, value: datetime) -> str:
+        return tr.format_moment(value, self.lang)
+
+    def month(self, key: str) -> str:
+        """A month "2026-03" as the language writes it ("Mar 2026", "březen 2026"); other keys
+        as they are."""
+        try:
+            year, month = (int(x) for x in key.split("-"))
+            return tr.format_date(
+                date(year, month, 1), self.lang, MONTH_FORMATS.get(self.lang, "LLL y")
+            )
+        except ValueError:
+            return key
+
+    def state(self, key: str) -> str:
+        return self(STATE_NAMES[key]) if key in STATE_NAMES else key.replace("_", " ")
+
+    def outcome(self, key: str) -> str:
+        return self(OUTCOME_NAMES[key]) if key in OUTCOME_NAMES else key.replace("_", " ")
+
+    def reference(self, key: str, label: str, numbered: bool = False) -> str:
+        """A standard, principle, element, area or competence in this language: its identifier
+        and title ("ESG-1.1 Policy for quality assurance"), or, `numbered`, the framework's number
+        and title ("1.1 Browsing, searching …"); `label` where the frameworks have no such key."""
+        title = REFERENCE_TITLES.get(key)
+        if title is None:
+            return label
+        if numbered:
+            return f"{key.split('-', 1)[-1]} {self(title)}"
+        return f"{key} {self(title)}"
+
+    def scope(self, filters: ReportFilters) -> str:
+        """The filters of the report in words (`ReportFilters.describe` in this language)."""
+        parts = [
+            self(N_("institution %(code)s"), code=filters.institution)
+            if filters.institution
+            else "",
+            self(N_("rubric %(rubric)s"), rubric=filters.rubric) if filters.rubric else "",
+            self(N_("ISCED-F %(field)s"), field=filters.field) if filters.field else "",
+            self(N_("EQF %(level)s"), level=filters.eqf) if filters.eqf is not None else "",
+        ]
+        return ", ".join(p for p in parts if p) or self(
+            N_("all institutions, rubrics, fields and levels")
+        )
+
+    def period(self, f: LeadershipFigures) -> str:
+        return self(
+            N_("%(start)s to %(end)s"), start=self.day(f.period.start), end=self.day(f.period.end)
+        )
+
+    def audience(self, f: LeadershipFigures) -> str:
+        return self(AUDIENCES.get(f.audience, f.audience))
+
+    def notes(self, f: LeadershipFigures) -> list[str]:
+        return [self(n) for n in f.notes]
+
+    def fmt(self, value: object, kind: Format = "text") -> str:
+        return fmt(value, kind, self.lang)
+
+
+def words(lang: str | None = None) -> Words:
+    """The texts of `lang` (English for None or a language the engine does not speak)."""
+    return Words(i18n.supported(lang) or i18n.DEFAULT)
+
+
 # --------------------------------------------------------------------------- layout
 
 
@@ -142,60 +309,62 @@ def _chart(spec: ChartSpec) -> Block:
     return Block(spec.table(), spec)
 
 
-def report_sections(f: LeadershipFigures) -> list[Section]:
-    """Every section of the leadership report, in reading order."""
+def report_sections(f: LeadershipFigures, lang: str | None = None) -> list[Section]:
+    """Every section of the leadership report, in reading order, in `lang` (default English)."""
+    w = words(lang)
     return [
-        _summary(f),
-        _pipeline(f),
-        _outcomes(f),
-        _standards(f),
-        _digital_green(f),
-        _reviewing(f),
+        _summary(f, w),
+        _pipeline(f, w),
+        _outcomes(f, w),
+        _standards(f, w),
+        _digital_green(f, w),
+        _reviewing(f, w),
     ]
 
 
-def _summary(f: LeadershipFigures) -> Section:
+def _summary(f: LeadershipFigures, _: Words) -> Section:
     p, o, s, d, r = f.pipeline, f.outcomes, f.standards, f.digital_green, f.reviewing
     rows: tuple[tuple[str, object, Format], ...] = (
-        ("Cases in the pipeline during the period", p.in_pipeline, "int"),
-        ("Cases still open", p.open_cases, "int"),
-        ("Cases closed in the period", p.closed, "int"),
-        ("Decisions taken in the period", o.decisions, "int"),
+        (_("Cases in the pipeline during the period"), p.in_pipeline, "int"),
+        (_("Cases still open"), p.open_cases, "int"),
+        (_("Cases closed in the period"), p.closed, "int"),
+        (_("Decisions taken in the period"), o.decisions, "int"),
         (
-            "Share approved (with or without conditions)",
+            _("Share approved (with or without conditions)"),
             (o.totals["approved"] + o.totals["approved_with_conditions"]) / o.decisions
             if o.decisions
             else None,
             "pct",
         ),
-        ("Open reviews past their due date", p.overdue_reviews, "int"),
-        ("Reviews submitted late", p.late_share, "pct"),
-        ("Screenings that returned a case", s.returned_screenings, "int"),
-        ("Approved credentials aligned with DigComp", d.digcomp.share, "pct"),
-        ("Approved credentials aligned with GreenComp", d.greencomp.share, "pct"),
+        (_("Open reviews past their due date"), p.overdue_reviews, "int"),
+        (_("Reviews submitted late"), p.late_share, "pct"),
+        (_("Screenings that returned a case"), s.returned_screenings, "int"),
+        (_("Approved credentials aligned with DigComp"), d.digcomp.share, "pct"),
+        (_("Approved credentials aligned with GreenComp"), d.greencomp.share, "pct"),
         (
-            "Agreement between reviewers (median Krippendorff's alpha of the scale criteria)",
+            _("Agreement between reviewers (median Krippendorff's alpha of the scale criteria)"),
             r.median_alpha,
             "num2",
         ),
     )
     table = TableSpec(
         "summary",
-        "Key figures",
-        ("Figure", "Value"),
+        _("Key figures"),
+        (_("Figure"), _("Value")),
         ("text", "num2"),
-        tuple((label, v) for label, v, _ in rows),
-        row_formats=tuple(k for _, _, k in rows),
+        tuple((label, v) for label, v, _k in rows),
+        row_formats=tuple(k for _l, _v, k in rows),
+        lang=_.lang,
     )
     return Section(
         "summary",
-        "Summary",
-        f"Period {f.period.start} to {f.period.end}; {f.filters.describe()}.",
+        _("Summary"),
+        _("Period %(period)s; %(scope)s.", period=_.period(f), scope=_.scope(f.filters)),
         [Block(table)],
     )
 
 
-def _stage_time_blocks(times: Sequence[StageTime]) -> list[Block]:
+def _stage_time_blocks(times: Sequence[StageTime], _: Words) -> list[Block]:
     """The time spent per stage: one chart and table per unit (days, hours, minutes), each stage
     in the unit its median reads in (`domain.leadership.time_unit`), so that no column mixes
     units and an automated stage of minutes never reads 0.0 days."""
@@ -204,43 +373,37 @@ def _stage_time_blocks(times: Sequence[StageTime]) -> list[Block]:
         group = [t for t in times if t.unit == unit]
         if not group:
             continue
-        name = unit.name
+        key = unit.name
+        name = _(TIME_UNIT_NAMES[key])
+        title, median, p90, mean = (_(text) for text in TIME_UNIT_HEADS[key])
         chart = ChartSpec(
-            f"stage_times_{name}",
+            f"stage_times_{key}",
             "bar",
-            f"{name.capitalize()} per stage (median and 90th percentile)",
-            tuple(t.label for t in group),
+            title,
+            tuple(_.state(t.stage) for t in group),
             (
-                Series(f"Median {name}", tuple(unit.of(t.median_days) for t in group)),
-                Series(
-                    f"90th percentile {name}",
-                    tuple(unit.of(t.p90_days) for t in group),
-                    PALETTE[1],
-                ),
+                Series(median, tuple(unit.of(t.median_days) for t in group)),
+                Series(p90, tuple(unit.of(t.p90_days) for t in group), PALETTE[1]),
             ),
             name,
-            "Stage",
+            _("Stage"),
             "time",
-            description=(
-                f"Time between entering a state and leaving it, in {name}, for stays that ended "
+            description=_(
+                "Time between entering a state and leaving it, in %(unit)s, for stays that ended "
                 "in the period; the median and the 90th percentile interpolate linearly between "
-                "the two nearest stays."
+                "the two nearest stays.",
+                unit=name,
             ),
+            lang=_.lang,
         )
         table = TableSpec(
-            f"stage_times_{name}_data",
+            f"stage_times_{key}_data",
             chart.title,
-            (
-                "Stage",
-                f"Median {name}",
-                f"90th percentile {name}",
-                f"Mean {name}",
-                "Stays",
-            ),
+            (_("Stage"), median, p90, mean, _("Stays")),
             ("text", "time", "time", "time", "int"),
             tuple(
                 (
-                    t.label,
+                    _.state(t.stage),
                     unit.of(t.median_days),
                     unit.of(t.p90_days),
                     unit.of(t.mean_days),
@@ -248,55 +411,59 @@ def _stage_time_blocks(times: Sequence[StageTime]) -> list[Block]:
                 )
                 for t in group
             ),
+            lang=_.lang,
         )
         blocks.append(Block(table, chart))
     return blocks
 
 
-def _pipeline(f: LeadershipFigures) -> Section:
+def _pipeline(f: LeadershipFigures, _: Words) -> Section:
     p = f.pipeline
     blocks = [
         _chart(
             ChartSpec(
                 "cases_by_state",
                 "bar",
-                "Cases by state",
-                tuple(c.label for c in p.cases_by_state),
-                (Series("Cases", tuple(c.count for c in p.cases_by_state)),),
-                "cases",
-                "State",
-                description="Cases in the pipeline during the period, by their state now.",
+                _("Cases by state"),
+                tuple(_.state(c.key) for c in p.cases_by_state),
+                (Series(_("Cases"), tuple(c.count for c in p.cases_by_state)),),
+                _("cases"),
+                _("State"),
+                description=_("Cases in the pipeline during the period, by their state now."),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "closed_per_month",
                 "line",
-                "Cases closed per month",
-                tuple(c.label for c in p.closed_per_month),
-                (Series("Closed", tuple(c.count for c in p.closed_per_month)),),
-                "cases",
-                "Month",
-                description="Throughput: cases closed in each month of the period.",
+                _("Cases closed per month"),
+                tuple(_.month(c.key) for c in p.closed_per_month),
+                (Series(_("Closed"), tuple(c.count for c in p.closed_per_month)),),
+                _("cases"),
+                _("Month"),
+                description=_("Throughput: cases closed in each month of the period."),
+                lang=_.lang,
             )
         ),
-        *_stage_time_blocks(p.stage_times),
+        *_stage_time_blocks(p.stage_times, _),
         Block(
             TableSpec(
                 "timeliness",
-                "Review deadlines",
-                ("Figure", "Value"),
+                _("Review deadlines"),
+                (_("Figure"), _("Value")),
                 ("text", "int"),
                 (
                     (
-                        "Open reviews due in the period and now past their due date",
+                        _("Open reviews due in the period and now past their due date"),
                         p.overdue_reviews,
                     ),
-                    ("Reviews submitted in the period", p.reviews_submitted),
-                    ("… of which after their due date", p.reviews_late),
-                    ("Share submitted late", p.late_share),
+                    (_("Reviews submitted in the period"), p.reviews_submitted),
+                    (_("… of which after their due date"), p.reviews_late),
+                    (_("Share submitted late"), p.late_share),
                 ),
                 row_formats=("int", "int", "int", "pct"),
+                lang=_.lang,
             )
         ),
     ]
@@ -305,29 +472,42 @@ def _pipeline(f: LeadershipFigures) -> Section:
             Block(
                 TableSpec(
                     "overdue_by_reviewer",
-                    "Who is behind (QA officers only)",
-                    ("Reviewer", "Institution", "Overdue reviews", "Most days overdue"),
+                    _("Who is behind (QA officers only)"),
+                    (_("Reviewer"), _("Institution"), _("Overdue reviews"), _("Most days overdue")),
                     ("text", "text", "int", "days"),
                     tuple(
-                        (r.name, r.institution or "", r.overdue, r.max_days_overdue)
+                        (r.name, _institution(r.institution, _), r.overdue, r.max_days_overdue)
                         for r in p.overdue_by_reviewer
                     ),
+                    lang=_.lang,
                 )
             )
         )
     return Section(
-        "pipeline", "Pipeline", "Where cases are, how many close, and where they wait.", blocks
+        "pipeline",
+        _("Pipeline"),
+        _("Where cases are, how many close, and where they wait."),
+        blocks,
     )
 
 
-def _outcome_series(rows: Sequence[OutcomeRow], outcomes: Sequence[str]) -> tuple[Series, ...]:
+def _institution(code: str | None, _: Words) -> str:
+    """An institution column: its code; a reviewer of none is an external expert."""
+    if not code:
+        return ""
+    return _(EXTERNAL) if code == EXTERNAL else code
+
+
+def _outcome_series(
+    rows: Sequence[OutcomeRow], outcomes: Sequence[str], _: Words
+) -> tuple[Series, ...]:
     return tuple(
-        Series(o.replace("_", " "), tuple(r.counts[o] for r in rows), OUTCOME_COLOURS.get(o))
+        Series(_.outcome(o), tuple(r.counts[o] for r in rows), OUTCOME_COLOURS.get(o))
         for o in outcomes
     )
 
 
-def _outcomes(f: LeadershipFigures) -> Section:
+def _outcomes(f: LeadershipFigures, _: Words) -> Section:
     o = f.outcomes
     outcomes = list(o.totals)
     blocks = [
@@ -335,72 +515,77 @@ def _outcomes(f: LeadershipFigures) -> Section:
             ChartSpec(
                 "outcomes_by_institution",
                 "stacked_bar",
-                "Decisions by institution and outcome",
+                _("Decisions by institution and outcome"),
                 tuple(r.label for r in o.by_institution),
-                _outcome_series(o.by_institution, outcomes),
-                "decisions",
-                "Institution",
+                _outcome_series(o.by_institution, outcomes, _),
+                _("decisions"),
+                _("Institution"),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "outcomes_by_month",
                 "stacked_bar",
-                "Decisions per month and outcome",
-                tuple(r.label for r in o.by_month),
-                _outcome_series(o.by_month, outcomes),
-                "decisions",
-                "Month",
+                _("Decisions per month and outcome"),
+                tuple(_.month(r.key) for r in o.by_month),
+                _outcome_series(o.by_month, outcomes, _),
+                _("decisions"),
+                _("Month"),
+                lang=_.lang,
             )
         ),
         Block(
             TableSpec(
                 "outcome_totals",
-                "Outcomes in the period",
-                ("Outcome", "Decisions", "Share"),
+                _("Outcomes in the period"),
+                (_("Outcome"), _("Decisions"), _("Share")),
                 ("text", "int", "pct"),
-                tuple((k.replace("_", " "), v, o.share(k)) for k, v in o.totals.items()),
+                tuple((_.outcome(k), v, o.share(k)) for k, v in o.totals.items()),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "top_conditions",
                 "hbar",
-                "The most frequent conditions",
+                _("The most frequent conditions"),
                 tuple(c.label for c in o.top_conditions),
-                (Series("Decisions", tuple(c.count for c in o.top_conditions)),),
-                "decisions",
-                "Condition",
+                (Series(_("Decisions"), tuple(c.count for c in o.top_conditions)),),
+                _("decisions"),
+                _("Condition"),
+                lang=_.lang,
             )
         ),
     ]
     return Section(
         "outcomes",
-        "Outcomes",
-        "What was decided, by whom it was asked, and on which conditions.",
+        _("Outcomes"),
+        _("What was decided, by whom it was asked, and on which conditions."),
         blocks,
     )
 
 
-def _standards(f: LeadershipFigures) -> Section:
+def _standards(f: LeadershipFigures, _: Words) -> Section:
     s = f.standards
     heat = ChartSpec(
         "standards_heatmap",
         "heatmap",
-        "Mean consolidated score per standard and institution",
-        tuple(f"{r.reference} {r.title}" for r in s.heatmap),
+        _("Mean consolidated score per standard and institution"),
+        tuple(_.reference(r.reference, f"{r.reference} {r.title}") for r in s.heatmap),
         (
             *(Series(c, tuple(r.by_institution.get(c) for r in s.heatmap)) for c in s.institutions),
-            Series("All", tuple(r.overall for r in s.heatmap)),
+            Series(_("All"), tuple(r.overall for r in s.heatmap)),
         ),
-        "score (share of the scale maximum)",
-        "Standard or principle",
+        _("score (share of the scale maximum)"),
+        _("Standard or principle"),
         "pct",
         max_value=1.0,
-        description=(
+        description=_(
             "From the final consolidation of each round decided in the period "
             "(its per-standard scores)."
         ),
+        lang=_.lang,
     )
     blocks = [
         _chart(heat),
@@ -408,216 +593,248 @@ def _standards(f: LeadershipFigures) -> Section:
             ChartSpec(
                 "below_gate",
                 "hbar",
-                "Criteria most often below their gate",
+                _("Criteria most often below their gate"),
                 tuple(f"{g.key} {g.label}" for g in s.below_gate),
-                (Series("Share of consolidations", tuple(g.share for g in s.below_gate)),),
-                "share of consolidations",
-                "Criterion",
+                (Series(_("Share of consolidations"), tuple(g.share for g in s.below_gate)),),
+                _("share of consolidations"),
+                _("Criterion"),
                 "pct",
                 max_value=1.0,
-                description=f"Out of {s.consolidations} final consolidations.",
+                description=_.ngettext(
+                    "Out of %(num)s final consolidation.",
+                    "Out of %(num)s final consolidations.",
+                    s.consolidations,
+                ),
+                lang=_.lang,
             )
         ),
         Block(
             TableSpec(
                 "below_gate_counts",
-                "Gate failures",
-                ("Criterion", "Consolidations below the gate"),
+                _("Gate failures"),
+                (_("Criterion"), _("Consolidations below the gate")),
                 ("text", "int"),
                 tuple((f"{g.key} {g.label}", g.count) for g in s.below_gate),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "missing_elements",
                 "hbar",
-                "Standard elements most often missing at screening",
-                tuple(f"{m.key} {m.label}" for m in s.missing_elements),
-                (Series("Returned screenings", tuple(m.count for m in s.missing_elements)),),
-                "screenings",
-                "Standard element",
-                description=(
-                    f"Out of {s.returned_screenings} screenings "
-                    "that returned a case to its provider."
+                _("Standard elements most often missing at screening"),
+                tuple(_.reference(m.key, f"{m.key} {m.label}") for m in s.missing_elements),
+                (Series(_("Returned screenings"), tuple(m.count for m in s.missing_elements)),),
+                _("screenings"),
+                _("Standard element"),
+                description=_.ngettext(
+                    "Out of %(num)s screening that returned a case to its provider.",
+                    "Out of %(num)s screenings that returned a case to its provider.",
+                    s.returned_screenings,
                 ),
+                lang=_.lang,
             )
         ),
     ]
     return Section(
         "standards",
-        "Standards",
-        "How the credentials fare against ESG 2015 and the EU principles.",
+        _("Standards"),
+        _("How the credentials fare against ESG 2015 and the EU principles."),
         blocks,
     )
 
 
-def _digital_green(f: LeadershipFigures) -> Section:
+def _digital_green(f: LeadershipFigures, _: Words) -> Section:
     d = f.digital_green
     gaps = d.gaps
+    frameworks = (d.digcomp, d.greencomp, d.esco)
+    approved = _("Approved credentials")
     blocks = [
         _chart(
             ChartSpec(
                 "alignment",
                 "bar",
-                "Approved credentials aligned with digital and green frameworks",
-                tuple(s.label for s in (d.digcomp, d.greencomp, d.esco)),
-                (
-                    Series(
-                        "Share of approved",
-                        tuple(s.share for s in (d.digcomp, d.greencomp, d.esco)),
-                    ),
-                ),
-                "share of approved credentials",
-                "Framework",
+                _("Approved credentials aligned with digital and green frameworks"),
+                tuple(_(s.label) for s in frameworks),
+                (Series(_("Share of approved"), tuple(s.share for s in frameworks)),),
+                _("share of approved credentials"),
+                _("Framework"),
                 "pct",
                 max_value=1.0,
-                description=f"Out of {d.approved} credentials approved in the period.",
+                description=_.ngettext(
+                    "Out of %(num)s credential approved in the period.",
+                    "Out of %(num)s credentials approved in the period.",
+                    d.approved,
+                ),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "digcomp_areas",
                 "bar",
-                "DigComp areas covered",
-                tuple(s.label for s in d.digcomp_areas),
-                (Series("Approved credentials", tuple(s.count for s in d.digcomp_areas)),),
-                "credentials",
-                "Area",
+                _("DigComp areas covered"),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.digcomp_areas),
+                (Series(approved, tuple(s.count for s in d.digcomp_areas)),),
+                _("credentials"),
+                _("Area"),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "greencomp_areas",
                 "bar",
-                "GreenComp areas covered",
-                tuple(s.label for s in d.greencomp_areas),
-                (
-                    Series(
-                        "Approved credentials",
-                        tuple(s.count for s in d.greencomp_areas),
-                        PALETTE[2],
-                    ),
-                ),
-                "credentials",
-                "Area",
+                _("GreenComp areas covered"),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.greencomp_areas),
+                (Series(approved, tuple(s.count for s in d.greencomp_areas), PALETTE[2]),),
+                _("credentials"),
+                _("Area"),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "digcomp_competences",
                 "hbar",
-                "DigComp competences covered",
-                tuple(s.label for s in d.digcomp_competences),
-                (Series("Approved credentials", tuple(s.count for s in d.digcomp_competences)),),
-                "credentials",
-                "Competence",
+                _("DigComp competences covered"),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.digcomp_competences),
+                (Series(approved, tuple(s.count for s in d.digcomp_competences)),),
+                _("credentials"),
+                _("Competence"),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "greencomp_competences",
                 "hbar",
-                "GreenComp competences covered",
-                tuple(s.label for s in d.greencomp_competences),
-                (
-                    Series(
-                        "Approved credentials",
-                        tuple(s.count for s in d.greencomp_competences),
-                        PALETTE[2],
-                    ),
-                ),
-                "credentials",
-                "Competence",
+                _("GreenComp competences covered"),
+                tuple(_.reference(s.key, s.label, numbered=True) for s in d.greencomp_competences),
+                (Series(approved, tuple(s.count for s in d.greencomp_competences), PALETTE[2]),),
+                _("credentials"),
+                _("Competence"),
+                lang=_.lang,
             )
         ),
         Block(
             TableSpec(
                 "gaps",
-                "Not covered by any approved credential yet",
-                ("Area or competence", "Framework"),
+                _("Not covered by any approved credential yet"),
+                (_("Area or competence"), _("Framework")),
                 ("text", "text"),
-                tuple((g.label, g.key.split("-")[0]) for g in gaps),
-                note="The gaps the skills and co-design work packages could fill.",
+                tuple(
+                    (_.reference(g.key, g.label, numbered=True), g.key.split("-")[0]) for g in gaps
+                ),
+                note=_("The gaps the skills and co-design work packages could fill."),
+                lang=_.lang,
             )
         ),
         Block(
             TableSpec(
                 "rubric_competences",
-                "Competences the rubrics in use review",
-                ("Rubric", "Framework", "Competences named", "Areas named as a whole only"),
+                _("Competences the rubrics in use review"),
+                (
+                    _("Rubric"),
+                    _("Framework"),
+                    _("Competences named"),
+                    _("Areas named as a whole only"),
+                ),
                 ("text", "text", "text", "text"),
                 tuple(
                     (
                         c.rubric,
                         c.framework,
-                        f"{c.addressed} of {c.total}",
-                        f"{c.areas} of {c.area_total}",
+                        _("%(count)s of %(total)s", count=c.addressed, total=c.total),
+                        _("%(count)s of %(total)s", count=c.areas, total=c.area_total),
                     )
                     for c in d.rubric_competences
                 ),
-                note="A competence counts when a criterion of the rubric names it; a criterion"
-                " that names an area as a whole counts for none of its competences"
-                " (qa-engine rubrics coverage RUBRIC lists them).",
+                note=_(
+                    "A competence counts when a criterion of the rubric names it; a criterion"
+                    " that names an area as a whole counts for none of its competences"
+                    " (qa-engine rubrics coverage RUBRIC lists them)."
+                ),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "eqf",
                 "bar",
-                "EQF levels of approved credentials",
-                tuple(c.label for c in d.eqf),
-                (Series("Approved credentials", tuple(c.count for c in d.eqf)),),
-                "credentials",
-                "EQF level",
+                _("EQF levels of approved credentials"),
+                tuple(_("EQF %(level)s", level=c.key) for c in d.eqf),
+                (Series(approved, tuple(c.count for c in d.eqf)),),
+                _("credentials"),
+                _("EQF level"),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "ects",
                 "bar",
-                "Workload (ECTS) of approved credentials",
-                tuple(c.label for c in d.ects),
-                (Series("Approved credentials", tuple(c.count for c in d.ects)),),
-                "credentials",
+                _("Workload (ECTS) of approved credentials"),
+                tuple(_(c.label) for c in d.ects),
+                (Series(approved, tuple(c.count for c in d.ects)),),
+                _("credentials"),
                 "ECTS",
+                lang=_.lang,
             )
         ),
     ]
     return Section(
         "digital_green",
-        "Digital and green",
-        "What the approved credentials teach, and what is missing.",
+        _("Digital and green"),
+        _("What the approved credentials teach, and what is missing."),
         blocks,
     )
 
 
-def _reviewing(f: LeadershipFigures) -> Section:
+def _reviewer(x: ReviewerLoad, index: int, named: bool, _: Words) -> str:
+    """A reviewer's row label: the name for officers, an anonymous number for everyone else."""
+    return x.label if named else _("Reviewer %(number)s", number=f"{index:02d}")
+
+
+def _reviewing(f: LeadershipFigures, _: Words) -> Section:
     r = f.reviewing
+    labels = [_reviewer(x, i, r.named, _) for i, x in enumerate(r.reviewers, start=1)]
     busiest = r.reviewers[:MAX_CHART_CATEGORIES]
+    completed, open_ = _("Completed in the period"), _("Open")
     load_chart = ChartSpec(
         "reviewer_load_chart",
         "stacked_bar",
-        "Reviewer load",
-        tuple(x.label for x in busiest),
+        _("Reviewer load"),
+        tuple(labels[: len(busiest)]),
         (
-            Series("Completed in the period", tuple(x.completed for x in busiest)),
-            Series("Open", tuple(x.open for x in busiest), PALETTE[1]),
+            Series(completed, tuple(x.completed for x in busiest)),
+            Series(open_, tuple(x.open for x in busiest), PALETTE[1]),
         ),
-        "reviews",
-        "Reviewer",
+        _("reviews"),
+        _("Reviewer"),
         description=(
-            f"The {len(busiest)} busiest of {len(r.reviewers)} reviewers."
+            _.ngettext(
+                "The %(busiest)s busiest of %(num)s reviewer.",
+                "The %(busiest)s busiest of %(num)s reviewers.",
+                len(r.reviewers),
+                busiest=len(busiest),
+            )
             if len(r.reviewers) > len(busiest)
             else ""
         ),
+        lang=_.lang,
     )
     load_table = TableSpec(
         "reviewer_load",
-        "Reviewer load",
-        ("Reviewer", "Institution", "Open", "Completed in the period", "Open reviews allowed"),
+        _("Reviewer load"),
+        (_("Reviewer"), _("Institution"), open_, completed, _("Open reviews allowed")),
         ("text", "text", "int", "int", "int"),
-        tuple((x.label, x.institution or "", x.open, x.completed, x.capacity) for x in r.reviewers),
-        note="" if r.named else "Reviewers are anonymised.",
+        tuple(
+            (label, _institution(x.institution, _), x.open, x.completed, x.capacity)
+            for label, x in zip(labels, r.reviewers, strict=True)
+        ),
+        note="" if r.named else _("Reviewers are anonymised."),
+        lang=_.lang,
     )
     blocks = [
         Block(load_table, load_chart),
@@ -625,62 +842,77 @@ def _reviewing(f: LeadershipFigures) -> Section:
             ChartSpec(
                 "agreement",
                 "hbar",
-                "Agreement between reviewers per criterion",
+                _("Agreement between reviewers per criterion"),
                 tuple(f"{a.criterion} {a.title}" for a in r.agreement),
-                (Series("Krippendorff's alpha", tuple(a.alpha for a in r.agreement)),),
-                "alpha (ordinal)",
-                "Criterion",
+                (Series(_("Krippendorff's alpha"), tuple(a.alpha for a in r.agreement)),),
+                _("alpha (ordinal)"),
+                _("Criterion"),
                 "num2",
                 max_value=1.0,
-                description=(
+                description=_(
                     "Ordinal, scale criteria only. 1 is perfect agreement, 0 agreement by "
-                    "chance; .800 or more reliable, .667 to .800 tentative, below .667 low, "
-                    "below 0 systematic disagreement (Krippendorff 2004, Content Analysis, "
-                    "2nd ed., p. 241)."
+                    "chance; %(reliable)s or more reliable, %(tentative)s to %(reliable)s "
+                    "tentative, below %(tentative)s low, below 0 systematic disagreement "
+                    "(Krippendorff 2004, Content Analysis, 2nd ed., p. 241).",
+                    reliable=_threshold(RELIABLE, _),
+                    tentative=_threshold(TENTATIVE, _),
                 ),
+                lang=_.lang,
             )
         ),
         Block(
             TableSpec(
                 "lowest_agreement",
-                "Criteria with the lowest agreement (descriptors to revisit)",
-                ("Criterion", "Review rounds", "Alpha", "Meaning"),
+                _("Criteria with the lowest agreement (descriptors to revisit)"),
+                (_("Criterion"), _("Review rounds"), _("Alpha"), _("Meaning")),
                 ("text", "int", "num2", "text"),
                 tuple(
-                    (f"{a.criterion} {a.title}", a.units, a.alpha, a.label)
+                    (f"{a.criterion} {a.title}", a.units, a.alpha, _(a.label) if a.label else "")
                     for a in r.lowest_agreement
                 ),
+                lang=_.lang,
             )
         ),
         _chart(
             ChartSpec(
                 "self_vs_peer",
                 "hbar",
-                "Self-assessment and peer score per criterion",
+                _("Self-assessment and peer score per criterion"),
                 tuple(f"{g.criterion} {g.title}" for g in r.gaps),
                 (
-                    Series("Self-assessment", tuple(g.self_mean for g in r.gaps)),
-                    Series("Peers", tuple(g.peer_mean for g in r.gaps), PALETTE[1]),
+                    Series(_("Self-assessment"), tuple(g.self_mean for g in r.gaps)),
+                    Series(_("Peers"), tuple(g.peer_mean for g in r.gaps), PALETTE[1]),
                 ),
-                "mean score",
-                "Criterion",
+                _("mean score"),
+                _("Criterion"),
                 "num2",
+                lang=_.lang,
             )
         ),
         Block(
             TableSpec(
                 "gap",
-                "Self-assessment minus peer score",
-                ("Criterion", "Review rounds", "Gap"),
+                _("Self-assessment minus peer score"),
+                (_("Criterion"), _("Review rounds"), _("Gap")),
                 ("text", "int", "num2"),
                 tuple((f"{g.criterion} {g.title}", g.units, g.gap) for g in r.gaps),
-                note="Positive: providers rate themselves higher than their peers do.",
+                note=_("Positive: providers rate themselves higher than their peers do."),
+                lang=_.lang,
             )
         ),
     ]
     return Section(
-        "reviewing", "Reviewing", "Who carries the load, and how far reviewers agree.", blocks
+        "reviewing",
+        _("Reviewing"),
+        _("Who carries the load, and how far reviewers agree."),
+        blocks,
     )
+
+
+def _threshold(value: float, _: Words) -> str:
+    """A threshold of alpha as Krippendorff writes it, without the leading zero: .800 (,800)."""
+    text = tr.format_decimal(value, _.lang, 3)
+    return text[1:] if text.startswith("0") else text
 
 
 # --------------------------------------------------------------------------- SVG
@@ -719,14 +951,26 @@ def _colour(spec: ChartSpec, i: int) -> str:
     return spec.series[i].colour or PALETTE[i % len(PALETTE)]
 
 
-def _axis_label(value: float, spec: ChartSpec) -> str:
+def axis_label(value: float, spec: ChartSpec) -> str:
+    """A value axis's tick in the chart's language: whole percentages, two decimals for a
+    coefficient, one decimal for a count or duration that is not whole."""
     if spec.value_format == "pct":
-        return numbers.percent(value, 0)
+        return tr.format_share(value, spec.lang, 0)
     if spec.value_format in ("num2",):
-        return f"{value:.2f}"
+        return tr.format_decimal(value, spec.lang, 2)
     if value == int(value):
-        return str(int(value))
-    return f"{value:.1f}"
+        return tr.format_decimal(int(value), spec.lang, 0)
+    return tr.format_decimal(value, spec.lang, 1)
+
+
+def _value(spec: ChartSpec, value: float | None) -> str:
+    """A value of the chart as its table prints it, in the chart's language."""
+    return fmt(value, spec.value_format, spec.lang)
+
+
+def _compact(text: str) -> str:
+    """A figure without its spaces (a heatmap cell is narrow): `43,8%`."""
+    return text.replace(" ", "").replace("\xa0", "").replace("\u202f", "")
 
 
 def render_svg(spec: ChartSpec) -> str:
@@ -739,10 +983,11 @@ def render_svg(spec: ChartSpec) -> str:
         "heatmap": _heatmap,
     }[spec.kind](spec)
     tid, did = f"chart-{spec.id}-title", f"chart-{spec.id}-desc"
-    desc = (
-        spec.description
-        or f"{spec.title}: {spec.value_label} by {spec.category_label.lower()}; "
-        "the table below holds the data."
+    desc = spec.description or words(spec.lang)(
+        N_("%(title)s: %(values)s by %(categories)s; the table below holds the data."),
+        title=spec.title,
+        values=spec.value_label,
+        categories=spec.category_label.lower(),
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{spec.kind}" role="img" '
@@ -755,11 +1000,9 @@ def render_svg(spec: ChartSpec) -> str:
     )
 
 
-def _no_data(y: float) -> str:
-    return (
-        f'<text x="{W / 2}" y="{y}" text-anchor="middle" fill="#5b6475">'
-        "No data for this period</text>"
-    )
+def _no_data(spec: ChartSpec, y: float) -> str:
+    text = words(spec.lang)(N_("No data for this period"))
+    return f'<text x="{W / 2}" y="{y}" text-anchor="middle" fill="#5b6475">{_e(text)}</text>'
 
 
 def _legend(spec: ChartSpec, y: float) -> str:
@@ -783,7 +1026,7 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
     top, plot_h, left = 50, 220, 60
     height = top + plot_h + label_h + 20
     if not cats or spec.empty:
-        return _legend(spec, 36) + _no_data(top + plot_h / 2), height
+        return _legend(spec, 36) + _no_data(spec, top + plot_h / 2), height
     stacked = spec.kind == "stacked_bar"
     if stacked:
         peak = max(sum(s.values[i] or 0 for s in spec.series) for i in range(len(cats)))
@@ -799,7 +1042,7 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{W - 10}" y2="{y:.1f}" stroke="{GRID}"/>'
             f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{_e(_axis_label(v, spec))}</text>"
+            f"{_e(axis_label(v, spec))}</text>"
         )
     n = len(spec.series)
     for i, c in enumerate(cats):
@@ -808,9 +1051,7 @@ def _bars(spec: ChartSpec) -> tuple[str, int]:
         for j, s in enumerate(spec.series):
             v = s.values[i] or 0
             h = plot_h * min(v, vmax) / vmax
-            tip = (
-                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(s.values[i], spec.value_format))}</title>"
-            )
+            tip = f"<title>{_e(c)} — {_e(s.name)}: {_e(_value(spec, s.values[i]))}</title>"
             if stacked:
                 bw = step * 0.7
                 out.append(
@@ -850,7 +1091,7 @@ def _hbars(spec: ChartSpec) -> tuple[str, int]:
     top, left = 50, 250
     height = top + max(1, len(cats)) * row_h + 30
     if not cats or spec.empty:
-        return _legend(spec, 36) + _no_data(top + 20), max(height, 100)
+        return _legend(spec, 36) + _no_data(spec, top + 20), max(height, 100)
     peak = max((v or 0) for s in spec.series for v in s.values)
     vmax = _top(spec, peak)
     plot_w = W - left - 60
@@ -860,7 +1101,7 @@ def _hbars(spec: ChartSpec) -> tuple[str, int]:
         out.append(
             f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 24}" stroke="{GRID}"/>'
             f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">'
-            f"{_e(_axis_label(vmax * k / 4, spec))}</text>"
+            f"{_e(axis_label(vmax * k / 4, spec))}</text>"
         )
     for i, c in enumerate(cats):
         y0 = top + i * row_h
@@ -875,9 +1116,9 @@ def _hbars(spec: ChartSpec) -> tuple[str, int]:
             out.append(
                 f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="9" '
                 f'fill="{_colour(spec, j)}">'
-                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>"
+                f"<title>{_e(c)} — {_e(s.name)}: {_e(_value(spec, v))}</title></rect>"
                 f'<text x="{left + w + 4:.1f}" y="{y + 8:.1f}" font-size="9">'
-                f"{_e(fmt(v, spec.value_format))}</text>"
+                f"{_e(_value(spec, v))}</text>"
             )
     return "".join(out), height
 
@@ -888,7 +1129,7 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
     rotate = len(cats) > 12
     height = top + plot_h + (70 if rotate else 30) + 10
     if not cats or spec.empty:
-        return _legend(spec, 36) + _no_data(top + plot_h / 2), height
+        return _legend(spec, 36) + _no_data(spec, top + plot_h / 2), height
     peak = max((v or 0) for s in spec.series for v in s.values)
     vmax = _top(spec, peak)
     plot_w = W - left - 20
@@ -899,7 +1140,7 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{W - 20}" y2="{y:.1f}" stroke="{GRID}"/>'
             f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{_e(_axis_label(vmax * k / 4, spec))}</text>"
+            f"{_e(axis_label(vmax * k / 4, spec))}</text>"
         )
     every = max(1, math.ceil(len(cats) / 24))
     for i, c in enumerate(cats):
@@ -931,7 +1172,7 @@ def _line(spec: ChartSpec) -> tuple[str, int]:
         for x, y, v, c in pts:
             out.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
-                f"<title>{_e(c)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></circle>"
+                f"<title>{_e(c)} — {_e(s.name)}: {_e(_value(spec, v))}</title></circle>"
             )
     out.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{W - 20}" y2="{top + plot_h}" stroke="{TEXT}"/>'
@@ -977,9 +1218,9 @@ def _heatmap(spec: ChartSpec) -> tuple[str, int]:
             out.append(
                 f'<rect x="{left + j * cell_w:.1f}" y="{y}" '
                 f'width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{colour}">'
-                f"<title>{_e(r)} — {_e(s.name)}: {_e(fmt(v, spec.value_format))}</title></rect>"
+                f"<title>{_e(r)} — {_e(s.name)}: {_e(_value(spec, v))}</title></rect>"
                 f'<text x="{left + j * cell_w + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" '
                 f'text-anchor="middle" font-size="9" fill="{ink}">'
-                f"{_e(fmt(v, spec.value_format).replace(' ', ''))}</text>"
+                f"{_e(_compact(_value(spec, v)))}</text>"
             )
     return "".join(out), height

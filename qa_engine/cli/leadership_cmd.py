@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 
 from qa_engine.cli.common import console, handle_errors
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_
 
 reports_app = typer.Typer(
     help="Aggregate reports for leadership and QA officers.", no_args_is_help=True
@@ -31,7 +33,21 @@ def _day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed(f"{option} {value!r}: give a date as YYYY-MM-DD") from None
+        raise ValidationFailed(
+            N_("%(option)s %(value)s: give a date as YYYY-MM-DD"), option=option, value=value
+        ) from None
+
+
+def _language(value: str) -> str:
+    """The report's language: one of the alliance's languages (`i18n.LANGUAGES`), as a code."""
+    lang = value.strip().lower()
+    if lang not in i18n.LANGUAGES:
+        raise ValidationFailed(
+            N_("--language %(value)s: give one of %(languages)s"),
+            value=value,
+            languages=", ".join(i18n.LANGUAGES),
+        )
+    return lang
 
 
 @reports_app.command("aggregate")
@@ -47,6 +63,11 @@ def aggregate(
     eqf: int | None = typer.Option(None, help="Only credentials at this EQF level (1-8)"),
     format_: OutputFormat = typer.Option(..., "--format", help="pdf (signed), xlsx or html"),
     output: Path = typer.Option(..., "--output", help="Where to write the report"),
+    language: str = typer.Option(
+        i18n.DEFAULT,
+        "--language",
+        help=f"The report's language: {', '.join(i18n.LANGUAGES)} (default {i18n.DEFAULT})",
+    ),
     reviewer_names: bool = typer.Option(
         False, "--reviewer-names", help="Name the reviewers who are behind (QA officers only)"
     ),
@@ -59,6 +80,8 @@ def aggregate(
 ) -> None:
     """Write the leadership report for a period:
     pipeline, outcomes, standards, digital and green, reviewing."""
+    from functools import partial
+
     from qa_engine.adapters.aggregate_report import render_aggregate
     from qa_engine.adapters.files import write_atomically
     from qa_engine.domain.leadership import ReportFilters, ReportPeriod
@@ -66,6 +89,7 @@ def aggregate(
     from qa_engine.services.leadership import issue_leadership_report, leadership_figures
     from qa_engine.store.db import session_scope
 
+    lang = _language(language)
     period = ReportPeriod(_day(from_, "--from"), _day(to, "--to"))
     filters = ReportFilters(
         institution=institution.upper() if institution else None,
@@ -90,11 +114,12 @@ def aggregate(
             actor=actor,
             figures=figures,
             fmt=format_.value,
-            render=render_aggregate,
+            render=partial(render_aggregate, lang=lang),
+            lang=lang,
         )
         write_atomically(output, data)
     p, o = figures.pipeline, figures.outcomes
     console.print(
-        f"{output}: {format_.value}, {len(data):,} bytes — report {figures.report_id}; "
+        f"{output}: {format_.value} ({lang}), {len(data):,} bytes — report {figures.report_id}; "
         f"{p.in_pipeline} case(s) in the pipeline, {o.decisions} decision(s), {p.closed} closed"
     )

@@ -12,8 +12,31 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_
 
 MAX_PERIOD_DAYS = 20 * 366
+# the institution column of a reviewer who belongs to no institution (translated where shown)
+EXTERNAL = N_("external expert")
+# the states and outcomes in words (a state's or outcome's identifier is its key)
+STATE_NAMES = {
+    "submitted": N_("submitted"),
+    "screening": N_("screening"),
+    "returned": N_("returned"),
+    "self_assessment": N_("self-assessment"),
+    "assignment": N_("assignment"),
+    "peer_review": N_("peer review"),
+    "consolidation": N_("consolidation"),
+    "approval": N_("approval"),
+    "reporting": N_("reporting"),
+    "closed": N_("closed"),
+    "withdrawn": N_("withdrawn"),
+}
+OUTCOME_NAMES = {
+    "approved": N_("approved"),
+    "approved_with_conditions": N_("approved with conditions"),
+    "revision_requested": N_("revision requested"),
+    "rejected": N_("rejected"),
+}
 
 
 # --------------------------------------------------------------------------- inputs
@@ -28,9 +51,13 @@ class ReportPeriod:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValidationFailed(f"the period ends ({self.end}) before it starts ({self.start})")
+            raise ValidationFailed(
+                N_("the period ends (%(end)s) before it starts (%(start)s)"),
+                end=str(self.end),
+                start=str(self.start),
+            )
         if (self.end - self.start).days > MAX_PERIOD_DAYS:
-            raise ValidationFailed("the period is longer than 20 years")
+            raise ValidationFailed(N_("the period is longer than 20 years"))
 
     @property
     def start_at(self) -> datetime:

@@ -28,6 +28,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from qa_engine.domain import i18n
 from qa_engine.domain.case_states import FINISHED, CaseState
 from qa_engine.domain.consolidation import (
     FEWER_THAN_TWO,
@@ -36,7 +37,10 @@ from qa_engine.domain.consolidation import (
     agreement_label,
 )
 from qa_engine.domain.errors import Forbidden, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.leadership import (
+    EXTERNAL,
+    STATE_NAMES,
     Count,
     CriterionAgreement,
     CriterionGap,
@@ -83,16 +87,16 @@ OUTCOMES = tuple(o.value for o in Outcome)
 STATE_ORDER = tuple(s.value for s in CaseState)
 STAGES = tuple(s.value for s in CaseState if s.open)  # the stages a case spends time in
 ECTS_BOUNDS = (2.0, 4.0, 6.0, 10.0, 15.0)
+# the ECTS bins in words (translated where the reports show them)
 ECTS_LABELS = (
-    "under 2",
-    "2 to under 4",
-    "4 to under 6",
-    "6 to under 10",
-    "10 to under 15",
-    "15 or more",
+    N_("under 2"),
+    N_("2 to under 4"),
+    N_("4 to under 6"),
+    N_("6 to under 10"),
+    N_("10 to under 15"),
+    N_("15 or more"),
 )
 TOP_CONDITIONS = 10
-EXTERNAL = "external expert"  # the institution column of a reviewer who belongs to none
 LOWEST_AGREEMENT = 5
 
 
@@ -111,7 +115,7 @@ def leadership_figures(
     """Compute every figure of the leadership reports for a period and filters."""
     actor.require(*READERS, action="read the leadership reports")
     if reviewer_names and not actor.has(*NAME_READERS):
-        raise Forbidden("only a QA officer or an admin may see which reviewers are behind")
+        raise Forbidden(N_("only a QA officer or an admin may see which reviewers are behind"))
     filters = filters or ReportFilters()
     if filters.institution:
         filters = replace(filters, institution=filters.institution.strip().upper())
@@ -137,9 +141,12 @@ def leadership_figures(
         standards=_standards(session, scope, in_scope, titles),
         digital_green=_digital_green(session, scope, rubrics),
         reviewing=_reviewing(session, scope, rubrics, titles, reviewer_names),
+        # the notes are msgids: the reports translate them into their language
         notes=[
-            "ESCO alignment counts credentials that name at least one ESCO skill; the green and "
-            "digital labels of ESCO concepts are not stored, so they are not told apart.",
+            N_(
+                "ESCO alignment counts credentials that name at least one ESCO skill; the green "
+                "and digital labels of ESCO concepts are not stored, so they are not told apart."
+            ),
         ],
     )
     return figures
@@ -151,26 +158,46 @@ SIGNED_FORMATS = ("pdf",)
 
 
 def issue_leadership_report(
-    *, session: Session, actor: Actor, figures: LeadershipFigures, fmt: str, render: Renderer
+    *,
+    session: Session,
+    actor: Actor,
+    figures: LeadershipFigures,
+    fmt: str,
+    render: Renderer,
+    lang: str = i18n.DEFAULT,
 ) -> bytes:
     """The leadership report in `fmt`, as the dashboard, the CLI and the scheduled flow hand it
     out: a signed file is recorded in the register of issued files (its report id and the
-    SHA-256 of exactly these bytes), so that verifying it says the engine issued it.
+    SHA-256 of exactly these bytes), so that verifying it says the engine issued it. `render`
+    writes it in `lang`, the language recorded with the issue (in the audit trail).
 
     Rendering comes first: on SQLite the database's writer is taken only for the record."""
     actor.require(*READERS, action="read the leadership reports")
     payload = render(figures, fmt)
     if fmt in SIGNED_FORMATS:
         register_issued_file(
-            session, actor=actor, report_id=figures.report_id, kind=fmt, payload=payload
+            session,
+            actor=actor,
+            report_id=figures.report_id,
+            kind=fmt,
+            payload=payload,
+            language=lang,
         )
     return payload
 
 
 def register_issued_file(
-    session: Session, *, actor: Actor, report_id: str, kind: str, payload: bytes
+    session: Session,
+    *,
+    actor: Actor,
+    report_id: str,
+    kind: str,
+    payload: bytes,
+    language: str | None = None,
 ) -> IssuedFile:
-    """Record a signed file the engine issued outside a case (once per exact bytes)."""
+    """Record a signed file the engine issued outside a case (once per exact bytes); its
+    language, when given, goes into the audit event of the issue (the register has no column
+    for it)."""
     digest = hashlib.sha256(payload).hexdigest()
     row = case_repo.get_issued_file(session, digest)
     if row is not None:
@@ -190,7 +217,12 @@ def register_issued_file(
         action="report.issued",
         subject_type="report",
         subject_id=report_id,
-        payload={"report_id": report_id, "kind": kind, "sha256": digest},
+        payload={
+            "report_id": report_id,
+            "kind": kind,
+            "sha256": digest,
+            **({"language": language} if language else {}),
+        },
     )
     return row
 
@@ -207,21 +239,26 @@ def _scope(
         inst = repo.get_institution_by_code(session, filters.institution)
         if inst is None:
             raise ValidationFailed(
-                f"no institution {filters.institution!r} (known: {', '.join(sorted(institutions))})"
+                N_("no institution %(code)s (known: %(known)s)"),
+                code=filters.institution,
+                known=", ".join(sorted(institutions)),
             )
         institution_id = inst.id
     if filters.field is not None and not (filters.field.isdigit() and 2 <= len(filters.field) <= 4):
         raise ValidationFailed(
-            f"ISCED-F field {filters.field!r}: give 2 to 4 digits, e.g. 04 or 0613"
+            N_("ISCED-F field %(field)s: give 2 to 4 digits, e.g. 04 or 0613"), field=filters.field
         )
     if filters.eqf is not None and not 1 <= filters.eqf <= 8:
-        raise ValidationFailed(f"EQF level {filters.eqf}: give a level from 1 to 8")
+        raise ValidationFailed(
+            N_("EQF level %(level)s: give a level from 1 to 8"), level=filters.eqf
+        )
     if filters.rubric is not None:
         known = agg.rubric_ids(session)
         if filters.rubric not in known:
             raise ValidationFailed(
-                f"no case was reviewed with rubric {filters.rubric!r}"
-                f" (known: {', '.join(known) or 'none'})"
+                N_("no case was reviewed with rubric %(rubric)s (known: %(known)s)"),
+                rubric=filters.rubric,
+                known=", ".join(known) or "—",
             )
     return agg.Scope(
         start=period.start_at,
@@ -248,7 +285,8 @@ def _criterion_titles(rubrics: list[Rubric]) -> dict[str, str]:
 
 
 def _label(state: str) -> str:
-    return state.replace("_", " ")
+    """A state in words (English: the reports translate it by its key)."""
+    return STATE_NAMES.get(state, state.replace("_", " "))
 
 
 def _pipeline(
@@ -391,7 +429,7 @@ def _digital_green(
         approved=al.approved,
         digcomp=Share("digcomp", "DigComp", al.digcomp, _share(al.digcomp, al.approved)),
         greencomp=Share("greencomp", "GreenComp", al.greencomp, _share(al.greencomp, al.approved)),
-        esco=Share("esco", "ESCO skills", al.esco, _share(al.esco, al.approved)),
+        esco=Share("esco", N_("ESCO skills"), al.esco, _share(al.esco, al.approved)),
         digcomp_areas=shares(DIGCOMP_AREAS, da),
         digcomp_competences=shares(DIGCOMP, dc),
         greencomp_areas=shares(GREENCOMP_AREAS, ga),

@@ -32,6 +32,7 @@ from io import BytesIO
 import krippendorff
 import numpy as np
 import pytest
+from babel.numbers import parse_decimal
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -39,6 +40,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from qa_engine.adapters import aggregate_pdf, charts
+from qa_engine.adapters import translations as tr
 from qa_engine.adapters.aggregate_html import render_html
 from qa_engine.adapters.aggregate_xlsx import workbook_bytes
 from qa_engine.adapters.pdf_style import dense_styles
@@ -386,6 +388,50 @@ def test_every_leadership_method_statement_recomputed_from_the_raw_rows(history)
             assert _close(g.self_mean, statistics.fmean(p[0] for p in pairs))
             assert _close(g.peer_mean, statistics.fmean(p[1] for p in pairs))
             assert _close(g.gap, g.self_mean - g.peer_mean)
+
+
+def test_the_czech_report_states_the_same_figures_with_decimal_commas(history):
+    """The leadership report in Czech (issue 17): the same method statements with the same
+    counts, every figure of every table the English one written with a decimal comma, and the
+    PDF printing them so."""
+    s, period, f = history
+    english = {b.table.id: b for sec in charts.report_sections(f) for b in sec.blocks}
+    czech = {b.table.id: b for sec in charts.report_sections(f, "cs") for b in sec.blocks}
+    assert list(czech) == list(english)
+    # the method statements' counts, in Czech plural forms
+    assert czech["below_gate_data"].chart.description == (
+        f"Ze {f.standards.consolidations} konečných konsolidací."
+        if 2 <= f.standards.consolidations <= 4
+        else f"Z {f.standards.consolidations} konečných konsolidací."
+    )
+    approved = tr.format_decimal(f.digital_green.approved, "cs", 0)
+    assert approved in czech["alignment_data"].chart.description
+    assert "schválených v období" in czech["alignment_data"].chart.description
+    assert czech["agreement_data"].chart.description.startswith(
+        "Ordinální, pouze škálová kritéria."
+    )
+    assert ",800 a více spolehlivá, ,667 až ,800 předběžná" in (
+        czech["agreement_data"].chart.description
+    )
+    checked = 0
+    for key, block in english.items():
+        en, cs = block.table, czech[key].table
+        for i, (a, b) in enumerate(zip(en.formatted(), cs.formatted(), strict=True)):
+            for j, (x, y) in enumerate(zip(a, b, strict=True)):
+                kind = en.cell_format(i, j)
+                if kind == "text" or x == "—" or isinstance(en.rows[i][j], str):
+                    continue
+                if kind in ("num2", "days", "time", "pct") and "." in x:
+                    assert "," in y and "." not in y, (key, x, y)
+                number = parse_decimal(y.replace("%", "").strip(), locale="cs", strict=False)
+                assert number == parse_decimal(x.replace("%", ""), locale="en"), (key, x, y)
+                checked += 1
+    assert checked > 300
+    pdf = aggregate_pdf.render_pdf(f, reports_dir=get_settings().reports_dir, lang="cs")
+    text = _squash(" ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages))
+    for key in ("summary", "timeliness", *(k for k in czech if k.startswith("stage_times_"))):
+        for row in czech[key].table.formatted():
+            assert _squash(" ".join(row)) in text, row
 
 
 # --------------------------------------------------------------------------- case statements

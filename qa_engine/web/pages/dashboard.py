@@ -5,6 +5,7 @@ reports, so the four always agree), with downloads of the signed PDF and the wor
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -13,7 +14,9 @@ from fastapi.responses import Response
 
 from qa_engine.adapters.aggregate_html import SvgHelper
 from qa_engine.adapters.aggregate_report import render_aggregate
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.leadership import ReportFilters, ReportPeriod
 from qa_engine.services.dashboard import dashboard as dashboard_service
 from qa_engine.services.institutions import list_institutions
@@ -21,7 +24,7 @@ from qa_engine.services.leadership import issue_leadership_report, leadership_fi
 from qa_engine.store.db import session_scope
 from qa_engine.web.db import DB
 from qa_engine.web.pages.common import PageUser
-from qa_engine.web.templating import render
+from qa_engine.web.templating import gettext_for, render, request_language
 
 router = APIRouter()
 
@@ -37,7 +40,9 @@ def _day(value: str | None, default: date, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed(f"{name}: give a date as YYYY-MM-DD, not {value[:20]!r}") from None
+        raise ValidationFailed(
+            N_("%(name)s: give a date as YYYY-MM-DD, not %(value)s"), name=name, value=value[:20]
+        ) from None
 
 
 def _scope(
@@ -54,7 +59,7 @@ def _scope(
     level = None
     if eqf:
         if not eqf.isdigit() or not 1 <= int(eqf) <= 8:
-            raise ValidationFailed("eqf: a level from 1 to 8")
+            raise ValidationFailed(N_("eqf: a level from 1 to 8"))
         level = int(eqf)
     filters = ReportFilters(
         institution=(institution or "").upper() or None,
@@ -98,10 +103,10 @@ def dashboard(
     return render(
         request,
         "dashboard.html",
-        title="Dashboard",
+        title=gettext_for(request)("Dashboard"),
         d=data,
         figures=figures,
-        svg=SvgHelper(),
+        svg=SvgHelper(request_language(request)),
         query=query,
         qs=urlencode(query),
         institutions=list_institutions(session=db),
@@ -111,6 +116,7 @@ def dashboard(
 @router.get("/dashboard/report.{fmt}")
 def dashboard_report(
     fmt: str,
+    request: Request,
     db: DB,
     principal: PageUser,
     from_: Annotated[str | None, Query(alias="from", max_length=20)] = None,
@@ -121,10 +127,12 @@ def dashboard_report(
     eqf: Param = None,
 ) -> Response:
     if fmt not in MEDIA:
-        raise ValidationFailed("download the report as .pdf or .xlsx")
+        raise ValidationFailed(N_("download the report as .pdf or .xlsx"))
     period, filters, _ = _scope(from_, to, institution, rubric, field, eqf)
     figures = leadership_figures(session=db, actor=principal.actor, period=period, filters=filters)
-    name = f"leadership-{period.start}-{period.end}.{fmt}"
+    lang = request_language(request)  # the report in the reader's language, as the page
+    suffix = "" if lang == i18n.DEFAULT else f"-{lang}"
+    name = f"leadership-{period.start}-{period.end}{suffix}.{fmt}"
     # a download only reads, but a signed file is recorded in the register: its own unit of work
     with session_scope() as session:
         payload = issue_leadership_report(
@@ -132,7 +140,8 @@ def dashboard_report(
             actor=principal.actor,
             figures=figures,
             fmt=fmt,
-            render=render_aggregate,
+            render=partial(render_aggregate, lang=lang),
+            lang=lang,
         )
     return Response(
         payload,
