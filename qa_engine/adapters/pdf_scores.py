@@ -284,10 +284,9 @@ def parts_table(
                     "Each part of the composite rubric scored on its own: Each part's score is "
                     "the weighted mean of the normalised scores of the criteria that map to it, "
                     "each criterion weighted by its effective weight in the rubric (equal weights "
-                    "when the mapped criteria carry none); 0 %% = lowest level of every scale, "
-                    "100 %% = highest."
+                    "when the mapped criteria carry none); 0 % = lowest level of every scale, "
+                    "100 % = highest."
                 )
-                % {}
             ),
             st["muted"],
         ),
