@@ -31,7 +31,7 @@ from qa_engine.adapters.pdf_scores import (
     standards_section,
 )
 from qa_engine.adapters.pdf_style import ZEBRA_BG, grid_style, unprintable_note
-from qa_engine.adapters.translations import format_moment
+from qa_engine.adapters.translations import format_decimal, format_moment
 from qa_engine.domain.credential_diff import ElementChange
 from qa_engine.domain.i18n import Message
 from qa_engine.domain.report import NO_SUMMARY, YES_NO_LABELS, EvaluationReport, outcome_label
@@ -187,9 +187,10 @@ def _changes(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowabl
 
 
 def _ects(value: str, w: Words) -> str:
-    """The workload as the credential states it, in the report's number format."""
+    """The workload as the credential states it ("6.0"), with the report's decimal sign ("6,0")."""
+    digits = len(value.partition(".")[2])
     try:
-        return w.number(float(value), 1)
+        return format_decimal(float(value), w.lang, digits)
     except ValueError:
         return markup(value)
 
