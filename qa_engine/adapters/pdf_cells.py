@@ -43,6 +43,7 @@ class Words:
         catalog = translations(lang)
         self._ = catalog.gettext
         self.ngettext = catalog.ngettext
+        self.pgettext = catalog.pgettext
 
     def text(self, value: str | Message) -> str:
         """A Message in the report's language; a plain text as it is."""

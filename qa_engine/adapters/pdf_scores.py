@@ -185,7 +185,18 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     short = [
         lbl.replace("Reviewer ", "") if lbl.startswith("Reviewer ") else lbl for lbl in reviewers
     ]
-    head = [_("Criterion"), _("Self"), *short, _("Mean"), _("Median"), _("Spread"), _("Weight")]
+    # the figure columns are narrow: their headings have short forms of their own in every
+    # language (a context of the catalog), never a word broken inside
+    pgettext = w.pgettext
+    head = [
+        _("Criterion"),
+        pgettext("short column heading", "Self"),
+        *short,
+        pgettext("short column heading", "Mean"),
+        pgettext("short column heading", "Median"),
+        pgettext("short column heading", "Spread"),
+        pgettext("short column heading", "Weight"),
+    ]
     data: list[list[object]] = [[para(markup(h), st["head"]) for h in head]]
     style: list[tuple[object, ...]] = [
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])

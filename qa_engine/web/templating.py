@@ -202,6 +202,7 @@ env.filters["role_name"] = _role_name
 env.tests["overdue"] = _overdue
 env.globals["Role"] = Role
 env.globals["GATE_RULE"] = GATE_RULE
+env.globals["language_names"] = i18n.NAMES  # a language in its own words (a report's language)
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
