@@ -5,14 +5,19 @@ the setting refuses a language the engine does not speak."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from qa_engine.adapters.report_files import ReportFiles, signature_checker
+from qa_engine.adapters.translations import translations
 from qa_engine.cli.main import app
 from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.rubric_i18n import localised
+from qa_engine.services import cases as case_service
 from qa_engine.services import institutions, reporting
 from qa_engine.services.report_files import report_generator, verify_bytes
 from qa_engine.store import case_repo
@@ -20,6 +25,15 @@ from qa_engine.store.db import session_scope
 from qa_engine.store.models import Institution
 from tests.helpers import people
 from tests.services.test_reports_from_cases import _decided_case
+
+
+def tr(text: str, lang: str) -> str:
+    return translations(lang).gettext(text)
+
+
+def _pdftotext(data: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
 
 
 def _institution_of(session, case_id: int) -> Institution:
@@ -66,6 +80,16 @@ def test_the_institutions_language_gives_a_second_signed_registered_report(engin
         assert result.ok and result.registered is True, result.headline
         assert result.verdict.report_id == report_id
     assert Path(czech_path).read_bytes() != Path(english_path).read_bytes()
+    # the rubric's own texts in the report's language (the shipped rubrics carry all seven)
+    if shutil.which("pdftotext"):
+        with session_scope() as s:
+            rubric = case_service.rubric_of(s, case_repo.get_case(s, case_id))
+        czech = localised(rubric, "cs").criteria[0].criterion.title
+        english = rubric.criteria[0].criterion.title
+        assert czech != english
+        text = " ".join(_pdftotext(Path(czech_path).read_bytes()).split())
+        assert " ".join(czech.split())[:40] in text
+        assert tr("1. The credential", "cs") in text
     # both listed with the case, each with its language
     with session_scope() as s:
         listed = {(r.kind, r.language) for r in case_repo.reports_of(s, case_id)}
