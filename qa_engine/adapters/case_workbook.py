@@ -1,6 +1,12 @@
 """The workbook of one decided case: scores (criterion × reviewer, with the rubric's descriptors),
 comments, the consolidation, and in a revision round the changes to the credential. Text that came
-from a person is always written as text."""
+from a person is always written as text.
+
+The workbook is written in the report's language (`EvaluationReport.language`): its headings,
+labels and notes through the message catalog, its dates in the language's format; numbers stay
+numbers (the spreadsheet shows them with the reader's decimal sign). The sheet names ("Scores",
+"Scales", "Comments", "Consolidation", "Changes") stay the same in every language: they are the
+workbook's stable identifiers, which formulas, scripts and the engine's tests refer to."""
 
 from __future__ import annotations
 
@@ -14,11 +20,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from qa_engine.adapters.pdf_cells import agreement_summary, reviewer_label, words, yes_no_text
 from qa_engine.adapters.safe_xlsx import write_cell
+from qa_engine.adapters.translations import format_moment
 from qa_engine.adapters.xlsx_print import COUNT_FORMAT, MEAN_FORMAT, PERCENT_FORMAT, print_setup
 from qa_engine.domain.consolidation import ALPHA_NOTE
-from qa_engine.domain.report import EvaluationReport, outcome_label
-from qa_engine.domain.scoring import GATE_RULE
+from qa_engine.domain.report import YES_NO_LABELS, EvaluationReport, outcome_label
+from qa_engine.domain.scoring import GATE_RULE_PARAMS, GATE_RULE_TEXT
+
+YES_NO = {label for _, label, _ in YES_NO_LABELS}
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -29,13 +39,15 @@ COMMENT_WIDTH = 150  # the Comments sheet's comment column, in character widths
 EXCERPT_CHARS = 170  # a comment longer than this (or of several lines) prints cut, with a pointer
 
 
-def excerpt(text: str, report_id: str) -> str:
+def excerpt(text: str, report_id: str, pointer_text: str | None = None) -> str:
     """`text` as the Comments sheet prints it: whole when it is one short line, else its beginning
-    (cut at a word) with a pointer to where the whole text is."""
+    (cut at a word) with a pointer to where the whole text is (`pointer_text`, in the report's
+    language, with `%(report)s` for the report id)."""
     flat = " ".join(text.split())
     if len(flat) <= EXCERPT_CHARS and "\n" not in text.strip():
         return text
-    pointer = f" … [cut; whole text: the cell's note, report {report_id}]"
+    pointer_text = pointer_text or "[cut; whole text: the cell's note, report %(report)s]"
+    pointer = " … " + pointer_text % {"report": report_id}
     room = EXCERPT_CHARS - len(pointer)
     head = flat[:room]
     if len(flat) > room and " " in head:
@@ -59,36 +71,48 @@ def _widths(ws: Worksheet, widths: list[int]) -> None:
 def build_workbook(report: EvaluationReport) -> Workbook:
     wb = Workbook()
     reviewers = report.reviewer_labels
+    w = words(report)
+    _ = w._
+    yes, no = _("yes"), _("no")
 
     # --- Scores: criterion × reviewer
     ws = wb.active
     ws.title = "Scores"
     write_cell(
-        ws, 1, 1, f"{report.credential.title} — case {report.case_id}, round {report.round}"
+        ws,
+        1,
+        1,
+        _("%(title)s — case %(case)s, round %(round)s")
+        % {"title": report.credential.title, "case": report.case_id, "round": report.round},
     ).font = Font(bold=True, size=13)
     write_cell(
         ws,
         2,
         1,
-        f"Rubric {report.rubric_id} {report.rubric_version} (hash "
-        f"{report.rubric_hash[:16]}…); report {report.report_id}",
+        _("Rubric %(rubric)s %(version)s (hash %(hash)s…); report %(report)s")
+        % {
+            "rubric": report.rubric_id,
+            "version": report.rubric_version,
+            "hash": report.rubric_hash[:16],
+            "report": report.report_id,
+        },
     )
-    write_cell(ws, 3, 1, GATE_RULE).font = Font(italic=True)
+    write_cell(ws, 3, 1, _(GATE_RULE_TEXT) % GATE_RULE_PARAMS).font = Font(italic=True)
     head = [
-        "Criterion",
-        "Title",
-        "Kind",
-        "Maps to",
-        "Weight",
-        "Self-assessment",
-        *reviewers,
-        "Mean",
-        "Median",
-        "Spread",
-        "Disagreement",
-        "Gate",
-        "Gate passed",
-        "Scale",
+        _("Criterion"),
+        _("Title"),
+        _("Kind"),
+        _("Maps to"),
+        _("Weight"),
+        _("Self-assessment"),
+        *(reviewer_label(label, w) for label in reviewers),
+        _("Mean"),
+        _("Median"),
+        _("Spread"),
+        _("Disagreement"),
+        _("Gate"),
+        _("Gate passed"),
+        _("Scale"),
     ]
     _header(ws, 4, head)
     first_score_col = 6
@@ -110,10 +134,10 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         ws.cell(row=r, column=base, value=c.mean).number_format = MEAN_FORMAT
         ws.cell(row=r, column=base + 1, value=c.median).number_format = "0.0"
         ws.cell(row=r, column=base + 2, value=c.spread).number_format = COUNT_FORMAT
-        write_cell(ws, r, base + 3, "yes" if c.disagreement else "")
+        write_cell(ws, r, base + 3, yes if c.disagreement else "")
         ws.cell(row=r, column=base + 4, value=c.gate_min).number_format = COUNT_FORMAT
         write_cell(
-            ws, r, base + 5, "" if c.gate_passed is None else ("yes" if c.gate_passed else "NO")
+            ws, r, base + 5, "" if c.gate_passed is None else (yes if c.gate_passed else no.upper())
         )
         if c.descriptors:
             write_cell(ws, r, base + 6, scales.setdefault(tuple(c.descriptors), len(scales) + 1))
@@ -150,13 +174,13 @@ def build_workbook(report: EvaluationReport) -> Workbook:
 
     # --- Scales: the descriptors of each scale the criteria use, once
     wl = wb.create_sheet("Scales")
-    _header(wl, 1, ["Scale", "Level", "Label", "Descriptor"])
+    _header(wl, 1, [_("Scale"), _("Level"), _("Label"), _("Descriptor")])
     row = 2
     for levels, number in scales.items():
         for value, label, descriptor in levels:
             wl.cell(row=row, column=1, value=number).number_format = COUNT_FORMAT
             wl.cell(row=row, column=2, value=value).number_format = COUNT_FORMAT
-            write_cell(wl, row, 3, label).alignment = WRAP
+            write_cell(wl, row, 3, _(label) if label in YES_NO else label).alignment = WRAP
             write_cell(wl, row, 4, descriptor).alignment = WRAP
             row += 1
     wl.freeze_panes = "A2"
@@ -166,16 +190,21 @@ def build_workbook(report: EvaluationReport) -> Workbook:
     # --- Comments: one line each in print; a longer text is cut with a pointer, and stays whole
     # in the cell's note and in the signed report
     wc = wb.create_sheet("Comments")
-    _header(wc, 1, ["Criterion", "Who", "Score", "Comment"])
+    _header(wc, 1, [_("Criterion"), _("Who"), _("Score"), _("Comment")])
+    pointer = _("[cut; whole text: the cell's note, report %(report)s]")
     row = 2
     for c in report.criteria:
-        entries = [("Self-assessment", c.self_score, c.self_narrative)] if c.self_narrative else []
-        entries += [(label, score, comment) for label, score, comment in c.scores]
+        entries = (
+            [(_("Self-assessment"), c.self_score, c.self_narrative)] if c.self_narrative else []
+        )
+        entries += [
+            (reviewer_label(label, w), score, comment) for label, score, comment in c.scores
+        ]
         for who, score, text in entries:
             write_cell(wc, row, 1, c.id)
             write_cell(wc, row, 2, who)
             wc.cell(row=row, column=3, value=score).number_format = COUNT_FORMAT
-            shown = excerpt(text, report.report_id)
+            shown = excerpt(text, report.report_id, pointer)
             cell = write_cell(wc, row, 4, shown)
             cell.alignment = WRAP  # never cut at the page's edge
             if shown != text:
@@ -187,37 +216,38 @@ def build_workbook(report: EvaluationReport) -> Workbook:
 
     # --- Consolidation
     wk = wb.create_sheet("Consolidation")
+    alpha_label = _(report.agreement_label) if report.agreement_label else ""
     rows = [
-        ("Report", report.report_id),
-        ("Case", report.case_id),
-        ("Round", report.round),
+        (_("Report"), report.report_id),
+        (_("Case"), report.case_id),
+        (_("Round"), report.round),
         (
-            "Credential",
+            _("Credential"),
             f"{report.credential.provider}/{report.credential.reference}: "
             f"{report.credential.title}",
         ),
-        ("Overall score (0–1)", report.overall),
-        ("Reviewer agreement", report.agreement_summary),
-        ("Yes/no criteria", report.yes_no_summary),
+        (_("Overall score (0–1)"), report.overall),
+        (_("Reviewer agreement"), agreement_summary(report)),
+        (_("Yes/no criteria"), yes_no_text(report)),
         (
-            "Krippendorff's alpha (ordinal, scale criteria; secondary)",
-            report.agreement if report.agreement is not None else report.agreement_label,
+            _("Krippendorff's alpha (ordinal, scale criteria; secondary)"),
+            report.agreement if report.agreement is not None else alpha_label,
         ),
-        ("Alpha means", report.agreement_label),
-        ("Notes on agreement", ALPHA_NOTE),
-        ("Gates failed", ", ".join(report.gates_failed) or "none"),
-        ("Gate rule", GATE_RULE),
+        (_("Alpha means"), alpha_label),
+        (_("Notes on agreement"), _(ALPHA_NOTE)),
+        (_("Gates failed"), ", ".join(report.gates_failed) or _("none")),
+        (_("Gate rule"), _(GATE_RULE_TEXT) % GATE_RULE_PARAMS),
         (
-            "Recommended outcome",
-            outcome_label(report.recommended_outcome) if report.recommended_outcome else "",
+            _("Recommended outcome"),
+            _(outcome_label(report.recommended_outcome)) if report.recommended_outcome else "",
         ),
-        ("Decision", outcome_label(report.decision_outcome)),
-        ("Rationale", report.decision_rationale),
-        ("Conditions", "\n".join(report.conditions)),
-        ("Decided at", report.decided_at.strftime("%Y-%m-%d %H:%M UTC")),
-        ("Valid until", report.valid_until.isoformat() if report.valid_until else ""),
+        (_("Decision"), _(outcome_label(report.decision_outcome))),
+        (_("Rationale"), report.decision_rationale),
+        (_("Conditions"), "\n".join(report.conditions)),
+        (_("Decided at"), format_moment(report.decided_at, w.lang)),
+        (_("Valid until"), w.day(report.valid_until) if report.valid_until else ""),
     ]
-    _header(wk, 1, ["Item", "Value"])
+    _header(wk, 1, [_("Item"), _("Value")])
     for r, (k, v) in enumerate(rows, start=2):
         write_cell(wk, r, 1, k).font = Font(bold=True)
         cell = write_cell(wk, r, 2, v)
@@ -225,18 +255,18 @@ def build_workbook(report: EvaluationReport) -> Workbook:
         if isinstance(v, float):
             cell.number_format = "0.000"
     r = len(rows) + 3
-    _header(wk, r, ["Standard", "Title", "Mean score (0–1)", "Criteria"])
+    _header(wk, r, [_("Standard"), _("Title"), _("Mean score (0–1)"), _("Criteria")])
     for row_data in report.esg_rows + report.eu_rows:
         r += 1
         write_cell(wk, r, 1, row_data.reference)
-        write_cell(wk, r, 2, row_data.title)
+        write_cell(wk, r, 2, _(row_data.title))
         wk.cell(row=r, column=3, value=row_data.score).number_format = "0.00"
         write_cell(wk, r, 4, ", ".join(row_data.criteria))
     if len(report.parts) > 1:
         r += 2
-        write_cell(wk, r, 1, "Score by part").font = Font(bold=True)
+        write_cell(wk, r, 1, _("Score by part")).font = Font(bold=True)
         r += 1
-        _header(wk, r, ["Part", "Criteria", "Weighted score", "Weight"])
+        _header(wk, r, [_("Part"), _("Criteria"), _("Weighted score"), _("Weight")])
         for part in report.parts:
             r += 1
             write_cell(wk, r, 1, part.part)
@@ -255,10 +285,14 @@ def build_workbook(report: EvaluationReport) -> Workbook:
             wd,
             1,
             1,
-            f"Changes since round {since.round} (credential version {since.version})"
-            f" to version {report.credential_version}",
+            _("Changes since round %(round)s (credential version %(version)s) to version %(now)s")
+            % {"round": since.round, "version": since.version, "now": report.credential_version},
         ).font = Font(bold=True)
-        _header(wd, 3, ["Element", "Field", "Before", "After", "Removed", "Added"])
+        _header(
+            wd,
+            3,
+            [_("Element"), _("Field"), _("Before"), _("After"), _("Removed"), _("Added")],
+        )
         for r, ch in enumerate(since.changes, start=4):
             write_cell(wd, r, 1, ch.element)
             write_cell(wd, r, 2, ch.label)

@@ -30,8 +30,8 @@ from qa_engine.adapters.pdf_style import (
     MUTED,
     RULE,
     printable_text,
-    utc_time,
 )
+from qa_engine.adapters.translations import format_moment, translations
 from qa_engine.domain.report import EvaluationReport
 
 PAGE_W, PAGE_H = A4
@@ -84,6 +84,22 @@ def make_canvas_class(report: EvaluationReport) -> type[rl_canvas.Canvas]:
     """A canvas that holds pages back until the end, so that every page can say "page x of y"."""
     link = report.verification_link
     stamp = _timestamp(report.generated_at)
+    _ = translations(report.language).gettext
+    brand_line = _(BRAND_LINE)
+    subtitle = _("Evaluation report of a micro-credential")
+    case_round = _("Case %(case)s, round %(round)s") % {
+        "case": report.case_id,
+        "round": report.round,
+    }
+    footer_id = _("Report %(report)s") % {"report": report.report_id}
+    verify_at = _("Verify at %(address)s") % {"address": report.verify_url}
+    how = _("with the report id above, or scan the code.")
+    generated = _("Generated %(when)s · template %(template)s · rubric %(rubric)s %(version)s") % {
+        "when": format_moment(report.generated_at, report.language),
+        "template": report.template_version,
+        "rubric": report.rubric_id,
+        "version": report.rubric_version,
+    }
 
     # reportlab ships no type information: its Canvas is Any to mypy
     class ReportCanvas(rl_canvas.Canvas):  # type: ignore[misc]
@@ -126,18 +142,16 @@ def make_canvas_class(report: EvaluationReport) -> type[rl_canvas.Canvas]:
             text_x = MARGIN_X + 17 * mm
             self.setFillColor(BRAND)
             self.setFont(FONT_BOLD, 10.5)
-            self.drawString(text_x, top - 6 * mm, BRAND_LINE)
+            self.drawString(text_x, top - 6 * mm, printable_text(brand_line))
             self.setFillColor(MUTED)
             self.setFont(FONT, 8)
-            self.drawString(text_x, top - 11 * mm, "Evaluation report of a micro-credential")
+            self.drawString(text_x, top - 11 * mm, printable_text(subtitle))
             self.setFillColor(colors.black)
             self.setFont(FONT_BOLD, 9)
             self.drawRightString(PAGE_W - MARGIN_X, top - 6 * mm, printable_text(report.report_id))
             self.setFont(FONT, 7.5)
             self.setFillColor(MUTED)
-            self.drawRightString(
-                PAGE_W - MARGIN_X, top - 11 * mm, f"Case {report.case_id}, round {report.round}"
-            )
+            self.drawRightString(PAGE_W - MARGIN_X, top - 11 * mm, printable_text(case_round))
             self.setStrokeColor(ACCENT)
             self.setLineWidth(1.2)
             self.line(MARGIN_X, PAGE_H - HEADER_H, PAGE_W - MARGIN_X, PAGE_H - HEADER_H)
@@ -158,30 +172,19 @@ def make_canvas_class(report: EvaluationReport) -> type[rl_canvas.Canvas]:
             )
             self.setFillColor(colors.black)
             self.setFont(FONT_BOLD, 8)
-            self.drawString(fx, 6 * mm + 17 * mm, printable_text(f"Report {report.report_id}"))
+            self.drawString(fx, 6 * mm + 17 * mm, printable_text(footer_id))
             room = PAGE_W - MARGIN_X - fx
-            _fit_string(self, fx, 6 * mm + 12.5 * mm, f"Verify at {report.verify_url}", 7.5, room)
-            _fit_string(
-                self,
-                fx,
-                6 * mm + 8.5 * mm,
-                "with the report id above, or scan the code.",
-                7.5,
-                room,
-            )
+            _fit_string(self, fx, 6 * mm + 12.5 * mm, verify_at, 7.5, room)
+            _fit_string(self, fx, 6 * mm + 8.5 * mm, how, 7.5, room)
             self.setFillColor(MUTED)
-            _fit_string(
-                self,
-                fx,
-                6 * mm + 3 * mm,
-                f"Generated {utc_time(report.generated_at)} · template {report.template_version} · "
-                f"rubric {report.rubric_id} {report.rubric_version}",
-                6.5,
-                room,
-            )
+            _fit_string(self, fx, 6 * mm + 3 * mm, generated, 6.5, room)
             self.setFillColor(colors.black)
             self.setFont(FONT_BOLD, 8.5)
-            self.drawRightString(PAGE_W - MARGIN_X, 6 * mm + 17 * mm, f"Page {number} of {total}")
+            self.drawRightString(
+                PAGE_W - MARGIN_X,
+                6 * mm + 17 * mm,
+                printable_text(_("Page %(page)s of %(pages)s") % {"page": number, "pages": total}),
+            )
             self.restoreState()
 
     return ReportCanvas

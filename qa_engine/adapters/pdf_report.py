@@ -27,6 +27,7 @@ from qa_engine.adapters.pdf_furniture import (
 )
 from qa_engine.adapters.pdf_sections import SECTIONS
 from qa_engine.adapters.pdf_style import AUTHOR, FONT, paragraph_styles, register_fonts
+from qa_engine.adapters.translations import translations
 from qa_engine.domain.report import EvaluationReport
 
 __all__ = ["render_report"]
@@ -35,6 +36,7 @@ __all__ = ["render_report"]
 def render_report(report: EvaluationReport, *, reports_dir: Path) -> bytes:
     """Render the evaluation report to PDF bytes; the same report gives the same bytes."""
     register_fonts(Path(reports_dir))
+    _ = translations(report.language).gettext
     st = paragraph_styles()
     story: list[Flowable] = []
     for section in SECTIONS:
@@ -49,19 +51,20 @@ def render_report(report: EvaluationReport, *, reports_dir: Path) -> bytes:
         rightMargin=MARGIN_X,
         topMargin=HEADER_H + 4 * mm,
         bottomMargin=FOOTER_H + 4 * mm,
-        title=f"Evaluation report {report.report_id} — {report.credential.title}",
+        title=_("Evaluation report %(report)s — %(title)s")
+        % {"report": report.report_id, "title": report.credential.title},
         author=AUTHOR,
         subject=report.report_id,
         creator=f"qa-engine ({report.template_version})",
         keywords=[
             "4EU+",
-            "micro-credential",
-            "quality assurance",
-            "evaluation report",
+            _("micro-credential"),
+            _("quality assurance"),
+            _("evaluation report"),
             report.report_id,
         ],
         invariant=1,
-        lang="en",
+        lang=report.language,
         initialFontName=FONT,
     )
     frame = Frame(

@@ -15,19 +15,17 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Flowable, LongTable, Paragraph, Spacer
 
 from qa_engine.adapters.pdf_cells import (
+    Words,
     agreement_text,
     column_widths,
     continued_cell,
-    elements_text,
     kv_table,
     markup,
-    mean_text,
-    number,
     para,
-    percent,
+    reviewer_label,
     score_bar,
-    score_text,
     split_row,
+    words,
 )
 from qa_engine.adapters.pdf_furniture import FRAME_W
 from qa_engine.adapters.pdf_style import (
@@ -42,36 +40,56 @@ from qa_engine.adapters.pdf_style import (
     printable_text,
 )
 from qa_engine.domain.consolidation import ALPHA_NOTE
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.report import (
+    YES_NO_LABELS,
     EvaluationReport,
     ReportCriterion,
     ReportPartRow,
     ReportStandardRow,
     outcome_label,
 )
-from qa_engine.domain.scoring import GATE_RULE, GROUP_SCORE_METHOD
+from qa_engine.domain.scoring import GATE_RULE_PARAMS, GATE_RULE_TEXT, GROUP_SCORE_METHOD
+
+YES_NO = {label for _, label, _ in YES_NO_LABELS}
+# a criterion's kind in words (msgids)
+KINDS = {
+    "scale": N_("scale"),
+    "yes_no": N_("yes/no"),
+    "elements_check": N_("elements check"),
+    "text": N_("text"),
+}
 
 
 def _score_cell(
-    c: ReportCriterion, value: float | None, st: dict[str, ParagraphStyle]
+    c: ReportCriterion, value: float | None, st: dict[str, ParagraphStyle], w: Words
 ) -> Paragraph:
     label = c.label_for(value)
-    text = f"<b>{number(value)}</b>"
+    if label in YES_NO:
+        label = w._(label)
+    text = f"<b>{w.number(value)}</b>"
     if label:
         text += f'<br/><font size="6.5" color="#5b6475">{markup(label)}</font>'
     return para(text, st["cell"])
 
 
-def _criterion_band(c: ReportCriterion) -> str:
-    facts = [markup(c.kind.replace("_", " ")), f"weight {c.effective_weight:.3f}"]
+def _criterion_band(c: ReportCriterion, w: Words) -> str:
+    _ = w._
+    kind = _(KINDS[c.kind]) if c.kind in KINDS else c.kind.replace("_", " ")
+    facts = [markup(kind), _("weight %(weight)s") % {"weight": w.weight(c.effective_weight)}]
     if c.gate_min is not None:
-        verdict = {True: "passed", False: "FAILED", None: "not judged"}[c.gate_passed]
-        facts.append(f"gate: at least {c.gate_min} ({verdict})")
-    facts.append(f"mean {number(c.mean)} · median {number(c.median)} · spread {number(c.spread)}")
+        verdict = {True: _("passed"), False: _("FAILED"), None: _("not judged")}[c.gate_passed]
+        facts.append(
+            _("gate: at least %(level)s (%(verdict)s)") % {"level": c.gate_min, "verdict": verdict}
+        )
+    facts.append(
+        _("mean %(mean)s · median %(median)s · spread %(spread)s")
+        % {"mean": w.number(c.mean), "median": w.number(c.median), "spread": w.number(c.spread)}
+    )
     if c.disagreement:
-        facts.append('<font color="#b7410e"><b>reviewers disagree</b></font>')
+        facts.append(f'<font color="#b7410e"><b>{_("reviewers disagree")}</b></font>')
     if c.maps_to:
-        facts.append("serves " + markup(", ".join(c.maps_to)))
+        facts.append(_("serves %(references)s") % {"references": markup(", ".join(c.maps_to))})
     return (
         f"<b>{markup(c.id)}</b> — <b>{markup(c.title)}</b><br/>"
         f'<font size="7" color="#5b6475">{" · ".join(facts)}</font>'
@@ -80,42 +98,55 @@ def _criterion_band(c: ReportCriterion) -> str:
 
 def criteria_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     """One table, criteria × (self-assessment + reviewers), that splits across pages."""
+    w = words(r)
+    _ = w._
     out: list[Flowable] = [
-        para("4. Criteria, scores and justifications", st["h1"]),
+        para(_("4. Criteria, scores and justifications"), st["h1"]),
         para(
-            "For each criterion: the provider's self-assessment, then each reviewer's score and "
-            "justification. Reviewers are shown by label, not by name. Scale labels are given "
-            "under each score; the full scales are listed in section 9.",
+            _(
+                "For each criterion: the provider's self-assessment, then each reviewer's score "
+                "and justification. Reviewers are shown by label, not by name. Scale labels are "
+                "given under each score; the full scales are listed in section 9."
+            ),
             st["muted"],
         ),
         Spacer(1, 4),
     ]
     data: list[list[object]] = [
-        [para("Who", st["head"]), para("Score", st["head"]), para("Justification", st["head"])]
+        [
+            para(_("Who"), st["head"]),
+            para(_("Score"), st["head"]),
+            para(_("Justification"), st["head"]),
+        ]
     ]
     style: list[tuple[object, ...]] = []
     widths = column_widths([30, 20, 124])
     for c in r.criteria:
         band = len(data)
-        data.append([para(_criterion_band(c), st["cell"]), "", ""])
+        data.append([para(_criterion_band(c, w), st["cell"]), "", ""])
         style += [("SPAN", (0, band), (-1, band)), ("BACKGROUND", (0, band), (-1, band), BAND_BG)]
         self_row = [
-            para("Provider<br/>(self-assessment)", st["cell"]),
-            _score_cell(c, c.self_score, st),
+            para(_("Provider<br/>(self-assessment)"), st["cell"]),
+            _score_cell(c, c.self_score, st, w),
             para(
-                markup(c.self_narrative) or '<font color="#5b6475">no narrative</font>', st["cell"]
+                markup(c.self_narrative) or f'<font color="#5b6475">{_("no narrative")}</font>',
+                st["cell"],
             ),
         ]
-        data.extend(split_row(self_row, widths, continued_cell(st, "Provider")))
+        data.extend(split_row(self_row, widths, continued_cell(st, w, _("Provider"))))
         # keep the criterion's band with its first answer, so no band is orphaned at a page foot
         style.append(("NOSPLIT", (0, band), (-1, band + 1)))
         for label, value, comment in c.scores:
+            shown = reviewer_label(label, w)
             row = [
-                para(markup(label), st["cell_b"]),
-                _score_cell(c, value, st),
-                para(markup(comment) or '<font color="#5b6475">no comment</font>', st["cell"]),
+                para(markup(shown), st["cell_b"]),
+                _score_cell(c, value, st, w),
+                para(
+                    markup(comment) or f'<font color="#5b6475">{_("no comment")}</font>',
+                    st["cell"],
+                ),
             ]
-            data.extend(split_row(row, widths, continued_cell(st, label)))
+            data.extend(split_row(row, widths, continued_cell(st, w, shown)))
     table = LongTable(data, colWidths=widths, repeatRows=1)
     table.setStyle(grid_style(style))
     out.append(table)
@@ -124,33 +155,48 @@ def criteria_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
 
 def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     reviewers = r.reviewer_labels
-    out: list[Flowable] = [para("5. Consolidation", st["h1"])]
+    w = words(r)
+    _ = w._
+    recommended = _(outcome_label(r.recommended_outcome)) if r.recommended_outcome else ""
+    out: list[Flowable] = [para(_("5. Consolidation"), st["h1"])]
     out.append(
         kv_table(
             [
                 (
-                    "Overall score",
-                    f"<b>{percent(r.overall)}</b> (weighted mean of normalised criterion means)",
+                    _("Overall score"),
+                    _("%(score)s (weighted mean of normalised criterion means)")
+                    % {"score": f"<b>{w.percent(r.overall)}</b>"},
                 ),
-                ("Reviewer agreement", agreement_text(r)),
-                ("Recommended outcome", markup(outcome_label(r.recommended_outcome))),
+                (_("Reviewer agreement"), agreement_text(r)),
+                (_("Recommended outcome"), markup(recommended)),
                 (
-                    "Disagreements",
-                    markup(", ".join(c.id for c in r.criteria if c.disagreement)) or "none",
+                    _("Disagreements"),
+                    markup(", ".join(c.id for c in r.criteria if c.disagreement)) or _("none"),
                 ),
             ],
             st,
         )
     )
-    out.append(para(markup(ALPHA_NOTE), st["muted"]))
+    out.append(para(markup(_(ALPHA_NOTE)), st["muted"]))
     out.append(Spacer(1, 6))
     if len(r.parts) > 1:
-        out.extend(parts_table(r.parts, st))
+        out.extend(parts_table(r.parts, st, w))
         out.append(Spacer(1, 6))
     short = [
         lbl.replace("Reviewer ", "") if lbl.startswith("Reviewer ") else lbl for lbl in reviewers
     ]
-    head = ["Criterion", "Self", *short, "Mean", "Median", "Spread", "Weight"]
+    # the figure columns are narrow: their headings have short forms of their own in every
+    # language (a context of the catalog), never a word broken inside
+    pgettext = w.pgettext
+    head = [
+        _("Criterion"),
+        pgettext("short column heading", "Self"),
+        *short,
+        pgettext("short column heading", "Mean"),
+        pgettext("short column heading", "Median"),
+        pgettext("short column heading", "Spread"),
+        pgettext("short column heading", "Weight"),
+    ]
     data: list[list[object]] = [[para(markup(h), st["head"]) for h in head]]
     style: list[tuple[object, ...]] = [
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])
@@ -165,14 +211,14 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
         flag = ' <font color="#b7410e">▲</font>' if c.disagreement else ""
         row = [
             para(f"{markup(c.id)}{flag}", st["cell"]),
-            para(score_text(c.self_score), st["cell_r"]),
+            para(w.score(c.self_score), st["cell_r"]),
         ]
-        row += [para(score_text(by_label.get(lbl)), st["cell_r"]) for lbl in reviewers]
+        row += [para(w.score(by_label.get(lbl)), st["cell_r"]) for lbl in reviewers]
         row += [
-            para(f"<b>{mean_text(c.mean)}</b>", st["cell_r"]),
-            para(mean_text(c.median), st["cell_r"]),
-            para(score_text(c.spread), st["cell_r"]),
-            para(f"{c.effective_weight:.3f}", st["cell_r"]),
+            para(f"<b>{w.mean(c.mean)}</b>", st["cell_r"]),
+            para(w.mean(c.median), st["cell_r"]),
+            para(w.score(c.spread), st["cell_r"]),
+            para(w.weight(c.effective_weight), st["cell_r"]),
         ]
         data.append(row)
         if c.disagreement:
@@ -188,24 +234,26 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     out.append(Spacer(1, 2))
     out.append(
         para(
-            "▲ marks a criterion where the reviewers' scores are further apart than the "
-            "workflow allows. Self and reviewer columns: single scores; Mean and Median: "
-            "the reviewers' mean and median, two decimals; Spread: highest minus lowest score.",
+            _(
+                "▲ marks a criterion where the reviewers' scores are further apart than the "
+                "workflow allows. Self and reviewer columns: single scores; Mean and Median: "
+                "the reviewers' mean and median, two decimals; Spread: highest minus lowest score."
+            ),
             st["muted"],
         )
     )
     if checks:
         out.append(Spacer(1, 4))
-        out.append(para("Automated element checks", st["h2"]))
+        out.append(para(_("Automated element checks"), st["h2"]))
         rows: list[list[object]] = [
-            [para(h, st["head"]) for h in ("Criterion", "Elements present", "Weight")]
+            [para(h, st["head"]) for h in (_("Criterion"), _("Elements present"), _("Weight"))]
         ]
         for c in checks:
             rows.append(
                 [
                     para(f"<b>{markup(c.id)}</b> {markup(c.title)}", st["cell"]),
-                    para(elements_text(c.mean, c.elements_total), st["cell_r"]),
-                    para(f"{c.effective_weight:.3f}", st["cell_r"]),
+                    para(w.elements(c.mean, c.elements_total), st["cell_r"]),
+                    para(w.weight(c.effective_weight), st["cell_r"]),
                 ]
             )
         checks_table = LongTable(rows, colWidths=column_widths([110, 40, 24]), repeatRows=1)
@@ -215,28 +263,42 @@ def consolidation_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) ->
     return out
 
 
-def parts_table(parts: Sequence[ReportPartRow], st: dict[str, ParagraphStyle]) -> list[Flowable]:
+def parts_table(
+    parts: Sequence[ReportPartRow], st: dict[str, ParagraphStyle], w: Words | None = None
+) -> list[Flowable]:
     """ "Score by part": the total of each part of a composite rubric."""
+    w = w or Words()
+    _ = w._
     data: list[list[object]] = [
-        [para(h, st["head"]) for h in ("Part", "Weighted score", "", "Weight", "Criteria")]
+        [
+            para(h, st["head"])
+            for h in (_("Part"), _("Weighted score"), "", _("Weight"), _("Criteria"))
+        ]
     ]
     for row in parts:
         data.append(
             [
                 para(f"<b>{markup(row.part)}</b>", st["cell"]),
-                para(percent(row.score), st["cell_r"]),
+                para(w.percent(row.score), st["cell_r"]),
                 score_bar(row.score),
-                para(percent(row.weight), st["cell_r"]),
-                para(str(len(row.criteria)), st["cell_r"]),
+                para(w.percent(row.weight), st["cell_r"]),
+                para(w.number(len(row.criteria)), st["cell_r"]),
             ]
         )
     t = LongTable(data, colWidths=column_widths([60, 26, 30, 22, 20]), repeatRows=1)
     t.setStyle(grid_style([("VALIGN", (2, 1), (2, -1), "MIDDLE")]))
     return [
-        para("Score by part", st["h2"]),
+        para(_("Score by part"), st["h2"]),
         para(
-            "Each part of the composite rubric scored on its own: "
-            + markup(GROUP_SCORE_METHOD.replace("Each standard's", "Each part's")),
+            markup(
+                _(
+                    "Each part of the composite rubric scored on its own: Each part's score is "
+                    "the weighted mean of the normalised scores of the criteria that map to it, "
+                    "each criterion weighted by its effective weight in the rubric (equal weights "
+                    "when the mapped criteria carry none); 0 % = lowest level of every scale, "
+                    "100 % = highest."
+                )
+            ),
             st["muted"],
         ),
         t,
@@ -248,7 +310,8 @@ def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]
     scored = [(c, v) for c, v in means if v is not None]
     if not scored:
         return []
-    out: list[Flowable] = [CondPageBreak(80 * mm), para("Mean score per criterion", st["h2"])]
+    _ = words(r)._
+    out: list[Flowable] = [CondPageBreak(80 * mm), para(_("Mean score per criterion"), st["h2"])]
     chunk = 40
     for start in range(0, len(scored), chunk):
         part = scored[start : start + chunk]
@@ -269,7 +332,7 @@ def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]
         bc.valueAxis.valueMin, bc.valueAxis.valueMax, bc.valueAxis.valueStep = 0, 100, 25
         bc.valueAxis.labels.fontName = FONT
         bc.valueAxis.labels.fontSize = 7
-        bc.valueAxis.labelTextFormat = "%d %%"
+        bc.valueAxis.labelTextFormat = _percent_axis(r)
         bc.valueAxis.visibleGrid = 1
         bc.valueAxis.gridStrokeColor = RULE
         bc.valueAxis.gridStrokeWidth = 0.3
@@ -277,7 +340,7 @@ def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]
         bc.groupSpacing = 3.5
         bc.bars.strokeColor = None
         bc.bars[0].fillColor = BRAND
-        for i, (c, _) in enumerate(part):
+        for i, (c, _share) in enumerate(part):
             if c.gate_passed is False:
                 bc.bars[(0, i)].fillColor = WARN
             elif c.disagreement:
@@ -286,47 +349,54 @@ def _chart(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]
         out.append(d)
     legend = Drawing(FRAME_W, 12)
     x = 90.0
-    for colour, words in (
-        (BRAND, "mean as a share of the scale"),
-        (ACCENT, "reviewers disagree"),
-        (WARN, "gate failed"),
+    for colour, meaning in (
+        (BRAND, _("mean as a share of the scale")),
+        (ACCENT, _("reviewers disagree")),
+        (WARN, _("gate failed")),
     ):
+        shown = printable_text(meaning)
         legend.add(Rect(x, 2, 8, 8, fillColor=colour, strokeColor=None))
-        legend.add(String(x + 11, 3, words, fontName=FONT, fontSize=7))
-        x += 11 + pdfmetrics.stringWidth(words, FONT, 7) + 14
+        legend.add(String(x + 11, 3, shown, fontName=FONT, fontSize=7))
+        x += 11 + pdfmetrics.stringWidth(shown, FONT, 7) + 14
     out.append(legend)
     return out
 
 
 def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     gated = [c for c in r.criteria if c.gate_min is not None]
-    out: list[Flowable] = [para("6. Gates", st["h1"])]
+    w = words(r)
+    _ = w._
+    out: list[Flowable] = [para(_("6. Gates"), st["h1"])]
     if not gated:
-        out.append(para("The rubric sets no minimum level on any criterion.", st["body"]))
+        out.append(para(_("The rubric sets no minimum level on any criterion."), st["body"]))
         return out
-    out.append(para(markup(GATE_RULE), st["muted"]))
+    out.append(para(markup(_(GATE_RULE_TEXT) % GATE_RULE_PARAMS), st["muted"]))
     summary = (
-        "Every gate is passed."
+        _("Every gate is passed.")
         if not r.gates_failed
-        else (
-            f"<b>Gates failed:</b> {markup(', '.join(r.gates_failed))}. A failed gate caps the "
-            "outcome whatever the overall score."
+        else _(
+            "<b>Gates failed:</b> %(criteria)s. A failed gate caps the outcome whatever the "
+            "overall score."
         )
+        % {"criteria": markup(", ".join(r.gates_failed))}
     )
     out.append(para(summary, st["body"]))
     out.append(Spacer(1, 4))
     data: list[list[object]] = [
-        [para(h, st["head"]) for h in ("Criterion", "Minimum level", "Mean", "Median", "Result")]
+        [
+            para(h, st["head"])
+            for h in (_("Criterion"), _("Minimum level"), _("Mean"), _("Median"), _("Result"))
+        ]
     ]
     style: list[tuple[object, ...]] = []
     for i, c in enumerate(gated, start=1):
-        verdict = {True: "passed", False: "failed", None: "not judged"}[c.gate_passed]
+        verdict = {True: _("passed"), False: _("failed"), None: _("not judged")}[c.gate_passed]
         data.append(
             [
                 para(f"<b>{markup(c.id)}</b> {markup(c.title)}", st["cell"]),
-                para(str(c.gate_min), st["cell_r"]),
-                para(mean_text(c.mean), st["cell_r"]),
-                para(mean_text(c.median), st["cell_r"]),
+                para(w.number(c.gate_min), st["cell_r"]),
+                para(w.mean(c.mean), st["cell_r"]),
+                para(w.mean(c.median), st["cell_r"]),
                 para(verdict, st["cell_b"]),
             ]
         )
@@ -339,16 +409,22 @@ def gates_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Fl
     return out
 
 
-def _standards_table(rows: Sequence[ReportStandardRow], st: dict[str, ParagraphStyle]) -> Flowable:
+def _standards_table(
+    rows: Sequence[ReportStandardRow], st: dict[str, ParagraphStyle], w: Words
+) -> Flowable:
+    _ = w._
     data: list[list[object]] = [
-        [para(h, st["head"]) for h in ("Reference", "Standard", "Score", "", "Criteria")]
+        [
+            para(h, st["head"])
+            for h in (_("Reference"), _("Standard"), _("Score"), "", _("Criteria"))
+        ]
     ]
     for row in rows:
         data.append(
             [
                 para(f"<b>{markup(row.reference)}</b>", st["cell"]),
-                para(markup(row.title), st["cell"]),
-                para(percent(row.score), st["cell_r"]),
+                para(markup(_(row.title)), st["cell"]),
+                para(w.percent(row.score), st["cell_r"]),
                 score_bar(row.score),
                 para(markup(", ".join(row.criteria)) or "—", st["cell"]),
             ]
@@ -366,24 +442,33 @@ def _standards_table(rows: Sequence[ReportStandardRow], st: dict[str, ParagraphS
 
 
 def standards_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    w = words(r)
+    _ = w._
     out: list[Flowable] = [
-        para("7. What the scores say about the standards", st["h1"]),
-        para(GROUP_SCORE_METHOD, st["muted"]),
+        para(_("7. What the scores say about the standards"), st["h1"]),
+        para(markup(_(GROUP_SCORE_METHOD)), st["muted"]),
     ]
-    out.append(para("ESG 2015, Part 1", st["h2"]))
+    out.append(para(_("ESG 2015, Part 1"), st["h2"]))
     out.append(
-        _standards_table(r.esg_rows, st)
+        _standards_table(r.esg_rows, st, w)
         if r.esg_rows
-        else para("No criterion maps to an ESG standard.", st["body"])
+        else para(_("No criterion maps to an ESG standard."), st["body"])
     )
     out.append(
         para(
-            "EU principles for micro-credentials (Council Recommendation 2022, Annex II)", st["h2"]
+            _("EU principles for micro-credentials (Council Recommendation 2022, Annex II)"),
+            st["h2"],
         )
     )
     out.append(
-        _standards_table(r.eu_rows, st)
+        _standards_table(r.eu_rows, st, w)
         if r.eu_rows
-        else para("No criterion maps to an EU principle.", st["body"])
+        else para(_("No criterion maps to an EU principle."), st["body"])
     )
     return out
+
+
+def _percent_axis(r: EvaluationReport) -> str:
+    """The chart's value axis in the report's percent format ("50 %", "50%")."""
+    sample = words(r).percent(0.5).replace("50,0", "50").replace("50.0", "50")
+    return sample.replace("%", "%%").replace("50", "%d", 1)

@@ -13,15 +13,16 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, KeepTogether, LongTable, Paragraph, Spacer, Table
 
 from qa_engine.adapters.pdf_cells import (
+    Words,
     agreement_text,
     column_widths,
     continued_cell,
-    iso_day,
     kv_table,
     markup,
     para,
-    percent,
+    reviewer_label,
     split_row,
+    words,
 )
 from qa_engine.adapters.pdf_scores import (
     consolidation_section,
@@ -29,32 +30,46 @@ from qa_engine.adapters.pdf_scores import (
     gates_section,
     standards_section,
 )
-from qa_engine.adapters.pdf_style import ZEBRA_BG, grid_style, unprintable_note, utc_time
+from qa_engine.adapters.pdf_style import ZEBRA_BG, grid_style, unprintable_note
+from qa_engine.adapters.translations import format_decimal, format_moment
 from qa_engine.domain.credential_diff import ElementChange
-from qa_engine.domain.report import EvaluationReport, outcome_label
+from qa_engine.domain.i18n import Message
+from qa_engine.domain.report import NO_SUMMARY, YES_NO_LABELS, EvaluationReport, outcome_label
+
+YES_NO = {label for _, label, _ in YES_NO_LABELS}
 
 
 def _title_block(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     cred = r.credential
+    w = words(r)
+    _ = w._
     facts = [
-        ("Credential", f"<b>{markup(cred.title)}</b> ({markup(cred.reference)})"),
-        ("Provider", f"{markup(cred.provider_name)} ({markup(cred.provider)})"),
+        (_("Credential"), f"<b>{markup(cred.title)}</b> ({markup(cred.reference)})"),
+        (_("Provider"), f"{markup(cred.provider_name)} ({markup(cred.provider)})"),
         (
-            "Decision",
-            f"<b>{markup(outcome_label(r.decision_outcome))}</b> — "
-            f"{markup(r.decided_by_label)}, {utc_time(r.decided_at)}",
+            _("Decision"),
+            f"<b>{markup(_(outcome_label(r.decision_outcome)))}</b> — "
+            f"{markup(_(r.decided_by_label))}, {format_moment(r.decided_at, w.lang)}",
         ),
-        ("Valid until", iso_day(r.valid_until)),
-        ("Overall score", f"{percent(r.overall)} of the rubric maximum"),
-        ("Reviewer agreement", agreement_text(r)),
+        (_("Valid until"), w.day(r.valid_until)),
         (
-            "Report",
-            f"{markup(r.report_id)} · case {r.case_id}, round {r.round} · generated "
-            f"{utc_time(r.generated_at)}",
+            _("Overall score"),
+            _("%(score)s of the rubric maximum") % {"score": w.percent(r.overall)},
+        ),
+        (_("Reviewer agreement"), agreement_text(r)),
+        (
+            _("Report"),
+            _("%(report)s · case %(case)s, round %(round)s · generated %(when)s")
+            % {
+                "report": markup(r.report_id),
+                "case": r.case_id,
+                "round": r.round,
+                "when": format_moment(r.generated_at, w.lang),
+            },
         ),
     ]
     out: list[Flowable] = [
-        para("Evaluation report", st["title"]),
+        para(_("Evaluation report"), st["title"]),
         para(markup(cred.title), st["subtitle"]),
         kv_table(facts, st),
     ]
@@ -66,45 +81,59 @@ def _title_block(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flo
 
 def _credential_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     cred = r.credential
-    out: list[Flowable] = [para("1. The credential", st["h1"])]
+    w = words(r)
+    _ = w._
+    out: list[Flowable] = [para(_("1. The credential"), st["h1"])]
     out.append(
         kv_table(
             [
-                ("Reference", markup(cred.reference)),
+                (_("Reference"), markup(cred.reference)),
                 *(
-                    [("Version reviewed", f"version {r.credential_version}")]
+                    [
+                        (
+                            _("Version reviewed"),
+                            _("version %(version)s") % {"version": r.credential_version},
+                        )
+                    ]
                     if r.credential_version is not None
                     else []
                 ),
-                ("Title", markup(cred.title)),
-                ("Provider", f"{markup(cred.provider_name)} ({markup(cred.provider)})"),
-                ("Workload", f"{markup(cred.ects)} ECTS" if cred.ects else "—"),
-                ("EQF level", markup(cred.eqf_level) if cred.eqf_level is not None else "—"),
-                ("ISCED-F field", markup(cred.isced_f) or "—"),
-                ("Languages", markup(", ".join(cred.languages)) or "—"),
-                ("Skills", markup(", ".join(cred.skills)) or "—"),
+                (_("Title"), markup(cred.title)),
+                (_("Provider"), f"{markup(cred.provider_name)} ({markup(cred.provider)})"),
+                (
+                    _("Workload"),
+                    _("%(ects)s ECTS") % {"ects": _ects(cred.ects, w)} if cred.ects else "—",
+                ),
+                (_("EQF level"), markup(cred.eqf_level) if cred.eqf_level is not None else "—"),
+                (_("ISCED-F field"), markup(cred.isced_f) or "—"),
+                (_("Languages"), markup(", ".join(cred.languages)) or "—"),
+                (_("Skills"), markup(", ".join(cred.skills)) or "—"),
             ],
             st,
         )
     )
     if cred.learning_outcomes:
-        out.append(para("Learning outcomes", st["h2"]))
+        out.append(para(_("Learning outcomes"), st["h2"]))
         out.extend(
             Paragraph(markup(lo), st["item"], bulletText="•") for lo in cred.learning_outcomes
         )
     if cred.elements:
-        out.append(para("Standard elements (Council Recommendation 2022, Annex I)", st["h2"]))
+        out.append(para(_("Standard elements (Council Recommendation 2022, Annex I)"), st["h2"]))
         data: list[list[object]] = [
-            [para("Element", st["head"]), para("Title", st["head"]), para("Value", st["head"])]
+            [
+                para(_("Element"), st["head"]),
+                para(_("Title"), st["head"]),
+                para(_("Value"), st["head"]),
+            ]
         ]
         widths = column_widths([18, 40, 116])
         for element_id, title, value in cred.elements:
             row = [
                 para(markup(element_id), st["cell_b"]),
-                para(markup(title), st["cell"]),
+                para(markup(_(title)), st["cell"]),
                 para(markup(value) or "—", st["cell"]),
             ]
-            data.extend(split_row(row, widths, continued_cell(st)))
+            data.extend(split_row(row, widths, continued_cell(st, w)))
         t = LongTable(data, colWidths=widths, repeatRows=1)
         t.setStyle(grid_style([("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])]))
         out.append(t)
@@ -126,84 +155,117 @@ def _changes(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowabl
     since = r.changes_since
     if since is None:
         return []
+    w = words(r)
+    _ = w._
     out: list[Flowable] = [
-        para(f"Changes since round {since.round} (credential version {since.version})", st["h2"])
+        para(
+            _("Changes since round %(round)s (credential version %(version)s)")
+            % {"round": since.round, "version": since.version},
+            st["h2"],
+        )
     ]
     if not since.changes:
-        out.append(para("The content of the standard elements did not change.", st["muted"]))
+        out.append(para(_("The content of the standard elements did not change."), st["muted"]))
         return out
     data: list[list[object]] = [
-        [para("Element", st["head"]), para("Before", st["head"]), para("After", st["head"])]
+        [
+            para(_("Element"), st["head"]),
+            para(_("Before"), st["head"]),
+            para(_("After"), st["head"]),
+        ]
     ]
     widths = column_widths([40, 67, 67])
     for change in since.changes:
         before, after = _change_cells(change)
         name = f"{change.element} {change.label}" if change.element else change.label
         row = [para(markup(name), st["cell_b"]), para(before, st["cell"]), para(after, st["cell"])]
-        data.extend(split_row(row, widths, continued_cell(st)))
+        data.extend(split_row(row, widths, continued_cell(st, w)))
     t = LongTable(data, colWidths=widths, repeatRows=1)
     t.setStyle(grid_style([("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])]))
     out.append(t)
     return out
 
 
+def _ects(value: str, w: Words) -> str:
+    """The workload as the credential states it ("6.0"), with the report's decimal sign ("6,0")."""
+    digits = len(value.partition(".")[2])
+    try:
+        return format_decimal(float(value), w.lang, digits)
+    except ValueError:
+        return markup(value)
+
+
 def _rubric_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    w = words(r)
+    _ = w._
     return [
-        para("2. Rubric", st["h1"]),
+        para(_("2. Rubric"), st["h1"]),
         kv_table(
             [
-                ("Rubric", markup(r.rubric_id)),
-                ("Version", markup(r.rubric_version)),
-                ("Content hash", f'<font size="7">{markup(r.rubric_hash)}</font>'),
-                ("Criteria", str(len(r.criteria))),
+                (_("Rubric"), markup(r.rubric_id)),
+                (_("Version"), markup(r.rubric_version)),
+                (_("Content hash"), f'<font size="7">{markup(r.rubric_hash)}</font>'),
+                (_("Criteria"), w.number(len(r.criteria))),
             ],
             st,
         ),
         Spacer(1, 2),
         para(
-            "The case was reviewed against this frozen rubric version; the content hash identifies "
-            "the exact text of the rubric that reviewers scored against.",
+            _(
+                "The case was reviewed against this frozen rubric version; the content hash "
+                "identifies the exact text of the rubric that reviewers scored against."
+            ),
             st["muted"],
         ),
     ]
 
 
 def _self_assessment_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
-    paragraphs = [
-        p for p in r.self_assessment_summary.replace("\r\n", "\n").split("\n\n") if p.strip()
-    ]
-    out: list[Flowable] = [para("3. Self-assessment summary", st["h1"])]
+    _ = words(r)._
+    summary = r.self_assessment_summary
+    if summary == NO_SUMMARY:
+        summary = _(NO_SUMMARY)
+    paragraphs = [p for p in summary.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    out: list[Flowable] = [para(_("3. Self-assessment summary"), st["h1"])]
     out.extend(para(markup(p), st["para"]) for p in paragraphs or ["—"])
     return out
 
 
 def _decision_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    w = words(r)
+    _ = w._
+    recommended = _(outcome_label(r.recommended_outcome)) if r.recommended_outcome else ""
     rows = [
-        ("Outcome", f'<font size="10"><b>{markup(outcome_label(r.decision_outcome))}</b></font>'),
-        ("Recommended by the scores", markup(outcome_label(r.recommended_outcome))),
-        ("Decided by", markup(r.decided_by_label)),
-        ("Decided at", utc_time(r.decided_at)),
-        ("Valid until", iso_day(r.valid_until)),
+        (
+            _("Outcome"),
+            f'<font size="10"><b>{markup(_(outcome_label(r.decision_outcome)))}</b></font>',
+        ),
+        (_("Recommended by the scores"), markup(recommended)),
+        (_("Decided by"), markup(_(r.decided_by_label))),
+        (_("Decided at"), format_moment(r.decided_at, w.lang)),
+        (_("Valid until"), w.day(r.valid_until)),
     ]
-    out: list[Flowable] = [para("8. Decision", st["h1"]), kv_table(rows, st)]
+    out: list[Flowable] = [para(_("8. Decision"), st["h1"]), kv_table(rows, st)]
     if r.decision_outcome != r.recommended_outcome:
         out.append(Spacer(1, 2))
         out.append(
             para(
-                "The decision differs from the outcome the scores recommend; the rationale "
-                "says why.",
+                _(
+                    "The decision differs from the outcome the scores recommend; the rationale "
+                    "says why."
+                ),
                 st["muted"],
             )
         )
-    out.append(para("Conditions", st["h2"]))
+    out.append(para(_("Conditions"), st["h2"]))
     if r.conditions:
         out.extend(
             Paragraph(markup(c), st["item"], bulletText=f"{i}.")
             for i, c in enumerate(r.conditions, start=1)
         )
     else:
-        out.append(para("None.", st["body"]))
-    out.append(para("Rationale", st["h2"]))
+        out.append(para(_("None."), st["body"]))
+    out.append(para(_("Rationale"), st["h2"]))
     paragraphs = [p for p in r.decision_rationale.replace("\r\n", "\n").split("\n\n") if p.strip()]
     out.extend(para(markup(p), st["para"]) for p in paragraphs or ["—"])
     return out
@@ -215,17 +277,21 @@ def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[
     for c in r.criteria:
         if c.descriptors:
             groups.setdefault(tuple(sorted(c.descriptors)), []).append(c.id)
-    out: list[Flowable] = [para("9. Scales", st["h1"])]
+    w = words(r)
+    _ = w._
+    out: list[Flowable] = [para(_("9. Scales"), st["h1"])]
     if not groups:
-        out.append(para("No criterion uses a scale.", st["body"]))
+        out.append(para(_("No criterion uses a scale."), st["body"]))
         return out
     for descriptors, ids in groups.items():
-        data: list[list[object]] = [[para(h, st["head"]) for h in ("Level", "Label", "Descriptor")]]
+        data: list[list[object]] = [
+            [para(h, st["head"]) for h in (_("Level"), _("Label"), _("Descriptor"))]
+        ]
         for value, label, descriptor in descriptors:
             data.append(
                 [
-                    para(str(value), st["cell_r"]),
-                    para(markup(label), st["cell_b"]),
+                    para(w.number(value), st["cell_r"]),
+                    para(markup(_(label) if label in YES_NO else label), st["cell_b"]),
                     para(markup(descriptor) or "—", st["cell"]),
                 ]
             )
@@ -234,7 +300,10 @@ def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[
         out.append(
             KeepTogether(
                 [
-                    para("Used by " + markup(", ".join(ids)), st["small"]),
+                    para(
+                        _("Used by %(criteria)s") % {"criteria": markup(", ".join(ids))},
+                        st["small"],
+                    ),
                     Spacer(1, 2),
                     t,
                     Spacer(1, 6),
@@ -245,20 +314,25 @@ def _scales_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[
 
 
 def _history_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
-    out: list[Flowable] = [para("10. Case history", st["h1"])]
+    w = words(r)
+    _ = w._
+    out: list[Flowable] = [para(_("10. Case history"), st["h1"])]
     if not r.history:
-        out.append(para("No events recorded.", st["body"]))
+        out.append(para(_("No events recorded."), st["body"]))
         return out
-    data: list[list[object]] = [[para(h, st["head"]) for h in ("When", "Who", "What", "Detail")]]
+    data: list[list[object]] = [
+        [para(h, st["head"]) for h in (_("When"), _("Who"), _("What"), _("Detail"))]
+    ]
     widths = column_widths([36, 28, 48, 62])
     for e in sorted(r.history, key=lambda e: e.at):
+        detail = e.detail if isinstance(e.detail, Message) else _(e.detail) if e.detail else ""
         row = [
-            para(utc_time(e.at), st["cell"]),
-            para(markup(e.actor_label), st["cell"]),
-            para(markup(e.action), st["cell"]),
-            para(markup(e.detail), st["cell"]),
+            para(format_moment(e.at, w.lang), st["cell"]),
+            para(markup(reviewer_label(_(e.actor_label), w)), st["cell"]),
+            para(markup(_(e.action)), st["cell"]),
+            para(markup(w.text(detail)), st["cell"]),
         ]
-        data.extend(split_row(row, widths, continued_cell(st)))
+        data.extend(split_row(row, widths, continued_cell(st, w)))
     t = LongTable(data, colWidths=widths, repeatRows=1)
     t.setStyle(grid_style([("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA_BG])]))
     out.append(t)
@@ -266,14 +340,21 @@ def _history_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list
 
 
 def _verification_section(r: EvaluationReport, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    _ = words(r)._
     return [
-        para("How to verify this report", st["h1"]),
+        para(_("How to verify this report"), st["h1"]),
         para(
-            "This report is sealed with an electronic signature (PAdES) of the alliance's "
-            "quality assurance office. Any PDF signature validator can check the seal; a change "
-            "of any kind to the file after sealing breaks it. You can also check the report at "
-            f"<b>{markup(r.verify_url)}</b> with the report id <b>{markup(r.report_id)}</b>, or "
-            "by scanning the code at the foot of each page.",
+            _(
+                "This report is sealed with an electronic signature (PAdES) of the alliance's "
+                "quality assurance office. Any PDF signature validator can check the seal; a "
+                "change of any kind to the file after sealing breaks it. You can also check the "
+                "report at %(address)s with the report id %(report)s, or by scanning the code at "
+                "the foot of each page."
+            )
+            % {
+                "address": f"<b>{markup(r.verify_url)}</b>",
+                "report": f"<b>{markup(r.report_id)}</b>",
+            },
             st["body"],
         ),
     ]

@@ -24,7 +24,10 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import TableStyle
 
-BRAND_LINE = "4EU+ Alliance — Micro-credential quality assurance"
+from qa_engine.domain.i18n import N_
+
+# a msgid: the case report prints it in its language
+BRAND_LINE = N_("4EU+ Alliance — Micro-credential quality assurance")
 AUTHOR = "4EU+ QA engine"
 
 FONT = "DejaVuSans"

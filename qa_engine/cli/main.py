@@ -12,6 +12,7 @@ from qa_engine.cli import (
     dev_cmd,
     export_cmd,
     exports_cmd,
+    institutions_cmd,
     leadership_cmd,
     reports_cmd,
     rubrics_cmd,
@@ -41,6 +42,7 @@ app.add_typer(cases_cmd.self_app, name="self-assessment")
 app.add_typer(cases_cmd.review_app, name="review")
 app.add_typer(cases_cmd.audit_app, name="audit")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(institutions_cmd.app, name="institutions")
 app.add_typer(reports_cmd.app, name="reports")
 app.add_typer(export_cmd.app, name="export")
 app.add_typer(exports_cmd.app, name="exports")

@@ -1,8 +1,10 @@
-"""``qa-engine reports …``: verify a signed report; write a case's workbook."""
+"""``qa-engine reports …``: verify a signed report; make a case's signed report in a language;
+write a case's workbook."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -10,6 +12,11 @@ from rich.markup import escape
 from qa_engine.cli.common import _, console, handle_errors
 from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.store.db import session_scope
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from qa_engine.store.models import Decision
 
 app = typer.Typer(help="Evaluation reports: verify, workbooks, aggregates.", no_args_is_help=True)
 
@@ -78,6 +85,52 @@ def verify(file: Path = typer.Argument(..., help="A report PDF")) -> None:
         raise typer.Exit(1)
 
 
+LANGUAGE_HELP = "The report's language: en, fr, de, cs, pl, it or da"
+
+
+def _decision(s: Session, case_id: int, round_: int | None) -> Decision:
+    """The case's decision of `round_` (default: the latest decided round)."""
+    from qa_engine.store import case_repo
+
+    case = case_repo.get_case(s, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} not found")
+    decisions = case_repo.decisions_of(s, case_id)
+    if round_ is not None:
+        decisions = [d for d in decisions if d.round == round_]
+    if not decisions:
+        raise ValidationFailed(
+            f"case {case_id} has no decision{' in round ' + str(round_) if round_ else ''} yet"
+        )
+    return decisions[-1]
+
+
+@app.command("pdf")
+@handle_errors
+def pdf(
+    case_id: int,
+    language: str = typer.Option(..., "--language", "-l", help=LANGUAGE_HELP),
+    round_: int | None = typer.Option(
+        None, "--round", help="Round (default: the latest decided one)"
+    ),
+) -> None:
+    """Make a decided case's signed report (and its workbook) in LANGUAGE, registered under its
+    own report id so that /verify and `reports verify` check it; a report made already is kept."""
+    from qa_engine.adapters.report_files import ReportFiles
+    from qa_engine.services.report_files import report_generator
+    from qa_engine.services.reporting import generate_files, request_language_files
+
+    with session_scope() as s:
+        decision = _decision(s, case_id, round_)
+        rows = request_language_files(session=s, decision=decision, language=language)
+        generate_files(
+            session=s, rows=rows, generator=report_generator(ReportFiles.from_settings())
+        )
+        done = [(row.report_id, row.kind, row.path) for row in rows]
+    for report_id, kind, path in done:
+        console.print(f"{report_id} ({kind}, {language}): {path}")
+
+
 @app.command("xlsx")
 @handle_errors
 def xlsx(
@@ -88,31 +141,27 @@ def xlsx(
     round_: int | None = typer.Option(
         None, "--round", help="Round (default: the latest decided one)"
     ),
+    language: str = typer.Option("en", "--language", "-l", help=LANGUAGE_HELP),
 ) -> None:
     """Write the workbook of a decided case: scores, comments, consolidation."""
     from qa_engine.adapters.case_workbook import write_workbook
     from qa_engine.adapters.report_files import report_path
     from qa_engine.config import get_settings
+    from qa_engine.domain import i18n
     from qa_engine.services.report_data import build_report
     from qa_engine.services.reporting import report_id_for
     from qa_engine.store import case_repo
 
+    if i18n.supported(language) != language:
+        raise ValidationFailed(f"--language: one of {', '.join(i18n.LANGUAGES)}, not {language!r}")
     with session_scope() as s:
+        decision = _decision(s, case_id, round_)
         case = case_repo.get_case(s, case_id)
-        if case is None:
-            raise NotFound(f"case {case_id} not found")
-        decisions = case_repo.decisions_of(s, case_id)
-        if round_ is not None:
-            decisions = [d for d in decisions if d.round == round_]
-        if not decisions:
-            raise ValidationFailed(
-                f"case {case_id} has no decision{' in round ' + str(round_) if round_ else ''} yet"
-            )
-        decision = decisions[-1]
-        report_id = report_id_for(decision, "pdf")
-        data = build_report(s, case, decision, report_id=report_id)
+        assert case is not None  # _decision found it
+        report_id = report_id_for(decision, "pdf", language)
+        data = build_report(s, case, decision, report_id=report_id, language=language)
         target = output or report_path(
-            get_settings(), case_id, report_id_for(decision, "xlsx"), "xlsx"
+            get_settings(), case_id, report_id_for(decision, "xlsx", language), "xlsx"
         )
         write_workbook(data, target)
     console.print(_("wrote %(path)s") % {"path": target})

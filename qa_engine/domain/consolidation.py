@@ -18,6 +18,7 @@ from typing import Any
 import krippendorff
 import numpy as np
 
+from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.scoring import ScoreBreakdown, score
 
@@ -99,10 +100,11 @@ class ConsolidationResult:
 
 RELIABLE = 0.800
 TENTATIVE = 0.667
-FEWER_THAN_TWO = "not computable: fewer than two reviewers"
-NO_VARIATION = "not computable: no variation in the scores"
-NOT_COMPUTABLE = "not computable"
-ALPHA_NOTE = (
+FEWER_THAN_TWO = N_("not computable: fewer than two reviewers")
+NO_VARIATION = N_("not computable: no variation in the scores")
+NOT_COMPUTABLE = N_("not computable")
+NO_SCALE_PAIR = N_("not computable: no scale criterion scored by two reviewers")
+ALPHA_NOTE = N_(
     "Krippendorff's alpha is 1 for perfect agreement, 0 for agreement no better than chance and "
     "negative for systematic disagreement (below chance). Thresholds after Krippendorff (2004), "
     "Content Analysis: An Introduction to Its Methodology, 2nd ed., p. 241: alpha of .800 or more "
@@ -120,12 +122,12 @@ def agreement_label(alpha: float | None, reason: str | None = None) -> str:
     if alpha is None:
         return reason or NOT_COMPUTABLE
     if alpha < 0:
-        return "systematic disagreement (below chance)"
+        return N_("systematic disagreement (below chance)")
     if alpha >= RELIABLE:
-        return "reliable"
+        return N_("reliable")
     if alpha >= TENTATIVE:
-        return "tentative"
-    return "low"
+        return N_("tentative")
+    return N_("low")
 
 
 def alpha_text(alpha: float | None, label: str) -> str:
@@ -166,18 +168,37 @@ def ordinal_alpha(
     return ordinal_alpha_with_reason(matrix, value_domain)[0]
 
 
-def yes_no_summary(alike: int, compared: int) -> str:
-    """Percent agreement on the yes/no criteria, in words."""
+def yes_no_message(alike: int, compared: int) -> Message:
+    """Percent agreement on the yes/no criteria, in words (translated where it is shown)."""
     if compared == 0:
-        return "no yes/no criterion answered by two reviewers"
+        return Message(N_("no yes/no criterion answered by two reviewers"))
     if alike == compared:
-        return f"answered alike on all {compared} yes/no criteria"
-    return f"answered alike on {alike} of {compared} yes/no criteria"
+        return Nn_(
+            "answered alike on all %(num)s yes/no criteria",
+            "answered alike on all %(num)s yes/no criteria",
+            compared,
+        )
+    return Nn_(
+        "answered alike on %(alike)s of %(num)s yes/no criteria",
+        "answered alike on %(alike)s of %(num)s yes/no criteria",
+        compared,
+        alike=alike,
+    )
+
+
+def yes_no_summary(alike: int, compared: int) -> str:
+    """Percent agreement on the yes/no criteria, in words (English)."""
+    return yes_no_message(alike, compared).english()
 
 
 def agreement_summary(result: ConsolidationResult) -> str:
     """The case's own agreement figures in words, in place of a verdict from alpha alone."""
-    return agreement_words(
+    return "; ".join(m.english() for m in agreement_messages_of(result))
+
+
+def agreement_messages_of(result: ConsolidationResult) -> list[Message]:
+    """`agreement_summary` as messages, to be shown in the reader's language."""
+    return agreement_messages(
         reviewers=result.reviewers,
         compared=result.compared,
         within_one=result.within_one,
@@ -198,26 +219,70 @@ def agreement_words(
 ) -> str:
     """Criteria within one level (of the scale criteria scored by two reviewers or more), the
     largest gap and its criterion, the criteria in disagreement (the engine's own rule)."""
-    if compared == 0:
-        return (
-            FEWER_THAN_TWO
-            if reviewers < 2
-            else "not computable: no scale criterion scored by two reviewers"
+    return "; ".join(
+        m.english()
+        for m in agreement_messages(
+            reviewers=reviewers,
+            compared=compared,
+            within_one=within_one,
+            largest_gap=largest_gap,
+            largest_gap_criterion=largest_gap_criterion,
+            disagreement=disagreement,
         )
+    )
+
+
+def agreement_messages(
+    *,
+    reviewers: int,
+    compared: int,
+    within_one: int,
+    largest_gap: float | None,
+    largest_gap_criterion: str | None,
+    disagreement: Sequence[str],
+) -> list[Message]:
+    """`agreement_words`, each part a message (joined with "; " where shown)."""
+    if compared == 0:
+        return [Message(FEWER_THAN_TWO if reviewers < 2 else NO_SCALE_PAIR)]
     if within_one == compared:
-        parts = [f"all criteria within one level ({compared} scale criteria)"]
+        parts = [
+            Nn_(
+                "all criteria within one level (%(num)s scale criteria)",
+                "all criteria within one level (%(num)s scale criteria)",
+                compared,
+            )
+        ]
     else:
-        parts = [f"{within_one} of {compared} criteria within one level"]
+        parts = [
+            Nn_(
+                "%(within)s of %(num)s criteria within one level",
+                "%(within)s of %(num)s criteria within one level",
+                compared,
+                within=within_one,
+            )
+        ]
     if largest_gap:
-        levels = "level" if largest_gap == 1 else "levels"
-        parts.append(f"largest gap {largest_gap:g} {levels} (on {largest_gap_criterion})")
+        whole = float(largest_gap).is_integer()
+        parts.append(
+            Nn_(
+                "largest gap %(gap)s level (on %(criterion)s)",
+                "largest gap %(gap)s levels (on %(criterion)s)",
+                int(largest_gap) if whole else 2,
+                gap=f"{largest_gap:g}",
+                criterion=largest_gap_criterion,
+            )
+        )
     else:
-        parts.append("the same score on every criterion")
+        parts.append(Message(N_("the same score on every criterion")))
     if disagreement:
-        parts.append("in disagreement: " + ", ".join(disagreement))
+        parts.append(
+            Message(
+                N_("in disagreement: %(criteria)s"), params={"criteria": ", ".join(disagreement)}
+            )
+        )
     else:
-        parts.append("no criterion in disagreement")
-    return "; ".join(parts)
+        parts.append(Message(N_("no criterion in disagreement")))
+    return parts
 
 
 def consolidate(

@@ -15,24 +15,35 @@ from urllib.parse import quote
 
 from qa_engine.domain.credential_diff import ElementChange
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import DEFAULT, LANGUAGES, N_, Message
 
 # Bump when the layout or the content of the report changes in a way a reader would notice; the
 # value is stored with each report so that an old report can be explained (and re-rendered) later.
-REPORT_TEMPLATE_VERSION = "evaluation-report/3"  # 2: the credential version, its changes;
-# 3: the gate rule, one kind of figure per consolidation column, element checks, score by part
+REPORT_TEMPLATE_VERSION = "evaluation-report/4"  # 2: the credential version, its changes;
+# 3: the gate rule, one kind of figure per consolidation column, element checks, score by part;
+# 4: in the report's language (its texts, dates and numbers), English by default
 
 
-def make_report_id(*, year: int, case_id: int, round: int, kind: str = "pdf") -> str:
-    """Return the public id of one decision's report of this kind.
+def make_report_id(
+    *, year: int, case_id: int, round: int, kind: str = "pdf", language: str = DEFAULT
+) -> str:
+    """Return the public id of one decision's report of this kind, in this language.
 
     The signed PDF is ``QA-2026-000123-R1``; another kind adds its name
-    (``QA-2026-000123-R1-XLSX``).
+    (``QA-2026-000123-R1-XLSX``); a report in a language other than English adds the language
+    first (``QA-2026-000123-R1-CS``, ``QA-2026-000123-R1-CS-XLSX``).
     """
     if case_id < 0 or round < 1:
         raise ValidationFailed(
             f"A report id needs a case id >= 0 and a round >= 1, not {case_id}/{round}."
         )
     base = f"QA-{year:04d}-{case_id:06d}-R{round}"
+    if language != DEFAULT:
+        if language not in LANGUAGES:
+            raise ValidationFailed(
+                f"A report is written in one of {', '.join(LANGUAGES)}, not {language!r}."
+            )
+        base = f"{base}-{language.upper()}"
     return base if kind == "pdf" else f"{base}-{kind.upper()}"
 
 
@@ -149,8 +160,8 @@ class ReportEvent:
 
     at: datetime  # aware, UTC
     actor_label: str  # "QA officer", "Reviewer B", "Engine": never a reviewer's name
-    action: str  # human words, e.g. "submitted the self-assessment"
-    detail: str = ""
+    action: str  # human words, e.g. "submitted the self-assessment" (an English msgid)
+    detail: str | Message = ""  # a Message is shown in the report's language
 
     def __post_init__(self) -> None:
         _require_aware("A history event's time", self.at)
@@ -195,10 +206,20 @@ class EvaluationReport:
     yes_no_summary: str = ""  # how often the reviewers answered the yes/no criteria alike
     # a composite rubric: the score of each part (ScoreBreakdown.by_part); one part is no table
     parts: list[ReportPartRow] = field(default_factory=list)
+    # the same two summaries as messages, shown in the report's language where given
+    agreement_messages: tuple[Message, ...] = ()
+    yes_no_message: Message | None = None
+    # the language the report is written in (its texts, dates and numbers): English, the
+    # alliance's working language, unless an institution or a person asks for another
+    language: str = DEFAULT
 
     def __post_init__(self) -> None:
         if not self.report_id.strip():
             raise ValidationFailed("A report needs a report id.")
+        if self.language not in LANGUAGES:
+            raise ValidationFailed(
+                f"A report is written in one of {', '.join(LANGUAGES)}, not {self.language!r}."
+            )
         _require_aware("The report's generation time", self.generated_at)
         _require_aware("The decision time", self.decided_at)
         _require_share("The overall score", self.overall)
@@ -231,6 +252,22 @@ class EvaluationReport:
                 if label not in labels:
                     labels.append(label)
         return labels
+
+
+# who acted, where no name is shown, and other words of the report data: msgids, the report
+# shows them in its language
+ENGINE = N_("Engine")
+APPROVER = N_("Approver")
+NO_SUMMARY = N_("(no summary given)")
+YES_NO_LABELS = ((0, N_("No"), ""), (1, N_("Yes"), ""))
+
+# the outcomes in words (`outcome_label`), marked for the catalogs: a report shows them translated
+OUTCOME_LABELS = (
+    N_("Approved"),
+    N_("Approved with conditions"),
+    N_("Revision requested"),
+    N_("Rejected"),
+)
 
 
 def outcome_label(outcome: str) -> str:

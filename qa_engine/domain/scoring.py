@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.rubric import ResolvedCriterion, Rubric
 
@@ -66,11 +67,18 @@ class ScoreBreakdown:
 # `gate_met` below judges it, on the score that `score` is given, which for a consolidation is the
 # mean of the reviewers' scores (`consolidation.consolidate`).
 GATE_LEVEL_EXAMPLE = (2, (1, 3))  # a level-2 gate, and two reviewers' scores whose mean meets it
-GATE_RULE = (
+# the rule's msgid (a report in another language translates it) and its values
+GATE_RULE_TEXT = N_(
     "A gate is met when the mean of the reviewers' scores reaches its level"
-    f" (a {GATE_LEVEL_EXAMPLE[1][0]} and a {GATE_LEVEL_EXAMPLE[1][1]} meet a"
-    f" level-{GATE_LEVEL_EXAMPLE[0]} gate): a gate judges the mean, not each reviewer's score."
+    " (a %(low)s and a %(high)s meet a level-%(level)s gate): a gate judges the mean, not each"
+    " reviewer's score."
 )
+GATE_RULE_PARAMS = {
+    "low": GATE_LEVEL_EXAMPLE[1][0],
+    "high": GATE_LEVEL_EXAMPLE[1][1],
+    "level": GATE_LEVEL_EXAMPLE[0],
+}
+GATE_RULE = GATE_RULE_TEXT % GATE_RULE_PARAMS
 
 
 def gate_met(value: float, level: int) -> bool:
@@ -202,7 +210,7 @@ def _element_refs(rubric: Rubric, r: CriterionScore) -> list[str]:
     return list(rc.criterion.elements) if rc else []
 
 
-GROUP_SCORE_METHOD = (
+GROUP_SCORE_METHOD = N_(
     "Each standard's score is the weighted mean of the normalised scores of the criteria that map"
     " to it, each criterion weighted by its effective weight in the rubric (equal weights when the"
     " mapped criteria carry none); 0 % = lowest level of every scale, 100 % = highest."

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qa_engine.domain.i18n import N_
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -25,53 +27,53 @@ class Reference:
 
 
 ESG = {
-    "ESG-1.1": "Policy for quality assurance",
-    "ESG-1.2": "Design and approval of programmes",
-    "ESG-1.3": "Student-centred learning, teaching and assessment",
-    "ESG-1.4": "Student admission, progression, recognition and certification",
-    "ESG-1.5": "Teaching staff",
-    "ESG-1.6": "Learning resources and student support",
-    "ESG-1.7": "Information management",
-    "ESG-1.8": "Public information",
-    "ESG-1.9": "On-going monitoring and periodic review of programmes",
-    "ESG-1.10": "Cyclical external quality assurance",
+    "ESG-1.1": N_("Policy for quality assurance"),
+    "ESG-1.2": N_("Design and approval of programmes"),
+    "ESG-1.3": N_("Student-centred learning, teaching and assessment"),
+    "ESG-1.4": N_("Student admission, progression, recognition and certification"),
+    "ESG-1.5": N_("Teaching staff"),
+    "ESG-1.6": N_("Learning resources and student support"),
+    "ESG-1.7": N_("Information management"),
+    "ESG-1.8": N_("Public information"),
+    "ESG-1.9": N_("On-going monitoring and periodic review of programmes"),
+    "ESG-1.10": N_("Cyclical external quality assurance"),
 }
 
 EU_PRINCIPLES = {
-    "EU-P1": "Quality",
-    "EU-P2": "Transparency",
-    "EU-P3": "Relevance",
-    "EU-P4": "Valid assessment",
-    "EU-P5": "Learning pathways",
-    "EU-P6": "Recognition",
-    "EU-P7": "Portable",
-    "EU-P8": "Learner-centred",
-    "EU-P9": "Authentic",
-    "EU-P10": "Information and guidance",
+    "EU-P1": N_("Quality"),
+    "EU-P2": N_("Transparency"),
+    "EU-P3": N_("Relevance"),
+    "EU-P4": N_("Valid assessment"),
+    "EU-P5": N_("Learning pathways"),
+    "EU-P6": N_("Recognition"),
+    "EU-P7": N_("Portable"),
+    "EU-P8": N_("Learner-centred"),
+    "EU-P9": N_("Authentic"),
+    "EU-P10": N_("Information and guidance"),
 }
 
 # Annex I mandatory standard elements, in the Recommendation's order, with the credential field
 # that carries each one.
 EU_ELEMENTS = {
-    "EU-A1.1": ("Identification of the learner", "learner_identification"),
-    "EU-A1.2": ("Title of the micro-credential", "title"),
-    "EU-A1.3": ("Country / region of the issuer", "country"),
-    "EU-A1.4": ("Awarding body", "awarding_body"),
-    "EU-A1.5": ("Date of issuing", "date_of_issuing"),
-    "EU-A1.6": ("Learning outcomes", "learning_outcomes"),
-    "EU-A1.7": ("Notional workload (ECTS)", "ects"),
-    "EU-A1.8": ("Level of the learning experience (EQF)", "eqf_level"),
-    "EU-A1.9": ("Type of assessment", "assessment_type"),
-    "EU-A1.10": ("Form of participation", "participation_form"),
-    "EU-A1.11": ("Type of quality assurance", "quality_assurance"),
+    "EU-A1.1": (N_("Identification of the learner"), "learner_identification"),
+    "EU-A1.2": (N_("Title of the micro-credential"), "title"),
+    "EU-A1.3": (N_("Country / region of the issuer"), "country"),
+    "EU-A1.4": (N_("Awarding body"), "awarding_body"),
+    "EU-A1.5": (N_("Date of issuing"), "date_of_issuing"),
+    "EU-A1.6": (N_("Learning outcomes"), "learning_outcomes"),
+    "EU-A1.7": (N_("Notional workload (ECTS)"), "ects"),
+    "EU-A1.8": (N_("Level of the learning experience (EQF)"), "eqf_level"),
+    "EU-A1.9": (N_("Type of assessment"), "assessment_type"),
+    "EU-A1.10": (N_("Form of participation"), "participation_form"),
+    "EU-A1.11": (N_("Type of quality assurance"), "quality_assurance"),
 }
 
 EU_OPTIONAL_ELEMENTS = {
-    "EU-A1.O1": ("Prerequisites needed to enrol", "prerequisites"),
-    "EU-A1.O2": ("Supervision and identity verification during assessment", "supervision"),
-    "EU-A1.O3": ("Grade achieved", "grading"),
-    "EU-A1.O4": ("Integration / stackability options", "stackability"),
-    "EU-A1.O5": ("Further information", "further_information"),
+    "EU-A1.O1": (N_("Prerequisites needed to enrol"), "prerequisites"),
+    "EU-A1.O2": (N_("Supervision and identity verification during assessment"), "supervision"),
+    "EU-A1.O3": (N_("Grade achieved"), "grading"),
+    "EU-A1.O4": (N_("Integration / stackability options"), "stackability"),
+    "EU-A1.O5": (N_("Further information"), "further_information"),
 }
 
 DIGCOMP_AREAS = {

@@ -17,7 +17,6 @@ from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.services import access, assignments, consolidation, reporting
 from qa_engine.services.cases import screen_case
 from qa_engine.services.context import workflow_settings
-from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
 
 SCREEN = "screen"
@@ -59,10 +58,7 @@ def next_step(session: Session, case_id: int) -> Step | None:
         decision = case_repo.get_decision(session, case_id, case.round)
         if decision is None:
             return None
-        decision_id = saved_id(decision)
-        rows = [
-            case_repo.get_report(session, decision_id, k) for k in reporting.kinds_for(decision)
-        ]
+        rows = reporting.rows_of(session, decision)
         if not reporting.files_done(rows):
             return Step(case_id, REPORT, case.state)
         return Step(case_id, FINISH, case.state)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from qa_engine.domain import i18n
+from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import SYSTEM
 from qa_engine.services import audit
 from qa_engine.store import repositories as repo
@@ -66,3 +69,37 @@ def seed_institutions(*, session: Session) -> int:
 def list_institutions(*, session: Session) -> list[Institution]:
     """The institutions, by code (anyone may read them)."""
     return repo.list_institutions(session)
+
+
+def set_report_language(*, session: Session, code: str, language: str | None) -> Institution:
+    """Ask for the institution's case reports also in `language` (one of the alliance's
+    languages), besides English; None or English: English only. Applies to the reports made
+    from now on."""
+    inst = repo.get_institution_by_code(session, code.strip().upper())
+    if inst is None:
+        raise NotFound(N_("No institution %(code)s."), code=code)
+    lang = None
+    if language:
+        lang = i18n.supported(language)
+        if lang is None or lang != language.strip().lower():
+            raise ValidationFailed(
+                N_("A report is written in one of %(languages)s, not %(language)s."),
+                languages=", ".join(i18n.LANGUAGES),
+                language=language,
+            )
+        if lang == i18n.DEFAULT:
+            lang = None  # English is made anyway
+    if inst.report_language != lang:
+        before = inst.report_language
+        inst.report_language = lang
+        session.add(inst)
+        session.flush()
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action="institution.report_language",
+            subject_type="institution",
+            subject_id=inst.code,
+            payload={"before": before, "after": lang},
+        )
+    return inst

@@ -6,10 +6,16 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from qa_engine.config import get_settings
+from qa_engine.domain.consolidation import agreement_messages_of, yes_no_message
 from qa_engine.domain.credential import Credential as CredentialData
+from qa_engine.domain.i18n import DEFAULT, N_, Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.report import (
+    APPROVER,
+    ENGINE,
+    NO_SUMMARY,
     REPORT_TEMPLATE_VERSION,
+    YES_NO_LABELS,
     EvaluationReport,
     ReportChanges,
     ReportCredential,
@@ -20,6 +26,7 @@ from qa_engine.domain.report import (
     outcome_label,
 )
 from qa_engine.domain.roles import Role
+from qa_engine.domain.rubric_i18n import localised
 from qa_engine.domain.standards import ESG, EU_ELEMENTS, EU_OPTIONAL_ELEMENTS, EU_PRINCIPLES
 from qa_engine.domain.statuses import SelfAssessmentStatus
 from qa_engine.services import consolidation as consolidation_service
@@ -32,26 +39,26 @@ from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Decision, Institution, User
 
 _ACTIONS = {
-    "case.opened": "opened the case",
-    "case.screening": "started screening",
-    "case.returned": "returned the credential to the provider",
-    "case.submitted": "resubmitted the credential",
-    "case.revised": "submitted the revised credential",
-    "case.self_assessment": "opened the self-assessment",
-    "self_assessment.submitted": "submitted the self-assessment",
-    "case.assignment": "moved the case to reviewer assignment",
-    "assignment.invited": "invited a reviewer",
-    "assignment.accepted": "accepted the invitation",
-    "assignment.declined": "declined the invitation",
-    "assignment.replaced": "replaced a reviewer",
-    "assignment.expired": "replaced an unanswered invitation",
-    "case.peer_review": "started peer review",
-    "review.submitted": "submitted a review",
-    "case.consolidation": "consolidated the reviews",
-    "case.approval": "sent the case for decision",
-    "case.reporting": "decided",
-    "case.closed": "closed the case",
-    "case.withdrawn": "withdrew the case",
+    "case.opened": N_("opened the case"),
+    "case.screening": N_("started screening"),
+    "case.returned": N_("returned the credential to the provider"),
+    "case.submitted": N_("resubmitted the credential"),
+    "case.revised": N_("submitted the revised credential"),
+    "case.self_assessment": N_("opened the self-assessment"),
+    "self_assessment.submitted": N_("submitted the self-assessment"),
+    "case.assignment": N_("moved the case to reviewer assignment"),
+    "assignment.invited": N_("invited a reviewer"),
+    "assignment.accepted": N_("accepted the invitation"),
+    "assignment.declined": N_("declined the invitation"),
+    "assignment.replaced": N_("replaced a reviewer"),
+    "assignment.expired": N_("replaced an unanswered invitation"),
+    "case.peer_review": N_("started peer review"),
+    "review.submitted": N_("submitted a review"),
+    "case.consolidation": N_("consolidated the reviews"),
+    "case.approval": N_("sent the case for decision"),
+    "case.reporting": N_("decided"),
+    "case.closed": N_("closed the case"),
+    "case.withdrawn": N_("withdrew the case"),
 }
 
 
@@ -67,7 +74,7 @@ def _actor_label(
     session: Session, username: str, labels_by_user: dict[int, str], name_reviewers: bool
 ) -> str:
     if username == "qa-engine":
-        return "Engine"
+        return ENGINE
     user = repo.get_user_by_username(session, username)
     if user is None:
         return username
@@ -76,22 +83,24 @@ def _actor_label(
     if user_id in labels_by_user:
         return user.full_name if name_reviewers else labels_by_user[user_id]
     for role, label in (
-        (Role.APPROVER, "Approver"),
-        (Role.QA_OFFICER, "QA officer"),
-        (Role.PROVIDER, "Provider"),
-        (Role.ADMIN, "Administrator"),
+        (Role.APPROVER, APPROVER),
+        (Role.QA_OFFICER, N_("QA officer")),
+        (Role.PROVIDER, N_("Provider")),
+        (Role.ADMIN, N_("Administrator")),
     ):
         if role in roles:
             return label
-    return "Engine"
+    return ENGINE
 
 
 def build_report(
-    session: Session, case: Case, decision: Decision, *, report_id: str
+    session: Session, case: Case, decision: Decision, *, report_id: str, language: str = DEFAULT
 ) -> EvaluationReport:
-    """Everything the signed report says about one decision of one case."""
+    """Everything the signed report says about one decision of one case, the rubric's texts in
+    `language` (the rest is translated where the report is rendered, from its `language`)."""
     settings = get_settings()
     rubric, rubric_hash = rubric_and_hash_of(session, case)
+    rubric = localised(rubric, language)  # the hash stays the one of the rubric as frozen
     version = credential_version_for_round(session, case, decision.round)
     cred = CredentialData.model_validate(version.data)
     revised = round_changes(session, case, decision.round)
@@ -127,7 +136,7 @@ def build_report(
         scale = rubric.scale_of(c)
         descriptors = [(lv.value, lv.label, lv.descriptor) for lv in scale.levels] if scale else []
         if c.kind == "yes_no":
-            descriptors = [(0, "No", ""), (1, "Yes", "")]
+            descriptors = list(YES_NO_LABELS)
         entry = (sa.entries.get(rc.id) if sa else None) or {}
         st = stats.get(rc.id)
         bd = breakdown.get(rc.id)
@@ -179,18 +188,23 @@ def build_report(
     for ev in audit_repo.events_for(session, "case", saved_id(case)):
         if ev.action not in _ACTIONS:
             continue
-        detail = ""
+        detail: str | Message = ""
         if ev.action == "case.reporting":
             detail = outcome_label(ev.payload.get("outcome", ""))
         elif ev.action == "case.returned":
-            detail = f"{len(ev.payload.get('problems', []))} problem(s)"
+            problems = len(ev.payload.get("problems", []))
+            detail = Nn_("%(num)s problem", "%(num)s problems", problems)
         elif ev.action == "case.revised":
-            detail = (
-                f"round {ev.payload.get('round')}: version {ev.payload.get('previous_version')}"
-                f" → {ev.payload.get('credential_version')}"
+            detail = Message(
+                N_("round %(round)s: version %(before)s → %(after)s"),
+                params={
+                    "round": ev.payload.get("round"),
+                    "before": ev.payload.get("previous_version"),
+                    "after": ev.payload.get("credential_version"),
+                },
             )
         elif "round" in ev.payload and ev.action.startswith("case."):
-            detail = f"round {ev.payload['round']}"
+            detail = Message(N_("round %(round)s"), params={"round": ev.payload["round"]})
         history.append(
             ReportEvent(
                 ev.at,
@@ -223,19 +237,23 @@ def build_report(
         rubric_id=rubric.id,
         rubric_version=rubric.version,
         rubric_hash=rubric_hash,
-        self_assessment_summary=(sa.summary if sa else "") or "(no summary given)",
+        self_assessment_summary=(sa.summary if sa else "") or NO_SUMMARY,
         criteria=rc_out,
         overall=result.overall,
         agreement=None if result.agreement is None else max(-1.0, min(1.0, result.agreement)),
         agreement_label=result.agreement_label,
         agreement_summary=result.agreement_summary,
         yes_no_summary=result.yes_no_summary,
+        agreement_messages=tuple(agreement_messages_of(result)),
+        yes_no_message=yes_no_message(result.yes_no_alike, result.yes_no_compared)
+        if result.yes_no_summary
+        else None,
         gates_failed=list(result.breakdown.gates_failed),
         recommended_outcome=recommended.value if recommended else "",
         decision_outcome=Outcome(decision.outcome).value,
         decision_rationale=decision.rationale,
         conditions=list(decision.conditions),
-        decided_by_label=approver.full_name if approver else "Approver",
+        decided_by_label=approver.full_name if approver else APPROVER,
         decided_at=decision.decided_at,
         valid_until=decision.valid_until.date() if decision.valid_until else None,
         esg_rows=esg_rows,
@@ -256,4 +274,5 @@ def build_report(
             if revised
             else None
         ),
+        language=language,
     )

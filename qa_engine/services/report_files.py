@@ -43,12 +43,17 @@ class ReportOutput(Protocol):
 
 
 def generate_report(session: Session, row: Report, *, output: ReportOutput) -> None:
-    """Render (and for a PDF, sign) one requested report and record where it is and its SHA-256."""
+    """Render (and for a PDF, sign) one requested report, in the row's language, and record where
+    it is and its SHA-256."""
     decision = get_or_raise(session, Decision, row.decision_id, what="decision")
     case = access.get_case_or_raise(session, row.case_id)
-    pdf_row = case_repo.get_report(session, row.decision_id, "pdf")
+    pdf_row = case_repo.get_report(session, row.decision_id, "pdf", row.language)
     data = build_report(
-        session, case, decision, report_id=pdf_row.report_id if pdf_row else row.report_id
+        session,
+        case,
+        decision,
+        report_id=pdf_row.report_id if pdf_row else row.report_id,
+        language=row.language,
     )
     payload = output.render(data, row.kind)
     path = output.write(

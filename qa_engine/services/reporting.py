@@ -10,9 +10,11 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from qa_engine.domain import i18n
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.decision_record import ExportInvalid
-from qa_engine.domain.errors import Conflict
+from qa_engine.domain.errors import Conflict, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.outcomes import APPROVING, Outcome
 from qa_engine.domain.report import make_report_id
 from qa_engine.domain.roles import SYSTEM
@@ -22,9 +24,14 @@ from qa_engine.services.cases import record_round
 from qa_engine.services.context import now, transition, workflow_settings
 from qa_engine.services.rows import saved_id
 from qa_engine.store import case_repo
-from qa_engine.store.models import Case, Decision, Report
+from qa_engine.store.models import Case, Decision, Institution, Report
 
 REPORT_KINDS = ("pdf", "xlsx")
+# Every file is made in English, the alliance's working language. The signed PDF and its workbook
+# are also made in the language the provider's institution asks for
+# (`Institution.report_language`), or on demand (`qa-engine reports pdf --language`); each is
+# signed (the PDF) and registered under its own report id (`QA-2026-000123-R1-CS`).
+LANGUAGE_KINDS = REPORT_KINDS
 # The interop exports, generated after the PDF (they state its SHA-256), one file each:
 # elm   the ELM v3 Qualification with its Accreditation, sealed as EDC seals (JAdES)
 # edc   a sample EuropeanDigitalCredential issued from that Qualification, sealed likewise
@@ -62,11 +69,34 @@ def files_done(rows: list[Report | None], *, require_generated: bool = True) -> 
     return True
 
 
-def report_id_for(decision: Decision, kind: str) -> str:
-    """Return the public id of this decision's report of this kind."""
+def report_id_for(decision: Decision, kind: str, language: str = i18n.DEFAULT) -> str:
+    """Return the public id of this decision's report of this kind, in this language."""
     return make_report_id(
-        year=decision.decided_at.year, case_id=decision.case_id, round=decision.round, kind=kind
+        year=decision.decided_at.year,
+        case_id=decision.case_id,
+        round=decision.round,
+        kind=kind,
+        language=language,
     )
+
+
+def institution_language(session: Session, case_id: int) -> str | None:
+    """The language besides English the case's provider institution asks its reports in."""
+    case = case_repo.get_case(session, case_id)
+    inst = session.get(Institution, case.institution_id) if case else None
+    lang = i18n.supported(inst.report_language) if inst else None
+    return lang if lang and lang != i18n.DEFAULT else None
+
+
+def rows_of(session: Session, decision: Decision) -> list[Report | None]:
+    """The rows of every file of this decision: the English files, then those in the language
+    its institution asks for (None where a row is not requested yet)."""
+    decision_id = saved_id(decision)
+    rows = [case_repo.get_report(session, decision_id, k) for k in kinds_for(decision)]
+    lang = institution_language(session, decision.case_id)
+    if lang:
+        rows += [case_repo.get_report(session, decision_id, k, lang) for k in LANGUAGE_KINDS]
+    return rows
 
 
 def current_decision(session: Session, case: Case) -> Decision:
@@ -87,37 +117,64 @@ def request_reports(*, session: Session, case_id: int) -> list[Report]:
 
 
 def request_files(*, session: Session, decision: Decision) -> list[Report]:
-    """Create the rows of every file of this decision unless they exist (exactly once)."""
+    """Create the rows of every file of this decision unless they exist (exactly once): in
+    English, and the signed report and its workbook in the language the provider's institution
+    asks for."""
+    wanted = [(kind, i18n.DEFAULT) for kind in kinds_for(decision)]
+    lang = institution_language(session, decision.case_id)
+    if lang:
+        wanted += [(kind, lang) for kind in LANGUAGE_KINDS]
+    return [_request(session, decision, kind, language) for kind, language in wanted]
+
+
+def request_language_files(*, session: Session, decision: Decision, language: str) -> list[Report]:
+    """The rows of the signed report and its workbook of this decision in `language` (created
+    unless they exist): a report asked for on demand."""
+    lang = i18n.supported(language)
+    if lang is None or lang != language:
+        raise ValidationFailed(
+            N_("A report is written in one of %(languages)s, not %(language)s."),
+            languages=", ".join(i18n.LANGUAGES),
+            language=language,
+        )
+    return [_request(session, decision, kind, lang) for kind in LANGUAGE_KINDS]
+
+
+def _request(session: Session, decision: Decision, kind: str, language: str) -> Report:
     decision_id = saved_id(decision)
     case_id = decision.case_id
-    out = []
-    for kind in kinds_for(decision):
-        row = case_repo.get_report(session, decision_id, kind)
+    row = case_repo.get_report(session, decision_id, kind, language)
+    if row is not None:
+        return row
+    row = Report(
+        decision_id=decision_id,
+        case_id=case_id,
+        kind=kind,
+        language=language,
+        report_id=report_id_for(decision, kind, language),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # requested at the same moment by another run: keep theirs
+        row = case_repo.get_report(session, decision_id, kind, language)
         if row is None:
-            row = Report(
-                decision_id=decision_id,
-                case_id=case_id,
-                kind=kind,
-                report_id=report_id_for(decision, kind),
-            )
-            try:
-                with session.begin_nested():
-                    session.add(row)
-            except IntegrityError:  # requested at the same moment by another run: keep theirs
-                row = case_repo.get_report(session, decision_id, kind)
-                if row is None:
-                    raise
-            else:
-                audit.record(
-                    session,
-                    actor=SYSTEM,
-                    action="report.requested",
-                    subject_type="case",
-                    subject_id=case_id,
-                    payload={"report_id": row.report_id, "kind": kind, "decision_id": decision.id},
-                )
-        out.append(row)
-    return out
+            raise
+    else:
+        audit.record(
+            session,
+            actor=SYSTEM,
+            action="report.requested",
+            subject_type="case",
+            subject_id=case_id,
+            payload={
+                "report_id": row.report_id,
+                "kind": kind,
+                "language": language,
+                "decision_id": decision.id,
+            },
+        )
+    return row
 
 
 Generator = Callable[[Session, Report], None]
@@ -178,6 +235,7 @@ def generate_files(
             payload={
                 "report_id": row.report_id,
                 "kind": row.kind,
+                "language": row.language,
                 "sha256": row.sha256,
                 "path": row.path,
             },
@@ -192,8 +250,7 @@ def finish_reporting(*, session: Session, case_id: int, require_generated: bool 
         raise access.not_found(case_id)
     require_state(case.state, CaseState.REPORTING, action="finish reporting")
     decision = current_decision(session, case)
-    decision_id = saved_id(decision)
-    rows = [case_repo.get_report(session, decision_id, k) for k in kinds_for(decision)]
+    rows = rows_of(session, decision)
     if not files_done(rows, require_generated=require_generated):
         raise Conflict(
             f"case {case.id}: the reports of decision {decision.id} are not generated yet"

@@ -448,9 +448,14 @@ def expired_approvals(session: Session, now: datetime) -> list[tuple[Case, Decis
     return [(c, d) for c, d in rows]
 
 
-def get_report(session: Session, decision_id: int, kind: str = "pdf") -> Report | None:
+def get_report(
+    session: Session, decision_id: int, kind: str = "pdf", language: str = "en"
+) -> Report | None:
+    """A decision's file of this kind in this language (English unless said)."""
     return session.exec(
-        select(Report).where(Report.decision_id == decision_id, Report.kind == kind)
+        select(Report).where(
+            Report.decision_id == decision_id, Report.kind == kind, Report.language == language
+        )
     ).one_or_none()
 
 

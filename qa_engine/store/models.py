@@ -37,6 +37,9 @@ class Institution(SQLModel, table=True):
     country: str = Field(max_length=2)
     membership: str = Field(default="member", max_length=32)
     created_at: datetime = _ts()
+    # the language the institution asks its case reports in besides English (i18n.LANGUAGES);
+    # None: English only
+    report_language: str | None = Field(default=None, max_length=8)
 
 
 class User(SQLModel, table=True):
@@ -301,12 +304,20 @@ class Decision(SQLModel, table=True):
 class Report(SQLModel, table=True):
     """One evaluation report per decision (and per kind): requested, then generated exactly once."""
 
-    __table_args__ = (UniqueConstraint("decision_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "decision_id", "kind", "language", name="uq_report_decision_kind_language"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     decision_id: int = Field(foreign_key="decision.id", index=True)
     case_id: int = Field(foreign_key="qa_case.id", index=True)
     kind: str = Field(default="pdf", max_length=8)
+    # the language the file is written in: every kind in English, the alliance's working
+    # language; a signed PDF and its workbook also in the provider's institution's language when
+    # it asks for it (`Institution.report_language`), or on demand
+    language: str = Field(default="en", max_length=8)
     report_id: str = Field(max_length=40, unique=True)
     status: str = Field(default=ReportStatus.REQUESTED, max_length=16)
     path: str | None = Field(default=None, max_length=500)

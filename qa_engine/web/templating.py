@@ -288,6 +288,7 @@ env.globals["Role"] = Role
 env.globals["language_choices"] = i18n.choices()
 env.globals["GATE_RULE"] = GATE_RULE
 env.globals["gate_rule"] = _gate_rule
+env.globals["language_names"] = i18n.NAMES  # a language in its own words (a report's language)
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:

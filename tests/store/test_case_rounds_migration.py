@@ -3,11 +3,11 @@ reviewed (until then: the version the case froze)."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from qa_engine.domain.roles import SYSTEM
 from qa_engine.services import rubrics as rubric_service
-from qa_engine.services.institutions import seed_institutions
 from qa_engine.store.db import make_engine
 from qa_engine.store.migrate import upgrade
 from qa_engine.store.models import Case, CaseRound, Credential, CredentialVersion
@@ -17,7 +17,14 @@ def test_existing_cases_get_one_round_record_per_round(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0005")
     with Session(engine) as s:
-        seed_institutions(session=s)
+        # the institution table as 0005 left it (the model has columns of later revisions)
+        s.execute(
+            text(
+                "INSERT INTO institution (code, name, local_name, city, country, membership,"
+                " created_at) VALUES ('CUNI', 'Charles University', '', 'Prague', 'CZ',"
+                " 'member', '2026-01-01 00:00:00')"
+            )
+        )
         s.flush()
         snap = rubric_service.snapshot(
             session=s, rubric=rubric_service.load("4eu-mici"), actor=SYSTEM

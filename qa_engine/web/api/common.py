@@ -98,6 +98,7 @@ def report_out(row: ReportRow) -> ReportOut:
     return ReportOut(
         report_id=row.report_id,
         kind=row.kind,
+        language=row.language,
         status=row.status,
         generated_at=row.generated_at,
         sha256=row.sha256,

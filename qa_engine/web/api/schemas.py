@@ -468,6 +468,7 @@ class DecisionOut(Out):
 class ReportOut(BaseModel):
     report_id: str
     kind: str
+    language: str = "en"  # the language the file is written in (i18n.LANGUAGES)
     status: str
     generated_at: datetime | None
     sha256: str | None
