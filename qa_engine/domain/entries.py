@@ -3,59 +3,92 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.errors import Detail, ValidationFailed
+from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.rubric import Rubric
 
 MAX_TEXT = 20_000
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
 _LINK = re.compile(r"^(https?://\S+|file:[\w.\- ]+)$")
+
+
+def _m(text: str, **params: object) -> Message:
+    """A problem's text for the message catalogs (marked with N_ where it is written), translated
+    where it is shown."""
+    return Message(text, params=params)
 
 
 @dataclass(frozen=True)
 class EntryProblem:
+    """What is wrong with one criterion's entry: `message` is plain (English) text or a `Message`,
+    shown in the reader's language (`text` is the English)."""
+
     criterion: str
-    message: str
+    message: Detail
+
+    @property
+    def text(self) -> str:
+        return self.message.english() if isinstance(self.message, Message) else self.message
 
     def __str__(self) -> str:
-        return f"{self.criterion}: {self.message}"
+        return f"{self.criterion}: {self.text}"
+
+
+def render(detail: Detail, gettext: Gettext, ngettext: Ngettext) -> str:
+    """A problem's text in the language of `gettext` (a plain text as it is)."""
+    return detail.render(gettext, ngettext) if isinstance(detail, Message) else detail
 
 
 class EntriesInvalid(ValidationFailed):
     def __init__(self, problems: list[EntryProblem]) -> None:
         self.problems = problems
-        super().__init__(
-            f"{len(problems)} problem(s) in the scores", details=[str(p) for p in problems]
+        self.count = Nn_(
+            "%(num)s problem in the scores", "%(num)s problems in the scores", len(problems)
         )
+        super().__init__(self.count.english(), details=[str(p) for p in problems])
+
+    def in_language(self, gettext: Gettext, ngettext: Ngettext) -> tuple[str, list[str]]:
+        return self.count.render(gettext, ngettext), [
+            f"{p.criterion}: {render(p.message, gettext, ngettext)}" for p in self.problems
+        ]
 
 
-def check_score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[int | None, str | None]:
+def check_score(
+    rubric: Rubric, criterion_id: str, value: Any
+) -> tuple[int | None, Message | None]:
     """Return (clean score, problem). Strict: `true` is not 1 and `"5"` is not 5 on a scale."""
     rc = rubric.criterion(criterion_id)
     if rc is None:
-        return None, "unknown criterion"
+        return None, _m(N_("unknown criterion"))
     c = rc.criterion
     if value is None:
         return None, None
     if c.kind == "text":
-        return None, "a text criterion takes no score"
+        return None, _m(N_("a text criterion takes no score"))
     if c.kind == "elements_check":
-        return None, "scored by the engine (standard elements check), not by a person"
+        return None, _m(N_("scored by the engine (standard elements check), not by a person"))
     if c.kind == "yes_no":
         if isinstance(value, bool):
             return int(value), None
         if type(value) is int and value in (0, 1):
             return value, None
-        return None, f"expected yes or no (true/false), not {value!r}"
+        return None, _m(N_("expected yes or no (true/false), not %(value)s"), value=repr(value))
     if type(value) is not int:
-        return None, f"expected a whole number on the scale, not {value!r}"
+        return None, _m(
+            N_("expected a whole number on the scale, not %(value)s"), value=repr(value)
+        )
     scale = rubric.scale_of_scored(c)
     if scale.level(value) is None:
         allowed = ", ".join(str(lv.value) for lv in scale.levels)
-        return None, f"{value} is not a level of the scale ({allowed})"
+        return None, _m(
+            N_("%(value)s is not a level of the scale (%(allowed)s)"), value=value, allowed=allowed
+        )
     return value, None
 
 
@@ -63,13 +96,28 @@ def _text(value: Any, what: str, criterion: str, problems: list[EntryProblem]) -
     if value is None:
         return ""
     if not isinstance(value, str):
-        problems.append(EntryProblem(criterion, f"{what} must be text"))
+        problems.append(EntryProblem(criterion, _m(N_("%(field)s must be text"), field=what)))
         return ""
     if len(value) > MAX_TEXT:
         problems.append(
-            EntryProblem(criterion, f"{what} is {len(value)} characters; the limit is {MAX_TEXT}")
+            EntryProblem(
+                criterion,
+                _m(
+                    N_("%(field)s is %(length)s characters; the limit is %(limit)s"),
+                    field=what,
+                    length=len(value),
+                    limit=MAX_TEXT,
+                ),
+            )
         )
     return value.strip()
+
+
+# what a complete entry lacks, by the name of its text
+_REQUIRED_TEXT = {
+    "comment": _m(N_("a comment is required")),
+    "narrative": _m(N_("a narrative is required")),
+}
 
 
 def clean_entries(
@@ -88,23 +136,29 @@ def clean_entries(
     problems: list[EntryProblem] = []
     out: dict[str, dict[str, Any]] = {}
     if not isinstance(raw, Mapping):
-        raise EntriesInvalid([EntryProblem("(all)", "expected one entry per criterion")])
+        raise EntriesInvalid(
+            [EntryProblem("(all)", _m(N_("expected one entry per criterion")))]
+        )
     for cid, entry in raw.items():
         rc = rubric.criterion(str(cid))
         if rc is None or rc.criterion.kind == "elements_check":
             problems.append(
                 EntryProblem(
                     str(cid),
-                    "unknown criterion" if rc is None else "scored by the engine, not by a person",
+                    _m(N_("unknown criterion"))
+                    if rc is None
+                    else _m(N_("scored by the engine, not by a person")),
                 )
             )
             continue
         if not isinstance(entry, Mapping):
-            problems.append(EntryProblem(str(cid), "expected an object with a score and text"))
+            problems.append(
+                EntryProblem(str(cid), _m(N_("expected an object with a score and text")))
+            )
             continue
         allowed = {"score", text_key} | ({"evidence"} if allow_evidence else set())
         for extra in set(entry) - allowed:
-            problems.append(EntryProblem(str(cid), f"unknown field '{extra}'"))
+            problems.append(EntryProblem(str(cid), _m(N_("unknown field '%(field)s'"), field=extra)))
         score, problem = check_score(rubric, str(cid), entry.get("score"))
         if problem:
             problems.append(EntryProblem(str(cid), problem))
@@ -115,13 +169,19 @@ def clean_entries(
             if isinstance(evidence, str):
                 evidence = [e for e in (x.strip() for x in evidence.splitlines()) if e]
             if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-                problems.append(EntryProblem(str(cid), "evidence must be a list of links"))
+                problems.append(
+                    EntryProblem(str(cid), _m(N_("evidence must be a list of links")))
+                )
                 evidence = []
             for e in evidence:
                 if not _LINK.match(e.strip()):
                     problems.append(
                         EntryProblem(
-                            str(cid), f"evidence {e!r} is not an http(s) link or an uploaded file"
+                            str(cid),
+                            _m(
+                                N_("evidence %(link)s is not an http(s) link or an uploaded file"),
+                                link=repr(e),
+                            ),
                         )
                     )
             clean["evidence"] = [e.strip() for e in evidence][:50]
@@ -134,14 +194,16 @@ def clean_entries(
                 and entry.get("score") is None
                 and not any(p.criterion == rc.id for p in problems)
             ):
-                problems.append(EntryProblem(rc.id, "a score is required"))
+                problems.append(EntryProblem(rc.id, _m(N_("a score is required"))))
             if (
                 require_text
                 and rc.criterion.scored
                 and not entry.get(text_key)
                 and not any(p.criterion == rc.id for p in problems)
             ):
-                problems.append(EntryProblem(rc.id, f"a {text_key} is required"))
+                problems.append(
+                    EntryProblem(rc.id, _REQUIRED_TEXT.get(text_key) or f"a {text_key} is required")
+                )
     if problems:
         raise EntriesInvalid(problems)
     return out
@@ -151,12 +213,15 @@ def check_recommendation(value: Any, *, required: bool) -> Outcome | None:
     if value is None or value == "":
         if required:
             raise ValidationFailed(
-                f"an overall recommendation is required ({', '.join(o.value for o in Outcome)})"
+                N_("an overall recommendation is required (%(outcomes)s)"),
+                outcomes=", ".join(o.value for o in Outcome),
             )
         return None
     try:
         return Outcome(value)
     except ValueError:
         raise ValidationFailed(
-            f"recommendation {value!r} is not one of: {', '.join(o.value for o in Outcome)}"
+            N_("recommendation %(value)s is not one of: %(outcomes)s"),
+            value=repr(value),
+            outcomes=", ".join(o.value for o in Outcome),
         ) from None

@@ -198,7 +198,7 @@ def test_a_review_cycle_in_the_browser(server, browser, p):
     officer.shot("04-assignment")
     assert "Blocked reviewers" in page.content()
     page.get_by_role("button", name="Invite the selected reviewers").click()
-    assert "2 reviewer(s) invited." in page.content()
+    assert "2 reviewers invited." in page.content()
     officer.go("/assign")
     officer.shot("05-batch-assignment")
 

@@ -208,7 +208,7 @@ def test_officer_assignment_pages(client, p):
     r = client.post(f"/cases/{a}/assignment", data={"csrf_token": csrf, "reviewer_id": proposed})
     assert (
         r.status_code == 200
-        and "2 reviewer(s) invited." in r.text
+        and "2 reviewers invited." in r.text
         and _state(a) == CaseState.PEER_REVIEW
     )
     asg = re.search(r'action="/assignments/(\d+)/remind"', r.text).group(1)
@@ -219,7 +219,7 @@ def test_officer_assignment_pages(client, p):
     r = client.post("/assign", data={"csrf_token": csrf, "case_id": [str(b)]})
     assert (
         r.status_code == 200
-        and "2 invitation(s) sent for 1 case(s)." in r.text
+        and "2 invitations sent for 1 case." in r.text
         and _state(b) == CaseState.PEER_REVIEW
     )
     queue = client.get("/cases?state=peer_review")

@@ -17,9 +17,15 @@ from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_int
 from qa_engine.web.pages.common import AssignmentId, CaseId, PageUser, attempt, redirect
-from qa_engine.web.templating import render
+from qa_engine.web.templating import catalog_for, render
 
 router = APIRouter()
+
+
+def _said(request: Request, error: QAError) -> str:
+    """A refusal's message in the reader's language."""
+    catalog = catalog_for(request)
+    return error.in_language(catalog.gettext, catalog.ngettext)[0]
 
 
 def _page(
@@ -36,11 +42,12 @@ def _page(
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     load = {r.user_id: r for r in reviewer_load(session=db, actor=actor)}
     proposed = {p.reviewer_id for p in plan.proposals}
+    _ = catalog_for(request).gettext
     return render(
         request,
         "cases/assignment.html",
         status_code=status_code,
-        title=f"Assign reviewers, case {case_id}",
+        title=_("Assign reviewers, case %(id)s") % {"id": case_id},
         d=detail,
         case=detail.case,
         plan=plan,
@@ -84,11 +91,15 @@ def assign(
         error = created
         if error.status in (403, 404):
             raise error
-        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
+        return _page(
+            request, db, principal, case_id, error=_said(request, error), status_code=error.status
+        )
     advance_later(background, [case_id])
-    return redirect(
-        f"/cases/{case_id}/assignment", principal, f"{len(created)} reviewer(s) invited."
-    )
+    n = len(created)
+    invited = catalog_for(request).ngettext(
+        "%(num)s reviewer invited.", "%(num)s reviewers invited.", n
+    ) % {"num": n}
+    return redirect(f"/cases/{case_id}/assignment", principal, invited)
 
 
 @router.post(
@@ -96,11 +107,16 @@ def assign(
     dependencies=[requires(access.OFFICERS, action="send reminders")],
 )
 def remind(
-    assignment_id: AssignmentId, db: DB, principal: PageUser, background: BackgroundTasks
+    assignment_id: AssignmentId,
+    request: Request,
+    db: DB,
+    principal: PageUser,
+    background: BackgroundTasks,
 ) -> Response:
     asg = assignments.remind(session=db, actor=principal.actor, assignment_id=assignment_id)
     advance_later(background, [asg.case_id])
-    return redirect(f"/cases/{asg.case_id}/assignment", principal, "Reminder sent.")
+    _ = catalog_for(request).gettext
+    return redirect(f"/cases/{asg.case_id}/assignment", principal, _("Reminder sent."))
 
 
 @router.post(
@@ -132,10 +148,15 @@ def reassign(
         case_id = assignments.case_of_assignment(
             session=db, actor=principal.actor, assignment_id=assignment_id
         )
-        return _page(request, db, principal, case_id, error=error.message, status_code=error.status)
+        return _page(
+            request, db, principal, case_id, error=_said(request, error), status_code=error.status
+        )
     advance_later(background, [new.case_id])
+    _ = catalog_for(request).gettext
     return redirect(
-        f"/cases/{new.case_id}/assignment", principal, "Reviewer replaced; the new one is invited."
+        f"/cases/{new.case_id}/assignment",
+        principal,
+        _("Reviewer replaced; the new one is invited."),
     )
 
 
@@ -157,7 +178,7 @@ def _batch(
         request,
         "assignments/batch.html",
         status_code=status_code,
-        title="Assign reviewers",
+        title=catalog_for(request).gettext("Assign reviewers"),
         rows=rows,
         load=reviewer_load(session=db, actor=actor),
         error=error,
@@ -173,18 +194,31 @@ def batch_assign(
     case_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it per request
 ) -> Response:
     ids = [i for i in (form_int(v) for v in case_id) if i is not None]
+    catalog = catalog_for(request)
+    _ = catalog.gettext
     if not ids:  # the batch page itself is the QA office's: anyone else is refused there
-        return _batch(request, db, principal, error="Select at least one case.", status_code=422)
+        return _batch(
+            request, db, principal, error=_("Select at least one case."), status_code=422
+        )
     plans = attempt(db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids)
     if isinstance(plans, QAError):
         error = plans
         if error.status in (403, 404):
             raise error
-        return _batch(request, db, principal, error=error.message, status_code=error.status)
+        return _batch(
+            request, db, principal, error=_said(request, error), status_code=error.status
+        )
     advance_later(background, plans.keys())
     invited = sum(len(p.proposals) for p in plans.values())
-    short = [f"case {cid}: {p.note}" for cid, p in plans.items() if p.shortfall]
-    text = f"{invited} invitation(s) sent for {len(plans)} case(s)." + (
-        " " + "; ".join(short) if short else ""
-    )
-    return redirect("/assign", principal, text)
+    short = [
+        _("case %(id)s: %(note)s") % {"id": cid, "note": p.note}
+        for cid, p in plans.items()
+        if p.shortfall
+    ]
+    sent = catalog.ngettext("%(num)s invitation sent", "%(num)s invitations sent", invited) % {
+        "num": invited
+    }
+    text = catalog.ngettext(
+        "%(invitations)s for %(num)s case.", "%(invitations)s for %(num)s cases.", len(plans)
+    ) % {"invitations": sent, "num": len(plans)}
+    return redirect("/assign", principal, text + (" " + "; ".join(short) if short else ""))
