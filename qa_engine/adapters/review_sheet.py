@@ -551,9 +551,7 @@ def read_review_sheet(
                 continue
             if key not in wanted:
                 problems.append(
-                    SheetProblem(
-                        f"{SHEET}!A{r}", _m(N_("unknown criterion %(id)s"), id=repr(key))
-                    )
+                    SheetProblem(f"{SHEET}!A{r}", _m(N_("unknown criterion %(id)s"), id=repr(key)))
                 )
                 continue
             score, problem = _score(rubric, wanted[key], score_value)

@@ -59,9 +59,7 @@ class EntriesInvalid(ValidationFailed):
         ]
 
 
-def check_score(
-    rubric: Rubric, criterion_id: str, value: Any
-) -> tuple[int | None, Message | None]:
+def check_score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[int | None, Message | None]:
     """Return (clean score, problem). Strict: `true` is not 1 and `"5"` is not 5 on a scale."""
     rc = rubric.criterion(criterion_id)
     if rc is None:
@@ -136,9 +134,7 @@ def clean_entries(
     problems: list[EntryProblem] = []
     out: dict[str, dict[str, Any]] = {}
     if not isinstance(raw, Mapping):
-        raise EntriesInvalid(
-            [EntryProblem("(all)", _m(N_("expected one entry per criterion")))]
-        )
+        raise EntriesInvalid([EntryProblem("(all)", _m(N_("expected one entry per criterion")))])
     for cid, entry in raw.items():
         rc = rubric.criterion(str(cid))
         if rc is None or rc.criterion.kind == "elements_check":
@@ -158,7 +154,9 @@ def clean_entries(
             continue
         allowed = {"score", text_key} | ({"evidence"} if allow_evidence else set())
         for extra in set(entry) - allowed:
-            problems.append(EntryProblem(str(cid), _m(N_("unknown field '%(field)s'"), field=extra)))
+            problems.append(
+                EntryProblem(str(cid), _m(N_("unknown field '%(field)s'"), field=extra))
+            )
         score, problem = check_score(rubric, str(cid), entry.get("score"))
         if problem:
             problems.append(EntryProblem(str(cid), problem))
@@ -169,9 +167,7 @@ def clean_entries(
             if isinstance(evidence, str):
                 evidence = [e for e in (x.strip() for x in evidence.splitlines()) if e]
             if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-                problems.append(
-                    EntryProblem(str(cid), _m(N_("evidence must be a list of links")))
-                )
+                problems.append(EntryProblem(str(cid), _m(N_("evidence must be a list of links"))))
                 evidence = []
             for e in evidence:
                 if not _LINK.match(e.strip()):

@@ -56,7 +56,9 @@ class CriterionFrame:
         key = (chosen, editable, has_error)
         html = self._choices.get(key)
         if html is None:
-            html = _in_language(self.lang, lambda: _macros().answer_choices(self, chosen, editable, has_error))
+            html = _in_language(
+                self.lang, lambda: _macros().answer_choices(self, chosen, editable, has_error)
+            )
             if chosen in self._answers:  # never one per value someone typed: the cache stays small
                 self._choices[key] = html
         return html
@@ -208,7 +210,9 @@ def _parse_score(raw: str | None) -> tuple[Any, Message | None]:
     if text in ("yes", "no"):
         return text == "yes", None
     if not text.lstrip("-").isdigit() or len(text) > 6:
-        return None, Message(N_("%(value)s is not a score on the scale"), params={"value": repr(text[:20])})
+        return None, Message(
+            N_("%(value)s is not a score on the scale"), params={"value": repr(text[:20])}
+        )
     return int(text), None
 
 

@@ -38,7 +38,8 @@ def esg_text(criterion: str, field: str, lang: str) -> str:
 
 def legend(criterion: str, lang: str) -> str:
     """The heading of a criterion's block on a form."""
-    return f'<span class="cid">{criterion}</span> {escape(esg_text(criterion, "title", lang))}</legend>'
+    title = escape(esg_text(criterion, "title", lang))
+    return f'<span class="cid">{criterion}</span> {title}</legend>'
 
 
 def set_language(username: str, language: str | None) -> None:

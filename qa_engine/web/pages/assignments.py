@@ -197,17 +197,13 @@ def batch_assign(
     catalog = catalog_for(request)
     _ = catalog.gettext
     if not ids:  # the batch page itself is the QA office's: anyone else is refused there
-        return _batch(
-            request, db, principal, error=_("Select at least one case."), status_code=422
-        )
+        return _batch(request, db, principal, error=_("Select at least one case."), status_code=422)
     plans = attempt(db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids)
     if isinstance(plans, QAError):
         error = plans
         if error.status in (403, 404):
             raise error
-        return _batch(
-            request, db, principal, error=_said(request, error), status_code=error.status
-        )
+        return _batch(request, db, principal, error=_said(request, error), status_code=error.status)
     advance_later(background, plans.keys())
     invited = sum(len(p.proposals) for p in plans.values())
     short = [

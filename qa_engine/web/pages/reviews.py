@@ -70,7 +70,6 @@ def _error_text(request: Request, error: QAError) -> str:
     return error.in_language(catalog.gettext, catalog.ngettext)[0]
 
 
-
 @router.get("/invitations")
 def invitations(request: Request, db: DB, principal: PageUser) -> Response:
     rows = case_views.my_assignments(session=db, actor=principal.actor)
@@ -263,9 +262,7 @@ def _save(
 ) -> Response:
     submit = data.get("action") == "submit"
     _ = catalog_for(request).gettext
-    entries, problems = entries_from_form(
-        data, text_key="comment", with_evidence=False, gettext=_
-    )
+    entries, problems = entries_from_form(data, text_key="comment", with_evidence=False, gettext=_)
     rec = form_text(data.get("recommendation"))
     overall = form_text(data.get("overall_comment"))
     version = form_int(data.get("version")) or 0  # no version: the page saw no draft
@@ -375,9 +372,12 @@ async def upload_sheet(
             principal,
             assignment_id,
             sheet_problems=[
-                ("", catalog_for(request).gettext(
-                    "Choose the filled-in review sheet (.xlsx) to upload."
-                ))
+                (
+                    "",
+                    catalog_for(request).gettext(
+                        "Choose the filled-in review sheet (.xlsx) to upload."
+                    ),
+                )
             ],
             status_code=422,
         )

@@ -60,9 +60,7 @@ def _page(
         version = sa.version if sa else 0
     lang = request_language(request)
     _ = catalog_for(request).gettext
-    criteria = criterion_views(
-        view.rubric, values, text_key="narrative", errors=errors, lang=lang
-    )
+    criteria = criterion_views(view.rubric, values, text_key="narrative", errors=errors, lang=lang)
     conflict: list[DraftDifference] | None = None
     if stale:
         version = sa.version if sa else 0
@@ -117,9 +115,7 @@ def _save(
     submit = data.get("action") == "submit"
     catalog = catalog_for(request)
     _ = catalog.gettext
-    entries, problems = entries_from_form(
-        data, text_key="narrative", with_evidence=True, gettext=_
-    )
+    entries, problems = entries_from_form(data, text_key="narrative", with_evidence=True, gettext=_)
     summary = form_text(data.get("summary"))
     version = form_int(data.get("version")) or 0  # no version: the page saw no draft
     if problems:
