@@ -206,6 +206,9 @@ def test_an_uploaded_sheet_is_refused_on_the_page_in_the_readers_language(client
     row = next(
         r for r in range(FIRST_ROW, ws.max_row + 1) if ws.cell(row=r, column=1).value == "esg-1.1"
     )
+    # the rubric's texts in the reader's language, the columns as the upload expects them
+    assert ws.cell(row=row, column=2).value == esg_text("esg-1.1", "title", "pl")
+    assert ws.cell(row=FIRST_ROW - 1, column=2).value == "Title"
     ws.cell(row=row, column=3, value="three")
     buf = io.BytesIO()
     wb.save(buf)

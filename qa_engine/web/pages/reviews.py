@@ -320,8 +320,10 @@ def _save(
 
 
 @router.get("/assignments/{assignment_id}/review-sheet")
-def download_sheet(assignment_id: AssignmentId, db: DB, principal: PageUser) -> Response:
-    data, name = review_sheet_file(db, principal.actor, assignment_id)
+def download_sheet(
+    assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser
+) -> Response:
+    data, name = review_sheet_file(db, principal.actor, assignment_id, request_language(request))
     return Response(
         data,
         media_type=XLSX,
