@@ -4,12 +4,13 @@ date is shown; why an extra reviewer is needed; what a provider must do after a 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from qa_engine.adapters.mail import render as render_mail
+from qa_engine.adapters.translations import format_date
 from qa_engine.cli.main import app as cli_app
 from qa_engine.config import packaged
 from qa_engine.domain.statuses import AssignmentStatus
@@ -56,15 +57,16 @@ def test_the_due_date_of_the_invitation_is_the_due_date_after_accepting(client, 
     clock(now() + timedelta(days=2))
     signed_in(client, web_user)
     page = client.get("/invitations")
-    assert f"if you accept, your review is due {due}." in page.text
+    due_day = format_date(date.fromisoformat(due), "en")  # the pages' dates: Jan 1, 2027
+    assert f"if you accept, your review is due {due_day}." in page.text
     r = client.post(
         f"/assignments/{web_id}/respond",
         data={"answer": "accept", "csrf_token": csrf_of(page.text)},
     )
     assert r.status_code == 200, r.text[-1000:]
-    assert f"Thank you: you review case {case_id}, due {due}." in r.text
-    assert re.search(rf"your review is due {due}\b", r.text), "the review page says the same"
-    assert f"{due} (due in" in client.get("/invitations").text
+    assert f"Thank you: you review case {case_id}, due {due_day}." in r.text
+    assert re.search(rf"your review is due {due_day}", r.text), "the review page says the same"
+    assert f"{due_day} (due in" in client.get("/invitations").text
     out = CliRunner().invoke(
         cli_app, ["review", "respond", str(cli_id), "--accept", "--as", cli_user]
     )
