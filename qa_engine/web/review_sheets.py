@@ -7,8 +7,8 @@ from sqlmodel import Session
 
 from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet, stale
 from qa_engine.config import Settings
-from qa_engine.domain.errors import StaleUpdate, ValidationFailed
 from qa_engine.domain import i18n
+from qa_engine.domain.errors import StaleUpdate, ValidationFailed
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.rubric_i18n import localised
 from qa_engine.services import case_views, reviews
