@@ -80,6 +80,13 @@ def test_reviewers_read_the_pages_and_the_review_form_in_their_language(server, 
         assert _("Not scored yet") in main
         submit = page.get_by_role("button", name=_("Submit the review"))
         assert submit.is_visible()
+        # the automatic save speaks the page's language (its words come from the page)
+        form = "document.querySelector('form[data-autosave]')"
+        page.evaluate(f"{form}.setAttribute('data-delay', '200')")
+        page.locator("#t-esg-1\\.1").fill("Draft comment.")
+        saved = _("Draft saved automatically at %(time)s").split("%(time)s")[0].strip()
+        page.locator("#autosave-status", has_text=saved).wait_for()
+        page.evaluate(f"{form}.setAttribute('data-delay', '600000')")
         person.shot(f"i18n-{lang}-review-form", full_page=False)
 
         # a refusal: submitted without the scores
