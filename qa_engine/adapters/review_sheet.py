@@ -18,8 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qa_engine.adapters.safe_xlsx import open_untrusted_workbook, write_cell
-from qa_engine.domain.entries import EntriesInvalid, check_score
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.entries import EntriesInvalid, Gettext, Ngettext, check_score, render
+from qa_engine.domain.errors import Detail, ValidationFailed
+from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.rubric import ResolvedCriterion, Rubric
 
@@ -40,22 +41,43 @@ YES = {"yes", "y", "true", "1", "ja", "oui", "si", "sì", "tak", "ano"}
 NO = {"no", "n", "false", "0", "nein", "non", "nie", "ne", "nej"}
 
 
+def _m(text: str, **params: object) -> Message:
+    """A problem's text for the message catalogs (marked with N_ where it is written), shown in the
+    reader's language; the cell reference stays as it is."""
+    return Message(text, params=params)
+
+
 @dataclass
 class SheetProblem:
+    """A wrong cell (`where`: ``Review!C7``, or the file's name) and what is wrong with it: plain
+    (English) text or a `Message`, shown in the reader's language."""
+
     where: str
-    message: str
+    message: Detail
+
+    @property
+    def text(self) -> str:
+        return self.message.english() if isinstance(self.message, Message) else self.message
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.text}"
 
 
 class ReviewSheetInvalid(ValidationFailed):
     def __init__(self, source: str, problems: list[SheetProblem]) -> None:
         self.problems = problems
-        super().__init__(
-            f"{source}: {len(problems)} problem(s); nothing was saved",
-            details=[str(p) for p in problems],
+        self.count = Nn_(
+            "%(file)s: %(num)s problem; nothing was saved",
+            "%(file)s: %(num)s problems; nothing was saved",
+            len(problems),
+            file=source,
         )
+        super().__init__(self.count.english(), details=[str(p) for p in problems])
+
+    def in_language(self, gettext: Gettext, ngettext: Ngettext) -> tuple[str, list[str]]:
+        return self.count.render(gettext, ngettext), [
+            f"{p.where}: {render(p.message, gettext, ngettext)}" for p in self.problems
+        ]
 
 
 class StaleReviewSheet(ReviewSheetInvalid):
@@ -221,7 +243,7 @@ def build_review_sheet(
 # --------------------------------------------------------------------------- reading
 
 
-def _score(rubric: Rubric, rc: ResolvedCriterion, value: Any) -> tuple[Any, str | None]:
+def _score(rubric: Rubric, rc: ResolvedCriterion, value: Any) -> tuple[Any, Message | None]:
     """What a person typed in a score cell, made into the value the rubric expects."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
@@ -236,22 +258,24 @@ def _score(rubric: Rubric, rc: ResolvedCriterion, value: Any) -> tuple[Any, str 
             return True, None
         if text in NO:
             return False, None
-        return None, f"write yes or no, not {value!r}"
+        return None, _m(N_("write yes or no, not %(value)s"), value=repr(value))
     if kind != "scale":
-        return None, "this criterion takes no score; write a comment in column D"
+        return None, _m(N_("this criterion takes no score; write a comment in column D"))
     if isinstance(value, bool):
-        return None, f"expected a score from the list, not {value!r}"
+        return None, _m(N_("expected a score from the list, not %(value)s"), value=repr(value))
     if isinstance(value, float):
         if not value.is_integer():
-            return None, f"{value:g} is not a whole number"
+            return None, _m(N_("%(value)s is not a whole number"), value=f"{value:g}")
         value = int(value)
     elif isinstance(value, str):
         text = value.strip()
         if not text.lstrip("-").isdigit():
-            return None, f"{text!r} is not a score; choose one from the list"
+            return None, _m(
+                N_("%(value)s is not a score; choose one from the list"), value=repr(text)
+            )
         value = int(text)
     elif not isinstance(value, int):
-        return None, f"{value!r} is not a score"
+        return None, _m(N_("%(value)s is not a score"), value=repr(value))
     clean, problem = check_score(rubric, rc.id, value)
     return clean, problem
 
@@ -272,10 +296,10 @@ def _open(path: Path, name: str, *, max_bytes: int, max_unzipped_bytes: int) -> 
             path, max_bytes=max_bytes, max_unzipped_bytes=max_unzipped_bytes
         )
     except ValidationFailed as exc:
-        why = exc.message.removeprefix(f"{path.name}: ")
-        if why.startswith("cannot read the workbook"):
-            why = "cannot read the workbook: save it again as an Excel workbook (.xlsx)"
-        raise ReviewSheetInvalid(name, [SheetProblem(name, why.replace(path.name, name))]) from None
+        why: Detail = exc.message.removeprefix(f"{path.name}: ").replace(path.name, name)
+        if str(why).startswith("cannot read the workbook"):
+            why = _m(N_("cannot read the workbook: save it again as an Excel workbook (.xlsx)"))
+        raise ReviewSheetInvalid(name, [SheetProblem(name, why)]) from None
 
 
 def _columns(ws: Any) -> list[SheetProblem]:
@@ -287,29 +311,48 @@ def _columns(ws: Any) -> list[SheetProblem]:
     found = [_text(v) for v in row]
     found += [""] * (len(COLUMNS) - len(found))
     problems: list[SheetProblem] = []
-    undo = "undo the change or download a new sheet"
     for i, title in enumerate(COLUMNS):
         got = found[i]
         if got == title:
             continue
         where = f"{SHEET}!{get_column_letter(i + 1)}{HEADER_ROW}"
         if title in found:
-            moved = get_column_letter(found.index(title) + 1)
-            message = (
-                f"the column {title!r} belongs in column {get_column_letter(i + 1)}, not "
-                f"{moved}: a column was inserted, deleted or moved; {undo}"
+            message = _m(
+                N_(
+                    "the column %(title)s belongs in column %(column)s, not %(moved)s: a column"
+                    " was inserted, deleted or moved; undo the change or download a new sheet"
+                ),
+                title=repr(title),
+                column=get_column_letter(i + 1),
+                moved=get_column_letter(found.index(title) + 1),
             )
         elif got:
-            message = f"expected the column {title!r} here, not {got!r}; {undo}"
+            message = _m(
+                N_(
+                    "expected the column %(title)s here, not %(found)s; undo the change or"
+                    " download a new sheet"
+                ),
+                title=repr(title),
+                found=repr(got),
+            )
         else:
-            message = f"the column {title!r} is missing; {undo}"
+            message = _m(
+                N_("the column %(title)s is missing; undo the change or download a new sheet"),
+                title=repr(title),
+            )
         problems.append(SheetProblem(where, message))
     for i, got in enumerate(found[len(COLUMNS) :], start=len(COLUMNS)):
         if got and got not in COLUMNS:
             problems.append(
                 SheetProblem(
                     f"{SHEET}!{get_column_letter(i + 1)}{HEADER_ROW}",
-                    f"unknown column {got!r}: the sheet has no such column; {undo}",
+                    _m(
+                        N_(
+                            "unknown column %(found)s: the sheet has no such column; undo the"
+                            " change or download a new sheet"
+                        ),
+                        found=repr(got),
+                    ),
                 )
             )
     return problems
@@ -342,8 +385,12 @@ def read_review_sheet(
                 [
                     SheetProblem(
                         name,
-                        "this is not a review sheet of the engine "
-                        "(download it from the review page)",
+                        _m(
+                            N_(
+                                "this is not a review sheet of the engine (download it from the"
+                                " review page)"
+                            )
+                        ),
                     )
                 ],
             )
@@ -353,8 +400,13 @@ def read_review_sheet(
                 [
                     SheetProblem(
                         name,
-                        f"the sheet {SHEET!r} is missing (renamed?): give it back its name "
-                        "or download a new sheet",
+                        _m(
+                            N_(
+                                "the sheet %(sheet)s is missing (renamed?): give it back its name"
+                                " or download a new sheet"
+                            ),
+                            sheet=repr(SHEET),
+                        ),
                     )
                 ],
             )
@@ -366,19 +418,38 @@ def read_review_sheet(
         ):
             if values and values[0] is not None:
                 meta[str(values[0]).strip()] = (values[1] if len(values) > 1 else None, r)
-        new_sheet = "download the sheet of this review again"
-        for key, wanted_value, what in (
-            ("case_id", case_id, "case"),
-            ("assignment_id", assignment_id, "assignment"),
-            ("round", round_, "round"),
+        for key, wanted_value, belongs in (
+            (
+                "case_id",
+                case_id,
+                N_(
+                    "this sheet belongs to case %(found)s, not %(wanted)s: download the sheet of"
+                    " this review again"
+                ),
+            ),
+            (
+                "assignment_id",
+                assignment_id,
+                N_(
+                    "this sheet belongs to assignment %(found)s, not %(wanted)s: download the"
+                    " sheet of this review again"
+                ),
+            ),
+            (
+                "round",
+                round_,
+                N_(
+                    "this sheet belongs to round %(found)s, not %(wanted)s: download the sheet of"
+                    " this review again"
+                ),
+            ),
         ):
             got, row = meta.get(key, (None, 0))
             if _text(got) != str(wanted_value):
                 problems.append(
                     SheetProblem(
                         f"{META}!B{row}" if row else name,
-                        f"this sheet belongs to {what} {_text(got) or '?'}, not "
-                        f"{wanted_value}: {new_sheet}",
+                        _m(belongs, found=_text(got) or "?", wanted=wanted_value),
                     )
                 )
         got_hash, hash_row = meta.get("rubric_hash", (None, 0))
@@ -386,7 +457,12 @@ def read_review_sheet(
             problems.append(
                 SheetProblem(
                     f"{META}!B{hash_row}" if hash_row else name,
-                    "the sheet was made for another version of the rubric: download a new sheet",
+                    _m(
+                        N_(
+                            "the sheet was made for another version of the rubric: download a new"
+                            " sheet"
+                        )
+                    ),
                 )
             )
         got_version, version_row = meta.get("draft_version", (None, 0))
@@ -395,7 +471,12 @@ def read_review_sheet(
             problems.append(
                 SheetProblem(
                     f"{META}!B{version_row}" if version_row else name,
-                    f"the sheet does not say which draft it was made from: {new_sheet}",
+                    _m(
+                        N_(
+                            "the sheet does not say which draft it was made from: download the"
+                            " sheet of this review again"
+                        )
+                    ),
                 )
             )
         if problems:
@@ -418,7 +499,8 @@ def read_review_sheet(
             if r > FIRST_ROW + 500:
                 problems.append(
                     SheetProblem(
-                        f"{SHEET}!A{r}", "more rows than any rubric has; is this the right file?"
+                        f"{SHEET}!A{r}",
+                        _m(N_("more rows than any rubric has; is this the right file?")),
                     )
                 )
                 break
@@ -427,7 +509,8 @@ def read_review_sheet(
                 if any(v not in (None, "") for v in values[1:4]):
                     problems.append(
                         SheetProblem(
-                            f"{SHEET}!A{r}", "a row without a criterion id: keep column A as it was"
+                            f"{SHEET}!A{r}",
+                            _m(N_("a row without a criterion id: keep column A as it was")),
                         )
                     )
                 continue
@@ -435,7 +518,14 @@ def read_review_sheet(
             comment_value = values[3] if len(values) > 3 else None
             if key in rows:
                 problems.append(
-                    SheetProblem(f"{SHEET}!A{r}", f"{key} appears twice (first in row {rows[key]})")
+                    SheetProblem(
+                        f"{SHEET}!A{r}",
+                        _m(
+                            N_("%(criterion)s appears twice (first in row %(row)s)"),
+                            criterion=key,
+                            row=rows[key],
+                        ),
+                    )
                 )
                 continue
             rows[key] = r
@@ -448,8 +538,11 @@ def read_review_sheet(
                         problems.append(
                             SheetProblem(
                                 f"{SHEET}!{SCORE_COL}{r}",
-                                f"{_text(score_value)!r} is not one of: "
-                                + ", ".join(o.value for o in Outcome),
+                                _m(
+                                    N_("%(value)s is not one of: %(allowed)s"),
+                                    value=repr(_text(score_value)),
+                                    allowed=", ".join(o.value for o in Outcome),
+                                ),
                             )
                         )
                 continue
@@ -457,7 +550,9 @@ def read_review_sheet(
                 overall = _text(comment_value) or _text(score_value)
                 continue
             if key not in wanted:
-                problems.append(SheetProblem(f"{SHEET}!A{r}", f"unknown criterion {key!r}"))
+                problems.append(
+                    SheetProblem(f"{SHEET}!A{r}", _m(N_("unknown criterion %(id)s"), id=repr(key)))
+                )
                 continue
             score, problem = _score(rubric, wanted[key], score_value)
             if problem:
@@ -467,7 +562,11 @@ def read_review_sheet(
                 problems.append(
                     SheetProblem(
                         f"{SHEET}!{COMMENT_COL}{r}",
-                        f"the comment is {len(comment)} characters; the limit is 20000",
+                        _m(
+                            N_("the comment is %(length)s characters; the limit is %(limit)s"),
+                            length=len(comment),
+                            limit=20_000,
+                        ),
                     )
                 )
             if wanted[key].criterion.kind == "text":
@@ -493,13 +592,18 @@ def locate(sheet: ReviewSheet, exc: ValidationFailed, source: str) -> ReviewShee
     problems: list[SheetProblem] = []
     if isinstance(exc, EntriesInvalid):
         for p in exc.problems:
-            column = COMMENT_COL if "comment" in p.message else SCORE_COL
+            column = COMMENT_COL if "comment" in p.text else SCORE_COL
             problems.append(SheetProblem(sheet.cell_of(p.criterion, column), p.message))
     elif "recommendation" in exc.message:
-        problems.append(SheetProblem(sheet.cell_of(RECOMMENDATION_KEY), exc.message))
+        problems.append(SheetProblem(sheet.cell_of(RECOMMENDATION_KEY), _said(exc)))
     else:
-        problems.append(SheetProblem(source, exc.message))
+        problems.append(SheetProblem(source, _said(exc)))
     return ReviewSheetInvalid(source, problems)
+
+
+def _said(exc: ValidationFailed) -> Detail:
+    """A service's refusal as a problem's text (its msgid and values: translated where shown)."""
+    return Message(exc.msgid, params=exc.params)
 
 
 def stale(sheet: ReviewSheet, source: str, current: int) -> StaleReviewSheet:
@@ -510,9 +614,15 @@ def stale(sheet: ReviewSheet, source: str, current: int) -> StaleReviewSheet:
         [
             SheetProblem(
                 sheet.version_cell,
-                f"the sheet was made from draft version {sheet.draft_version}, but the draft "
-                f"has been saved since (now version {current}); nothing was saved. Download a new "
-                "sheet (it holds the saved draft) and copy your changes into it",
+                _m(
+                    N_(
+                        "the sheet was made from draft version %(version)s, but the draft has"
+                        " been saved since (now version %(current)s); nothing was saved. Download"
+                        " a new sheet (it holds the saved draft) and copy your changes into it"
+                    ),
+                    version=sheet.draft_version,
+                    current=current,
+                ),
             )
         ],
     )

@@ -5,100 +5,86 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from typing import Any
 
-from qa_engine.domain.credential import Said, said
-from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.errors import Detail, ValidationFailed
 from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.rubric import Rubric
 
 MAX_TEXT = 20_000
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
 _LINK = re.compile(r"^(https?://\S+|file:[\w.\- ]+)$")
-# the texts of an entry in words (a review's comment, a self-assessment's narrative)
-_TEXT_NAMES = {"comment": N_("comment"), "narrative": N_("narrative")}
+
+
+def _m(text: str, **params: object) -> Message:
+    """A problem's text for the message catalogs (marked with N_ where it is written), translated
+    where it is shown."""
+    return Message(text, params=params)
 
 
 @dataclass(frozen=True)
 class EntryProblem:
-    """A problem of one criterion's entry: `message` in English, `text` the same to say in the
-    reader's language (the criterion id stays as it is)."""
+    """What is wrong with one criterion's entry: `message` is plain (English) text or a `Message`,
+    shown in the reader's language (`text` is the English)."""
 
     criterion: str
-    message: str
-    text: Message | None = dataclass_field(default=None, compare=False)
+    message: Detail
 
-    @classmethod
-    def of(cls, criterion: str, text: Message) -> EntryProblem:
-        return cls(criterion, text.english(), text)
-
-    def in_language(
-        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
-    ) -> str:
-        return self.message if self.text is None else self.text.render(gettext, ngettext)
+    @property
+    def text(self) -> str:
+        return self.message.english() if isinstance(self.message, Message) else self.message
 
     def __str__(self) -> str:
-        return f"{self.criterion}: {self.message}"
+        return f"{self.criterion}: {self.text}"
+
+
+def render(detail: Detail, gettext: Gettext, ngettext: Ngettext) -> str:
+    """A problem's text in the language of `gettext` (a plain text as it is)."""
+    return detail.render(gettext, ngettext) if isinstance(detail, Message) else detail
 
 
 class EntriesInvalid(ValidationFailed):
     def __init__(self, problems: list[EntryProblem]) -> None:
         self.problems = problems
         self.count = Nn_(
-            "%(num)s problem(s) in the scores", "%(num)s problem(s) in the scores", len(problems)
+            "%(num)s problem in the scores", "%(num)s problems in the scores", len(problems)
         )
-        super().__init__(
-            "%(text)s",
-            details=[
-                Said("%(text)s", params={"text": p.text or p.message}, where=p.criterion)
-                for p in problems
-            ],
-            text=self.count.english(),
-        )
+        super().__init__(self.count.english(), details=[str(p) for p in problems])
 
-    def in_language(
-        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
-    ) -> tuple[str, list[str]]:
-        _, details = super().in_language(gettext, ngettext)
-        return self.count.render(gettext, ngettext), details
+    def in_language(self, gettext: Gettext, ngettext: Ngettext) -> tuple[str, list[str]]:
+        return self.count.render(gettext, ngettext), [
+            f"{p.criterion}: {render(p.message, gettext, ngettext)}" for p in self.problems
+        ]
 
 
-def check_score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[int | None, str | None]:
-    """Return (clean score, problem in English). Strict: `true` is not 1 and `"5"` is not 5 on a
-    scale."""
-    score, problem = score_problem(rubric, criterion_id, value)
-    return score, None if problem is None else problem.english()
-
-
-def score_problem(
-    rubric: Rubric, criterion_id: str, value: Any
-) -> tuple[int | None, Message | None]:
-    """Return (clean score, problem to say in the reader's language)."""
+def check_score(rubric: Rubric, criterion_id: str, value: Any) -> tuple[int | None, Message | None]:
+    """Return (clean score, problem). Strict: `true` is not 1 and `"5"` is not 5 on a scale."""
     rc = rubric.criterion(criterion_id)
     if rc is None:
-        return None, said(N_("unknown criterion"))
+        return None, _m(N_("unknown criterion"))
     c = rc.criterion
     if value is None:
         return None, None
     if c.kind == "text":
-        return None, said(N_("a text criterion takes no score"))
+        return None, _m(N_("a text criterion takes no score"))
     if c.kind == "elements_check":
-        return None, said(N_("scored by the engine (standard elements check), not by a person"))
+        return None, _m(N_("scored by the engine (standard elements check), not by a person"))
     if c.kind == "yes_no":
         if isinstance(value, bool):
             return int(value), None
         if type(value) is int and value in (0, 1):
             return value, None
-        return None, said(N_("expected yes or no (true/false), not %(value)s"), value=repr(value))
+        return None, _m(N_("expected yes or no (true/false), not %(value)s"), value=repr(value))
     if type(value) is not int:
-        return None, said(
+        return None, _m(
             N_("expected a whole number on the scale, not %(value)s"), value=repr(value)
         )
     scale = rubric.scale_of_scored(c)
     if scale.level(value) is None:
         allowed = ", ".join(str(lv.value) for lv in scale.levels)
-        return None, said(
+        return None, _m(
             N_("%(value)s is not a level of the scale (%(allowed)s)"), value=value, allowed=allowed
         )
     return value, None
@@ -108,25 +94,28 @@ def _text(value: Any, what: str, criterion: str, problems: list[EntryProblem]) -
     if value is None:
         return ""
     if not isinstance(value, str):
-        problems.append(
-            EntryProblem.of(
-                criterion, said(N_("%(what)s must be text"), what=Said(_TEXT_NAMES.get(what, what)))
-            )
-        )
+        problems.append(EntryProblem(criterion, _m(N_("%(field)s must be text"), field=what)))
         return ""
     if len(value) > MAX_TEXT:
         problems.append(
-            EntryProblem.of(
+            EntryProblem(
                 criterion,
-                said(
-                    N_("%(what)s is %(length)s characters; the limit is %(limit)s"),
-                    what=Said(_TEXT_NAMES.get(what, what)),
+                _m(
+                    N_("%(field)s is %(length)s characters; the limit is %(limit)s"),
+                    field=what,
                     length=len(value),
                     limit=MAX_TEXT,
                 ),
             )
         )
     return value.strip()
+
+
+# what a complete entry lacks, by the name of its text
+_REQUIRED_TEXT = {
+    "comment": _m(N_("a comment is required")),
+    "narrative": _m(N_("a narrative is required")),
+}
 
 
 def clean_entries(
@@ -145,34 +134,32 @@ def clean_entries(
     problems: list[EntryProblem] = []
     out: dict[str, dict[str, Any]] = {}
     if not isinstance(raw, Mapping):
-        raise EntriesInvalid(
-            [EntryProblem.of("(all)", said(N_("expected one entry per criterion")))]
-        )
+        raise EntriesInvalid([EntryProblem("(all)", _m(N_("expected one entry per criterion")))])
     for cid, entry in raw.items():
         rc = rubric.criterion(str(cid))
         if rc is None or rc.criterion.kind == "elements_check":
             problems.append(
-                EntryProblem.of(
+                EntryProblem(
                     str(cid),
-                    said(N_("unknown criterion"))
+                    _m(N_("unknown criterion"))
                     if rc is None
-                    else said(N_("scored by the engine, not by a person")),
+                    else _m(N_("scored by the engine, not by a person")),
                 )
             )
             continue
         if not isinstance(entry, Mapping):
             problems.append(
-                EntryProblem.of(str(cid), said(N_("expected an object with a score and text")))
+                EntryProblem(str(cid), _m(N_("expected an object with a score and text")))
             )
             continue
         allowed = {"score", text_key} | ({"evidence"} if allow_evidence else set())
         for extra in set(entry) - allowed:
             problems.append(
-                EntryProblem.of(str(cid), said(N_("unknown field %(name)s"), name=repr(extra)))
+                EntryProblem(str(cid), _m(N_("unknown field '%(field)s'"), field=extra))
             )
-        score, problem = score_problem(rubric, str(cid), entry.get("score"))
-        if problem is not None:
-            problems.append(EntryProblem.of(str(cid), problem))
+        score, problem = check_score(rubric, str(cid), entry.get("score"))
+        if problem:
+            problems.append(EntryProblem(str(cid), problem))
         text = _text(entry.get(text_key), text_key, str(cid), problems)
         clean: dict[str, Any] = {"score": score, text_key: text}
         if allow_evidence:
@@ -180,16 +167,14 @@ def clean_entries(
             if isinstance(evidence, str):
                 evidence = [e for e in (x.strip() for x in evidence.splitlines()) if e]
             if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
-                problems.append(
-                    EntryProblem.of(str(cid), said(N_("evidence must be a list of links")))
-                )
+                problems.append(EntryProblem(str(cid), _m(N_("evidence must be a list of links"))))
                 evidence = []
             for e in evidence:
                 if not _LINK.match(e.strip()):
                     problems.append(
-                        EntryProblem.of(
+                        EntryProblem(
                             str(cid),
-                            said(
+                            _m(
                                 N_("evidence %(link)s is not an http(s) link or an uploaded file"),
                                 link=repr(e),
                             ),
@@ -205,7 +190,7 @@ def clean_entries(
                 and entry.get("score") is None
                 and not any(p.criterion == rc.id for p in problems)
             ):
-                problems.append(EntryProblem.of(rc.id, said(N_("a score is required"))))
+                problems.append(EntryProblem(rc.id, _m(N_("a score is required"))))
             if (
                 require_text
                 and rc.criterion.scored
@@ -213,12 +198,7 @@ def clean_entries(
                 and not any(p.criterion == rc.id for p in problems)
             ):
                 problems.append(
-                    EntryProblem.of(
-                        rc.id,
-                        said(N_("a comment is required"))
-                        if text_key == "comment"
-                        else said(N_("a narrative is required")),
-                    )
+                    EntryProblem(rc.id, _REQUIRED_TEXT.get(text_key) or f"a {text_key} is required")
                 )
     if problems:
         raise EntriesInvalid(problems)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import check_recommendation, clean_entries
 from qa_engine.domain.errors import Conflict, NotFound, StaleUpdate, check_version
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.statuses import LIVE_ASSIGNMENT, AssignmentStatus, ReviewStatus
@@ -41,13 +42,11 @@ def save_review(
     asg = own_assignment(session, actor, assignment_id)
     case = access.get_case_or_raise(session, asg.case_id)
     if asg.status == AssignmentStatus.SUBMITTED:
-        raise Conflict("this review is already submitted")
+        raise Conflict(N_("this review is already submitted"))
+    if asg.status == AssignmentStatus.INVITED:
+        raise Conflict(N_("the invitation is not answered yet; accept it before reviewing"))
     if asg.status != AssignmentStatus.ACCEPTED:
-        raise Conflict(
-            f"the invitation is {asg.status}; accept it before reviewing"
-            if asg.status == AssignmentStatus.INVITED
-            else f"this assignment is {asg.status}"
-        )
+        raise Conflict(N_("this assignment is %(status)s"), status=str(asg.status))
     require_state(case.state, CaseState.PEER_REVIEW, action="review")
     review = case_repo.review_for_assignment(session, saved_id(asg))
     check_version("the review", review.version if review else 0, expected_version)
@@ -85,7 +84,7 @@ def save_review(
             session.flush()
     except IntegrityError:  # another first save of this draft came at the same moment
         raise StaleUpdate(
-            "the review was saved elsewhere at the same moment; nothing was saved"
+            N_("the review was saved elsewhere at the same moment; nothing was saved")
         ) from None
     audit.record(
         session,
@@ -113,7 +112,7 @@ def own_assignment(session: Session, actor: Actor, assignment_id: int) -> Assign
         or asg.reviewer_id != actor.user_id
         or asg.status not in LIVE_ASSIGNMENT
     ):
-        raise NotFound(f"assignment {assignment_id} not found")
+        raise NotFound(N_("assignment %(id)s not found"), id=assignment_id)
     return asg
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from qa_engine.domain.case_states import CaseState, require_state
 from qa_engine.domain.entries import clean_entries
 from qa_engine.domain.errors import Conflict, Forbidden, StaleUpdate, check_version
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.statuses import SelfAssessmentStatus
@@ -37,11 +38,11 @@ def save_self_assessment(
     draft yet); a stale one is refused (`StaleUpdate`)."""
     case = access.case_for(session, actor, case_id)
     if not (access.is_provider_of(actor, case) or actor.is_system):
-        raise Forbidden("only the provider's institution writes the self-assessment")
+        raise Forbidden(N_("only the provider's institution writes the self-assessment"))
     require_state(case.state, CaseState.SELF_ASSESSMENT, action="change the self-assessment")
     sa = case_repo.get_self_assessment(session, case_id, case.round)
     if sa is not None and sa.status == SelfAssessmentStatus.SUBMITTED:
-        raise Conflict("the self-assessment of this round is already submitted")
+        raise Conflict(N_("the self-assessment of this round is already submitted"))
     check_version("the self-assessment", sa.version if sa else 0, expected_version)
     rubric = rubric_of(session, case)
     clean = clean_entries(
@@ -66,7 +67,7 @@ def save_self_assessment(
             session.flush()
     except IntegrityError:  # another first save of this draft came at the same moment
         raise StaleUpdate(
-            "the self-assessment was saved elsewhere at the same moment; nothing was saved"
+            N_("the self-assessment was saved elsewhere at the same moment; nothing was saved")
         ) from None
     audit.record(
         session,

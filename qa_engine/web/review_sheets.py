@@ -7,20 +7,26 @@ from sqlmodel import Session
 
 from qa_engine.adapters.review_sheet import build_review_sheet, locate, read_review_sheet, stale
 from qa_engine.config import Settings
+from qa_engine.domain import i18n
 from qa_engine.domain.errors import StaleUpdate, ValidationFailed
 from qa_engine.domain.roles import Actor
+from qa_engine.domain.rubric_i18n import localised
 from qa_engine.services import case_views, reviews
 from qa_engine.services.rows import saved_id
 from qa_engine.web.rows import ReviewRow
 from qa_engine.web.uploads import suffix_of, temporary_file
 
 
-def review_sheet_file(db: Session, actor: Actor, assignment_id: int) -> tuple[bytes, str]:
-    """The reviewer's sheet, pre-filled with their draft, and its file name."""
+def review_sheet_file(
+    db: Session, actor: Actor, assignment_id: int, lang: str = i18n.DEFAULT
+) -> tuple[bytes, str]:
+    """The reviewer's sheet, pre-filled with their draft, and its file name; the rubric's texts
+    (titles, descriptors, guidance) in `lang`, the sheet's own words and columns in English (the
+    column titles are what the upload checks)."""
     mine = case_views.my_review(session=db, actor=actor, assignment_id=assignment_id)
     review = mine.review
     data = build_review_sheet(
-        rubric=mine.rubric,
+        rubric=localised(mine.rubric, lang),
         rubric_hash=mine.rubric_hash,
         assignment_id=assignment_id,
         case_id=mine.assignment.case_id,

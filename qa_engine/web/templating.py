@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gettext as gettext_module
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -45,6 +46,17 @@ _LANGUAGE: ContextVar[str] = ContextVar("qa_language", default=i18n.DEFAULT)
 
 def current_language() -> str:
     return _LANGUAGE.get()
+
+
+@contextmanager
+def rendering_in(lang: str) -> Iterator[None]:
+    """Render in `lang` within the block (a piece of HTML made ahead of a page, such as a rubric
+    form's criterion: web/forms.py)."""
+    token = _LANGUAGE.set(lang)
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
 
 
 def _catalog() -> gettext_module.NullTranslations:

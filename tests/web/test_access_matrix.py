@@ -1107,7 +1107,9 @@ def _api(client: TestClient, w: World, who: str, path: str):
 
 def _page(client: TestClient, who: str, path: str):
     sid, _ = session_for(who)
-    return client.get(path, headers={"Cookie": f"qa_session={sid}"}, follow_redirects=False)
+    # as a browser set to English (else a reviewer of a Polish institution reads Polish)
+    headers = {"Cookie": f"qa_session={sid}", "Accept-Language": "en"}
+    return client.get(path, headers=headers, follow_redirects=False)
 
 
 def test_a_reviewer_of_round_one_only_sees_nothing_of_round_two(world):
@@ -1151,7 +1153,7 @@ def test_a_reviewer_of_round_one_keeps_their_review_and_the_decision(world):
         assert (own.json()["round"], own.json()["status"]) == (1, "submitted")
         page = _page(client, "rev.r1", f"/assignments/{asg}/review")
         assert page.status_code == 200
-        assert "revision requested" in page.text
+        assert "The decision of round 1: Revision requested" in page.text
         assert "Revise the assessment section and resubmit." in page.text
         assert f'href="/cases/{d}"' not in page.text and f'href="/cases/{d}/' not in page.text
         invitations = _page(client, "rev.r1", "/invitations").text

@@ -293,6 +293,6 @@ def test_the_api_refuses_a_stale_sheet_with_a_409_naming_the_cell(client, review
         headers=auth,
     )
     assert r.status_code == 409 and r.json()["error"] == "stale_update", r.text
-    assert r.json()["message"].startswith("offline.xlsx: 1 problem(s); nothing was saved")
+    assert r.json()["message"].startswith("offline.xlsx: 1 problem; nothing was saved")
     assert r.json()["details"][0].startswith("Meta!B7: the sheet was made from draft version 0")
     assert _stored_review(asg) == before

@@ -219,7 +219,7 @@ def test_officer_assignment_pages(client, p):
     r = client.post("/assign", data={"csrf_token": csrf, "case_id": [str(b)]})
     assert (
         r.status_code == 200
-        and "2 invitation(s) sent for 1 case(s)." in r.text
+        and "2 invitations sent for 1 case." in r.text
         and _state(b) == CaseState.PEER_REVIEW
     )
     queue = client.get("/cases?state=peer_review")

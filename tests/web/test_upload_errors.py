@@ -117,7 +117,8 @@ def small_limit_client(web_env, p):
     from qa_engine.web.app import create_app
 
     settings = Settings(**{**get_settings().model_dump(), "max_upload_bytes": 2048})
-    with TestClient(create_app(settings)) as client:
+    # as a browser set to English (tests/web/conftest.py's client)
+    with TestClient(create_app(settings), headers={"Accept-Language": "en"}) as client:
         yield client
 
 

@@ -30,6 +30,12 @@ from qa_engine.web.templating import catalog_for, gettext_for, render
 router = APIRouter()
 
 
+def _said(request: Request, error: QAError) -> str:
+    """A refusal's message in the reader's language."""
+    catalog = catalog_for(request)
+    return error.in_language(catalog.gettext, catalog.ngettext)[0]
+
+
 def _page(
     request: Request,
     db: Session,
@@ -192,7 +198,7 @@ def _batch(
         request,
         "assignments/batch.html",
         status_code=status_code,
-        title="Assign reviewers",
+        title=catalog_for(request).gettext("Assign reviewers"),
         rows=rows,
         load=reviewer_load(session=db, actor=actor),
         error=error,
@@ -208,18 +214,27 @@ def batch_assign(
     case_id: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it per request
 ) -> Response:
     ids = [i for i in (form_int(v) for v in case_id) if i is not None]
+    catalog = catalog_for(request)
+    _ = catalog.gettext
     if not ids:  # the batch page itself is the QA office's: anyone else is refused there
-        return _batch(request, db, principal, error="Select at least one case.", status_code=422)
+        return _batch(request, db, principal, error=_("Select at least one case."), status_code=422)
     plans = attempt(db, assignments.auto_assign, session=db, actor=principal.actor, case_ids=ids)
     if isinstance(plans, QAError):
         error = plans
         if error.status in (403, 404):
             raise error
-        return _batch(request, db, principal, error=error.message, status_code=error.status)
+        return _batch(request, db, principal, error=_said(request, error), status_code=error.status)
     advance_later(background, plans.keys())
     invited = sum(len(p.proposals) for p in plans.values())
-    short = [f"case {cid}: {p.note}" for cid, p in plans.items() if p.shortfall]
-    text = f"{invited} invitation(s) sent for {len(plans)} case(s)." + (
-        " " + "; ".join(short) if short else ""
-    )
-    return redirect("/assign", principal, text)
+    short = [
+        _("case %(id)s: %(note)s") % {"id": cid, "note": p.note}
+        for cid, p in plans.items()
+        if p.shortfall
+    ]
+    sent = catalog.ngettext("%(num)s invitation sent", "%(num)s invitations sent", invited) % {
+        "num": invited
+    }
+    text = catalog.ngettext(
+        "%(invitations)s for %(num)s case.", "%(invitations)s for %(num)s cases.", len(plans)
+    ) % {"invitations": sent, "num": len(plans)}
+    return redirect("/assign", principal, text + (" " + "; ".join(short) if short else ""))

@@ -3,7 +3,7 @@ review form generated from the rubric, the offline review sheet (download, uploa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -12,6 +12,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from qa_engine.adapters import translations as tr
 from qa_engine.adapters.review_sheet import ReviewSheetInvalid
 from qa_engine.domain.errors import QAError, StaleUpdate, ValidationFailed
 from qa_engine.domain.i18n import N_
@@ -30,15 +31,43 @@ from qa_engine.web.forms import (
     entries_from_form,
     form_int,
     form_text,
+    needs_attention,
     problems_by_criterion,
+    said,
 )
 from qa_engine.web.pages.common import AssignmentId, PageUser, attempt, redirect
 from qa_engine.web.review_sheets import review_sheet_file, save_review_sheet
-from qa_engine.web.templating import render
+from qa_engine.web.templating import catalog_for, render, request_language
 from qa_engine.web.uploads import read_limited, safe_name
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# the outcomes in words, as the review form offers them for the recommendation
+OUTCOME_NAMES = {
+    Outcome.APPROVED: N_("Approved"),
+    Outcome.APPROVED_WITH_CONDITIONS: N_("Approved with conditions"),
+    Outcome.REVISION_REQUESTED: N_("Revision requested"),
+    Outcome.REJECTED: N_("Rejected"),
+}
+
+
+def _outcome_namer(request: Request) -> Callable[[str], str]:
+    gettext = catalog_for(request).gettext
+
+    def name(outcome: str) -> str:
+        try:
+            return gettext(OUTCOME_NAMES[Outcome(outcome)])
+        except ValueError:
+            return str(outcome).replace("_", " ")
+
+    return name
+
+
+def _error_text(request: Request, error: QAError) -> str:
+    """A refusal's message in the reader's language."""
+    catalog = catalog_for(request)
+    return error.in_language(catalog.gettext, catalog.ngettext)[0]
 
 
 @router.get("/invitations")
@@ -47,7 +76,7 @@ def invitations(request: Request, db: DB, principal: PageUser) -> Response:
     return render(
         request,
         "assignments/invitations.html",
-        title="Invitations and reviews",
+        title=catalog_for(request).gettext("Invitations and reviews"),
         invited=[r for r in rows if r[0].status == AssignmentStatus.INVITED],
         accepted=[r for r in rows if r[0].status == AssignmentStatus.ACCEPTED],
         submitted=[r for r in rows if r[0].status == AssignmentStatus.SUBMITTED],
@@ -89,26 +118,30 @@ def respond(
             request,
             "assignments/invitations.html",
             status_code=error.status,
-            title="Invitations and reviews",
+            title=catalog_for(request).gettext("Invitations and reviews"),
             invited=[r for r in rows if r[0].status == AssignmentStatus.INVITED],
             accepted=[r for r in rows if r[0].status == AssignmentStatus.ACCEPTED],
             submitted=[r for r in rows if r[0].status == AssignmentStatus.SUBMITTED],
-            error=error.message,
+            error=_error_text(request, error),
             error_for=assignment_id,
             reason=reason,
         )
+    _ = catalog_for(request).gettext
     if accept:
+        lang = request_language(request)
+        due = tr.format_date(asg.due_at.date(), lang) if asg.due_at else "—"
         return redirect(
             f"/assignments/{asg.id}/review",
             principal,
-            f"Thank you: you review case {asg.case_id}, due {asg.due_at:%Y-%m-%d}.",
+            _("Thank you: you review case %(id)s, due %(day)s.") % {"id": asg.case_id, "day": due},
         )
     advance_later(background, [asg.case_id])
     return redirect(
         "/invitations",
         principal,
-        "Invitation declined."
-        + (" Your conflict of interest is recorded." if conflict == "yes" else ""),
+        _("Invitation declined. Your conflict of interest is recorded.")
+        if conflict == "yes"
+        else _("Invitation declined."),
     )
 
 
@@ -155,16 +188,23 @@ def _page(
         recommendation = stored_rec
         overall_comment = stored_overall
         version = review.version if review else 0
-    criteria = criterion_views(mine.rubric, values, text_key="comment", errors=errors)
+    lang = request_language(request)
+    _ = catalog_for(request).gettext
+    outcome_name = _outcome_namer(request)
+    criteria = criterion_views(mine.rubric, values, text_key="comment", errors=errors, lang=lang)
     conflict: list[DraftDifference] | None = None
     if stale:
         version = review.version if review else 0
         conflict = draft_differences(
             criteria,
-            criterion_views(mine.rubric, stored, text_key="comment"),
+            criterion_views(mine.rubric, stored, text_key="comment", lang=lang),
             [
-                ("Overall recommendation", recommendation or "", stored_rec),
-                ("Overall comment", overall_comment or "", stored_overall),
+                (
+                    _("Overall recommendation"),
+                    outcome_name(recommendation) if recommendation else "",
+                    outcome_name(stored_rec) if stored_rec else "",
+                ),
+                (_("Overall comment"), overall_comment or "", stored_overall),
             ],
         )
     for cv in criteria:
@@ -173,7 +213,7 @@ def _page(
         request,
         "assignments/review.html",
         status_code=status_code,
-        title=f"Review of case {mine.case.id}",
+        title=_("Review of case %(id)s") % {"id": mine.case.id},
         mine=mine,
         criteria=criteria,
         sa=sa,
@@ -182,6 +222,7 @@ def _page(
         version=version or 0,
         conflict=conflict,
         outcomes=list(Outcome),
+        outcome_name=outcome_name,
         editable=mine.editable,
         general=general or [],
         sheet_problems=sheet_problems or [],
@@ -220,7 +261,8 @@ def _save(
     data: FormData,
 ) -> Response:
     submit = data.get("action") == "submit"
-    entries, problems = entries_from_form(data, text_key="comment", with_evidence=False)
+    _ = catalog_for(request).gettext
+    entries, problems = entries_from_form(data, text_key="comment", with_evidence=False, gettext=_)
     rec = form_text(data.get("recommendation"))
     overall = form_text(data.get("overall_comment"))
     version = form_int(data.get("version")) or 0  # no version: the page saw no draft
@@ -233,7 +275,7 @@ def _save(
             assignment_id,
             errors=problems,
             status_code=422,
-            general=["Some scores could not be read; see the marked criteria."],
+            general=[_("Some scores could not be read; see the marked criteria.")],
             **keep,
         )
     review = attempt(
@@ -252,12 +294,10 @@ def _save(
         error = review
         if error.status in (403, 404):
             raise error
-        by, general = problems_by_criterion(error)
+        catalog = catalog_for(request)
+        by, general = problems_by_criterion(error, catalog.gettext, catalog.ngettext)
         if by:
-            general = [
-                f"{len(by)} criterion/criteria need attention before you can "
-                f"{'submit' if submit else 'save'}."
-            ]
+            general = [needs_attention(catalog, len(by), submit=submit)]
         return _page(
             request,
             db,
@@ -274,14 +314,16 @@ def _save(
         return redirect(
             f"/cases/{review.case_id}/reviews",
             principal,
-            "Review submitted. You can now read the other submitted reviews of this case.",
+            _("Review submitted. You can now read the other submitted reviews of this case."),
         )
-    return redirect(f"/assignments/{assignment_id}/review", principal, "Draft saved.")
+    return redirect(f"/assignments/{assignment_id}/review", principal, _("Draft saved."))
 
 
 @router.get("/assignments/{assignment_id}/review-sheet")
-def download_sheet(assignment_id: AssignmentId, db: DB, principal: PageUser) -> Response:
-    data, name = review_sheet_file(db, principal.actor, assignment_id)
+def download_sheet(
+    assignment_id: AssignmentId, request: Request, db: DB, principal: PageUser
+) -> Response:
+    data, name = review_sheet_file(db, principal.actor, assignment_id, request_language(request))
     return Response(
         data,
         media_type=XLSX,
@@ -331,7 +373,14 @@ async def upload_sheet(
             db,
             principal,
             assignment_id,
-            sheet_problems=[("", "Choose the filled-in review sheet (.xlsx) to upload.")],
+            sheet_problems=[
+                (
+                    "",
+                    catalog_for(request).gettext(
+                        "Choose the filled-in review sheet (.xlsx) to upload."
+                    ),
+                )
+            ],
             status_code=422,
         )
     try:
@@ -343,7 +392,7 @@ async def upload_sheet(
             db,
             principal,
             assignment_id,
-            sheet_problems=[("", exc.message)],
+            sheet_problems=[("", _error_text(request, exc))],
             status_code=exc.status,
         )
     review = await run_in_threadpool(
@@ -362,11 +411,15 @@ async def upload_sheet(
         error = review
         if error.status in (403, 404):
             raise error
-        problems = (
-            [(p.where, p.message) for p in error.problems]
-            if isinstance(error, ReviewSheetInvalid)
-            else [("", m) for m in (error.message, *error.details)]
-        )
+        catalog = catalog_for(request)
+        if isinstance(error, ReviewSheetInvalid):
+            problems = [
+                (p.where, said(p.message, catalog.gettext, catalog.ngettext))
+                for p in error.problems
+            ]
+        else:
+            message, details = error.in_language(catalog.gettext, catalog.ngettext)
+            problems = [("", m) for m in (message, *details)]
         return await run_in_threadpool(
             _page,
             request,
@@ -376,13 +429,14 @@ async def upload_sheet(
             sheet_problems=problems,
             status_code=error.status,
         )
+    _ = catalog_for(request).gettext
     if submit:
         advance_later(background, [review.case_id])
         return redirect(
-            f"/cases/{review.case_id}/reviews", principal, "Review sheet read and submitted."
+            f"/cases/{review.case_id}/reviews", principal, _("Review sheet read and submitted.")
         )
     return redirect(
         f"/assignments/{assignment_id}/review",
         principal,
-        "Review sheet read and saved as your draft; check it below, then submit.",
+        _("Review sheet read and saved as your draft; check it below, then submit."),
     )

@@ -25,10 +25,11 @@ from qa_engine.web.forms import (
     entries_from_form,
     form_int,
     form_text,
+    needs_attention,
     problems_by_criterion,
 )
 from qa_engine.web.pages.common import CaseId, PageUser, attempt, redirect
-from qa_engine.web.templating import render
+from qa_engine.web.templating import catalog_for, render, request_language
 
 router = APIRouter()
 
@@ -58,21 +59,23 @@ def _page(
         values = stored
         summary = stored_summary
         version = sa.version if sa else 0
-    criteria = criterion_views(view.rubric, values, text_key="narrative", errors=errors)
+    lang = request_language(request)
+    _ = catalog_for(request).gettext
+    criteria = criterion_views(view.rubric, values, text_key="narrative", errors=errors, lang=lang)
     conflict: list[DraftDifference] | None = None
     if stale:
         version = sa.version if sa else 0
         conflict = draft_differences(
             criteria,
-            criterion_views(view.rubric, stored, text_key="narrative"),
-            [("Summary", summary or "", stored_summary)],
+            criterion_views(view.rubric, stored, text_key="narrative", lang=lang),
+            [(_("Summary"), summary or "", stored_summary)],
         )
     detail = case_views.case_detail(session=db, actor=actor, case_id=case_id)
     return render(
         request,
         "cases/self_assessment.html",
         status_code=status_code,
-        title=f"Self-assessment, case {view.case.id}",
+        title=_("Self-assessment, case %(id)s") % {"id": view.case.id},
         case=view.case,
         d=detail,
         rubric=view.rubric,
@@ -111,7 +114,9 @@ def _save(
     data: FormData,
 ) -> Response:
     submit = data.get("action") == "submit"
-    entries, problems = entries_from_form(data, text_key="narrative", with_evidence=True)
+    catalog = catalog_for(request)
+    _ = catalog.gettext
+    entries, problems = entries_from_form(data, text_key="narrative", with_evidence=True, gettext=_)
     summary = form_text(data.get("summary"))
     version = form_int(data.get("version")) or 0  # no version: the page saw no draft
     if problems:
@@ -124,7 +129,7 @@ def _save(
             summary=summary,
             errors=problems,
             version=version,
-            general=["Some scores could not be read; see the marked criteria."],
+            general=[_("Some scores could not be read; see the marked criteria.")],
             status_code=422,
         )
     error = attempt(
@@ -141,12 +146,9 @@ def _save(
     if isinstance(error, QAError):
         if error.status in (403, 404):
             raise error
-        by, general = problems_by_criterion(error)
+        by, general = problems_by_criterion(error, catalog.gettext, catalog.ngettext)
         if by:
-            general = [
-                f"{len(by)} criterion/criteria need attention before you can "
-                f"{'submit' if submit else 'save'}."
-            ]
+            general = [needs_attention(catalog, len(by), submit=submit)]
         return _page(
             request,
             db,
@@ -165,6 +167,6 @@ def _save(
         return redirect(
             f"/cases/{case_id}",
             principal,
-            "Self-assessment submitted. The QA office now assigns reviewers.",
+            _("Self-assessment submitted. The QA office now assigns reviewers."),
         )
-    return redirect(f"/cases/{case_id}/self-assessment", principal, "Draft saved.")
+    return redirect(f"/cases/{case_id}/self-assessment", principal, _("Draft saved."))

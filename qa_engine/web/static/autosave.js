@@ -14,6 +14,18 @@
   var timer = null;
   var inflight = null;
   var stopped = false;
+  // the words shown, in the page's language (templates/autosave_texts.html)
+  var texts = {};
+  var textsBlock = document.getElementById("autosave-texts");
+  if (textsBlock) {
+    try { texts = JSON.parse(textsBlock.textContent); } catch (e) { texts = {}; }
+  }
+
+  function t(key, values) {
+    var text = texts[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
 
   function say(text) { if (status) { status.textContent = text; } }
 
@@ -54,23 +66,23 @@
   function stop(message) {
     stopped = true;
     if (timer) { clearTimeout(timer); timer = null; }
-    say("Not saved automatically: the draft was saved elsewhere meanwhile.");
+    say(t("stopped"));
     if (document.getElementById("autosave-conflict")) { return; }
     var box = document.createElement("div");
     box.id = "autosave-conflict";
     box.className = "errors autosave-conflict";
     box.setAttribute("role", "alert");
     var head = document.createElement("h2");
-    head.textContent = "Your changes are not saved: this draft was saved in another tab, window or by a sheet upload after you opened this page.";
+    head.textContent = t("conflict");
     var text = document.createElement("p");
-    text.textContent = "Automatic saving has stopped. Everything you typed is still here. " + (message || "");
+    text.textContent = t("kept") + (message ? " " + message : "");
     var compare = document.createElement("button");
     compare.type = "submit"; compare.name = "action"; compare.value = "save";
     compare.id = "compare-drafts"; compare.className = "primary";
-    compare.textContent = "Compare mine with the saved draft";
+    compare.textContent = t("compare");
     var reload = document.createElement("a");
     reload.href = window.location.pathname; reload.className = "button"; reload.id = "use-saved";
-    reload.textContent = "Use the saved draft (discard mine)";
+    reload.textContent = t("use_saved");
     var actions = document.createElement("p");
     actions.className = "actions";
     actions.appendChild(compare); actions.appendChild(document.createTextNode(" ")); actions.appendChild(reload);
@@ -85,11 +97,16 @@
       inflight.then(function () { if (!timer) { save(); } });
       return;
     }
-    say("Saving…");
+    say(t("saving"));
     inflight = fetch(url, {
       method: "PUT",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": form.getAttribute("data-csrf") },
+      headers: {
+        "Content-Type": "application/json",
+        "X-CSRF-Token": form.getAttribute("data-csrf"),
+        // the API's messages in the page's language
+        "Accept-Language": document.documentElement.lang || "en"
+      },
       body: JSON.stringify(payload())
     }).then(function (response) {
       return response.json().then(function (data) {
@@ -101,15 +118,15 @@
             form.appendChild(v);
           }
           v.value = data.version;
-          say("Draft saved automatically at " + new Date().toLocaleTimeString());
+          say(t("saved", { time: new Date().toLocaleTimeString(document.documentElement.lang || undefined) }));
         } else if (response.status === 409) {
           stop(data.message);
         } else {
-          say("Not saved automatically yet (" + (data.message || response.status) + "); use Save draft.");
+          say(t("failed", { reason: data.message || response.status }));
         }
       });
     }).catch(function () {
-      say("Not saved automatically (offline?); use Save draft.");
+      say(t("offline"));
     }).then(function () { inflight = null; });
   }
 
