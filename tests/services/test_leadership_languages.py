@@ -94,7 +94,7 @@ def test_the_pdf_in_polish_and_german(session, tmp_path):
         assert words in pl, words
     assert "ł" in pl and "ś" in pl and "87,5%" in pl and "od 1 sty 2025 do 31 mar 2025" in pl
     de = _text(render_pdf(f, reports_dir=get_settings().reports_dir, lang="de"), tmp_path, "de")
-    for words in ("Qualität der Mikrozertifikate", "Zusammenfassung", "Kennzahlen", "Seite 1"):
+    for words in ("Qualität der Microcredentials", "Zusammenfassung", "Kennzahlen", "Seite 1"):
         assert words in de, words
     assert "87,5 %" in de and "01.01.2025" in de
 

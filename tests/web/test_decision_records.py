@@ -316,7 +316,7 @@ def test_the_public_page_in_german(decided):
     assert page.status_code == 200 and page.headers["content-language"] == "de"
     text = page.text
     assert "Genehmigt" in text and "im Namen von" in text and "Gültig bis" in text
-    assert "Mikrozertifikat" in text and "Signierter Evaluationsbericht (PDF)" in text
+    assert "Microcredential" in text and "Signierter Evaluationsbericht (PDF)" in text
     # dates as Germans write them: 03.12.2026 14:05 UTC
     assert re.search(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} UTC, Runde \d+ des Verfahrens", text), text
     assert "Valid until" not in text and "on behalf of" not in text

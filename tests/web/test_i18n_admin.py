@@ -65,7 +65,7 @@ def test_the_credential_pages_in_german(client, p):
     assert "Gemischt (Blended Learning)" in page  # a closed value in words
     assert DE_DATE.search(page.split("aktualisiert am", 1)[1])
     listing = client.get("/credentials").text
-    assert "<h1>Mikrozertifikate</h1>" in listing and "1 Mikrozertifikat</caption>" in listing
+    assert "<h1>Microcredentials</h1>" in listing and "1 Microcredential</caption>" in listing
     assert "nicht zur Begutachtung eingereicht" in listing
     form = client.get("/credentials/new").text
     assert 'Jedes mit <span class="req">Pflichtfeld</span>' in form
