@@ -183,9 +183,7 @@ def readable_literals(source: str) -> list[tuple[int, str]]:
 
 
 def test_a_readable_literal_is_found_and_gettext_arguments_pass():
-    assert readable_literals('{{ "signed PDF" if pdf else _("workbook") }}') == [
-        (1, "signed PDF")
-    ]
+    assert readable_literals('{{ "signed PDF" if pdf else _("workbook") }}') == [(1, "signed PDF")]
     assert readable_literals('{{ _("Download %(kind)s", kind=k|upper) }}') == []
     assert readable_literals('{{ ngettext("%(num)s case", "%(num)s cases", n) }}') == []
     assert readable_literals('{% set w = {"in use": _("in use")} %}{{ "a-b" }}') == []
