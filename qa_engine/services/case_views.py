@@ -42,6 +42,7 @@ from qa_engine.services.reviews import (
     visible_reviews,
 )
 from qa_engine.services.rows import get_or_raise, saved_id
+from qa_engine.services.rubrics import from_snapshot
 from qa_engine.store import audit_repo, case_repo, web_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import (
@@ -292,6 +293,7 @@ class CaseDetail:
     reviewer_needs: tuple[ReviewerNeed, ...] = ()
     # the newest decision in words: outcome, conditions, what the provider does next
     decision_text: str = ""
+    rubric: Rubric | None = None  # the case's frozen rubric (its texts in every language it has)
 
     @property
     def row(self) -> CaseRow:
@@ -328,6 +330,7 @@ def case_detail(*, session: Session, actor: Actor, case_id: int) -> CaseDetail:
         repo.get_credential_version(session, case.credential_id) if may.may_revise else None,
         needs,
         summary_of(decided[-1]) if decided else "",
+        from_snapshot(snap) if snap else None,
     )
 
 

@@ -393,6 +393,9 @@ class RubricEntry:
     in_use: str  # the version new cases use ("" when none may be used)
     source: str  # ACTIVE or INSTALLED
     versions: list[VersionRow] = field(default_factory=list)  # newest first
+    # the title in the rubric's other languages (from its installed file, when the title is the
+    # same), for the list shown in the reader's language
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def overview(*, session: Session, actor: Actor) -> list[RubricEntry]:
@@ -437,7 +440,12 @@ def overview(*, session: Session, actor: Actor) -> list[RubricEntry]:
         else:
             in_use, source = "", ""
         title = active.title if active is not None else (versions[0].title if versions else rid)
-        out.append(RubricEntry(rid, title, in_use, source, versions))
+        titles: dict[str, str] = {}
+        if model is not None and model.rubric.title == title:
+            for lang, texts in model.rubric.translations.items():
+                if isinstance(texts.get("title"), str):
+                    titles[lang] = str(texts["title"])
+        out.append(RubricEntry(rid, title, in_use, source, versions, titles))
     return out
 
 

@@ -16,11 +16,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from qa_engine.adapters import translations as tr
-from qa_engine.domain import i18n
+from qa_engine.domain import i18n, rubric_i18n
 from qa_engine.domain.case_states import STATE_NAMES
 from qa_engine.domain.i18n import N_, Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.roles import Role
+from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.scoring import GATE_LEVEL_EXAMPLE, GATE_RULE
 from qa_engine.domain.statuses import STATUS_NAMES
 from qa_engine.services.context import now
@@ -129,6 +130,11 @@ def _outcome_name(outcome: str | None) -> str:
 
 def _status_name(status: str | None) -> str:
     return _named(STATUS_NAMES, status)
+
+
+def _localised(rubric: Rubric | None) -> Rubric | None:
+    """A rubric with its texts in the page's language (English where it declares fewer)."""
+    return None if rubric is None else rubric_i18n.localised(rubric, _LANGUAGE.get())
 
 
 def _translated(value: Message | str | None) -> str:
@@ -293,6 +299,7 @@ env.globals["count_errors"] = _count_errors
 env.globals["waiting_text"] = _waiting_text
 env.filters["role_name"] = _role_name
 env.filters["tr"] = _translated
+env.filters["localised"] = _localised
 env.filters["reviewer_label"] = _reviewer_label
 env.filters.update(state_name=_state_name, outcome_name=_outcome_name, status_name=_status_name)
 env.tests["overdue"] = _overdue

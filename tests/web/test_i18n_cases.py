@@ -214,3 +214,36 @@ def test_a_decided_case_says_its_decision_in_the_readers_language(client, p, dec
     assert "schváleno s podmínkami</span>" in cs  # the outcome's badge
     en = client.get(f"/cases/{deciding}").text
     assert "Approved with 1 condition: Publish the change log — meet it within the time" in en
+
+
+def test_rubric_texts_on_case_pages_follow_the_reader(client, p):
+    """The rubric's own translations on the case, reviews, decision and rubric list pages (the
+    rubric title and criterion titles), the credential list's decision in words."""
+    from qa_engine.services import rubrics as rubric_service
+    from qa_engine.services.cases import rubric_of
+    from qa_engine.store.models import Case
+
+    with session_scope() as s:
+        case_id = to_state(s, p, "decided")
+        rubric = rubric_of(s, s.get(Case, case_id))
+    cs = rubric_service.library().models[rubric.id].rubric.translations["cs"]["title"]
+    first = rubric.reviewer_criteria[0]
+    cs_criterion = localised_title(rubric, first.id, "cs")
+    signed_in(client, "officer")
+    headers = {"Accept-Language": "cs"}
+    assert cs in client.get(f"/cases/{case_id}", headers=headers).text
+    assert rubric.meta.title in client.get(f"/cases/{case_id}").text
+    reviews = client.get(f"/cases/{case_id}/reviews", headers=headers).text
+    assert f"</span> {cs_criterion}</th>" in reviews
+    assert f"</span> {first.criterion.title}</th>" not in reviews  # (the comments are English)
+    assert cs in client.get("/rubrics", headers=headers).text
+    listing = client.get("/credentials", headers=headers).text
+    assert "Schváleno" in listing and "Approved" not in listing
+
+
+def localised_title(rubric, criterion_id: str, lang: str) -> str:
+    from qa_engine.domain.rubric_i18n import localised
+
+    shown = localised(rubric, lang).criterion(criterion_id)
+    assert shown is not None
+    return shown.criterion.title
