@@ -10,10 +10,12 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
@@ -122,6 +124,44 @@ def format_share(share: float | None, lang: str, places: int = 1) -> str:
         return "—"
     value = percent_value(share, places) / 100
     return format_percent(value, lang, places)
+
+
+# Names in the order of each language's alphabet: the Unicode Collation Algorithm (pyuca, the
+# default table: accents and case weigh less than letters, so Émile sorts beside Emile), with the
+# letters that the alliance's alphabets place after their base letter as letters of their own
+# (Czech č ř š ž and ch after h, Polish ą ć ę ł ń ó ś ź ż, Danish æ ø å after z). A letter
+# of its own becomes its base letter followed by a private-use character, which the default table
+# orders after every letter: "č" after every other "c…", before "d".
+_AFTER = "\ue000\ue001\ue002"
+_TAILORING: dict[str, list[tuple[str, str]]] = {
+    "cs": [("ch", "h" + _AFTER[0])]
+    + [(c, c.translate(str.maketrans("čřšž", "crsz")) + _AFTER[0]) for c in "čřšž"],
+    "pl": [(c, b + _AFTER[0]) for c, b in zip("ąćęłńóśź", "acelnosz", strict=True)]
+    + [("ż", "z" + _AFTER[1])],
+    "da": [("æ", "z" + _AFTER[0]), ("ø", "z" + _AFTER[1])]
+    + [("å", "z" + _AFTER[2]), ("aa", "z" + _AFTER[2])],
+}
+
+
+@lru_cache(maxsize=1)
+def _collator() -> Any:
+    from pyuca import Collator  # reads its table (2 MB) once, when names are first sorted
+
+    return Collator()
+
+
+def collation_key(lang: str) -> Callable[[str], tuple[object, ...]]:
+    """A sort key putting names in `lang`'s alphabetical order (`sorted(names, key=…)`)."""
+    collator = _collator()
+    rules = _TAILORING.get(i18n.supported(lang) or i18n.DEFAULT, [])
+
+    def key(text: str) -> tuple[object, ...]:
+        folded = text.casefold()
+        for letter, replacement in rules:
+            folded = folded.replace(letter, replacement)
+        return (collator.sort_key(folded), collator.sort_key(text))
+
+    return key
 
 
 if __name__ == "__main__":  # `python -m qa_engine.adapters.translations`: compile the catalogs

@@ -137,6 +137,13 @@ def _localised(rubric: Rubric | None) -> Rubric | None:
     return None if rubric is None else rubric_i18n.localised(rubric, _LANGUAGE.get())
 
 
+def _sort_names(items: Iterable[Any], attribute: str = "name") -> list[Any]:
+    """Items in the alphabetical order of the page's language by their `attribute` (Czech ch after
+    h, Polish ł after l, Danish æ ø å after z)."""
+    key = tr.collation_key(_LANGUAGE.get())
+    return sorted(items, key=lambda item: key(str(getattr(item, attribute, "") or "")))
+
+
 def _translated(value: Message | str | None) -> str:
     """A text a service made (a msgid marked with N_, or a `Message`) in the page's language; a
     text the catalogs do not hold stays as it is."""
@@ -300,6 +307,7 @@ env.globals["waiting_text"] = _waiting_text
 env.filters["role_name"] = _role_name
 env.filters["tr"] = _translated
 env.filters["localised"] = _localised
+env.filters["sort_names"] = _sort_names
 env.filters["reviewer_label"] = _reviewer_label
 env.filters.update(state_name=_state_name, outcome_name=_outcome_name, status_name=_status_name)
 env.tests["overdue"] = _overdue

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+
 from qa_engine.adapters import translations as tr
+from qa_engine.adapters.translations import collation_key
 
 DAY = date(2026, 12, 3)
 MOMENT = datetime(2026, 12, 3, 17, 5, tzinfo=UTC)
@@ -36,3 +39,19 @@ def test_percentages_follow_the_locale():
     assert tr.format_percent(0.125, "cs", 1) == "12,5\xa0%"
     assert tr.format_percent(0.5, "en") == "50%"
     assert tr.format_percent(0.5, "de") == "50\xa0%"
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("cs", ["Cibulka", "Čapek", "Dvořák", "Hruška", "Chalupa", "Rybka", "Řezník", "Zeman"]),
+        ("pl", ["Ala", "Ądam", "Lech", "Łukasz", "Maria", "Zofia", "Źrebak", "Żaneta"]),
+        ("da", ["Andersen", "Zealand", "Ærø", "Østergaard", "Aalborg", "Åse"]),
+        ("fr", ["ébène", "Émile", "Eric", "Eve", "Zoé"]),
+        ("de", ["Müller", "Mundt", "Ozdemir", "Öztürk"]),
+        ("en", ["Čapek", "Chalupa", "Cibulka", "Dvořák", "Hruška"]),
+    ],
+)
+def test_names_sort_in_the_languages_alphabet(lang, names):
+    shuffled = list(reversed(names))
+    assert sorted(shuffled, key=collation_key(lang)) == names
