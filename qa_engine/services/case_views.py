@@ -12,6 +12,7 @@ from sqlmodel import Session
 from qa_engine.domain.case_states import REVIEWING, CaseState
 from qa_engine.domain.consolidation import ConsolidationResult
 from qa_engine.domain.errors import Conflict, NotFound
+from qa_engine.domain.history import ACTION_TEXT
 from qa_engine.domain.i18n import N_
 from qa_engine.domain.roles import Actor, Role
 from qa_engine.domain.rubric import Rubric
@@ -132,38 +133,6 @@ class HistoryEvent:
     named: bool = False  # `who` is a username, else a msgid ("the engine", "a reviewer")
 
 
-_ACTION_TEXT = {
-    "case.opened": N_("opened the case"),
-    "case.screening": N_("started screening"),
-    "case.returned": N_("returned the credential to the provider"),
-    "case.submitted": N_("resubmitted the credential"),
-    "case.revised": N_("submitted the revised credential"),
-    "case.self_assessment": N_("opened the self-assessment"),
-    "self_assessment.saved": N_("saved a draft of the self-assessment"),
-    "self_assessment.submitted": N_("submitted the self-assessment"),
-    "case.assignment": N_("moved the case to reviewer assignment"),
-    "assignment.invited": N_("invited a reviewer"),
-    "assignment.accepted": N_("accepted an invitation"),
-    "assignment.declined": N_("declined an invitation"),
-    "assignment.replaced": N_("replaced a reviewer"),
-    "assignment.expired": N_("replaced an unanswered invitation"),
-    "assignment.reminded": N_("reminded a reviewer"),
-    "case.peer_review": N_("started peer review"),
-    "review.saved": N_("saved a draft review"),
-    "review.submitted": N_("submitted a review"),
-    "case.consolidation": N_("consolidated the reviews"),
-    "consolidation.done": N_("finished the consolidation"),
-    "case.approval": N_("sent the case for decision"),
-    "case.reporting": N_("decided"),
-    "decision.notified": N_("told the provider of the decision"),
-    "report.requested": N_("requested a report"),
-    "report.generated": N_("generated a report"),
-    "report.failed": N_("could not generate an export"),
-    "case.closed": N_("closed the case"),
-    "case.withdrawn": N_("withdrew the case"),
-}
-
-
 def case_history(*, session: Session, actor: Actor, case_id: int) -> list[HistoryEvent]:
     """The audit events of a case as this actor may read them: names only for QA staff."""
     case = access.case_for(session, actor, case_id)
@@ -195,7 +164,7 @@ def case_history(*, session: Session, actor: Actor, case_id: int) -> list[Histor
                 ev.at,
                 who,
                 ev.action,
-                _ACTION_TEXT.get(ev.action, ev.action.replace("_", " ")),
+                ACTION_TEXT.get(ev.action, ev.action.replace("_", " ")),
                 named,
             )
         )

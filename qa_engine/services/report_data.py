@@ -8,6 +8,7 @@ from sqlmodel import Session
 from qa_engine.config import get_settings
 from qa_engine.domain.consolidation import agreement_messages_of, yes_no_message
 from qa_engine.domain.credential import Credential as CredentialData
+from qa_engine.domain.history import ACTION_TEXT, REPORT_ACTIONS
 from qa_engine.domain.i18n import DEFAULT, N_, Message, Nn_
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.report import (
@@ -37,29 +38,6 @@ from qa_engine.services.rows import get_or_raise, saved_id
 from qa_engine.store import audit_repo, case_repo
 from qa_engine.store import repositories as repo
 from qa_engine.store.models import Case, Decision, Institution, User
-
-_ACTIONS = {
-    "case.opened": N_("opened the case"),
-    "case.screening": N_("started screening"),
-    "case.returned": N_("returned the credential to the provider"),
-    "case.submitted": N_("resubmitted the credential"),
-    "case.revised": N_("submitted the revised credential"),
-    "case.self_assessment": N_("opened the self-assessment"),
-    "self_assessment.submitted": N_("submitted the self-assessment"),
-    "case.assignment": N_("moved the case to reviewer assignment"),
-    "assignment.invited": N_("invited a reviewer"),
-    "assignment.accepted": N_("accepted the invitation"),
-    "assignment.declined": N_("declined the invitation"),
-    "assignment.replaced": N_("replaced a reviewer"),
-    "assignment.expired": N_("replaced an unanswered invitation"),
-    "case.peer_review": N_("started peer review"),
-    "review.submitted": N_("submitted a review"),
-    "case.consolidation": N_("consolidated the reviews"),
-    "case.approval": N_("sent the case for decision"),
-    "case.reporting": N_("decided"),
-    "case.closed": N_("closed the case"),
-    "case.withdrawn": N_("withdrew the case"),
-}
 
 
 def _element_text(value: object) -> str:
@@ -186,7 +164,7 @@ def build_report(
     ]
     history = []
     for ev in audit_repo.events_for(session, "case", saved_id(case)):
-        if ev.action not in _ACTIONS:
+        if ev.action not in REPORT_ACTIONS:
             continue
         detail: str | Message = ""
         if ev.action == "case.reporting":
@@ -209,7 +187,7 @@ def build_report(
             ReportEvent(
                 ev.at,
                 _actor_label(session, ev.actor, labels, settings.name_reviewers),
-                _ACTIONS[ev.action],
+                ACTION_TEXT[ev.action],
                 detail,
             )
         )

@@ -193,7 +193,7 @@ def test_a_review_sheet_refusal_keeps_the_cell_and_speaks_the_readers_language(t
     cs = translations("cs")
     message, details = err.value.in_language(cs.gettext, cs.ngettext)
     assert message == "review.xlsx: 1 problém; nic nebylo uloženo"
-    assert details == [f"Review!C{row}: 7 není úroveň stupnice (0, 1, 2, 3, 4)"]
+    assert details == [f"Review!C{row}: 7 není stupeň škály (0, 1, 2, 3, 4)"]
     assert err.value.details == [f"Review!C{row}: 7 is not a level of the scale (0, 1, 2, 3, 4)"]
 
 

@@ -15,9 +15,8 @@ from qa_engine.domain.i18n import N_
 from qa_engine.services import users, web_sessions
 from qa_engine.web.auth import PASSWORD_PAGE, SignedInPrincipal, client_ip
 from qa_engine.web.db import DB
-from qa_engine.web.errors import in_reader_language
 from qa_engine.web.pages.auth import set_session_cookie
-from qa_engine.web.pages.common import PageUser, redirect, safe_next
+from qa_engine.web.pages.common import PageUser, error_text, redirect, safe_next
 from qa_engine.web.templating import gettext_for, render, request_language
 
 router = APIRouter()
@@ -100,7 +99,7 @@ def change_password(
             request,
             principal,
             next_=target,
-            error=in_reader_language(request, error)[0],
+            error=error_text(request, error),
             status_code=error.status,
         )
         if isinstance(error, web_sessions.TooManyAttempts):

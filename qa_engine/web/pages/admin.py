@@ -17,8 +17,7 @@ from qa_engine.domain.roles import Role
 from qa_engine.services import access, institutions, users
 from qa_engine.web.auth import SignedInPrincipal, requires
 from qa_engine.web.db import DB
-from qa_engine.web.errors import in_reader_language
-from qa_engine.web.pages.common import PageUser, attempt, redirect
+from qa_engine.web.pages.common import PageUser, attempt, error_text, redirect
 from qa_engine.web.templating import current_language, gettext_for, render
 
 router = APIRouter()
@@ -204,7 +203,7 @@ def add_account(
             db,
             principal,
             form=form,
-            error=in_reader_language(request, error)[0],
+            error=error_text(request, error),
             status_code=error.status,
         )
     password = users.set_one_time_password(
@@ -250,7 +249,7 @@ def change_roles(
             db,
             principal,
             username,
-            error=in_reader_language(request, error)[0],
+            error=error_text(request, error),
             status_code=error.status,
         )
     _ = gettext_for(request)
@@ -278,7 +277,7 @@ def _switch(
             db,
             principal,
             username,
-            error=in_reader_language(request, error)[0],
+            error=error_text(request, error),
             status_code=error.status,
         )
     text = gettext_for(request)(done) % {"username": username}
@@ -333,7 +332,7 @@ def one_time_password(
             db,
             principal,
             username,
-            error=in_reader_language(request, error)[0],
+            error=error_text(request, error),
             status_code=error.status,
         )
     return _one_time_page(request, username, password, created=False)

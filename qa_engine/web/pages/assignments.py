@@ -30,12 +30,6 @@ from qa_engine.web.templating import catalog_for, gettext_for, render
 router = APIRouter()
 
 
-def _said(request: Request, error: QAError) -> str:
-    """A refusal's message in the reader's language."""
-    catalog = catalog_for(request)
-    return error.in_language(catalog.gettext, catalog.ngettext)[0]
-
-
 def _page(
     request: Request,
     db: Session,
@@ -223,7 +217,9 @@ def batch_assign(
         error = plans
         if error.status in (403, 404):
             raise error
-        return _batch(request, db, principal, error=_said(request, error), status_code=error.status)
+        return _batch(
+            request, db, principal, error=error_text(request, error), status_code=error.status
+        )
     advance_later(background, plans.keys())
     invited = sum(len(p.proposals) for p in plans.values())
     short = [

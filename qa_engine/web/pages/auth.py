@@ -20,8 +20,7 @@ from qa_engine.web.auth import (
     secure_cookies,
 )
 from qa_engine.web.db import DB
-from qa_engine.web.errors import in_reader_language
-from qa_engine.web.pages.common import PageUser, PageVisitor, safe_next
+from qa_engine.web.pages.common import PageUser, PageVisitor, error_text, safe_next
 from qa_engine.web.templating import gettext_for, render
 
 router = APIRouter()
@@ -128,7 +127,7 @@ def sign_in(
             token=cookie,
             next_=target,
             username=username,
-            error=in_reader_language(request, exc)[0],
+            error=error_text(request, exc),
             status_code=429,
         )
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -141,7 +140,7 @@ def sign_in(
             token=cookie,
             next_=target,
             username=username,
-            error=in_reader_language(request, exc)[0],
+            error=error_text(request, exc),
             status_code=401,
         )
     response = RedirectResponse(target, status_code=303)

@@ -24,7 +24,7 @@ from qa_engine.web.auth import (
     check_password_current,
     csrf_checked,
 )
-from qa_engine.web.templating import catalog_for
+from qa_engine.web.errors import in_reader_language
 
 T = TypeVar("T")
 
@@ -135,8 +135,7 @@ def attempt(db: Session, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T |
 def error_text(request: Request, error: QAError, *, with_details: bool = False) -> str:
     """A refusal in the language of `request`, for a form shown again (its details after it, when
     asked for)."""
-    catalog = catalog_for(request)
-    message, details = error.in_language(catalog.gettext, catalog.ngettext)
+    message, details = in_reader_language(request, error)
     return " ".join([message, *details]) if with_details else message
 
 

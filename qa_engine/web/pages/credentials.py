@@ -38,7 +38,7 @@ from qa_engine.web.background import advance_later
 from qa_engine.web.db import DB
 from qa_engine.web.errors import in_reader_language, shows_upload_form
 from qa_engine.web.forms import form_int, form_text
-from qa_engine.web.pages.common import CredentialId, PageUser, attempt, redirect
+from qa_engine.web.pages.common import CredentialId, PageUser, attempt, error_text, redirect
 from qa_engine.web.rows import CredentialRecord
 from qa_engine.web.templating import (
     catalog_for,
@@ -397,7 +397,7 @@ async def upload(
     except ValidationFailed as exc:
         return _upload_page(
             request,
-            in_reader_language(request, exc)[0],
+            error_text(request, exc),
             status_code=exc.status,
             case_id=case_id,
             lacking=lacking,

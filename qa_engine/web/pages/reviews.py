@@ -35,7 +35,7 @@ from qa_engine.web.forms import (
     problems_by_criterion,
     said,
 )
-from qa_engine.web.pages.common import AssignmentId, PageUser, attempt, redirect
+from qa_engine.web.pages.common import AssignmentId, PageUser, attempt, error_text, redirect
 from qa_engine.web.review_sheets import review_sheet_file, save_review_sheet
 from qa_engine.web.templating import catalog_for, render, request_language
 from qa_engine.web.uploads import read_limited, safe_name
@@ -62,12 +62,6 @@ def _outcome_namer(request: Request) -> Callable[[str], str]:
             return str(outcome).replace("_", " ")
 
     return name
-
-
-def _error_text(request: Request, error: QAError) -> str:
-    """A refusal's message in the reader's language."""
-    catalog = catalog_for(request)
-    return error.in_language(catalog.gettext, catalog.ngettext)[0]
 
 
 @router.get("/invitations")
@@ -122,7 +116,7 @@ def respond(
             invited=[r for r in rows if r[0].status == AssignmentStatus.INVITED],
             accepted=[r for r in rows if r[0].status == AssignmentStatus.ACCEPTED],
             submitted=[r for r in rows if r[0].status == AssignmentStatus.SUBMITTED],
-            error=_error_text(request, error),
+            error=error_text(request, error),
             error_for=assignment_id,
             reason=reason,
         )
@@ -392,7 +386,7 @@ async def upload_sheet(
             db,
             principal,
             assignment_id,
-            sheet_problems=[("", _error_text(request, exc))],
+            sheet_problems=[("", error_text(request, exc))],
             status_code=exc.status,
         )
     review = await run_in_threadpool(
