@@ -52,6 +52,9 @@ _DEMO_INSTITUTIONS = ("CUNI", "UHEI", "UPA", "SU", "UCPH", "UNIMI", "UW", "UNIGE
 _DEMO_COUNTRIES = {"UHEI": "DE", "UPA": "FR", "SU": "FR", "UCPH": "DK", "UNIMI": "IT", "UW": "PL"}
 
 
+DEMO_REPORT_LANGUAGES = {"CUNI": "cs", "UW": "pl"}
+
+
 def write_demo_profile(folder: Path) -> Path:
     """Write the demo's interop profile into `folder`: the shipped profile's names and homepages
     plus identifiers that are DEMO VALUES (so that the demo's exports can be made), marked as such;
@@ -160,6 +163,7 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
     from qa_engine.domain import clock
     from qa_engine.domain.roles import SYSTEM
     from qa_engine.services.context import now, set_clock
+    from qa_engine.services.institutions import set_report_language
     from qa_engine.services.users import list_accounts, set_development_password
     from qa_engine.store.db import get_engine, session_scope
     from qa_engine.synthetic import SyntheticAlliance
@@ -206,6 +210,9 @@ def run_demo(data_dir: Path | None, *, cases: int = 10) -> None:
             password=password,
             environment=settings.env,
         )
+        # two institutions ask for their case reports also in their own language (issue 17)
+        for code, language in DEMO_REPORT_LANGUAGES.items():
+            set_report_language(session=s, code=code, language=language)
     items = read_json(SAMPLES, max_bytes=5_000_000)[:cases]
     sheet = write_credentials_xlsx(target / "call-2026.xlsx", items)
 
@@ -426,6 +433,7 @@ def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
     check_signature = signature_checker()
     files: list[str] = []
     statuses: dict[str, int] = {}
+    translated: dict[str, int] = {}  # signed PDFs in an institution's own language, by language
     reminders = extra = 0
     with session_scope() as s:
         codes = {i.id: i.code for i in repo.list_institutions(s)}
@@ -440,7 +448,11 @@ def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
                 s, cid, case.round
             ) or case_repo.latest_consolidation(s, cid, case.round - 1)
             ok = 0
-            stored = [(r.kind, r.path) for r in case_repo.reports_of(s, cid) if r.path]
+            rows = [r for r in case_repo.reports_of(s, cid) if r.path]
+            stored = [(r.kind, r.path) for r in rows]
+            for r in rows:
+                if r.kind == "pdf" and r.language != "en":
+                    translated[r.language] = translated.get(r.language, 0) + 1
             for kind, path in stored:
                 files.append(path)
                 if kind == "pdf":
@@ -507,6 +519,16 @@ def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
         )
         % {"verified": verified, "files": len(files), "path": target / "reports"}
     )
+    if translated:
+        console.print(
+            _("reports in the institution's language (%(institutions)s): %(counts)s")
+            % {
+                "institutions": ", ".join(
+                    f"{c} {lang}" for c, lang in DEMO_REPORT_LANGUAGES.items()
+                ),
+                "counts": ", ".join(f"{lang} {n}" for lang, n in sorted(translated.items())),
+            }
+        )
     console.print(
         _("mail: %(num)s message(s) in %(path)s")
         % {"num": len(list((target / "outbox").glob("*.eml"))), "path": target / "outbox"}
