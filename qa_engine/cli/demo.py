@@ -448,10 +448,10 @@ def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
                 s, cid, case.round
             ) or case_repo.latest_consolidation(s, cid, case.round - 1)
             ok = 0
-            rows = [r for r in case_repo.reports_of(s, cid) if r.path]
-            stored = [(r.kind, r.path) for r in rows]
+            rows = case_repo.reports_of(s, cid)
+            stored = [(r.kind, r.path) for r in rows if r.path]
             for r in rows:
-                if r.kind == "pdf" and r.language != "en":
+                if r.kind == "pdf" and r.path and r.language != "en":
                     translated[r.language] = translated.get(r.language, 0) + 1
             for kind, path in stored:
                 files.append(path)
