@@ -15,7 +15,6 @@ from reportlab.platypus import Flowable, Paragraph, Table
 from qa_engine.adapters.pdf_furniture import FRAME_H, FRAME_W
 from qa_engine.adapters.pdf_style import BAND_BG, BRAND, RULE, key_value_style, marked_markup
 from qa_engine.adapters.translations import format_date, format_decimal, format_share, translations
-from qa_engine.domain import numbers
 from qa_engine.domain.i18n import DEFAULT, Message
 from qa_engine.domain.report import EvaluationReport
 
@@ -105,10 +104,7 @@ def number(value: float | None, digits: int = 2, lang: str = DEFAULT) -> str:
 
 
 def percent(value: float | None, lang: str = DEFAULT) -> str:
-    """A share (0–1) in percent by the engine's one rounding rule, in `lang`'s format; the
-    English report keeps the form it always printed ("43.8 %")."""
-    if lang == DEFAULT:
-        return numbers.percent(value)
+    """A share (0–1) in percent by the engine's one rounding rule, in `lang`'s format."""
     return format_share(value, lang)
 
 

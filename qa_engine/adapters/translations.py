@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from qa_engine.domain import i18n
-from qa_engine.domain.numbers import percent_value
+from qa_engine.domain.numbers import percent, percent_value
 
 log = logging.getLogger("qa_engine.translations")
 
@@ -119,9 +119,13 @@ def format_moment(value: datetime, lang: str) -> str:
 
 def format_share(share: float | None, lang: str, places: int = 1) -> str:
     """A share (0–1) in percent, rounded by the engine's one rule (domain.numbers.percent_value),
-    written the way `lang` writes it: `43.8 %` in en, `43,8 %` in cs, de and fr; `—` without one."""
+    written the way `lang` writes it: `43.8 %` in en (the engine's house form), `43,8 %` in cs, de
+    and fr, `43,8%` in pl and it; `—` without one."""
     if share is None:
         return "—"
+    if (i18n.supported(lang) or i18n.DEFAULT) == i18n.DEFAULT:
+        # the engine's English keeps the form its reports always printed: "43.8 %"
+        return percent(share, places)
     value = percent_value(share, places) / 100
     return format_percent(value, lang, places)
 

@@ -905,7 +905,7 @@ def test_the_three_outputs_agree(session, data):
     ]
     assert "4eu-mici 1.1.0 DigComp 2.2 1 of 21 5 of 5" in pdf_text
     # a few of the hand-computed numbers, as each output prints them
-    for text in ("87.5%", "20.5", "24.5", "-0.75", "0.53", "12.5%"):
+    for text in ("87.5 %", "20.5", "24.5", "-0.75", "0.53", "12.5 %"):
         assert text in pdf_text
         assert any(text in cell for t_ in parser.tables.values() for row in t_ for cell in row)
 

@@ -104,7 +104,7 @@ def test_english_stays_the_default(session, tmp_path):
     f = figures(session, reviewer_names=True)
     text = _text(render_pdf(f, reports_dir=get_settings().reports_dir), tmp_path)
     assert "Key figures" in text and "Quality of micro-credentials across the 4EU+ alliance" in text
-    assert "87.5%" in text and "Jan 1, 2025" in text
+    assert "87.5 %" in text and "Jan 1, 2025" in text
     assert [s.title for s in charts.report_sections(f)][0] == "Summary"
 
 

@@ -248,7 +248,7 @@ def test_admin_changes_roles_disables_enables_and_issues_a_one_time_password(cli
         "user.one_time_password_issued",
     ]
     page = client.get("/admin/users/officer")
-    for shown in ("roles changed", "disabled", "enabled", "one time password issued"):
+    for shown in ("roles changed", "disabled", "enabled", "one-time password issued"):
         assert shown in page.text
 
 

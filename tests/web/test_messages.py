@@ -56,25 +56,25 @@ def test_the_due_date_of_the_invitation_is_the_due_date_after_accepting(client, 
     # the reviewer answers two days later: the date does not move (the pages write it in the
     # reader's language: "Jan 1, 2027" in English)
     clock(now() + timedelta(days=2))
-    due = format_date(date.fromisoformat(due), "en")
+    shown = format_date(date.fromisoformat(due), "en")
     signed_in(client, web_user)
     page = client.get("/invitations")
-    assert f"if you accept, your review is due {due}." in page.text
+    assert f"if you accept, your review is due {shown}." in page.text
     r = client.post(
         f"/assignments/{web_id}/respond",
         data={"answer": "accept", "csrf_token": csrf_of(page.text)},
     )
     assert r.status_code == 200, r.text[-1000:]
-    assert f"Thank you: you review case {case_id}, due {due}." in r.text
-    assert re.search(rf"your review is due {due}\b", r.text), "the review page says the same"
-    assert f"{due} (due in" in client.get("/invitations").text
+    assert f"Thank you: you review case {case_id}, due {shown}." in r.text
+    assert re.search(rf"your review is due {shown}\b", r.text), "the review page says the same"
+    assert f"{shown} (due in" in client.get("/invitations").text
     out = CliRunner().invoke(
         cli_app, ["review", "respond", str(cli_id), "--accept", "--as", cli_user]
     )
     assert out.exit_code == 0, out.output
     assert f"your review of case {case_id} is due {cli_due}" in " ".join(out.output.split())
-    shown = CliRunner().invoke(cli_app, ["cases", "show", str(case_id)])
-    assert cli_due in shown.output and due in shown.output
+    listed = CliRunner().invoke(cli_app, ["cases", "show", str(case_id)])
+    assert cli_due in listed.output and due in listed.output
     with session_scope() as s:
         after = {a.id: a for a in case_repo.assignments_of(s, case_id)}
         assert after[web_id].status == after[cli_id].status == AssignmentStatus.ACCEPTED

@@ -287,7 +287,7 @@ def test_uploads_above_the_limit_are_refused(web_env, p):
     settings = Settings(**{**get_settings().model_dump(), "max_upload_bytes": 2000})
     app = create_app(settings)
     big = b"x" * 1_100_000  # above the file limit plus the allowance for the rest of the form
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         token = bearer(token_for("prov.cuni"))
         r = client.post(
             "/api/v1/credentials/import",
@@ -321,7 +321,9 @@ def test_unexpected_errors_are_a_generic_500(web_env, p):
 
     app.add_api_route("/api/v1/boom", boom)
     app.add_api_route("/boom", boom)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(
+        app, raise_server_exceptions=False, headers={"Accept-Language": "en"}
+    ) as client:
         r = client.get("/api/v1/boom")
         assert r.status_code == 500 and r.json()["error"] == "internal_error"
         assert "secret" not in r.text and "Traceback" not in r.text
@@ -363,7 +365,7 @@ def test_lost_races_in_the_unit_of_work_become_409(web_env, p):
     app = create_app()
     app.add_api_route("/api/v1/stale", _stale, methods=["POST"])
     app.add_api_route("/api/v1/duplicate", _duplicate, methods=["POST"])
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         r = client.post("/api/v1/stale")
         assert r.status_code == 409 and r.json()["error"] == "stale_update"
         r = client.post("/api/v1/duplicate")
