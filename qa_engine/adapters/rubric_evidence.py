@@ -45,11 +45,14 @@ def replay_summary(report: ReplayReport, language: str = "en") -> str:
     cat = translations(language)
     values = {"rubric": report.rubric_id, "version": report.version}
     if not report.rounds:
-        return cat.gettext(
-            "%(rubric)s %(version)s: no decided round of the period was scored against a version"
-            " of '%(rubric)s' (a rubric that others include is replayed through a draft of the"
-            " rubric that includes it)"
-        ) % values
+        return (
+            cat.gettext(
+                "%(rubric)s %(version)s: no decided round of the period was scored against a version"
+                " of '%(rubric)s' (a rubric that others include is replayed through a draft of the"
+                " rubric that includes it)"
+            )
+            % values
+        )
     worse = sum(1 for c in report.changes if c.direction == "worse")
     better = sum(1 for c in report.changes if c.direction == "better")
     replayed = cat.ngettext(
@@ -68,9 +71,9 @@ def replay_summary(report: ReplayReport, language: str = "en") -> str:
 def calibration_summary(report: CalibrationReport, language: str = "en") -> str:
     """The calibration in one sentence, in `language`."""
     cat = translations(language)
-    rounds = cat.ngettext(
-        "%(num)s decided round", "%(num)s decided rounds", report.rounds
-    ) % {"num": report.rounds}
+    rounds = cat.ngettext("%(num)s decided round", "%(num)s decided rounds", report.rounds) % {
+        "num": report.rounds
+    }
     flagged = cat.ngettext(
         "%(num)s criterion flagged", "%(num)s criteria flagged", len(report.flagged)
     ) % {"num": len(report.flagged)}

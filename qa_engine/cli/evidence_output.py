@@ -42,9 +42,7 @@ def write_tables(
     if output is None:
         raise ValidationFailed(WRITES_A_FILE, format=fmt)
     data = (
-        tables_xlsx(tables, title)
-        if fmt == "xlsx"
-        else tables_html(tables, title, intro, language)
+        tables_xlsx(tables, title) if fmt == "xlsx" else tables_html(tables, title, intro, language)
     )
     write_atomically(output, data)
     size = format_decimal(len(data), language)

@@ -234,7 +234,9 @@ def coverage_cmd(rubric_id: str) -> None:
     GreenComp competences the rubric covers, and which it misses."""
     r = rubric_service.load(rubric_id)
     cov = coverage(r)
-    table = Table(title=_("Coverage of %(rubric)s %(version)s") % {"rubric": r.id, "version": r.version})
+    table = Table(
+        title=_("Coverage of %(rubric)s %(version)s") % {"rubric": r.id, "version": r.version}
+    )
     table.add_column(_("reference"))
     table.add_column(_("title"))
     table.add_column(_("criteria"))
@@ -248,7 +250,9 @@ def coverage_cmd(rubric_id: str) -> None:
         if refs:
             any_missing = True
             console.print(
-                "[yellow]" + _("missing") + f"[/] {framework}: "
+                "[yellow]"
+                + _("missing")
+                + f"[/] {framework}: "
                 + ", ".join(f"{r} {REFERENCES[r].title}" for r in refs)
             )
         else:

@@ -62,7 +62,7 @@ def serve(
         from qa_engine.workflows.kick import local_prefect
 
         with console.status("looking for the local Prefect server…") as shown:
-            info = local_prefect(settings, on_start=lambda: shown.update(STARTING))
+            info = local_prefect(settings, on_start=lambda: shown.update(_(STARTING)))
             local_server.hold(info, os.getpid())
         flows = _("local Prefect server, UI at %(url)s") % {"url": info.ui_url}
     console.print(_("data folder: %(path)s") % {"path": settings.resolved_data_dir})
