@@ -47,9 +47,9 @@ def replay_summary(report: ReplayReport, language: str = "en") -> str:
     if not report.rounds:
         return (
             cat.gettext(
-                "%(rubric)s %(version)s: no decided round of the period was scored against a version"
-                " of '%(rubric)s' (a rubric that others include is replayed through a draft of the"
-                " rubric that includes it)"
+                "%(rubric)s %(version)s: no decided round of the period was scored against a"
+                " version of '%(rubric)s' (a rubric that others include is replayed through a"
+                " draft of the rubric that includes it)"
             )
             % values
         )

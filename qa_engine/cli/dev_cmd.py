@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -15,7 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from qa_engine.cli.common import _, console, handle_errors, ngettext
+from qa_engine.cli.common import _, console, handle_errors, in_language, ngettext
 
 if TYPE_CHECKING:  # imported when a command runs: the command line starts fast
     from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
@@ -87,7 +88,7 @@ def generate(
         set_clock(now() - timedelta(days=SIMULATED_DAYS))
     try:
         for line in initialise_all():
-            console.print(f"[dim]{line}[/]")
+            console.print(f"[dim]{escape(in_language(line))}[/]")
         alliance = SyntheticAlliance(seed=seed)
         if simulate:  # the engine's own steps take minutes to hours of the simulated call
             clock.set_pace(alliance.pace())

@@ -17,9 +17,8 @@ app = typer.Typer(help="The alliance's institutions.", no_args_is_help=True)
 @handle_errors
 def list_() -> None:
     """The institutions, with the language each asks its case reports in besides English."""
-    from qa_engine.services.institutions import list_institutions
-
     from qa_engine.adapters.translations import language_name
+    from qa_engine.services.institutions import list_institutions
 
     lang = cli_language()
     with session_scope() as s:

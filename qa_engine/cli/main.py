@@ -19,7 +19,14 @@ from qa_engine.cli import (
     users_cmd,
     web_cmd,
 )
-from qa_engine.cli.common import _, cli_language, console, handle_errors, quiet_prefect
+from qa_engine.cli.common import (
+    _,
+    cli_language,
+    console,
+    handle_errors,
+    in_language,
+    quiet_prefect,
+)
 
 quiet_prefect()
 
@@ -166,7 +173,7 @@ def init(data_dir: Path | None = typer.Option(None, help="Override QA_DATA_DIR")
     if data_dir is not None:
         _use_data_dir(data_dir)
     for line in initialise_all():
-        console.print(line)
+        console.print(in_language(line), markup=False)
 
 
 @app.command("demo")
