@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar, cast
 
 from qa_engine.config import Settings, get_settings
-from qa_engine.domain.i18n import N_, Nn_, Np_, Phrase
+from qa_engine.domain import advance_notes
 from qa_engine.workflows import local_server
 
 log = logging.getLogger("qa_engine.kick")
@@ -34,33 +34,23 @@ def kick(
     string is used, a `Phrase` that the command line shows in its language)."""
     ids = sorted(set(case_ids))
     if not ids:
-        return Phrase(Np_(N_("nothing to advance")))
+        return advance_notes.nothing_to_advance()
     try:
         if get_settings().prefect_mode == "deployment":
             return _kick_deployment(ids, idempotency)
         return _kick_embedded(ids, on_start)
     except Exception as exc:  # noqa: BLE001 - the human action is committed; the sweep retries
         log.warning("kick of cases %s failed: %s", ids, exc)
-        return Phrase(
-            Np_(
-                N_("could not start the flow now (%(error)s); the sweep will advance the case"),
-                error=type(exc).__name__,
-            )
-        )
+        return advance_notes.not_started(type(exc).__name__)
 
 
 def _kick_embedded(ids: list[int], on_start: Callable[[], None] | None = None) -> str:
     if len(ids) == 1:
         steps = run_flow("advance_case", case_id=ids[0], on_start=on_start)
-        if steps:
-            return Phrase(Np_(N_("case %(id)s: %(steps)s"), id=ids[0], steps="; ".join(steps)))
-        return Phrase(Np_(N_("case %(id)s: waiting for a person"), id=ids[0]))
+        return advance_notes.case_steps(ids[0], list(steps or []))
     results = run_flow("advance_cases", case_ids=ids, on_start=on_start)
     moved = sum(1 for v in results.values() if v)
-    return Phrase(
-        Nn_("%(moved)s of %(num)s case advanced", "%(moved)s of %(num)s cases advanced", len(ids),
-            moved=moved)
-    )
+    return advance_notes.cases_advanced(moved, len(ids))
 
 
 def prepare_prefect(settings: Settings | None = None) -> None:
@@ -174,6 +164,4 @@ def _kick_deployment(ids: list[int], idempotency: str) -> str:
             ),
         )
         started.append(str(run.id))
-    return Phrase(
-        Nn_("%(num)s flow run queued", "%(num)s flow runs queued", len(started))
-    )
+    return advance_notes.runs_queued(len(started))
