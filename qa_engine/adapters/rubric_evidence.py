@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from datetime import date
 from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from qa_engine.adapters.safe_xlsx import write_cell
-from qa_engine.adapters.translations import translations
+from qa_engine.adapters.translations import format_date, translations
 from qa_engine.domain.calibration import CalibrationReport
+from qa_engine.domain.i18n import translated
 from qa_engine.domain.numbers import percent
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.replay import ReplayReport, bin_labels
@@ -107,12 +109,12 @@ def replay_tables(report: ReplayReport, language: str = "en") -> list[TableData]
                     c.institution,
                     c.field or "-",
                     c.eqf if c.eqf is not None else "-",
-                    c.decided,
+                    _day(c.decided, language),
                     c.before.value if c.before else "-",
                     c.after.value if c.after else "-",
                     _n(c.overall_before),
                     _n(c.overall_after),
-                    "; ".join(c.reasons),
+                    "; ".join(_shown(r, language) for r in c.reasons),
                 )
                 for c in report.changes
             ],
@@ -209,6 +211,20 @@ def replay_tables(report: ReplayReport, language: str = "en") -> list[TableData]
     return out
 
 
+def _day(decided: str, language: str) -> str:
+    """The day of a decision as the reader writes it (ISO in, as the report keeps it)."""
+    try:
+        return format_date(date.fromisoformat(decided[:10]), language)
+    except ValueError:
+        return decided
+
+
+def _shown(text: str, language: str) -> str:
+    """A reason or a flag made by the domain (a `Phrase`) in `language`."""
+    cat = translations(language)
+    return str(translated(text, cat.gettext, cat.ngettext))
+
+
 def _rounds(n: int, language: str) -> str:
     return translations(language).ngettext("%(num)s round", "%(num)s rounds", n) % {"num": n}
 
@@ -253,7 +269,7 @@ def calibration_tables(report: CalibrationReport, language: str = "en") -> list[
                 c.gate_failures if c.gate is not None else "-",
                 c.decisive if c.gate is not None else "-",
                 c.contradictions,
-                "; ".join(c.flags) or "-",
+                "; ".join(_shown(f, language) for f in c.flags) or "-",
             )
             for i, c in enumerate(report.criteria, start=1)
         ],

@@ -14,7 +14,9 @@ from qa_engine.cli.common import LANGUAGE_VARIABLES
 from qa_engine.cli.main import app
 from qa_engine.config import get_settings
 from qa_engine.domain.calibration import CalibrationReport
-from qa_engine.domain.replay import ReplayReport
+from qa_engine.domain.i18n import N_, Np_, Phrase
+from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.replay import Change, ReplayReport
 
 runner = CliRunner()
 NOTHING = dict.fromkeys(LANGUAGE_VARIABLES)  # CliRunner: None unsets a variable
@@ -116,3 +118,24 @@ def test_the_tables_are_english_by_default_and_translated_when_asked():
     assert czech[0].title == "Doporučené výsledky, které by se změnily"
     assert czech[0].headers[0] == "případ"
     assert calibration_tables(calibration, "pl")[0].title.startswith("Kryteria uszeregowane")
+
+
+def test_a_change_and_its_reason_in_the_readers_language():
+    reason = Phrase(Np_(N_("gate %(criterion)s ≥ %(level)s is removed"), criterion="c1", level=3))
+    change = Change(
+        case_id=7, round=1, institution="CUNI", field="0613", eqf=6, decided="2026-03-05",
+        before=Outcome.REJECTED, after=Outcome.APPROVED, overall_before=0.5, overall_after=0.7,
+        reasons=(reason,),
+    )  # fmt: skip
+    report = ReplayReport(rubric_id="r", version="2.0.0", content_hash="0", rounds=1,
+                          changes=[change])  # fmt: skip
+    english = replay_tables(report)[0]
+    assert english.rows[0][5] == "Mar 5, 2026"
+    assert english.rows[0][-1] == "gate c1 ≥ 3 is removed"
+    assert english.note.startswith(
+        "r 2.0.0 replayed over 1 decided round: 1 recommended outcome would change ("
+    )
+    german = replay_tables(report, "de")[0]
+    assert german.rows[0][5] == "05.03.2026"
+    assert german.rows[0][-1] == "Mindestanforderung c1 ≥ 3 entfällt"
+    assert german.note.startswith("r 2.0.0 auf 1 entschiedene Runde angewandt: 1 empfohlenes")
