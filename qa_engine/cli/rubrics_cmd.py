@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -19,6 +20,9 @@ from qa_engine.domain.rubric_loader import load_library, rubric_files
 from qa_engine.domain.scoring import coverage
 from qa_engine.domain.standards import REFERENCES
 from qa_engine.services import rubrics as rubric_service
+
+if TYPE_CHECKING:
+    from qa_engine.services.rubric_replay import Period
 
 app = typer.Typer(help="Read, check and explain rubric files.", no_args_is_help=True)
 
@@ -318,7 +322,7 @@ def replay_cmd(
             session=session, actor=actor, new=rubric, period=period, institution=institution
         )
     language = cli_language()
-    intro = f"{replay_summary(report, language)}; {period.words(catalog().gettext)}" + (
+    intro = f"{replay_summary(report, language)}; {_period(period, language)}" + (
         "; " + _("institution %(code)s") % {"code": institution.upper()} if institution else ""
     )
     title = _("Replay of %(rubric)s %(version)s") % {
@@ -368,9 +372,16 @@ def calibrate_cmd(
     flagged = ngettext(
         "%(num)s criterion flagged", "%(num)s criteria flagged", len(report.flagged)
     ) % {"num": len(report.flagged)}
-    intro = f"{rubric.id} {rubric.version}: {rounds}, {period.words(catalog().gettext)}; {flagged}"
+    intro = f"{rubric.id} {rubric.version}: {rounds}, {_period(period, language)}; {flagged}"
     title = _("Calibration of %(rubric)s %(version)s") % {
         "rubric": rubric.id,
         "version": rubric.version,
     }
     write_tables(calibration_tables(report, language), title, intro, fmt, output, language)
+
+
+def _period(period: Period, language: str) -> str:
+    """The period of a replay or a calibration in words and days of the command line's language."""
+    from qa_engine.adapters.translations import format_date
+
+    return period.words(catalog().gettext, lambda d: format_date(d, language))

@@ -139,3 +139,15 @@ def test_a_change_and_its_reason_in_the_readers_language():
     assert german.rows[0][5] == "05.03.2026"
     assert german.rows[0][-1] == "Mindestanforderung c1 ≥ 3 entfällt"
     assert german.note.startswith("r 2.0.0 auf 1 entschiedene Runde angewandt: 1 empfohlenes")
+
+
+def test_the_period_is_written_in_the_readers_way():
+    from datetime import date
+
+    from qa_engine.adapters.translations import format_date, translations
+    from qa_engine.services.rubric_replay import Period
+
+    period = Period(date(2026, 3, 5), None)
+    assert period.words() == "decided 2026-03-05 – today"
+    czech = period.words(translations("cs").gettext, lambda d: format_date(d, "cs"))
+    assert "5. 3. 2026" in czech and "2026-03-05" not in czech

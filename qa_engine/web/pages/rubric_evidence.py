@@ -20,6 +20,7 @@ from qa_engine.adapters.rubric_evidence import (
     replay_tables,
     tables_xlsx,
 )
+from qa_engine.adapters.translations import format_date
 from qa_engine.domain.errors import QAError, ValidationFailed
 from qa_engine.domain.i18n import N_
 from qa_engine.domain.rubric import Rubric
@@ -189,7 +190,9 @@ async def replay_run(request: Request, db: DB, principal: PageUser) -> Response:
             report=report,
             summary=replay_summary(report, language),
             rubric=new,
-            period=period.words(gettext_for(request)),
+            period=period.words(
+                gettext_for(request), lambda d: format_date(d, request_language(request))
+            ),
             tables=_shown(request, tables),
         )
     )
