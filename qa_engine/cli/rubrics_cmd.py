@@ -87,7 +87,8 @@ def diff(
     else:
         with session_scope() as s:
             found = rubric_lifecycle.compare(session=s, old=old, new=new, paths=True)
-    for line in found.lines():
+    cat = catalog()
+    for line in found.lines_in(cat.gettext, cat.ngettext):
         console.print(line, markup=False, soft_wrap=True)
 
 

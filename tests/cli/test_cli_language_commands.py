@@ -151,3 +151,17 @@ def test_the_period_is_written_in_the_readers_way():
     assert period.words() == "decided 2026-03-05 – today"
     czech = period.words(translations("cs").gettext, lambda d: format_date(d, "cs"))
     assert "5. 3. 2026" in czech and "2026-03-05" not in czech
+
+
+def test_rubrics_diff_in_polish(tmp_path):
+    shipped = get_settings().rubrics_dir / "esg-2015-part1.yaml"
+    draft = tmp_path / "esg.yaml"
+    draft.write_text(shipped.read_text().replace("weight: 1.5", "weight: 3"))
+    english = run("rubrics", "diff", str(shipped), str(draft))
+    polish = run("rubrics", "diff", str(shipped), str(draft), LANG="pl_PL.UTF-8")
+    assert english.exit_code == polish.exit_code == 0
+    assert "weights:" in english.output and "coverage: unchanged" in english.output
+    pl = translations("pl")
+    assert f"{pl.gettext('weights')}:" in polish.output, polish.output
+    assert "pokrycie: bez zmian" in polish.output
+    assert "raised from" not in polish.output
