@@ -270,7 +270,8 @@ def coverage_cmd(rubric_id: str) -> None:
         )
     # DigComp and GreenComp competence by competence; an area named as a whole counts for none.
     for comp in cov.competences:
-        console.print(comp.summary(), markup=False, soft_wrap=True)
+        cat = catalog()
+        console.print(comp.summary_in(cat.gettext, cat.ngettext), markup=False, soft_wrap=True)
         for c, criteria in comp.addressed.items():
             console.print(
                 "  "
@@ -279,7 +280,7 @@ def coverage_cmd(rubric_id: str) -> None:
                 markup=False,
                 soft_wrap=True,
             )
-        console.print("  " + comp.area_summary(), markup=False, soft_wrap=True)
+        console.print("  " + comp.area_summary_in(cat.gettext), markup=False, soft_wrap=True)
 
 
 def _ref_order(ref: str) -> list[tuple[int, int | str]]:

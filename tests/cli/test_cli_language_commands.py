@@ -165,3 +165,12 @@ def test_rubrics_diff_in_polish(tmp_path):
     assert f"{pl.gettext('weights')}:" in polish.output, polish.output
     assert "pokrycie: bez zmian" in polish.output
     assert "raised from" not in polish.output
+
+
+def test_rubrics_coverage_in_german_and_english():
+    english = run("rubrics", "coverage", "4eu-mici")
+    german = run("rubrics", "coverage", "4eu-mici", QA_LANGUAGE="de")
+    assert english.exit_code == german.exit_code == 0
+    assert "competences addressed" in english.output
+    assert "Kompetenzen behandelt" in german.output, german.output
+    assert "competences addressed" not in german.output
