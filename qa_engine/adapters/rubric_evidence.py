@@ -148,7 +148,7 @@ def replay_tables(report: ReplayReport, language: str = "en") -> list[TableData]
             [
                 (label, b, a)
                 for label, b, a in zip(
-                    bin_labels(), report.bins_before, report.bins_after, strict=True
+                    _bands(language), report.bins_before, report.bins_after, strict=True
                 )
             ],
         )
@@ -209,6 +209,12 @@ def replay_tables(report: ReplayReport, language: str = "en") -> list[TableData]
         )
     )
     return out
+
+
+def _bands(language: str) -> list[str]:
+    """The overall score's bands (`bin_labels`), "excluded" in `language`."""
+    excluded = translations(language).gettext("(excl.)")
+    return [label.replace("(excl.)", excluded) for label in bin_labels()]
 
 
 def _day(decided: str, language: str) -> str:
