@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qa_engine.cli.common import _, catalog, cli_language, console, handle_errors, ngettext
@@ -145,10 +146,8 @@ def list_() -> None:
         )
     console.print(table)
     for pr in lib.all_problems():
-        console.print(
-            "[yellow]" + _("problem") + f"[/] {pr.file}:{pr.line}: {pr.text(catalog().gettext)}",
-            markup=True,
-        )
+        text = escape(f"{pr.file}:{pr.line}: {pr.text(catalog().gettext)}")
+        console.print("[yellow]" + _("problem") + f"[/] {text}")
 
 
 @app.command("show")
