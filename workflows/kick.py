@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar, cast
 
 from qa_engine.config import Settings, get_settings
+from qa_engine.domain import advance_notes
 from qa_engine.workflows import local_server
 
 log = logging.getLogger("qa_engine.kick")
@@ -29,28 +30,27 @@ ADVANCE_MANY_DEPLOYMENT = "advance-cases/advance-cases"
 def kick(
     case_ids: Sequence[int], *, idempotency: str = "", on_start: Callable[[], None] | None = None
 ) -> str:
-    """Advance these cases now; return a short note of what was started."""
+    """Advance these cases now; return a short note of what was started (English wherever a
+    string is used, a `Phrase` that the command line shows in its language)."""
     ids = sorted(set(case_ids))
     if not ids:
-        return "nothing to advance"
+        return advance_notes.nothing_to_advance()
     try:
         if get_settings().prefect_mode == "deployment":
             return _kick_deployment(ids, idempotency)
         return _kick_embedded(ids, on_start)
     except Exception as exc:  # noqa: BLE001 - the human action is committed; the sweep retries
         log.warning("kick of cases %s failed: %s", ids, exc)
-        return (
-            f"could not start the flow now ({type(exc).__name__}); the sweep will advance the case"
-        )
+        return advance_notes.not_started(type(exc).__name__)
 
 
 def _kick_embedded(ids: list[int], on_start: Callable[[], None] | None = None) -> str:
     if len(ids) == 1:
         steps = run_flow("advance_case", case_id=ids[0], on_start=on_start)
-        return f"case {ids[0]}: " + ("; ".join(steps) if steps else "waiting for a person")
+        return advance_notes.case_steps(ids[0], list(steps or []))
     results = run_flow("advance_cases", case_ids=ids, on_start=on_start)
     moved = sum(1 for v in results.values() if v)
-    return f"{moved} of {len(ids)} case(s) advanced"
+    return advance_notes.cases_advanced(moved, len(ids))
 
 
 def prepare_prefect(settings: Settings | None = None) -> None:
@@ -164,4 +164,4 @@ def _kick_deployment(ids: list[int], idempotency: str) -> str:
             ),
         )
         started.append(str(run.id))
-    return f"{len(started)} flow run(s) queued"
+    return advance_notes.runs_queued(len(started))

@@ -1,19 +1,24 @@
 """The replay and calibration reports as tables, and those tables as a workbook or an HTML file.
 
 One list of tables per report (`replay_tables`, `calibration_tables`) feeds every output: the
-command line's table, the workbook, the HTML file and the web pages, so that they always agree."""
+command line's table, the workbook, the HTML file and the web pages, so that they always agree.
+Titles, column headers and notes are in the language asked for (English by default): the command
+line's language, or the page's."""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from datetime import date
 from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from qa_engine.adapters.safe_xlsx import write_cell
+from qa_engine.adapters.translations import format_date, translations
 from qa_engine.domain.calibration import CalibrationReport
+from qa_engine.domain.i18n import translated
 from qa_engine.domain.numbers import percent
 from qa_engine.domain.outcomes import Outcome
 from qa_engine.domain.replay import ReplayReport, bin_labels
@@ -37,23 +42,65 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else percent(x, 0)
 
 
-def replay_tables(report: ReplayReport) -> list[TableData]:
-    """Changes case by case, outcomes and overall scores before/after, the effect per group."""
+def replay_summary(report: ReplayReport, language: str = "en") -> str:
+    """The replay in one sentence, in `language`."""
+    cat = translations(language)
+    values = {"rubric": report.rubric_id, "version": report.version}
+    if not report.rounds:
+        return (
+            cat.gettext(
+                "%(rubric)s %(version)s: no decided round of the period was scored against a"
+                " version of '%(rubric)s' (a rubric that others include is replayed through a"
+                " draft of the rubric that includes it)"
+            )
+            % values
+        )
+    worse = sum(1 for c in report.changes if c.direction == "worse")
+    better = sum(1 for c in report.changes if c.direction == "better")
+    replayed = cat.ngettext(
+        "%(rubric)s %(version)s replayed over %(num)s decided round",
+        "%(rubric)s %(version)s replayed over %(num)s decided rounds",
+        report.rounds,
+    ) % {**values, "num": report.rounds}
+    changed = cat.ngettext(
+        "%(num)s recommended outcome would change (%(worse)s worse, %(better)s better)",
+        "%(num)s recommended outcomes would change (%(worse)s worse, %(better)s better)",
+        report.changed,
+    ) % {"num": report.changed, "worse": worse, "better": better}
+    return f"{replayed}: {changed}"
+
+
+def calibration_summary(report: CalibrationReport, language: str = "en") -> str:
+    """The calibration in one sentence, in `language`."""
+    cat = translations(language)
+    rounds = cat.ngettext("%(num)s decided round", "%(num)s decided rounds", report.rounds) % {
+        "num": report.rounds
+    }
+    flagged = cat.ngettext(
+        "%(num)s criterion flagged", "%(num)s criteria flagged", len(report.flagged)
+    ) % {"num": len(report.flagged)}
+    return f"{report.rubric_id} {report.version}: {rounds}; {flagged}"
+
+
+def replay_tables(report: ReplayReport, language: str = "en") -> list[TableData]:
+    """Changes case by case, outcomes and overall scores before/after, the effect per group;
+    titles, headers and notes in `language`."""
+    _ = translations(language).gettext
     out = [
         TableData(
-            "Recommended outcomes that would change",
+            _("Recommended outcomes that would change"),
             (
-                "case",
-                "round",
-                "institution",
-                "field",
-                "EQF",
-                "decided",
-                "before",
-                "after",
-                "overall before",
-                "overall after",
-                "reason",
+                _("case"),
+                _("round"),
+                _("institution"),
+                _("field"),
+                _("EQF"),
+                _("decided"),
+                _("before"),
+                _("after"),
+                _("overall before"),
+                _("overall after"),
+                _("reason"),
             ),  # fmt: skip
             [
                 (
@@ -62,16 +109,16 @@ def replay_tables(report: ReplayReport) -> list[TableData]:
                     c.institution,
                     c.field or "-",
                     c.eqf if c.eqf is not None else "-",
-                    c.decided,
+                    _day(c.decided, language),
                     c.before.value if c.before else "-",
                     c.after.value if c.after else "-",
                     _n(c.overall_before),
                     _n(c.overall_after),
-                    "; ".join(c.reasons),
+                    "; ".join(_shown(r, language) for r in c.reasons),
                 )
                 for c in report.changes
             ],
-            note=report.summary(),
+            note=replay_summary(report, language),
         )
     ]
     order = [o.value for o in Outcome] + ["none"]
@@ -81,8 +128,8 @@ def replay_tables(report: ReplayReport) -> list[TableData]:
     )
     out.append(
         TableData(
-            "Recommended outcomes before and after",
-            ("outcome", "before", "after", "difference"),
+            _("Recommended outcomes before and after"),
+            (_("outcome"), _("before"), _("after"), _("difference")),
             [
                 (
                     o,
@@ -96,32 +143,32 @@ def replay_tables(report: ReplayReport) -> list[TableData]:
     )
     out.append(
         TableData(
-            "Overall scores before and after (rounds per band)",
-            ("overall score", "before", "after"),
+            _("Overall scores before and after (rounds per band)"),
+            (_("overall score"), _("before"), _("after")),
             [
                 (label, b, a)
                 for label, b, a in zip(
-                    bin_labels(), report.bins_before, report.bins_after, strict=True
+                    _bands(language), report.bins_before, report.bins_after, strict=True
                 )
             ],
         )
     )
     for title, groups in (
-        ("Effect per institution", report.by_institution),
-        ("Effect per field (ISCED-F broad field)", report.by_field),
-        ("Effect per EQF level", report.by_eqf),
+        (_("Effect per institution"), report.by_institution),
+        (_("Effect per field (ISCED-F broad field)"), report.by_field),
+        (_("Effect per EQF level"), report.by_eqf),
     ):
         out.append(
             TableData(
                 title,
                 (
-                    "group",
-                    "rounds",
-                    "changed",
-                    "worse",
-                    "better",
-                    "mean overall before",
-                    "mean overall after",
+                    _("group"),
+                    _("rounds"),
+                    _("changed"),
+                    _("worse"),
+                    _("better"),
+                    _("mean overall before"),
+                    _("mean overall after"),
                 ),  # fmt: skip
                 [
                     (
@@ -139,41 +186,75 @@ def replay_tables(report: ReplayReport) -> list[TableData]:
         )
     out.append(
         TableData(
-            "Criteria of the new version not scored by the stored reviews (left out, not guessed)",
-            ("criterion", "title", "rounds without a score", "new criterion"),
+            _(
+                "Criteria of the new version not scored by the stored reviews (left out, not"
+                " guessed)"
+            ),
+            (_("criterion"), _("title"), _("rounds without a score"), _("new criterion")),
             [
-                (u.criterion_id, u.title, u.rounds, "yes" if u.new else "no")
+                (u.criterion_id, u.title, u.rounds, _("yes") if u.new else _("no"))
                 for u in report.unscored
             ],
-            note=(
-                "criteria of the replayed versions that the new version drops: "
-                + (", ".join(report.removed) or "none")
-                + "; versions replayed: "
-                + (", ".join(f"{k} ({v} rounds)" for k, v in report.old_versions.items()) or "none")
-            ),
+            note=_(
+                "criteria of the replayed versions that the new version drops: %(removed)s;"
+                " versions replayed: %(versions)s"
+            )
+            % {
+                "removed": ", ".join(report.removed) or _("none"),
+                "versions": ", ".join(
+                    f"{k} ({_rounds(v, language)})" for k, v in report.old_versions.items()
+                )
+                or _("none"),
+            },
         )
     )
     return out
 
 
-def calibration_tables(report: CalibrationReport) -> list[TableData]:
-    """The criteria ranked by how much they are worth rewording, and the evidence."""
+def _bands(language: str) -> list[str]:
+    """The overall score's bands (`bin_labels`), "excluded" in `language`."""
+    excluded = translations(language).gettext("(excl.)")
+    return [label.replace("(excl.)", excluded) for label in bin_labels()]
+
+
+def _day(decided: str, language: str) -> str:
+    """The day of a decision as the reader writes it (ISO in, as the report keeps it)."""
+    try:
+        return format_date(date.fromisoformat(decided[:10]), language)
+    except ValueError:
+        return decided
+
+
+def _shown(text: str, language: str) -> str:
+    """A reason or a flag made by the domain (a `Phrase`) in `language`."""
+    cat = translations(language)
+    return str(translated(text, cat.gettext, cat.ngettext))
+
+
+def _rounds(n: int, language: str) -> str:
+    return translations(language).ngettext("%(num)s round", "%(num)s rounds", n) % {"num": n}
+
+
+def calibration_tables(report: CalibrationReport, language: str = "en") -> list[TableData]:
+    """The criteria ranked by how much they are worth rewording, and the evidence; titles,
+    headers and notes in `language`."""
+    _ = translations(language).gettext
     ranked = TableData(
-        "Criteria ranked by how much they are worth rewording",
+        _("Criteria ranked by how much they are worth rewording"),
         (
-            "rank",
-            "criterion",
-            "title",
-            "kind",
-            "rounds",
-            "agreement across cases",
-            "within one level / alike",
-            f"disagree beyond {report.threshold:g}",
-            "self − peers",
-            "gate failures",
-            "gate decides outcome",
-            "contradicting comments",
-            "why",
+            _("rank"),
+            _("criterion"),
+            _("title"),
+            _("kind"),
+            _("rounds"),
+            _("agreement across cases"),
+            _("within one level / alike"),
+            _("disagree beyond %(threshold)s") % {"threshold": f"{report.threshold:g}"},
+            _("self − peers"),
+            _("gate failures"),
+            _("gate decides outcome"),
+            _("contradicting comments"),
+            _("why"),
         ),  # fmt: skip
         [
             (
@@ -184,23 +265,25 @@ def calibration_tables(report: CalibrationReport) -> list[TableData]:
                 c.rounds,
                 c.agreement,
                 _pct(c.within_one_rate if c.kind == "scale" else c.alike_rate),
-                f"{c.disagreements} of {c.compared} ({_pct(c.disagreement_rate)})",
+                _("%(num)s of %(total)s (%(share)s)")
+                % {
+                    "num": c.disagreements,
+                    "total": c.compared,
+                    "share": _pct(c.disagreement_rate),
+                },
                 "-" if c.self_gap is None else f"{c.self_gap:+.2f}",
                 c.gate_failures if c.gate is not None else "-",
                 c.decisive if c.gate is not None else "-",
                 c.contradictions,
-                "; ".join(c.flags) or "-",
+                "; ".join(_shown(f, language) for f in c.flags) or "-",
             )
             for i, c in enumerate(report.criteria, start=1)
         ],
-        note=(
-            f"{report.rubric_id} {report.version}: {report.rounds} decided round(s);"
-            f" {len(report.flagged)} criterion/criteria flagged"
-        ),
+        note=calibration_summary(report, language),
     )
     examples = TableData(
-        "Evidence: comments that contradict the score",
-        ("criterion", "case", "round", "score", "word", "comment"),
+        _("Evidence: comments that contradict the score"),
+        (_("criterion"), _("case"), _("round"), _("score"), _("word"), _("comment")),
         [
             (c.criterion_id, e.case_id, e.round, e.score, e.word, e.comment)
             for c in report.criteria
@@ -208,8 +291,11 @@ def calibration_tables(report: CalibrationReport) -> list[TableData]:
         ],
     )
     disagreeing = TableData(
-        "Evidence: cases whose reviewers disagree beyond the threshold (first five per criterion)",
-        ("criterion", "cases"),
+        _(
+            "Evidence: cases whose reviewers disagree beyond the threshold (first five per"
+            " criterion)"
+        ),
+        (_("criterion"), _("cases")),
         [
             (c.criterion_id, ", ".join(str(x) for x in c.disagreement_examples))
             for c in report.criteria
@@ -250,12 +336,15 @@ def _sheet_name(title: str, taken: list[str]) -> str:
     return name
 
 
-def tables_html(tables: list[TableData], title: str, intro: str = "") -> bytes:
-    """A standalone HTML file of the tables."""
+def tables_html(
+    tables: list[TableData], title: str, intro: str = "", language: str = "en"
+) -> bytes:
+    """A standalone HTML file of the tables (its texts in `language`)."""
     e = html.escape
+    _ = translations(language).gettext
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{e(language)}"><head><meta charset="utf-8">',
         f"<title>{e(title)}</title>",
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
         "margin-bottom:2em}th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;"
@@ -270,7 +359,7 @@ def tables_html(tables: list[TableData], title: str, intro: str = "") -> bytes:
         if t.note:
             parts.append(f"<p>{e(t.note)}</p>")
         if not t.rows:
-            parts.append("<p>none</p>")
+            parts.append(f"<p>{e(_('none'))}</p>")
             continue
         parts.append("<table><thead><tr>")
         parts.extend(f"<th>{e(h)}</th>" for h in t.headers)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, dates, numbers
+from babel import Locale, UnknownLocaleError, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -82,6 +82,16 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def locale(lang: str) -> Locale:
     return Locale.parse(i18n.supported(lang) or i18n.DEFAULT)
+
+
+def language_name(code: str, lang: str) -> str:
+    """The name of the language `code` in `lang`, with its code (`Czech (cs)` in en,
+    `Tschechisch (cs)` in de)."""
+    try:
+        name = Locale.parse(code).get_display_name(locale(lang)) or code
+    except (UnknownLocaleError, ValueError, TypeError):  # not a language Babel knows: its code
+        return code
+    return f"{name} ({code})"
 
 
 def format_date(value: date, lang: str, fmt: str = "medium") -> str:

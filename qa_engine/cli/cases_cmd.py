@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from qa_engine.cli.common import _, console, handle_errors, ngettext
+from qa_engine.cli.common import _, console, handle_errors, in_language, ngettext
 from qa_engine.domain.case_states import CaseState
 from qa_engine.domain.errors import NotFound, ValidationFailed
 from qa_engine.domain.i18n import N_
@@ -34,11 +34,11 @@ def kick_cases(case_ids: list[int]) -> None:
     from qa_engine.workflows.kick import kick
 
     with console.status(_("advancing the case(s) through the automated stages…")) as shown:
-        note = kick(case_ids, on_start=lambda: shown.update(STARTING))
-    console.print(f"[dim]{note}[/]")
+        note = kick(case_ids, on_start=lambda: shown.update(_(STARTING)))
+    console.print(f"[dim]{escape(in_language(note))}[/]")
 
 
-STARTING = (
+STARTING = N_(
     "starting the local Prefect server of this data folder "
     "(the first time it creates its database: up to a minute)…"
 )
@@ -50,7 +50,7 @@ def run_flow(name: str, status: str, **params: Any) -> Any:
     from qa_engine.workflows.kick import run_flow as run
 
     with console.status(status) as shown:
-        return run(name, on_start=lambda: shown.update(STARTING), **params)
+        return run(name, on_start=lambda: shown.update(_(STARTING)), **params)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -607,7 +607,7 @@ def advance(
     if get_settings().prefect_mode == "deployment":
         from qa_engine.workflows.kick import kick
 
-        console.print(kick(ids))
+        console.print(in_language(kick(ids)), markup=False)
         return
     result = run_flow("advance_cases", f"advancing {len(ids)} case(s)…", case_ids=ids)
     moved = {cid: steps for cid, steps in result.items() if steps}

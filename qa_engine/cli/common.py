@@ -67,6 +67,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalog().ngettext(singular, plural, n)
 
 
+def in_language(value: object) -> str:
+    """A text made below the command line (a `Phrase` or a `Message`) in its language; any other
+    value as it is."""
+    cat = catalog()
+    return str(i18n.translated(value, cat.gettext, cat.ngettext))
+
+
 def error_text(exc: QAError) -> tuple[str, list[str]]:
     """An engine error's message and details in the command line's language."""
     cat = catalog()

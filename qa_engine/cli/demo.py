@@ -440,10 +440,10 @@ def _summary(target: Path, case_ids: list[int], staff: Staff) -> None:
         for cid in case_ids:
             case = case_repo.get_case(s, cid)
             if case is None:
-                raise NotFound(f"case {cid} not found")
+                raise NotFound(N_("case %(id)s not found"), id=cid)
             cred = repo.get_credential(s, case.credential_id)
             if cred is None:
-                raise NotFound(f"credential {case.credential_id} not found")
+                raise NotFound(N_("credential %(id)s not found"), id=case.credential_id)
             cons = case_repo.latest_consolidation(
                 s, cid, case.round
             ) or case_repo.latest_consolidation(s, cid, case.round - 1)

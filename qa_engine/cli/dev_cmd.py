@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -15,7 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, console, handle_errors, in_language, ngettext
 
 if TYPE_CHECKING:  # imported when a command runs: the command line starts fast
     from qa_engine.synthetic import Rates, Staff, SyntheticAlliance
@@ -87,22 +88,31 @@ def generate(
         set_clock(now() - timedelta(days=SIMULATED_DAYS))
     try:
         for line in initialise_all():
-            console.print(f"[dim]{line}[/]")
+            console.print(f"[dim]{escape(in_language(line))}[/]")
         alliance = SyntheticAlliance(seed=seed)
         if simulate:  # the engine's own steps take minutes to hours of the simulated call
             clock.set_pace(alliance.pace())
         with session_scope() as s:
             staff = alliance.staff(s, reviewers_per_institution=reviewers_per_institution)
         console.print(
-            f"people: {len(staff.everyone)} accounts ({staff.created} new): "
-            f"{len(staff.officers)} QA officers (officer …), "
-            f"{len(staff.approvers)} approvers (approver …), leader, admin, "
-            f"{len(staff.providers)} providers (provider.cuni …), {len(staff.reviewers)} reviewers"
+            _(
+                "people: %(accounts)s accounts (%(new)s new): %(officers)s QA officers"
+                " (officer …), %(approvers)s approvers (approver …), leader, admin,"
+                " %(providers)s providers (provider.cuni …), %(reviewers)s reviewers"
+            )
+            % {
+                "accounts": len(staff.everyone),
+                "new": staff.created,
+                "officers": len(staff.officers),
+                "approvers": len(staff.approvers),
+                "providers": len(staff.providers),
+                "reviewers": len(staff.reviewers),
+            }
         )
         created: list[int] = []
         if credentials:
             with _progress() as progress:
-                task = progress.add_task("credentials", total=credentials)
+                task = progress.add_task(_("credentials"), total=credentials)
                 outcomes: dict[str, int] = {}
                 for index in range(credentials):
                     with session_scope() as s:
@@ -112,7 +122,8 @@ def generate(
                         created.append(cid)
                     progress.advance(task)
             console.print(
-                "credentials: "
+                _("credentials:")
+                + " "
                 + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(outcomes.items()))
             )
         if simulate:
@@ -149,7 +160,7 @@ def _simulate(
             cid for cid in credential_ids if case_repo.open_case_for_credential(s, cid) is None
         ]
     if not fresh:
-        console.print("cases: none to simulate (no new credential without an open case)")
+        console.print(_("cases: none to simulate (no new credential without an open case)"))
         return
 
     def advance(ids: list[int]) -> None:
@@ -166,7 +177,7 @@ def _simulate(
     behaviour = alliance.behaviour(staff, rates=rates, manage_clock=True)
     try:
         with _progress() as progress:
-            task = progress.add_task("opening and screening cases", total=None)
+            task = progress.add_task(_("opening and screening cases"), total=None)
             with session_scope() as s:
                 case_ids = alliance.open_cases(s, fresh, staff=staff)
             advance(case_ids)
@@ -182,21 +193,29 @@ def _simulate(
     with session_scope() as s:
         states = Counter((c.outcome or c.state) for c in case_repo.list_cases(s, case_ids=case_ids))
     console.print(
-        f"cases: {len(case_ids)} simulated: "
+        ngettext("cases: %(num)s simulated:", "cases: %(num)s simulated:", len(case_ids))
+        % {"num": len(case_ids)}
+        + " "
         + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in sorted(states.items()))
     )
 
 
 def _history(n: int, seed: int) -> None:
+    from qa_engine.adapters.translations import format_decimal
+    from qa_engine.cli.common import cli_language
     from qa_engine.store.db import get_engine
     from qa_engine.synthetic.history import generate as write_history
 
     engine = get_engine()
     with _progress() as progress:
-        task = progress.add_task(f"history of {n:,} decided cases", total=None)
+        task = progress.add_task(
+            ngettext("history of %(num)s decided case", "history of %(num)s decided cases", n)
+            % {"num": format_decimal(n, cli_language())},
+            total=None,
+        )
 
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
         result = write_history(engine, n, seed=seed, tick=tick)
-    console.print(f"history: {result.summary()}")
+    console.print(_("history:") + f" {result.summary()}")

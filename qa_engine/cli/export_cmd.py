@@ -11,8 +11,9 @@ from typing import Any
 
 import typer
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, cli_language, console, handle_errors, ngettext
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.store.db import session_scope
 
 app = typer.Typer(
@@ -32,11 +33,15 @@ WHAT = {
 
 def _day(value: str | None, option: str) -> date:
     if not value:
-        raise ValidationFailed(f"{option} is needed with --all: give a date as YYYY-MM-DD")
+        raise ValidationFailed(
+            N_("%(option)s is needed with --all: give a date as YYYY-MM-DD"), option=option
+        )
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed(f"{option} {value!r}: give a date as YYYY-MM-DD") from None
+        raise ValidationFailed(
+            N_("%(option)s '%(value)s': give a date as YYYY-MM-DD"), option=option, value=value
+        ) from None
 
 
 def _generator() -> Any:
@@ -51,7 +56,9 @@ def _copy(source: Path, target: Path) -> None:
     from qa_engine.adapters.files import write_atomically
 
     if target.is_dir():
-        raise ValidationFailed(f"--output {target} is a folder: name the file to write")
+        raise ValidationFailed(
+            N_("--output %(path)s is a folder: name the file to write"), path=str(target)
+        )
     write_atomically(target, source.read_bytes(), hint="nothing was written")
 
 
@@ -60,18 +67,21 @@ def _one(kind: str, case_id: int, round_: int | None, output: Path | None) -> No
     from qa_engine.services.exports import KIND_NAMES, ensure_exports
 
     with session_scope() as s:
-        _, rows = ensure_exports(
+        _decision, rows = ensure_exports(
             session=s, case_id=case_id, round_=round_, generator=_generator(), kinds=(kind,)
         )
         row = rows[0]
         if row.status != ReportStatus.GENERATED or not row.path:
             raise ValidationFailed(
-                f"case {case_id}: the {KIND_NAMES[kind]} cannot be made: {row.error}"
+                N_("case %(case)s: the %(export)s cannot be made: %(error)s"),
+                case=case_id,
+                export=KIND_NAMES[kind],
+                error=row.error or "",
             )
         source, sha256 = Path(row.path), row.sha256
     if output is not None:
         _copy(source, output)
-        console.print(f"wrote {output} (sha256 {sha256})")
+        console.print(_("wrote %(path)s") % {"path": output} + f" (sha256 {sha256})")
     else:
         console.print(f"{source} (sha256 {sha256})")
 
@@ -81,15 +91,23 @@ def _all(kind: str, start: date, end: date, folder: Path) -> int:
     many could not be made."""
     from qa_engine.adapters.export_files import file_name
     from qa_engine.adapters.files import write_atomically
+    from qa_engine.adapters.translations import format_date
     from qa_engine.domain.statuses import ReportStatus
     from qa_engine.services import reporting
     from qa_engine.services.exports import decisions_between, ensure_exports
     from qa_engine.store import case_repo
 
     if end < start:
-        raise ValidationFailed(f"--to {end} is before --from {start}")
+        lang = cli_language()
+        raise ValidationFailed(
+            N_("--to %(end)s is before --from %(start)s"),
+            end=format_date(end, lang),
+            start=format_date(start, lang),
+        )
     if folder.exists() and not folder.is_dir():
-        raise ValidationFailed(f"--output {folder} is a file: name a folder for the exports")
+        raise ValidationFailed(
+            N_("--output %(path)s is a file: name a folder for the exports"), path=str(folder)
+        )
     folder.mkdir(parents=True, exist_ok=True)
     since = datetime.combine(start, time(), tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
@@ -114,7 +132,7 @@ def _all(kind: str, start: date, end: date, folder: Path) -> int:
                 skipped.append({**base, "reason": "its signed report is not generated yet"})
                 continue
             with s.begin_nested():
-                _, rows = ensure_exports(
+                _decision, rows = ensure_exports(
                     session=s,
                     case_id=case.id or 0,
                     round_=decision.round,
@@ -140,10 +158,18 @@ def _all(kind: str, start: date, end: date, folder: Path) -> int:
         folder / "manifest.json",
         json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8") + b"\n",
     )
-    console.print(
-        f"wrote {len(files)} {kind} file(s) and manifest.json to {folder}"
-        + (f"; {len(skipped)} decision(s) skipped (see the manifest)" if skipped else "")
-    )
+    wrote = ngettext(
+        "wrote %(num)s %(kind)s file and manifest.json to %(folder)s",
+        "wrote %(num)s %(kind)s files and manifest.json to %(folder)s",
+        len(files),
+    ) % {"num": len(files), "kind": kind, "folder": folder}
+    if skipped:
+        wrote += "; " + ngettext(
+            "%(num)s decision skipped (see the manifest)",
+            "%(num)s decisions skipped (see the manifest)",
+            len(skipped),
+        ) % {"num": len(skipped)}
+    console.print(wrote)
     return failed
 
 
@@ -172,17 +198,19 @@ def _command(kind: str) -> None:
     ) -> None:
         if all_:
             if case_id is not None or round_ is not None:
-                raise ValidationFailed("--all exports a period: give no CASE or --round with it")
+                raise ValidationFailed(
+                    N_("--all exports a period: give no CASE or --round with it")
+                )
             if output is None:
-                raise ValidationFailed("--all needs --output DIR, the folder to write into")
+                raise ValidationFailed(N_("--all needs --output DIR, the folder to write into"))
             failed = _all(kind, _day(from_, "--from"), _day(to, "--to"), output)
             if failed:
                 raise typer.Exit(1)
             return
         if case_id is None:
-            raise ValidationFailed("name the CASE to export, or give --all --from --to")
+            raise ValidationFailed(N_("name the CASE to export, or give --all --from --to"))
         if from_ or to:
-            raise ValidationFailed("--from and --to go with --all")
+            raise ValidationFailed(N_("--from and --to go with --all"))
         _one(kind, case_id, round_, output)
 
 

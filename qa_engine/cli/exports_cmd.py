@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from qa_engine.cli.common import _, console, handle_errors
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_
 
 app = typer.Typer(
     help="Sealed exports and public decision records (JAdES, VC-JWT, JWS): verify.",
@@ -35,14 +36,18 @@ def verify(
     try:
         size = file.stat().st_size
     except FileNotFoundError:
-        raise ValidationFailed(f"{file}: file not found") from None
+        raise ValidationFailed(N_("%(path)s: file not found"), path=str(file)) from None
     if not file.is_file():
-        raise ValidationFailed(f"{file}: not a file")
+        raise ValidationFailed(N_("%(path)s: not a file"), path=str(file))
     check_size(size, MAX_SEALED_FILE_BYTES, str(file))
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise ValidationFailed(f"{file}: cannot be read ({exc.strerror or exc})") from None
+        raise ValidationFailed(
+            N_("%(path)s: cannot be read (%(reason)s)"),
+            path=str(file),
+            reason=exc.strerror or str(exc),
+        ) from None
     settings = get_settings()
     roots = trust_roots(settings, create=False)
     verdict = verify_sealed(data, trust_roots=roots)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.adapters.translations import format_decimal
+from qa_engine.cli.common import _, cli_language, console, handle_errors, ngettext
 from qa_engine.domain import i18n
 from qa_engine.domain.errors import ValidationFailed
 from qa_engine.domain.i18n import N_
@@ -119,7 +120,16 @@ def aggregate(
         )
         write_atomically(output, data)
     p, o = figures.pipeline, figures.outcomes
+    shown = cli_language()
+    size = _("%(size)s bytes") % {"size": format_decimal(len(data), shown)}
+    report = _("report %(id)s") % {"id": figures.report_id}
+    pipeline = ngettext(
+        "%(num)s case in the pipeline", "%(num)s cases in the pipeline", p.in_pipeline
+    ) % {"num": format_decimal(p.in_pipeline, shown)}
+    decisions = ngettext("%(num)s decision", "%(num)s decisions", o.decisions) % {
+        "num": format_decimal(o.decisions, shown)
+    }
+    closed = _("%(num)s closed") % {"num": format_decimal(p.closed, shown)}
     console.print(
-        f"{output}: {format_.value} ({lang}), {len(data):,} bytes — report {figures.report_id}; "
-        f"{p.in_pipeline} case(s) in the pipeline, {o.decisions} decision(s), {p.closed} closed"
+        f"{output}: {format_.value} ({lang}), {size} — {report}; {pipeline}, {decisions}, {closed}"
     )

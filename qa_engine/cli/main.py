@@ -19,7 +19,14 @@ from qa_engine.cli import (
     users_cmd,
     web_cmd,
 )
-from qa_engine.cli.common import console, handle_errors, quiet_prefect
+from qa_engine.cli.common import (
+    _,
+    cli_language,
+    console,
+    handle_errors,
+    in_language,
+    quiet_prefect,
+)
 
 quiet_prefect()
 
@@ -71,21 +78,30 @@ def _global(
 @handle_errors
 def prefect_status() -> None:
     """Say whether the data folder's local Prefect server runs, where, and since when."""
-    from datetime import datetime
+    from datetime import UTC, datetime
 
+    from qa_engine.adapters.translations import format_decimal, format_moment
     from qa_engine.config import get_settings
     from qa_engine.workflows import local_server
 
     settings = get_settings()
     info = local_server.running(settings.resolved_data_dir)
     if info is None:
-        console.print(f"no local Prefect server runs for {settings.resolved_data_dir}")
+        console.print(
+            _("no local Prefect server runs for %(path)s") % {"path": settings.resolved_data_dir}
+        )
         raise typer.Exit(1)
-    since = datetime.fromtimestamp(info.started_at).strftime("%Y-%m-%d %H:%M:%S")
+    lang = cli_language()
+    since = format_moment(datetime.fromtimestamp(info.started_at, tz=UTC), lang)
     console.print(
-        f"local Prefect server: pid {info.pid}, since {since}\n  UI and API: {info.ui_url}\n"
-        f"  data folder: {info.data_dir}\n"
-        f"  stops after {settings.prefect_idle_minutes:g} idle minutes"
+        _("local Prefect server: pid %(pid)s, since %(since)s") % {"pid": info.pid, "since": since}
+        + "\n  "
+        + _("UI and API: %(url)s") % {"url": info.ui_url}
+        + "\n  "
+        + _("data folder: %(path)s") % {"path": info.data_dir}
+        + "\n  "
+        + _("stops after %(minutes)s idle minutes")
+        % {"minutes": format_decimal(settings.prefect_idle_minutes, lang)}
     )
 
 
@@ -96,9 +112,12 @@ def prefect_start() -> None:
     from qa_engine.cli.cases_cmd import STARTING
     from qa_engine.workflows.kick import local_prefect
 
-    with console.status("looking for the local Prefect server…") as shown:
-        info = local_prefect(on_start=lambda: shown.update(STARTING))
-    console.print(f"local Prefect server: pid {info.pid}, UI and API at {info.ui_url}")
+    with console.status(_("looking for the local Prefect server…")) as shown:
+        info = local_prefect(on_start=lambda: shown.update(_(STARTING)))
+    console.print(
+        _("local Prefect server: pid %(pid)s, UI and API at %(url)s")
+        % {"pid": info.pid, "url": info.ui_url}
+    )
 
 
 @prefect_app.command("stop")
@@ -112,9 +131,9 @@ def prefect_stop() -> None:
     data_dir = get_settings().resolved_data_dir
     pid = local_server.stop(data_dir)
     console.print(
-        f"stopped the local Prefect server (pid {pid})"
+        _("stopped the local Prefect server (pid %(pid)s)") % {"pid": pid}
         if pid
-        else f"no local Prefect server ran for {data_dir}"
+        else _("no local Prefect server ran for %(path)s") % {"path": data_dir}
     )
 
 
@@ -128,7 +147,8 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     engine = get_engine()
     upgrade(engine, revision)
     console.print(
-        f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})"
+        _("database at revision %(revision)s (%(url)s)")
+        % {"revision": current_revision(engine), "url": engine.url.render_as_string()}
     )
 
 
@@ -141,7 +161,8 @@ def db_current() -> None:
 
     engine = get_engine()
     console.print(
-        f"current: {current_revision(engine) or '(empty database)'}; newest: {head_revision()}"
+        _("current: %(current)s; newest: %(newest)s")
+        % {"current": current_revision(engine) or _("(empty database)"), "newest": head_revision()}
     )
 
 
@@ -152,7 +173,7 @@ def init(data_dir: Path | None = typer.Option(None, help="Override QA_DATA_DIR")
     if data_dir is not None:
         _use_data_dir(data_dir)
     for line in initialise_all():
-        console.print(line)
+        console.print(in_language(line), markup=False)
 
 
 @app.command("demo")
@@ -218,7 +239,7 @@ def workflow_check(
         for p in exc.problems:
             print(p)
         raise typer.Exit(1) from None
-    console.print(f"[green]ok[/]: {target}")
+    console.print("[green]" + _("ok") + f"[/]: {target}")
     console.print(settings.model_dump())
 
 
@@ -231,9 +252,10 @@ def initialise_all() -> list[str]:
     lines = initialise()
     pki = ensure_dev_pki()
     lines.append(
-        f"development signing certificate: {pki.signer_cert} (trust root {pki.ca_cert})"
+        _("development signing certificate: %(cert)s (trust root %(root)s)")
+        % {"cert": pki.signer_cert, "root": pki.ca_cert}
         if pki
-        else "signing: using the configured QA_SIGNING_* key"
+        else _("signing: using the configured QA_SIGNING_* key")
     )
     return lines
 

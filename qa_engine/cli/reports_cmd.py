@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from qa_engine.cli.common import _, console, handle_errors
 from qa_engine.domain.errors import NotFound, ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.store.db import session_scope
 
 if TYPE_CHECKING:
@@ -94,14 +95,16 @@ def _decision(s: Session, case_id: int, round_: int | None) -> Decision:
 
     case = case_repo.get_case(s, case_id)
     if case is None:
-        raise NotFound(f"case {case_id} not found")
+        raise NotFound(N_("case %(id)s not found"), id=case_id)
     decisions = case_repo.decisions_of(s, case_id)
     if round_ is not None:
         decisions = [d for d in decisions if d.round == round_]
     if not decisions:
-        raise ValidationFailed(
-            f"case {case_id} has no decision{' in round ' + str(round_) if round_ else ''} yet"
-        )
+        if round_:
+            raise ValidationFailed(
+                N_("case %(id)s has no decision in round %(round)s yet"), id=case_id, round=round_
+            )
+        raise ValidationFailed(N_("case %(id)s has no decision yet"), id=case_id)
     return decisions[-1]
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from qa_engine.cli.common import console, handle_errors
+from qa_engine.cli.common import _, catalog, cli_language, console, handle_errors, ngettext
 from qa_engine.config import get_settings
 from qa_engine.domain import numbers
 from qa_engine.domain.errors import ValidationFailed
+from qa_engine.domain.i18n import N_
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.rubric_drafts import check_drafts
 from qa_engine.domain.rubric_i18n import ISO_639_1, languages_of, localised
@@ -18,6 +21,9 @@ from qa_engine.domain.rubric_loader import load_library, rubric_files
 from qa_engine.domain.scoring import coverage
 from qa_engine.domain.standards import REFERENCES
 from qa_engine.services import rubrics as rubric_service
+
+if TYPE_CHECKING:
+    from qa_engine.services.rubric_replay import Period
 
 app = typer.Typer(help="Read, check and explain rubric files.", no_args_is_help=True)
 
@@ -43,20 +49,27 @@ def validate(
     targets = list(paths) if paths else [shipped]
     for p in [*targets, *([against] if against is not None else [])]:
         if not p.exists():
-            print(f"{p}:0: no such file or folder")
+            print(f"{p}:0: " + _("no such file or folder"))
             raise typer.Exit(1)
     if against is not None and not against.is_dir():
-        print(f"{against}:0: --against takes a folder of rubric files")
+        print(f"{against}:0: " + _("--against takes a folder of rubric files"))
         raise typer.Exit(1)
     found = check_drafts(targets, against, shipped)
+    gettext = catalog().gettext
     for pr in found.problems:
-        print(pr)
+        print(f"{pr.file}:{pr.line}: {pr.text(gettext)}")
     if found.problems:
         raise typer.Exit(1)
     for note in found.notes:
         console.print(note, markup=False, soft_wrap=True)
     count = len(rubric_files(targets))
-    console.print(f"[green]ok[/]: {count} rubric file(s) valid")
+    console.print(
+        "[green]"
+        + _("ok")
+        + "[/]: "
+        + ngettext("%(num)s rubric file valid", "%(num)s rubric files valid", count)
+        % {"num": count}
+    )
 
 
 @app.command("diff")
@@ -75,7 +88,8 @@ def diff(
     else:
         with session_scope() as s:
             found = rubric_lifecycle.compare(session=s, old=old, new=new, paths=True)
-    for line in found.lines():
+    cat = catalog()
+    for line in found.lines_in(cat.gettext, cat.ngettext):
         console.print(line, markup=False, soft_wrap=True)
 
 
@@ -98,10 +112,15 @@ def publish(
     with session_scope() as s:
         actor = acting_user(session=s, username=as_)
         done = rubric_lifecycle.publish(session=s, actor=actor, rubric=rubric, reason=reason)
-    retired = f"; retired: {', '.join(done.retired)}" if done.retired else ""
+    retired = (
+        "; " + _("retired: %(versions)s") % {"versions": ", ".join(done.retired)}
+        if done.retired
+        else ""
+    )
     console.print(
-        f"published {rubric.id} {rubric.version} (content {rubric.content_hash[:16]}…);"
-        f" new cases use it{retired}",
+        _("published %(rubric)s %(version)s (content %(hash)s…); new cases use it")
+        % {"rubric": rubric.id, "version": rubric.version, "hash": rubric.content_hash[:16]}
+        + retired,
         markup=False,
         soft_wrap=True,
     )
@@ -112,8 +131,8 @@ def publish(
 def list_() -> None:
     """List the rubrics in the rubrics folder."""
     lib = load_library([get_settings().rubrics_dir])
-    table = Table(title="Rubrics")
-    for col in ("id", "version", "title", "criteria", "includes", "status"):
+    table = Table(title=_("Rubrics"))
+    for col in (_("id"), _("version"), _("title"), _("criteria"), _("includes"), _("status")):
         table.add_column(col)
     for rid in lib.ids():
         m = lib.models[rid]
@@ -127,7 +146,8 @@ def list_() -> None:
         )
     console.print(table)
     for pr in lib.all_problems():
-        console.print(f"[yellow]problem[/] {pr}")
+        text = escape(f"{pr.file}:{pr.line}: {pr.text(catalog().gettext)}")
+        console.print("[yellow]" + _("problem") + f"[/] {text}")
 
 
 @app.command("show")
@@ -146,17 +166,22 @@ def show(
     loaded = rubric_service.load(rubric_id)
     r = loaded if language is None else shown_in(loaded, language)
     console.print(
-        f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) hash "
-        f"{loaded.content_hash[:16]}…"
+        f"[bold]{r.meta.title}[/] ({r.id} {r.version}, {r.meta.language}) "
+        + _("hash %(hash)s…") % {"hash": loaded.content_hash[:16]}
     )
     if r.meta.description:
         console.print(r.meta.description.strip())
     table = Table()
-    for col in ("criterion", "title", "kind", "weight share", "gate", "maps to"):
+    for col in (_("criterion"), _("title"), _("kind"), _("weight share"), _("gate"), _("maps to")):
         table.add_column(col)
     for rc in r.criteria:
         c = rc.criterion
-        gate = f"≥ {c.gate.min_level} else {c.gate.otherwise.value}" if c.gate else ""
+        gate = (
+            _("≥ %(level)s else %(outcome)s")
+            % {"level": c.gate.min_level, "outcome": c.gate.otherwise.value}
+            if c.gate
+            else ""
+        )
         table.add_row(
             rc.id,
             c.title,
@@ -172,7 +197,9 @@ def show(
             markup=False,
         )
     console.print(
-        "Thresholds: " + "; ".join(f"{t.outcome.value} ≥ {t.min_score:g}" for t in r.thresholds)
+        _("Thresholds:")
+        + " "
+        + "; ".join(f"{t.outcome.value} ≥ {t.min_score:g}" for t in r.thresholds)
     )
 
 
@@ -180,13 +207,26 @@ def shown_in(rubric: Rubric, language: str) -> Rubric:
     """The rubric in `language`, or a clear error for a code that is not a language."""
     if language not in ISO_639_1:
         raise ValidationFailed(
-            f"--language: '{language}' is not an ISO 639-1 language code"
-            " (two lower-case letters, e.g. en, fr, cs)"
+            N_(
+                "--language: '%(language)s' is not an ISO 639-1 language code"
+                " (two lower-case letters, e.g. en, fr, cs)"
+            ),
+            language=language,
         )
     if language not in languages_of(rubric):
         console.print(
-            f"[yellow]note[/]: rubric '{rubric.id}' is not written in '{language}'"
-            f" (languages: {', '.join(languages_of(rubric))}); showing English"
+            "[yellow]"
+            + _("note")
+            + "[/]: "
+            + _(
+                "rubric '%(rubric)s' is not written in '%(language)s' (languages: %(languages)s);"
+                " showing English"
+            )
+            % {
+                "rubric": rubric.id,
+                "language": language,
+                "languages": ", ".join(languages_of(rubric)),
+            }
         )
     return localised(rubric, language)
 
@@ -198,10 +238,12 @@ def coverage_cmd(rubric_id: str) -> None:
     GreenComp competences the rubric covers, and which it misses."""
     r = rubric_service.load(rubric_id)
     cov = coverage(r)
-    table = Table(title=f"Coverage of {r.id} {r.version}")
-    table.add_column("reference")
-    table.add_column("title")
-    table.add_column("criteria")
+    table = Table(
+        title=_("Coverage of %(rubric)s %(version)s") % {"rubric": r.id, "version": r.version}
+    )
+    table.add_column(_("reference"))
+    table.add_column(_("title"))
+    table.add_column(_("criteria"))
     for ref in sorted(cov.covered, key=_ref_order):
         table.add_row(
             ref, REFERENCES[ref].title if ref in REFERENCES else "", ", ".join(cov.covered[ref])
@@ -212,23 +254,32 @@ def coverage_cmd(rubric_id: str) -> None:
         if refs:
             any_missing = True
             console.print(
-                f"[yellow]missing[/] {framework}: "
+                "[yellow]"
+                + _("missing")
+                + f"[/] {framework}: "
                 + ", ".join(f"{r} {REFERENCES[r].title}" for r in refs)
             )
         else:
-            console.print(f"[green]complete[/] {framework}")
+            console.print("[green]" + _("complete") + f"[/] {framework}")
     if not any_missing:
-        console.print("[green]every ESG standard, EU principle and standard element is covered[/]")
+        console.print(
+            "[green]"
+            + _("every ESG standard, EU principle and standard element is covered")
+            + "[/]"
+        )
     # DigComp and GreenComp competence by competence; an area named as a whole counts for none.
     for comp in cov.competences:
-        console.print(comp.summary(), markup=False, soft_wrap=True)
+        cat = catalog()
+        console.print(comp.summary_in(cat.gettext, cat.ngettext), markup=False, soft_wrap=True)
         for c, criteria in comp.addressed.items():
             console.print(
-                f"  addressed: {c} {comp.competences[c]} ({', '.join(criteria)})",
+                "  "
+                + _("addressed: %(competence)s (%(criteria)s)")
+                % {"competence": f"{c} {comp.competences[c]}", "criteria": ", ".join(criteria)},
                 markup=False,
                 soft_wrap=True,
             )
-        console.print("  " + comp.area_summary(), markup=False, soft_wrap=True)
+        console.print("  " + comp.area_summary_in(cat.gettext), markup=False, soft_wrap=True)
 
 
 def _ref_order(ref: str) -> list[tuple[int, int | str]]:
@@ -257,7 +308,7 @@ def replay_cmd(
     """Re-score every case decided in the period with its stored reviews under the NEW version:
     the recommended outcomes that would change and why, scores before and after, the effect per
     institution, field and EQF level. The run is recorded in the audit trail."""
-    from qa_engine.adapters.rubric_evidence import replay_tables
+    from qa_engine.adapters.rubric_evidence import replay_summary, replay_tables
     from qa_engine.cli.evidence_output import check_format, write_tables
     from qa_engine.services.actors import acting_user
     from qa_engine.services.rubric_replay import Period, parse_day, replay_rubric, resolve
@@ -271,12 +322,15 @@ def replay_cmd(
         report = replay_rubric(
             session=session, actor=actor, new=rubric, period=period, institution=institution
         )
-    intro = f"{report.summary()}; {period.words()}" + (
-        f"; institution {institution.upper()}" if institution else ""
+    language = cli_language()
+    intro = f"{replay_summary(report, language)}; {_period(period, language)}" + (
+        "; " + _("institution %(code)s") % {"code": institution.upper()} if institution else ""
     )
-    write_tables(
-        replay_tables(report), f"Replay of {rubric.id} {rubric.version}", intro, fmt, output
-    )
+    title = _("Replay of %(rubric)s %(version)s") % {
+        "rubric": rubric.id,
+        "version": rubric.version,
+    }
+    write_tables(replay_tables(report, language), title, intro, fmt, output, language)
 
 
 @app.command("calibrate")
@@ -312,8 +366,23 @@ def calibrate_cmd(
         report = calibrate_rubric(
             session=session, actor=actor, rubric=rubric, period=period, institution=institution
         )
-    intro = (
-        f"{rubric.id} {rubric.version}: {report.rounds} decided round(s), {period.words()};"
-        f" {len(report.flagged)} criterion/criteria flagged"
-    )
-    write_tables(calibration_tables(report), f"Calibration of {rubric.id}", intro, fmt, output)
+    language = cli_language()
+    rounds = ngettext("%(num)s decided round", "%(num)s decided rounds", report.rounds) % {
+        "num": report.rounds
+    }
+    flagged = ngettext(
+        "%(num)s criterion flagged", "%(num)s criteria flagged", len(report.flagged)
+    ) % {"num": len(report.flagged)}
+    intro = f"{rubric.id} {rubric.version}: {rounds}, {_period(period, language)}; {flagged}"
+    title = _("Calibration of %(rubric)s %(version)s") % {
+        "rubric": rubric.id,
+        "version": rubric.version,
+    }
+    write_tables(calibration_tables(report, language), title, intro, fmt, output, language)
+
+
+def _period(period: Period, language: str) -> str:
+    """The period of a replay or a calibration in words and days of the command line's language."""
+    from qa_engine.adapters.translations import format_date
+
+    return period.words(catalog().gettext, lambda d: format_date(d, language))

@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from qa_engine.cli.common import _, console, handle_errors
+from qa_engine.cli.common import _, console, handle_errors, in_language
+from qa_engine.domain.i18n import N_
 
 APP_FACTORY = "qa_engine.web.app:create_app"
 
@@ -48,12 +50,14 @@ def serve(
         # the writers of one process queue in arrival order; several processes would meet at
         # SQLite's lock, whose back-off lets some wait seconds under load
         raise ValidationFailed(
-            "several server processes need PostgreSQL (QA_DATABASE_URL): "
-            "with SQLite, serve with one process"
+            N_(
+                "several server processes need PostgreSQL (QA_DATABASE_URL): "
+                "with SQLite, serve with one process"
+            )
         )
     take_children_down()
     for line in initialise_all():
-        console.print(f"[dim]{line}[/]")
+        console.print(f"[dim]{escape(in_language(line))}[/]")
     settings = get_settings()
     flows = _("%(mode)s mode") % {"mode": settings.prefect_mode}
     if settings.prefect_mode == "embedded" and not os.environ.get("PREFECT_API_URL"):
@@ -62,7 +66,7 @@ def serve(
         from qa_engine.workflows.kick import local_prefect
 
         with console.status("looking for the local Prefect server…") as shown:
-            info = local_prefect(settings, on_start=lambda: shown.update(STARTING))
+            info = local_prefect(settings, on_start=lambda: shown.update(_(STARTING)))
             local_server.hold(info, os.getpid())
         flows = _("local Prefect server, UI at %(url)s") % {"url": info.ui_url}
     console.print(_("data folder: %(path)s") % {"path": settings.resolved_data_dir})

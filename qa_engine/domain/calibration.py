@@ -36,6 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from qa_engine.domain.consolidation import TENTATIVE, agreement_label, ordinal_alpha_with_reason
+from qa_engine.domain.i18n import N_, Nn_, Np_, Phrase
 from qa_engine.domain.numbers import percent
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.replay import CompiledRubric, ScoreMap, consolidated_means
@@ -331,28 +332,78 @@ def calibrate(
 
 
 def _flags(cal: CriterionCalibration, threshold: float) -> list[str]:
+    """Why a criterion is worth rewording; each flag reads as English and keeps its message (a
+    `Phrase`), so that the tables show it in their reader's language."""
     out: list[str] = []
     if cal.kind == "scale" and cal.alpha is not None and cal.alpha < LOW_AGREEMENT:
-        out.append(f"low agreement across cases (α = {cal.alpha:.3f}, below {LOW_AGREEMENT})")
+        out.append(
+            Phrase(
+                Np_(
+                    N_("low agreement across cases (α = %(alpha)s, below %(limit)s)"),
+                    alpha=f"{cal.alpha:.3f}",
+                    limit=str(LOW_AGREEMENT),
+                )
+            )
+        )
     if cal.kind != "scale" and cal.compared and cal.alike / cal.compared < YES_NO_ALIKE:
         out.append(
-            f"reviewers answer alike in only {percent(cal.alike / cal.compared, 0)} of the rounds"
-            f" (below {percent(YES_NO_ALIKE, 0)})"
+            Phrase(
+                Np_(
+                    N_("reviewers answer alike in only %(share)s of the rounds (below %(limit)s)"),
+                    share=percent(cal.alike / cal.compared, 0),
+                    limit=percent(YES_NO_ALIKE, 0),
+                )
+            )
         )
     rate = cal.disagreement_rate
     if rate is not None and rate >= DISAGREEMENT_RATE:
-        beyond = f"more than {threshold:g} levels apart" if cal.kind == "scale" else "different"
-        out.append(
-            f"reviewers {beyond} in {cal.disagreements} of {cal.compared} rounds"
-            f" ({percent(rate, 0)})"
-        )
+        values = {"num": cal.disagreements, "total": cal.compared, "share": percent(rate, 0)}
+        if cal.kind == "scale":
+            out.append(
+                Phrase(
+                    Np_(
+                        N_(
+                            "reviewers more than %(levels)s levels apart in %(num)s of %(total)s"
+                            " rounds (%(share)s)"
+                        ),
+                        levels=f"{threshold:g}",
+                        **values,
+                    )
+                )
+            )
+        else:
+            out.append(
+                Phrase(
+                    Np_(
+                        N_("reviewers different in %(num)s of %(total)s rounds (%(share)s)"),
+                        **values,
+                    )
+                )
+            )
     gap = cal.self_gap
     if gap is not None and abs(gap) >= SELF_GAP:
-        out.append(f"self-assessments {gap:+.2f} from the peers' mean on average")
-    if cal.contradictions:
         out.append(
-            f"{cal.contradictions} review(s) whose comment contradicts the score"
-            f" (e.g. case {cal.examples[0].case_id}: {cal.examples[0].score:g} with"
-            f" “{cal.examples[0].word}”)"
+            Phrase(
+                Np_(
+                    N_("self-assessments %(gap)s from the peers' mean on average"),
+                    gap=f"{gap:+.2f}",
+                )
+            )
+        )
+    if cal.contradictions:
+        first = cal.examples[0]
+        out.append(
+            Phrase(
+                Nn_(
+                    "%(num)s review whose comment contradicts the score (e.g. case %(case)s:"
+                    " %(score)s with “%(word)s”)",
+                    "%(num)s reviews whose comment contradicts the score (e.g. case %(case)s:"
+                    " %(score)s with “%(word)s”)",
+                    cal.contradictions,
+                    case=first.case_id,
+                    score=f"{first.score:g}",
+                    word=first.word,
+                )
+            )
         )
     return out

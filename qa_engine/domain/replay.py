@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from qa_engine.domain.i18n import N_, Np_, Phrase
 from qa_engine.domain.outcomes import Outcome, worst
 from qa_engine.domain.rubric import Rubric
 
@@ -252,7 +253,8 @@ def _fmt(x: float | None) -> str:
 def reasons(before: _Scored, b: int, after: _Scored, a: int) -> tuple[str, ...]:
     """Why the recommended outcome of a round (row `b` of `before`, row `a` of `after`) changed:
     the gates that fail now or no longer, the thresholds the overall score crosses, the criteria
-    the new version scores that no reviewer scored."""
+    the new version scores that no reviewer scored. Each reason reads as English and keeps its
+    message (a `Phrase`), so that the tables show it in their reader's language."""
     out: list[str] = []
     new = after.rubric
     gates_b, failed_b = before.gate_view(b)
@@ -262,24 +264,52 @@ def reasons(before: _Scored, b: int, after: _Scored, a: int) -> tuple[str, ...]:
         if cid not in failed_b:
             level, raw = gates_a[cid]
             out.append(
-                f"gate {cid} ≥ {level} now fails (consolidated score {_fmt2(raw)})"
-                f" → at best {otherwise[cid].value}"
+                _reason(
+                    N_(
+                        "gate %(criterion)s ≥ %(level)s now fails (consolidated score %(score)s)"
+                        " → at best %(outcome)s"
+                    ),
+                    criterion=cid,
+                    level=level,
+                    score=_fmt2(raw),
+                    outcome=otherwise[cid].value,
+                )
             )
     for cid in failed_b:
         if cid in failed_a:
             continue
         old_level = gates_b[cid][0]
         if new.criterion(cid) is None:
-            out.append(f"gate {cid} ≥ {old_level}: the criterion is not in the new version")
+            out.append(
+                _reason(
+                    N_("gate %(criterion)s ≥ %(level)s: the criterion is not in the new version"),
+                    criterion=cid,
+                    level=old_level,
+                )
+            )
         elif cid not in gates_a:
-            out.append(f"gate {cid} ≥ {old_level} is removed")
+            out.append(
+                _reason(
+                    N_("gate %(criterion)s ≥ %(level)s is removed"), criterion=cid, level=old_level
+                )
+            )
         elif gates_a[cid][1] is None:
-            out.append(f"gate {cid} is not scored under the new version")
+            out.append(
+                _reason(N_("gate %(criterion)s is not scored under the new version"), criterion=cid)
+            )
         else:
             level, raw = gates_a[cid]
             out.append(
-                f"gate {cid} ≥ {level} now passes (consolidated score {_fmt2(raw)};"
-                f" the gate was ≥ {old_level})"
+                _reason(
+                    N_(
+                        "gate %(criterion)s ≥ %(level)s now passes (consolidated score %(score)s;"
+                        " the gate was ≥ %(old)s)"
+                    ),
+                    criterion=cid,
+                    level=level,
+                    score=_fmt2(raw),
+                    old=old_level,
+                )
             )
     t_b, t_a = _outcome(int(before.threshold[b])), _outcome(int(after.threshold[a]))
     overall_b = _value(float(before.overall[b]))
@@ -287,20 +317,61 @@ def reasons(before: _Scored, b: int, after: _Scored, a: int) -> tuple[str, ...]:
     if t_b != t_a:
         mins = {t.outcome: t.min_score for t in new.thresholds}
         at = mins.get(t_a) if t_a else None
-        where = f" (threshold {at:g})" if at is not None else ""
-        out.append(
-            f"overall {_fmt(overall_b)} → {_fmt(overall_a)}: threshold outcome"
-            f" {t_b.value if t_b else '-'} → {t_a.value if t_a else '-'}{where}"
-        )
+        values = {
+            "before": _fmt(overall_b),
+            "after": _fmt(overall_a),
+            "old": t_b.value if t_b else "-",
+            "new": t_a.value if t_a else "-",
+        }
+        if at is not None:
+            out.append(
+                _reason(
+                    N_(
+                        "overall %(before)s → %(after)s: threshold outcome %(old)s → %(new)s"
+                        " (threshold %(threshold)s)"
+                    ),
+                    threshold=f"{at:g}",
+                    **values,
+                )
+            )
+        else:
+            out.append(
+                _reason(
+                    N_("overall %(before)s → %(after)s: threshold outcome %(old)s → %(new)s"),
+                    **values,
+                )
+            )
     missing = after.not_scored(a)
     if missing:
-        out.append("not scored by any reviewer, left out: " + ", ".join(missing))
-    if not out:
         out.append(
-            f"overall {_fmt(overall_b)} → {_fmt(overall_a)}; gates failed"
-            f" {', '.join(failed_a) or 'none'}"
+            _reason(
+                N_("not scored by any reviewer, left out: %(criteria)s"),
+                criteria=", ".join(missing),
+            )
         )
+    if not out:
+        if failed_a:
+            out.append(
+                _reason(
+                    N_("overall %(before)s → %(after)s; gates failed %(gates)s"),
+                    before=_fmt(overall_b),
+                    after=_fmt(overall_a),
+                    gates=", ".join(failed_a),
+                )
+            )
+        else:
+            out.append(
+                _reason(
+                    N_("overall %(before)s → %(after)s; no gate failed"),
+                    before=_fmt(overall_b),
+                    after=_fmt(overall_a),
+                )
+            )
     return tuple(out)
+
+
+def _reason(msgid: str, **values: object) -> str:
+    return Phrase(Np_(msgid, **values))
 
 
 def _fmt2(x: float | None) -> str:

@@ -31,6 +31,19 @@ AREAS = (
     "texts",
 )
 
+# the areas' names as people read them (the same words as the rubric pages')
+AREA_WORDS = {
+    "rubric": N_("rubric"),
+    "criteria": N_("criteria"),
+    "weights": N_("weights"),
+    "gates": N_("gates"),
+    "scales": N_("scales"),
+    "thresholds": N_("thresholds"),
+    "maps_to": N_("standards mapped"),
+    "includes": N_("included rubrics"),
+    "texts": N_("texts"),
+}
+
 
 Gettext = Callable[[str], str]
 Ngettext = Callable[[str, str, int], str]
@@ -120,17 +133,21 @@ class RubricDiff:
 
     def lines(self) -> list[str]:
         """The whole comparison as text, one change a line."""
+        return self.lines_in(str, lambda s, p, n: s if n == 1 else p)
+
+    def lines_in(self, gettext: Gettext, ngettext: Ngettext) -> list[str]:
+        """The whole comparison as text, one change a line, in the language of `gettext`."""
         out = [f"{self.old} → {self.new}"]
         if self.unchanged:
-            return [*out, "no change"]
-        for area, texts in self.by_area():
-            out.append(f"{area}:")
+            return [*out, gettext(N_("no change"))]
+        for area, texts in self.by_area_in(gettext, ngettext):
+            out.append(f"{gettext(AREA_WORDS.get(area, area))}:")
             out.extend(f"  {t}" for t in texts)
         if self.coverage:
-            out.append("coverage:")
-            out.extend(f"  {c.text}" for c in self.coverage)
+            out.append(gettext(N_("coverage:")))
+            out.extend(f"  {text}" for _, text in self.coverage_in(gettext, ngettext))
         elif self.changes:
-            out.append("coverage: unchanged")
+            out.append(gettext(N_("coverage: unchanged")))
         return out
 
 

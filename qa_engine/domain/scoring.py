@@ -269,21 +269,49 @@ class CompetenceCoverage:
 
     def summary(self) -> str:
         """``DigComp 2.2: 1 of 21 competences addressed; missed: DigComp-1.1 …, …``"""
-        text = f"{self.framework}: {len(self.addressed)} of {self.total} competences addressed"
+        return self.summary_in(str, _english_ngettext)
+
+    def summary_in(
+        self, gettext: Callable[[str], str], ngettext: Callable[[str, str, int], str]
+    ) -> str:
+        """The summary in the language of `gettext` (the competences' titles as the framework
+        gives them)."""
+        text = ngettext(
+            "%(framework)s: %(num)s of %(total)s competence addressed",
+            "%(framework)s: %(num)s of %(total)s competences addressed",
+            self.total,
+        ) % {"framework": self.framework, "num": len(self.addressed), "total": self.total}
         if self.missed:
-            text += "; missed: " + ", ".join(f"{c} {self.competences[c]}" for c in self.missed)
+            text += "; " + gettext(N_("missed: %(competences)s")) % {
+                "competences": ", ".join(f"{c} {self.competences[c]}" for c in self.missed)
+            }
         return text
 
     def area_summary(self) -> str:
         """``DigComp 2.2 areas addressed only as a whole: 5 of 5 (DigComp-1 …, …)``"""
+        return self.area_summary_in(str)
+
+    def area_summary_in(self, gettext: Callable[[str], str]) -> str:
+        """The areas named as a whole, in the language of `gettext`."""
         if not self.areas:
-            return f"{self.framework} areas addressed as a whole: none"
-        return (
-            f"{self.framework} areas addressed as a whole, counting for no competence:"
-            f" {len(self.areas)} of {len(self.area_titles)} ("
-            + ", ".join(f"{a} {self.area_titles[a]}" for a in self.areas)
-            + ")"
-        )
+            return gettext(N_("%(framework)s areas addressed as a whole: none")) % {
+                "framework": self.framework
+            }
+        return gettext(
+            N_(
+                "%(framework)s areas addressed as a whole, counting for no competence:"
+                " %(num)s of %(total)s (%(areas)s)"
+            )
+        ) % {
+            "framework": self.framework,
+            "num": len(self.areas),
+            "total": len(self.area_titles),
+            "areas": ", ".join(f"{a} {self.area_titles[a]}" for a in self.areas),
+        }
+
+
+def _english_ngettext(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
 
 
 @dataclass(frozen=True)

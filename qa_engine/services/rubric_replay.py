@@ -61,14 +61,17 @@ class Period:
     def end(self) -> datetime:
         return datetime.combine((self.last or LATEST) + timedelta(days=1), time(), tzinfo=UTC)
 
-    def words(self, gettext: Callable[[str], str] = str) -> str:
-        """The period in words, in English or in the language of `gettext`."""
+    def words(
+        self, gettext: Callable[[str], str] = str, day: Callable[[date], str] = date.isoformat
+    ) -> str:
+        """The period in words, in English or in the language of `gettext`, its days written by
+        `day` (ISO by default; the reader's way with `translations.format_date`)."""
         _ = gettext
         if not self.first and not self.last:
             return _(N_("all decisions"))
         return _(N_("decided %(first)s – %(last)s")) % {
-            "first": self.first or _(N_("any time")),
-            "last": self.last or _(N_("today")),
+            "first": day(self.first) if self.first else _(N_("any time")),
+            "last": day(self.last) if self.last else _(N_("today")),
         }
 
 

@@ -49,7 +49,7 @@ def test_rubrics_validate_each_shipped_file_on_its_own(name, folder):
     """An unchanged shipped file is the shipped rubric, not a second file with its id."""
     result = run("rubrics", "validate", str(ROOT / folder / name))
     assert result.exit_code == 0, result.output
-    assert "1 rubric file(s) valid" in result.output
+    assert "1 rubric file valid" in result.output
 
 
 def test_rubrics_validate_copy_of_a_shipped_id_elsewhere(tmp_path):

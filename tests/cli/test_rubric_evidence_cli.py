@@ -43,7 +43,7 @@ def test_replay_as_table_xlsx_and_html(history, tmp_path):
     table = run("rubrics", "replay", str(draft))
     assert table.exit_code == 0, table.output
     assert "Replay of 4eu-mici 1.1.0" in table.output
-    summary = re.search(r"(\d+) recommended outcome\(s\) would change", table.output)
+    summary = re.search(r"(\d+) recommended outcomes? would change", table.output)
     assert summary and int(summary.group(1)) > 0, table.output
     assert "Effect per institution" in table.output
     xlsx = tmp_path / "replay.xlsx"

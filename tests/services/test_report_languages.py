@@ -143,7 +143,7 @@ def test_a_report_in_a_language_on_demand_from_the_cli(engine_env):
 def test_the_setting_from_the_cli_and_its_checks(engine_env):
     runner = CliRunner()
     res = runner.invoke(app, ["institutions", "report-language", "CUNI", "cs"])
-    assert res.exit_code == 0 and "English and cs" in res.output, res.output
+    assert res.exit_code == 0 and "English and Czech (cs)" in res.output, res.output
     listed = runner.invoke(app, ["institutions", "list"])
     assert listed.exit_code == 0 and "cs" in listed.output
     with session_scope() as s:

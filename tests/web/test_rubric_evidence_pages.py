@@ -40,7 +40,7 @@ def test_replay_page_with_a_stored_version_an_upload_and_the_workbook(client, hi
         data={"csrf_token": csrf, "rubric": "4eu-mici@1.1.0", "format": "html"},
     )
     assert same.status_code == 200, same.text
-    assert "0 recommended outcome(s) would change" in same.text
+    assert "0 recommended outcomes would change" in same.text
     assert "Effect per institution" in same.text and "Effect per EQF level" in same.text
     drafted = client.post(
         "/rubric-replay",

@@ -246,7 +246,8 @@ class Batch:
 
     def kick(self) -> None:
         out = self.qa("server", "advance", *self.ids)
-        assert f"{len(self.ids)} flow run(s) queued" in out, out
+        runs = "flow run" if len(self.ids) == 1 else "flow runs"
+        assert f"{len(self.ids)} {runs} queued" in out, out
 
     def staffed(self) -> int:
         with read_only_session() as s:

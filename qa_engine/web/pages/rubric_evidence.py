@@ -16,9 +16,11 @@ from starlette.datastructures import FormData
 from qa_engine.adapters.rubric_evidence import (
     TableData,
     calibration_tables,
+    replay_summary,
     replay_tables,
     tables_xlsx,
 )
+from qa_engine.adapters.translations import format_date
 from qa_engine.domain.errors import QAError, ValidationFailed
 from qa_engine.domain.i18n import N_
 from qa_engine.domain.rubric import Rubric
@@ -37,7 +39,7 @@ from qa_engine.web.auth import requires, settings_of
 from qa_engine.web.db import DB
 from qa_engine.web.forms import form_text
 from qa_engine.web.pages.common import PageUser, attempt
-from qa_engine.web.templating import catalog_for, gettext_for, render
+from qa_engine.web.templating import catalog_for, gettext_for, render, request_language
 from qa_engine.web.uploads import read_limited, safe_name, temporary_file
 
 router = APIRouter()
@@ -55,8 +57,9 @@ def _in_language(request: Request, error: QAError) -> list[str]:
     return [message, *details]
 
 
-def _shown(tables: list[TableData]) -> list[TableData]:
+def _shown(request: Request, tables: list[TableData]) -> list[TableData]:
     """The tables as a page shows them: a long table's first `SHOWN` rows (the workbook has all)."""
+    _ = gettext_for(request)
     return [
         t
         if len(t.rows) <= SHOWN
@@ -64,7 +67,8 @@ def _shown(tables: list[TableData]) -> list[TableData]:
             t,
             rows=t.rows[:SHOWN],
             note=(t.note + "; " if t.note else "")
-            + f"the first {SHOWN} of {len(t.rows)} rows: the workbook has them all",
+            + _("the first %(shown)s of %(total)s rows: the workbook has them all")
+            % {"shown": SHOWN, "total": len(t.rows)},
         )
         for t in tables
     ]
@@ -168,10 +172,14 @@ async def replay_run(request: Request, db: DB, principal: PageUser) -> Response:
                 errors=_in_language(request, refused),
             )
         )
-    tables = replay_tables(report)
+    language = request_language(request)
+    tables = replay_tables(report, language)
     if values["format"] == "xlsx":
         return _xlsx(
-            tables, f"Replay of {new.id} {new.version}", f"replay-{new.id}-{new.version}.xlsx"
+            tables,
+            gettext_for(request)("Replay of %(rubric)s %(version)s")
+            % {"rubric": new.id, "version": new.version},
+            f"replay-{new.id}-{new.version}.xlsx",
         )
     return await run_in_threadpool(
         lambda: _replay_page(
@@ -180,16 +188,19 @@ async def replay_run(request: Request, db: DB, principal: PageUser) -> Response:
             principal,
             values=values,
             report=report,
+            summary=replay_summary(report, language),
             rubric=new,
-            period=period.words(gettext_for(request)),
-            tables=_shown(tables),
+            period=period.words(
+                gettext_for(request), lambda d: format_date(d, request_language(request))
+            ),
+            tables=_shown(request, tables),
         )
     )
 
 
 def _calibration(
     db: DB, principal: PageUser, rubric: str | None, from_: str | None, to: str | None,
-    institution: str | None,
+    institution: str | None, language: str = "en",
 ) -> tuple[Rubric, Any, list[TableData]]:  # fmt: skip
     if not rubric:
         raise ValidationFailed(N_("rubric: choose a rubric version"))
@@ -204,7 +215,7 @@ def _calibration(
         period=period,
         institution=institution or None,
     )
-    return chosen, report, calibration_tables(report)
+    return chosen, report, calibration_tables(report, language)
 
 
 @router.get(
@@ -230,8 +241,10 @@ def calibration_page(
     status = 200
     if rubric:
         try:
-            chosen, report, tables = _calibration(db, principal, rubric, from_, to, institution)
-            result = {"rubric": chosen, "report": report, "tables": _shown(tables)}
+            chosen, report, tables = _calibration(
+                db, principal, rubric, from_, to, institution, request_language(request)
+            )
+            result = {"rubric": chosen, "report": report, "tables": _shown(request, tables)}
         except QAError as exc:
             errors, status = _in_language(request, exc), exc.status
     return render(
@@ -253,6 +266,7 @@ def calibration_page(
     dependencies=[requires(access.OFFICERS, action=N_("calibrate rubrics"))],
 )
 def calibration_xlsx(
+    request: Request,
     db: DB,
     principal: PageUser,
     rubric: RubricParam = None,
@@ -260,9 +274,12 @@ def calibration_xlsx(
     to: Param = None,
     institution: Param = None,
 ) -> Response:
-    chosen, _, tables = _calibration(db, principal, rubric, from_, to, institution)
+    chosen, _report, tables = _calibration(
+        db, principal, rubric, from_, to, institution, request_language(request)
+    )
     return _xlsx(
         tables,
-        f"Calibration of {chosen.id} {chosen.version}",
+        gettext_for(request)("Calibration of %(rubric)s %(version)s")
+        % {"rubric": chosen.id, "version": chosen.version},
         f"calibration-{chosen.id}-{chosen.version}.xlsx",
     )
