@@ -166,16 +166,7 @@ class Section:
 
 # --------------------------------------------------------------------------- words
 
-# what an alpha means (`domain.consolidation.agreement_label`), as the reports print it
-AGREEMENT_WORDS = (
-    N_("reliable"),
-    N_("tentative"),
-    N_("low"),
-    N_("systematic disagreement (below chance)"),
-    N_("not computable"),
-    N_("not computable: fewer than two reviewers"),
-    N_("not computable: no variation in the scores"),
-)
+
 # whom the report is for, as "for …" reads (pl "dla kierownictwa")
 AUDIENCES = {"leadership": N_("the alliance's leadership"), "officers": N_("the QA officers")}
 TIME_UNIT_NAMES = {"days": N_("days"), "hours": N_("hours"), "minutes": N_("minutes")}

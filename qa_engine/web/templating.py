@@ -152,20 +152,6 @@ def _translated(value: Message | str | None) -> str:
     return _gettext(value) if value else ""
 
 
-# What the consolidation's words can be (domain.consolidation: `agreement_label` and the reasons
-# alpha is not computed), marked for the catalogs; the decision page shows them with `tr`.
-_AGREEMENT_WORDS = (
-    N_("reliable"),
-    N_("tentative"),
-    N_("low"),
-    N_("systematic disagreement (below chance)"),
-    N_("not computable"),
-    N_("not computable: fewer than two reviewers"),
-    N_("not computable: no variation in the scores"),
-    N_("not computable: no scale criterion scored by two reviewers"),
-)
-
-
 def _gate_rule() -> str:
     """`domain.scoring.GATE_RULE` in the page's language."""
     level, (low, high) = GATE_LEVEL_EXAMPLE
