@@ -62,12 +62,13 @@ def translations(lang: str) -> gettext.NullTranslations:
     any language without a catalog, get the source texts."""
     if lang == i18n.DEFAULT or i18n.supported(lang) != lang:
         return gettext.NullTranslations()
-    mo = catalog_path(lang, ".mo")
+    mo, po = catalog_path(lang, ".mo"), catalog_path(lang)
     try:
-        if mo.is_file():
+        # a compiled catalog older than its source (a checkout updated after the install) would
+        # show yesterday's words: the source is read then
+        if mo.is_file() and not (po.is_file() and po.stat().st_mtime > mo.stat().st_mtime):
             with mo.open("rb") as f:
                 return Translations(f, domain=DOMAIN)
-        po = catalog_path(lang)
         if po.is_file():
             with po.open("rb") as f:
                 catalog = read_po(f, locale=lang)

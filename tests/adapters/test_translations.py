@@ -55,3 +55,35 @@ def test_percentages_follow_the_locale():
 def test_names_sort_in_the_languages_alphabet(lang, names):
     shuffled = list(reversed(names))
     assert sorted(shuffled, key=collation_key(lang)) == names
+
+
+def test_a_compiled_catalog_older_than_its_source_is_not_used(tmp_path, monkeypatch):
+    """After a checkout brings a new .po, a .mo compiled before it must not show old words."""
+    import os
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    def catalog(text: str) -> Catalog:
+        cat = Catalog(locale="cs")
+        cat.add("Cases", text)
+        return cat
+
+    folder = tmp_path / "cs" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    with po.open("wb") as f:
+        write_po(f, catalog("Staré"))
+    tr.compile_catalog(po, mo)
+    with po.open("wb") as f:
+        write_po(f, catalog("Nové"))
+    os.utime(mo, (1_000_000, 1_000_000))  # compiled long before the source changed
+    monkeypatch.setattr(tr, "LOCALE_DIR", tmp_path)
+    tr.translations.cache_clear()
+    try:
+        assert tr.translations("cs").gettext("Cases") == "Nové"
+        tr.compile_catalog(po, mo)  # compiled again: the .mo is read, with the same words
+        tr.translations.cache_clear()
+        assert tr.translations("cs").gettext("Cases") == "Nové"
+    finally:
+        tr.translations.cache_clear()
