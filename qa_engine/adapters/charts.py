@@ -25,7 +25,6 @@ from qa_engine.domain.consolidation import RELIABLE, TENTATIVE
 from qa_engine.domain.i18n import N_
 from qa_engine.domain.leadership import (
     EXTERNAL,
-    OUTCOME_NAMES,
     STATE_NAMES,
     TIME_UNITS,
     LeadershipFigures,
@@ -34,6 +33,7 @@ from qa_engine.domain.leadership import (
     ReviewerLoad,
     StageTime,
 )
+from qa_engine.domain.outcomes import OUTCOME_NAMES
 from qa_engine.domain.standards import (
     DIGCOMP,
     DIGCOMP_AREAS,

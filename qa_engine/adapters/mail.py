@@ -33,6 +33,7 @@ from qa_engine.adapters import translations as tr
 from qa_engine.domain import i18n
 from qa_engine.domain.errors import QAError, ValidationFailed
 from qa_engine.domain.i18n import N_
+from qa_engine.domain.outcomes import OUTCOME_NAMES
 
 if TYPE_CHECKING:
     from qa_engine.config import Settings
@@ -58,13 +59,6 @@ def templates_dir(settings: Settings) -> Path:
     return Path(settings.reports_dir) / "mail"
 
 
-# a decision's outcome in words (the values of domain.outcomes.Outcome), translated in the mail
-_OUTCOMES = {
-    "approved": N_("approved"),
-    "approved_with_conditions": N_("approved with conditions"),
-    "revision_requested": N_("revision requested"),
-    "rejected": N_("rejected"),
-}
 # what the services themselves write into a mail's context (their fixed reasons), for the
 # `translated` filter; a reason a person typed is shown as typed
 ENGINE_REASONS = (
@@ -99,7 +93,7 @@ def _environment(loader: jinja2.BaseLoader, language: str = i18n.DEFAULT) -> jin
         """A decision's outcome (`approved_with_conditions`) in words, in the mail's language."""
         if not isinstance(value, str) or not value:
             return value
-        return catalog.gettext(_OUTCOMES.get(value, value))
+        return catalog.gettext(OUTCOME_NAMES.get(value, value))
 
     env.filters.update(
         translated=translated,

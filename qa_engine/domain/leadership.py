@@ -17,7 +17,7 @@ from qa_engine.domain.i18n import N_
 MAX_PERIOD_DAYS = 20 * 366
 # the institution column of a reviewer who belongs to no institution (translated where shown)
 EXTERNAL = N_("external expert")
-# the states and outcomes in words (a state's or outcome's identifier is its key)
+# the states in words, as the leadership report writes them (a state's identifier is its key)
 STATE_NAMES = {
     "submitted": N_("submitted"),
     "screening": N_("screening"),
@@ -30,12 +30,6 @@ STATE_NAMES = {
     "reporting": N_("reporting"),
     "closed": N_("closed"),
     "withdrawn": N_("withdrawn"),
-}
-OUTCOME_NAMES = {
-    "approved": N_("approved"),
-    "approved_with_conditions": N_("approved with conditions"),
-    "revision_requested": N_("revision requested"),
-    "rejected": N_("rejected"),
 }
 
 

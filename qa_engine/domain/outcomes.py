@@ -25,6 +25,14 @@ class Outcome(StrEnum):
         return self.value.replace("_", " ")
 
 
+# each outcome in words, as pages, mails and reports show it (translated where it is shown)
+OUTCOME_NAMES: dict[str, str] = {
+    Outcome.APPROVED: N_("approved"),
+    Outcome.APPROVED_WITH_CONDITIONS: N_("approved with conditions"),
+    Outcome.REVISION_REQUESTED: N_("revision requested"),
+    Outcome.REJECTED: N_("rejected"),
+}
+
 # The outcomes that approve the credential (and give the approval its validity period).
 APPROVING = (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS)
 

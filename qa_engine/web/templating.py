@@ -19,7 +19,7 @@ from qa_engine.adapters import translations as tr
 from qa_engine.domain import i18n, rubric_i18n
 from qa_engine.domain.case_states import STATE_NAMES
 from qa_engine.domain.i18n import N_, Message, Nn_
-from qa_engine.domain.outcomes import Outcome
+from qa_engine.domain.outcomes import OUTCOME_NAMES
 from qa_engine.domain.roles import Role
 from qa_engine.domain.rubric import Rubric
 from qa_engine.domain.scoring import GATE_LEVEL_EXAMPLE, GATE_RULE
@@ -99,15 +99,6 @@ def _role_name(role: str) -> str:
         return _label(role)
 
 
-# the outcomes of a decision (and what reviewers recommend)
-_OUTCOME_NAMES: dict[str, str] = {
-    Outcome.APPROVED: N_("approved"),
-    Outcome.APPROVED_WITH_CONDITIONS: N_("approved with conditions"),
-    Outcome.REVISION_REQUESTED: N_("revision requested"),
-    Outcome.REJECTED: N_("rejected"),
-}
-
-
 def _named(names: dict[Any, str], value: Any) -> str:
     """`value` by its name in `names`, in the page's language; an unknown one as it is written."""
     text = names.get(str(value or ""))
@@ -116,7 +107,7 @@ def _named(names: dict[Any, str], value: Any) -> str:
 
 def outcome_name(outcome: str | None, gettext: Callable[[str], str]) -> str:
     """An outcome in words in the language of `gettext` (for a text a route passes on)."""
-    text = _OUTCOME_NAMES.get(str(outcome or ""))
+    text = OUTCOME_NAMES.get(str(outcome or ""))
     return _label(outcome) if text is None else gettext(text)
 
 
@@ -125,7 +116,7 @@ def _state_name(state: str | None) -> str:
 
 
 def _outcome_name(outcome: str | None) -> str:
-    return _named(_OUTCOME_NAMES, outcome)
+    return _named(OUTCOME_NAMES, outcome)
 
 
 def _status_name(status: str | None) -> str:
